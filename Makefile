@@ -1,0 +1,112 @@
+# caldaq — see README.md. `make` builds build/caldaq; `make check` installs
+# what is missing (tools/install-deps) and runs every test; `make demo` runs
+# a full example; `make bench` prints benchmark figures.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SANITIZE ?= 0
+
+ifeq ($(SANITIZE),1)
+BUILD   ?= build/asan
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD   ?= build
+SANFLAGS :=
+endif
+
+CC      ?= cc
+PKGS    := gsl yaml-0.1 jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=c17 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -pthread $(SANFLAGS)
+CPPFLAGS += -Icommon -Iuncertainty $(PKG_CFLAGS)
+LDFLAGS += -pthread $(SANFLAGS)
+LDLIBS  += $(PKG_LIBS) -lm
+
+# Modules, bottom up: each is a static library built from its folder.
+COMMON_SRC := $(wildcard common/*.c)
+UNC_SRC    := $(wildcard uncertainty/*.c)
+DAQ_SRC    := $(wildcard daq/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB_COMMON := $(BUILD)/libcaldaq_common.a
+LIB_UNC    := $(BUILD)/libcaldaq_unc.a
+LIBS       := $(LIB_UNC) $(LIB_COMMON)
+CALDAQ     := $(BUILD)/caldaq
+
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+E2E_TESTS  := $(sort $(wildcard tests/e2e/*.sh))
+BENCH_BIN  := $(BUILD)/bench_mcm
+
+.PHONY: all deps check test unit e2e demo bench install clean
+all: $(CALDAQ)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB_COMMON): $(call obj,$(COMMON_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB_UNC): $(call obj,$(UNC_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(CALDAQ): $(call obj,$(DAQ_SRC)) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(call obj,$(DAQ_SRC)) $(LIBS) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DREFERENCE_DIR='"$(REFERENCE_DIR)"' -o $@ $< $(LIBS) \
+	    $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS)
+
+$(BENCH_BIN): tools/bench/bench_mcm.c $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
+
+# The published reference data lives beside the checkout (../shared).
+REFERENCE_DIR ?= $(abspath ../shared/reference)
+
+deps:
+	@tools/install-deps
+
+# `check` installs first, then re-reads this Makefile so that pkg-config
+# sees what was just installed.
+check: deps
+	@$(MAKE) --no-print-directory test
+
+test: unit e2e
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+e2e: $(CALDAQ)
+	@set -e; for t in $(E2E_TESTS); do echo "== $$t"; \
+	    CALDAQ=$(abspath $(CALDAQ)) REFERENCE_DIR=$(REFERENCE_DIR) bash $$t; done
+
+demo: deps
+	@$(MAKE) --no-print-directory $(CALDAQ)
+	$(CALDAQ) demo
+
+bench: deps
+	@tools/install-deps --bench
+	@$(MAKE) --no-print-directory OPT=-O3 BUILD=build/bench build/bench/bench_mcm
+	build/bench/bench_mcm
+	/usr/bin/python3 tools/bench/mcm_numpy.py
+
+install: $(CALDAQ)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/caldaq
+	install -m 755 $(CALDAQ) $(DESTDIR)$(PREFIX)/bin/caldaq
+	install -m 644 $(LIB_UNC) $(LIB_COMMON) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 uncertainty/unc.h common/cd.h $(DESTDIR)$(PREFIX)/include/caldaq/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

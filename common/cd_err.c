@@ -1,0 +1,48 @@
+#include "cd.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+int cd_fail(struct cd_err *err, int code, const char *fmt, ...)
+{
+    if (err == NULL || err->code != 0)
+        return code;
+    err->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void cd_err_clear(struct cd_err *err)
+{
+    if (err == NULL)
+        return;
+    err->code = 0;
+    err->msg[0] = '\0';
+}
+
+const char *cd_strerror(int code)
+{
+    switch (code) {
+    case CD_OK: return "success";
+    case CD_ERR_NOMEM: return "out of memory";
+    case CD_ERR_INVALID: return "invalid value";
+    case CD_ERR_PARSE: return "malformed input";
+    case CD_ERR_IO: return "input/output error";
+    case CD_ERR_NUMERIC: return "numerical failure";
+    case CD_ERR_UNSUPPORTED: return "not supported";
+    case CD_ERR_NOT_FOUND: return "not found";
+    default: return "unknown error";
+    }
+}
+
+const char *cd_err_text(const struct cd_err *err)
+{
+    if (err == NULL)
+        return "unknown error";
+    if (err->msg[0] != '\0')
+        return err->msg;
+    return cd_strerror(err->code);
+}

@@ -1,0 +1,68 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+int cli_error(const char *sub, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "caldaq %s: ", sub);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+int cli_usage_error(const char *sub, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "caldaq %s: ", sub);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'caldaq %s --help'.\n", sub);
+    va_end(ap);
+    return 2;
+}
+
+json_t *cli_json_number(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+int cli_json_print(json_t *root)
+{
+    if (root == NULL)
+        return 1;
+    int rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    json_decref(root);
+    fputc('\n', stdout);
+    return rc == 0 ? 0 : 1;
+}
+
+int cli_parse_double(const char *s, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_size(const char *s, unsigned long long *out)
+{
+    char *end = NULL;
+    if (s[0] == '-' || s[0] == '\0')
+        return -1;
+    errno = 0;
+    /* Accept 1e6 style as well as plain integers. */
+    double d = strtod(s, &end);
+    if (end == s || *end != '\0' || errno == ERANGE || !(d >= 0) || d > 1e15 || d != floor(d))
+        return -1;
+    *out = (unsigned long long)d;
+    return 0;
+}

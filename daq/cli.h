@@ -1,0 +1,28 @@
+/* The `caldaq` command: one function per subcommand, each taking the
+ * arguments after the subcommand name (argv[0] is the subcommand). They
+ * return the process exit status: 0 success, 1 failure, 2 usage error. */
+#ifndef CALDAQ_CLI_H
+#define CALDAQ_CLI_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+int cmd_gum(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
+
+/* Print `msg` to stderr as "caldaq SUB: msg" and return 1. */
+int cli_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print a usage error and the hint to run --help; return 2. */
+int cli_usage_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A JSON number, or null when not finite (JSON has no Inf/NaN). */
+json_t *cli_json_number(double v);
+/* Dump `root` to stdout with a trailing newline and release it; 0 or 1. */
+int cli_json_print(json_t *root);
+
+/* Parse a whole string as a finite double / an unsigned integer; 0 on success. */
+int cli_parse_double(const char *s, double *out);
+int cli_parse_size(const char *s, unsigned long long *out);
+
+#endif

@@ -1,0 +1,313 @@
+/* caldaq gum MODEL.yaml: evaluate an uncertainty model file. */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "unc.h"
+
+static const char usage_text[] =
+    "usage: caldaq gum MODEL.yaml [--mcm N|auto] [--seed S] [--coverage P] [--threads N]\n"
+    "                  [--json]\n"
+    "\n"
+    "Evaluate a measurement model by the law of propagation of uncertainty (JCGM 100)\n"
+    "and, with --mcm, by the Monte Carlo method (JCGM 101).\n"
+    "\n"
+    "  --mcm N|auto    Monte Carlo with N trials (at least 1/(1-p)), or the adaptive\n"
+    "                  procedure of JCGM 101 7.9 (2 significant digits)\n"
+    "  --seed S        random seed (default 1); the same seed gives the same figures\n"
+    "                  whatever the number of threads\n"
+    "  --coverage P    coverage probability, e.g. 0.95 (default: the model file's, else\n"
+    "                  95.45 %, k = 2 for infinite degrees of freedom)\n"
+    "  --threads N     Monte Carlo threads (default: one per core)\n"
+    "  --json          machine-readable results on stdout\n"
+    "\n"
+    "k comes from the t-distribution with nu_eff rounded down (GUM G.4.1 note).\n"
+    "Model file format: docs/model-files.md.\n";
+
+struct gum_args {
+    const char *path;
+    bool json;
+    bool mcm;
+    unsigned long long trials; /* 0: adaptive */
+    unsigned long long seed;
+    double coverage;           /* NAN: from the model file */
+    int threads;
+};
+
+static int parse_args(int argc, char **argv, struct gum_args *a)
+{
+    static const struct option opts[] = {
+        {"mcm", required_argument, NULL, 'm'},      {"seed", required_argument, NULL, 's'},
+        {"coverage", required_argument, NULL, 'p'}, {"threads", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},           {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    *a = (struct gum_args){.seed = 1, .coverage = NAN};
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        unsigned long long v;
+        switch (c) {
+        case 'm':
+            a->mcm = true;
+            if (strcmp(optarg, "auto") == 0)
+                a->trials = 0;
+            else if (cli_parse_size(optarg, &a->trials) != 0 || a->trials == 0)
+                return cli_usage_error("gum", "--mcm takes a number of trials or 'auto', not '%s'",
+                                       optarg);
+            break;
+        case 's':
+            if (cli_parse_size(optarg, &a->seed) != 0)
+                return cli_usage_error("gum", "--seed takes a non-negative integer, not '%s'",
+                                       optarg);
+            break;
+        case 'p':
+            if (cli_parse_double(optarg, &a->coverage) != 0 ||
+                !(a->coverage > 0 && a->coverage < 1))
+                return cli_usage_error("gum",
+                                       "--coverage takes a probability between 0 and 1, "
+                                       "not '%s'",
+                                       optarg);
+            break;
+        case 't':
+            if (cli_parse_size(optarg, &v) != 0 || v == 0 || v > 64)
+                return cli_usage_error("gum", "--threads takes 1 to 64, not '%s'", optarg);
+            a->threads = (int)v;
+            break;
+        case 'j':
+            a->json = true;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return -1;
+        case ':':
+            return cli_usage_error("gum", "%s needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error("gum", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error("gum", optind >= argc ? "no model file given"
+                                                     : "give exactly one model file");
+    a->path = argv[optind];
+    return 0;
+}
+
+/* ------------------------------------------------------------ text output */
+
+/* GUM 7.2.6: U to two significant digits, y to the same decimal place. */
+static void print_rounded(double y, double U, const char *unit)
+{
+    if (!(U > 0) || !isfinite(U)) {
+        printf("%.10g %s", y, unit);
+        return;
+    }
+    int place = (int)floor(log10(U)) - 1;
+    double scale = pow(10.0, place);
+    double Ur = round(U / scale) * scale;
+    if (Ur >= 100 * scale) { /* 99.6 -> 100: keep two digits */
+        place++;
+        scale *= 10;
+        Ur = round(U / scale) * scale;
+    }
+    int decimals = place < 0 ? -place : 0;
+    printf("(%.*f ± %.*f) %s", decimals, round(y / scale) * scale, decimals, Ur, unit);
+}
+
+static void print_nu(double nu)
+{
+    if (isinf(nu))
+        printf("%8s", "inf");
+    else
+        printf("%8.1f", nu);
+}
+
+static void print_lpu(const struct unc_lpu_output *o)
+{
+    printf("%-12s %16s %12s %8s %13s %12s %7s\n", "input", "x", "u(x)", "dof", "c",
+           "c·u(x)", "share");
+    for (size_t i = 0; i < o->n_rows; i++) {
+        const struct unc_budget_row *r = &o->rows[i];
+        printf("%-12s %16.10g %12.4g ", r->name, r->x, r->u);
+        print_nu(r->dof);
+        printf(" %13.5g %12.4g %6.1f%%\n", r->c, r->contribution, 100 * r->share);
+    }
+    printf("\n  y      = %.10g %s\n", o->y, o->unit);
+    printf("  u(y)   = %.5g %s\n", o->u, o->unit);
+    if (!isnan(o->u_second_order))
+        printf("  u(y) with second-order terms (GUM 5.1.2) = %.5g %s\n", o->u_second_order,
+               o->unit);
+    printf("  nu_eff = ");
+    if (isinf(o->nu_eff))
+        printf("infinite\n");
+    else
+        printf("%.2f\n", o->nu_eff);
+    if (isnan(o->p))
+        printf("  k      = %.4g (stated)\n", o->k);
+    else
+        printf("  k      = %.4f for p = %.2f %%\n", o->k, 100 * o->p);
+    printf("  U      = %.5g %s\n  result = ", o->U, o->unit);
+    print_rounded(o->y, o->U, o->unit);
+    printf("\n");
+}
+
+static void print_mcm(const struct unc_mcm_result *r, const struct unc_mcm_output *o,
+                      const char *unit, bool have_lpu)
+{
+    printf("\n  Monte Carlo (JCGM 101): %zu trials%s, seed %llu\n", r->trials,
+           r->adaptive ? (r->converged ? " (adaptive, converged)" : " (adaptive, NOT converged)")
+                       : "",
+           (unsigned long long)r->seed);
+    printf("  y      = %.10g %s\n  u(y)   = %.5g %s\n", o->y, unit, o->u, unit);
+    printf("  %.2f %% probabilistically symmetric interval [%.8g, %.8g]\n", 100 * r->p,
+           o->sym_low, o->sym_high);
+    printf("  %.2f %% shortest interval                   [%.8g, %.8g]\n", 100 * r->p,
+           o->short_low, o->short_high);
+    if (have_lpu)
+        printf("  validation of the LPU (JCGM 101 8): d_low = %.3g, d_high = %.3g, delta = %.3g"
+               " -> %s\n",
+               o->d_low, o->d_high, o->delta, o->lpu_validated ? "validated" : "NOT validated");
+}
+
+static void print_text(const unc_model *m, const struct unc_lpu_result *lpu,
+                       const struct unc_mcm_result *mcm)
+{
+    for (size_t j = 0; j < lpu->n_outputs; j++) {
+        const struct unc_lpu_output *o = &lpu->outputs[j];
+        printf("%s%s%s%s\n\n", j > 0 ? "\n" : "", o->name, o->unit[0] ? " / " : "", o->unit);
+        print_lpu(o);
+        if (mcm != NULL)
+            print_mcm(mcm, &mcm->outputs[j], o->unit, true);
+    }
+    size_t q = lpu->n_outputs;
+    if (q > 1) {
+        printf("\ncorrelation of the outputs\n%12s", "");
+        for (size_t b = 0; b < q; b++)
+            printf(" %10s", unc_model_output_name(m, b));
+        printf("\n");
+        for (size_t a = 0; a < q; a++) {
+            printf("%12s", unc_model_output_name(m, a));
+            for (size_t b = 0; b < q; b++)
+                printf(" %10.5f", lpu->correlation[a * q + b]);
+            printf("\n");
+        }
+    }
+}
+
+/* ------------------------------------------------------------ JSON output */
+
+static json_t *json_budget(const struct unc_lpu_output *o)
+{
+    json_t *rows = json_array();
+    for (size_t i = 0; i < o->n_rows; i++) {
+        const struct unc_budget_row *r = &o->rows[i];
+        json_array_append_new(
+            rows, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "name", r->name, "x",
+                            cli_json_number(r->x), "u", cli_json_number(r->u), "dof",
+                            cli_json_number(r->dof), "c", cli_json_number(r->c), "contribution",
+                            cli_json_number(r->contribution), "share",
+                            cli_json_number(r->share)));
+    }
+    return rows;
+}
+
+static json_t *json_interval(double low, double high)
+{
+    return json_pack("{s:o, s:o}", "low", cli_json_number(low), "high", cli_json_number(high));
+}
+
+static json_t *json_mcm(const struct unc_mcm_result *r, const struct unc_mcm_output *o)
+{
+    return json_pack("{s:o, s:o, s:I, s:I, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "y",
+                     cli_json_number(o->y), "u", cli_json_number(o->u), "trials",
+                     (json_int_t)r->trials, "seed", (json_int_t)r->seed, "adaptive", r->adaptive,
+                     "converged", r->converged, "p", cli_json_number(r->p), "symmetric",
+                     json_interval(o->sym_low, o->sym_high), "shortest",
+                     json_interval(o->short_low, o->short_high), "d_low",
+                     cli_json_number(o->d_low), "d_high", cli_json_number(o->d_high), "delta",
+                     cli_json_number(o->delta), "lpu_validated", o->lpu_validated);
+}
+
+static json_t *json_matrix(const double *v, size_t q)
+{
+    json_t *rows = json_array();
+    for (size_t a = 0; a < q; a++) {
+        json_t *row = json_array();
+        for (size_t b = 0; b < q; b++)
+            json_array_append_new(row, cli_json_number(v[a * q + b]));
+        json_array_append_new(rows, row);
+    }
+    return rows;
+}
+
+static json_t *json_results(const struct unc_lpu_result *lpu, const struct unc_mcm_result *mcm)
+{
+    json_t *outputs = json_array();
+    for (size_t j = 0; j < lpu->n_outputs; j++) {
+        const struct unc_lpu_output *o = &lpu->outputs[j];
+        json_t *out = json_pack(
+            "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name", o->name, "unit",
+            o->unit, "y", cli_json_number(o->y), "u", cli_json_number(o->u), "nu_eff",
+            cli_json_number(o->nu_eff), "k", cli_json_number(o->k), "U", cli_json_number(o->U),
+            "p", cli_json_number(o->p), "u_second_order", cli_json_number(o->u_second_order),
+            "budget", json_budget(o));
+        json_object_set_new(out, "mcm", mcm != NULL ? json_mcm(mcm, &mcm->outputs[j])
+                                                    : json_null());
+        json_array_append_new(outputs, out);
+    }
+    return json_pack("{s:o, s:o, s:o}", "outputs", outputs, "correlation",
+                     json_matrix(lpu->correlation, lpu->n_outputs), "covariance",
+                     json_matrix(lpu->covariance, lpu->n_outputs));
+}
+
+/* ------------------------------------------------------------ command */
+
+int cmd_gum(int argc, char **argv)
+{
+    struct gum_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+
+    struct cd_err err = {0};
+    struct unc_model_file_opts fo;
+    unc_model *m = unc_model_load_file(a.path, &fo, &err);
+    if (m == NULL)
+        return cli_error("gum", "%s", cd_err_text(&err));
+    struct unc_coverage cov = fo.coverage;
+    if (!isnan(a.coverage))
+        cov = (struct unc_coverage){.p = a.coverage, .k = 0};
+
+    struct unc_lpu_result *lpu = NULL;
+    struct unc_mcm_result *mcm = NULL;
+    int status = 0;
+    if (unc_lpu(m, cov, &lpu, &err) != 0) {
+        status = cli_error("gum", "%s", cd_err_text(&err));
+        goto done;
+    }
+    if (a.mcm) {
+        struct unc_mcm_options mo;
+        unc_mcm_options_default(&mo);
+        mo.trials = (size_t)a.trials;
+        mo.seed = a.seed;
+        mo.threads = a.threads;
+        /* With a stated k there is no p: the intervals use the default. */
+        mo.p = cov.k > 0 ? UNC_P_DEFAULT : cov.p;
+        if (unc_mcm(m, &mo, lpu, &mcm, &err) != 0) {
+            status = cli_error("gum", "%s", cd_err_text(&err));
+            goto done;
+        }
+    }
+    if (a.json)
+        status = cli_json_print(json_results(lpu, mcm));
+    else
+        print_text(m, lpu, mcm);
+done:
+    unc_mcm_result_free(mcm);
+    unc_lpu_result_free(lpu);
+    unc_model_free(m);
+    return status;
+}

@@ -1,0 +1,49 @@
+/* caldaq: one program, subcommands in the style of git. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef CALDAQ_VERSION
+#define CALDAQ_VERSION "0.1.0"
+#endif
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"gum", cmd_gum, "evaluate an uncertainty model file (JCGM 100 / JCGM 101)"},
+    {"fit", cmd_fit, "calibration curve by least squares, with uncertainty"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: caldaq COMMAND [ARGS...]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nEvery command has --help. caldaq --version prints the version.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(name, "--version") == 0) {
+        printf("caldaq %s\n", CALDAQ_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "caldaq: '%s' is not a caldaq command\n", name);
+    usage(stderr);
+    return 2;
+}

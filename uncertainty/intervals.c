@@ -1,0 +1,159 @@
+/* Coverage intervals from Monte Carlo model values (JCGM 101 7.7).
+ *
+ * Both intervals only need the order of the lowest and the highest
+ * (1 - p) M values: the array is partitioned around those two ranks in
+ * O(M) and only the two tails are sorted, so 10^6 values cost a few
+ * milliseconds instead of a full sort. */
+#include "unc.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static void swap(double *a, double *b)
+{
+    double t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void insertion_sort(double *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        double x = v[i];
+        size_t j = i;
+        while (j > 0 && v[j - 1] > x) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+}
+
+/* Median of three as pivot, Hoare partition. Returns the split: all of
+ * v[0..s] <= pivot <= all of v[s+1..n-1]. */
+static size_t partition(double *v, size_t n)
+{
+    size_t mid = n / 2;
+    if (v[mid] < v[0])
+        swap(&v[mid], &v[0]);
+    if (v[n - 1] < v[0])
+        swap(&v[n - 1], &v[0]);
+    if (v[n - 1] < v[mid])
+        swap(&v[n - 1], &v[mid]);
+    double pivot = v[mid];
+    size_t i = 0;
+    size_t j = n - 1;
+    for (;;) {
+        while (v[i] < pivot)
+            i++;
+        while (v[j] > pivot)
+            j--;
+        if (i >= j)
+            return j;
+        swap(&v[i], &v[j]);
+        i++;
+        j--;
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a;
+    double y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Quicksort for doubles without a comparison callback; qsort beyond a
+ * depth that only adversarial input reaches. */
+static void sort_doubles(double *v, size_t n, int depth)
+{
+    while (n > 24) {
+        if (depth-- == 0) {
+            qsort(v, n, sizeof *v, cmp_double);
+            return;
+        }
+        size_t s = partition(v, n) + 1;
+        if (s < n - s) {
+            sort_doubles(v, s, depth);
+            v += s;
+            n -= s;
+        } else {
+            sort_doubles(v + s, n - s, depth);
+            n = s;
+        }
+    }
+    insertion_sort(v, n);
+}
+
+/* Rearranges v so that v[k] holds the value of rank k, smaller values
+ * before it and larger after it. */
+static void select_rank(double *v, size_t n, size_t k)
+{
+    size_t lo = 0;
+    size_t hi = n; /* the window [lo, hi) contains rank k */
+    int budget = 64;
+    while (hi - lo > 24) {
+        if (budget-- == 0) {
+            sort_doubles(v + lo, hi - lo, 0);
+            return;
+        }
+        size_t s = lo + partition(v + lo, hi - lo) + 1;
+        if (k < s)
+            hi = s;
+        else
+            lo = s;
+    }
+    insertion_sort(v + lo, hi - lo);
+}
+
+int unc_coverage_intervals(double *v, size_t n, double p, double *sym_low, double *sym_high,
+                           double *short_low, double *short_high, struct cd_err *err)
+{
+    if (!(p > 0 && p < 1))
+        return cd_fail(err, CD_ERR_INVALID, "coverage probability %g outside (0, 1)", p);
+    if (n < 2)
+        return cd_fail(err, CD_ERR_INVALID, "%zu model values: too few for an interval", n);
+    for (size_t i = 0; i < n; i++)
+        if (isnan(v[i]))
+            return cd_fail(err, CD_ERR_NUMERIC, "model value %zu is not a number", i + 1);
+
+    /* JCGM 101 7.7.1: q = pM, or the integer part of pM + 1/2. */
+    double pm = p * (double)n;
+    size_t q = (size_t)floor(pm + 0.5);
+    if (q < 1)
+        q = 1;
+    if (q > n - 1)
+        q = n - 1;
+    size_t tail = n - q; /* candidates for the lower endpoint: ranks 0..tail-1 */
+
+    if (2 * tail >= n) {
+        sort_doubles(v, n, 2 * 64);
+    } else {
+        select_rank(v, n, tail);
+        select_rank(v + tail, n - tail, q - tail);
+        sort_doubles(v, tail, 2 * 64);
+        sort_doubles(v + q, n - q, 2 * 64);
+    }
+
+    /* 7.7.2 probabilistically symmetric: r = (M - q)/2 when whole, else the
+     * integer part of (M - q + 1)/2; endpoints y(r), y(r+q), 1-based. */
+    size_t r = tail % 2 == 0 ? tail / 2 : (tail + 1) / 2;
+    if (r < 1)
+        r = 1;
+    *sym_low = v[r - 1];
+    *sym_high = v[r - 1 + q];
+
+    /* 7.7.3 shortest: the r* in 1..M-q minimising y(r+q) - y(r). */
+    size_t best = 0;
+    double width = INFINITY;
+    for (size_t k = 0; k < tail; k++) {
+        double w = v[k + q] - v[k];
+        if (w < width) {
+            width = w;
+            best = k;
+        }
+    }
+    *short_low = v[best];
+    *short_high = v[best + q];
+    return 0;
+}

@@ -1,0 +1,654 @@
+/* Monte Carlo method (JCGM 101): propagation of distributions.
+ *
+ * Reproducibility: trials are cut into chunks of CHUNK; chunk c belongs to
+ * lane c % LANES, and each lane draws from its own GSL generator seeded
+ * from (seed, lane). Threads take whole lanes, so the model values - and
+ * every figure reported - are the same for any number of threads.
+ *
+ * Memory: one array of model values per output (needed for the coverage
+ * intervals); sampling and evaluation work on blocks of EXPR_BLOCK trials
+ * in per-thread buffers allocated once. */
+#include "unc.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "model_priv.h"
+
+#define LANES 8
+#define CHUNK (16 * EXPR_BLOCK)
+
+/* How one input (or one correlated group) is drawn. */
+enum draw_kind {
+    DRAW_CONSTANT,      /* u = 0 */
+    DRAW_NORMAL,
+    DRAW_T,             /* scaled and shifted t (JCGM 101 6.4.9) */
+    DRAW_RECTANGULAR,
+    DRAW_TRIANGULAR,
+    DRAW_ARCSINE,
+    DRAW_TRAPEZOIDAL,
+    DRAW_GROUP,         /* member of a correlated group, drawn with it */
+};
+
+struct group {
+    size_t n;
+    size_t *members;    /* input indices */
+    double *chol;       /* n x n lower factor of the correlation matrix */
+    double dof;         /* INFINITY: multivariate normal, else multivariate t (6.4.8) */
+};
+
+struct plan {
+    const unc_model *m;
+    enum draw_kind *kind;
+    size_t n_groups;
+    struct group *groups;
+    gsl_rng *lane_rng[LANES];
+};
+
+struct worker {
+    struct plan *plan;
+    size_t first_lane, lane_step;
+    size_t offset;      /* index of trial 0 of this batch in the value arrays */
+    size_t batch;       /* trials in this batch */
+    double **values;    /* per output: the value arrays */
+    double *columns;    /* n_inputs x EXPR_BLOCK */
+    double *scratch;    /* registers x EXPR_BLOCK */
+    double *z;          /* group workspace */
+};
+
+void unc_mcm_options_default(struct unc_mcm_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->seed = 1;
+    o->p = UNC_P_DEFAULT;
+    o->ndig = 2;
+}
+
+void unc_mcm_result_free(struct unc_mcm_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->outputs);
+    free(r);
+}
+
+/* ------------------------------------------------------------ plan */
+
+static void plan_free(struct plan *p)
+{
+    for (size_t g = 0; g < p->n_groups; g++) {
+        free(p->groups[g].members);
+        free(p->groups[g].chol);
+    }
+    free(p->groups);
+    free(p->kind);
+    for (size_t l = 0; l < LANES; l++)
+        gsl_rng_free(p->lane_rng[l]);
+}
+
+static enum draw_kind single_kind(const struct unc_input *in)
+{
+    if (in->u == 0)
+        return DRAW_CONSTANT;
+    switch (in->dist) {
+    case UNC_DIST_NORMAL:
+        /* JCGM 101 6.4.9.7: x, u and finite nu from a GUM evaluation
+         * become a scaled and shifted t with nu degrees of freedom. */
+        return isinf(in->dof) ? DRAW_NORMAL : DRAW_T;
+    case UNC_DIST_STUDENT_T: return DRAW_T;
+    case UNC_DIST_RECTANGULAR: return DRAW_RECTANGULAR;
+    case UNC_DIST_TRIANGULAR: return DRAW_TRIANGULAR;
+    case UNC_DIST_ARCSINE: return DRAW_ARCSINE;
+    case UNC_DIST_TRAPEZOIDAL: return DRAW_TRAPEZOIDAL;
+    }
+    return DRAW_CONSTANT;
+}
+
+static int is_gaussian_like(const struct unc_input *in)
+{
+    return in->dist == UNC_DIST_NORMAL || in->dist == UNC_DIST_STUDENT_T;
+}
+
+/* Correlated inputs are drawn jointly: a multivariate normal, or a
+ * multivariate t when they share finite dof (simultaneous observations,
+ * JCGM 101 6.4.8). Any other mix is refused with the names. */
+static int plan_group(struct plan *p, size_t *members, size_t n, struct cd_err *err)
+{
+    const unc_model *m = p->m;
+    const struct unc_input *first = &m->inputs[members[0]];
+    for (size_t a = 0; a < n; a++) {
+        const struct unc_input *in = &m->inputs[members[a]];
+        if (!is_gaussian_like(in))
+            return model_fail(m, in->line, err, CD_ERR_UNSUPPORTED,
+                              "Monte Carlo: '%s' is correlated with other inputs but has a "
+                              "non-Gaussian distribution; only normal or t inputs can be "
+                              "correlated",
+                              in->name);
+        int same = (isinf(in->dof) && isinf(first->dof)) || in->dof == first->dof;
+        if (!same)
+            return model_fail(m, in->line, err, CD_ERR_UNSUPPORTED,
+                              "Monte Carlo: correlated inputs '%s' and '%s' have different "
+                              "dof; a joint distribution needs equal dof",
+                              first->name, in->name);
+    }
+    struct group *g = &p->groups[p->n_groups];
+    g->n = n;
+    g->dof = first->dof;
+    g->members = malloc(n * sizeof *g->members);
+    g->chol = calloc(n * n, sizeof *g->chol);
+    if (g->members == NULL || g->chol == NULL) {
+        free(g->members);
+        free(g->chol);
+        return model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+    }
+    p->n_groups++;
+    memcpy(g->members, members, n * sizeof *members);
+
+    /* Cholesky of the group's correlation matrix; a semi-definite one
+     * (|r| = 1) falls back to the symmetric square root by eigenvectors. */
+    gsl_matrix *a = gsl_matrix_alloc(n, n);
+    if (a == NULL)
+        return model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+    size_t N = m->n_inputs;
+    for (size_t r = 0; r < n; r++)
+        for (size_t c = 0; c < n; c++)
+            gsl_matrix_set(a, r, c, m->corr[members[r] * N + members[c]]);
+    int rc = 0;
+    if (gsl_linalg_cholesky_decomp1(a) == GSL_SUCCESS) {
+        for (size_t r = 0; r < n; r++)
+            for (size_t c = 0; c <= r; c++)
+                g->chol[r * n + c] = gsl_matrix_get(a, r, c);
+    } else {
+        for (size_t r = 0; r < n; r++)
+            for (size_t c = 0; c < n; c++)
+                gsl_matrix_set(a, r, c, m->corr[members[r] * N + members[c]]);
+        gsl_vector *eval = gsl_vector_alloc(n);
+        gsl_matrix *evec = gsl_matrix_alloc(n, n);
+        gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(n);
+        if (eval == NULL || evec == NULL || w == NULL ||
+            gsl_eigen_symmv(a, eval, evec, w) != GSL_SUCCESS) {
+            rc = model_fail(m, 0, err, CD_ERR_NUMERIC,
+                            "Monte Carlo: cannot factor the correlation matrix");
+        } else {
+            for (size_t r = 0; r < n; r++)
+                for (size_t c = 0; c < n; c++) {
+                    double lambda = gsl_vector_get(eval, c);
+                    g->chol[r * n + c] = gsl_matrix_get(evec, r, c) * sqrt(lambda > 0 ? lambda : 0);
+                }
+        }
+        gsl_eigen_symmv_free(w);
+        gsl_matrix_free(evec);
+        gsl_vector_free(eval);
+    }
+    gsl_matrix_free(a);
+    return rc;
+}
+
+static int plan_init(struct plan *p, const unc_model *m, uint64_t seed, struct cd_err *err)
+{
+    memset(p, 0, sizeof *p);
+    p->m = m;
+    size_t n = m->n_inputs;
+    p->kind = calloc(n, sizeof *p->kind);
+    p->groups = calloc(n, sizeof *p->groups);
+    size_t *stack = calloc(n, sizeof *stack);
+    int *seen = calloc(n, sizeof *seen);
+    int rc = 0;
+    if (p->kind == NULL || p->groups == NULL || stack == NULL || seen == NULL) {
+        rc = model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (seen[i])
+            continue;
+        /* Collect the connected component of i in the correlation graph. */
+        size_t count = 0;
+        stack[count++] = i;
+        seen[i] = 1;
+        for (size_t s = 0; s < count; s++)
+            for (size_t k = 0; k < n; k++)
+                if (!seen[k] && m->corr[stack[s] * n + k] != 0) {
+                    seen[k] = 1;
+                    stack[count++] = k;
+                }
+        if (count == 1) {
+            p->kind[i] = single_kind(&m->inputs[i]);
+        } else {
+            for (size_t s = 0; s < count; s++)
+                p->kind[stack[s]] = DRAW_GROUP;
+            rc = plan_group(p, stack, count, err);
+        }
+    }
+    /* Lane seeds differ by construction (seed * LANES + lane), so no two
+     * lanes share a stream. */
+    for (size_t l = 0; l < LANES && rc == 0; l++) {
+        p->lane_rng[l] = gsl_rng_alloc(gsl_rng_mt19937);
+        if (p->lane_rng[l] == NULL)
+            rc = model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+        else
+            gsl_rng_set(p->lane_rng[l], (unsigned long)(seed * LANES + l));
+    }
+done:
+    free(stack);
+    free(seen);
+    return rc;
+}
+
+/* ------------------------------------------------------------ sampling */
+
+static void draw_single(enum draw_kind kind, const struct unc_input *in, gsl_rng *rng,
+                        double *col, size_t n)
+{
+    double x = in->value;
+    double u = in->u;
+    double a = in->half_width;
+    size_t t;
+    switch (kind) {
+    case DRAW_CONSTANT:
+        for (t = 0; t < n; t++)
+            col[t] = x;
+        break;
+    case DRAW_NORMAL:
+        for (t = 0; t < n; t++)
+            col[t] = x + u * gsl_ran_gaussian_ziggurat(rng, 1.0);
+        break;
+    case DRAW_T:
+        for (t = 0; t < n; t++)
+            col[t] = x + u * gsl_ran_tdist(rng, in->dof);
+        break;
+    case DRAW_RECTANGULAR:
+        for (t = 0; t < n; t++)
+            col[t] = x + a * (2.0 * gsl_rng_uniform(rng) - 1.0);
+        break;
+    case DRAW_TRIANGULAR:
+        for (t = 0; t < n; t++)
+            col[t] = x + a * (gsl_rng_uniform(rng) + gsl_rng_uniform(rng) - 1.0);
+        break;
+    case DRAW_ARCSINE:
+        for (t = 0; t < n; t++)
+            col[t] = x + a * sin(2.0 * M_PI * gsl_rng_uniform(rng));
+        break;
+    case DRAW_TRAPEZOIDAL: {
+        /* JCGM 101 6.4.4.4 with [x - a, x + a] and beta = top/base. */
+        double b = in->beta;
+        for (t = 0; t < n; t++) {
+            double r1 = gsl_rng_uniform(rng);
+            double r2 = gsl_rng_uniform(rng);
+            col[t] = x - a + a * ((1 + b) * r1 + (1 - b) * r2);
+        }
+        break;
+    }
+    case DRAW_GROUP:
+        break;
+    }
+}
+
+static void draw_group(const struct group *g, const unc_model *m, gsl_rng *rng,
+                       double *columns, double *z, size_t n)
+{
+    for (size_t t = 0; t < n; t++) {
+        for (size_t a = 0; a < g->n; a++)
+            z[a] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+        double scale = 1.0;
+        if (!isinf(g->dof))
+            scale = sqrt(g->dof / gsl_ran_chisq(rng, g->dof));
+        for (size_t a = 0; a < g->n; a++) {
+            double s = 0;
+            for (size_t b = 0; b < g->n; b++)
+                s += g->chol[a * g->n + b] * z[b];
+            const struct unc_input *in = &m->inputs[g->members[a]];
+            columns[g->members[a] * EXPR_BLOCK + t] = in->value + in->u * s * scale;
+        }
+    }
+}
+
+static void run_chunk(struct worker *w, gsl_rng *rng, size_t start, size_t count)
+{
+    const unc_model *m = w->plan->m;
+    const double *cols[m->n_inputs + 1];
+    for (size_t i = 0; i < m->n_inputs; i++)
+        cols[i] = w->columns + i * EXPR_BLOCK;
+    for (size_t done = 0; done < count; done += EXPR_BLOCK) {
+        size_t n = count - done < EXPR_BLOCK ? count - done : EXPR_BLOCK;
+        for (size_t i = 0; i < m->n_inputs; i++)
+            draw_single(w->plan->kind[i], &m->inputs[i], rng, w->columns + i * EXPR_BLOCK, n);
+        for (size_t g = 0; g < w->plan->n_groups; g++)
+            draw_group(&w->plan->groups[g], m, rng, w->columns, w->z, n);
+        for (size_t j = 0; j < m->n_outputs; j++)
+            expr_prog_eval_block(m->outputs[j].prog, cols, n, w->scratch,
+                                 w->values[j] + w->offset + start + done);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    size_t chunks = (w->batch + CHUNK - 1) / CHUNK;
+    for (size_t lane = w->first_lane; lane < LANES; lane += w->lane_step) {
+        gsl_rng *rng = w->plan->lane_rng[lane];
+        for (size_t c = lane; c < chunks; c += LANES) {
+            size_t start = c * CHUNK;
+            size_t count = w->batch - start < CHUNK ? w->batch - start : CHUNK;
+            run_chunk(w, rng, start, count);
+        }
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------ driver */
+
+struct run {
+    struct plan plan;
+    size_t n_threads;
+    struct worker *workers;
+    double **values;
+    size_t capacity;    /* trials the value arrays hold */
+};
+
+static int run_init(struct run *r, const unc_model *m, const struct unc_mcm_options *o,
+                    struct cd_err *err)
+{
+    memset(r, 0, sizeof *r);
+    int rc = plan_init(&r->plan, m, o->seed, err);
+    if (rc != 0)
+        return rc;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t threads = o->threads > 0 ? (size_t)o->threads : (cores > 0 ? (size_t)cores : 1);
+    if (threads > LANES)
+        threads = LANES;
+    r->n_threads = threads;
+    r->workers = calloc(threads, sizeof *r->workers);
+    r->values = calloc(m->n_outputs, sizeof *r->values);
+    if (r->workers == NULL || r->values == NULL)
+        return model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+    size_t regs = 1;
+    for (size_t j = 0; j < m->n_outputs; j++) {
+        size_t k = expr_prog_registers(m->outputs[j].prog);
+        if (k > regs)
+            regs = k;
+    }
+    for (size_t t = 0; t < threads; t++) {
+        struct worker *w = &r->workers[t];
+        w->plan = &r->plan;
+        w->first_lane = t;
+        w->lane_step = threads;
+        w->values = r->values;
+        w->columns = calloc((m->n_inputs + 1) * EXPR_BLOCK, sizeof *w->columns);
+        w->scratch = calloc(regs * EXPR_BLOCK, sizeof *w->scratch);
+        w->z = calloc(m->n_inputs + 1, sizeof *w->z);
+        if (w->columns == NULL || w->scratch == NULL || w->z == NULL)
+            return model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static void run_free(struct run *r, size_t n_outputs)
+{
+    if (r->workers != NULL)
+        for (size_t t = 0; t < r->n_threads; t++) {
+            free(r->workers[t].columns);
+            free(r->workers[t].scratch);
+            free(r->workers[t].z);
+        }
+    free(r->workers);
+    if (r->values != NULL)
+        for (size_t j = 0; j < n_outputs; j++)
+            free(r->values[j]);
+    free(r->values);
+    plan_free(&r->plan);
+}
+
+static int reserve(struct run *r, const unc_model *m, size_t trials, struct cd_err *err)
+{
+    if (trials <= r->capacity)
+        return 0;
+    size_t want = r->capacity == 0 ? trials : r->capacity * 2;
+    if (want < trials)
+        want = trials;
+    for (size_t j = 0; j < m->n_outputs; j++) {
+        double *p = realloc(r->values[j], want * sizeof *p);
+        if (p == NULL)
+            return model_fail(m, 0, err, CD_ERR_NOMEM,
+                              "out of memory for %zu Monte Carlo trials", want);
+        r->values[j] = p;
+    }
+    r->capacity = want;
+    return 0;
+}
+
+/* Draw and evaluate trials [offset, offset + batch). */
+static int run_batch(struct run *r, const unc_model *m, size_t offset, size_t batch,
+                     struct cd_err *err)
+{
+    int rc = reserve(r, m, offset + batch, err);
+    if (rc != 0)
+        return rc;
+    pthread_t tid[LANES];
+    size_t started = 0;
+    for (size_t t = 0; t < r->n_threads; t++) {
+        r->workers[t].offset = offset;
+        r->workers[t].batch = batch;
+        r->workers[t].values = r->values;
+    }
+    for (size_t t = 1; t < r->n_threads; t++) {
+        if (pthread_create(&tid[t], NULL, worker_main, &r->workers[t]) != 0)
+            break;
+        started = t;
+    }
+    /* Lanes of threads that failed to start are run here. */
+    for (size_t t = started + 1; t < r->n_threads; t++)
+        worker_main(&r->workers[t]);
+    worker_main(&r->workers[0]);
+    for (size_t t = 1; t <= started; t++)
+        pthread_join(tid[t], NULL);
+    return 0;
+}
+
+struct summary {
+    double y, u, sym_low, sym_high, short_low, short_high;
+};
+
+static int summarise(const unc_model *m, size_t j, double *v, size_t n, double p,
+                     struct summary *s, struct cd_err *err)
+{
+    double sum = 0;
+    for (size_t t = 0; t < n; t++)
+        sum += v[t];
+    double mean = sum / (double)n;
+    if (!isfinite(mean)) {
+        for (size_t t = 0; t < n; t++)
+            if (!isfinite(v[t]))
+                return model_fail(m, m->outputs[j].line, err, CD_ERR_NUMERIC,
+                                  "Monte Carlo: output '%s' is not finite for some drawn "
+                                  "inputs (division by zero, log or sqrt of a negative "
+                                  "value?)",
+                                  m->outputs[j].name);
+    }
+    double ss = 0;
+    for (size_t t = 0; t < n; t++)
+        ss += (v[t] - mean) * (v[t] - mean);
+    s->y = mean;
+    s->u = sqrt(ss / (double)(n - 1));
+    return unc_coverage_intervals(v, n, p, &s->sym_low, &s->sym_high, &s->short_low,
+                                  &s->short_high, err);
+}
+
+/* Running sums over batches for the adaptive procedure (JCGM 101 7.9.4). */
+struct batch_stats {
+    double sum[6];
+    double sum2[6];
+};
+
+static void stats_add(struct batch_stats *b, const struct summary *s)
+{
+    double v[6] = {s->y, s->u, s->sym_low, s->sym_high, s->short_low, s->short_high};
+    for (int i = 0; i < 6; i++) {
+        b->sum[i] += v[i];
+        b->sum2[i] += v[i] * v[i];
+    }
+}
+
+/* Largest standard deviation of the average over h batches. */
+static double stats_worst_sd(const struct batch_stats *b, size_t h)
+{
+    double worst = 0;
+    for (int i = 0; i < 6; i++) {
+        double mean = b->sum[i] / (double)h;
+        double var = (b->sum2[i] / (double)h - mean * mean) * (double)h / (double)(h - 1);
+        double sd = var > 0 ? sqrt(var / (double)h) : 0;
+        if (sd > worst)
+            worst = sd;
+    }
+    return worst;
+}
+
+/* u(y) of all h M values, pooled exactly from the batch means and
+ * standard deviations (7.9.4 f). */
+static double pooled_u(const struct batch_stats *b, size_t h, size_t batch)
+{
+    double M = (double)batch;
+    double between = b->sum2[0] - b->sum[0] * b->sum[0] / (double)h;
+    double var = ((M - 1) * b->sum2[1] + M * between) / ((double)h * M - 1);
+    return var > 0 ? sqrt(var) : 0;
+}
+
+static int adaptive(struct run *r, const unc_model *m, const struct unc_mcm_options *o,
+                    size_t *trials, bool *converged, struct cd_err *err)
+{
+    size_t q = m->n_outputs;
+    /* 7.9.4 a): M = max(J, 10^4), J the smallest integer >= 100/(1-p). */
+    size_t batch = (size_t)ceil(100.0 / (1.0 - o->p));
+    if (batch < 10000)
+        batch = 10000;
+    size_t cap = o->max_trials > 0 ? o->max_trials : 50000000;
+    struct batch_stats *bs = calloc(q, sizeof *bs);
+    double *scratch = malloc(batch * sizeof *scratch);
+    int rc = 0;
+    if (bs == NULL || scratch == NULL) {
+        rc = model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    *converged = false;
+    size_t h = 0;
+    for (;;) {
+        size_t offset = h * batch;
+        rc = run_batch(r, m, offset, batch, err);
+        if (rc != 0)
+            goto done;
+        h++;
+        for (size_t j = 0; j < q; j++) {
+            /* The interval search reorders values; work on a copy so the
+             * full set stays a true sample for the final figures. */
+            memcpy(scratch, r->values[j] + offset, batch * sizeof *scratch);
+            struct summary s;
+            rc = summarise(m, j, scratch, batch, o->p, &s, err);
+            if (rc != 0)
+                goto done;
+            stats_add(&bs[j], &s);
+        }
+        if (h < 2)
+            continue;
+        bool all_met = true;
+        for (size_t j = 0; j < q && all_met; j++) {
+            double u = pooled_u(&bs[j], h, batch);
+            double delta = unc_numerical_tolerance(u, o->ndig);
+            if (!(u > 0))
+                continue; /* a constant output has nothing to stabilise */
+            if (2.0 * stats_worst_sd(&bs[j], h) > delta)
+                all_met = false;
+        }
+        if (all_met) {
+            *converged = true;
+            break;
+        }
+        if ((h + 1) * batch > cap)
+            break;
+    }
+    *trials = h * batch;
+done:
+    free(bs);
+    free(scratch);
+    return rc;
+}
+
+static void validate(struct unc_mcm_output *o, const struct unc_lpu_output *lpu, int ndig)
+{
+    o->delta = unc_numerical_tolerance(lpu->u, ndig);
+    o->d_low = fabs(lpu->y - lpu->U - o->sym_low);
+    o->d_high = fabs(lpu->y + lpu->U - o->sym_high);
+    o->lpu_validated = isfinite(o->delta) && o->d_low <= o->delta && o->d_high <= o->delta;
+}
+
+int unc_mcm(const unc_model *m, const struct unc_mcm_options *opts,
+            const struct unc_lpu_result *lpu, struct unc_mcm_result **out, struct cd_err *err)
+{
+    *out = NULL;
+    struct unc_mcm_options o;
+    if (opts != NULL)
+        o = *opts;
+    else
+        unc_mcm_options_default(&o);
+    if (o.ndig <= 0)
+        o.ndig = 2;
+    if (!m->prepared)
+        return model_fail(m, 0, err, CD_ERR_INVALID, "model not prepared");
+    if (!(o.p > 0 && o.p < 1))
+        return model_fail(m, 0, err, CD_ERR_INVALID,
+                          "coverage probability %g must lie strictly between 0 and 1", o.p);
+    if (o.trials != 0 && (double)o.trials < 1.0 / (1.0 - o.p))
+        return model_fail(m, 0, err, CD_ERR_INVALID,
+                          "%zu Monte Carlo trials are too few for p = %g; JCGM 101 7.2.2 asks "
+                          "for at least 10^4 (or use --mcm auto)",
+                          o.trials, o.p);
+    size_t q = m->n_outputs;
+    struct unc_mcm_result *res = calloc(1, sizeof *res);
+    if (res == NULL || (res->outputs = calloc(q, sizeof *res->outputs)) == NULL) {
+        free(res);
+        return model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+    }
+    res->n_outputs = q;
+    res->seed = o.seed;
+    res->p = o.p;
+    res->adaptive = o.trials == 0;
+    struct run r;
+    int rc = run_init(&r, m, &o, err);
+    if (rc == 0) {
+        if (res->adaptive) {
+            rc = adaptive(&r, m, &o, &res->trials, &res->converged, err);
+        } else {
+            res->trials = o.trials;
+            res->converged = true;
+            rc = run_batch(&r, m, 0, o.trials, err);
+        }
+    }
+    for (size_t j = 0; j < q && rc == 0; j++) {
+        struct summary s;
+        rc = summarise(m, j, r.values[j], res->trials, o.p, &s, err);
+        if (rc != 0)
+            break;
+        struct unc_mcm_output *mo = &res->outputs[j];
+        *mo = (struct unc_mcm_output){
+            .y = s.y, .u = s.u, .sym_low = s.sym_low, .sym_high = s.sym_high,
+            .short_low = s.short_low, .short_high = s.short_high,
+            .d_low = NAN, .d_high = NAN, .delta = NAN,
+        };
+        if (lpu != NULL && j < lpu->n_outputs)
+            validate(mo, &lpu->outputs[j], o.ndig);
+    }
+    run_free(&r, q);
+    if (rc != 0) {
+        unc_mcm_result_free(res);
+        return rc;
+    }
+    *out = res;
+    return 0;
+}

@@ -1,0 +1,572 @@
+/* Uncertainty model files (YAML, format in docs/model-files.md): read with
+ * libyaml's document API so that every error names the file and line. */
+#include "unc.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <yaml.h>
+
+#include "model_priv.h"
+
+struct reader {
+    yaml_document_t *doc;
+    const char *source;
+    struct cd_err *err;
+};
+
+static int line_of(const yaml_node_t *n)
+{
+    return n != NULL ? (int)n->start_mark.line + 1 : 0;
+}
+
+static int fail_at(const struct reader *r, const yaml_node_t *n, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail_at(const struct reader *r, const yaml_node_t *n, int code, const char *fmt, ...)
+{
+    char what[CD_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (n != NULL)
+        return cd_fail(r->err, code, "%s:%d: %s", r->source, line_of(n), what);
+    return cd_fail(r->err, code, "%s: %s", r->source, what);
+}
+
+static yaml_node_t *node_at(const struct reader *r, int id)
+{
+    return yaml_document_get_node(r->doc, id);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int is_null(const yaml_node_t *n)
+{
+    const char *s = scalar(n);
+    return s != NULL && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+           (s[0] == '\0' || strcmp(s, "~") == 0 || strcasecmp(s, "null") == 0);
+}
+
+static int get_number(const struct reader *r, const yaml_node_t *n, const char *what, double *out)
+{
+    const char *s = scalar(n);
+    if (s == NULL)
+        return fail_at(r, n, CD_ERR_PARSE, "%s must be a number", what);
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0')
+        return fail_at(r, n, CD_ERR_PARSE, "%s: '%s' is not a number", what, s);
+    if (errno == ERANGE && fabs(v) > 1.0)
+        return fail_at(r, n, CD_ERR_PARSE, "%s: '%s' is out of range", what, s);
+    if (!isfinite(v))
+        return fail_at(r, n, CD_ERR_PARSE, "%s: '%s' is not a finite number", what, s);
+    *out = v;
+    return 0;
+}
+
+/* dof: a positive number; absent, null or inf mean infinite. */
+static int get_dof(const struct reader *r, const yaml_node_t *n, const char *input, double *out)
+{
+    const char *s = scalar(n);
+    if (is_null(n) ||
+        (s != NULL && (strcasecmp(s, "inf") == 0 || strcasecmp(s, ".inf") == 0 ||
+                       strcasecmp(s, "infinite") == 0))) {
+        *out = INFINITY;
+        return 0;
+    }
+    char what[160];
+    snprintf(what, sizeof what, "input '%s': dof", input);
+    int rc = get_number(r, n, what, out);
+    if (rc == 0 && *out <= 0)
+        return fail_at(r, n, CD_ERR_INVALID, "input '%s': dof = %g must be positive", input, *out);
+    return rc;
+}
+
+typedef int (*pair_fn)(const struct reader *r, yaml_node_t *key, yaml_node_t *value, void *ctx);
+
+static int each_pair(const struct reader *r, yaml_node_t *map, const char *what, pair_fn fn,
+                     void *ctx)
+{
+    if (map->type != YAML_MAPPING_NODE)
+        return fail_at(r, map, CD_ERR_PARSE, "%s must be a mapping (key: value)", what);
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *k = node_at(r, p->key);
+        yaml_node_t *v = node_at(r, p->value);
+        if (scalar(k) == NULL)
+            return fail_at(r, k, CD_ERR_PARSE, "%s: keys must be plain names", what);
+        int rc = fn(r, k, v, ctx);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static yaml_node_t *map_get(const struct reader *r, yaml_node_t *map, const char *key)
+{
+    if (map == NULL || map->type != YAML_MAPPING_NODE)
+        return NULL;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        const char *k = scalar(node_at(r, p->key));
+        if (k != NULL && strcmp(k, key) == 0)
+            return node_at(r, p->value);
+    }
+    return NULL;
+}
+
+/* Every key of `map` must be one of `known` (a NULL-terminated list): a
+ * misspelt key is an error, not silently ignored. */
+static int check_keys(const struct reader *r, yaml_node_t *map, const char *what,
+                      const char *const *known)
+{
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *k = node_at(r, p->key);
+        const char *name = scalar(k);
+        int ok = 0;
+        for (const char *const *q = known; name != NULL && *q != NULL; q++)
+            if (strcmp(*q, name) == 0)
+                ok = 1;
+        if (!ok) {
+            char list[256] = "";
+            for (const char *const *q = known; *q != NULL; q++) {
+                strncat(list, *q, sizeof list - strlen(list) - 1);
+                if (q[1] != NULL)
+                    strncat(list, ", ", sizeof list - strlen(list) - 1);
+            }
+            return fail_at(r, k, CD_ERR_PARSE, "%s: unknown key '%s' (known: %s)", what,
+                           name != NULL ? name : "?", list);
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ sections */
+
+struct load {
+    unc_model *m;
+    struct unc_model_file_opts *opts;
+};
+
+static int add_constant(const struct reader *r, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    struct load *ld = ctx;
+    const char *name = scalar(k);
+    char what[160];
+    snprintf(what, sizeof what, "constant '%s'", name != NULL ? name : "?");
+    double value;
+    int rc = get_number(r, v, what, &value);
+    if (rc != 0)
+        return rc;
+    return unc_model_add_constant(ld->m, name, value, line_of(k), r->err);
+}
+
+static const struct {
+    const char *name;
+    enum unc_dist dist;
+} dist_names[] = {
+    {"normal", UNC_DIST_NORMAL},           {"gaussian", UNC_DIST_NORMAL},
+    {"rectangular", UNC_DIST_RECTANGULAR}, {"uniform", UNC_DIST_RECTANGULAR},
+    {"triangular", UNC_DIST_TRIANGULAR},   {"arcsine", UNC_DIST_ARCSINE},
+    {"u-shaped", UNC_DIST_ARCSINE},        {"student-t", UNC_DIST_STUDENT_T},
+    {"t", UNC_DIST_STUDENT_T},             {"trapezoidal", UNC_DIST_TRAPEZOIDAL},
+};
+
+static int get_dist(const struct reader *r, yaml_node_t *n, const char *input, enum unc_dist *out)
+{
+    const char *s = scalar(n);
+    for (size_t i = 0; s != NULL && i < sizeof dist_names / sizeof dist_names[0]; i++) {
+        if (strcasecmp(s, dist_names[i].name) == 0) {
+            *out = dist_names[i].dist;
+            return 0;
+        }
+    }
+    return fail_at(r, n, CD_ERR_PARSE,
+                   "input '%s': unknown distribution '%s' (normal, rectangular, triangular, "
+                   "arcsine, student-t, trapezoidal)",
+                   input, s != NULL ? s : "?");
+}
+
+static int get_observations(const struct reader *r, yaml_node_t *n, const char *input,
+                            double **out, size_t *count)
+{
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail_at(r, n, CD_ERR_PARSE, "input '%s': observations must be a list of numbers",
+                       input);
+    size_t len = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    double *v = calloc(len + 1, sizeof *v);
+    if (v == NULL)
+        return fail_at(r, n, CD_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < len; i++) {
+        yaml_node_t *item = node_at(r, n->data.sequence.items.start[i]);
+        char what[160];
+        snprintf(what, sizeof what, "input '%s': observation %zu", input, i + 1);
+        int rc = get_number(r, item, what, &v[i]);
+        if (rc != 0) {
+            free(v);
+            return rc;
+        }
+    }
+    *out = v;
+    *count = len;
+    return 0;
+}
+
+static const char *const input_keys[] = {"name", "value", "u", "dof", "dist", "half_width",
+                                         "beta", "unit", "observations", "simultaneous",
+                                         "description", NULL};
+
+static int add_input(const struct reader *r, struct load *ld, yaml_node_t *n)
+{
+    if (n->type != YAML_MAPPING_NODE)
+        return fail_at(r, n, CD_ERR_PARSE,
+                       "each input must be a mapping such as {name: x, value: 1, u: 0.1}");
+    int rc = check_keys(r, n, "input", input_keys);
+    if (rc != 0)
+        return rc;
+    const char *name = scalar(map_get(r, n, "name"));
+    if (name == NULL)
+        return fail_at(r, n, CD_ERR_PARSE, "input without a name");
+    const char *unit = scalar(map_get(r, n, "unit"));
+    int line = line_of(n);
+
+    yaml_node_t *obs = map_get(r, n, "observations");
+    if (obs != NULL) {
+        const char *excluded[] = {"value", "u", "dof", "dist", "half_width", "beta"};
+        for (size_t i = 0; i < sizeof excluded / sizeof excluded[0]; i++)
+            if (map_get(r, n, excluded[i]) != NULL)
+                return fail_at(r, map_get(r, n, excluded[i]), CD_ERR_PARSE,
+                               "input '%s': '%s' cannot be given with observations (they "
+                               "determine value, u and dof)",
+                               name, excluded[i]);
+        bool simultaneous = false;
+        yaml_node_t *sim = map_get(r, n, "simultaneous");
+        if (sim != NULL) {
+            const char *s = scalar(sim);
+            if (s != NULL && strcmp(s, "true") == 0)
+                simultaneous = true;
+            else if (s == NULL || strcmp(s, "false") != 0)
+                return fail_at(r, sim, CD_ERR_PARSE,
+                               "input '%s': simultaneous must be true or false", name);
+        }
+        double *v = NULL;
+        size_t count = 0;
+        rc = get_observations(r, obs, name, &v, &count);
+        if (rc != 0)
+            return rc;
+        rc = unc_model_add_observations(ld->m, name, unit, v, count, simultaneous, line, r->err);
+        free(v);
+        return rc;
+    }
+    if (map_get(r, n, "simultaneous") != NULL)
+        return fail_at(r, map_get(r, n, "simultaneous"), CD_ERR_PARSE,
+                       "input '%s': simultaneous applies only to observations", name);
+
+    struct unc_input_spec spec = {
+        .name = name, .unit = unit, .dist = UNC_DIST_NORMAL, .value = NAN, .u = NAN,
+        .half_width = NAN, .beta = 0, .dof = INFINITY, .line = line,
+    };
+    yaml_node_t *f;
+    char what[160];
+    if ((f = map_get(r, n, "dist")) != NULL && (rc = get_dist(r, f, name, &spec.dist)) != 0)
+        return rc;
+    if ((f = map_get(r, n, "value")) == NULL)
+        return fail_at(r, n, CD_ERR_PARSE, "input '%s': value is missing", name);
+    snprintf(what, sizeof what, "input '%s': value", name);
+    if ((rc = get_number(r, f, what, &spec.value)) != 0)
+        return rc;
+    int wants_u = spec.dist == UNC_DIST_NORMAL || spec.dist == UNC_DIST_STUDENT_T;
+    const char *needed = wants_u ? "u" : "half_width";
+    const char *wrong = wants_u ? "half_width" : "u";
+    if (map_get(r, n, wrong) != NULL)
+        return fail_at(r, map_get(r, n, wrong), CD_ERR_PARSE,
+                       "input '%s': a %s distribution takes %s, not %s", name,
+                       map_get(r, n, "dist") != NULL ? scalar(map_get(r, n, "dist")) : "normal",
+                       needed, wrong);
+    if ((f = map_get(r, n, needed)) == NULL)
+        return fail_at(r, n, CD_ERR_PARSE, "input '%s': %s is missing", name, needed);
+    snprintf(what, sizeof what, "input '%s': %s", name, needed);
+    if ((rc = get_number(r, f, what, wants_u ? &spec.u : &spec.half_width)) != 0)
+        return rc;
+    if ((f = map_get(r, n, "beta")) != NULL) {
+        if (spec.dist != UNC_DIST_TRAPEZOIDAL)
+            return fail_at(r, f, CD_ERR_PARSE, "input '%s': beta applies only to trapezoidal",
+                           name);
+        snprintf(what, sizeof what, "input '%s': beta", name);
+        if ((rc = get_number(r, f, what, &spec.beta)) != 0)
+            return rc;
+    } else if (spec.dist == UNC_DIST_TRAPEZOIDAL) {
+        return fail_at(r, n, CD_ERR_PARSE,
+                       "input '%s': a trapezoidal distribution needs beta (top/base, 0..1)", name);
+    }
+    if ((f = map_get(r, n, "dof")) != NULL && (rc = get_dof(r, f, name, &spec.dof)) != 0)
+        return rc;
+    return unc_model_add_input(ld->m, &spec, r->err);
+}
+
+static int add_correlation(const struct reader *r, struct load *ld, yaml_node_t *n)
+{
+    size_t len = n->type == YAML_SEQUENCE_NODE
+                     ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start)
+                     : 0;
+    if (len != 3)
+        return fail_at(r, n, CD_ERR_PARSE,
+                       "each correlation is a list [input_a, input_b, r]");
+    yaml_node_t *a = node_at(r, n->data.sequence.items.start[0]);
+    yaml_node_t *b = node_at(r, n->data.sequence.items.start[1]);
+    yaml_node_t *c = node_at(r, n->data.sequence.items.start[2]);
+    if (scalar(a) == NULL || scalar(b) == NULL)
+        return fail_at(r, n, CD_ERR_PARSE, "correlation: the first two items name inputs");
+    double rv;
+    int rc = get_number(r, c, "correlation coefficient", &rv);
+    if (rc != 0)
+        return rc;
+    return unc_model_set_correlation(ld->m, scalar(a), scalar(b), rv, line_of(n), r->err);
+}
+
+/* "expr", "Y = expr" or "Y1 = e1; Y2 = e2" */
+static int add_model_text(const struct reader *r, struct load *ld, yaml_node_t *n,
+                          const char *name, const char *unit)
+{
+    const char *text = scalar(n);
+    if (text == NULL)
+        return fail_at(r, n, CD_ERR_PARSE, "model must be an expression string");
+    char *copy = strdup(text);
+    if (copy == NULL)
+        return fail_at(r, n, CD_ERR_NOMEM, "out of memory");
+    int rc = 0;
+    int count = 0;
+    char *save = NULL;
+    for (char *eq = strtok_r(copy, ";", &save); eq != NULL && rc == 0;
+         eq = strtok_r(NULL, ";", &save)) {
+        char *expr = eq;
+        const char *out_name = name;
+        char *assign = strchr(eq, '=');
+        if (assign != NULL) {
+            *assign = '\0';
+            char *lhs = eq;
+            while (*lhs == ' ' || *lhs == '\t')
+                lhs++;
+            char *end = lhs + strlen(lhs);
+            while (end > lhs && (end[-1] == ' ' || end[-1] == '\t'))
+                *--end = '\0';
+            out_name = lhs;
+            expr = assign + 1;
+        }
+        while (*expr == ' ' || *expr == '\t')
+            expr++;
+        if (*expr == '\0')
+            continue;
+        if (out_name == NULL)
+            out_name = "Y";
+        count++;
+        rc = unc_model_add_output(ld->m, out_name, count == 1 ? unit : NULL, expr, line_of(n),
+                                  r->err);
+    }
+    free(copy);
+    if (rc == 0 && count == 0)
+        return fail_at(r, n, CD_ERR_PARSE, "model is empty");
+    return rc;
+}
+
+static int add_output(const struct reader *r, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+    struct load *ld = ctx;
+    const char *text = scalar(v);
+    const char *unit = NULL;
+    if (v->type == YAML_MAPPING_NODE) {
+        static const char *const keys[] = {"expr", "unit", NULL};
+        int rc = check_keys(r, v, "output", keys);
+        if (rc != 0)
+            return rc;
+        text = scalar(map_get(r, v, "expr"));
+        unit = scalar(map_get(r, v, "unit"));
+    }
+    if (text == NULL)
+        return fail_at(r, v, CD_ERR_PARSE, "output '%s' needs an expression", scalar(k));
+    return unc_model_add_output(ld->m, scalar(k), unit, text, line_of(k), r->err);
+}
+
+static int read_coverage(const struct reader *r, yaml_node_t *root, struct unc_coverage *c)
+{
+    c->p = UNC_P_DEFAULT;
+    c->k = 0;
+    yaml_node_t *p = map_get(r, root, "coverage");
+    yaml_node_t *k = map_get(r, root, "k");
+    if (p != NULL && k != NULL)
+        return fail_at(r, k, CD_ERR_PARSE, "give either coverage (a probability) or k, not both");
+    if (p != NULL) {
+        int rc = get_number(r, p, "coverage", &c->p);
+        if (rc != 0)
+            return rc;
+        if (c->p > 1 && c->p < 100) /* 95 meaning 95 % */
+            c->p /= 100.0;
+        if (!(c->p > 0 && c->p < 1))
+            return fail_at(r, p, CD_ERR_INVALID,
+                           "coverage must be a probability such as 0.95 or 0.9545");
+    }
+    if (k != NULL) {
+        int rc = get_number(r, k, "k", &c->k);
+        if (rc != 0)
+            return rc;
+        if (!(c->k > 0))
+            return fail_at(r, k, CD_ERR_INVALID, "k must be positive");
+    }
+    return 0;
+}
+
+static const char *const top_keys[] = {"measurand", "model", "outputs", "constants", "inputs",
+                                       "correlations", "coverage", "k", "title", "description",
+                                       "source", NULL};
+
+static int load_document(const struct reader *r, struct load *ld)
+{
+    yaml_node_t *root = yaml_document_get_root_node(r->doc);
+    if (root == NULL)
+        return fail_at(r, NULL, CD_ERR_PARSE, "the file is empty");
+    if (root->type != YAML_MAPPING_NODE)
+        return fail_at(r, root, CD_ERR_PARSE,
+                       "a model file is a mapping with model (or outputs) and inputs");
+    int rc = check_keys(r, root, "model file", top_keys);
+    if (rc != 0)
+        return rc;
+    if (ld->opts != NULL && (rc = read_coverage(r, root, &ld->opts->coverage)) != 0)
+        return rc;
+
+    yaml_node_t *n = map_get(r, root, "constants");
+    if (n != NULL && (rc = each_pair(r, n, "constants", add_constant, ld)) != 0)
+        return rc;
+
+    n = map_get(r, root, "inputs");
+    if (n == NULL)
+        return fail_at(r, root, CD_ERR_PARSE, "no inputs: the model file needs an inputs list");
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail_at(r, n, CD_ERR_PARSE, "inputs must be a list");
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+         it++)
+        if ((rc = add_input(r, ld, node_at(r, *it))) != 0)
+            return rc;
+
+    n = map_get(r, root, "correlations");
+    if (n != NULL && !is_null(n)) {
+        if (n->type != YAML_SEQUENCE_NODE)
+            return fail_at(r, n, CD_ERR_PARSE, "correlations must be a list of [a, b, r]");
+        for (yaml_node_item_t *it = n->data.sequence.items.start;
+             it < n->data.sequence.items.top; it++)
+            if ((rc = add_correlation(r, ld, node_at(r, *it))) != 0)
+                return rc;
+    }
+
+    yaml_node_t *model = map_get(r, root, "model");
+    yaml_node_t *outputs = map_get(r, root, "outputs");
+    if ((model == NULL) == (outputs == NULL))
+        return fail_at(r, root, CD_ERR_PARSE,
+                       "give the model either as model: \"expression\" or as outputs: "
+                       "{name: expression, ...}");
+    if (outputs != NULL) {
+        if (map_get(r, root, "measurand") != NULL)
+            return fail_at(r, map_get(r, root, "measurand"), CD_ERR_PARSE,
+                           "measurand goes with model; with outputs, name each output");
+        return each_pair(r, outputs, "outputs", add_output, ld);
+    }
+    const char *name = NULL;
+    const char *unit = NULL;
+    yaml_node_t *meas = map_get(r, root, "measurand");
+    if (meas != NULL) {
+        static const char *const keys[] = {"name", "unit", "description", NULL};
+        if (meas->type != YAML_MAPPING_NODE)
+            return fail_at(r, meas, CD_ERR_PARSE, "measurand must be {name: ..., unit: ...}");
+        if ((rc = check_keys(r, meas, "measurand", keys)) != 0)
+            return rc;
+        name = scalar(map_get(r, meas, "name"));
+        unit = scalar(map_get(r, meas, "unit"));
+    }
+    return add_model_text(r, ld, model, name, unit);
+}
+
+static unc_model *load(yaml_parser_t *parser, const char *source,
+                       struct unc_model_file_opts *opts, struct cd_err *err)
+{
+    yaml_document_t doc;
+    if (!yaml_parser_load(parser, &doc)) {
+        if (parser->problem_mark.line > 0 || parser->problem_mark.column > 0)
+            cd_fail(err, CD_ERR_PARSE, "%s:%zu: YAML syntax error: %s%s%s", source,
+                    parser->problem_mark.line + 1, parser->problem ? parser->problem : "?",
+                    parser->context ? " " : "", parser->context ? parser->context : "");
+        else
+            cd_fail(err, CD_ERR_PARSE, "%s: YAML syntax error: %s", source,
+                    parser->problem ? parser->problem : "unreadable");
+        return NULL;
+    }
+    unc_model *m = unc_model_new(source);
+    if (m == NULL) {
+        yaml_document_delete(&doc);
+        cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    struct reader r = {.doc = &doc, .source = source, .err = err};
+    struct load ld = {.m = m, .opts = opts};
+    if (opts != NULL)
+        opts->coverage = (struct unc_coverage){.p = UNC_P_DEFAULT, .k = 0};
+    int rc = load_document(&r, &ld);
+    yaml_document_delete(&doc);
+    if (rc == 0)
+        rc = unc_model_prepare(m, err);
+    if (rc != 0) {
+        unc_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+unc_model *unc_model_load_string(const char *text, const char *source,
+                                 struct unc_model_file_opts *opts, struct cd_err *err)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+    unc_model *m = load(&parser, source != NULL ? source : "model", opts, err);
+    yaml_parser_delete(&parser);
+    return m;
+}
+
+unc_model *unc_model_load_file(const char *path, struct unc_model_file_opts *opts,
+                               struct cd_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        cd_fail(err, CD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        fclose(f);
+        cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    yaml_parser_set_input_file(&parser, f);
+    unc_model *m = load(&parser, path, opts, err);
+    yaml_parser_delete(&parser);
+    if (ferror(f) && m != NULL) {
+        unc_model_free(m);
+        m = NULL;
+        cd_fail(err, CD_ERR_IO, "%s: read error", path);
+    }
+    fclose(f);
+    return m;
+}

@@ -1,0 +1,68 @@
+/* The model as the engine sees it after unc_model_prepare(). Private to
+ * uncertainty/: lpu.c and mcm.c read it, model.c builds it. */
+#ifndef CALDAQ_UNC_MODEL_PRIV_H
+#define CALDAQ_UNC_MODEL_PRIV_H
+
+#include "expr.h"
+#include "unc.h"
+
+struct unc_input {
+    char *name;
+    char *unit;
+    enum unc_dist dist;
+    double value;
+    double u;               /* standard uncertainty, derived for every distribution */
+    double half_width;
+    double beta;
+    double dof;             /* INFINITY when infinite */
+    int line;
+    double *obs;            /* Type A observations, NULL otherwise */
+    size_t n_obs;
+    bool simultaneous;
+};
+
+struct unc_constant {
+    char *name;
+    double value;
+    int line;
+};
+
+struct unc_output {
+    char *name;
+    char *unit;
+    char *text;
+    int line;
+    struct expr *expr;
+    struct expr **d1;       /* first derivatives, one per input */
+    struct expr_prog *prog; /* compiled for Monte Carlo */
+};
+
+struct unc_corr_given {
+    size_t a, b;
+    double r;
+    int line;
+};
+
+struct unc_model {
+    char *source;
+    bool prepared;
+    struct unc_input *inputs;
+    size_t n_inputs, cap_inputs;
+    struct unc_constant *constants;
+    size_t n_constants, cap_constants;
+    struct unc_output *outputs;
+    size_t n_outputs, cap_outputs;
+    struct unc_corr_given *given;
+    size_t n_given, cap_given;
+    double *corr;           /* n_inputs x n_inputs after prepare */
+    bool correlated;        /* any off-diagonal r != 0 */
+};
+
+/* Report a failure at `line` of the model's source. */
+int model_fail(const struct unc_model *m, int line, struct cd_err *err, int code,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Grow *array (of *cap elements of `size`) to hold one more. */
+int grow(void **array, size_t *cap, size_t n, size_t size);
+
+#endif

@@ -1,0 +1,259 @@
+/* caldaq GUM engine: measurement uncertainty per JCGM 100 (law of propagation),
+ * JCGM 101 (Monte Carlo), least-squares calibration curves, and ILAC-G8
+ * decision rules. Usable on its own: this header and common/cd.h are the
+ * whole contract; no GSL or libyaml type appears here.
+ *
+ * Ownership: whoever calls a _new/_load/_run function calls the matching
+ * _free; every _free accepts NULL. Strings passed in are copied.
+ */
+#ifndef CALDAQ_UNC_H
+#define CALDAQ_UNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cd.h"
+
+/* 2*Phi(2) - 1: the coverage probability for which k = 2 exactly with
+ * infinite degrees of freedom; printed as 95.45 %. */
+#define UNC_P_DEFAULT 0.9544997361036416
+
+/* ------------------------------------------------------------------ */
+/* Models                                                              */
+
+enum unc_dist {
+    UNC_DIST_NORMAL,      /* u (standard uncertainty) */
+    UNC_DIST_RECTANGULAR, /* half_width a: u = a/sqrt(3) */
+    UNC_DIST_TRIANGULAR,  /* half_width a: u = a/sqrt(6) */
+    UNC_DIST_ARCSINE,     /* half_width a (U-shaped): u = a/sqrt(2) */
+    UNC_DIST_STUDENT_T,   /* u is the scale s/sqrt(n), dof required */
+    UNC_DIST_TRAPEZOIDAL, /* half_width a, beta = top/base: u^2 = a^2 (1+beta^2)/6 */
+};
+
+struct unc_input_spec {
+    const char *name;
+    const char *unit;       /* may be NULL */
+    enum unc_dist dist;
+    double value;           /* best estimate x */
+    double u;               /* NORMAL, STUDENT_T */
+    double half_width;      /* RECTANGULAR, TRIANGULAR, ARCSINE, TRAPEZOIDAL */
+    double beta;            /* TRAPEZOIDAL, 0 <= beta <= 1 */
+    double dof;             /* degrees of freedom of u; INFINITY when not given */
+    int line;               /* source line for messages, 0 when unknown */
+};
+
+typedef struct unc_model unc_model;
+
+/* `source` names the model in messages (a file name), may be NULL. */
+unc_model *unc_model_new(const char *source);
+void unc_model_free(unc_model *m);
+
+int unc_model_add_constant(unc_model *m, const char *name, double value, int line,
+                           struct cd_err *err);
+int unc_model_add_input(unc_model *m, const struct unc_input_spec *spec, struct cd_err *err);
+/* Type A input from repeated observations: mean, s/sqrt(n), n-1 dof. Inputs
+ * marked simultaneous and of equal length get their correlation from the
+ * data (GUM 5.2.3). */
+int unc_model_add_observations(unc_model *m, const char *name, const char *unit,
+                               const double *obs, size_t n, bool simultaneous, int line,
+                               struct cd_err *err);
+int unc_model_set_correlation(unc_model *m, const char *a, const char *b, double r, int line,
+                              struct cd_err *err);
+/* An output quantity Y = expr. Expressions: numbers, names, + - * / ^,
+ * parentheses, sqrt exp log sin cos tan abs. */
+int unc_model_add_output(unc_model *m, const char *name, const char *unit, const char *expr,
+                         int line, struct cd_err *err);
+/* Parse the expressions, resolve names, derive sensitivities, compute the
+ * correlations of simultaneous observations and check the correlation
+ * matrix. Must succeed before evaluation. */
+int unc_model_prepare(unc_model *m, struct cd_err *err);
+
+size_t unc_model_input_count(const unc_model *m);
+size_t unc_model_output_count(const unc_model *m);
+const char *unc_model_input_name(const unc_model *m, size_t i);
+const char *unc_model_output_name(const unc_model *m, size_t j);
+const char *unc_model_output_unit(const unc_model *m, size_t j); /* "" when none */
+/* Input i's best estimate and standard uncertainty as used by the engine. */
+double unc_model_input_value(const unc_model *m, size_t i);
+double unc_model_input_u(const unc_model *m, size_t i);
+
+/* Coverage requested in a model file: either p or a fixed k. */
+struct unc_coverage {
+    double p;      /* coverage probability, 0 < p < 1 */
+    double k;      /* > 0: a fixed coverage factor overrides p */
+};
+
+/* Options found in a model file besides the model itself. */
+struct unc_model_file_opts {
+    struct unc_coverage coverage;
+};
+
+/* Load and prepare a YAML model file (format: DESIGN.md, docs/model-files.md).
+ * Errors name the file and line. */
+unc_model *unc_model_load_file(const char *path, struct unc_model_file_opts *opts,
+                               struct cd_err *err);
+unc_model *unc_model_load_string(const char *text, const char *source,
+                                 struct unc_model_file_opts *opts, struct cd_err *err);
+
+/* ------------------------------------------------------------------ */
+/* Law of propagation of uncertainty (JCGM 100)                         */
+
+struct unc_budget_row {
+    const char *name;       /* borrowed from the model */
+    double x;               /* best estimate */
+    double u;               /* standard uncertainty u(x_i) */
+    double dof;             /* INFINITY when infinite */
+    double c;               /* sensitivity coefficient dY/dx_i */
+    double contribution;    /* c_i u(x_i), signed */
+    double share;           /* fraction of u^2(y); correlated terms excluded */
+};
+
+struct unc_lpu_output {
+    const char *name;       /* borrowed from the model */
+    const char *unit;
+    double y;
+    double u;               /* combined standard uncertainty, correlations included */
+    double u_second_order;  /* with the GUM 5.1.2 note's second-order terms
+                             * (uncorrelated inputs), NAN when correlated */
+    double nu_eff;          /* Welch-Satterthwaite; INFINITY when infinite */
+    double p;               /* coverage probability */
+    double k;               /* coverage factor: t_p(floor(nu_eff)), or fixed */
+    double U;               /* k u */
+    size_t n_rows;
+    struct unc_budget_row *rows;
+};
+
+struct unc_lpu_result {
+    size_t n_outputs;
+    struct unc_lpu_output *outputs;
+    double *covariance;     /* n_outputs x n_outputs, row-major */
+    double *correlation;    /* n_outputs x n_outputs, row-major */
+};
+
+int unc_lpu(const unc_model *m, struct unc_coverage cov, struct unc_lpu_result **out,
+            struct cd_err *err);
+void unc_lpu_result_free(struct unc_lpu_result *r);
+
+/* k for coverage probability p and nu degrees of freedom (INFINITY: normal).
+ * Fractional nu is rounded down (GUM G.4.1 note). */
+double unc_coverage_factor(double p, double nu);
+
+/* ------------------------------------------------------------------ */
+/* Monte Carlo method (JCGM 101)                                       */
+
+struct unc_mcm_options {
+    size_t trials;          /* 0: adaptive procedure (JCGM 101 7.9) */
+    uint64_t seed;
+    double p;               /* coverage probability */
+    int ndig;               /* significant digits for the numerical tolerance, default 2 */
+    int threads;            /* 0: one per core; results do not depend on it */
+    size_t max_trials;      /* adaptive cap; 0: 5e7 */
+};
+
+void unc_mcm_options_default(struct unc_mcm_options *o);
+
+struct unc_mcm_output {
+    double y;               /* mean of the model values */
+    double u;               /* their standard deviation */
+    double sym_low, sym_high;     /* probabilistically symmetric interval */
+    double short_low, short_high; /* shortest interval */
+    /* JCGM 101 clause 8 validation of the LPU interval y +- U against the
+     * symmetric Monte Carlo interval; valid only when the LPU ran. */
+    double d_low, d_high, delta;
+    bool lpu_validated;
+};
+
+struct unc_mcm_result {
+    size_t trials;
+    uint64_t seed;
+    bool adaptive;
+    bool converged;         /* adaptive: the tolerance was met before max_trials */
+    double p;
+    size_t n_outputs;
+    struct unc_mcm_output *outputs;
+};
+
+/* `lpu` may be NULL (then no validation). */
+int unc_mcm(const unc_model *m, const struct unc_mcm_options *opts,
+            const struct unc_lpu_result *lpu, struct unc_mcm_result **out, struct cd_err *err);
+void unc_mcm_result_free(struct unc_mcm_result *r);
+
+/* Numerical tolerance delta of a value u expressed to ndig significant
+ * digits (JCGM 101 7.9.2): u = c x 10^l with c an ndig-digit integer,
+ * delta = 10^l / 2. */
+double unc_numerical_tolerance(double u, int ndig);
+
+/* Coverage intervals of the n values in `v` (reordered in place, not
+ * necessarily sorted). Partial sorting: O(n). */
+int unc_coverage_intervals(double *v, size_t n, double p, double *sym_low, double *sym_high,
+                           double *short_low, double *short_high, struct cd_err *err);
+
+/* ------------------------------------------------------------------ */
+/* Least-squares calibration curves                                    */
+
+struct unc_fit_data {
+    size_t n;
+    const double *x;
+    const double *y;
+    const double *u_y;      /* NULL: ordinary least squares, else weights 1/u^2 */
+};
+
+struct unc_fit {
+    int degree;             /* 1..3 */
+    double x0;              /* the curve is y = sum a_i (x - x0)^i */
+    size_t n_coef;
+    double coef[4];
+    double u_coef[4];
+    double cov[16];         /* n_coef x n_coef, row-major */
+    double corr[16];
+    double s_resid;         /* residual standard deviation (OLS) */
+    double chisq;           /* weighted: sum of squared normalised residuals */
+    double dof;             /* n - n_coef */
+    bool weighted;
+};
+
+/* Fit a polynomial of `degree` (1..3) in (x - x0). Ordinary least squares
+ * takes u from the residual scatter; weighted uses the given u_y. */
+int unc_fit_poly(const struct unc_fit_data *d, int degree, double x0, struct unc_fit *out,
+                 struct cd_err *err);
+/* The value of the curve at x and its standard uncertainty from the
+ * coefficients' covariance (GUM H.3). */
+int unc_fit_predict(const struct unc_fit *f, double x, double *y, double *u, struct cd_err *err);
+
+/* ------------------------------------------------------------------ */
+/* Decision rules (ILAC-G8:09/2019, JCGM 106)                          */
+
+enum unc_rule {
+    UNC_RULE_SIMPLE,        /* simple acceptance, w = 0 */
+    UNC_RULE_GUARD_BAND,    /* binary, acceptance zone narrowed by w = r U */
+    UNC_RULE_NON_BINARY,    /* pass / conditional pass / conditional fail / fail */
+};
+
+enum unc_verdict {
+    UNC_PASS,
+    UNC_CONDITIONAL_PASS,
+    UNC_CONDITIONAL_FAIL,
+    UNC_FAIL,
+};
+
+struct unc_decision_rule {
+    enum unc_rule rule;
+    double r;               /* guard band w = r U (GUARD_BAND; ILAC-G8 uses r = 1) */
+};
+
+struct unc_decision {
+    enum unc_verdict verdict;
+    double accept_low, accept_high; /* acceptance limits after the guard band */
+    double pfa;             /* probability that the true value lies outside the
+                             * tolerance, normal with mean y and sd u (JCGM 106 7.4) */
+};
+
+/* Tolerance [low, high]; either may be -INFINITY / INFINITY (one-sided). */
+int unc_decide(const struct unc_decision_rule *rule, double y, double u, double U, double low,
+               double high, struct unc_decision *out, struct cd_err *err);
+const char *unc_verdict_name(enum unc_verdict v);  /* "pass", "conditional pass", ... */
+const char *unc_rule_name(enum unc_rule r);        /* "simple", "guard-band", "non-binary" */
+int unc_rule_parse(const char *name, enum unc_rule *out, struct cd_err *err);
+
+#endif
