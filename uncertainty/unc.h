@@ -242,14 +242,21 @@ struct unc_decision_rule {
     double r;               /* guard band w = r U (GUARD_BAND; ILAC-G8 uses r = 1) */
 };
 
+/* Limits are inclusive: a result exactly on a limit is inside. */
 struct unc_decision {
     enum unc_verdict verdict;
-    double accept_low, accept_high; /* acceptance limits after the guard band */
-    double pfa;             /* probability that the true value lies outside the
-                             * tolerance, normal with mean y and sd u (JCGM 106 7.4) */
+    /* Acceptance limits: the tolerance (simple), narrowed by r U (guard
+     * band) or by U (non-binary: the zone of a plain pass). An empty zone
+     * shows as accept_low > accept_high. */
+    double accept_low, accept_high;
+    /* 1 - p_c: probability that the true value lies outside the tolerance,
+     * normal with mean y and sd u (JCGM 106 7.4). It is the probability of
+     * a false accept when the item is accepted. */
+    double pfa;
 };
 
-/* Tolerance [low, high]; either may be -INFINITY / INFINITY (one-sided). */
+/* Tolerance [low, high]; either may be -INFINITY / INFINITY (one-sided).
+ * rule->r is read only by the guard band. *out is unchanged on error. */
 int unc_decide(const struct unc_decision_rule *rule, double y, double u, double U, double low,
                double high, struct unc_decision *out, struct cd_err *err);
 const char *unc_verdict_name(enum unc_verdict v);  /* "pass", "conditional pass", ... */
