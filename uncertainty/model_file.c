@@ -411,11 +411,11 @@ static int read_coverage(const struct reader *r, yaml_node_t *root, struct unc_c
         int rc = get_number(r, p, "coverage", &c->p);
         if (rc != 0)
             return rc;
-        if (c->p > 1 && c->p < 100) /* 95 meaning 95 % */
-            c->p /= 100.0;
         if (!(c->p > 0 && c->p < 1))
             return fail_at(r, p, CD_ERR_INVALID,
-                           "coverage must be a probability such as 0.95 or 0.9545");
+                           "coverage %g must be a probability such as 0.95 or 0.9545 "
+                           "(write 0.95 for 95 %%)",
+                           c->p);
     }
     if (k != NULL) {
         int rc = get_number(r, k, "k", &c->k);
@@ -442,8 +442,11 @@ static int load_document(const struct reader *r, struct load *ld)
     int rc = check_keys(r, root, "model file", top_keys);
     if (rc != 0)
         return rc;
-    if (ld->opts != NULL && (rc = read_coverage(r, root, &ld->opts->coverage)) != 0)
+    struct unc_coverage cov;
+    if ((rc = read_coverage(r, root, &cov)) != 0)
         return rc;
+    if (ld->opts != NULL)
+        ld->opts->coverage = cov;
 
     yaml_node_t *n = map_get(r, root, "constants");
     if (n != NULL && (rc = each_pair(r, n, "constants", add_constant, ld)) != 0)
