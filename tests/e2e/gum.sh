@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# End to end: `caldaq gum` on every published reference case, read back
+# through --json by an independent program (Debian's python3), plus the
+# command's error behaviour. Needs CALDAQ and REFERENCE_DIR.
+set -euo pipefail
+: "${CALDAQ:?path of the caldaq binary}" "${REFERENCE_DIR:?path of shared/reference}"
+PY=/usr/bin/python3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+
+# Write one model file per reference case (JSON is YAML flow style).
+"$PY" "$here/gum_cases.py" write "$REFERENCE_DIR/gum-cases.json" "$tmp"
+
+for model in "$tmp"/*.yaml; do
+    id=$(basename "$model" .yaml)
+    args=(--json)
+    case "$id" in JCGM101-*) args+=(--mcm 1000000 --seed 7) ;; esac
+    "$CALDAQ" gum "$model" "${args[@]}" > "$tmp/$id.json"
+    "$PY" "$here/gum_cases.py" check "$REFERENCE_DIR/gum-cases.json" "$id" "$tmp/$id.json"
+done
+
+# The text report of the shipped example prints the rounded result.
+"$CALDAQ" gum "$here/../../examples/gauge-block.yaml" > "$tmp/text.out"
+grep -q "result = (50000839 ± 92) nm" "$tmp/text.out"
+grep -q "k      = 2.9208 for p = 99.00 %" "$tmp/text.out"
+
+# Adaptive Monte Carlo reports convergence.
+"$CALDAQ" gum "$here/../../examples/mass-calibration.yaml" --mcm auto --json > "$tmp/auto.json"
+"$PY" - "$tmp/auto.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))["outputs"][0]["mcm"]
+assert m["adaptive"] and m["converged"], m
+assert abs(m["u"] - 0.0755) < 0.0005, m
+PY
+
+# --help, and errors: non-zero status, message on stderr naming file:line.
+"$CALDAQ" gum --help | grep -q "usage: caldaq gum"
+expect_fail() {  # expect_fail STATUS PATTERN ARGS...
+    local want=$1 pattern=$2; shift 2
+    set +e
+    "$CALDAQ" gum "$@" > "$tmp/out" 2> "$tmp/err"
+    local got=$?
+    set -e
+    if [ "$got" -ne "$want" ] || ! grep -q -- "$pattern" "$tmp/err" || [ -s "$tmp/out" ]; then
+        echo "gum $*: status $got (want $want), stderr:" >&2; cat "$tmp/err" >&2; exit 1
+    fi
+}
+printf 'model: "a + b"\ninputs:\n  - {name: a, value: 1, u: 0.1}\n' > "$tmp/bad-name.yaml"
+expect_fail 1 "bad-name.yaml:1: .*unknown name 'b'" "$tmp/bad-name.yaml"
+printf 'model: a\ninputs:\n  - {name: a, value: 1, u: -1}\n' > "$tmp/neg.yaml"
+expect_fail 1 "neg.yaml:3: .*negative" "$tmp/neg.yaml"
+printf 'model: a\ninputs: [\n' > "$tmp/syntax.yaml"
+expect_fail 1 "syntax.yaml:3: YAML syntax error" "$tmp/syntax.yaml"
+expect_fail 1 "cannot open" "$tmp/missing.yaml"
+expect_fail 2 "no model file" 
+expect_fail 2 "--mcm takes" "$tmp/neg.yaml" --mcm many
+expect_fail 2 "unknown option" "$tmp/neg.yaml" --frobnicate
+expect_fail 1 "too few" "$here/../../examples/mass-calibration.yaml" --mcm 10
+echo "gum.sh: ok"
