@@ -90,9 +90,12 @@ e2e: $(CALDAQ)
 	@set -e; for t in $(E2E_TESTS); do echo "== $$t"; \
 	    CALDAQ=$(abspath $(CALDAQ)) REFERENCE_DIR=$(REFERENCE_DIR) bash $$t; done
 
+# Until calibration sessions exist, the demo evaluates the shipped example
+# models: GUM H.1 (law of propagation) and JCGM 101 9.3 (Monte Carlo).
 demo: deps
 	@$(MAKE) --no-print-directory $(CALDAQ)
-	$(CALDAQ) demo
+	$(CALDAQ) gum examples/gauge-block.yaml
+	$(CALDAQ) gum examples/mass-calibration.yaml --mcm auto
 
 bench: deps
 	@tools/install-deps --bench

@@ -131,9 +131,10 @@ static void print_lpu(const struct unc_lpu_output *o)
            "c·u(x)", "share");
     for (size_t i = 0; i < o->n_rows; i++) {
         const struct unc_budget_row *r = &o->rows[i];
-        printf("%-12s %16.10g %12.4g ", r->name, r->x, r->u);
+        /* + 0.0 turns a negative zero into a plain 0 in the table. */
+        printf("%-12s %16.10g %12.4g ", r->name, r->x + 0.0, r->u);
         print_nu(r->dof);
-        printf(" %13.5g %12.4g %6.1f%%\n", r->c, r->contribution, 100 * r->share);
+        printf(" %13.5g %12.4g %6.1f%%\n", r->c + 0.0, r->contribution + 0.0, 100 * r->share);
     }
     printf("\n  y      = %.10g %s\n", o->y, o->unit);
     printf("  u(y)   = %.5g %s\n", o->u, o->unit);
@@ -170,6 +171,9 @@ static void print_mcm(const struct unc_mcm_result *r, const struct unc_mcm_outpu
         printf("  validation of the LPU (JCGM 101 8): d_low = %.3g, d_high = %.3g, delta = %.3g"
                " -> %s\n",
                o->d_low, o->d_high, o->delta, o->lpu_validated ? "validated" : "NOT validated");
+    if (have_lpu && !o->lpu_validated)
+        printf("  -> the law of propagation is not adequate here: report the Monte Carlo "
+               "interval\n");
 }
 
 static void print_text(const unc_model *m, const struct unc_lpu_result *lpu,
