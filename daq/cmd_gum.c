@@ -96,6 +96,14 @@ static int parse_args(int argc, char **argv, struct gum_args *a)
     return 0;
 }
 
+/* A statement of conformity for one output, when the model has a tolerance. */
+struct decision {
+    bool present;
+    double low, high;
+    struct unc_decision_rule rule;
+    struct unc_decision result;
+};
+
 /* ------------------------------------------------------------ text output */
 
 /* GUM 7.2.6: U to two significant digits, y to the same decimal place. */
@@ -176,8 +184,30 @@ static void print_mcm(const struct unc_mcm_result *r, const struct unc_mcm_outpu
                "interval\n");
 }
 
+static void print_limit(double v)
+{
+    if (isinf(v))
+        printf("%s", v < 0 ? "-inf" : "+inf");
+    else
+        printf("%.10g", v);
+}
+
+static void print_decision(const struct decision *d, const char *unit)
+{
+    printf("\n  conformity: tolerance [");
+    print_limit(d->low);
+    printf(", ");
+    print_limit(d->high);
+    printf("] %s, decision rule %s", unit, unc_rule_name(d->rule.rule));
+    if (d->rule.rule == UNC_RULE_GUARD_BAND)
+        printf(" (w = %g U)", d->rule.r);
+    printf("\n  verdict    = %s", unc_verdict_name(d->result.verdict));
+    printf("  (probability that the true value is outside the tolerance: %.3g %%)\n",
+           100 * d->result.pfa);
+}
+
 static void print_text(const unc_model *m, const struct unc_lpu_result *lpu,
-                       const struct unc_mcm_result *mcm)
+                       const struct unc_mcm_result *mcm, const struct decision *dec)
 {
     for (size_t j = 0; j < lpu->n_outputs; j++) {
         const struct unc_lpu_output *o = &lpu->outputs[j];
@@ -185,6 +215,8 @@ static void print_text(const unc_model *m, const struct unc_lpu_result *lpu,
         print_lpu(o);
         if (mcm != NULL)
             print_mcm(mcm, &mcm->outputs[j], o->unit, true);
+        if (dec[j].present)
+            print_decision(&dec[j], o->unit);
     }
     size_t q = lpu->n_outputs;
     if (q > 1) {
@@ -247,7 +279,23 @@ static json_t *json_matrix(const double *v, size_t q)
     return rows;
 }
 
-static json_t *json_results(const struct unc_lpu_result *lpu, const struct unc_mcm_result *mcm)
+static json_t *json_decision(const struct decision *d)
+{
+    if (!d->present)
+        return json_null();
+    return json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o}", "rule",
+                     unc_rule_name(d->rule.rule), "r",
+                     d->rule.rule == UNC_RULE_GUARD_BAND ? cli_json_number(d->rule.r)
+                                                         : json_null(),
+                     "low", cli_json_number(d->low), "high", cli_json_number(d->high),
+                     "verdict", unc_verdict_name(d->result.verdict), "accept_low",
+                     cli_json_number(d->result.accept_low), "accept_high",
+                     cli_json_number(d->result.accept_high), "pfa",
+                     cli_json_number(d->result.pfa));
+}
+
+static json_t *json_results(const struct unc_lpu_result *lpu, const struct unc_mcm_result *mcm,
+                            const struct decision *dec)
 {
     json_t *outputs = json_array();
     for (size_t j = 0; j < lpu->n_outputs; j++) {
@@ -260,6 +308,7 @@ static json_t *json_results(const struct unc_lpu_result *lpu, const struct unc_m
             "budget", json_budget(o));
         json_object_set_new(out, "mcm", mcm != NULL ? json_mcm(mcm, &mcm->outputs[j])
                                                     : json_null());
+        json_object_set_new(out, "decision", json_decision(&dec[j]));
         json_array_append_new(outputs, out);
     }
     return json_pack("{s:o, s:o, s:o}", "outputs", outputs, "correlation",
@@ -287,6 +336,7 @@ int cmd_gum(int argc, char **argv)
 
     struct unc_lpu_result *lpu = NULL;
     struct unc_mcm_result *mcm = NULL;
+    struct decision *dec = NULL;
     int status = 0;
     if (unc_lpu(m, cov, &lpu, &err) != 0) {
         status = cli_error("gum", "%s", cd_err_text(&err));
@@ -305,11 +355,29 @@ int cmd_gum(int argc, char **argv)
             goto done;
         }
     }
+    dec = calloc(lpu->n_outputs, sizeof *dec);
+    if (dec == NULL) {
+        status = cli_error("gum", "out of memory");
+        goto done;
+    }
+    for (size_t j = 0; j < lpu->n_outputs; j++) {
+        struct decision *d = &dec[j];
+        if (!unc_model_output_tolerance(m, j, &d->low, &d->high))
+            continue;
+        const struct unc_lpu_output *o = &lpu->outputs[j];
+        d->present = true;
+        d->rule = fo.rule;
+        if (unc_decide(&d->rule, o->y, o->u, o->U, d->low, d->high, &d->result, &err) != 0) {
+            status = cli_error("gum", "%s: %s", o->name, cd_err_text(&err));
+            goto done;
+        }
+    }
     if (a.json)
-        status = cli_json_print(json_results(lpu, mcm));
+        status = cli_json_print(json_results(lpu, mcm, dec));
     else
-        print_text(m, lpu, mcm);
+        print_text(m, lpu, mcm, dec);
 done:
+    free(dec);
     unc_mcm_result_free(mcm);
     unc_lpu_result_free(lpu);
     unc_model_free(m);

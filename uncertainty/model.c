@@ -364,6 +364,44 @@ int unc_model_add_output(unc_model *m, const char *name, const char *unit, const
     return 0;
 }
 
+int unc_model_set_tolerance(unc_model *m, const char *output, double low, double high, int line,
+                            struct cd_err *err)
+{
+    for (size_t j = 0; j < m->n_outputs; j++) {
+        struct unc_output *o = &m->outputs[j];
+        if (strcmp(o->name, output) != 0)
+            continue;
+        if (isnan(low) || isnan(high) || low == INFINITY || high == -INFINITY ||
+            (isinf(low) && isinf(high)))
+            return model_fail(m, line, err, CD_ERR_INVALID,
+                              "tolerance of '%s': give a finite lower limit, upper limit or both",
+                              output);
+        if (!(low < high))
+            return model_fail(m, line, err, CD_ERR_INVALID,
+                              "tolerance of '%s': lower limit %.15g is not below upper limit "
+                              "%.15g",
+                              output, low, high);
+        if (o->has_tolerance)
+            return model_fail(m, line, err, CD_ERR_INVALID, "tolerance of '%s' given twice",
+                              output);
+        o->has_tolerance = true;
+        o->tol_low = low;
+        o->tol_high = high;
+        return 0;
+    }
+    return model_fail(m, line, err, CD_ERR_NOT_FOUND,
+                      "tolerance for '%s', which is not an output of the model", output);
+}
+
+bool unc_model_output_tolerance(const unc_model *m, size_t j, double *low, double *high)
+{
+    if (j >= m->n_outputs || !m->outputs[j].has_tolerance)
+        return false;
+    *low = m->outputs[j].tol_low;
+    *high = m->outputs[j].tol_high;
+    return true;
+}
+
 /* ------------------------------------------------------------ prepare */
 
 static int lookup(void *ctx, const char *name, int *var, double *value)

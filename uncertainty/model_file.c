@@ -427,9 +427,101 @@ static int read_coverage(const struct reader *r, yaml_node_t *root, struct unc_c
     return 0;
 }
 
+/* tolerance: {low, high} | {nominal, mpe} for the only output, or
+ * {OUTPUT: {...}, ...} per output. */
+static int read_limits(const struct reader *r, struct load *ld, yaml_node_t *n, const char *output)
+{
+    static const char *const keys[] = {"low", "high", "nominal", "mpe", NULL};
+    if (n->type != YAML_MAPPING_NODE)
+        return fail_at(r, n, CD_ERR_PARSE,
+                       "tolerance must be {low: L, high: H} or {nominal: N, mpe: E}");
+    int rc = check_keys(r, n, "tolerance", keys);
+    if (rc != 0)
+        return rc;
+    yaml_node_t *lo = map_get(r, n, "low");
+    yaml_node_t *hi = map_get(r, n, "high");
+    yaml_node_t *nom = map_get(r, n, "nominal");
+    yaml_node_t *mpe = map_get(r, n, "mpe");
+    double low = -INFINITY, high = INFINITY;
+    if (nom != NULL || mpe != NULL) {
+        if (lo != NULL || hi != NULL || nom == NULL || mpe == NULL)
+            return fail_at(r, n, CD_ERR_PARSE,
+                           "tolerance: give nominal and mpe together, or low and/or high");
+        double v, e;
+        if ((rc = get_number(r, nom, "tolerance nominal", &v)) != 0 ||
+            (rc = get_number(r, mpe, "tolerance mpe", &e)) != 0)
+            return rc;
+        if (!(e > 0))
+            return fail_at(r, mpe, CD_ERR_INVALID, "tolerance mpe must be positive");
+        low = v - e;
+        high = v + e;
+    } else {
+        if (lo != NULL && (rc = get_number(r, lo, "tolerance low", &low)) != 0)
+            return rc;
+        if (hi != NULL && (rc = get_number(r, hi, "tolerance high", &high)) != 0)
+            return rc;
+    }
+    return unc_model_set_tolerance(ld->m, output, low, high, line_of(n), r->err);
+}
+
+static int read_tolerance(const struct reader *r, struct load *ld, yaml_node_t *n)
+{
+    if (n->type != YAML_MAPPING_NODE)
+        return fail_at(r, n, CD_ERR_PARSE, "tolerance must be a mapping");
+    int per_output = 0;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
+        if (node_at(r, p->value)->type == YAML_MAPPING_NODE)
+            per_output = 1;
+    if (!per_output) {
+        if (unc_model_output_count(ld->m) != 1)
+            return fail_at(r, n, CD_ERR_PARSE,
+                           "the model has several outputs: give tolerance as "
+                           "{OUTPUT: {low: L, high: H}, ...}");
+        return read_limits(r, ld, n, unc_model_output_name(ld->m, 0));
+    }
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        int rc = read_limits(r, ld, node_at(r, p->value), scalar(node_at(r, p->key)));
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* decision_rule: NAME | {rule: NAME, r: R} */
+static int read_rule(const struct reader *r, yaml_node_t *n, struct unc_decision_rule *rule)
+{
+    static const char *const keys[] = {"rule", "r", NULL};
+    *rule = (struct unc_decision_rule){.rule = UNC_RULE_SIMPLE, .r = 1.0};
+    if (n == NULL)
+        return 0;
+    yaml_node_t *name = n;
+    int rc;
+    if (n->type == YAML_MAPPING_NODE) {
+        if ((rc = check_keys(r, n, "decision_rule", keys)) != 0)
+            return rc;
+        name = map_get(r, n, "rule");
+        yaml_node_t *rv = map_get(r, n, "r");
+        if (rv != NULL && (rc = get_number(r, rv, "decision_rule r", &rule->r)) != 0)
+            return rc;
+        if (!(rule->r >= 0))
+            return fail_at(r, rv, CD_ERR_INVALID, "decision_rule r must not be negative");
+    }
+    if (scalar(name) == NULL)
+        return fail_at(r, n, CD_ERR_PARSE,
+                       "decision_rule: simple, guard-band or non-binary (or {rule: guard-band, "
+                       "r: 1})");
+    struct cd_err why = {0};
+    if (unc_rule_parse(scalar(name), &rule->rule, &why) != 0)
+        return fail_at(r, name, CD_ERR_PARSE, "%s", why.msg);
+    return 0;
+}
+
 static const char *const top_keys[] = {"measurand", "model", "outputs", "constants", "inputs",
-                                       "correlations", "coverage", "k", "title", "description",
-                                       "source", NULL};
+                                       "correlations", "coverage", "k", "tolerance",
+                                       "decision_rule", "title", "description", "source", NULL};
+
+static int add_measurand(const struct reader *r, struct load *ld, yaml_node_t *root,
+                         yaml_node_t *model);
 
 static int load_document(const struct reader *r, struct load *ld)
 {
@@ -447,6 +539,11 @@ static int load_document(const struct reader *r, struct load *ld)
         return rc;
     if (ld->opts != NULL)
         ld->opts->coverage = cov;
+    struct unc_decision_rule rule;
+    if ((rc = read_rule(r, map_get(r, root, "decision_rule"), &rule)) != 0)
+        return rc;
+    if (ld->opts != NULL)
+        ld->opts->rule = rule;
 
     yaml_node_t *n = map_get(r, root, "constants");
     if (n != NULL && (rc = each_pair(r, n, "constants", add_constant, ld)) != 0)
@@ -482,8 +579,20 @@ static int load_document(const struct reader *r, struct load *ld)
         if (map_get(r, root, "measurand") != NULL)
             return fail_at(r, map_get(r, root, "measurand"), CD_ERR_PARSE,
                            "measurand goes with model; with outputs, name each output");
-        return each_pair(r, outputs, "outputs", add_output, ld);
+        rc = each_pair(r, outputs, "outputs", add_output, ld);
+    } else {
+        rc = add_measurand(r, ld, root, model);
     }
+    if (rc != 0)
+        return rc;
+    yaml_node_t *tol = map_get(r, root, "tolerance");
+    return tol != NULL ? read_tolerance(r, ld, tol) : 0;
+}
+
+static int add_measurand(const struct reader *r, struct load *ld, yaml_node_t *root,
+                         yaml_node_t *model)
+{
+    int rc;
     const char *name = NULL;
     const char *unit = NULL;
     yaml_node_t *meas = map_get(r, root, "measurand");
@@ -522,7 +631,10 @@ static unc_model *load(yaml_parser_t *parser, const char *source,
     struct reader r = {.doc = &doc, .source = source, .err = err};
     struct load ld = {.m = m, .opts = opts};
     if (opts != NULL)
-        opts->coverage = (struct unc_coverage){.p = UNC_P_DEFAULT, .k = 0};
+        *opts = (struct unc_model_file_opts){
+            .coverage = {.p = UNC_P_DEFAULT, .k = 0},
+            .rule = {.rule = UNC_RULE_SIMPLE, .r = 1.0},
+        };
     int rc = load_document(&r, &ld);
     yaml_document_delete(&doc);
     if (rc == 0)

@@ -35,6 +35,8 @@ struct unc_output {
     struct expr *expr;
     struct expr **d1;       /* first derivatives, one per input */
     struct expr_prog *prog; /* compiled for Monte Carlo */
+    bool has_tolerance;
+    double tol_low, tol_high;
 };
 
 struct unc_corr_given {

@@ -64,6 +64,12 @@ int unc_model_set_correlation(unc_model *m, const char *a, const char *b, double
  * parentheses, sqrt exp log sin cos tan abs. */
 int unc_model_add_output(unc_model *m, const char *name, const char *unit, const char *expr,
                          int line, struct cd_err *err);
+/* A tolerance on output `output` for a statement of conformity; either
+ * limit may be -INFINITY / INFINITY (one-sided). */
+int unc_model_set_tolerance(unc_model *m, const char *output, double low, double high, int line,
+                            struct cd_err *err);
+/* Whether output j has a tolerance, and its limits. */
+bool unc_model_output_tolerance(const unc_model *m, size_t j, double *low, double *high);
 /* Parse the expressions, resolve names, derive sensitivities, compute the
  * correlations of simultaneous observations and check the correlation
  * matrix. Must succeed before evaluation. */
@@ -78,23 +84,11 @@ const char *unc_model_output_unit(const unc_model *m, size_t j); /* "" when none
 double unc_model_input_value(const unc_model *m, size_t i);
 double unc_model_input_u(const unc_model *m, size_t i);
 
-/* Coverage requested in a model file: either p or a fixed k. */
+/* Coverage requested: either p or a fixed k. */
 struct unc_coverage {
     double p;      /* coverage probability, 0 < p < 1 */
     double k;      /* > 0: a fixed coverage factor overrides p */
 };
-
-/* Options found in a model file besides the model itself. */
-struct unc_model_file_opts {
-    struct unc_coverage coverage;
-};
-
-/* Load and prepare a YAML model file (format: DESIGN.md, docs/model-files.md).
- * Errors name the file and line. */
-unc_model *unc_model_load_file(const char *path, struct unc_model_file_opts *opts,
-                               struct cd_err *err);
-unc_model *unc_model_load_string(const char *text, const char *source,
-                                 struct unc_model_file_opts *opts, struct cd_err *err);
 
 /* ------------------------------------------------------------------ */
 /* Law of propagation of uncertainty (JCGM 100)                         */
@@ -262,5 +256,21 @@ int unc_decide(const struct unc_decision_rule *rule, double y, double u, double 
 const char *unc_verdict_name(enum unc_verdict v);  /* "pass", "conditional pass", ... */
 const char *unc_rule_name(enum unc_rule r);        /* "simple", "guard-band", "non-binary" */
 int unc_rule_parse(const char *name, enum unc_rule *out, struct cd_err *err);
+
+/* ------------------------------------------------------------------ */
+/* Model files                                                         */
+
+/* Options found in a model file besides the model itself. */
+struct unc_model_file_opts {
+    struct unc_coverage coverage;
+    struct unc_decision_rule rule;  /* default: simple acceptance */
+};
+
+/* Load and prepare a YAML model file (format: docs/model-files.md).
+ * Errors name the file and line. */
+unc_model *unc_model_load_file(const char *path, struct unc_model_file_opts *opts,
+                               struct cd_err *err);
+unc_model *unc_model_load_string(const char *text, const char *source,
+                                 struct unc_model_file_opts *opts, struct cd_err *err);
 
 #endif

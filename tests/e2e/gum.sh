@@ -34,6 +34,18 @@ assert m["adaptive"] and m["converged"], m
 assert abs(m["u"] - 0.0755) < 0.0005, m
 PY
 
+# A statement of conformity: JCGM 106 7.4 (13.6, u 1.8, limits 12.5 and
+# 16.3) has a conformance probability of 0.66.
+printf 'model: x\ninputs:\n  - {name: x, value: 13.6, u: 1.8}\ntolerance: {low: 12.5, high: 16.3}\ndecision_rule: non-binary\n' > "$tmp/jcgm106.yaml"
+"$CALDAQ" gum "$tmp/jcgm106.yaml" --json > "$tmp/jcgm106.json"
+"$PY" - "$tmp/jcgm106.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))["outputs"][0]["decision"]
+assert d["rule"] == "non-binary" and d["verdict"] == "conditional pass", d
+assert round(1 - d["pfa"], 2) == 0.66, d
+PY
+"$CALDAQ" gum "$tmp/jcgm106.yaml" | grep -q "verdict    = conditional pass"
+
 # --help, and errors: non-zero status, message on stderr naming file:line.
 "$CALDAQ" gum --help | grep -q "usage: caldaq gum"
 expect_fail() {  # expect_fail STATUS PATTERN ARGS...

@@ -170,6 +170,53 @@ static void test_yaml_syntax_and_structure(void **state)
                  CD_ERR_PARSE, "bad.yaml", NULL);
 }
 
+static void test_tolerance_and_decision_rule(void **state)
+{
+    (void)state;
+    struct cd_err err = {0};
+    struct unc_model_file_opts fo;
+    unc_model *m = unc_model_load_string("model: a\ninputs:\n  - {name: a, value: 1, u: 0.1}\n"
+                                         "tolerance: {nominal: 1, mpe: 0.5}\n"
+                                         "decision_rule: {rule: guard-band, r: 0.5}\n",
+                                         "tol.yaml", &fo, &err);
+    if (m == NULL)
+        fail_msg("%s", err.msg);
+    double low, high;
+    assert_true(unc_model_output_tolerance(m, 0, &low, &high));
+    assert_true(low == 0.5 && high == 1.5);
+    assert_int_equal(fo.rule.rule, UNC_RULE_GUARD_BAND);
+    assert_true(fo.rule.r == 0.5);
+    unc_model_free(m);
+
+    /* one-sided, per output */
+    m = unc_model_load_string("outputs: {P: a, Q: 2*a}\ninputs:\n  - {name: a, value: 1, u: 0.1}\n"
+                              "tolerance: {Q: {high: 3}}\ndecision_rule: non-binary\n",
+                              "tol2.yaml", &fo, &err);
+    if (m == NULL)
+        fail_msg("%s", err.msg);
+    assert_false(unc_model_output_tolerance(m, 0, &low, &high));
+    assert_true(unc_model_output_tolerance(m, 1, &low, &high));
+    assert_true(isinf(low) && low < 0 && high == 3);
+    assert_int_equal(fo.rule.rule, UNC_RULE_NON_BINARY);
+    unc_model_free(m);
+
+    const char head[] = "model: a\ninputs:\n  - {name: a, value: 1, u: 0.1}\n";
+    char text[512];
+    snprintf(text, sizeof text, "%stolerance: {low: 2, high: 1}\n", head);
+    expect_error(text, CD_ERR_INVALID, "bad.yaml:4:", "not below", NULL);
+    snprintf(text, sizeof text, "%stolerance: {}\n", head);
+    expect_error(text, CD_ERR_INVALID, "finite lower limit", NULL);
+    snprintf(text, sizeof text, "%stolerance: {nominal: 1}\n", head);
+    expect_error(text, CD_ERR_PARSE, "nominal and mpe together", NULL);
+    snprintf(text, sizeof text, "%stolerance: {Z: {low: 1}}\n", head);
+    expect_error(text, CD_ERR_NOT_FOUND, "'Z', which is not an output", NULL);
+    snprintf(text, sizeof text, "%sdecision_rule: lenient\n", head);
+    expect_error(text, CD_ERR_PARSE, "bad.yaml:4:", "lenient", NULL);
+    snprintf(text, sizeof text, "outputs: {P: a, Q: a}\ninputs:\n  - {name: a, value: 1, u: 1}\n"
+                                "tolerance: {low: 1}\n");
+    expect_error(text, CD_ERR_PARSE, "several outputs", NULL);
+}
+
 static void test_model_nan_at_estimates(void **state)
 {
     (void)state;
@@ -351,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_nan_inf_and_garbage_numbers),
         cmocka_unit_test(test_correlation_checks),
         cmocka_unit_test(test_yaml_syntax_and_structure),
+        cmocka_unit_test(test_tolerance_and_decision_rule),
         cmocka_unit_test(test_model_nan_at_estimates),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_standard_uncertainties),
