@@ -23,20 +23,21 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c17 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -pthread $(SANFLAGS)
-CPPFLAGS += -Icommon -Iuncertainty $(PKG_CFLAGS)
+CPPFLAGS += -Icommon -Iuncertainty -Idaq $(PKG_CFLAGS)
 LDFLAGS += -pthread $(SANFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm
 
 # Modules, bottom up: each is a static library built from its folder.
 COMMON_SRC := $(wildcard common/*.c)
 UNC_SRC    := $(wildcard uncertainty/*.c)
-DAQ_SRC    := $(wildcard daq/*.c)
+DAQ_SRC    := $(filter-out daq/main.c,$(wildcard daq/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB_COMMON := $(BUILD)/libcaldaq_common.a
 LIB_UNC    := $(BUILD)/libcaldaq_unc.a
-LIBS       := $(LIB_UNC) $(LIB_COMMON)
+LIB_DAQ    := $(BUILD)/libcaldaq_daq.a
+LIBS       := $(LIB_DAQ) $(LIB_UNC) $(LIB_COMMON)
 CALDAQ     := $(BUILD)/caldaq
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -59,8 +60,12 @@ $(LIB_UNC): $(call obj,$(UNC_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(CALDAQ): $(call obj,$(DAQ_SRC)) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $(call obj,$(DAQ_SRC)) $(LIBS) $(LDLIBS)
+$(LIB_DAQ): $(call obj,$(DAQ_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(CALDAQ): $(call obj,daq/main.c) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(call obj,daq/main.c) $(LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(dir $@)
