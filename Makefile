@@ -75,6 +75,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBS)
 $(BENCH_BIN): tools/bench/bench_mcm.c $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
+# libmatheval only for the comparison that justifies our own evaluator.
+$(BUILD)/bench_expr: tools/bench/bench_expr.c $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS) -lmatheval
+
 # The published reference data lives beside the checkout (../shared).
 REFERENCE_DIR ?= $(abspath ../shared/reference)
 
@@ -104,9 +108,10 @@ demo: deps
 
 bench: deps
 	@tools/install-deps --bench
-	@$(MAKE) --no-print-directory OPT=-O3 BUILD=build/bench build/bench/bench_mcm
-	build/bench/bench_mcm
-	/usr/bin/python3 tools/bench/mcm_numpy.py
+	@$(MAKE) --no-print-directory OPT=-O3 BUILD=build/bench build/bench/bench_mcm \
+	    build/bench/bench_expr
+	build/bench/bench_expr
+	tools/bench/run
 
 install: $(CALDAQ)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/caldaq

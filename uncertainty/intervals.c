@@ -3,7 +3,8 @@
  * Both intervals only need the order of the lowest and the highest
  * (1 - p) M values: the array is partitioned around those two ranks in
  * O(M) and only the two tails are sorted, so 10^6 values cost a few
- * milliseconds instead of a full sort. */
+ * milliseconds instead of a full sort. For large M the two ranks come from
+ * pivots picked in a sample and one well-predicted pass (split_tails). */
 #include "unc.h"
 
 #include <math.h>
@@ -63,6 +64,46 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Lomuto partition with no branch on the data: on random values a branchy
+ * partition mispredicts half its comparisons. Pivot: median of three. On
+ * return v[0..lo) < v[lo..hi) <= v[hi..n), and v[lo..hi) holds values equal
+ * to the pivot, which are in place: usually just the pivot; when nothing is
+ * below the pivot, every value equal to it (so equal values cost O(n)). */
+static void partition_bl(double *v, size_t n, size_t *lo, size_t *hi)
+{
+    size_t mid = n / 2;
+    if (v[mid] < v[0])
+        swap(&v[mid], &v[0]);
+    if (v[n - 1] < v[0])
+        swap(&v[n - 1], &v[0]);
+    if (v[n - 1] < v[mid])
+        swap(&v[n - 1], &v[mid]);
+    swap(&v[0], &v[mid]);
+    double pivot = v[0];
+    size_t i = 1;
+    for (size_t j = 1; j < n; j++) {
+        double x = v[j];
+        v[j] = v[i];
+        v[i] = x;
+        i += x < pivot;
+    }
+    swap(&v[0], &v[i - 1]);
+    if (i > 1) {
+        *lo = i - 1;
+        *hi = i;
+        return;
+    }
+    /* Nothing below the pivot: gather the values equal to it, which are done. */
+    for (size_t j = 1; j < n; j++) {
+        double x = v[j];
+        v[j] = v[i];
+        v[i] = x;
+        i += !(pivot < x);
+    }
+    *lo = 0;
+    *hi = i;
+}
+
 /* Quicksort for doubles without a comparison callback; qsort beyond a
  * depth that only adversarial input reaches. */
 static void sort_doubles(double *v, size_t n, int depth)
@@ -72,14 +113,15 @@ static void sort_doubles(double *v, size_t n, int depth)
             qsort(v, n, sizeof *v, cmp_double);
             return;
         }
-        size_t s = partition(v, n) + 1;
-        if (s < n - s) {
-            sort_doubles(v, s, depth);
-            v += s;
-            n -= s;
+        size_t lo, hi;
+        partition_bl(v, n, &lo, &hi);
+        if (lo < n - hi) {
+            sort_doubles(v, lo, depth);
+            v += hi;
+            n -= hi;
         } else {
-            sort_doubles(v + s, n - s, depth);
-            n = s;
+            sort_doubles(v + hi, n - hi, depth);
+            n = lo;
         }
     }
     insertion_sort(v, n);
@@ -106,6 +148,69 @@ static void select_rank(double *v, size_t n, size_t k)
     insertion_sort(v + lo, hi - lo);
 }
 
+/* Sample size for the pivots of split_tails. */
+#define SAMPLE 16384
+
+/* One pass: values below lo to the front, above hi to the back. Most values
+ * lie between, so both comparisons are well predicted. */
+static void partition3(double *v, size_t n, double lo, double hi, size_t *n_low, size_t *n_high)
+{
+    size_t a = 0;
+    size_t i = 0;
+    size_t b = n;
+    while (i < b) {
+        double x = v[i];
+        if (x < lo) {
+            v[i] = v[a];
+            v[a] = x;
+            a++;
+            i++;
+        } else if (x > hi) {
+            b--;
+            v[i] = v[b];
+            v[b] = x;
+        } else {
+            i++;
+        }
+    }
+    *n_low = a;
+    *n_high = n - b;
+}
+
+/* Sorted lowest `tail` values at the front, sorted highest `tail` at the back,
+ * for large n with small tails: pivots just inside both tails come from a
+ * sample (Floyd-Rivest), one pass splits the array, and only the tails (plus
+ * a little slack) are sorted. Returns 0, having changed only the order of v,
+ * when the pivots missed; the caller then takes the general path. */
+static int split_tails(double *v, size_t n, size_t tail)
+{
+    size_t s = SAMPLE;
+    if (n < 8 * s)
+        return 0;
+    size_t stride = n / s;
+    for (size_t j = 1; j < s; j++)
+        swap(&v[j], &v[j * stride]);
+    double f = (double)tail / (double)n;
+    double slack = 3.0 * sqrt(f * (1 - f) * (double)s) + 1;
+    double kl_d = f * (double)s + slack;
+    double kh_d = (1 - f) * (double)s - slack;
+    if (!(kl_d < kh_d))
+        return 0;
+    size_t kl = (size_t)kl_d;
+    size_t kh = (size_t)kh_d;
+    select_rank(v, s, kl);
+    double lo = v[kl];
+    select_rank(v + kl, s - kl, kh - kl);
+    double hi = v[kh];
+    size_t n_low, n_high;
+    partition3(v, n, lo, hi, &n_low, &n_high);
+    if (n_low < tail || n_high < tail)
+        return 0;
+    sort_doubles(v, n_low, 2 * 64);
+    sort_doubles(v + n - n_high, n_high, 2 * 64);
+    return 1;
+}
+
 int unc_coverage_intervals(double *v, size_t n, double p, double *sym_low, double *sym_high,
                            double *short_low, double *short_high, struct cd_err *err)
 {
@@ -128,7 +233,7 @@ int unc_coverage_intervals(double *v, size_t n, double p, double *sym_low, doubl
 
     if (2 * tail >= n) {
         sort_doubles(v, n, 2 * 64);
-    } else {
+    } else if (!split_tails(v, n, tail)) {
         select_rank(v, n, tail);
         select_rank(v + tail, n - tail, q - tail);
         sort_doubles(v, tail, 2 * 64);
