@@ -110,7 +110,7 @@ struct decision {
 static void print_rounded(double y, double U, const char *unit)
 {
     if (!(U > 0) || !isfinite(U)) {
-        printf("%.10g %s", y, unit);
+        printf("%.10g%s", y, unit);
         return;
     }
     int place = (int)floor(log10(U)) - 1;
@@ -122,7 +122,7 @@ static void print_rounded(double y, double U, const char *unit)
         Ur = round(U / scale) * scale;
     }
     int decimals = place < 0 ? -place : 0;
-    printf("(%.*f ± %.*f) %s", decimals, round(y / scale) * scale, decimals, Ur, unit);
+    printf("(%.*f ± %.*f)%s", decimals, round(y / scale) * scale, decimals, Ur, unit);
 }
 
 static void print_nu(double nu)
@@ -133,7 +133,7 @@ static void print_nu(double nu)
         printf("%8.1f", nu);
 }
 
-static void print_lpu(const struct unc_lpu_output *o)
+static void print_lpu(const struct unc_lpu_output *o, const char *unit)
 {
     printf("%-12s %16s %12s %8s %13s %12s %7s\n", "input", "x", "u(x)", "dof", "c",
            "c·u(x)", "share");
@@ -144,11 +144,11 @@ static void print_lpu(const struct unc_lpu_output *o)
         print_nu(r->dof);
         printf(" %13.5g %12.4g %6.1f%%\n", r->c + 0.0, r->contribution + 0.0, 100 * r->share);
     }
-    printf("\n  y      = %.10g %s\n", o->y, o->unit);
-    printf("  u(y)   = %.5g %s\n", o->u, o->unit);
+    printf("\n  y      = %.10g%s\n", o->y, unit);
+    printf("  u(y)   = %.5g%s\n", o->u, unit);
     if (!isnan(o->u_second_order))
-        printf("  u(y) with second-order terms (GUM 5.1.2) = %.5g %s\n", o->u_second_order,
-               o->unit);
+        printf("  u(y) with second-order terms (GUM 5.1.2) = %.5g%s\n", o->u_second_order,
+               unit);
     printf("  nu_eff = ");
     if (isinf(o->nu_eff))
         printf("infinite\n");
@@ -158,8 +158,8 @@ static void print_lpu(const struct unc_lpu_output *o)
         printf("  k      = %.4g (stated)\n", o->k);
     else
         printf("  k      = %.4f for p = %.2f %%\n", o->k, 100 * o->p);
-    printf("  U      = %.5g %s\n  result = ", o->U, o->unit);
-    print_rounded(o->y, o->U, o->unit);
+    printf("  U      = %.5g%s\n  result = ", o->U, unit);
+    print_rounded(o->y, o->U, unit);
     printf("\n");
 }
 
@@ -170,7 +170,7 @@ static void print_mcm(const struct unc_mcm_result *r, const struct unc_mcm_outpu
            r->adaptive ? (r->converged ? " (adaptive, converged)" : " (adaptive, NOT converged)")
                        : "",
            (unsigned long long)r->seed);
-    printf("  y      = %.10g %s\n  u(y)   = %.5g %s\n", o->y, unit, o->u, unit);
+    printf("  y      = %.10g%s\n  u(y)   = %.5g%s\n", o->y, unit, o->u, unit);
     printf("  %.2f %% probabilistically symmetric interval [%.8g, %.8g]\n", 100 * r->p,
            o->sym_low, o->sym_high);
     printf("  %.2f %% shortest interval                   [%.8g, %.8g]\n", 100 * r->p,
@@ -198,7 +198,7 @@ static void print_decision(const struct decision *d, const char *unit)
     print_limit(d->low);
     printf(", ");
     print_limit(d->high);
-    printf("] %s, decision rule %s", unit, unc_rule_name(d->rule.rule));
+    printf("]%s, decision rule %s", unit, unc_rule_name(d->rule.rule));
     if (d->rule.rule == UNC_RULE_GUARD_BAND)
         printf(" (w = %g U)", d->rule.r);
     printf("\n  verdict    = %s", unc_verdict_name(d->result.verdict));
@@ -211,12 +211,15 @@ static void print_text(const unc_model *m, const struct unc_lpu_result *lpu,
 {
     for (size_t j = 0; j < lpu->n_outputs; j++) {
         const struct unc_lpu_output *o = &lpu->outputs[j];
+        /* " nm" after numbers, nothing when the output has no unit */
+        char unit[80];
+        snprintf(unit, sizeof unit, "%s%s", o->unit[0] ? " " : "", o->unit);
         printf("%s%s%s%s\n\n", j > 0 ? "\n" : "", o->name, o->unit[0] ? " / " : "", o->unit);
-        print_lpu(o);
+        print_lpu(o, unit);
         if (mcm != NULL)
-            print_mcm(mcm, &mcm->outputs[j], o->unit, true);
+            print_mcm(mcm, &mcm->outputs[j], unit, true);
         if (dec[j].present)
-            print_decision(&dec[j], o->unit);
+            print_decision(&dec[j], unit);
     }
     size_t q = lpu->n_outputs;
     if (q > 1) {

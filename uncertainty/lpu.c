@@ -210,8 +210,15 @@ int unc_lpu(const unc_model *m, struct unc_coverage cov, struct unc_lpu_result *
         if (u2 < 0) /* rounding with strong negative correlation */
             u2 = 0;
         o->u = sqrt(u2);
-        for (size_t i = 0; i < n; i++)
-            o->rows[i].share = u2 > 0 ? cuj[i] * cuj[i] / u2 : 0;
+        /* Share of u^2(y) with each covariance term split evenly between
+         * its two inputs, so shares sum to 1 (an input whose correlation
+         * lowers u(y) gets a negative share). */
+        for (size_t i = 0; i < n; i++) {
+            double with_cov = 0;
+            for (size_t k = 0; k < n; k++)
+                with_cov += cuj[i] * cuj[k] * m->corr[i * n + k];
+            o->rows[i].share = u2 > 0 ? with_cov / u2 : 0;
+        }
         o->nu_eff = welch_satterthwaite(m, cuj, group, u2);
         if (m->correlated) {
             o->u_second_order = NAN;

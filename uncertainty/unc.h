@@ -100,7 +100,8 @@ struct unc_budget_row {
     double dof;             /* INFINITY when infinite */
     double c;               /* sensitivity coefficient dY/dx_i */
     double contribution;    /* c_i u(x_i), signed */
-    double share;           /* fraction of u^2(y); correlated terms excluded */
+    double share;           /* fraction of u^2(y), each covariance term split evenly
+                             * between its two inputs: shares sum to 1 */
 };
 
 struct unc_lpu_output {

@@ -188,6 +188,10 @@ static void check_h2(json_t *block, const struct unc_lpu_result *r, double rel, 
         near_rel(r->outputs[j].y, num(o, "y"), 1e-6, what);
         snprintf(what, sizeof what, "H.2 %s u", names[j]);
         near_rel(r->outputs[j].u, num(o, "u"), rel, what);
+        double shares = 0;
+        for (size_t i = 0; i < r->outputs[j].n_rows; i++)
+            shares += r->outputs[j].rows[i].share;
+        near_abs(shares, 1.0, 1e-12, "H.2 budget shares sum to 1 with correlations");
     }
     near_abs(r->correlation[0 * 3 + 1], num(block, "r_RX"), r_abs, "H.2 r(R,X)");
     near_abs(r->correlation[0 * 3 + 2], num(block, "r_RZ"), r_abs, "H.2 r(R,Z)");
