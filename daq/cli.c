@@ -32,6 +32,18 @@ json_t *cli_json_number(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+json_t *cli_json_matrix(const double *m, size_t n)
+{
+    json_t *rows = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *row = json_array();
+        for (size_t j = 0; j < n; j++)
+            json_array_append_new(row, cli_json_number(m[i * n + j]));
+        json_array_append_new(rows, row);
+    }
+    return rows;
+}
+
 int cli_json_print(json_t *root)
 {
     if (root == NULL)

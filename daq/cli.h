@@ -18,6 +18,8 @@ int cli_usage_error(const char *sub, const char *fmt, ...) __attribute__((format
 
 /* A JSON number, or null when not finite (JSON has no Inf/NaN). */
 json_t *cli_json_number(double v);
+/* An n x n row-major matrix as a JSON array of rows. */
+json_t *cli_json_matrix(const double *m, size_t n);
 /* Dump `root` to stdout with a trailing newline and release it; 0 or 1. */
 int cli_json_print(json_t *root);
 

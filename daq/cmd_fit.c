@@ -155,18 +155,6 @@ static int predict_all(const struct fit_args *a, const struct unc_fit *f,
     return 0;
 }
 
-static json_t *json_matrix(const double *m, size_t n)
-{
-    json_t *rows = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_t *row = json_array();
-        for (size_t j = 0; j < n; j++)
-            json_array_append_new(row, cli_json_number(m[i * n + j]));
-        json_array_append_new(rows, row);
-    }
-    return rows;
-}
-
 static json_t *json_coefficients(const struct unc_fit *f)
 {
     json_t *arr = json_array();
@@ -204,8 +192,8 @@ static int print_json(const struct fit_args *a, const struct unc_fit *f, size_t 
                              "n", (json_int_t)n,
                              "dof", (json_int_t)f->dof,
                              "coefficients", json_coefficients(f),
-                             "covariance", json_matrix(f->cov, f->n_coef),
-                             "correlation", json_matrix(f->corr, f->n_coef),
+                             "covariance", cli_json_matrix(f->cov, f->n_coef),
+                             "correlation", cli_json_matrix(f->corr, f->n_coef),
                              "s_resid", cli_json_number(f->s_resid),
                              "chisq", cli_json_number(f->chisq),
                              "predictions", json_predictions(pr, a->n_at, a->p));

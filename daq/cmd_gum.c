@@ -270,18 +270,6 @@ static json_t *json_mcm(const struct unc_mcm_result *r, const struct unc_mcm_out
                      cli_json_number(o->delta), "lpu_validated", o->lpu_validated);
 }
 
-static json_t *json_matrix(const double *v, size_t q)
-{
-    json_t *rows = json_array();
-    for (size_t a = 0; a < q; a++) {
-        json_t *row = json_array();
-        for (size_t b = 0; b < q; b++)
-            json_array_append_new(row, cli_json_number(v[a * q + b]));
-        json_array_append_new(rows, row);
-    }
-    return rows;
-}
-
 static json_t *json_decision(const struct decision *d)
 {
     if (!d->present)
@@ -315,8 +303,8 @@ static json_t *json_results(const struct unc_lpu_result *lpu, const struct unc_m
         json_array_append_new(outputs, out);
     }
     return json_pack("{s:o, s:o, s:o}", "outputs", outputs, "correlation",
-                     json_matrix(lpu->correlation, lpu->n_outputs), "covariance",
-                     json_matrix(lpu->covariance, lpu->n_outputs));
+                     cli_json_matrix(lpu->correlation, lpu->n_outputs), "covariance",
+                     cli_json_matrix(lpu->covariance, lpu->n_outputs));
 }
 
 /* ------------------------------------------------------------ command */

@@ -30,9 +30,8 @@ static void insertion_sort(double *v, size_t n)
     }
 }
 
-/* Median of three as pivot, Hoare partition. Returns the split: all of
- * v[0..s] <= pivot <= all of v[s+1..n-1]. */
-static size_t partition(double *v, size_t n)
+/* Orders v[0], v[n/2], v[n-1] and returns n/2, where the median now is. */
+static size_t median_of_three(double *v, size_t n)
 {
     size_t mid = n / 2;
     if (v[mid] < v[0])
@@ -41,6 +40,14 @@ static size_t partition(double *v, size_t n)
         swap(&v[n - 1], &v[0]);
     if (v[n - 1] < v[mid])
         swap(&v[n - 1], &v[mid]);
+    return mid;
+}
+
+/* Median of three as pivot, Hoare partition. Returns the split: all of
+ * v[0..s] <= pivot <= all of v[s+1..n-1]. */
+static size_t partition(double *v, size_t n)
+{
+    size_t mid = median_of_three(v, n);
     double pivot = v[mid];
     size_t i = 0;
     size_t j = n - 1;
@@ -71,13 +78,7 @@ static int cmp_double(const void *a, const void *b)
  * below the pivot, every value equal to it (so equal values cost O(n)). */
 static void partition_bl(double *v, size_t n, size_t *lo, size_t *hi)
 {
-    size_t mid = n / 2;
-    if (v[mid] < v[0])
-        swap(&v[mid], &v[0]);
-    if (v[n - 1] < v[0])
-        swap(&v[n - 1], &v[0]);
-    if (v[n - 1] < v[mid])
-        swap(&v[n - 1], &v[mid]);
+    size_t mid = median_of_three(v, n);
     swap(&v[0], &v[mid]);
     double pivot = v[0];
     size_t i = 1;
