@@ -15,29 +15,31 @@ SANFLAGS :=
 endif
 
 CC      ?= cc
-PKGS    := gsl yaml-0.1 jansson
+PKGS    := gsl yaml-0.1 jansson libserialport libmodbus
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
-CFLAGS  += -std=c17 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -pthread $(SANFLAGS)
-CPPFLAGS += -Icommon -Iuncertainty -Idaq $(PKG_CFLAGS)
+CFLAGS  += -std=c17 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -pthread $(SANFLAGS)
+CPPFLAGS += -Icommon -Iuncertainty -Idrivers -Idaq $(PKG_CFLAGS)
 LDFLAGS += -pthread $(SANFLAGS)
-LDLIBS  += $(PKG_LIBS) -lm
+LDLIBS  += $(PKG_LIBS) -lutil -lm
 
 # Modules, bottom up: each is a static library built from its folder.
 COMMON_SRC := $(wildcard common/*.c)
 UNC_SRC    := $(wildcard uncertainty/*.c)
+DRV_SRC    := $(wildcard drivers/*.c drivers/*/*.c)
 DAQ_SRC    := $(filter-out daq/main.c,$(wildcard daq/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB_COMMON := $(BUILD)/libcaldaq_common.a
 LIB_UNC    := $(BUILD)/libcaldaq_unc.a
+LIB_DRV    := $(BUILD)/libcaldaq_drv.a
 LIB_DAQ    := $(BUILD)/libcaldaq_daq.a
-LIBS       := $(LIB_DAQ) $(LIB_UNC) $(LIB_COMMON)
+LIBS       := $(LIB_DAQ) $(LIB_DRV) $(LIB_UNC) $(LIB_COMMON)
 CALDAQ     := $(BUILD)/caldaq
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -57,6 +59,10 @@ $(LIB_COMMON): $(call obj,$(COMMON_SRC))
 	$(AR) rcs $@ $^
 
 $(LIB_UNC): $(call obj,$(UNC_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB_DRV): $(call obj,$(DRV_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 

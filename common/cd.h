@@ -21,6 +21,10 @@ enum cd_code {
     CD_ERR_NUMERIC = -5,     /* a computation failed (singular, non-finite) */
     CD_ERR_UNSUPPORTED = -6, /* valid, but not something caldaq does */
     CD_ERR_NOT_FOUND = -7,   /* a named thing does not exist */
+    CD_ERR_TIMEOUT = -8,     /* the other side did not answer in time */
+    CD_ERR_DISCONNECTED = -9,/* the other side went away */
+    CD_ERR_PROTOCOL = -10,   /* bytes that break the protocol (garbage, divergence) */
+    CD_ERR_DEVICE = -11,     /* the instrument reported an error */
 };
 
 #define CD_ERR_MSG_MAX 512

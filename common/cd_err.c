@@ -34,6 +34,10 @@ const char *cd_strerror(int code)
     case CD_ERR_NUMERIC: return "numerical failure";
     case CD_ERR_UNSUPPORTED: return "not supported";
     case CD_ERR_NOT_FOUND: return "not found";
+    case CD_ERR_TIMEOUT: return "timed out";
+    case CD_ERR_DISCONNECTED: return "disconnected";
+    case CD_ERR_PROTOCOL: return "protocol error";
+    case CD_ERR_DEVICE: return "instrument error";
     default: return "unknown error";
     }
 }

@@ -15,6 +15,7 @@ static const struct {
 } commands[] = {
     {"gum", cmd_gum, "evaluate an uncertainty model file (JCGM 100 / JCGM 101)"},
     {"fit", cmd_fit, "calibration curve by least squares, with uncertainty"},
+    {"raw", cmd_raw, "send bytes to an instrument, print every byte back, record a trace"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,237 @@
+/* caldaq drivers module: transports (serial, TCP, pseudo-terminals), the
+ * recorded trace format, trace replay, and instrument simulators.
+ *
+ * Every byte caldaq exchanges with an instrument goes through a
+ * drv_transport, which can tee it into a trace; any trace can be played
+ * back as the instrument. No libserialport or libmodbus type appears here:
+ * their errors become struct cd_err messages inside this module.
+ *
+ * Ownership: whoever calls _open/_new/_load calls the matching _close/_free
+ * (NULL allowed). Strings passed in are copied. No function prints.
+ */
+#ifndef CALDAQ_DRV_H
+#define CALDAQ_DRV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cd.h"
+
+/* ------------------------------------------------------------------ */
+/* Serial settings                                                     */
+
+enum drv_parity { DRV_PARITY_NONE, DRV_PARITY_ODD, DRV_PARITY_EVEN, DRV_PARITY_MARK,
+                  DRV_PARITY_SPACE };
+enum drv_flow { DRV_FLOW_NONE, DRV_FLOW_RTSCTS, DRV_FLOW_XONXOFF, DRV_FLOW_DTRDSR };
+
+struct drv_serial_settings {
+    int baud;
+    int data_bits;          /* 5..8 */
+    enum drv_parity parity;
+    int stop_bits;          /* 1 or 2 */
+    enum drv_flow flow;
+};
+
+/* "9600,8N1", "1200,7O1,rtscts", "9600 8N2 dtrdsr" (comma or space). */
+int drv_serial_settings_parse(const char *text, struct drv_serial_settings *out,
+                              struct cd_err *err);
+/* "9600 8N1" or "9600 8N1 rtscts", as in trace headers. */
+void drv_serial_settings_format(const struct drv_serial_settings *s, char *buf, size_t cap);
+
+/* ------------------------------------------------------------------ */
+/* Transports                                                          */
+
+struct drv_trace_writer;
+
+/* The backend of a transport: one const table per kind. read() waits up to
+ * timeout_ms for the first byte, then returns what is available: the
+ * count, 0 on timeout, or a negative cd_code (CD_ERR_DISCONNECTED when the
+ * other side went away). write() writes everything or fails. */
+struct drv_transport_ops {
+    const char *kind;       /* "serial", "tcp", "fd" */
+    int (*read)(void *ctx, uint8_t *buf, size_t cap, int timeout_ms, struct cd_err *err);
+    int (*write)(void *ctx, const uint8_t *buf, size_t len, int timeout_ms, struct cd_err *err);
+    void (*close)(void *ctx);
+};
+
+typedef struct drv_transport drv_transport;
+
+/* A port as users type it: a device path (/dev/ttyUSB0, /dev/serial/by-id/...,
+ * /dev/caldaq/balance1) opened with `serial` settings (NULL: 9600 8N1), or
+ * "tcp:HOST:PORT". */
+int drv_transport_open(const char *port, const char *serial, drv_transport **out,
+                       struct cd_err *err);
+int drv_transport_open_serial(const char *path, const struct drv_serial_settings *s,
+                              drv_transport **out, struct cd_err *err);
+int drv_transport_open_tcp(const char *host, int port, int timeout_ms, drv_transport **out,
+                           struct cd_err *err);
+/* Wrap a file descriptor (a socket, a pty master); the transport owns it. */
+int drv_transport_open_fd(int fd, const char *name, drv_transport **out, struct cd_err *err);
+/* Any backend (used by the Modbus layer and tests). `ctx` is owned. */
+int drv_transport_new(const struct drv_transport_ops *ops, void *ctx, const char *name,
+                      drv_transport **out, struct cd_err *err);
+void drv_transport_close(drv_transport *t);
+
+const char *drv_transport_name(const drv_transport *t);  /* the port as opened */
+const char *drv_transport_kind(const drv_transport *t);  /* "serial", "tcp", ... */
+
+int drv_write(drv_transport *t, const void *buf, size_t len, int timeout_ms, struct cd_err *err);
+/* Bytes as they come: count, 0 on timeout, or a negative cd_code. */
+int drv_read(drv_transport *t, uint8_t *buf, size_t cap, int timeout_ms, struct cd_err *err);
+/* One line up to and including `eol` (usually '\n'), NUL-terminated in buf;
+ * bytes after it stay buffered for the next read. Returns the length,
+ * CD_ERR_TIMEOUT (what arrived stays buffered), CD_ERR_PROTOCOL when the
+ * line does not fit in cap, or another negative cd_code. */
+int drv_read_line(drv_transport *t, char *buf, size_t cap, char eol, int timeout_ms,
+                  struct cd_err *err);
+/* Drop buffered and pending input. */
+void drv_discard_input(drv_transport *t);
+
+/* Tee every byte written and read into `w` (NULL stops). The transport does
+ * not own the writer. Received bytes become one record per line. */
+void drv_transport_record(drv_transport *t, struct drv_trace_writer *w);
+
+/* ------------------------------------------------------------------ */
+/* Traces (format: DESIGN.md, docs/trace-format.md)                    */
+
+enum drv_dir {
+    DRV_DIR_HOST = '>',     /* host to instrument */
+    DRV_DIR_INSTR = '<',    /* instrument to host */
+    DRV_DIR_EVENT = '!',
+};
+
+struct drv_trace_header {
+    char transport[16];     /* "serial" | "tcp" */
+    char port[256];
+    char settings[64];      /* "9600 8N1" */
+    char driver[32];
+    char started[40];       /* ISO 8601 with offset */
+};
+
+struct drv_trace_record {
+    double t;               /* seconds since start */
+    enum drv_dir dir;
+    const uint8_t *data;    /* bytes, or the event name (NUL-terminated) */
+    size_t len;
+    int line;               /* line in the trace file */
+};
+
+struct drv_trace {
+    struct drv_trace_header header;
+    size_t n;
+    struct drv_trace_record *records;
+    /* private: storage of the bytes */
+    uint8_t *pool;
+};
+
+int drv_trace_load(const char *path, struct drv_trace **out, struct cd_err *err);
+/* `source` names the text in messages. */
+int drv_trace_parse(const char *text, size_t len, const char *source, struct drv_trace **out,
+                    struct cd_err *err);
+void drv_trace_free(struct drv_trace *t);
+
+/* Escape bytes as in a trace record (C escapes, printable ASCII as itself),
+ * without the quotes. Returns the length it needs (like snprintf). */
+size_t drv_escape(const uint8_t *buf, size_t len, char *out, size_t cap);
+/* Parse a double-quoted escaped string at *p (advanced past it) into out;
+ * returns the byte count or a negative cd_code with a message naming col. */
+int drv_unescape(const char **p, uint8_t *out, size_t cap, struct cd_err *err);
+
+struct drv_trace_writer;
+/* Write to `f` (not closed by the writer) or to a new file at `path`. */
+struct drv_trace_writer *drv_trace_writer_new(FILE *f, const struct drv_trace_header *h,
+                                              struct cd_err *err);
+struct drv_trace_writer *drv_trace_writer_create(const char *path,
+                                                 const struct drv_trace_header *h,
+                                                 struct cd_err *err);
+/* Seconds since the writer started (monotonic clock). */
+double drv_trace_writer_now(const struct drv_trace_writer *w);
+int drv_trace_writer_bytes(struct drv_trace_writer *w, enum drv_dir dir, double t,
+                           const uint8_t *buf, size_t len, struct cd_err *err);
+int drv_trace_writer_event(struct drv_trace_writer *w, double t, const char *event,
+                           struct cd_err *err);
+/* Flush, close the file if the writer opened it, free. 0 or the first error. */
+int drv_trace_writer_close(struct drv_trace_writer *w, struct cd_err *err);
+
+/* ------------------------------------------------------------------ */
+/* Pseudo-terminals                                                    */
+
+struct drv_pty {
+    int master;             /* the instrument side */
+    int slave;              /* kept open so the master never sees a hang-up
+                             * before the host opens the port; -1 once closed */
+    char path[128];         /* the slave device the host opens */
+    char link[512];         /* symlink made to it, "" when none */
+};
+
+/* A raw pty pair; with `link` non-NULL a symlink at that path points to the
+ * slave (replacing a stale symlink, never a regular file). */
+int drv_pty_open(struct drv_pty *p, const char *link, struct cd_err *err);
+void drv_pty_close(struct drv_pty *p);   /* removes the symlink */
+
+/* ------------------------------------------------------------------ */
+/* Replay: play a trace as the instrument                               */
+
+struct drv_replay_opts {
+    double speed;           /* delays divided by speed; default 1 */
+    bool fast;              /* no delays */
+    int host_timeout_ms;    /* how long to wait for host bytes the trace
+                             * expects; default 10000 */
+};
+
+struct drv_replay_stats {
+    size_t records;         /* records played */
+    size_t bytes_host;      /* bytes the host wrote that matched */
+    size_t bytes_instr;     /* bytes sent as the instrument */
+};
+
+/* Play `t` on `fd` (a pty master or a connected socket) as the instrument:
+ * host writes are compared with the next `>` bytes (chunk boundaries do not
+ * matter), `<` bytes are sent after their recorded delay, `! disconnect`
+ * closes fd and ends, `! timeout` stays silent. On divergence: CD_ERR_PROTOCOL
+ * with the trace line and both byte strings. `peer_fd` is the pty slave the
+ * caller holds open (-1 for a socket): through it replay waits until the
+ * host has read every byte before it closes. Closes fd in all cases. */
+int drv_replay(const struct drv_trace *t, int fd, int peer_fd, const struct drv_replay_opts *o,
+               struct drv_replay_stats *stats, struct cd_err *err);
+
+/* ------------------------------------------------------------------ */
+/* Modbus RTU / TCP through libmodbus                                   */
+
+typedef struct drv_modbus drv_modbus;
+
+/* `port` as for drv_transport_open ("tcp:HOST:PORT" is Modbus TCP, a device
+ * path is RTU with `serial` settings). With `rec` non-NULL every RTU frame
+ * or TCP ADU is recorded (the writer is not owned). */
+int drv_modbus_open(const char *port, const char *serial, int unit_id, int timeout_ms,
+                    struct drv_trace_writer *rec, drv_modbus **out, struct cd_err *err);
+/* function 3 (holding) or 4 (input registers); count <= 125. Device
+ * exceptions give CD_ERR_DEVICE with the exception's name. */
+int drv_modbus_read_registers(drv_modbus *m, int function, int address, int count,
+                              uint16_t *out, struct cd_err *err);
+int drv_modbus_write_register(drv_modbus *m, int address, uint16_t value, struct cd_err *err);
+void drv_modbus_close(drv_modbus *m);
+
+/* ------------------------------------------------------------------ */
+/* Instrument simulators (docs/simulators.md)                           */
+
+typedef struct drv_sim drv_sim;
+
+/* The simulated instruments: "mtsics", "sbi", "aandd", "scpi", "modbus". */
+const char *const *drv_sim_names(void);
+/* `options`: NULL-terminated "key=value" strings (loads, noise, faults, ...). */
+int drv_sim_new(const char *driver, const char *const *options, drv_sim **out,
+                struct cd_err *err);
+/* Serve the host on `fd` (a pty master, or a socket for Modbus TCP) until
+ * the host closes a socket, the simulator disconnects (fault), or a
+ * "quit" control command. `control_fd` (-1: none) carries control lines
+ * ("next", "load 200", ...); replies to them are written back to it. */
+int drv_sim_serve(drv_sim *s, int fd, int control_fd, struct cd_err *err);
+/* One control command; a short reply (no newline) in `reply`. */
+int drv_sim_control(drv_sim *s, const char *command, char *reply, size_t cap,
+                    struct cd_err *err);
+void drv_sim_free(drv_sim *s);
+
+#endif
