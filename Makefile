@@ -81,6 +81,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBS)
 $(BENCH_BIN): tools/bench/bench_mcm.c $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
+$(BUILD)/bench_replay: tools/bench/bench_replay.c $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
+
 # libmatheval only for the comparison that justifies our own evaluator.
 $(BUILD)/bench_expr: tools/bench/bench_expr.c $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS) -lmatheval
@@ -115,9 +118,10 @@ demo: deps
 bench: deps
 	@tools/install-deps --bench
 	@$(MAKE) --no-print-directory OPT=-O3 BUILD=build/bench build/bench/bench_mcm \
-	    build/bench/bench_expr
+	    build/bench/bench_expr build/bench/bench_replay
 	build/bench/bench_expr
 	tools/bench/run
+	build/bench/bench_replay
 
 install: $(CALDAQ)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/caldaq

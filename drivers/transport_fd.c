@@ -14,7 +14,7 @@
 
 struct fd_ctx {
     int fd;
-    char name[256];
+    char name[320];
 };
 
 static int fd_read(void *vctx, uint8_t *buf, size_t cap, int timeout_ms, struct cd_err *err)
