@@ -198,6 +198,32 @@ int drv_replay(const struct drv_trace *t, int fd, int peer_fd, const struct drv_
                struct drv_replay_stats *stats, struct cd_err *err);
 
 /* ------------------------------------------------------------------ */
+/* Serial port discovery (drivers/ports.c, udev/README)                 */
+
+/* One serial port. Strings are NUL-terminated, "" when unknown or absent. */
+struct drv_port_info {
+    char path[256];          /* the device node: /dev/ttyUSB0 */
+    char description[256];   /* libserialport's one-line description */
+    bool usb;                /* a USB adapter (the fields below are set) */
+    int usb_vid, usb_pid;    /* -1 when unknown */
+    char manufacturer[128];
+    char product[128];
+    char serial[128];        /* the adapter's USB serial number */
+    char by_id[512];         /* /dev/serial/by-id/... pointing to path */
+    char by_path[512];       /* /dev/serial/by-path/... pointing to path */
+    /* The /dev/caldaq name to give to --port: a lab's own name
+     * (/dev/caldaq/balance1) before the automatic ones
+     * (/dev/caldaq/by-serial/..., /dev/caldaq/by-port/...). */
+    char caldaq_link[512];
+};
+
+/* Every serial port on this machine, sorted by path. *out (owned by the
+ * caller, free with drv_ports_free) is NULL when there are none, which is
+ * not an error. */
+int drv_ports_list(struct drv_port_info **out, size_t *n, struct cd_err *err);
+void drv_ports_free(struct drv_port_info *p);
+
+/* ------------------------------------------------------------------ */
 /* Modbus RTU / TCP through libmodbus                                   */
 
 typedef struct drv_modbus drv_modbus;
