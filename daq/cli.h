@@ -12,6 +12,7 @@ int cmd_gum(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_raw(int argc, char **argv);
 int cmd_ports(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
 
 /* Print `msg` to stderr as "caldaq SUB: msg" and return 1. */
 int cli_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -229,8 +229,10 @@ void drv_ports_free(struct drv_port_info *p);
 typedef struct drv_modbus drv_modbus;
 
 /* `port` as for drv_transport_open ("tcp:HOST:PORT" is Modbus TCP, a device
- * path is RTU with `serial` settings). With `rec` non-NULL every RTU frame
- * or TCP ADU is recorded (the writer is not owned). */
+ * path is RTU with `serial` settings: parity N/E/O, no flow control, else
+ * CD_ERR_UNSUPPORTED). With `rec` non-NULL every RTU frame or TCP ADU is
+ * recorded (the writer is not owned). timeout_ms <= 0 means 1000 ms. One
+ * drv_modbus is used from one thread at a time. */
 int drv_modbus_open(const char *port, const char *serial, int unit_id, int timeout_ms,
                     struct drv_trace_writer *rec, drv_modbus **out, struct cd_err *err);
 /* function 3 (holding) or 4 (input registers); count <= 125. Device
@@ -253,9 +255,12 @@ int drv_sim_new(const char *driver, const char *const *options, drv_sim **out,
 /* Serve the host on `fd` (a pty master, or a socket for Modbus TCP) until
  * the host closes a socket, the simulator disconnects (fault), or a
  * "quit" control command. `control_fd` (-1: none) carries control lines
- * ("next", "load 200", ...); replies to them are written back to it. */
+ * ("next", "load 200", ...); replies to them are written back to it.
+ * Returns 0 when the connection ended, 1 after "quit", or a negative
+ * cd_code. */
 int drv_sim_serve(drv_sim *s, int fd, int control_fd, struct cd_err *err);
-/* One control command; a short reply (no newline) in `reply`. */
+/* One control command; a short reply (no newline) in `reply`. Only "quit"
+ * may be sent from another thread than the one serving. */
 int drv_sim_control(drv_sim *s, const char *command, char *reply, size_t cap,
                     struct cd_err *err);
 void drv_sim_free(drv_sim *s);

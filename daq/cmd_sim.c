@@ -1,0 +1,602 @@
+/* caldaq sim: a simulated instrument on a pseudo-terminal or a loopback TCP
+ * port, or a recorded trace played back as the instrument. The simulators
+ * themselves live in drivers/sim/ (docs/simulators.md). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "drv.h"
+
+static const char usage_text[] =
+    "usage: caldaq sim DRIVER [--port-link PATH | --tcp PORT] [--loads LIST] [--noise SD]\n"
+    "                  [--resolution D] [--drift D] [--settle S] [--advance S] [--unit U]\n"
+    "                  [--capacity C] [--seed S] [--fault KIND=N ...] [--set KEY=VALUE ...]\n"
+    "                  [--control PATH]\n"
+    "       caldaq sim --trace FILE [--port-link PATH | --tcp PORT] [--speed X | --fast]\n"
+    "\n"
+    "A simulated instrument: DRIVER is mtsics, sbi, aandd, scpi or modbus. On a\n"
+    "pseudo-terminal (the default) it prints the device path to open, or makes the\n"
+    "symlink PATH to it; with --tcp it listens on 127.0.0.1:PORT (0: any free port,\n"
+    "printed) and serves one connection after another. With --trace it plays a\n"
+    "recorded trace as the instrument instead, once, and exits 1 if the host\n"
+    "diverges from it. SIGINT or SIGTERM end it (and remove the symlink).\n"
+    "\n"
+    "  --port-link PATH   a symlink at PATH to the pseudo-terminal\n"
+    "  --tcp PORT         listen on 127.0.0.1:PORT instead\n"
+    "  --loads LIST       the script of loads / set-points, e.g. 0,100,200,500\n"
+    "  --noise SD         Gaussian noise, standard deviation in the unit\n"
+    "  --resolution D     display resolution; readings are rounded to it\n"
+    "  --drift D          drift of the indication per second\n"
+    "  --settle S         seconds a load change takes to become stable\n"
+    "  --advance S        move to the next load every S seconds (0: by control only)\n"
+    "  --unit U           unit shown (g, kg, V, bar, ...)\n"
+    "  --capacity C       above it: overload (0: none); negative loads: underload\n"
+    "  --seed S           random seed (the same seed gives the same noise)\n"
+    "  --fault KIND=N     garbage=N, truncate=N, error=N (every Nth reply/request),\n"
+    "                     delay=MS, silent=N, disconnect=N (after N requests); the\n"
+    "                     long names (garbage_every, ...) and a protocol's own faults\n"
+    "                     (modbus: exception_every, bad_crc_every) work too\n"
+    "  --set KEY=VALUE    any simulator option (docs/simulators.md), e.g. sbi_format=22\n"
+    "  --control PATH     take control commands on a unix socket at PATH instead of stdin\n"
+    "  --trace FILE       play FILE (a caldaq trace) as the instrument\n"
+    "  --speed X          trace delays divided by X (default 1)\n"
+    "  --fast             no trace delays\n"
+    "\n"
+    "Control commands, one a line on stdin (answered on stdout, after the device path\n"
+    "or port) or on the --control socket (answered there): next, prev, load VALUE,\n"
+    "settle, status, set KEY=VALUE, fault KIND=N, help, quit. With --tcp they are read\n"
+    "while a connection is being served. Options and formats: docs/simulators.md.\n";
+
+#define MAX_OPTS 64
+
+struct sim_args {
+    const char *driver;
+    const char *link;
+    int tcp_port;           /* -1: pty */
+    const char *control;
+    const char *trace;
+    double speed;
+    bool fast;
+    bool sim_opts;          /* options only a simulator takes were given */
+    char *opts[MAX_OPTS + 1];
+    size_t n_opts;
+};
+
+static void args_free(struct sim_args *a)
+{
+    for (size_t i = 0; i < a->n_opts; i++)
+        free(a->opts[i]);
+    a->n_opts = 0;
+}
+
+static int add_opt(struct sim_args *a, const char *key, const char *value)
+{
+    if (a->n_opts == MAX_OPTS)
+        return cli_usage_error("sim", "too many options");
+    size_t len = strlen(key) + 1 + strlen(value) + 1;
+    char *kv = malloc(len);
+    if (kv == NULL)
+        return cli_error("sim", "out of memory");
+    snprintf(kv, len, "%s=%s", key, value);
+    a->opts[a->n_opts++] = kv;
+    a->opts[a->n_opts] = NULL;
+    a->sim_opts = true;
+    return 0;
+}
+
+/* --fault KIND=N: short names for the core's faults. */
+static int add_fault(struct sim_args *a, const char *arg)
+{
+    static const char *const names[][2] = {
+        {"garbage", "garbage_every"}, {"truncate", "truncate_every"},
+        {"delay", "delay_ms"},        {"silent", "silent_after"},
+        {"disconnect", "disconnect_after"}, {"error", "error_every"},
+    };
+    const char *eq = strchr(arg, '=');
+    if (eq == NULL || eq == arg || eq[1] == '\0')
+        return cli_usage_error("sim", "--fault takes KIND=N, not '%s'", arg);
+    char kind[64];
+    snprintf(kind, sizeof kind, "%.*s", (int)(eq - arg), arg);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(kind, names[i][0]) == 0)
+            return add_opt(a, names[i][1], eq + 1);
+    return add_opt(a, kind, eq + 1);
+}
+
+static int parse_args(int argc, char **argv, struct sim_args *a)
+{
+    static const struct option opts[] = {
+        {"port-link", required_argument, NULL, 'L'}, {"tcp", required_argument, NULL, 'P'},
+        {"loads", required_argument, NULL, 'l'},     {"noise", required_argument, NULL, 'n'},
+        {"resolution", required_argument, NULL, 'r'}, {"drift", required_argument, NULL, 'd'},
+        {"settle", required_argument, NULL, 's'},    {"advance", required_argument, NULL, 'a'},
+        {"unit", required_argument, NULL, 'u'},      {"capacity", required_argument, NULL, 'c'},
+        {"seed", required_argument, NULL, 'S'},      {"fault", required_argument, NULL, 'f'},
+        {"set", required_argument, NULL, 'o'},       {"control", required_argument, NULL, 'C'},
+        {"trace", required_argument, NULL, 't'},     {"speed", required_argument, NULL, 'x'},
+        {"fast", no_argument, NULL, 'F'},            {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    /* getopt option -> simulator option key */
+    static const struct {
+        int c;
+        const char *key;
+    } plain[] = {
+        {'l', "loads"},    {'n', "noise"},    {'r', "resolution"}, {'d', "drift_per_s"},
+        {'s', "settle_s"}, {'a', "advance_s"}, {'u', "unit"},      {'c', "capacity"},
+        {'S', "seed"},
+    };
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        unsigned long long v;
+        int rc = 0;
+        bool done = false;
+        for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+            if (plain[i].c == c) {
+                rc = add_opt(a, plain[i].key, optarg);
+                done = true;
+            }
+        }
+        if (done) {
+            if (rc != 0)
+                return rc;
+            continue;
+        }
+        switch (c) {
+        case 'L':
+            a->link = optarg;
+            break;
+        case 'P':
+            if (cli_parse_size(optarg, &v) != 0 || v > 65535)
+                return cli_usage_error("sim", "--tcp takes a port 0-65535, not '%s'", optarg);
+            a->tcp_port = (int)v;
+            break;
+        case 'f':
+            rc = add_fault(a, optarg);
+            break;
+        case 'o':
+            if (strchr(optarg, '=') == NULL || optarg[0] == '=')
+                return cli_usage_error("sim", "--set takes KEY=VALUE, not '%s'", optarg);
+            if (a->n_opts == MAX_OPTS)
+                return cli_usage_error("sim", "too many options");
+            a->opts[a->n_opts] = strdup(optarg);
+            if (a->opts[a->n_opts] == NULL)
+                return cli_error("sim", "out of memory");
+            a->opts[++a->n_opts] = NULL;
+            a->sim_opts = true;
+            break;
+        case 'C':
+            a->control = optarg;
+            a->sim_opts = true;
+            break;
+        case 't':
+            a->trace = optarg;
+            break;
+        case 'x':
+            if (cli_parse_double(optarg, &a->speed) != 0 || !(a->speed > 0))
+                return cli_usage_error("sim", "--speed takes a positive number, not '%s'",
+                                       optarg);
+            break;
+        case 'F':
+            a->fast = true;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return -1;
+        case ':':
+            return cli_usage_error("sim", "%s needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error("sim", "unknown option '%s'", argv[optind - 1]);
+        }
+        if (rc != 0)
+            return rc;
+    }
+    if (a->link != NULL && a->tcp_port >= 0)
+        return cli_usage_error("sim", "give --port-link or --tcp, not both");
+    if (a->trace != NULL) {
+        if (optind != argc)
+            return cli_usage_error("sim", "--trace plays a trace: no DRIVER ('%s')", argv[optind]);
+        if (a->sim_opts)
+            return cli_usage_error("sim", "simulator options do not apply to --trace");
+        return 0;
+    }
+    if (a->speed > 0 || a->fast)
+        return cli_usage_error("sim", "--speed and --fast apply to --trace only");
+    if (optind >= argc)
+        return cli_usage_error("sim", "no DRIVER given (one of mtsics, sbi, aandd, scpi, "
+                                      "modbus), and no --trace");
+    if (optind != argc - 1)
+        return cli_usage_error("sim", "give exactly one DRIVER");
+    a->driver = argv[optind];
+    return 0;
+}
+
+/* ------------------------------------------------------------ signals */
+
+/* SIGINT and SIGTERM are blocked in every thread and taken by sigwait in
+ * one: it asks the simulator to quit (drv_sim_control "quit" is safe from
+ * another thread) and wakes the accept loop through a pipe. A trace replay
+ * cannot be interrupted, so then the thread removes the symlink and exits. */
+struct sig_ctx {
+    sigset_t set;
+    drv_sim *sim;
+    const char *link;       /* replay mode: remove it and exit */
+    int wake[2];
+    atomic_bool stop;
+};
+
+static void *signal_thread(void *arg)
+{
+    struct sig_ctx *c = arg;
+    int sig = 0;
+    if (sigwait(&c->set, &sig) != 0)
+        return NULL;
+    atomic_store(&c->stop, true);
+    if (c->sim != NULL)
+        drv_sim_control(c->sim, "quit", NULL, 0, NULL);
+    ssize_t w = write(c->wake[1], "s", 1);
+    (void)w;
+    if (c->sim == NULL) {
+        if (c->link != NULL)
+            unlink(c->link);
+        static const char msg[] = "caldaq sim: interrupted\n";
+        w = write(STDERR_FILENO, msg, sizeof msg - 1);
+        _exit(1);
+    }
+    return NULL;
+}
+
+static int signals_start(struct sig_ctx *c, pthread_t *th)
+{
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&c->set);
+    sigaddset(&c->set, SIGINT);
+    sigaddset(&c->set, SIGTERM);
+    sigaddset(&c->set, SIGHUP);
+    atomic_init(&c->stop, false);
+    if (pipe(c->wake) != 0)
+        return -1;
+    if (pthread_sigmask(SIG_BLOCK, &c->set, NULL) != 0)
+        return -1;
+    if (pthread_create(th, NULL, signal_thread, c) != 0)
+        return -1;
+    return 0;
+}
+
+static void signals_stop(struct sig_ctx *c, pthread_t th)
+{
+    pthread_cancel(th);
+    pthread_join(th, NULL);
+    close(c->wake[0]);
+    close(c->wake[1]);
+}
+
+/* ------------------------------------------------------------ sockets */
+
+static int tcp_listen(int port, int *out_port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 4) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    *out_port = ntohs(a.sin_port);
+    return fd;
+}
+
+/* Wait for a connection or a stop; the connected fd, or -1 (stop, error). */
+static int tcp_accept(int lfd, struct sig_ctx *sc)
+{
+    for (;;) {
+        if (atomic_load(&sc->stop))
+            return -1;
+        struct pollfd p[2] = {{.fd = lfd, .events = POLLIN}, {.fd = sc->wake[0], .events = POLLIN}};
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (p[1].revents != 0)
+            return -1;
+        if (p[0].revents & POLLIN) {
+            int fd = accept(lfd, NULL, NULL);
+            if (fd >= 0) {
+                fcntl(fd, F_SETFD, FD_CLOEXEC);
+                return fd;
+            }
+            if (errno != EINTR && errno != ECONNABORTED)
+                return -1;
+        }
+    }
+}
+
+static int control_listen(const char *path)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof a.sun_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(a.sun_path, path, strlen(path) + 1);
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            errno = EEXIST;
+            return -1;
+        }
+        unlink(path);   /* a stale socket from an earlier run */
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 4) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+}
+
+/* ------------------------------------------------------------ stdin relay */
+
+/* Control commands from stdin reach the simulator through a socketpair, so
+ * that the replies can be printed on stdout (stdin is often a read-only
+ * pipe) and no partial line is lost between connections. */
+struct relay {
+    int sp[2];              /* sp[1] goes to drv_sim_serve */
+    pthread_t th;
+    bool running;
+};
+
+static void *relay_thread(void *arg)
+{
+    struct relay *r = arg;
+    bool in_open = true;
+    char buf[512];
+    for (;;) {
+        struct pollfd p[2] = {{.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN},
+                              {.fd = r->sp[0], .events = POLLIN}};
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return NULL;
+        }
+        if (p[0].revents != 0) {
+            ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+            if (n > 0) {
+                if (write(r->sp[0], buf, (size_t)n) != n)
+                    return NULL;
+            } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+                in_open = false;   /* end of stdin: no more commands */
+            }
+        }
+        if (p[1].revents != 0) {
+            ssize_t n = read(r->sp[0], buf, sizeof buf);
+            if (n <= 0)
+                return NULL;
+            if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+                return NULL;
+            fflush(stdout);
+        }
+    }
+}
+
+static int relay_start(struct relay *r)
+{
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, r->sp) != 0)
+        return -1;
+    fcntl(r->sp[0], F_SETFD, FD_CLOEXEC);
+    fcntl(r->sp[1], F_SETFD, FD_CLOEXEC);
+    if (pthread_create(&r->th, NULL, relay_thread, r) != 0) {
+        close(r->sp[0]);
+        close(r->sp[1]);
+        return -1;
+    }
+    r->running = true;
+    return 0;
+}
+
+static void relay_stop(struct relay *r)
+{
+    if (!r->running)
+        return;
+    pthread_cancel(r->th);
+    pthread_join(r->th, NULL);
+    close(r->sp[0]);
+    close(r->sp[1]);
+    r->running = false;
+}
+
+/* ------------------------------------------------------------ modes */
+
+static int run_replay(const struct sim_args *a, struct sig_ctx *sc)
+{
+    struct cd_err err = {0};
+    struct drv_trace *t = NULL;
+    if (drv_trace_load(a->trace, &t, &err) != 0)
+        return cli_error("sim", "%s", cd_err_text(&err));
+    struct drv_replay_opts o = {.speed = a->speed > 0 ? a->speed : 1, .fast = a->fast,
+                                .host_timeout_ms = 10000};
+    struct drv_replay_stats stats;
+    int rc;
+    if (a->tcp_port >= 0) {
+        int port = 0;
+        int lfd = tcp_listen(a->tcp_port, &port);
+        if (lfd < 0) {
+            rc = cli_error("sim", "listen on 127.0.0.1:%d: %s", a->tcp_port, strerror(errno));
+            drv_trace_free(t);
+            return rc;
+        }
+        if (a->tcp_port == 0) {
+            printf("%d\n", port);
+            fflush(stdout);
+        }
+        int fd = tcp_accept(lfd, sc);
+        close(lfd);
+        if (fd < 0) {
+            drv_trace_free(t);
+            return atomic_load(&sc->stop) ? 0 : cli_error("sim", "accept: %s", strerror(errno));
+        }
+        rc = drv_replay(t, fd, -1, &o, &stats, &err);
+    } else {
+        struct drv_pty p;
+        if (drv_pty_open(&p, a->link, &err) != 0) {
+            drv_trace_free(t);
+            return cli_error("sim", "%s", cd_err_text(&err));
+        }
+        if (a->link == NULL) {
+            printf("%s\n", p.path);
+            fflush(stdout);
+        }
+        rc = drv_replay(t, p.master, p.slave, &o, &stats, &err);
+        p.master = -1;   /* drv_replay closed it */
+        drv_pty_close(&p);
+    }
+    drv_trace_free(t);
+    if (rc != 0)
+        return cli_error("sim", "%s: %s", a->trace, cd_err_text(&err));
+    return 0;
+}
+
+static int run_sim(const struct sim_args *a, drv_sim *sim, struct sig_ctx *sc)
+{
+    struct cd_err err = {0};
+    int control_fd = -1;
+    struct relay relay = {.running = false};
+    if (a->control != NULL) {
+        control_fd = control_listen(a->control);
+        if (control_fd < 0)
+            return cli_error("sim", "control socket %s: %s", a->control, strerror(errno));
+    } else if (fcntl(STDIN_FILENO, F_GETFD) >= 0) {
+        if (relay_start(&relay) != 0)
+            return cli_error("sim", "cannot relay stdin: %s", strerror(errno));
+        control_fd = relay.sp[1];
+    }
+    int status = 0;
+    if (a->tcp_port >= 0) {
+        int port = 0;
+        int lfd = tcp_listen(a->tcp_port, &port);
+        if (lfd < 0) {
+            status = cli_error("sim", "listen on 127.0.0.1:%d: %s", a->tcp_port, strerror(errno));
+        } else {
+            if (a->tcp_port == 0) {
+                printf("%d\n", port);
+                fflush(stdout);
+            }
+            /* One connection after another, until told to stop. */
+            for (;;) {
+                int fd = tcp_accept(lfd, sc);
+                if (fd < 0) {
+                    if (!atomic_load(&sc->stop))
+                        status = cli_error("sim", "accept: %s", strerror(errno));
+                    break;
+                }
+                int rc = drv_sim_serve(sim, fd, control_fd, &err);
+                close(fd);
+                if (rc < 0) {
+                    status = cli_error("sim", "%s", cd_err_text(&err));
+                    break;
+                }
+                if (rc == 1)
+                    break;
+            }
+            close(lfd);
+        }
+    } else {
+        /* A disconnect fault unplugs the port: it goes away and comes back
+         * (with a new device path; the symlink follows it). */
+        for (;;) {
+            struct drv_pty p;
+            if (drv_pty_open(&p, a->link, &err) != 0) {
+                status = cli_error("sim", "%s", cd_err_text(&err));
+                break;
+            }
+            if (a->link == NULL) {
+                printf("%s\n", p.path);
+                fflush(stdout);
+            }
+            int rc = drv_sim_serve(sim, p.master, control_fd, &err);
+            drv_pty_close(&p);
+            if (rc < 0) {
+                status = cli_error("sim", "%s", cd_err_text(&err));
+                break;
+            }
+            if (rc == 1 || atomic_load(&sc->stop))
+                break;
+            struct pollfd w = {.fd = sc->wake[0], .events = POLLIN};
+            if (poll(&w, 1, 500) > 0)
+                break;
+        }
+    }
+    if (a->control != NULL) {
+        close(control_fd);
+        unlink(a->control);
+    }
+    relay_stop(&relay);
+    return status;
+}
+
+int cmd_sim(int argc, char **argv)
+{
+    struct sim_args a = {.tcp_port = -1};
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0) {
+        args_free(&a);
+        return rc < 0 ? 0 : rc;
+    }
+    drv_sim *sim = NULL;
+    if (a.driver != NULL) {
+        struct cd_err err = {0};
+        rc = drv_sim_new(a.driver, (const char *const *)a.opts, &sim, &err);
+        if (rc == CD_ERR_NOT_FOUND || rc == CD_ERR_INVALID) {
+            args_free(&a);
+            return cli_usage_error("sim", "%s", cd_err_text(&err));
+        }
+        if (rc != 0) {
+            args_free(&a);
+            return cli_error("sim", "%s", cd_err_text(&err));
+        }
+    }
+    struct sig_ctx sc = {.sim = sim, .link = a.link};
+    pthread_t th;
+    if (signals_start(&sc, &th) != 0) {
+        drv_sim_free(sim);
+        args_free(&a);
+        return cli_error("sim", "cannot set up signal handling: %s", strerror(errno));
+    }
+    if (sim != NULL)
+        rc = run_sim(&a, sim, &sc);
+    else
+        rc = run_replay(&a, &sc);
+    signals_stop(&sc, th);
+    drv_sim_free(sim);
+    args_free(&a);
+    return rc;
+}
