@@ -78,7 +78,7 @@ static int parse_args(int argc, char **argv, struct raw_args *a)
 static int line_bytes(const char *line, uint8_t *out, size_t cap, struct cd_err *err)
 {
     if (line[0] == '"')
-        return drv_unescape(&line, out, cap, err);
+        return drv_unescape(&line, out, cap, 1, err);
     char quoted[2048];
     size_t n = 0;
     quoted[n++] = '"';
@@ -90,7 +90,7 @@ static int line_bytes(const char *line, uint8_t *out, size_t cap, struct cd_err 
     quoted[n++] = '"';
     quoted[n] = '\0';
     const char *q = quoted;
-    return drv_unescape(&q, out, cap, err);
+    return drv_unescape(&q, out, cap, 1, err);
 }
 
 static void print_bytes(char dir, const uint8_t *b, size_t n)

@@ -136,8 +136,9 @@ void drv_trace_free(struct drv_trace *t);
  * without the quotes. Returns the length it needs (like snprintf). */
 size_t drv_escape(const uint8_t *buf, size_t len, char *out, size_t cap);
 /* Parse a double-quoted escaped string at *p (advanced past it) into out;
- * returns the byte count or a negative cd_code with a message naming col. */
-int drv_unescape(const char **p, uint8_t *out, size_t cap, struct cd_err *err);
+ * returns the byte count or a negative cd_code with a message naming the
+ * column, counted from col0 for the opening quote. */
+int drv_unescape(const char **p, uint8_t *out, size_t cap, int col0, struct cd_err *err);
 
 struct drv_trace_writer;
 /* Write to `f` (not closed by the writer) or to a new file at `path`. */

@@ -60,7 +60,7 @@ static int hex_value(char c)
     return -1;
 }
 
-int drv_unescape(const char **pp, uint8_t *out, size_t cap, struct cd_err *err)
+int drv_unescape(const char **pp, uint8_t *out, size_t cap, int col0, struct cd_err *err)
 {
     const char *start = *pp;
     const char *p = start;
@@ -73,7 +73,7 @@ int drv_unescape(const char **pp, uint8_t *out, size_t cap, struct cd_err *err)
         int value;
         if (c == '\0' || c == '\n')
             return cd_fail(err, CD_ERR_PARSE, "column %d: the string is not closed with '\"'",
-                           (int)(p - start) + 1);
+                           (int)(p - start) + col0);
         if (c == '"') {
             p++;
             break;
@@ -91,7 +91,7 @@ int drv_unescape(const char **pp, uint8_t *out, size_t cap, struct cd_err *err)
                 int lo = hi < 0 ? -1 : hex_value(p[3]);
                 if (lo < 0)
                     return cd_fail(err, CD_ERR_PARSE,
-                                   "column %d: \\x needs two hex digits", (int)(p - start) + 1);
+                                   "column %d: \\x needs two hex digits", (int)(p - start) + col0);
                 value = hi * 16 + lo;
                 p += 4;
                 break;
@@ -100,11 +100,11 @@ int drv_unescape(const char **pp, uint8_t *out, size_t cap, struct cd_err *err)
                 return cd_fail(err, CD_ERR_PARSE,
                                "column %d: unknown escape '\\%c' (use \\r \\n \\t \\\\ \\\" "
                                "or \\xHH)",
-                               (int)(p - start) + 1, e != '\0' ? e : '?');
+                               (int)(p - start) + col0, e != '\0' ? e : '?');
             }
         } else if (c < 0x20 || c >= 0x7f) {
             return cd_fail(err, CD_ERR_PARSE,
-                           "column %d: byte 0x%02X must be written as \\x%02X", (int)(p - start) + 1,
+                           "column %d: byte 0x%02X must be written as \\x%02X", (int)(p - start) + col0,
                            c, c);
         } else {
             value = c;
@@ -223,7 +223,7 @@ static int parse_record(char *line, const char *source, int lineno, uint8_t *poo
     }
     const char *q = p;
     struct cd_err why = {0};
-    int n = drv_unescape(&q, pool + *used, strlen(p), &why);
+    int n = drv_unescape(&q, pool + *used, strlen(p), (int)(p - line) + 1, &why);
     if (n < 0)
         return cd_fail(err, CD_ERR_PARSE, "%s:%d: %s", source, lineno, why.msg);
     while (*q == ' ' || *q == '\t' || *q == '\r')
