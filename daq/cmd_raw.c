@@ -115,7 +115,7 @@ static int listen(drv_transport *t, int lines, int timeout_ms, struct cd_err *er
         if (left <= 0 || (lines > 0 && seen >= lines))
             return 0;
         uint8_t buf[1024];
-        int n = drv_read(t, buf, sizeof buf, left, err);
+        int n = drv_transport_read(t, buf, sizeof buf, left, err);
         if (n < 0)
             return n;
         if (n == 0)
@@ -176,7 +176,7 @@ int cmd_raw(int argc, char **argv)
             break;
         }
         print_bytes('>', bytes, (size_t)n);
-        if (drv_write(t, bytes, (size_t)n, 2000, &err) != 0 ||
+        if (drv_transport_write(t, bytes, (size_t)n, 2000, &err) != 0 ||
             listen(t, a.lines, a.timeout_ms, &err) != 0)
             status = cli_error("raw", "%s", cd_err_text(&err));
     }

@@ -77,17 +77,19 @@ void drv_transport_close(drv_transport *t);
 const char *drv_transport_name(const drv_transport *t);  /* the port as opened */
 const char *drv_transport_kind(const drv_transport *t);  /* "serial", "tcp", ... */
 
-int drv_write(drv_transport *t, const void *buf, size_t len, int timeout_ms, struct cd_err *err);
+int drv_transport_write(drv_transport *t, const void *buf, size_t len, int timeout_ms,
+                        struct cd_err *err);
 /* Bytes as they come: count, 0 on timeout, or a negative cd_code. */
-int drv_read(drv_transport *t, uint8_t *buf, size_t cap, int timeout_ms, struct cd_err *err);
+int drv_transport_read(drv_transport *t, uint8_t *buf, size_t cap, int timeout_ms,
+                       struct cd_err *err);
 /* One line up to and including `eol` (usually '\n'), NUL-terminated in buf;
  * bytes after it stay buffered for the next read. Returns the length,
  * CD_ERR_TIMEOUT (what arrived stays buffered), CD_ERR_PROTOCOL when the
  * line does not fit in cap, or another negative cd_code. */
-int drv_read_line(drv_transport *t, char *buf, size_t cap, char eol, int timeout_ms,
+int drv_transport_read_line(drv_transport *t, char *buf, size_t cap, char eol, int timeout_ms,
                   struct cd_err *err);
 /* Drop buffered and pending input. */
-void drv_discard_input(drv_transport *t);
+void drv_transport_discard(drv_transport *t);
 
 /* Tee every byte written and read into `w` (NULL stops). The transport does
  * not own the writer. Received bytes become one record per line. */
@@ -223,6 +225,93 @@ struct drv_port_info {
  * not an error. */
 int drv_ports_list(struct drv_port_info **out, size_t *n, struct cd_err *err);
 void drv_ports_free(struct drv_port_info *p);
+
+/* ------------------------------------------------------------------ */
+/* Instrument drivers (docs/drivers.md)                                 */
+
+enum drv_status {
+    DRV_STATUS_STABLE,
+    DRV_STATUS_UNSTABLE,
+    DRV_STATUS_OVERLOAD,
+    DRV_STATUS_UNDERLOAD,
+    DRV_STATUS_ERROR,
+};
+
+/* "stable", "unstable", "overload", "underload", "error" (run files, JSON). */
+const char *drv_status_name(enum drv_status s);
+
+struct drv_reading {
+    double value;           /* NAN for overload, underload and error */
+    char unit[16];          /* as the instrument wrote it: "g", "kg", "V", "bar" */
+    enum drv_status status;
+    double t;               /* when it arrived, seconds since the epoch; 0 when decoded */
+    char display[64];       /* the value exactly as displayed: "-12.345", "+1.00001230E+01" */
+    double resolution;      /* the display step the string implies (0.001 for "-12.345");
+                             * 0 when the string does not show one */
+    char error[64];         /* the instrument's error text for DRV_STATUS_ERROR */
+};
+
+struct drv_identity {
+    char manufacturer[64];
+    char model[64];
+    char serial[64];
+    char firmware[64];
+};
+
+/* Pure frame parsers, shared by drivers, simulators' tests and `caldaq
+ * decode`: one frame (a line including its CR LF, or a Modbus reply) in, a
+ * reading out; no I/O. Replies that are not readings (acknowledgements,
+ * identification) give CD_ERR_PROTOCOL; an instrument error reply gives a
+ * reading with DRV_STATUS_ERROR. */
+struct drv_parser {
+    const char *driver;     /* "mtsics", "sbi", "aandd", "scpi", "modbus" */
+    const char *summary;
+    int (*parse)(const uint8_t *frame, size_t len, struct drv_reading *out,
+                 struct cd_err *err);
+};
+const struct drv_parser *drv_parser_find(const char *driver);
+
+typedef struct drv_dev drv_dev;
+
+/* The drivers: "mtsics", "sbi", "aandd", "scpi", "modbus". */
+const char *const *drv_names(void);
+
+/* Open `port` (as for drv_transport_open; NULL `serial` takes the driver's
+ * usual settings) for `driver`. `options`: NULL-terminated "key=value"
+ * (docs/drivers.md: Modbus register maps and presets, the DMM function and
+ * range, the stability criterion, timeouts). With `rec` non-NULL every byte
+ * is recorded (the writer is not owned). The instrument is put in the
+ * state the driver needs (e.g. SCPI remote mode and configuration). */
+int drv_open(const char *driver, const char *port, const char *serial,
+             const char *const *options, struct drv_trace_writer *rec, drv_dev **out,
+             struct cd_err *err);
+void drv_close(drv_dev *d);
+const char *drv_dev_driver(const drv_dev *d);
+
+int drv_identify(drv_dev *d, struct drv_identity *out, struct cd_err *err);
+/* One reading as the instrument gives it now (stable or not). Device error
+ * replies give CD_ERR_DEVICE with the instrument's message; garbage gives
+ * CD_ERR_PROTOCOL with the bytes; silence CD_ERR_TIMEOUT. */
+int drv_read(drv_dev *d, struct drv_reading *out, struct cd_err *err);
+/* Zero and tare where the instrument has them; CD_ERR_UNSUPPORTED otherwise. */
+int drv_zero(drv_dev *d, struct cd_err *err);
+int drv_tare(drv_dev *d, struct cd_err *err);
+
+/* Stability for instruments without a flag of their own: the last n
+ * readings lie within `band` (max - min, in the reading's unit) and span at
+ * least `seconds`. Instruments with a flag use the flag. */
+struct drv_stability {
+    int n;                  /* default 5 */
+    double band;            /* default 0: two display steps */
+    double seconds;         /* default 2 */
+};
+/* Read until a stable reading (by the instrument's flag or `crit`), or
+ * until timeout_ms: CD_ERR_TIMEOUT then, with the last reading in *out.
+ * Overload and underload are returned at once (they do not settle). */
+int drv_read_stable(drv_dev *d, const struct drv_stability *crit, int timeout_ms,
+                    struct drv_reading *out, struct cd_err *err);
+/* Whether the driver's instruments report stability themselves. */
+bool drv_has_stability_flag(const drv_dev *d);
 
 /* ------------------------------------------------------------------ */
 /* Modbus RTU / TCP through libmodbus                                   */

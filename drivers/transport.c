@@ -86,7 +86,7 @@ static void record_received(drv_transport *t, const uint8_t *b, size_t n)
     }
 }
 
-int drv_write(drv_transport *t, const void *buf, size_t len, int timeout_ms, struct cd_err *err)
+int drv_transport_write(drv_transport *t, const void *buf, size_t len, int timeout_ms, struct cd_err *err)
 {
     if (t->rec != NULL) {
         /* What arrived before this write belongs before it in the trace. */
@@ -119,7 +119,7 @@ static int fill(drv_transport *t, int timeout_ms, struct cd_err *err)
     return n;
 }
 
-int drv_read(drv_transport *t, uint8_t *buf, size_t cap, int timeout_ms, struct cd_err *err)
+int drv_transport_read(drv_transport *t, uint8_t *buf, size_t cap, int timeout_ms, struct cd_err *err)
 {
     if (t->tail == t->head) {
         int n = fill(t, timeout_ms, err);
@@ -141,7 +141,7 @@ static double now_ms(void)
     return 1e3 * (double)ts.tv_sec + 1e-6 * (double)ts.tv_nsec;
 }
 
-int drv_read_line(drv_transport *t, char *buf, size_t cap, char eol, int timeout_ms,
+int drv_transport_read_line(drv_transport *t, char *buf, size_t cap, char eol, int timeout_ms,
                   struct cd_err *err)
 {
     double deadline = now_ms() + timeout_ms;
@@ -182,7 +182,7 @@ int drv_read_line(drv_transport *t, char *buf, size_t cap, char eol, int timeout
     }
 }
 
-void drv_discard_input(drv_transport *t)
+void drv_transport_discard(drv_transport *t)
 {
     uint8_t scrap[256];
     t->head = t->tail = 0;

@@ -80,15 +80,15 @@ static void test_conversation_then_disconnect(void **state)
     struct cd_err err = {0};
     char line[64];
     /* chunk boundaries do not matter */
-    assert_int_equal(drv_write(s.host, "S", 1, 1000, &err), 0);
-    assert_int_equal(drv_write(s.host, "I\r\n", 3, 1000, &err), 0);
-    assert_int_equal(drv_read_line(s.host, line, sizeof line, '\n', 2000, &err), 18);
+    assert_int_equal(drv_transport_write(s.host, "S", 1, 1000, &err), 0);
+    assert_int_equal(drv_transport_write(s.host, "I\r\n", 3, 1000, &err), 0);
+    assert_int_equal(drv_transport_read_line(s.host, line, sizeof line, '\n', 2000, &err), 18);
     assert_string_equal(line, "S S     100.00 g\r\n");
-    assert_int_equal(drv_write(s.host, "S\r\n", 3, 1000, &err), 0);
-    assert_int_equal(drv_read_line(s.host, line, sizeof line, '\n', 2000, &err), 18);
+    assert_int_equal(drv_transport_write(s.host, "S\r\n", 3, 1000, &err), 0);
+    assert_int_equal(drv_transport_read_line(s.host, line, sizeof line, '\n', 2000, &err), 18);
     assert_string_equal(line, "S S     100.01 g\r\n");
     /* then the instrument goes away: a clean error, not a hang */
-    int rc = drv_read_line(s.host, line, sizeof line, '\n', 2000, &err);
+    int rc = drv_transport_read_line(s.host, line, sizeof line, '\n', 2000, &err);
     assert_int_equal(rc, CD_ERR_DISCONNECTED);
     finish(&s);
     assert_int_equal(s.rc, 0);
@@ -104,10 +104,10 @@ static void test_divergence_names_line_and_bytes(void **state)
     start(&s, conversation, (struct drv_replay_opts){.fast = true});
     struct cd_err err = {0};
     char line[64];
-    assert_int_equal(drv_write(s.host, "SI\r\n", 4, 1000, &err), 0);
-    assert_true(drv_read_line(s.host, line, sizeof line, '\n', 2000, &err) > 0);
-    assert_int_equal(drv_write(s.host, "SIR\r\n", 5, 1000, &err), 0);
-    int rc = drv_read_line(s.host, line, sizeof line, '\n', 2000, &err);
+    assert_int_equal(drv_transport_write(s.host, "SI\r\n", 4, 1000, &err), 0);
+    assert_true(drv_transport_read_line(s.host, line, sizeof line, '\n', 2000, &err) > 0);
+    assert_int_equal(drv_transport_write(s.host, "SIR\r\n", 5, 1000, &err), 0);
+    int rc = drv_transport_read_line(s.host, line, sizeof line, '\n', 2000, &err);
     assert_int_equal(rc, CD_ERR_DISCONNECTED);
     finish(&s);
     assert_int_equal(s.rc, CD_ERR_PROTOCOL);
@@ -128,11 +128,11 @@ static void test_timeout_event_stays_silent(void **state)
     start(&s, text, (struct drv_replay_opts){.fast = true});
     struct cd_err err = {0};
     char line[64];
-    assert_int_equal(drv_write(s.host, "SI\r\n", 4, 1000, &err), 0);
-    assert_int_equal(drv_read_line(s.host, line, sizeof line, '\n', 200, &err), CD_ERR_TIMEOUT);
+    assert_int_equal(drv_transport_write(s.host, "SI\r\n", 4, 1000, &err), 0);
+    assert_int_equal(drv_transport_read_line(s.host, line, sizeof line, '\n', 200, &err), CD_ERR_TIMEOUT);
     cd_err_clear(&err);
-    assert_int_equal(drv_write(s.host, "SI\r\n", 4, 1000, &err), 0);
-    assert_int_equal(drv_read_line(s.host, line, sizeof line, '\n', 2000, &err), 17);
+    assert_int_equal(drv_transport_write(s.host, "SI\r\n", 4, 1000, &err), 0);
+    assert_int_equal(drv_transport_read_line(s.host, line, sizeof line, '\n', 2000, &err), 17);
     finish(&s);
     assert_int_equal(s.rc, 0);
 }
@@ -151,8 +151,8 @@ static void test_delays_kept_scaled_or_dropped(void **state)
         struct cd_err err = {0};
         char line[64];
         double t0 = now_s();
-        assert_int_equal(drv_write(s.host, "Q\r\n", 3, 1000, &err), 0);
-        assert_int_equal(drv_read_line(s.host, line, sizeof line, '\n', 3000, &err), 17);
+        assert_int_equal(drv_transport_write(s.host, "Q\r\n", 3, 1000, &err), 0);
+        assert_int_equal(drv_transport_read_line(s.host, line, sizeof line, '\n', 3000, &err), 17);
         took[i] = now_s() - t0;
         finish(&s);
         assert_int_equal(s.rc, 0);
@@ -171,9 +171,9 @@ static void test_host_writes_after_the_end(void **state)
     start(&s, text, (struct drv_replay_opts){.fast = true});
     struct cd_err err = {0};
     char line[16];
-    assert_int_equal(drv_write(s.host, "Q\r\n", 3, 1000, &err), 0);
-    assert_int_equal(drv_read_line(s.host, line, sizeof line, '\n', 2000, &err), 4);
-    assert_int_equal(drv_write(s.host, "Q\r\n", 3, 1000, &err), 0);
+    assert_int_equal(drv_transport_write(s.host, "Q\r\n", 3, 1000, &err), 0);
+    assert_int_equal(drv_transport_read_line(s.host, line, sizeof line, '\n', 2000, &err), 4);
+    assert_int_equal(drv_transport_write(s.host, "Q\r\n", 3, 1000, &err), 0);
     finish(&s);
     assert_int_equal(s.rc, CD_ERR_PROTOCOL);
     assert_non_null(strstr(s.err.msg, "after the end of the trace (line 3)"));
@@ -203,11 +203,11 @@ static void test_record_replay_byte_identical(void **state)
     struct drv_trace_writer *w = drv_trace_writer_new(f, NULL, &err);
     drv_transport_record(s.host, w);
     char line[64];
-    drv_write(s.host, "SI\r\n", 4, 1000, &err);
-    drv_read_line(s.host, line, sizeof line, '\n', 2000, &err);
-    drv_write(s.host, "S\r\n", 3, 1000, &err);
-    drv_read_line(s.host, line, sizeof line, '\n', 2000, &err);
-    drv_read_line(s.host, line, sizeof line, '\n', 2000, &err);
+    drv_transport_write(s.host, "SI\r\n", 4, 1000, &err);
+    drv_transport_read_line(s.host, line, sizeof line, '\n', 2000, &err);
+    drv_transport_write(s.host, "S\r\n", 3, 1000, &err);
+    drv_transport_read_line(s.host, line, sizeof line, '\n', 2000, &err);
+    drv_transport_read_line(s.host, line, sizeof line, '\n', 2000, &err);
     finish(&s); /* closes the host transport, flushing the recorder */
     drv_trace_writer_close(w, &err);
     fclose(f);

@@ -4,7 +4,7 @@
  *     transport; baseline: the same exchanges as bare write()/read() calls
  *     on a pty pair, in this run.
  *  2. CPU time caldaq spends per byte reading a 9600-baud stream in real
- *     time (960 bytes/s of balance lines) with drv_read_line; baseline: a
+ *     time (960 bytes/s of balance lines) with drv_transport_read_line; baseline: a
  *     bare blocking read() loop on the same stream.
  * Prints figures and BENCH key=value lines. */
 #define _DEFAULT_SOURCE
@@ -80,8 +80,8 @@ static double replay_fast(struct drv_trace *t)
     pthread_create(&th, NULL, player, &a);
     char line[64];
     for (int i = 0; i < EXCHANGES; i++) {
-        if (drv_write(host, request, 4, 1000, &err) != 0 ||
-            drv_read_line(host, line, sizeof line, '\n', 2000, &err) < 0) {
+        if (drv_transport_write(host, request, 4, 1000, &err) != 0 ||
+            drv_transport_read_line(host, line, sizeof line, '\n', 2000, &err) < 0) {
             fprintf(stderr, "bench_replay: exchange %d: %s\n", i, err.msg);
             break;
         }
@@ -189,7 +189,7 @@ static double stream_cpu_per_byte(int use_caldaq, size_t *bytes_out)
     char line[64];
     while (now_s(CLOCK_MONOTONIC) < end) {
         if (use_caldaq) {
-            int n = drv_read_line(host, line, sizeof line, '\n', 300, &err);
+            int n = drv_transport_read_line(host, line, sizeof line, '\n', 300, &err);
             if (n > 0)
                 bytes += (size_t)n;
             cd_err_clear(&err);
@@ -242,7 +242,7 @@ int main(void)
     double cpu_caldaq = stream_cpu_per_byte(1, &n_caldaq);
     double cpu_bare = stream_cpu_per_byte(0, &n_bare);
     printf("reading a 9600-baud stream in real time for %.0f s (%zu bytes):\n", STREAM_S, n_caldaq);
-    printf("  caldaq drv_read_line: %.2f us CPU per byte (%.3f %% of one core)\n",
+    printf("  caldaq drv_transport_read_line: %.2f us CPU per byte (%.3f %% of one core)\n",
            1e6 * cpu_caldaq, 100 * cpu_caldaq * BYTES_PER_S);
     printf("  bare poll()+read():   %.2f us CPU per byte\n", 1e6 * cpu_bare);
     printf("  ratio caldaq / bare:  %.2f\n", cpu_caldaq / cpu_bare);
