@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "drv.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -77,4 +79,37 @@ int cli_parse_size(const char *s, unsigned long long *out)
         return -1;
     *out = (unsigned long long)d;
     return 0;
+}
+
+json_t *cli_json_reading(const struct drv_reading *r)
+{
+    json_t *o = json_pack("{s:o, s:s, s:s, s:s}", "value", cli_json_number(r->value), "unit",
+                          r->unit, "status", drv_status_name(r->status), "display", r->display);
+    if (r->resolution > 0)
+        json_object_set_new(o, "resolution", json_real(r->resolution));
+    if (r->t > 0)
+        json_object_set_new(o, "t", json_real(r->t));
+    if (r->error[0] != '\0')
+        json_object_set_new(o, "error", json_string(r->error));
+    return o;
+}
+
+void cli_print_reading(const struct drv_reading *r)
+{
+    if (r->status == DRV_STATUS_OVERLOAD || r->status == DRV_STATUS_UNDERLOAD)
+        printf("%-10s %s\n", drv_status_name(r->status), r->display);
+    else if (r->status == DRV_STATUS_ERROR)
+        printf("%-10s %s\n", "error", r->error);
+    else
+        printf("%-10s %s %s\n", drv_status_name(r->status), r->display, r->unit);
+}
+
+int cli_json_print_line(json_t *root)
+{
+    if (root == NULL)
+        return 1;
+    int rc = json_dumpf(root, stdout, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(root);
+    fputc('\n', stdout);
+    return rc == 0 ? 0 : 1;
 }

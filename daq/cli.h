@@ -8,11 +8,15 @@
 
 #include <jansson.h>
 
+#include "drv.h"
+
 int cmd_gum(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_raw(int argc, char **argv);
 int cmd_ports(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_read(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
 
 /* Print `msg` to stderr as "caldaq SUB: msg" and return 1. */
 int cli_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -25,6 +29,12 @@ json_t *cli_json_number(double v);
 json_t *cli_json_matrix(const double *m, size_t n);
 /* Dump `root` to stdout with a trailing newline and release it; 0 or 1. */
 int cli_json_print(json_t *root);
+
+/* Dump `root` compactly on one line of stdout; 0 or 1. */
+int cli_json_print_line(json_t *root);
+/* A reading as {"value", "unit", "status", "display", ...}, and as text. */
+json_t *cli_json_reading(const struct drv_reading *r);
+void cli_print_reading(const struct drv_reading *r);
 
 /* Parse a whole string as a finite double / an unsigned integer; 0 on success. */
 int cli_parse_double(const char *s, double *out);

@@ -16,6 +16,8 @@ static const struct {
     {"gum", cmd_gum, "evaluate an uncertainty model file (JCGM 100 / JCGM 101)"},
     {"fit", cmd_fit, "calibration curve by least squares, with uncertainty"},
     {"ports", cmd_ports, "list serial ports with USB vendor/product/serial and stable names"},
+    {"read", cmd_read, "identify an instrument and print readings"},
+    {"decode", cmd_decode, "decode raw instrument output from stdin, one reading a line"},
     {"sim", cmd_sim, "a simulated instrument (or a recorded trace) on a pty or TCP port"},
     {"raw", cmd_raw, "send bytes to an instrument, print every byte back, record a trace"},
 };

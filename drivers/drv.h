@@ -270,6 +270,10 @@ struct drv_parser {
                  struct cd_err *err);
 };
 const struct drv_parser *drv_parser_find(const char *driver);
+/* One frame through the driver's parser; for "modbus" the options
+ * ("preset=keller", "order=CDAB", ...) give the register map. */
+int drv_decode(const char *driver, const char *const *options, const uint8_t *frame, size_t len,
+               struct drv_reading *out, struct cd_err *err);
 
 typedef struct drv_dev drv_dev;
 

@@ -34,7 +34,8 @@ static int fd_read(void *vctx, uint8_t *buf, size_t cap, int timeout_ms, struct 
         n = read(c->fd, buf, cap);
     while (n < 0 && errno == EINTR);
     if (n == 0 || (n < 0 && (errno == EIO || errno == ECONNRESET || errno == EPIPE)))
-        return cd_fail(err, CD_ERR_DISCONNECTED, "%s: the instrument side closed the connection",
+        return cd_fail(err, CD_ERR_DISCONNECTED,
+                       "%s: the instrument side is disconnected (it closed the connection)",
                        c->name);
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -62,9 +63,11 @@ static int fd_write(void *vctx, const uint8_t *buf, size_t len, int timeout_ms, 
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
-            int code = (errno == EPIPE || errno == ECONNRESET || errno == EIO) ? CD_ERR_DISCONNECTED
-                                                                             : CD_ERR_IO;
-            return cd_fail(err, code, "%s: write: %s", c->name, strerror(errno));
+            if (errno == EPIPE || errno == ECONNRESET || errno == EIO)
+                return cd_fail(err, CD_ERR_DISCONNECTED,
+                               "%s: the instrument side is disconnected (write: %s)", c->name,
+                               strerror(errno));
+            return cd_fail(err, CD_ERR_IO, "%s: write: %s", c->name, strerror(errno));
         }
         done += (size_t)n;
     }

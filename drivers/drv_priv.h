@@ -1,0 +1,74 @@
+/* What an instrument driver sees of the device layer (drivers/device.c).
+ * Private to drivers/. A driver is one const struct drv_ops (STYLE.md:
+ * libsigrok's sr_dev_driver); slots left NULL mean "not supported". */
+#ifndef CALDAQ_DRV_PRIV_H
+#define CALDAQ_DRV_PRIV_H
+
+#include "drv.h"
+
+struct drv_ops {
+    const char *name;               /* "mtsics": the --driver name */
+    const char *summary;
+    const char *default_serial;     /* "9600,8N1" */
+    bool stability_flag;            /* the instrument says stable/unstable itself */
+    bool uses_modbus;               /* talks through drv_modbus, not a drv_transport */
+    size_t state_size;              /* zeroed block the layer allocates (d->state) */
+    /* Take the driver's options ("key=value"); CD_ERR_NOT_FOUND for keys
+     * that are not the driver's (the layer then reports them as unknown). */
+    int (*option)(drv_dev *d, const char *key, const char *value, struct cd_err *err);
+    /* After the port is open: bring the instrument into the state the
+     * driver needs (remote mode, configuration). May be NULL. */
+    int (*start)(drv_dev *d, struct cd_err *err);
+    int (*identify)(drv_dev *d, struct drv_identity *out, struct cd_err *err);
+    int (*read)(drv_dev *d, struct drv_reading *out, struct cd_err *err);
+    int (*zero)(drv_dev *d, struct cd_err *err);
+    int (*tare)(drv_dev *d, struct cd_err *err);
+    /* Before the port closes (e.g. SCPI back to local). May be NULL. */
+    void (*stop)(drv_dev *d);
+};
+
+struct drv_dev {
+    const struct drv_ops *ops;
+    drv_transport *t;               /* serial / TCP instruments */
+    drv_modbus *mb;                 /* Modbus instruments */
+    void *state;                    /* the driver's own, state_size bytes */
+    int timeout_ms;                 /* reply timeout (option timeout_ms=) */
+    struct drv_stability stability; /* options stable_n=, stable_band=, stable_s= */
+};
+
+/* Helpers for line protocols. */
+/* Write `cmd` (bytes as given, with its line end). */
+int drv_send(drv_dev *d, const char *cmd, struct cd_err *err);
+/* One reply line (up to LF, CR LF kept) into buf; the timeout is
+ * d->timeout_ms. */
+int drv_reply(drv_dev *d, char *buf, size_t cap, struct cd_err *err);
+/* drv_send then drv_reply. */
+int drv_query(drv_dev *d, const char *cmd, char *buf, size_t cap, struct cd_err *err);
+/* Whether a line answers the command just sent; may keep what it decoded. */
+enum drv_verdict { DRV_SKIP, DRV_TAKE };
+typedef enum drv_verdict (*drv_classify_fn)(const uint8_t *line, size_t n, void *ctx);
+/* Read reply lines until `classify` takes one: line (NUL-terminated) holds
+ * it from *start for *len bytes. Lines that do not answer are skipped, and
+ * noise glued to the front of a reply (bytes that are not text) is cut
+ * off, so a stray or damaged line does not lose the reading; only when no
+ * answer comes within timeout_ms does it fail - CD_ERR_PROTOCOL quoting the
+ * first skipped line, or CD_ERR_TIMEOUT. `name` prefixes messages. */
+int drv_await_reply(drv_dev *d, const char *name, const char *cmd, int timeout_ms,
+                    drv_classify_fn classify, void *ctx, char *line, size_t cap, size_t *start,
+                    size_t *len, struct cd_err *err);
+/* Seconds since the epoch, for drv_reading.t. */
+double drv_now(void);
+/* The display step a number as written implies: "12.345" -> 0.001,
+ * "+1.00001230E+01" -> 1e-7, "120" -> 1. 0 when there is no digit. */
+double drv_display_resolution(const char *display);
+/* Copy `n` bytes of `src` into dst (cap bytes) as text, trimming spaces. */
+void drv_copy_trimmed(char *dst, size_t cap, const char *src, size_t n);
+/* A CD_ERR_PROTOCOL failure quoting the bytes escaped. */
+int drv_bad_reply(struct cd_err *err, const char *driver, const char *what, const uint8_t *buf,
+                  size_t len);
+
+extern const struct drv_ops drv_mtsics, drv_sbi, drv_aandd, drv_scpi, drv_modbus_gauge;
+extern const struct drv_parser drv_parser_mtsics, drv_parser_sbi, drv_parser_aandd,
+    drv_parser_scpi, drv_parser_modbus;
+
+#endif
