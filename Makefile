@@ -47,7 +47,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 E2E_TESTS  := $(sort $(wildcard tests/e2e/*.sh))
 BENCH_BIN  := $(BUILD)/bench_mcm
 
-.PHONY: all deps check test unit e2e demo bench install clean
+.PHONY: all deps check test unit e2e demo bench install clean killtest
 all: $(CALDAQ)
 
 $(BUILD)/obj/%.o: %.c
@@ -81,6 +81,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBS)
 $(BENCH_BIN): tools/bench/bench_mcm.c $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
+$(BUILD)/bench_run: tools/bench/bench_run.c $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
+
 $(BUILD)/bench_replay: tools/bench/bench_replay.c $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
@@ -104,7 +107,8 @@ test: unit e2e
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-e2e: $(CALDAQ)
+# runfile.sh writes its sample run with test_run --write-sample.
+e2e: $(CALDAQ) $(BUILD)/tests/test_run
 	@set -e; for t in $(E2E_TESTS); do echo "== $$t"; \
 	    CALDAQ=$(abspath $(CALDAQ)) REFERENCE_DIR=$(REFERENCE_DIR) bash $$t; done
 
@@ -118,10 +122,15 @@ demo: deps
 bench: deps
 	@tools/install-deps --bench
 	@$(MAKE) --no-print-directory OPT=-O3 BUILD=build/bench build/bench/bench_mcm \
-	    build/bench/bench_expr build/bench/bench_replay
+	    build/bench/bench_expr build/bench/bench_replay build/bench/bench_run
 	build/bench/bench_expr
 	tools/bench/run
 	build/bench/bench_replay
+	build/bench/bench_run
+
+# The crash-safety test with more kills than make check runs.
+killtest: $(CALDAQ)
+	CALDAQ=$(abspath $(CALDAQ)) KILLTEST_N=$${KILLTEST_N:-500} bash tests/e2e/killtest.sh
 
 install: $(CALDAQ)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/caldaq

@@ -17,6 +17,11 @@ int cmd_ports(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_read(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
+int cmd_acquire(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* Print `msg` to stderr as "caldaq SUB: msg" and return 1. */
 int cli_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

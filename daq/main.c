@@ -18,6 +18,11 @@ static const struct {
     {"ports", cmd_ports, "list serial ports with USB vendor/product/serial and stable names"},
     {"read", cmd_read, "identify an instrument and print readings"},
     {"decode", cmd_decode, "decode raw instrument output from stdin, one reading a line"},
+    {"acquire", cmd_acquire, "read an instrument at a list of test points into a run file"},
+    {"show", cmd_show, "a readable summary of a run file"},
+    {"export", cmd_export, "a run's readings (and with --json all of it) as CSV or JSON"},
+    {"trace", cmd_trace, "the conversation recorded in a run as a replayable trace"},
+    {"verify", cmd_verify, "check a run file for alteration (content hashes, audit chain)"},
     {"sim", cmd_sim, "a simulated instrument (or a recorded trace) on a pty or TCP port"},
     {"raw", cmd_raw, "send bytes to an instrument, print every byte back, record a trace"},
 };

@@ -1,0 +1,640 @@
+/* The commands that read run files (docs/run-format.md):
+ *   caldaq show RUN.h5                 a readable summary
+ *   caldaq export RUN.h5 --csv|--json  the readings (and with --json the rest)
+ *   caldaq trace RUN.h5 [--out FILE]   the recorded conversation as a trace
+ *   caldaq verify RUN.h5 [--json]      content hash and audit chain
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "run.h"
+#include "run_extra.h"
+
+
+/* ------------------------------------------------------------ arguments */
+
+enum { OPT_CSV = 1, OPT_JSON = 2, OPT_OUT = 4 };
+
+struct run_args {
+    const char *path;
+    bool csv, json;
+    const char *out;
+};
+
+/* RUN.h5 plus the options in `allowed`. -1 after --help, 2 on a usage error. */
+static int parse_run_args(const char *sub, const char *usage, int allowed, int argc, char **argv,
+                          struct run_args *a)
+{
+    static const struct option opts[] = {
+        {"csv", no_argument, NULL, 'c'},
+        {"json", no_argument, NULL, 'j'},
+        {"out", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    *a = (struct run_args){0};
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            if (!(allowed & OPT_CSV))
+                return cli_usage_error(sub, "unknown option '--csv'");
+            a->csv = true;
+            break;
+        case 'j':
+            if (!(allowed & OPT_JSON))
+                return cli_usage_error(sub, "unknown option '--json'");
+            a->json = true;
+            break;
+        case 'o':
+            if (!(allowed & OPT_OUT))
+                return cli_usage_error(sub, "unknown option '%s'", argv[optind - 1]);
+            a->out = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return -1;
+        case ':':
+            return cli_usage_error(sub, "%s needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error(sub, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error(sub, "no run file given");
+    if (optind != argc - 1)
+        return cli_usage_error(sub, "give exactly one run file");
+    a->path = argv[optind];
+    return 0;
+}
+
+/* ------------------------------------------------------------ formatting */
+
+/* The shortest text that reads back as the same double; "" for NaN. */
+static void fmt_double(char *buf, size_t cap, double v)
+{
+    if (isnan(v)) {
+        snprintf(buf, cap, "%s", "");
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+static void fmt_time(char *buf, size_t cap, double t)
+{
+    if (!(t > 0) || !isfinite(t)) {
+        snprintf(buf, cap, "-");
+        return;
+    }
+    time_t s = (time_t)floor(t);
+    struct tm tm;
+    localtime_r(&s, &tm);
+    char z[8];
+    strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    strftime(z, sizeof z, "%z", &tm);
+    size_t l = strlen(buf);
+    snprintf(buf + l, cap - l, "%.3s:%.2s", z, z + 3);
+}
+
+/* Decimals a display step implies (0.001 -> 3), for means one more. */
+static int decimals_of(double resolution)
+{
+    if (!(resolution > 0) || !isfinite(resolution))
+        return -1;
+    int d = (int)ceil(-log10(resolution) - 1e-9);
+    return d < 0 ? 0 : d > 12 ? 12 : d;
+}
+
+static void print_value(double v, int decimals)
+{
+    if (isnan(v))
+        printf("%14s", "-");
+    else if (decimals < 0)
+        printf("%14.8g", v);
+    else
+        printf("%14.*f", decimals, v);
+}
+
+/* ------------------------------------------------------------ show */
+
+static const char show_usage[] =
+    "usage: caldaq show RUN.h5\n"
+    "\n"
+    "A readable summary of a run file: identity, status and times, operator, profile,\n"
+    "the device under test, the reference standards and their due dates, environmental\n"
+    "conditions, the readings of each test point (count, mean and spread of the stable\n"
+    "readings), the raw trace, the result versions, the audit log, readings of an\n"
+    "unfinished point left in RUN.h5.journal, and whether the content verifies.\n"
+    "\n"
+    "Exit status 0 when the file could be read, whatever the integrity check says\n"
+    "(caldaq verify gives that verdict as its exit status).\n"
+    "Machine-readable: caldaq export RUN.h5 --json. Format: docs/run-format.md.\n";
+
+static void show_standards(const struct daq_run_view *v)
+{
+    printf("\nreference standards (%zu)\n", v->n_standards);
+    if (v->n_standards == 0)
+        return;
+    printf("  %-16s %-18s %16s %12s %5s %-6s %s\n", "id", "certificate", "value", "u", "k",
+           "unit", "due");
+    char run_day[11] = "";
+    snprintf(run_day, sizeof run_day, "%.10s", v->info.started);
+    for (size_t i = 0; i < v->n_standards; i++) {
+        const struct daq_standard *s = &v->standards[i];
+        bool overdue = s->due_date[0] != '\0' && strlen(run_day) == 10 &&
+                       strcmp(s->due_date, run_day) < 0;
+        printf("  %-16s %-18s %16.10g %12.4g %5.3g %-6s %s%s\n", s->id, s->certificate, s->value,
+               s->u, s->k, s->unit, s->due_date[0] ? s->due_date : "-",
+               overdue ? "  OVERDUE at the time of the run" : "");
+    }
+}
+
+static void show_env(const struct daq_run_view *v)
+{
+    printf("\nenvironment (%zu)\n", v->n_env);
+    if (v->n_env == 0)
+        return;
+    printf("  %-8s %-25s %9s %8s %9s\n", "where", "time", "temp/degC", "RH/%", "p/hPa");
+    for (size_t i = 0; i < v->n_env; i++) {
+        const struct daq_env *e = &v->env[i];
+        char t[40];
+        fmt_time(t, sizeof t, e->t);
+        printf("  %-8s %-25s", e->where, t);
+        const double x[3] = {e->temp_c, e->rh_pct, e->p_hpa};
+        const int w[3] = {9, 8, 9};
+        for (int k = 0; k < 3; k++) {
+            if (isnan(x[k]))
+                printf(" %*s", w[k], "-");
+            else
+                printf(" %*.2f", w[k], x[k]);
+        }
+        printf("\n");
+    }
+}
+
+/* Readings ordered by test point, then as taken. */
+struct point_key {
+    int32_t point;
+    size_t index;
+};
+
+static int by_point(const void *a, const void *b)
+{
+    const struct point_key *x = a, *y = b;
+    if (x->point != y->point)
+        return x->point < y->point ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* One line per test point: count, and mean, standard deviation and range of
+ * the stable readings. */
+static void show_point(const struct daq_reading *rs, const struct point_key *idx, size_t count)
+{
+    const struct daq_reading *first = &rs[idx[0].index];
+    size_t stable = 0, others[5] = {0};
+    double sum = 0, lo = INFINITY, hi = -INFINITY, res = 0;
+    for (size_t k = 0; k < count; k++) {
+        const struct daq_reading *r = &rs[idx[k].index];
+        if (r->r.status == DRV_STATUS_STABLE && isfinite(r->r.value)) {
+            stable++;
+            sum += r->r.value;
+            lo = fmin(lo, r->r.value);
+            hi = fmax(hi, r->r.value);
+            if (r->r.resolution > res)
+                res = r->r.resolution;
+        } else if ((unsigned)r->r.status < 5) {
+            others[r->r.status]++;
+        }
+    }
+    double mean = stable > 0 ? sum / (double)stable : NAN;
+    double ss = 0;
+    for (size_t k = 0; k < count && stable > 1; k++) {
+        const struct daq_reading *r = &rs[idx[k].index];
+        if (r->r.status == DRV_STATUS_STABLE && isfinite(r->r.value))
+            ss += (r->r.value - mean) * (r->r.value - mean);
+    }
+    double s = stable > 1 ? sqrt(ss / (double)(stable - 1)) : NAN;
+    int dec = decimals_of(res);
+    printf("  %5d %-14s %12.8g %5zu %6zu", (int)first->point, first->role, first->nominal, count,
+           stable);
+    print_value(mean, dec < 0 ? -1 : dec + 1);
+    print_value(s, dec < 0 ? -1 : dec + 1);
+    print_value(stable > 0 ? hi - lo : NAN, dec);
+    printf("  %-5s", first->r.unit);
+    const char *sep = " ";
+    for (int st = DRV_STATUS_UNSTABLE; st <= DRV_STATUS_ERROR; st++) {
+        if (others[st] > 0) {
+            printf("%s%zu %s", sep, others[st], drv_status_name((enum drv_status)st));
+            sep = ", ";
+        }
+    }
+    printf("\n");
+}
+
+static void show_readings(const struct daq_run_view *v)
+{
+    size_t n = v->n_readings;
+    printf("\nreadings (%zu)\n", n);
+    if (n == 0)
+        return;
+    struct point_key *idx = malloc(n * sizeof *idx);
+    if (idx == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        idx[i] = (struct point_key){v->readings[i].point, i};
+    qsort(idx, n, sizeof *idx, by_point);
+    printf("  %5s %-14s %12s %5s %6s %14s %14s %14s  %-5s %s\n", "point", "role", "nominal", "n",
+           "stable", "mean", "s", "max-min", "unit", "others");
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && idx[j].point == idx[i].point)
+            j++;
+        show_point(v->readings, idx + i, j - i);
+        i = j;
+    }
+    free(idx);
+}
+
+static void show_trace(const struct daq_run_view *v)
+{
+    const struct drv_trace *t = v->trace;
+    size_t host = 0, instr = 0, events = 0;
+    for (size_t i = 0; t != NULL && i < t->n; i++) {
+        if (t->records[i].dir == DRV_DIR_HOST)
+            host++;
+        else if (t->records[i].dir == DRV_DIR_INSTR)
+            instr++;
+        else
+            events++;
+    }
+    printf("\ntrace      %zu bytes in %zu records (%zu sent, %zu received, %zu events)",
+           daq_run_view_trace_bytes(v), t != NULL ? t->n : 0, host, instr, events);
+    if (t != NULL && t->n > 0)
+        printf(", %.3f s", t->records[t->n - 1].t);
+    printf("\n");
+    if (t != NULL && (t->header.transport[0] || t->header.port[0]))
+        printf("           %s %s%s%s, driver %s\n", t->header.transport, t->header.port,
+               t->header.settings[0] ? " " : "", t->header.settings,
+               t->header.driver[0] ? t->header.driver : "-");
+}
+
+static void show_results_audit(const struct daq_run_view *v)
+{
+    printf("\nresults (%zu version%s)\n", v->n_results, v->n_results == 1 ? "" : "s");
+    for (size_t i = 0; i < v->n_results; i++)
+        printf("  v%-3zu %-25s %-20s %zu bytes of JSON\n", i + 1,
+               daq_run_view_result_created(v, i), daq_run_view_result_engine(v, i),
+               strlen(v->results[i]));
+    printf("\naudit log (%zu entr%s)\n", v->n_audit, v->n_audit == 1 ? "y" : "ies");
+    for (size_t i = 0; i < v->n_audit; i++) {
+        const struct daq_audit_entry *a = &v->audit[i];
+        char t[40];
+        fmt_time(t, sizeof t, a->t);
+        printf("  %3lld  %-25s  %s: %s\n", (long long)a->seq, t, a->who, a->what);
+    }
+}
+
+int cmd_show(int argc, char **argv)
+{
+    struct run_args a;
+    int rc = parse_run_args("show", show_usage, 0, argc, argv, &a);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    struct cd_err err = {0};
+    struct daq_run_view *v = NULL;
+    if (daq_run_open(a.path, &v, &err) != 0)
+        return cli_error("show", "%s", cd_err_text(&err));
+    const struct daq_run_info *i = &v->info;
+    printf("run        %s\n", i->run_id);
+    printf("status     %s\n", i->status);
+    printf("started    %s\n", i->started);
+    printf("ended      %s\n", i->ended[0] ? i->ended : "-");
+    printf("operator   %s\n", i->operator_name[0] ? i->operator_name : "-");
+    if (i->lab[0])
+        printf("lab        %s\n", i->lab);
+    printf("profile    %s  sha256 %s\n", i->profile_name[0] ? i->profile_name : "-",
+           i->profile_sha256);
+    printf("written by caldaq %s, format " DAQ_RUN_SCHEMA "\n", i->caldaq_version);
+    const struct daq_device *d = &v->device;
+    printf("\ndevice     %s %s", d->id.manufacturer[0] ? d->id.manufacturer : "-",
+           d->id.model[0] ? d->id.model : "-");
+    if (d->id.serial[0])
+        printf(", serial %s", d->id.serial);
+    if (d->id.firmware[0])
+        printf(", firmware %s", d->id.firmware);
+    printf("\n           driver %s on %s%s%s\n", d->driver[0] ? d->driver : "-",
+           d->port[0] ? d->port : "-", d->settings[0] ? ", " : "", d->settings);
+    show_standards(v);
+    show_env(v);
+    show_readings(v);
+    size_t n_pending = 0;
+    const char *note = "";
+    daq_run_view_pending(v, &n_pending, &note);
+    if (note[0] != '\0')
+        printf("  journal: %s\n", note);
+    show_trace(v);
+    show_results_audit(v);
+
+    struct daq_run_finding *f = NULL;
+    size_t nf = 0;
+    cd_err_clear(&err);
+    rc = daq_run_check(a.path, &f, &nf, &err);
+    if (rc == 0)
+        printf("\nintegrity  intact (content sha256 %s)\n", v->content_sha256);
+    else if (rc == CD_ERR_INVALID) {
+        printf("\nintegrity  NOT INTACT (caldaq verify %s)\n", a.path);
+        for (size_t k = 0; k < nf; k++)
+            printf("           %s\n", f[k].text);
+    } else {
+        printf("\nintegrity  not checked: %s\n", cd_err_text(&err));
+    }
+    free(f);
+    daq_run_view_free(v);
+    return 0;
+}
+
+/* ------------------------------------------------------------ export */
+
+static const char export_usage[] =
+    "usage: caldaq export RUN.h5 --csv|--json\n"
+    "\n"
+    "Write a run's readings on stdout, every reading (unstable, zero and error\n"
+    "readings included) in the order they were taken.\n"
+    "\n"
+    "  --csv    one row per reading: t,point,repetition,role,nominal,value,unit,status,\n"
+    "           display,resolution,error (t in seconds since 1970-01-01T00:00:00Z; numbers\n"
+    "           in their shortest exact form; an empty value where the instrument gave none)\n"
+    "  --json   {\"schema\", \"run\", \"profile\", \"device\", \"standards\",\n"
+    "           \"environment\", \"readings\", \"pending\", \"trace\", \"results\", \"audit\"}:\n"
+    "           the whole run but the trace bytes (caldaq trace); numbers that are not\n"
+    "           finite are null; each result version is embedded as JSON; \"pending\" holds\n"
+    "           readings of an unfinished point found in RUN.h5.journal\n"
+    "\n"
+    "Format of the file: docs/run-format.md.\n";
+
+static void csv_field(const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            putchar('"');
+        putchar(*p);
+    }
+    putchar('"');
+}
+
+static void export_csv(const struct daq_run_view *v)
+{
+    printf("t,point,repetition,role,nominal,value,unit,status,display,resolution,error\n");
+    for (size_t i = 0; i < v->n_readings; i++) {
+        const struct daq_reading *r = &v->readings[i];
+        char t[32], nominal[32], value[32], res[32];
+        fmt_double(t, sizeof t, r->t);
+        fmt_double(nominal, sizeof nominal, r->nominal);
+        fmt_double(value, sizeof value, r->r.value);
+        fmt_double(res, sizeof res, r->r.resolution);
+        printf("%s,%d,%d,", t, (int)r->point, (int)r->repetition);
+        csv_field(r->role);
+        printf(",%s,%s,", nominal, value);
+        csv_field(r->r.unit);
+        printf(",%s,", drv_status_name(r->r.status));
+        csv_field(r->r.display);
+        printf(",%s,", res);
+        csv_field(r->r.error);
+        putchar('\n');
+    }
+}
+
+static json_t *json_reading(const struct daq_reading *r)
+{
+    return json_pack("{s:o, s:i, s:i, s:s, s:o, s:o, s:s, s:s, s:s, s:o, s:s}", "t",
+                     cli_json_number(r->t), "point", (int)r->point, "repetition",
+                     (int)r->repetition, "role", r->role, "nominal", cli_json_number(r->nominal),
+                     "value", cli_json_number(r->r.value), "unit", r->r.unit, "status",
+                     drv_status_name(r->r.status), "display", r->r.display, "resolution",
+                     cli_json_number(r->r.resolution), "error", r->r.error);
+}
+
+static json_t *json_run(const struct daq_run_view *v)
+{
+    const struct daq_run_info *i = &v->info;
+    const struct daq_device *d = &v->device;
+    json_t *root = json_object();
+    json_object_set_new(root, "schema", json_string(DAQ_RUN_SCHEMA));
+    json_object_set_new(
+        root, "run",
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "run_id", i->run_id, "started",
+                  i->started, "ended", i->ended, "status", i->status, "operator",
+                  i->operator_name, "lab", i->lab, "caldaq_version", i->caldaq_version,
+                  "content_sha256", v->content_sha256));
+    json_object_set_new(root, "profile",
+                        json_pack("{s:s, s:s, s:s}", "name", i->profile_name, "sha256",
+                                  i->profile_sha256, "text", v->profile_text));
+    json_object_set_new(root, "device",
+                        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "driver", d->driver,
+                                  "port", d->port, "settings", d->settings, "manufacturer",
+                                  d->id.manufacturer, "model", d->id.model, "serial",
+                                  d->id.serial, "firmware", d->id.firmware));
+    json_t *arr = json_array();
+    for (size_t k = 0; k < v->n_standards; k++) {
+        const struct daq_standard *s = &v->standards[k];
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s}", "id", s->id,
+                                             "certificate", s->certificate, "value",
+                                             cli_json_number(s->value), "u",
+                                             cli_json_number(s->u), "k", cli_json_number(s->k),
+                                             "unit", s->unit, "due_date", s->due_date));
+    }
+    json_object_set_new(root, "standards", arr);
+    arr = json_array();
+    for (size_t k = 0; k < v->n_env; k++) {
+        const struct daq_env *e = &v->env[k];
+        json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, s:s}", "t",
+                                             cli_json_number(e->t), "temp_c",
+                                             cli_json_number(e->temp_c), "rh_pct",
+                                             cli_json_number(e->rh_pct), "p_hpa",
+                                             cli_json_number(e->p_hpa), "where", e->where));
+    }
+    json_object_set_new(root, "environment", arr);
+    arr = json_array();
+    for (size_t k = 0; k < v->n_readings; k++)
+        json_array_append_new(arr, json_reading(&v->readings[k]));
+    json_object_set_new(root, "readings", arr);
+    size_t n_pending = 0;
+    const struct daq_reading *pending = daq_run_view_pending(v, &n_pending, NULL);
+    arr = json_array();
+    for (size_t k = 0; k < n_pending; k++)
+        json_array_append_new(arr, json_reading(&pending[k]));
+    json_object_set_new(root, "pending", arr);
+    const struct drv_trace *t = v->trace;
+    json_object_set_new(
+        root, "trace",
+        json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "bytes",
+                  (json_int_t)daq_run_view_trace_bytes(v), "records",
+                  (json_int_t)(t != NULL ? t->n : 0), "transport",
+                  t != NULL ? t->header.transport : "", "port", t != NULL ? t->header.port : "",
+                  "settings", t != NULL ? t->header.settings : "", "driver",
+                  t != NULL ? t->header.driver : "", "started",
+                  t != NULL ? t->header.started : ""));
+    arr = json_array();
+    for (size_t k = 0; k < v->n_results; k++) {
+        json_t *doc = json_loads(v->results[k], JSON_DECODE_ANY, NULL);
+        json_array_append_new(
+            arr, json_pack("{s:I, s:s, s:s, s:o}", "version", (json_int_t)(k + 1), "created",
+                           daq_run_view_result_created(v, k), "engine",
+                           daq_run_view_result_engine(v, k), "json",
+                           doc != NULL ? doc : json_string(v->results[k])));
+    }
+    json_object_set_new(root, "results", arr);
+    arr = json_array();
+    for (size_t k = 0; k < v->n_audit; k++) {
+        const struct daq_audit_entry *a = &v->audit[k];
+        json_array_append_new(arr, json_pack("{s:I, s:o, s:s, s:s, s:s, s:s}", "seq",
+                                             (json_int_t)a->seq, "t", cli_json_number(a->t),
+                                             "who", a->who, "what", a->what, "prev_sha256",
+                                             a->prev_sha256, "sha256", a->sha256));
+    }
+    json_object_set_new(root, "audit", arr);
+    return root;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    struct run_args a;
+    int rc = parse_run_args("export", export_usage, OPT_CSV | OPT_JSON, argc, argv, &a);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    if (a.csv == a.json)
+        return cli_usage_error("export", "give one of --csv and --json");
+    struct cd_err err = {0};
+    struct daq_run_view *v = NULL;
+    if (daq_run_open(a.path, &v, &err) != 0)
+        return cli_error("export", "%s", cd_err_text(&err));
+    if (a.csv)
+        export_csv(v);
+    else
+        rc = cli_json_print(json_run(v));
+    daq_run_view_free(v);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return cli_error("export", "writing to stdout failed");
+    return rc;
+}
+
+/* ------------------------------------------------------------ trace */
+
+static const char trace_usage[] =
+    "usage: caldaq trace RUN.h5 [--out FILE]\n"
+    "\n"
+    "Write the conversation recorded in a run as a replayable trace (# caldaq-trace 1,\n"
+    "docs/trace-format.md) on stdout or to FILE: every record as it was recorded, the\n"
+    "header from the run. Play it with caldaq sim --trace FILE.\n";
+
+int cmd_trace(int argc, char **argv)
+{
+    struct run_args a;
+    int rc = parse_run_args("trace", trace_usage, OPT_OUT, argc, argv, &a);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    struct cd_err err = {0};
+    struct daq_run_view *v = NULL;
+    if (daq_run_open(a.path, &v, &err) != 0)
+        return cli_error("trace", "%s", cd_err_text(&err));
+    const struct drv_trace *t = v->trace;
+    struct drv_trace_header h = t->header;
+    if (h.started[0] == '\0')
+        snprintf(h.started, sizeof h.started, "%s", v->info.started);
+    struct drv_trace_writer *w = a.out != NULL ? drv_trace_writer_create(a.out, &h, &err)
+                                               : drv_trace_writer_new(stdout, &h, &err);
+    if (w == NULL) {
+        daq_run_view_free(v);
+        return cli_error("trace", "%s", cd_err_text(&err));
+    }
+    for (size_t i = 0; rc == 0 && i < t->n; i++) {
+        const struct drv_trace_record *r = &t->records[i];
+        if (r->dir == DRV_DIR_EVENT)
+            rc = drv_trace_writer_event(w, r->t, (const char *)r->data, &err);
+        else
+            rc = drv_trace_writer_bytes(w, r->dir, r->t, r->data, r->len, &err);
+    }
+    if (drv_trace_writer_close(w, &err) != 0 && rc == 0)
+        rc = CD_ERR_IO;
+    daq_run_view_free(v);
+    if (rc != 0)
+        return cli_error("trace", "%s: %s", a.out != NULL ? a.out : "stdout", cd_err_text(&err));
+    return 0;
+}
+
+/* ------------------------------------------------------------ verify */
+
+static const char verify_usage[] =
+    "usage: caldaq verify RUN.h5 [--json]\n"
+    "\n"
+    "Check a run file for alteration: every section of its content against the digests\n"
+    "recorded when it was written (content_manifest, content_sha256), and the audit\n"
+    "log's hash chain. Prints \"intact\", or each thing that differs: a section whose\n"
+    "content changed, an audit entry whose hash is broken, an audit entry removed.\n"
+    "\n"
+    "  --json   {\"file\", \"intact\", \"content_sha256\",\n"
+    "            \"findings\": [{\"object\", \"text\"}]}\n"
+    "\n"
+    "Exit status: 0 intact, 1 altered or unreadable, 2 usage error.\n"
+    "The hashes detect changes; they do not prove who wrote the file (docs/run-format.md).\n"
+    "Certificates are not checked yet.\n";
+
+int cmd_verify(int argc, char **argv)
+{
+    struct run_args a;
+    int rc = parse_run_args("verify", verify_usage, OPT_JSON, argc, argv, &a);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    struct cd_err err = {0};
+    struct daq_run_finding *f = NULL;
+    size_t n = 0;
+    rc = daq_run_check(a.path, &f, &n, &err);
+    if (rc != 0 && rc != CD_ERR_INVALID)
+        return cli_error("verify", "%s", cd_err_text(&err));
+    /* The stored hash and the audit count, for the record. */
+    struct daq_run_view *v = NULL;
+    struct cd_err verr = {0};
+    if (daq_run_open(a.path, &v, &verr) != 0)
+        v = NULL;
+    if (a.json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(arr, json_pack("{s:s, s:s}", "object", f[i].object, "text",
+                                                 f[i].text));
+        json_t *root = json_pack("{s:s, s:b, s:o, s:o}", "file", a.path, "intact", n == 0,
+                                 "content_sha256",
+                                 v != NULL ? json_string(v->content_sha256) : json_null(),
+                                 "findings", arr);
+        if (cli_json_print(root) != 0)
+            rc = CD_ERR_IO;
+    } else if (n == 0) {
+        printf("%s: intact", a.path);
+        if (v != NULL)
+            printf(" (content sha256 %s, %zu audit entr%s, status %s)", v->content_sha256,
+                   v->n_audit, v->n_audit == 1 ? "y" : "ies", v->info.status);
+        printf("\n");
+    } else {
+        printf("%s: NOT intact\n", a.path);
+        for (size_t i = 0; i < n; i++)
+            printf("  %s\n", f[i].text);
+    }
+    daq_run_view_free(v);
+    free(f);
+    return n == 0 && rc == 0 ? 0 : 1;
+}

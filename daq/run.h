@@ -1,0 +1,130 @@
+/* The run store: one HDF5 file per calibration run (format caldaq-run/1,
+ * docs/run-format.md). Private to daq/: sessions write runs through it,
+ * `caldaq show/export/trace/verify` read them. No HDF5 type appears here.
+ *
+ * Crash safety: the writer keeps the run in memory and, at every finished
+ * test point (daq_run_checkpoint), writes the whole file to RUN.h5.tmp,
+ * fsyncs it and renames it over RUN.h5. A rename is atomic, so a run
+ * killed at any moment leaves the previous complete snapshot: a file that
+ * opens, holds every finished point, and says "in-progress" (never a false
+ * "complete"). Readings of the unfinished point go to a journal beside the
+ * file (RUN.h5.journal, one line each, fsync'd per reading) so a resumed
+ * session can see them.
+ */
+#ifndef CALDAQ_RUN_H
+#define CALDAQ_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cd.h"
+#include "drv.h"
+
+#define DAQ_RUN_SCHEMA "caldaq-run/1"
+
+struct daq_run_info {
+    char run_id[37];            /* UUID, made by daq_run_create */
+    char started[40];           /* ISO 8601 with offset */
+    char ended[40];             /* "" while in progress */
+    char status[16];            /* "in-progress", "complete", "aborted" */
+    char operator_name[128];
+    char lab[128];
+    char profile_name[128];
+    char profile_sha256[65];    /* of profile_text */
+    char caldaq_version[32];
+};
+
+struct daq_device {
+    char driver[32];
+    char port[256];
+    char settings[64];
+    struct drv_identity id;     /* as the instrument reported it */
+};
+
+struct daq_standard {
+    char id[64];
+    char certificate[64];
+    double value;
+    double u;                   /* standard uncertainty */
+    double k;
+    char unit[16];
+    char due_date[16];          /* YYYY-MM-DD */
+};
+
+struct daq_env {
+    double t;                   /* seconds since the epoch */
+    double temp_c, rh_pct, p_hpa; /* NAN when not measured */
+    char where[16];             /* "start", "end", "point" */
+};
+
+struct daq_reading {
+    double t;                   /* seconds since the epoch */
+    int32_t point;              /* test point index */
+    int32_t repetition;
+    double nominal;             /* the load or set-point it belongs to */
+    char role[16];              /* "zero", "load", "repeatability", "eccentricity", ... */
+    struct drv_reading r;       /* value, unit, status, display, resolution */
+};
+
+struct daq_audit_entry {
+    int64_t seq;
+    double t;
+    char who[64];
+    char what[256];
+    char prev_sha256[65];
+    char sha256[65];            /* SHA-256 over prev, seq, t, who, what */
+};
+
+typedef struct daq_run daq_run;
+
+/* Create a new run at `path` (refuses to overwrite). `profile_text` is
+ * stored as used. The first snapshot is written at once. */
+int daq_run_create(const char *path, const struct daq_run_info *info, const char *profile_text,
+                   daq_run **out, struct cd_err *err);
+int daq_run_set_device(daq_run *run, const struct daq_device *dev, struct cd_err *err);
+int daq_run_add_standard(daq_run *run, const struct daq_standard *s, struct cd_err *err);
+int daq_run_add_env(daq_run *run, const struct daq_env *e, struct cd_err *err);
+/* Append a reading (journalled at once, in the file at the next checkpoint). */
+int daq_run_add_reading(daq_run *run, const struct daq_reading *r, struct cd_err *err);
+/* The recorder for the raw trace: pass it to drv_open(..., rec, ...). The
+ * run owns it. */
+struct drv_trace_writer *daq_run_trace_writer(daq_run *run);
+int daq_run_audit(daq_run *run, const char *who, const char *what, struct cd_err *err);
+/* Analysis results as JSON text, stored as a new version /results/vN,
+ * never overwriting an earlier one; *version gets N. */
+int daq_run_add_results(daq_run *run, const char *json, const char *engine, int *version,
+                        struct cd_err *err);
+/* A finished test point: write the snapshot (atomic rename). */
+int daq_run_checkpoint(daq_run *run, struct cd_err *err);
+/* End the run with status "complete" or "aborted": final snapshot, journal
+ * removed, the handle freed (also on error). */
+int daq_run_close(daq_run *run, const char *status, struct cd_err *err);
+
+/* Reading a run back. */
+struct daq_run_view {
+    struct daq_run_info info;
+    struct daq_device device;
+    char *profile_text;
+    size_t n_standards;
+    struct daq_standard *standards;
+    size_t n_env;
+    struct daq_env *env;
+    size_t n_readings;
+    struct daq_reading *readings;
+    struct drv_trace *trace;    /* the raw conversation */
+    size_t n_audit;
+    struct daq_audit_entry *audit;
+    size_t n_results;
+    char **results;             /* JSON text of each version, oldest first */
+    char content_sha256[65];    /* as stored */
+};
+
+int daq_run_open(const char *path, struct daq_run_view **out, struct cd_err *err);
+void daq_run_view_free(struct daq_run_view *v);
+
+/* Check a run: the stored content hash against the content, and the audit
+ * hash chain. 0 when intact; CD_ERR_INVALID with what differs otherwise. */
+int daq_run_verify(const char *path, char *report, size_t cap, struct cd_err *err);
+
+#endif

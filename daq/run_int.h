@@ -1,0 +1,167 @@
+/* Internals of the run store (daq/run*.c), shared by its files and by
+ * nothing else. The contract is run.h; the format is docs/run-format.md.
+ *
+ *   run_data.c   the in-memory run (struct rs_data): growable tables, copies
+ *   run_hash.c   canonical serialisation, section digests, manifest, audit hash
+ *   run_h5.c     HDF5 types and error messages shared by the two below
+ *   run_write.c  one struct rs_data -> one complete HDF5 file
+ *   run_read.c   one HDF5 file -> struct rs_data (and its stored manifest)
+ *   run.c        the writer: create, add, checkpoint (snapshot + rename), close;
+ *                the reading journal and the trace journal
+ *   run_view.c   daq_run_open, daq_run_verify, the journal reader
+ *
+ * Rows are kept in memory exactly as they are stored in the file (fixed
+ * strings, NUL-padded), so the writer and the checker hash the same bytes.
+ */
+#ifndef CALDAQ_RUN_INT_H
+#define CALDAQ_RUN_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "run.h"
+
+/* One row of /readings (a daq_reading with its status as text). */
+struct rs_reading {
+    double t;
+    int32_t point;
+    int32_t repetition;
+    double nominal;
+    double value;
+    char unit[16];
+    char status[16];
+    char display[64];
+    double resolution;
+    char role[16];
+    char error[64];
+};
+
+/* One row of /trace/index. */
+struct rs_trace_rec {
+    double t;               /* seconds since the trace started */
+    char dir;               /* '>' '<' '!' */
+    uint64_t offset;        /* into /trace/bytes */
+    uint64_t length;
+};
+
+/* One dataset /results/vN. */
+struct rs_result {
+    int version;            /* N */
+    char created[40];       /* ISO 8601 with offset */
+    char engine[64];
+    char *json;             /* owned */
+};
+
+/* Unit attributes as stored (the writer puts the schema's constants). */
+struct rs_units {
+    char env_t[64], env_temp[16], env_rh[16], env_p[16];
+    char readings_t[64];
+    char trace_t[64];
+    char audit_t[64];
+};
+
+#define RS_UNIT_EPOCH "s since 1970-01-01T00:00:00Z"
+#define RS_UNIT_TRACE "s since the trace started (attribute started of /trace)"
+
+struct rs_data {
+    struct daq_run_info info;
+    char *profile;                      /* owned, never NULL once set up */
+    struct daq_device device;
+    struct rs_units units;
+
+    struct daq_standard *standards;
+    size_t n_standards, cap_standards;
+    struct daq_env *env;
+    size_t n_env, cap_env;
+    struct rs_reading *readings;
+    size_t n_readings, cap_readings;
+
+    struct drv_trace_header trace_header;
+    uint8_t *trace_bytes;
+    size_t n_trace_bytes, cap_trace_bytes;
+    struct rs_trace_rec *trace;
+    size_t n_trace, cap_trace;
+
+    struct rs_result *results;
+    size_t n_results, cap_results;
+    struct daq_audit_entry *audit;
+    size_t n_audit, cap_audit;
+
+    char content_sha256[65];            /* as stored (reader) or last written */
+    char *manifest;                     /* as stored (reader) or last written; owned */
+};
+
+/* ------------------------------------------------------------ run_data.c */
+
+void rs_data_init(struct rs_data *d);
+void rs_data_free(struct rs_data *d);      /* the contents, not d */
+/* Grow *p (of *cap elements of `size`) to hold `need`; 0 or CD_ERR_NOMEM. */
+int rs_grow(void **p, size_t *cap, size_t need, size_t size);
+int rs_add_trace(struct rs_data *d, double t, char dir, const uint8_t *buf, size_t len);
+int rs_add_result(struct rs_data *d, int version, const char *created, const char *engine,
+                  const char *json);
+void rs_units_default(struct rs_units *u);
+
+/* daq_reading <-> row. rs_reading_from fails on an unknown status enum. */
+int rs_reading_from(const struct daq_reading *r, struct rs_reading *row);
+/* Unknown status text gives DRV_STATUS_ERROR and returns -1. */
+int rs_reading_to(const struct rs_reading *row, struct daq_reading *r);
+/* "stable" ... -> enum; -1 when unknown. */
+int rs_status_parse(const char *s);
+
+/* Copy `src` into a fixed field, zero-padding the rest (the file keeps the
+ * padding: it must not be garbage). */
+void rs_copy(char *dst, size_t cap, const char *src);
+#define RS_COPY(dst, src) rs_copy((dst), sizeof(dst), (src))
+
+/* Time helpers: seconds since the epoch, and local ISO 8601 with offset. */
+double rs_now(void);
+void rs_iso8601(double t, char *buf, size_t cap);
+
+/* ------------------------------------------------------------ run_hash.c */
+
+struct rs_digest {
+    char name[32];          /* "/", "/readings", "/results/v2", ... */
+    uint8_t sha[32];
+};
+
+/* The section digests of `d` in manifest order; *out owned by the caller
+ * (free). */
+int rs_digests(const struct rs_data *d, struct rs_digest **out, size_t *n);
+/* "HEX  NAME\n" per section; owned by the caller. */
+char *rs_manifest_text(const struct rs_digest *dg, size_t n);
+/* SHA-256 of `len` bytes as 64 lowercase hex digits. */
+void rs_sha256_hex(const void *buf, size_t len, char out[65]);
+void rs_hex(const uint8_t sha[32], char out[65]);
+/* The hash of an audit entry (docs/run-format.md, "Audit chain"). */
+void rs_audit_hash(const char *prev_sha256, int64_t seq, double t, const char *who,
+                   const char *what, char out[65]);
+/* Fill d->manifest and d->content_sha256 from the content. */
+int rs_seal(struct rs_data *d);
+
+/* ------------------------------------------------------------ run_write.c, run_read.c */
+
+/* Write `d` (sealed) as a complete new HDF5 file at `path` (truncating a
+ * file there). Errors name `path` and the object. */
+int rs_h5_write(const char *path, const struct rs_data *d, struct cd_err *err);
+/* Read a run file. CD_ERR_IO / CD_ERR_NOT_FOUND when the file cannot be
+ * opened as HDF5, CD_ERR_UNSUPPORTED for another schema, CD_ERR_PARSE when
+ * an object is missing or malformed. */
+int rs_h5_read(const char *path, struct rs_data *d, struct cd_err *err);
+
+/* ------------------------------------------------------------ run_view.c */
+
+/* Readings in RUN.h5.journal beyond the `n_in_file` the file holds: the
+ * unfinished point of a run that was not closed. *out NULL when none. */
+int rs_journal_load(const char *journal_path, const char *run_id, size_t n_in_file,
+                    struct daq_reading **out, size_t *n, char *note, size_t cap,
+                    struct cd_err *err);
+/* One journal line for reading number `index` (without the newline is
+ * never: the line ends with '\n'). Returns the length, or -1 when it does
+ * not fit. */
+int rs_journal_line(size_t index, const struct rs_reading *row, char *buf, size_t cap);
+
+#define RS_JOURNAL_MAGIC "# caldaq-journal 1"
+
+#endif
