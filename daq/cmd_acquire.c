@@ -24,7 +24,7 @@
 static const char usage_text[] =
     "usage: caldaq acquire --driver NAME --port PORT --points LIST [--repeat N] [--stable]\n"
     "                      [--out DIR] [--operator NAME] [--lab NAME] [--serial S]\n"
-    "                      [--set KEY=VALUE]... [--sim-control PATH]\n"
+    "                      [--set KEY=VALUE]... [--sim-control PATH] [--env T,RH[,P]]\n"
     "\n"
     "Read an instrument at each test point of LIST (nominal loads or set-points, e.g.\n"
     "0,100,200) --repeat times (default 3) into a new run file in DIR (default .),\n"
@@ -36,13 +36,17 @@ static const char usage_text[] =
     "  --stable             wait for a stable reading each time\n"
     "  --sim-control PATH   before each point, ask the simulator listening on the\n"
     "                       control socket PATH to present the load (caldaq sim --control)\n"
-    "  --set KEY=VALUE      a driver option (docs/drivers.md), e.g. preset=keller\n";
+    "  --set KEY=VALUE      a driver option (docs/drivers.md), e.g. preset=keller\n"
+    "  --env T,RH[,P]       environmental conditions (degC, %RH, hPa), recorded at the\n"
+    "                       start and the end; without it the run says 'not measured'\n";
 
 #define MAX_POINTS 256
 #define MAX_OPTS 32
 
 struct acquire_args {
     const char *driver, *port, *serial, *out_dir, *operator_name, *lab, *sim_control;
+    double env[3];              /* temp_c, rh_pct, p_hpa; NAN when not given */
+    bool have_env;
     double points[MAX_POINTS];
     int n_points;
     unsigned long long repeat;
@@ -80,12 +84,13 @@ static int parse_args(int argc, char **argv, struct acquire_args *a)
         {"repeat", required_argument, NULL, 'n'},   {"stable", no_argument, NULL, 'S'},
         {"out", required_argument, NULL, 'o'},      {"operator", required_argument, NULL, 'u'},
         {"lab", required_argument, NULL, 'l'},      {"set", required_argument, NULL, 'x'},
-        {"sim-control", required_argument, NULL, 'c'},
+        {"sim-control", required_argument, NULL, 'c'}, {"env", required_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
     a->repeat = 3;
     a->out_dir = ".";
+    a->env[0] = a->env[1] = a->env[2] = NAN;
     optind = 0;
     opterr = 0;
     int c;
@@ -99,6 +104,23 @@ static int parse_args(int argc, char **argv, struct acquire_args *a)
         case 'l': a->lab = optarg; break;
         case 'c': a->sim_control = optarg; break;
         case 'S': a->stable = true; break;
+        case 'e': {
+            char buf[128];
+            snprintf(buf, sizeof buf, "%s", optarg);
+            char *save = NULL;
+            int k = 0;
+            for (char *tok = strtok_r(buf, ",", &save); tok != NULL;
+                 tok = strtok_r(NULL, ",", &save), k++)
+                if (k > 2 || cli_parse_double(tok, &a->env[k]) != 0)
+                    return cli_usage_error("acquire", "--env takes TEMP_C,RH_PCT[,P_HPA], not '%s'",
+                                           optarg);
+            if (k < 2 || !(a->env[1] >= 0 && a->env[1] <= 100) || a->env[0] < -50 ||
+                a->env[0] > 100)
+                return cli_usage_error("acquire", "--env: temperature in degC and humidity "
+                                                  "0-100 %%RH, such as 20.5,45");
+            a->have_env = true;
+            break;
+        }
         case 'P':
             if (parse_points(optarg, a) != 0)
                 return cli_usage_error("acquire", "--points takes numbers such as 0,100,200 "
@@ -177,6 +199,19 @@ static void iso_now(char *buf, size_t cap)
     strftime(raw, sizeof raw, "%Y-%m-%dT%H:%M:%S%z", &tm);
     size_t l = strlen(raw); /* +0700 -> +07:00 */
     snprintf(buf, cap, "%.*s:%s", (int)(l - 2), raw, raw + l - 2);
+}
+
+static int record_env(daq_run *run, const struct acquire_args *a, const char *where,
+                      struct cd_err *err)
+{
+    if (!a->have_env)
+        return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct daq_env e = {.t = (double)now.tv_sec + 1e-9 * (double)now.tv_nsec, .temp_c = a->env[0], .rh_pct = a->env[1],
+                        .p_hpa = a->env[2]};
+    snprintf(e.where, sizeof e.where, "%s", where);
+    return daq_run_add_env(run, &e, err);
 }
 
 static int acquire_points(const struct acquire_args *a, drv_dev *d, daq_run *run,
@@ -261,7 +296,11 @@ int cmd_acquire(int argc, char **argv)
         rc = daq_run_set_device(run, &dev, &err);
     }
     if (rc == 0)
+        rc = record_env(run, &a, "start", &err);
+    if (rc == 0)
         rc = acquire_points(&a, d, run, &err);
+    if (rc == 0)
+        rc = record_env(run, &a, "end", &err);
     drv_close(d); /* the last received bytes go into the run's trace */
     int status = 0;
     const char *end = "complete";

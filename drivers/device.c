@@ -218,7 +218,7 @@ static int parse_positive(const char *key, const char *value, double *out, struc
 /* Options the layer itself takes. */
 static int common_option(drv_dev *d, const char *key, const char *value, struct cd_err *err)
 {
-    double v;
+    double v = 0;
     int rc;
     if (strcmp(key, "timeout_ms") == 0) {
         if ((rc = parse_positive(key, value, &v, err)) != 0)

@@ -269,7 +269,7 @@ int modbus_map_option(struct modbus_map *m, const char *key, const char *value,
         return 0;
     }
     if (strcmp(key, "function") == 0) {
-        int f;
+        int f = 0;
         if (parse_small(key, value, 3, 4, &f, err) != 0)
             return CD_ERR_INVALID;
         m->function = f;
@@ -358,7 +358,7 @@ int modbus_map_check(const struct modbus_map *m, struct cd_err *err)
         return cd_fail(err, CD_ERR_INVALID, "modbus: scale must be a non-zero number");
     if (m->unit_id < 0 || m->unit_id > 255)
         return cd_fail(err, CD_ERR_INVALID, "modbus: unit id %d is not 0-255", m->unit_id);
-    int first, count;
+    int first = 0, count = 0;
     return modbus_map_span(m, &first, &count, err);
 }
 
@@ -437,7 +437,7 @@ int modbus_map_decode(const struct modbus_map *m, const uint16_t *regs, size_t n
 {
     memset(out, 0, sizeof *out);
     out->value = NAN;
-    int first, count;
+    int first = 0, count = 0;
     int rc = modbus_map_check(m, err);
     if (rc != 0)
         return rc;

@@ -99,6 +99,27 @@ static double write_run(const char *path, int n, int every, double *last_ckpt_s)
     return now_s() - t0;
 }
 
+/* The floor for a durable reading: append a line of the same size to a
+ * file and fdatasync it, on the same disk, in this run. */
+static double fsync_floor(const char *dir, int n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/bench_fsync.%d", dir, (int)getpid());
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    double t0 = now_s();
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "%d 1.7953e+09 3 2 100 load 100.00 g stable 100.00 0.01\n", i);
+        fflush(f);
+        fdatasync(fileno(f));
+    }
+    double took = now_s() - t0;
+    fclose(f);
+    unlink(path);
+    return took / n;
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
@@ -125,6 +146,9 @@ int main(int argc, char **argv)
     double without = write_run(path, READINGS, 0, NULL);
     printf("  write, no checkpoint until close:     %8.1f us per reading (%.2f s in all)\n",
            1e6 * without / READINGS, without);
+    double floor = fsync_floor(dir, 2000);
+    printf("  floor: append one line + fdatasync:   %8.1f us; journalled reading / floor = %.2f\n",
+           1e6 * floor, without / READINGS / floor);
     struct stat st;
     stat(path, &st);
     printf("  file: %.0f kB (%.0f bytes per reading with its trace)\n", st.st_size / 1024.0,
@@ -157,6 +181,8 @@ int main(int argc, char **argv)
     printf("BENCH run_write_us_per_reading_no_ckpt=%.1f\n", 1e6 * without / READINGS);
     printf("BENCH run_checkpoint_ms_at_%d=%.2f\n", READINGS, 1e3 * last_ckpt);
     printf("BENCH run_checkpoint_ms_at_200=%.2f\n", 1e3 * small_ckpt);
+    printf("BENCH run_fsync_floor_us=%.1f\n", 1e6 * floor);
+    printf("BENCH run_write_over_floor=%.2f\n", without / READINGS / floor);
     printf("BENCH run_open_read_ms_%d=%.2f\n", READINGS, 1e3 * open_s);
     printf("BENCH run_verify_ms_%d=%.2f\n", READINGS, 1e3 * verify_s);
     printf("BENCH run_file_bytes_%d=%lld\n", READINGS, (long long)st.st_size);
