@@ -71,16 +71,6 @@ static bool is_error_code(const uint8_t *b, size_t n)
     return n >= 5 && memcmp(b, "EC,", 3) == 0;
 }
 
-/* "EC,Exx" as CD_ERR_DEVICE with the parser's meaning. */
-static int device_error(const uint8_t *b, size_t n, struct cd_err *err)
-{
-    struct drv_reading r;
-    struct cd_err e = {0};
-    if (drv_parser_aandd.parse(b, n, &r, &e) == 0 && r.status == DRV_STATUS_ERROR)
-        return cd_fail(err, CD_ERR_DEVICE, "%s: %s", NAME, r.error);
-    return drv_bad_reply(err, NAME, "malformed error code", b, n);
-}
-
 /* ------------------------------------------------------------ options */
 
 static int option(drv_dev *d, const char *key, const char *value, struct cd_err *err)
@@ -241,7 +231,7 @@ static int control(drv_dev *d, const char *cmd, int acks, struct cd_err *err)
             return rc;
         const uint8_t *b = (const uint8_t *)line + at;
         if (is_error_code(b, n))
-            return device_error(b, n, err);
+            return drv_device_error(&drv_parser_aandd, NAME, "malformed error code", b, n, err);
     }
     return 0;
 }

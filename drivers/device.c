@@ -113,6 +113,16 @@ int drv_bad_reply(struct cd_err *err, const char *driver, const char *what, cons
                    len > 48 ? "..." : "");
 }
 
+int drv_device_error(const struct drv_parser *p, const char *name, const char *what,
+                     const uint8_t *b, size_t n, struct cd_err *err)
+{
+    struct drv_reading r;
+    struct cd_err ignored = {0};
+    if (p->parse(b, n, &r, &ignored) == 0 && r.status == DRV_STATUS_ERROR)
+        return cd_fail(err, CD_ERR_DEVICE, "%s: %s", name, r.error);
+    return drv_bad_reply(err, name, what, b, n);
+}
+
 int drv_send(drv_dev *d, const char *cmd, struct cd_err *err)
 {
     return drv_transport_write(d->t, cmd, strlen(cmd), d->timeout_ms, err);

@@ -36,6 +36,11 @@ struct drv_dev {
     struct drv_stability stability; /* options stable_n=, stable_band=, stable_s= */
 };
 
+/* An instrument's error reply as CD_ERR_DEVICE with the meaning `p` gives
+ * it; bytes `p` does not read as an error: CD_ERR_PROTOCOL ("what"). */
+int drv_device_error(const struct drv_parser *p, const char *name, const char *what,
+                     const uint8_t *b, size_t n, struct cd_err *err);
+
 /* Helpers for line protocols. */
 /* Write `cmd` (bytes as given, with its line end). */
 int drv_send(drv_dev *d, const char *cmd, struct cd_err *err);

@@ -69,16 +69,6 @@ static bool echoes(const uint8_t *b, size_t n, const char *cmd)
     return n > k + 1 && memcmp(b, cmd, k) == 0 && b[k] == ' ';
 }
 
-/* An error reply as CD_ERR_DEVICE, with the parser's meaning. */
-static int device_error(const uint8_t *b, size_t n, struct cd_err *err)
-{
-    struct drv_reading r;
-    struct cd_err e = {0};
-    if (drv_parser_mtsics.parse(b, n, &r, &e) == 0 && r.status == DRV_STATUS_ERROR)
-        return cd_fail(err, CD_ERR_DEVICE, "%s: %s", NAME, r.error);
-    return drv_bad_reply(err, NAME, "unexpected reply", b, n);
-}
-
 /* ------------------------------------------------------------ options */
 
 static int option(drv_dev *d, const char *key, const char *value, struct cd_err *err)
@@ -238,7 +228,7 @@ static int zero(drv_dev *d, struct cd_err *err)
     const uint8_t *b = (const uint8_t *)line + at;
     if (n >= 5 && memcmp(b, "Z A\r\n", 5) == 0)
         return 0;
-    return device_error(b, n, err);
+    return drv_device_error(&drv_parser_mtsics, NAME, "unexpected reply", b, n, err);
 }
 
 static int tare(drv_dev *d, struct cd_err *err)
@@ -262,7 +252,7 @@ static int tare(drv_dev *d, struct cd_err *err)
             return drv_bad_reply(err, NAME, "malformed tare reply", b, n);
         return 0;
     }
-    return device_error(b, n, err);
+    return drv_device_error(&drv_parser_mtsics, NAME, "unexpected reply", b, n, err);
 }
 
 const struct drv_ops drv_mtsics = {

@@ -42,9 +42,6 @@ struct sbi_state {
     bool combined_keys;      /* option keys=combined: ESC T for zero and tare */
 };
 
-/* ------------------------------------------------------------ replies */
-
-
 /* ------------------------------------------------------------ options */
 
 static int option(drv_dev *d, const char *key, const char *value, struct cd_err *err)
