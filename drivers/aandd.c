@@ -110,17 +110,6 @@ static int start(drv_dev *d, struct cd_err *err)
 
 /* ------------------------------------------------------------ read */
 
-struct read_ctx {
-    struct drv_reading r;
-};
-
-static enum drv_verdict classify_reading(const uint8_t *b, size_t n, void *vctx)
-{
-    struct read_ctx *c = vctx;
-    struct cd_err e = {0};
-    return drv_parser_aandd.parse(b, n, &c->r, &e) == 0 ? DRV_TAKE : DRV_SKIP;
-}
-
 static int read_weight(drv_dev *d, struct drv_reading *out, struct cd_err *err)
 {
     int rc = send_command(d, "Q", err);
@@ -128,8 +117,8 @@ static int read_weight(drv_dev *d, struct drv_reading *out, struct cd_err *err)
         return rc;
     char line[LINE_MAX_LEN];
     size_t at, n;
-    struct read_ctx ctx;
-    rc = drv_await_reply(d, NAME, "Q", d->timeout_ms, classify_reading, &ctx, line, sizeof line, &at, &n,
+    struct drv_parsed ctx = {.parser = &drv_parser_aandd};
+    rc = drv_await_reply(d, NAME, "Q", d->timeout_ms, drv_classify_parsed, &ctx, line, sizeof line, &at, &n,
                      err);
     if (rc != 0)
         return rc;

@@ -113,6 +113,13 @@ int drv_bad_reply(struct cd_err *err, const char *driver, const char *what, cons
                    len > 48 ? "..." : "");
 }
 
+enum drv_verdict drv_classify_parsed(const uint8_t *line, size_t n, void *ctx)
+{
+    struct drv_parsed *c = ctx;
+    struct cd_err ignored = {0};
+    return c->parser->parse(line, n, &c->r, &ignored) == 0 ? DRV_TAKE : DRV_SKIP;
+}
+
 int drv_device_error(const struct drv_parser *p, const char *name, const char *what,
                      const uint8_t *b, size_t n, struct cd_err *err)
 {

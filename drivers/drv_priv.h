@@ -61,6 +61,12 @@ typedef enum drv_verdict (*drv_classify_fn)(const uint8_t *line, size_t n, void 
 int drv_await_reply(drv_dev *d, const char *name, const char *cmd, int timeout_ms,
                     drv_classify_fn classify, void *ctx, char *line, size_t cap, size_t *start,
                     size_t *len, struct cd_err *err);
+/* A classifier that takes the first line `parser` reads, into `r`. */
+struct drv_parsed {
+    const struct drv_parser *parser;
+    struct drv_reading r;
+};
+enum drv_verdict drv_classify_parsed(const uint8_t *line, size_t n, void *ctx);
 /* Seconds since the epoch, for drv_reading.t. */
 double drv_now(void);
 /* The display step a number as written implies: "12.345" -> 0.001,
