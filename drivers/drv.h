@@ -334,6 +334,9 @@ int drv_modbus_open(const char *port, const char *serial, int unit_id, int timeo
 int drv_modbus_read_registers(drv_modbus *m, int function, int address, int count,
                               uint16_t *out, struct cd_err *err);
 int drv_modbus_write_register(drv_modbus *m, int address, uint16_t value, struct cd_err *err);
+/* Function 16: `count` (1..123) registers from `address`. */
+int drv_modbus_write_registers(drv_modbus *m, int address, int count, const uint16_t *values,
+                               struct cd_err *err);
 void drv_modbus_close(drv_modbus *m);
 
 /* ------------------------------------------------------------------ */

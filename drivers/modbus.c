@@ -758,6 +758,25 @@ int drv_modbus_write_register(drv_modbus *m, int address, uint16_t value, struct
     return finish(m, rc, e, what, err);
 }
 
+int drv_modbus_write_registers(drv_modbus *m, int address, int count, const uint16_t *values,
+                               struct cd_err *err)
+{
+    if (m == NULL)
+        return cd_fail(err, CD_ERR_INVALID, "drv_modbus_write_registers: no handle");
+    if (address < 0 || count < 1 || count > 123 || address + count > 0x10000)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "%s: writing %d registers at %d: out of range (1-123 registers, "
+                       "addresses 0-65535)",
+                       m->port, count, address);
+    char what[96];
+    snprintf(what, sizeof what, "writing %d register%s at 0x%04X (function 16)", count,
+             count == 1 ? "" : "s", (unsigned)address);
+    errno = 0;
+    int rc = modbus_write_registers(m->ctx, address, count, values);
+    int e = errno;
+    return finish(m, rc, e, what, err);
+}
+
 void drv_modbus_close(drv_modbus *m)
 {
     if (m == NULL)

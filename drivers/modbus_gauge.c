@@ -112,10 +112,11 @@ static int zero(drv_dev *d, struct cd_err *err)
                        "modbus: zeroing writes to the gauge (FC16 to 0x%04X): give "
                        "allow_write=1 to allow it",
                        (unsigned)st->map.zero_address);
-    return cd_fail(err, CD_ERR_UNSUPPORTED,
-                   "modbus: zeroing is an FC16 write of 0.0 (float32) to 0x%04X, and "
-                   "drv_modbus has no FC16 write yet",
-                   (unsigned)st->map.zero_address);
+    /* KELLER Serie30 4.10 "Set Zero P1": the float written becomes the
+     * reading now; 0.0 zeroes. */
+    uint16_t regs[2];
+    drv_modbus_set_float(0.0f, DRV_MODBUS_ABCD, regs);
+    return drv_modbus_write_registers(d->mb, st->map.zero_address, 2, regs, err);
 }
 
 const struct drv_ops drv_modbus_gauge = {

@@ -286,6 +286,20 @@ static int map_size(const struct mb_state *st)
     return st->map == MAP_KELLER ? KELLER_REGS : GENERIC_REGS;
 }
 
+/* KELLER "Set Zero P1" (Serie30 protocol 4.10): FC16 of a float32 (ABCD)
+ * to 0xFF00 makes P1 read that value now. The simulator zeroes for 0.0,
+ * as a technician would use it; other values get exception 03. A zero
+ * the model refuses (outside its zero range) gets 04. */
+#define KELLER_SET_ZERO 0xFF00
+
+static int keller_set_zero(drv_sim *s, const uint8_t *data)
+{
+    uint16_t regs[2] = {get16(data), get16(data + 2)};
+    if (drv_modbus_get_float(regs, DRV_MODBUS_ABCD) != 0.0f)
+        return EX_ILLEGAL_VALUE;
+    return sim_zero(s) == 0 ? 0 : EX_DEVICE_FAILURE;
+}
+
 /* One register write (FC 6, or one of FC 16's). 0 or an exception code. */
 static int write_reg(struct mb_state *st, unsigned addr, uint16_t value, bool apply)
 {
@@ -365,6 +379,13 @@ static size_t execute(drv_sim *s, struct mb_state *st, const uint8_t *req, size_
         if (count < 1 || count > 123 || bytes != 2 * count || len != 6 + bytes) {
             ex = EX_ILLEGAL_VALUE;
             break;
+        }
+        if (st->map == MAP_KELLER && addr == KELLER_SET_ZERO && count == 2) {
+            ex = keller_set_zero(s, req + 6);
+            if (ex != 0)
+                break;
+            memcpy(pdu, req, 5);
+            return 5;
         }
         for (unsigned i = 0; i < count && ex == 0; i++)    /* all or nothing */
             ex = write_reg(st, addr + i, get16(req + 6 + 2 * i), false);

@@ -98,6 +98,18 @@ expect_fail mt-error 'ET\|error' mtsics --fault error=2 --
 expect_fail scpi-error 'error' scpi --fault error=3 -- --set func=VOLT:DC
 expect_fail modbus-exception 'exception' modbus --set exception=2 -- --preset keller
 
+# KELLER "Set Zero P1" (FC16 to 0xFF00) only when writing is allowed.
+start_sim kzero modbus --loads 0.03 --set noise=0
+set +e
+"$CALDAQ" read --driver modbus --port "$tmp/kzero" --preset keller --zero 2> "$tmp/kzero.err" >/dev/null
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q "allow_write=1" "$tmp/kzero.err"
+"$CALDAQ" read --driver modbus --port "$tmp/kzero" --preset keller --set allow_write=1 --zero \
+    --json > "$tmp/kzero.json"
+"$PY" -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])][1]; assert r["value"] == 0, r' "$tmp/kzero.json"
+echo "modbus zero: refused without allow_write, 0.03 bar -> 0 with it"
+
 # Garbage before each reply: the driver resyncs on the next line and reads on.
 start_sim mt-noisy mtsics --fault garbage=1 --loads 100
 "$CALDAQ" read --driver mtsics --port "$tmp/mt-noisy" --count 3 > "$tmp/noisy.out"
