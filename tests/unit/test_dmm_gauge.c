@@ -1536,7 +1536,7 @@ static void test_gauge_errors(void **state)
 
     /* zero and tare */
     struct tcp_sim t;
-    tcp_sim_start(&t, OPTS("loads=1", "noise=0", "exception=2"), 4);
+    tcp_sim_start(&t, OPTS("loads=1", "noise=0", "exception=2"), 2);
     d = open_ok("modbus", t.name, NULL, OPTS("preset=keller"), NULL);
     read_fails(d, CD_ERR_DEVICE, "Modbus exception 02 (illegal data address) reading 2 "
                                  "registers at 0x0002 (function 03)");
@@ -1546,11 +1546,26 @@ static void test_gauge_errors(void **state)
     assert_int_equal(drv_tare(d, &err), CD_ERR_UNSUPPORTED);
     cd_err_clear(&err);
     drv_close(d);
+    /* With writing allowed, zero is the FC16 write to 0xFF00; this
+     * simulator answers every request with exception 02. */
     d = open_ok("modbus", t.name, NULL, OPTS("preset=keller", "allow_write=1"), NULL);
-    assert_int_equal(drv_zero(d, &err), CD_ERR_UNSUPPORTED);
-    assert_non_null(strstr(err.msg, "FC16 write of 0.0 (float32) to 0xFF00"));
+    assert_int_equal(drv_zero(d, &err), CD_ERR_DEVICE);
+    assert_non_null(strstr(err.msg, "writing 2 registers at 0xFF00 (function 16)"));
     cd_err_clear(&err);
     drv_close(d);
+    tcp_sim_stop(&t);
+    /* ... and on a gauge that accepts it, the reading becomes 0. */
+    tcp_sim_start(&t, OPTS("loads=0.03", "noise=0", "settle_s=0"), 1);
+    d = open_ok("modbus", t.name, NULL, OPTS("preset=keller", "allow_write=1"), NULL);
+    struct drv_reading zr;
+    assert_int_equal(drv_read(d, &zr, &err), 0);
+    assert_true(fabs(zr.value - 0.03) < 1e-6);
+    assert_int_equal(drv_zero(d, &err), 0);
+    assert_int_equal(drv_read(d, &zr, &err), 0);
+    assert_true(fabs(zr.value) < 1e-6);
+    drv_close(d);
+    tcp_sim_stop(&t);
+    tcp_sim_start(&t, OPTS("loads=1", "noise=0", "exception=2"), 2);
     d = open_ok("modbus", t.name, NULL, OPTS("preset=generic"), NULL);
     assert_int_equal(drv_zero(d, &err), CD_ERR_UNSUPPORTED);
     assert_non_null(strstr(err.msg, "preset generic has no documented remote zero"));
