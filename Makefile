@@ -23,13 +23,14 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c17 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -pthread $(SANFLAGS)
-CPPFLAGS += -Icommon -Iuncertainty -Idrivers -Idaq $(PKG_CFLAGS)
+CPPFLAGS += -Icommon -Iuncertainty -Iprofiles -Idrivers -Idaq $(PKG_CFLAGS)
 LDFLAGS += -pthread $(SANFLAGS)
 LDLIBS  += $(PKG_LIBS) -lutil -lm
 
 # Modules, bottom up: each is a static library built from its folder.
 COMMON_SRC := $(wildcard common/*.c)
 UNC_SRC    := $(wildcard uncertainty/*.c)
+PROF_SRC   := $(wildcard profiles/*.c)
 DRV_SRC    := $(wildcard drivers/*.c drivers/*/*.c)
 DAQ_SRC    := $(filter-out daq/main.c,$(wildcard daq/*.c))
 
@@ -37,9 +38,10 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB_COMMON := $(BUILD)/libcaldaq_common.a
 LIB_UNC    := $(BUILD)/libcaldaq_unc.a
+LIB_PROF   := $(BUILD)/libcaldaq_prof.a
 LIB_DRV    := $(BUILD)/libcaldaq_drv.a
 LIB_DAQ    := $(BUILD)/libcaldaq_daq.a
-LIBS       := $(LIB_DAQ) $(LIB_DRV) $(LIB_UNC) $(LIB_COMMON)
+LIBS       := $(LIB_DAQ) $(LIB_DRV) $(LIB_PROF) $(LIB_UNC) $(LIB_COMMON)
 CALDAQ     := $(BUILD)/caldaq
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -59,6 +61,10 @@ $(LIB_COMMON): $(call obj,$(COMMON_SRC))
 	$(AR) rcs $@ $^
 
 $(LIB_UNC): $(call obj,$(UNC_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB_PROF): $(call obj,$(PROF_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
