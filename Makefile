@@ -119,11 +119,10 @@ e2e: $(CALDAQ) $(BUILD)/tests/test_run
 	    CALDAQ=$(abspath $(CALDAQ)) REFERENCE_DIR=$(REFERENCE_DIR) bash $$t; done
 
 # Until calibration sessions exist, the demo evaluates the shipped example
-# models: GUM H.1 (law of propagation) and JCGM 101 9.3 (Monte Carlo).
+# models (GUM H.1, JCGM 101 9.3) and reads a simulated balance into a run.
 demo: deps
 	@$(MAKE) --no-print-directory $(CALDAQ)
-	$(CALDAQ) gum examples/gauge-block.yaml
-	$(CALDAQ) gum examples/mass-calibration.yaml --mcm auto
+	@CALDAQ=$(CALDAQ) tools/demo
 
 bench: deps
 	@tools/install-deps --bench

@@ -214,6 +214,26 @@ static int record_env(daq_run *run, const struct acquire_args *a, const char *wh
     return daq_run_add_env(run, &e, err);
 }
 
+/* Every reading is stored: the unstable ones read while waiting for a
+ * stable one too, with the point, repetition and role they belong to. */
+struct on_the_way {
+    daq_run *run;
+    struct daq_reading template;
+    int rc;
+    struct cd_err err;
+};
+
+static void store_unstable(const struct drv_reading *r, void *ctx)
+{
+    struct on_the_way *w = ctx;
+    if (w->rc != 0)
+        return;
+    struct daq_reading rd = w->template;
+    rd.r = *r;
+    rd.t = r->t;
+    w->rc = daq_run_add_reading(w->run, &rd, &w->err);
+}
+
 static int acquire_points(const struct acquire_args *a, drv_dev *d, daq_run *run,
                           struct cd_err *err)
 {
@@ -226,8 +246,12 @@ static int acquire_points(const struct acquire_args *a, drv_dev *d, daq_run *run
             struct daq_reading rd = {.point = p, .repetition = (int32_t)k,
                                      .nominal = a->points[p]};
             snprintf(rd.role, sizeof rd.role, "%s", a->points[p] == 0 ? "zero" : "load");
-            int rc = a->stable ? drv_read_stable(d, NULL, 30000, &rd.r, err)
+            struct on_the_way way = {.run = run, .template = rd};
+            int rc = a->stable ? drv_read_stable_each(d, NULL, 30000, store_unstable, &way,
+                                                      &rd.r, err)
                                : drv_read(d, &rd.r, err);
+            if (rc == 0 && way.rc != 0)
+                rc = cd_fail(err, way.rc, "%s", way.err.msg);
             if (rc != 0)
                 return rc;
             rd.t = rd.r.t;

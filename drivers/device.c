@@ -391,6 +391,23 @@ static double monotonic_s(void)
 int drv_read_stable(drv_dev *d, const struct drv_stability *crit, int timeout_ms,
                     struct drv_reading *out, struct cd_err *err)
 {
+    return drv_read_stable_each(d, crit, timeout_ms, NULL, NULL, out, err);
+}
+
+/* How often an instrument with its own stability flag is asked again while
+ * it says unstable: about the rate balances update their display. */
+#define FLAG_POLL_S 0.1
+
+static void pause_s(double s)
+{
+    struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+int drv_read_stable_each(drv_dev *d, const struct drv_stability *crit, int timeout_ms,
+                         drv_reading_fn seen, void *ctx, struct drv_reading *out,
+                         struct cd_err *err)
+{
     struct drv_stability c = crit != NULL ? *crit : d->stability;
     if (c.n < 2)
         c.n = 5;
@@ -409,6 +426,8 @@ int drv_read_stable(drv_dev *d, const struct drv_stability *crit, int timeout_ms
         if (d->ops->stability_flag) {
             if (out->status == DRV_STATUS_STABLE)
                 return 0;
+            if (seen != NULL)
+                seen(out, ctx);
         } else {
             /* A window of the last n readings within the band, spanning at
              * least c.seconds: then the last one is declared stable. */
@@ -433,17 +452,16 @@ int drv_read_stable(drv_dev *d, const struct drv_stability *crit, int timeout_ms
                 }
             }
             out->status = DRV_STATUS_UNSTABLE;
+            if (seen != NULL)
+                seen(out, ctx);
         }
         if (monotonic_s() > deadline)
             return cd_fail(err, CD_ERR_TIMEOUT,
                            "%s: no stable reading within %d ms (last: %s %s, %s)", d->ops->name,
                            timeout_ms, out->display, out->unit, drv_status_name(out->status));
-        if (!d->ops->stability_flag && c.seconds > 0 && c.n > 1) {
-            /* pace the window: n readings over c.seconds */
-            double pause = c.seconds / (c.n - 1);
-            struct timespec ts = {.tv_sec = (time_t)pause,
-                                  .tv_nsec = (long)((pause - (double)(time_t)pause) * 1e9)};
-            nanosleep(&ts, NULL);
-        }
+        if (d->ops->stability_flag)
+            pause_s(FLAG_POLL_S);
+        else if (c.seconds > 0 && c.n > 1)
+            pause_s(c.seconds / (c.n - 1)); /* pace the window: n readings over c.seconds */
     }
 }

@@ -54,6 +54,27 @@ assert list(again["value"]) == values, (list(again["value"]), values)
 print(f"  {len(values)} readings identical through the replayed run trace")
 PY
 
+# --stable: the unstable readings read while the balance settles are stored
+# too, with their point and role; each repetition ends in a stable one.
+"$CALDAQ" sim mtsics --port-link "$tmp/settling" --control "$tmp/ctl2" --settle 0.4 --seed 2 \
+    </dev/null >/dev/null 2>&1 &
+pids+=($!)
+wait_for "$tmp/settling"; wait_for "$tmp/ctl2"
+mkdir "$tmp/c"
+"$CALDAQ" acquire --driver mtsics --port "$tmp/settling" --points 0,100 --repeat 2 --stable \
+    --sim-control "$tmp/ctl2" --out "$tmp/c" > /dev/null
+"$PY" - "$(ls "$tmp"/c/*.h5)" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    r = f["readings"][...]
+status = [s.decode() if isinstance(s, bytes) else str(s) for s in r["status"]]
+stable = [i for i, s in enumerate(status) if s == "stable"]
+unstable = [i for i, s in enumerate(status) if s == "unstable"]
+assert len(stable) == 4, status
+assert unstable and all(r["point"][i] == 1 for i in unstable), (status, list(r["point"]))
+print(f"  --stable: {len(stable)} stable readings stored with the {len(unstable)} unstable ones before them")
+PY
+
 # Change one stored reading with h5py: verify fails and says where.
 "$PY" - "$run" <<'PY'
 import sys, h5py
