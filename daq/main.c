@@ -24,6 +24,7 @@ static const struct {
     {"trace", cmd_trace, "the conversation recorded in a run as a replayable trace"},
     {"verify", cmd_verify, "check a run file for alteration (content hashes, audit chain)"},
     {"sim", cmd_sim, "a simulated instrument (or a recorded trace) on a pty or TCP port"},
+    {"standards", cmd_standards, "check a reference standards register: certificates, due dates"},
     {"raw", cmd_raw, "send bytes to an instrument, print every byte back, record a trace"},
 };
 

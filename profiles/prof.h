@@ -1,10 +1,11 @@
 /* caldaq profiles: what a calibration is checked against.
  *
- * This header is the whole contract of the profiles module. For now it holds
- * the tolerance forms only: pure functions that turn "an instrument of this
- * kind, at this reading or load" into a maximum permissible error (MPE).
- * The profile loader (YAML) will add its section below and fill these
- * structures; nothing here does I/O, allocates or keeps global mutable state.
+ * This header is the whole contract of the profiles module. It holds the
+ * tolerance forms - pure functions that turn "an instrument of this kind, at
+ * this reading or load" into a maximum permissible error (MPE), with no I/O,
+ * allocation or global mutable state - and the reference standards register
+ * (loaded from YAML, errors naming file:line). The profile loader will add
+ * its section and fill these structures.
  *
  * Conventions (docs/ARCHITECTURE.md): functions that can fail return 0 or a
  * negative enum cd_code and fill `err` (NULL allowed, first failure kept).
@@ -261,5 +262,114 @@ int prof_mass_unit_parse(const char *name, enum prof_mass_unit *out, struct cd_e
 int prof_r76_class_parse(const char *name, enum prof_r76_class *out, struct cd_err *err);
 int prof_r111_class_parse(const char *name, enum prof_r111_class *out, struct cd_err *err);
 int prof_asme_grade_parse(const char *name, enum prof_asme_grade *out, struct cd_err *err);
+
+/* ------------------------------------------------------------------ */
+/* Reference standards register                                        */
+
+/* The lab's register of reference standards (weight sets, pressure
+ * references, calibrators, ...) with the figures of their calibration
+ * certificates, loaded from one YAML file per lab. Format and rules:
+ * docs/standards.md. A session looks its references up here and refuses
+ * any that is past its due date (prof_standard_check_due()). */
+
+enum prof_std_kind {
+    PROF_STD_UNSET = 0,
+    PROF_STD_WEIGHT_SET,          /* "weight-set" */
+    PROF_STD_PRESSURE_REFERENCE,  /* "pressure-reference" */
+    PROF_STD_CALIBRATOR,          /* "calibrator" */
+    PROF_STD_THERMOMETER,         /* "thermometer" */
+    PROF_STD_HYGROMETER,          /* "hygrometer" */
+    PROF_STD_OTHER,               /* "other" */
+};
+
+/* One certified value: at `nominal` (in `unit`) the certificate gives
+ * `value` (for weights the conventional mass) with expanded uncertainty U
+ * at the standard's coverage factor k, both in `unit`. The correction is
+ * value - nominal. Units are kept as written (no conversion): a weight set
+ * may mix mg and g. Two items with the same nominal and unit (the 2 g and
+ * 2 g* pieces of a 1-2-2-5 set) must carry different marks. */
+struct prof_std_item {
+    double nominal;      /* > 0 for weight sets */
+    const char *unit;    /* non-empty, e.g. "g", "mg", "V", "bar" */
+    const char *mark;    /* "" when not given, e.g. "*" or "•" */
+    double value;        /* finite */
+    double U;            /* > 0, finite */
+    int line;            /* line of the item in the register file */
+};
+
+/* Dates are calendar dates "YYYY-MM-DD" (proleptic Gregorian). The *_day
+ * fields count days from 1970-01-01 (prof_date_parse()). Strings are UTF-8
+ * kept exactly as written; absent optional strings are "". All pointers
+ * are owned by the register. */
+struct prof_standard {
+    const char *id;                   /* unique in the register, no spaces */
+    enum prof_std_kind kind;
+    const char *description;
+    const char *class_name;           /* as written ("E2", "0.01 %"), or "" */
+    enum prof_r111_class weight_class;/* weight sets (required there); else UNSET */
+    const char *certificate;          /* certificate number */
+    const char *issued_by;
+    char calibrated[11];              /* "" when not given */
+    char due[11];                     /* the last day the standard may be used */
+    long calibrated_day;              /* meaningful when calibrated[0] != '\0' */
+    long due_day;
+    double k;                         /* coverage factor of every U, > 0 */
+    size_t n_items;                   /* >= 1 */
+    const struct prof_std_item *items;
+    int line;                         /* line of the entry in the register file */
+};
+
+typedef struct prof_standards prof_standards;
+
+/* Load and validate a register. Every error names the file and line
+ * ("lab.yaml:12: standard 'W-E2-01': k = 0 must be positive"): YAML syntax
+ * errors, wrong types and unknown keys give CD_ERR_PARSE; values that break
+ * a rule (dates, k, U, duplicates) CD_ERR_INVALID; an unreadable file
+ * CD_ERR_IO. Returns NULL on failure. The caller owns the result and
+ * releases it with prof_standards_free(). */
+prof_standards *prof_standards_load(const char *path, struct cd_err *err);
+/* The same from text; `source` (NULL: "standards") names it in messages. */
+prof_standards *prof_standards_load_string(const char *text, const char *source,
+                                           struct cd_err *err);
+void prof_standards_free(prof_standards *reg);
+
+/* The lab's name ("" when not given), the number of standards, the i-th
+ * (NULL when out of range), the one called `id` (exact, case-sensitive;
+ * NULL when absent). Pointers live as long as the register. */
+const char *prof_standards_lab(const prof_standards *reg);
+size_t prof_standards_count(const prof_standards *reg);
+const struct prof_standard *prof_standards_get(const prof_standards *reg, size_t i);
+const struct prof_standard *prof_standards_find(const prof_standards *reg, const char *id);
+
+/* The certified item at exactly `nominal` (within 1e-9 relative) in
+ * exactly `unit` (case-sensitive: "mg" is not "Mg"); `mark` NULL matches
+ * any mark, but then two matching items fail as ambiguous. No unit
+ * conversion and, for weight sets, no combination of pieces: a nominal not
+ * on the certificate fails with CD_ERR_NOT_FOUND. *out borrows from `s`. */
+int prof_standard_item_find(const struct prof_standard *s, double nominal, const char *unit,
+                            const char *mark, const struct prof_std_item **out,
+                            struct cd_err *err);
+
+/* A "YYYY-MM-DD" calendar date as days from 1970-01-01; CD_ERR_INVALID for
+ * anything else ("2026-02-30", "2026-3-1", trailing text). */
+int prof_date_parse(const char *iso, long *day, struct cd_err *err);
+
+/* Days from `today_iso` to the due date: 0 on the due date, negative once
+ * past it. */
+int prof_standard_days_left(const struct prof_standard *s, const char *today_iso, long *days,
+                            struct cd_err *err);
+
+/* 0 when `s` may be used on `today_iso`: the due date is the last day of
+ * use, so the check passes up to and including it. After it: CD_ERR_INVALID,
+ * "reference W-E2-01 (certificate VMI-KL-2025-0412) was due for calibration
+ * on 2026-03-10; it may not be used after that date". A malformed today is
+ * CD_ERR_INVALID too. */
+int prof_standard_check_due(const struct prof_standard *s, const char *today_iso,
+                            struct cd_err *err);
+
+/* "weight-set", ...; "?" when unknown. The reverse is case-insensitive and
+ * fails with CD_ERR_INVALID listing the accepted names. */
+const char *prof_std_kind_name(enum prof_std_kind kind);
+int prof_std_kind_parse(const char *name, enum prof_std_kind *out, struct cd_err *err);
 
 #endif

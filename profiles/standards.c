@@ -1,0 +1,654 @@
+/* The reference standards register: one YAML file per lab, read with
+ * libyaml's document API so that every error names the file and line
+ * (the approach of uncertainty/model_file.c). Format: docs/standards.md. */
+#include "prof.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <yaml.h>
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+struct prof_standards {
+    const char *lab;     /* "" or a pool string */
+    struct prof_standard *stds;
+    size_t n;
+    char **pool;         /* every string and item array the register owns */
+    size_t n_pool, cap_pool;
+};
+
+/* ------------------------------------------------------------ names */
+
+static const char *const kind_names[] = {
+    [PROF_STD_WEIGHT_SET] = "weight-set", [PROF_STD_PRESSURE_REFERENCE] = "pressure-reference",
+    [PROF_STD_CALIBRATOR] = "calibrator", [PROF_STD_THERMOMETER] = "thermometer",
+    [PROF_STD_HYGROMETER] = "hygrometer", [PROF_STD_OTHER] = "other",
+};
+
+const char *prof_std_kind_name(enum prof_std_kind kind)
+{
+    if ((int)kind <= 0 || (size_t)kind >= COUNT(kind_names))
+        return "?";
+    return kind_names[kind];
+}
+
+int prof_std_kind_parse(const char *name, enum prof_std_kind *out, struct cd_err *err)
+{
+    for (size_t i = 1; name != NULL && i < COUNT(kind_names); i++) {
+        if (strcasecmp(kind_names[i], name) == 0) {
+            *out = (enum prof_std_kind)i;
+            return 0;
+        }
+    }
+    return cd_fail(err, CD_ERR_INVALID,
+                   "unknown kind \"%s\": expected one of weight-set, pressure-reference, "
+                   "calibrator, thermometer, hygrometer, other",
+                   name != NULL ? name : "");
+}
+
+/* ------------------------------------------------------------ dates */
+
+/* Days from 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil). */
+static long days_from_civil(long y, long m, long d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int prof_date_parse(const char *iso, long *day, struct cd_err *err)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (iso == NULL)
+        return cd_fail(err, CD_ERR_INVALID, "no date given");
+    int ok = strlen(iso) == 10 && iso[4] == '-' && iso[7] == '-';
+    for (int i = 0; ok && i < 10; i++)
+        if (i != 4 && i != 7 && (iso[i] < '0' || iso[i] > '9'))
+            ok = 0;
+    if (!ok)
+        return cd_fail(err, CD_ERR_INVALID, "'%s' is not a date of the form YYYY-MM-DD", iso);
+    long y = strtol(iso, NULL, 10);
+    long m = (iso[5] - '0') * 10 + (iso[6] - '0');
+    long d = (iso[8] - '0') * 10 + (iso[9] - '0');
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (m < 1 || m > 12)
+        return cd_fail(err, CD_ERR_INVALID, "'%s' is not a calendar date (month %ld)", iso, m);
+    int last = mdays[m - 1] + (m == 2 && leap);
+    if (d < 1 || d > last)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "'%s' is not a calendar date (month %ld of %ld has %d days)", iso, m, y,
+                       last);
+    if (y < 1900)
+        return cd_fail(err, CD_ERR_INVALID, "'%s': a year before 1900 is surely a typing error",
+                       iso);
+    *day = days_from_civil(y, m, d);
+    return 0;
+}
+
+int prof_standard_days_left(const struct prof_standard *s, const char *today_iso, long *days,
+                            struct cd_err *err)
+{
+    long today = 0;
+    if (s == NULL)
+        return cd_fail(err, CD_ERR_INVALID, "no reference standard given");
+    int rc = prof_date_parse(today_iso, &today, err);
+    if (rc != 0)
+        return rc;
+    *days = s->due_day - today;
+    return 0;
+}
+
+int prof_standard_check_due(const struct prof_standard *s, const char *today_iso,
+                            struct cd_err *err)
+{
+    long left = 0;
+    int rc = prof_standard_days_left(s, today_iso, &left, err);
+    if (rc != 0)
+        return rc;
+    if (left < 0)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "reference %s (certificate %s) was due for calibration on %s; it may "
+                       "not be used after that date",
+                       s->id, s->certificate, s->due);
+    return 0;
+}
+
+/* ------------------------------------------------------------ lookups */
+
+const char *prof_standards_lab(const prof_standards *reg)
+{
+    return reg != NULL && reg->lab != NULL ? reg->lab : "";
+}
+
+size_t prof_standards_count(const prof_standards *reg)
+{
+    return reg != NULL ? reg->n : 0;
+}
+
+const struct prof_standard *prof_standards_get(const prof_standards *reg, size_t i)
+{
+    return reg != NULL && i < reg->n ? &reg->stds[i] : NULL;
+}
+
+const struct prof_standard *prof_standards_find(const prof_standards *reg, const char *id)
+{
+    for (size_t i = 0; reg != NULL && id != NULL && i < reg->n; i++)
+        if (strcmp(reg->stds[i].id, id) == 0)
+            return &reg->stds[i];
+    return NULL;
+}
+
+static bool same_nominal(double a, double b)
+{
+    return a == b || fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b));
+}
+
+int prof_standard_item_find(const struct prof_standard *s, double nominal, const char *unit,
+                            const char *mark, const struct prof_std_item **out,
+                            struct cd_err *err)
+{
+    if (s == NULL || unit == NULL || out == NULL)
+        return cd_fail(err, CD_ERR_INVALID, "item lookup needs a standard, a unit and a result");
+    *out = NULL;
+    const struct prof_std_item *found = NULL;
+    for (size_t i = 0; i < s->n_items; i++) {
+        const struct prof_std_item *it = &s->items[i];
+        if (!same_nominal(it->nominal, nominal) || strcmp(it->unit, unit) != 0)
+            continue;
+        if (mark != NULL && strcmp(it->mark, mark) != 0)
+            continue;
+        if (found != NULL)
+            return cd_fail(err, CD_ERR_INVALID,
+                           "reference %s has several %.15g %s items (marks '%s' and '%s'): "
+                           "say which",
+                           s->id, nominal, unit, found->mark, it->mark);
+        found = it;
+    }
+    if (found == NULL)
+        return cd_fail(err, CD_ERR_NOT_FOUND,
+                       "reference %s (certificate %s) has no certified value at %.15g %s%s%s",
+                       s->id, s->certificate, nominal, unit,
+                       mark != NULL && mark[0] ? " mark " : "", mark != NULL ? mark : "");
+    *out = found;
+    return 0;
+}
+
+/* ------------------------------------------------------------ ownership */
+
+void prof_standards_free(prof_standards *reg)
+{
+    if (reg == NULL)
+        return;
+    for (size_t i = 0; i < reg->n_pool; i++)
+        free(reg->pool[i]);
+    free(reg->pool);
+    free(reg->stds);
+    free(reg);
+}
+
+/* Hand `p` to the register (freed with it); NULL stays NULL. On failure
+ * `p` is freed and NULL returned. */
+static void *keep(prof_standards *reg, void *p)
+{
+    if (p == NULL)
+        return NULL;
+    if (reg->n_pool == reg->cap_pool) {
+        size_t cap = reg->cap_pool ? 2 * reg->cap_pool : 32;
+        char **np = realloc(reg->pool, cap * sizeof *np);
+        if (np == NULL) {
+            free(p);
+            return NULL;
+        }
+        reg->pool = np;
+        reg->cap_pool = cap;
+    }
+    reg->pool[reg->n_pool++] = p;
+    return p;
+}
+
+/* ------------------------------------------------------------ YAML reader */
+
+struct reader {
+    yaml_document_t *doc;
+    const char *source;
+    struct cd_err *err;
+    prof_standards *reg;
+};
+
+static int line_of(const yaml_node_t *n)
+{
+    return n != NULL ? (int)n->start_mark.line + 1 : 0;
+}
+
+static int fail_at(const struct reader *r, const yaml_node_t *n, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail_at(const struct reader *r, const yaml_node_t *n, int code, const char *fmt, ...)
+{
+    char what[CD_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (n != NULL)
+        return cd_fail(r->err, code, "%s:%d: %s", r->source, line_of(n), what);
+    return cd_fail(r->err, code, "%s: %s", r->source, what);
+}
+
+static yaml_node_t *node_at(const struct reader *r, int id)
+{
+    return yaml_document_get_node(r->doc, id);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static yaml_node_t *map_get(const struct reader *r, yaml_node_t *map, const char *key)
+{
+    if (map == NULL || map->type != YAML_MAPPING_NODE)
+        return NULL;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        const char *k = scalar(node_at(r, p->key));
+        if (k != NULL && strcmp(k, key) == 0)
+            return node_at(r, p->value);
+    }
+    return NULL;
+}
+
+static const char *type_name(const yaml_node_t *n)
+{
+    switch (n->type) {
+    case YAML_SEQUENCE_NODE:
+        return "a list";
+    case YAML_MAPPING_NODE:
+        return "a mapping";
+    default:
+        return "a value";
+    }
+}
+
+/* `map` must be a mapping whose keys are all in `known` (NULL-terminated),
+ * each at most once: a misspelt key is an error, not silently ignored. */
+static int check_map(const struct reader *r, yaml_node_t *map, const char *what,
+                     const char *const *known)
+{
+    if (map->type != YAML_MAPPING_NODE)
+        return fail_at(r, map, CD_ERR_PARSE, "%s must be a mapping (key: value), not %s", what,
+                       type_name(map));
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *k = node_at(r, p->key);
+        const char *name = scalar(k);
+        if (name == NULL)
+            return fail_at(r, k, CD_ERR_PARSE, "%s: keys must be plain names", what);
+        int ok = 0;
+        for (const char *const *q = known; *q != NULL; q++)
+            if (strcmp(*q, name) == 0)
+                ok = 1;
+        if (!ok) {
+            char list[256] = "";
+            for (const char *const *q = known; *q != NULL; q++) {
+                strncat(list, *q, sizeof list - strlen(list) - 1);
+                if (q[1] != NULL)
+                    strncat(list, ", ", sizeof list - strlen(list) - 1);
+            }
+            return fail_at(r, k, CD_ERR_PARSE, "%s: unknown key '%s' (known: %s)", what, name,
+                           list);
+        }
+        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++)
+            if (strcmp(scalar(node_at(r, q->key)), name) == 0)
+                return fail_at(r, k, CD_ERR_PARSE, "%s: key '%s' given twice (first on line %d)",
+                               what, name, line_of(node_at(r, q->key)));
+    }
+    return 0;
+}
+
+/* A text value, copied into the register; "" when absent and optional. */
+static int get_text(const struct reader *r, yaml_node_t *map, const char *key, const char *what,
+                    bool required, const char **out)
+{
+    yaml_node_t *n = map_get(r, map, key);
+    if (n == NULL) {
+        if (required)
+            return fail_at(r, map, CD_ERR_PARSE, "%s: %s is missing", what, key);
+        *out = "";
+        return 0;
+    }
+    const char *s = scalar(n);
+    if (s == NULL)
+        return fail_at(r, n, CD_ERR_PARSE, "%s: %s must be text, not %s", what, key,
+                       type_name(n));
+    if (required && s[0] == '\0')
+        return fail_at(r, n, CD_ERR_PARSE, "%s: %s is empty", what, key);
+    char *copy = keep(r->reg, strdup(s));
+    if (copy == NULL)
+        return fail_at(r, n, CD_ERR_NOMEM, "out of memory");
+    *out = copy;
+    return 0;
+}
+
+/* A number. YAML's .nan and .inf are read so that they can be refused as
+ * values (CD_ERR_INVALID) rather than as text. */
+static int get_number(const struct reader *r, yaml_node_t *n, const char *what, double *out)
+{
+    const char *s = scalar(n);
+    if (s == NULL)
+        return fail_at(r, n, CD_ERR_PARSE, "%s must be a number, not %s", what, type_name(n));
+    const char *t = s[0] == '+' || s[0] == '-' ? s + 1 : s;
+    if (strcasecmp(t, ".nan") == 0 || strcasecmp(t, "nan") == 0 ||
+        strcasecmp(t, ".inf") == 0 || strcasecmp(t, "inf") == 0 ||
+        strcasecmp(t, "infinity") == 0)
+        return fail_at(r, n, CD_ERR_INVALID, "%s = %s: must be a finite number", what, s);
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0')
+        return fail_at(r, n, CD_ERR_PARSE, "%s: '%s' is not a number", what, s);
+    if (errno == ERANGE && fabs(v) > 1.0)
+        return fail_at(r, n, CD_ERR_PARSE, "%s: '%s' is out of range", what, s);
+    if (!isfinite(v))
+        return fail_at(r, n, CD_ERR_INVALID, "%s = %s: must be a finite number", what, s);
+    *out = v;
+    return 0;
+}
+
+static int get_date(const struct reader *r, yaml_node_t *n, const char *what, char out[11],
+                    long *day)
+{
+    const char *s = scalar(n);
+    if (s == NULL)
+        return fail_at(r, n, CD_ERR_PARSE, "%s must be a date YYYY-MM-DD, not %s", what,
+                       type_name(n));
+    struct cd_err why = {0};
+    if (prof_date_parse(s, day, &why) != 0)
+        return fail_at(r, n, CD_ERR_INVALID, "%s: %s", what, why.msg);
+    memcpy(out, s, 11);
+    return 0;
+}
+
+static const char *const item_keys[] = {"nominal", "unit", "mark", "value", "U", NULL};
+
+static int read_item(const struct reader *r, struct prof_standard *s, yaml_node_t *n,
+                     struct prof_std_item *it)
+{
+    char what[200];
+    snprintf(what, sizeof what, "standard '%s': item", s->id);
+    int rc = check_map(r, n, what, item_keys);
+    if (rc != 0)
+        return rc;
+    it->line = line_of(n);
+    static const char *const needed[] = {"nominal", "unit", "value", "U"};
+    for (size_t i = 0; i < COUNT(needed); i++)
+        if (map_get(r, n, needed[i]) == NULL)
+            return fail_at(r, n, CD_ERR_PARSE, "%s: %s is missing", what, needed[i]);
+    if ((rc = get_text(r, n, "unit", what, true, &it->unit)) != 0 ||
+        (rc = get_text(r, n, "mark", what, false, &it->mark)) != 0)
+        return rc;
+    yaml_node_t *f = map_get(r, n, "nominal");
+    snprintf(what, sizeof what, "standard '%s': nominal", s->id);
+    if ((rc = get_number(r, f, what, &it->nominal)) != 0)
+        return rc;
+    if (s->kind == PROF_STD_WEIGHT_SET && !(it->nominal > 0))
+        return fail_at(r, f, CD_ERR_INVALID,
+                       "standard '%s': nominal %g %s: a weight's nominal value must be positive",
+                       s->id, it->nominal, it->unit);
+    snprintf(what, sizeof what, "standard '%s': %g %s: value", s->id, it->nominal, it->unit);
+    f = map_get(r, n, "value");
+    if ((rc = get_number(r, f, what, &it->value)) != 0)
+        return rc;
+    /* A weight's conventional mass differs from its nominal value by parts
+     * in 10^4 at most (class M3): more is a value typed for another piece. */
+    if (s->kind == PROF_STD_WEIGHT_SET && fabs(it->value - it->nominal) > 0.01 * it->nominal)
+        return fail_at(r, f, CD_ERR_INVALID,
+                       "standard '%s': value %.10g %s is more than 1 %% away from the "
+                       "nominal %g %s",
+                       s->id, it->value, it->unit, it->nominal, it->unit);
+    snprintf(what, sizeof what, "standard '%s': %g %s: U", s->id, it->nominal, it->unit);
+    f = map_get(r, n, "U");
+    if ((rc = get_number(r, f, what, &it->U)) != 0)
+        return rc;
+    if (!(it->U > 0))
+        return fail_at(r, f, CD_ERR_INVALID, "%s = %g must be positive", what, it->U);
+    return 0;
+}
+
+static int read_items(const struct reader *r, struct prof_standard *s, yaml_node_t *entry)
+{
+    yaml_node_t *n = map_get(r, entry, "items");
+    if (n == NULL)
+        return fail_at(r, entry, CD_ERR_PARSE,
+                       "standard '%s': items is missing (the certified values: "
+                       "[{nominal, unit, value, U}, ...])",
+                       s->id);
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fail_at(r, n, CD_ERR_PARSE, "standard '%s': items must be a list, not %s", s->id,
+                       type_name(n));
+    size_t len = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (len == 0)
+        return fail_at(r, n, CD_ERR_PARSE, "standard '%s': items is empty", s->id);
+    struct prof_std_item *items = keep(r->reg, calloc(len, sizeof *items));
+    if (items == NULL)
+        return fail_at(r, n, CD_ERR_NOMEM, "out of memory");
+    s->items = items;
+    for (size_t i = 0; i < len; i++) {
+        yaml_node_t *in = node_at(r, n->data.sequence.items.start[i]);
+        int rc = read_item(r, s, in, &items[i]);
+        if (rc != 0)
+            return rc;
+        s->n_items = i + 1;
+        for (size_t j = 0; j < i; j++)
+            if (same_nominal(items[j].nominal, items[i].nominal) &&
+                strcmp(items[j].unit, items[i].unit) == 0 &&
+                strcmp(items[j].mark, items[i].mark) == 0)
+                return fail_at(r, in, CD_ERR_INVALID,
+                               "standard '%s': a second %g %s item (first on line %d): give "
+                               "each piece a different mark, e.g. mark: \"*\"",
+                               s->id, items[i].nominal, items[i].unit, items[j].line);
+    }
+    return 0;
+}
+
+static const char *const std_keys[] = {"id",        "kind",      "description", "class",
+                                       "certificate", "issued_by", "calibrated",  "due",
+                                       "k",         "items",     "notes",       NULL};
+
+static int read_standard(const struct reader *r, yaml_node_t *n, struct prof_standard *s)
+{
+    int rc = check_map(r, n, "each standard", std_keys);
+    if (rc != 0)
+        return rc;
+    s->line = line_of(n);
+    if ((rc = get_text(r, n, "id", "standard", true, &s->id)) != 0)
+        return rc;
+    for (const char *c = s->id; *c; c++)
+        if ((unsigned char)*c <= ' ')
+            return fail_at(r, map_get(r, n, "id"), CD_ERR_INVALID,
+                           "standard id '%s' must not contain spaces or control characters",
+                           s->id);
+    for (size_t i = 0; i < r->reg->n; i++)
+        if (strcmp(r->reg->stds[i].id, s->id) == 0)
+            return fail_at(r, map_get(r, n, "id"), CD_ERR_INVALID,
+                           "standard id '%s' is used twice (first on line %d)", s->id,
+                           r->reg->stds[i].line);
+    char what[200];
+    snprintf(what, sizeof what, "standard '%s'", s->id);
+
+    yaml_node_t *f = map_get(r, n, "kind");
+    if (f == NULL)
+        return fail_at(r, n, CD_ERR_PARSE, "%s: kind is missing", what);
+    struct cd_err why = {0};
+    if (scalar(f) == NULL || prof_std_kind_parse(scalar(f), &s->kind, &why) != 0)
+        return fail_at(r, f, CD_ERR_PARSE, "%s: %s", what,
+                       scalar(f) != NULL ? why.msg : "kind must be a name");
+
+    if ((rc = get_text(r, n, "description", what, false, &s->description)) != 0 ||
+        (rc = get_text(r, n, "class", what, false, &s->class_name)) != 0 ||
+        (rc = get_text(r, n, "certificate", what, true, &s->certificate)) != 0 ||
+        (rc = get_text(r, n, "issued_by", what, false, &s->issued_by)) != 0)
+        return rc;
+    if (s->kind == PROF_STD_WEIGHT_SET) {
+        f = map_get(r, n, "class");
+        if (f == NULL)
+            return fail_at(r, n, CD_ERR_PARSE, "%s: a weight set needs its OIML R111 class",
+                           what);
+        if (prof_r111_class_parse(s->class_name, &s->weight_class, &why) != 0)
+            return fail_at(r, f, CD_ERR_INVALID, "%s: %s", what, why.msg);
+    }
+
+    if ((f = map_get(r, n, "calibrated")) != NULL &&
+        (rc = get_date(r, f, "calibrated", s->calibrated, &s->calibrated_day)) != 0)
+        return rc;
+    if ((f = map_get(r, n, "due")) == NULL)
+        return fail_at(r, n, CD_ERR_PARSE, "%s: due (the date the calibration expires) is "
+                                           "missing", what);
+    if ((rc = get_date(r, f, "due", s->due, &s->due_day)) != 0)
+        return rc;
+    if (s->calibrated[0] != '\0' && s->due_day <= s->calibrated_day)
+        return fail_at(r, f, CD_ERR_INVALID, "%s: due %s is not after calibrated %s", what,
+                       s->due, s->calibrated);
+
+    if ((f = map_get(r, n, "k")) == NULL)
+        return fail_at(r, n, CD_ERR_PARSE, "%s: k (the coverage factor of U) is missing", what);
+    char kwhat[220];
+    snprintf(kwhat, sizeof kwhat, "%s: k", what);
+    if ((rc = get_number(r, f, kwhat, &s->k)) != 0)
+        return rc;
+    if (!(s->k > 0))
+        return fail_at(r, f, CD_ERR_INVALID, "%s: k = %g must be positive", what, s->k);
+    return read_items(r, s, n);
+}
+
+static const char *const top_keys[] = {"lab", "standards", "notes", NULL};
+
+static int read_register(const struct reader *r)
+{
+    yaml_node_t *root = yaml_document_get_root_node(r->doc);
+    if (root == NULL)
+        return fail_at(r, NULL, CD_ERR_PARSE, "the file is empty");
+    int rc = check_map(r, root, "a standards register", top_keys);
+    if (rc != 0)
+        return rc;
+    if ((rc = get_text(r, root, "lab", "register", false, &r->reg->lab)) != 0)
+        return rc;
+    yaml_node_t *list = map_get(r, root, "standards");
+    if (list == NULL)
+        return fail_at(r, root, CD_ERR_PARSE, "no standards: the register needs a standards "
+                                              "list");
+    if (list->type != YAML_SEQUENCE_NODE)
+        return fail_at(r, list, CD_ERR_PARSE, "standards must be a list, not %s",
+                       type_name(list));
+    size_t len = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
+    if (len == 0)
+        return fail_at(r, list, CD_ERR_PARSE, "standards is empty");
+    r->reg->stds = calloc(len, sizeof *r->reg->stds);
+    if (r->reg->stds == NULL)
+        return fail_at(r, list, CD_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < len; i++) {
+        struct prof_standard *s = &r->reg->stds[i];
+        if ((rc = read_standard(r, node_at(r, list->data.sequence.items.start[i]), s)) != 0)
+            return rc;
+        r->reg->n = i + 1;
+    }
+    return 0;
+}
+
+static prof_standards *load(yaml_parser_t *parser, const char *source, struct cd_err *err)
+{
+    yaml_document_t doc;
+    if (!yaml_parser_load(parser, &doc)) {
+        /* A quote or bracket left open (a truncated file, a missing
+         * closer): the line to fix is where it opened, not where the
+         * parser gave up, usually the end of the file. */
+        if (parser->context != NULL && parser->problem != NULL &&
+            (strstr(parser->context, "flow") != NULL ||
+             strstr(parser->context, "quoted") != NULL) &&
+            parser->context_mark.line < parser->problem_mark.line)
+            cd_fail(err, CD_ERR_PARSE,
+                    "%s:%zu: YAML syntax error: %s %s opened on this line (noticed on line "
+                    "%zu)",
+                    source, parser->context_mark.line + 1, parser->problem, parser->context,
+                    parser->problem_mark.line + 1);
+        else if (parser->problem_mark.line > 0 || parser->problem_mark.column > 0)
+            cd_fail(err, CD_ERR_PARSE, "%s:%zu: YAML syntax error: %s%s%s", source,
+                    parser->problem_mark.line + 1, parser->problem ? parser->problem : "?",
+                    parser->context ? " " : "", parser->context ? parser->context : "");
+        else
+            cd_fail(err, CD_ERR_PARSE, "%s: YAML syntax error: %s", source,
+                    parser->problem ? parser->problem : "unreadable");
+        return NULL;
+    }
+    prof_standards *reg = calloc(1, sizeof *reg);
+    if (reg == NULL) {
+        yaml_document_delete(&doc);
+        cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    struct reader r = {.doc = &doc, .source = source, .err = err, .reg = reg};
+    int rc = read_register(&r);
+    yaml_document_delete(&doc);
+    if (rc != 0) {
+        prof_standards_free(reg);
+        return NULL;
+    }
+    return reg;
+}
+
+prof_standards *prof_standards_load_string(const char *text, const char *source,
+                                           struct cd_err *err)
+{
+    if (text == NULL) {
+        cd_fail(err, CD_ERR_INVALID, "no register text given");
+        return NULL;
+    }
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+    prof_standards *reg = load(&parser, source != NULL ? source : "standards", err);
+    yaml_parser_delete(&parser);
+    return reg;
+}
+
+prof_standards *prof_standards_load(const char *path, struct cd_err *err)
+{
+    if (path == NULL) {
+        cd_fail(err, CD_ERR_INVALID, "no register file given");
+        return NULL;
+    }
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        cd_fail(err, CD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        fclose(f);
+        cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    yaml_parser_set_input_file(&parser, f);
+    prof_standards *reg = load(&parser, path, err);
+    yaml_parser_delete(&parser);
+    if (ferror(f) && reg != NULL) {
+        prof_standards_free(reg);
+        reg = NULL;
+        cd_fail(err, CD_ERR_IO, "%s: read error", path);
+    }
+    fclose(f);
+    return reg;
+}
