@@ -35,6 +35,7 @@ struct daq_run {
     FILE *trace_f;
     struct drv_trace_writer *tw;
     off_t trace_done;       /* bytes of RUN.h5.trace already in d */
+    bool reopened;          /* by daq_run_reopen: results and audit only */
 };
 
 /* ------------------------------------------------------------ files */
@@ -398,6 +399,16 @@ int daq_run_create(const char *path, const struct daq_run_info *info, const char
     return 0;
 }
 
+/* A reopened run keeps what was measured as it was: only results versions
+ * and audit entries may be added. */
+static int refuse_reopened(const daq_run *run, const char *what, struct cd_err *err)
+{
+    return cd_fail(err, CD_ERR_INVALID,
+                   "%s: cannot add %s to a reopened %s run: readings, trace, device, standards "
+                   "and environment stay as measured (only results and audit entries)",
+                   run->path, what, run->d.info.status);
+}
+
 const struct daq_run_info *daq_run_get_info(const daq_run *run)
 {
     return &run->d.info;
@@ -407,6 +418,8 @@ int daq_run_set_device(daq_run *run, const struct daq_device *dev, struct cd_err
 {
     if (run == NULL || dev == NULL)
         return cd_fail(err, CD_ERR_INVALID, "daq_run_set_device: no run or no device");
+    if (run->reopened)
+        return refuse_reopened(run, "the device", err);
     struct daq_device *v = &run->d.device;
     memset(v, 0, sizeof *v);
     RS_COPY(v->driver, dev->driver);
@@ -434,6 +447,8 @@ int daq_run_add_standard(daq_run *run, const struct daq_standard *s, struct cd_e
 {
     if (run == NULL || s == NULL || s->id[0] == '\0')
         return cd_fail(err, CD_ERR_INVALID, "a reference standard needs an id");
+    if (run->reopened)
+        return refuse_reopened(run, "a reference standard", err);
     if (s->due_date[0] != '\0' && !is_date(s->due_date))
         return cd_fail(err, CD_ERR_INVALID, "standard %.64s: due date \"%.16s\" is not YYYY-MM-DD",
                        s->id, s->due_date);
@@ -457,6 +472,8 @@ int daq_run_add_env(daq_run *run, const struct daq_env *e, struct cd_err *err)
 {
     if (run == NULL || e == NULL)
         return cd_fail(err, CD_ERR_INVALID, "daq_run_add_env: no run or no conditions");
+    if (run->reopened)
+        return refuse_reopened(run, "environmental conditions", err);
     struct rs_data *d = &run->d;
     if (rs_grow((void **)&d->env, &d->cap_env, d->n_env + 1, sizeof *d->env) != 0)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
@@ -474,6 +491,8 @@ int daq_run_add_reading(daq_run *run, const struct daq_reading *r, struct cd_err
 {
     if (run == NULL || r == NULL)
         return cd_fail(err, CD_ERR_INVALID, "daq_run_add_reading: no run or no reading");
+    if (run->reopened)
+        return refuse_reopened(run, "a reading", err);
     struct rs_data *d = &run->d;
     struct rs_reading row;
     if (rs_reading_from(r, &row) != 0)
@@ -543,6 +562,8 @@ int daq_run_checkpoint(daq_run *run, struct cd_err *err)
 {
     if (run == NULL)
         return cd_fail(err, CD_ERR_INVALID, "daq_run_checkpoint: no run");
+    if (run->reopened)
+        return snapshot(run, false, err); /* no journals: nothing is measured */
     /* A trace journal that cannot be read must not cost the readings their
      * snapshot: write it anyway, report the trace error after. */
     struct cd_err terr = {0};
@@ -555,10 +576,103 @@ int daq_run_checkpoint(daq_run *run, struct cd_err *err)
     return rc;
 }
 
+/* ------------------------------------------------------------ reopen */
+
+int daq_run_reopen(const char *path, daq_run **out, struct cd_err *err)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (path == NULL || path[0] == '\0' || out == NULL)
+        return cd_fail(err, CD_ERR_INVALID, "daq_run_reopen: no path");
+    if (sodium_init() < 0)
+        return cd_fail(err, CD_ERR_IO, "libsodium cannot initialise");
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return cd_fail(err, errno == ENOENT ? CD_ERR_NOT_FOUND : CD_ERR_IO,
+                       "%s: cannot reopen: %s", path, strerror(errno));
+    /* Never build on a tampered run: a new seal would launder it. */
+    char report[512];
+    struct cd_err verr = {0};
+    int rc = daq_run_verify(path, report, sizeof report, &verr);
+    if (rc == CD_ERR_INVALID)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "%s: refusing to reopen: the run fails verification (tampered or "
+                       "damaged): %s",
+                       path, report);
+    if (rc != 0)
+        return cd_fail(err, rc, "%s", verr.msg);
+    daq_run *run = calloc(1, sizeof *run);
+    if (run == NULL)
+        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    run->journal_fd = -1;
+    run->reopened = true;
+    rc = rs_h5_read(path, &run->d, err); /* initialises run->d, also on error */
+    if (rc != 0) {
+        free(run);
+        return rc;
+    }
+    const char *status = run->d.info.status;
+    if (strcmp(status, "complete") != 0 && strcmp(status, "aborted") != 0) {
+        rc = strcmp(status, "in-progress") == 0
+                 ? cd_fail(err, CD_ERR_INVALID,
+                           "%s: refusing to reopen: the run is still in-progress (a session may "
+                           "be writing it, or it was killed): resume it instead",
+                           path)
+                 : cd_fail(err, CD_ERR_INVALID,
+                           "%s: refusing to reopen: unknown status \"%.16s\"", path, status);
+        run_free(run);
+        return rc;
+    }
+    run->path = strdup(path);
+    run->tmp_path = concat(path, ".tmp");
+    run->journal_path = concat(path, ".journal");
+    run->trace_path = concat(path, ".trace");
+    run->dir_path = dir_of(path);
+    if (run->path == NULL || run->tmp_path == NULL || run->journal_path == NULL ||
+        run->trace_path == NULL || run->dir_path == NULL) {
+        run_free(run);
+        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    }
+    run->n_in_file = run->d.n_readings;
+    /* In memory until the close snapshot: a crash before it leaves the file
+     * as it was. */
+    rc = audit_add(run, "caldaq", "run reopened by caldaq", err);
+    if (rc != 0) {
+        run_free(run);
+        return rc;
+    }
+    *out = run;
+    return 0;
+}
+
+/* End a reopened run: its status stays (NULL means "the same"), `ended`
+ * stays the end of the measurement; one new snapshot. */
+static int close_reopened(daq_run *run, const char *status, struct cd_err *err)
+{
+    const char *was = run->d.info.status;
+    if (status != NULL && strcmp(status, was) != 0) {
+        int rc = cd_fail(err, CD_ERR_INVALID,
+                         "%s: a reopened run keeps its status \"%.16s\", not \"%s\" (the "
+                         "file is left as it was)",
+                         run->path, was, status);
+        run_free(run);
+        return rc;
+    }
+    char what[64];
+    snprintf(what, sizeof what, "reopened run closed: %.16s", was);
+    int rc = audit_add(run, "caldaq", what, err);
+    if (rc == 0)
+        rc = snapshot(run, false, err);
+    run_free(run);
+    return rc;
+}
+
 int daq_run_close(daq_run *run, const char *status, struct cd_err *err)
 {
     if (run == NULL)
         return 0;
+    if (run->reopened)
+        return close_reopened(run, status, err);
     if (status == NULL || (strcmp(status, "complete") != 0 && strcmp(status, "aborted") != 0)) {
         /* The handle is freed as promised, the files stay as they are: the
          * last snapshot says in-progress and the journals are kept. */

@@ -101,6 +101,21 @@ int daq_run_checkpoint(daq_run *run, struct cd_err *err);
  * removed, the handle freed (also on error). */
 int daq_run_close(daq_run *run, const char *status, struct cd_err *err);
 
+/* Reopen a finished run ("complete" or "aborted") to add results versions
+ * (daq_run_add_results, numbering continues after the last) and audit
+ * entries (daq_run_audit); nothing else: readings, trace, device, standards
+ * and environment are carried over as measured, and adding to them is
+ * refused. The audit log gets "run reopened by caldaq" (who "caldaq": the
+ * store does it; the caller records the person with daq_run_audit). Nothing
+ * is written until daq_run_close(run, NULL or the same status, err) adds
+ * "reopened run closed: STATUS", reseals and writes one snapshot like every
+ * other (tmp, fsync, rename); a daq_run_checkpoint only writes the snapshot.
+ * `ended` keeps the end of the measurement. Refused: a missing file (CD_ERR_NOT_FOUND), a run that fails
+ * daq_run_verify, a run still "in-progress" (resume it instead)
+ * (CD_ERR_INVALID). Not a lock: two reopens of one run race, the last close
+ * wins. */
+int daq_run_reopen(const char *path, daq_run **out, struct cd_err *err);
+
 /* Reading a run back. */
 struct daq_run_view {
     struct daq_run_info info;

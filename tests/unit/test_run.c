@@ -1045,6 +1045,201 @@ static void test_read_while_writing(void **state)
     assert_true(last > 0);
 }
 
+/* ------------------------------------------------------------ reopen */
+
+/* The stored manifest of a run, "HEX  NAME\n" per section. */
+static char *manifest_of(const char *path)
+{
+    struct rs_data d;
+    struct cd_err err = {0};
+    must(rs_h5_read(path, &d, &err), &err);
+    char *m = strdup(d.manifest);
+    rs_data_free(&d);
+    assert_non_null(m);
+    return m;
+}
+
+/* `after` holds every line of `before` except the /audit one, plus the
+ * /audit line and a new /results/v3 line. */
+static void manifest_grew(const char *before, const char *after)
+{
+    char *b = strdup(before);
+    assert_non_null(b);
+    size_t n_before = 0;
+    for (char *save = NULL, *line = strtok_r(b, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        n_before++;
+        if (strcmp(line + 66, "/audit") == 0) {
+            assert_null(strstr(after, line)); /* the log changed */
+            continue;
+        }
+        if (strstr(after, line) == NULL)
+            fail_msg("section changed by reopen: %s", line + 66);
+    }
+    free(b);
+    size_t n_after = 0;
+    for (const char *c = after; *c != '\0'; c++)
+        n_after += *c == '\n';
+    assert_int_equal(n_after, n_before + 1);
+    assert_non_null(strstr(after, "  /results/v3\n"));
+    assert_null(strstr(before, "  /results/v3\n"));
+}
+
+static void test_reopen(void **state)
+{
+    (void)state;
+    char path[512];
+    fresh_sample(path, sizeof path, "reopen.h5");
+    struct cd_err err = {0};
+    struct daq_run_view *v0 = NULL;
+    must(daq_run_open(path, &v0, &err), &err);
+    char *m0 = manifest_of(path);
+
+    daq_run *run = NULL;
+    must(daq_run_reopen(path, &run, &err), &err);
+    assert_non_null(run);
+    assert_null(daq_run_trace_writer(run));
+    /* What was measured stays as measured. */
+    struct daq_reading r;
+    sample_reading(0, &r);
+    assert_int_equal(daq_run_add_reading(run, &r, &err), CD_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "cannot add a reading to a reopened complete run"));
+    cd_err_clear(&err);
+    struct daq_env e = {1795000900.0, 21.0, 40.0, NAN, "end"};
+    assert_int_equal(daq_run_add_env(run, &e, &err), CD_ERR_INVALID);
+    cd_err_clear(&err);
+    assert_int_equal(daq_run_add_standard(run, &sample_standards[0], &err), CD_ERR_INVALID);
+    cd_err_clear(&err);
+    struct daq_device dev;
+    sample_device(&dev);
+    assert_int_equal(daq_run_set_device(run, &dev, &err), CD_ERR_INVALID);
+    cd_err_clear(&err);
+    /* Nothing is written before the close. */
+    char *m_mid = manifest_of(path);
+    assert_string_equal(m_mid, m0);
+    free(m_mid);
+
+    static const char result_v3[] = "{\"engine\": \"gum\", \"U\": 0.00020, \"verdict\": \"pass\"}";
+    int ver = 0;
+    must(daq_run_add_results(run, result_v3, "caldaq-gum 0.3", &ver, &err), &err);
+    assert_int_equal(ver, 3);
+    must(daq_run_audit(run, "Trần Thị Bình", "re-evaluated with certificate VMI-2026-0007", &err),
+         &err);
+    must(daq_run_close(run, NULL, &err), &err);
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    assert_false(exists(tmp));
+
+    char report[1024];
+    assert_int_equal(daq_run_verify(path, report, sizeof report, &err), 0);
+    assert_string_equal(report, "intact");
+    char *m1 = manifest_of(path);
+    manifest_grew(m0, m1); /* readings, trace, results v1 v2, root ... unchanged */
+
+    struct daq_run_view *v1 = NULL;
+    must(daq_run_open(path, &v1, &err), &err);
+    assert_string_equal(v1->info.status, "complete");
+    assert_string_equal(v1->info.ended, v0->info.ended);
+    assert_string_equal(v1->info.run_id, v0->info.run_id);
+    assert_int_equal(v1->n_results, 3);
+    assert_string_equal(v1->results[0], result_v1);
+    assert_string_equal(v1->results[1], result_v2);
+    assert_string_equal(v1->results[2], result_v3);
+    assert_string_equal(daq_run_view_result_created(v1, 0), daq_run_view_result_created(v0, 0));
+    assert_string_equal(daq_run_view_result_engine(v1, 2), "caldaq-gum 0.3");
+    assert_int_equal(v1->n_readings, v0->n_readings);
+    for (size_t i = 0; i < v0->n_readings; i++) {
+        same_double(v1->readings[i].t, v0->readings[i].t);
+        same_double(v1->readings[i].r.value, v0->readings[i].r.value);
+        assert_string_equal(v1->readings[i].r.display, v0->readings[i].r.display);
+        assert_int_equal(v1->readings[i].r.status, v0->readings[i].r.status);
+    }
+    assert_int_equal(v1->trace->n, v0->trace->n);
+    for (size_t i = 0; i < v0->trace->n; i++) {
+        assert_int_equal(v1->trace->records[i].len, v0->trace->records[i].len);
+        assert_memory_equal(v1->trace->records[i].data, v0->trace->records[i].data,
+                            v0->trace->records[i].len);
+    }
+    assert_int_equal(v1->n_env, v0->n_env);
+    assert_int_equal(v1->n_standards, v0->n_standards);
+    /* The audit log: the old entries, then reopen, v3, the review, close. */
+    assert_int_equal(v1->n_audit, v0->n_audit + 4);
+    for (size_t i = 0; i < v0->n_audit; i++)
+        assert_string_equal(v1->audit[i].sha256, v0->audit[i].sha256);
+    assert_string_equal(v1->audit[v0->n_audit].what, "run reopened by caldaq");
+    assert_string_equal(v1->audit[v0->n_audit].who, "caldaq");
+    assert_string_equal(v1->audit[v0->n_audit + 1].what, "results v3 added (engine caldaq-gum 0.3)");
+    assert_string_equal(v1->audit[v0->n_audit + 3].what, "reopened run closed: complete");
+    daq_run_view_free(v0);
+    daq_run_view_free(v1);
+    free(m0);
+    free(m1);
+
+    /* Again, and a status change is refused with the file untouched. */
+    must(daq_run_reopen(path, &run, &err), &err);
+    m0 = manifest_of(path);
+    assert_int_equal(daq_run_close(run, "aborted", &err), CD_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "keeps its status"));
+    cd_err_clear(&err);
+    m1 = manifest_of(path);
+    assert_string_equal(m0, m1);
+    free(m0);
+    free(m1);
+    must(daq_run_reopen(path, &run, &err), &err);
+    must(daq_run_close(run, "complete", &err), &err);
+    assert_int_equal(daq_run_verify(path, report, sizeof report, &err), 0);
+}
+
+static void test_reopen_refused(void **state)
+{
+    (void)state;
+    char path[512];
+    struct cd_err err = {0};
+    daq_run *run = (daq_run *)&err; /* must come back NULL */
+
+    /* Missing. */
+    path_in(path, sizeof path, "reopen-missing.h5");
+    unlink(path);
+    assert_int_equal(daq_run_reopen(path, &run, &err), CD_ERR_NOT_FOUND);
+    assert_null(run);
+    assert_false(exists(path));
+    cd_err_clear(&err);
+
+    /* Tampered. */
+    fresh_sample(path, sizeof path, "reopen-tampered.h5");
+    flip_double_field(path, "/readings", "value", 42);
+    assert_int_equal(daq_run_reopen(path, &run, &err), CD_ERR_INVALID);
+    assert_null(run);
+    assert_non_null(strstr(err.msg, "fails verification"));
+    assert_non_null(strstr(err.msg, "/readings changed"));
+    cd_err_clear(&err);
+
+    /* In progress: a session is writing it. */
+    path_in(path, sizeof path, "reopen-live.h5");
+    unlink(path);
+    struct daq_run_info info;
+    sample_info(&info);
+    daq_run *live = NULL;
+    must(daq_run_create(path, &info, profile_text, &live, &err), &err);
+    struct daq_reading r;
+    sample_reading(0, &r);
+    must(daq_run_add_reading(live, &r, &err), &err);
+    must(daq_run_checkpoint(live, &err), &err);
+    char *m0 = manifest_of(path);
+    assert_int_equal(daq_run_reopen(path, &run, &err), CD_ERR_INVALID);
+    assert_null(run);
+    assert_non_null(strstr(err.msg, "in-progress"));
+    assert_non_null(strstr(err.msg, "resume"));
+    cd_err_clear(&err);
+    char *m1 = manifest_of(path);
+    assert_string_equal(m0, m1);
+    free(m0);
+    free(m1);
+    must(daq_run_close(live, "complete", &err), &err);
+    char report[256];
+    assert_int_equal(daq_run_verify(path, report, sizeof report, &err), 0);
+}
+
 /* ------------------------------------------------------------ main */
 
 static int setup(void **state)
@@ -1092,6 +1287,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_abandoned_run),
         cmocka_unit_test(test_killed_anywhere),
         cmocka_unit_test(test_read_while_writing),
+        cmocka_unit_test(test_reopen),
+        cmocka_unit_test(test_reopen_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
