@@ -122,7 +122,7 @@ e2e: $(CALDAQ) $(BUILD)/tests/test_run
 # models (GUM H.1, JCGM 101 9.3) and reads a simulated balance into a run.
 demo: deps
 	@$(MAKE) --no-print-directory $(CALDAQ)
-	@CALDAQ=$(CALDAQ) tools/demo
+	$(CALDAQ) demo --out build/demo
 
 bench: deps
 	@tools/install-deps --bench

@@ -23,6 +23,7 @@ int cmd_export(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_standards(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 /* Print `msg` to stderr as "caldaq SUB: msg" and return 1. */
 int cli_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -25,6 +25,7 @@ static const struct {
     {"verify", cmd_verify, "check a run file for alteration (content hashes, audit chain)"},
     {"sim", cmd_sim, "a simulated instrument (or a recorded trace) on a pty or TCP port"},
     {"standards", cmd_standards, "check a reference standards register: certificates, due dates"},
+    {"demo", cmd_demo, "a tour with no hardware: uncertainty examples and a simulated balance"},
     {"raw", cmd_raw, "send bytes to an instrument, print every byte back, record a trace"},
 };
 
