@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "drv.h"
+#include "modbus_harness.h"
 #include "modbus_words.h"
 #include "parsers/modbus_map.h"
 #include "parsers/scpi.h"
@@ -1379,59 +1380,6 @@ static void test_gauge_pymodbus_rtu(void **state)
 }
 
 /* ------------------------------------------------------------ our Modbus simulator */
-
-struct tcp_sim {
-    drv_sim *sim;
-    int listen_fd;
-    int conns;
-    pthread_t thread;
-    int rc;
-    struct cd_err err;
-    char name[64];
-};
-
-static void *tcp_sim_main(void *arg)
-{
-    struct tcp_sim *t = arg;
-    for (int i = 0; i < t->conns && t->rc == 0; i++) {
-        int fd = accept(t->listen_fd, NULL, NULL);
-        if (fd < 0) {
-            t->rc = -1;
-            break;
-        }
-        int rc = drv_sim_serve(t->sim, fd, -1, &t->err);
-        close(fd);
-        if (rc < 0)
-            t->rc = rc;
-    }
-    return NULL;
-}
-
-static void tcp_sim_start(struct tcp_sim *t, const char *const *opts, int conns)
-{
-    memset(t, 0, sizeof *t);
-    struct cd_err err = {0};
-    if (drv_sim_new("modbus", opts, &t->sim, &err) != 0)
-        fail_msg("drv_sim_new: %s", cd_err_text(&err));
-    t->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(bind(t->listen_fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(t->listen_fd, 4), 0);
-    socklen_t al = sizeof a;
-    getsockname(t->listen_fd, (struct sockaddr *)&a, &al);
-    snprintf(t->name, sizeof t->name, "tcp:127.0.0.1:%d", ntohs(a.sin_port));
-    t->conns = conns;
-    assert_int_equal(pthread_create(&t->thread, NULL, tcp_sim_main, t), 0);
-}
-
-static void tcp_sim_stop(struct tcp_sim *t)
-{
-    pthread_join(t->thread, NULL);
-    if (t->rc != 0)
-        fail_msg("simulator: %d %s", t->rc, cd_err_text(&t->err));
-    close(t->listen_fd);
-    drv_sim_free(t->sim);
-}
 
 static void test_gauge_sim(void **state)
 {

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "drv.h"
+#include "modbus_harness.h"
 #include "modbus_words.h"
 
 extern char **environ;
@@ -211,21 +212,6 @@ static void test_open_refused(void **state)
 
 /* ------------------------------------------------------------ a silent peer */
 
-static int listen_loopback(int *port)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(s >= 0);
-    int one = 1;
-    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(s, 4), 0);
-    socklen_t al = sizeof a;
-    getsockname(s, (struct sockaddr *)&a, &al);
-    *port = ntohs(a.sin_port);
-    return s;
-}
-
 /* The kernel completes the handshake on the listen backlog; nobody ever
  * answers: a timeout, reported as such, with and without the recorder. */
 static void test_timeout(void **state)
@@ -267,58 +253,6 @@ static void test_timeout(void **state)
 }
 
 /* ------------------------------------------------------------ our simulator */
-
-/* The simulator on a loopback TCP listener, serving `conns` connections
- * one after the other in a thread. */
-struct tcp_sim {
-    drv_sim *sim;
-    int listen_fd;
-    int port;
-    int conns;
-    pthread_t thread;
-    int rc;
-    struct cd_err err;
-    char name[64];          /* "tcp:127.0.0.1:PORT" */
-};
-
-static void *tcp_sim_main(void *arg)
-{
-    struct tcp_sim *t = arg;
-    for (int i = 0; i < t->conns && t->rc == 0; i++) {
-        int fd = accept(t->listen_fd, NULL, NULL);
-        if (fd < 0) {
-            t->rc = -1;
-            break;
-        }
-        int rc = drv_sim_serve(t->sim, fd, -1, &t->err);
-        close(fd);
-        if (rc < 0)
-            t->rc = rc;
-    }
-    return NULL;
-}
-
-/* `options` NULL-terminated, for drv_sim_new("modbus", ...). */
-static void tcp_sim_start(struct tcp_sim *t, const char *const *options, int conns)
-{
-    memset(t, 0, sizeof *t);
-    struct cd_err err = {0};
-    if (drv_sim_new("modbus", options, &t->sim, &err) != 0)
-        fail_msg("drv_sim_new: %s", cd_err_text(&err));
-    t->listen_fd = listen_loopback(&t->port);
-    t->conns = conns;
-    snprintf(t->name, sizeof t->name, "tcp:127.0.0.1:%d", t->port);
-    assert_int_equal(pthread_create(&t->thread, NULL, tcp_sim_main, t), 0);
-}
-
-static void tcp_sim_stop(struct tcp_sim *t)
-{
-    pthread_join(t->thread, NULL);
-    if (t->rc != 0)
-        fail_msg("simulator: %d %s", t->rc, cd_err_text(&t->err));
-    close(t->listen_fd);
-    drv_sim_free(t->sim);
-}
 
 /* The simulator on a pty master until "quit". */
 struct pty_sim {
