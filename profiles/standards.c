@@ -13,6 +13,8 @@
 
 #include <yaml.h>
 
+#include "cd_yaml.h"
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 struct prof_standards {
@@ -219,54 +221,9 @@ static void *keep(prof_standards *reg, void *p)
 /* ------------------------------------------------------------ YAML reader */
 
 struct reader {
-    yaml_document_t *doc;
-    const char *source;
-    struct cd_err *err;
+    struct cd_yaml_doc y;   /* first: the shared helpers take &r->y */
     prof_standards *reg;
 };
-
-static int line_of(const yaml_node_t *n)
-{
-    return n != NULL ? (int)n->start_mark.line + 1 : 0;
-}
-
-static int fail_at(const struct reader *r, const yaml_node_t *n, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail_at(const struct reader *r, const yaml_node_t *n, int code, const char *fmt, ...)
-{
-    char what[CD_ERR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    if (n != NULL)
-        return cd_fail(r->err, code, "%s:%d: %s", r->source, line_of(n), what);
-    return cd_fail(r->err, code, "%s: %s", r->source, what);
-}
-
-static yaml_node_t *node_at(const struct reader *r, int id)
-{
-    return yaml_document_get_node(r->doc, id);
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-    return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static yaml_node_t *map_get(const struct reader *r, yaml_node_t *map, const char *key)
-{
-    if (map == NULL || map->type != YAML_MAPPING_NODE)
-        return NULL;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        const char *k = scalar(node_at(r, p->key));
-        if (k != NULL && strcmp(k, key) == 0)
-            return node_at(r, p->value);
-    }
-    return NULL;
-}
 
 static const char *type_name(const yaml_node_t *n)
 {
@@ -286,14 +243,14 @@ static int check_map(const struct reader *r, yaml_node_t *map, const char *what,
                      const char *const *known)
 {
     if (map->type != YAML_MAPPING_NODE)
-        return fail_at(r, map, CD_ERR_PARSE, "%s must be a mapping (key: value), not %s", what,
+        return cd_yaml_fail(&r->y, map, CD_ERR_PARSE, "%s must be a mapping (key: value), not %s", what,
                        type_name(map));
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
-        yaml_node_t *k = node_at(r, p->key);
-        const char *name = scalar(k);
+        yaml_node_t *k = cd_yaml_node(&r->y, p->key);
+        const char *name = cd_yaml_scalar(k);
         if (name == NULL)
-            return fail_at(r, k, CD_ERR_PARSE, "%s: keys must be plain names", what);
+            return cd_yaml_fail(&r->y, k, CD_ERR_PARSE, "%s: keys must be plain names", what);
         int ok = 0;
         for (const char *const *q = known; *q != NULL; q++)
             if (strcmp(*q, name) == 0)
@@ -305,13 +262,13 @@ static int check_map(const struct reader *r, yaml_node_t *map, const char *what,
                 if (q[1] != NULL)
                     strncat(list, ", ", sizeof list - strlen(list) - 1);
             }
-            return fail_at(r, k, CD_ERR_PARSE, "%s: unknown key '%s' (known: %s)", what, name,
+            return cd_yaml_fail(&r->y, k, CD_ERR_PARSE, "%s: unknown key '%s' (known: %s)", what, name,
                            list);
         }
         for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++)
-            if (strcmp(scalar(node_at(r, q->key)), name) == 0)
-                return fail_at(r, k, CD_ERR_PARSE, "%s: key '%s' given twice (first on line %d)",
-                               what, name, line_of(node_at(r, q->key)));
+            if (strcmp(cd_yaml_scalar(cd_yaml_node(&r->y, q->key)), name) == 0)
+                return cd_yaml_fail(&r->y, k, CD_ERR_PARSE, "%s: key '%s' given twice (first on line %d)",
+                               what, name, cd_yaml_line(cd_yaml_node(&r->y, q->key)));
     }
     return 0;
 }
@@ -320,22 +277,22 @@ static int check_map(const struct reader *r, yaml_node_t *map, const char *what,
 static int get_text(const struct reader *r, yaml_node_t *map, const char *key, const char *what,
                     bool required, const char **out)
 {
-    yaml_node_t *n = map_get(r, map, key);
+    yaml_node_t *n = cd_yaml_get(&r->y, map, key);
     if (n == NULL) {
         if (required)
-            return fail_at(r, map, CD_ERR_PARSE, "%s: %s is missing", what, key);
+            return cd_yaml_fail(&r->y, map, CD_ERR_PARSE, "%s: %s is missing", what, key);
         *out = "";
         return 0;
     }
-    const char *s = scalar(n);
+    const char *s = cd_yaml_scalar(n);
     if (s == NULL)
-        return fail_at(r, n, CD_ERR_PARSE, "%s: %s must be text, not %s", what, key,
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: %s must be text, not %s", what, key,
                        type_name(n));
     if (required && s[0] == '\0')
-        return fail_at(r, n, CD_ERR_PARSE, "%s: %s is empty", what, key);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: %s is empty", what, key);
     char *copy = keep(r->reg, strdup(s));
     if (copy == NULL)
-        return fail_at(r, n, CD_ERR_NOMEM, "out of memory");
+        return cd_yaml_fail(&r->y, n, CD_ERR_NOMEM, "out of memory");
     *out = copy;
     return 0;
 }
@@ -344,23 +301,23 @@ static int get_text(const struct reader *r, yaml_node_t *map, const char *key, c
  * values (CD_ERR_INVALID) rather than as text. */
 static int get_number(const struct reader *r, yaml_node_t *n, const char *what, double *out)
 {
-    const char *s = scalar(n);
+    const char *s = cd_yaml_scalar(n);
     if (s == NULL)
-        return fail_at(r, n, CD_ERR_PARSE, "%s must be a number, not %s", what, type_name(n));
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s must be a number, not %s", what, type_name(n));
     const char *t = s[0] == '+' || s[0] == '-' ? s + 1 : s;
     if (strcasecmp(t, ".nan") == 0 || strcasecmp(t, "nan") == 0 ||
         strcasecmp(t, ".inf") == 0 || strcasecmp(t, "inf") == 0 ||
         strcasecmp(t, "infinity") == 0)
-        return fail_at(r, n, CD_ERR_INVALID, "%s = %s: must be a finite number", what, s);
+        return cd_yaml_fail(&r->y, n, CD_ERR_INVALID, "%s = %s: must be a finite number", what, s);
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);
     if (end == s || *end != '\0')
-        return fail_at(r, n, CD_ERR_PARSE, "%s: '%s' is not a number", what, s);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: '%s' is not a number", what, s);
     if (errno == ERANGE && fabs(v) > 1.0)
-        return fail_at(r, n, CD_ERR_PARSE, "%s: '%s' is out of range", what, s);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: '%s' is out of range", what, s);
     if (!isfinite(v))
-        return fail_at(r, n, CD_ERR_INVALID, "%s = %s: must be a finite number", what, s);
+        return cd_yaml_fail(&r->y, n, CD_ERR_INVALID, "%s = %s: must be a finite number", what, s);
     *out = v;
     return 0;
 }
@@ -368,13 +325,13 @@ static int get_number(const struct reader *r, yaml_node_t *n, const char *what, 
 static int get_date(const struct reader *r, yaml_node_t *n, const char *what, char out[11],
                     long *day)
 {
-    const char *s = scalar(n);
+    const char *s = cd_yaml_scalar(n);
     if (s == NULL)
-        return fail_at(r, n, CD_ERR_PARSE, "%s must be a date YYYY-MM-DD, not %s", what,
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s must be a date YYYY-MM-DD, not %s", what,
                        type_name(n));
     struct cd_err why = {0};
     if (prof_date_parse(s, day, &why) != 0)
-        return fail_at(r, n, CD_ERR_INVALID, "%s: %s", what, why.msg);
+        return cd_yaml_fail(&r->y, n, CD_ERR_INVALID, "%s: %s", what, why.msg);
     memcpy(out, s, 11);
     return 0;
 }
@@ -389,62 +346,62 @@ static int read_item(const struct reader *r, struct prof_standard *s, yaml_node_
     int rc = check_map(r, n, what, item_keys);
     if (rc != 0)
         return rc;
-    it->line = line_of(n);
+    it->line = cd_yaml_line(n);
     static const char *const needed[] = {"nominal", "unit", "value", "U"};
     for (size_t i = 0; i < COUNT(needed); i++)
-        if (map_get(r, n, needed[i]) == NULL)
-            return fail_at(r, n, CD_ERR_PARSE, "%s: %s is missing", what, needed[i]);
+        if (cd_yaml_get(&r->y, n, needed[i]) == NULL)
+            return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: %s is missing", what, needed[i]);
     if ((rc = get_text(r, n, "unit", what, true, &it->unit)) != 0 ||
         (rc = get_text(r, n, "mark", what, false, &it->mark)) != 0)
         return rc;
-    yaml_node_t *f = map_get(r, n, "nominal");
+    yaml_node_t *f = cd_yaml_get(&r->y, n, "nominal");
     snprintf(what, sizeof what, "standard '%s': nominal", s->id);
     if ((rc = get_number(r, f, what, &it->nominal)) != 0)
         return rc;
     if (s->kind == PROF_STD_WEIGHT_SET && !(it->nominal > 0))
-        return fail_at(r, f, CD_ERR_INVALID,
+        return cd_yaml_fail(&r->y, f, CD_ERR_INVALID,
                        "standard '%s': nominal %g %s: a weight's nominal value must be positive",
                        s->id, it->nominal, it->unit);
     snprintf(what, sizeof what, "standard '%s': %g %s: value", s->id, it->nominal, it->unit);
-    f = map_get(r, n, "value");
+    f = cd_yaml_get(&r->y, n, "value");
     if ((rc = get_number(r, f, what, &it->value)) != 0)
         return rc;
     /* A weight's conventional mass differs from its nominal value by parts
      * in 10^4 at most (class M3): more is a value typed for another piece. */
     if (s->kind == PROF_STD_WEIGHT_SET && fabs(it->value - it->nominal) > 0.01 * it->nominal)
-        return fail_at(r, f, CD_ERR_INVALID,
+        return cd_yaml_fail(&r->y, f, CD_ERR_INVALID,
                        "standard '%s': value %.10g %s is more than 1 %% away from the "
                        "nominal %g %s",
                        s->id, it->value, it->unit, it->nominal, it->unit);
     snprintf(what, sizeof what, "standard '%s': %g %s: U", s->id, it->nominal, it->unit);
-    f = map_get(r, n, "U");
+    f = cd_yaml_get(&r->y, n, "U");
     if ((rc = get_number(r, f, what, &it->U)) != 0)
         return rc;
     if (!(it->U > 0))
-        return fail_at(r, f, CD_ERR_INVALID, "%s = %g must be positive", what, it->U);
+        return cd_yaml_fail(&r->y, f, CD_ERR_INVALID, "%s = %g must be positive", what, it->U);
     return 0;
 }
 
 static int read_items(const struct reader *r, struct prof_standard *s, yaml_node_t *entry)
 {
-    yaml_node_t *n = map_get(r, entry, "items");
+    yaml_node_t *n = cd_yaml_get(&r->y, entry, "items");
     if (n == NULL)
-        return fail_at(r, entry, CD_ERR_PARSE,
+        return cd_yaml_fail(&r->y, entry, CD_ERR_PARSE,
                        "standard '%s': items is missing (the certified values: "
                        "[{nominal, unit, value, U}, ...])",
                        s->id);
     if (n->type != YAML_SEQUENCE_NODE)
-        return fail_at(r, n, CD_ERR_PARSE, "standard '%s': items must be a list, not %s", s->id,
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "standard '%s': items must be a list, not %s", s->id,
                        type_name(n));
     size_t len = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
     if (len == 0)
-        return fail_at(r, n, CD_ERR_PARSE, "standard '%s': items is empty", s->id);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "standard '%s': items is empty", s->id);
     struct prof_std_item *items = keep(r->reg, calloc(len, sizeof *items));
     if (items == NULL)
-        return fail_at(r, n, CD_ERR_NOMEM, "out of memory");
+        return cd_yaml_fail(&r->y, n, CD_ERR_NOMEM, "out of memory");
     s->items = items;
     for (size_t i = 0; i < len; i++) {
-        yaml_node_t *in = node_at(r, n->data.sequence.items.start[i]);
+        yaml_node_t *in = cd_yaml_node(&r->y, n->data.sequence.items.start[i]);
         int rc = read_item(r, s, in, &items[i]);
         if (rc != 0)
             return rc;
@@ -453,7 +410,7 @@ static int read_items(const struct reader *r, struct prof_standard *s, yaml_node
             if (same_nominal(items[j].nominal, items[i].nominal) &&
                 strcmp(items[j].unit, items[i].unit) == 0 &&
                 strcmp(items[j].mark, items[i].mark) == 0)
-                return fail_at(r, in, CD_ERR_INVALID,
+                return cd_yaml_fail(&r->y, in, CD_ERR_INVALID,
                                "standard '%s': a second %g %s item (first on line %d): give "
                                "each piece a different mark, e.g. mark: \"*\"",
                                s->id, items[i].nominal, items[i].unit, items[j].line);
@@ -470,29 +427,29 @@ static int read_standard(const struct reader *r, yaml_node_t *n, struct prof_sta
     int rc = check_map(r, n, "each standard", std_keys);
     if (rc != 0)
         return rc;
-    s->line = line_of(n);
+    s->line = cd_yaml_line(n);
     if ((rc = get_text(r, n, "id", "standard", true, &s->id)) != 0)
         return rc;
     for (const char *c = s->id; *c; c++)
         if ((unsigned char)*c <= ' ')
-            return fail_at(r, map_get(r, n, "id"), CD_ERR_INVALID,
+            return cd_yaml_fail(&r->y, cd_yaml_get(&r->y, n, "id"), CD_ERR_INVALID,
                            "standard id '%s' must not contain spaces or control characters",
                            s->id);
     for (size_t i = 0; i < r->reg->n; i++)
         if (strcmp(r->reg->stds[i].id, s->id) == 0)
-            return fail_at(r, map_get(r, n, "id"), CD_ERR_INVALID,
+            return cd_yaml_fail(&r->y, cd_yaml_get(&r->y, n, "id"), CD_ERR_INVALID,
                            "standard id '%s' is used twice (first on line %d)", s->id,
                            r->reg->stds[i].line);
     char what[200];
     snprintf(what, sizeof what, "standard '%s'", s->id);
 
-    yaml_node_t *f = map_get(r, n, "kind");
+    yaml_node_t *f = cd_yaml_get(&r->y, n, "kind");
     if (f == NULL)
-        return fail_at(r, n, CD_ERR_PARSE, "%s: kind is missing", what);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: kind is missing", what);
     struct cd_err why = {0};
-    if (scalar(f) == NULL || prof_std_kind_parse(scalar(f), &s->kind, &why) != 0)
-        return fail_at(r, f, CD_ERR_PARSE, "%s: %s", what,
-                       scalar(f) != NULL ? why.msg : "kind must be a name");
+    if (cd_yaml_scalar(f) == NULL || prof_std_kind_parse(cd_yaml_scalar(f), &s->kind, &why) != 0)
+        return cd_yaml_fail(&r->y, f, CD_ERR_PARSE, "%s: %s", what,
+                       cd_yaml_scalar(f) != NULL ? why.msg : "kind must be a name");
 
     if ((rc = get_text(r, n, "description", what, false, &s->description)) != 0 ||
         (rc = get_text(r, n, "class", what, false, &s->class_name)) != 0 ||
@@ -500,34 +457,34 @@ static int read_standard(const struct reader *r, yaml_node_t *n, struct prof_sta
         (rc = get_text(r, n, "issued_by", what, false, &s->issued_by)) != 0)
         return rc;
     if (s->kind == PROF_STD_WEIGHT_SET) {
-        f = map_get(r, n, "class");
+        f = cd_yaml_get(&r->y, n, "class");
         if (f == NULL)
-            return fail_at(r, n, CD_ERR_PARSE, "%s: a weight set needs its OIML R111 class",
+            return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: a weight set needs its OIML R111 class",
                            what);
         if (prof_r111_class_parse(s->class_name, &s->weight_class, &why) != 0)
-            return fail_at(r, f, CD_ERR_INVALID, "%s: %s", what, why.msg);
+            return cd_yaml_fail(&r->y, f, CD_ERR_INVALID, "%s: %s", what, why.msg);
     }
 
-    if ((f = map_get(r, n, "calibrated")) != NULL &&
+    if ((f = cd_yaml_get(&r->y, n, "calibrated")) != NULL &&
         (rc = get_date(r, f, "calibrated", s->calibrated, &s->calibrated_day)) != 0)
         return rc;
-    if ((f = map_get(r, n, "due")) == NULL)
-        return fail_at(r, n, CD_ERR_PARSE, "%s: due (the date the calibration expires) is "
+    if ((f = cd_yaml_get(&r->y, n, "due")) == NULL)
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: due (the date the calibration expires) is "
                                            "missing", what);
     if ((rc = get_date(r, f, "due", s->due, &s->due_day)) != 0)
         return rc;
     if (s->calibrated[0] != '\0' && s->due_day <= s->calibrated_day)
-        return fail_at(r, f, CD_ERR_INVALID, "%s: due %s is not after calibrated %s", what,
+        return cd_yaml_fail(&r->y, f, CD_ERR_INVALID, "%s: due %s is not after calibrated %s", what,
                        s->due, s->calibrated);
 
-    if ((f = map_get(r, n, "k")) == NULL)
-        return fail_at(r, n, CD_ERR_PARSE, "%s: k (the coverage factor of U) is missing", what);
+    if ((f = cd_yaml_get(&r->y, n, "k")) == NULL)
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: k (the coverage factor of U) is missing", what);
     char kwhat[220];
     snprintf(kwhat, sizeof kwhat, "%s: k", what);
     if ((rc = get_number(r, f, kwhat, &s->k)) != 0)
         return rc;
     if (!(s->k > 0))
-        return fail_at(r, f, CD_ERR_INVALID, "%s: k = %g must be positive", what, s->k);
+        return cd_yaml_fail(&r->y, f, CD_ERR_INVALID, "%s: k = %g must be positive", what, s->k);
     return read_items(r, s, n);
 }
 
@@ -535,30 +492,30 @@ static const char *const top_keys[] = {"lab", "standards", "notes", NULL};
 
 static int read_register(const struct reader *r)
 {
-    yaml_node_t *root = yaml_document_get_root_node(r->doc);
+    yaml_node_t *root = yaml_document_get_root_node(r->y.doc);
     if (root == NULL)
-        return fail_at(r, NULL, CD_ERR_PARSE, "the file is empty");
+        return cd_yaml_fail(&r->y, NULL, CD_ERR_PARSE, "the file is empty");
     int rc = check_map(r, root, "a standards register", top_keys);
     if (rc != 0)
         return rc;
     if ((rc = get_text(r, root, "lab", "register", false, &r->reg->lab)) != 0)
         return rc;
-    yaml_node_t *list = map_get(r, root, "standards");
+    yaml_node_t *list = cd_yaml_get(&r->y, root, "standards");
     if (list == NULL)
-        return fail_at(r, root, CD_ERR_PARSE, "no standards: the register needs a standards "
+        return cd_yaml_fail(&r->y, root, CD_ERR_PARSE, "no standards: the register needs a standards "
                                               "list");
     if (list->type != YAML_SEQUENCE_NODE)
-        return fail_at(r, list, CD_ERR_PARSE, "standards must be a list, not %s",
+        return cd_yaml_fail(&r->y, list, CD_ERR_PARSE, "standards must be a list, not %s",
                        type_name(list));
     size_t len = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
     if (len == 0)
-        return fail_at(r, list, CD_ERR_PARSE, "standards is empty");
+        return cd_yaml_fail(&r->y, list, CD_ERR_PARSE, "standards is empty");
     r->reg->stds = calloc(len, sizeof *r->reg->stds);
     if (r->reg->stds == NULL)
-        return fail_at(r, list, CD_ERR_NOMEM, "out of memory");
+        return cd_yaml_fail(&r->y, list, CD_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < len; i++) {
         struct prof_standard *s = &r->reg->stds[i];
-        if ((rc = read_standard(r, node_at(r, list->data.sequence.items.start[i]), s)) != 0)
+        if ((rc = read_standard(r, cd_yaml_node(&r->y, list->data.sequence.items.start[i]), s)) != 0)
             return rc;
         r->reg->n = i + 1;
     }
@@ -596,7 +553,7 @@ static prof_standards *load(yaml_parser_t *parser, const char *source, struct cd
         cd_fail(err, CD_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    struct reader r = {.doc = &doc, .source = source, .err = err, .reg = reg};
+    struct reader r = {.y = {.doc = &doc, .source = source, .err = err}, .reg = reg};
     int rc = read_register(&r);
     yaml_document_delete(&doc);
     if (rc != 0) {

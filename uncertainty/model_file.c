@@ -12,65 +12,35 @@
 
 #include <yaml.h>
 
+#include "cd_yaml.h"
+
 #include "model_priv.h"
 
 struct reader {
-    yaml_document_t *doc;
-    const char *source;
-    struct cd_err *err;
+    struct cd_yaml_doc y;   /* first: the shared helpers take &r->y */
 };
-
-static int line_of(const yaml_node_t *n)
-{
-    return n != NULL ? (int)n->start_mark.line + 1 : 0;
-}
-
-static int fail_at(const struct reader *r, const yaml_node_t *n, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail_at(const struct reader *r, const yaml_node_t *n, int code, const char *fmt, ...)
-{
-    char what[CD_ERR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    if (n != NULL)
-        return cd_fail(r->err, code, "%s:%d: %s", r->source, line_of(n), what);
-    return cd_fail(r->err, code, "%s: %s", r->source, what);
-}
-
-static yaml_node_t *node_at(const struct reader *r, int id)
-{
-    return yaml_document_get_node(r->doc, id);
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-    return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
 
 static int is_null(const yaml_node_t *n)
 {
-    const char *s = scalar(n);
+    const char *s = cd_yaml_scalar(n);
     return s != NULL && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
            (s[0] == '\0' || strcmp(s, "~") == 0 || strcasecmp(s, "null") == 0);
 }
 
 static int get_number(const struct reader *r, const yaml_node_t *n, const char *what, double *out)
 {
-    const char *s = scalar(n);
+    const char *s = cd_yaml_scalar(n);
     if (s == NULL)
-        return fail_at(r, n, CD_ERR_PARSE, "%s must be a number", what);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s must be a number", what);
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);
     if (end == s || *end != '\0')
-        return fail_at(r, n, CD_ERR_PARSE, "%s: '%s' is not a number", what, s);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: '%s' is not a number", what, s);
     if (errno == ERANGE && fabs(v) > 1.0)
-        return fail_at(r, n, CD_ERR_PARSE, "%s: '%s' is out of range", what, s);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: '%s' is out of range", what, s);
     if (!isfinite(v))
-        return fail_at(r, n, CD_ERR_PARSE, "%s: '%s' is not a finite number", what, s);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: '%s' is not a finite number", what, s);
     *out = v;
     return 0;
 }
@@ -78,7 +48,7 @@ static int get_number(const struct reader *r, const yaml_node_t *n, const char *
 /* dof: a positive number; absent, null or inf mean infinite. */
 static int get_dof(const struct reader *r, const yaml_node_t *n, const char *input, double *out)
 {
-    const char *s = scalar(n);
+    const char *s = cd_yaml_scalar(n);
     if (is_null(n) ||
         (s != NULL && (strcasecmp(s, "inf") == 0 || strcasecmp(s, ".inf") == 0 ||
                        strcasecmp(s, "infinite") == 0))) {
@@ -89,7 +59,7 @@ static int get_dof(const struct reader *r, const yaml_node_t *n, const char *inp
     snprintf(what, sizeof what, "input '%s': dof", input);
     int rc = get_number(r, n, what, out);
     if (rc == 0 && *out <= 0)
-        return fail_at(r, n, CD_ERR_INVALID, "input '%s': dof = %g must be positive", input, *out);
+        return cd_yaml_fail(&r->y, n, CD_ERR_INVALID, "input '%s': dof = %g must be positive", input, *out);
     return rc;
 }
 
@@ -99,31 +69,18 @@ static int each_pair(const struct reader *r, yaml_node_t *map, const char *what,
                      void *ctx)
 {
     if (map->type != YAML_MAPPING_NODE)
-        return fail_at(r, map, CD_ERR_PARSE, "%s must be a mapping (key: value)", what);
+        return cd_yaml_fail(&r->y, map, CD_ERR_PARSE, "%s must be a mapping (key: value)", what);
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
-        yaml_node_t *k = node_at(r, p->key);
-        yaml_node_t *v = node_at(r, p->value);
-        if (scalar(k) == NULL)
-            return fail_at(r, k, CD_ERR_PARSE, "%s: keys must be plain names", what);
+        yaml_node_t *k = cd_yaml_node(&r->y, p->key);
+        yaml_node_t *v = cd_yaml_node(&r->y, p->value);
+        if (cd_yaml_scalar(k) == NULL)
+            return cd_yaml_fail(&r->y, k, CD_ERR_PARSE, "%s: keys must be plain names", what);
         int rc = fn(r, k, v, ctx);
         if (rc != 0)
             return rc;
     }
     return 0;
-}
-
-static yaml_node_t *map_get(const struct reader *r, yaml_node_t *map, const char *key)
-{
-    if (map == NULL || map->type != YAML_MAPPING_NODE)
-        return NULL;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        const char *k = scalar(node_at(r, p->key));
-        if (k != NULL && strcmp(k, key) == 0)
-            return node_at(r, p->value);
-    }
-    return NULL;
 }
 
 /* Every key of `map` must be one of `known` (a NULL-terminated list): a
@@ -133,8 +90,8 @@ static int check_keys(const struct reader *r, yaml_node_t *map, const char *what
 {
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
-        yaml_node_t *k = node_at(r, p->key);
-        const char *name = scalar(k);
+        yaml_node_t *k = cd_yaml_node(&r->y, p->key);
+        const char *name = cd_yaml_scalar(k);
         int ok = 0;
         for (const char *const *q = known; name != NULL && *q != NULL; q++)
             if (strcmp(*q, name) == 0)
@@ -146,7 +103,7 @@ static int check_keys(const struct reader *r, yaml_node_t *map, const char *what
                 if (q[1] != NULL)
                     strncat(list, ", ", sizeof list - strlen(list) - 1);
             }
-            return fail_at(r, k, CD_ERR_PARSE, "%s: unknown key '%s' (known: %s)", what,
+            return cd_yaml_fail(&r->y, k, CD_ERR_PARSE, "%s: unknown key '%s' (known: %s)", what,
                            name != NULL ? name : "?", list);
         }
     }
@@ -163,14 +120,14 @@ struct load {
 static int add_constant(const struct reader *r, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
     struct load *ld = ctx;
-    const char *name = scalar(k);
+    const char *name = cd_yaml_scalar(k);
     char what[160];
     snprintf(what, sizeof what, "constant '%s'", name != NULL ? name : "?");
     double value;
     int rc = get_number(r, v, what, &value);
     if (rc != 0)
         return rc;
-    return unc_model_add_constant(ld->m, name, value, line_of(k), r->err);
+    return unc_model_add_constant(ld->m, name, value, cd_yaml_line(k), r->y.err);
 }
 
 static const struct {
@@ -186,14 +143,14 @@ static const struct {
 
 static int get_dist(const struct reader *r, yaml_node_t *n, const char *input, enum unc_dist *out)
 {
-    const char *s = scalar(n);
+    const char *s = cd_yaml_scalar(n);
     for (size_t i = 0; s != NULL && i < sizeof dist_names / sizeof dist_names[0]; i++) {
         if (strcasecmp(s, dist_names[i].name) == 0) {
             *out = dist_names[i].dist;
             return 0;
         }
     }
-    return fail_at(r, n, CD_ERR_PARSE,
+    return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
                    "input '%s': unknown distribution '%s' (normal, rectangular, triangular, "
                    "arcsine, student-t, trapezoidal)",
                    input, s != NULL ? s : "?");
@@ -203,14 +160,14 @@ static int get_observations(const struct reader *r, yaml_node_t *n, const char *
                             double **out, size_t *count)
 {
     if (n->type != YAML_SEQUENCE_NODE)
-        return fail_at(r, n, CD_ERR_PARSE, "input '%s': observations must be a list of numbers",
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "input '%s': observations must be a list of numbers",
                        input);
     size_t len = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
     double *v = calloc(len + 1, sizeof *v);
     if (v == NULL)
-        return fail_at(r, n, CD_ERR_NOMEM, "out of memory");
+        return cd_yaml_fail(&r->y, n, CD_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < len; i++) {
-        yaml_node_t *item = node_at(r, n->data.sequence.items.start[i]);
+        yaml_node_t *item = cd_yaml_node(&r->y, n->data.sequence.items.start[i]);
         char what[160];
         snprintf(what, sizeof what, "input '%s': observation %zu", input, i + 1);
         int rc = get_number(r, item, what, &v[i]);
@@ -231,34 +188,34 @@ static const char *const input_keys[] = {"name", "value", "u", "dof", "dist", "h
 static int add_input(const struct reader *r, struct load *ld, yaml_node_t *n)
 {
     if (n->type != YAML_MAPPING_NODE)
-        return fail_at(r, n, CD_ERR_PARSE,
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
                        "each input must be a mapping such as {name: x, value: 1, u: 0.1}");
     int rc = check_keys(r, n, "input", input_keys);
     if (rc != 0)
         return rc;
-    const char *name = scalar(map_get(r, n, "name"));
+    const char *name = cd_yaml_scalar(cd_yaml_get(&r->y, n, "name"));
     if (name == NULL)
-        return fail_at(r, n, CD_ERR_PARSE, "input without a name");
-    const char *unit = scalar(map_get(r, n, "unit"));
-    int line = line_of(n);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "input without a name");
+    const char *unit = cd_yaml_scalar(cd_yaml_get(&r->y, n, "unit"));
+    int line = cd_yaml_line(n);
 
-    yaml_node_t *obs = map_get(r, n, "observations");
+    yaml_node_t *obs = cd_yaml_get(&r->y, n, "observations");
     if (obs != NULL) {
         const char *excluded[] = {"value", "u", "dof", "dist", "half_width", "beta"};
         for (size_t i = 0; i < sizeof excluded / sizeof excluded[0]; i++)
-            if (map_get(r, n, excluded[i]) != NULL)
-                return fail_at(r, map_get(r, n, excluded[i]), CD_ERR_PARSE,
+            if (cd_yaml_get(&r->y, n, excluded[i]) != NULL)
+                return cd_yaml_fail(&r->y, cd_yaml_get(&r->y, n, excluded[i]), CD_ERR_PARSE,
                                "input '%s': '%s' cannot be given with observations (they "
                                "determine value, u and dof)",
                                name, excluded[i]);
         bool simultaneous = false;
-        yaml_node_t *sim = map_get(r, n, "simultaneous");
+        yaml_node_t *sim = cd_yaml_get(&r->y, n, "simultaneous");
         if (sim != NULL) {
-            const char *s = scalar(sim);
+            const char *s = cd_yaml_scalar(sim);
             if (s != NULL && strcmp(s, "true") == 0)
                 simultaneous = true;
             else if (s == NULL || strcmp(s, "false") != 0)
-                return fail_at(r, sim, CD_ERR_PARSE,
+                return cd_yaml_fail(&r->y, sim, CD_ERR_PARSE,
                                "input '%s': simultaneous must be true or false", name);
         }
         double *v = NULL;
@@ -266,12 +223,12 @@ static int add_input(const struct reader *r, struct load *ld, yaml_node_t *n)
         rc = get_observations(r, obs, name, &v, &count);
         if (rc != 0)
             return rc;
-        rc = unc_model_add_observations(ld->m, name, unit, v, count, simultaneous, line, r->err);
+        rc = unc_model_add_observations(ld->m, name, unit, v, count, simultaneous, line, r->y.err);
         free(v);
         return rc;
     }
-    if (map_get(r, n, "simultaneous") != NULL)
-        return fail_at(r, map_get(r, n, "simultaneous"), CD_ERR_PARSE,
+    if (cd_yaml_get(&r->y, n, "simultaneous") != NULL)
+        return cd_yaml_fail(&r->y, cd_yaml_get(&r->y, n, "simultaneous"), CD_ERR_PARSE,
                        "input '%s': simultaneous applies only to observations", name);
 
     struct unc_input_spec spec = {
@@ -280,40 +237,40 @@ static int add_input(const struct reader *r, struct load *ld, yaml_node_t *n)
     };
     yaml_node_t *f;
     char what[160];
-    if ((f = map_get(r, n, "dist")) != NULL && (rc = get_dist(r, f, name, &spec.dist)) != 0)
+    if ((f = cd_yaml_get(&r->y, n, "dist")) != NULL && (rc = get_dist(r, f, name, &spec.dist)) != 0)
         return rc;
-    if ((f = map_get(r, n, "value")) == NULL)
-        return fail_at(r, n, CD_ERR_PARSE, "input '%s': value is missing", name);
+    if ((f = cd_yaml_get(&r->y, n, "value")) == NULL)
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "input '%s': value is missing", name);
     snprintf(what, sizeof what, "input '%s': value", name);
     if ((rc = get_number(r, f, what, &spec.value)) != 0)
         return rc;
     int wants_u = spec.dist == UNC_DIST_NORMAL || spec.dist == UNC_DIST_STUDENT_T;
     const char *needed = wants_u ? "u" : "half_width";
     const char *wrong = wants_u ? "half_width" : "u";
-    if (map_get(r, n, wrong) != NULL)
-        return fail_at(r, map_get(r, n, wrong), CD_ERR_PARSE,
+    if (cd_yaml_get(&r->y, n, wrong) != NULL)
+        return cd_yaml_fail(&r->y, cd_yaml_get(&r->y, n, wrong), CD_ERR_PARSE,
                        "input '%s': a %s distribution takes %s, not %s", name,
-                       map_get(r, n, "dist") != NULL ? scalar(map_get(r, n, "dist")) : "normal",
+                       cd_yaml_get(&r->y, n, "dist") != NULL ? cd_yaml_scalar(cd_yaml_get(&r->y, n, "dist")) : "normal",
                        needed, wrong);
-    if ((f = map_get(r, n, needed)) == NULL)
-        return fail_at(r, n, CD_ERR_PARSE, "input '%s': %s is missing", name, needed);
+    if ((f = cd_yaml_get(&r->y, n, needed)) == NULL)
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "input '%s': %s is missing", name, needed);
     snprintf(what, sizeof what, "input '%s': %s", name, needed);
     if ((rc = get_number(r, f, what, wants_u ? &spec.u : &spec.half_width)) != 0)
         return rc;
-    if ((f = map_get(r, n, "beta")) != NULL) {
+    if ((f = cd_yaml_get(&r->y, n, "beta")) != NULL) {
         if (spec.dist != UNC_DIST_TRAPEZOIDAL)
-            return fail_at(r, f, CD_ERR_PARSE, "input '%s': beta applies only to trapezoidal",
+            return cd_yaml_fail(&r->y, f, CD_ERR_PARSE, "input '%s': beta applies only to trapezoidal",
                            name);
         snprintf(what, sizeof what, "input '%s': beta", name);
         if ((rc = get_number(r, f, what, &spec.beta)) != 0)
             return rc;
     } else if (spec.dist == UNC_DIST_TRAPEZOIDAL) {
-        return fail_at(r, n, CD_ERR_PARSE,
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
                        "input '%s': a trapezoidal distribution needs beta (top/base, 0..1)", name);
     }
-    if ((f = map_get(r, n, "dof")) != NULL && (rc = get_dof(r, f, name, &spec.dof)) != 0)
+    if ((f = cd_yaml_get(&r->y, n, "dof")) != NULL && (rc = get_dof(r, f, name, &spec.dof)) != 0)
         return rc;
-    return unc_model_add_input(ld->m, &spec, r->err);
+    return unc_model_add_input(ld->m, &spec, r->y.err);
 }
 
 static int add_correlation(const struct reader *r, struct load *ld, yaml_node_t *n)
@@ -322,30 +279,30 @@ static int add_correlation(const struct reader *r, struct load *ld, yaml_node_t 
                      ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start)
                      : 0;
     if (len != 3)
-        return fail_at(r, n, CD_ERR_PARSE,
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
                        "each correlation is a list [input_a, input_b, r]");
-    yaml_node_t *a = node_at(r, n->data.sequence.items.start[0]);
-    yaml_node_t *b = node_at(r, n->data.sequence.items.start[1]);
-    yaml_node_t *c = node_at(r, n->data.sequence.items.start[2]);
-    if (scalar(a) == NULL || scalar(b) == NULL)
-        return fail_at(r, n, CD_ERR_PARSE, "correlation: the first two items name inputs");
+    yaml_node_t *a = cd_yaml_node(&r->y, n->data.sequence.items.start[0]);
+    yaml_node_t *b = cd_yaml_node(&r->y, n->data.sequence.items.start[1]);
+    yaml_node_t *c = cd_yaml_node(&r->y, n->data.sequence.items.start[2]);
+    if (cd_yaml_scalar(a) == NULL || cd_yaml_scalar(b) == NULL)
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "correlation: the first two items name inputs");
     double rv;
     int rc = get_number(r, c, "correlation coefficient", &rv);
     if (rc != 0)
         return rc;
-    return unc_model_set_correlation(ld->m, scalar(a), scalar(b), rv, line_of(n), r->err);
+    return unc_model_set_correlation(ld->m, cd_yaml_scalar(a), cd_yaml_scalar(b), rv, cd_yaml_line(n), r->y.err);
 }
 
 /* "expr", "Y = expr" or "Y1 = e1; Y2 = e2" */
 static int add_model_text(const struct reader *r, struct load *ld, yaml_node_t *n,
                           const char *name, const char *unit)
 {
-    const char *text = scalar(n);
+    const char *text = cd_yaml_scalar(n);
     if (text == NULL)
-        return fail_at(r, n, CD_ERR_PARSE, "model must be an expression string");
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "model must be an expression string");
     char *copy = strdup(text);
     if (copy == NULL)
-        return fail_at(r, n, CD_ERR_NOMEM, "out of memory");
+        return cd_yaml_fail(&r->y, n, CD_ERR_NOMEM, "out of memory");
     int rc = 0;
     int count = 0;
     char *save = NULL;
@@ -372,47 +329,47 @@ static int add_model_text(const struct reader *r, struct load *ld, yaml_node_t *
         if (out_name == NULL)
             out_name = "Y";
         count++;
-        rc = unc_model_add_output(ld->m, out_name, count == 1 ? unit : NULL, expr, line_of(n),
-                                  r->err);
+        rc = unc_model_add_output(ld->m, out_name, count == 1 ? unit : NULL, expr, cd_yaml_line(n),
+                                  r->y.err);
     }
     free(copy);
     if (rc == 0 && count == 0)
-        return fail_at(r, n, CD_ERR_PARSE, "model is empty");
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "model is empty");
     return rc;
 }
 
 static int add_output(const struct reader *r, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
     struct load *ld = ctx;
-    const char *text = scalar(v);
+    const char *text = cd_yaml_scalar(v);
     const char *unit = NULL;
     if (v->type == YAML_MAPPING_NODE) {
         static const char *const keys[] = {"expr", "unit", NULL};
         int rc = check_keys(r, v, "output", keys);
         if (rc != 0)
             return rc;
-        text = scalar(map_get(r, v, "expr"));
-        unit = scalar(map_get(r, v, "unit"));
+        text = cd_yaml_scalar(cd_yaml_get(&r->y, v, "expr"));
+        unit = cd_yaml_scalar(cd_yaml_get(&r->y, v, "unit"));
     }
     if (text == NULL)
-        return fail_at(r, v, CD_ERR_PARSE, "output '%s' needs an expression", scalar(k));
-    return unc_model_add_output(ld->m, scalar(k), unit, text, line_of(k), r->err);
+        return cd_yaml_fail(&r->y, v, CD_ERR_PARSE, "output '%s' needs an expression", cd_yaml_scalar(k));
+    return unc_model_add_output(ld->m, cd_yaml_scalar(k), unit, text, cd_yaml_line(k), r->y.err);
 }
 
 static int read_coverage(const struct reader *r, yaml_node_t *root, struct unc_coverage *c)
 {
     c->p = UNC_P_DEFAULT;
     c->k = 0;
-    yaml_node_t *p = map_get(r, root, "coverage");
-    yaml_node_t *k = map_get(r, root, "k");
+    yaml_node_t *p = cd_yaml_get(&r->y, root, "coverage");
+    yaml_node_t *k = cd_yaml_get(&r->y, root, "k");
     if (p != NULL && k != NULL)
-        return fail_at(r, k, CD_ERR_PARSE, "give either coverage (a probability) or k, not both");
+        return cd_yaml_fail(&r->y, k, CD_ERR_PARSE, "give either coverage (a probability) or k, not both");
     if (p != NULL) {
         int rc = get_number(r, p, "coverage", &c->p);
         if (rc != 0)
             return rc;
         if (!(c->p > 0 && c->p < 1))
-            return fail_at(r, p, CD_ERR_INVALID,
+            return cd_yaml_fail(&r->y, p, CD_ERR_INVALID,
                            "coverage %g must be a probability such as 0.95 or 0.9545 "
                            "(write 0.95 for 95 %%)",
                            c->p);
@@ -422,7 +379,7 @@ static int read_coverage(const struct reader *r, yaml_node_t *root, struct unc_c
         if (rc != 0)
             return rc;
         if (!(c->k > 0))
-            return fail_at(r, k, CD_ERR_INVALID, "k must be positive");
+            return cd_yaml_fail(&r->y, k, CD_ERR_INVALID, "k must be positive");
     }
     return 0;
 }
@@ -433,26 +390,26 @@ static int read_limits(const struct reader *r, struct load *ld, yaml_node_t *n, 
 {
     static const char *const keys[] = {"low", "high", "nominal", "mpe", NULL};
     if (n->type != YAML_MAPPING_NODE)
-        return fail_at(r, n, CD_ERR_PARSE,
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
                        "tolerance must be {low: L, high: H} or {nominal: N, mpe: E}");
     int rc = check_keys(r, n, "tolerance", keys);
     if (rc != 0)
         return rc;
-    yaml_node_t *lo = map_get(r, n, "low");
-    yaml_node_t *hi = map_get(r, n, "high");
-    yaml_node_t *nom = map_get(r, n, "nominal");
-    yaml_node_t *mpe = map_get(r, n, "mpe");
+    yaml_node_t *lo = cd_yaml_get(&r->y, n, "low");
+    yaml_node_t *hi = cd_yaml_get(&r->y, n, "high");
+    yaml_node_t *nom = cd_yaml_get(&r->y, n, "nominal");
+    yaml_node_t *mpe = cd_yaml_get(&r->y, n, "mpe");
     double low = -INFINITY, high = INFINITY;
     if (nom != NULL || mpe != NULL) {
         if (lo != NULL || hi != NULL || nom == NULL || mpe == NULL)
-            return fail_at(r, n, CD_ERR_PARSE,
+            return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
                            "tolerance: give nominal and mpe together, or low and/or high");
         double v, e;
         if ((rc = get_number(r, nom, "tolerance nominal", &v)) != 0 ||
             (rc = get_number(r, mpe, "tolerance mpe", &e)) != 0)
             return rc;
         if (!(e > 0))
-            return fail_at(r, mpe, CD_ERR_INVALID, "tolerance mpe must be positive");
+            return cd_yaml_fail(&r->y, mpe, CD_ERR_INVALID, "tolerance mpe must be positive");
         low = v - e;
         high = v + e;
     } else {
@@ -461,26 +418,26 @@ static int read_limits(const struct reader *r, struct load *ld, yaml_node_t *n, 
         if (hi != NULL && (rc = get_number(r, hi, "tolerance high", &high)) != 0)
             return rc;
     }
-    return unc_model_set_tolerance(ld->m, output, low, high, line_of(n), r->err);
+    return unc_model_set_tolerance(ld->m, output, low, high, cd_yaml_line(n), r->y.err);
 }
 
 static int read_tolerance(const struct reader *r, struct load *ld, yaml_node_t *n)
 {
     if (n->type != YAML_MAPPING_NODE)
-        return fail_at(r, n, CD_ERR_PARSE, "tolerance must be a mapping");
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "tolerance must be a mapping");
     int per_output = 0;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
-        if (node_at(r, p->value)->type == YAML_MAPPING_NODE)
+        if (cd_yaml_node(&r->y, p->value)->type == YAML_MAPPING_NODE)
             per_output = 1;
     if (!per_output) {
         if (unc_model_output_count(ld->m) != 1)
-            return fail_at(r, n, CD_ERR_PARSE,
+            return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
                            "the model has several outputs: give tolerance as "
                            "{OUTPUT: {low: L, high: H}, ...}");
         return read_limits(r, ld, n, unc_model_output_name(ld->m, 0));
     }
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        int rc = read_limits(r, ld, node_at(r, p->value), scalar(node_at(r, p->key)));
+        int rc = read_limits(r, ld, cd_yaml_node(&r->y, p->value), cd_yaml_scalar(cd_yaml_node(&r->y, p->key)));
         if (rc != 0)
             return rc;
     }
@@ -499,20 +456,20 @@ static int read_rule(const struct reader *r, yaml_node_t *n, struct unc_decision
     if (n->type == YAML_MAPPING_NODE) {
         if ((rc = check_keys(r, n, "decision_rule", keys)) != 0)
             return rc;
-        name = map_get(r, n, "rule");
-        yaml_node_t *rv = map_get(r, n, "r");
+        name = cd_yaml_get(&r->y, n, "rule");
+        yaml_node_t *rv = cd_yaml_get(&r->y, n, "r");
         if (rv != NULL && (rc = get_number(r, rv, "decision_rule r", &rule->r)) != 0)
             return rc;
         if (!(rule->r >= 0))
-            return fail_at(r, rv, CD_ERR_INVALID, "decision_rule r must not be negative");
+            return cd_yaml_fail(&r->y, rv, CD_ERR_INVALID, "decision_rule r must not be negative");
     }
-    if (scalar(name) == NULL)
-        return fail_at(r, n, CD_ERR_PARSE,
+    if (cd_yaml_scalar(name) == NULL)
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
                        "decision_rule: simple, guard-band or non-binary (or {rule: guard-band, "
                        "r: 1})");
     struct cd_err why = {0};
-    if (unc_rule_parse(scalar(name), &rule->rule, &why) != 0)
-        return fail_at(r, name, CD_ERR_PARSE, "%s", why.msg);
+    if (unc_rule_parse(cd_yaml_scalar(name), &rule->rule, &why) != 0)
+        return cd_yaml_fail(&r->y, name, CD_ERR_PARSE, "%s", why.msg);
     return 0;
 }
 
@@ -525,11 +482,11 @@ static int add_measurand(const struct reader *r, struct load *ld, yaml_node_t *r
 
 static int load_document(const struct reader *r, struct load *ld)
 {
-    yaml_node_t *root = yaml_document_get_root_node(r->doc);
+    yaml_node_t *root = yaml_document_get_root_node(r->y.doc);
     if (root == NULL)
-        return fail_at(r, NULL, CD_ERR_PARSE, "the file is empty");
+        return cd_yaml_fail(&r->y, NULL, CD_ERR_PARSE, "the file is empty");
     if (root->type != YAML_MAPPING_NODE)
-        return fail_at(r, root, CD_ERR_PARSE,
+        return cd_yaml_fail(&r->y, root, CD_ERR_PARSE,
                        "a model file is a mapping with model (or outputs) and inputs");
     int rc = check_keys(r, root, "model file", top_keys);
     if (rc != 0)
@@ -540,44 +497,44 @@ static int load_document(const struct reader *r, struct load *ld)
     if (ld->opts != NULL)
         ld->opts->coverage = cov;
     struct unc_decision_rule rule;
-    if ((rc = read_rule(r, map_get(r, root, "decision_rule"), &rule)) != 0)
+    if ((rc = read_rule(r, cd_yaml_get(&r->y, root, "decision_rule"), &rule)) != 0)
         return rc;
     if (ld->opts != NULL)
         ld->opts->rule = rule;
 
-    yaml_node_t *n = map_get(r, root, "constants");
+    yaml_node_t *n = cd_yaml_get(&r->y, root, "constants");
     if (n != NULL && (rc = each_pair(r, n, "constants", add_constant, ld)) != 0)
         return rc;
 
-    n = map_get(r, root, "inputs");
+    n = cd_yaml_get(&r->y, root, "inputs");
     if (n == NULL)
-        return fail_at(r, root, CD_ERR_PARSE, "no inputs: the model file needs an inputs list");
+        return cd_yaml_fail(&r->y, root, CD_ERR_PARSE, "no inputs: the model file needs an inputs list");
     if (n->type != YAML_SEQUENCE_NODE)
-        return fail_at(r, n, CD_ERR_PARSE, "inputs must be a list");
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "inputs must be a list");
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++)
-        if ((rc = add_input(r, ld, node_at(r, *it))) != 0)
+        if ((rc = add_input(r, ld, cd_yaml_node(&r->y, *it))) != 0)
             return rc;
 
-    n = map_get(r, root, "correlations");
+    n = cd_yaml_get(&r->y, root, "correlations");
     if (n != NULL && !is_null(n)) {
         if (n->type != YAML_SEQUENCE_NODE)
-            return fail_at(r, n, CD_ERR_PARSE, "correlations must be a list of [a, b, r]");
+            return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "correlations must be a list of [a, b, r]");
         for (yaml_node_item_t *it = n->data.sequence.items.start;
              it < n->data.sequence.items.top; it++)
-            if ((rc = add_correlation(r, ld, node_at(r, *it))) != 0)
+            if ((rc = add_correlation(r, ld, cd_yaml_node(&r->y, *it))) != 0)
                 return rc;
     }
 
-    yaml_node_t *model = map_get(r, root, "model");
-    yaml_node_t *outputs = map_get(r, root, "outputs");
+    yaml_node_t *model = cd_yaml_get(&r->y, root, "model");
+    yaml_node_t *outputs = cd_yaml_get(&r->y, root, "outputs");
     if ((model == NULL) == (outputs == NULL))
-        return fail_at(r, root, CD_ERR_PARSE,
+        return cd_yaml_fail(&r->y, root, CD_ERR_PARSE,
                        "give the model either as model: \"expression\" or as outputs: "
                        "{name: expression, ...}");
     if (outputs != NULL) {
-        if (map_get(r, root, "measurand") != NULL)
-            return fail_at(r, map_get(r, root, "measurand"), CD_ERR_PARSE,
+        if (cd_yaml_get(&r->y, root, "measurand") != NULL)
+            return cd_yaml_fail(&r->y, cd_yaml_get(&r->y, root, "measurand"), CD_ERR_PARSE,
                            "measurand goes with model; with outputs, name each output");
         rc = each_pair(r, outputs, "outputs", add_output, ld);
     } else {
@@ -585,7 +542,7 @@ static int load_document(const struct reader *r, struct load *ld)
     }
     if (rc != 0)
         return rc;
-    yaml_node_t *tol = map_get(r, root, "tolerance");
+    yaml_node_t *tol = cd_yaml_get(&r->y, root, "tolerance");
     return tol != NULL ? read_tolerance(r, ld, tol) : 0;
 }
 
@@ -595,15 +552,15 @@ static int add_measurand(const struct reader *r, struct load *ld, yaml_node_t *r
     int rc;
     const char *name = NULL;
     const char *unit = NULL;
-    yaml_node_t *meas = map_get(r, root, "measurand");
+    yaml_node_t *meas = cd_yaml_get(&r->y, root, "measurand");
     if (meas != NULL) {
         static const char *const keys[] = {"name", "unit", "description", NULL};
         if (meas->type != YAML_MAPPING_NODE)
-            return fail_at(r, meas, CD_ERR_PARSE, "measurand must be {name: ..., unit: ...}");
+            return cd_yaml_fail(&r->y, meas, CD_ERR_PARSE, "measurand must be {name: ..., unit: ...}");
         if ((rc = check_keys(r, meas, "measurand", keys)) != 0)
             return rc;
-        name = scalar(map_get(r, meas, "name"));
-        unit = scalar(map_get(r, meas, "unit"));
+        name = cd_yaml_scalar(cd_yaml_get(&r->y, meas, "name"));
+        unit = cd_yaml_scalar(cd_yaml_get(&r->y, meas, "unit"));
     }
     return add_model_text(r, ld, model, name, unit);
 }
@@ -628,7 +585,7 @@ static unc_model *load(yaml_parser_t *parser, const char *source,
         cd_fail(err, CD_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    struct reader r = {.doc = &doc, .source = source, .err = err};
+    struct reader r = {.y = {.doc = &doc, .source = source, .err = err}};
     struct load ld = {.m = m, .opts = opts};
     if (opts != NULL)
         *opts = (struct unc_model_file_opts){
