@@ -3,6 +3,7 @@
 #include "drv.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -27,6 +28,13 @@ int cli_usage_error(const char *sub, const char *fmt, ...)
     fprintf(stderr, "\nTry 'caldaq %s --help'.\n", sub);
     va_end(ap);
     return 2;
+}
+
+int cli_option_error(const char *sub, int c, char **argv)
+{
+    if (c == ':')
+        return cli_usage_error(sub, "%s needs a value", argv[optind - 1]);
+    return cli_usage_error(sub, "unknown option '%s'", argv[optind - 1]);
 }
 
 json_t *cli_json_number(double v)

@@ -30,6 +30,10 @@ int cli_error(const char *sub, const char *fmt, ...) __attribute__((format(print
 /* Print a usage error and the hint to run --help; return 2. */
 int cli_usage_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* getopt_long's ':' (a missing value) or '?' (an unknown option) for the
+ * option just read, as a usage error; returns 2. */
+int cli_option_error(const char *sub, int c, char **argv);
+
 /* A JSON number, or null when not finite (JSON has no Inf/NaN). */
 json_t *cli_json_number(double v);
 /* An n x n row-major matrix as a JSON array of rows. */

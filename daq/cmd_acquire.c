@@ -137,8 +137,8 @@ static int parse_args(int argc, char **argv, struct acquire_args *a)
             a->opts[a->n_opts++] = optarg;
             break;
         case 'h': fputs(usage_text, stdout); return -1;
-        case ':': return cli_usage_error("acquire", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage_error("acquire", "unknown option '%s'", argv[optind - 1]);
+        case ':':
+        default: return cli_option_error("acquire", c, argv);
         }
     }
     if (optind != argc)

@@ -116,8 +116,8 @@ int cmd_decode(int argc, char **argv)
             n_opts++;
             break;
         case 'h': fputs(usage_text, stdout); return 0;
-        case ':': return cli_usage_error("decode", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage_error("decode", "unknown option '%s'", argv[optind - 1]);
+        case ':':
+        default: return cli_option_error("decode", c, argv);
         }
     }
     if (optind != argc)

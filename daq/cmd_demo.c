@@ -103,8 +103,8 @@ int cmd_demo(int argc, char **argv)
         switch (c) {
         case 'o': out = optarg; break;
         case 'h': fputs(usage_text, stdout); return 0;
-        case ':': return cli_usage_error("demo", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage_error("demo", "unknown option '%s'", argv[optind - 1]);
+        case ':':
+        default: return cli_option_error("demo", c, argv);
         }
     }
     if (optind != argc)

@@ -84,9 +84,7 @@ static int parse_args(int argc, char **argv, struct gum_args *a)
             fputs(usage_text, stdout);
             return -1;
         case ':':
-            return cli_usage_error("gum", "%s needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error("gum", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("gum", c, argv);
         }
     }
     if (optind != argc - 1)

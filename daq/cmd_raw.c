@@ -62,8 +62,8 @@ static int parse_args(int argc, char **argv, struct raw_args *a)
             a->lines = (int)v;
             break;
         case 'h': fputs(usage_text, stdout); return -1;
-        case ':': return cli_usage_error("raw", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage_error("raw", "unknown option '%s'", argv[optind - 1]);
+        case ':':
+        default: return cli_option_error("raw", c, argv);
         }
     }
     if (optind != argc)

@@ -120,8 +120,8 @@ static int parse_args(int argc, char **argv, struct read_args *a)
         case O_FUNCTION: rc = add_opt(a, "function", optarg); break;
         case O_UNIT_ID: rc = add_opt(a, "unit_id", optarg); break;
         case 'h': fputs(usage_text, stdout); return -1;
-        case ':': return cli_usage_error("read", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage_error("read", "unknown option '%s'", argv[optind - 1]);
+        case ':':
+        default: return cli_option_error("read", c, argv);
         }
     }
     if (rc != 0)

@@ -62,9 +62,7 @@ static int parse_run_args(const char *sub, const char *usage, int allowed, int a
             fputs(usage, stdout);
             return -1;
         case ':':
-            return cli_usage_error(sub, "%s needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error(sub, "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error(sub, c, argv);
         }
     }
     if (optind >= argc)

@@ -198,9 +198,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
             fputs(usage_text, stdout);
             return -1;
         case ':':
-            return cli_usage_error("sim", "%s needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error("sim", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("sim", c, argv);
         }
         if (rc != 0)
             return rc;

@@ -71,9 +71,7 @@ static int parse_args(int argc, char **argv, struct std_args *a)
             fputs(usage_text, stdout);
             return -1;
         case ':':
-            return cli_usage_error("standards", "%s needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error("standards", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("standards", c, argv);
         }
     }
     if (optind != argc - 1)
