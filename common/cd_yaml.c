@@ -1,8 +1,13 @@
 #include "cd_yaml.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <stdbool.h>
+#include <stdlib.h>
 
 int cd_yaml_line(const yaml_node_t *n)
 {
@@ -43,4 +48,135 @@ yaml_node_t *cd_yaml_get(const struct cd_yaml_doc *y, yaml_node_t *map, const ch
             return cd_yaml_node(y, p->value);
     }
     return NULL;
+}
+
+const char *cd_yaml_type_name(const yaml_node_t *n)
+{
+    if (n == NULL)
+        return "nothing";
+    switch (n->type) {
+    case YAML_SEQUENCE_NODE:
+        return "a list";
+    case YAML_MAPPING_NODE:
+        return "a mapping";
+    default:
+        return "a value";
+    }
+}
+
+int cd_yaml_check_keys(const struct cd_yaml_doc *y, yaml_node_t *map, const char *what,
+                       const char *const *known)
+{
+    if (map == NULL || map->type != YAML_MAPPING_NODE)
+        return cd_yaml_fail(y, map, CD_ERR_PARSE, "%s must be a mapping (key: value), not %s",
+                            what, cd_yaml_type_name(map));
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *k = cd_yaml_node(y, p->key);
+        const char *name = cd_yaml_scalar(k);
+        if (name == NULL)
+            return cd_yaml_fail(y, k, CD_ERR_PARSE, "%s: keys must be plain names", what);
+        bool ok = false;
+        for (const char *const *q = known; *q != NULL; q++)
+            if (strcmp(*q, name) == 0)
+                ok = true;
+        if (!ok) {
+            char list[384] = "";
+            for (const char *const *q = known; *q != NULL; q++) {
+                strncat(list, *q, sizeof list - strlen(list) - 1);
+                if (q[1] != NULL)
+                    strncat(list, ", ", sizeof list - strlen(list) - 1);
+            }
+            return cd_yaml_fail(y, k, CD_ERR_PARSE, "%s: unknown key '%s' (known: %s)", what,
+                                name, list);
+        }
+        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++)
+            if (strcmp(cd_yaml_scalar(cd_yaml_node(y, q->key)), name) == 0)
+                return cd_yaml_fail(y, k, CD_ERR_PARSE, "%s: key '%s' given twice (first on line %d)",
+                                    what, name, cd_yaml_line(cd_yaml_node(y, q->key)));
+    }
+    return 0;
+}
+
+int cd_yaml_number(const struct cd_yaml_doc *y, const yaml_node_t *n, const char *what,
+                   double *out)
+{
+    const char *s = cd_yaml_scalar(n);
+    if (s == NULL)
+        return cd_yaml_fail(y, n, CD_ERR_PARSE, "%s must be a number, not %s", what,
+                            cd_yaml_type_name(n));
+    const char *t = s[0] == '+' || s[0] == '-' ? s + 1 : s;
+    if (strcasecmp(t, ".nan") == 0 || strcasecmp(t, "nan") == 0 ||
+        strcasecmp(t, ".inf") == 0 || strcasecmp(t, "inf") == 0 ||
+        strcasecmp(t, "infinity") == 0)
+        return cd_yaml_fail(y, n, CD_ERR_INVALID, "%s = %s: must be a finite number", what, s);
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0')
+        return cd_yaml_fail(y, n, CD_ERR_PARSE, "%s: '%s' is not a number", what, s);
+    if ((errno == ERANGE && fabs(v) > 1.0) || !isfinite(v))
+        return cd_yaml_fail(y, n, CD_ERR_PARSE, "%s: '%s' is out of range", what, s);
+    *out = v;
+    return 0;
+}
+
+static int load(yaml_parser_t *parser, const char *source, yaml_document_t *doc,
+                struct cd_err *err)
+{
+    if (yaml_parser_load(parser, doc))
+        return 0;
+    /* A quote or bracket left open (a truncated file, a missing closer):
+     * the line to fix is where it opened, not where the parser gave up,
+     * usually the end of the file. */
+    if (parser->context != NULL && parser->problem != NULL &&
+        (strstr(parser->context, "flow") != NULL || strstr(parser->context, "quoted") != NULL) &&
+        parser->context_mark.line < parser->problem_mark.line)
+        return cd_fail(err, CD_ERR_PARSE,
+                       "%s:%zu: YAML syntax error: %s %s opened on this line (noticed on line %zu)",
+                       source, parser->context_mark.line + 1, parser->problem, parser->context,
+                       parser->problem_mark.line + 1);
+    if (parser->problem_mark.line > 0 || parser->problem_mark.column > 0)
+        return cd_fail(err, CD_ERR_PARSE, "%s:%zu: YAML syntax error: %s%s%s", source,
+                       parser->problem_mark.line + 1, parser->problem ? parser->problem : "?",
+                       parser->context ? " " : "", parser->context ? parser->context : "");
+    return cd_fail(err, CD_ERR_PARSE, "%s: YAML syntax error: %s", source,
+                   parser->problem ? parser->problem : "unreadable");
+}
+
+int cd_yaml_load_string(const char *text, const char *source, yaml_document_t *doc,
+                        struct cd_err *err)
+{
+    if (text == NULL)
+        return cd_fail(err, CD_ERR_INVALID, "%s: no text given", source);
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+    int rc = load(&parser, source, doc, err);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+int cd_yaml_load_file(const char *path, yaml_document_t *doc, struct cd_err *err)
+{
+    if (path == NULL)
+        return cd_fail(err, CD_ERR_INVALID, "no file given");
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return cd_fail(err, CD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        fclose(f);
+        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    }
+    yaml_parser_set_input_file(&parser, f);
+    int rc = load(&parser, path, doc, err);
+    yaml_parser_delete(&parser);
+    if (rc == 0 && ferror(f)) {
+        yaml_document_delete(doc);
+        rc = cd_fail(err, CD_ERR_IO, "%s: read error", path);
+    }
+    fclose(f);
+    return rc;
 }

@@ -225,54 +225,6 @@ struct reader {
     prof_standards *reg;
 };
 
-static const char *type_name(const yaml_node_t *n)
-{
-    switch (n->type) {
-    case YAML_SEQUENCE_NODE:
-        return "a list";
-    case YAML_MAPPING_NODE:
-        return "a mapping";
-    default:
-        return "a value";
-    }
-}
-
-/* `map` must be a mapping whose keys are all in `known` (NULL-terminated),
- * each at most once: a misspelt key is an error, not silently ignored. */
-static int check_map(const struct reader *r, yaml_node_t *map, const char *what,
-                     const char *const *known)
-{
-    if (map->type != YAML_MAPPING_NODE)
-        return cd_yaml_fail(&r->y, map, CD_ERR_PARSE, "%s must be a mapping (key: value), not %s", what,
-                       type_name(map));
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        yaml_node_t *k = cd_yaml_node(&r->y, p->key);
-        const char *name = cd_yaml_scalar(k);
-        if (name == NULL)
-            return cd_yaml_fail(&r->y, k, CD_ERR_PARSE, "%s: keys must be plain names", what);
-        int ok = 0;
-        for (const char *const *q = known; *q != NULL; q++)
-            if (strcmp(*q, name) == 0)
-                ok = 1;
-        if (!ok) {
-            char list[256] = "";
-            for (const char *const *q = known; *q != NULL; q++) {
-                strncat(list, *q, sizeof list - strlen(list) - 1);
-                if (q[1] != NULL)
-                    strncat(list, ", ", sizeof list - strlen(list) - 1);
-            }
-            return cd_yaml_fail(&r->y, k, CD_ERR_PARSE, "%s: unknown key '%s' (known: %s)", what, name,
-                           list);
-        }
-        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++)
-            if (strcmp(cd_yaml_scalar(cd_yaml_node(&r->y, q->key)), name) == 0)
-                return cd_yaml_fail(&r->y, k, CD_ERR_PARSE, "%s: key '%s' given twice (first on line %d)",
-                               what, name, cd_yaml_line(cd_yaml_node(&r->y, q->key)));
-    }
-    return 0;
-}
-
 /* A text value, copied into the register; "" when absent and optional. */
 static int get_text(const struct reader *r, yaml_node_t *map, const char *key, const char *what,
                     bool required, const char **out)
@@ -287,7 +239,7 @@ static int get_text(const struct reader *r, yaml_node_t *map, const char *key, c
     const char *s = cd_yaml_scalar(n);
     if (s == NULL)
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: %s must be text, not %s", what, key,
-                       type_name(n));
+                       cd_yaml_type_name(n));
     if (required && s[0] == '\0')
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: %s is empty", what, key);
     char *copy = keep(r->reg, strdup(s));
@@ -297,38 +249,13 @@ static int get_text(const struct reader *r, yaml_node_t *map, const char *key, c
     return 0;
 }
 
-/* A number. YAML's .nan and .inf are read so that they can be refused as
- * values (CD_ERR_INVALID) rather than as text. */
-static int get_number(const struct reader *r, yaml_node_t *n, const char *what, double *out)
-{
-    const char *s = cd_yaml_scalar(n);
-    if (s == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s must be a number, not %s", what, type_name(n));
-    const char *t = s[0] == '+' || s[0] == '-' ? s + 1 : s;
-    if (strcasecmp(t, ".nan") == 0 || strcasecmp(t, "nan") == 0 ||
-        strcasecmp(t, ".inf") == 0 || strcasecmp(t, "inf") == 0 ||
-        strcasecmp(t, "infinity") == 0)
-        return cd_yaml_fail(&r->y, n, CD_ERR_INVALID, "%s = %s: must be a finite number", what, s);
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0')
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: '%s' is not a number", what, s);
-    if (errno == ERANGE && fabs(v) > 1.0)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: '%s' is out of range", what, s);
-    if (!isfinite(v))
-        return cd_yaml_fail(&r->y, n, CD_ERR_INVALID, "%s = %s: must be a finite number", what, s);
-    *out = v;
-    return 0;
-}
-
 static int get_date(const struct reader *r, yaml_node_t *n, const char *what, char out[11],
                     long *day)
 {
     const char *s = cd_yaml_scalar(n);
     if (s == NULL)
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s must be a date YYYY-MM-DD, not %s", what,
-                       type_name(n));
+                       cd_yaml_type_name(n));
     struct cd_err why = {0};
     if (prof_date_parse(s, day, &why) != 0)
         return cd_yaml_fail(&r->y, n, CD_ERR_INVALID, "%s: %s", what, why.msg);
@@ -343,7 +270,7 @@ static int read_item(const struct reader *r, struct prof_standard *s, yaml_node_
 {
     char what[200];
     snprintf(what, sizeof what, "standard '%s': item", s->id);
-    int rc = check_map(r, n, what, item_keys);
+    int rc = cd_yaml_check_keys(&r->y, n, what, item_keys);
     if (rc != 0)
         return rc;
     it->line = cd_yaml_line(n);
@@ -356,7 +283,7 @@ static int read_item(const struct reader *r, struct prof_standard *s, yaml_node_
         return rc;
     yaml_node_t *f = cd_yaml_get(&r->y, n, "nominal");
     snprintf(what, sizeof what, "standard '%s': nominal", s->id);
-    if ((rc = get_number(r, f, what, &it->nominal)) != 0)
+    if ((rc = cd_yaml_number(&r->y, f, what, &it->nominal)) != 0)
         return rc;
     if (s->kind == PROF_STD_WEIGHT_SET && !(it->nominal > 0))
         return cd_yaml_fail(&r->y, f, CD_ERR_INVALID,
@@ -364,7 +291,7 @@ static int read_item(const struct reader *r, struct prof_standard *s, yaml_node_
                        s->id, it->nominal, it->unit);
     snprintf(what, sizeof what, "standard '%s': %g %s: value", s->id, it->nominal, it->unit);
     f = cd_yaml_get(&r->y, n, "value");
-    if ((rc = get_number(r, f, what, &it->value)) != 0)
+    if ((rc = cd_yaml_number(&r->y, f, what, &it->value)) != 0)
         return rc;
     /* A weight's conventional mass differs from its nominal value by parts
      * in 10^4 at most (class M3): more is a value typed for another piece. */
@@ -375,7 +302,7 @@ static int read_item(const struct reader *r, struct prof_standard *s, yaml_node_
                        s->id, it->value, it->unit, it->nominal, it->unit);
     snprintf(what, sizeof what, "standard '%s': %g %s: U", s->id, it->nominal, it->unit);
     f = cd_yaml_get(&r->y, n, "U");
-    if ((rc = get_number(r, f, what, &it->U)) != 0)
+    if ((rc = cd_yaml_number(&r->y, f, what, &it->U)) != 0)
         return rc;
     if (!(it->U > 0))
         return cd_yaml_fail(&r->y, f, CD_ERR_INVALID, "%s = %g must be positive", what, it->U);
@@ -392,7 +319,7 @@ static int read_items(const struct reader *r, struct prof_standard *s, yaml_node
                        s->id);
     if (n->type != YAML_SEQUENCE_NODE)
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "standard '%s': items must be a list, not %s", s->id,
-                       type_name(n));
+                       cd_yaml_type_name(n));
     size_t len = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
     if (len == 0)
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "standard '%s': items is empty", s->id);
@@ -424,7 +351,7 @@ static const char *const std_keys[] = {"id",        "kind",      "description", 
 
 static int read_standard(const struct reader *r, yaml_node_t *n, struct prof_standard *s)
 {
-    int rc = check_map(r, n, "each standard", std_keys);
+    int rc = cd_yaml_check_keys(&r->y, n, "each standard", std_keys);
     if (rc != 0)
         return rc;
     s->line = cd_yaml_line(n);
@@ -481,7 +408,7 @@ static int read_standard(const struct reader *r, yaml_node_t *n, struct prof_sta
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: k (the coverage factor of U) is missing", what);
     char kwhat[220];
     snprintf(kwhat, sizeof kwhat, "%s: k", what);
-    if ((rc = get_number(r, f, kwhat, &s->k)) != 0)
+    if ((rc = cd_yaml_number(&r->y, f, kwhat, &s->k)) != 0)
         return rc;
     if (!(s->k > 0))
         return cd_yaml_fail(&r->y, f, CD_ERR_INVALID, "%s: k = %g must be positive", what, s->k);
@@ -495,7 +422,7 @@ static int read_register(const struct reader *r)
     yaml_node_t *root = yaml_document_get_root_node(r->y.doc);
     if (root == NULL)
         return cd_yaml_fail(&r->y, NULL, CD_ERR_PARSE, "the file is empty");
-    int rc = check_map(r, root, "a standards register", top_keys);
+    int rc = cd_yaml_check_keys(&r->y, root, "a standards register", top_keys);
     if (rc != 0)
         return rc;
     if ((rc = get_text(r, root, "lab", "register", false, &r->reg->lab)) != 0)
@@ -506,7 +433,7 @@ static int read_register(const struct reader *r)
                                               "list");
     if (list->type != YAML_SEQUENCE_NODE)
         return cd_yaml_fail(&r->y, list, CD_ERR_PARSE, "standards must be a list, not %s",
-                       type_name(list));
+                       cd_yaml_type_name(list));
     size_t len = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
     if (len == 0)
         return cd_yaml_fail(&r->y, list, CD_ERR_PARSE, "standards is empty");
@@ -522,40 +449,17 @@ static int read_register(const struct reader *r)
     return 0;
 }
 
-static prof_standards *load(yaml_parser_t *parser, const char *source, struct cd_err *err)
+static prof_standards *load(yaml_document_t *doc, const char *source, struct cd_err *err)
 {
-    yaml_document_t doc;
-    if (!yaml_parser_load(parser, &doc)) {
-        /* A quote or bracket left open (a truncated file, a missing
-         * closer): the line to fix is where it opened, not where the
-         * parser gave up, usually the end of the file. */
-        if (parser->context != NULL && parser->problem != NULL &&
-            (strstr(parser->context, "flow") != NULL ||
-             strstr(parser->context, "quoted") != NULL) &&
-            parser->context_mark.line < parser->problem_mark.line)
-            cd_fail(err, CD_ERR_PARSE,
-                    "%s:%zu: YAML syntax error: %s %s opened on this line (noticed on line "
-                    "%zu)",
-                    source, parser->context_mark.line + 1, parser->problem, parser->context,
-                    parser->problem_mark.line + 1);
-        else if (parser->problem_mark.line > 0 || parser->problem_mark.column > 0)
-            cd_fail(err, CD_ERR_PARSE, "%s:%zu: YAML syntax error: %s%s%s", source,
-                    parser->problem_mark.line + 1, parser->problem ? parser->problem : "?",
-                    parser->context ? " " : "", parser->context ? parser->context : "");
-        else
-            cd_fail(err, CD_ERR_PARSE, "%s: YAML syntax error: %s", source,
-                    parser->problem ? parser->problem : "unreadable");
-        return NULL;
-    }
     prof_standards *reg = calloc(1, sizeof *reg);
     if (reg == NULL) {
-        yaml_document_delete(&doc);
+        yaml_document_delete(doc);
         cd_fail(err, CD_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    struct reader r = {.y = {.doc = &doc, .source = source, .err = err}, .reg = reg};
+    struct reader r = {.y = {.doc = doc, .source = source, .err = err}, .reg = reg};
     int rc = read_register(&r);
-    yaml_document_delete(&doc);
+    yaml_document_delete(doc);
     if (rc != 0) {
         prof_standards_free(reg);
         return NULL;
@@ -566,46 +470,18 @@ static prof_standards *load(yaml_parser_t *parser, const char *source, struct cd
 prof_standards *prof_standards_load_string(const char *text, const char *source,
                                            struct cd_err *err)
 {
-    if (text == NULL) {
-        cd_fail(err, CD_ERR_INVALID, "no register text given");
+    yaml_document_t doc;
+    if (source == NULL)
+        source = "standards";
+    if (cd_yaml_load_string(text, source, &doc, err) != 0)
         return NULL;
-    }
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) {
-        cd_fail(err, CD_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
-    prof_standards *reg = load(&parser, source != NULL ? source : "standards", err);
-    yaml_parser_delete(&parser);
-    return reg;
+    return load(&doc, source, err);
 }
 
 prof_standards *prof_standards_load(const char *path, struct cd_err *err)
 {
-    if (path == NULL) {
-        cd_fail(err, CD_ERR_INVALID, "no register file given");
+    yaml_document_t doc;
+    if (cd_yaml_load_file(path, &doc, err) != 0)
         return NULL;
-    }
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        cd_fail(err, CD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) {
-        fclose(f);
-        cd_fail(err, CD_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    yaml_parser_set_input_file(&parser, f);
-    prof_standards *reg = load(&parser, path, err);
-    yaml_parser_delete(&parser);
-    if (ferror(f) && reg != NULL) {
-        prof_standards_free(reg);
-        reg = NULL;
-        cd_fail(err, CD_ERR_IO, "%s: read error", path);
-    }
-    fclose(f);
-    return reg;
+    return load(&doc, path, err);
 }

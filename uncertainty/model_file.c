@@ -27,24 +27,6 @@ static int is_null(const yaml_node_t *n)
            (s[0] == '\0' || strcmp(s, "~") == 0 || strcasecmp(s, "null") == 0);
 }
 
-static int get_number(const struct reader *r, const yaml_node_t *n, const char *what, double *out)
-{
-    const char *s = cd_yaml_scalar(n);
-    if (s == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s must be a number", what);
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0')
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: '%s' is not a number", what, s);
-    if (errno == ERANGE && fabs(v) > 1.0)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: '%s' is out of range", what, s);
-    if (!isfinite(v))
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: '%s' is not a finite number", what, s);
-    *out = v;
-    return 0;
-}
-
 /* dof: a positive number; absent, null or inf mean infinite. */
 static int get_dof(const struct reader *r, const yaml_node_t *n, const char *input, double *out)
 {
@@ -57,7 +39,7 @@ static int get_dof(const struct reader *r, const yaml_node_t *n, const char *inp
     }
     char what[160];
     snprintf(what, sizeof what, "input '%s': dof", input);
-    int rc = get_number(r, n, what, out);
+    int rc = cd_yaml_number(&r->y, n, what, out);
     if (rc == 0 && *out <= 0)
         return cd_yaml_fail(&r->y, n, CD_ERR_INVALID, "input '%s': dof = %g must be positive", input, *out);
     return rc;
@@ -83,33 +65,6 @@ static int each_pair(const struct reader *r, yaml_node_t *map, const char *what,
     return 0;
 }
 
-/* Every key of `map` must be one of `known` (a NULL-terminated list): a
- * misspelt key is an error, not silently ignored. */
-static int check_keys(const struct reader *r, yaml_node_t *map, const char *what,
-                      const char *const *known)
-{
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        yaml_node_t *k = cd_yaml_node(&r->y, p->key);
-        const char *name = cd_yaml_scalar(k);
-        int ok = 0;
-        for (const char *const *q = known; name != NULL && *q != NULL; q++)
-            if (strcmp(*q, name) == 0)
-                ok = 1;
-        if (!ok) {
-            char list[256] = "";
-            for (const char *const *q = known; *q != NULL; q++) {
-                strncat(list, *q, sizeof list - strlen(list) - 1);
-                if (q[1] != NULL)
-                    strncat(list, ", ", sizeof list - strlen(list) - 1);
-            }
-            return cd_yaml_fail(&r->y, k, CD_ERR_PARSE, "%s: unknown key '%s' (known: %s)", what,
-                           name != NULL ? name : "?", list);
-        }
-    }
-    return 0;
-}
-
 /* ------------------------------------------------------------ sections */
 
 struct load {
@@ -124,7 +79,7 @@ static int add_constant(const struct reader *r, yaml_node_t *k, yaml_node_t *v, 
     char what[160];
     snprintf(what, sizeof what, "constant '%s'", name != NULL ? name : "?");
     double value;
-    int rc = get_number(r, v, what, &value);
+    int rc = cd_yaml_number(&r->y, v, what, &value);
     if (rc != 0)
         return rc;
     return unc_model_add_constant(ld->m, name, value, cd_yaml_line(k), r->y.err);
@@ -170,7 +125,7 @@ static int get_observations(const struct reader *r, yaml_node_t *n, const char *
         yaml_node_t *item = cd_yaml_node(&r->y, n->data.sequence.items.start[i]);
         char what[160];
         snprintf(what, sizeof what, "input '%s': observation %zu", input, i + 1);
-        int rc = get_number(r, item, what, &v[i]);
+        int rc = cd_yaml_number(&r->y, item, what, &v[i]);
         if (rc != 0) {
             free(v);
             return rc;
@@ -190,7 +145,7 @@ static int add_input(const struct reader *r, struct load *ld, yaml_node_t *n)
     if (n->type != YAML_MAPPING_NODE)
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
                        "each input must be a mapping such as {name: x, value: 1, u: 0.1}");
-    int rc = check_keys(r, n, "input", input_keys);
+    int rc = cd_yaml_check_keys(&r->y, n, "input", input_keys);
     if (rc != 0)
         return rc;
     const char *name = cd_yaml_scalar(cd_yaml_get(&r->y, n, "name"));
@@ -242,7 +197,7 @@ static int add_input(const struct reader *r, struct load *ld, yaml_node_t *n)
     if ((f = cd_yaml_get(&r->y, n, "value")) == NULL)
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "input '%s': value is missing", name);
     snprintf(what, sizeof what, "input '%s': value", name);
-    if ((rc = get_number(r, f, what, &spec.value)) != 0)
+    if ((rc = cd_yaml_number(&r->y, f, what, &spec.value)) != 0)
         return rc;
     int wants_u = spec.dist == UNC_DIST_NORMAL || spec.dist == UNC_DIST_STUDENT_T;
     const char *needed = wants_u ? "u" : "half_width";
@@ -255,14 +210,14 @@ static int add_input(const struct reader *r, struct load *ld, yaml_node_t *n)
     if ((f = cd_yaml_get(&r->y, n, needed)) == NULL)
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "input '%s': %s is missing", name, needed);
     snprintf(what, sizeof what, "input '%s': %s", name, needed);
-    if ((rc = get_number(r, f, what, wants_u ? &spec.u : &spec.half_width)) != 0)
+    if ((rc = cd_yaml_number(&r->y, f, what, wants_u ? &spec.u : &spec.half_width)) != 0)
         return rc;
     if ((f = cd_yaml_get(&r->y, n, "beta")) != NULL) {
         if (spec.dist != UNC_DIST_TRAPEZOIDAL)
             return cd_yaml_fail(&r->y, f, CD_ERR_PARSE, "input '%s': beta applies only to trapezoidal",
                            name);
         snprintf(what, sizeof what, "input '%s': beta", name);
-        if ((rc = get_number(r, f, what, &spec.beta)) != 0)
+        if ((rc = cd_yaml_number(&r->y, f, what, &spec.beta)) != 0)
             return rc;
     } else if (spec.dist == UNC_DIST_TRAPEZOIDAL) {
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
@@ -287,7 +242,7 @@ static int add_correlation(const struct reader *r, struct load *ld, yaml_node_t 
     if (cd_yaml_scalar(a) == NULL || cd_yaml_scalar(b) == NULL)
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "correlation: the first two items name inputs");
     double rv;
-    int rc = get_number(r, c, "correlation coefficient", &rv);
+    int rc = cd_yaml_number(&r->y, c, "correlation coefficient", &rv);
     if (rc != 0)
         return rc;
     return unc_model_set_correlation(ld->m, cd_yaml_scalar(a), cd_yaml_scalar(b), rv, cd_yaml_line(n), r->y.err);
@@ -345,7 +300,7 @@ static int add_output(const struct reader *r, yaml_node_t *k, yaml_node_t *v, vo
     const char *unit = NULL;
     if (v->type == YAML_MAPPING_NODE) {
         static const char *const keys[] = {"expr", "unit", NULL};
-        int rc = check_keys(r, v, "output", keys);
+        int rc = cd_yaml_check_keys(&r->y, v, "output", keys);
         if (rc != 0)
             return rc;
         text = cd_yaml_scalar(cd_yaml_get(&r->y, v, "expr"));
@@ -365,7 +320,7 @@ static int read_coverage(const struct reader *r, yaml_node_t *root, struct unc_c
     if (p != NULL && k != NULL)
         return cd_yaml_fail(&r->y, k, CD_ERR_PARSE, "give either coverage (a probability) or k, not both");
     if (p != NULL) {
-        int rc = get_number(r, p, "coverage", &c->p);
+        int rc = cd_yaml_number(&r->y, p, "coverage", &c->p);
         if (rc != 0)
             return rc;
         if (!(c->p > 0 && c->p < 1))
@@ -375,7 +330,7 @@ static int read_coverage(const struct reader *r, yaml_node_t *root, struct unc_c
                            c->p);
     }
     if (k != NULL) {
-        int rc = get_number(r, k, "k", &c->k);
+        int rc = cd_yaml_number(&r->y, k, "k", &c->k);
         if (rc != 0)
             return rc;
         if (!(c->k > 0))
@@ -392,7 +347,7 @@ static int read_limits(const struct reader *r, struct load *ld, yaml_node_t *n, 
     if (n->type != YAML_MAPPING_NODE)
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
                        "tolerance must be {low: L, high: H} or {nominal: N, mpe: E}");
-    int rc = check_keys(r, n, "tolerance", keys);
+    int rc = cd_yaml_check_keys(&r->y, n, "tolerance", keys);
     if (rc != 0)
         return rc;
     yaml_node_t *lo = cd_yaml_get(&r->y, n, "low");
@@ -405,17 +360,17 @@ static int read_limits(const struct reader *r, struct load *ld, yaml_node_t *n, 
             return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
                            "tolerance: give nominal and mpe together, or low and/or high");
         double v, e;
-        if ((rc = get_number(r, nom, "tolerance nominal", &v)) != 0 ||
-            (rc = get_number(r, mpe, "tolerance mpe", &e)) != 0)
+        if ((rc = cd_yaml_number(&r->y, nom, "tolerance nominal", &v)) != 0 ||
+            (rc = cd_yaml_number(&r->y, mpe, "tolerance mpe", &e)) != 0)
             return rc;
         if (!(e > 0))
             return cd_yaml_fail(&r->y, mpe, CD_ERR_INVALID, "tolerance mpe must be positive");
         low = v - e;
         high = v + e;
     } else {
-        if (lo != NULL && (rc = get_number(r, lo, "tolerance low", &low)) != 0)
+        if (lo != NULL && (rc = cd_yaml_number(&r->y, lo, "tolerance low", &low)) != 0)
             return rc;
-        if (hi != NULL && (rc = get_number(r, hi, "tolerance high", &high)) != 0)
+        if (hi != NULL && (rc = cd_yaml_number(&r->y, hi, "tolerance high", &high)) != 0)
             return rc;
     }
     return unc_model_set_tolerance(ld->m, output, low, high, cd_yaml_line(n), r->y.err);
@@ -454,11 +409,11 @@ static int read_rule(const struct reader *r, yaml_node_t *n, struct unc_decision
     yaml_node_t *name = n;
     int rc;
     if (n->type == YAML_MAPPING_NODE) {
-        if ((rc = check_keys(r, n, "decision_rule", keys)) != 0)
+        if ((rc = cd_yaml_check_keys(&r->y, n, "decision_rule", keys)) != 0)
             return rc;
         name = cd_yaml_get(&r->y, n, "rule");
         yaml_node_t *rv = cd_yaml_get(&r->y, n, "r");
-        if (rv != NULL && (rc = get_number(r, rv, "decision_rule r", &rule->r)) != 0)
+        if (rv != NULL && (rc = cd_yaml_number(&r->y, rv, "decision_rule r", &rule->r)) != 0)
             return rc;
         if (!(rule->r >= 0))
             return cd_yaml_fail(&r->y, rv, CD_ERR_INVALID, "decision_rule r must not be negative");
@@ -488,7 +443,7 @@ static int load_document(const struct reader *r, struct load *ld)
     if (root->type != YAML_MAPPING_NODE)
         return cd_yaml_fail(&r->y, root, CD_ERR_PARSE,
                        "a model file is a mapping with model (or outputs) and inputs");
-    int rc = check_keys(r, root, "model file", top_keys);
+    int rc = cd_yaml_check_keys(&r->y, root, "model file", top_keys);
     if (rc != 0)
         return rc;
     struct unc_coverage cov;
@@ -557,7 +512,7 @@ static int add_measurand(const struct reader *r, struct load *ld, yaml_node_t *r
         static const char *const keys[] = {"name", "unit", "description", NULL};
         if (meas->type != YAML_MAPPING_NODE)
             return cd_yaml_fail(&r->y, meas, CD_ERR_PARSE, "measurand must be {name: ..., unit: ...}");
-        if ((rc = check_keys(r, meas, "measurand", keys)) != 0)
+        if ((rc = cd_yaml_check_keys(&r->y, meas, "measurand", keys)) != 0)
             return rc;
         name = cd_yaml_scalar(cd_yaml_get(&r->y, meas, "name"));
         unit = cd_yaml_scalar(cd_yaml_get(&r->y, meas, "unit"));
@@ -565,20 +520,10 @@ static int add_measurand(const struct reader *r, struct load *ld, yaml_node_t *r
     return add_model_text(r, ld, model, name, unit);
 }
 
-static unc_model *load(yaml_parser_t *parser, const char *source,
+static unc_model *load(yaml_document_t *docp, const char *source,
                        struct unc_model_file_opts *opts, struct cd_err *err)
 {
-    yaml_document_t doc;
-    if (!yaml_parser_load(parser, &doc)) {
-        if (parser->problem_mark.line > 0 || parser->problem_mark.column > 0)
-            cd_fail(err, CD_ERR_PARSE, "%s:%zu: YAML syntax error: %s%s%s", source,
-                    parser->problem_mark.line + 1, parser->problem ? parser->problem : "?",
-                    parser->context ? " " : "", parser->context ? parser->context : "");
-        else
-            cd_fail(err, CD_ERR_PARSE, "%s: YAML syntax error: %s", source,
-                    parser->problem ? parser->problem : "unreadable");
-        return NULL;
-    }
+    yaml_document_t doc = *docp;
     unc_model *m = unc_model_new(source);
     if (m == NULL) {
         yaml_document_delete(&doc);
@@ -606,39 +551,19 @@ static unc_model *load(yaml_parser_t *parser, const char *source,
 unc_model *unc_model_load_string(const char *text, const char *source,
                                  struct unc_model_file_opts *opts, struct cd_err *err)
 {
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) {
-        cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    yaml_document_t doc;
+    if (source == NULL)
+        source = "model";
+    if (cd_yaml_load_string(text, source, &doc, err) != 0)
         return NULL;
-    }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
-    unc_model *m = load(&parser, source != NULL ? source : "model", opts, err);
-    yaml_parser_delete(&parser);
-    return m;
+    return load(&doc, source, opts, err);
 }
 
 unc_model *unc_model_load_file(const char *path, struct unc_model_file_opts *opts,
                                struct cd_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        cd_fail(err, CD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    yaml_document_t doc;
+    if (cd_yaml_load_file(path, &doc, err) != 0)
         return NULL;
-    }
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) {
-        fclose(f);
-        cd_fail(err, CD_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    yaml_parser_set_input_file(&parser, f);
-    unc_model *m = load(&parser, path, opts, err);
-    yaml_parser_delete(&parser);
-    if (ferror(f) && m != NULL) {
-        unc_model_free(m);
-        m = NULL;
-        cd_fail(err, CD_ERR_IO, "%s: read error", path);
-    }
-    fclose(f);
-    return m;
+    return load(&doc, path, opts, err);
 }

@@ -259,6 +259,28 @@ const char *unc_rule_name(enum unc_rule r);        /* "simple", "guard-band", "n
 int unc_rule_parse(const char *name, enum unc_rule *out, struct cd_err *err);
 
 /* ------------------------------------------------------------------ */
+/* Formulas: one scalar expression over named values                   */
+
+/* The expression language of model files (docs/model-files.md) for a
+ * single number computed from named values, e.g. a profile binding a
+ * budget input to the statistics of a test point ("s / sqrt(n)"). Parsing
+ * checks every name against `names`: an unknown one fails with
+ * CD_ERR_PARSE naming `where` and the column. */
+typedef struct unc_formula unc_formula;
+
+unc_formula *unc_formula_parse(const char *text, const char *const *names, size_t n_names,
+                               const char *where, struct cd_err *err);
+void unc_formula_free(unc_formula *f);
+/* Evaluate with values[i] standing for names[i]. A non-finite result
+ * (division by zero, a NAN value such as a quantity not measured) fails
+ * with CD_ERR_NUMERIC naming the formula and the non-finite names it uses. */
+int unc_formula_eval(const unc_formula *f, const double *values, double *out,
+                     struct cd_err *err);
+/* Whether the formula uses names[i]. */
+bool unc_formula_uses(const unc_formula *f, size_t i);
+const char *unc_formula_text(const unc_formula *f);
+
+/* ------------------------------------------------------------------ */
 /* Model files                                                         */
 
 /* Options found in a model file besides the model itself. */

@@ -92,12 +92,12 @@ static void test_negative_u_and_bad_dof(void **state)
 static void test_nan_inf_and_garbage_numbers(void **state)
 {
     (void)state;
-    expect_error("model: a\ninputs:\n  - {name: a, value: .nan, u: 0.1}\n", CD_ERR_PARSE,
-                 "bad.yaml:3:", "not a number", NULL);
-    expect_error("model: a\ninputs:\n  - {name: a, value: nan, u: 0.1}\n", CD_ERR_PARSE,
-                 "not a finite number", NULL);
-    expect_error("model: a\ninputs:\n  - {name: a, value: 1, u: inf}\n", CD_ERR_PARSE,
-                 "not a finite number", NULL);
+    expect_error("model: a\ninputs:\n  - {name: a, value: .nan, u: 0.1}\n", CD_ERR_INVALID,
+                 "bad.yaml:3:", "must be a finite number", NULL);
+    expect_error("model: a\ninputs:\n  - {name: a, value: nan, u: 0.1}\n", CD_ERR_INVALID,
+                 "must be a finite number", NULL);
+    expect_error("model: a\ninputs:\n  - {name: a, value: 1, u: inf}\n", CD_ERR_INVALID,
+                 "must be a finite number", NULL);
     expect_error("model: a\ninputs:\n  - {name: a, value: 1e400, u: 1}\n", CD_ERR_PARSE,
                  "out of range", NULL);
     expect_error("model: a\ninputs:\n  - {name: a, value: 12abc, u: 1}\n", CD_ERR_PARSE,
@@ -150,7 +150,7 @@ static void test_yaml_syntax_and_structure(void **state)
 {
     (void)state;
     expect_error("model: \"a\"\ninputs:\n  - {name: a, value: 1, u: 0.1\n", CD_ERR_PARSE,
-                 "bad.yaml:4:", "YAML syntax error", NULL);
+                 "bad.yaml:3:", "YAML syntax error", "opened on this line", NULL);
     expect_error("model: a\ninputs:\n  - {name: a, value: 1, u: 0.1}\ncoverge: 0.95\n",
                  CD_ERR_PARSE, "bad.yaml:4:", "unknown key 'coverge'", NULL);
     expect_error("model: a\ninputs:\n  - {name: a, value: 1, uu: 0.1}\n", CD_ERR_PARSE,
