@@ -144,16 +144,20 @@ static void show_standards(const struct daq_run_view *v)
     printf("\nreference standards (%zu)\n", v->n_standards);
     if (v->n_standards == 0)
         return;
-    printf("  %-16s %-18s %16s %12s %5s %-6s %s\n", "id", "certificate", "value", "u", "k",
-           "unit", "due");
+    printf("  %-16s %-18s %-10s %12s %-4s %16s %12s %5s %-6s %s\n", "id", "certificate", "role",
+           "nominal", "mark", "value", "u", "k", "unit", "due");
     char run_day[11] = "";
     snprintf(run_day, sizeof run_day, "%.10s", v->info.started);
     for (size_t i = 0; i < v->n_standards; i++) {
         const struct daq_standard *s = &v->standards[i];
         bool overdue = s->due_date[0] != '\0' && strlen(run_day) == 10 &&
                        strcmp(s->due_date, run_day) < 0;
-        printf("  %-16s %-18s %16.10g %12.4g %5.3g %-6s %s%s\n", s->id, s->certificate, s->value,
-               s->u, s->k, s->unit, s->due_date[0] ? s->due_date : "-",
+        char nominal[32] = "-"; /* the whole standard */
+        if (!isnan(s->nominal))
+            snprintf(nominal, sizeof nominal, "%.10g", s->nominal);
+        printf("  %-16s %-18s %-10s %12s %-4s %16.10g %12.4g %5.3g %-6s %s%s\n", s->id,
+               s->certificate, s->role[0] ? s->role : "-", nominal, s->mark[0] ? s->mark : "-",
+               s->value, s->u, s->k, s->unit, s->due_date[0] ? s->due_date : "-",
                overdue ? "  OVERDUE at the time of the run" : "");
     }
 }
@@ -451,11 +455,12 @@ static json_t *json_run(const struct daq_run_view *v)
     json_t *arr = json_array();
     for (size_t k = 0; k < v->n_standards; k++) {
         const struct daq_standard *s = &v->standards[k];
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s}", "id", s->id,
-                                             "certificate", s->certificate, "value",
-                                             cli_json_number(s->value), "u",
-                                             cli_json_number(s->u), "k", cli_json_number(s->k),
-                                             "unit", s->unit, "due_date", s->due_date));
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:s}", "id", s->id,
+                           "certificate", s->certificate, "value", cli_json_number(s->value), "u",
+                           cli_json_number(s->u), "k", cli_json_number(s->k), "unit", s->unit,
+                           "due_date", s->due_date, "role", s->role, "nominal",
+                           cli_json_number(s->nominal), "mark", s->mark));
     }
     json_object_set_new(root, "standards", arr);
     arr = json_array();

@@ -465,6 +465,9 @@ int daq_run_add_standard(daq_run *run, const struct daq_standard *s, struct cd_e
     c->k = s->k;
     RS_COPY(c->unit, s->unit);
     RS_COPY(c->due_date, s->due_date);
+    RS_COPY(c->role, s->role);
+    c->nominal = s->nominal;
+    RS_COPY(c->mark, s->mark);
     return 0;
 }
 

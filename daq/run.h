@@ -50,6 +50,9 @@ struct daq_standard {
     double k;
     char unit[16];
     char due_date[16];          /* YYYY-MM-DD */
+    char role[24];              /* the profile's role: "weights", "reference", ...; "" if none */
+    double nominal;             /* the certified item's nominal, in `unit`; NAN: whole standard */
+    char mark[8];               /* the item's mark ("*": the second 2 g piece), "" when none */
 };
 
 struct daq_env {

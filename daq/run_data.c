@@ -33,6 +33,7 @@ void rs_units_default(struct rs_units *u)
 void rs_data_init(struct rs_data *d)
 {
     memset(d, 0, sizeof *d);
+    d->standards_items = true;
     rs_units_default(&d->units);
 }
 

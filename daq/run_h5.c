@@ -107,7 +107,10 @@ static hid_t make_standard(void)
         INS(c, struct daq_standard, u, H5T_NATIVE_DOUBLE) < 0 ||
         INS(c, struct daq_standard, k, H5T_NATIVE_DOUBLE) < 0 ||
         INS_STR(c, struct daq_standard, unit) < 0 ||
-        INS_STR(c, struct daq_standard, due_date) < 0) {
+        INS_STR(c, struct daq_standard, due_date) < 0 ||
+        INS_STR(c, struct daq_standard, role) < 0 ||
+        INS(c, struct daq_standard, nominal, H5T_NATIVE_DOUBLE) < 0 ||
+        INS_STR(c, struct daq_standard, mark) < 0) {
         H5Tclose(c);
         return -1;
     }
@@ -214,4 +217,14 @@ int rs_h5_types_new(struct rs_h5_types *t, struct cd_err *err)
         return rs_h5_fail(err, CD_ERR_IO, "run file", "datatypes", "build the HDF5 types");
     }
     return 0;
+}
+
+bool rs_h5_has_member(hid_t ds, const char *name)
+{
+    hid_t t = H5Dget_type(ds);
+    if (t < 0)
+        return false;
+    bool has = H5Tget_class(t) == H5T_COMPOUND && H5Tget_member_index(t, name) >= 0;
+    H5Tclose(t);
+    return has;
 }

@@ -3,6 +3,8 @@
 #ifndef CALDAQ_RUN_H5_H
 #define CALDAQ_RUN_H5_H
 
+#include <stdbool.h>
+
 #include <hdf5.h>
 
 #include "run_int.h"
@@ -36,5 +38,7 @@ hid_t rs_h5_fapl(void);
 
 /* Close an id of any kind if valid (H5Fclose, H5Dclose, ...). */
 void rs_h5_close(hid_t id);
+/* Whether the compound type of dataset `ds` has a member called `name`. */
+bool rs_h5_has_member(hid_t ds, const char *name);
 
 #endif

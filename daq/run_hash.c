@@ -143,6 +143,11 @@ static void digest_standards(const struct rs_data *d, uint8_t out[32])
         h_f64(&h, s->k);
         H_STR(&h, s->unit);
         H_STR(&h, s->due_date);
+        if (d->standards_items) {
+            H_STR(&h, s->role);
+            h_f64(&h, s->nominal);
+            H_STR(&h, s->mark);
+        }
     }
     h_final(&h, out);
 }

@@ -72,6 +72,10 @@ struct rs_data {
 
     struct daq_standard *standards;
     size_t n_standards, cap_standards;
+    /* /standards has the item columns (role, nominal, mark): every file
+     * written since they were added. Older files lack them; their hash
+     * covers the columns they have, so they still verify. */
+    bool standards_items;
     struct daq_env *env;
     size_t n_env, cap_env;
     struct rs_reading *readings;

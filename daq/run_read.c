@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -244,7 +245,13 @@ static int read_tables(struct rctx *c, hid_t f, struct rs_data *d)
     struct rs_units *u = &d->units;
     hid_t ds;
     int rc = table(c, f, "standards", "/standards", ty->standard, sizeof *d->standards,
-                   (void **)&d->standards, &d->n_standards, &d->cap_standards, NULL);
+                   (void **)&d->standards, &d->n_standards, &d->cap_standards, &ds);
+    if (rc == 0) {
+        d->standards_items = rs_h5_has_member(ds, "nominal");
+        for (size_t i = 0; i < d->n_standards && !d->standards_items; i++)
+            d->standards[i].nominal = NAN;
+        H5Dclose(ds);
+    }
     if (rc == 0)
         rc = table(c, f, "environment", "/environment", ty->env, sizeof *d->env,
                    (void **)&d->env, &d->n_env, &d->cap_env, &ds);

@@ -4,8 +4,9 @@
  * tolerance forms - pure functions that turn "an instrument of this kind, at
  * this reading or load" into a maximum permissible error (MPE), with no I/O,
  * allocation or global mutable state - and the reference standards register
- * (loaded from YAML, errors naming file:line). The profile loader will add
- * its section and fill these structures.
+ * (loaded from YAML, errors naming file:line), and the profiles themselves:
+ * a procedure as data (instrument class, test plan, uncertainty budget bound
+ * to the statistics of each test point, decision rule, required standards).
  *
  * Conventions (docs/ARCHITECTURE.md): functions that can fail return 0 or a
  * negative enum cd_code and fill `err` (NULL allowed, first failure kept).
@@ -21,6 +22,7 @@
 #include <stddef.h>
 
 #include "cd.h"
+#include "unc.h"
 
 /* ------------------------------------------------------------------ */
 /* Tolerance forms                                                     */
@@ -371,5 +373,209 @@ int prof_standard_check_due(const struct prof_standard *s, const char *today_iso
  * fails with CD_ERR_INVALID listing the accepted names. */
 const char *prof_std_kind_name(enum prof_std_kind kind);
 int prof_std_kind_parse(const char *name, enum prof_std_kind *out, struct cd_err *err);
+
+
+/* ------------------------------------------------------------------ */
+/* Profiles: a calibration procedure as data                           */
+
+/* Format, rules and the shipped procedures: docs/profiles.md. A profile
+ * says what is measured (the instrument's unit, resolution and tolerance),
+ * in which order (the plan, flattened into test points), how the
+ * uncertainty is evaluated (a GUM model whose inputs are formulas over the
+ * statistics of a test point), how conformity is decided, and which
+ * reference standards the procedure needs. */
+
+enum prof_family {
+    PROF_FAMILY_UNSET = 0,
+    PROF_FAMILY_BALANCE,     /* "balance" */
+    PROF_FAMILY_PRESSURE,    /* "pressure" */
+    PROF_FAMILY_DMM,         /* "dmm" */
+};
+
+enum prof_test {
+    PROF_TEST_UNSET = 0,
+    PROF_TEST_REPEATABILITY, /* one load, read `repeat` times */
+    PROF_TEST_ECCENTRICITY,  /* one load at several positions on the pan */
+    PROF_TEST_ERROR,         /* errors of indication at each point, per series */
+};
+
+enum prof_direction {
+    PROF_DIR_UNSET = 0,
+    PROF_DIR_UP,             /* increasing load / pressure */
+    PROF_DIR_DOWN,
+};
+
+/* Where the reference value of a test point comes from. */
+enum prof_ref_source {
+    PROF_REF_UNSET = 0,
+    /* the certified values of the standard's items ("certificate"): for a
+     * weight set the sum over the pieces that make the load, each piece
+     * used once; otherwise the item at the nominal value. A nominal of 0
+     * has reference 0 with no uncertainty (no weight on the pan, a gauge
+     * vented to atmosphere). */
+    PROF_REF_CERTIFICATE,
+    /* the nominal value ("nominal"); its uncertainty is then whatever the
+     * budget states (a class MPE, a calibrator specification). */
+    PROF_REF_NOMINAL,
+};
+
+/* A reference standard the procedure needs. */
+struct prof_std_need {
+    const char *role;                 /* "weights", "reference", ...: unique */
+    enum prof_std_kind kind;
+    const char *id;                   /* the register's id to use, "" when the session picks */
+    enum prof_ref_source source;      /* UNSET: not the reference of the error test */
+    enum prof_r111_class weight_class;/* weights used at class (mpe_ref); UNSET when not stated */
+    int line;
+};
+
+/* One test point: what a session asks for and what the run records
+ * (reading.point = index, reading.role = role, reading.nominal = nominal). */
+struct prof_plan_point {
+    size_t index;                     /* position in the plan */
+    size_t group;                     /* the plan entry it comes from, 0-based */
+    enum prof_test test;
+    const char *role;                 /* "repeatability", "eccentricity", "error-up", "error-down" */
+    double nominal;                   /* load, pressure or set value, in the instrument's unit */
+    double range;                     /* DMM range of the group; NAN when not given */
+    double resolution;                /* d of the group (its own or the instrument's); 0: as displayed */
+    int series;                       /* error test: 0-based series; otherwise 0 */
+    enum prof_direction direction;    /* error test; otherwise UNSET */
+    const char *position;             /* eccentricity: "centre", ...; otherwise "" */
+    unsigned repeat;                  /* readings to take, >= 1 */
+    size_t n_weights;                 /* pieces that make the load; 0: one piece of the nominal */
+    const double *weights;            /* their nominal values */
+    const double *constants;          /* the profile's constants with the group's overrides */
+    int line;
+};
+
+/* The statistics of a test point a budget formula may name (besides the
+ * profile's constants). Computed by the analysis from the run; NAN when
+ * not available for that point (e.g. temp_c when not measured), and a
+ * formula using a NAN value fails naming it. docs/profiles.md defines each. */
+enum prof_stat {
+    PROF_STAT_NOMINAL,      /* nominal value of the point */
+    PROF_STAT_MEAN,         /* mean indication over every series */
+    PROF_STAT_S,            /* experimental standard deviation of those readings (0 for one) */
+    PROF_STAT_N,            /* number of readings */
+    PROF_STAT_D,            /* resolution as displayed */
+    PROF_STAT_REF,          /* reference value */
+    PROF_STAT_U_REF,        /* its standard uncertainty (sum over pieces, correlated) */
+    PROF_STAT_MPE_REF,      /* class MPE of the reference (sum over pieces) */
+    PROF_STAT_S_REP,        /* s of the repeatability test */
+    PROF_STAT_N_REP,        /* its number of readings */
+    PROF_STAT_ECC_MAX,      /* largest |I_i - I_centre| of the eccentricity test */
+    PROF_STAT_ECC_LOAD,     /* its load */
+    PROF_STAT_MEAN_UP,      /* mean of the up series */
+    PROF_STAT_MEAN_DOWN,    /* mean of the down series */
+    PROF_STAT_HYSTERESIS,   /* mean |down_i - up_i| over series pairs */
+    PROF_STAT_B_REP,        /* repeatability between series of one direction */
+    PROF_STAT_F0,           /* zero deviation: spread of the readings at nominal 0 */
+    PROF_STAT_RANGE,        /* DMM range */
+    PROF_STAT_MPE,          /* the instrument's MPE at the point */
+    PROF_STAT_TEMP_C,       /* environment, mean over the run */
+    PROF_STAT_RH_PCT,
+    PROF_STAT_P_HPA,
+    PROF_STAT_COUNT
+};
+
+/* "nominal", "mean", ...; NULL out of range. */
+const char *prof_stat_name(enum prof_stat s);
+
+/* One input of the budget: like a model file's input, with formulas over
+ * the statistics for its numbers. NULL formula: not given. */
+struct prof_budget_input {
+    const char *name;
+    const char *label;                /* "" when not given */
+    enum unc_dist dist;
+    const unc_formula *value;         /* NULL: 0 */
+    const unc_formula *u;             /* NORMAL, STUDENT_T */
+    const unc_formula *half_width;    /* RECTANGULAR, TRIANGULAR, ARCSINE, TRAPEZOIDAL */
+    double beta;                      /* TRAPEZOIDAL */
+    const unc_formula *dof;           /* NULL: infinite */
+    int line;
+};
+
+struct prof_budget {
+    const char *output;               /* the error's name, e.g. "E" */
+    const char *expression;           /* over the input names */
+    size_t n_inputs;
+    const struct prof_budget_input *inputs;
+    struct unc_coverage coverage;
+    int line;                         /* of the expression */
+};
+
+struct prof_profile {
+    const char *source;               /* the file name given to the loader */
+    const char *text;                 /* the YAML text as loaded (stored in runs) */
+    const char *name;
+    const char *title_en, *title_vi;
+    const char *method;               /* the normative reference */
+    const char *national_document;    /* the ĐLVN document for the same instrument, or a note */
+    const char *register_path;        /* default standards register, resolved against the
+                                       * profile's directory; "" when not given */
+    enum prof_family family;
+    const char *unit;                 /* of indications, nominals and errors */
+    double resolution;                /* > 0; 0: as displayed by the instrument */
+    struct prof_tolerance tolerance;  /* DMM: the range comes from each point */
+    struct unc_decision_rule rule;
+    size_t n_needs;
+    const struct prof_std_need *needs;
+    const struct prof_std_need *reference; /* the need with a source, or NULL */
+    size_t n_constants;
+    const char *const *constant_names;
+    size_t n_points;
+    const struct prof_plan_point *points;
+    size_t n_groups;
+    struct prof_budget budget;
+};
+
+/* Load and validate a profile: YAML syntax, keys and types (CD_ERR_PARSE),
+ * values and rules (CD_ERR_INVALID), all naming file:line; formulas are
+ * parsed against the statistics and constants, and the budget is built
+ * once with trial values, so an unknown name anywhere fails at load.
+ * NULL on failure; free with prof_profile_free(). */
+struct prof_profile *prof_profile_load(const char *path, struct cd_err *err);
+struct prof_profile *prof_profile_load_string(const char *text, const char *source,
+                                              struct cd_err *err);
+void prof_profile_free(struct prof_profile *p);
+
+/* Check the profile against a register on `today_iso`: every need with an
+ * id exists, has the right kind, is in date (prof_standard_check_due), and
+ * for a certificate reference, has an item for every piece the plan uses.
+ * Errors name the profile's line and the register's entry. */
+int prof_profile_check_standards(const struct prof_profile *p, const prof_standards *reg,
+                                 const char *today_iso, struct cd_err *err);
+
+/* The budget of `pt` as a prepared model: every input formula evaluated
+ * with `stats` (PROF_STAT_COUNT values, NAN where unavailable) and the
+ * point's constants. Errors name the point and the input. */
+int prof_budget_model(const struct prof_profile *p, const struct prof_plan_point *pt,
+                      const double *stats, unc_model **out, struct cd_err *err);
+
+/* The MPE (as limits) of the instrument at `pt`: the tolerance at the
+ * nominal value, with the point's range for DMM tables. */
+int prof_point_limits(const struct prof_profile *p, const struct prof_plan_point *pt,
+                      double *low, double *high, struct cd_err *err);
+
+/* The reference of a test point, from standard `s` (NULL for a nominal
+ * reference): value, standard uncertainty and class MPE (NAN when the
+ * profile states no class), in the profile's unit. Certificate values:
+ * each piece of the load (pt->weights, or the nominal as one piece) is an
+ * item of `s` not used before for this point, in the profile's unit or a
+ * mass unit converted to it; the pieces' uncertainties add linearly (the
+ * certificate values of one set are correlated). Fails naming the point
+ * and the missing piece. */
+struct prof_reference {
+    double value;
+    double u;
+    double mpe;
+};
+int prof_point_reference(const struct prof_profile *p, const struct prof_plan_point *pt,
+                         const struct prof_standard *s, struct prof_reference *out,
+                         struct cd_err *err);
+
+const char *prof_family_name(enum prof_family f);
+const char *prof_test_name(enum prof_test t);
 
 #endif

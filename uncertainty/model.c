@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>
@@ -601,4 +602,37 @@ double unc_model_input_value(const unc_model *m, size_t i)
 double unc_model_input_u(const unc_model *m, size_t i)
 {
     return i < m->n_inputs ? m->inputs[i].u : NAN;
+}
+
+static const struct {
+    const char *name;
+    enum unc_dist dist;
+} dist_names[] = {
+    {"normal", UNC_DIST_NORMAL},           {"gaussian", UNC_DIST_NORMAL},
+    {"rectangular", UNC_DIST_RECTANGULAR}, {"uniform", UNC_DIST_RECTANGULAR},
+    {"triangular", UNC_DIST_TRIANGULAR},   {"arcsine", UNC_DIST_ARCSINE},
+    {"u-shaped", UNC_DIST_ARCSINE},        {"student-t", UNC_DIST_STUDENT_T},
+    {"t", UNC_DIST_STUDENT_T},             {"trapezoidal", UNC_DIST_TRAPEZOIDAL},
+};
+
+int unc_dist_parse(const char *name, enum unc_dist *out, struct cd_err *err)
+{
+    for (size_t i = 0; name != NULL && i < sizeof dist_names / sizeof dist_names[0]; i++) {
+        if (strcasecmp(name, dist_names[i].name) == 0) {
+            *out = dist_names[i].dist;
+            return 0;
+        }
+    }
+    return cd_fail(err, CD_ERR_INVALID,
+                   "unknown distribution '%s' (normal, rectangular, triangular, arcsine, "
+                   "student-t, trapezoidal)",
+                   name != NULL ? name : "?");
+}
+
+const char *unc_dist_name(enum unc_dist d)
+{
+    for (size_t i = 0; i < sizeof dist_names / sizeof dist_names[0]; i++)
+        if (dist_names[i].dist == d)
+            return dist_names[i].name;
+    return "?";
 }

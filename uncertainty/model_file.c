@@ -85,30 +85,12 @@ static int add_constant(const struct reader *r, yaml_node_t *k, yaml_node_t *v, 
     return unc_model_add_constant(ld->m, name, value, cd_yaml_line(k), r->y.err);
 }
 
-static const struct {
-    const char *name;
-    enum unc_dist dist;
-} dist_names[] = {
-    {"normal", UNC_DIST_NORMAL},           {"gaussian", UNC_DIST_NORMAL},
-    {"rectangular", UNC_DIST_RECTANGULAR}, {"uniform", UNC_DIST_RECTANGULAR},
-    {"triangular", UNC_DIST_TRIANGULAR},   {"arcsine", UNC_DIST_ARCSINE},
-    {"u-shaped", UNC_DIST_ARCSINE},        {"student-t", UNC_DIST_STUDENT_T},
-    {"t", UNC_DIST_STUDENT_T},             {"trapezoidal", UNC_DIST_TRAPEZOIDAL},
-};
-
 static int get_dist(const struct reader *r, yaml_node_t *n, const char *input, enum unc_dist *out)
 {
-    const char *s = cd_yaml_scalar(n);
-    for (size_t i = 0; s != NULL && i < sizeof dist_names / sizeof dist_names[0]; i++) {
-        if (strcasecmp(s, dist_names[i].name) == 0) {
-            *out = dist_names[i].dist;
-            return 0;
-        }
-    }
-    return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
-                   "input '%s': unknown distribution '%s' (normal, rectangular, triangular, "
-                   "arcsine, student-t, trapezoidal)",
-                   input, s != NULL ? s : "?");
+    struct cd_err why = {0};
+    if (unc_dist_parse(cd_yaml_scalar(n), out, &why) != 0)
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "input '%s': %s", input, why.msg);
+    return 0;
 }
 
 static int get_observations(const struct reader *r, yaml_node_t *n, const char *input,

@@ -31,6 +31,12 @@ enum unc_dist {
     UNC_DIST_TRAPEZOIDAL, /* half_width a, beta = top/base: u^2 = a^2 (1+beta^2)/6 */
 };
 
+/* "normal" (or "gaussian"), "rectangular" ("uniform"), "triangular",
+ * "arcsine" ("u-shaped"), "student-t" ("t"), "trapezoidal"; case-insensitive.
+ * CD_ERR_INVALID listing the names otherwise. */
+int unc_dist_parse(const char *name, enum unc_dist *out, struct cd_err *err);
+const char *unc_dist_name(enum unc_dist d);
+
 struct unc_input_spec {
     const char *name;
     const char *unit;       /* may be NULL */

@@ -62,6 +62,8 @@ grep -q ": intact (content sha256 [0-9a-f]\{64\}, 6 audit entries, status comple
 grep -q "^status     complete" "$tmp/show.txt" || fail "show: status"
 grep -q "^integrity  intact" "$tmp/show.txt" || fail "show: integrity"
 grep -q "E2-200g .*2026-12-15" "$tmp/show.txt" || fail "show: standards"
+grep -Eq "^  E2-50g +VMI-2025-0142 +weights +50 +\* " "$tmp/show.txt" || fail "show: a marked piece"
+grep -Eq "^  TH-03 +VMI-2025-0311 +- +- +- " "$tmp/show.txt" || fail "show: a whole standard"
 grep -Eq "^ +4 load +200 +20 +18 .*1 unstable, 1 overload" "$tmp/show.txt" || fail "show: point 4"
 grep -q "373 bytes in 12 records" "$tmp/show.txt" || fail "show: trace"
 grep -q "reviewed the readings of point 3" "$tmp/show.txt" || fail "show: audit"
@@ -133,6 +135,15 @@ if [s["id"] for s in doc["standards"]] != [x.decode() for x in S["id"]]:
     fail("standards ids")
 if any(doc["standards"][i]["u"] != float(S["u"][i]) for i in range(len(S))):
     fail("standards u")
+for i, (h, j) in enumerate(zip(S, doc["standards"])):
+    jv = float("nan") if j["nominal"] is None else j["nominal"]
+    if not same(float(h["nominal"]), jv) or (j["nominal"] is None) != math.isnan(h["nominal"]):
+        fail(f"standard {i} nominal: file {h['nominal']!r}, json {j['nominal']!r}")
+    for k in ("role", "mark"):
+        if h[k].decode("utf-8") != j[k]:
+            fail(f"standard {i} {k}: file {h[k]!r}, json {j[k]!r}")
+if not any(math.isnan(h["nominal"]) for h in S) or not any(h["mark"] for h in S):
+    fail("the sample has a whole standard (NaN nominal) and a marked piece")
 E = f["environment"]
 units = {k: E.attrs[k] for k in ("t_unit", "temp_c_unit", "rh_pct_unit", "p_hpa_unit")}
 if units != {"t_unit": "s since 1970-01-01T00:00:00Z", "temp_c_unit": "degC",
@@ -205,7 +216,8 @@ sections.append(("/device", H(b"".join(attr(f["device"], a) for a in (
     "driver", "port", "settings", "manufacturer", "model", "serial", "firmware")))))
 sections.append(("/standards", H(u64(len(S)) + b"".join(
     s(r["id"]) + s(r["certificate"]) + f64(r["value"]) + f64(r["u"]) + f64(r["k"]) +
-    s(r["unit"]) + s(r["due_date"]) for r in S))))
+    s(r["unit"]) + s(r["due_date"]) + s(r["role"]) + f64(r["nominal"]) + s(r["mark"])
+    for r in S))))
 Ed = E[:]
 sections.append(("/environment", H(b"".join(attr(E, a) for a in (
     "t_unit", "temp_c_unit", "rh_pct_unit", "p_hpa_unit")) + u64(len(Ed)) + b"".join(
@@ -273,4 +285,10 @@ if command -v h5dump >/dev/null; then
     grep -q '"caldaq-run/1"' "$tmp/dump1" || fail "h5dump /schema"
     grep -q 'DATASET "readings"' "$tmp/dump2" || fail "h5dump -H"
 fi
+# A run written before /standards had the item columns (role, nominal,
+# mark) still verifies, and reads them as absent.
+old=tests/fixtures/runs/before-standard-items.h5
+"$CALDAQ" verify "$old" > "$tmp/old.verify" || fail "a run from before the item columns no longer verifies"
+"$CALDAQ" export "$old" --json > "$tmp/old.json" || fail "export of the older run"
+grep -q '"nominal": *null' "$tmp/old.json" || fail "older run: nominal should read as null"
 echo "runfile.sh: ok"

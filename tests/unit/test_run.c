@@ -73,11 +73,32 @@ static void sample_device(struct daq_device *dev)
     snprintf(dev->id.firmware, sizeof dev->id.firmware, "1.2.3");
 }
 
+/* Certified items of weight sets (role, nominal, a mark on the second 50 g
+ * piece), and a whole standard (nominal NAN, no role given). */
 static const struct daq_standard sample_standards[] = {
-    {"E2-50g", "VMI-2025-0142", 50.000012, 0.000015, 2, "g", "2027-03-31"},
-    {"E2-100g", "VMI-2025-0143", 99.999981, 0.000025, 2, "g", "2027-03-31"},
-    {"E2-200g", "VMI-2025-0144", 200.000040, 0.000050, 2.1, "g", "2026-12-15"},
+    {"E2-50g", "VMI-2025-0142", 50.000012, 0.000015, 2, "g", "2027-03-31", "weights", 50, ""},
+    {"E2-100g", "VMI-2025-0143", 99.999981, 0.000025, 2, "g", "2027-03-31", "weights", 100, ""},
+    {"E2-200g", "VMI-2025-0144", 200.000040, 0.000050, 2.1, "g", "2026-12-15", "weights", 200, ""},
+    {"E2-50g", "VMI-2025-0142", 49.999995, 0.000015, 2, "g", "2027-03-31", "weights", 50, "*"},
+    {"TH-03", "VMI-2025-0311", 0.05, 0.1, 2, "degC", "2027-01-20", "", NAN, ""},
 };
+#define N_STANDARDS (sizeof sample_standards / sizeof sample_standards[0])
+
+/* A standards row as written, field for field (NAN nominal stays NAN). */
+static void same_standard(const struct daq_standard *got, const struct daq_standard *want)
+{
+    assert_string_equal(got->id, want->id);
+    assert_string_equal(got->certificate, want->certificate);
+    assert_true(got->value == want->value && got->u == want->u && got->k == want->k);
+    assert_string_equal(got->unit, want->unit);
+    assert_string_equal(got->due_date, want->due_date);
+    assert_string_equal(got->role, want->role);
+    if (isnan(want->nominal))
+        assert_true(isnan(got->nominal));
+    else
+        assert_true(got->nominal == want->nominal);
+    assert_string_equal(got->mark, want->mark);
+}
 
 static void sample_reading(int i, struct daq_reading *r)
 {
@@ -168,7 +189,7 @@ static int write_sample(const char *path, int points, bool close, int extra_read
     struct daq_device dev;
     sample_device(&dev);
     rc = daq_run_set_device(run, &dev, err);
-    for (size_t i = 0; rc == 0 && i < sizeof sample_standards / sizeof sample_standards[0]; i++)
+    for (size_t i = 0; rc == 0 && i < N_STANDARDS; i++)
         rc = daq_run_add_standard(run, &sample_standards[i], err);
     struct daq_env e0 = {1795000000.0, 20.1, 45.5, 1012.25, "start"};
     if (rc == 0)
@@ -286,15 +307,9 @@ static void test_round_trip(void **state)
     sample_device(&dev);
     assert_memory_equal(&v->device, &dev, sizeof dev);
 
-    assert_int_equal(v->n_standards, 3);
-    for (size_t i = 0; i < 3; i++) {
-        const struct daq_standard *a = &v->standards[i], *b = &sample_standards[i];
-        assert_string_equal(a->id, b->id);
-        assert_string_equal(a->certificate, b->certificate);
-        assert_true(a->value == b->value && a->u == b->u && a->k == b->k);
-        assert_string_equal(a->unit, b->unit);
-        assert_string_equal(a->due_date, b->due_date);
-    }
+    assert_int_equal(v->n_standards, N_STANDARDS);
+    for (size_t i = 0; i < N_STANDARDS; i++)
+        same_standard(&v->standards[i], &sample_standards[i]);
     assert_int_equal(v->n_env, 2);
     assert_true(v->env[0].temp_c == 20.1 && v->env[0].p_hpa == 1012.25);
     assert_string_equal(v->env[1].where, "end");
@@ -559,6 +574,66 @@ static void test_tamper_reading(void **state)
     assert_string_equal(report, "content hash mismatch: /readings changed");
 }
 
+/* Overwrite the fixed string field `field` of element `row` of a compound
+ * dataset with `text`. */
+static void set_string_field(const char *path, const char *dataset, const char *field,
+                             hsize_t row, const char *text)
+{
+    hid_t f = open_rw(path);
+    hid_t ds = H5Dopen2(f, dataset, H5P_DEFAULT);
+    hid_t ft = H5Dget_type(ds);
+    int idx = H5Tget_member_index(ft, field);
+    assert_true(idx >= 0);
+    hid_t st = H5Tget_member_type(ft, (unsigned)idx);
+    size_t size = H5Tget_size(st);
+    char buf[256] = "";
+    assert_true(size < sizeof buf);
+    snprintf(buf, size, "%s", text);
+    hid_t mt = H5Tcreate(H5T_COMPOUND, size);
+    H5Tinsert(mt, field, 0, st);
+    hid_t fs = H5Dget_space(ds);
+    hsize_t one = 1;
+    H5Sselect_hyperslab(fs, H5S_SELECT_SET, &row, NULL, &one, NULL);
+    hid_t ms = H5Screate_simple(1, &one, NULL);
+    assert_true(H5Dwrite(ds, mt, ms, fs, H5P_DEFAULT, buf) >= 0);
+    H5Sclose(ms);
+    H5Sclose(fs);
+    H5Tclose(mt);
+    H5Tclose(st);
+    H5Tclose(ft);
+    H5Dclose(ds);
+    assert_true(H5Fclose(f) >= 0);
+}
+
+/* role, nominal and mark of a standards row are covered by the content hash. */
+static void test_tamper_standards(void **state)
+{
+    (void)state;
+    const struct {
+        const char *field;
+        hsize_t row;
+        const char *text; /* NULL: flip the double */
+    } edits[] = {
+        {"nominal", 1, NULL},
+        {"role", 4, "weights"},
+        {"mark", 3, ""},
+    };
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        char path[512], name[64];
+        snprintf(name, sizeof name, "tamper-standards-%s.h5", edits[i].field);
+        fresh_sample(path, sizeof path, name);
+        if (edits[i].text == NULL)
+            flip_double_field(path, "/standards", edits[i].field, edits[i].row);
+        else
+            set_string_field(path, "/standards", edits[i].field, edits[i].row, edits[i].text);
+        char report[2048];
+        struct cd_err err = {0};
+        assert_int_equal(daq_run_verify(path, report, sizeof report, &err), CD_ERR_INVALID);
+        assert_string_equal(report, "content hash mismatch: /standards changed");
+        expect_finding(path, "/standards", "content hash mismatch: /standards changed");
+    }
+}
+
 static void test_tamper_trace(void **state)
 {
     (void)state;
@@ -798,7 +873,7 @@ static void test_errors(void **state)
     must(daq_run_audit(run, "me", long_what, &err), &err);
     assert_int_equal(daq_run_audit(run, "", "empty who", &err), CD_ERR_INVALID);
     cd_err_clear(&err);
-    struct daq_standard s = {"W1", "C1", 1, 0.1, 2, "g", "31/12/2027"};
+    struct daq_standard s = {"W1", "C1", 1, 0.1, 2, "g", "31/12/2027", "weights", 1, ""};
     assert_int_equal(daq_run_add_standard(run, &s, &err), CD_ERR_INVALID);
     cd_err_clear(&err);
     struct daq_reading r;
@@ -1162,6 +1237,8 @@ static void test_reopen(void **state)
     }
     assert_int_equal(v1->n_env, v0->n_env);
     assert_int_equal(v1->n_standards, v0->n_standards);
+    for (size_t i = 0; i < v0->n_standards; i++)
+        same_standard(&v1->standards[i], &sample_standards[i]);
     /* The audit log: the old entries, then reopen, v3, the review, close. */
     assert_int_equal(v1->n_audit, v0->n_audit + 4);
     for (size_t i = 0; i < v0->n_audit; i++)
@@ -1277,6 +1354,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_profile_hash),
         cmocka_unit_test(test_trace_identical),
         cmocka_unit_test(test_tamper_reading),
+        cmocka_unit_test(test_tamper_standards),
         cmocka_unit_test(test_tamper_trace),
         cmocka_unit_test(test_tamper_results),
         cmocka_unit_test(test_tamper_audit_edit),
