@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "profile_priv.h"
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const stat_names[PROF_STAT_COUNT] = {
@@ -186,14 +188,18 @@ int prof_point_reference(const struct prof_profile *p, const struct prof_plan_po
     double one = pt->nominal;
     size_t n = pt->n_weights > 0 ? pt->n_weights : 1;
     const double *pieces = pt->n_weights > 0 ? pt->weights : &one;
-    double value = 0, u = 0, mpe = need->weight_class != PROF_R111_UNSET ? 0 : NAN;
+    /* class MPEs only when the budget asks for them: caldaq's R111 table
+     * does not have every nominal value */
+    bool class_mpes = ((const struct prof_owned *)p)->uses_mpe_ref &&
+                      need->weight_class != PROF_R111_UNSET;
+    double value = 0, u = 0, mpe = class_mpes ? 0 : NAN;
     if (need->source == PROF_REF_NOMINAL || s == NULL) {
         if (need->source == PROF_REF_CERTIFICATE)
             return cd_fail(err, CD_ERR_NOT_FOUND, "%s: no certified values of the %s standard",
                            name, need->role);
         for (size_t i = 0; i < n; i++) {
             double m = NAN;
-            if (need->weight_class != PROF_R111_UNSET) {
+            if (class_mpes) {
                 struct cd_err why = {0};
                 if (class_mpe(p, need->weight_class, pieces[i], &m, &why) != 0)
                     return cd_fail(err, why.code, "%s: piece %.15g %s: %s", name, pieces[i],
@@ -233,7 +239,7 @@ int prof_point_reference(const struct prof_profile *p, const struct prof_plan_po
         const struct prof_std_item *it = &s->items[found];
         value += it->value * f;
         u += it->U / s->k * f;
-        if (need->weight_class != PROF_R111_UNSET) {
+        if (class_mpes) {
             double m;
             struct cd_err why = {0};
             if (class_mpe(p, need->weight_class, pieces[i], &m, &why) != 0)

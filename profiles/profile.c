@@ -1020,9 +1020,11 @@ static int read_budget(struct reader *r, yaml_node_t *n, struct prof_profile *p)
                 return FAIL(e, CD_ERR_INVALID, "budget: input '%s' given twice (first on line %d)",
                             in[i].name, in[j].line);
         const unc_formula *fs[] = {in[i].value, in[i].u, in[i].half_width, in[i].dof};
-        for (size_t k = 0; k < COUNT(fs); k++)
+        for (size_t k = 0; k < COUNT(fs); k++) {
             if ((rc = check_stats_available(r, p, e, &in[i], fs[k])) != 0)
                 return rc;
+            r->o->uses_mpe_ref |= unc_formula_uses(fs[k], PROF_STAT_MPE_REF);
+        }
     }
     b->inputs = in;
     b->n_inputs = count;

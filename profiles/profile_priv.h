@@ -2,6 +2,8 @@
 #ifndef CALDAQ_PROFILE_PRIV_H
 #define CALDAQ_PROFILE_PRIV_H
 
+#include <stdbool.h>
+
 #include "prof.h"
 
 struct prof_owned {
@@ -10,6 +12,7 @@ struct prof_owned {
     size_t n_pool, cap_pool;
     unc_formula **formulas;
     size_t n_formulas, cap_formulas;
+    bool uses_mpe_ref;          /* a budget formula names mpe_ref: compute class MPEs */
 };
 
 #endif

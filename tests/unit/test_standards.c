@@ -30,7 +30,7 @@ static void test_example_loads(void **state)
 {
     (void)state;
     prof_standards *reg = load_example();
-    assert_int_equal(prof_standards_count(reg), 3);
+    assert_int_equal(prof_standards_count(reg), 4);
     assert_non_null(strstr(prof_standards_lab(reg), "Trung tâm Khoa học–Công nghệ"));
 
     const struct prof_standard *w = prof_standards_get(reg, 0);
@@ -58,7 +58,8 @@ static void test_example_loads(void **state)
     assert_string_equal(c->calibrated, "2025-01-31");
     assert_null(prof_standards_find(reg, "dpc-01"));
     assert_null(prof_standards_find(reg, "nope"));
-    assert_null(prof_standards_get(reg, 3));
+    assert_non_null(prof_standards_get(reg, 3));
+    assert_null(prof_standards_get(reg, 4));
     prof_standards_free(reg);
     prof_standards_free(NULL);
 }

@@ -1,0 +1,95 @@
+/* Analysis: a run's readings evaluated against a profile. Per result point
+ * (each nominal value of an error test, all its series together) the mean
+ * indication, the error with its GUM budget, U, k, nu_eff, the MPE and the
+ * verdict by the profile's decision rule; the repeatability and
+ * eccentricity tests; and the overall verdict. Private to daq/: pure
+ * computation, no files (cmd_analyze.c reads and writes runs). */
+#ifndef CALDAQ_ANALYSIS_H
+#define CALDAQ_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "cd.h"
+#include "prof.h"
+#include "run.h"
+#include "unc.h"
+
+#define ANA_SCHEMA "caldaq-analysis/1"
+
+struct ana_budget_row {
+    char name[64];
+    char label[128];
+    double x, u, dof, c, contribution, share; /* as unc_budget_row */
+};
+
+struct ana_point {
+    size_t group;               /* plan entry, 0-based */
+    const struct prof_plan_point *first; /* the plan point of its first series */
+    double nominal;
+    double range;               /* NAN unless DMM */
+    bool measured;              /* false: no usable reading (the run ended before it) */
+    size_t n;                   /* stable readings used, all series */
+    double stats[PROF_STAT_COUNT];
+    double error, u, nu_eff, k, p, U;
+    double low, high;           /* permissible error limits (-MPE, +MPE) */
+    struct unc_decision decision;
+    size_t n_rows;
+    struct ana_budget_row *rows;
+};
+
+struct ana_position {
+    char name[32];
+    double indication;          /* mean of its readings */
+    double deviation;           /* indication - centre */
+};
+
+struct ana_result {
+    size_t n_points;
+    struct ana_point *points;
+    bool has_repeatability;
+    double rep_load, rep_mean, rep_s;
+    size_t rep_n;
+    bool has_eccentricity;
+    double ecc_load, ecc_max;
+    size_t n_positions;
+    struct ana_position *positions;
+    double env[3];              /* mean temp_c, rh_pct, p_hpa; NAN when not measured */
+    size_t n_ignored;           /* readings not used: unstable, overload, error */
+    bool complete;              /* every result point measured */
+    enum unc_verdict verdict;   /* the worst verdict of the measured points */
+};
+
+struct ana_input {
+    const struct prof_profile *profile;
+    const struct daq_reading *readings;
+    size_t n_readings;
+    const struct daq_env *env;
+    size_t n_env;
+    /* the reference standard's certified values; NULL when the profile's
+     * reference is nominal */
+    const struct prof_standard *reference;
+};
+
+/* Readings must belong to the profile's plan: reading.point indexes it,
+ * with the plan's role and nominal; anything else fails naming the reading
+ * (the run was recorded with another profile). Only stable, finite
+ * readings in the profile's unit count; the others are counted in
+ * n_ignored. */
+int ana_run(const struct ana_input *in, struct ana_result **out, struct cd_err *err);
+void ana_result_free(struct ana_result *r);
+
+/* The result as JSON (schema ANA_SCHEMA, docs/profiles.md), stored as a
+ * results version of the run. NULL when out of memory. */
+json_t *ana_result_json(const struct ana_result *r, const struct prof_profile *p);
+
+/* The result as the technician reads it: one line per point and the
+ * overall verdict. */
+void ana_result_print(FILE *f, const struct ana_result *r, const struct prof_profile *p);
+
+/* "pass", ..., or "incomplete" when points are missing. */
+const char *ana_overall_name(const struct ana_result *r);
+
+#endif
