@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 int cli_error(const char *sub, const char *fmt, ...)
 {
@@ -120,4 +122,13 @@ int cli_json_print_line(json_t *root)
     json_decref(root);
     fputc('\n', stdout);
     return rc == 0 ? 0 : 1;
+}
+
+int cli_today(char out[11])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    if (localtime_r(&now, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
+        return -1;
+    return 0;
 }

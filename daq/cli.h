@@ -24,6 +24,8 @@ int cmd_trace(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_standards(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
 
 /* Print `msg` to stderr as "caldaq SUB: msg" and return 1. */
 int cli_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -49,6 +51,8 @@ void cli_print_reading(const struct drv_reading *r);
 
 /* Parse a whole string as a finite double / an unsigned integer; 0 on success. */
 int cli_parse_double(const char *s, double *out);
+/* Today's local date as YYYY-MM-DD; 0, or -1 when the clock says nothing. */
+int cli_today(char out[11]);
 int cli_parse_size(const char *s, unsigned long long *out);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "drv.h"
+#include "prof.h"
 #include "run.h"
 
 #ifndef CALDAQ_VERSION
@@ -25,6 +26,7 @@ static const char usage_text[] =
     "usage: caldaq acquire --driver NAME --port PORT --points LIST [--repeat N] [--stable]\n"
     "                      [--out DIR] [--operator NAME] [--lab NAME] [--serial S]\n"
     "                      [--set KEY=VALUE]... [--sim-control PATH] [--env T,RH[,P]]\n"
+    "       caldaq acquire --driver NAME --port PORT --profile P [--standards REG] ...\n"
     "\n"
     "Read an instrument at each test point of LIST (nominal loads or set-points, e.g.\n"
     "0,100,200) --repeat times (default 3) into a new run file in DIR (default .),\n"
@@ -33,6 +35,11 @@ static const char usage_text[] =
     "a run killed at any moment keeps every finished point. Ctrl-C ends the run as\n"
     "'aborted'.\n"
     "\n"
+    "  --profile P          walk the test plan of profile P instead of --points (each\n"
+    "                       point with its own repetitions); the run stores the profile\n"
+    "                       and the reference standards it names, which must be in date\n"
+    "                       today (caldaq analyze then computes the results)\n"
+    "  --standards REG      the standards register (default: the profile's)\n"
     "  --stable             wait for a stable reading each time\n"
     "  --sim-control PATH   before each point, ask the simulator listening on the\n"
     "                       control socket PATH to present the load (caldaq sim --control)\n"
@@ -43,8 +50,16 @@ static const char usage_text[] =
 #define MAX_POINTS 256
 #define MAX_OPTS 32
 
+/* One test point as acquire walks it. */
+struct acq_point {
+    double nominal;
+    const char *role;
+    unsigned long long repeat;
+};
+
 struct acquire_args {
     const char *driver, *port, *serial, *out_dir, *operator_name, *lab, *sim_control;
+    const char *profile_path, *standards_path;
     double env[3];              /* temp_c, rh_pct, p_hpa; NAN when not given */
     bool have_env;
     double points[MAX_POINTS];
@@ -85,6 +100,7 @@ static int parse_args(int argc, char **argv, struct acquire_args *a)
         {"out", required_argument, NULL, 'o'},      {"operator", required_argument, NULL, 'u'},
         {"lab", required_argument, NULL, 'l'},      {"set", required_argument, NULL, 'x'},
         {"sim-control", required_argument, NULL, 'c'}, {"env", required_argument, NULL, 'e'},
+        {"profile", required_argument, NULL, 'f'},  {"standards", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -103,6 +119,8 @@ static int parse_args(int argc, char **argv, struct acquire_args *a)
         case 'u': a->operator_name = optarg; break;
         case 'l': a->lab = optarg; break;
         case 'c': a->sim_control = optarg; break;
+        case 'f': a->profile_path = optarg; break;
+        case 'r': a->standards_path = optarg; break;
         case 'S': a->stable = true; break;
         case 'e': {
             char buf[128];
@@ -143,8 +161,13 @@ static int parse_args(int argc, char **argv, struct acquire_args *a)
     }
     if (optind != argc)
         return cli_usage_error("acquire", "unexpected argument '%s'", argv[optind]);
-    if (a->driver == NULL || a->port == NULL || a->n_points == 0)
-        return cli_usage_error("acquire", "--driver, --port and --points are required");
+    if (a->profile_path != NULL && a->n_points > 0)
+        return cli_usage_error("acquire", "--points and --profile exclude each other");
+    if (a->standards_path != NULL && a->profile_path == NULL)
+        return cli_usage_error("acquire", "--standards goes with --profile");
+    if (a->driver == NULL || a->port == NULL || (a->n_points == 0 && a->profile_path == NULL))
+        return cli_usage_error("acquire", "--driver, --port and --points (or --profile) are "
+                                          "required");
     return 0;
 }
 
@@ -234,18 +257,18 @@ static void store_unstable(const struct drv_reading *r, void *ctx)
     w->rc = daq_run_add_reading(w->run, &rd, &w->err);
 }
 
-static int acquire_points(const struct acquire_args *a, drv_dev *d, daq_run *run,
-                          struct cd_err *err)
+static int acquire_points(const struct acquire_args *a, const struct acq_point *pts, size_t n,
+                          drv_dev *d, daq_run *run, struct cd_err *err)
 {
-    for (int p = 0; p < a->n_points; p++) {
-        if (a->sim_control != NULL && present_load(a->sim_control, a->points[p], err) != 0)
+    for (size_t p = 0; p < n; p++) {
+        if (a->sim_control != NULL && present_load(a->sim_control, pts[p].nominal, err) != 0)
             return err->code;
-        for (unsigned long long k = 0; k < a->repeat; k++) {
+        for (unsigned long long k = 0; k < pts[p].repeat; k++) {
             if (interrupted)
                 return cd_fail(err, CD_ERR_INVALID, "interrupted");
-            struct daq_reading rd = {.point = p, .repetition = (int32_t)k,
-                                     .nominal = a->points[p]};
-            snprintf(rd.role, sizeof rd.role, "%s", a->points[p] == 0 ? "zero" : "load");
+            struct daq_reading rd = {.point = (int32_t)p, .repetition = (int32_t)k,
+                                     .nominal = pts[p].nominal};
+            snprintf(rd.role, sizeof rd.role, "%s", pts[p].role);
             struct on_the_way way = {.run = run, .template = rd};
             int rc = a->stable ? drv_read_stable_each(d, NULL, 30000, store_unstable, &way,
                                                       &rd.r, err)
@@ -259,17 +282,89 @@ static int acquire_points(const struct acquire_args *a, drv_dev *d, daq_run *run
                 return rc;
         }
         char what[96];
-        snprintf(what, sizeof what, "point %d (%.10g) finished", p, a->points[p]);
+        snprintf(what, sizeof what, "point %zu (%.10g) finished", p, pts[p].nominal);
         int rc = daq_run_audit(run, "caldaq acquire", what, err);
         if (rc == 0)
             rc = daq_run_checkpoint(run, err);
         if (rc != 0)
             return rc;
         /* Printed only once the point is safe on disk. */
-        printf("point %d (%.10g): %llu readings saved\n", p, a->points[p], a->repeat);
+        printf("point %zu (%.10g): %llu readings saved\n", p, pts[p].nominal, pts[p].repeat);
         fflush(stdout);
     }
     return 0;
+}
+
+/* The standards the profile names, from the register, refused when past
+ * their due date today. The reference's certified items become one row
+ * each (the analysis takes its values from them); other standards one row. */
+static int profile_standards(const struct acquire_args *a, const struct prof_profile *p,
+                             prof_standards **reg_out, struct cd_err *err)
+{
+    const char *path = a->standards_path != NULL ? a->standards_path : p->register_path;
+    *reg_out = NULL;
+    if (path[0] == '\0')
+        return 0;
+    prof_standards *reg = prof_standards_load(path, err);
+    if (reg == NULL)
+        return err->code;
+    char today[11];
+    int rc = cli_today(today) != 0 ? cd_fail(err, CD_ERR_INVALID, "cannot tell today's date")
+                                   : prof_profile_check_standards(p, reg, today, err);
+    if (rc != 0) {
+        prof_standards_free(reg);
+        return rc;
+    }
+    *reg_out = reg;
+    return 0;
+}
+
+static int record_standards(daq_run *run, const struct prof_profile *p, const prof_standards *reg,
+                            struct cd_err *err)
+{
+    for (size_t i = 0; reg != NULL && i < p->n_needs; i++) {
+        const struct prof_std_need *need = &p->needs[i];
+        const struct prof_standard *s = need->id[0] ? prof_standards_find(reg, need->id) : NULL;
+        if (s == NULL)
+            continue;
+        struct daq_standard row = {.k = s->k, .nominal = NAN, .value = NAN, .u = NAN};
+        snprintf(row.id, sizeof row.id, "%s", s->id);
+        snprintf(row.certificate, sizeof row.certificate, "%s", s->certificate);
+        snprintf(row.due_date, sizeof row.due_date, "%s", s->due);
+        snprintf(row.role, sizeof row.role, "%s", need->role);
+        bool items = need == p->reference && need->source == PROF_REF_CERTIFICATE;
+        for (size_t j = 0; j < (items ? s->n_items : 1); j++) {
+            if (items) {
+                const struct prof_std_item *it = &s->items[j];
+                row.nominal = it->nominal;
+                row.value = it->value;
+                row.u = it->U / s->k;
+                snprintf(row.unit, sizeof row.unit, "%s", it->unit);
+                snprintf(row.mark, sizeof row.mark, "%s", it->mark);
+            }
+            int rc = daq_run_add_standard(run, &row, err);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* The points to walk: the profile's plan, or --points with --repeat. */
+static struct acq_point *plan_points(const struct acquire_args *a, const struct prof_profile *p,
+                                     size_t *n)
+{
+    *n = p != NULL ? p->n_points : (size_t)a->n_points;
+    struct acq_point *pts = calloc(*n ? *n : 1, sizeof *pts);
+    for (size_t i = 0; pts != NULL && i < *n; i++) {
+        if (p != NULL)
+            pts[i] = (struct acq_point){p->points[i].nominal, p->points[i].role,
+                                        p->points[i].repeat};
+        else
+            pts[i] = (struct acq_point){a->points[i], a->points[i] == 0 ? "zero" : "load",
+                                        a->repeat};
+    }
+    return pts;
 }
 
 int cmd_acquire(int argc, char **argv)
@@ -288,6 +383,24 @@ int cmd_acquire(int argc, char **argv)
     snprintf(info.caldaq_version, sizeof info.caldaq_version, "%s", CALDAQ_VERSION);
     char plan[8192];
     describe_plan(&a, plan, sizeof plan);
+    struct prof_profile *profile = NULL;
+    prof_standards *reg = NULL;
+    if (a.profile_path != NULL) {
+        if ((profile = prof_profile_load(a.profile_path, &err)) == NULL)
+            return cli_error("acquire", "%s", cd_err_text(&err));
+        if (profile_standards(&a, profile, &reg, &err) != 0) {
+            prof_profile_free(profile);
+            return cli_error("acquire", "%s", cd_err_text(&err));
+        }
+        snprintf(info.profile_name, sizeof info.profile_name, "%s", profile->name);
+    }
+    size_t n_pts = 0;
+    struct acq_point *pts = plan_points(&a, profile, &n_pts);
+    if (pts == NULL) {
+        prof_standards_free(reg);
+        prof_profile_free(profile);
+        return cli_error("acquire", "out of memory");
+    }
 
     char path[4096];
     char stamp[32];
@@ -297,8 +410,17 @@ int cmd_acquire(int argc, char **argv)
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     snprintf(path, sizeof path, "%s/run-%s-%d.h5", a.out_dir, stamp, (int)getpid());
     daq_run *run = NULL;
-    if (daq_run_create(path, &info, plan, &run, &err) != 0)
+    rc = daq_run_create(path, &info, profile != NULL ? profile->text : plan, &run, &err);
+    if (rc == 0)
+        rc = record_standards(run, profile, reg, &err);
+    prof_standards_free(reg);
+    if (rc != 0) {
+        if (run != NULL)
+            daq_run_close(run, "aborted", NULL);
+        free(pts);
+        prof_profile_free(profile);
         return cli_error("acquire", "%s", cd_err_text(&err));
+    }
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
@@ -322,7 +444,7 @@ int cmd_acquire(int argc, char **argv)
     if (rc == 0)
         rc = record_env(run, &a, "start", &err);
     if (rc == 0)
-        rc = acquire_points(&a, d, run, &err);
+        rc = acquire_points(&a, pts, n_pts, d, run, &err);
     if (rc == 0)
         rc = record_env(run, &a, "end", &err);
     drv_close(d); /* the last received bytes go into the run's trace */
@@ -340,5 +462,7 @@ int cmd_acquire(int argc, char **argv)
     if (daq_run_close(run, end, &close_err) != 0)
         status = cli_error("acquire", "%s", cd_err_text(&close_err));
     printf("%s (%s)\n", path, end);
+    free(pts);
+    prof_profile_free(profile);
     return status;
 }

@@ -1,0 +1,273 @@
+/* caldaq profile check FILE: validate a calibration profile and, against a
+ * standards register, the reference standards it names. */
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "prof.h"
+
+static const char usage_text[] =
+    "usage: caldaq profile check FILE [--standards REG | --no-standards] [--on YYYY-MM-DD]\n"
+    "                            [--json]\n"
+    "\n"
+    "Load and validate a calibration profile: its instrument and tolerance, the\n"
+    "test plan, the uncertainty budget (every formula and the model expression),\n"
+    "the decision rule and the reference standards it needs. Errors name the file\n"
+    "and line. Then check the standards against a register (--standards, or the\n"
+    "profile's own `register:`): each named standard exists, is of the right kind,\n"
+    "is in date on the day, and certifies every load the plan uses. Prints the\n"
+    "plan as a technician will walk it. Exits 1 when anything is wrong.\n"
+    "\n"
+    "  --standards REG   the register to check against (default: the profile's)\n"
+    "  --no-standards    check the profile alone\n"
+    "  --on DATE         the day of the check (default: today)\n"
+    "  --json            machine-readable summary on stdout\n"
+    "\n"
+    "Profile format: docs/profiles.md.\n";
+
+struct profile_args {
+    const char *path;
+    const char *standards;
+    bool no_standards, json;
+    char on[11];
+};
+
+static int parse_args(int argc, char **argv, struct profile_args *a)
+{
+    static const struct option opts[] = {
+        {"standards", required_argument, NULL, 's'},
+        {"no-standards", no_argument, NULL, 'n'},
+        {"on", required_argument, NULL, 'o'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    *a = (struct profile_args){0};
+    if (argc < 2)
+        return cli_usage_error("profile", "no action given (caldaq profile check FILE)");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage_text, stdout);
+        return -1;
+    }
+    if (strcmp(argv[1], "check") != 0)
+        return cli_usage_error("profile", "unknown action '%s' (the action is check)", argv[1]);
+    argc--;
+    argv++;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        long day;
+        switch (c) {
+        case 's':
+            a->standards = optarg;
+            break;
+        case 'n':
+            a->no_standards = true;
+            break;
+        case 'o':
+            if (prof_date_parse(optarg, &day, NULL) != 0)
+                return cli_usage_error("profile", "--on takes a calendar date YYYY-MM-DD, not '%s'",
+                                       optarg);
+            memcpy(a->on, optarg, sizeof a->on);
+            break;
+        case 'j':
+            a->json = true;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return -1;
+        default:
+            return cli_option_error("profile", c, argv);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error("profile", optind >= argc ? "no profile file given"
+                                                         : "give exactly one profile file");
+    if (a->standards != NULL && a->no_standards)
+        return cli_usage_error("profile", "--standards and --no-standards contradict each other");
+    a->path = argv[optind];
+    if (a->on[0] == '\0' && cli_today(a->on) != 0)
+        return cli_error("profile", "cannot tell today's date: give --on YYYY-MM-DD");
+    return 0;
+}
+
+static const char *direction_name(enum prof_direction d)
+{
+    return d == PROF_DIR_UP ? "up" : d == PROF_DIR_DOWN ? "down" : "";
+}
+
+static void print_plan(const struct prof_profile *p)
+{
+    printf("plan: %zu test points\n", p->n_points);
+    for (size_t i = 0; i < p->n_points;) {
+        const struct prof_plan_point *pt = &p->points[i];
+        size_t j = i;
+        /* one line per run of points of the same test, group and series */
+        while (j < p->n_points && p->points[j].group == pt->group &&
+               p->points[j].series == pt->series && p->points[j].test == pt->test)
+            j++;
+        printf("  %3zu", i + 1);
+        if (j - i > 1)
+            printf("-%-3zu", j);
+        else
+            printf("    ");
+        printf(" %-13s", prof_test_name(pt->test));
+        if (pt->test == PROF_TEST_ERROR)
+            printf(" series %d %-4s", pt->series + 1, direction_name(pt->direction));
+        if (!isnan(pt->range))
+            printf(" range %g %s", pt->range, p->unit);
+        printf(":");
+        for (size_t k = i; k < j; k++) {
+            const struct prof_plan_point *q = &p->points[k];
+            if (q->test == PROF_TEST_ECCENTRICITY)
+                printf(" %s", q->position);
+            else
+                printf(" %.10g", q->nominal);
+        }
+        if (pt->test == PROF_TEST_ECCENTRICITY)
+            printf(" (at %.10g %s)", pt->nominal, p->unit);
+        else
+            printf(" %s", p->unit);
+        if (pt->repeat > 1)
+            printf(", %u readings each", pt->repeat);
+        printf("\n");
+        i = j;
+    }
+}
+
+static void print_text(const struct prof_profile *p)
+{
+    printf("profile %s\n  %s\n  %s\n", p->name, p->title_en, p->title_vi);
+    printf("method: %s\n", p->method);
+    if (p->national_document[0] != '\0')
+        printf("national document: %s\n", p->national_document);
+    printf("instrument: %s, unit %s, resolution ", prof_family_name(p->family), p->unit);
+    if (p->resolution > 0)
+        printf("%g %s", p->resolution, p->unit);
+    else
+        printf("as displayed");
+    printf(", tolerance %s\n", prof_tol_kind_name(p->tolerance.kind));
+    print_plan(p);
+    printf("budget: %s = %s (%zu inputs; ", p->budget.output, p->budget.expression,
+           p->budget.n_inputs);
+    if (p->budget.coverage.k > 0)
+        printf("k = %g)\n", p->budget.coverage.k);
+    else
+        printf("coverage probability %.2f %%)\n", 100 * p->budget.coverage.p);
+    for (size_t i = 0; i < p->budget.n_inputs; i++) {
+        const struct prof_budget_input *in = &p->budget.inputs[i];
+        printf("  %-10s %-12s %s\n", in->name, unc_dist_name(in->dist), in->label);
+    }
+    printf("decision rule: %s", unc_rule_name(p->rule.rule));
+    if (p->rule.rule == UNC_RULE_GUARD_BAND)
+        printf(" (w = %g U)", p->rule.r);
+    printf("\n");
+}
+
+static json_t *profile_json(const struct prof_profile *p, const char *reg_path, const char *on,
+                            const prof_standards *reg)
+{
+    json_t *points = json_array(), *inputs = json_array(), *needs = json_array();
+    for (size_t i = 0; i < p->n_points; i++) {
+        const struct prof_plan_point *pt = &p->points[i];
+        json_t *o = json_pack("{s:I, s:s, s:s, s:o, s:I}", "index", (json_int_t)i + 1, "test",
+                              prof_test_name(pt->test), "role", pt->role, "nominal",
+                              cli_json_number(pt->nominal), "repeat", (json_int_t)pt->repeat);
+        if (pt->test == PROF_TEST_ERROR) {
+            json_object_set_new(o, "series", json_integer(pt->series + 1));
+            json_object_set_new(o, "direction", json_string(direction_name(pt->direction)));
+        }
+        if (pt->position[0] != '\0')
+            json_object_set_new(o, "position", json_string(pt->position));
+        if (!isnan(pt->range))
+            json_object_set_new(o, "range", cli_json_number(pt->range));
+        json_array_append_new(points, o);
+    }
+    for (size_t i = 0; i < p->budget.n_inputs; i++)
+        json_array_append_new(inputs, json_pack("{s:s, s:s, s:s}", "name",
+                                                p->budget.inputs[i].name, "dist",
+                                                unc_dist_name(p->budget.inputs[i].dist), "label",
+                                                p->budget.inputs[i].label));
+    for (size_t i = 0; i < p->n_needs; i++) {
+        const struct prof_std_need *n = &p->needs[i];
+        json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "role", n->role, "kind",
+                              prof_std_kind_name(n->kind), "id", n->id, "reference",
+                              n == p->reference);
+        const struct prof_standard *s = reg != NULL && n->id[0] ? prof_standards_find(reg, n->id)
+                                                               : NULL;
+        if (s != NULL) {
+            json_object_set_new(o, "certificate", json_string(s->certificate));
+            json_object_set_new(o, "due", json_string(s->due));
+        }
+        json_array_append_new(needs, o);
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:{s:s, s:s, "
+                     "s:o}, s:s, s:o, s:s, s:b}",
+                     "file", p->source, "name", p->name, "title_en", p->title_en, "title_vi",
+                     p->title_vi, "method", p->method, "national_document",
+                     p->national_document, "family", prof_family_name(p->family), "unit",
+                     p->unit, "tolerance", prof_tol_kind_name(p->tolerance.kind), "points",
+                     points, "resolution",
+                     p->resolution > 0 ? "fixed" : "displayed", "standards", needs, "budget",
+                     "output", p->budget.output, "expression", p->budget.expression, "inputs",
+                     inputs, "decision_rule", unc_rule_name(p->rule.rule), "register",
+                     reg_path != NULL ? json_string(reg_path) : json_null(), "on", on, "ok",
+                     true);
+}
+
+int cmd_profile(int argc, char **argv)
+{
+    struct profile_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    struct cd_err err = {0};
+    struct prof_profile *p = prof_profile_load(a.path, &err);
+    if (p == NULL)
+        return cli_error("profile", "%s", cd_err_text(&err));
+    const char *reg_path = a.no_standards ? NULL
+                           : a.standards != NULL ? a.standards
+                           : p->register_path[0] != '\0' ? p->register_path
+                                                          : NULL;
+    prof_standards *reg = NULL;
+    if (reg_path != NULL) {
+        reg = prof_standards_load(reg_path, &err);
+        if (reg == NULL) {
+            prof_profile_free(p);
+            return cli_error("profile", "%s", cd_err_text(&err));
+        }
+        if (prof_profile_check_standards(p, reg, a.on, &err) != 0) {
+            prof_standards_free(reg);
+            prof_profile_free(p);
+            return cli_error("profile", "%s", cd_err_text(&err));
+        }
+    }
+    if (a.json) {
+        rc = cli_json_print(profile_json(p, reg_path, a.on, reg));
+    } else {
+        print_text(p);
+        if (reg != NULL) {
+            for (size_t i = 0; i < p->n_needs; i++) {
+                const struct prof_std_need *n = &p->needs[i];
+                const struct prof_standard *s = n->id[0] ? prof_standards_find(reg, n->id) : NULL;
+                if (s != NULL)
+                    printf("standard %s: %s, certificate %s, due %s: in date on %s\n", n->role,
+                           s->id, s->certificate, s->due, a.on);
+                else
+                    printf("standard %s: %s, chosen at the session\n", n->role,
+                           prof_std_kind_name(n->kind));
+            }
+        } else {
+            printf("standards: not checked (no register)\n");
+        }
+        printf("%s: ok\n", a.path);
+    }
+    prof_standards_free(reg);
+    prof_profile_free(p);
+    return rc;
+}
