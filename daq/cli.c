@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "drv.h"
+#include "prof.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -130,5 +131,27 @@ int cli_today(char out[11])
     struct tm tm;
     if (localtime_r(&now, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
         return -1;
+    return 0;
+}
+
+int cli_action(const char *sub, const char *action, const char *usage, int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage_error(sub, "no action given (caldaq %s %s FILE)", sub, action);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, stdout);
+        return -1;
+    }
+    if (strcmp(argv[1], action) != 0)
+        return cli_usage_error(sub, "unknown action '%s' (the action is %s)", argv[1], action);
+    return 0;
+}
+
+int cli_date_option(const char *sub, const char *value, char out[11])
+{
+    long day;
+    if (prof_date_parse(value, &day, NULL) != 0)
+        return cli_usage_error(sub, "--on takes a calendar date YYYY-MM-DD, not '%s'", value);
+    memcpy(out, value, 11);
     return 0;
 }

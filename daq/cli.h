@@ -53,6 +53,12 @@ void cli_print_reading(const struct drv_reading *r);
 int cli_parse_double(const char *s, double *out);
 /* Today's local date as YYYY-MM-DD; 0, or -1 when the clock says nothing. */
 int cli_today(char out[11]);
+/* `caldaq SUB ACTION ...` (e.g. `standards check`): 0 when argv[1] is
+ * `action`; -1 after printing `usage` for --help; 2 after a usage error. */
+int cli_action(const char *sub, const char *action, const char *usage, int argc, char **argv);
+/* The value of an --on option: a calendar date YYYY-MM-DD into `out`;
+ * 2 after a usage error. */
+int cli_date_option(const char *sub, const char *value, char out[11]);
 int cli_parse_size(const char *s, unsigned long long *out);
 
 #endif

@@ -40,29 +40,19 @@ static int parse_args(int argc, char **argv, struct std_args *a)
         {NULL, 0, NULL, 0},
     };
     *a = (struct std_args){0};
-    if (argc < 2)
-        return cli_usage_error("standards", "no action given (caldaq standards check FILE)");
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage_text, stdout);
-        return -1;
-    }
-    if (strcmp(argv[1], "check") != 0)
-        return cli_usage_error("standards", "unknown action '%s' (the action is check)",
-                               argv[1]);
+    int rc = cli_action("standards", "check", usage_text, argc, argv);
+    if (rc != 0)
+        return rc;
     argc--;
     argv++;
     optind = 0;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        long day;
         switch (c) {
         case 'o':
-            if (prof_date_parse(optarg, &day, NULL) != 0)
-                return cli_usage_error("standards",
-                                       "--on takes a calendar date YYYY-MM-DD, not '%s'",
-                                       optarg);
-            memcpy(a->on, optarg, sizeof a->on);
+            if (cli_date_option("standards", optarg, a->on) != 0)
+                return 2;
             break;
         case 'j':
             a->json = true;

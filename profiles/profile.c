@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include "cd_yaml.h"
+#include "unc_yaml.h"
 #include "profile_priv.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -29,28 +30,13 @@ void prof_profile_free(struct prof_profile *p)
     for (size_t i = 0; i < o->n_formulas; i++)
         unc_formula_free(o->formulas[i]);
     free(o->formulas);
-    for (size_t i = 0; i < o->n_pool; i++)
-        free(o->pool[i]);
-    free(o->pool);
+    cd_pool_free(&o->pool);
     free(o);
 }
 
 static void *keep(struct prof_owned *o, void *ptr)
 {
-    if (ptr == NULL)
-        return NULL;
-    if (o->n_pool == o->cap_pool) {
-        size_t cap = o->cap_pool ? 2 * o->cap_pool : 64;
-        void **np = realloc(o->pool, cap * sizeof *np);
-        if (np == NULL) {
-            free(ptr);
-            return NULL;
-        }
-        o->pool = np;
-        o->cap_pool = cap;
-    }
-    o->pool[o->n_pool++] = ptr;
-    return ptr;
+    return cd_pool_keep(&o->pool, ptr);
 }
 
 static unc_formula *keep_formula(struct prof_owned *o, unc_formula *f)
@@ -1047,33 +1033,6 @@ static int read_budget(struct reader *r, yaml_node_t *n, struct prof_profile *p)
     return rc;
 }
 
-/* ------------------------------------------------------------ decision rule */
-
-static int read_rule(struct reader *r, yaml_node_t *n, struct unc_decision_rule *rule)
-{
-    static const char *const keys[] = {"rule", "r", NULL};
-    *rule = (struct unc_decision_rule){.rule = UNC_RULE_SIMPLE, .r = 1.0};
-    if (n == NULL)
-        return 0;
-    yaml_node_t *name = n;
-    int rc;
-    if (n->type == YAML_MAPPING_NODE) {
-        if ((rc = cd_yaml_check_keys(&r->y, n, "decision_rule", keys)) != 0)
-            return rc;
-        name = cd_yaml_get(&r->y, n, "rule");
-        yaml_node_t *rv = cd_yaml_get(&r->y, n, "r");
-        if (rv != NULL && (rc = cd_yaml_number(&r->y, rv, "decision_rule: r", &rule->r)) != 0)
-            return rc;
-        if (!(rule->r >= 0))
-            return FAIL(rv, CD_ERR_INVALID, "decision_rule: r must not be negative");
-    }
-    struct cd_err why = {0};
-    if (cd_yaml_scalar(name) == NULL || unc_rule_parse(cd_yaml_scalar(name), &rule->rule, &why))
-        return FAIL(n, CD_ERR_INVALID, "decision_rule: %s",
-                    why.msg[0] ? why.msg : "simple, guard-band or non-binary");
-    return 0;
-}
-
 /* ------------------------------------------------------------ document */
 
 static int read_title(struct reader *r, yaml_node_t *root, struct prof_profile *p)
@@ -1175,7 +1134,7 @@ static int read_profile(struct reader *r, struct prof_profile *p)
         return FAIL(root, CD_ERR_PARSE, "budget is missing");
     if ((rc = read_budget(r, v, p)) != 0)
         return rc;
-    return read_rule(r, cd_yaml_get(&r->y, root, "decision_rule"), &p->rule);
+    return unc_yaml_decision_rule(&r->y, cd_yaml_get(&r->y, root, "decision_rule"), &p->rule);
 }
 
 static struct prof_profile *load(yaml_document_t *doc, const char *text, const char *source,

@@ -13,6 +13,7 @@
 
 #include <yaml.h>
 
+#include "cd_pool.h"
 #include "cd_yaml.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -21,8 +22,7 @@ struct prof_standards {
     const char *lab;     /* "" or a pool string */
     struct prof_standard *stds;
     size_t n;
-    char **pool;         /* every string and item array the register owns */
-    size_t n_pool, cap_pool;
+    struct cd_pool pool; /* every string and item array the register owns */
 };
 
 /* ------------------------------------------------------------ names */
@@ -191,31 +191,14 @@ void prof_standards_free(prof_standards *reg)
 {
     if (reg == NULL)
         return;
-    for (size_t i = 0; i < reg->n_pool; i++)
-        free(reg->pool[i]);
-    free(reg->pool);
+    cd_pool_free(&reg->pool);
     free(reg->stds);
     free(reg);
 }
 
-/* Hand `p` to the register (freed with it); NULL stays NULL. On failure
- * `p` is freed and NULL returned. */
 static void *keep(prof_standards *reg, void *p)
 {
-    if (p == NULL)
-        return NULL;
-    if (reg->n_pool == reg->cap_pool) {
-        size_t cap = reg->cap_pool ? 2 * reg->cap_pool : 32;
-        char **np = realloc(reg->pool, cap * sizeof *np);
-        if (np == NULL) {
-            free(p);
-            return NULL;
-        }
-        reg->pool = np;
-        reg->cap_pool = cap;
-    }
-    reg->pool[reg->n_pool++] = p;
-    return p;
+    return cd_pool_keep(&reg->pool, p);
 }
 
 /* ------------------------------------------------------------ YAML reader */

@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "cd_yaml.h"
+#include "unc_yaml.h"
 
 #include "model_priv.h"
 
@@ -381,35 +382,6 @@ static int read_tolerance(const struct reader *r, struct load *ld, yaml_node_t *
     return 0;
 }
 
-/* decision_rule: NAME | {rule: NAME, r: R} */
-static int read_rule(const struct reader *r, yaml_node_t *n, struct unc_decision_rule *rule)
-{
-    static const char *const keys[] = {"rule", "r", NULL};
-    *rule = (struct unc_decision_rule){.rule = UNC_RULE_SIMPLE, .r = 1.0};
-    if (n == NULL)
-        return 0;
-    yaml_node_t *name = n;
-    int rc;
-    if (n->type == YAML_MAPPING_NODE) {
-        if ((rc = cd_yaml_check_keys(&r->y, n, "decision_rule", keys)) != 0)
-            return rc;
-        name = cd_yaml_get(&r->y, n, "rule");
-        yaml_node_t *rv = cd_yaml_get(&r->y, n, "r");
-        if (rv != NULL && (rc = cd_yaml_number(&r->y, rv, "decision_rule r", &rule->r)) != 0)
-            return rc;
-        if (!(rule->r >= 0))
-            return cd_yaml_fail(&r->y, rv, CD_ERR_INVALID, "decision_rule r must not be negative");
-    }
-    if (cd_yaml_scalar(name) == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
-                       "decision_rule: simple, guard-band or non-binary (or {rule: guard-band, "
-                       "r: 1})");
-    struct cd_err why = {0};
-    if (unc_rule_parse(cd_yaml_scalar(name), &rule->rule, &why) != 0)
-        return cd_yaml_fail(&r->y, name, CD_ERR_PARSE, "%s", why.msg);
-    return 0;
-}
-
 static const char *const top_keys[] = {"measurand", "model", "outputs", "constants", "inputs",
                                        "correlations", "coverage", "k", "tolerance",
                                        "decision_rule", "title", "description", "source", NULL};
@@ -434,7 +406,7 @@ static int load_document(const struct reader *r, struct load *ld)
     if (ld->opts != NULL)
         ld->opts->coverage = cov;
     struct unc_decision_rule rule;
-    if ((rc = read_rule(r, cd_yaml_get(&r->y, root, "decision_rule"), &rule)) != 0)
+    if ((rc = unc_yaml_decision_rule(&r->y, cd_yaml_get(&r->y, root, "decision_rule"), &rule)) != 0)
         return rc;
     if (ld->opts != NULL)
         ld->opts->rule = rule;
