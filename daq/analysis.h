@@ -76,8 +76,9 @@ struct ana_input {
 /* Readings must belong to the profile's plan: reading.point indexes it,
  * with the plan's role and nominal; anything else fails naming the reading
  * (the run was recorded with another profile). Only stable, finite
- * readings in the profile's unit count; the others are counted in
- * n_ignored. */
+ * readings count; the others (unstable, overload, error) are counted in
+ * n_ignored. A stable reading in another unit than the profile's fails,
+ * naming it: the instrument is set up wrongly. */
 int ana_run(const struct ana_input *in, struct ana_result **out, struct cd_err *err);
 void ana_result_free(struct ana_result *r);
 

@@ -540,7 +540,8 @@ static int group_constants(struct reader *r, yaml_node_t *g, const char *what,
     double *v = keep(r->o, calloc(r->n_constants + 1, sizeof *v));
     if (v == NULL)
         return NOMEM(g);
-    memcpy(v, r->constant_values, r->n_constants * sizeof *v);
+    if (r->n_constants > 0)
+        memcpy(v, r->constant_values, r->n_constants * sizeof *v);
     *out = v;
     yaml_node_t *n = cd_yaml_get(&r->y, g, "constants");
     if (n == NULL)

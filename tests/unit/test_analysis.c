@@ -1,0 +1,1054 @@
+/* Analysis of a run against a profile (daq/analysis.h), checked against
+ * HAND CALCULATIONS of four complete calibrations:
+ *
+ *   1. balance, OIML R76 class II, 220 g (profiles/balance-cg18-class-ii.yaml):
+ *      repeatability, eccentricity, errors at 7 loads, one load failing;
+ *   2. balance, class III, 6 kg (balance-cg18-class-iii.yaml): up and down
+ *      series, weights certified in kg, all pass;
+ *   3. pressure gauge 0 - 20 bar (pressure-dkd-r6-1.yaml): series up, down,
+ *      up with hysteresis, zero deviation and repeatability between series;
+ *   4. 6.5-digit DMM (dmm-dcv-6half.yaml): the 10 V range only, guard band
+ *      r = 1, one point failing under the guard band with |E| < MPE, and
+ *      the other ranges not measured (result "incomplete");
+ *
+ * and the refusals: readings of another plan, readings in the wrong unit,
+ * unstable readings ignored and counted.
+ *
+ * How the expected values were obtained. Every figure below was worked out
+ * from the readings, the register's certificate values and the profile's
+ * formulas, with python3 used as a calculator (decimal arithmetic to 40
+ * digits), NOT by running caldaq; each literal carries its formula and
+ * numbers in a comment. Standard uncertainties of rectangular inputs are
+ * half-width / sqrt(3); u^2 = sum (c_i u_i)^2 (no correlations: the
+ * profiles declare none); nu_eff by Welch-Satterthwaite over the inputs with
+ * finite dof; k = t_p(floor(nu_eff)) with p = 0.9545 exactly (the profiles
+ * say `coverage: 0.9545`), the Student-t quantile computed without scipy
+ * (not installed) from the closed form of Abramowitz & Stegun 26.7.3/26.7.4
+ * for integer nu, A(t|nu) = P(|T| <= t), inverted by bisection, and checked
+ * against a Simpson integration of the t density and against GUM Table G.2
+ * (p = 95.45 %: nu = 1: 13.97, 5: 2.65, 10: 2.28, 20: 2.13, 50: 2.05,
+ * 100: 2.025). The pressure profile fixes k = 2.
+ *
+ * Tolerances: relative 1e-9 for the mean, error, u, budget rows and nu_eff
+ * (an expected 0 must come out within 1e-15 absolute); 1e-6 for k and for
+ * U = k u (k is a quantile from GSL in the engine, from the closed form
+ * here). Files are read relative to the repository root (as `make unit`
+ * runs the tests).
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "analysis.h"
+
+#define REL 1e-9   /* mean, error, u, budget rows, nu_eff, MPE */
+#define REL_K 1e-6 /* k (a Student-t quantile) and U = k u */
+
+static void check_rel(const char *what, double nominal, double got, double want, double rel)
+{
+    double tol = want == 0 ? 1e-15 : rel * fabs(want);
+    if (!(fabs(got - want) <= tol)) {
+        print_error("at %.15g: %s = %.17g, expected %.17g (hand calculation) within %g %s\n",
+                    nominal, what, got, want, want == 0 ? 1e-15 : rel,
+                    want == 0 ? "absolute" : "relative");
+        fail();
+    }
+}
+
+/* ------------------------------------------------------------ readings */
+
+/* One reading as the run records it: the plan point's role and nominal
+ * (checked against the plan while feeding, so the data below are provably
+ * in plan order) and the indication. */
+struct rd_spec {
+    const char *role;
+    double nominal;
+    double value;
+};
+
+struct readings {
+    struct daq_reading v[160];
+    size_t n;
+};
+
+static struct daq_reading *add_reading(struct readings *b, const struct prof_profile *p,
+                                       size_t point, double value, const char *unit,
+                                       enum drv_status status)
+{
+    assert_true(b->n < sizeof b->v / sizeof b->v[0]);
+    assert_true(point < p->n_points);
+    const struct prof_plan_point *pt = &p->points[point];
+    struct daq_reading *r = &b->v[b->n++];
+    memset(r, 0, sizeof *r);
+    r->t = 1767225600.0 + (double)b->n;
+    r->point = (int32_t)point;
+    r->nominal = pt->nominal;
+    snprintf(r->role, sizeof r->role, "%s", pt->role);
+    r->r.value = value;
+    snprintf(r->r.unit, sizeof r->r.unit, "%s", unit);
+    r->r.status = status;
+    snprintf(r->r.display, sizeof r->r.display, "%.7g", value);
+    r->r.resolution = pt->resolution;
+    return r;
+}
+
+/* The readings of consecutive plan points from `first`, `repeat` of them per
+ * point, every one stable and in the profile's unit. */
+static void feed(struct readings *b, const struct prof_profile *p, size_t first,
+                 const struct rd_spec *s, size_t n)
+{
+    size_t pi = first;
+    unsigned taken = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (pi >= p->n_points)
+            fail_msg("reading %zu: the plan of %s has only %zu points", i, p->name, p->n_points);
+        const struct prof_plan_point *pt = &p->points[pi];
+        if (strcmp(s[i].role, pt->role) != 0 || s[i].nominal != pt->nominal)
+            fail_msg("reading %zu (%s at %g) does not match plan point %zu (%s at %g)", i,
+                     s[i].role, s[i].nominal, pi, pt->role, pt->nominal);
+        add_reading(b, p, pi, s[i].value, p->unit, DRV_STATUS_STABLE);
+        if (++taken == pt->repeat) {
+            pi++;
+            taken = 0;
+        }
+    }
+}
+
+/* ------------------------------------------------------------ expectations */
+
+/* One budget row: the input's name, u(x_i), c_i and c_i u(x_i). */
+struct exp_row {
+    const char *name;
+    double u;
+    double c;
+    double contribution;
+};
+
+/* A result point checked fully. nu_eff INFINITY: no input with finite dof. */
+struct exp_point {
+    double nominal, mean, ref, error, u, nu_eff, k, U, mpe;
+    enum unc_verdict verdict;
+    size_t n_rows;
+    const struct exp_row *rows;
+};
+
+/* Every result point of a case: mean, error, MPE and verdict. */
+struct exp_summary {
+    double nominal, mean, error, mpe;
+    enum unc_verdict verdict;
+};
+
+static const struct ana_point *point_at(const struct ana_result *r, size_t group, double nominal)
+{
+    for (size_t i = 0; i < r->n_points; i++)
+        if (r->points[i].group == group && r->points[i].nominal == nominal)
+            return &r->points[i];
+    fail_msg("no result point at %g in plan entry %zu", nominal, group + 1);
+    return NULL;
+}
+
+static void check_point(const struct ana_result *r, size_t group, const struct exp_point *e,
+                        double p)
+{
+    const struct ana_point *pt = point_at(r, group, e->nominal);
+    double x = e->nominal;
+    assert_true(pt->measured);
+    check_rel("mean", x, pt->stats[PROF_STAT_MEAN], e->mean, REL);
+    check_rel("ref", x, pt->stats[PROF_STAT_REF], e->ref, REL);
+    check_rel("error", x, pt->error, e->error, REL);
+    check_rel("u", x, pt->u, e->u, REL);
+    if (isinf(e->nu_eff)) {
+        if (!isinf(pt->nu_eff))
+            fail_msg("at %g: nu_eff = %.17g, expected infinite", x, pt->nu_eff);
+    } else {
+        check_rel("nu_eff", x, pt->nu_eff, e->nu_eff, REL);
+    }
+    check_rel("k", x, pt->k, e->k, REL_K);
+    check_rel("U", x, pt->U, e->U, REL_K);
+    if (isnan(p))
+        assert_true(isnan(pt->p)); /* fixed k: no coverage probability */
+    else
+        assert_true(pt->p == p);   /* the profile's p, exactly */
+    check_rel("low (-MPE)", x, pt->low, -e->mpe, REL);
+    check_rel("high (+MPE)", x, pt->high, e->mpe, REL);
+    if (pt->decision.verdict != e->verdict)
+        fail_msg("at %g: verdict %s, expected %s", x, unc_verdict_name(pt->decision.verdict),
+                 unc_verdict_name(e->verdict));
+    assert_int_equal(pt->n_rows, e->n_rows);
+    for (size_t i = 0; i < e->n_rows; i++) {
+        const struct ana_budget_row *row = &pt->rows[i];
+        const struct exp_row *want = &e->rows[i];
+        char what[96];
+        assert_string_equal(row->name, want->name);
+        snprintf(what, sizeof what, "u(%s)", want->name);
+        check_rel(what, x, row->u, want->u, REL);
+        snprintf(what, sizeof what, "c(%s)", want->name);
+        check_rel(what, x, row->c, want->c, REL);
+        snprintf(what, sizeof what, "contribution of %s", want->name);
+        check_rel(what, x, row->contribution, want->contribution, REL);
+    }
+}
+
+static void check_summary(const struct ana_result *r, size_t group, const struct exp_summary *e,
+                          size_t n)
+{
+    size_t in_group = 0;
+    for (size_t i = 0; i < r->n_points; i++)
+        in_group += r->points[i].group == group;
+    assert_int_equal(in_group, n);
+    for (size_t i = 0; i < n; i++) {
+        const struct ana_point *pt = point_at(r, group, e[i].nominal);
+        double x = e[i].nominal;
+        assert_true(pt->measured);
+        check_rel("mean", x, pt->stats[PROF_STAT_MEAN], e[i].mean, REL);
+        check_rel("error", x, pt->error, e[i].error, REL);
+        check_rel("high (MPE)", x, pt->high, e[i].mpe, REL);
+        check_rel("low (-MPE)", x, pt->low, -e[i].mpe, REL);
+        if (pt->decision.verdict != e[i].verdict)
+            fail_msg("at %g: verdict %s, expected %s", x, unc_verdict_name(pt->decision.verdict),
+                     unc_verdict_name(e[i].verdict));
+    }
+}
+
+/* ------------------------------------------------------------ fixtures */
+
+struct fixture {
+    struct prof_profile *p;
+    prof_standards *reg;
+    const struct prof_standard *ref;
+};
+
+static void load(struct fixture *f, const char *path, const char *expect_id)
+{
+    struct cd_err err = {0};
+    f->p = prof_profile_load(path, &err);
+    if (f->p == NULL)
+        fail_msg("%s: %s", path, cd_err_text(&err));
+    f->reg = prof_standards_load(f->p->register_path, &err);
+    if (f->reg == NULL)
+        fail_msg("%s: %s", f->p->register_path, cd_err_text(&err));
+    assert_non_null(f->p->reference);
+    assert_string_equal(f->p->reference->id, expect_id);
+    f->ref = prof_standards_find(f->reg, f->p->reference->id);
+    assert_non_null(f->ref);
+}
+
+static void unload(struct fixture *f)
+{
+    prof_standards_free(f->reg);
+    prof_profile_free(f->p);
+}
+
+static struct ana_result *run(const struct fixture *f, const struct readings *b)
+{
+    struct ana_input in = {.profile = f->p, .readings = b->v, .n_readings = b->n,
+                           .reference = f->ref};
+    struct ana_result *r = NULL;
+    struct cd_err err = {0};
+    if (ana_run(&in, &r, &err) != 0)
+        fail_msg("ana_run: %s", cd_err_text(&err));
+    assert_non_null(r);
+    return r;
+}
+
+/* ================================================================ case 1 */
+/* Balance class II, Max 220 g, e = 0.01 g, d = 0.001 g; weights W-E2-01
+ * (k = 2); constants buoyancy_rel = 1e-6, drift_rel = 2e-7.
+ *
+ * Repeatability at 100 g, 6 readings: 100.001 100.000 100.002 100.001
+ * 100.000 100.001:
+ *   mean = 600.005 / 6 = 100.000833333... g
+ *   deviations (mg): +0.1667 -0.8333 +1.1667 +0.1667 -0.8333 +0.1667,
+ *   sum of squares = 2.8333e-6 g^2, s^2 = 2.8333e-6 / 5 = 5.6667e-7 g^2,
+ *   s_rep = sqrt(17/30) mg = 7.5277265270908098e-04 g, n_rep = 6, dof 5.
+ * Eccentricity at 100 g: centre 100.001, front 100.003, left 99.999,
+ * back 100.002, right 100.000: deviations from the centre 0, +0.002,
+ * -0.002, +0.001, -0.001 g: ecc_max = 0.002 g.
+ * Errors, one reading each (n = 1), series up.
+ * MPE (OIML R76 class II, initial verification, e = 0.01 g): 0.5 e = 0.005 g
+ * for 0 <= m <= 5000 e = 50 g, 1 e = 0.01 g for 50 g < m <= 20000 e = 200 g,
+ * 1.5 e = 0.015 g above 200 g. */
+static const struct rd_spec c1_readings[] = {
+    {"repeatability", 100, 100.001}, {"repeatability", 100, 100.000},
+    {"repeatability", 100, 100.002}, {"repeatability", 100, 100.001},
+    {"repeatability", 100, 100.000}, {"repeatability", 100, 100.001},
+    {"eccentricity", 100, 100.001}, /* centre */
+    {"eccentricity", 100, 100.003}, /* front */
+    {"eccentricity", 100, 99.999},  /* left */
+    {"eccentricity", 100, 100.002}, /* back */
+    {"eccentricity", 100, 100.000}, /* right */
+    {"error-up", 0, 0.000},     {"error-up", 20, 20.001},   {"error-up", 50, 50.007},
+    {"error-up", 100, 100.001}, {"error-up", 150, 150.003}, {"error-up", 200, 200.004},
+    {"error-up", 220, 220.006},
+};
+
+/* Every load: E = I - m_c (m_c: the pieces' certified values summed). */
+static const struct exp_summary c1_summary[] = {
+    /* 0 g: no weight, m_c = 0; E = 0.000 - 0 = 0; MPE 0.5 e */
+    {0, 0.0, 0.0, 0.005, UNC_PASS},
+    /* 20 g: m_c = 20.000027 (the unmarked 20 g); E = 20.001 - 20.000027 = 0.000973 */
+    {20, 20.001, 0.000973, 0.005, UNC_PASS},
+    /* 50 g: E = 50.007 - 50.000040 = 0.006960 > 0.005 (0.5 e: 50 g = 5000 e) */
+    {50, 50.007, 0.006960, 0.005, UNC_FAIL},
+    /* 100 g: E = 100.001 - 100.000030 = 0.000970; MPE 1 e */
+    {100, 100.001, 0.000970, 0.01, UNC_PASS},
+    /* 150 g = 100 + 50: E = 150.003 - (100.000030 + 50.000040) = 0.002930 */
+    {150, 150.003, 0.002930, 0.01, UNC_PASS},
+    /* 200 g: E = 200.004 - 200.000060 = 0.003940; 200 g = 20000 e: still 1 e */
+    {200, 200.004, 0.003940, 0.01, UNC_PASS},
+    /* 220 g = 200 + 20: E = 220.006 - (200.000060 + 20.000027) = 0.005913; 1.5 e */
+    {220, 220.006, 0.005913, 0.015, UNC_PASS},
+};
+
+/* 50 g: one reading I = 50.007 g; one piece 50 g of W-E2-01:
+ * m_c = 50.000040 g, u(m_c) = U/k = 0.000030/2 = 1.5e-05 g
+ * E = I - m_c = 50.007 - 50.000040 = 0.006960 g
+ * budget rows (u in g, c, contribution = c u):
+ *   I_L      u = 0 (value only) = 0, c = +1
+ *   dI_dig0  u = (d/2)/sqrt(3) = 0.0005/sqrt(3) = 0.0002886751346, c = -1
+ *   dI_digL  u = (d/2)/sqrt(3) = 0.0002886751346, c = +1
+ *   dI_rep   u = s_rep/sqrt(n) = 0.0007527726527/sqrt(1) = 0.0007527726527, c = +1, dof 5
+ *   dI_ecc   u = ecc_max/(2 ecc_load) L/sqrt(3) = 0.002/200 x 50/sqrt(3) = 0.0002886751346, c = +1
+ *   m_c      u = U/k = 0.000030/2 = 1.5e-05, c = -1
+ *   dm_B     u = buoyancy_rel L/sqrt(3) = 1e-6 x 50/sqrt(3) = 2.886751346e-05, c = -1
+ *   dm_D     u = drift_rel L/sqrt(3) = 2e-7 x 50/sqrt(3) = 5.773502692e-06, c = -1
+ * u^2 = 0.0002886751346^2 + 0.0002886751346^2 + 0.0007527726527^2 + 0.0002886751346^2
+ *       + 1.5e-05^2 + 2.886751346e-05^2 + 5.773502692e-06^2
+ *     = 8.177583333e-07 g^2, u = 9.042999133768e-04 g
+ * nu_eff = u^4 / sum (c u)^4 / dof = 0.0009042999134^4 / (0.0007527726527^4/5) = 1.041273049416e+01
+ * k = t_{0.9545}(floor(nu_eff) = 10) = 2.2836816132996
+ * U = k u = 2.283681613 x 0.0009042999134 = 2.065133085087e-03 g
+ * MPE: 50 g = 5000 e, the upper edge of the 0.5 e band (m <= 5000 e): 0.5 x 0.01 = 0.005 g
+ * verdict: simple acceptance, |E| = 0.00696 > 0.005 -> fail */
+static const struct exp_row c1_50_rows[] = {
+    {"I_L", 0, 1, 0},
+    {"dI_dig0", 2.8867513459481290e-04, -1, -2.8867513459481290e-04},
+    {"dI_digL", 2.8867513459481290e-04, 1, 2.8867513459481290e-04},
+    {"dI_rep", 7.5277265270908098e-04, 1, 7.5277265270908098e-04},
+    {"dI_ecc", 2.8867513459481290e-04, 1, 2.8867513459481290e-04},
+    {"m_c", 1.5000000000000000e-05, -1, -1.5000000000000000e-05},
+    {"dm_B", 2.8867513459481289e-05, -1, -2.8867513459481289e-05},
+    {"dm_D", 5.7735026918962578e-06, -1, -5.7735026918962578e-06},
+};
+static const struct exp_point c1_50 = {
+    .nominal = 50, .mean = 5.0006999999999998e+01, .ref = 5.0000039999999998e+01,
+    .error = 6.9600000000000000e-03, .u = 9.0429991337682503e-04,
+    .nu_eff = 1.0412730494160900e+01, .k = 2.2836816132996418e+00,
+    .U = 2.0651330850871143e-03, .mpe = 5.0000000000000001e-03, .verdict = UNC_FAIL,
+    .n_rows = sizeof c1_50_rows / sizeof c1_50_rows[0], .rows = c1_50_rows,
+};
+
+/* 150 g = pieces 100 g + 50 g: one reading I = 150.003 g;
+ * m_c = 100.000030 + 50.000040 = 150.000070 g,
+ * u(m_c) = 0.000050/2 + 0.000030/2 = 2.5e-05 + 1.5e-05 = 4.0e-05 g (linear sum: correlated)
+ * E = 150.003 - 150.000070 = 0.002930 g
+ * budget rows (u in g, c, contribution = c u):
+ *   I_L      u = 0 (value only) = 0, c = +1
+ *   dI_dig0  u = (d/2)/sqrt(3) = 0.0005/sqrt(3) = 0.0002886751346, c = -1
+ *   dI_digL  u = (d/2)/sqrt(3) = 0.0002886751346, c = +1
+ *   dI_rep   u = s_rep/sqrt(n) = 0.0007527726527/sqrt(1) = 0.0007527726527, c = +1, dof 5
+ *   dI_ecc   u = ecc_max/(2 ecc_load) L/sqrt(3) = 0.002/200 x 150/sqrt(3) = 0.0008660254038, c = +1
+ *   m_c      u = u1 + u2 = 2.5e-05 + 1.5e-05 = 4e-05, c = -1
+ *   dm_B     u = buoyancy_rel L/sqrt(3) = 1e-6 x 150/sqrt(3) = 8.660254038e-05, c = -1
+ *   dm_D     u = drift_rel L/sqrt(3) = 2e-7 x 150/sqrt(3) = 1.732050808e-05, c = -1
+ * u^2 = 0.0002886751346^2 + 0.0002886751346^2 + 0.0007527726527^2 + 0.0008660254038^2
+ *       + 4e-05^2 + 8.660254038e-05^2 + 1.732050808e-05^2
+ *     = 1.492733333e-06 g^2, u = 1.221774665531e-03 g
+ * nu_eff = u^4 / sum (c u)^4 / dof = 0.001221774666^4 / (0.0007527726527^4/5) = 3.469597792388e+01
+ * k = t_{0.9545}(floor(nu_eff) = 34) = 2.0762554741250
+ * U = k u = 2.076255474 x 0.001221774666 = 2.536716337456e-03 g
+ * MPE: 150 g = 15000 e, in 5000 e < m <= 20000 e: 1 e = 0.01 g
+ * verdict: |E| = 0.00293 <= 0.01 -> pass */
+static const struct exp_row c1_150_rows[] = {
+    {"I_L", 0, 1, 0},
+    {"dI_dig0", 2.8867513459481290e-04, -1, -2.8867513459481290e-04},
+    {"dI_digL", 2.8867513459481290e-04, 1, 2.8867513459481290e-04},
+    {"dI_rep", 7.5277265270908098e-04, 1, 7.5277265270908098e-04},
+    {"dI_ecc", 8.6602540378443870e-04, 1, 8.6602540378443870e-04},
+    {"m_c", 4.0000000000000003e-05, -1, -4.0000000000000003e-05},
+    {"dm_B", 8.6602540378443864e-05, -1, -8.6602540378443864e-05},
+    {"dm_D", 1.7320508075688774e-05, -1, -1.7320508075688774e-05},
+};
+static const struct exp_point c1_150 = {
+    .nominal = 150, .mean = 1.5000299999999999e+02, .ref = 1.5000006999999999e+02,
+    .error = 2.9299999999999999e-03, .u = 1.2217746655309781e-03,
+    .nu_eff = 3.4695977923875432e+01, .k = 2.0762554741250092e+00,
+    .U = 2.5367163374559452e-03, .mpe = 1.0000000000000000e-02, .verdict = UNC_PASS,
+    .n_rows = sizeof c1_150_rows / sizeof c1_150_rows[0], .rows = c1_150_rows,
+};
+
+static void feed_case1(struct readings *b, const struct prof_profile *p)
+{
+    assert_int_equal(p->n_points, 13);
+    feed(b, p, 0, c1_readings, sizeof c1_readings / sizeof c1_readings[0]);
+}
+
+static void check_case1(const struct ana_result *r)
+{
+    assert_true(r->has_repeatability);
+    assert_int_equal(r->rep_n, 6);
+    check_rel("rep_load", 100, r->rep_load, 100, REL);
+    check_rel("rep_mean", 100, r->rep_mean, 100.00083333333333, REL); /* 600.005 / 6 */
+    check_rel("rep_s", 100, r->rep_s, 7.5277265270908098e-04, REL);  /* sqrt(17/30) mg */
+    assert_true(r->has_eccentricity);
+    check_rel("ecc_load", 100, r->ecc_load, 100, REL);
+    check_rel("ecc_max", 100, r->ecc_max, 0.002, REL);
+    static const char *const names[] = {"centre", "front", "left", "back", "right"};
+    static const double dev[] = {0, 0.002, -0.002, 0.001, -0.001};
+    assert_int_equal(r->n_positions, 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_string_equal(r->positions[i].name, names[i]);
+        check_rel("eccentricity deviation", 100, r->positions[i].deviation, dev[i], REL);
+    }
+    assert_int_equal(r->n_points, 7);
+    check_summary(r, 2, c1_summary, sizeof c1_summary / sizeof c1_summary[0]);
+    check_point(r, 2, &c1_50, 0.9545);
+    check_point(r, 2, &c1_150, 0.9545);
+    /* the 150 g reference: two pieces, values and u summed (correlated) */
+    const struct ana_point *pt = point_at(r, 2, 150);
+    check_rel("u_ref", 150, pt->stats[PROF_STAT_U_REF], 4.0e-05, REL); /* 2.5e-5 + 1.5e-5 */
+    assert_true(r->complete);
+    assert_int_equal(r->verdict, UNC_FAIL); /* 50 g fails */
+    assert_string_equal(ana_overall_name(r), "fail");
+}
+
+static void test_balance_class_ii(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load(&f, "profiles/balance-cg18-class-ii.yaml", "W-E2-01");
+    static struct readings b;
+    b.n = 0;
+    feed_case1(&b, f.p);
+    struct ana_result *r = run(&f, &b);
+    assert_int_equal(r->n_ignored, 0);
+    check_case1(r);
+    ana_result_free(r);
+    unload(&f);
+}
+
+/* ================================================================ case 2 */
+/* Balance class III, Max 6000 g, e = d = 1 g; weights W-M1-01 certified in
+ * kg (k = 2), converted to g (x 1000); buoyancy_rel = 4e-6, drift_rel = 1e-6.
+ *
+ * Repeatability at 3000 g (2 kg + 1 kg), 5 readings: 3000 3001 3000 2999 3000:
+ *   mean 3000, deviations 0 +1 0 -1 0, s^2 = 2/4 = 0.5 g^2,
+ *   s_rep = sqrt(0.5) = 0.70710678118654757 g, n_rep = 5, dof 4.
+ * Eccentricity at 2000 g: 2000 2001 2000 1999 2001: ecc_max = 1 g.
+ * Errors: series up 0 -> 6000 g, then down 6000 -> 0 g, one reading each:
+ *   I_L = (up + down)/2, n = 2, so u(dI_rep) = s_rep / sqrt(2) = 0.5 g.
+ * MPE (R76 class III, e = 1 g): 0.5 e up to 500 e = 500 g, 1 e up to
+ * 2000 e = 2000 g, 1.5 e above (to 10000 e). */
+static const struct rd_spec c2_readings[] = {
+    {"repeatability", 3000, 3000}, {"repeatability", 3000, 3001},
+    {"repeatability", 3000, 3000}, {"repeatability", 3000, 2999},
+    {"repeatability", 3000, 3000},
+    {"eccentricity", 2000, 2000}, /* centre */
+    {"eccentricity", 2000, 2001}, /* front */
+    {"eccentricity", 2000, 2000}, /* left */
+    {"eccentricity", 2000, 1999}, /* back */
+    {"eccentricity", 2000, 2001}, /* right */
+    {"error-up", 0, 0},          {"error-up", 500, 500},     {"error-up", 1000, 1000},
+    {"error-up", 2000, 2000},    {"error-up", 3000, 3001},   {"error-up", 5000, 5001},
+    {"error-up", 6000, 6001},
+    {"error-down", 6000, 6002},  {"error-down", 5000, 5001}, {"error-down", 3000, 3001},
+    {"error-down", 2000, 2001},  {"error-down", 1000, 1001}, {"error-down", 500, 500},
+    {"error-down", 0, 0},
+};
+
+static const struct exp_summary c2_summary[] = {
+    /* 0 g: (0 + 0)/2 = 0; E = 0; MPE 0.5 */
+    {0, 0, 0, 0.5, UNC_PASS},
+    /* 500 g: (500 + 500)/2 = 500; m_c = 0.5000040 kg = 500.004 g; E = -0.004; 0.5 e */
+    {500, 500, -0.004, 0.5, UNC_PASS},
+    /* 1000 g: (1000 + 1001)/2 = 1000.5; m_c = 1000.006; E = 0.494; 1 e */
+    {1000, 1000.5, 0.494, 1, UNC_PASS},
+    /* 2000 g: (2000 + 2001)/2 = 2000.5; m_c = 2000.010 (unmarked 2 kg); E = 0.490; 1 e */
+    {2000, 2000.5, 0.490, 1, UNC_PASS},
+    /* 3000 g: (3001 + 3001)/2 = 3001; m_c = 2000.010 + 1000.006 = 3000.016; E = 0.984 */
+    {3000, 3001, 0.984, 1.5, UNC_PASS},
+    /* 5000 g: (5001 + 5001)/2 = 5001; m_c = 5000.030; E = 0.970; 1.5 e */
+    {5000, 5001, 0.970, 1.5, UNC_PASS},
+    /* 6000 g: (6001 + 6002)/2 = 6001.5; m_c = 5000.030 + 1000.006 = 6000.036; E = 1.464 */
+    {6000, 6001.5, 1.464, 1.5, UNC_PASS},
+};
+
+/* 500 g: up 500, down 500 -> mean I = 500 g (n = 2);
+ * piece 0.5 kg of W-M1-01: m_c = 0.5000040 kg = 500.004 g,
+ * u(m_c) = 0.0000080 kg / 2 = 0.004 g; E = 500 - 500.004 = -0.004 g
+ * budget rows (u in g, c, contribution = c u):
+ *   I_L      u = 0 (value only) = 0, c = +1
+ *   dI_dig0  u = (d/2)/sqrt(3) = 0.5/sqrt(3) = 0.2886751346, c = -1
+ *   dI_digL  u = (d/2)/sqrt(3) = 0.2886751346, c = +1
+ *   dI_rep   u = s_rep/sqrt(n) = 0.7071067812/sqrt(2) = 0.5, c = +1, dof 4
+ *   dI_ecc   u = ecc_max/(2 ecc_load) L/sqrt(3) = 1/4000 x 500/sqrt(3) = 0.07216878365, c = +1
+ *   m_c      u = 0.008 g/2 = 0.004, c = -1
+ *   dm_B     u = 4e-6 x 500/sqrt(3) = 0.001154700538, c = -1
+ *   dm_D     u = 1e-6 x 500/sqrt(3) = 0.0002886751346, c = -1
+ * u^2 = 0.2886751346^2 + 0.2886751346^2 + 0.5^2 + 0.07216878365^2 + 0.004^2 + 0.001154700538^2
+ *       + 0.0002886751346^2
+ *     = 0.4218924167 g^2, u = 6.495324600562e-01 g
+ * nu_eff = u^4 / sum (c u)^4 / dof = 0.6495324601^4 / (0.5^4/4) = 1.139156551941e+01
+ * k = t_{0.9545}(floor(nu_eff) = 11) = 2.2548660037131
+ * U = k u = 2.254866004 x 0.6495324601 = 1.464608662489e+00 g
+ * MPE: 500 g = 500 e, upper edge of the 0.5 e band (m <= 500 e): 0.5 g
+ * verdict: |E| = 0.004 <= 0.5 -> pass */
+static const struct exp_row c2_500_rows[] = {
+    {"I_L", 0, 1, 0},
+    {"dI_dig0", 2.8867513459481287e-01, -1, -2.8867513459481287e-01},
+    {"dI_digL", 2.8867513459481287e-01, 1, 2.8867513459481287e-01},
+    {"dI_rep", 5.0000000000000000e-01, 1, 5.0000000000000000e-01},
+    {"dI_ecc", 7.2168783648703216e-02, 1, 7.2168783648703216e-02},
+    {"m_c", 4.0000000000000001e-03, -1, -4.0000000000000001e-03},
+    {"dm_B", 1.1547005383792516e-03, -1, -1.1547005383792516e-03},
+    {"dm_D", 2.8867513459481290e-04, -1, -2.8867513459481290e-04},
+};
+static const struct exp_point c2_500 = {
+    .nominal = 500, .mean = 5.0000000000000000e+02, .ref = 5.0000400000000002e+02,
+    .error = -4.0000000000000001e-03, .u = 6.4953246005620591e-01,
+    .nu_eff = 1.1391565519413778e+01, .k = 2.2548660037131203e+00,
+    .U = 1.4646086624888888e+00, .mpe = 5.0000000000000000e-01, .verdict = UNC_PASS,
+    .n_rows = sizeof c2_500_rows / sizeof c2_500_rows[0], .rows = c2_500_rows,
+};
+
+/* 3000 g = 2 kg + 1 kg: up 3001, down 3001 -> I = 3001 g;
+ * m_c = (2.0000100 + 1.0000060) kg = 3000.016 g,
+ * u(m_c) = (0.0000300/2 + 0.0000160/2) kg = 0.015 + 0.008 = 0.023 g
+ * E = 3001 - 3000.016 = 0.984 g
+ * budget rows (u in g, c, contribution = c u):
+ *   I_L      u = 0 (value only) = 0, c = +1
+ *   dI_dig0  u = (d/2)/sqrt(3) = 0.5/sqrt(3) = 0.2886751346, c = -1
+ *   dI_digL  u = (d/2)/sqrt(3) = 0.2886751346, c = +1
+ *   dI_rep   u = s_rep/sqrt(n) = 0.7071067812/sqrt(2) = 0.5, c = +1, dof 4
+ *   dI_ecc   u = ecc_max/(2 ecc_load) L/sqrt(3) = 1/4000 x 3000/sqrt(3) = 0.4330127019, c = +1
+ *   m_c      u = 0.015 + 0.008 = 0.023, c = -1
+ *   dm_B     u = 4e-6 x 3000/sqrt(3) = 0.00692820323, c = -1
+ *   dm_D     u = 1e-6 x 3000/sqrt(3) = 0.001732050808, c = -1
+ * u^2 = 0.2886751346^2 + 0.2886751346^2 + 0.5^2 + 0.4330127019^2 + 0.023^2 + 0.00692820323^2
+ *       + 0.001732050808^2
+ *     = 0.6047466667 g^2, u = 7.776545934196e-01 g
+ * nu_eff = u^4 / sum (c u)^4 / dof = 0.7776545934^4 / (0.5^4/4) = 2.340598597404e+01
+ * k = t_{0.9545}(floor(nu_eff) = 23) = 2.1147294370826
+ * U = k u = 2.114729437 x 0.7776545934 = 1.644529060587e+00 g
+ * MPE: 3000 g = 3000 e, in 2000 e < m <= 10000 e: 1.5 e = 1.5 g
+ * verdict: |E| = 0.984 <= 1.5 -> pass */
+static const struct exp_row c2_3000_rows[] = {
+    {"I_L", 0, 1, 0},
+    {"dI_dig0", 2.8867513459481287e-01, -1, -2.8867513459481287e-01},
+    {"dI_digL", 2.8867513459481287e-01, 1, 2.8867513459481287e-01},
+    {"dI_rep", 5.0000000000000000e-01, 1, 5.0000000000000000e-01},
+    {"dI_ecc", 4.3301270189221930e-01, 1, 4.3301270189221930e-01},
+    {"m_c", 2.3000000000000000e-02, -1, -2.3000000000000000e-02},
+    {"dm_B", 6.9282032302755096e-03, -1, -6.9282032302755096e-03},
+    {"dm_D", 1.7320508075688774e-03, -1, -1.7320508075688774e-03},
+};
+static const struct exp_point c2_3000 = {
+    .nominal = 3000, .mean = 3.0010000000000000e+03, .ref = 3.0000160000000001e+03,
+    .error = 9.8399999999999999e-01, .u = 7.7765459341964072e-01,
+    .nu_eff = 2.3405985974044444e+01, .k = 2.1147294370825627e+00,
+    .U = 1.6445290605869860e+00, .mpe = 1.5000000000000000e+00, .verdict = UNC_PASS,
+    .n_rows = sizeof c2_3000_rows / sizeof c2_3000_rows[0], .rows = c2_3000_rows,
+};
+
+static void test_balance_class_iii(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load(&f, "profiles/balance-cg18-class-iii.yaml", "W-M1-01");
+    static struct readings b;
+    b.n = 0;
+    assert_int_equal(f.p->n_points, 20);
+    feed(&b, f.p, 0, c2_readings, sizeof c2_readings / sizeof c2_readings[0]);
+    struct ana_result *r = run(&f, &b);
+    assert_int_equal(r->n_ignored, 0);
+    assert_true(r->has_repeatability);
+    assert_int_equal(r->rep_n, 5);
+    check_rel("rep_mean", 3000, r->rep_mean, 3000, REL);
+    check_rel("rep_s", 3000, r->rep_s, 0.70710678118654757, REL); /* sqrt(2/4) */
+    assert_true(r->has_eccentricity);
+    check_rel("ecc_load", 2000, r->ecc_load, 2000, REL);
+    check_rel("ecc_max", 2000, r->ecc_max, 1, REL);
+    assert_int_equal(r->n_points, 7);
+    check_summary(r, 2, c2_summary, sizeof c2_summary / sizeof c2_summary[0]);
+    check_point(r, 2, &c2_500, 0.9545);
+    check_point(r, 2, &c2_3000, 0.9545);
+    /* kg certificate converted: u(m_c) at 500 g = 0.0000080 kg / 2 = 0.004 g */
+    check_rel("u_ref", 500, point_at(r, 2, 500)->stats[PROF_STAT_U_REF], 0.004, REL);
+    check_rel("u_ref", 3000, point_at(r, 2, 3000)->stats[PROF_STAT_U_REF], 0.023, REL);
+    /* n = 2 readings (up and down) at each load */
+    assert_int_equal(point_at(r, 2, 3000)->n, 2);
+    assert_true(r->complete);
+    assert_int_equal(r->verdict, UNC_PASS);
+    assert_string_equal(ana_overall_name(r), "pass");
+    ana_result_free(r);
+    unload(&f);
+}
+
+/* ================================================================ case 3 */
+/* Pressure gauge 0 - 20 bar, d = 0.001 bar, EN 837-1 class 0.25: MPE =
+ * 0.25 % of the 20 bar span = 0.05 bar at every point. Reference P-REF-01
+ * (k = 2); 0 bar: reference 0 with u = 0. Series up (0 -> 20), down
+ * (20 -> 0), up (0 -> 20), one reading each. Per nominal:
+ *   mean       = (x1 + x2 + x3)/3 (x1 up, x2 down, x3 up)
+ *   hysteresis = |x2 - x1| (the pair: first up series, the down series)
+ *   b_rep      = |x3 - x1| (spread of the up series; one down series only)
+ *   f0         = max - min of the series means at 0 bar = 0.004 - 0.000
+ * Budget: E = p_ind + dp_res + dp_zero + dp_rep + dp_hys - p_ref, all
+ * corrections rectangular with the full width as stated, k = 2.
+ *
+ *   nominal  up1     down    up2     mean          ref       E
+ *   0        0.000   0.004   0.001   0.0016667     0         0.0016667
+ *   2.5      2.503   2.510   2.504   2.5056667     2.50014   0.0055267
+ *   5        5.006   5.014   5.007   5.009         5.00021   0.00879
+ *   7.5      7.509   7.518   7.511   7.5126667     7.50026   0.0124067
+ *   10       10.012  10.020  10.014  10.0153333    10.00030  0.0150333
+ *   12.5     12.516  12.523  12.517  12.5186667    12.50024  0.0184267
+ *   15       15.020  15.027  15.021  15.0226667    15.00018  0.0224867
+ *   17.5     17.530  17.536  17.531  17.5323333    17.50003  0.0323033
+ *   20       20.050  20.056  20.051  20.0523333    19.99985  0.0524833  > 0.05: fail
+ */
+static const double c3_nominal[9] = {0, 2.5, 5, 7.5, 10, 12.5, 15, 17.5, 20};
+static const double c3_up1[9] = {0.000, 2.503, 5.006, 7.509, 10.012,
+                                 12.516, 15.020, 17.530, 20.050};
+static const double c3_down[9] = {0.004, 2.510, 5.014, 7.518, 10.020,
+                                  12.523, 15.027, 17.536, 20.056};
+static const double c3_up2[9] = {0.001, 2.504, 5.007, 7.511, 10.014,
+                                 12.517, 15.021, 17.531, 20.051};
+
+static const struct exp_summary c3_summary[] = {
+    {0, 1.6666666666666668e-03, 1.6666666666666668e-03, 0.05, UNC_PASS},    /* 0.005/3 - 0 */
+    {2.5, 2.5056666666666665, 5.5266666666666667e-03, 0.05, UNC_PASS},      /* 7.517/3 - 2.50014 */
+    {5, 5.009, 8.79e-03, 0.05, UNC_PASS},                                   /* 15.027/3 - 5.00021 */
+    {7.5, 7.512666666666667, 1.2406666666666667e-02, 0.05, UNC_PASS},       /* 22.538/3 - 7.50026 */
+    /* 30.046/3 - 10.00030 */
+    {10, 10.015333333333333, 1.5033333333333333e-02, 0.05, UNC_PASS},
+    /* 37.556/3 - 12.50024 */
+    {12.5, 12.518666666666666, 1.8426666666666668e-02, 0.05, UNC_PASS},
+    /* 45.068/3 - 15.00018 */
+    {15, 15.022666666666666, 2.2486666666666665e-02, 0.05, UNC_PASS},
+    /* 52.597/3 - 17.50003 */
+    {17.5, 17.532333333333334, 3.2303333333333337e-02, 0.05, UNC_PASS},
+    /* 60.157/3 - 19.99985 */
+    {20, 20.052333333333333, 5.2483333333333333e-02, 0.05, UNC_FAIL},
+};
+
+/* 10 bar: up 10.012, down 10.020, up 10.014
+ * mean = (10.012 + 10.020 + 10.014)/3 = 10.015333..., mean_up = 10.013, mean_down = 10.020
+ * hysteresis = |10.020 - 10.012| = 0.008, b_rep = |10.014 - 10.012| = 0.002,
+ * f0 = 0.004 - 0.000 = 0.004 (series means at 0 bar: 0.000, 0.004, 0.001)
+ * p_ref = 10.00030 bar, u = 0.00045/2 = 0.000225 bar; E = 10.0153333... - 10.00030
+ *       = 0.0150333... bar
+ * budget rows (u in bar, c, contribution = c u):
+ *   p_ind    u = 0 (value only) = 0, c = +1
+ *   p_ref    u = U/k = 0.00045/2 = 0.000225, c = -1
+ *   dp_res   u = (d/2)/sqrt(3) = 0.0005/sqrt(3) = 0.0002886751346, c = +1
+ *   dp_zero  u = (f0/2)/sqrt(3) = 0.002/sqrt(3) = 0.001154700538, c = +1
+ *   dp_rep   u = (b_rep/2)/sqrt(3) = 0.001/sqrt(3) = 0.0005773502692, c = +1
+ *   dp_hys   u = (hysteresis/2)/sqrt(3) = 0.004/sqrt(3) = 0.002309401077, c = +1
+ * u^2 = 0.000225^2 + 0.0002886751346^2 + 0.001154700538^2 + 0.0005773502692^2 + 0.002309401077^2
+ *     = 7.133958333e-06 bar^2, u = 2.670947085461e-03 bar
+ * nu_eff = infinite (no input has finite dof)
+ * k = 2, fixed by the profile (budget: k: 2); p not used
+ * U = k u = 2 x 0.002670947085 = 5.341894170922e-03 bar
+ * MPE: EN 837-1 class 0.25 of span 20 bar: 0.0025 x 20 = 0.05 bar
+ * verdict: |E| = 0.01503 <= 0.05 -> pass */
+static const struct exp_row c3_10_rows[] = {
+    {"p_ind", 0, 1, 0},
+    {"p_ref", 2.2499999999999999e-04, -1, -2.2499999999999999e-04},
+    {"dp_res", 2.8867513459481290e-04, 1, 2.8867513459481290e-04},
+    {"dp_zero", 1.1547005383792516e-03, 1, 1.1547005383792516e-03},
+    {"dp_rep", 5.7735026918962580e-04, 1, 5.7735026918962580e-04},
+    {"dp_hys", 2.3094010767585032e-03, 1, 2.3094010767585032e-03},
+};
+static const struct exp_point c3_10 = {
+    .nominal = 10, .mean = 1.0015333333333333e+01, .ref = 1.0000299999999999e+01,
+    .error = 1.5033333333333333e-02, .u = 2.6709470854611355e-03,
+    .nu_eff = INFINITY, .k = 2,
+    .U = 5.3418941709222709e-03, .mpe = 5.0000000000000003e-02, .verdict = UNC_PASS,
+    .n_rows = sizeof c3_10_rows / sizeof c3_10_rows[0], .rows = c3_10_rows,
+};
+
+/* 0 bar: up 0.000, down 0.004, up 0.001
+ * mean = 0.005/3 = 0.0016666..., mean_up = 0.0005, mean_down = 0.004
+ * hysteresis = |0.004 - 0.000| = 0.004, b_rep = |0.001 - 0.000| = 0.001, f0 = 0.004
+ * p_ref = 0 with u = 0 (gauge vented); E = 0.0016666... bar
+ * budget rows (u in bar, c, contribution = c u):
+ *   p_ind    u = 0 (value only) = 0, c = +1
+ *   p_ref    u = 0 (nominal 0) = 0, c = -1
+ *   dp_res   u = (d/2)/sqrt(3) = 0.0005/sqrt(3) = 0.0002886751346, c = +1
+ *   dp_zero  u = (f0/2)/sqrt(3) = 0.002/sqrt(3) = 0.001154700538, c = +1
+ *   dp_rep   u = (b_rep/2)/sqrt(3) = 0.0005/sqrt(3) = 0.0002886751346, c = +1
+ *   dp_hys   u = (hysteresis/2)/sqrt(3) = 0.002/sqrt(3) = 0.001154700538, c = +1
+ * u^2 = 0.0002886751346^2 + 0.001154700538^2 + 0.0002886751346^2 + 0.001154700538^2
+ *     = 2.833333333e-06 bar^2, u = 1.683250823060e-03 bar
+ * nu_eff = infinite (no input has finite dof)
+ * k = 2, fixed by the profile (budget: k: 2); p not used
+ * U = k u = 2 x 0.001683250823 = 3.366501646121e-03 bar
+ * MPE: 0.05 bar (the same over the scale)
+ * verdict: |E| = 0.00167 <= 0.05 -> pass */
+static const struct exp_row c3_0_rows[] = {
+    {"p_ind", 0, 1, 0},
+    {"p_ref", 0, -1, 0},
+    {"dp_res", 2.8867513459481290e-04, 1, 2.8867513459481290e-04},
+    {"dp_zero", 1.1547005383792516e-03, 1, 1.1547005383792516e-03},
+    {"dp_rep", 2.8867513459481290e-04, 1, 2.8867513459481290e-04},
+    {"dp_hys", 1.1547005383792516e-03, 1, 1.1547005383792516e-03},
+};
+static const struct exp_point c3_0 = {
+    .nominal = 0, .mean = 1.6666666666666668e-03, .ref = 0,
+    .error = 1.6666666666666668e-03, .u = 1.6832508230603463e-03,
+    .nu_eff = INFINITY, .k = 2,
+    .U = 3.3665016461206926e-03, .mpe = 5.0000000000000003e-02, .verdict = UNC_PASS,
+    .n_rows = sizeof c3_0_rows / sizeof c3_0_rows[0], .rows = c3_0_rows,
+};
+
+static void test_pressure(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load(&f, "profiles/pressure-dkd-r6-1.yaml", "P-REF-01");
+    static struct readings b;
+    b.n = 0;
+    assert_int_equal(f.p->n_points, 27);
+    struct rd_spec s[27];
+    for (size_t i = 0; i < 9; i++) {
+        s[i] = (struct rd_spec){"error-up", c3_nominal[i], c3_up1[i]};
+        s[9 + i] = (struct rd_spec){"error-down", c3_nominal[8 - i], c3_down[8 - i]};
+        s[18 + i] = (struct rd_spec){"error-up", c3_nominal[i], c3_up2[i]};
+    }
+    feed(&b, f.p, 0, s, 27);
+    struct ana_result *r = run(&f, &b);
+    assert_int_equal(r->n_ignored, 0);
+    assert_false(r->has_repeatability);
+    assert_false(r->has_eccentricity);
+    assert_int_equal(r->n_points, 9);
+    check_summary(r, 0, c3_summary, 9);
+
+    /* the series statistics at 10 bar and 0 bar */
+    const struct ana_point *p10 = point_at(r, 0, 10), *p0 = point_at(r, 0, 0);
+    assert_int_equal(p10->n, 3);
+    /* (10.012 + 10.014)/2 */
+    check_rel("mean_up", 10, p10->stats[PROF_STAT_MEAN_UP], 10.013, REL);
+    check_rel("mean_down", 10, p10->stats[PROF_STAT_MEAN_DOWN], 10.020, REL);
+    /* |10.020 - 10.012| */
+    check_rel("hysteresis", 10, p10->stats[PROF_STAT_HYSTERESIS], 0.008, REL);
+    check_rel("b_rep", 10, p10->stats[PROF_STAT_B_REP], 0.002, REL);     /* |10.014 - 10.012| */
+    check_rel("f0", 10, p10->stats[PROF_STAT_F0], 0.004, REL);           /* 0.004 - 0.000 */
+    check_rel("u_ref", 10, p10->stats[PROF_STAT_U_REF], 0.000225, REL);  /* 0.00045 / 2 */
+    check_rel("mean_up", 0, p0->stats[PROF_STAT_MEAN_UP], 0.0005, REL);      /* (0.000 + 0.001)/2 */
+    check_rel("mean_down", 0, p0->stats[PROF_STAT_MEAN_DOWN], 0.004, REL);
+    check_rel("hysteresis", 0, p0->stats[PROF_STAT_HYSTERESIS], 0.004, REL); /* |0.004 - 0.000| */
+    check_rel("b_rep", 0, p0->stats[PROF_STAT_B_REP], 0.001, REL);           /* |0.001 - 0.000| */
+    check_rel("f0", 0, p0->stats[PROF_STAT_F0], 0.004, REL);
+    check_rel("u_ref", 0, p0->stats[PROF_STAT_U_REF], 0, REL);
+
+    check_point(r, 0, &c3_10, NAN);
+    check_point(r, 0, &c3_0, NAN);
+    assert_true(r->complete);
+    assert_int_equal(r->verdict, UNC_FAIL); /* 20 bar */
+    assert_string_equal(ana_overall_name(r), "fail");
+    ana_result_free(r);
+    unload(&f);
+}
+
+/* ================================================================ case 4 */
+/* DMM, 10 V range only (plan entry 3, points 7-10: -10, 1, 5, 10 V), five
+ * readings per point, d = 0.00001 V (the group's resolution). Reference:
+ * the calibrator's nominal output (reference_value: nominal, so DPC-01's
+ * certificate values such as 10.000012 V at 10 V must NOT enter), its
+ * specification cal_ppm = 4, cal_floor = 2.5e-6 V as a rectangular
+ * half-width 4e-6 |nominal| + 2.5e-6. Budget E = V_ind + dV_res - V_cal with
+ * u(V_ind) = s/sqrt(5), dof 4.
+ * MPE: 34401A 1 year, 10 V range: 0.0035 % of reading + 0.0005 % of range
+ * (10 V), taken at the nominal (the applied value; the indication differs by
+ * at most 0.21 mV, which changes the MPE by 7 nV).
+ * Decision rule: guard band r = 1: pass only if |E| <= MPE - U. */
+static const struct rd_spec c4_readings[] = {
+    {"error-up", -10, -9.99991}, {"error-up", -10, -9.99990}, {"error-up", -10, -9.99992},
+    {"error-up", -10, -9.99989}, {"error-up", -10, -9.99991},
+    {"error-up", 1, 1.00002},    {"error-up", 1, 1.00001},    {"error-up", 1, 1.00003},
+    {"error-up", 1, 1.00002},    {"error-up", 1, 1.00002},
+    {"error-up", 5, 5.00020},    {"error-up", 5, 5.00022},    {"error-up", 5, 5.00019},
+    {"error-up", 5, 5.00021},    {"error-up", 5, 5.00023},
+    {"error-up", 10, 10.00012},  {"error-up", 10, 10.00014},  {"error-up", 10, 10.00011},
+    {"error-up", 10, 10.00013},  {"error-up", 10, 10.00012},
+};
+
+/* -10 V: readings -9.99991 -9.99990 -9.99992 -9.99989 -9.99991
+ * mean = -9.999906 V, s = 1.140175425e-05 V (n = 5)
+ * E = mean - nominal = 9.4e-05 V (reference: the calibrator's nominal output)
+ * budget rows (u in V, c, contribution = c u):
+ *   V_ind    u = s/sqrt(n) = 1.140175425e-05/sqrt(5) = 5.099019514e-06, c = +1, dof 4
+ *   dV_res   u = (d/2)/sqrt(3) = 0.000005/sqrt(3) = 2.886751346e-06, c = +1
+ *   V_cal    u = (4e-6 x 10 + 2.5e-6)/sqrt(3) = 4.25e-05/sqrt(3) = 2.453738644e-05, c = -1
+ * u^2 = 5.099019514e-06^2 + 2.886751346e-06^2 + 2.453738644e-05^2
+ *     = 6.364166667e-10 V^2, u = 2.522730002729e-05 V
+ * nu_eff = u^4 / sum (c u)^4 / dof = 2.522730003e-05^4 / (5.099019514e-06^4/4) = 2.396604577581e+03
+ * k = t_{0.9545}(floor(nu_eff) = 2396) = 2.0010463865621
+ * U = k u = 2.001046387 x 2.522730003e-05 = 5.048099756232e-05 V
+ * MPE: 0.0035 % x 10 + 0.0005 % x 10 (range) = 0.0004 V
+ * verdict: guard band r = 1: acceptance |E| <= MPE - U = 0.0004 - 5.048099756e-05
+ *       = 0.0003495190024; |E| = 9.4e-05 -> pass */
+static const struct exp_row c4_m10_rows[] = {
+    {"V_ind", 5.0990195135927847e-06, 1, 5.0990195135927847e-06},
+    {"dV_res", 2.8867513459481289e-06, 1, 2.8867513459481289e-06},
+    {"V_cal", 2.4537386440559097e-05, -1, -2.4537386440559097e-05},
+};
+static const struct exp_point c4_m10 = {
+    .nominal = -10, .mean = -9.9999059999999993e+00, .ref = -1.0000000000000000e+01,
+    .error = 9.3999999999999994e-05, .u = 2.5227300027285257e-05,
+    .nu_eff = 2.3966045775805392e+03, .k = 2.0010463865621073e+00,
+    .U = 5.0480997562317315e-05, .mpe = 4.0000000000000002e-04, .verdict = UNC_PASS,
+    .n_rows = sizeof c4_m10_rows / sizeof c4_m10_rows[0], .rows = c4_m10_rows,
+};
+
+/* 1 V: readings 1.00002 1.00001 1.00003 1.00002 1.00002
+ * mean = 1.00002 V, s = 7.071067812e-06 V (n = 5)
+ * E = mean - nominal = 2e-05 V (reference: the calibrator's nominal output)
+ * budget rows (u in V, c, contribution = c u):
+ *   V_ind    u = s/sqrt(n) = 7.071067812e-06/sqrt(5) = 3.16227766e-06, c = +1, dof 4
+ *   dV_res   u = (d/2)/sqrt(3) = 0.000005/sqrt(3) = 2.886751346e-06, c = +1
+ *   V_cal    u = (4e-6 x 1 + 2.5e-6)/sqrt(3) = 6.5e-06/sqrt(3) = 3.75277675e-06, c = -1
+ * u^2 = 3.16227766e-06^2 + 2.886751346e-06^2 + 3.75277675e-06^2
+ *     = 3.241666667e-11 V^2, u = 5.693563617513e-06 V
+ * nu_eff = u^4 / sum (c u)^4 / dof = 5.693563618e-06^4 / (3.16227766e-06^4/4) = 4.203361111111e+01
+ * k = t_{0.9545}(floor(nu_eff) = 42) = 2.0613017562213
+ * U = k u = 2.061301756 x 5.693563618e-06 = 1.173615268394e-05 V
+ * MPE: 0.0035 % x 1 + 0.0005 % x 10 (range) = 8.5e-05 V
+ * verdict: guard band r = 1: acceptance |E| <= MPE - U = 8.5e-05 - 1.173615268e-05
+ *       = 7.326384732e-05; |E| = 2e-05 -> pass */
+static const struct exp_row c4_p1_rows[] = {
+    {"V_ind", 3.1622776601683792e-06, 1, 3.1622776601683792e-06},
+    {"dV_res", 2.8867513459481289e-06, 1, 2.8867513459481289e-06},
+    {"V_cal", 3.7527767497325676e-06, -1, -3.7527767497325676e-06},
+};
+static const struct exp_point c4_p1 = {
+    .nominal = 1, .mean = 1.0000199999999999e+00, .ref = 1.0000000000000000e+00,
+    .error = 2.0000000000000002e-05, .u = 5.6935636175129077e-06,
+    .nu_eff = 4.2033611111111114e+01, .k = 2.0613017562213116e+00,
+    .U = 1.1736152683937121e-05, .mpe = 8.5000000000000006e-05, .verdict = UNC_PASS,
+    .n_rows = sizeof c4_p1_rows / sizeof c4_p1_rows[0], .rows = c4_p1_rows,
+};
+
+/* 5 V: readings 5.00020 5.00022 5.00019 5.00021 5.00023
+ * mean = 5.00021 V, s = 1.58113883e-05 V (n = 5)
+ * E = mean - nominal = 0.00021 V (reference: the calibrator's nominal output)
+ * budget rows (u in V, c, contribution = c u):
+ *   V_ind    u = s/sqrt(n) = 1.58113883e-05/sqrt(5) = 7.071067812e-06, c = +1, dof 4
+ *   dV_res   u = (d/2)/sqrt(3) = 0.000005/sqrt(3) = 2.886751346e-06, c = +1
+ *   V_cal    u = (4e-6 x 5 + 2.5e-6)/sqrt(3) = 2.25e-05/sqrt(3) = 1.299038106e-05, c = -1
+ * u^2 = 7.071067812e-06^2 + 2.886751346e-06^2 + 1.299038106e-05^2
+ *     = 2.270833333e-10 V^2, u = 1.506928443335e-05 V
+ * nu_eff = u^4 / sum (c u)^4 / dof = 1.506928443e-05^4 / (7.071067812e-06^4/4) = 8.250694444444e+01
+ * k = t_{0.9545}(floor(nu_eff) = 82) = 2.0309510329775
+ * U = k u = 2.030951033 x 1.506928443e-05 = 3.060497878615e-05 V
+ * MPE: 0.0035 % x 5 + 0.0005 % x 10 (range) = 0.000225 V
+ * verdict: guard band r = 1: acceptance |E| <= MPE - U = 0.000225 - 3.060497879e-05
+ *       = 0.0001943950212; |E| = 0.00021 -> fail (although |E| < MPE) */
+static const struct exp_row c4_p5_rows[] = {
+    {"V_ind", 7.0710678118654756e-06, 1, 7.0710678118654756e-06},
+    {"dV_res", 2.8867513459481289e-06, 1, 2.8867513459481289e-06},
+    {"V_cal", 1.2990381056766579e-05, -1, -1.2990381056766579e-05},
+};
+static const struct exp_point c4_p5 = {
+    .nominal = 5, .mean = 5.0002100000000000e+00, .ref = 5.0000000000000000e+00,
+    .error = 2.1000000000000001e-04, .u = 1.5069284433354271e-05,
+    .nu_eff = 8.2506944444444443e+01, .k = 2.0309510329774776e+00,
+    .U = 3.0604978786152280e-05, .mpe = 2.2499999999999999e-04, .verdict = UNC_FAIL,
+    .n_rows = sizeof c4_p5_rows / sizeof c4_p5_rows[0], .rows = c4_p5_rows,
+};
+
+/* 10 V: readings 10.00012 10.00014 10.00011 10.00013 10.00012
+ * mean = 10.000124 V, s = 1.140175425e-05 V (n = 5)
+ * E = mean - nominal = 0.000124 V (reference: the calibrator's nominal output)
+ * budget rows (u in V, c, contribution = c u):
+ *   V_ind    u = s/sqrt(n) = 1.140175425e-05/sqrt(5) = 5.099019514e-06, c = +1, dof 4
+ *   dV_res   u = (d/2)/sqrt(3) = 0.000005/sqrt(3) = 2.886751346e-06, c = +1
+ *   V_cal    u = (4e-6 x 10 + 2.5e-6)/sqrt(3) = 4.25e-05/sqrt(3) = 2.453738644e-05, c = -1
+ * u^2 = 5.099019514e-06^2 + 2.886751346e-06^2 + 2.453738644e-05^2
+ *     = 6.364166667e-10 V^2, u = 2.522730002729e-05 V
+ * nu_eff = u^4 / sum (c u)^4 / dof = 2.522730003e-05^4 / (5.099019514e-06^4/4) = 2.396604577581e+03
+ * k = t_{0.9545}(floor(nu_eff) = 2396) = 2.0010463865621
+ * U = k u = 2.001046387 x 2.522730003e-05 = 5.048099756232e-05 V
+ * MPE: 0.0035 % x 10 + 0.0005 % x 10 (range) = 0.0004 V
+ * verdict: guard band r = 1: acceptance |E| <= MPE - U = 0.0004 - 5.048099756e-05
+ *       = 0.0003495190024; |E| = 0.000124 -> pass */
+static const struct exp_row c4_p10_rows[] = {
+    {"V_ind", 5.0990195135927847e-06, 1, 5.0990195135927847e-06},
+    {"dV_res", 2.8867513459481289e-06, 1, 2.8867513459481289e-06},
+    {"V_cal", 2.4537386440559097e-05, -1, -2.4537386440559097e-05},
+};
+static const struct exp_point c4_p10 = {
+    .nominal = 10, .mean = 1.0000124000000000e+01, .ref = 1.0000000000000000e+01,
+    .error = 1.2400000000000001e-04, .u = 2.5227300027285257e-05,
+    .nu_eff = 2.3966045775805392e+03, .k = 2.0010463865621073e+00,
+    .U = 5.0480997562317315e-05, .mpe = 4.0000000000000002e-04, .verdict = UNC_PASS,
+    .n_rows = sizeof c4_p10_rows / sizeof c4_p10_rows[0], .rows = c4_p10_rows,
+};
+
+/* The ranges without readings: not measured, but their MPE is known.
+ * 34401A 1 year: 100 mV range 0.0050 % + 0.0035 %, 1 V 0.0040 % + 0.0007 %,
+ * 100 V 0.0045 % + 0.0006 % (of reading + of range). */
+static const struct {
+    size_t group;
+    double nominal, mpe;
+} c4_missing[] = {
+    {0, 0, 3.5e-6},      /* 0 + 0.000035 x 0.1 */
+    {0, 0.05, 6.0e-6},   /* 0.00005 x 0.05 + 0.000035 x 0.1 = 2.5e-6 + 3.5e-6 */
+    {0, 0.1, 8.5e-6},    /* 5.0e-6 + 3.5e-6 */
+    {1, -1, 4.7e-5},     /* 0.00004 x 1 + 0.000007 x 1 */
+    {1, 0.5, 2.7e-5},    /* 2.0e-5 + 7e-6 */
+    {1, 1, 4.7e-5},
+    {3, 10, 1.05e-3},    /* 0.000045 x 10 + 0.000006 x 100 = 4.5e-4 + 6e-4 */
+    {3, 50, 2.85e-3},    /* 2.25e-3 + 6e-4 */
+    {3, 100, 5.1e-3},    /* 4.5e-3 + 6e-4 */
+};
+
+static void test_dmm(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load(&f, "profiles/dmm-dcv-6half.yaml", "DPC-01");
+    static struct readings b;
+    b.n = 0;
+    assert_int_equal(f.p->n_points, 13);
+    feed(&b, f.p, 6, c4_readings, sizeof c4_readings / sizeof c4_readings[0]);
+    struct ana_result *r = run(&f, &b);
+    assert_int_equal(r->n_ignored, 0);
+    assert_int_equal(r->n_points, 13);
+    check_point(r, 2, &c4_m10, 0.9545);
+    check_point(r, 2, &c4_p1, 0.9545);
+    check_point(r, 2, &c4_p5, 0.9545);
+    check_point(r, 2, &c4_p10, 0.9545);
+    /* the guard band at 5 V: acceptance limit MPE - U = 0.000225 - 3.0605e-05 */
+    const struct ana_point *p5 = point_at(r, 2, 5);
+    check_rel("accept_high", 5, p5->decision.accept_high, 1.9439502121384772e-04, REL_K);
+    assert_true(fabs(p5->error) < p5->high); /* inside the MPE, failed by the guard band */
+    assert_int_equal(p5->decision.verdict, UNC_FAIL);
+    for (size_t i = 0; i < sizeof c4_missing / sizeof c4_missing[0]; i++) {
+        const struct ana_point *pt = point_at(r, c4_missing[i].group, c4_missing[i].nominal);
+        assert_false(pt->measured);
+        assert_int_equal(pt->n, 0);
+        check_rel("MPE (not measured)", pt->nominal, pt->high, c4_missing[i].mpe, REL);
+    }
+    assert_false(r->complete);
+    assert_int_equal(r->verdict, UNC_FAIL); /* worst of the measured: 5 V */
+    assert_string_equal(ana_overall_name(r), "incomplete");
+    ana_result_free(r);
+    unload(&f);
+}
+
+/* ================================================================ refusals */
+
+static void expect_refused(const struct fixture *f, const struct readings *b, const char *a,
+                           const char *c)
+{
+    struct ana_input in = {.profile = f->p, .readings = b->v, .n_readings = b->n,
+                           .reference = f->ref};
+    static struct ana_result sentinel;
+    struct ana_result *r = &sentinel; /* ana_run must reset it to NULL */
+    struct cd_err err = {0};
+    int rc = ana_run(&in, &r, &err);
+    assert_int_not_equal(rc, 0);
+    assert_null(r);
+    if (strstr(err.msg, a) == NULL || (c != NULL && strstr(err.msg, c) == NULL))
+        fail_msg("message \"%s\" should contain \"%s\"%s%s", err.msg, a, c ? " and " : "",
+                 c ? c : "");
+}
+
+/* Readings recorded with another plan. */
+static void test_other_plan(void **state)
+{
+    (void)state;
+    struct fixture f2, f3;
+    load(&f2, "profiles/balance-cg18-class-ii.yaml", "W-E2-01");
+    load(&f3, "profiles/balance-cg18-class-iii.yaml", "W-M1-01");
+    static struct readings b;
+
+    /* the class II run analysed with the class III profile: its first
+     * reading is repeatability at 100 g, the class III plan's point 1 is
+     * repeatability at 3000 g */
+    b.n = 0;
+    feed_case1(&b, f2.p);
+    expect_refused(&f3, &b, "not recorded with this profile", "3000");
+
+    /* a point index beyond the plan */
+    b.n = 0;
+    feed_case1(&b, f2.p);
+    b.v[3].point = 40;
+    expect_refused(&f2, &b, "not recorded with this profile", "13 test points");
+
+    /* the right index and nominal but another role */
+    b.n = 0;
+    feed_case1(&b, f2.p);
+    snprintf(b.v[12].role, sizeof b.v[12].role, "error-down"); /* point 7: error-up at 20 g */
+    expect_refused(&f2, &b, "not recorded with this profile", "error-down");
+
+    /* the right index and role but another nominal */
+    b.n = 0;
+    feed_case1(&b, f2.p);
+    b.v[13].nominal = 60; /* point 8: error-up at 50 g */
+    expect_refused(&f2, &b, "not recorded with this profile", "60");
+
+    unload(&f3);
+    unload(&f2);
+}
+
+/* Unstable, overloaded and error readings are ignored and counted: the
+ * result is case 1's. */
+static void test_unstable_ignored(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load(&f, "profiles/balance-cg18-class-ii.yaml", "W-E2-01");
+    static struct readings b;
+    b.n = 0;
+    add_reading(&b, f.p, 0, 100.250, "g", DRV_STATUS_UNSTABLE); /* would change s_rep */
+    feed_case1(&b, f.p);
+    add_reading(&b, f.p, 8, 50.000, "g", DRV_STATUS_UNSTABLE);  /* would change E at 50 g */
+    add_reading(&b, f.p, 12, NAN, "g", DRV_STATUS_OVERLOAD);
+    struct daq_reading *e = add_reading(&b, f.p, 9, NAN, "g", DRV_STATUS_ERROR);
+    snprintf(e->r.error, sizeof e->r.error, "ES");
+    add_reading(&b, f.p, 2, 100.500, "kg", DRV_STATUS_UNSTABLE); /* unit irrelevant: ignored */
+    struct ana_result *r = run(&f, &b);
+    assert_int_equal(r->n_ignored, 5);
+    check_case1(r);
+    assert_int_equal(r->rep_n, 6);
+    assert_int_equal(point_at(r, 2, 50)->n, 1);
+    ana_result_free(r);
+    unload(&f);
+}
+
+/* A stable reading in kg when the profile works in g. */
+static void test_wrong_unit(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load(&f, "profiles/balance-cg18-class-ii.yaml", "W-E2-01");
+    static struct readings b;
+    b.n = 0;
+    feed_case1(&b, f.p);
+    /* reading 15: error-up at 100 g, shown as 0.100001 kg */
+    b.v[14].r.value = 0.100001;
+    snprintf(b.v[14].r.unit, sizeof b.v[14].r.unit, "kg");
+    snprintf(b.v[14].r.display, sizeof b.v[14].r.display, "0.100001");
+    expect_refused(&f, &b, "0.100001 kg", "works in g");
+    unload(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_balance_class_ii), cmocka_unit_test(test_balance_class_iii),
+        cmocka_unit_test(test_pressure),         cmocka_unit_test(test_dmm),
+        cmocka_unit_test(test_other_plan),       cmocka_unit_test(test_unstable_ignored),
+        cmocka_unit_test(test_wrong_unit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
