@@ -121,8 +121,17 @@ int cd_yaml_number(const struct cd_yaml_doc *y, const yaml_node_t *n, const char
     return 0;
 }
 
-static int load(yaml_parser_t *parser, const char *source, yaml_document_t *doc,
-                struct cd_err *err)
+/* The 1-based line of byte `offset` of `text`. */
+static size_t line_of(const char *text, size_t len, size_t offset)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < offset && i < len; i++)
+        line += text[i] == '\n';
+    return line;
+}
+
+static int load(yaml_parser_t *parser, const char *text, size_t len, const char *source,
+                yaml_document_t *doc, struct cd_err *err)
 {
     if (yaml_parser_load(parser, doc))
         return 0;
@@ -140,6 +149,11 @@ static int load(yaml_parser_t *parser, const char *source, yaml_document_t *doc,
         return cd_fail(err, CD_ERR_PARSE, "%s:%zu: YAML syntax error: %s%s%s", source,
                        parser->problem_mark.line + 1, parser->problem ? parser->problem : "?",
                        parser->context ? " " : "", parser->context ? parser->context : "");
+    /* reader errors (bad UTF-8, control characters) give a byte offset */
+    if (parser->error == YAML_READER_ERROR)
+        return cd_fail(err, CD_ERR_PARSE, "%s:%zu: not valid UTF-8 text: %s (byte %zu)", source,
+                       line_of(text, len, parser->problem_offset),
+                       parser->problem ? parser->problem : "?", parser->problem_offset);
     return cd_fail(err, CD_ERR_PARSE, "%s: YAML syntax error: %s", source,
                    parser->problem ? parser->problem : "unreadable");
 }
@@ -152,31 +166,63 @@ int cd_yaml_load_string(const char *text, const char *source, yaml_document_t *d
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
-    int rc = load(&parser, source, doc, err);
+    size_t len = strlen(text);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    int rc = load(&parser, text, len, source, doc, err);
     yaml_parser_delete(&parser);
     return rc;
 }
 
-int cd_yaml_load_file(const char *path, yaml_document_t *doc, struct cd_err *err)
+int cd_yaml_read_file(const char *path, char **text, struct cd_err *err)
 {
+    *text = NULL;
     if (path == NULL)
         return cd_fail(err, CD_ERR_INVALID, "no file given");
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return cd_fail(err, CD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) {
-        fclose(f);
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int rc = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            size_t ncap = cap ? 2 * cap : 8192;
+            char *nb = realloc(buf, ncap);
+            if (nb == NULL) {
+                rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(buf + len, 1, 4096, f);
+        len += got;
+        if (got == 0)
+            break;
     }
-    yaml_parser_set_input_file(&parser, f);
-    int rc = load(&parser, path, doc, err);
-    yaml_parser_delete(&parser);
-    if (rc == 0 && ferror(f)) {
-        yaml_document_delete(doc);
+    if (rc == 0 && ferror(f))
         rc = cd_fail(err, CD_ERR_IO, "%s: read error", path);
-    }
     fclose(f);
+    if (rc == 0) {
+        buf[len] = '\0';
+        if (strlen(buf) != len)
+            rc = cd_fail(err, CD_ERR_PARSE, "%s:%zu: the file contains a NUL byte: not a text file",
+                         path, line_of(buf, len, strlen(buf)));
+    }
+    if (rc != 0) {
+        free(buf);
+        return rc;
+    }
+    *text = buf;
+    return 0;
+}
+
+int cd_yaml_load_file(const char *path, yaml_document_t *doc, struct cd_err *err)
+{
+    char *text;
+    int rc = cd_yaml_read_file(path, &text, err);
+    if (rc == 0)
+        rc = cd_yaml_load_string(text, path, doc, err);
+    free(text);
     return rc;
 }

@@ -44,6 +44,9 @@ int cd_yaml_number(const struct cd_yaml_doc *y, const yaml_node_t *n, const char
  * `source` and the line; a quote or bracket left open is reported at the
  * line where it opened. */
 int cd_yaml_load_file(const char *path, yaml_document_t *doc, struct cd_err *err);
+/* The whole of a text file, NUL-terminated (the caller frees it); a NUL
+ * byte inside is an error naming its line. */
+int cd_yaml_read_file(const char *path, char **text, struct cd_err *err);
 int cd_yaml_load_string(const char *text, const char *source, yaml_document_t *doc,
                         struct cd_err *err);
 

@@ -90,6 +90,10 @@ int prof_budget_model(const struct prof_profile *p, const struct prof_plan_point
     memcpy(vars, stats, PROF_STAT_COUNT * sizeof *vars);
     memcpy(vars + PROF_STAT_COUNT, pt->constants, p->n_constants * sizeof *vars);
     int rc = 0;
+    /* the expression may name the constants, with the point's values */
+    for (size_t i = 0; i < p->n_constants && rc == 0; i++)
+        rc = unc_model_add_constant(m, p->constant_names[i], pt->constants[i], p->budget.line,
+                                    err);
     for (size_t i = 0; i < p->budget.n_inputs && rc == 0; i++) {
         const struct prof_budget_input *in = &p->budget.inputs[i];
         struct unc_input_spec spec = {.name = in->name, .unit = NULL, .dist = in->dist,

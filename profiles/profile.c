@@ -351,7 +351,19 @@ static int read_instrument(struct reader *r, yaml_node_t *n, struct prof_profile
     yaml_node_t *tol = cd_yaml_get(&r->y, n, "tolerance");
     if (tol == NULL)
         return FAIL(n, CD_ERR_PARSE, "instrument: tolerance is missing");
-    return read_tolerance(r, tol, &p->tolerance);
+    if ((rc = read_tolerance(r, tol, &p->tolerance)) != 0)
+        return rc;
+    /* the mass forms state their unit: it must be the instrument's, or
+     * loads and MPEs would be read in different units */
+    enum prof_mass_unit mu = p->tolerance.kind == PROF_TOL_OIML_R76    ? p->tolerance.r76.unit
+                             : p->tolerance.kind == PROF_TOL_OIML_R111 ? p->tolerance.r111.unit
+                                                                       : PROF_MASS_UNSET;
+    if (mu != PROF_MASS_UNSET && strcmp(prof_mass_unit_name(mu), p->unit) != 0)
+        return FAIL(cd_yaml_get(&r->y, tol, "unit"), CD_ERR_INVALID,
+                    "tolerance: unit %s differs from the instrument's unit %s: state both in the "
+                    "same unit",
+                    prof_mass_unit_name(mu), p->unit);
+    return 0;
 }
 
 /* ------------------------------------------------------------ standards */
@@ -825,15 +837,18 @@ static int formula(struct reader *r, yaml_node_t *n, const char *what, const unc
     if (text == NULL || text[0] == '\0')
         return FAIL(n, CD_ERR_PARSE, "%s must be a number or a formula, not %s", what,
                     cd_yaml_type_name(n));
-    const char *names[PROF_STAT_COUNT + 64];
+    const char **names = malloc((PROF_STAT_COUNT + r->n_constants) * sizeof *names);
+    if (names == NULL)
+        return NOMEM(n);
     size_t count = 0;
     for (int s = 0; s < PROF_STAT_COUNT; s++)
         names[count++] = prof_stat_name((enum prof_stat)s);
-    for (size_t i = 0; i < r->n_constants && count < COUNT(names); i++)
+    for (size_t i = 0; i < r->n_constants; i++)
         names[count++] = r->constant_names[i];
     char where[512];
     snprintf(where, sizeof where, "%s:%d: %s", r->y.source, cd_yaml_line(n), what);
     unc_formula *f = unc_formula_parse(text, names, count, where, r->y.err);
+    free(names);
     if (f == NULL)
         return r->y.err != NULL ? r->y.err->code : CD_ERR_PARSE;
     if (keep_formula(r->o, f) == NULL)
@@ -866,6 +881,12 @@ static int read_input(struct reader *r, yaml_node_t *n, struct prof_budget_input
     }
     bool wants_u = in->dist == UNC_DIST_NORMAL || in->dist == UNC_DIST_STUDENT_T;
     yaml_node_t *un = cd_yaml_get(&r->y, n, "u"), *hn = cd_yaml_get(&r->y, n, "half_width");
+    if (wants_u && un == NULL && hn != NULL)
+        return FAIL(hn, CD_ERR_PARSE,
+                    "%s: half_width is given but the distribution is %s%s, which takes u: "
+                    "add dist: rectangular (or another) or give u",
+                    what, unc_dist_name(in->dist),
+                    cd_yaml_get(&r->y, n, "dist") == NULL ? " (the default)" : "");
     if (wants_u && un == NULL)
         return FAIL(n, CD_ERR_PARSE, "%s: u is missing (a %s input is given by its standard "
                                      "uncertainty; write u: 0 for an exact value)",
@@ -1020,6 +1041,9 @@ static int read_budget(struct reader *r, yaml_node_t *n, struct prof_profile *p)
     unc_model *m = unc_model_new(r->y.source);
     if (m == NULL)
         return NOMEM(n);
+    for (size_t i = 0; i < r->n_constants && rc == 0; i++)
+        rc = unc_model_add_constant(m, r->constant_names[i], r->constant_values[i], b->line,
+                                    r->y.err);
     for (size_t i = 0; i < count && rc == 0; i++) {
         struct unc_input_spec spec = {.name = in[i].name, .dist = in[i].dist, .value = 1,
                                       .u = 1, .half_width = 1, .beta = in[i].beta,
@@ -1178,36 +1202,9 @@ struct prof_profile *prof_profile_load_string(const char *text, const char *sour
 
 struct prof_profile *prof_profile_load(const char *path, struct cd_err *err)
 {
-    if (path == NULL) {
-        cd_fail(err, CD_ERR_INVALID, "no profile file given");
+    char *text;
+    if (cd_yaml_read_file(path, &text, err) != 0)
         return NULL;
-    }
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        cd_fail(err, CD_ERR_IO, "%s: cannot open: %m", path);
-        return NULL;
-    }
-    FILE *mem = open_memstream(&text, &len);
-    char buf[8192];
-    size_t got;
-    while (mem != NULL && (got = fread(buf, 1, sizeof buf, f)) > 0)
-        fwrite(buf, 1, got, mem);
-    bool bad = ferror(f) || mem == NULL;
-    fclose(f);
-    if (mem != NULL)
-        fclose(mem);
-    if (bad) {
-        free(text);
-        cd_fail(err, CD_ERR_IO, "%s: read error", path);
-        return NULL;
-    }
-    if (strlen(text) != len) {
-        free(text);
-        cd_fail(err, CD_ERR_PARSE, "%s: the file contains a NUL byte: not a profile", path);
-        return NULL;
-    }
     struct prof_profile *p = prof_profile_load_string(text, path, err);
     free(text);
     return p;

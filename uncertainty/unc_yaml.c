@@ -14,6 +14,10 @@ int unc_yaml_decision_rule(const struct cd_yaml_doc *y, yaml_node_t *n,
         if ((rc = cd_yaml_check_keys(y, n, "decision_rule", keys)) != 0)
             return rc;
         name = cd_yaml_get(y, n, "rule");
+        if (name == NULL)
+            return cd_yaml_fail(y, n, CD_ERR_PARSE,
+                                "decision_rule: rule is missing (simple, guard-band or "
+                                "non-binary)");
         yaml_node_t *rv = cd_yaml_get(y, n, "r");
         if (rv != NULL && (rc = cd_yaml_number(y, rv, "decision_rule r", &rule->r)) != 0)
             return rc;
