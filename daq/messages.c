@@ -1,0 +1,140 @@
+/* The session's words, Vietnamese and English (messages.h). Vietnamese
+ * terms follow the vocabulary of ../shared/reference/protocols.md section 5
+ * (quả cân chuẩn, đĩa cân, áp suất, thiết bị hiệu chuẩn, Đạt / Không đạt). */
+#include "messages.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const en[M_COUNT] = {
+    [M_SESSION_START] = "Calibration: %s\nInstrument under calibration: %s\n",
+    [M_INSTRUMENT] = "Instrument reports: %s %s, serial %s\n",
+    [M_STANDARD_OK] = "Reference standard %s (certificate %s), due %s: in date\n",
+    [M_ENV_NOT_MEASURED] = "Environmental conditions: not measured\n",
+    [M_ENV] = "Environmental conditions: %.1f °C, %.0f %%RH\n",
+    [M_POINT] = "\n[%zu/%zu] ",
+    [M_PLACE_LOAD] = "Place %s %s on the pan",
+    [M_PLACE_PIECES] = "Place %s %s on the pan (%s)",
+    [M_REMOVE_LOAD] = "Remove all load from the pan",
+    [M_REPEAT_LOAD] = "Place %s %s on the centre of the pan, reading %u of %u (lift it off between readings)",
+    [M_ECC_POSITION] = "Place %s %s at position: %s",
+    [M_PRESSURE_UP] = "Raise the pressure to %s %s (increasing)",
+    [M_PRESSURE_DOWN] = "Lower the pressure to %s %s (decreasing)",
+    [M_VENT] = "Vent the gauge to atmosphere (0)",
+    [M_SET_CALIBRATOR] = "Set the calibrator to %s %s DC (meter range %s %s)",
+    [M_ENTER_WHEN_READY] = " — Enter when ready: ",
+    [M_READING_STABLE] = "\r  %s %s  stable        \n",
+    [M_READING_UNSTABLE] = "\r  %s %s  ~ settling ",
+    [M_POINT_SAVED] = "  saved: %zu reading(s) in %s\n",
+    [M_AFTER_POINT] = "  Enter: next point · r: repeat this point · n: add a note · a: abort > ",
+    [M_NOTE_PROMPT] = "  Note: ",
+    [M_NOTE_SAVED] = "  note saved in the run's log\n",
+    [M_SKIPPED] = "  point skipped (recorded in the run's log)\n",
+    [M_REPEATING] = "  repeating this point; the earlier readings stay in the run\n",
+    [M_ABORTED] = "\nSession aborted. Every finished point is saved in %s.\n"
+                  "To continue later: caldaq session --resume %s --port PORT\n",
+    [M_INSTRUMENT_LOST] = "\nThe instrument stopped answering during point %zu: %s\n"
+                          "Every finished point is saved in %s.\n"
+                          "Check the cable, the power and the instrument's interface settings, "
+                          "then continue with:\n  %s\n",
+    [M_COMPLETE] = "\nCalibration complete. Run file: %s\n",
+    [M_VERDICT] = "Overall verdict: %s\n",
+    [M_RESULTS_STORED] = "Results stored in the run as version %d\n",
+    [M_RESUMED] = "Resuming at point %zu of %zu\n",
+    [M_COL_NOMINAL] = "nominal",
+    [M_COL_MEAN] = "indication",
+    [M_COL_ERROR] = "error",
+    [M_COL_VERDICT] = "verdict",
+    [M_PASS] = "PASS",
+    [M_FAIL] = "FAIL",
+    [M_CONDITIONAL_PASS] = "CONDITIONAL PASS",
+    [M_CONDITIONAL_FAIL] = "CONDITIONAL FAIL",
+    [M_INCOMPLETE] = "INCOMPLETE",
+    [M_NOT_MEASURED] = "not measured",
+};
+
+static const char *const vi[M_COUNT] = {
+    [M_SESSION_START] = "Hiệu chuẩn: %s\nPhương tiện đo được hiệu chuẩn: %s\n",
+    [M_INSTRUMENT] = "Thiết bị báo: %s %s, số sê-ri %s\n",
+    [M_STANDARD_OK] = "Chuẩn đo lường %s (giấy chứng nhận %s), hạn %s: còn hiệu lực\n",
+    [M_ENV_NOT_MEASURED] = "Điều kiện môi trường: không đo\n",
+    [M_ENV] = "Điều kiện môi trường: %.1f °C, %.0f %%RH\n",
+    [M_POINT] = "\n[%zu/%zu] ",
+    [M_PLACE_LOAD] = "Đặt quả cân %s %s lên đĩa cân",
+    [M_PLACE_PIECES] = "Đặt quả cân %s %s lên đĩa cân (%s)",
+    [M_REMOVE_LOAD] = "Bỏ hết tải khỏi đĩa cân",
+    [M_REPEAT_LOAD] = "Đặt quả cân %s %s vào giữa đĩa cân, lần đọc %u/%u (nhấc ra giữa các lần đọc)",
+    [M_ECC_POSITION] = "Đặt quả cân %s %s ở vị trí: %s",
+    [M_PRESSURE_UP] = "Tăng áp suất đến %s %s (chiều tăng)",
+    [M_PRESSURE_DOWN] = "Giảm áp suất đến %s %s (chiều giảm)",
+    [M_VENT] = "Xả áp kế về áp suất khí quyển (0)",
+    [M_SET_CALIBRATOR] = "Đặt thiết bị hiệu chuẩn ra %s %s một chiều (thang đo của đồng hồ %s %s)",
+    [M_ENTER_WHEN_READY] = " — nhấn Enter khi sẵn sàng: ",
+    [M_READING_STABLE] = "\r  %s %s  ổn định        \n",
+    [M_READING_UNSTABLE] = "\r  %s %s  ~ đang ổn định ",
+    [M_POINT_SAVED] = "  đã lưu: %zu số đọc vào %s\n",
+    [M_AFTER_POINT] = "  Enter: điểm tiếp theo · r: đo lại điểm này · n: ghi chú · a: dừng > ",
+    [M_NOTE_PROMPT] = "  Ghi chú: ",
+    [M_NOTE_SAVED] = "  đã lưu ghi chú vào nhật ký của lần đo\n",
+    [M_SKIPPED] = "  đã bỏ qua điểm này (ghi vào nhật ký)\n",
+    [M_REPEATING] = "  đo lại điểm này; các số đọc trước vẫn được giữ trong tệp\n",
+    [M_ABORTED] = "\nĐã dừng phiên hiệu chuẩn. Mọi điểm đã đo xong được lưu trong %s.\n"
+                  "Để tiếp tục sau: caldaq session --resume %s --port PORT\n",
+    [M_INSTRUMENT_LOST] = "\nThiết bị không còn trả lời trong khi đo điểm %zu: %s\n"
+                          "Mọi điểm đã đo xong được lưu trong %s.\n"
+                          "Kiểm tra cáp, nguồn điện và cài đặt giao tiếp của thiết bị, "
+                          "rồi tiếp tục bằng lệnh:\n  %s\n",
+    [M_COMPLETE] = "\nHiệu chuẩn xong. Tệp kết quả đo: %s\n",
+    [M_VERDICT] = "Kết luận chung: %s\n",
+    [M_RESULTS_STORED] = "Kết quả đã lưu vào tệp, phiên bản %d\n",
+    [M_RESUMED] = "Tiếp tục từ điểm %zu/%zu\n",
+    [M_COL_NOMINAL] = "danh định",
+    [M_COL_MEAN] = "số chỉ",
+    [M_COL_ERROR] = "sai số",
+    [M_COL_VERDICT] = "kết luận",
+    [M_PASS] = "ĐẠT",
+    [M_FAIL] = "KHÔNG ĐẠT",
+    [M_CONDITIONAL_PASS] = "ĐẠT CÓ ĐIỀU KIỆN",
+    [M_CONDITIONAL_FAIL] = "KHÔNG ĐẠT CÓ ĐIỀU KIỆN",
+    [M_INCOMPLETE] = "CHƯA ĐỦ ĐIỂM ĐO",
+    [M_NOT_MEASURED] = "chưa đo",
+};
+
+const char *msg_text(enum lang l, enum msg m)
+{
+    if ((int)m < 0 || m >= M_COUNT)
+        return "?";
+    const char *s = (l == LANG_VI ? vi : en)[m];
+    return s != NULL ? s : en[m] != NULL ? en[m] : "?";
+}
+
+int lang_parse(const char *name, enum lang *out)
+{
+    if (name == NULL)
+        return -1;
+    if (strncasecmp(name, "vi", 2) == 0 && (name[2] == '\0' || name[2] == '_' || name[2] == '-' ||
+                                            name[2] == '.')) {
+        *out = LANG_VI;
+        return 0;
+    }
+    if (strncasecmp(name, "en", 2) == 0 && (name[2] == '\0' || name[2] == '_' || name[2] == '-' ||
+                                            name[2] == '.')) {
+        *out = LANG_EN;
+        return 0;
+    }
+    return -1;
+}
+
+enum lang lang_from_environment(void)
+{
+    const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *v = getenv(vars[i]);
+        if (v != NULL && v[0] != '\0') {
+            enum lang l;
+            return lang_parse(v, &l) == 0 ? l : LANG_EN;
+        }
+    }
+    return LANG_EN;
+}

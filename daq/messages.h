@@ -1,0 +1,64 @@
+/* What a session says to the technician, in Vietnamese and English. One
+ * table (messages.c) holds both; each entry is a printf format whose
+ * arguments are the same, in the same order, in both languages. */
+#ifndef CALDAQ_MESSAGES_H
+#define CALDAQ_MESSAGES_H
+
+enum lang {
+    LANG_EN,
+    LANG_VI,
+};
+
+enum msg {
+    M_SESSION_START,      /* profile title, DUT */
+    M_INSTRUMENT,         /* manufacturer, model, serial */
+    M_STANDARD_OK,        /* id, certificate, due */
+    M_ENV_NOT_MEASURED,
+    M_ENV,                /* temp, rh */
+    M_POINT,              /* index, total */
+    M_PLACE_LOAD,         /* load, unit */
+    M_PLACE_PIECES,       /* load, unit, pieces text */
+    M_REMOVE_LOAD,
+    M_REPEAT_LOAD,        /* load, unit, reading k, of n */
+    M_ECC_POSITION,       /* load, unit, position */
+    M_PRESSURE_UP,        /* value, unit */
+    M_PRESSURE_DOWN,      /* value, unit */
+    M_VENT,
+    M_SET_CALIBRATOR,     /* value, unit, range, unit */
+    M_ENTER_WHEN_READY,
+    M_READING_STABLE,     /* value text, unit */
+    M_READING_UNSTABLE,   /* value text, unit */
+    M_POINT_SAVED,        /* readings, file */
+    M_AFTER_POINT,
+    M_NOTE_PROMPT,
+    M_NOTE_SAVED,
+    M_SKIPPED,
+    M_REPEATING,
+    M_ABORTED,            /* file */
+    M_INSTRUMENT_LOST,    /* point, file, resume command */
+    M_COMPLETE,           /* file */
+    M_VERDICT,            /* verdict word */
+    M_RESULTS_STORED,     /* version */
+    M_RESUMED,            /* point index, total */
+    M_COL_NOMINAL,
+    M_COL_MEAN,
+    M_COL_ERROR,
+    M_COL_VERDICT,
+    M_PASS,
+    M_FAIL,
+    M_CONDITIONAL_PASS,
+    M_CONDITIONAL_FAIL,
+    M_INCOMPLETE,
+    M_NOT_MEASURED,
+    M_COUNT
+};
+
+/* The format of `m` in `l`; never NULL. */
+const char *msg_text(enum lang l, enum msg m);
+/* "vi" or "en"; a locale such as vi_VN.UTF-8 picks Vietnamese. -1 when
+ * neither. */
+int lang_parse(const char *name, enum lang *out);
+/* From LC_ALL, LC_MESSAGES or LANG: vi_* gives Vietnamese, else English. */
+enum lang lang_from_environment(void);
+
+#endif
