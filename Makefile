@@ -142,6 +142,9 @@ install: $(CALDAQ)
 	install -m 755 $(CALDAQ) $(DESTDIR)$(PREFIX)/bin/caldaq
 	install -m 644 $(LIB_UNC) $(LIB_COMMON) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 uncertainty/unc.h common/cd.h $(DESTDIR)$(PREFIX)/include/caldaq/
+	install -d $(DESTDIR)$(PREFIX)/share/caldaq/profiles/standards
+	install -m 644 profiles/*.yaml $(DESTDIR)$(PREFIX)/share/caldaq/profiles/
+	install -m 644 profiles/standards/*.yaml $(DESTDIR)$(PREFIX)/share/caldaq/profiles/standards/
 
 clean:
 	rm -rf build

@@ -31,7 +31,7 @@ static bool same_nominal(double a, double b)
 }
 
 static int sort_readings(const struct ana_input *in, struct point_readings **out, size_t *ignored,
-                         struct cd_err *err)
+                         size_t *superseded, struct cd_err *err)
 {
     const struct prof_profile *p = in->profile;
     struct point_readings *pr = calloc(p->n_points ? p->n_points : 1, sizeof *pr);
@@ -101,6 +101,18 @@ static int sort_readings(const struct ana_input *in, struct point_readings **out
             t->resolution = rd->r.resolution;
     }
     free(cap);
+    /* A point measured again (the technician repeated it) keeps its
+     * earlier readings in the run; its result uses the last `repeat`. */
+    *superseded = 0;
+    for (size_t i = 0; i < p->n_points; i++) {
+        size_t keep = p->points[i].repeat;
+        if (pr[i].n > keep) {
+            size_t drop = pr[i].n - keep;
+            memmove(pr[i].v, pr[i].v + drop, keep * sizeof *pr[i].v);
+            pr[i].n = keep;
+            *superseded += drop;
+        }
+    }
     *out = pr;
     return 0;
 }
@@ -440,7 +452,7 @@ int ana_run(const struct ana_input *in, struct ana_result **out, struct cd_err *
     if (res == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
     struct point_readings *pr = NULL;
-    int rc = sort_readings(in, &pr, &res->n_ignored, err);
+    int rc = sort_readings(in, &pr, &res->n_ignored, &res->n_superseded, err);
     if (rc == 0) {
         env_means(in, res->env);
         side_tests(in->profile, pr, res);
@@ -503,6 +515,7 @@ json_t *ana_result_json(const struct ana_result *r, const struct prof_profile *p
     json_object_set_new(root, "worst_verdict", json_string(unc_verdict_name(r->verdict)));
     json_object_set_new(root, "complete", json_boolean(r->complete));
     json_object_set_new(root, "ignored_readings", json_integer((json_int_t)r->n_ignored));
+    json_object_set_new(root, "superseded_readings", json_integer((json_int_t)r->n_superseded));
     json_t *env = json_object();
     json_object_set_new(env, "temp_c", num(r->env[0]));
     json_object_set_new(env, "rh_pct", num(r->env[1]));

@@ -58,6 +58,7 @@ struct ana_result {
     struct ana_position *positions;
     double env[3];              /* mean temp_c, rh_pct, p_hpa; NAN when not measured */
     size_t n_ignored;           /* readings not used: unstable, overload, error */
+    size_t n_superseded;        /* stable readings of a repeated point before its last `repeat` */
     bool complete;              /* every result point measured */
     enum unc_verdict verdict;   /* the worst verdict of the measured points */
 };
@@ -78,7 +79,9 @@ struct ana_input {
  * (the run was recorded with another profile). Only stable, finite
  * readings count; the others (unstable, overload, error) are counted in
  * n_ignored. A stable reading in another unit than the profile's fails,
- * naming it: the instrument is set up wrongly. */
+ * naming it: the instrument is set up wrongly. A point with more stable
+ * readings than its `repeat` (measured again) uses its last `repeat`; the
+ * earlier ones are counted in n_superseded. */
 int ana_run(const struct ana_input *in, struct ana_result **out, struct cd_err *err);
 void ana_result_free(struct ana_result *r);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int cli_error(const char *sub, const char *fmt, ...)
 {
@@ -154,4 +155,51 @@ int cli_date_option(const char *sub, const char *value, char out[11])
         return cli_usage_error(sub, "--on takes a calendar date YYYY-MM-DD, not '%s'", value);
     memcpy(out, value, 11);
     return 0;
+}
+
+int cli_env_option(const char *sub, const char *value, double env[3])
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", value);
+    env[0] = env[1] = env[2] = NAN;
+    char *save = NULL;
+    int k = 0;
+    for (char *tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save), k++)
+        if (k > 2 || cli_parse_double(tok, &env[k]) != 0)
+            return cli_usage_error(sub, "--env takes TEMP_C,RH_PCT[,P_HPA], not '%s'", value);
+    if (k < 2 || !(env[1] >= 0 && env[1] <= 100) || !(env[0] >= -50 && env[0] <= 100) ||
+        (k == 3 && !(env[2] > 0)))
+        return cli_usage_error(sub, "--env: temperature in degC, humidity 0-100 %%RH and "
+                                    "pressure in hPa, such as 20.5,45,1013");
+    return 0;
+}
+
+int cli_find_data(const char *rel, char *buf, size_t cap)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash != NULL)
+        *slash = '\0'; /* the program's folder */
+    const char *env = getenv("CALDAQ_DATA");
+    /* a build tree puts the program in build/ or build/asan/ */
+    char up1[4200], up2[4200], share[4200];
+    const char *bases[5] = {env, ".", NULL, NULL, NULL};
+    if (exe[0] != '\0') {
+        snprintf(up1, sizeof up1, "%s/..", exe);
+        snprintf(up2, sizeof up2, "%s/../..", exe);
+        snprintf(share, sizeof share, "%s/../share/caldaq", exe);
+        bases[2] = share;
+        bases[3] = up1;
+        bases[4] = up2;
+    }
+    for (size_t i = 0; i < 5; i++) {
+        if (bases[i] == NULL || bases[i][0] == '\0')
+            continue;
+        snprintf(buf, cap, "%s/%s", bases[i], rel);
+        if (access(buf, R_OK) == 0)
+            return 0;
+    }
+    return -1;
 }

@@ -26,6 +26,8 @@ int cmd_standards(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_session(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 /* Print `msg` to stderr as "caldaq SUB: msg" and return 1. */
 int cli_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -56,6 +58,15 @@ int cli_today(char out[11]);
 /* `caldaq SUB ACTION ...` (e.g. `standards check`): 0 when argv[1] is
  * `action`; -1 after printing `usage` for --help; 2 after a usage error. */
 int cli_action(const char *sub, const char *action, const char *usage, int argc, char **argv);
+/* A file shipped with caldaq (e.g. "profiles/balance-cg18-class-ii.yaml"):
+ * looked up under $CALDAQ_DATA, the current folder, PREFIX/share/caldaq
+ * (an installation) and the folders one and two above the program (a
+ * build tree: build/caldaq, build/asan/caldaq). 0 with
+ * the path in buf, -1 when not found. */
+int cli_find_data(const char *rel, char *buf, size_t cap);
+/* --env TEMP_C,RH_PCT[,P_HPA]: 0 with env[] filled (P NAN when not
+ * given); 2 after a usage error naming `sub`. */
+int cli_env_option(const char *sub, const char *value, double env[3]);
 /* The value of an --on option: a calendar date YYYY-MM-DD into `out`;
  * 2 after a usage error. */
 int cli_date_option(const char *sub, const char *value, char out[11]);

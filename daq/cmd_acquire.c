@@ -17,6 +17,7 @@
 #include "drv.h"
 #include "prof.h"
 #include "run.h"
+#include "session.h"
 
 #ifndef CALDAQ_VERSION
 #define CALDAQ_VERSION "0.1.0"
@@ -122,23 +123,11 @@ static int parse_args(int argc, char **argv, struct acquire_args *a)
         case 'f': a->profile_path = optarg; break;
         case 'r': a->standards_path = optarg; break;
         case 'S': a->stable = true; break;
-        case 'e': {
-            char buf[128];
-            snprintf(buf, sizeof buf, "%s", optarg);
-            char *save = NULL;
-            int k = 0;
-            for (char *tok = strtok_r(buf, ",", &save); tok != NULL;
-                 tok = strtok_r(NULL, ",", &save), k++)
-                if (k > 2 || cli_parse_double(tok, &a->env[k]) != 0)
-                    return cli_usage_error("acquire", "--env takes TEMP_C,RH_PCT[,P_HPA], not '%s'",
-                                           optarg);
-            if (k < 2 || !(a->env[1] >= 0 && a->env[1] <= 100) || a->env[0] < -50 ||
-                a->env[0] > 100)
-                return cli_usage_error("acquire", "--env: temperature in degC and humidity "
-                                                  "0-100 %%RH, such as 20.5,45");
+        case 'e':
+            if (cli_env_option("acquire", optarg, a->env) != 0)
+                return 2;
             a->have_env = true;
             break;
-        }
         case 'P':
             if (parse_points(optarg, a) != 0)
                 return cli_usage_error("acquire", "--points takes numbers such as 0,100,200 "
@@ -171,30 +160,6 @@ static int parse_args(int argc, char **argv, struct acquire_args *a)
     return 0;
 }
 
-/* Ask the simulator to present `load` (its control socket answers one line). */
-static int present_load(const char *path, double load, struct cd_err *err)
-{
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return cd_fail(err, CD_ERR_IO, "%s: cannot reach the simulator: %s", path, strerror(e));
-    }
-    char cmd[64];
-    int n = snprintf(cmd, sizeof cmd, "load %.10g\n", load);
-    char reply[256];
-    ssize_t got = -1;
-    if (write(fd, cmd, (size_t)n) == n)
-        got = read(fd, reply, sizeof reply - 1);
-    close(fd);
-    if (got <= 0)
-        return cd_fail(err, CD_ERR_IO, "%s: the simulator did not answer 'load'", path);
-    return 0;
-}
-
 /* The acquisition plan as stored in the run: what was asked, so the run's
  * profile hash identifies it. */
 static void describe_plan(const struct acquire_args *a, char *buf, size_t cap)
@@ -211,17 +176,6 @@ static void describe_plan(const struct acquire_args *a, char *buf, size_t cap)
         n += (size_t)snprintf(buf + n, cap - n, "%s\"%s\"", i ? ", " : "", a->opts[i]);
     if (n < cap)
         snprintf(buf + n, cap - n, "]\n");
-}
-
-static void iso_now(char *buf, size_t cap)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    char raw[40];
-    strftime(raw, sizeof raw, "%Y-%m-%dT%H:%M:%S%z", &tm);
-    size_t l = strlen(raw); /* +0700 -> +07:00 */
-    snprintf(buf, cap, "%.*s:%s", (int)(l - 2), raw, raw + l - 2);
 }
 
 static int record_env(daq_run *run, const struct acquire_args *a, const char *where,
@@ -261,7 +215,7 @@ static int acquire_points(const struct acquire_args *a, const struct acq_point *
                           drv_dev *d, daq_run *run, struct cd_err *err)
 {
     for (size_t p = 0; p < n; p++) {
-        if (a->sim_control != NULL && present_load(a->sim_control, pts[p].nominal, err) != 0)
+        if (a->sim_control != NULL && ses_present_load(a->sim_control, pts[p].nominal, err) != 0)
             return err->code;
         for (unsigned long long k = 0; k < pts[p].repeat; k++) {
             if (interrupted)
@@ -295,61 +249,6 @@ static int acquire_points(const struct acquire_args *a, const struct acq_point *
     return 0;
 }
 
-/* The standards the profile names, from the register, refused when past
- * their due date today. The reference's certified items become one row
- * each (the analysis takes its values from them); other standards one row. */
-static int profile_standards(const struct acquire_args *a, const struct prof_profile *p,
-                             prof_standards **reg_out, struct cd_err *err)
-{
-    const char *path = a->standards_path != NULL ? a->standards_path : p->register_path;
-    *reg_out = NULL;
-    if (path[0] == '\0')
-        return 0;
-    prof_standards *reg = prof_standards_load(path, err);
-    if (reg == NULL)
-        return err->code;
-    char today[11];
-    int rc = cli_today(today) != 0 ? cd_fail(err, CD_ERR_INVALID, "cannot tell today's date")
-                                   : prof_profile_check_standards(p, reg, today, err);
-    if (rc != 0) {
-        prof_standards_free(reg);
-        return rc;
-    }
-    *reg_out = reg;
-    return 0;
-}
-
-static int record_standards(daq_run *run, const struct prof_profile *p, const prof_standards *reg,
-                            struct cd_err *err)
-{
-    for (size_t i = 0; reg != NULL && i < p->n_needs; i++) {
-        const struct prof_std_need *need = &p->needs[i];
-        const struct prof_standard *s = need->id[0] ? prof_standards_find(reg, need->id) : NULL;
-        if (s == NULL)
-            continue;
-        struct daq_standard row = {.k = s->k, .nominal = NAN, .value = NAN, .u = NAN};
-        snprintf(row.id, sizeof row.id, "%s", s->id);
-        snprintf(row.certificate, sizeof row.certificate, "%s", s->certificate);
-        snprintf(row.due_date, sizeof row.due_date, "%s", s->due);
-        snprintf(row.role, sizeof row.role, "%s", need->role);
-        bool items = need == p->reference && need->source == PROF_REF_CERTIFICATE;
-        for (size_t j = 0; j < (items ? s->n_items : 1); j++) {
-            if (items) {
-                const struct prof_std_item *it = &s->items[j];
-                row.nominal = it->nominal;
-                row.value = it->value;
-                row.u = it->U / s->k;
-                snprintf(row.unit, sizeof row.unit, "%s", it->unit);
-                snprintf(row.mark, sizeof row.mark, "%s", it->mark);
-            }
-            int rc = daq_run_add_standard(run, &row, err);
-            if (rc != 0)
-                return rc;
-        }
-    }
-    return 0;
-}
-
 /* The points to walk: the profile's plan, or --points with --repeat. */
 static struct acq_point *plan_points(const struct acquire_args *a, const struct prof_profile *p,
                                      size_t *n)
@@ -375,7 +274,7 @@ int cmd_acquire(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     struct cd_err err = {0};
     struct daq_run_info info = {0};
-    iso_now(info.started, sizeof info.started);
+    ses_now_iso(info.started, sizeof info.started);
     const char *who = a.operator_name != NULL ? a.operator_name : getenv("USER");
     snprintf(info.operator_name, sizeof info.operator_name, "%s", who != NULL ? who : "unknown");
     snprintf(info.lab, sizeof info.lab, "%s", a.lab != NULL ? a.lab : "");
@@ -388,7 +287,7 @@ int cmd_acquire(int argc, char **argv)
     if (a.profile_path != NULL) {
         if ((profile = prof_profile_load(a.profile_path, &err)) == NULL)
             return cli_error("acquire", "%s", cd_err_text(&err));
-        if (profile_standards(&a, profile, &reg, &err) != 0) {
+        if (ses_load_standards(a.standards_path, profile, NULL, &reg, &err) != 0) {
             prof_profile_free(profile);
             return cli_error("acquire", "%s", cd_err_text(&err));
         }
@@ -412,7 +311,7 @@ int cmd_acquire(int argc, char **argv)
     daq_run *run = NULL;
     rc = daq_run_create(path, &info, profile != NULL ? profile->text : plan, &run, &err);
     if (rc == 0)
-        rc = record_standards(run, profile, reg, &err);
+        rc = ses_record_standards(run, profile, reg, &err);
     prof_standards_free(reg);
     if (rc != 0) {
         if (run != NULL)

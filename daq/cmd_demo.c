@@ -1,8 +1,9 @@
-/* caldaq demo: what caldaq does today with no hardware. An uncertainty
- * budget (GUM H.1, built in), then a simulated Mettler Toledo balance
- * started from this same program, read at three loads into a run file that
- * is shown and verified. Guided calibrations with verdicts come with
- * sessions. */
+/* caldaq demo: what caldaq does with no hardware. Two uncertainty
+ * examples (GUM H.1, JCGM 101 9.3), then a complete calibration of a
+ * simulated Mettler Toledo balance, class II, by the shipped EURAMET cg-18
+ * profile: the session engine of `caldaq session`, in batch mode (or the
+ * technician's view with --interactive), ending with the verdict table
+ * and the paths of the run file and its results. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -16,13 +17,22 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "session_ui.h"
 
 static const char usage_text[] =
-    "usage: caldaq demo [--out DIR]\n"
+    "usage: caldaq demo [--out DIR] [--interactive] [--lang vi|en]\n"
     "\n"
     "A tour with no hardware: the GUM H.1 uncertainty budget, the JCGM 101 9.3\n"
-    "Monte Carlo example, then a simulated balance read at 0, 100 and 200 g into a\n"
-    "run file in DIR (default ./caldaq-demo), shown and verified.\n";
+    "Monte Carlo example, then a complete calibration of a simulated class II\n"
+    "balance (220 g) by the EURAMET cg-18 profile, into a run file in DIR (default\n"
+    "./caldaq-demo), ending with the verdict table. The reference weights are the\n"
+    "example register's, made valid for a year from today for the demo only.\n"
+    "\n"
+    "  --interactive   the technician's view: a prompt before each point (Enter\n"
+    "                  places the load on the simulated balance), live readings\n"
+    "  --lang vi|en    language of the session (default: from LANG)\n"
+    "\n"
+    "Exit status as caldaq session (0: the calibration completed).\n";
 
 /* GUM H.1, the end gauge (the same as examples/gauge-block.yaml). */
 static const char gauge_block[] =
@@ -91,17 +101,57 @@ static int wait_for(const char *path)
     return -1;
 }
 
+/* The example register with every due date a year from today: the demo's
+ * made-up standards must be in date whenever it runs. */
+static int demo_register(const char *example, const char *out)
+{
+    FILE *in = fopen(example, "r"), *f = fopen(out, "w");
+    if (in == NULL || f == NULL) {
+        if (in != NULL)
+            fclose(in);
+        if (f != NULL)
+            fclose(f);
+        return -1;
+    }
+    time_t later = time(NULL) + 365 * 86400;
+    struct tm tm;
+    char due[16];
+    localtime_r(&later, &tm);
+    strftime(due, sizeof due, "%Y-%m-%d", &tm);
+    fprintf(f, "# caldaq demo: %s with every due date moved to %s.\n", example, due);
+    char line[1024];
+    while (fgets(line, sizeof line, in) != NULL) {
+        char *key = line + strspn(line, " ");
+        if (strncmp(key, "due:", 4) == 0)
+            fprintf(f, "%.*sdue: %s\n", (int)(key - line), line, due);
+        else
+            fputs(line, f);
+    }
+    fclose(in);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
 int cmd_demo(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"out", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
+                                         {"interactive", no_argument, NULL, 'i'},
+                                         {"lang", required_argument, NULL, 'l'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *out = "caldaq-demo";
+    bool interactive = false;
+    enum lang lang = lang_from_environment();
     optind = 0;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
+        case 'i': interactive = true; break;
+        case 'l':
+            if (lang_parse(optarg, &lang) != 0)
+                return cli_usage_error("demo", "--lang takes vi or en, not '%s'", optarg);
+            break;
         case 'h': fputs(usage_text, stdout); return 0;
         case ':':
         default: return cli_option_error("demo", c, argv);
@@ -109,20 +159,26 @@ int cmd_demo(int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
+    char profile[4096], example[4096];
+    if (cli_find_data("profiles/balance-cg18-class-ii.yaml", profile, sizeof profile) != 0 ||
+        cli_find_data("profiles/standards/example-lab.yaml", example, sizeof example) != 0)
+        return cli_error("demo", "cannot find the shipped profiles (set CALDAQ_DATA to the "
+                                 "folder that holds profiles/)");
     if (mkdir(out, 0775) < 0 && errno != EEXIST)
         return cli_error("demo", "%s: %s", out, strerror(errno));
 
     char tmp[] = "/tmp/caldaq-demo.XXXXXX";
     if (mkdtemp(tmp) == NULL)
         return cli_error("demo", "cannot make a temporary folder: %s", strerror(errno));
-    char model[64], mass[64], port[64], control[64], listing[64];
+    char model[64], mass[64], port[64], control[64], reg[64];
     snprintf(model, sizeof model, "%s/gauge-block.yaml", tmp);
     snprintf(mass, sizeof mass, "%s/mass-calibration.yaml", tmp);
     snprintf(port, sizeof port, "%s/balance", tmp);
     snprintf(control, sizeof control, "%s/control", tmp);
-    snprintf(listing, sizeof listing, "%s/run", tmp);
-    if (write_text(model, gauge_block) != 0 || write_text(mass, mass_calibration) != 0)
-        return cli_error("demo", "%s: cannot write the example models", tmp);
+    snprintf(reg, sizeof reg, "%s/standards.yaml", tmp);
+    if (write_text(model, gauge_block) != 0 || write_text(mass, mass_calibration) != 0 ||
+        demo_register(example, reg) != 0)
+        return cli_error("demo", "%s: cannot write the examples", tmp);
 
     printf("== 1. Uncertainty budget: end gauge calibration (JCGM 100 H.1)\n\n");
     char *gum[] = {"caldaq", "gum", model, NULL};
@@ -132,9 +188,10 @@ int cmd_demo(int argc, char **argv)
     if (status == 0 && run_self(mcm) != 0)
         status = 1;
 
-    printf("\n== 3. A simulated balance read at 0, 100 and 200 g into a run file\n\n");
+    printf("\n== 3. Calibration of a simulated balance, class II, 220 g (EURAMET cg-18)\n\n");
     pid_t sim = -1;
     if (status == 0) {
+        fflush(stdout);
         sim = fork();
         if (sim == 0) {
             int null = open("/dev/null", O_RDWR);
@@ -144,60 +201,42 @@ int cmd_demo(int argc, char **argv)
                 dup2(null, 2);
             }
             char *args[] = {"caldaq", "sim", "mtsics", "--port-link", port, "--control",
-                            control, "--settle", "0.3", "--noise", "0.00005", "--resolution",
-                            "0.0001", "--seed", "7", NULL};
+                            control, "--settle", "0.3", "--noise", "0.0004", "--resolution",
+                            "0.001", "--capacity", "220.5", "--seed", "7", NULL};
             execv("/proc/self/exe", args);
             _exit(127);
         }
         if (sim < 0 || wait_for(port) != 0 || wait_for(control) != 0)
             status = cli_error("demo", "the simulated balance did not start");
     }
-    char run[4096] = "";
     if (status == 0) {
-        fflush(stdout);
-        pid_t pid = fork();
-        if (pid == 0) {
-            FILE *l = freopen(listing, "w", stdout);
-            (void)l;
-            char *args[] = {"caldaq", "acquire", "--driver", "mtsics", "--port", port,
-                            "--points", "0,100,200", "--repeat", "3", "--stable",
-                            "--sim-control", control, "--env", "20.5,45,1013", "--operator",
-                            "demo", "--out", (char *)out, NULL};
-            execv("/proc/self/exe", args);
-            _exit(127);
-        }
-        int st = 0;
-        while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-            ;
-        FILE *l = fopen(listing, "r");
-        char line[4096];
-        while (l != NULL && fgets(line, sizeof line, l) != NULL) {
-            char *tag = strstr(line, ".h5 (complete)");
-            if (tag != NULL) {
-                tag[3] = '\0';
-                snprintf(run, sizeof run, "%s", line);
-            }
-        }
-        if (l != NULL)
-            fclose(l);
-        if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || run[0] == '\0')
-            status = cli_error("demo", "the acquisition did not complete");
+        struct ses_config cfg = {.profile_path = profile, .standards_path = reg,
+                                 .driver = "mtsics", .port = port, .out_dir = out,
+                                 .operator_name = "demo", .dut_serial = "DEMO-0001",
+                                 .env = {20.5, 45, 1013}, .have_env = true,
+                                 .sim_control = control, .lang = lang};
+        struct ses_term term = {.lang = lang, .in = stdin, .out = stdout};
+        struct ses_ui ui;
+        if (interactive)
+            ses_ui_terminal(&term, &ui);
+        else
+            ses_ui_batch(&term, &ui);
+        struct ses_outcome o;
+        ses_run(&cfg, &ui, NULL, &o);
+        status = ses_report(&term, &cfg, &o);
+        if (status == 0)
+            printf("\nrun file: %s\nresults: stored in it as version %d (caldaq analyze %s; "
+                   "caldaq show, export, trace, verify)\n",
+                   o.run_path, o.analysis.version, o.run_path);
+        ses_outcome_free(&o);
     }
     if (sim > 0) {
         kill(sim, SIGTERM);
         waitpid(sim, NULL, 0);
     }
-    if (status == 0) {
-        char *show[] = {"caldaq", "show", run, NULL};
-        char *verify[] = {"caldaq", "verify", run, NULL};
-        if (run_self(show) != 0 || run_self(verify) != 0)
-            status = 1;
-        else
-            printf("\nrun file: %s (caldaq export, caldaq trace, h5dump or h5py read it)\n", run);
-    }
     unlink(model);
     unlink(mass);
-    unlink(listing);
+    unlink(reg);
     rmdir(tmp);
     return status;
 }

@@ -26,6 +26,8 @@ static const struct {
     {"sim", cmd_sim, "a simulated instrument (or a recorded trace) on a pty or TCP port"},
     {"standards", cmd_standards, "check a reference standards register: certificates, due dates"},
     {"profile", cmd_profile, "check a calibration profile (procedure, plan, budget, standards)"},
+    {"session", cmd_session, "run a calibration: prompts at the bench, or --batch"},
+    {"replay", cmd_replay, "run a calibration against a recorded trace"},
     {"analyze", cmd_analyze, "results of a run against its profile: errors, U, verdicts"},
     {"demo", cmd_demo, "a tour with no hardware: uncertainty examples and a simulated balance"},
     {"raw", cmd_raw, "send bytes to an instrument, print every byte back, record a trace"},

@@ -138,3 +138,33 @@ enum lang lang_from_environment(void)
     }
     return LANG_EN;
 }
+
+const char *msg_position(enum lang l, const char *name)
+{
+    static const struct {
+        const char *en, *vi;
+    } pos[] = {
+        {"centre", "giữa đĩa"},          {"center", "giữa đĩa"},
+        {"front", "phía trước"},          {"back", "phía sau"},
+        {"left", "bên trái"},             {"right", "bên phải"},
+        {"front-left", "trước bên trái"}, {"front-right", "trước bên phải"},
+        {"back-left", "sau bên trái"},    {"back-right", "sau bên phải"},
+    };
+    if (l != LANG_VI)
+        return name;
+    for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++)
+        if (strcasecmp(pos[i].en, name) == 0)
+            return pos[i].vi;
+    return name;
+}
+
+void msg_pad(FILE *f, const char *s, int width, int right)
+{
+    int shown = 0;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        shown += (*c & 0xC0) != 0x80;
+    if (right)
+        fprintf(f, "%*s%s", width > shown ? width - shown : 0, "", s);
+    else
+        fprintf(f, "%s%*s", s, width > shown ? width - shown : 0, "");
+}

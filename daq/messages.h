@@ -4,6 +4,8 @@
 #ifndef CALDAQ_MESSAGES_H
 #define CALDAQ_MESSAGES_H
 
+#include <stdio.h>
+
 enum lang {
     LANG_EN,
     LANG_VI,
@@ -55,6 +57,12 @@ enum msg {
 
 /* The format of `m` in `l`; never NULL. */
 const char *msg_text(enum lang l, enum msg m);
+/* A position on a balance's pan as a profile names it (centre, front,
+ * back, left, right, front-left, ...) in `l`; other names as they are. */
+const char *msg_position(enum lang l, const char *name);
+/* Write `s` padded with spaces to `width` characters on screen (UTF-8 code
+ * points, so "số chỉ" lines up with "indication"), right-aligned or left. */
+void msg_pad(FILE *f, const char *s, int width, int right);
 /* "vi" or "en"; a locale such as vi_VN.UTF-8 picks Vietnamese. -1 when
  * neither. */
 int lang_parse(const char *name, enum lang *out);

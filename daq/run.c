@@ -2,15 +2,19 @@
  * to RUN.h5.tmp, fsyncs it and renames it over RUN.h5 (docs/run-format.md,
  * "Crash safety"). Readings between checkpoints go to RUN.h5.journal, one
  * fsync'd line each; the raw trace is recorded to RUN.h5.trace by a
- * drv_trace_writer and taken into the run at each checkpoint. */
+ * drv_trace_writer and taken into the run at each checkpoint. A finished
+ * run can be reopened (results and audit only); an interrupted one resumed
+ * (what its journals hold recovered, then written like a new one). */
 #include "run_int.h"
 #include "run_extra.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +26,10 @@
 #endif
 
 #define TRACE_MAGIC_LINE "# caldaq-trace 1\n"
+/* Header lines of a trace journal begun by daq_run_resume: where its
+ * records go in the run (docs/run-format.md, "Resuming"). */
+#define TRACE_BEFORE_KEY "# run-records-before:"
+#define TRACE_OFFSET_KEY "# run-time-offset:"
 
 struct daq_run {
     struct rs_data d;
@@ -35,7 +43,13 @@ struct daq_run {
     FILE *trace_f;
     struct drv_trace_writer *tw;
     off_t trace_done;       /* bytes of RUN.h5.trace already in d */
+    /* A resumed run's trace journal continues the run's trace: its header
+     * is not the run's, and its times get trace_offset added. */
+    bool trace_continues;
+    double trace_offset;
     bool reopened;          /* by daq_run_reopen: results and audit only */
+    struct daq_reading *readings_out; /* daq_run_readings' copy */
+    size_t cap_readings_out;
 };
 
 /* ------------------------------------------------------------ files */
@@ -139,6 +153,18 @@ static int journal_reset(daq_run *run, struct cd_err *err)
     return 0;
 }
 
+/* A session holds its journal locked (flock: released when the process
+ * ends, however it ends), so that a resume tells a session that died from
+ * one still writing. A file system without locks goes without. */
+static int journal_lock(daq_run *run, struct cd_err *err)
+{
+    if (flock(run->journal_fd, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK)
+        return 0;
+    return cd_fail(err, CD_ERR_INVALID,
+                   "%s: a session is still writing this run (%s is locked by it)", run->path,
+                   run->journal_path);
+}
+
 static int journal_open(daq_run *run, struct cd_err *err)
 {
     run->journal_fd = open(run->journal_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
@@ -146,7 +172,8 @@ static int journal_open(daq_run *run, struct cd_err *err)
     if (run->journal_fd < 0)
         return cd_fail(err, CD_ERR_IO, "%s: cannot create the journal: %s", run->journal_path,
                        strerror(errno));
-    return journal_reset(run, err);
+    int rc = journal_lock(run, err);
+    return rc != 0 ? rc : journal_reset(run, err);
 }
 
 /* ------------------------------------------------------------ trace */
@@ -168,33 +195,38 @@ static void header_from_device(struct drv_trace_header *h, const struct daq_devi
         RS_COPY(h->transport, strncmp(dev->port, "tcp:", 4) == 0 ? "tcp" : "serial");
 }
 
-/* Take the complete lines RUN.h5.trace gained since the last time into the
- * run: parse them (a chunk after the first gets the magic line in front)
- * and append their records. */
-static int trace_absorb(daq_run *run, struct cd_err *err)
+/* The whole lines of `path` from byte `from` on, after `prefix`: *buf
+ * (owned; NULL when there are none) holds the prefix and the lines, *len
+ * their length, *used the bytes of the file they take. A line being written
+ * stays for next time. A missing file has no lines when `missing_ok`. */
+static int read_lines(const char *path, off_t from, const char *prefix, bool missing_ok,
+                      char **buf, size_t *len, size_t *used, struct cd_err *err)
 {
-    if (run->trace_f != NULL && fflush(run->trace_f) != 0)
-        return cd_fail(err, CD_ERR_IO, "%s: %s", run->trace_path, strerror(errno));
-    int fd = open(run->trace_path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return cd_fail(err, CD_ERR_IO, "%s: cannot read the trace journal: %s",
-                       run->trace_path, strerror(errno));
+    *buf = NULL;
+    *len = *used = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (missing_ok && errno == ENOENT)
+            return 0;
+        return cd_fail(err, CD_ERR_IO, "%s: cannot read the trace journal: %s", path,
+                       strerror(errno));
+    }
     struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_size <= run->trace_done) {
+    if (fstat(fd, &st) != 0 || st.st_size <= from) {
         close(fd);
         return 0;
     }
-    size_t prefix = run->trace_done > 0 ? strlen(TRACE_MAGIC_LINE) : 0;
-    size_t len = (size_t)(st.st_size - run->trace_done);
-    char *buf = malloc(prefix + len + 1);
-    if (buf == NULL) {
+    size_t pl = strlen(prefix);
+    size_t want = (size_t)(st.st_size - from);
+    char *b = malloc(pl + want + 1);
+    if (b == NULL) {
         close(fd);
-        return cd_fail(err, CD_ERR_NOMEM, "%s: out of memory", run->trace_path);
+        return cd_fail(err, CD_ERR_NOMEM, "%s: out of memory", path);
     }
-    memcpy(buf, TRACE_MAGIC_LINE, prefix);
+    memcpy(b, prefix, pl);
     size_t got = 0;
-    while (got < len) {
-        ssize_t n = pread(fd, buf + prefix + got, len - got, run->trace_done + (off_t)got);
+    while (got < want) {
+        ssize_t n = pread(fd, b + pl + got, want - got, from + (off_t)got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -202,20 +234,51 @@ static int trace_absorb(daq_run *run, struct cd_err *err)
         got += (size_t)n;
     }
     close(fd);
-    /* Only whole lines: a record being written stays for next time. */
-    size_t used = got;
-    while (used > 0 && buf[prefix + used - 1] != '\n')
-        used--;
-    if (used == 0) {
-        free(buf);
+    while (got > 0 && b[pl + got - 1] != '\n')
+        got--;
+    if (got == 0) {
+        free(b);
         return 0;
     }
+    b[pl + got] = '\0';
+    *buf = b;
+    *len = pl + got;
+    *used = got;
+    return 0;
+}
+
+/* Append the records of a parsed trace journal to the run, their times
+ * moved by the journal's offset. */
+static int trace_append(daq_run *run, const struct drv_trace *t, size_t from, struct cd_err *err)
+{
+    for (size_t i = from; i < t->n; i++) {
+        const struct drv_trace_record *r = &t->records[i];
+        if (rs_add_trace(&run->d, r->t + run->trace_offset, (char)r->dir, r->data, r->len) != 0)
+            return cd_fail(err, CD_ERR_NOMEM, "%s: out of memory", run->trace_path);
+    }
+    return 0;
+}
+
+/* Take the complete lines RUN.h5.trace gained since the last time into the
+ * run: parse them (a chunk after the first gets the magic line in front)
+ * and append their records. */
+static int trace_absorb(daq_run *run, struct cd_err *err)
+{
+    if (run->trace_f != NULL && fflush(run->trace_f) != 0)
+        return cd_fail(err, CD_ERR_IO, "%s: %s", run->trace_path, strerror(errno));
+    char *buf;
+    size_t len, used;
+    int rc = read_lines(run->trace_path, run->trace_done,
+                        run->trace_done > 0 ? TRACE_MAGIC_LINE : "", false, &buf, &len, &used,
+                        err);
+    if (rc != 0 || buf == NULL)
+        return rc;
     struct drv_trace *t = NULL;
-    int rc = drv_trace_parse(buf, prefix + used, run->trace_path, &t, err);
+    rc = drv_trace_parse(buf, len, run->trace_path, &t, err);
     free(buf);
     if (rc != 0)
         return rc;
-    if (run->trace_done == 0) {
+    if (run->trace_done == 0 && !run->trace_continues) {
         char started[sizeof run->d.trace_header.started];
         RS_COPY(started, t->header.started);
         memset(&run->d.trace_header, 0, sizeof run->d.trace_header);
@@ -226,11 +289,7 @@ static int trace_absorb(daq_run *run, struct cd_err *err)
         RS_COPY(run->d.trace_header.started, started);
         header_from_device(&run->d.trace_header, &run->d.device);
     }
-    for (size_t i = 0; rc == 0 && i < t->n; i++) {
-        const struct drv_trace_record *r = &t->records[i];
-        if (rs_add_trace(&run->d, r->t, (char)r->dir, r->data, r->len) != 0)
-            rc = cd_fail(err, CD_ERR_NOMEM, "%s: out of memory", run->trace_path);
-    }
+    rc = trace_append(run, t, 0, err);
     drv_trace_free(t);
     if (rc == 0)
         run->trace_done += (off_t)used;
@@ -270,7 +329,30 @@ static void run_free(daq_run *run)
     free(run->journal_path);
     free(run->trace_path);
     free(run->dir_path);
+    free(run->readings_out);
     free(run);
+}
+
+/* A handle for the run at `path`: its paths set, nothing open, nothing
+ * read. NULL when out of memory. */
+static daq_run *run_alloc(const char *path)
+{
+    daq_run *run = calloc(1, sizeof *run);
+    if (run == NULL)
+        return NULL;
+    run->journal_fd = -1;
+    rs_data_init(&run->d);
+    run->path = strdup(path);
+    run->tmp_path = concat(path, ".tmp");
+    run->journal_path = concat(path, ".journal");
+    run->trace_path = concat(path, ".trace");
+    run->dir_path = dir_of(path);
+    if (run->path == NULL || run->tmp_path == NULL || run->journal_path == NULL ||
+        run->trace_path == NULL || run->dir_path == NULL) {
+        run_free(run);
+        return NULL;
+    }
+    return run;
 }
 
 static void make_uuid(char out[37])
@@ -343,19 +425,11 @@ int daq_run_create(const char *path, const struct daq_run_info *info, const char
     if (lstat(path, &st) == 0)
         return cd_fail(err, CD_ERR_INVALID, "%s already exists: a run is never overwritten",
                        path);
-    daq_run *run = calloc(1, sizeof *run);
+    daq_run *run = run_alloc(path);
     if (run == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
-    run->journal_fd = -1;
-    rs_data_init(&run->d);
-    run->path = strdup(path);
-    run->tmp_path = concat(path, ".tmp");
-    run->journal_path = concat(path, ".journal");
-    run->trace_path = concat(path, ".trace");
-    run->dir_path = dir_of(path);
     run->d.profile = strdup(profile_text != NULL ? profile_text : "");
-    if (run->path == NULL || run->tmp_path == NULL || run->journal_path == NULL ||
-        run->trace_path == NULL || run->dir_path == NULL || run->d.profile == NULL) {
+    if (run->d.profile == NULL) {
         run_free(run);
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
     }
@@ -411,7 +485,35 @@ static int refuse_reopened(const daq_run *run, const char *what, struct cd_err *
 
 const struct daq_run_info *daq_run_get_info(const daq_run *run)
 {
-    return &run->d.info;
+    return run != NULL ? &run->d.info : NULL;
+}
+
+const char *daq_run_profile_text(const daq_run *run)
+{
+    return run != NULL ? run->d.profile : NULL;
+}
+
+const struct daq_standard *daq_run_standards(const daq_run *run, size_t *n)
+{
+    *n = run != NULL ? run->d.n_standards : 0;
+    return run != NULL ? run->d.standards : NULL;
+}
+
+const struct daq_reading *daq_run_readings(const daq_run *run, size_t *n)
+{
+    *n = 0;
+    if (run == NULL)
+        return NULL;
+    /* The copy is the handle's (allocated by run_alloc, never const). */
+    daq_run *w = (daq_run *)run;
+    const struct rs_data *d = &run->d;
+    if (rs_grow((void **)&w->readings_out, &w->cap_readings_out,
+                d->n_readings > 0 ? d->n_readings : 1, sizeof *w->readings_out) != 0)
+        return NULL;
+    for (size_t i = 0; i < d->n_readings; i++)
+        rs_reading_to(&d->readings[i], &w->readings_out[i]);
+    *n = d->n_readings;
+    return w->readings_out;
 }
 
 int daq_run_set_device(daq_run *run, const struct daq_device *dev, struct cd_err *err)
@@ -581,41 +683,54 @@ int daq_run_checkpoint(daq_run *run, struct cd_err *err)
 
 /* ------------------------------------------------------------ reopen */
 
+/* The file of a run to reopen or resume (`verb`) must be there. */
+static int run_exists(const char *path, const char *verb, struct cd_err *err)
+{
+    if (sodium_init() < 0)
+        return cd_fail(err, CD_ERR_IO, "libsodium cannot initialise");
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return cd_fail(err, errno == ENOENT ? CD_ERR_NOT_FOUND : CD_ERR_IO, "%s: cannot %s: %s",
+                       path, verb, strerror(errno));
+    return 0;
+}
+
+/* Read the run at run->path into run->d, if it verifies: never build on a
+ * tampered run, a new seal would launder it. */
+static int run_load(daq_run *run, const char *verb, struct cd_err *err)
+{
+    char report[512];
+    struct cd_err verr = {0};
+    int rc = daq_run_verify(run->path, report, sizeof report, &verr);
+    if (rc == CD_ERR_INVALID)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "%s: refusing to %s: the run fails verification (tampered or "
+                       "damaged): %s",
+                       run->path, verb, report);
+    if (rc != 0)
+        return cd_fail(err, rc, "%s", verr.msg);
+    rc = rs_h5_read(run->path, &run->d, err); /* initialises run->d, also on error */
+    if (rc == 0)
+        run->n_in_file = run->d.n_readings;
+    return rc;
+}
+
 int daq_run_reopen(const char *path, daq_run **out, struct cd_err *err)
 {
     if (out != NULL)
         *out = NULL;
     if (path == NULL || path[0] == '\0' || out == NULL)
         return cd_fail(err, CD_ERR_INVALID, "daq_run_reopen: no path");
-    if (sodium_init() < 0)
-        return cd_fail(err, CD_ERR_IO, "libsodium cannot initialise");
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return cd_fail(err, errno == ENOENT ? CD_ERR_NOT_FOUND : CD_ERR_IO,
-                       "%s: cannot reopen: %s", path, strerror(errno));
-    /* Never build on a tampered run: a new seal would launder it. */
-    char report[512];
-    struct cd_err verr = {0};
-    int rc = daq_run_verify(path, report, sizeof report, &verr);
-    if (rc == CD_ERR_INVALID)
-        return cd_fail(err, CD_ERR_INVALID,
-                       "%s: refusing to reopen: the run fails verification (tampered or "
-                       "damaged): %s",
-                       path, report);
+    int rc = run_exists(path, "reopen", err);
     if (rc != 0)
-        return cd_fail(err, rc, "%s", verr.msg);
-    daq_run *run = calloc(1, sizeof *run);
+        return rc;
+    daq_run *run = run_alloc(path);
     if (run == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
-    run->journal_fd = -1;
     run->reopened = true;
-    rc = rs_h5_read(path, &run->d, err); /* initialises run->d, also on error */
-    if (rc != 0) {
-        free(run);
-        return rc;
-    }
+    rc = run_load(run, "reopen", err);
     const char *status = run->d.info.status;
-    if (strcmp(status, "complete") != 0 && strcmp(status, "aborted") != 0) {
+    if (rc == 0 && strcmp(status, "complete") != 0 && strcmp(status, "aborted") != 0)
         rc = strcmp(status, "in-progress") == 0
                  ? cd_fail(err, CD_ERR_INVALID,
                            "%s: refusing to reopen: the run is still in-progress (a session may "
@@ -623,23 +738,10 @@ int daq_run_reopen(const char *path, daq_run **out, struct cd_err *err)
                            path)
                  : cd_fail(err, CD_ERR_INVALID,
                            "%s: refusing to reopen: unknown status \"%.16s\"", path, status);
-        run_free(run);
-        return rc;
-    }
-    run->path = strdup(path);
-    run->tmp_path = concat(path, ".tmp");
-    run->journal_path = concat(path, ".journal");
-    run->trace_path = concat(path, ".trace");
-    run->dir_path = dir_of(path);
-    if (run->path == NULL || run->tmp_path == NULL || run->journal_path == NULL ||
-        run->trace_path == NULL || run->dir_path == NULL) {
-        run_free(run);
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
-    }
-    run->n_in_file = run->d.n_readings;
     /* In memory until the close snapshot: a crash before it leaves the file
      * as it was. */
-    rc = audit_add(run, "caldaq", "run reopened by caldaq", err);
+    if (rc == 0)
+        rc = audit_add(run, "caldaq", "run reopened by caldaq", err);
     if (rc != 0) {
         run_free(run);
         return rc;
@@ -668,6 +770,266 @@ static int close_reopened(daq_run *run, const char *status, struct cd_err *err)
         rc = snapshot(run, false, err);
     run_free(run);
     return rc;
+}
+
+/* ------------------------------------------------------------ resume */
+
+/* Seconds since the epoch of an ISO 8601 time with its offset, as
+ * rs_iso8601 writes it ("2026-11-22T09:30:00+07:00", or "...Z"); NAN when it
+ * is not one. */
+static double iso8601_epoch(const char *s)
+{
+    int y, mo, d, h, mi, sec, n = 0;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || mo < 1 ||
+        mo > 12 || d < 1 || d > 31)
+        return NAN;
+    const char *z = s + n;
+    long off = 0;
+    if (*z == 'Z') {
+        z++;
+    } else if (*z == '+' || *z == '-') {
+        int oh, om, m = 0;
+        if (sscanf(z + 1, "%2d:%2d%n", &oh, &om, &m) != 2 || m != 5)
+            return NAN;
+        off = (*z == '-' ? -1L : 1L) * (oh * 3600L + om * 60L);
+        z += 1 + m;
+    } else {
+        return NAN;
+    }
+    if (*z != '\0')
+        return NAN;
+    /* Days since 1970-01-01 of a proleptic Gregorian date. */
+    long yy = y - (mo <= 2);
+    long era = (yy >= 0 ? yy : yy - 399) / 400;
+    long yoe = yy - era * 400;
+    long doy = (153L * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    long days = era * 146097 + doe - 719468;
+    return (double)days * 86400.0 + h * 3600.0 + mi * 60.0 + sec - (double)off;
+}
+
+/* Where the records of a trace journal go in the run: the first is record
+ * *before of /trace/index, and *offset seconds are added to their times.
+ * A journal begun by daq_run_create says neither (0, 0); one begun by
+ * daq_run_resume says both in its header. -1 when a value is malformed. */
+static int trace_journal_base(const char *text, size_t *before, double *offset)
+{
+    *before = 0;
+    *offset = 0;
+    for (const char *p = text; *p == '#';) {
+        const char *eol = strchr(p, '\n');
+        size_t kb = strlen(TRACE_BEFORE_KEY), ko = strlen(TRACE_OFFSET_KEY);
+        char *end = NULL;
+        if (strncmp(p, TRACE_BEFORE_KEY, kb) == 0) {
+            errno = 0;
+            unsigned long long v = strtoull(p + kb, &end, 10);
+            if (end == p + kb || end != eol || errno != 0 || p[kb] != ' ' || v > SIZE_MAX)
+                return -1;
+            *before = (size_t)v;
+        } else if (strncmp(p, TRACE_OFFSET_KEY, ko) == 0) {
+            *offset = strtod(p + ko, &end);
+            if (end == p + ko || end != eol || p[ko] != ' ' || !isfinite(*offset) || *offset < 0)
+                return -1;
+        }
+        if (eol == NULL)
+            break;
+        p = eol + 1;
+    }
+    return 0;
+}
+
+/* Take into the run the records of RUN.h5.trace its snapshot lacks: the
+ * conversation since the last checkpoint of a session that was not closed.
+ * The records the snapshot has must be the journal's (else the journal is
+ * another run's, or damaged: refused). A torn last line is left out. */
+static int trace_recover(daq_run *run, size_t *n_recovered, struct cd_err *err)
+{
+    *n_recovered = 0;
+    char *buf;
+    size_t len, used;
+    int rc = read_lines(run->trace_path, 0, "", true, &buf, &len, &used, err);
+    if (rc != 0 || buf == NULL)
+        return rc;
+    size_t before;
+    double offset;
+    struct drv_trace *t = NULL;
+    struct cd_err perr = {0};
+    if (trace_journal_base(buf, &before, &offset) != 0)
+        rc = cd_fail(err, CD_ERR_PARSE, "%s: a malformed \"%s\" or \"%s\" line",
+                     run->trace_path, TRACE_BEFORE_KEY + 2, TRACE_OFFSET_KEY + 2);
+    else if (drv_trace_parse(buf, len, run->trace_path, &t, &perr) != 0)
+        rc = cd_fail(err, perr.code, "%s (the trace journal of the interrupted session: move it "
+                     "aside to resume without its unsaved records)", perr.msg);
+    free(buf);
+    const struct rs_data *d = &run->d;
+    if (rc == 0 && before > d->n_trace)
+        rc = cd_fail(err, CD_ERR_INVALID,
+                     "%s: begins after record %zu of the run's trace, which has %zu: not this "
+                     "run's trace journal, or damaged",
+                     run->trace_path, before, d->n_trace);
+    for (size_t i = 0; rc == 0 && t != NULL && i < t->n && before + i < d->n_trace; i++) {
+        const struct drv_trace_record *r = &t->records[i];
+        const struct rs_trace_rec *have = &d->trace[before + i];
+        if (have->dir != (char)r->dir || have->length != r->len ||
+            memcmp(d->trace_bytes + have->offset, r->data, r->len) != 0)
+            rc = cd_fail(err, CD_ERR_INVALID,
+                         "%s:%d: the record is not record %zu of the run's trace: not this "
+                         "run's trace journal, or damaged",
+                         run->trace_path, r->line, before + i);
+    }
+    if (rc == 0 && t != NULL && before + t->n > d->n_trace) {
+        size_t from = d->n_trace - before;
+        run->trace_offset = offset;
+        rc = trace_append(run, t, from, err);
+        run->trace_offset = 0;
+        if (rc == 0)
+            *n_recovered = t->n - from;
+    }
+    drv_trace_free(t);
+    return rc;
+}
+
+/* The trace journal of a resumed session: a new RUN.h5.trace (written as
+ * RUN.h5.trace.tmp, synced and renamed over the old one, whose records the
+ * run holds by now), its header saying where its records go in the run.
+ * Its times count from now; in the run they continue the trace's: the time
+ * since the trace started by the clock, or just after the last record if
+ * that is later (a clock set back). */
+static int trace_resume(daq_run *run, struct cd_err *err)
+{
+    const struct rs_data *d = &run->d;
+    double now = rs_now();
+    double last = d->n_trace > 0 ? d->trace[d->n_trace - 1].t : 0;
+    double since = now - iso8601_epoch(d->trace_header.started);
+    double offset = isfinite(since) && since > last ? since : last;
+    char *tmp = concat(run->trace_path, ".tmp");
+    if (tmp == NULL)
+        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    int rc = 0;
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) {
+        rc = cd_fail(err, CD_ERR_IO, "%s: cannot create the trace journal: %s", tmp,
+                     strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    struct drv_trace_header h = d->trace_header;
+    rs_iso8601(now, h.started, sizeof h.started);
+    struct drv_trace_writer *w = drv_trace_writer_new(f, &h, err);
+    if (w == NULL)
+        rc = err != NULL && err->code != 0 ? err->code : CD_ERR_IO;
+    else if (fprintf(f, TRACE_BEFORE_KEY " %zu\n" TRACE_OFFSET_KEY " %.17g\n", d->n_trace,
+                     offset) < 0 ||
+             fflush(f) != 0 || fsync(fileno(f)) != 0)
+        rc = cd_fail(err, CD_ERR_IO, "%s: %s", tmp, strerror(errno));
+    else if (rename(tmp, run->trace_path) != 0)
+        rc = cd_fail(err, CD_ERR_IO, "%s: rename from %s: %s", run->trace_path, tmp,
+                     strerror(errno));
+    if (rc != 0) {
+        drv_trace_writer_close(w, NULL);
+        fclose(f);
+        unlink(tmp);
+        free(tmp);
+        return rc;
+    }
+    free(tmp);
+    run->trace_f = f;
+    run->tw = w;
+    run->trace_done = 0;
+    run->trace_continues = true;
+    run->trace_offset = offset;
+    return fsync_path(run->dir_path, true, err);
+}
+
+int daq_run_resume(const char *path, daq_run **out, struct cd_err *err)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (path == NULL || path[0] == '\0' || out == NULL)
+        return cd_fail(err, CD_ERR_INVALID, "daq_run_resume: no path");
+    int rc = run_exists(path, "resume", err);
+    if (rc != 0)
+        return rc;
+    daq_run *run = run_alloc(path);
+    if (run == NULL)
+        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    /* The journal locked first: a session still writing the run holds it,
+     * and one that closes meanwhile cannot slip between the read and the
+     * lock. */
+    bool made = false;
+    run->journal_fd = open(run->journal_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (run->journal_fd < 0 && errno == ENOENT) {
+        run->journal_fd = open(run->journal_path,
+                               O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+        made = run->journal_fd >= 0;
+    }
+    if (run->journal_fd < 0)
+        rc = cd_fail(err, CD_ERR_IO, "%s: cannot open the journal: %s", run->journal_path,
+                     strerror(errno));
+    if (rc == 0)
+        rc = journal_lock(run, err);
+    if (rc == 0)
+        rc = run_load(run, "resume", err);
+    struct rs_data *d = &run->d;
+    const char *status = d->info.status;
+    if (rc == 0 && strcmp(status, "complete") == 0)
+        rc = cd_fail(err, CD_ERR_INVALID, "%s: the run is complete; nothing to resume", path);
+    else if (rc == 0 && strcmp(status, "in-progress") != 0 && strcmp(status, "aborted") != 0)
+        rc = cd_fail(err, CD_ERR_INVALID, "%s: refusing to resume: unknown status \"%.16s\"",
+                     path, status);
+
+    /* What the session measured after its last snapshot. */
+    struct rs_reading *rows = NULL;
+    size_t n_rows = 0, torn = 0, n_trace = 0;
+    char note[256];
+    if (rc == 0)
+        rc = rs_journal_read(run->journal_path, d->info.run_id, d->n_readings, true, &rows,
+                             &n_rows, &torn, note, sizeof note, err);
+    if (rc == 0 && n_rows > 0) {
+        if (rs_grow((void **)&d->readings, &d->cap_readings, d->n_readings + n_rows,
+                    sizeof *d->readings) != 0) {
+            rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        } else {
+            memcpy(d->readings + d->n_readings, rows, n_rows * sizeof *rows);
+            d->n_readings += n_rows;
+        }
+    }
+    free(rows);
+    if (rc == 0)
+        rc = trace_recover(run, &n_trace, err);
+
+    if (rc == 0) {
+        RS_COPY(d->info.status, "in-progress");
+        memset(d->info.ended, 0, sizeof d->info.ended);
+        char what[256], more[96] = "";
+        size_t used = 0;
+        if (torn > 0)
+            used += (size_t)snprintf(more + used, sizeof more - used,
+                                     ", %zu torn line ignored", torn);
+        if (n_trace > 0)
+            snprintf(more + used, sizeof more - used, "; %zu trace record%s recovered", n_trace,
+                     n_trace == 1 ? "" : "s");
+        snprintf(what, sizeof what, "run resumed by caldaq (%zu reading%s recovered from the "
+                 "journal%s)", n_rows, n_rows == 1 ? "" : "s", more);
+        rc = audit_add(run, "caldaq", what, err);
+    }
+    /* The recovered readings and trace in the file at once; then the
+     * journals start again. A crash between the steps is safe: journal
+     * lines and trace records the snapshot holds are skipped next time. */
+    if (rc == 0)
+        rc = snapshot(run, false, err);
+    if (rc != 0 && made)
+        unlink(run->journal_path); /* the file is as it was: so is the folder */
+    if (rc == 0)
+        rc = journal_reset(run, err);
+    if (rc == 0)
+        rc = trace_resume(run, err);
+    if (rc != 0) {
+        run_free(run);
+        return rc;
+    }
+    *out = run;
+    return 0;
 }
 
 int daq_run_close(daq_run *run, const char *status, struct cd_err *err)

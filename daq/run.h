@@ -8,8 +8,8 @@
  * killed at any moment leaves the previous complete snapshot: a file that
  * opens, holds every finished point, and says "in-progress" (never a false
  * "complete"). Readings of the unfinished point go to a journal beside the
- * file (RUN.h5.journal, one line each, fsync'd per reading) so a resumed
- * session can see them.
+ * file (RUN.h5.journal, one line each, fsync'd per reading) so that
+ * daq_run_resume recovers them.
  */
 #ifndef CALDAQ_RUN_H
 #define CALDAQ_RUN_H
@@ -118,6 +118,43 @@ int daq_run_close(daq_run *run, const char *status, struct cd_err *err);
  * (CD_ERR_INVALID). Not a lock: two reopens of one run race, the last close
  * wins. */
 int daq_run_reopen(const char *path, daq_run **out, struct cd_err *err);
+
+/* Resume an interrupted run: one that is "in-progress" (the session crashed
+ * or was killed: the snapshot holds every finished point, and the journal
+ * beside it RUN.h5.journal the readings of the point that was being
+ * measured) or "aborted" (closed on an error or by the technician). The
+ * readings in the journal that are not in the snapshot are recovered into
+ * the run (they were measured; none is lost), and so are the trace records
+ * of RUN.h5.trace it lacks; the status goes back to "in-progress", and the
+ * audit log gets "run resumed by caldaq (N readings recovered from the
+ * journal)" (who "caldaq"; "1 reading"; ", 1 torn line ignored" and "; K
+ * trace records recovered" added when so). The snapshot is written at once.
+ * The handle then works like one from daq_run_create: readings,
+ * environment, results, audit, checkpoint, close; `ended` is cleared until
+ * the close. Its trace writer starts a new RUN.h5.trace whose records go
+ * after the run's, their times continuing the run's trace
+ * (docs/run-format.md, "Resuming"). Refused: a missing file
+ * (CD_ERR_NOT_FOUND), a "complete" run (CD_ERR_INVALID: "the run is
+ * complete; nothing to resume"), a run whose snapshot fails daq_run_verify
+ * (CD_ERR_INVALID naming what differs), a run a live session is still
+ * writing (CD_ERR_INVALID: the session holds RUN.h5.journal locked; a
+ * crashed one does not). A journal line that is torn (the last line cut by
+ * the crash) is ignored and counted in the audit text; any other malformed
+ * journal line is refused with its line number (CD_ERR_PARSE), as is a
+ * journal of another run (CD_ERR_INVALID) or a trace journal that does not
+ * continue the run's trace. On refusal the files are left as they were. */
+int daq_run_resume(const char *path, daq_run **out, struct cd_err *err);
+/* The run's readings so far (those of the snapshot and the recovered
+ * ones), for the session to see which points are finished. Borrowed,
+ * valid until the next call on the run; NULL (and *n 0) only when out of
+ * memory. */
+const struct daq_reading *daq_run_readings(const daq_run *run, size_t *n);
+/* The run's info, profile text and standards as stored (for a new run:
+ * run_id, started, profile_sha256 as daq_run_create filled them in).
+ * Borrowed. */
+const struct daq_run_info *daq_run_get_info(const daq_run *run);
+const char *daq_run_profile_text(const daq_run *run);
+const struct daq_standard *daq_run_standards(const daq_run *run, size_t *n);
 
 /* Reading a run back. */
 struct daq_run_view {

@@ -25,10 +25,6 @@ const char *daq_run_view_result_engine(const struct daq_run_view *v, size_t i);
 /* The number of raw trace bytes (payloads of v->trace, events included). */
 size_t daq_run_view_trace_bytes(const struct daq_run_view *v);
 
-/* The run's identity as created (run_id, started, profile_sha256 filled in
- * by daq_run_create). Owned by the run. */
-const struct daq_run_info *daq_run_get_info(const daq_run *run);
-
 /* Verification findings one by one (what daq_run_verify puts in its report,
  * one a line). */
 struct daq_run_finding {

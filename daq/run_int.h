@@ -6,8 +6,8 @@
  *   run_h5.c     HDF5 types and error messages shared by the two below
  *   run_write.c  one struct rs_data -> one complete HDF5 file
  *   run_read.c   one HDF5 file -> struct rs_data (and its stored manifest)
- *   run.c        the writer: create, add, checkpoint (snapshot + rename), close;
- *                the reading journal and the trace journal
+ *   run.c        the writer: create, add, checkpoint (snapshot + rename), close,
+ *                reopen, resume; the reading journal and the trace journal
  *   run_view.c   daq_run_open, daq_run_verify, the journal reader
  *
  * Rows are kept in memory exactly as they are stored in the file (fixed
@@ -156,8 +156,21 @@ int rs_h5_read(const char *path, struct rs_data *d, struct cd_err *err);
 
 /* ------------------------------------------------------------ run_view.c */
 
-/* Readings in RUN.h5.journal beyond the `n_in_file` the file holds: the
- * unfinished point of a run that was not closed. *out NULL when none. */
+/* The reading lines of RUN.h5.journal beyond the `n_in_file` readings the
+ * file holds, as rows (*out NULL when none; no journal is none). A torn last
+ * line (no newline: the process died writing it) is ignored, said in `note`
+ * and, when it is a reading's, counted in *torn (may be NULL). Lenient
+ * (`strict` false, what daq_run_open reports): a journal that is not this
+ * run's, or a malformed line, ends the reading with a note. Strict
+ * (daq_run_resume, which takes the rows into the run): CD_ERR_PARSE naming
+ * the line for a first line that is not the magic, a malformed line (an
+ * unknown status included) or a reading that is not the next one;
+ * CD_ERR_INVALID for another run's journal. */
+int rs_journal_read(const char *journal_path, const char *run_id, size_t n_in_file, bool strict,
+                    struct rs_reading **out, size_t *n, size_t *torn, char *note, size_t cap,
+                    struct cd_err *err);
+/* The lenient read as readings: the unfinished point of a run that was not
+ * closed; `note` also says how many when there is nothing else to say. */
 int rs_journal_load(const char *journal_path, const char *run_id, size_t n_in_file,
                     struct daq_reading **out, size_t *n, char *note, size_t cap,
                     struct cd_err *err);

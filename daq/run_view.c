@@ -119,12 +119,14 @@ static int parse_journal_line(char *line, size_t *index, struct rs_reading *row)
     return 0;
 }
 
-int rs_journal_load(const char *journal_path, const char *run_id, size_t n_in_file,
-                    struct daq_reading **out, size_t *n, char *note, size_t cap,
+int rs_journal_read(const char *journal_path, const char *run_id, size_t n_in_file, bool strict,
+                    struct rs_reading **out, size_t *n, size_t *torn, char *note, size_t cap,
                     struct cd_err *err)
 {
     *out = NULL;
     *n = 0;
+    if (torn != NULL)
+        *torn = 0;
     if (cap > 0)
         note[0] = '\0';
     FILE *f = fopen(journal_path, "rb");
@@ -146,37 +148,56 @@ int rs_journal_load(const char *journal_path, const char *run_id, size_t n_in_fi
                      "%s: the last line is incomplete (the process died while writing it); "
                      "ignored",
                      journal_path);
+            if (torn != NULL && lineno > 1)
+                *torn = 1; /* a reading's line, not the first line's */
             break;
         }
         line[len - 1] = '\0';
         if (lineno == 1) {
             size_t ml = strlen(RS_JOURNAL_MAGIC);
             if (strncmp(line, RS_JOURNAL_MAGIC " ", ml + 1) != 0) {
-                snprintf(note, cap, "%s: not a caldaq journal; ignored", journal_path);
+                if (strict)
+                    rc = cd_fail(err, CD_ERR_PARSE, "%s:1: not a caldaq journal", journal_path);
+                else
+                    snprintf(note, cap, "%s: not a caldaq journal; ignored", journal_path);
                 break;
             }
             if (strcmp(line + ml + 1, run_id) != 0) {
-                snprintf(note, cap, "%s: belongs to another run (%.40s); ignored", journal_path,
-                         line + ml + 1);
+                if (strict)
+                    rc = cd_fail(err, CD_ERR_INVALID, "%s:1: belongs to another run (%.40s)",
+                                 journal_path, line + ml + 1);
+                else
+                    snprintf(note, cap, "%s: belongs to another run (%.40s); ignored",
+                             journal_path, line + ml + 1);
                 break;
             }
             continue;
         }
         size_t index;
         struct rs_reading row;
-        if (parse_journal_line(line, &index, &row) != 0) {
-            snprintf(note, cap, "%s:%d: malformed line; it and what follows are ignored",
-                     journal_path, lineno);
+        bool bad = parse_journal_line(line, &index, &row) != 0;
+        if (strict && !bad && rs_status_parse(row.status) < 0)
+            bad = true;
+        if (bad) {
+            if (strict)
+                rc = cd_fail(err, CD_ERR_PARSE, "%s:%d: malformed line", journal_path, lineno);
+            else
+                snprintf(note, cap, "%s:%d: malformed line; it and what follows are ignored",
+                         journal_path, lineno);
             break;
         }
         if (index < n_in_file)
             continue; /* the snapshot that holds it was written, the reset was not */
+        if (strict && index != n_in_file + *n) {
+            rc = cd_fail(err, CD_ERR_PARSE, "%s:%d: reading %zu where reading %zu comes next",
+                         journal_path, lineno, index, n_in_file + *n);
+            break;
+        }
         if (rs_grow((void **)out, &cap_out, *n + 1, sizeof **out) != 0) {
             rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
             break;
         }
-        rs_reading_to(&row, &(*out)[*n]);
-        (*n)++;
+        (*out)[(*n)++] = row;
     }
     free(line);
     fclose(f);
@@ -186,6 +207,32 @@ int rs_journal_load(const char *journal_path, const char *run_id, size_t n_in_fi
         *n = 0;
         return rc;
     }
+    return 0;
+}
+
+int rs_journal_load(const char *journal_path, const char *run_id, size_t n_in_file,
+                    struct daq_reading **out, size_t *n, char *note, size_t cap,
+                    struct cd_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    struct rs_reading *rows = NULL;
+    size_t n_rows = 0;
+    int rc = rs_journal_read(journal_path, run_id, n_in_file, false, &rows, &n_rows, NULL, note,
+                             cap, err);
+    if (rc != 0)
+        return rc;
+    if (n_rows > 0) {
+        *out = calloc(n_rows, sizeof **out);
+        if (*out == NULL) {
+            free(rows);
+            return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < n_rows; i++)
+            rs_reading_to(&rows[i], &(*out)[i]);
+        *n = n_rows;
+    }
+    free(rows);
     if (note[0] == '\0' && *n > 0)
         snprintf(note, cap, "%s: %zu reading%s of an unfinished test point, not in the file",
                  journal_path, *n, *n == 1 ? "" : "s");

@@ -2,7 +2,8 @@
  * checkpoints reads back field for field; the trace keeps every byte value;
  * tampering with readings, trace bytes, results or the audit log is found
  * and named; a run is never overwritten; a run killed without close opens
- * as in-progress with every checkpointed reading and reports the journal.
+ * as in-progress with every checkpointed reading and reports the journal;
+ * resumed, it gets the journal's readings and trace back and finishes.
  *
  * `test_run --write-sample PATH` writes the sample run used here to PATH,
  * and PATH.recorded.trace, a copy of the trace journal as the recorder
@@ -174,12 +175,15 @@ static int copy_file(const char *from, const char *to)
 
 /* Keep a copy of the trace journal when the run is about to close. */
 static const char *keep_trace_copy;
+/* The `started` the sample run is created with ("": now). */
+static char sample_started[40];
 
 static int write_sample(const char *path, int points, bool close, int extra_readings,
                         char run_id[37], struct cd_err *err)
 {
     struct daq_run_info info;
     sample_info(&info);
+    snprintf(info.started, sizeof info.started, "%s", sample_started);
     daq_run *run = NULL;
     int rc = daq_run_create(path, &info, profile_text, &run, err);
     if (rc != 0)
@@ -207,6 +211,8 @@ static int write_sample(const char *path, int points, bool close, int extra_read
         if (rc == 0)
             rc = daq_run_checkpoint(run, err);
     }
+    if (rc == 0 && extra_readings > 0)
+        sample_trace(w, points); /* the unfinished point's conversation */
     for (int k = 0; rc == 0 && k < extra_readings; k++) {
         struct daq_reading r;
         sample_reading(points * REPS + k, &r);
@@ -1317,6 +1323,559 @@ static void test_reopen_refused(void **state)
     assert_int_equal(daq_run_verify(path, report, sizeof report, &err), 0);
 }
 
+/* ------------------------------------------------------------ resume */
+
+static void side_path(char *buf, size_t cap, const char *path, const char *suffix)
+{
+    snprintf(buf, cap, "%s%s", path, suffix);
+}
+
+/* A child writes `points` checkpointed points and `extra` readings of the
+ * next one with its trace, then dies without closing: a crashed session. */
+static void crashed_run(const char *path, int points, int extra, char run_id[37])
+{
+    char side[600];
+    unlink(path);
+    side_path(side, sizeof side, path, ".journal");
+    unlink(side);
+    side_path(side, sizeof side, path, ".trace");
+    unlink(side);
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(pfd[0]);
+        struct cd_err err = {0};
+        char id[37] = "";
+        int rc = write_sample(path, points, false, extra, id, &err);
+        if (write(pfd[1], id, sizeof id) != (ssize_t)sizeof id)
+            _exit(2);
+        _exit(rc == 0 ? 0 : 1); /* the handle is never closed */
+    }
+    close(pfd[1]);
+    char id[37] = "";
+    ssize_t got = read(pfd[0], id, sizeof id);
+    close(pfd[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(got, (ssize_t)sizeof id);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (run_id != NULL)
+        memcpy(run_id, id, sizeof id);
+}
+
+/* Reading `got` is sample reading i, field for field. */
+static void same_reading(const struct daq_reading *got, int i)
+{
+    struct daq_reading want;
+    sample_reading(i, &want);
+    assert_true(got->t == want.t);
+    assert_int_equal(got->point, want.point);
+    assert_int_equal(got->repetition, want.repetition);
+    assert_true(got->nominal == want.nominal);
+    assert_string_equal(got->role, want.role);
+    same_double(got->r.value, want.r.value);
+    assert_string_equal(got->r.unit, want.r.unit);
+    assert_int_equal(got->r.status, want.r.status);
+    assert_string_equal(got->r.display, want.r.display);
+    assert_true(got->r.resolution == want.r.resolution);
+    assert_string_equal(got->r.error, want.r.error);
+}
+
+/* The rest of the sample after reading `from`: each new point's trace,
+ * a checkpoint per finished point, then close "complete". */
+static void finish_sample(daq_run *run, int from)
+{
+    struct cd_err err = {0};
+    struct drv_trace_writer *w = daq_run_trace_writer(run);
+    assert_non_null(w);
+    for (int i = from; i < N_READINGS; i++) {
+        if (i % REPS == 0)
+            sample_trace(w, i / REPS);
+        struct daq_reading r;
+        sample_reading(i, &r);
+        must(daq_run_add_reading(run, &r, &err), &err);
+        if (i % REPS == REPS - 1)
+            must(daq_run_checkpoint(run, &err), &err);
+    }
+    must(daq_run_close(run, "complete", &err), &err);
+}
+
+/* A closed run: intact, complete, every sample reading, the journals gone,
+ * its trace in non-decreasing time (so `caldaq trace` output parses). */
+static struct daq_run_view *check_finished(const char *path)
+{
+    struct cd_err err = {0};
+    char report[1024], side[600];
+    assert_int_equal(daq_run_verify(path, report, sizeof report, &err), 0);
+    assert_string_equal(report, "intact");
+    side_path(side, sizeof side, path, ".journal");
+    assert_false(exists(side));
+    side_path(side, sizeof side, path, ".trace");
+    assert_false(exists(side));
+    side_path(side, sizeof side, path, ".trace.tmp");
+    assert_false(exists(side));
+    struct daq_run_view *v = NULL;
+    must(daq_run_open(path, &v, &err), &err);
+    assert_string_equal(v->info.status, "complete");
+    assert_true(strlen(v->info.ended) >= 25);
+    assert_int_equal(v->n_readings, N_READINGS);
+    for (int i = 0; i < N_READINGS; i++)
+        same_reading(&v->readings[i], i);
+    for (size_t i = 1; i < v->trace->n; i++)
+        if (v->trace->records[i].t < v->trace->records[i - 1].t)
+            fail_msg("trace record %zu at %.6f s goes back before %.6f s", i,
+                     v->trace->records[i].t, v->trace->records[i - 1].t);
+    return v;
+}
+
+/* The last audit entry's what (and who). */
+static void last_audit(const char *path, const char *who, const char *what)
+{
+    struct daq_run_view *v = NULL;
+    struct cd_err err = {0};
+    must(daq_run_open(path, &v, &err), &err);
+    assert_true(v->n_audit > 0);
+    assert_string_equal(v->audit[v->n_audit - 1].who, who);
+    assert_string_equal(v->audit[v->n_audit - 1].what, what);
+    daq_run_view_free(v);
+}
+
+static bool is_record(const struct drv_trace_record *r, enum drv_dir dir, const char *bytes)
+{
+    return r->dir == dir && r->len == strlen(bytes) && memcmp(r->data, bytes, r->len) == 0;
+}
+
+/* Killed after 2 points and 2 readings of the third: resumed, the 2
+ * journalled readings and the unfinished point's trace are recovered, the
+ * rest is measured, the run closes complete and intact. */
+static void test_resume_crashed(void **state)
+{
+    (void)state;
+    char path[512], side[600];
+    path_in(path, sizeof path, "resume.h5");
+    /* Created an hour ago: the resumed session's trace continues at about
+     * 3600 s (the pause shows). */
+    rs_iso8601(rs_now() - 3600, sample_started, sizeof sample_started);
+    char run_id[37];
+    crashed_run(path, 2, 2, run_id);
+    sample_started[0] = '\0';
+
+    struct cd_err err = {0};
+    struct daq_run_view *v = NULL;
+    must(daq_run_open(path, &v, &err), &err);
+    assert_string_equal(v->info.status, "in-progress");
+    assert_int_equal(v->n_readings, 2 * REPS);
+    assert_int_equal(v->trace->n, 1 + 2 * 2);
+    size_t n = 0;
+    const char *note = NULL;
+    daq_run_view_pending(v, &n, &note);
+    assert_int_equal(n, 2);
+    size_t n_audit0 = v->n_audit;
+    daq_run_view_free(v);
+
+    daq_run *run = NULL;
+    must(daq_run_resume(path, &run, &err), &err);
+    assert_non_null(run);
+    const struct daq_run_info *info = daq_run_get_info(run);
+    assert_string_equal(info->run_id, run_id);
+    assert_string_equal(info->status, "in-progress");
+    assert_string_equal(info->ended, "");
+    assert_string_equal(info->operator_name, "Nguyễn Văn An");
+    assert_string_equal(daq_run_profile_text(run), profile_text);
+    size_t ns = 0;
+    const struct daq_standard *st = daq_run_standards(run, &ns);
+    assert_int_equal(ns, N_STANDARDS);
+    for (size_t i = 0; i < ns; i++)
+        same_standard(&st[i], &sample_standards[i]);
+    const struct daq_reading *rd = daq_run_readings(run, &n);
+    assert_int_equal(n, 2 * REPS + 2);
+    for (size_t i = 0; i < n; i++)
+        same_reading(&rd[i], (int)i);
+
+    /* In the file at once: the recovered readings and trace, the status,
+     * the audit entry; the journal starts again. */
+    must(daq_run_open(path, &v, &err), &err);
+    assert_string_equal(v->info.status, "in-progress");
+    assert_string_equal(v->info.ended, "");
+    assert_int_equal(v->n_readings, 2 * REPS + 2);
+    same_reading(&v->readings[2 * REPS + 1], 2 * REPS + 1);
+    daq_run_view_pending(v, &n, &note);
+    assert_int_equal(n, 0);
+    assert_int_equal(v->n_audit, n_audit0 + 1);
+    assert_string_equal(v->audit[n_audit0].who, "caldaq");
+    assert_string_equal(v->audit[n_audit0].what,
+                        "run resumed by caldaq (2 readings recovered from the journal; 2 trace "
+                        "records recovered)");
+    assert_int_equal(v->trace->n, 1 + 2 * 3);
+    assert_true(is_record(&v->trace->records[5], DRV_DIR_HOST, "SI\r\n"));
+    assert_true(v->trace->records[5].t == 2.5);
+    assert_true(is_record(&v->trace->records[6], DRV_DIR_INSTR, "S S     100.00 g\r\n"));
+    assert_true(v->trace->records[6].t == 2.58);
+    daq_run_view_free(v);
+    char report[512];
+    assert_int_equal(daq_run_verify(path, report, sizeof report, &err), 0);
+    side_path(side, sizeof side, path, ".trace");
+    size_t len;
+    char *tj = slurp(side, &len);
+    assert_non_null(strstr(tj, "\n# run-records-before: 7\n# run-time-offset: "));
+    free(tj);
+
+    /* A reading the session had not yet put in the file when it read them
+     * is there the next time. */
+    struct daq_reading r;
+    sample_reading(2 * REPS + 2, &r);
+    must(daq_run_add_reading(run, &r, &err), &err);
+    rd = daq_run_readings(run, &n);
+    assert_int_equal(n, 2 * REPS + 3);
+    same_reading(&rd[n - 1], 2 * REPS + 2);
+    finish_sample(run, 2 * REPS + 3);
+
+    v = check_finished(path);
+    assert_string_equal(v->info.run_id, run_id);
+    /* created, resumed, closed */
+    assert_int_equal(v->n_audit, n_audit0 + 2);
+    assert_string_equal(v->audit[v->n_audit - 1].what, "run closed: complete");
+    /* The old records as they were, then the resumed session's, moved to
+     * the run's time base: recorded at 3.5 s after the resume, stored at
+     * about 3600 s + 3.5 s after the run started. */
+    assert_int_equal(v->trace->n, 1 + 2 * 3 + 2 * 2 + 1);
+    assert_true(v->trace->records[0].t == 0.001);
+    assert_true(v->trace->records[6].t == 2.58);
+    assert_true(is_record(&v->trace->records[7], DRV_DIR_HOST, "SI\r\n"));
+    double t7 = v->trace->records[7].t;
+    if (!(t7 > 3600 + 3.5 - 1 && t7 < 3600 + 3.5 + 120))
+        fail_msg("first resumed record at %.6f s", t7);
+    assert_true(fabs(v->trace->records[8].t - t7 - 0.08) < 1e-6);
+    assert_int_equal(v->trace->records[v->trace->n - 1].dir, DRV_DIR_EVENT);
+    /* The trace header is the run's, not the resumed journal's. */
+    assert_string_equal(v->trace->header.started, v->info.started);
+    assert_string_equal(v->trace->header.driver, "mtsics");
+    daq_run_view_free(v);
+}
+
+/* A resumed session that crashes too: the second resume recovers what
+ * the first one's journals hold beyond its last checkpoint. */
+static void test_resume_crash_again(void **state)
+{
+    (void)state;
+    char path[512];
+    path_in(path, sizeof path, "resume-again.h5");
+    crashed_run(path, 1, 3, NULL); /* trace: 3 records of point 0, 2 of point 1 */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        daq_run *run = NULL;
+        if (daq_run_resume(path, &run, NULL) != 0)
+            _exit(1);
+        struct drv_trace_writer *w = daq_run_trace_writer(run);
+        if (w == NULL || drv_trace_writer_bytes(w, DRV_DIR_HOST, 0.1, (const uint8_t *)"A\r\n",
+                                                3, NULL) != 0)
+            _exit(2);
+        for (int i = REPS + 3; i < 2 * REPS; i++) {
+            struct daq_reading r;
+            sample_reading(i, &r);
+            if (daq_run_add_reading(run, &r, NULL) != 0)
+                _exit(3);
+        }
+        if (daq_run_checkpoint(run, NULL) != 0 ||
+            drv_trace_writer_bytes(w, DRV_DIR_INSTR, 0.2, (const uint8_t *)"B\r\n", 3, NULL) != 0)
+            _exit(4);
+        for (int i = 2 * REPS; i < 2 * REPS + 2; i++) {
+            struct daq_reading r;
+            sample_reading(i, &r);
+            if (daq_run_add_reading(run, &r, NULL) != 0)
+                _exit(5);
+        }
+        _exit(0); /* crashed again */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    struct cd_err err = {0};
+    struct daq_run_view *v = NULL;
+    must(daq_run_open(path, &v, &err), &err);
+    assert_string_equal(v->info.status, "in-progress");
+    assert_int_equal(v->n_readings, 2 * REPS);
+    assert_int_equal(v->trace->n, 3 + 2 + 1);
+    daq_run_view_free(v);
+
+    daq_run *run = NULL;
+    must(daq_run_resume(path, &run, &err), &err);
+    size_t n = 0;
+    const struct daq_reading *rd = daq_run_readings(run, &n);
+    assert_int_equal(n, 2 * REPS + 2);
+    for (size_t i = 0; i < n; i++)
+        same_reading(&rd[i], (int)i);
+    last_audit(path, "caldaq",
+               "run resumed by caldaq (2 readings recovered from the journal; 1 trace record "
+               "recovered)");
+    finish_sample(run, 2 * REPS + 2);
+
+    v = check_finished(path);
+    const struct drv_trace *t = v->trace;
+    assert_int_equal(t->n, 3 + 2 + 2 + 2 * 2 + 1); /* points 0, 1; A, B; 3, 4 */
+    assert_true(is_record(&t->records[4], DRV_DIR_INSTR, "S S      50.00 g\r\n"));
+    assert_true(is_record(&t->records[5], DRV_DIR_HOST, "A\r\n"));
+    assert_true(is_record(&t->records[6], DRV_DIR_INSTR, "B\r\n"));
+    /* Both records of the first resumed session have its offset. */
+    assert_true(t->records[5].t >= t->records[4].t);
+    assert_true(fabs(t->records[6].t - t->records[5].t - 0.1) < 1e-6);
+    assert_true(t->records[7].t >= t->records[6].t);
+    int resumed = 0;
+    for (size_t i = 0; i < v->n_audit; i++)
+        resumed += strncmp(v->audit[i].what, "run resumed by caldaq (", 23) == 0;
+    assert_int_equal(resumed, 2);
+    daq_run_view_free(v);
+}
+
+/* The last journal line cut by the crash: ignored, and said. */
+static void test_resume_torn(void **state)
+{
+    (void)state;
+    char path[512], jpath[600];
+    path_in(path, sizeof path, "resume-torn.h5");
+    crashed_run(path, 2, 2, NULL);
+    side_path(jpath, sizeof jpath, path, ".journal");
+    struct stat st;
+    assert_int_equal(stat(jpath, &st), 0);
+    assert_int_equal(truncate(jpath, st.st_size - 5), 0);
+
+    struct cd_err err = {0};
+    daq_run *run = NULL;
+    must(daq_run_resume(path, &run, &err), &err);
+    size_t n = 0;
+    const struct daq_reading *rd = daq_run_readings(run, &n);
+    assert_int_equal(n, 2 * REPS + 1);
+    same_reading(&rd[n - 1], 2 * REPS);
+    last_audit(path, "caldaq",
+               "run resumed by caldaq (1 reading recovered from the journal, 1 torn line "
+               "ignored; 2 trace records recovered)");
+    finish_sample(run, 2 * REPS + 1); /* the torn one measured again */
+    daq_run_view_free(check_finished(path));
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A journal that is damaged other than at its end is refused, the line
+ * named, and nothing is changed. */
+static void test_resume_bad_journal(void **state)
+{
+    (void)state;
+    char path[512], jpath[600];
+    path_in(path, sizeof path, "resume-garbage.h5");
+    char run_id[37];
+    crashed_run(path, 2, 2, run_id);
+    side_path(jpath, sizeof jpath, path, ".journal");
+    size_t len;
+    char *good = slurp(jpath, &len);
+    /* header, reading 40, reading 41 */
+    char *line2 = strchr(good, '\n') + 1;
+    char *line3 = strchr(line2, '\n') + 1;
+    assert_true(strncmp(line2, "40 ", 3) == 0 && strncmp(line3, "41 ", 3) == 0);
+    char *m0 = manifest_of(path);
+
+    struct {
+        const char *what;
+        int code;
+        const char *says;
+    } cases[] = {
+        {"garbage", CD_ERR_PARSE, ".journal:3: malformed line"},
+        {"status", CD_ERR_PARSE, ".journal:3: malformed line"},
+        {"gap", CD_ERR_PARSE, ".journal:2: reading 41 where reading 40 comes next"},
+        {"other run", CD_ERR_INVALID, ".journal:1: belongs to another run"},
+        {"no magic", CD_ERR_PARSE, ".journal:1: not a caldaq journal"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char bad[4096];
+        size_t l1 = (size_t)(line2 - good), l2 = (size_t)(line3 - line2);
+        if (strcmp(cases[c].what, "garbage") == 0)
+            snprintf(bad, sizeof bad, "%.*sthis is not a reading\n%s", (int)(l1 + l2), good,
+                     line3);
+        else if (strcmp(cases[c].what, "status") == 0)
+            snprintf(bad, sizeof bad, "%.*s%.*s", (int)(l1 + l2), good,
+                     (int)strlen(line3), line3);
+        else if (strcmp(cases[c].what, "gap") == 0)
+            snprintf(bad, sizeof bad, "%.*s%s", (int)l1, good, line3);
+        else if (strcmp(cases[c].what, "other run") == 0)
+            snprintf(bad, sizeof bad,
+                     "# caldaq-journal 1 00000000-0000-4000-8000-000000000000\n%s", line2);
+        else
+            snprintf(bad, sizeof bad, "# caldaq-journal 9 %s\n%s", run_id, line2);
+        if (strcmp(cases[c].what, "status") == 0) {
+            char *s = strstr(bad + l1 + l2, " stable ");
+            assert_non_null(s);
+            memcpy(s, " steady ", 8);
+        }
+        write_text(jpath, bad);
+        struct cd_err err = {0};
+        daq_run *run = (daq_run *)&err;
+        assert_int_equal(daq_run_resume(path, &run, &err), cases[c].code);
+        assert_null(run);
+        if (strstr(err.msg, cases[c].says) == NULL)
+            fail_msg("%s: \"%s\" does not say \"%s\"", cases[c].what, err.msg, cases[c].says);
+        char *m1 = manifest_of(path);
+        assert_string_equal(m1, m0);
+        free(m1);
+        char *after = slurp(jpath, &len);
+        assert_string_equal(after, bad);
+        free(after);
+    }
+
+    /* Repaired, it resumes. */
+    write_text(jpath, good);
+    struct cd_err err = {0};
+    daq_run *run = NULL;
+    must(daq_run_resume(path, &run, &err), &err);
+    size_t n = 0;
+    daq_run_readings(run, &n);
+    assert_int_equal(n, 2 * REPS + 2);
+    finish_sample(run, 2 * REPS + 2);
+    daq_run_view_free(check_finished(path));
+    free(m0);
+    free(good);
+}
+
+/* Closed "aborted" (the technician stopped): resumed and finished. */
+static void test_resume_aborted(void **state)
+{
+    (void)state;
+    char path[512];
+    path_in(path, sizeof path, "resume-aborted.h5");
+    unlink(path);
+    struct cd_err err = {0};
+    struct daq_run_info info;
+    sample_info(&info);
+    daq_run *run = NULL;
+    must(daq_run_create(path, &info, profile_text, &run, &err), &err);
+    struct daq_device dev;
+    sample_device(&dev);
+    must(daq_run_set_device(run, &dev, &err), &err);
+    sample_trace(daq_run_trace_writer(run), 0);
+    for (int i = 0; i < REPS + 5; i++) {
+        struct daq_reading r;
+        sample_reading(i, &r);
+        must(daq_run_add_reading(run, &r, &err), &err);
+        if (i == REPS - 1)
+            must(daq_run_checkpoint(run, &err), &err);
+    }
+    must(daq_run_close(run, "aborted", &err), &err);
+
+    must(daq_run_resume(path, &run, &err), &err);
+    assert_string_equal(daq_run_get_info(run)->status, "in-progress");
+    assert_string_equal(daq_run_get_info(run)->ended, "");
+    size_t n = 0;
+    const struct daq_reading *rd = daq_run_readings(run, &n);
+    assert_int_equal(n, REPS + 5); /* the close put them in the file */
+    same_reading(&rd[n - 1], REPS + 4);
+    struct daq_run_view *v = NULL;
+    must(daq_run_open(path, &v, &err), &err);
+    assert_string_equal(v->info.status, "in-progress");
+    assert_string_equal(v->info.ended, "");
+    daq_run_view_free(v);
+    last_audit(path, "caldaq", "run resumed by caldaq (0 readings recovered from the journal)");
+    finish_sample(run, REPS + 5);
+
+    v = check_finished(path);
+    const char *want[] = {"run closed: aborted", "run resumed by caldaq (0 readings recovered "
+                                                 "from the journal)",
+                          "run closed: complete"};
+    assert_int_equal(v->n_audit, 4);
+    assert_true(strncmp(v->audit[0].what, "run created", 11) == 0);
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(v->audit[i + 1].what, want[i]);
+    assert_int_equal(v->trace->n, 3 + 2 * 3 + 1); /* point 0, then 2, 3, 4 */
+    daq_run_view_free(v);
+}
+
+static void test_resume_refused(void **state)
+{
+    (void)state;
+    char path[512], jpath[600];
+    struct cd_err err = {0};
+    daq_run *run = (daq_run *)&err; /* must come back NULL */
+
+    /* Missing: nothing made beside it. */
+    path_in(path, sizeof path, "resume-missing.h5");
+    side_path(jpath, sizeof jpath, path, ".journal");
+    assert_int_equal(daq_run_resume(path, &run, &err), CD_ERR_NOT_FOUND);
+    assert_null(run);
+    assert_false(exists(path));
+    assert_false(exists(jpath));
+    cd_err_clear(&err);
+
+    /* Complete: left as it was. */
+    fresh_sample(path, sizeof path, "resume-complete.h5");
+    side_path(jpath, sizeof jpath, path, ".journal");
+    char *m0 = manifest_of(path);
+    run = (daq_run *)&err;
+    assert_int_equal(daq_run_resume(path, &run, &err), CD_ERR_INVALID);
+    assert_null(run);
+    assert_non_null(strstr(err.msg, "the run is complete; nothing to resume"));
+    cd_err_clear(&err);
+    assert_false(exists(jpath));
+    char *m1 = manifest_of(path);
+    assert_string_equal(m0, m1);
+    free(m0);
+    free(m1);
+
+    /* Tampered: a reading changed in the snapshot of a crashed run. */
+    path_in(path, sizeof path, "resume-tampered.h5");
+    side_path(jpath, sizeof jpath, path, ".journal");
+    crashed_run(path, 2, 2, NULL);
+    size_t len;
+    char *j0 = slurp(jpath, &len);
+    flip_double_field(path, "/readings", "value", 7);
+    run = (daq_run *)&err;
+    assert_int_equal(daq_run_resume(path, &run, &err), CD_ERR_INVALID);
+    assert_null(run);
+    assert_non_null(strstr(err.msg, "fails verification"));
+    assert_non_null(strstr(err.msg, "content hash mismatch: /readings changed"));
+    cd_err_clear(&err);
+    char *j1 = slurp(jpath, &len);
+    assert_string_equal(j0, j1); /* the journal keeps its readings */
+    free(j0);
+    free(j1);
+
+    /* A session still writing it. */
+    path_in(path, sizeof path, "resume-live.h5");
+    unlink(path);
+    struct daq_run_info info;
+    sample_info(&info);
+    daq_run *live = NULL;
+    must(daq_run_create(path, &info, profile_text, &live, &err), &err);
+    struct daq_reading r;
+    sample_reading(0, &r);
+    must(daq_run_add_reading(live, &r, &err), &err);
+    must(daq_run_checkpoint(live, &err), &err);
+    sample_reading(1, &r);
+    must(daq_run_add_reading(live, &r, &err), &err);
+    run = (daq_run *)&err;
+    assert_int_equal(daq_run_resume(path, &run, &err), CD_ERR_INVALID);
+    assert_null(run);
+    assert_non_null(strstr(err.msg, "a session is still writing this run"));
+    cd_err_clear(&err);
+    /* The live session goes on undisturbed. */
+    sample_reading(2, &r);
+    must(daq_run_add_reading(live, &r, &err), &err);
+    must(daq_run_close(live, "complete", &err), &err);
+    struct daq_run_view *v = NULL;
+    must(daq_run_open(path, &v, &err), &err);
+    assert_int_equal(v->n_readings, 3);
+    assert_int_equal(v->n_audit, 2);
+    daq_run_view_free(v);
+    char report[256];
+    assert_int_equal(daq_run_verify(path, report, sizeof report, &err), 0);
+}
+
 /* ------------------------------------------------------------ main */
 
 static int setup(void **state)
@@ -1367,6 +1926,12 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_read_while_writing),
         cmocka_unit_test(test_reopen),
         cmocka_unit_test(test_reopen_refused),
+        cmocka_unit_test(test_resume_crashed),
+        cmocka_unit_test(test_resume_crash_again),
+        cmocka_unit_test(test_resume_torn),
+        cmocka_unit_test(test_resume_bad_journal),
+        cmocka_unit_test(test_resume_aborted),
+        cmocka_unit_test(test_resume_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,203 @@
+/* caldaq replay TRACE --profile P --out DIR: the session code run against a
+ * recorded trace instead of an instrument. The trace plays the instrument
+ * on a pseudo-terminal (or a loopback socket for Modbus TCP) in a thread;
+ * the session runs in batch mode against it; any difference between what
+ * the session sends and what the trace recorded stops the replay with the
+ * trace line. The readings, and so the results, are those of the trace. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "session_ui.h"
+
+static const char usage_text[] =
+    "usage: caldaq replay TRACE --profile P --out DIR [--fast] [--driver D] [--set KEY=VALUE]...\n"
+    "                     [--standards FILE] [--lang vi|en]\n"
+    "\n"
+    "Run a calibration session against a recorded trace (caldaq trace RUN.h5 gives\n"
+    "the trace of a run) instead of an instrument, with no prompts. The trace\n"
+    "answers as the instrument did; if the session asks something else than what\n"
+    "was recorded, the replay stops and names the trace line. The new run file in\n"
+    "DIR holds the same readings as the recorded run, and so the same results.\n"
+    "\n"
+    "  --profile P        the profile of the recorded session\n"
+    "  --out DIR          where the new run file goes\n"
+    "  --fast             no recorded delays\n"
+    "  --driver D         default: the driver named in the trace's header\n"
+    "  --set KEY=VALUE    driver options as in the recorded session (e.g. preset=keller)\n"
+    "  --standards FILE   the standards register (default: the profile's)\n"
+    "  --lang vi|en       language of the output\n"
+    "\n"
+    "Exit status as caldaq session: 0 complete, 1 bad input, 2 usage, 4 the trace\n"
+    "and the session diverged (or the trace ended early).\n";
+
+#define MAX_OPTS 32
+
+struct replay_args {
+    const char *trace_path;
+    bool fast;
+    struct ses_config c;
+    const char *opts[MAX_OPTS + 1];
+    int n_opts;
+};
+
+static int parse_args(int argc, char **argv, struct replay_args *a)
+{
+    static const struct option opts[] = {
+        {"profile", required_argument, NULL, 'P'}, {"out", required_argument, NULL, 'o'},
+        {"fast", no_argument, NULL, 'f'},          {"driver", required_argument, NULL, 'd'},
+        {"set", required_argument, NULL, 'x'},     {"standards", required_argument, NULL, 'S'},
+        {"lang", required_argument, NULL, 'l'},    {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(a, 0, sizeof *a);
+    a->c.env[0] = a->c.env[1] = a->c.env[2] = NAN;
+    a->c.lang = lang_from_environment();
+    a->c.out_dir = ".";
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'P': a->c.profile_path = optarg; break;
+        case 'o': a->c.out_dir = optarg; break;
+        case 'f': a->fast = true; break;
+        case 'd': a->c.driver = optarg; break;
+        case 'S': a->c.standards_path = optarg; break;
+        case 'l':
+            if (lang_parse(optarg, &a->c.lang) != 0)
+                return cli_usage_error("replay", "--lang takes vi or en, not '%s'", optarg);
+            break;
+        case 'x':
+            if (strchr(optarg, '=') == NULL || a->n_opts == MAX_OPTS)
+                return cli_usage_error("replay", "--set takes KEY=VALUE, not '%s'", optarg);
+            a->opts[a->n_opts++] = optarg;
+            break;
+        case 'h': fputs(usage_text, stdout); return -1;
+        default: return cli_option_error("replay", c, argv);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error("replay", optind >= argc ? "no trace file given"
+                                                        : "give exactly one trace file");
+    if (a->c.profile_path == NULL)
+        return cli_usage_error("replay", "--profile is required");
+    a->trace_path = argv[optind];
+    a->c.driver_opts = a->opts;
+    a->c.operator_name = "caldaq replay";
+    return 0;
+}
+
+struct player {
+    const struct drv_trace *t;
+    struct drv_replay_opts o;
+    int fd, peer_fd, listen_fd;
+    int rc;
+    struct cd_err err;
+};
+
+static void *play(void *arg)
+{
+    struct player *pl = arg;
+    if (pl->listen_fd >= 0) {
+        pl->fd = accept(pl->listen_fd, NULL, NULL);
+        if (pl->fd < 0) {
+            pl->rc = cd_fail(&pl->err, CD_ERR_IO, "accept: %s", strerror(errno));
+            return NULL;
+        }
+    }
+    struct drv_replay_stats stats;
+    pl->rc = drv_replay(pl->t, pl->fd, pl->peer_fd, &pl->o, &stats, &pl->err);
+    return NULL;
+}
+
+static int listen_loopback(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1) < 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+    struct replay_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    struct cd_err err = {0};
+    struct drv_trace *t = NULL;
+    if (drv_trace_load(a.trace_path, &t, &err) != 0)
+        return cli_error("replay", "%s", cd_err_text(&err));
+    const struct drv_trace_header *h = &t->header;
+    if (a.c.driver == NULL && h->driver[0] != '\0')
+        a.c.driver = h->driver;
+    if (h->settings[0] != '\0')
+        a.c.serial = h->settings;
+    struct player pl = {.t = t, .o = {.fast = a.fast, .speed = 1, .host_timeout_ms = 10000},
+                        .fd = -1, .peer_fd = -1, .listen_fd = -1};
+    struct drv_pty pty = {.master = -1, .slave = -1};
+    char port[160];
+    if (strcmp(h->transport, "tcp") == 0) {
+        int n = 0;
+        if ((pl.listen_fd = listen_loopback(&n)) < 0) {
+            drv_trace_free(t);
+            return cli_error("replay", "listen on 127.0.0.1: %s", strerror(errno));
+        }
+        snprintf(port, sizeof port, "tcp:127.0.0.1:%d", n);
+        a.c.serial = NULL;
+    } else {
+        if (drv_pty_open(&pty, NULL, &err) != 0) {
+            drv_trace_free(t);
+            return cli_error("replay", "%s", cd_err_text(&err));
+        }
+        snprintf(port, sizeof port, "%s", pty.path);
+        pl.fd = pty.master;
+        pl.peer_fd = pty.slave;
+    }
+    a.c.port = port;
+    pthread_t th;
+    if (pthread_create(&th, NULL, play, &pl) != 0) {
+        drv_pty_close(&pty);
+        drv_trace_free(t);
+        return cli_error("replay", "cannot start the replay");
+    }
+    struct ses_term term = {.lang = a.c.lang, .in = stdin, .out = stdout};
+    struct ses_ui ui;
+    ses_ui_batch(&term, &ui);
+    struct ses_outcome o;
+    ses_run(&a.c, &ui, NULL, &o);
+    if (pl.listen_fd >= 0)
+        shutdown(pl.listen_fd, SHUT_RDWR); /* a session that never connected */
+    pthread_join(th, NULL);
+    pty.master = -1; /* drv_replay closed it */
+    drv_pty_close(&pty);
+    if (pl.listen_fd >= 0)
+        close(pl.listen_fd);
+    if (pl.rc != 0 && o.status == SES_COMPLETE) {
+        /* the session finished but did not say everything the trace holds */
+        o.status = SES_INSTRUMENT;
+        o.err = pl.err;
+    } else if (pl.rc != 0) {
+        fprintf(stderr, "caldaq replay: %s: %s\n", a.trace_path, pl.err.msg);
+    }
+    rc = ses_report(&term, &a.c, &o);
+    ses_outcome_free(&o);
+    drv_trace_free(t);
+    return rc;
+}

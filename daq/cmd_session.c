@@ -1,0 +1,158 @@
+/* caldaq session: a calibration at the bench (prompts, live readings) or
+ * scripted (--batch); --resume continues an interrupted one. */
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "session_ui.h"
+
+static const char usage_text[] =
+    "usage: caldaq session --profile P --port PORT --out DIR [--driver D] [--serial S]\n"
+    "                      [--set KEY=VALUE]... [--dut-serial S] [--operator O]\n"
+    "                      [--standards FILE] [--env TEMP_C,RH_PCT[,P_HPA]] [--lang vi|en]\n"
+    "                      [--batch] [--sim-control PATH]\n"
+    "       caldaq session --resume RUN.h5 --port PORT [--driver D] [--serial S] ...\n"
+    "\n"
+    "Run a calibration: check the profile's reference standards (a standard past\n"
+    "its due date is refused), identify the instrument, walk the test plan point by\n"
+    "point, write the run file as it goes (every finished point is safe on disk),\n"
+    "then analyse it and print the verdict table; the results are stored in the run.\n"
+    "\n"
+    "At the bench each point is announced (\"Đặt quả cân 200 g lên đĩa cân\"); answer\n"
+    "Enter when ready, s to skip the point, a to abort. While the instrument settles\n"
+    "its reading is shown live. After each point: Enter for the next, r to measure\n"
+    "it again (the result uses the last readings), n to add a note to the run's log,\n"
+    "a to abort. An aborted or interrupted session continues with --resume from the\n"
+    "first unfinished point.\n"
+    "\n"
+    "  --profile P        the procedure (caldaq profile check P shows its plan)\n"
+    "  --port PORT        /dev/ttyUSB0, /dev/serial/by-id/..., or tcp:HOST:PORT\n"
+    "  --driver D         mtsics, sbi, aandd, scpi, modbus (default: mtsics for\n"
+    "                     balances, scpi for DMMs, modbus for pressure gauges)\n"
+    "  --serial S         9600,8N1 and the like (default: the driver's)\n"
+    "  --set KEY=VALUE    a driver option (docs/drivers.md), e.g. preset=keller\n"
+    "  --out DIR          where the run file goes (default .)\n"
+    "  --dut-serial S     the item's serial number as the customer states it\n"
+    "  --operator O       who calibrates (default $USER)\n"
+    "  --standards FILE   the standards register (default: the profile's)\n"
+    "  --env T,RH[,P]     environmental conditions (degC, %RH, hPa), recorded at the\n"
+    "                     start and the end; without it the run says \"not measured\"\n"
+    "  --lang vi|en       the language of prompts and results (default: from LANG)\n"
+    "  --batch            no prompts: for CI and scripted labs; the simulator (or\n"
+    "                     the instrument) presents each load when asked\n"
+    "  --sim-control PATH with --batch: ask the simulator on this control socket\n"
+    "                     (caldaq sim --control) to present each load\n"
+    "  --resume RUN.h5    continue an interrupted or aborted session\n"
+    "\n"
+    "Exit status: 0 calibration complete (whatever the verdict, which is printed\n"
+    "and stored), 1 bad input (profile, register, run file, a standard past its due\n"
+    "date), 2 usage error, 3 aborted (by the technician or Ctrl-C), 4 instrument\n"
+    "error (could not be opened, or failed mid-session: the finished points are\n"
+    "saved and the message says how to resume).\n";
+
+#define MAX_OPTS 32
+
+struct session_args {
+    struct ses_config c;
+    bool batch;
+    const char *opts[MAX_OPTS + 1];
+    int n_opts;
+};
+
+static volatile int interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static int parse_args(int argc, char **argv, struct session_args *a)
+{
+    static const struct option opts[] = {
+        {"profile", required_argument, NULL, 'P'},  {"port", required_argument, NULL, 'p'},
+        {"driver", required_argument, NULL, 'd'},   {"serial", required_argument, NULL, 's'},
+        {"set", required_argument, NULL, 'x'},      {"out", required_argument, NULL, 'o'},
+        {"dut-serial", required_argument, NULL, 'D'}, {"operator", required_argument, NULL, 'u'},
+        {"standards", required_argument, NULL, 'S'}, {"env", required_argument, NULL, 'e'},
+        {"lang", required_argument, NULL, 'l'},     {"batch", no_argument, NULL, 'b'},
+        {"sim-control", required_argument, NULL, 'c'}, {"resume", required_argument, NULL, 'r'},
+        {"lab", required_argument, NULL, 'L'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(a, 0, sizeof *a);
+    a->c.env[0] = a->c.env[1] = a->c.env[2] = NAN;
+    a->c.lang = lang_from_environment();
+    a->c.out_dir = ".";
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'P': a->c.profile_path = optarg; break;
+        case 'p': a->c.port = optarg; break;
+        case 'd': a->c.driver = optarg; break;
+        case 's': a->c.serial = optarg; break;
+        case 'o': a->c.out_dir = optarg; break;
+        case 'D': a->c.dut_serial = optarg; break;
+        case 'u': a->c.operator_name = optarg; break;
+        case 'S': a->c.standards_path = optarg; break;
+        case 'L': a->c.lab = optarg; break;
+        case 'c': a->c.sim_control = optarg; break;
+        case 'r': a->c.resume_path = optarg; break;
+        case 'b': a->batch = true; break;
+        case 'e':
+            if (cli_env_option("session", optarg, a->c.env) != 0)
+                return 2;
+            a->c.have_env = true;
+            break;
+        case 'l':
+            if (lang_parse(optarg, &a->c.lang) != 0)
+                return cli_usage_error("session", "--lang takes vi or en, not '%s'", optarg);
+            break;
+        case 'x':
+            if (strchr(optarg, '=') == NULL || a->n_opts == MAX_OPTS)
+                return cli_usage_error("session", "--set takes KEY=VALUE, not '%s'", optarg);
+            a->opts[a->n_opts++] = optarg;
+            break;
+        case 'h': fputs(usage_text, stdout); return -1;
+        default: return cli_option_error("session", c, argv);
+        }
+    }
+    if (optind != argc)
+        return cli_usage_error("session", "unexpected argument '%s'", argv[optind]);
+    if ((a->c.profile_path == NULL) == (a->c.resume_path == NULL))
+        return cli_usage_error("session", "give --profile for a new session or --resume RUN.h5");
+    if (a->c.port == NULL)
+        return cli_usage_error("session", "--port is required");
+    if (a->c.sim_control != NULL && !a->batch)
+        return cli_usage_error("session", "--sim-control goes with --batch");
+    a->c.driver_opts = a->opts;
+    return 0;
+}
+
+int cmd_session(int argc, char **argv)
+{
+    struct session_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    struct ses_term t = {.lang = a.c.lang, .in = stdin, .out = stdout};
+    struct ses_ui ui;
+    if (a.batch)
+        ses_ui_batch(&t, &ui);
+    else
+        ses_ui_terminal(&t, &ui);
+    struct ses_outcome o;
+    ses_run(&a.c, &ui, &interrupted, &o);
+    rc = ses_report(&t, &a.c, &o);
+    ses_outcome_free(&o);
+    return rc;
+}

@@ -1,0 +1,513 @@
+/* The session engine (session.h): profile and standards checked, run file
+ * made (or resumed), instrument opened and identified, the plan walked
+ * point by point through the UI's callbacks, every finished point made
+ * safe on disk, and at the end the analysis stored in the run. */
+#include "session.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#ifndef CALDAQ_VERSION
+#define CALDAQ_VERSION "0.1.0"
+#endif
+
+const char *ses_default_driver(enum prof_family family)
+{
+    switch (family) {
+    case PROF_FAMILY_BALANCE:
+        return "mtsics";
+    case PROF_FAMILY_DMM:
+        return "scpi";
+    case PROF_FAMILY_PRESSURE:
+        return "modbus";
+    default:
+        return NULL;
+    }
+}
+
+/* ------------------------------------------------------------ texts */
+
+static void fmt_value(double v, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%.10g", v);
+}
+
+void ses_instruction(enum lang lang, const struct prof_profile *p,
+                     const struct prof_plan_point *pt, unsigned reading, char *buf, size_t cap)
+{
+    char v[48], range[48];
+    fmt_value(pt->nominal, v, sizeof v);
+    fmt_value(pt->range, range, sizeof range);
+    switch (p->family) {
+    case PROF_FAMILY_BALANCE:
+        if (pt->test == PROF_TEST_REPEATABILITY) {
+            snprintf(buf, cap, msg_text(lang, M_REPEAT_LOAD), v, p->unit, reading, pt->repeat);
+        } else if (pt->test == PROF_TEST_ECCENTRICITY) {
+            snprintf(buf, cap, msg_text(lang, M_ECC_POSITION), v, p->unit,
+                     msg_position(lang, pt->position));
+        } else if (pt->nominal == 0) {
+            snprintf(buf, cap, "%s", msg_text(lang, M_REMOVE_LOAD));
+        } else if (pt->n_weights > 1) {
+            char pieces[256] = "";
+            for (size_t i = 0; i < pt->n_weights; i++) {
+                size_t len = strlen(pieces);
+                snprintf(pieces + len, sizeof pieces - len, "%s%.10g %s", i ? " + " : "",
+                         pt->weights[i], p->unit);
+            }
+            snprintf(buf, cap, msg_text(lang, M_PLACE_PIECES), v, p->unit, pieces);
+        } else {
+            snprintf(buf, cap, msg_text(lang, M_PLACE_LOAD), v, p->unit);
+        }
+        break;
+    case PROF_FAMILY_PRESSURE:
+        if (pt->nominal == 0)
+            snprintf(buf, cap, "%s", msg_text(lang, M_VENT));
+        else
+            snprintf(buf, cap,
+                     msg_text(lang, pt->direction == PROF_DIR_DOWN ? M_PRESSURE_DOWN
+                                                                    : M_PRESSURE_UP),
+                     v, p->unit);
+        break;
+    default:
+        snprintf(buf, cap, msg_text(lang, M_SET_CALIBRATOR), v, p->unit, range, p->unit);
+        break;
+    }
+}
+
+static enum msg verdict_msg(const struct ana_result *r)
+{
+    if (!r->complete)
+        return M_INCOMPLETE;
+    switch (r->verdict) {
+    case UNC_PASS:
+        return M_PASS;
+    case UNC_CONDITIONAL_PASS:
+        return M_CONDITIONAL_PASS;
+    case UNC_CONDITIONAL_FAIL:
+        return M_CONDITIONAL_FAIL;
+    default:
+        return M_FAIL;
+    }
+}
+
+static enum msg point_msg(const struct ana_point *pt)
+{
+    if (!pt->measured)
+        return M_NOT_MEASURED;
+    switch (pt->decision.verdict) {
+    case UNC_PASS:
+        return M_PASS;
+    case UNC_CONDITIONAL_PASS:
+        return M_CONDITIONAL_PASS;
+    case UNC_CONDITIONAL_FAIL:
+        return M_CONDITIONAL_FAIL;
+    default:
+        return M_FAIL;
+    }
+}
+
+void ses_print_results(FILE *f, enum lang lang, const struct ana_file *a)
+{
+    const struct ana_result *r = a->result;
+    const struct prof_profile *p = a->profile;
+    fputc('\n', f);
+    msg_pad(f, msg_text(lang, M_COL_NOMINAL), 14, 1);
+    fputc(' ', f);
+    msg_pad(f, msg_text(lang, M_COL_MEAN), 16, 1);
+    fputc(' ', f);
+    msg_pad(f, msg_text(lang, M_COL_ERROR), 12, 1);
+    fprintf(f, " %11s %6s %11s  %s\n", "U", "k", "MPE", msg_text(lang, M_COL_VERDICT));
+    for (size_t i = 0; i < r->n_points; i++) {
+        const struct ana_point *pt = &r->points[i];
+        char nominal[40];
+        snprintf(nominal, sizeof nominal, "%.10g %s", pt->nominal, p->unit);
+        double mpe = fmax(fabs(pt->low), fabs(pt->high));
+        if (pt->measured)
+            fprintf(f, "%14s %16.10g %12.4g %11.4g %6.3f %11.4g  %s\n", nominal,
+                    pt->stats[PROF_STAT_MEAN], pt->error, pt->U, pt->k, mpe,
+                    msg_text(lang, point_msg(pt)));
+        else
+            fprintf(f, "%14s %16s %12s %11s %6s %11.4g  %s\n", nominal, "-", "-", "-", "-", mpe,
+                    msg_text(lang, M_NOT_MEASURED));
+    }
+    fprintf(f, msg_text(lang, M_VERDICT), msg_text(lang, verdict_msg(r)));
+}
+
+/* ------------------------------------------------------------ the run */
+
+struct session {
+    const struct ses_config *c;
+    const struct ses_ui *ui;
+    volatile int *interrupted;
+    struct ses_outcome *out;
+    struct prof_profile *p;
+    daq_run *run;
+    drv_dev *dev;
+    unsigned *have;             /* stable readings per point so far */
+    const char *who;
+};
+
+static void say(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(struct session *s, const char *fmt, ...)
+{
+    if (s->ui->say == NULL)
+        return;
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    s->ui->say(s->ui->ctx, buf);
+}
+
+static int record_env(struct session *s, const char *where, struct cd_err *err)
+{
+    if (!s->c->have_env)
+        return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct daq_env e = {.t = (double)now.tv_sec + 1e-9 * (double)now.tv_nsec,
+                        .temp_c = s->c->env[0], .rh_pct = s->c->env[1], .p_hpa = s->c->env[2]};
+    snprintf(e.where, sizeof e.where, "%s", where);
+    return daq_run_add_env(s->run, &e, err);
+}
+
+/* A new run file in the output directory, with the standards recorded. */
+static int new_run(struct session *s, const prof_standards *reg, struct cd_err *err)
+{
+    const struct ses_config *c = s->c;
+    struct daq_run_info info = {0};
+    ses_now_iso(info.started, sizeof info.started);
+    snprintf(info.operator_name, sizeof info.operator_name, "%s", s->who);
+    snprintf(info.lab, sizeof info.lab, "%s", c->lab != NULL ? c->lab : "");
+    snprintf(info.profile_name, sizeof info.profile_name, "%s", s->p->name);
+    snprintf(info.caldaq_version, sizeof info.caldaq_version, "%s", CALDAQ_VERSION);
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(s->out->run_path, sizeof s->out->run_path, "%s/%s-%s-%d.h5",
+             c->out_dir != NULL ? c->out_dir : ".", s->p->name, stamp, (int)getpid());
+    int rc = daq_run_create(s->out->run_path, &info, s->p->text, &s->run, err);
+    if (rc == 0)
+        rc = ses_record_standards(s->run, s->p, reg, err);
+    return rc;
+}
+
+/* Open and identify the instrument; for a new run record it. */
+static int open_instrument(struct session *s, bool resumed, struct cd_err *err)
+{
+    const struct ses_config *c = s->c;
+    const char *driver = c->driver != NULL ? c->driver : ses_default_driver(s->p->family);
+    int rc = drv_open(driver, c->port, c->serial, c->driver_opts, daq_run_trace_writer(s->run),
+                      &s->dev, err);
+    struct daq_device dev = {0};
+    if (rc == 0) {
+        rc = drv_identify(s->dev, &dev.id, err);
+        if (rc == CD_ERR_UNSUPPORTED) {
+            cd_err_clear(err);
+            rc = 0;
+        }
+    }
+    if (rc != 0)
+        return rc;
+    say(s, msg_text(s->c->lang, M_INSTRUMENT), dev.id.manufacturer, dev.id.model,
+        dev.id.serial[0] ? dev.id.serial : "-");
+    char what[256];
+    if (resumed) {
+        snprintf(what, sizeof what, "session resumed with instrument %s %s serial %s on %s",
+                 dev.id.manufacturer, dev.id.model, dev.id.serial, c->port);
+        return daq_run_audit(s->run, s->who, what, err);
+    }
+    snprintf(dev.driver, sizeof dev.driver, "%s", driver);
+    snprintf(dev.port, sizeof dev.port, "%s", c->port);
+    snprintf(dev.settings, sizeof dev.settings, "%s", c->serial != NULL ? c->serial : "");
+    rc = daq_run_set_device(s->run, &dev, err);
+    if (rc == 0 && c->dut_serial != NULL) {
+        snprintf(what, sizeof what, "item serial as stated: %s (the instrument reports %s)",
+                 c->dut_serial, dev.id.serial[0] ? dev.id.serial : "none");
+        rc = daq_run_audit(s->run, s->who, what, err);
+    }
+    return rc;
+}
+
+/* Unstable readings on the way to a stable one: stored, and shown. */
+struct on_the_way {
+    struct session *s;
+    struct daq_reading template;
+    int rc;
+    struct cd_err err;
+};
+
+static void seen(const struct drv_reading *r, void *ctx)
+{
+    struct on_the_way *w = ctx;
+    if (w->s->ui->reading != NULL)
+        w->s->ui->reading(w->s->ui->ctx, w->s->p, r, false);
+    if (w->rc != 0)
+        return;
+    struct daq_reading rd = w->template;
+    rd.r = *r;
+    rd.t = r->t;
+    w->rc = daq_run_add_reading(w->s->run, &rd, &w->err);
+}
+
+static bool instrument_fault(int code)
+{
+    return code == CD_ERR_TIMEOUT || code == CD_ERR_DISCONNECTED || code == CD_ERR_PROTOCOL ||
+           code == CD_ERR_DEVICE || code == CD_ERR_IO;
+}
+
+/* Take the point's remaining readings. */
+static int measure(struct session *s, const struct prof_plan_point *pt, unsigned remaining,
+                   struct cd_err *err)
+{
+    int timeout = s->c->stable_timeout_ms > 0 ? s->c->stable_timeout_ms : 30000;
+    for (unsigned k = 0; k < remaining; k++) {
+        if (*s->interrupted)
+            return cd_fail(err, CD_ERR_INVALID, "interrupted");
+        if (k > 0 && pt->test == PROF_TEST_REPEATABILITY && s->ui->before_point != NULL) {
+            enum ses_action a = s->ui->before_point(s->ui->ctx, s->p, pt, remaining - k);
+            if (a == SES_ABORT)
+                return cd_fail(err, CD_ERR_INVALID, "stopped by the operator");
+        }
+        struct daq_reading rd = {.point = (int32_t)pt->index,
+                                 .repetition = (int32_t)s->have[pt->index],
+                                 .nominal = pt->nominal};
+        snprintf(rd.role, sizeof rd.role, "%s", pt->role);
+        struct on_the_way way = {.s = s, .template = rd};
+        int rc = drv_read_stable_each(s->dev, NULL, timeout, seen, &way, &rd.r, err);
+        if (rc == 0 && way.rc != 0)
+            rc = cd_fail(err, way.rc, "%s", way.err.msg);
+        if (rc != 0)
+            return rc;
+        rd.t = rd.r.t;
+        if ((rc = daq_run_add_reading(s->run, &rd, err)) != 0)
+            return rc;
+        bool counted = rd.r.status == DRV_STATUS_STABLE && isfinite(rd.r.value);
+        if (s->ui->reading != NULL)
+            s->ui->reading(s->ui->ctx, s->p, &rd.r, counted);
+        if (!counted)
+            return cd_fail(err, CD_ERR_DEVICE, "the instrument shows %s (%s) at %.10g %s",
+                           drv_status_name(rd.r.status), rd.r.display, pt->nominal, s->p->unit);
+        s->have[pt->index]++;
+    }
+    return 0;
+}
+
+static int walk(struct session *s, struct cd_err *err)
+{
+    const struct prof_profile *p = s->p;
+    for (size_t i = 0; i < p->n_points; i++) {
+        const struct prof_plan_point *pt = &p->points[i];
+        s->out->point = i;
+        if (s->have[i] >= pt->repeat)
+            continue;
+        for (;;) {
+            unsigned remaining = pt->repeat - s->have[i];
+            enum ses_action a = s->ui->before_point != NULL
+                                    ? s->ui->before_point(s->ui->ctx, p, pt, remaining)
+                                    : SES_GO;
+            if (a == SES_ABORT || *s->interrupted)
+                return cd_fail(err, CD_ERR_INVALID, "stopped by the operator at test point %zu",
+                               i + 1);
+            char what[160];
+            if (a == SES_SKIP) {
+                snprintf(what, sizeof what, "point %zu (%s %.10g %s) skipped by the operator",
+                         i + 1, pt->role, pt->nominal, p->unit);
+                int rc = daq_run_audit(s->run, s->who, what, err);
+                if (rc != 0)
+                    return rc;
+                break;
+            }
+            if (s->c->sim_control != NULL) {
+                int rc = ses_present_load(s->c->sim_control, pt->nominal, err);
+                if (rc != 0)
+                    return rc;
+            }
+            int rc = measure(s, pt, remaining, err);
+            if (rc != 0)
+                return rc;
+            snprintf(what, sizeof what, "point %zu (%s %.10g %s) finished", i + 1, pt->role,
+                     pt->nominal, p->unit);
+            if ((rc = daq_run_audit(s->run, s->who, what, err)) != 0 ||
+                (rc = daq_run_checkpoint(s->run, err)) != 0)
+                return rc;
+            char note[512] = "";
+            a = s->ui->after_point != NULL
+                    ? s->ui->after_point(s->ui->ctx, p, pt, s->have[i], s->out->run_path, note,
+                                         sizeof note)
+                    : SES_GO;
+            if (note[0] != '\0') {
+                char text[256];
+                snprintf(text, sizeof text, "note at point %zu: %.200s", i + 1, note);
+                if ((rc = daq_run_audit(s->run, s->who, text, err)) != 0)
+                    return rc;
+            }
+            if (a == SES_ABORT)
+                return cd_fail(err, CD_ERR_INVALID, "stopped by the operator after test point %zu",
+                               i + 1);
+            if (a != SES_REPEAT)
+                break;
+            snprintf(what, sizeof what, "point %zu measured again at the operator's request",
+                     i + 1);
+            if ((rc = daq_run_audit(s->run, s->who, what, err)) != 0)
+                return rc;
+            s->have[i] = 0;
+        }
+    }
+    return 0;
+}
+
+/* Points already measured in a resumed run. */
+static void count_done(struct session *s)
+{
+    size_t n = 0;
+    const struct daq_reading *rd = daq_run_readings(s->run, &n);
+    for (size_t k = 0; k < n; k++) {
+        int32_t i = rd[k].point;
+        if (i >= 0 && (size_t)i < s->p->n_points && rd[k].r.status == DRV_STATUS_STABLE &&
+            isfinite(rd[k].r.value) && s->have[i] < s->p->points[i].repeat)
+            s->have[i]++;
+    }
+}
+
+static enum ses_status fail_with(struct session *s, enum ses_status status)
+{
+    s->out->status = status;
+    return status;
+}
+
+enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
+                        volatile int *interrupted, struct ses_outcome *out)
+{
+    memset(out, 0, sizeof *out);
+    struct cd_err *err = &out->err;
+    static volatile int never;
+    struct session s = {.c = c, .ui = ui, .interrupted = interrupted ? interrupted : &never,
+                        .out = out};
+    s.who = c->operator_name != NULL ? c->operator_name
+            : getenv("USER") != NULL ? getenv("USER")
+                                     : "operator";
+    prof_standards *reg = NULL;
+    bool resumed = c->resume_path != NULL;
+    enum ses_status status = SES_COMPLETE;
+    /* 1. the profile, the standards, the run file */
+    if (resumed) {
+        snprintf(out->run_path, sizeof out->run_path, "%s", c->resume_path);
+        if (daq_run_resume(c->resume_path, &s.run, err) != 0)
+            return fail_with(&s, SES_BAD_INPUT);
+        char source[4200];
+        snprintf(source, sizeof source, "%s:/profile/text", c->resume_path);
+        s.p = prof_profile_load_string(daq_run_profile_text(s.run), source, err);
+    } else {
+        s.p = prof_profile_load(c->profile_path, err);
+    }
+    if (s.p == NULL || ses_load_standards(c->standards_path, s.p, c->today, &reg, err) != 0 ||
+        (s.have = calloc(s.p->n_points + 1, sizeof *s.have)) == NULL) {
+        if (err->code == 0)
+            cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        status = SES_BAD_INPUT;
+        goto done;
+    }
+    if (reg != NULL) {
+        for (size_t i = 0; i < s.p->n_needs; i++) {
+            const struct prof_standard *st =
+                s.p->needs[i].id[0] ? prof_standards_find(reg, s.p->needs[i].id) : NULL;
+            if (st != NULL)
+                say(&s, msg_text(c->lang, M_STANDARD_OK), st->id, st->certificate, st->due);
+        }
+    }
+    if (!resumed && new_run(&s, reg, err) != 0) {
+        status = SES_BAD_INPUT;
+        goto done;
+    }
+    if (resumed)
+        count_done(&s);
+    /* 2. the instrument */
+    if (open_instrument(&s, resumed, err) != 0) {
+        status = SES_INSTRUMENT;
+        goto done;
+    }
+    if (!resumed) {
+        if (c->have_env)
+            say(&s, msg_text(c->lang, M_ENV), c->env[0], c->env[1]);
+        else
+            say(&s, "%s", msg_text(c->lang, M_ENV_NOT_MEASURED));
+        if (record_env(&s, "start", err) != 0) {
+            status = SES_BAD_INPUT;
+            goto done;
+        }
+    } else {
+        size_t first = 0;
+        while (first < s.p->n_points && s.have[first] >= s.p->points[first].repeat)
+            first++;
+        say(&s, msg_text(c->lang, M_RESUMED), first + 1, s.p->n_points);
+    }
+    /* 3. the plan */
+    if (walk(&s, err) != 0) {
+        status = instrument_fault(err->code) ? SES_INSTRUMENT
+                 : err->code == CD_ERR_INVALID && strstr(err->msg, "operator") != NULL
+                     ? SES_ABORTED
+                 : *s.interrupted ? SES_ABORTED
+                                  : SES_INSTRUMENT;
+        goto done;
+    }
+    if (record_env(&s, "end", err) != 0)
+        status = SES_BAD_INPUT;
+
+done:
+    drv_close(s.dev); /* the last bytes received go into the run's trace */
+    if (s.run != NULL) {
+        struct cd_err cerr = {0};
+        if (status != SES_COMPLETE) {
+            char what[CD_ERR_MSG_MAX + 32];
+            snprintf(what, sizeof what, "session ended: %s", err->msg);
+            daq_run_audit(s.run, s.who, what, &cerr);
+        } else {
+            daq_run_audit(s.run, s.who, "session complete", &cerr);
+        }
+        size_t n_readings = 0;
+        daq_run_readings(s.run, &n_readings);
+        bool nothing = status == SES_INSTRUMENT && !resumed && n_readings == 0;
+        if (daq_run_close(s.run, status == SES_COMPLETE ? "complete" : "aborted", &cerr) != 0 &&
+            status == SES_COMPLETE) {
+            *err = cerr;
+            status = SES_BAD_INPUT;
+        }
+        /* An instrument that never answered leaves no run behind. */
+        if (nothing) {
+            char journal[4200];
+            unlink(out->run_path);
+            snprintf(journal, sizeof journal, "%s.journal", out->run_path);
+            unlink(journal);
+            out->run_path[0] = '\0';
+        }
+    }
+    /* 4. the results */
+    if (status == SES_COMPLETE) {
+        struct ana_file_opts o = {.write = true, .operator_name = s.who};
+        if (ana_file_run(out->run_path, &o, &out->analysis, err) != 0)
+            status = SES_BAD_INPUT;
+    }
+    free(s.have);
+    prof_standards_free(reg);
+    prof_profile_free(s.p);
+    out->status = status;
+    return status;
+}
+
+void ses_outcome_free(struct ses_outcome *o)
+{
+    if (o != NULL)
+        ana_file_free(&o->analysis);
+}

@@ -1,0 +1,116 @@
+/* A calibration session: a profile's plan walked against an instrument
+ * into a run file, then analysed. The engine is the same for the
+ * technician at the bench (prompts, live readings), for scripts and CI
+ * (--batch), for `caldaq replay` and for `caldaq demo`: only the ses_ui
+ * differs. Private to daq/. */
+#ifndef CALDAQ_SESSION_H
+#define CALDAQ_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "analyze_run.h"
+#include "drv.h"
+#include "messages.h"
+#include "prof.h"
+#include "run.h"
+
+/* Exit status of `caldaq session`, `replay` and `demo` (documented in
+ * their --help). */
+enum ses_status {
+    SES_COMPLETE = 0,       /* every point done (or skipped); verdict printed and stored */
+    SES_BAD_INPUT = 1,      /* profile, register, run file or a standard past its due date */
+    SES_USAGE = 2,          /* the command line */
+    SES_ABORTED = 3,        /* the technician stopped, or Ctrl-C */
+    SES_INSTRUMENT = 4,     /* the instrument could not be opened, or failed mid-session */
+};
+
+struct ses_config {
+    const char *profile_path;     /* a new session; NULL when resuming */
+    const char *resume_path;      /* resume this run instead */
+    const char *standards_path;   /* NULL: the profile's register */
+    const char *driver;           /* NULL: the family's (balance mtsics, dmm scpi, pressure modbus) */
+    const char *port;
+    const char *serial;           /* NULL: the driver's default */
+    const char *const *driver_opts;
+    const char *out_dir;          /* where a new run file goes */
+    const char *dut_serial;       /* the item's serial as the customer states it */
+    const char *operator_name;
+    const char *lab;
+    double env[3];                /* temp_c, rh_pct, p_hpa; NAN: not measured */
+    bool have_env;
+    const char *sim_control;      /* ask a simulator to present each load (batch, demo) */
+    int stable_timeout_ms;        /* 0: 30000 */
+    const char *today;            /* YYYY-MM-DD for the due-date check; NULL: today */
+    enum lang lang;               /* of what the engine says through ui->say */
+};
+
+enum ses_action {
+    SES_GO,                       /* measure the point / go on */
+    SES_SKIP,                     /* leave the point out (recorded) */
+    SES_REPEAT,                   /* measure the point again */
+    SES_ABORT,                    /* stop the session */
+};
+
+struct ses_ui {
+    void *ctx;
+    /* Before point `pt` (index pt->index of n): say what to do, wait for
+     * the technician. `remaining` readings are still to take (fewer than
+     * pt->repeat when a resumed point was half done). */
+    enum ses_action (*before_point)(void *ctx, const struct prof_profile *p,
+                                    const struct prof_plan_point *pt, unsigned remaining);
+    /* Every reading as it arrives; `counted` when it is one of the point's
+     * readings (stable), otherwise one seen while settling. */
+    void (*reading)(void *ctx, const struct prof_profile *p, const struct drv_reading *r,
+                    bool counted);
+    /* The point is safe on disk. SES_GO, SES_REPEAT or SES_ABORT; the UI may
+     * put a note for the run's log into `note`. */
+    enum ses_action (*after_point)(void *ctx, const struct prof_profile *p,
+                                   const struct prof_plan_point *pt, size_t saved,
+                                   const char *run_path, char *note, size_t cap);
+    /* Lines for the technician (instrument identity, standards, ...). */
+    void (*say)(void *ctx, const char *text);
+};
+
+struct ses_outcome {
+    enum ses_status status;
+    char run_path[4096];          /* "" when no run file was made */
+    size_t point;                 /* the point being measured when it stopped */
+    struct cd_err err;            /* what went wrong */
+    struct ana_file analysis;     /* when complete: the results, stored as a version */
+};
+
+/* Run a session. Always fills *out; returns out->status. */
+enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
+                        volatile int *interrupted, struct ses_outcome *out);
+void ses_outcome_free(struct ses_outcome *o);
+
+/* The technician's instruction for a point, in `lang`: "Đặt quả cân 200 g
+ * lên đĩa cân", "Raise the pressure to 10 bar (increasing)", ... */
+void ses_instruction(enum lang lang, const struct prof_profile *p,
+                     const struct prof_plan_point *pt, unsigned reading, char *buf, size_t cap);
+
+/* The verdict table in `lang` (nominal, indication, error, U, MPE, verdict)
+ * and the overall verdict. */
+void ses_print_results(FILE *f, enum lang lang, const struct ana_file *a);
+
+/* Ask the simulator listening on the control socket `path` to present
+ * `load` (caldaq sim --control). */
+int ses_present_load(const char *path, double load, struct cd_err *err);
+/* Now as ISO 8601 with the local offset, 2026-11-22T09:30:00+07:00. */
+void ses_now_iso(char *buf, size_t cap);
+/* The register a profile uses (`standards_path`, else the profile's own;
+ * *reg_out NULL when neither), with every named standard checked on
+ * `today` (NULL: today): present, right kind, in date, certifying the
+ * plan's loads. */
+int ses_load_standards(const char *standards_path, const struct prof_profile *p,
+                       const char *today, prof_standards **reg_out, struct cd_err *err);
+/* Record the profile's standards in the run: the reference's certified
+ * items one row each, every other standard one row. */
+int ses_record_standards(daq_run *run, const struct prof_profile *p, const prof_standards *reg,
+                         struct cd_err *err);
+
+/* The driver a family uses when none is named. */
+const char *ses_default_driver(enum prof_family family);
+
+#endif

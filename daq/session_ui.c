@@ -1,0 +1,150 @@
+/* The two faces of a session (session_ui.h): the technician's terminal,
+ * with prompts, a live reading and a stability indicator; and batch mode
+ * for CI and scripted labs, one line per point and no questions. */
+#include "session_ui.h"
+
+#include <string.h>
+
+static enum ses_action read_choice(struct ses_term *t, char *line, size_t cap)
+{
+    fflush(t->out);
+    if (fgets(line, (int)cap, t->in) == NULL)
+        return SES_ABORT;
+    line[strcspn(line, "\r\n")] = '\0';
+    return SES_GO;
+}
+
+static enum ses_action term_before(void *ctx, const struct prof_profile *p,
+                                   const struct prof_plan_point *pt, unsigned remaining)
+{
+    struct ses_term *t = ctx;
+    char text[512], line[256];
+    ses_instruction(t->lang, p, pt, pt->repeat - remaining + 1, text, sizeof text);
+    fprintf(t->out, msg_text(t->lang, M_POINT), pt->index + 1, p->n_points);
+    fprintf(t->out, "%s%s", text, msg_text(t->lang, M_ENTER_WHEN_READY));
+    if (read_choice(t, line, sizeof line) == SES_ABORT)
+        return SES_ABORT;
+    if (strcmp(line, "a") == 0 || strcmp(line, "q") == 0)
+        return SES_ABORT;
+    if (strcmp(line, "s") == 0) {
+        fputs(msg_text(t->lang, M_SKIPPED), t->out);
+        return SES_SKIP;
+    }
+    return SES_GO;
+}
+
+static void term_reading(void *ctx, const struct prof_profile *p, const struct drv_reading *r,
+                         bool counted)
+{
+    struct ses_term *t = ctx;
+    const char *shown = r->display[0] ? r->display : "?";
+    fprintf(t->out, msg_text(t->lang, counted ? M_READING_STABLE : M_READING_UNSTABLE), shown,
+            r->unit[0] ? r->unit : p->unit);
+    fflush(t->out);
+}
+
+static enum ses_action term_after(void *ctx, const struct prof_profile *p,
+                                  const struct prof_plan_point *pt, size_t saved,
+                                  const char *run_path, char *note, size_t cap)
+{
+    (void)p;
+    (void)pt;
+    struct ses_term *t = ctx;
+    fprintf(t->out, msg_text(t->lang, M_POINT_SAVED), saved, run_path);
+    char line[512];
+    for (;;) {
+        fputs(msg_text(t->lang, M_AFTER_POINT), t->out);
+        if (read_choice(t, line, sizeof line) == SES_ABORT)
+            return SES_GO; /* input ended: the next prompt stops the session */
+        if (strcmp(line, "a") == 0 || strcmp(line, "q") == 0)
+            return SES_ABORT;
+        if (strcmp(line, "r") == 0) {
+            fputs(msg_text(t->lang, M_REPEATING), t->out);
+            return SES_REPEAT;
+        }
+        if (strcmp(line, "n") != 0)
+            return SES_GO;
+        fputs(msg_text(t->lang, M_NOTE_PROMPT), t->out);
+        if (read_choice(t, line, sizeof line) == SES_ABORT)
+            return SES_GO;
+        snprintf(note, cap, "%s", line);
+        fputs(msg_text(t->lang, M_NOTE_SAVED), t->out);
+    }
+}
+
+static void term_say(void *ctx, const char *text)
+{
+    struct ses_term *t = ctx;
+    fputs(text, t->out);
+}
+
+static enum ses_action batch_before(void *ctx, const struct prof_profile *p,
+                                    const struct prof_plan_point *pt, unsigned remaining)
+{
+    struct ses_term *t = ctx;
+    if (pt->test == PROF_TEST_REPEATABILITY && remaining < pt->repeat)
+        return SES_GO; /* one line per point, not per repetition */
+    char text[512];
+    ses_instruction(t->lang, p, pt, pt->repeat - remaining + 1, text, sizeof text);
+    fprintf(t->out, "[%zu/%zu] %s\n", pt->index + 1, p->n_points, text);
+    return SES_GO;
+}
+
+static void batch_reading(void *ctx, const struct prof_profile *p, const struct drv_reading *r,
+                          bool counted)
+{
+    struct ses_term *t = ctx;
+    if (counted)
+        fprintf(t->out, "  %s %s\n", r->display[0] ? r->display : "?",
+                r->unit[0] ? r->unit : p->unit);
+}
+
+static enum ses_action batch_after(void *ctx, const struct prof_profile *p,
+                                   const struct prof_plan_point *pt, size_t saved,
+                                   const char *run_path, char *note, size_t cap)
+{
+    (void)ctx, (void)p, (void)pt, (void)saved, (void)run_path, (void)note, (void)cap;
+    return SES_GO;
+}
+
+void ses_ui_terminal(struct ses_term *t, struct ses_ui *ui)
+{
+    *ui = (struct ses_ui){.ctx = t, .before_point = term_before, .reading = term_reading,
+                          .after_point = term_after, .say = term_say};
+}
+
+void ses_ui_batch(struct ses_term *t, struct ses_ui *ui)
+{
+    *ui = (struct ses_ui){.ctx = t, .before_point = batch_before, .reading = batch_reading,
+                          .after_point = batch_after, .say = term_say};
+}
+
+int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_outcome *o)
+{
+    enum lang l = t->lang;
+    switch (o->status) {
+    case SES_COMPLETE:
+        fprintf(t->out, msg_text(l, M_COMPLETE), o->run_path);
+        ses_print_results(t->out, l, &o->analysis);
+        fprintf(t->out, msg_text(l, M_RESULTS_STORED), o->analysis.version);
+        break;
+    case SES_ABORTED:
+        fprintf(t->out, msg_text(l, M_ABORTED), o->run_path, o->run_path);
+        break;
+    case SES_INSTRUMENT:
+        if (o->run_path[0] != '\0') {
+            char resume[4400];
+            snprintf(resume, sizeof resume, "caldaq session --resume %s --port %s", o->run_path,
+                     c->port);
+            fprintf(t->out, msg_text(l, M_INSTRUMENT_LOST), o->point + 1, o->err.msg,
+                    o->run_path, resume);
+        }
+        fprintf(stderr, "caldaq session: %s\n", o->err.msg);
+        break;
+    default:
+        fprintf(stderr, "caldaq session: %s\n", o->err.msg);
+        break;
+    }
+    fflush(t->out);
+    return (int)o->status;
+}

@@ -1,0 +1,25 @@
+/* Terminal and batch faces of a session (session.h). Private to daq/. */
+#ifndef CALDAQ_SESSION_UI_H
+#define CALDAQ_SESSION_UI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "session.h"
+
+struct ses_term {
+    enum lang lang;
+    FILE *in;                   /* the technician's answers */
+    FILE *out;                  /* prompts, readings, the verdict table */
+};
+
+/* Prompts with Enter / s(kip) / a(bort) before each point; after it,
+ * Enter / r(epeat) / n(ote) / a(bort); a live reading while it settles. */
+void ses_ui_terminal(struct ses_term *t, struct ses_ui *ui);
+/* No questions: one line per point and its readings. */
+void ses_ui_batch(struct ses_term *t, struct ses_ui *ui);
+/* Tell the technician how it ended (verdict table, or what to do next);
+ * returns the exit status. */
+int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_outcome *o);
+
+#endif
