@@ -81,11 +81,9 @@ void ses_instruction(enum lang lang, const struct prof_profile *p,
     }
 }
 
-static enum msg verdict_msg(const struct ana_result *r)
+static enum msg verdict_word(enum unc_verdict v)
 {
-    if (!r->complete)
-        return M_INCOMPLETE;
-    switch (r->verdict) {
+    switch (v) {
     case UNC_PASS:
         return M_PASS;
     case UNC_CONDITIONAL_PASS:
@@ -97,20 +95,14 @@ static enum msg verdict_msg(const struct ana_result *r)
     }
 }
 
+static enum msg verdict_msg(const struct ana_result *r)
+{
+    return r->complete ? verdict_word(r->verdict) : M_INCOMPLETE;
+}
+
 static enum msg point_msg(const struct ana_point *pt)
 {
-    if (!pt->measured)
-        return M_NOT_MEASURED;
-    switch (pt->decision.verdict) {
-    case UNC_PASS:
-        return M_PASS;
-    case UNC_CONDITIONAL_PASS:
-        return M_CONDITIONAL_PASS;
-    case UNC_CONDITIONAL_FAIL:
-        return M_CONDITIONAL_FAIL;
-    default:
-        return M_FAIL;
-    }
+    return pt->measured ? verdict_word(pt->decision.verdict) : M_NOT_MEASURED;
 }
 
 void ses_print_results(FILE *f, enum lang lang, const struct ana_file *a)
