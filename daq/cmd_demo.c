@@ -223,7 +223,7 @@ int cmd_demo(int argc, char **argv)
             ses_ui_batch(&term, &ui);
         struct ses_outcome o;
         ses_run(&cfg, &ui, NULL, &o);
-        status = ses_report(&term, &cfg, &o);
+        status = ses_report(&term, &cfg, &o, "demo");
         if (status == 0)
             printf("\nrun file: %s\nresults: stored in it as version %d (caldaq analyze %s; "
                    "caldaq show, export, trace, verify)\n",

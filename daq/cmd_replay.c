@@ -20,7 +20,7 @@
 
 static const char usage_text[] =
     "usage: caldaq replay TRACE --profile P --out DIR [--fast] [--driver D] [--set KEY=VALUE]...\n"
-    "                     [--standards FILE] [--lang vi|en]\n"
+    "                     [--standards FILE] [--env T,RH[,P]] [--lang vi|en]\n"
     "\n"
     "Run a calibration session against a recorded trace (caldaq trace RUN.h5 gives\n"
     "the trace of a run) instead of an instrument, with no prompts. The trace\n"
@@ -34,6 +34,9 @@ static const char usage_text[] =
     "  --driver D         default: the driver named in the trace's header\n"
     "  --set KEY=VALUE    driver options as in the recorded session (e.g. preset=keller)\n"
     "  --standards FILE   the standards register (default: the profile's)\n"
+    "  --env T,RH[,P]     the environmental conditions of the recorded session (a\n"
+    "                     trace holds only the instrument's bytes): without them a\n"
+    "                     budget that uses temp_c, rh_pct or p_hpa cannot be reproduced\n"
     "  --lang vi|en       language of the output\n"
     "\n"
     "Exit status as caldaq session: 0 complete, 1 bad input, 2 usage, 4 the trace\n"
@@ -55,7 +58,8 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
         {"profile", required_argument, NULL, 'P'}, {"out", required_argument, NULL, 'o'},
         {"fast", no_argument, NULL, 'f'},          {"driver", required_argument, NULL, 'd'},
         {"set", required_argument, NULL, 'x'},     {"standards", required_argument, NULL, 'S'},
-        {"lang", required_argument, NULL, 'l'},    {"help", no_argument, NULL, 'h'},
+        {"lang", required_argument, NULL, 'l'},    {"env", required_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -72,6 +76,11 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
         case 'f': a->fast = true; break;
         case 'd': a->c.driver = optarg; break;
         case 'S': a->c.standards_path = optarg; break;
+        case 'e':
+            if (cli_env_option("replay", optarg, a->c.env) != 0)
+                return 2;
+            a->c.have_env = true;
+            break;
         case 'l':
             if (lang_parse(optarg, &a->c.lang) != 0)
                 return cli_usage_error("replay", "--lang takes vi or en, not '%s'", optarg);
@@ -193,10 +202,11 @@ int cmd_replay(int argc, char **argv)
         /* the session finished but did not say everything the trace holds */
         o.status = SES_INSTRUMENT;
         o.err = pl.err;
-    } else if (pl.rc != 0) {
-        fprintf(stderr, "caldaq replay: %s: %s\n", a.trace_path, pl.err.msg);
+    } else if (pl.rc != 0 && o.status == SES_INSTRUMENT) {
+        /* what the trace saw says more than what the session saw */
+        o.err = pl.err;
     }
-    rc = ses_report(&term, &a.c, &o);
+    rc = ses_report(&term, &a.c, &o, "replay");
     ses_outcome_free(&o);
     drv_trace_free(t);
     return rc;

@@ -152,7 +152,7 @@ int cmd_session(int argc, char **argv)
         ses_ui_terminal(&t, &ui);
     struct ses_outcome o;
     ses_run(&a.c, &ui, &interrupted, &o);
-    rc = ses_report(&t, &a.c, &o);
+    rc = ses_report(&t, &a.c, &o, "session");
     ses_outcome_free(&o);
     return rc;
 }

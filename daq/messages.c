@@ -34,7 +34,7 @@ static const char *const en[M_COUNT] = {
     [M_REPEATING] = "  repeating this point; the earlier readings stay in the run\n",
     [M_ABORTED] = "\nSession aborted. Every finished point is saved in %s.\n"
                   "To continue later: caldaq session --resume %s --port PORT\n",
-    [M_INSTRUMENT_LOST] = "\nThe instrument stopped answering during point %zu: %s\n"
+    [M_INSTRUMENT_LOST] = "\nPoint %zu could not be measured: %s\n"
                           "Every finished point is saved in %s.\n"
                           "Check the cable, the power and the instrument's interface settings, "
                           "then continue with:\n  %s\n",
@@ -81,7 +81,7 @@ static const char *const vi[M_COUNT] = {
     [M_REPEATING] = "  đo lại điểm này; các số đọc trước vẫn được giữ trong tệp\n",
     [M_ABORTED] = "\nĐã dừng phiên hiệu chuẩn. Mọi điểm đã đo xong được lưu trong %s.\n"
                   "Để tiếp tục sau: caldaq session --resume %s --port PORT\n",
-    [M_INSTRUMENT_LOST] = "\nThiết bị không còn trả lời trong khi đo điểm %zu: %s\n"
+    [M_INSTRUMENT_LOST] = "\nKhông đo được điểm %zu: %s\n"
                           "Mọi điểm đã đo xong được lưu trong %s.\n"
                           "Kiểm tra cáp, nguồn điện và cài đặt giao tiếp của thiết bị, "
                           "rồi tiếp tục bằng lệnh:\n  %s\n",

@@ -144,7 +144,86 @@ struct session {
     drv_dev *dev;
     unsigned *have;             /* stable readings per point so far */
     const char *who;
+    /* the device as opened: the options the session added to the user's */
+    double range, band;         /* NAN when not set by the session */
+    bool flag;                  /* the instrument reports stability itself */
 };
+
+static bool user_sets(const struct ses_config *c, const char *key)
+{
+    size_t len = strlen(key);
+    for (const char *const *o = c->driver_opts; o != NULL && *o != NULL; o++)
+        if (strncmp(*o, key, len) == 0 && (*o)[len] == '=')
+            return true;
+    return false;
+}
+
+/* What the point needs of the device that the user did not fix: the DMM
+ * range of its group, and for instruments without a stability flag a
+ * stability band (the display of a meter in exponent form implies no step
+ * of its own): a tenth of the MPE at the point, at least two resolution
+ * steps; a reading steadier than that is steady for the verdict. */
+static void wanted(const struct session *s, const struct prof_plan_point *pt, double *range,
+                   double *band)
+{
+    *range = s->p->family == PROF_FAMILY_DMM && isfinite(pt->range) && !user_sets(s->c, "range")
+                 ? pt->range
+                 : NAN;
+    double low, high;
+    struct cd_err ignore = {0};
+    double mpe = prof_point_limits(s->p, pt, &low, &high, &ignore) == 0
+                     ? fmax(fabs(low), fabs(high))
+                     : 0;
+    *band = !s->flag && pt->resolution > 0 && !user_sets(s->c, "stable_band")
+                ? fmax(2 * pt->resolution, mpe / 10)
+                : NAN;
+}
+
+static int open_device(struct session *s, double range, double band, struct cd_err *err)
+{
+    const struct ses_config *c = s->c;
+    const char *driver = c->driver != NULL ? c->driver : ses_default_driver(s->p->family);
+    const char *opts[64];
+    char extra[2][64];
+    size_t n = 0;
+    for (const char *const *o = c->driver_opts; o != NULL && *o != NULL && n < 60; o++)
+        opts[n++] = *o;
+    if (isfinite(range)) {
+        snprintf(extra[0], sizeof extra[0], "range=%.10g", range);
+        opts[n++] = extra[0];
+    }
+    if (isfinite(band)) {
+        snprintf(extra[1], sizeof extra[1], "stable_band=%.10g", band);
+        opts[n++] = extra[1];
+    }
+    opts[n] = NULL;
+    drv_close(s->dev);
+    s->dev = NULL;
+    int rc = drv_open(driver, c->port, c->serial, opts, daq_run_trace_writer(s->run), &s->dev,
+                      err);
+    if (rc == 0) {
+        s->range = range;
+        s->band = band;
+        s->flag = drv_has_stability_flag(s->dev);
+    }
+    return rc;
+}
+
+/* Reopen the device when the point needs another range or band. */
+static int fit_device(struct session *s, const struct prof_plan_point *pt, struct cd_err *err)
+{
+    double range, band;
+    wanted(s, pt, &range, &band);
+    bool same = (isnan(range) ? isnan(s->range) : range == s->range) &&
+                (isnan(band) ? isnan(s->band) : band == s->band);
+    if (same)
+        return 0;
+    char what[160];
+    snprintf(what, sizeof what, "instrument set up for test point %zu: range %g, stability band %g",
+             pt->index + 1, range, band);
+    int rc = open_device(s, range, band, err);
+    return rc == 0 ? daq_run_audit(s->run, s->who, what, err) : rc;
+}
 
 static void say(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -200,8 +279,11 @@ static int open_instrument(struct session *s, bool resumed, struct cd_err *err)
 {
     const struct ses_config *c = s->c;
     const char *driver = c->driver != NULL ? c->driver : ses_default_driver(s->p->family);
-    int rc = drv_open(driver, c->port, c->serial, c->driver_opts, daq_run_trace_writer(s->run),
-                      &s->dev, err);
+    /* opened as the user said first: whether it reports stability decides
+     * the rest; the first point's needs are met when it is measured */
+    s->range = s->band = NAN;
+    s->flag = true;
+    int rc = open_device(s, NAN, NAN, err);
     struct daq_device dev = {0};
     if (rc == 0) {
         rc = drv_identify(s->dev, &dev.id, err);
@@ -326,7 +408,9 @@ static int walk(struct session *s, struct cd_err *err)
                 if (rc != 0)
                     return rc;
             }
-            int rc = measure(s, pt, remaining, err);
+            int rc = fit_device(s, pt, err);
+            if (rc == 0)
+                rc = measure(s, pt, remaining, err);
             if (rc != 0)
                 return rc;
             snprintf(what, sizeof what, "point %zu (%s %.10g %s) finished", i + 1, pt->role,

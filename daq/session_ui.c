@@ -119,9 +119,17 @@ void ses_ui_batch(struct ses_term *t, struct ses_ui *ui)
                           .after_point = batch_after, .say = term_say};
 }
 
-int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_outcome *o)
+int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_outcome *o,
+               const char *who)
 {
     enum lang l = t->lang;
+    if (strcmp(who, "session") != 0 && o->status != SES_COMPLETE) {
+        /* replay and demo: nothing to resume, the message is the story */
+        fprintf(stderr, "caldaq %s: %s\n", who, o->err.msg);
+        if (o->run_path[0] != '\0')
+            fprintf(stderr, "caldaq %s: the points before it are in %s\n", who, o->run_path);
+        return (int)o->status;
+    }
     switch (o->status) {
     case SES_COMPLETE:
         fprintf(t->out, msg_text(l, M_COMPLETE), o->run_path);
@@ -139,10 +147,10 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
             fprintf(t->out, msg_text(l, M_INSTRUMENT_LOST), o->point + 1, o->err.msg,
                     o->run_path, resume);
         }
-        fprintf(stderr, "caldaq session: %s\n", o->err.msg);
+        fprintf(stderr, "caldaq %s: %s\n", who, o->err.msg);
         break;
     default:
-        fprintf(stderr, "caldaq session: %s\n", o->err.msg);
+        fprintf(stderr, "caldaq %s: %s\n", who, o->err.msg);
         break;
     }
     fflush(t->out);

@@ -19,7 +19,9 @@ void ses_ui_terminal(struct ses_term *t, struct ses_ui *ui);
 /* No questions: one line per point and its readings. */
 void ses_ui_batch(struct ses_term *t, struct ses_ui *ui);
 /* Tell the technician how it ended (verdict table, or what to do next);
- * returns the exit status. */
-int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_outcome *o);
+ * `who` is the command ("session", "replay", "demo": only a session is
+ * told how to resume). Returns the exit status. */
+int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_outcome *o,
+               const char *who);
 
 #endif

@@ -1,0 +1,1 @@
+caldaq replay tests/traces/pressure-modbus-tcp.trace --profile profiles/pressure-dkd-r6-1.yaml --driver modbus --set preset=keller --set stable_band=0.002 --set stable_s=0.02 --standards tests/traces/standards.yaml --fast --out DIR
