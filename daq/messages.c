@@ -52,6 +52,8 @@ static const char *const en[M_COUNT] = {
     [M_CONDITIONAL_FAIL] = "CONDITIONAL FAIL",
     [M_INCOMPLETE] = "INCOMPLETE",
     [M_NOT_MEASURED] = "not measured",
+    [M_ASK_ENV] = "Temperature (°C) and humidity (%%RH) at the %s, e.g. 21.5,50 — Enter if not measured: ",
+    [M_SENSOR_FAILED] = "The thermo-hygrometer did not answer (%s): conditions recorded as not measured\n",
 };
 
 static const char *const vi[M_COUNT] = {
@@ -99,6 +101,8 @@ static const char *const vi[M_COUNT] = {
     [M_CONDITIONAL_FAIL] = "KHÔNG ĐẠT CÓ ĐIỀU KIỆN",
     [M_INCOMPLETE] = "CHƯA ĐỦ ĐIỂM ĐO",
     [M_NOT_MEASURED] = "chưa đo",
+    [M_ASK_ENV] = "Nhiệt độ (°C) và độ ẩm (%%RH) lúc %s, ví dụ 21.5,50 — nhấn Enter nếu không đo: ",
+    [M_SENSOR_FAILED] = "Ẩm nhiệt kế không trả lời (%s): điều kiện môi trường ghi là không đo\n",
 };
 
 const char *msg_text(enum lang l, enum msg m)

@@ -52,6 +52,8 @@ enum msg {
     M_CONDITIONAL_FAIL,
     M_INCOMPLETE,
     M_NOT_MEASURED,
+    M_ASK_ENV,            /* where */
+    M_SENSOR_FAILED,      /* message */
     M_COUNT
 };
 

@@ -239,15 +239,66 @@ static void say(struct session *s, const char *fmt, ...)
     s->ui->say(s->ui->ctx, buf);
 }
 
+/* One channel of the profile's thermo-hygrometer: opened, read, closed.
+ * Its bytes are not in the run's trace, which is the instrument's own
+ * conversation (a replay plays it back). */
+static int read_sensor(const struct prof_environment *e, const char *const *opts, double *v,
+                       struct cd_err *err)
+{
+    drv_dev *d = NULL;
+    struct drv_reading r;
+    int rc = drv_open("modbus", e->port, e->serial[0] ? e->serial : NULL, opts, NULL, &d, err);
+    if (rc == 0)
+        rc = drv_read(d, &r, err);
+    drv_close(d);
+    if (rc == 0 && !isfinite(r.value))
+        rc = cd_fail(err, CD_ERR_DEVICE, "%s", drv_status_name(r.status));
+    *v = rc == 0 ? r.value : NAN;
+    return rc;
+}
+
+/* The conditions at `where`: --env, else the profile's sensor, else asked
+ * at the bench; nothing recorded when none gives them ("not measured"). */
 static int record_env(struct session *s, const char *where, struct cd_err *err)
 {
-    if (!s->c->have_env)
+    struct daq_env e = {.temp_c = NAN, .rh_pct = NAN, .p_hpa = NAN};
+    const struct prof_environment *pe = &s->p->environment;
+    bool have = false;
+    if (s->c->have_env) {
+        e.temp_c = s->c->env[0];
+        e.rh_pct = s->c->env[1];
+        e.p_hpa = s->c->env[2];
+        have = true;
+    } else if (pe->sensor) {
+        struct cd_err why = {0};
+        if (read_sensor(pe, pe->temperature, &e.temp_c, &why) == 0 &&
+            read_sensor(pe, pe->humidity, &e.rh_pct, &why) == 0) {
+            have = true;
+        } else {
+            say(s, msg_text(s->c->lang, M_SENSOR_FAILED), why.msg);
+            char what[CD_ERR_MSG_MAX + 64];
+            snprintf(what, sizeof what, "thermo-hygrometer failed at %s: %s", where, why.msg);
+            int rc = daq_run_audit(s->run, s->who, what, err);
+            if (rc != 0)
+                return rc;
+        }
+    } else if (s->ui->ask_env != NULL) {
+        double env[3];
+        if (s->ui->ask_env(s->ui->ctx, where, env) == 0) {
+            e.temp_c = env[0];
+            e.rh_pct = env[1];
+            e.p_hpa = env[2];
+            have = true;
+        }
+    }
+    if (!have)
         return 0;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    struct daq_env e = {.t = (double)now.tv_sec + 1e-9 * (double)now.tv_nsec,
-                        .temp_c = s->c->env[0], .rh_pct = s->c->env[1], .p_hpa = s->c->env[2]};
+    e.t = (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
     snprintf(e.where, sizeof e.where, "%s", where);
+    if (strcmp(where, "start") == 0)
+        say(s, msg_text(s->c->lang, M_ENV), e.temp_c, e.rh_pct);
     return daq_run_add_env(s->run, &e, err);
 }
 
@@ -415,7 +466,8 @@ static int walk(struct session *s, struct cd_err *err)
                 return rc;
             snprintf(what, sizeof what, "point %zu (%s %.10g %s) finished", i + 1, pt->role,
                      pt->nominal, p->unit);
-            if ((rc = daq_run_audit(s->run, s->who, what, err)) != 0 ||
+            if ((p->environment.per_point && (rc = record_env(s, "point", err)) != 0) ||
+                (rc = daq_run_audit(s->run, s->who, what, err)) != 0 ||
                 (rc = daq_run_checkpoint(s->run, err)) != 0)
                 return rc;
             char note[512] = "";
@@ -515,9 +567,7 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
         goto done;
     }
     if (!resumed) {
-        if (c->have_env)
-            say(&s, msg_text(c->lang, M_ENV), c->env[0], c->env[1]);
-        else
+        if (!c->have_env && !s.p->environment.sensor && ui->ask_env == NULL)
             say(&s, "%s", msg_text(c->lang, M_ENV_NOT_MEASURED));
         if (record_env(&s, "start", err) != 0) {
             status = SES_BAD_INPUT;

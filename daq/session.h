@@ -70,6 +70,11 @@ struct ses_ui {
                                    const char *run_path, char *note, size_t cap);
     /* Lines for the technician (instrument identity, standards, ...). */
     void (*say)(void *ctx, const char *text);
+    /* Ask for the environmental conditions at `where` ("start", "end",
+     * "point") when neither --env nor a sensor gives them: 0 with env[]
+     * (temp_c, rh_pct, p_hpa, NAN where not given), -1 for "not measured".
+     * NULL: never asked (batch). */
+    int (*ask_env)(void *ctx, const char *where, double env[3]);
 };
 
 struct ses_outcome {

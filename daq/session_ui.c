@@ -3,6 +3,7 @@
  * for CI and scripted labs, one line per point and no questions. */
 #include "session_ui.h"
 
+#include <math.h>
 #include <string.h>
 
 static enum ses_action read_choice(struct ses_term *t, char *line, size_t cap)
@@ -72,6 +73,31 @@ static enum ses_action term_after(void *ctx, const struct prof_profile *p,
     }
 }
 
+static int term_ask_env(void *ctx, const char *where, double env[3])
+{
+    struct ses_term *t = ctx;
+    static const struct {
+        const char *where, *en, *vi;
+    } words[] = {{"start", "start", "bắt đầu"}, {"end", "end", "kết thúc"},
+                 {"point", "this point", "điểm này"}};
+    const char *w = where;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(words[i].where, where) == 0)
+            w = t->lang == LANG_VI ? words[i].vi : words[i].en;
+    for (;;) {
+        char line[128];
+        fprintf(t->out, msg_text(t->lang, M_ASK_ENV), w);
+        if (read_choice(t, line, sizeof line) == SES_ABORT || line[0] == '\0')
+            return -1;
+        double v[3] = {NAN, NAN, NAN};
+        int n = sscanf(line, "%lf , %lf , %lf", &v[0], &v[1], &v[2]);
+        if (n >= 2 && v[0] > -50 && v[0] < 100 && v[1] >= 0 && v[1] <= 100) {
+            memcpy(env, v, sizeof v);
+            return 0;
+        }
+    }
+}
+
 static void term_say(void *ctx, const char *text)
 {
     struct ses_term *t = ctx;
@@ -110,7 +136,8 @@ static enum ses_action batch_after(void *ctx, const struct prof_profile *p,
 void ses_ui_terminal(struct ses_term *t, struct ses_ui *ui)
 {
     *ui = (struct ses_ui){.ctx = t, .before_point = term_before, .reading = term_reading,
-                          .after_point = term_after, .say = term_say};
+                          .after_point = term_after, .say = term_say,
+                          .ask_env = term_ask_env};
 }
 
 void ses_ui_batch(struct ses_term *t, struct ses_ui *ui)

@@ -505,6 +505,20 @@ struct prof_budget {
     int line;                         /* of the expression */
 };
 
+/* Environmental conditions: recorded at the start and the end of a
+ * session, and at each point with per_point. With a sensor they are read
+ * from a Modbus thermo-hygrometer: two channels on one port, each given by
+ * the modbus driver's options (docs/drivers-dmm-modbus.md), e.g.
+ * {"register=0", "type=int16", "scale=0.1", "function=4", NULL}. */
+struct prof_environment {
+    bool per_point;
+    bool sensor;
+    const char *port;                 /* "" without a sensor */
+    const char *serial;               /* "" for the driver's default */
+    const char *const *temperature;   /* NULL-terminated driver options, degC */
+    const char *const *humidity;      /* the same, %RH */
+};
+
 struct prof_profile {
     const char *source;               /* the file name given to the loader */
     const char *text;                 /* the YAML text as loaded (stored in runs) */
@@ -528,6 +542,7 @@ struct prof_profile {
     const struct prof_plan_point *points;
     size_t n_groups;
     struct prof_budget budget;
+    struct prof_environment environment;
 };
 
 /* Load and validate a profile: YAML syntax, keys and types (CD_ERR_PARSE),

@@ -1110,10 +1110,70 @@ static int read_register_path(struct reader *r, yaml_node_t *root, struct prof_p
     return 0;
 }
 
+/* A sensor channel: the modbus driver's options, as KEY=VALUE strings. */
+static int read_channel(struct reader *r, yaml_node_t *n, const char *what,
+                        const char *const **out)
+{
+    static const char *const keys[] = {"register", "type", "order", "function", "unit_id",
+                                       "scale", NULL};
+    int rc = cd_yaml_check_keys(&r->y, n, what, keys);
+    if (rc != 0)
+        return rc;
+    if (cd_yaml_get(&r->y, n, "register") == NULL)
+        return FAIL(n, CD_ERR_PARSE, "%s: register is missing", what);
+    size_t count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    const char **opts = keep(r->o, calloc(count + 1, sizeof *opts));
+    if (opts == NULL)
+        return NOMEM(n);
+    for (size_t i = 0; i < count; i++) {
+        yaml_node_pair_t *pr = &n->data.mapping.pairs.start[i];
+        const char *k = cd_yaml_scalar(cd_yaml_node(&r->y, pr->key));
+        yaml_node_t *v = cd_yaml_node(&r->y, pr->value);
+        if (cd_yaml_scalar(v) == NULL || cd_yaml_scalar(v)[0] == '\0')
+            return FAIL(v, CD_ERR_PARSE, "%s: %s must be a value", what, k);
+        char *opt = keep(r->o, malloc(strlen(k) + strlen(cd_yaml_scalar(v)) + 2));
+        if (opt == NULL)
+            return NOMEM(v);
+        sprintf(opt, "%s=%s", k, cd_yaml_scalar(v));
+        opts[i] = opt;
+    }
+    *out = opts;
+    return 0;
+}
+
+static int read_environment(struct reader *r, yaml_node_t *n, struct prof_environment *e)
+{
+    static const char *const keys[] = {"per_point", "sensor", NULL};
+    static const char *const sensor_keys[] = {"port", "serial", "temperature", "humidity", NULL};
+    int rc = cd_yaml_check_keys(&r->y, n, "environment", keys);
+    if (rc != 0)
+        return rc;
+    yaml_node_t *v = cd_yaml_get(&r->y, n, "per_point");
+    if (v != NULL && (rc = get_bool(r, v, "environment: per_point", &e->per_point)) != 0)
+        return rc;
+    e->port = e->serial = "";
+    yaml_node_t *sn = cd_yaml_get(&r->y, n, "sensor");
+    if (sn == NULL)
+        return 0;
+    if ((rc = cd_yaml_check_keys(&r->y, sn, "environment: sensor", sensor_keys)) != 0 ||
+        (rc = get_text(r, sn, "port", "environment: sensor", true, &e->port)) != 0 ||
+        (rc = get_text(r, sn, "serial", "environment: sensor", false, &e->serial)) != 0)
+        return rc;
+    yaml_node_t *t = cd_yaml_get(&r->y, sn, "temperature"), *h = cd_yaml_get(&r->y, sn, "humidity");
+    if (t == NULL || h == NULL)
+        return FAIL(sn, CD_ERR_PARSE, "environment: sensor: temperature and humidity are both "
+                                      "needed ({register: ..., type: ..., scale: ...})");
+    if ((rc = read_channel(r, t, "environment: sensor: temperature", &e->temperature)) != 0 ||
+        (rc = read_channel(r, h, "environment: sensor: humidity", &e->humidity)) != 0)
+        return rc;
+    e->sensor = true;
+    return 0;
+}
+
 static const char *const top_keys[] = {"caldaq_profile", "name", "title", "method",
                                        "national_document", "family", "register", "instrument",
                                        "standards", "constants", "plan", "budget",
-                                       "decision_rule", "notes", NULL};
+                                       "decision_rule", "environment", "notes", NULL};
 
 static int read_profile(struct reader *r, struct prof_profile *p)
 {
@@ -1158,6 +1218,10 @@ static int read_profile(struct reader *r, struct prof_profile *p)
     if ((v = cd_yaml_get(&r->y, root, "budget")) == NULL)
         return FAIL(root, CD_ERR_PARSE, "budget is missing");
     if ((rc = read_budget(r, v, p)) != 0)
+        return rc;
+    p->environment.port = p->environment.serial = "";
+    if ((v = cd_yaml_get(&r->y, root, "environment")) != NULL &&
+        (rc = read_environment(r, v, &p->environment)) != 0)
         return rc;
     return unc_yaml_decision_rule(&r->y, cd_yaml_get(&r->y, root, "decision_rule"), &p->rule);
 }
