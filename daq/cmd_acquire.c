@@ -200,15 +200,16 @@ struct on_the_way {
     struct cd_err err;
 };
 
-static void store_unstable(const struct drv_reading *r, void *ctx)
+static bool store_unstable(const struct drv_reading *r, void *ctx)
 {
     struct on_the_way *w = ctx;
     if (w->rc != 0)
-        return;
+        return false;
     struct daq_reading rd = w->template;
     rd.r = *r;
     rd.t = r->t;
     w->rc = daq_run_add_reading(w->run, &rd, &w->err);
+    return w->rc == 0 && !interrupted;
 }
 
 static int acquire_points(const struct acquire_args *a, const struct acq_point *pts, size_t n,

@@ -33,7 +33,7 @@ static const char *const en[M_COUNT] = {
     [M_SKIPPED] = "  point skipped (recorded in the run's log)\n",
     [M_REPEATING] = "  repeating this point; the earlier readings stay in the run\n",
     [M_ABORTED] = "\nSession aborted. Every finished point is saved in %s.\n"
-                  "To continue later: caldaq session --resume %s --port PORT\n",
+                  "To continue later:\n  %s\n",
     [M_INSTRUMENT_LOST] = "\nPoint %zu could not be measured: %s\n"
                           "Every finished point is saved in %s.\n"
                           "Check the cable, the power and the instrument's interface settings, "
@@ -54,6 +54,11 @@ static const char *const en[M_COUNT] = {
     [M_NOT_MEASURED] = "not measured",
     [M_ASK_ENV] = "Temperature (°C) and humidity (%%RH) at the %s, e.g. 21.5,50 — Enter if not measured: ",
     [M_SENSOR_FAILED] = "The thermo-hygrometer did not answer (%s): conditions recorded as not measured\n",
+    [M_NOT_SETTLED] = "\nThe reading did not settle at point %zu: %s\n"
+                      "Every finished point is saved in %s.\n"
+                      "Check for draughts, vibration, a load still moving or a source still "
+                      "settling, then continue with:\n  %s\n",
+    [M_NOTE_CUT] = "  (the note is kept to its first %zu bytes)\n",
 };
 
 static const char *const vi[M_COUNT] = {
@@ -82,7 +87,7 @@ static const char *const vi[M_COUNT] = {
     [M_SKIPPED] = "  đã bỏ qua điểm này (ghi vào nhật ký)\n",
     [M_REPEATING] = "  đo lại điểm này; các số đọc trước vẫn được giữ trong tệp\n",
     [M_ABORTED] = "\nĐã dừng phiên hiệu chuẩn. Mọi điểm đã đo xong được lưu trong %s.\n"
-                  "Để tiếp tục sau: caldaq session --resume %s --port PORT\n",
+                  "Để tiếp tục sau:\n  %s\n",
     [M_INSTRUMENT_LOST] = "\nKhông đo được điểm %zu: %s\n"
                           "Mọi điểm đã đo xong được lưu trong %s.\n"
                           "Kiểm tra cáp, nguồn điện và cài đặt giao tiếp của thiết bị, "
@@ -103,6 +108,11 @@ static const char *const vi[M_COUNT] = {
     [M_NOT_MEASURED] = "chưa đo",
     [M_ASK_ENV] = "Nhiệt độ (°C) và độ ẩm (%%RH) lúc %s, ví dụ 21.5,50 — nhấn Enter nếu không đo: ",
     [M_SENSOR_FAILED] = "Ẩm nhiệt kế không trả lời (%s): điều kiện môi trường ghi là không đo\n",
+    [M_NOT_SETTLED] = "\nSố chỉ không ổn định được ở điểm %zu: %s\n"
+                      "Mọi điểm đã đo xong được lưu trong %s.\n"
+                      "Kiểm tra gió lùa, rung động, tải còn dao động hoặc nguồn chưa ổn định, "
+                      "rồi tiếp tục bằng lệnh:\n  %s\n",
+    [M_NOTE_CUT] = "  (ghi chú chỉ giữ %zu byte đầu)\n",
 };
 
 const char *msg_text(enum lang l, enum msg m)

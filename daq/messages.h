@@ -54,6 +54,8 @@ enum msg {
     M_NOT_MEASURED,
     M_ASK_ENV,            /* where */
     M_SENSOR_FAILED,      /* message */
+    M_NOT_SETTLED,        /* point, message, file, command */
+    M_NOTE_CUT,           /* bytes kept */
     M_COUNT
 };
 

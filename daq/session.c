@@ -147,6 +147,8 @@ struct session {
     /* the device as opened: the options the session added to the user's */
     double range, band;         /* NAN when not set by the session */
     bool flag;                  /* the instrument reports stability itself */
+    /* a resumed run: the driver and serial settings it was measured with */
+    char rec_driver[32], rec_serial[64];
 };
 
 static bool user_sets(const struct ses_config *c, const char *key)
@@ -179,10 +181,22 @@ static void wanted(const struct session *s, const struct prof_plan_point *pt, do
                 : NAN;
 }
 
+static const char *driver_of(const struct session *s)
+{
+    return s->c->driver != NULL  ? s->c->driver
+           : s->rec_driver[0]    ? s->rec_driver
+                                 : ses_default_driver(s->p->family);
+}
+
+static const char *serial_of(const struct session *s)
+{
+    return s->c->serial != NULL ? s->c->serial : s->rec_serial[0] ? s->rec_serial : NULL;
+}
+
 static int open_device(struct session *s, double range, double band, struct cd_err *err)
 {
     const struct ses_config *c = s->c;
-    const char *driver = c->driver != NULL ? c->driver : ses_default_driver(s->p->family);
+    const char *driver = driver_of(s);
     const char *opts[64];
     char extra[2][64];
     size_t n = 0;
@@ -199,7 +213,7 @@ static int open_device(struct session *s, double range, double band, struct cd_e
     opts[n] = NULL;
     drv_close(s->dev);
     s->dev = NULL;
-    int rc = drv_open(driver, c->port, c->serial, opts, daq_run_trace_writer(s->run), &s->dev,
+    int rc = drv_open(driver, c->port, serial_of(s), opts, daq_run_trace_writer(s->run), &s->dev,
                       err);
     if (rc == 0) {
         s->range = range;
@@ -284,7 +298,10 @@ static int record_env(struct session *s, const char *where, struct cd_err *err)
         }
     } else if (s->ui->ask_env != NULL) {
         double env[3];
-        if (s->ui->ask_env(s->ui->ctx, where, env) == 0) {
+        int asked = s->ui->ask_env(s->ui->ctx, where, env);
+        if (asked == -2 || *s->interrupted)
+            return cd_fail(err, CD_ERR_INVALID, "stopped by the operator");
+        if (asked == 0) {
             e.temp_c = env[0];
             e.rh_pct = env[1];
             e.p_hpa = env[2];
@@ -329,7 +346,7 @@ static int new_run(struct session *s, const prof_standards *reg, struct cd_err *
 static int open_instrument(struct session *s, bool resumed, struct cd_err *err)
 {
     const struct ses_config *c = s->c;
-    const char *driver = c->driver != NULL ? c->driver : ses_default_driver(s->p->family);
+    const char *driver = driver_of(s);
     /* opened as the user said first: whether it reports stability decides
      * the rest; the first point's needs are met when it is measured */
     s->range = s->band = NAN;
@@ -355,7 +372,7 @@ static int open_instrument(struct session *s, bool resumed, struct cd_err *err)
     }
     snprintf(dev.driver, sizeof dev.driver, "%s", driver);
     snprintf(dev.port, sizeof dev.port, "%s", c->port);
-    snprintf(dev.settings, sizeof dev.settings, "%s", c->serial != NULL ? c->serial : "");
+    snprintf(dev.settings, sizeof dev.settings, "%s", serial_of(s) != NULL ? serial_of(s) : "");
     rc = daq_run_set_device(s->run, &dev, err);
     if (rc == 0 && c->dut_serial != NULL) {
         snprintf(what, sizeof what, "item serial as stated: %s (the instrument reports %s)",
@@ -373,17 +390,32 @@ struct on_the_way {
     struct cd_err err;
 };
 
-static void seen(const struct drv_reading *r, void *ctx)
+static bool seen(const struct drv_reading *r, void *ctx)
 {
     struct on_the_way *w = ctx;
     if (w->s->ui->reading != NULL)
         w->s->ui->reading(w->s->ui->ctx, w->s->p, r, false);
     if (w->rc != 0)
-        return;
+        return false;
     struct daq_reading rd = w->template;
     rd.r = *r;
     rd.t = r->t;
     w->rc = daq_run_add_reading(w->s->run, &rd, &w->err);
+    return w->rc == 0 && !*w->s->interrupted;
+}
+
+/* Copy `src` into `dst` (cap bytes with the NUL), cutting at a character
+ * boundary of UTF-8 so that a long Vietnamese note stays valid text. */
+static void utf8_copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 static bool instrument_fault(int code)
@@ -476,8 +508,9 @@ static int walk(struct session *s, struct cd_err *err)
                                          sizeof note)
                     : SES_GO;
             if (note[0] != '\0') {
-                char text[256];
-                snprintf(text, sizeof text, "note at point %zu: %.200s", i + 1, note);
+                char text[48 + SES_NOTE_MAX];
+                int head = snprintf(text, 48, "note at point %zu: ", i + 1);
+                utf8_copy(text + head, SES_NOTE_MAX + 1, note);
                 if ((rc = daq_run_audit(s->run, s->who, text, err)) != 0)
                     return rc;
             }
@@ -492,6 +525,35 @@ static int walk(struct session *s, struct cd_err *err)
                 return rc;
             s->have[i] = 0;
         }
+    }
+    return 0;
+}
+
+/* A resumed run without a register: the standards it recorded must still
+ * be in date (the register itself may have moved since). */
+static int recorded_standards_in_date(const daq_run *run, const char *today_arg,
+                                      struct cd_err *err)
+{
+    char now[11];
+    const char *today = today_arg;
+    if (today == NULL) {
+        if (cli_today(now) != 0)
+            return cd_fail(err, CD_ERR_INVALID, "cannot tell today's date");
+        today = now;
+    }
+    long t, due;
+    if (prof_date_parse(today, &t, err) != 0)
+        return err->code;
+    size_t n = 0;
+    const struct daq_standard *st = daq_run_standards(run, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (st[i].due_date[0] == '\0' || prof_date_parse(st[i].due_date, &due, NULL) != 0)
+            continue;
+        if (due < t)
+            return cd_fail(err, CD_ERR_INVALID,
+                           "reference %s (certificate %s) was due for calibration on %s; it may "
+                           "not be used after that date",
+                           st[i].id, st[i].certificate, st[i].due_date);
     }
     return 0;
 }
@@ -532,6 +594,13 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
     /* 1. the profile, the standards, the run file */
     if (resumed) {
         snprintf(out->run_path, sizeof out->run_path, "%s", c->resume_path);
+        struct daq_run_view *v = NULL;
+        if (daq_run_open(c->resume_path, &v, err) == 0) {
+            snprintf(s.rec_driver, sizeof s.rec_driver, "%s", v->device.driver);
+            snprintf(s.rec_serial, sizeof s.rec_serial, "%s", v->device.settings);
+            daq_run_view_free(v);
+        }
+        cd_err_clear(err);
         if (daq_run_resume(c->resume_path, &s.run, err) != 0)
             return fail_with(&s, SES_BAD_INPUT);
         char source[4200];
@@ -540,13 +609,19 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
     } else {
         s.p = prof_profile_load(c->profile_path, err);
     }
-    if (s.p == NULL || ses_load_standards(c->standards_path, s.p, c->today, &reg, err) != 0 ||
+    if (s.p == NULL ||
+        (resumed && c->standards_path == NULL
+             ? recorded_standards_in_date(s.run, c->today, err)
+             : ses_load_standards(c->standards_path, s.p, c->today, &reg, err)) != 0 ||
         (s.have = calloc(s.p->n_points + 1, sizeof *s.have)) == NULL) {
         if (err->code == 0)
             cd_fail(err, CD_ERR_NOMEM, "out of memory");
         status = SES_BAD_INPUT;
         goto done;
     }
+    say(&s, msg_text(c->lang, M_SESSION_START),
+        c->lang == LANG_VI ? s.p->title_vi : s.p->title_en,
+        c->dut_serial != NULL ? c->dut_serial : "-");
     if (reg != NULL) {
         for (size_t i = 0; i < s.p->n_needs; i++) {
             const struct prof_standard *st =
@@ -581,11 +656,11 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
     }
     /* 3. the plan */
     if (walk(&s, err) != 0) {
-        status = instrument_fault(err->code) ? SES_INSTRUMENT
+        status = *s.interrupted ? SES_ABORTED
+                 : instrument_fault(err->code) ? SES_INSTRUMENT
                  : err->code == CD_ERR_INVALID && strstr(err->msg, "operator") != NULL
                      ? SES_ABORTED
-                 : *s.interrupted ? SES_ABORTED
-                                  : SES_INSTRUMENT;
+                     : SES_INSTRUMENT;
         goto done;
     }
     if (record_env(&s, "end", err) != 0)

@@ -25,6 +25,10 @@ enum ses_status {
     SES_INSTRUMENT = 4,     /* the instrument could not be opened, or failed mid-session */
 };
 
+/* Notes longer than this many bytes are cut, at a character boundary, to
+ * fit an audit entry of the run. */
+#define SES_NOTE_MAX 180
+
 struct ses_config {
     const char *profile_path;     /* a new session; NULL when resuming */
     const char *resume_path;      /* resume this run instead */

@@ -70,6 +70,8 @@ static enum ses_action term_after(void *ctx, const struct prof_profile *p,
             return SES_GO;
         snprintf(note, cap, "%s", line);
         fputs(msg_text(t->lang, M_NOTE_SAVED), t->out);
+        if (strlen(line) > SES_NOTE_MAX)
+            fprintf(t->out, msg_text(t->lang, M_NOTE_CUT), (size_t)SES_NOTE_MAX);
     }
 }
 
@@ -87,11 +89,17 @@ static int term_ask_env(void *ctx, const char *where, double env[3])
     for (;;) {
         char line[128];
         fprintf(t->out, msg_text(t->lang, M_ASK_ENV), w);
-        if (read_choice(t, line, sizeof line) == SES_ABORT || line[0] == '\0')
+        if (read_choice(t, line, sizeof line) == SES_ABORT)
+            return -2;
+        if (line[0] == '\0')
             return -1;
         double v[3] = {NAN, NAN, NAN};
-        int n = sscanf(line, "%lf , %lf , %lf", &v[0], &v[1], &v[2]);
-        if (n >= 2 && v[0] > -50 && v[0] < 100 && v[1] >= 0 && v[1] <= 100) {
+        char rest = 0;
+        int n = sscanf(line, "%lf , %lf , %lf %c", &v[0], &v[1], &v[2], &rest);
+        /* "21,5,50" (a decimal comma) would read as 21 degC, 5 %RH and
+         * 50 hPa: an air pressure must look like one */
+        if ((n == 2 || (n == 3 && v[2] >= 500 && v[2] <= 1100)) && v[0] > -50 && v[0] < 100 &&
+            v[1] >= 0 && v[1] <= 100) {
             memcpy(env, v, sizeof v);
             return 0;
         }
@@ -108,8 +116,9 @@ static enum ses_action batch_before(void *ctx, const struct prof_profile *p,
                                     const struct prof_plan_point *pt, unsigned remaining)
 {
     struct ses_term *t = ctx;
-    if (pt->test == PROF_TEST_REPEATABILITY && remaining < pt->repeat)
+    if (t->last_point == pt->index + 1)
         return SES_GO; /* one line per point, not per repetition */
+    t->last_point = pt->index + 1;
     char text[512];
     ses_instruction(t->lang, p, pt, pt->repeat - remaining + 1, text, sizeof text);
     fprintf(t->out, "[%zu/%zu] %s\n", pt->index + 1, p->n_points, text);
@@ -146,6 +155,48 @@ void ses_ui_batch(struct ses_term *t, struct ses_ui *ui)
                           .after_point = batch_after, .say = term_say};
 }
 
+/* Quote `s` for a POSIX shell when it needs it. */
+static void shell_word(char *buf, size_t cap, const char *s)
+{
+    size_t len = strlen(buf);
+    if (strpbrk(s, " \t'\"$`\\;&|<>()*?[]{}~#!") == NULL && s[0] != '\0') {
+        snprintf(buf + len, cap - len, " %s", s);
+        return;
+    }
+    snprintf(buf + len, cap - len, " '");
+    for (const char *c = s; *c; c++) {
+        len = strlen(buf);
+        snprintf(buf + len, cap - len, *c == '\'' ? "'\\''" : "%c", *c);
+    }
+    len = strlen(buf);
+    snprintf(buf + len, cap - len, "'");
+}
+
+void ses_resume_command(const struct ses_config *c, const char *run, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "caldaq session --resume");
+    shell_word(buf, cap, run);
+    const char *flags[][2] = {{"--port", c->port},     {"--driver", c->driver},
+                              {"--serial", c->serial}, {"--standards", c->standards_path},
+                              {"--operator", c->operator_name}};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        if (flags[i][1] == NULL)
+            continue;
+        size_t len = strlen(buf);
+        snprintf(buf + len, cap - len, " %s", flags[i][0]);
+        shell_word(buf, cap, flags[i][1]);
+    }
+    for (const char *const *o = c->driver_opts; o != NULL && *o != NULL; o++) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, cap - len, " --set");
+        shell_word(buf, cap, *o);
+    }
+    if (c->lang == LANG_VI) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, cap - len, " --lang vi");
+    }
+}
+
 int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_outcome *o,
                const char *who)
 {
@@ -163,16 +214,19 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
         ses_print_results(t->out, l, &o->analysis);
         fprintf(t->out, msg_text(l, M_RESULTS_STORED), o->analysis.version);
         break;
-    case SES_ABORTED:
-        fprintf(t->out, msg_text(l, M_ABORTED), o->run_path, o->run_path);
+    case SES_ABORTED: {
+        char resume[8192];
+        ses_resume_command(c, o->run_path, resume, sizeof resume);
+        fprintf(t->out, msg_text(l, M_ABORTED), o->run_path, resume);
         break;
+    }
     case SES_INSTRUMENT:
         if (o->run_path[0] != '\0') {
-            char resume[4400];
-            snprintf(resume, sizeof resume, "caldaq session --resume %s --port %s", o->run_path,
-                     c->port);
-            fprintf(t->out, msg_text(l, M_INSTRUMENT_LOST), o->point + 1, o->err.msg,
-                    o->run_path, resume);
+            char resume[8192];
+            ses_resume_command(c, o->run_path, resume, sizeof resume);
+            bool settle = o->err.code == CD_ERR_TIMEOUT && strstr(o->err.msg, "no stable") != NULL;
+            fprintf(t->out, msg_text(l, settle ? M_NOT_SETTLED : M_INSTRUMENT_LOST), o->point + 1,
+                    o->err.msg, o->run_path, resume);
         }
         fprintf(stderr, "caldaq %s: %s\n", who, o->err.msg);
         break;

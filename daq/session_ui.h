@@ -11,7 +11,12 @@ struct ses_term {
     enum lang lang;
     FILE *in;                   /* the technician's answers */
     FILE *out;                  /* prompts, readings, the verdict table */
+    size_t last_point;          /* batch: the point last announced, + 1 */
 };
+
+/* The command that resumes `run` with the session's own options (port,
+ * driver, serial, standards, --set options), quoted for a shell. */
+void ses_resume_command(const struct ses_config *c, const char *run, char *buf, size_t cap);
 
 /* Prompts with Enter / s(kip) / a(bort) before each point; after it,
  * Enter / r(epeat) / n(ote) / a(bort); a live reading while it settles. */

@@ -426,8 +426,9 @@ int drv_read_stable_each(drv_dev *d, const struct drv_stability *crit, int timeo
         if (d->ops->stability_flag) {
             if (out->status == DRV_STATUS_STABLE)
                 return 0;
-            if (seen != NULL)
-                seen(out, ctx);
+            if (seen != NULL && !seen(out, ctx))
+                return cd_fail(err, CD_ERR_INVALID,
+                               "stopped while waiting for a stable reading");
         } else {
             /* A window of the last n readings within the band, spanning at
              * least c.seconds: then the last one is declared stable. */
@@ -452,8 +453,9 @@ int drv_read_stable_each(drv_dev *d, const struct drv_stability *crit, int timeo
                 }
             }
             out->status = DRV_STATUS_UNSTABLE;
-            if (seen != NULL)
-                seen(out, ctx);
+            if (seen != NULL && !seen(out, ctx))
+                return cd_fail(err, CD_ERR_INVALID,
+                               "stopped while waiting for a stable reading");
         }
         if (monotonic_s() > deadline)
             return cd_fail(err, CD_ERR_TIMEOUT,

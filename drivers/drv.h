@@ -316,8 +316,10 @@ int drv_read_stable(drv_dev *d, const struct drv_stability *crit, int timeout_ms
                     struct drv_reading *out, struct cd_err *err);
 /* drv_read_stable, calling `seen` with every reading taken on the way that
  * was not the answer (the unstable ones), so a session can store them. An
- * instrument with a flag is asked again every 100 ms while unstable. */
-typedef void (*drv_reading_fn)(const struct drv_reading *r, void *ctx);
+ * instrument with a flag is asked again every 100 ms while unstable. When
+ * `seen` returns false the wait stops (the technician pressed Ctrl-C):
+ * CD_ERR_INVALID "stopped while waiting for a stable reading". */
+typedef bool (*drv_reading_fn)(const struct drv_reading *r, void *ctx);
 int drv_read_stable_each(drv_dev *d, const struct drv_stability *crit, int timeout_ms,
                          drv_reading_fn seen, void *ctx, struct drv_reading *out,
                          struct cd_err *err);
