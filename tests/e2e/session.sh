@@ -381,4 +381,25 @@ rc=$?
 set -e
 [ "$rc" -eq 0 ] || { show "$tmp/pr.resume.out"; fail "the resume command printed by the session ('$cmdline') ends with status $rc"; }
 runcheck resumed "$run" "$(plan "$BAL")" "$tmp/pr.snap"
+
+# Ctrl-C while a reading settles (a balance that takes 2 minutes): the
+# session stops at once with status 3, not after the 30 s stability wait.
+start_sim slow mtsics --loads 0 --noise 0.0004 --resolution 0.001 --seed 3 --settle 120
+mkdir -p "$tmp/runs-slow"
+"$CALDAQ" session --profile "$BAL" --port "$tmp/slow" --out "$tmp/runs-slow" \
+    --standards "$tmp/reg.yaml" --batch --sim-control "$tmp/slow.ctl" --lang en \
+    > "$tmp/slow.out" 2>&1 &
+slow=$!
+sleep 1.5
+kill -INT "$slow"
+start=$(date +%s)
+set +e
+wait "$slow"
+rc=$?
+set -e
+took=$(( $(date +%s) - start ))
+[ "$rc" -eq 3 ] || { show "$tmp/slow.out"; fail "Ctrl-C while settling: status $rc, not 3"; }
+[ "$took" -le 3 ] || fail "Ctrl-C while settling took ${took} s to stop the session"
+grep -q "^Session aborted" "$tmp/slow.out" || { show "$tmp/slow.out"; fail "Ctrl-C: no abort message"; }
+echo "  Ctrl-C while settling: status 3 within ${took} s"
 echo "session.sh: ok"
