@@ -72,26 +72,17 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'P': a->c.profile_path = optarg; break;
-        case 'o': a->c.out_dir = optarg; break;
         case 'f': a->fast = true; break;
-        case 'd': a->c.driver = optarg; break;
-        case 'S': a->c.standards_path = optarg; break;
-        case 'e':
-            if (cli_env_option("replay", optarg, a->c.env) != 0)
-                return 2;
-            a->c.have_env = true;
-            break;
-        case 'l':
-            if (lang_parse(optarg, &a->c.lang) != 0)
-                return cli_usage_error("replay", "--lang takes vi or en, not '%s'", optarg);
-            break;
-        case 'x':
-            if (strchr(optarg, '=') == NULL || a->n_opts == MAX_OPTS)
-                return cli_usage_error("replay", "--set takes KEY=VALUE, not '%s'", optarg);
-            a->opts[a->n_opts++] = optarg;
-            break;
         case 'h': fputs(usage_text, stdout); return -1;
-        default: return cli_option_error("replay", c, argv);
+        default: {
+            int taken = ses_common_option("replay", c, optarg, &a->c, a->opts, &a->n_opts, MAX_OPTS);
+            if (taken >= 0) {
+                if (taken != 0)
+                    return taken;
+                break;
+            }
+            return cli_option_error("replay", c, argv);
+        }
         }
     }
     if (optind != argc - 1)

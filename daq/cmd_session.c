@@ -95,32 +95,23 @@ static int parse_args(int argc, char **argv, struct session_args *a)
         switch (c) {
         case 'P': a->c.profile_path = optarg; break;
         case 'p': a->c.port = optarg; break;
-        case 'd': a->c.driver = optarg; break;
         case 's': a->c.serial = optarg; break;
-        case 'o': a->c.out_dir = optarg; break;
         case 'D': a->c.dut_serial = optarg; break;
         case 'u': a->c.operator_name = optarg; break;
-        case 'S': a->c.standards_path = optarg; break;
         case 'L': a->c.lab = optarg; break;
         case 'c': a->c.sim_control = optarg; break;
         case 'r': a->c.resume_path = optarg; break;
         case 'b': a->batch = true; break;
-        case 'e':
-            if (cli_env_option("session", optarg, a->c.env) != 0)
-                return 2;
-            a->c.have_env = true;
-            break;
-        case 'l':
-            if (lang_parse(optarg, &a->c.lang) != 0)
-                return cli_usage_error("session", "--lang takes vi or en, not '%s'", optarg);
-            break;
-        case 'x':
-            if (strchr(optarg, '=') == NULL || a->n_opts == MAX_OPTS)
-                return cli_usage_error("session", "--set takes KEY=VALUE, not '%s'", optarg);
-            a->opts[a->n_opts++] = optarg;
-            break;
         case 'h': fputs(usage_text, stdout); return -1;
-        default: return cli_option_error("session", c, argv);
+        default: {
+            int taken = ses_common_option("session", c, optarg, &a->c, a->opts, &a->n_opts, MAX_OPTS);
+            if (taken >= 0) {
+                if (taken != 0)
+                    return taken;
+                break;
+            }
+            return cli_option_error("session", c, argv);
+        }
         }
     }
     if (optind != argc)

@@ -14,6 +14,13 @@ struct ses_term {
     size_t last_point;          /* batch: the point last announced, + 1 */
 };
 
+/* The options sessions, replay and the demo share, by their getopt
+ * letters: d --driver, o --out, S --standards, e --env, l --lang,
+ * x --set (into opts[*n], at most max). 0 when taken, 2 after a usage
+ * error, -1 when `c` is not one of them. */
+int ses_common_option(const char *sub, int c, const char *value, struct ses_config *cfg,
+                      const char **opts, int *n, int max);
+
 /* The command that resumes `run` with the session's own options (port,
  * driver, serial, standards, --set options), quoted for a shell. */
 void ses_resume_command(const struct ses_config *c, const char *run, char *buf, size_t cap);
