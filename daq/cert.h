@@ -1,0 +1,136 @@
+/* Calibration certificates (ISO/IEC 17025:2017 7.8): one document model
+ * (struct cert_doc) gathered once from an analysed run, the lab's
+ * configuration and the job's details, then written as PDF (cairo +
+ * pango), DCC XML (PTB schema 3.1.2, libxml2) and JSON, so the three carry
+ * the same numbers. Signed with the lab's Ed25519 key (libsodium) and
+ * verifiable. Private to daq/. */
+#ifndef CALDAQ_CERT_H
+#define CALDAQ_CERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "analyze_run.h"
+#include "cd.h"
+
+/* ---------------------------------------------------------------- lab */
+
+struct cert_signatory {
+    char name[128];
+    char title_en[128], title_vi[128];   /* "Technical manager" / "Trưởng phòng kỹ thuật" */
+};
+
+/* LAB.yaml (docs/certificates.md). */
+struct cert_lab {
+    char name_en[256], name_vi[256];
+    char address[256];
+    char city[64], country[3];           /* ISO 3166-1 alpha-2, e.g. "VN" */
+    char email[128], phone[64];
+    char accreditation[128];             /* e.g. "VILAS 1234" ("" when none) */
+    char number_prefix[32];              /* certificate numbers: PREFIX-YYYY-NNNN */
+    char logo[4096];                     /* PNG path ("" when none), relative to LAB.yaml */
+    char key[4096];                      /* Ed25519 secret key file, relative to LAB.yaml */
+    char traceability_en[512], traceability_vi[512];
+    size_t n_signatories;
+    struct cert_signatory signatories[4];
+};
+
+int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err);
+
+/* ---------------------------------------------------------------- doc */
+
+struct cert_point {
+    double nominal;
+    double reference;
+    double mean;            /* indication */
+    double error;
+    double U, k, p;         /* p: coverage probability (NAN when k was fixed) */
+    double mpe;
+    bool measured;
+    char verdict[24];       /* "pass", ..., "not measured" */
+};
+
+struct cert_budget_row {
+    char name[64], label[128];
+    double x, u, c, contribution, share, dof;
+};
+
+struct cert_standard {
+    char id[64], certificate[64], due[16], role[24];
+};
+
+struct cert_doc {
+    char number[64];                     /* PREFIX-YYYY-NNNN */
+    char issued[11], calibrated[11], received[11];   /* YYYY-MM-DD */
+    const struct cert_lab *lab;
+    char customer[256], customer_address[256];
+    char place[16];                      /* "laboratory" or "customer" */
+    /* the item, as the instrument reported it */
+    char item_manufacturer[64], item_model[64], item_serial[64], item_firmware[64];
+    char item_serial_stated[64];         /* the customer's, "" when not given */
+    char title_en[256], title_vi[256];   /* the profile's */
+    char method[256], national_document[256], profile_name[128];
+    char unit[16];
+    /* environment; NAN when not measured (the certificate says so) */
+    double temp_c, rh_pct, p_hpa;
+    size_t n_standards;
+    struct cert_standard *standards;
+    size_t n_points;
+    struct cert_point *points;
+    char decision_rule[32];              /* "simple", "guard-band", "non-binary" */
+    double guard_r;
+    char verdict[24];                    /* overall: "pass", ..., "incomplete" */
+    /* the annex: the budget of the point with the largest U */
+    double worst_nominal;
+    size_t n_budget;
+    struct cert_budget_row *budget;
+    char signatory[128], signatory_title_en[128], signatory_title_vi[128];
+    char run_path[4096];
+    char run_id[37];
+    char run_sha256[65];                 /* of the run file's bytes */
+};
+
+struct cert_job {
+    const char *customer, *customer_address;
+    const char *received;                /* YYYY-MM-DD, NULL: not stated */
+    const char *number;                  /* NULL: PREFIX-YYYY-<run id's first 4 hex, as number> */
+    const char *issued;                  /* NULL: today */
+    const char *place;                   /* NULL: "laboratory" */
+    size_t signatory;                    /* index into lab->signatories */
+};
+
+int cert_doc_build(const char *run_path, const struct ana_file *a, const struct cert_lab *lab,
+                   const struct cert_job *job, struct cert_doc **out, struct cd_err *err);
+void cert_doc_free(struct cert_doc *d);
+
+/* ---------------------------------------------------------------- outputs */
+
+/* The JSON certificate: every field of the doc. */
+json_t *cert_json(const struct cert_doc *d);
+
+/* The DCC XML (schema 3.1.2 with D-SI 2.1.0; units \gram, \bar, \volt ...).
+ * `langs`: "vi+en", "vi" or "en". */
+int cert_write_xml(const struct cert_doc *d, const char *langs, const char *path,
+                   struct cd_err *err);
+
+/* The PDF: A4, the certificate number and "page x of y" on every page, an
+ * end mark; the results table, a chart of error vs nominal with the MPE
+ * envelope and U as error bars, the budget of the worst point in an annex;
+ * a QR code with `qr_text`. Text shaped by pango with DejaVu Sans. */
+int cert_write_pdf(const struct cert_doc *d, const char *langs, const char *qr_text,
+                   const char *path, struct cd_err *err);
+
+/* ---------------------------------------------------------------- integrity */
+
+/* SHA-256 of a file as 64 hex digits. */
+int cert_sha256_file(const char *path, char hex[65], struct cd_err *err);
+/* Sign `path` with the Ed25519 secret key in `key_path` (64 bytes as hex,
+ * or raw): writes PATH.sig (the detached signature as hex, and the public
+ * key) beside it. */
+int cert_sign_file(const char *path, const char *key_path, struct cd_err *err);
+/* Make a key pair: KEY (secret, mode 0600) and KEY.pub. */
+int cert_keygen(const char *key_path, struct cd_err *err);
+
+#endif
