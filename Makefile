@@ -93,6 +93,9 @@ $(BUILD)/bench_run: tools/bench/bench_run.c $(LIBS)
 $(BUILD)/bench_replay: tools/bench/bench_replay.c $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
+$(BUILD)/bench_cert: tools/bench/bench_cert.c $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
+
 # libmatheval only for the comparison that justifies our own evaluator.
 $(BUILD)/bench_expr: tools/bench/bench_expr.c $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS) -lmatheval
@@ -127,11 +130,13 @@ demo: deps
 bench: deps
 	@tools/install-deps --bench
 	@$(MAKE) --no-print-directory OPT=-O3 BUILD=build/bench build/bench/bench_mcm \
-	    build/bench/bench_expr build/bench/bench_replay build/bench/bench_run
+	    build/bench/bench_expr build/bench/bench_replay build/bench/bench_run \
+	    build/bench/bench_cert
 	build/bench/bench_expr
 	tools/bench/run
 	build/bench/bench_replay
 	build/bench/bench_run
+	tools/bench/cert
 
 # The crash-safety test with more kills than make check runs.
 killtest: $(CALDAQ)

@@ -99,6 +99,7 @@ struct cert_job {
     const char *issued;                  /* NULL: today */
     const char *place;                   /* NULL: "laboratory" */
     size_t signatory;                    /* index into lab->signatories */
+    const char *item_serial;             /* the item's serial as stated, overriding the run's */
 };
 
 int cert_doc_build(const char *run_path, const struct ana_file *a, const struct cert_lab *lab,
@@ -130,6 +131,11 @@ int cert_sha256_file(const char *path, char hex[65], struct cd_err *err);
  * or raw): writes PATH.sig (the detached signature as hex, and the public
  * key) beside it. */
 int cert_sign_file(const char *path, const char *key_path, struct cd_err *err);
+/* Check PATH.sig against PATH: the Ed25519 signature, and with
+ * `expected_pub_hex` non-NULL the signer's key. 0 with a one-line report;
+ * CD_ERR_INVALID saying what differs. */
+int cert_verify_file(const char *path, const char *expected_pub_hex, char *report, size_t cap,
+                     struct cd_err *err);
 /* Make a key pair: KEY (secret, mode 0600) and KEY.pub. */
 int cert_keygen(const char *key_path, struct cd_err *err);
 

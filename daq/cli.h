@@ -28,6 +28,9 @@ int cmd_profile(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_session(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_cert(int argc, char **argv);
+/* `caldaq verify` of a certificate (cmd_cert.c). */
+int cmd_verify_cert(const char *path, const char *pub_path, const char *run_path);
 
 /* Print `msg` to stderr as "caldaq SUB: msg" and return 1. */
 int cli_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,0 +1,143 @@
+/* LAB.yaml: the laboratory's details for its certificates
+ * (docs/certificates.md), read with the shared YAML helpers so every error
+ * names the file and line. */
+#include "cert.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cd_yaml.h"
+
+struct reader {
+    struct cd_yaml_doc y;
+};
+
+#define FAIL(n, code, ...) cd_yaml_fail(&r->y, (n), (code), __VA_ARGS__)
+
+static int text(struct reader *r, yaml_node_t *map, const char *key, bool required, char *out,
+                size_t cap)
+{
+    yaml_node_t *n = cd_yaml_get(&r->y, map, key);
+    if (n == NULL) {
+        if (required)
+            return FAIL(map, CD_ERR_PARSE, "%s is missing", key);
+        out[0] = '\0';
+        return 0;
+    }
+    const char *s = cd_yaml_scalar(n);
+    if (s == NULL || (required && s[0] == '\0'))
+        return FAIL(n, CD_ERR_PARSE, "%s must be text", key);
+    if (strlen(s) >= cap)
+        return FAIL(n, CD_ERR_INVALID, "%s is longer than %zu bytes", key, cap - 1);
+    memcpy(out, s, strlen(s) + 1);
+    return 0;
+}
+
+/* {en: ..., vi: ...} */
+static int bilingual(struct reader *r, yaml_node_t *map, const char *key, bool required,
+                     char *en, char *vi, size_t cap)
+{
+    static const char *const keys[] = {"en", "vi", NULL};
+    yaml_node_t *n = cd_yaml_get(&r->y, map, key);
+    if (n == NULL) {
+        if (required)
+            return FAIL(map, CD_ERR_PARSE, "%s is missing ({en: ..., vi: ...})", key);
+        en[0] = vi[0] = '\0';
+        return 0;
+    }
+    int rc = cd_yaml_check_keys(&r->y, n, key, keys);
+    if (rc == 0)
+        rc = text(r, n, "en", true, en, cap);
+    if (rc == 0)
+        rc = text(r, n, "vi", true, vi, cap);
+    return rc;
+}
+
+/* A path in LAB.yaml is relative to the file's folder. */
+static void resolve(const char *lab_path, char *path, size_t cap)
+{
+    if (path[0] == '\0' || path[0] == '/')
+        return;
+    char copy[4096], rel[4096];
+    snprintf(copy, sizeof copy, "%s", lab_path);
+    snprintf(rel, sizeof rel, "%s", path);
+    const char *dir = dirname(copy);
+    if (strlen(dir) + strlen(rel) + 2 <= cap) {
+        memcpy(path, dir, strlen(dir));
+        path[strlen(dir)] = '/';
+        memcpy(path + strlen(dir) + 1, rel, strlen(rel) + 1);
+    }
+}
+
+int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
+{
+    static const char *const keys[] = {"name",   "address",       "city",  "country",
+                                       "email",  "phone",         "accreditation",
+                                       "certificate_prefix",      "logo",  "signing_key",
+                                       "traceability",            "signatories", NULL};
+    static const char *const sig_keys[] = {"name", "title", NULL};
+    memset(out, 0, sizeof *out);
+    yaml_document_t doc;
+    if (cd_yaml_load_file(path, &doc, err) != 0)
+        return err->code;
+    struct reader rr = {.y = {.doc = &doc, .source = path, .err = err}};
+    struct reader *r = &rr;
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    int rc = root == NULL ? FAIL(NULL, CD_ERR_PARSE, "the file is empty")
+                          : cd_yaml_check_keys(&r->y, root, "lab", keys);
+    if (rc == 0)
+        rc = bilingual(r, root, "name", true, out->name_en, out->name_vi, sizeof out->name_en);
+    if (rc == 0)
+        rc = text(r, root, "address", true, out->address, sizeof out->address);
+    if (rc == 0)
+        rc = text(r, root, "city", true, out->city, sizeof out->city);
+    if (rc == 0)
+        rc = text(r, root, "country", true, out->country, sizeof out->country);
+    if (rc == 0 && (strlen(out->country) != 2 || out->country[0] < 'A' || out->country[0] > 'Z' ||
+                    out->country[1] < 'A' || out->country[1] > 'Z'))
+        rc = FAIL(cd_yaml_get(&r->y, root, "country"), CD_ERR_INVALID,
+                  "country: an ISO 3166-1 code of two capital letters, such as VN");
+    if (rc == 0)
+        rc = text(r, root, "email", true, out->email, sizeof out->email);
+    if (rc == 0)
+        rc = text(r, root, "phone", false, out->phone, sizeof out->phone);
+    if (rc == 0)
+        rc = text(r, root, "accreditation", false, out->accreditation, sizeof out->accreditation);
+    if (rc == 0)
+        rc = text(r, root, "certificate_prefix", true, out->number_prefix,
+                  sizeof out->number_prefix);
+    if (rc == 0)
+        rc = text(r, root, "logo", false, out->logo, sizeof out->logo);
+    if (rc == 0)
+        rc = text(r, root, "signing_key", true, out->key, sizeof out->key);
+    if (rc == 0)
+        rc = bilingual(r, root, "traceability", true, out->traceability_en,
+                       out->traceability_vi, sizeof out->traceability_en);
+    yaml_node_t *sigs = rc == 0 ? cd_yaml_get(&r->y, root, "signatories") : NULL;
+    if (rc == 0 && (sigs == NULL || sigs->type != YAML_SEQUENCE_NODE ||
+                    sigs->data.sequence.items.top == sigs->data.sequence.items.start))
+        rc = FAIL(sigs != NULL ? sigs : root, CD_ERR_PARSE,
+                  "signatories: a list of at least one {name: ..., title: {en: ..., vi: ...}}");
+    for (yaml_node_item_t *it = sigs != NULL ? sigs->data.sequence.items.start : NULL;
+         rc == 0 && it < sigs->data.sequence.items.top; it++) {
+        yaml_node_t *s = cd_yaml_node(&r->y, *it);
+        if (out->n_signatories == sizeof out->signatories / sizeof out->signatories[0]) {
+            rc = FAIL(s, CD_ERR_UNSUPPORTED, "signatories: at most 4");
+            break;
+        }
+        struct cert_signatory *sg = &out->signatories[out->n_signatories];
+        if ((rc = cd_yaml_check_keys(&r->y, s, "signatory", sig_keys)) == 0 &&
+            (rc = text(r, s, "name", true, sg->name, sizeof sg->name)) == 0 &&
+            (rc = bilingual(r, s, "title", true, sg->title_en, sg->title_vi,
+                            sizeof sg->title_en)) == 0)
+            out->n_signatories++;
+    }
+    yaml_document_delete(&doc);
+    if (rc != 0)
+        return rc;
+    resolve(path, out->logo, sizeof out->logo);
+    resolve(path, out->key, sizeof out->key);
+    return 0;
+}

@@ -1,0 +1,1111 @@
+/* The PDF calibration certificate (ISO/IEC 17025:2017 7.8.2.1): A4
+ * portrait, cairo's PDF surface, every piece of text shaped by pango with
+ * DejaVu Sans so that Vietnamese diacritics come out right.
+ *
+ * The document is laid out twice by the same code: first onto a PDF
+ * stream that is thrown away, only to count the pages, then into the file
+ * with "Trang x/y / Page x of y" known on every page. The file is written
+ * beside its final name and renamed into place once complete. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cairo.h>
+#include <cairo-pdf.h>
+#include <pango/pangocairo.h>
+#include <qrencode.h>
+
+#include "cert.h"
+
+/* A4 in points, margins, and where the running header/footer sit. */
+#define PAGE_W 595.276
+#define PAGE_H 841.890
+#define MARGIN_L 50.0
+#define MARGIN_R (PAGE_W - 50.0)
+#define TEXT_W (MARGIN_R - MARGIN_L)
+#define BODY_TOP 50.0
+#define BODY_BOTTOM (PAGE_H - 56.0)
+
+#define FONT "DejaVu Sans"
+#define FONT_BOLD "DejaVu Sans Bold"
+
+#define RING_N 48
+#define RING_LEN 1024
+
+enum { LANG_MODE_VI = 1, LANG_MODE_EN = 2, LANG_MODE_BOTH = 3 };
+
+struct pdf {
+    cairo_t *cr;
+    const struct cert_doc *d;
+    int lang;
+    int page;                   /* 1-based, the page being drawn */
+    int total;                  /* 0 in the counting pass */
+    double y;                   /* the cursor, top of the next block */
+    cairo_surface_t *logo;      /* NULL when none */
+    QRcode *qr;                 /* NULL when no text */
+    char ring[RING_N][RING_LEN];/* short-lived strings */
+    int ri;
+};
+
+/* ---------------------------------------------------------------- strings */
+
+static char *ring_next(struct pdf *p)
+{
+    char *s = p->ring[p->ri];
+    p->ri = (p->ri + 1) % RING_N;
+    s[0] = '\0';
+    return s;
+}
+
+static const char *fmt(struct pdf *p, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static const char *fmt(struct pdf *p, const char *f, ...)
+{
+    char *s = ring_next(p);
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(s, RING_LEN, f, ap);
+    va_end(ap);
+    return s;
+}
+
+/* A label in the certificate's languages: "Vietnamese / English". */
+static const char *L(struct pdf *p, const char *vi, const char *en)
+{
+    switch (p->lang) {
+    case LANG_MODE_VI:
+        return vi;
+    case LANG_MODE_EN:
+        return en;
+    default:
+        return fmt(p, "%s / %s", vi, en);
+    }
+}
+
+/* The lab's name or traceability text in one language, falling back to
+ * the other when one is empty. */
+static const char *pick(const char *vi, const char *en, bool want_vi)
+{
+    if (want_vi)
+        return vi[0] != '\0' ? vi : en;
+    return en[0] != '\0' ? en : vi;
+}
+
+static const char *or_dash(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? s : "—";
+}
+
+/* Decimals for one point's values: U to two significant digits. -1 when
+ * U is unknown (the values are then written with %.6g). */
+static int point_decimals(const struct cert_point *pt)
+{
+    if (!isfinite(pt->U) || pt->U <= 0)
+        return -1;
+    int dec = 1 - (int)floor(log10(pt->U));
+    if (dec < 0)
+        dec = 0;
+    if (dec > 12)
+        dec = 12;
+    return dec;
+}
+
+static const char *num(struct pdf *p, double v, int dec)
+{
+    if (!isfinite(v))
+        return "—";
+    if (dec < 0)
+        return fmt(p, "%.6g", v);
+    if (fabs(v) < 0.5 * pow(10.0, -dec))
+        v = 0.0;                /* no "-0.000" */
+    return fmt(p, "%.*f", dec, v);
+}
+
+static const char *verdict_text(struct pdf *p, const char *v)
+{
+    if (strcmp(v, "pass") == 0)
+        return L(p, "Đạt", "Pass");
+    if (strcmp(v, "fail") == 0)
+        return L(p, "Không đạt", "Fail");
+    if (strcmp(v, "conditional pass") == 0)
+        return L(p, "Đạt có điều kiện", "Conditional pass");
+    if (strcmp(v, "conditional fail") == 0)
+        return L(p, "Không đạt có điều kiện", "Conditional fail");
+    if (strcmp(v, "not measured") == 0)
+        return L(p, "chưa đo", "not measured");
+    if (strcmp(v, "incomplete") == 0)
+        return L(p, "Chưa đủ điểm đo", "Incomplete");
+    return or_dash(v);
+}
+
+/* ---------------------------------------------------------------- text */
+
+/* Draw (or only measure, draw = false) `s` at (x, y), wrapped to `w`
+ * points (0: no wrapping). Returns the height. */
+static double text_ex(struct pdf *p, double x, double y, double w, bool bold, double size,
+                      PangoAlignment align, const char *s, bool draw, double *width_out)
+{
+    PangoLayout *l = pango_cairo_create_layout(p->cr);
+    PangoFontDescription *fd = pango_font_description_from_string(bold ? FONT_BOLD : FONT);
+    pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
+    pango_layout_set_font_description(l, fd);
+    pango_font_description_free(fd);
+    if (w > 0) {
+        pango_layout_set_width(l, (int)(w * PANGO_SCALE));
+        pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+        pango_layout_set_alignment(l, align);
+    }
+    if (s == NULL)
+        s = "";
+    if (g_utf8_validate(s, -1, NULL)) {
+        pango_layout_set_text(l, s, -1);
+    } else {
+        gchar *v = g_utf8_make_valid(s, -1);
+        pango_layout_set_text(l, v, -1);
+        g_free(v);
+    }
+    int lw, lh;
+    pango_layout_get_size(l, &lw, &lh);
+    if (draw) {
+        cairo_move_to(p->cr, x, y);
+        pango_cairo_show_layout(p->cr, l);
+    }
+    g_object_unref(l);
+    if (width_out != NULL)
+        *width_out = (double)lw / PANGO_SCALE;
+    return (double)lh / PANGO_SCALE;
+}
+
+static double text(struct pdf *p, double x, double y, double w, bool bold, double size,
+                   PangoAlignment align, const char *s)
+{
+    return text_ex(p, x, y, w, bold, size, align, s, true, NULL);
+}
+
+static double measure(struct pdf *p, double w, bool bold, double size, const char *s)
+{
+    return text_ex(p, 0, 0, w, bold, size, PANGO_ALIGN_LEFT, s, false, NULL);
+}
+
+/* ---------------------------------------------------------------- pages */
+
+static void page_header(struct pdf *p)
+{
+    cairo_t *cr = p->cr;
+    const struct cert_doc *d = p->d;
+    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
+    text(p, MARGIN_L, 20, TEXT_W * 0.55, false, 7,
+         PANGO_ALIGN_LEFT, pick(d->lab->name_vi, d->lab->name_en, p->lang != LANG_MODE_EN));
+    text(p, MARGIN_L + TEXT_W * 0.45, 20, TEXT_W * 0.55, false, 7, PANGO_ALIGN_RIGHT,
+         fmt(p, "%s: %s", L(p, "Số giấy chứng nhận", "Certificate No."), d->number));
+    cairo_set_line_width(cr, 0.5);
+    cairo_move_to(cr, MARGIN_L, 34);
+    cairo_line_to(cr, MARGIN_R, 34);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+}
+
+static void page_footer(struct pdf *p)
+{
+    cairo_t *cr = p->cr;
+    char total[16];
+    if (p->total > 0)
+        snprintf(total, sizeof total, "%d", p->total);
+    else
+        snprintf(total, sizeof total, "?");
+    const char *pg;
+    switch (p->lang) {
+    case LANG_MODE_VI:
+        pg = fmt(p, "Trang %d/%s", p->page, total);
+        break;
+    case LANG_MODE_EN:
+        pg = fmt(p, "Page %d of %s", p->page, total);
+        break;
+    default:
+        pg = fmt(p, "Trang %d/%s / Page %d of %s", p->page, total, p->page, total);
+        break;
+    }
+    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
+    cairo_set_line_width(cr, 0.5);
+    cairo_move_to(cr, MARGIN_L, PAGE_H - 46);
+    cairo_line_to(cr, MARGIN_R, PAGE_H - 46);
+    cairo_stroke(cr);
+    text(p, MARGIN_L, PAGE_H - 42, TEXT_W * 0.5, false, 7, PANGO_ALIGN_LEFT, p->d->number);
+    text(p, MARGIN_L + TEXT_W * 0.4, PAGE_H - 42, TEXT_W * 0.6, false, 7, PANGO_ALIGN_RIGHT, pg);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+}
+
+static void new_page(struct pdf *p)
+{
+    page_footer(p);
+    cairo_show_page(p->cr);
+    p->page++;
+    page_header(p);
+    p->y = BODY_TOP;
+}
+
+/* Room for `h` points more on this page, or a new page. */
+static void need(struct pdf *p, double h)
+{
+    if (p->y + h > BODY_BOTTOM)
+        new_page(p);
+}
+
+/* ---------------------------------------------------------------- blocks */
+
+static void heading(struct pdf *p, const char *s)
+{
+    double h = measure(p, TEXT_W, true, 9.5, s);
+    need(p, h + 40);            /* keep with what follows */
+    p->y += 6;
+    p->y += text(p, MARGIN_L, p->y, TEXT_W, true, 9.5, PANGO_ALIGN_LEFT, s) + 3;
+}
+
+static void para(struct pdf *p, const char *s, double size, bool bold)
+{
+    double h = measure(p, TEXT_W, bold, size, s);
+    need(p, h);
+    p->y += text(p, MARGIN_L, p->y, TEXT_W, bold, size, PANGO_ALIGN_LEFT, s) + 3;
+}
+
+#define KV_LABEL_W 205.0
+#define KV_GAP 12.0
+
+/* One "label: value" line. */
+static void kv(struct pdf *p, const char *label, const char *value)
+{
+    double w2 = TEXT_W - KV_LABEL_W - 8 - KV_GAP;
+    double h1 = measure(p, KV_LABEL_W, false, 8.5, label);
+    double h2 = measure(p, w2, false, 9, value);
+    double h = h1 > h2 ? h1 : h2;
+    need(p, h);
+    cairo_set_source_rgb(p->cr, 0.25, 0.25, 0.25);
+    text(p, MARGIN_L + 8, p->y, KV_LABEL_W, false, 8.5, PANGO_ALIGN_LEFT, label);
+    cairo_set_source_rgb(p->cr, 0, 0, 0);
+    text(p, MARGIN_L + 8 + KV_LABEL_W + KV_GAP, p->y, w2, false, 9, PANGO_ALIGN_LEFT, or_dash(value));
+    p->y += h + 2.5;
+}
+
+/* A table: a header row repeated on each page it runs onto, cells wrapped
+ * in their columns. `cell` writes the text of row r, column c. */
+struct col {
+    const char *head;
+    double w;
+    PangoAlignment align;
+};
+
+typedef void (*cell_fn)(struct pdf *p, const void *ctx, size_t r, size_t c, char *buf, size_t n);
+
+#define CELL_PAD 2.5
+#define CELL_SIZE 7.5
+#define HEAD_SIZE 7.0
+
+static double table_row(struct pdf *p, const struct col *cols, size_t nc, char (*cells)[RING_LEN],
+                        bool head, bool draw)
+{
+    double h = 0;
+    for (size_t c = 0; c < nc; c++) {
+        double hc = measure(p, cols[c].w - 2 * CELL_PAD, head, head ? HEAD_SIZE : CELL_SIZE,
+                            cells[c]);
+        if (hc > h)
+            h = hc;
+    }
+    h += 2 * CELL_PAD;
+    if (!draw)
+        return h;
+    cairo_t *cr = p->cr;
+    double x = MARGIN_L;
+    if (head) {
+        cairo_set_source_rgb(cr, 0.90, 0.92, 0.95);
+        cairo_rectangle(cr, MARGIN_L, p->y, TEXT_W, h);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+    }
+    for (size_t c = 0; c < nc; c++) {
+        text(p, x + CELL_PAD, p->y + CELL_PAD, cols[c].w - 2 * CELL_PAD, head,
+             head ? HEAD_SIZE : CELL_SIZE, head ? PANGO_ALIGN_CENTER : cols[c].align, cells[c]);
+        x += cols[c].w;
+    }
+    cairo_set_line_width(cr, 0.4);
+    x = MARGIN_L;
+    cairo_rectangle(cr, MARGIN_L, p->y, TEXT_W, h);
+    for (size_t c = 0; c + 1 < nc; c++) {
+        x += cols[c].w;
+        cairo_move_to(cr, x, p->y);
+        cairo_line_to(cr, x, p->y + h);
+    }
+    cairo_stroke(cr);
+    return h;
+}
+
+#define MAX_COLS 10
+
+static void table(struct pdf *p, const struct col *cols, size_t nc, size_t nr, cell_fn cell,
+                  const void *ctx)
+{
+    char cells[MAX_COLS][RING_LEN];
+    char heads[MAX_COLS][RING_LEN];
+    for (size_t c = 0; c < nc; c++)
+        snprintf(heads[c], RING_LEN, "%s", cols[c].head);
+    double hh = table_row(p, cols, nc, heads, true, false);
+    for (size_t r = 0; r < nr; r++) {
+        for (size_t c = 0; c < nc; c++) {
+            cells[c][0] = '\0';
+            cell(p, ctx, r, c, cells[c], RING_LEN);
+        }
+        double h = table_row(p, cols, nc, cells, false, false);
+        if (r == 0 || p->y + h > BODY_BOTTOM) {
+            if (p->y + hh + h > BODY_BOTTOM)
+                new_page(p);
+            p->y += table_row(p, cols, nc, heads, true, true);
+        }
+        p->y += table_row(p, cols, nc, cells, false, true);
+    }
+    if (nr == 0) {
+        need(p, hh);
+        p->y += table_row(p, cols, nc, heads, true, true);
+    }
+    p->y += 4;
+}
+
+/* ---------------------------------------------------------------- first page */
+
+static void draw_qr(struct pdf *p, double x, double y, double size)
+{
+    const QRcode *q = p->qr;
+    int quiet = 2;
+    double m = size / (q->width + 2 * quiet);
+    cairo_set_source_rgb(p->cr, 1, 1, 1);
+    cairo_rectangle(p->cr, x, y, size, size);
+    cairo_fill(p->cr);
+    cairo_set_source_rgb(p->cr, 0, 0, 0);
+    for (int r = 0; r < q->width; r++)
+        for (int c = 0; c < q->width; c++)
+            if (q->data[r * q->width + c] & 1)
+                cairo_rectangle(p->cr, x + (c + quiet) * m, y + (r + quiet) * m, m, m);
+    cairo_fill(p->cr);
+}
+
+static void draw_logo(struct pdf *p, double x, double y, double box)
+{
+    int w = cairo_image_surface_get_width(p->logo);
+    int h = cairo_image_surface_get_height(p->logo);
+    if (w <= 0 || h <= 0)
+        return;
+    double s = box / (w > h ? w : h);
+    cairo_save(p->cr);
+    cairo_translate(p->cr, x, y);
+    cairo_scale(p->cr, s, s);
+    cairo_set_source_surface(p->cr, p->logo, 0, 0);
+    cairo_paint(p->cr);
+    cairo_restore(p->cr);
+}
+
+static void first_page_top(struct pdf *p)
+{
+    const struct cert_doc *d = p->d;
+    const struct cert_lab *lab = d->lab;
+    const double top = 44, box = 72;
+    double lx = MARGIN_L, lw = TEXT_W;
+    if (p->logo != NULL) {
+        draw_logo(p, MARGIN_L, top, box - 8);
+        lx += box;
+        lw -= box;
+    }
+    if (p->qr != NULL) {
+        draw_qr(p, MARGIN_R - box, top, box);
+        lw -= box;
+    }
+    double y = top;
+    if (p->lang != LANG_MODE_EN && lab->name_vi[0] != '\0')
+        y += text(p, lx, y, lw, true, 11, PANGO_ALIGN_CENTER, lab->name_vi);
+    if ((p->lang != LANG_MODE_VI || lab->name_vi[0] == '\0') && lab->name_en[0] != '\0')
+        y += text(p, lx, y, lw, true, p->lang == LANG_MODE_BOTH ? 9.5 : 11, PANGO_ALIGN_CENTER,
+                  lab->name_en);
+    char where[512];
+    snprintf(where, sizeof where, "%s%s%s%s%s", lab->address,
+             lab->address[0] && lab->city[0] ? ", " : "", lab->city,
+             lab->country[0] ? ", " : "", lab->country);
+    y += text(p, lx, y, lw, false, 8, PANGO_ALIGN_CENTER, where);
+    if (lab->phone[0] != '\0' || lab->email[0] != '\0')
+        y += text(p, lx, y, lw, false, 8, PANGO_ALIGN_CENTER,
+                  fmt(p, "%s: %s   %s: %s", L(p, "Điện thoại", "Phone"), or_dash(lab->phone),
+                      "Email", or_dash(lab->email)));
+    y += text(p, lx, y, lw, false, 8, PANGO_ALIGN_CENTER,
+              fmt(p, "%s: %s", L(p, "Công nhận", "Accreditation"),
+                  lab->accreditation[0] ? lab->accreditation
+                                        : L(p, "không có", "none")));
+    if (y < top + box)
+        y = top + box;
+    p->y = y + 14;
+
+    if (p->lang != LANG_MODE_EN)
+        p->y += text(p, MARGIN_L, p->y, TEXT_W, true, 15, PANGO_ALIGN_CENTER,
+                     "GIẤY CHỨNG NHẬN HIỆU CHUẨN");
+    if (p->lang != LANG_MODE_VI)
+        p->y += text(p, MARGIN_L, p->y, TEXT_W, true, p->lang == LANG_MODE_EN ? 15 : 12,
+                     PANGO_ALIGN_CENTER, "CALIBRATION CERTIFICATE");
+    p->y += 4;
+    p->y += text(p, MARGIN_L, p->y, TEXT_W, true, 11, PANGO_ALIGN_CENTER,
+                 fmt(p, "%s: %s", L(p, "Số", "No."), d->number));
+    p->y += 8;
+}
+
+/* ---------------------------------------------------------------- sections */
+
+static const char *env_value(struct pdf *p, double v, const char *f, const char *unit)
+{
+    if (!isfinite(v))
+        return L(p, "không đo", "not measured");
+    char *s = ring_next(p);
+    char n[64];
+    snprintf(n, sizeof n, f, v);
+    snprintf(s, RING_LEN, "%s %s", n, unit);
+    return s;
+}
+
+static void std_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char *buf, size_t n)
+{
+    (void)p;
+    const struct cert_standard *s = (const struct cert_standard *)ctx + r;
+    const char *v = c == 0 ? s->id : c == 1 ? s->role : c == 2 ? s->certificate : s->due;
+    snprintf(buf, n, "%s", or_dash(v));
+}
+
+static void result_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char *buf, size_t n)
+{
+    const struct cert_point *pt = (const struct cert_point *)ctx + r;
+    int dec = point_decimals(pt);
+    const char *v = "—";
+    bool m = pt->measured;
+    switch (c) {
+    case 0: v = num(p, pt->nominal, -1); break;
+    case 1: v = m ? num(p, pt->reference, dec) : "—"; break;
+    case 2: v = m ? num(p, pt->mean, dec) : "—"; break;
+    case 3: v = m ? num(p, pt->error, dec) : "—"; break;
+    case 4: v = m ? num(p, pt->U, dec) : "—"; break;
+    case 5: v = m && isfinite(pt->k) ? fmt(p, "%.2f", pt->k) : "—"; break;
+    case 6: v = num(p, pt->mpe, dec); break;
+    default: v = verdict_text(p, pt->verdict); break;
+    }
+    snprintf(buf, n, "%s", v);
+}
+
+static const char *g4(struct pdf *p, double v)
+{
+    if (isinf(v))
+        return "∞";
+    if (!isfinite(v))
+        return "—";
+    return fmt(p, "%.4g", v);
+}
+
+static void budget_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char *buf, size_t n)
+{
+    const struct cert_budget_row *b = (const struct cert_budget_row *)ctx + r;
+    const char *v;
+    switch (c) {
+    case 0: v = or_dash(b->name); break;
+    case 1: v = or_dash(b->label); break;
+    case 2: v = g4(p, b->x); break;
+    case 3: v = g4(p, b->u); break;
+    case 4: v = g4(p, b->c); break;
+    case 5: v = g4(p, b->contribution); break;
+    case 6: v = isfinite(b->share) ? fmt(p, "%.1f", 100.0 * b->share) : "—"; break;
+    default: v = isinf(b->dof) ? "∞" : isfinite(b->dof) ? fmt(p, "%.0f", b->dof) : "—"; break;
+    }
+    snprintf(buf, n, "%s", v);
+}
+
+static void decision_rule(struct pdf *p)
+{
+    const struct cert_doc *d = p->d;
+    const char *vi, *en;
+    char vbuf[RING_LEN], ebuf[RING_LEN];
+    if (strcmp(d->decision_rule, "guard-band") == 0) {
+        snprintf(vbuf, sizeof vbuf,
+                 "quyết định nhị phân có dải bảo vệ w = r·U với r = %g (ILAC-G8:09/2019): "
+                 "Đạt khi |sai số| ≤ MPE − w, Không đạt khi ngược lại", d->guard_r);
+        snprintf(ebuf, sizeof ebuf,
+                 "binary decision with a guard band w = r·U, r = %g (ILAC-G8:09/2019): "
+                 "Pass when |error| ≤ MPE − w, otherwise Fail", d->guard_r);
+        vi = vbuf;
+        en = ebuf;
+    } else if (strcmp(d->decision_rule, "non-binary") == 0) {
+        vi = "quyết định không nhị phân (ILAC-G8:09/2019): Đạt khi |sai số| + U ≤ MPE; "
+             "Đạt có điều kiện khi |sai số| ≤ MPE < |sai số| + U; Không đạt có điều kiện khi "
+             "|sai số| − U ≤ MPE < |sai số|; Không đạt khi |sai số| − U > MPE";
+        en = "non-binary decision (ILAC-G8:09/2019): Pass when |error| + U ≤ MPE; conditional "
+             "pass when |error| ≤ MPE < |error| + U; conditional fail when |error| − U ≤ MPE < "
+             "|error|; Fail when |error| − U > MPE";
+    } else if (strcmp(d->decision_rule, "simple") == 0) {
+        vi = "chấp nhận đơn giản, w = 0 (ILAC-G8:09/2019): Đạt khi |sai số| ≤ MPE; độ không "
+             "đảm bảo đo không được tính vào giới hạn";
+        en = "simple acceptance, w = 0 (ILAC-G8:09/2019): Pass when |error| ≤ MPE; the "
+             "uncertainty is not taken into account in the limit";
+    } else {
+        snprintf(vbuf, sizeof vbuf, "%s", or_dash(d->decision_rule));
+        vi = en = vbuf;
+    }
+    if (p->lang != LANG_MODE_EN)
+        para(p, fmt(p, "Quy tắc quyết định: %s.", vi), 8, false);
+    if (p->lang != LANG_MODE_VI)
+        para(p, fmt(p, "Decision rule: %s.", en), 8, false);
+}
+
+static void coverage(struct pdf *p)
+{
+    const struct cert_doc *d = p->d;
+    bool fixed = false;
+    double pv = NAN;
+    for (size_t i = 0; i < d->n_points; i++) {
+        if (!d->points[i].measured)
+            continue;
+        if (isfinite(d->points[i].p))
+            pv = d->points[i].p;
+        else
+            fixed = true;
+    }
+    if (isfinite(pv)) {
+        const char *pp = fmt(p, "%.0f", 100.0 * pv);
+        if (p->lang != LANG_MODE_EN)
+            para(p, fmt(p, "Độ không đảm bảo đo mở rộng U được công bố là độ không đảm bảo đo "
+                           "chuẩn nhân với hệ số phủ k, ứng với mức tin cậy xấp xỉ p ≈ %s %%.", pp),
+                 8, false);
+        if (p->lang != LANG_MODE_VI)
+            para(p, fmt(p, "The expanded uncertainty U is the standard uncertainty multiplied by "
+                           "the coverage factor k, for a coverage probability of p ≈ %s %%.", pp),
+                 8, false);
+    }
+    if (fixed) {
+        if (p->lang != LANG_MODE_EN)
+            para(p, "Hệ số phủ k cố định (k fixed): U = k·u, không nêu mức tin cậy.", 8, false);
+        if (p->lang != LANG_MODE_VI)
+            para(p, "Coverage factor k fixed: U = k·u, no coverage probability is stated.", 8,
+                 false);
+    }
+}
+
+/* ---------------------------------------------------------------- chart */
+
+static double nice_step(double range, int n)
+{
+    double raw = range / n;
+    if (!(raw > 0) || !isfinite(raw))
+        return 1;
+    double mag = pow(10.0, floor(log10(raw)));
+    double f = raw / mag;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+}
+
+static int step_decimals(double step)
+{
+    int dec = -(int)floor(log10(step) + 1e-9);
+    return dec < 0 ? 0 : dec > 10 ? 10 : dec;
+}
+
+static void chart(struct pdf *p)
+{
+    const struct cert_doc *d = p->d;
+    cairo_t *cr = p->cr;
+    size_t n = d->n_points;
+    double xmin = INFINITY, xmax = -INFINITY, ymax = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct cert_point *pt = &d->points[i];
+        if (!isfinite(pt->nominal))
+            continue;
+        if (pt->nominal < xmin)
+            xmin = pt->nominal;
+        if (pt->nominal > xmax)
+            xmax = pt->nominal;
+        if (isfinite(pt->mpe) && fabs(pt->mpe) > ymax)
+            ymax = fabs(pt->mpe);
+        if (pt->measured && isfinite(pt->error)) {
+            double e = fabs(pt->error) + (isfinite(pt->U) ? pt->U : 0);
+            if (e > ymax)
+                ymax = e;
+        }
+    }
+    if (!(xmin <= xmax))
+        return;
+    const char *unit = d->unit;
+    const double plot_h = 190, total_h = plot_h + 50;
+    double span = xmax - xmin;
+    if (span <= 0)
+        span = xmax != 0 ? fabs(xmax) * 0.2 : 1;
+    double x0v = xmin - 0.06 * span, x1v = xmax + 0.06 * span;
+    if (xmin == xmax) {
+        x0v = xmin - span;
+        x1v = xmax + span;
+    }
+    if (ymax <= 0)
+        ymax = 1;
+    double ystep = nice_step(2.2 * ymax, 6);
+    double y1v = ceil(1.1 * ymax / ystep) * ystep, y0v = -y1v;
+    double xstep = nice_step(x1v - x0v, 6);
+    /* values a chart cannot show (overflowing ranges, a span lost in the
+     * magnitude): the table has them, the chart is left out */
+    if (!isfinite(x1v - x0v) || !(x1v > x0v) || !isfinite(y1v) || !(y1v > 0) ||
+        (x1v - x0v) / xstep > 20 || (x1v - x0v) / xstep < 1)
+        return;
+    heading(p, L(p, "Biểu đồ sai số", "Error chart"));
+    need(p, total_h);
+
+    double px0 = MARGIN_L + 60, px1 = MARGIN_R - 10;
+    double py0 = p->y + 6, py1 = py0 + plot_h;  /* top, bottom */
+#define XS(v) (px0 + ((v) - x0v) / (x1v - x0v) * (px1 - px0))
+#define YS(v) (py1 - ((v) - y0v) / (y1v - y0v) * (py1 - py0))
+
+    /* grid, ticks and their labels */
+    cairo_set_line_width(cr, 0.3);
+    int ydec = step_decimals(ystep), xdec = step_decimals(xstep);
+    int ny = (int)lround((y1v - y0v) / ystep);
+    for (int i = 0; i <= ny; i++) {
+        double v = y0v + i * ystep;
+        double yy = YS(v);
+        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+        cairo_move_to(cr, px0, yy);
+        cairo_line_to(cr, px1, yy);
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_move_to(cr, px0 - 3, yy);
+        cairo_line_to(cr, px0, yy);
+        cairo_stroke(cr);
+        double vv = fabs(v) < ystep * 1e-6 ? 0.0 : v;
+        text(p, px0 - 58, yy - 4.5, 53, false, 6.5, PANGO_ALIGN_RIGHT,
+             fmt(p, "%.*f", ydec, vv));
+    }
+    double xfirst = ceil(x0v / xstep) * xstep;
+    int nx = (int)floor((x1v - xfirst) / xstep + 1e-6);
+    for (int i = 0; i <= nx; i++) {
+        double v = xfirst + i * xstep;
+        double xx = XS(v);
+        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+        cairo_move_to(cr, xx, py0);
+        cairo_line_to(cr, xx, py1);
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_move_to(cr, xx, py1);
+        cairo_line_to(cr, xx, py1 + 3);
+        cairo_stroke(cr);
+        double vv = fabs(v) < xstep * 1e-6 ? 0.0 : v;
+        text(p, xx - 30, py1 + 4, 60, false, 6.5, PANGO_ALIGN_CENTER, fmt(p, "%.*f", xdec, vv));
+    }
+    /* zero line and frame */
+    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+    cairo_set_line_width(cr, 0.6);
+    cairo_move_to(cr, px0, YS(0));
+    cairo_line_to(cr, px1, YS(0));
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 0.8);
+    cairo_rectangle(cr, px0, py0, px1 - px0, py1 - py0);
+    cairo_stroke(cr);
+
+    /* the ±MPE envelope, a step around each point, in nominal order */
+    size_t *ord = NULL;
+    if (n > 0)
+        ord = malloc(n * sizeof *ord);
+    size_t m = 0;
+    if (ord != NULL) {
+        for (size_t i = 0; i < n; i++) {
+            if (!isfinite(d->points[i].nominal))
+                continue;
+            size_t j = m++;
+            while (j > 0 && d->points[ord[j - 1]].nominal > d->points[i].nominal) {
+                ord[j] = ord[j - 1];
+                j--;
+            }
+            ord[j] = i;
+        }
+        cairo_set_source_rgb(cr, 0.80, 0.10, 0.10);
+        cairo_set_line_width(cr, 1.0);
+        for (int sgn = -1; sgn <= 1; sgn += 2) {
+            bool open = false;
+            for (size_t k = 0; k < m; k++) {
+                const struct cert_point *pt = &d->points[ord[k]];
+                if (!isfinite(pt->mpe)) {
+                    open = false;
+                    continue;
+                }
+                double left = k == 0 ? x0v : 0.5 * (d->points[ord[k - 1]].nominal + pt->nominal);
+                double right =
+                    k + 1 == m ? x1v : 0.5 * (pt->nominal + d->points[ord[k + 1]].nominal);
+                double yy = YS(sgn * fabs(pt->mpe));
+                if (!open)
+                    cairo_move_to(cr, XS(left), yy);
+                else
+                    cairo_line_to(cr, XS(left), yy);
+                cairo_line_to(cr, XS(right), yy);
+                open = true;
+            }
+            cairo_stroke(cr);
+        }
+        free(ord);
+    }
+
+    /* the points with U as error bars */
+    cairo_set_line_width(cr, 0.8);
+    for (size_t i = 0; i < n; i++) {
+        const struct cert_point *pt = &d->points[i];
+        if (!pt->measured || !isfinite(pt->error) || !isfinite(pt->nominal))
+            continue;
+        bool bad = strstr(pt->verdict, "fail") != NULL;
+        if (bad)
+            cairo_set_source_rgb(cr, 0.85, 0.0, 0.0);
+        else
+            cairo_set_source_rgb(cr, 0.05, 0.25, 0.65);
+        double xx = XS(pt->nominal), yy = YS(pt->error);
+        if (isfinite(pt->U) && pt->U > 0) {
+            double ya = YS(pt->error + pt->U), yb = YS(pt->error - pt->U);
+            cairo_move_to(cr, xx, ya);
+            cairo_line_to(cr, xx, yb);
+            cairo_move_to(cr, xx - 3, ya);
+            cairo_line_to(cr, xx + 3, ya);
+            cairo_move_to(cr, xx - 3, yb);
+            cairo_line_to(cr, xx + 3, yb);
+            cairo_stroke(cr);
+        }
+        cairo_arc(cr, xx, yy, 2.3, 0, 2 * M_PI);
+        cairo_fill(cr);
+    }
+#undef XS
+#undef YS
+
+    /* legend, axis labels */
+    cairo_set_source_rgb(cr, 0.05, 0.25, 0.65);
+    cairo_arc(cr, px0 + 10, py0 + 10, 2.3, 0, 2 * M_PI);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text(p, px0 + 17, py0 + 5.5, 200, false, 6.5, PANGO_ALIGN_LEFT,
+         L(p, "sai số ± U", "error ± U"));
+    cairo_set_source_rgb(cr, 0.80, 0.10, 0.10);
+    cairo_set_line_width(cr, 1.0);
+    cairo_move_to(cr, px0 + 5, py0 + 22);
+    cairo_line_to(cr, px0 + 15, py0 + 22);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text(p, px0 + 17, py0 + 17.5, 200, false, 6.5, PANGO_ALIGN_LEFT, "± MPE");
+
+    text(p, px0, py1 + 14, px1 - px0, false, 7.5, PANGO_ALIGN_CENTER,
+         fmt(p, "%s (%s)", L(p, "Giá trị danh định", "Nominal value"), unit));
+    cairo_save(cr);
+    cairo_translate(cr, MARGIN_L - 2, py1);
+    cairo_rotate(cr, -M_PI / 2);
+    text(p, 0, 0, py1 - py0, false, 7.5, PANGO_ALIGN_CENTER,
+         fmt(p, "%s (%s)", L(p, "Sai số", "Error"), unit));
+    cairo_restore(cr);
+    p->y = py1 + 30;
+}
+
+/* ---------------------------------------------------------------- document */
+
+static void body(struct pdf *p)
+{
+    const struct cert_doc *d = p->d;
+    const struct cert_lab *lab = d->lab;
+    const char *u = d->unit;
+
+    page_header(p);
+    first_page_top(p);
+
+    heading(p, L(p, "Khách hàng", "Customer"));
+    kv(p, L(p, "Tên khách hàng", "Customer"), d->customer);
+    kv(p, L(p, "Địa chỉ", "Address"), d->customer_address);
+    const char *place;
+    if (strcmp(d->place, "customer") == 0)
+        place = fmt(p, "%s (%s)", L(p, "Tại cơ sở của khách hàng", "at the customer's premises"),
+                    or_dash(d->customer_address));
+    else if (strcmp(d->place, "laboratory") == 0 || d->place[0] == '\0')
+        place = L(p, "Phòng thí nghiệm", "laboratory");
+    else
+        place = d->place;
+    kv(p, L(p, "Địa điểm hiệu chuẩn", "Place of calibration"), place);
+
+    heading(p, L(p, "Phương tiện đo được hiệu chuẩn", "Item calibrated"));
+    const char *title = p->lang == LANG_MODE_BOTH && d->title_vi[0] && d->title_en[0]
+                            ? fmt(p, "%s / %s", d->title_vi, d->title_en)
+                            : pick(d->title_vi, d->title_en, p->lang != LANG_MODE_EN);
+    kv(p, L(p, "Tên phương tiện đo", "Item"), title);
+    kv(p, L(p, "Cơ sở sản xuất", "Manufacturer"), d->item_manufacturer);
+    kv(p, L(p, "Kiểu", "Model"), d->item_model);
+    kv(p, L(p, "Số sê-ri", "Serial No."),
+       d->item_serial[0] != '\0'
+           ? fmt(p, "%s (%s)", d->item_serial,
+                 L(p, "thiết bị báo", "as reported by the instrument"))
+           : "");
+    kv(p, L(p, "Phiên bản phần mềm", "Firmware"), d->item_firmware);
+    if (d->item_serial_stated[0] != '\0')
+        kv(p, L(p, "Số sê-ri (khách hàng nêu)", "Serial No. (customer)"),
+           d->item_serial_stated);
+
+    heading(p, L(p, "Ngày tháng", "Dates"));
+    kv(p, L(p, "Ngày nhận", "Date received"),
+       d->received[0] ? d->received : L(p, "không nêu", "not stated"));
+    kv(p, L(p, "Ngày hiệu chuẩn", "Date of calibration"), d->calibrated);
+    kv(p, L(p, "Ngày cấp", "Date of issue"), d->issued);
+
+    heading(p, L(p, "Phương pháp hiệu chuẩn", "Calibration method"));
+    kv(p, L(p, "Phương pháp", "Method"), d->method);
+    if (d->national_document[0] != '\0')
+        kv(p, L(p, "Ghi chú", "Note"), d->national_document);
+
+    heading(p, L(p, "Điều kiện môi trường", "Environmental conditions"));
+    kv(p, L(p, "Nhiệt độ", "Temperature"), env_value(p, d->temp_c, "%.1f", "°C"));
+    kv(p, L(p, "Độ ẩm tương đối", "Relative humidity"), env_value(p, d->rh_pct, "%.0f", "%RH"));
+    kv(p, L(p, "Áp suất khí quyển", "Atmospheric pressure"), env_value(p, d->p_hpa, "%.1f", "hPa"));
+
+    heading(p, L(p, "Chuẩn đo lường sử dụng", "Reference standards used"));
+    const struct col scols[] = {
+        {L(p, "Mã chuẩn", "ID"), 130, PANGO_ALIGN_LEFT},
+        {L(p, "Vai trò", "Role"), 95, PANGO_ALIGN_LEFT},
+        {L(p, "Số giấy chứng nhận", "Certificate No."), 160, PANGO_ALIGN_LEFT},
+        {L(p, "Hạn hiệu chuẩn", "Due date"), TEXT_W - 385, PANGO_ALIGN_CENTER},
+    };
+    table(p, scols, 4, d->n_standards, std_cell, d->standards);
+    if (p->lang != LANG_MODE_EN)
+        para(p, fmt(p, "Liên kết chuẩn: %s",
+                    or_dash(pick(lab->traceability_vi, lab->traceability_en, true))),
+             8, false);
+    if (p->lang != LANG_MODE_VI)
+        para(p, fmt(p, "Traceability: %s",
+                    or_dash(pick(lab->traceability_vi, lab->traceability_en, false))),
+             8, false);
+
+    heading(p, fmt(p, "%s (%s: %s)", L(p, "Kết quả hiệu chuẩn", "Calibration results"),
+                   L(p, "đơn vị", "unit"), u));
+    const struct col rcols[] = {
+        {fmt(p, "%s (%s)", L(p, "Giá trị danh định", "Nominal value"), u), 58, PANGO_ALIGN_RIGHT},
+        {fmt(p, "%s (%s)", L(p, "Giá trị chuẩn", "Reference value"), u), 64, PANGO_ALIGN_RIGHT},
+        {fmt(p, "%s (%s)", L(p, "Số chỉ (trung bình)", "Indication (mean)"), u), 64,
+         PANGO_ALIGN_RIGHT},
+        {fmt(p, "%s (%s)", L(p, "Sai số", "Error"), u), 58, PANGO_ALIGN_RIGHT},
+        {fmt(p, "U (%s)", u), 52, PANGO_ALIGN_RIGHT},
+        {"k", 30, PANGO_ALIGN_CENTER},
+        {fmt(p, "%s (%s)", L(p, "Sai số cho phép lớn nhất MPE", "MPE"), u), 58,
+         PANGO_ALIGN_RIGHT},
+        {L(p, "Kết luận", "Verdict"), TEXT_W - 384, PANGO_ALIGN_CENTER},
+    };
+    table(p, rcols, 8, d->n_points, result_cell, d->points);
+    coverage(p);
+    decision_rule(p);
+    need(p, 20);
+    p->y += 2;
+    p->y += text(p, MARGIN_L, p->y, TEXT_W, true, 10, PANGO_ALIGN_LEFT,
+                 fmt(p, "%s: %s", L(p, "Kết luận chung", "Statement of conformity"),
+                     verdict_text(p, d->verdict))) + 4;
+
+    chart(p);
+
+    /* the annex: the budget of the point with the largest U */
+    new_page(p);
+    p->y += text(p, MARGIN_L, p->y, TEXT_W, true, 11, PANGO_ALIGN_LEFT,
+                 L(p, "Phụ lục: ngân sách độ không đảm bảo đo", "Annex: uncertainty budget")) + 4;
+    const struct cert_point *worst = NULL;
+    for (size_t i = 0; i < d->n_points; i++)
+        if (d->points[i].nominal == d->worst_nominal)
+            worst = &d->points[i];
+    para(p, fmt(p, "%s: %s %s", L(p, "Điểm đo có U lớn nhất, giá trị danh định",
+                                  "The point with the largest U, nominal value"),
+                num(p, d->worst_nominal, -1), u), 8.5, false);
+    if (worst != NULL && worst->measured) {
+        int dec = point_decimals(worst);
+        double uc = isfinite(worst->k) && worst->k > 0 ? worst->U / worst->k : NAN;
+        para(p, fmt(p, "u_c = %s %s, k = %s, U = %s %s", g4(p, uc), u,
+                    isfinite(worst->k) ? fmt(p, "%.2f", worst->k) : "—", num(p, worst->U, dec), u),
+             8.5, false);
+    }
+    const struct col bcols[] = {
+        {L(p, "Đại lượng", "Quantity"), 62, PANGO_ALIGN_LEFT},
+        {L(p, "Mô tả", "Description"), 138, PANGO_ALIGN_LEFT},
+        {L(p, "Giá trị xᵢ", "Value xᵢ"), 58, PANGO_ALIGN_RIGHT},
+        {"u(xᵢ)", 52, PANGO_ALIGN_RIGHT},
+        {L(p, "Hệ số nhạy cᵢ", "Sensitivity cᵢ"), 52, PANGO_ALIGN_RIGHT},
+        {fmt(p, "%s uᵢ(y) (%s)", L(p, "Đóng góp", "Contribution"), u), 60, PANGO_ALIGN_RIGHT},
+        {L(p, "Tỷ lệ %", "Share %"), 38, PANGO_ALIGN_RIGHT},
+        {L(p, "Bậc tự do", "DoF"), TEXT_W - 460, PANGO_ALIGN_RIGHT},
+    };
+    table(p, bcols, 8, d->n_budget, budget_cell, d->budget);
+
+    p->y += 10;
+    para(p, L(p, "Kết quả chỉ có giá trị đối với phương tiện được hiệu chuẩn",
+              "The results relate only to the item calibrated"), 8.5, false);
+    para(p, L(p, "Không được sao chép giấy chứng nhận này nếu không sao chép toàn bộ",
+              "This certificate shall not be reproduced except in full"), 8.5, false);
+
+    need(p, 90);
+    p->y += 14;
+    double sx = MARGIN_L + TEXT_W * 0.5, sw = TEXT_W * 0.5;
+    p->y += text(p, sx, p->y, sw, false, 8.5, PANGO_ALIGN_CENTER,
+                 L(p, "Người phê duyệt", "Authorised signatory"));
+    p->y += 30;                 /* room for the signature */
+    p->y += text(p, sx, p->y, sw, true, 9.5, PANGO_ALIGN_CENTER, or_dash(d->signatory));
+    const char *stitle =
+        p->lang == LANG_MODE_BOTH && d->signatory_title_vi[0] && d->signatory_title_en[0]
+            ? fmt(p, "%s / %s", d->signatory_title_vi, d->signatory_title_en)
+            : pick(d->signatory_title_vi, d->signatory_title_en, p->lang != LANG_MODE_EN);
+    if (stitle[0] != '\0')
+        p->y += text(p, sx, p->y, sw, false, 8.5, PANGO_ALIGN_CENTER, stitle);
+    p->y += 16;
+    need(p, 14);
+    p->y += text(p, MARGIN_L, p->y, TEXT_W, true, 8.5, PANGO_ALIGN_CENTER,
+                 fmt(p, "--- %s ---", L(p, "Hết giấy chứng nhận", "End of certificate")));
+    page_footer(p);
+    cairo_show_page(p->cr);
+}
+
+/* ---------------------------------------------------------------- output */
+
+struct sink {
+    FILE *f;                    /* NULL: count only */
+    int errnum;
+};
+
+static cairo_status_t sink_write(void *closure, const unsigned char *data, unsigned int len)
+{
+    struct sink *s = closure;
+    if (s->f == NULL)
+        return CAIRO_STATUS_SUCCESS;
+    if (fwrite(data, 1, len, s->f) != len) {
+        if (s->errnum == 0)
+            s->errnum = errno != 0 ? errno : EIO;
+        return CAIRO_STATUS_WRITE_ERROR;
+    }
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* Lay the document out once onto `s`. Returns the page count, or -1 with
+ * the cairo status in *st. */
+static int render(struct pdf *p, struct sink *s, cairo_status_t *st)
+{
+    cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(sink_write, s, PAGE_W, PAGE_H);
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, p->d->number);
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "caldaq");
+    cairo_t *cr = cairo_create(surf);
+    p->cr = cr;
+    p->page = 1;
+    p->y = BODY_TOP;
+    body(p);
+    int pages = p->page;
+    *st = cairo_status(cr);
+    cairo_destroy(cr);
+    p->cr = NULL;
+    cairo_surface_finish(surf);
+    if (*st == CAIRO_STATUS_SUCCESS)
+        *st = cairo_surface_status(surf);
+    cairo_surface_destroy(surf);
+    return *st == CAIRO_STATUS_SUCCESS ? pages : -1;
+}
+
+int cert_write_pdf(const struct cert_doc *d, const char *langs, const char *qr_text,
+                   const char *path, struct cd_err *err)
+{
+    if (d == NULL || path == NULL || path[0] == '\0' || d->lab == NULL)
+        return cd_fail(err, CD_ERR_INVALID, "cert_write_pdf: no document or path");
+    if ((d->n_points > 0 && d->points == NULL) || (d->n_standards > 0 && d->standards == NULL) ||
+        (d->n_budget > 0 && d->budget == NULL))
+        return cd_fail(err, CD_ERR_INVALID, "cert_write_pdf: a count without its array");
+    int lang;
+    if (langs == NULL || strcmp(langs, "vi+en") == 0)
+        lang = LANG_MODE_BOTH;
+    else if (strcmp(langs, "vi") == 0)
+        lang = LANG_MODE_VI;
+    else if (strcmp(langs, "en") == 0)
+        lang = LANG_MODE_EN;
+    else
+        return cd_fail(err, CD_ERR_INVALID,
+                       "certificate languages \"%s\": expected vi+en, vi or en", langs);
+
+    struct pdf *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    p->d = d;
+    p->lang = lang;
+    int rc = 0;
+    char *tmp = NULL;
+    FILE *f = NULL;
+
+    if (qr_text != NULL && qr_text[0] != '\0') {
+        p->qr = QRcode_encodeString(qr_text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+        if (p->qr == NULL) {
+            rc = cd_fail(err, errno == ENOMEM ? CD_ERR_NOMEM : CD_ERR_INVALID,
+                         "QR code of %zu bytes: %s", strlen(qr_text), strerror(errno));
+            goto out;
+        }
+    }
+    if (d->lab->logo[0] != '\0') {
+        p->logo = cairo_image_surface_create_from_png(d->lab->logo);
+        cairo_status_t st = cairo_surface_status(p->logo);
+        if (st != CAIRO_STATUS_SUCCESS) {
+            rc = cd_fail(err, st == CAIRO_STATUS_NO_MEMORY ? CD_ERR_NOMEM : CD_ERR_IO,
+                         "lab logo %s: %s", d->lab->logo, cairo_status_to_string(st));
+            goto out;
+        }
+    }
+
+    /* pass 1: count the pages */
+    struct sink none = {NULL, 0};
+    cairo_status_t st;
+    int pages = render(p, &none, &st);
+    if (pages < 0) {
+        rc = cd_fail(err, st == CAIRO_STATUS_NO_MEMORY ? CD_ERR_NOMEM : CD_ERR_NUMERIC,
+                     "laying out certificate %s: %s", d->number, cairo_status_to_string(st));
+        goto out;
+    }
+
+    /* pass 2: the file, beside its name, then renamed into place */
+    size_t tl = strlen(path) + 8;
+    tmp = malloc(tl);
+    if (tmp == NULL) {
+        rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    snprintf(tmp, tl, "%s.tmp", path);
+    f = fopen(tmp, "wb");
+    if (f == NULL) {
+        rc = cd_fail(err, CD_ERR_IO, "%s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    struct sink file = {f, 0};
+    p->total = pages;
+    errno = 0;
+    int pages2 = render(p, &file, &st);
+    int cerr = fclose(f);
+    f = NULL;
+    if (pages2 < 0 || file.errnum != 0 || cerr != 0) {
+        int e = file.errnum != 0 ? file.errnum : errno;
+        if (pages2 < 0 && file.errnum == 0)
+            rc = cd_fail(err, st == CAIRO_STATUS_NO_MEMORY ? CD_ERR_NOMEM : CD_ERR_IO,
+                         "writing %s: %s", tmp, cairo_status_to_string(st));
+        else
+            rc = cd_fail(err, CD_ERR_IO, "writing %s: %s", tmp, strerror(e != 0 ? e : EIO));
+        unlink(tmp);
+        goto out;
+    }
+    if (pages2 != pages) {
+        unlink(tmp);
+        rc = cd_fail(err, CD_ERR_NUMERIC, "certificate %s: %d pages, then %d", d->number, pages,
+                     pages2);
+        goto out;
+    }
+    if (rename(tmp, path) != 0) {
+        rc = cd_fail(err, CD_ERR_IO, "%s: %s", path, strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+
+out:
+    if (f != NULL)
+        fclose(f);
+    free(tmp);
+    if (p->logo != NULL)
+        cairo_surface_destroy(p->logo);
+    if (p->qr != NULL)
+        QRcode_free(p->qr);
+    free(p);
+    return rc;
+}

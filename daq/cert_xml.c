@@ -1,0 +1,921 @@
+/* The DCC XML certificate: PTB's Digital Calibration Certificate schema
+ * 3.1.2 with D-SI 2.1.0 (the pinned copy in ../shared/reference/dcc), built
+ * with libxml2's tree API from the same struct cert_doc as the PDF and JSON.
+ *
+ * Offline check of a written file, from the project root:
+ *   XML_CATALOG_FILES=../shared/reference/dcc/catalog.xml \
+ *     xmllint --nonet --noout --schema ../shared/reference/dcc/dcc.xsd FILE.xml
+ * (tests/unit/test_cert_xml.c does the same with libxml2's schema API.)
+ *
+ * Emitted structure:
+ *   dcc:digitalCalibrationCertificate schemaVersion="3.1.2"
+ *     administrativeData
+ *       dccSoftware/software          caldaq, release
+ *       coreData                      country, languages, number, dates, place
+ *       items/item                    title, installedSoftwares (firmware),
+ *                                     manufacturer, model, identifications
+ *       calibrationLaboratory         accreditation code, contact
+ *       respPersons/respPerson        the signatory (mainSigner)
+ *       customer                      name, eMail, location
+ *       statements                    conformity (decision rule, verdict),
+ *                                     traceability, ISO/IEC 17025 7.8.2.1,
+ *                                     method and national document, issue date
+ *     measurementResults/measurementResult
+ *       name, usedMethods (method, expanded uncertainty),
+ *       measuringEquipments (the reference standards),
+ *       influenceConditions (temperature, humidity, pressure or "not measured"),
+ *       results/result/data
+ *         list: nominal, reference, indication, error (+ expandedUncXMLList,
+ *               conformityXMLList), MPE as si:realListXMLList (measured points)
+ *         text: the verdict of every point; the points not measured
+ *
+ * A doc the schema cannot carry (a non-finite number on a measured point, a
+ * bad date or country code, an unknown unit) is refused with an error before
+ * anything is written, so no invalid XML leaves this file. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "cert.h"
+
+#define CALDAQ_XML_VERSION "0.1.0"
+#define DCC_NS "https://ptb.de/dcc"
+#define SI_NS "https://ptb.de/si"
+
+enum lang { LANG_VI, LANG_EN };
+
+struct xw {
+    xmlDocPtr doc;
+    xmlNsPtr dcc, si;
+    enum lang langs[2];
+    size_t n_langs;
+    bool oom;           /* a libxml2 allocation failed somewhere */
+};
+
+/* ------------------------------------------------------------ strings */
+
+/* A growable string for the XML lists. */
+struct sbuf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+};
+
+static void sb_add(struct sbuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (b->oom)
+        return;
+    if (b->len + n + 2 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 2)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (p == NULL) {
+            b->oom = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    if (b->len > 0)
+        b->p[b->len++] = ' ';
+    memcpy(b->p + b->len, s, n + 1);
+    b->len += n;
+}
+
+/* The shortest decimal that reads back as exactly x (so a reader gets the
+ * doc's double). `positional`: never an exponent (si:kValueType and
+ * si:probabilityValueType allow none); otherwise an exponent only for very
+ * small or large magnitudes. Negative zero is written as 0 (si uncertainty
+ * values allow no sign). x must be finite. */
+static void fmt_num(char *buf, size_t size, double x, bool positional)
+{
+    char tmp[64];
+    int n = 1;
+    if (x == 0)
+        x = 0;          /* -0 -> +0 */
+    for (; n <= 17; n++) {
+        snprintf(tmp, sizeof tmp, "%.*e", n - 1, x);
+        if (strtod(tmp, NULL) == x)
+            break;
+    }
+    if (n > 17)
+        n = 17;
+    const char *e = strchr(tmp, 'e');
+    int exp10 = e != NULL ? atoi(e + 1) : 0;
+    if (!positional && (exp10 < -5 || exp10 > 16)) {
+        snprintf(buf, size, "%.*e", n - 1, x);
+        return;
+    }
+    int decimals = n - 1 - exp10;
+    snprintf(buf, size, "%.*f", decimals > 0 ? decimals : 0, x);
+}
+
+/* Text the XML can carry: valid UTF-8 without control characters that
+ * XML 1.0 forbids. */
+static bool xml_text_ok(const char *s)
+{
+    if (xmlCheckUTF8((const unsigned char *)s) == 0)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+            return false;
+    return true;
+}
+
+static bool is_date(const char *s)
+{
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return !(m == 2 && d == 29 && !leap);
+}
+
+/* ------------------------------------------------------------ tree helpers */
+
+/* A dcc: element (no text). NULL parent (an earlier failure): NULL. */
+static xmlNodePtr el(struct xw *w, xmlNodePtr parent, const char *name)
+{
+    if (parent == NULL)
+        return NULL;
+    xmlNodePtr n = xmlNewChild(parent, w->dcc, (const xmlChar *)name, NULL);
+    if (n == NULL)
+        w->oom = true;
+    return n;
+}
+
+/* An element with text, escaped (xmlNewTextChild: '&' and '<' are text). */
+static xmlNodePtr tx_ns(struct xw *w, xmlNodePtr parent, xmlNsPtr ns, const char *name,
+                        const char *text)
+{
+    if (parent == NULL)
+        return NULL;
+    xmlNodePtr n = xmlNewTextChild(parent, ns, (const xmlChar *)name, (const xmlChar *)text);
+    if (n == NULL)
+        w->oom = true;
+    return n;
+}
+
+static xmlNodePtr tx(struct xw *w, xmlNodePtr parent, const char *name, const char *text)
+{
+    return tx_ns(w, parent, w->dcc, name, text);
+}
+
+static void attr(struct xw *w, xmlNodePtr n, const char *name, const char *value)
+{
+    if (n != NULL && xmlNewProp(n, (const xmlChar *)name, (const xmlChar *)value) == NULL)
+        w->oom = true;
+}
+
+static const char *lang_code(enum lang l)
+{
+    return l == LANG_VI ? "vi" : "en";
+}
+
+/* dcc:content elements, one per used language (en or vi text; an empty
+ * one falls back to the other), each with its lang attribute. */
+static void contents(struct xw *w, xmlNodePtr parent, const char *en, const char *vi)
+{
+    for (size_t i = 0; i < w->n_langs; i++) {
+        const char *s = w->langs[i] == LANG_VI ? vi : en;
+        if (s == NULL || s[0] == '\0')
+            s = w->langs[i] == LANG_VI ? en : vi;
+        attr(w, tx(w, parent, "content", s != NULL ? s : ""), "lang", lang_code(w->langs[i]));
+    }
+}
+
+/* An element of dcc:textType/richContentType with per-language contents. */
+static xmlNodePtr ml(struct xw *w, xmlNodePtr parent, const char *name, const char *en,
+                     const char *vi)
+{
+    xmlNodePtr n = el(w, parent, name);
+    contents(w, n, en, vi);
+    return n;
+}
+
+/* The same for a proper name: one content, no language. */
+static xmlNodePtr plain(struct xw *w, xmlNodePtr parent, const char *name, const char *s)
+{
+    xmlNodePtr n = el(w, parent, name);
+    tx(w, n, "content", s);
+    return n;
+}
+
+/* ------------------------------------------------------------ vocabulary */
+
+/* caldaq unit -> D-SI 2.1.0 unit. si:unitType is a bare xs:string in the
+ * pinned SI_Format.xsd (no pattern), so the schema accepts any string; the
+ * names follow the D-SI unit vocabulary, which lists \bar among its
+ * non-SI units (PTB's dsiUnits parser knows it), so bar stays \bar with
+ * no conversion. */
+static const char *dsi_unit(const char *u)
+{
+    static const struct { const char *caldaq, *dsi; } map[] = {
+        {"g", "\\gram"},          {"kg", "\\kilo\\gram"},   {"mg", "\\milli\\gram"},
+        {"V", "\\volt"},          {"mV", "\\milli\\volt"},  {"kV", "\\kilo\\volt"},
+        {"bar", "\\bar"},         {"mbar", "\\milli\\bar"},
+        {"Pa", "\\pascal"},       {"kPa", "\\kilo\\pascal"}, {"MPa", "\\mega\\pascal"},
+        {"hPa", "\\hecto\\pascal"},
+        {"A", "\\ampere"},        {"mA", "\\milli\\ampere"}, {"ohm", "\\ohm"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(u, map[i].caldaq) == 0)
+            return map[i].dsi;
+    return NULL;
+}
+
+struct verdict_words { const char *caldaq, *dcc, *en, *vi; };
+
+/* caldaq verdicts (uncertainty/decision.c, cert.h) -> DCC conformity
+ * (dcc:stringConformityStatementStatusType) and the words of the PDF. */
+static const struct verdict_words *verdict_words(const char *v)
+{
+    static const struct verdict_words tab[] = {
+        {"pass", "pass", "pass", "đạt"},
+        {"fail", "fail", "fail", "không đạt"},
+        {"conditional pass", "conditionalPass", "conditional pass", "đạt có điều kiện"},
+        {"conditional fail", "conditionalFail", "conditional fail", "không đạt có điều kiện"},
+        {"not measured", NULL, "not measured", "chưa đo"},
+        {"incomplete", NULL, "incomplete (points not measured)", "chưa đủ điểm đo"},
+    };
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        if (strcmp(v, tab[i].caldaq) == 0)
+            return &tab[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------ checks */
+
+static int check_text(struct cd_err *err, const char *what, const char *s)
+{
+    if (!xml_text_ok(s))
+        return cd_fail(err, CD_ERR_INVALID,
+                       "certificate XML: %s is not valid UTF-8 text", what);
+    return 0;
+}
+
+static int check_doc(const struct cert_doc *d, struct cd_err *err)
+{
+    const struct cert_lab *lab = d->lab;
+    if (lab == NULL)
+        return cd_fail(err, CD_ERR_INVALID, "certificate XML: no laboratory");
+    if (d->number[0] == '\0')
+        return cd_fail(err, CD_ERR_INVALID, "certificate XML: no certificate number");
+    if (strlen(lab->country) != 2 || lab->country[0] < 'A' || lab->country[0] > 'Z' ||
+        lab->country[1] < 'A' || lab->country[1] > 'Z')
+        return cd_fail(err, CD_ERR_INVALID,
+                       "certificate XML: the laboratory's country \"%s\" is not an ISO 3166-1 "
+                       "alpha-2 code", lab->country);
+    if (!is_date(d->calibrated))
+        return cd_fail(err, CD_ERR_INVALID,
+                       "certificate XML: calibration date \"%s\" is not YYYY-MM-DD",
+                       d->calibrated);
+    if (d->received[0] != '\0' && !is_date(d->received))
+        return cd_fail(err, CD_ERR_INVALID,
+                       "certificate XML: receipt date \"%s\" is not YYYY-MM-DD", d->received);
+    if (d->issued[0] != '\0' && !is_date(d->issued))
+        return cd_fail(err, CD_ERR_INVALID,
+                       "certificate XML: issue date \"%s\" is not YYYY-MM-DD", d->issued);
+    if (strcmp(d->place, "laboratory") != 0 && strcmp(d->place, "customer") != 0)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "certificate XML: place \"%s\" is neither laboratory nor customer",
+                       d->place);
+    if (dsi_unit(d->unit) == NULL)
+        return cd_fail(err, CD_ERR_UNSUPPORTED,
+                       "certificate XML: no D-SI unit for \"%s\"", d->unit);
+    if (d->item_serial[0] == '\0' && d->item_serial_stated[0] == '\0')
+        return cd_fail(err, CD_ERR_INVALID,
+                       "certificate XML: the item has no serial number (a DCC item needs an "
+                       "identification)");
+    if (d->signatory[0] == '\0')
+        return cd_fail(err, CD_ERR_INVALID, "certificate XML: no signatory");
+    if (d->n_points == 0 || d->points == NULL)
+        return cd_fail(err, CD_ERR_INVALID, "certificate XML: no calibration points");
+    if (d->n_standards > 0 && d->standards == NULL)
+        return cd_fail(err, CD_ERR_INVALID, "certificate XML: standards missing");
+
+    const struct { const char *what, *s; } texts[] = {
+        {"the number", d->number}, {"the customer", d->customer},
+        {"the customer's address", d->customer_address},
+        {"the manufacturer", d->item_manufacturer}, {"the model", d->item_model},
+        {"the serial number", d->item_serial}, {"the firmware", d->item_firmware},
+        {"the customer's serial number", d->item_serial_stated},
+        {"the English title", d->title_en}, {"the Vietnamese title", d->title_vi},
+        {"the method", d->method}, {"the national document", d->national_document},
+        {"the signatory", d->signatory}, {"the signatory's title", d->signatory_title_en},
+        {"the signatory's Vietnamese title", d->signatory_title_vi},
+        {"the laboratory's name", lab->name_en}, {"the laboratory's Vietnamese name", lab->name_vi},
+        {"the laboratory's address", lab->address}, {"the laboratory's city", lab->city},
+        {"the laboratory's e-mail", lab->email}, {"the laboratory's phone", lab->phone},
+        {"the accreditation", lab->accreditation},
+        {"the traceability statement", lab->traceability_en},
+        {"the Vietnamese traceability statement", lab->traceability_vi},
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (check_text(err, texts[i].what, texts[i].s) != 0)
+            return CD_ERR_INVALID;
+    for (size_t i = 0; i < d->n_standards; i++)
+        if (check_text(err, "a standard's id", d->standards[i].id) != 0 ||
+            check_text(err, "a standard's certificate", d->standards[i].certificate) != 0 ||
+            check_text(err, "a standard's due date", d->standards[i].due) != 0 ||
+            check_text(err, "a standard's role", d->standards[i].role) != 0)
+            return CD_ERR_INVALID;
+
+    size_t n_mpe = 0, n_measured = 0;
+    for (size_t i = 0; i < d->n_points; i++) {
+        const struct cert_point *p = &d->points[i];
+        if (verdict_words(p->verdict) == NULL)
+            return cd_fail(err, CD_ERR_INVALID,
+                           "certificate XML: point %zu has an unknown verdict \"%s\"", i + 1,
+                           p->verdict);
+        if (!p->measured)
+            continue;
+        n_measured++;
+        const struct { const char *what; double v; } nums[] = {
+            {"nominal value", p->nominal}, {"reference value", p->reference},
+            {"indication", p->mean}, {"error", p->error}, {"expanded uncertainty", p->U},
+            {"coverage factor", p->k},
+        };
+        for (size_t j = 0; j < sizeof nums / sizeof nums[0]; j++)
+            if (!isfinite(nums[j].v))
+                return cd_fail(err, CD_ERR_NUMERIC,
+                               "certificate XML: point %zu is measured but its %s is not a "
+                               "number", i + 1, nums[j].what);
+        if (p->U < 0)
+            return cd_fail(err, CD_ERR_INVALID,
+                           "certificate XML: point %zu has a negative uncertainty", i + 1);
+        if (p->k < 1 || p->k > 1e6)
+            return cd_fail(err, CD_ERR_INVALID,
+                           "certificate XML: point %zu has a coverage factor %g outside [1, "
+                           "1e6]", i + 1, p->k);
+        if (!isnan(p->p) && !(p->p > 0 && p->p <= 1))
+            return cd_fail(err, CD_ERR_INVALID,
+                           "certificate XML: point %zu has a coverage probability %g outside "
+                           "(0, 1]", i + 1, p->p);
+        if (isinf(p->mpe))
+            return cd_fail(err, CD_ERR_NUMERIC,
+                           "certificate XML: point %zu has an infinite MPE", i + 1);
+        if (!isnan(p->mpe))
+            n_mpe++;
+    }
+    if (n_mpe != 0 && n_mpe != n_measured)
+        return cd_fail(err, CD_ERR_NUMERIC,
+                       "certificate XML: the MPE is given for some measured points only");
+    if (verdict_words(d->verdict) == NULL)
+        return cd_fail(err, CD_ERR_INVALID, "certificate XML: unknown overall verdict \"%s\"",
+                       d->verdict);
+    return 0;
+}
+
+/* ------------------------------------------------------------ sections */
+
+static void core_data(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
+{
+    xmlNodePtr c = el(w, adm, "coreData");
+    tx(w, c, "countryCodeISO3166_1", d->lab->country);
+    for (size_t i = 0; i < w->n_langs; i++)
+        tx(w, c, "usedLangCodeISO639_1", lang_code(w->langs[i]));
+    tx(w, c, "mandatoryLangCodeISO639_1", lang_code(w->langs[0]));
+    tx(w, c, "uniqueIdentifier", d->number);
+    if (d->received[0] != '\0')
+        tx(w, c, "receiptDate", d->received);
+    tx(w, c, "beginPerformanceDate", d->calibrated);
+    tx(w, c, "endPerformanceDate", d->calibrated);
+    tx(w, c, "performanceLocation", d->place);
+}
+
+static void identification(struct xw *w, xmlNodePtr ids, const char *issuer, const char *value,
+                           const char *en, const char *vi)
+{
+    xmlNodePtr id = el(w, ids, "identification");
+    tx(w, id, "issuer", issuer);
+    tx(w, id, "value", value);
+    ml(w, id, "name", en, vi);
+}
+
+static void items(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
+{
+    xmlNodePtr item = el(w, el(w, adm, "items"), "item");
+    ml(w, item, "name", d->title_en, d->title_vi);
+    if (d->item_firmware[0] != '\0') {
+        xmlNodePtr sw = el(w, el(w, item, "installedSoftwares"), "software");
+        ml(w, sw, "name", "Firmware", "Phần mềm nhúng");
+        tx(w, sw, "release", d->item_firmware);
+        tx(w, sw, "type", "firmware");
+    }
+    /* manufacturer/name is required; a balance need not report its maker. */
+    xmlNodePtr man = el(w, item, "manufacturer");
+    if (d->item_manufacturer[0] != '\0')
+        plain(w, man, "name", d->item_manufacturer);
+    else
+        ml(w, man, "name", "not stated", "không rõ");
+    if (d->item_model[0] != '\0')
+        tx(w, item, "model", d->item_model);
+    xmlNodePtr ids = el(w, item, "identifications");
+    if (d->item_serial[0] != '\0')
+        identification(w, ids, "manufacturer", d->item_serial,
+                       "Serial number (as reported by the instrument)",
+                       "Số sản xuất (do phương tiện đo báo)");
+    if (d->item_serial_stated[0] != '\0')
+        identification(w, ids, "customer", d->item_serial_stated,
+                       "Serial number (as stated by the customer)",
+                       "Số sản xuất (do khách hàng cung cấp)");
+}
+
+static void laboratory(struct xw *w, xmlNodePtr adm, const struct cert_lab *lab)
+{
+    xmlNodePtr cl = el(w, adm, "calibrationLaboratory");
+    if (lab->accreditation[0] != '\0')
+        tx(w, cl, "calibrationLaboratoryCode", lab->accreditation);
+    xmlNodePtr c = el(w, cl, "contact");
+    ml(w, c, "name", lab->name_en, lab->name_vi);
+    tx(w, c, "eMail", lab->email);     /* xs:string: "" is valid */
+    if (lab->phone[0] != '\0')
+        tx(w, c, "phone", lab->phone);
+    xmlNodePtr loc = el(w, c, "location");
+    if (lab->address[0] != '\0')
+        tx(w, loc, "street", lab->address);
+    if (lab->city[0] != '\0')
+        tx(w, loc, "city", lab->city);
+    tx(w, loc, "countryCode", lab->country);
+}
+
+static void resp_persons(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
+{
+    xmlNodePtr rp = el(w, el(w, adm, "respPersons"), "respPerson");
+    plain(w, el(w, rp, "person"), "name", d->signatory);
+    if (d->signatory_title_en[0] != '\0' || d->signatory_title_vi[0] != '\0') {
+        ml(w, rp, "description", d->signatory_title_en, d->signatory_title_vi);
+        const char *role = w->langs[0] == LANG_VI && d->signatory_title_vi[0] != '\0'
+                               ? d->signatory_title_vi
+                               : d->signatory_title_en[0] != '\0' ? d->signatory_title_en
+                                                                  : d->signatory_title_vi;
+        tx(w, rp, "role", role);
+    }
+    tx(w, rp, "mainSigner", "true");
+}
+
+static void customer(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
+{
+    xmlNodePtr c = el(w, adm, "customer");
+    plain(w, c, "name", d->customer);
+    /* eMail is required by dcc:contactType but is a bare xs:string, so ""
+     * is valid; cert.h has no customer e-mail, and no placeholder is
+     * needed. */
+    tx(w, c, "eMail", "");
+    xmlNodePtr loc = el(w, c, "location");
+    if (d->customer_address[0] != '\0') {
+        tx(w, loc, "street", d->customer_address);
+    } else {
+        /* dcc:locationType needs at least one child: the schema forces a
+         * placeholder when no address was given. */
+        ml(w, loc, "further", "address not stated", "không cung cấp địa chỉ");
+    }
+}
+
+static void statements(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
+{
+    char en[1024], vi[1024], num[64];
+    xmlNodePtr sts = el(w, adm, "statements");
+
+    /* Decision rule and conformity (ISO/IEC 17025 7.8.6, ILAC-G8). */
+    xmlNodePtr s = el(w, sts, "statement");
+    attr(w, s, "refType", "basic_conformity");
+    tx(w, s, "norm", "ILAC-G8:09/2019");
+    const struct verdict_words *ov = verdict_words(d->verdict);
+    if (strcmp(d->decision_rule, "guard-band") == 0) {
+        fmt_num(num, sizeof num, isfinite(d->guard_r) ? d->guard_r : 1, false);
+        snprintf(en, sizeof en,
+                 "Decision rule: guarded acceptance, the acceptance limits are the MPE reduced "
+                 "by a guard band w = r U with r = %s. Statement of conformity: %s.",
+                 num, ov->en);
+        snprintf(vi, sizeof vi,
+                 "Quy tắc quyết định: chấp nhận có dải bảo vệ, giới hạn chấp nhận là sai số "
+                 "lớn nhất cho phép trừ dải bảo vệ w = r U với r = %s. Kết luận phù hợp: %s.",
+                 num, ov->vi);
+    } else if (strcmp(d->decision_rule, "non-binary") == 0) {
+        snprintf(en, sizeof en,
+                 "Decision rule: non-binary (pass, conditional pass, conditional fail, fail), "
+                 "taking the expanded uncertainty U into account. Statement of conformity: %s.",
+                 ov->en);
+        snprintf(vi, sizeof vi,
+                 "Quy tắc quyết định: không nhị phân (đạt, đạt có điều kiện, không đạt có điều "
+                 "kiện, không đạt), có tính đến độ không đảm bảo đo mở rộng U. Kết luận phù "
+                 "hợp: %s.", ov->vi);
+    } else {
+        snprintf(en, sizeof en,
+                 "Decision rule: simple acceptance (the error is compared with the MPE; "
+                 "shared risk). Statement of conformity: %s.", ov->en);
+        snprintf(vi, sizeof vi,
+                 "Quy tắc quyết định: chấp nhận đơn giản (sai số được so với sai số lớn nhất cho "
+                 "phép; rủi ro chia sẻ). Kết luận phù hợp: %s.", ov->vi);
+    }
+    ml(w, s, "declaration", en, vi);
+    if (ov->dcc != NULL)
+        tx(w, s, "conformity", ov->dcc);
+
+    /* Traceability. */
+    s = el(w, sts, "statement");
+    attr(w, s, "refType", "basic_traceability");
+    tx(w, s, "traceable", "true");
+    ml(w, s, "declaration",
+       d->lab->traceability_en[0] != '\0'
+           ? d->lab->traceability_en
+           : "The results are metrologically traceable to the SI through the reference "
+             "standards listed in this certificate.",
+       d->lab->traceability_vi[0] != '\0'
+           ? d->lab->traceability_vi
+           : "Kết quả đo được liên kết chuẩn đến hệ đơn vị SI thông qua các chuẩn đo lường "
+             "nêu trong giấy chứng nhận này.");
+
+    /* The results relate only to the item calibrated. */
+    s = el(w, sts, "statement");
+    tx(w, s, "norm", "ISO/IEC 17025:2017");
+    tx(w, s, "reference", "7.8.2.1");
+    ml(w, s, "declaration",
+       "The results relate only to the item calibrated. This certificate shall not be "
+       "reproduced except in full without the written approval of the laboratory.",
+       "Kết quả chỉ có giá trị đối với phương tiện đo được hiệu chuẩn. Không được sao chép "
+       "một phần giấy chứng nhận này khi chưa có sự đồng ý bằng văn bản của phòng thí "
+       "nghiệm.");
+
+    /* Method and the national document. */
+    if (d->method[0] != '\0' || d->national_document[0] != '\0') {
+        s = el(w, sts, "statement");
+        if (d->national_document[0] != '\0')
+            tx(w, s, "norm", d->national_document);
+        if (d->national_document[0] != '\0' && d->method[0] != '\0') {
+            snprintf(en, sizeof en, "Calibration method: %s, according to %s.", d->method,
+                     d->national_document);
+            snprintf(vi, sizeof vi, "Phương pháp hiệu chuẩn: %s, theo %s.", d->method,
+                     d->national_document);
+        } else if (d->method[0] != '\0') {
+            snprintf(en, sizeof en, "Calibration method: %s.", d->method);
+            snprintf(vi, sizeof vi, "Phương pháp hiệu chuẩn: %s.", d->method);
+        } else {
+            snprintf(en, sizeof en, "Calibrated according to %s.", d->national_document);
+            snprintf(vi, sizeof vi, "Hiệu chuẩn theo %s.", d->national_document);
+        }
+        ml(w, s, "declaration", en, vi);
+    }
+
+    /* Date of issue: coreData of DCC 3.1.2 has no field for it. */
+    if (d->issued[0] != '\0') {
+        s = el(w, sts, "statement");
+        attr(w, s, "refType", "caldaq_issueDate");
+        ml(w, s, "declaration", "Date of issue", "Ngày cấp");
+        tx(w, s, "date", d->issued);
+    }
+}
+
+/* A dcc:quantity holding one si:real (the environment). */
+static void real_quantity(struct xw *w, xmlNodePtr data, double v, const char *unit)
+{
+    char num[64];
+    fmt_num(num, sizeof num, v, false);
+    xmlNodePtr r = tx_ns(w, el(w, data, "quantity"), w->si, "real", NULL);
+    tx_ns(w, r, w->si, "value", num);
+    tx_ns(w, r, w->si, "unit", unit);
+}
+
+static void condition(struct xw *w, xmlNodePtr ics, const char *ref, const char *en,
+                      const char *vi, double v, const char *unit)
+{
+    xmlNodePtr ic = el(w, ics, "influenceCondition");
+    if (ref != NULL)
+        attr(w, ic, "refType", ref);
+    ml(w, ic, "name", en, vi);
+    xmlNodePtr data = el(w, ic, "data");
+    if (isfinite(v))
+        real_quantity(w, data, v, unit);
+    else /* a certificate must say it: the condition was not measured */
+        ml(w, data, "text", "not measured", "không đo");
+}
+
+/* One si:realListXMLList quantity of the measured points: `field` picks the
+ * value; with `unc`, the expanded uncertainties (U, k, p) follow. */
+enum field { F_NOMINAL, F_REFERENCE, F_MEAN, F_ERROR, F_MPE };
+
+static double field_of(const struct cert_point *p, enum field f)
+{
+    switch (f) {
+    case F_NOMINAL: return p->nominal;
+    case F_REFERENCE: return p->reference;
+    case F_MEAN: return p->mean;
+    case F_ERROR: return p->error;
+    case F_MPE: return p->mpe;
+    }
+    return NAN;
+}
+
+/* The coverage probability written for a point. When k was fixed (p is
+ * NAN) the lab states the probability of a normal distribution for that k,
+ * rounded to 4 decimals: 0.9545 for k = 2 (cert.h has no field for a
+ * probability stated otherwise). */
+static double coverage_p(const struct cert_point *p)
+{
+    if (!isnan(p->p))
+        return p->p;
+    return round(erf(p->k / sqrt(2.0)) * 1e4) / 1e4;
+}
+
+static xmlNodePtr list_quantity(struct xw *w, xmlNodePtr list, const struct cert_doc *d,
+                                enum field f, const char *ref, const char *en, const char *vi,
+                                bool unc)
+{
+    struct sbuf v = {0}, U = {0}, k = {0}, pr = {0};
+    char num[512];
+    for (size_t i = 0; i < d->n_points; i++) {
+        const struct cert_point *p = &d->points[i];
+        if (!p->measured)
+            continue;
+        fmt_num(num, sizeof num, field_of(p, f), false);
+        sb_add(&v, num);
+        if (unc) {
+            fmt_num(num, sizeof num, p->U, false);
+            sb_add(&U, num);
+            fmt_num(num, sizeof num, p->k, true);
+            sb_add(&k, num);
+            fmt_num(num, sizeof num, coverage_p(p), true);
+            sb_add(&pr, num);
+        }
+    }
+    xmlNodePtr q = NULL;
+    if (v.oom || U.oom || k.oom || pr.oom) {
+        w->oom = true;
+    } else {
+        q = el(w, list, "quantity");
+        if (ref != NULL)
+            attr(w, q, "refType", ref);
+        ml(w, q, "name", en, vi);
+        xmlNodePtr rl = tx_ns(w, q, w->si, "realListXMLList", NULL);
+        tx_ns(w, rl, w->si, "valueXMLList", v.p);
+        tx_ns(w, rl, w->si, "unitXMLList", dsi_unit(d->unit));
+        if (unc) {
+            xmlNodePtr eu = tx_ns(w, rl, w->si, "expandedUncXMLList", NULL);
+            tx_ns(w, eu, w->si, "uncertaintyXMLList", U.p);
+            tx_ns(w, eu, w->si, "coverageFactorXMLList", k.p);
+            tx_ns(w, eu, w->si, "coverageProbabilityXMLList", pr.p);
+        }
+    }
+    free(v.p);
+    free(U.p);
+    free(k.p);
+    free(pr.p);
+    return q;
+}
+
+static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
+{
+    char en[512], vi[512], num[64];
+    xmlNodePtr mr = el(w, el(w, root, "measurementResults"), "measurementResult");
+    ml(w, mr, "name", "Calibration results", "Kết quả hiệu chuẩn");
+
+    xmlNodePtr ums = el(w, mr, "usedMethods");
+    if (d->method[0] != '\0' || d->national_document[0] != '\0') {
+        xmlNodePtr um = el(w, ums, "usedMethod");
+        attr(w, um, "refType", "basic_method");
+        ml(w, um, "name", d->method[0] != '\0' ? d->method : d->national_document,
+           d->method[0] != '\0' ? d->method : d->national_document);
+        if (d->national_document[0] != '\0')
+            tx(w, um, "norm", d->national_document);
+    }
+    xmlNodePtr um = el(w, ums, "usedMethod");
+    attr(w, um, "refType", "basic_uncertainty");
+    ml(w, um, "name", "Expanded measurement uncertainty", "Độ không đảm bảo đo mở rộng");
+    ml(w, um, "description",
+       "The expanded uncertainty U is the standard uncertainty multiplied by the coverage "
+       "factor k, determined in accordance with the GUM (JCGM 100:2008).",
+       "Độ không đảm bảo đo mở rộng U bằng độ không đảm bảo đo chuẩn nhân với hệ số phủ k, "
+       "được xác định theo GUM (JCGM 100:2008).");
+    tx(w, um, "norm", "JCGM 100:2008");
+
+    if (d->n_standards > 0) {
+        xmlNodePtr mes = el(w, mr, "measuringEquipments");
+        for (size_t i = 0; i < d->n_standards; i++) {
+            const struct cert_standard *st = &d->standards[i];
+            xmlNodePtr me = el(w, mes, "measuringEquipment");
+            attr(w, me, "refType", "basic_standardUsed");
+            plain(w, me, "name", st->id);
+            if (st->role[0] != '\0' || st->due[0] != '\0') {
+                snprintf(en, sizeof en, "Reference standard%s%s%s%s.",
+                         st->role[0] != '\0' ? ", role: " : "", st->role,
+                         st->due[0] != '\0' ? ", calibration due " : "", st->due);
+                snprintf(vi, sizeof vi, "Chuẩn đo lường%s%s%s%s.",
+                         st->role[0] != '\0' ? ", vai trò: " : "", st->role,
+                         st->due[0] != '\0' ? ", hạn hiệu chuẩn " : "", st->due);
+                ml(w, me, "description", en, vi);
+            }
+            xmlNodePtr ids = el(w, me, "identifications");
+            identification(w, ids, "calibrationLaboratory", st->id, "Standard", "Chuẩn");
+            if (st->certificate[0] != '\0')
+                identification(w, ids, "other", st->certificate, "Calibration certificate no.",
+                               "Số giấy chứng nhận hiệu chuẩn");
+        }
+    }
+
+    xmlNodePtr ics = el(w, mr, "influenceConditions");
+    condition(w, ics, "basic_temperature", "Ambient temperature", "Nhiệt độ môi trường",
+              d->temp_c, "\\degreecelsius");
+    condition(w, ics, "basic_humidityRelative", "Ambient relative humidity",
+              "Độ ẩm tương đối môi trường", d->rh_pct, "\\percent");
+    condition(w, ics, "basic_pressure", "Ambient air pressure", "Áp suất khí quyển",
+              d->p_hpa, "\\hecto\\pascal");
+
+    xmlNodePtr res = el(w, el(w, mr, "results"), "result");
+    ml(w, res, "name", "Calibration results", "Kết quả hiệu chuẩn");
+    xmlNodePtr data = el(w, res, "data");
+
+    size_t n_measured = 0;
+    bool mpe = false;
+    for (size_t i = 0; i < d->n_points; i++)
+        if (d->points[i].measured) {
+            n_measured++;
+            mpe = mpe || !isnan(d->points[i].mpe);
+        }
+    if (n_measured > 0) {
+        xmlNodePtr list = el(w, data, "list");
+        list_quantity(w, list, d, F_NOMINAL, "basic_nominalValue", "Nominal value",
+                      "Giá trị danh định", false);
+        list_quantity(w, list, d, F_REFERENCE, "basic_referenceValue", "Reference value",
+                      "Giá trị chuẩn", false);
+        list_quantity(w, list, d, F_MEAN, "basic_measuredValue", "Indication",
+                      "Số chỉ", false);
+        xmlNodePtr eq = list_quantity(w, list, d, F_ERROR, "basic_measurementError", "Error",
+                                      "Sai số", true);
+        /* The verdict of each listed point as DCC conformity, when all have one. */
+        struct sbuf cv = {0};
+        bool all = true;
+        for (size_t i = 0; i < d->n_points; i++) {
+            if (!d->points[i].measured)
+                continue;
+            const struct verdict_words *vw = verdict_words(d->points[i].verdict);
+            if (vw->dcc == NULL)
+                all = false;
+            else
+                sb_add(&cv, vw->dcc);
+        }
+        if (cv.oom)
+            w->oom = true;
+        else if (all && cv.p != NULL) {
+            xmlNodePtr md = el(w, el(w, eq, "measurementMetaData"), "metaData");
+            attr(w, md, "refType", "basic_conformity");
+            ml(w, md, "declaration", "Conformity of each point", "Kết luận từng điểm");
+            tx(w, md, "conformityXMLList", cv.p);
+        }
+        free(cv.p);
+        if (mpe)
+            list_quantity(w, list, d, F_MPE, NULL,
+                          "Maximum permissible error (±)", "Sai số lớn nhất cho phép (±)", false);
+    }
+
+    /* The verdict per point as text, every point, measured or not. */
+    xmlNodePtr t = el(w, data, "text");
+    ml(w, t, "name", "Verdict per point", "Kết luận từng điểm");
+    for (size_t i = 0; i < d->n_points; i++) {
+        const struct cert_point *p = &d->points[i];
+        const struct verdict_words *vw = verdict_words(p->verdict);
+        if (isfinite(p->nominal))
+            fmt_num(num, sizeof num, p->nominal, false);
+        else
+            snprintf(num, sizeof num, "?");
+        snprintf(en, sizeof en, "Point %zu, nominal %s %s: %s", i + 1, num, d->unit, vw->en);
+        snprintf(vi, sizeof vi, "Điểm %zu, danh định %s %s: %s", i + 1, num, d->unit, vw->vi);
+        contents(w, t, en, vi);
+    }
+    if (n_measured < d->n_points) {
+        t = el(w, data, "text");
+        ml(w, t, "name", "Points not measured", "Các điểm chưa đo");
+        for (size_t i = 0; i < d->n_points; i++) {
+            const struct cert_point *p = &d->points[i];
+            if (p->measured)
+                continue;
+            if (isfinite(p->nominal))
+                fmt_num(num, sizeof num, p->nominal, false);
+            else
+                snprintf(num, sizeof num, "?");
+            snprintf(en, sizeof en, "Point %zu, nominal %s %s: not measured", i + 1, num,
+                     d->unit);
+            snprintf(vi, sizeof vi, "Điểm %zu, danh định %s %s: chưa đo", i + 1, num, d->unit);
+            contents(w, t, en, vi);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ entry */
+
+static int write_file(const char *path, xmlChar *buf, size_t len, struct cd_err *err)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        int e = errno;
+        xmlFree(buf);
+        return cd_fail(err, CD_ERR_IO, "certificate XML: cannot create %s: %s", path,
+                       strerror(e));
+    }
+    size_t n = fwrite(buf, 1, len, f);
+    int e = errno;
+    xmlFree(buf);
+    if (n != len) {
+        fclose(f);
+        remove(path);
+        return cd_fail(err, CD_ERR_IO, "certificate XML: cannot write %s: %s", path,
+                       strerror(e));
+    }
+    if (fclose(f) != 0) {
+        e = errno;
+        remove(path);
+        return cd_fail(err, CD_ERR_IO, "certificate XML: cannot write %s: %s", path,
+                       strerror(e));
+    }
+    return 0;
+}
+
+int cert_write_xml(const struct cert_doc *d, const char *langs, const char *path,
+                   struct cd_err *err)
+{
+    if (d == NULL || langs == NULL || path == NULL)
+        return cd_fail(err, CD_ERR_INVALID, "certificate XML: missing argument");
+    struct xw w = {0};
+    if (strcmp(langs, "vi+en") == 0) {
+        w.langs[0] = LANG_VI;
+        w.langs[1] = LANG_EN;
+        w.n_langs = 2;
+    } else if (strcmp(langs, "vi") == 0) {
+        w.langs[0] = LANG_VI;
+        w.n_langs = 1;
+    } else if (strcmp(langs, "en") == 0) {
+        w.langs[0] = LANG_EN;
+        w.n_langs = 1;
+    } else {
+        return cd_fail(err, CD_ERR_INVALID,
+                       "certificate XML: languages \"%s\" (expected vi+en, vi or en)", langs);
+    }
+    int rc = check_doc(d, err);
+    if (rc != 0)
+        return rc;
+
+    w.doc = xmlNewDoc((const xmlChar *)"1.0");
+    xmlNodePtr root = w.doc != NULL
+                          ? xmlNewNode(NULL, (const xmlChar *)"digitalCalibrationCertificate")
+                          : NULL;
+    if (root == NULL) {
+        xmlFreeDoc(w.doc);
+        return cd_fail(err, CD_ERR_NOMEM, "certificate XML: out of memory");
+    }
+    xmlDocSetRootElement(w.doc, root);
+    w.dcc = xmlNewNs(root, (const xmlChar *)DCC_NS, (const xmlChar *)"dcc");
+    w.si = xmlNewNs(root, (const xmlChar *)SI_NS, (const xmlChar *)"si");
+    if (w.dcc == NULL || w.si == NULL)
+        w.oom = true;
+    else
+        xmlSetNs(root, w.dcc);
+    attr(&w, root, "schemaVersion", "3.1.2");
+
+    if (!w.oom) {
+        xmlNodePtr adm = el(&w, root, "administrativeData");
+        xmlNodePtr sw = el(&w, el(&w, adm, "dccSoftware"), "software");
+        plain(&w, sw, "name", "caldaq");
+        tx(&w, sw, "release", CALDAQ_XML_VERSION);
+        tx(&w, sw, "type", "application");
+        core_data(&w, adm, d);
+        items(&w, adm, d);
+        laboratory(&w, adm, d->lab);
+        resp_persons(&w, adm, d);
+        customer(&w, adm, d);
+        statements(&w, adm, d);
+        results(&w, root, d);
+    }
+    if (w.oom) {
+        xmlFreeDoc(w.doc);
+        return cd_fail(err, CD_ERR_NOMEM, "certificate XML: out of memory");
+    }
+    /* Serialised in memory and written here rather than with
+     * xmlSaveFormatFileEnc: libxml2 reports a failed open or write on
+     * stderr through its global error handler, and library code never
+     * prints; this way the error comes back in `err` only. */
+    xmlChar *buf = NULL;
+    int len = 0;
+    xmlDocDumpFormatMemoryEnc(w.doc, &buf, &len, "UTF-8", 1);
+    xmlFreeDoc(w.doc);
+    if (buf == NULL || len <= 0) {
+        xmlFree(buf);
+        return cd_fail(err, CD_ERR_NOMEM, "certificate XML: cannot serialise the document");
+    }
+    return write_file(path, buf, (size_t)len, err);
+}
