@@ -254,8 +254,8 @@ int cmd_verify_cert(const char *path, const char *pub_path, const char *run_path
     struct cd_err err = {0};
     char manifest[4400], report[8192];
     if (find_manifest(path, manifest, sizeof manifest) != 0)
-        return cli_error("verify", "%s: neither a run file nor a caldaq certificate (no "
-                                   "NUMBER.manifest.json found)",
+        return cli_error("verify", "%s: not an HDF5 file (a run) nor a caldaq certificate (no "
+                                   "NUMBER.manifest.json beside it)",
                          path);
     char pub[256] = "";
     if (pub_path != NULL) {
