@@ -15,7 +15,7 @@ SANFLAGS :=
 endif
 
 CC      ?= cc
-PKGS    := gsl yaml-0.1 jansson libserialport libmodbus hdf5 libsodium cairo pangocairo libqrencode libxml-2.0
+PKGS    := gsl yaml-0.1 jansson libserialport libmodbus hdf5 libsodium cairo pangocairo fontconfig libqrencode libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

@@ -123,6 +123,11 @@ int cert_write_xml(const struct cert_doc *d, const char *langs, const char *path
 int cert_write_pdf(const struct cert_doc *d, const char *langs, const char *qr_text,
                    const char *path, struct cd_err *err);
 
+/* Release what pango, cairo and fontconfig keep for the life of the
+ * process (font maps, caches), once no more PDFs will be written: for a
+ * clean exit under LeakSanitizer. */
+void cert_pdf_cleanup(void);
+
 /* ---------------------------------------------------------------- integrity */
 
 /* SHA-256 of a file as 64 hex digits. */

@@ -17,6 +17,7 @@
 
 #include <cairo.h>
 #include <cairo-pdf.h>
+#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <qrencode.h>
 
@@ -1108,4 +1109,11 @@ out:
         QRcode_free(p->qr);
     free(p);
     return rc;
+}
+
+void cert_pdf_cleanup(void)
+{
+    pango_cairo_font_map_set_default(NULL);
+    cairo_debug_reset_static_data();
+    FcFini();
 }

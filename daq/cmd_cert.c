@@ -210,6 +210,7 @@ int cmd_cert(int argc, char **argv)
     json_decref(manifest);
     cert_doc_free(d);
     ana_file_free(&f);
+    cert_pdf_cleanup();
     return rc == 0 ? 0 : cli_error("cert", "%s", cd_err_text(&err));
 }
 

@@ -5,7 +5,6 @@
  * certificate to say: the number and "page x of y" on every page, each
  * label in the chosen languages, the customer's name with its diacritics,
  * "not measured", the end mark and one point's numbers as printed. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -590,14 +589,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_path, setup, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    /* Let LeakSanitizer see only our leaks: drop pango's font map (and
-     * fontconfig's patterns it holds) and cairo's caches. */
-    pango_cairo_font_map_set_default(NULL);
-    cairo_debug_reset_static_data();
-    /* and fontconfig's configuration: FcFini, looked up because the test
-     * is not linked with -lfontconfig itself (cairo and pango are) */
-    void (*fc_fini)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "FcFini");
-    if (fc_fini != NULL)
-        fc_fini();
+    /* Let LeakSanitizer see only our leaks. */
+    cert_pdf_cleanup();
     return failed;
 }

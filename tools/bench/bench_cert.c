@@ -89,5 +89,6 @@ int main(int argc, char **argv)
     rmdir(dir);
     cert_doc_free(d);
     ana_file_free(&f);
+    cert_pdf_cleanup();
     return 0;
 }
