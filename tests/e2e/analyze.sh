@@ -7,19 +7,7 @@
 # that verify; a revised certificate (--standards) moves the error by
 # exactly the change of the reference; an expired standard is refused
 # before a run file exists.
-set -euo pipefail
-: "${CALDAQ:?path of the caldaq binary}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "analyze.sh: $*" >&2; exit 1; }
-wait_for() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.05; done; fail "no $1"; }
+source "$(dirname "$0")/common.bash"
 
 # --- caldaq profile check -------------------------------------------------
 for p in profiles/*.yaml; do

@@ -11,19 +11,7 @@
 # against a healthy simulator completes without touching what was saved.
 # An interactive session aborted with "a" exits 3 and resumes. Last, the
 # resume command printed by a failed session is run as printed.
-set -euo pipefail
-: "${CALDAQ:?path of the caldaq binary}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "session.sh: $*" >&2; exit 1; }
-wait_for() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.05; done; fail "no $1"; }
+source "$(dirname "$0")/common.bash"
 wait_gone() { for _ in $(seq 100); do [ -e "$1" ] || [ -L "$1" ] || return 0; sleep 0.05; done; fail "$1 still there"; }
 show() { echo "--- $1" >&2; cat "$1" >&2; }
 

@@ -6,19 +6,7 @@
 # overrides the sensor. The thermo-hygrometer is the Modbus simulator with
 # the KELLER map: temperature from TOB1 (0x0008, 20.0 degC in the
 # simulator), humidity from P1 (0x0002) set to 45.
-set -euo pipefail
-: "${CALDAQ:?path of the caldaq binary}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "session_env.sh: $*" >&2; exit 1; }
-wait_for() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.05; done; fail "no $1"; }
+source "$(dirname "$0")/common.bash"
 
 sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' profiles/standards/example-lab.yaml > "$tmp/reg.yaml"
 profile() { # $1: the sensor's port
