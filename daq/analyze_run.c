@@ -141,6 +141,7 @@ int ana_file_run(const char *path, const struct ana_file_opts *o, struct ana_fil
                  struct cd_err *err)
 {
     *out = (struct ana_file){0};
+    snprintf(out->path, sizeof out->path, "%s", path);
     if (daq_run_open(path, &out->view, err) != 0)
         return err->code;
     const struct daq_run_view *v = out->view;

@@ -20,6 +20,7 @@ struct ana_file_opts {
 };
 
 struct ana_file {
+    char path[4096];            /* the run file */
     struct daq_run_view *view;
     struct prof_profile *profile;
     struct ana_result *result;

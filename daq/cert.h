@@ -123,6 +123,16 @@ int cert_write_xml(const struct cert_doc *d, const char *langs, const char *path
 int cert_write_pdf(const struct cert_doc *d, const char *langs, const char *qr_text,
                    const char *path, struct cd_err *err);
 
+/* Issue the certificate of an analysed run into `out_dir`: the formats in
+ * `format` ("pdf,xml,json"), each signed with the lab's key, and
+ * NUMBER.manifest.json. `number` (may be NULL) gets the number. With quiet
+ * nothing is printed. */
+int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struct cert_job *job,
+               const char *out_dir, const char *format, const char *langs, bool quiet,
+               char number[64], struct cd_err *err);
+/* Whether `format` ("pdf,xml,json") lists `kind`. */
+bool cert_format_wants(const char *format, const char *kind);
+
 /* Release what pango, cairo and fontconfig keep for the life of the
  * process (font maps, caches), once no more PDFs will be written: for a
  * clean exit under LeakSanitizer. */

@@ -29,6 +29,7 @@ int cmd_analyze(int argc, char **argv);
 int cmd_session(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
+int cmd_reprocess(int argc, char **argv);
 /* `caldaq verify` of a certificate (cmd_cert.c). */
 int cmd_verify_cert(const char *path, const char *pub_path, const char *run_path);
 

@@ -118,7 +118,7 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
     return 0;
 }
 
-static bool wants(const char *format, const char *kind)
+bool cert_format_wants(const char *format, const char *kind)
 {
     size_t n = strlen(kind);
     for (const char *f = format; *f;) {
@@ -128,6 +128,74 @@ static bool wants(const char *format, const char *kind)
         f += m + (f[m] == ',');
     }
     return false;
+}
+
+int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struct cert_job *job,
+               const char *out_dir, const char *format, const char *langs, bool quiet,
+               char number[64], struct cd_err *err)
+{
+    if (mkdir(out_dir, 0775) != 0 && errno != EEXIST)
+        return cd_fail(err, CD_ERR_IO, "%s: %s", out_dir, strerror(errno));
+    const char *run_path = f->view != NULL ? f->path : "";
+    struct cert_doc *d = NULL;
+    int rc = cert_doc_build(run_path, f, lab, job, &d, err);
+    char path[3][4400], xml_sha[65] = "", qr[512];
+    const char *kinds[3] = {"xml", "json", "pdf"};
+    json_t *manifest = json_object(), *files = json_object();
+    for (int i = 0; rc == 0 && i < 3; i++) {
+        if (!cert_format_wants(format, kinds[i]))
+            continue;
+        snprintf(path[i], sizeof path[i], "%s/%s.%s", out_dir, d->number, kinds[i]);
+        if (i == 0) {
+            rc = cert_write_xml(d, langs, path[i], err);
+        } else if (i == 1) {
+            json_t *j = cert_json(d);
+            if (j != NULL && xml_sha[0] != '\0')
+                json_object_set_new(j, "xml_sha256", json_string(xml_sha));
+            rc = j == NULL || json_dump_file(j, path[i], JSON_INDENT(2) |
+                                                           JSON_REAL_PRECISION(17)) != 0
+                     ? cd_fail(err, CD_ERR_IO, "%s: cannot write", path[i])
+                     : 0;
+            json_decref(j);
+        } else {
+            snprintf(qr, sizeof qr, "caldaq certificate %s\nrun sha256 %s\nxml sha256 %s",
+                     d->number, d->run_sha256, xml_sha[0] ? xml_sha : "-");
+            rc = cert_write_pdf(d, langs, qr, path[i], err);
+        }
+        char sha[65];
+        if (rc == 0)
+            rc = cert_sha256_file(path[i], sha, err);
+        if (rc == 0 && i == 0)
+            memcpy(xml_sha, sha, sizeof sha);
+        if (rc == 0)
+            rc = cert_sign_file(path[i], lab->key, err);
+        if (rc == 0) {
+            const char *base = strrchr(path[i], '/') + 1;
+            json_object_set_new(files, base, json_string(sha));
+            if (!quiet)
+                printf("%s (signed: %s.sig)\n", path[i], path[i]);
+        }
+    }
+    if (rc == 0) {
+        char mpath[4400];
+        snprintf(mpath, sizeof mpath, "%s/%s.manifest.json", out_dir, d->number);
+        json_object_set_new(manifest, "schema", json_string("caldaq-certificate-manifest/1"));
+        json_object_set_new(manifest, "number", json_string(d->number));
+        json_object_set_new(manifest, "run_id", json_string(d->run_id));
+        json_object_set_new(manifest, "run_sha256", json_string(d->run_sha256));
+        json_object_set_new(manifest, "files", json_incref(files));
+        rc = json_dump_file(manifest, mpath, JSON_INDENT(2)) != 0
+                 ? cd_fail(err, CD_ERR_IO, "%s: cannot write", mpath)
+                 : cert_sign_file(mpath, lab->key, err);
+        if (rc == 0 && !quiet)
+            printf("%s (signed)\ncertificate %s: verdict %s\n", mpath, d->number, d->verdict);
+        if (rc == 0 && number != NULL)
+            snprintf(number, 64, "%s", d->number);
+    }
+    json_decref(files);
+    json_decref(manifest);
+    cert_doc_free(d);
+    return rc;
 }
 
 int cmd_cert(int argc, char **argv)
@@ -148,67 +216,11 @@ int cmd_cert(int argc, char **argv)
     struct cert_lab lab;
     if (cert_lab_load(a.lab, &lab, &err) != 0)
         return cli_error("cert", "%s", cd_err_text(&err));
-    if (mkdir(a.out, 0775) != 0 && errno != EEXIST)
-        return cli_error("cert", "%s: %s", a.out, strerror(errno));
     struct ana_file_opts o = {0};
     struct ana_file f;
     if (ana_file_run(a.run, &o, &f, &err) != 0)
         return cli_error("cert", "%s: %s", a.run, cd_err_text(&err));
-    struct cert_doc *d = NULL;
-    rc = cert_doc_build(a.run, &f, &lab, &a.job, &d, &err);
-    char path[3][4400], xml_sha[65] = "", qr[512];
-    const char *kinds[3] = {"xml", "json", "pdf"};
-    json_t *manifest = json_object(), *files = json_object();
-    for (int i = 0; rc == 0 && i < 3; i++) {
-        if (!wants(a.format, kinds[i]))
-            continue;
-        snprintf(path[i], sizeof path[i], "%s/%s.%s", a.out, d->number, kinds[i]);
-        if (i == 0) {
-            rc = cert_write_xml(d, a.langs, path[i], &err);
-        } else if (i == 1) {
-            json_t *j = cert_json(d);
-            if (j != NULL && xml_sha[0] != '\0')
-                json_object_set_new(j, "xml_sha256", json_string(xml_sha));
-            rc = j == NULL || json_dump_file(j, path[i], JSON_INDENT(2) |
-                                                           JSON_REAL_PRECISION(17)) != 0
-                     ? cd_fail(&err, CD_ERR_IO, "%s: cannot write", path[i])
-                     : 0;
-            json_decref(j);
-        } else {
-            snprintf(qr, sizeof qr, "caldaq certificate %s\nrun sha256 %s\nxml sha256 %s",
-                     d->number, d->run_sha256, xml_sha[0] ? xml_sha : "-");
-            rc = cert_write_pdf(d, a.langs, qr, path[i], &err);
-        }
-        char sha[65];
-        if (rc == 0)
-            rc = cert_sha256_file(path[i], sha, &err);
-        if (rc == 0 && i == 0)
-            memcpy(xml_sha, sha, sizeof sha);
-        if (rc == 0)
-            rc = cert_sign_file(path[i], lab.key, &err);
-        if (rc == 0) {
-            const char *base = strrchr(path[i], '/') + 1;
-            json_object_set_new(files, base, json_string(sha));
-            printf("%s (signed: %s.sig)\n", path[i], path[i]);
-        }
-    }
-    if (rc == 0) {
-        char mpath[4400];
-        snprintf(mpath, sizeof mpath, "%s/%s.manifest.json", a.out, d->number);
-        json_object_set_new(manifest, "schema", json_string("caldaq-certificate-manifest/1"));
-        json_object_set_new(manifest, "number", json_string(d->number));
-        json_object_set_new(manifest, "run_id", json_string(d->run_id));
-        json_object_set_new(manifest, "run_sha256", json_string(d->run_sha256));
-        json_object_set_new(manifest, "files", json_incref(files));
-        rc = json_dump_file(manifest, mpath, JSON_INDENT(2)) != 0
-                 ? cd_fail(&err, CD_ERR_IO, "%s: cannot write", mpath)
-                 : cert_sign_file(mpath, lab.key, &err);
-        if (rc == 0)
-            printf("%s (signed)\ncertificate %s: verdict %s\n", mpath, d->number, d->verdict);
-    }
-    json_decref(files);
-    json_decref(manifest);
-    cert_doc_free(d);
+    rc = cert_issue(&f, &lab, &a.job, a.out, a.format, a.langs, false, NULL, &err);
     ana_file_free(&f);
     cert_pdf_cleanup();
     return rc == 0 ? 0 : cli_error("cert", "%s", cd_err_text(&err));

@@ -28,6 +28,7 @@ static const struct {
     {"profile", cmd_profile, "check a calibration profile (procedure, plan, budget, standards)"},
     {"session", cmd_session, "run a calibration: prompts at the bench, or --batch"},
     {"replay", cmd_replay, "run a calibration against a recorded trace"},
+    {"reprocess", cmd_reprocess, "re-analyse archived runs in batch: summary, impact of a revised standard"},
     {"cert", cmd_cert, "issue a signed calibration certificate: PDF, DCC XML, JSON"},
     {"analyze", cmd_analyze, "results of a run against its profile: errors, U, verdicts"},
     {"demo", cmd_demo, "a tour with no hardware: uncertainty examples and a simulated balance"},

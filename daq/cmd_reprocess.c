@@ -1,0 +1,554 @@
+/* caldaq reprocess: re-analyse archived runs in batch (docs/scaling.md).
+ *
+ * The runs under the given paths are listed and sorted (so a shard I/N is
+ * the same set on every machine), the ones already done in OUT are skipped
+ * (OUT/done.jsonl: one line per finished run, appended by the workers as
+ * they go, so an interrupted batch resumes without redoing any run), and N
+ * worker processes (the Debian HDF5 build is not thread-safe) take every
+ * N-th run. Each run is analysed with its stored profile (or --profile),
+ * with the reference values stored in it (or from --standards, or the
+ * revised register of --standard ID --revised FILE), and compared with its
+ * last stored results. At the end OUT/summary.json and OUT/summary.csv are
+ * written from done.jsonl. A run that fails to load is a line in the
+ * summary, not the end of the batch. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cert.h"
+#include "cli.h"
+
+static const char usage_text[] =
+    "usage: caldaq reprocess PATH... --out DIR [-j N] [--shard I/N] [--profile P]\n"
+    "                        [--standards REG] [--standard ID --revised FILE]\n"
+    "                        [--write-back] [--cert --lab LAB.yaml] [--json]\n"
+    "       caldaq reprocess --merge DIR... --out DIR [--json]\n"
+    "\n"
+    "Re-analyse every run file (*.h5) found under the PATHs and summarise, per run:\n"
+    "run id, item, date, profile, the verdict stored in the run and the new one, and\n"
+    "the largest change in any error and in any U. The runs are never modified\n"
+    "unless --write-back is given (then a new results version and an audit entry).\n"
+    "New results go to DIR/results/RUNID.json, the summary to DIR/summary.csv and\n"
+    "DIR/summary.json. A run that fails to load is reported, and the batch goes on.\n"
+    "An interrupted batch started again with the same DIR does not redo finished runs.\n"
+    "\n"
+    "  -j N              worker processes (default 1)\n"
+    "  --shard I/N       only the I-th of N shares of the sorted run list (for a\n"
+    "                    cluster: one shard per job, then --merge)\n"
+    "  --profile P       analyse with this profile instead of each run's own\n"
+    "  --standards REG   reference values from this register instead of each run's\n"
+    "  --standard ID --revised FILE\n"
+    "                    impact analysis: only the runs that used standard ID,\n"
+    "                    re-analysed with its values from the revised register FILE\n"
+    "  --write-back      store the new results in each run (new version + audit)\n"
+    "  --cert            issue certificates under DIR/certs/RUNID (needs --lab)\n"
+    "  --merge DIR...    combine the summaries of several shards into --out\n"
+    "  --json            print the summary as JSON instead of a short report\n"
+    "\n"
+    "A progress bar with the rate and the time left is shown on a terminal.\n"
+    "Exit status: 0 when every run was re-analysed, 1 when some failed (listed),\n"
+    "2 usage error.\n";
+
+struct rp_args {
+    const char **paths;
+    int n_paths;
+    const char *out, *profile, *standards, *standard_id, *revised, *lab;
+    unsigned long long jobs, shard_i, shard_n;
+    bool write_back, cert, json, merge;
+};
+
+static int parse_args(int argc, char **argv, struct rp_args *a)
+{
+    static const struct option opts[] = {
+        {"out", required_argument, NULL, 'o'},       {"jobs", required_argument, NULL, 'j'},
+        {"shard", required_argument, NULL, 's'},     {"profile", required_argument, NULL, 'p'},
+        {"standards", required_argument, NULL, 'S'}, {"standard", required_argument, NULL, 'i'},
+        {"revised", required_argument, NULL, 'r'},   {"write-back", no_argument, NULL, 'w'},
+        {"cert", no_argument, NULL, 'c'},            {"lab", required_argument, NULL, 'L'},
+        {"json", no_argument, NULL, 'J'},            {"merge", no_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+    };
+    memset(a, 0, sizeof *a);
+    a->jobs = 1;
+    a->shard_i = a->shard_n = 1;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":hj:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': a->out = optarg; break;
+        case 'p': a->profile = optarg; break;
+        case 'S': a->standards = optarg; break;
+        case 'i': a->standard_id = optarg; break;
+        case 'r': a->revised = optarg; break;
+        case 'w': a->write_back = true; break;
+        case 'c': a->cert = true; break;
+        case 'L': a->lab = optarg; break;
+        case 'J': a->json = true; break;
+        case 'm': a->merge = true; break;
+        case 'j':
+            if (cli_parse_size(optarg, &a->jobs) != 0 || a->jobs == 0 || a->jobs > 256)
+                return cli_usage_error("reprocess", "-j takes 1 to 256, not '%s'", optarg);
+            break;
+        case 's': {
+            char slash;
+            if (sscanf(optarg, "%llu/%llu%c", &a->shard_i, &a->shard_n, &slash) != 2 ||
+                a->shard_n == 0 || a->shard_i == 0 || a->shard_i > a->shard_n)
+                return cli_usage_error("reprocess", "--shard takes I/N with 1 <= I <= N, not '%s'",
+                                       optarg);
+            break;
+        }
+        case 'h': fputs(usage_text, stdout); return -1;
+        default: return cli_option_error("reprocess", c, argv);
+        }
+    }
+    a->paths = (const char **)argv + optind;
+    a->n_paths = argc - optind;
+    if (a->out == NULL || a->n_paths == 0)
+        return cli_usage_error("reprocess", "give PATH... and --out DIR");
+    if ((a->standard_id == NULL) != (a->revised == NULL))
+        return cli_usage_error("reprocess", "--standard ID and --revised FILE go together");
+    if (a->revised != NULL && a->standards != NULL)
+        return cli_usage_error("reprocess", "--standards and --revised exclude each other");
+    if (a->cert && a->lab == NULL)
+        return cli_usage_error("reprocess", "--cert needs --lab LAB.yaml");
+    return 0;
+}
+
+/* ------------------------------------------------------------ listing */
+
+struct list {
+    char **v;
+    size_t n, cap;
+};
+
+static struct list *walking; /* nftw has no context argument: the walk's one list */
+
+static int push(struct list *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 1024;
+        char **nv = realloc(l->v, cap * sizeof *nv);
+        if (nv == NULL)
+            return -1;
+        l->v = nv;
+        l->cap = cap;
+    }
+    return (l->v[l->n] = strdup(s)) != NULL ? (int)(l->n++ * 0) : -1;
+}
+
+static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)ftw;
+    size_t n = strlen(path);
+    if (type == FTW_F && n > 3 && strcmp(path + n - 3, ".h5") == 0)
+        return push(walking, path);
+    return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void list_free(struct list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+}
+
+/* ------------------------------------------------------------ one run */
+
+struct rp_ctx {
+    const struct rp_args *a;
+    struct cert_lab lab;
+    int done_fd;
+    char results_dir[4200], certs_dir[4200];
+};
+
+static bool uses_standard(const struct daq_run_view *v, const char *id)
+{
+    for (size_t i = 0; i < v->n_standards; i++)
+        if (strcmp(v->standards[i].id, id) == 0)
+            return true;
+    return false;
+}
+
+/* The largest |change| of `key` between the old and the new results, by
+ * point; NAN when no point has both. */
+static double largest_change(json_t *old_doc, json_t *new_doc, const char *key)
+{
+    json_t *op = json_object_get(old_doc, "points"), *np = json_object_get(new_doc, "points");
+    double max = NAN;
+    for (size_t i = 0; i < json_array_size(op) && i < json_array_size(np); i++) {
+        json_t *o = json_object_get(json_array_get(op, i), key);
+        json_t *n = json_object_get(json_array_get(np, i), key);
+        if (json_is_number(o) && json_is_number(n)) {
+            double d = fabs(json_number_value(n) - json_number_value(o));
+            max = isnan(max) ? d : fmax(max, d);
+        }
+    }
+    return max;
+}
+
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *process(struct rp_ctx *c, const char *path)
+{
+    const struct rp_args *a = c->a;
+    struct cd_err err = {0};
+    json_t *line = json_pack("{s:s}", "path", path);
+    /* a quick look first: the impact analysis skips the runs without the standard */
+    struct daq_run_view *v = NULL;
+    if (daq_run_open(path, &v, &err) != 0) {
+        json_object_set_new(line, "status", json_string("failed"));
+        json_object_set_new(line, "error", json_string(err.msg));
+        return line;
+    }
+    json_object_set_new(line, "run_id", json_string(v->info.run_id));
+    json_object_set_new(line, "date", json_sprintf("%.10s", v->info.started));
+    json_object_set_new(line, "profile", json_string(v->info.profile_name));
+    json_object_set_new(line, "dut", json_sprintf("%s %s %s", v->device.id.manufacturer,
+                                                  v->device.id.model, v->device.id.serial));
+    json_t *old_doc = NULL;
+    if (v->n_results > 0)
+        old_doc = json_loads(v->results[v->n_results - 1], 0, NULL);
+    bool relevant = a->standard_id == NULL || uses_standard(v, a->standard_id);
+    daq_run_view_free(v);
+    json_object_set_new(line, "old_verdict", old_doc != NULL ? json_incref(json_object_get(old_doc, "verdict")) : json_null());
+    if (!relevant) {
+        json_object_set_new(line, "status", json_string("not affected"));
+        json_decref(old_doc);
+        return line;
+    }
+    struct ana_file_opts o = {.profile_path = a->profile,
+                              .standards_path = a->revised != NULL ? a->revised : a->standards,
+                              .write = a->write_back, .operator_name = "caldaq reprocess"};
+    struct ana_file f;
+    if (ana_file_run(path, &o, &f, &err) != 0) {
+        json_object_set_new(line, "status", json_string("failed"));
+        json_object_set_new(line, "error", json_string(err.msg));
+        json_decref(old_doc);
+        return line;
+    }
+    const char *new_verdict = json_string_value(json_object_get(f.doc, "verdict"));
+    const char *old_verdict = json_string_value(json_object_get(old_doc, "verdict"));
+    json_object_set_new(line, "status", json_string("ok"));
+    json_object_set_new(line, "new_verdict", json_string(new_verdict));
+    json_object_set_new(line, "verdict_changed",
+                        json_boolean(old_verdict != NULL && strcmp(old_verdict, new_verdict) != 0));
+    json_object_set_new(line, "max_change_error", num(largest_change(old_doc, f.doc, "error")));
+    json_object_set_new(line, "max_change_U", num(largest_change(old_doc, f.doc, "U")));
+    if (a->write_back)
+        json_object_set_new(line, "results_version", json_integer(f.version));
+    char out[8400];
+    snprintf(out, sizeof out, "%s/%s.json", c->results_dir, f.view->info.run_id);
+    if (json_dump_file(f.doc, out, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) != 0)
+        json_object_set_new(line, "warning", json_sprintf("%s: cannot write", out));
+    if (a->cert) {
+        char dir[8400], number[64] = "";
+        snprintf(dir, sizeof dir, "%s/%s", c->certs_dir, f.view->info.run_id);
+        struct cert_job job = {.customer = "", .customer_address = ""};
+        if (cert_issue(&f, &c->lab, &job, dir, "pdf,xml,json", "vi+en", true, number, &err) != 0)
+            json_object_set_new(line, "cert_error", json_string(err.msg));
+        else
+            json_object_set_new(line, "certificate", json_string(number));
+    }
+    ana_file_free(&f);
+    json_decref(old_doc);
+    return line;
+}
+
+/* One line, appended and made durable before the next run begins. */
+static int append_line(int fd, json_t *line)
+{
+    char *text = json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    if (text == NULL)
+        return -1;
+    size_t n = strlen(text);
+    text[n] = '\n';
+    ssize_t w = write(fd, text, n + 1);
+    free(text);
+    return w == (ssize_t)(n + 1) && fdatasync(fd) == 0 ? 0 : -1;
+}
+
+static void worker(struct rp_ctx *c, char **todo, size_t n, size_t k, size_t jobs)
+{
+    signal(SIGINT, SIG_DFL);
+    for (size_t i = k; i < n; i += jobs) {
+        json_t *line = process(c, todo[i]);
+        int rc = append_line(c->done_fd, line);
+        json_decref(line);
+        if (rc != 0)
+            _exit(3);
+    }
+    if (c->a->cert)
+        cert_pdf_cleanup();
+    _exit(0);
+}
+
+/* ------------------------------------------------------------ done.jsonl */
+
+/* Every line of the done files of `dirs` (later lines of a path win). */
+static json_t *read_done(const char *const *dirs, int n_dirs)
+{
+    json_t *by_path = json_object();
+    for (int d = 0; d < n_dirs; d++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/done.jsonl", dirs[d]);
+        FILE *f = fopen(path, "r");
+        char *line = NULL;
+        size_t cap = 0;
+        while (f != NULL && getline(&line, &cap, f) > 0) {
+            json_t *j = json_loads(line, 0, NULL); /* a torn last line is skipped */
+            if (json_is_object(j) && json_is_string(json_object_get(j, "path")))
+                json_object_set_new(by_path, json_string_value(json_object_get(j, "path")), j);
+            else
+                json_decref(j);
+        }
+        free(line);
+        if (f != NULL)
+            fclose(f);
+    }
+    return by_path;
+}
+
+static size_t count_lines(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = 0;
+    int ch;
+    while (f != NULL && (ch = getc(f)) != EOF)
+        n += ch == '\n';
+    if (f != NULL)
+        fclose(f);
+    return n;
+}
+
+static void csv_field(FILE *f, json_t *v)
+{
+    if (json_is_string(v)) {
+        fputc('"', f);
+        for (const char *s = json_string_value(v); *s; s++) {
+            if (*s == '"')
+                fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+    } else if (json_is_number(v)) {
+        fprintf(f, "%.17g", json_number_value(v));
+    } else if (json_is_boolean(v)) {
+        fputs(json_is_true(v) ? "true" : "false", f);
+    }
+}
+
+/* summary.json and summary.csv from the done lines, sorted by path. */
+static int write_summary(const char *out, json_t *by_path, bool print_json, size_t *failed)
+{
+    static const char *const cols[] = {"path", "run_id", "dut", "date", "profile", "status",
+                                       "old_verdict", "new_verdict", "verdict_changed",
+                                       "max_change_error", "max_change_U", "error"};
+    size_t n = json_object_size(by_path), i = 0;
+    const char **keys = calloc(n + 1, sizeof *keys);
+    const char *key;
+    json_t *val;
+    json_object_foreach(by_path, key, val) keys[i++] = key;
+    qsort(keys, n, sizeof *keys, by_name);
+    json_t *runs = json_array();
+    size_t ok = 0, changed = 0, not_affected = 0;
+    *failed = 0;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.csv", out);
+    FILE *csv = fopen(path, "w");
+    for (size_t c = 0; csv != NULL && c < sizeof cols / sizeof cols[0]; c++)
+        fprintf(csv, "%s%s", cols[c], c + 1 < sizeof cols / sizeof cols[0] ? "," : "\n");
+    for (i = 0; i < n; i++) {
+        json_t *r = json_object_get(by_path, keys[i]);
+        json_array_append(runs, r);
+        const char *st = json_string_value(json_object_get(r, "status"));
+        ok += st != NULL && strcmp(st, "ok") == 0;
+        *failed += st != NULL && strcmp(st, "failed") == 0;
+        not_affected += st != NULL && strcmp(st, "not affected") == 0;
+        changed += json_is_true(json_object_get(r, "verdict_changed"));
+        for (size_t c = 0; csv != NULL && c < sizeof cols / sizeof cols[0]; c++) {
+            csv_field(csv, json_object_get(r, cols[c]));
+            fputc(c + 1 < sizeof cols / sizeof cols[0] ? ',' : '\n', csv);
+        }
+    }
+    free(keys);
+    int rc = csv == NULL || fclose(csv) != 0 ? -1 : 0;
+    json_t *doc = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o}", "schema",
+                            "caldaq-reprocess/1", "runs", (json_int_t)n, "reanalysed",
+                            (json_int_t)ok, "verdicts_changed", (json_int_t)changed, "failed",
+                            (json_int_t)*failed, "not_affected", (json_int_t)not_affected,
+                            "results", runs);
+    snprintf(path, sizeof path, "%s/summary.json", out);
+    if (json_dump_file(doc, path, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) != 0)
+        rc = -1;
+    if (print_json) {
+        cli_json_print(json_incref(doc));
+    } else {
+        printf("%zu runs: %zu re-analysed, %zu verdicts changed, %zu not affected, %zu failed\n",
+               n, ok, changed, not_affected, *failed);
+        json_t *r;
+        size_t k;
+        json_array_foreach(runs, k, r)
+        {
+            const char *st = json_string_value(json_object_get(r, "status"));
+            if (st != NULL && strcmp(st, "failed") == 0)
+                printf("  FAILED %s: %s\n", json_string_value(json_object_get(r, "path")),
+                       json_string_value(json_object_get(r, "error")));
+            else if (json_is_true(json_object_get(r, "verdict_changed")))
+                printf("  changed %s: %s -> %s\n", json_string_value(json_object_get(r, "path")),
+                       json_string_value(json_object_get(r, "old_verdict")),
+                       json_string_value(json_object_get(r, "new_verdict")));
+        }
+        printf("summary: %s/summary.csv, %s/summary.json\n", out, out);
+    }
+    json_decref(doc);
+    return rc;
+}
+
+/* ------------------------------------------------------------ main */
+
+static void progress(size_t done, size_t total, double t0)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double dt = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec - t0;
+    double rate = dt > 0 ? (double)done / dt : 0;
+    int width = 30, fill = total ? (int)((double)width * (double)done / (double)total) : width;
+    fprintf(stderr, "\r[%.*s%*s] %zu/%zu  %.0f runs/s  %.0f s left ", fill,
+            "##############################", width - fill, "", done, total, rate,
+            rate > 0 ? (double)(total - done) / rate : 0.0);
+    fflush(stderr);
+}
+
+int cmd_reprocess(int argc, char **argv)
+{
+    struct rp_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    if (mkdir(a.out, 0775) != 0 && errno != EEXIST)
+        return cli_error("reprocess", "%s: %s", a.out, strerror(errno));
+    size_t failed = 0;
+    if (a.merge) {
+        json_t *all = read_done(a.paths, a.n_paths);
+        rc = write_summary(a.out, all, a.json, &failed);
+        json_decref(all);
+        return rc != 0 ? cli_error("reprocess", "%s: cannot write the summary", a.out)
+                       : failed != 0;
+    }
+    struct rp_ctx c = {.a = &a, .done_fd = -1};
+    struct cd_err err = {0};
+    if (a.cert && cert_lab_load(a.lab, &c.lab, &err) != 0)
+        return cli_error("reprocess", "%s", cd_err_text(&err));
+    snprintf(c.results_dir, sizeof c.results_dir, "%s/results", a.out);
+    snprintf(c.certs_dir, sizeof c.certs_dir, "%s/certs", a.out);
+    mkdir(c.results_dir, 0775);
+    if (a.cert)
+        mkdir(c.certs_dir, 0775);
+    /* the runs, sorted, this shard's share, minus the ones done */
+    struct list all = {0};
+    walking = &all;
+    for (int i = 0; i < a.n_paths; i++) {
+        struct stat st;
+        if (stat(a.paths[i], &st) != 0) {
+            list_free(&all);
+            return cli_error("reprocess", "%s: %s", a.paths[i], strerror(errno));
+        }
+        if (nftw(a.paths[i], visit, 32, FTW_PHYS) != 0) {
+            list_free(&all);
+            return cli_error("reprocess", "%s: cannot list the runs", a.paths[i]);
+        }
+    }
+    walking = NULL;
+    qsort(all.v, all.n, sizeof *all.v, by_name);
+    const char *outs[1] = {a.out};
+    json_t *done = read_done(outs, 1);
+    char **todo = calloc(all.n + 1, sizeof *todo);
+    size_t n_todo = 0, skipped = 0;
+    for (size_t i = 0; todo != NULL && i < all.n; i++) {
+        if (i % a.shard_n != a.shard_i - 1)
+            continue;
+        if (json_object_get(done, all.v[i]) != NULL)
+            skipped++;
+        else
+            todo[n_todo++] = all.v[i];
+    }
+    size_t before = json_object_size(done);
+    json_decref(done);
+    char done_path[4200];
+    snprintf(done_path, sizeof done_path, "%s/done.jsonl", a.out);
+    c.done_fd = open(done_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0664);
+    if (todo == NULL || c.done_fd < 0) {
+        free(todo);
+        list_free(&all);
+        return cli_error("reprocess", "%s: %s", done_path, strerror(errno));
+    }
+    bool tty = isatty(2);
+    if (skipped > 0 && !a.json)
+        fprintf(stderr, "caldaq reprocess: %zu runs already done in %s (resumed)\n", skipped,
+                a.out);
+    size_t jobs = a.jobs < n_todo ? a.jobs : (n_todo > 0 ? n_todo : 1);
+    pid_t *pids = calloc(jobs, sizeof *pids);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double t0 = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    fflush(stdout);
+    fflush(stderr);
+    for (size_t k = 0; pids != NULL && k < jobs && n_todo > 0; k++) {
+        pids[k] = fork();
+        if (pids[k] == 0)
+            worker(&c, todo, n_todo, k, jobs);
+    }
+    size_t running = n_todo > 0 ? jobs : 0, bad_workers = 0;
+    while (running > 0) {
+        int st;
+        pid_t p = tty ? waitpid(-1, &st, WNOHANG) : waitpid(-1, &st, 0);
+        if (p > 0) {
+            running--;
+            bad_workers += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        } else if (p < 0 && errno != EINTR) {
+            break;
+        }
+        if (tty) {
+            progress(count_lines(done_path) - before, n_todo, t0);
+            if (p == 0) {
+                struct timespec nap = {0, 200000000};
+                nanosleep(&nap, NULL);
+            }
+        }
+    }
+    if (tty && n_todo > 0)
+        fputc('\n', stderr);
+    close(c.done_fd);
+    free(pids);
+    free(todo);
+    list_free(&all);
+    json_t *results = read_done(outs, 1);
+    rc = write_summary(a.out, results, a.json, &failed);
+    json_decref(results);
+    if (rc != 0)
+        return cli_error("reprocess", "%s: cannot write the summary", a.out);
+    if (bad_workers > 0)
+        return cli_error("reprocess", "%zu worker(s) stopped early; run the same command again "
+                                      "to finish (finished runs are kept)",
+                         bad_workers);
+    return failed != 0 ? 1 : 0;
+}
