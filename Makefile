@@ -93,6 +93,13 @@ $(BUILD)/bench_run: tools/bench/bench_run.c $(LIBS)
 $(BUILD)/bench_replay: tools/bench/bench_replay.c $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
+# tools/gen-archive: a synthetic archive of run files for batch tests.
+$(BUILD)/gen_archive: tools/gen_archive.c $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/bench_open: tools/bench/bench_open.c $(LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
+
 $(BUILD)/bench_cert: tools/bench/bench_cert.c $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
@@ -131,12 +138,13 @@ bench: deps
 	@tools/install-deps --bench
 	@$(MAKE) --no-print-directory OPT=-O3 BUILD=build/bench build/bench/bench_mcm \
 	    build/bench/bench_expr build/bench/bench_replay build/bench/bench_run \
-	    build/bench/bench_cert
+	    build/bench/bench_cert build/bench/bench_open build/bench/caldaq
 	build/bench/bench_expr
 	tools/bench/run
 	build/bench/bench_replay
 	build/bench/bench_run
 	tools/bench/cert
+	tools/bench/reprocess
 
 # The crash-safety test with more kills than make check runs.
 killtest: $(CALDAQ)

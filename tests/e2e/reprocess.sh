@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# End to end: batch reprocessing of a generated archive (tools/gen-archive).
+# Reprocessing reproduces every stored verdict and leaves the files alone;
+# corrupt and truncated files are reported, not fatal; a revised standard
+# changes exactly the runs that used it (worked out here from the run files
+# with h5py); an interrupted batch resumed does each run once; three shards
+# merged equal the whole; --write-back appends a results version that
+# verifies.
+source "$(dirname "$0")/common.bash"
+GEN=${GEN_ARCHIVE:-tools/gen-archive}
+
+"$GEN" 60 "$tmp/archive" --seed 11 --corrupt 2 > "$tmp/gen.out" || fail "gen-archive"
+find "$tmp/archive" -name '*.h5' | sort | xargs sha256sum > "$tmp/before.sha"
+total=$(wc -l < "$tmp/before.sha")
+
+# --- the whole archive, two workers ----------------------------------------
+set +e
+"$CALDAQ" reprocess "$tmp/archive" --out "$tmp/all" -j 2 --json > "$tmp/all.json"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "a batch with corrupt files must exit 1, not $rc"
+"$PY" - "$tmp/all.json" "$total" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+total = int(sys.argv[2])
+assert d["runs"] == total and d["failed"] == 2 and d["reanalysed"] == total - 2, d
+assert d["verdicts_changed"] == 0, [r for r in d["results"] if r.get("verdict_changed")]
+for r in d["results"]:
+    if r["status"] == "ok":
+        assert r["old_verdict"] == r["new_verdict"], r
+        assert r["max_change_error"] == 0 and r["max_change_U"] == 0, r
+    else:
+        assert r["status"] == "failed" and r["error"], r
+print(f"  {total - 2} runs re-analysed with their stored verdicts reproduced exactly; "
+      f"2 corrupt files reported")
+PY
+find "$tmp/archive" -name '*.h5' | sort | xargs sha256sum | cmp -s - "$tmp/before.sha" \
+    || fail "reprocessing without --write-back changed a run file"
+[ "$(wc -l < "$tmp/all/summary.csv")" -eq $((total + 1)) ] || fail "summary.csv rows"
+
+# --- impact of a revised standard ------------------------------------------
+# The 100 g piece of W-E2-01 is 20 mg heavier than certified: every class II
+# load that uses it (100 g and 150 g = 100 + 50) reads 0.02 g low, twice the
+# class II MPE there, so every class II run that passed fails; runs of the
+# other sets are not affected.
+sed -e 's/value: 100.000030,/value: 100.020030,/' tests/traces/standards.yaml > "$tmp/revised.yaml"
+grep -q 'value: 100.020030' "$tmp/revised.yaml" || fail "the revision did not apply"
+set +e
+"$CALDAQ" reprocess "$tmp/archive" --out "$tmp/impact" --standard W-E2-01 \
+    --revised "$tmp/revised.yaml" --json > "$tmp/impact.json"
+set -e
+"$PY" - "$tmp/impact.json" <<'PY'
+import json, sys, h5py
+d = json.load(open(sys.argv[1]))
+users, passed = set(), set()
+for r in d["results"]:
+    if r["status"] == "failed":
+        continue
+    with h5py.File(r["path"], "r") as f:
+        ids = {s["id"].decode() for s in f["standards"][...]}
+    if "W-E2-01" in ids:
+        users.add(r["path"])
+        if r["old_verdict"] == "pass":
+            passed.add(r["path"])
+affected = {r["path"] for r in d["results"] if r["status"] == "ok"}
+changed = {r["path"] for r in d["results"] if r.get("verdict_changed")}
+assert users and affected == users, (len(affected), len(users))
+assert changed == passed, (sorted(changed ^ passed))
+for r in d["results"]:
+    if r["path"] in changed:
+        assert r["new_verdict"] == "fail" and abs(r["max_change_error"] - 0.02) < 1e-9, r
+print(f"  impact of W-E2-01: {len(users)} runs used it (h5py), all re-analysed; "
+      f"the {len(changed)} that passed now fail; {d['not_affected']} not affected")
+PY
+
+# --- interrupted and resumed: each run once ---------------------------------
+"$GEN" 150 "$tmp/big" --seed 5 > /dev/null
+setsid "$CALDAQ" reprocess "$tmp/big" --out "$tmp/resumed" -j 2 > /dev/null 2>&1 &
+batch=$!
+for _ in $(seq 200); do
+    [ -f "$tmp/resumed/done.jsonl" ] && [ "$(wc -l < "$tmp/resumed/done.jsonl")" -ge 20 ] && break
+    sleep 0.05
+done
+kill -INT -- "-$batch" 2>/dev/null || true
+wait "$batch" 2>/dev/null || true
+first=$(wc -l < "$tmp/resumed/done.jsonl")
+"$CALDAQ" reprocess "$tmp/big" --out "$tmp/resumed" -j 2 > "$tmp/resume.out" 2> "$tmp/resume.err"
+"$PY" - "$tmp/resumed/done.jsonl" "$first" <<'PY'
+import collections, json, sys
+paths = [json.loads(l)["path"] for l in open(sys.argv[1]) if l.strip()]
+twice = [p for p, n in collections.Counter(paths).items() if n > 1]
+assert not twice, twice[:3]
+assert len(paths) == 150, len(paths)
+print(f"  interrupted after {sys.argv[2]} runs, resumed: 150 runs, each done once")
+PY
+[ "$first" -lt 150 ] || fail "the batch finished before it could be interrupted"
+
+# --- shards merged equal the whole -------------------------------------------
+for i in 1 2 3; do
+    "$CALDAQ" reprocess "$tmp/big" --out "$tmp/shard-$i" --shard "$i/3" > /dev/null
+done
+"$CALDAQ" reprocess --merge "$tmp"/shard-* --out "$tmp/merged" > /dev/null
+"$PY" - "$tmp/merged/summary.json" "$tmp/resumed/summary.json" "$tmp"/shard-*/summary.json <<'PY'
+import json, sys
+merged, whole = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+shards = [json.load(open(p)) for p in sys.argv[3:]]
+key = lambda d: [(r["path"], r["status"], r.get("new_verdict")) for r in d["results"]]
+assert key(merged) == key(whole), "merged shards differ from the whole"
+sets = [set(r["path"] for r in s["results"]) for s in shards]
+assert sum(map(len, sets)) == len(set().union(*sets)) == 150, [len(s) for s in sets]
+print(f"  3 shards ({', '.join(str(len(s)) for s in sets)} runs) merged = the whole batch")
+PY
+
+# --- write-back ------------------------------------------------------------
+cp -r "$tmp/archive" "$tmp/wb"
+rm -f $(find "$tmp/wb" -name '*.h5' -size -10k)   # the garbage files
+find "$tmp/wb" -name '*.h5' | while read -r f; do "$CALDAQ" verify "$f" > /dev/null 2>&1 || rm -f "$f"; done
+one=$(find "$tmp/wb" -name '*.h5' | sort | head -1)
+"$CALDAQ" reprocess "$(dirname "$one")" --out "$tmp/wb-out" --write-back > /dev/null
+"$CALDAQ" verify "$one" > /dev/null || fail "a written-back run does not verify"
+"$CALDAQ" show "$one" > "$tmp/wb.show"
+grep -q "analysis stored as results v2" "$tmp/wb.show" || fail "no results v2 after --write-back"
+echo "  --write-back: results v2 appended with an audit entry, the run verifies"
+echo "reprocess.sh: ok"
