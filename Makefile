@@ -50,7 +50,7 @@ E2E_TESTS  := $(sort $(wildcard tests/e2e/*.sh))
 BENCH_BIN  := $(BUILD)/bench_mcm
 
 .PHONY: all deps check test unit e2e demo bench install clean killtest
-all: $(CALDAQ)
+all: $(CALDAQ) $(BUILD)/gen_archive
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -316,8 +316,15 @@ static void one_run(const char *dir, uint64_t seed, size_t index, int profile_i,
     if (daq_run_set_device(run, &dev, &err) != 0 || ses_record_standards(run, p, reg, &err) != 0)
         die(tmp, &err);
     char what[256];
-    snprintf(what, sizeof what, "synthetic run by gen-archive (seed %llu, run %zu)",
-             (unsigned long long)seed, index);
+    if (sc == SC_NOMINAL)
+        snprintf(what, sizeof what, "synthetic run by gen-archive (seed %llu, run %zu, %s)",
+                 (unsigned long long)seed, index, SCENARIO_NAME[sc]);
+    else
+        snprintf(what, sizeof what,
+                 "synthetic run by gen-archive (seed %llu, run %zu, %s: error %.2f MPE at "
+                 "%.10g %s)",
+                 (unsigned long long)seed, index, SCENARIO_NAME[sc], sign * extra,
+                 p->points[target].nominal, p->unit);
     if (daq_run_audit(run, "gen-archive", what, &err) != 0)
         die(tmp, &err);
 
