@@ -132,7 +132,8 @@ void ana_file_free(struct ana_file *f)
         return;
     json_decref(f->doc);
     ana_result_free(f->result);
-    prof_profile_free(f->profile);
+    if (!f->profile_borrowed)
+        prof_profile_free(f->profile);
     daq_run_view_free(f->view);
     *f = (struct ana_file){0};
 }
@@ -140,12 +141,25 @@ void ana_file_free(struct ana_file *f)
 int ana_file_run(const char *path, const struct ana_file_opts *o, struct ana_file *out,
                  struct cd_err *err)
 {
+    struct daq_run_view *v = NULL;
+    if (daq_run_open(path, &v, err) != 0) {
+        *out = (struct ana_file){0};
+        return err->code;
+    }
+    return ana_file_run_view(path, v, o, out, err);
+}
+
+int ana_file_run_view(const char *path, struct daq_run_view *view, const struct ana_file_opts *o,
+                      struct ana_file *out, struct cd_err *err)
+{
     *out = (struct ana_file){0};
     snprintf(out->path, sizeof out->path, "%s", path);
-    if (daq_run_open(path, &out->view, err) != 0)
-        return err->code;
+    out->view = view;
     const struct daq_run_view *v = out->view;
-    if (o->profile_path != NULL) {
+    if (o->profile != NULL) {
+        out->profile = (struct prof_profile *)o->profile;
+        out->profile_borrowed = true;
+    } else if (o->profile_path != NULL) {
         out->profile = prof_profile_load(o->profile_path, err);
     } else {
         char source[512];

@@ -170,8 +170,13 @@ static void list_free(struct list *l)
 
 /* ------------------------------------------------------------ one run */
 
+/* Runs of one profile share its text: a worker parses each text once. */
+#define RP_PROFILES 16
+
 struct rp_ctx {
     const struct rp_args *a;
+    struct prof_profile *profiles[RP_PROFILES];
+    size_t n_profiles;
     struct cert_lab lab;
     int done_fd;
     char results_dir[4200], certs_dir[4200];
@@ -207,6 +212,26 @@ static json_t *num(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+/* The parsed profile of `text` (the run's own), loaded once per worker;
+ * NULL when it does not load (the analysis then says why). */
+static const struct prof_profile *cached_profile(struct rp_ctx *c, const char *text)
+{
+    for (size_t i = 0; i < c->n_profiles; i++)
+        if (strcmp(c->profiles[i]->text, text) == 0)
+            return c->profiles[i];
+    struct cd_err err = {0};
+    struct prof_profile *p = prof_profile_load_string(text, "stored profile", &err);
+    if (p == NULL)
+        return NULL;
+    if (c->n_profiles == RP_PROFILES) {
+        prof_profile_free(c->profiles[0]);
+        memmove(c->profiles, c->profiles + 1, (RP_PROFILES - 1) * sizeof *c->profiles);
+        c->n_profiles--;
+    }
+    c->profiles[c->n_profiles++] = p;
+    return p;
+}
+
 static json_t *process(struct rp_ctx *c, const char *path)
 {
     const struct rp_args *a = c->a;
@@ -228,18 +253,20 @@ static json_t *process(struct rp_ctx *c, const char *path)
     if (v->n_results > 0)
         old_doc = json_loads(v->results[v->n_results - 1], 0, NULL);
     bool relevant = a->standard_id == NULL || uses_standard(v, a->standard_id);
-    daq_run_view_free(v);
     json_object_set_new(line, "old_verdict", old_doc != NULL ? json_incref(json_object_get(old_doc, "verdict")) : json_null());
     if (!relevant) {
+        daq_run_view_free(v);
         json_object_set_new(line, "status", json_string("not affected"));
         json_decref(old_doc);
         return line;
     }
     struct ana_file_opts o = {.profile_path = a->profile,
+                              .profile = a->profile == NULL ? cached_profile(c, v->profile_text)
+                                                            : NULL,
                               .standards_path = a->revised != NULL ? a->revised : a->standards,
                               .write = a->write_back, .operator_name = "caldaq reprocess"};
     struct ana_file f;
-    if (ana_file_run(path, &o, &f, &err) != 0) {
+    if (ana_file_run_view(path, v, &o, &f, &err) != 0) {
         json_object_set_new(line, "status", json_string("failed"));
         json_object_set_new(line, "error", json_string(err.msg));
         json_decref(old_doc);
@@ -273,8 +300,11 @@ static json_t *process(struct rp_ctx *c, const char *path)
     return line;
 }
 
-/* One line, appended and made durable before the next run begins. */
-static int append_line(int fd, json_t *line)
+/* One line, appended at once (a killed worker loses nothing it wrote).
+ * With --write-back it is also made durable before the next run, since a
+ * run redone after a power cut would get one more results version;
+ * otherwise a lost line only means the run is analysed again. */
+static int append_line(int fd, json_t *line, bool durable)
 {
     char *text = json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(17));
     if (text == NULL)
@@ -283,7 +313,7 @@ static int append_line(int fd, json_t *line)
     text[n] = '\n';
     ssize_t w = write(fd, text, n + 1);
     free(text);
-    return w == (ssize_t)(n + 1) && fdatasync(fd) == 0 ? 0 : -1;
+    return w == (ssize_t)(n + 1) && (!durable || fdatasync(fd) == 0) ? 0 : -1;
 }
 
 static void worker(struct rp_ctx *c, char **todo, size_t n, size_t k, size_t jobs)
@@ -291,7 +321,7 @@ static void worker(struct rp_ctx *c, char **todo, size_t n, size_t k, size_t job
     signal(SIGINT, SIG_DFL);
     for (size_t i = k; i < n; i += jobs) {
         json_t *line = process(c, todo[i]);
-        int rc = append_line(c->done_fd, line);
+        int rc = append_line(c->done_fd, line, c->a->write_back);
         json_decref(line);
         if (rc != 0)
             _exit(3);
