@@ -333,28 +333,13 @@ static void worker(struct rp_ctx *c, char **todo, size_t n, size_t k, size_t job
 
 /* ------------------------------------------------------------ done.jsonl */
 
-/* Every line of the done files of `dirs` (later lines of a path win). */
-static json_t *read_done(const char *const *dirs, int n_dirs)
+static size_t count_lines(const char *path);
+
+static size_t count_lines_of(const char *dir)
 {
-    json_t *by_path = json_object();
-    for (int d = 0; d < n_dirs; d++) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/done.jsonl", dirs[d]);
-        FILE *f = fopen(path, "r");
-        char *line = NULL;
-        size_t cap = 0;
-        while (f != NULL && getline(&line, &cap, f) > 0) {
-            json_t *j = json_loads(line, 0, NULL); /* a torn last line is skipped */
-            if (json_is_object(j) && json_is_string(json_object_get(j, "path")))
-                json_object_set_new(by_path, json_string_value(json_object_get(j, "path")), j);
-            else
-                json_decref(j);
-        }
-        free(line);
-        if (f != NULL)
-            fclose(f);
-    }
-    return by_path;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/done.jsonl", dir);
+    return count_lines(path);
 }
 
 static size_t count_lines(const char *path)
@@ -386,70 +371,184 @@ static void csv_field(FILE *f, json_t *v)
     }
 }
 
-/* summary.json and summary.csv from the done lines, sorted by path. */
-static int write_summary(const char *out, json_t *by_path, bool print_json, size_t *failed)
+/* Where each run's last line is: the summary is streamed from the done
+ * files in path order, so memory holds only this index (a path and an
+ * offset a run), never the results themselves. */
+struct done_ref {
+    char *path;
+    int file;
+    long offset;
+    size_t seq;                 /* later lines of a path win */
+};
+
+static int by_path_then_seq(const void *x, const void *y)
+{
+    const struct done_ref *a = x, *b = y;
+    int c = strcmp(a->path, b->path);
+    return c != 0 ? c : (a->seq < b->seq ? -1 : a->seq > b->seq);
+}
+
+static struct done_ref *index_done(const char *const *dirs, int n_dirs, FILE **files,
+                                   size_t *n_out)
+{
+    struct done_ref *v = NULL;
+    size_t n = 0, cap = 0, seq = 0;
+    for (int d = 0; d < n_dirs; d++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/done.jsonl", dirs[d]);
+        files[d] = fopen(path, "r");
+        char *line = NULL;
+        size_t lcap = 0;
+        long at = 0;
+        ssize_t got;
+        while (files[d] != NULL && (got = getline(&line, &lcap, files[d])) > 0) {
+            json_t *j = json_loads(line, 0, NULL); /* a torn last line is skipped */
+            const char *p = json_string_value(json_object_get(j, "path"));
+            if (p != NULL) {
+                if (n == cap) {
+                    cap = cap ? 2 * cap : 1024;
+                    struct done_ref *nv = realloc(v, cap * sizeof *nv);
+                    if (nv == NULL) {
+                        json_decref(j);
+                        break;
+                    }
+                    v = nv;
+                }
+                v[n++] = (struct done_ref){strdup(p), d, at, seq++};
+            }
+            json_decref(j);
+            at += got;
+        }
+        free(line);
+    }
+    qsort(v, n, sizeof *v, by_path_then_seq);
+    /* keep the last line of each path */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 1 < n && strcmp(v[i].path, v[i + 1].path) == 0) {
+            free(v[i].path);
+            continue;
+        }
+        v[k++] = v[i];
+    }
+    *n_out = k;
+    return v;
+}
+
+/* The paths already done in `dir` (sorted), for resuming. */
+static struct done_ref *done_paths(const char *dir, size_t *n)
+{
+    FILE *f[1] = {NULL};
+    struct done_ref *v = index_done(&dir, 1, f, n);
+    if (f[0] != NULL)
+        fclose(f[0]);
+    return v;
+}
+
+static void free_refs(struct done_ref *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].path);
+    free(v);
+}
+
+static bool is_done(const struct done_ref *v, size_t n, const char *path)
+{
+    struct done_ref key = {.path = (char *)path, .seq = 0};
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(v[mid].path, key.path);
+        if (c == 0)
+            return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* summary.json and summary.csv from the done lines of `dirs`, sorted by path. */
+static int write_summary(const char *out, const char *const *dirs, int n_dirs, bool print_json,
+                         size_t *failed)
 {
     static const char *const cols[] = {"path", "run_id", "dut", "date", "profile", "status",
                                        "old_verdict", "new_verdict", "verdict_changed",
                                        "max_change_error", "max_change_U", "error"};
-    size_t n = json_object_size(by_path), i = 0;
-    const char **keys = calloc(n + 1, sizeof *keys);
-    const char *key;
-    json_t *val;
-    json_object_foreach(by_path, key, val) keys[i++] = key;
-    qsort(keys, n, sizeof *keys, by_name);
-    json_t *runs = json_array();
+    const size_t n_cols = sizeof cols / sizeof cols[0];
+    FILE **files = calloc((size_t)n_dirs + 1, sizeof *files);
+    size_t n = 0;
+    struct done_ref *v = files != NULL ? index_done(dirs, n_dirs, files, &n) : NULL;
+    char path[4200], jpath[4200];
+    snprintf(path, sizeof path, "%s/summary.csv", out);
+    snprintf(jpath, sizeof jpath, "%s/summary.json", out);
+    FILE *csv = fopen(path, "w"), *js = fopen(jpath, "w");
     size_t ok = 0, changed = 0, not_affected = 0;
     *failed = 0;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/summary.csv", out);
-    FILE *csv = fopen(path, "w");
-    for (size_t c = 0; csv != NULL && c < sizeof cols / sizeof cols[0]; c++)
-        fprintf(csv, "%s%s", cols[c], c + 1 < sizeof cols / sizeof cols[0] ? "," : "\n");
-    for (i = 0; i < n; i++) {
-        json_t *r = json_object_get(by_path, keys[i]);
-        json_array_append(runs, r);
+    for (size_t c = 0; csv != NULL && c < n_cols; c++)
+        fprintf(csv, "%s%s", cols[c], c + 1 < n_cols ? "," : "\n");
+    if (js != NULL)
+        fputs("{\n \"schema\": \"caldaq-reprocess/1\",\n \"results\": [", js);
+    char *line = NULL;
+    size_t lcap = 0;
+    for (size_t i = 0; i < n; i++) {
+        FILE *f = files[v[i].file];
+        json_t *r = NULL;
+        if (f != NULL && fseek(f, v[i].offset, SEEK_SET) == 0 && getline(&line, &lcap, f) > 0)
+            r = json_loads(line, 0, NULL);
+        if (r == NULL)
+            continue;
         const char *st = json_string_value(json_object_get(r, "status"));
         ok += st != NULL && strcmp(st, "ok") == 0;
         *failed += st != NULL && strcmp(st, "failed") == 0;
         not_affected += st != NULL && strcmp(st, "not affected") == 0;
         changed += json_is_true(json_object_get(r, "verdict_changed"));
-        for (size_t c = 0; csv != NULL && c < sizeof cols / sizeof cols[0]; c++) {
+        for (size_t c = 0; csv != NULL && c < n_cols; c++) {
             csv_field(csv, json_object_get(r, cols[c]));
-            fputc(c + 1 < sizeof cols / sizeof cols[0] ? ',' : '\n', csv);
+            fputc(c + 1 < n_cols ? ',' : '\n', csv);
         }
+        char *text = json_dumps(r, JSON_COMPACT | JSON_REAL_PRECISION(17));
+        if (js != NULL && text != NULL)
+            fprintf(js, "%s\n  %s", i ? "," : "", text);
+        free(text);
+        if (!print_json && st != NULL && strcmp(st, "failed") == 0)
+            printf("  FAILED %s: %s\n", json_string_value(json_object_get(r, "path")),
+                   json_string_value(json_object_get(r, "error")));
+        else if (!print_json && json_is_true(json_object_get(r, "verdict_changed")))
+            printf("  changed %s: %s -> %s\n", json_string_value(json_object_get(r, "path")),
+                   json_string_value(json_object_get(r, "old_verdict")),
+                   json_string_value(json_object_get(r, "new_verdict")));
+        json_decref(r);
     }
-    free(keys);
-    int rc = csv == NULL || fclose(csv) != 0 ? -1 : 0;
-    json_t *doc = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o}", "schema",
-                            "caldaq-reprocess/1", "runs", (json_int_t)n, "reanalysed",
-                            (json_int_t)ok, "verdicts_changed", (json_int_t)changed, "failed",
-                            (json_int_t)*failed, "not_affected", (json_int_t)not_affected,
-                            "results", runs);
-    snprintf(path, sizeof path, "%s/summary.json", out);
-    if (json_dump_file(doc, path, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) != 0)
+    free(line);
+    if (js != NULL)
+        fprintf(js,
+                "\n ],\n \"runs\": %zu,\n \"reanalysed\": %zu,\n \"verdicts_changed\": %zu,\n"
+                " \"failed\": %zu,\n \"not_affected\": %zu\n}\n",
+                n, ok, changed, *failed, not_affected);
+    int rc = csv == NULL || js == NULL ? -1 : 0;
+    if (csv != NULL && fclose(csv) != 0)
         rc = -1;
+    if (js != NULL && fclose(js) != 0)
+        rc = -1;
+    for (int d = 0; d < n_dirs; d++)
+        if (files != NULL && files[d] != NULL)
+            fclose(files[d]);
+    free(files);
+    free_refs(v, n);
     if (print_json) {
-        cli_json_print(json_incref(doc));
+        FILE *f = fopen(jpath, "r");
+        int ch;
+        while (f != NULL && (ch = getc(f)) != EOF)
+            putchar(ch);
+        if (f != NULL)
+            fclose(f);
     } else {
         printf("%zu runs: %zu re-analysed, %zu verdicts changed, %zu not affected, %zu failed\n",
                n, ok, changed, not_affected, *failed);
-        json_t *r;
-        size_t k;
-        json_array_foreach(runs, k, r)
-        {
-            const char *st = json_string_value(json_object_get(r, "status"));
-            if (st != NULL && strcmp(st, "failed") == 0)
-                printf("  FAILED %s: %s\n", json_string_value(json_object_get(r, "path")),
-                       json_string_value(json_object_get(r, "error")));
-            else if (json_is_true(json_object_get(r, "verdict_changed")))
-                printf("  changed %s: %s -> %s\n", json_string_value(json_object_get(r, "path")),
-                       json_string_value(json_object_get(r, "old_verdict")),
-                       json_string_value(json_object_get(r, "new_verdict")));
-        }
         printf("summary: %s/summary.csv, %s/summary.json\n", out, out);
     }
-    json_decref(doc);
     return rc;
 }
 
@@ -478,9 +577,7 @@ int cmd_reprocess(int argc, char **argv)
         return cli_error("reprocess", "%s: %s", a.out, strerror(errno));
     size_t failed = 0;
     if (a.merge) {
-        json_t *all = read_done(a.paths, a.n_paths);
-        rc = write_summary(a.out, all, a.json, &failed);
-        json_decref(all);
+        rc = write_summary(a.out, a.paths, a.n_paths, a.json, &failed);
         return rc != 0 ? cli_error("reprocess", "%s: cannot write the summary", a.out)
                        : failed != 0;
     }
@@ -510,19 +607,20 @@ int cmd_reprocess(int argc, char **argv)
     walking = NULL;
     qsort(all.v, all.n, sizeof *all.v, by_name);
     const char *outs[1] = {a.out};
-    json_t *done = read_done(outs, 1);
+    size_t n_done = 0;
+    struct done_ref *done = done_paths(a.out, &n_done);
     char **todo = calloc(all.n + 1, sizeof *todo);
     size_t n_todo = 0, skipped = 0;
     for (size_t i = 0; todo != NULL && i < all.n; i++) {
         if (i % a.shard_n != a.shard_i - 1)
             continue;
-        if (json_object_get(done, all.v[i]) != NULL)
+        if (is_done(done, n_done, all.v[i]))
             skipped++;
         else
             todo[n_todo++] = all.v[i];
     }
-    size_t before = json_object_size(done);
-    json_decref(done);
+    size_t before = count_lines_of(a.out);
+    free_refs(done, n_done);
     char done_path[4200];
     snprintf(done_path, sizeof done_path, "%s/done.jsonl", a.out);
     c.done_fd = open(done_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0664);
@@ -571,9 +669,7 @@ int cmd_reprocess(int argc, char **argv)
     free(pids);
     free(todo);
     list_free(&all);
-    json_t *results = read_done(outs, 1);
-    rc = write_summary(a.out, results, a.json, &failed);
-    json_decref(results);
+    rc = write_summary(a.out, outs, 1, a.json, &failed);
     if (rc != 0)
         return cli_error("reprocess", "%s: cannot write the summary", a.out);
     if (bad_workers > 0)
