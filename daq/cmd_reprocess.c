@@ -38,8 +38,8 @@ static const char usage_text[] =
     "run id, item, date, profile, the verdict stored in the run and the new one, and\n"
     "the largest change in any error and in any U. The runs are never modified\n"
     "unless --write-back is given (then a new results version and an audit entry).\n"
-    "New results go to DIR/results/RUNID.json, the summary to DIR/summary.csv and\n"
-    "DIR/summary.json. A run that fails to load is reported, and the batch goes on.\n"
+    "New results go to DIR/results.jsonl (a line per run), the summary to\n"
+    "DIR/summary.csv and DIR/summary.json. A run that fails to load is reported, and the batch goes on.\n"
     "An interrupted batch started again with the same DIR does not redo finished runs.\n"
     "\n"
     "  -j N              worker processes (default 1)\n"
@@ -178,8 +178,8 @@ struct rp_ctx {
     struct prof_profile *profiles[RP_PROFILES];
     size_t n_profiles;
     struct cert_lab lab;
-    int done_fd;
-    char results_dir[4200], certs_dir[4200];
+    int done_fd, results_fd;
+    char certs_dir[4200];
 };
 
 static bool uses_standard(const struct daq_run_view *v, const char *id)
@@ -282,10 +282,19 @@ static json_t *process(struct rp_ctx *c, const char *path)
     json_object_set_new(line, "max_change_U", num(largest_change(old_doc, f.doc, "U")));
     if (a->write_back)
         json_object_set_new(line, "results_version", json_integer(f.version));
-    char out[8400];
-    snprintf(out, sizeof out, "%s/%s.json", c->results_dir, f.view->info.run_id);
-    if (json_dump_file(f.doc, out, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) != 0)
-        json_object_set_new(line, "warning", json_sprintf("%s: cannot write", out));
+    /* the new results: one line of DIR/results.jsonl (a file per run
+     * would cost a file creation per run, as much as reading the run) */
+    json_t *res = json_pack("{s:s, s:s, s:O}", "path", path, "run_id", f.view->info.run_id,
+                            "results", f.doc);
+    char *text = res != NULL ? json_dumps(res, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(res);
+    if (text != NULL) {
+        size_t len = strlen(text);
+        text[len] = '\n';
+        if (write(c->results_fd, text, len + 1) != (ssize_t)(len + 1))
+            json_object_set_new(line, "warning", json_string("results.jsonl: cannot write"));
+        free(text);
+    }
     if (a->cert) {
         char dir[8400], number[64] = "";
         snprintf(dir, sizeof dir, "%s/%s", c->certs_dir, f.view->info.run_id);
@@ -581,13 +590,11 @@ int cmd_reprocess(int argc, char **argv)
         return rc != 0 ? cli_error("reprocess", "%s: cannot write the summary", a.out)
                        : failed != 0;
     }
-    struct rp_ctx c = {.a = &a, .done_fd = -1};
+    struct rp_ctx c = {.a = &a, .done_fd = -1, .results_fd = -1};
     struct cd_err err = {0};
     if (a.cert && cert_lab_load(a.lab, &c.lab, &err) != 0)
         return cli_error("reprocess", "%s", cd_err_text(&err));
-    snprintf(c.results_dir, sizeof c.results_dir, "%s/results", a.out);
     snprintf(c.certs_dir, sizeof c.certs_dir, "%s/certs", a.out);
-    mkdir(c.results_dir, 0775);
     if (a.cert)
         mkdir(c.certs_dir, 0775);
     /* the runs, sorted, this shard's share, minus the ones done */
@@ -624,7 +631,10 @@ int cmd_reprocess(int argc, char **argv)
     char done_path[4200];
     snprintf(done_path, sizeof done_path, "%s/done.jsonl", a.out);
     c.done_fd = open(done_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0664);
-    if (todo == NULL || c.done_fd < 0) {
+    char results_path[4200];
+    snprintf(results_path, sizeof results_path, "%s/results.jsonl", a.out);
+    c.results_fd = open(results_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0664);
+    if (todo == NULL || c.done_fd < 0 || c.results_fd < 0) {
         free(todo);
         list_free(&all);
         return cli_error("reprocess", "%s: %s", done_path, strerror(errno));
@@ -666,6 +676,7 @@ int cmd_reprocess(int argc, char **argv)
     if (tty && n_todo > 0)
         fputc('\n', stderr);
     close(c.done_fd);
+    close(c.results_fd);
     free(pids);
     free(todo);
     list_free(&all);
