@@ -121,4 +121,15 @@ one=$(find "$tmp/wb" -name '*.h5' | sort | head -1)
 "$CALDAQ" show "$one" > "$tmp/wb.show"
 grep -q "analysis stored as results v2" "$tmp/wb.show" || fail "no results v2 after --write-back"
 echo "  --write-back: results v2 appended with an audit entry, the run verifies"
+# --- certificates in batch ----------------------------------------------------
+"$CALDAQ" cert --keygen "$tmp/lab.key" > /dev/null
+sed -e "s|^signing_key: .*|signing_key: $tmp/lab.key|" examples/lab-example.yaml > "$tmp/lab.yaml"
+"$CALDAQ" reprocess "$(dirname "$one")" --out "$tmp/certs-out" --cert --lab "$tmp/lab.yaml" > /dev/null
+n_runs=$(find "$(dirname "$one")" -name '*.h5' | wc -l)
+n_certs=$(find "$tmp/certs-out/certs" -name '*.manifest.json' | wc -l)
+[ "$n_runs" -eq "$n_certs" ] || fail "$n_runs runs but $n_certs certificates"
+for m in $(find "$tmp/certs-out/certs" -name '*.manifest.json'); do
+    "$CALDAQ" verify "$m" --pub "$tmp/lab.key.pub" > /dev/null || fail "$m does not verify"
+done
+echo "  --cert: $n_certs certificates issued in batch, each verifies with the lab's key"
 echo "reprocess.sh: ok"
