@@ -430,7 +430,8 @@ static struct done_ref *index_done(const char *const *dirs, int n_dirs, FILE **f
         }
         free(line);
     }
-    qsort(v, n, sizeof *v, by_path_then_seq);
+    if (n > 0)
+        qsort(v, n, sizeof *v, by_path_then_seq);
     /* keep the last line of each path */
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -612,7 +613,8 @@ int cmd_reprocess(int argc, char **argv)
         }
     }
     walking = NULL;
-    qsort(all.v, all.n, sizeof *all.v, by_name);
+    if (all.n > 0)
+        qsort(all.v, all.n, sizeof *all.v, by_name);
     const char *outs[1] = {a.out};
     size_t n_done = 0;
     struct done_ref *done = done_paths(a.out, &n_done);
