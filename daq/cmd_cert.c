@@ -39,6 +39,7 @@ static const char usage_text[] =
 struct cert_args {
     const char *run, *out, *lab, *format, *langs, *keygen;
     struct cert_job job;
+    char received[11], issued[11];
 };
 
 static int parse_args(int argc, char **argv, struct cert_args *a)
@@ -59,7 +60,6 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
     optind = 0;
     opterr = 0;
     int c;
-    static char received[11], issued[11];
     unsigned long long sig = 1;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
@@ -78,14 +78,14 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
             a->langs = optarg;
             break;
         case 'r':
-            if (cli_date_option("cert", optarg, received) != 0)
+            if (cli_date_option("cert", optarg, a->received) != 0)
                 return 2;
-            a->job.received = received;
+            a->job.received = a->received;
             break;
         case 'i':
-            if (cli_date_option("cert", optarg, issued) != 0)
+            if (cli_date_option("cert", optarg, a->issued) != 0)
                 return 2;
-            a->job.issued = issued;
+            a->job.issued = a->issued;
             break;
         case 'p':
             if (strcmp(optarg, "laboratory") != 0 && strcmp(optarg, "customer") != 0)

@@ -13,7 +13,7 @@
  * summary, not the end of the batch. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <dirent.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -132,8 +132,6 @@ struct list {
     size_t n, cap;
 };
 
-static struct list *walking; /* nftw has no context argument: the walk's one list */
-
 static int push(struct list *l, const char *s)
 {
     if (l->n == l->cap) {
@@ -147,13 +145,37 @@ static int push(struct list *l, const char *s)
     return (l->v[l->n] = strdup(s)) != NULL ? (int)(l->n++ * 0) : -1;
 }
 
-static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+/* Every *.h5 under `path` (a file or a folder, searched recursively;
+ * symbolic links to folders are not followed). */
+static int collect(const char *path, struct list *l, int depth)
 {
-    (void)st, (void)ftw;
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return -1;
     size_t n = strlen(path);
-    if (type == FTW_F && n > 3 && strcmp(path + n - 3, ".h5") == 0)
-        return push(walking, path);
-    return 0;
+    if (S_ISREG(st.st_mode))
+        return n > 3 && strcmp(path + n - 3, ".h5") == 0 ? push(l, path) : 0;
+    if (!S_ISDIR(st.st_mode) || depth > 64)
+        return 0;
+    DIR *dir = opendir(path);
+    if (dir == NULL)
+        return -1;
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(dir)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *child = malloc(n + strlen(e->d_name) + 2);
+        if (child == NULL) {
+            rc = -1;
+            break;
+        }
+        sprintf(child, "%s/%s", path, e->d_name);
+        rc = collect(child, l, depth + 1);
+        free(child);
+    }
+    closedir(dir);
+    return rc;
 }
 
 static int by_name(const void *a, const void *b)
@@ -600,19 +622,13 @@ int cmd_reprocess(int argc, char **argv)
         mkdir(c.certs_dir, 0775);
     /* the runs, sorted, this shard's share, minus the ones done */
     struct list all = {0};
-    walking = &all;
     for (int i = 0; i < a.n_paths; i++) {
-        struct stat st;
-        if (stat(a.paths[i], &st) != 0) {
+        if (collect(a.paths[i], &all, 0) != 0) {
+            int e = errno;
             list_free(&all);
-            return cli_error("reprocess", "%s: %s", a.paths[i], strerror(errno));
-        }
-        if (nftw(a.paths[i], visit, 32, FTW_PHYS) != 0) {
-            list_free(&all);
-            return cli_error("reprocess", "%s: cannot list the runs", a.paths[i]);
+            return cli_error("reprocess", "%s: cannot list the runs: %s", a.paths[i], strerror(e));
         }
     }
-    walking = NULL;
     if (all.n > 0)
         qsort(all.v, all.n, sizeof *all.v, by_name);
     const char *outs[1] = {a.out};

@@ -137,7 +137,7 @@ void ses_print_results(FILE *f, enum lang lang, const struct ana_file *a)
 struct session {
     const struct ses_config *c;
     const struct ses_ui *ui;
-    volatile int *interrupted;
+    const volatile int *interrupted;
     struct ses_outcome *out;
     struct prof_profile *p;
     daq_run *run;
@@ -582,7 +582,7 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
 {
     memset(out, 0, sizeof *out);
     struct cd_err *err = &out->err;
-    static volatile int never;
+    static const volatile int never = 0;
     struct session s = {.c = c, .ui = ui, .interrupted = interrupted ? interrupted : &never,
                         .out = out};
     s.who = c->operator_name != NULL ? c->operator_name
