@@ -512,6 +512,15 @@ json_t *ana_result_json(const struct ana_result *r, const struct prof_profile *p
         json_object_set_new(rule, "r", json_real(p->rule.r));
     json_object_set_new(root, "decision_rule", rule);
     json_object_set_new(root, "verdict", json_string(ana_overall_name(r)));
+    /* [error, U] per point (null when not measured), ahead of the full
+     * points: what a batch comparing results versions needs, readable
+     * without parsing the rest of the document */
+    json_t *summary = json_array();
+    for (size_t i = 0; i < r->n_points; i++)
+        json_array_append_new(summary, r->points[i].measured
+                                           ? json_pack("[f, f]", r->points[i].error, r->points[i].U)
+                                           : json_null());
+    json_object_set_new(root, "summary", summary);
     json_object_set_new(root, "worst_verdict", json_string(unc_verdict_name(r->verdict)));
     json_object_set_new(root, "complete", json_boolean(r->complete));
     json_object_set_new(root, "ignored_readings", json_integer((json_int_t)r->n_ignored));

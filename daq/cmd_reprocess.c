@@ -212,19 +212,64 @@ static bool uses_standard(const struct daq_run_view *v, const char *id)
     return false;
 }
 
-/* The largest |change| of `key` between the old and the new results, by
- * point; NAN when no point has both. */
-static double largest_change(json_t *old_doc, json_t *new_doc, const char *key)
+/* What a batch needs of the stored results: the verdict and [error, U]
+ * per point. Read from the document's "summary" (written ahead of the
+ * points: parsing only it, not every point's statistics and budget, is
+ * what keeps reprocessing close to the cost of reading the runs); older
+ * documents without it are parsed whole. */
+struct old_results {
+    char verdict[32];
+    json_t *summary;            /* [[error, U] | null, ...], NULL when none */
+};
+
+static void old_results_read(const char *text, struct old_results *o)
 {
-    json_t *op = json_object_get(old_doc, "points"), *np = json_object_get(new_doc, "points");
-    double max = NAN;
-    for (size_t i = 0; i < json_array_size(op) && i < json_array_size(np); i++) {
-        json_t *o = json_object_get(json_array_get(op, i), key);
-        json_t *n = json_object_get(json_array_get(np, i), key);
-        if (json_is_number(o) && json_is_number(n)) {
-            double d = fabs(json_number_value(n) - json_number_value(o));
-            max = isnan(max) ? d : fmax(max, d);
+    *o = (struct old_results){0};
+    if (text == NULL)
+        return;
+    const char *at = strstr(text, "\"summary\":");
+    const char *v = strstr(text, "\"verdict\":");
+    if (at != NULL && v != NULL && v < at) {
+        json_t *verdict = json_loads(strchr(v, ':') + 1, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY,
+                                     NULL);
+        o->summary = json_loads(strchr(at, ':') + 1, JSON_DISABLE_EOF_CHECK, NULL);
+        if (json_is_string(verdict) && json_is_array(o->summary)) {
+            snprintf(o->verdict, sizeof o->verdict, "%s", json_string_value(verdict));
+            json_decref(verdict);
+            return;
         }
+        json_decref(verdict);
+        json_decref(o->summary);
+        o->summary = NULL;
+    }
+    json_t *doc = json_loads(text, 0, NULL);
+    snprintf(o->verdict, sizeof o->verdict, "%s",
+             json_string_value(json_object_get(doc, "verdict")) ? json_string_value(json_object_get(doc, "verdict")) : "");
+    o->summary = json_array();
+    json_t *p;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "points"), i, p)
+    {
+        json_t *e = json_object_get(p, "error"), *u = json_object_get(p, "U");
+        json_array_append_new(o->summary,
+                              json_is_number(e) && json_is_number(u)
+                                  ? json_pack("[f, f]", json_number_value(e), json_number_value(u))
+                                  : json_null());
+    }
+    json_decref(doc);
+}
+
+/* The largest |change| of the error (which = 0) or U (1) between the
+ * stored results and the new ones, by point; NAN when no point has both. */
+static double largest_change(json_t *old_summary, const struct ana_result *r, int which)
+{
+    double max = NAN;
+    for (size_t i = 0; i < json_array_size(old_summary) && i < r->n_points; i++) {
+        json_t *o = json_array_get(json_array_get(old_summary, i), (size_t)which);
+        if (!json_is_number(o) || !r->points[i].measured)
+            continue;
+        double d = fabs((which == 0 ? r->points[i].error : r->points[i].U) - json_number_value(o));
+        max = isnan(max) ? d : fmax(max, d);
     }
     return max;
 }
@@ -271,15 +316,15 @@ static json_t *process(struct rp_ctx *c, const char *path)
     json_object_set_new(line, "profile", json_string(v->info.profile_name));
     json_object_set_new(line, "dut", json_sprintf("%s %s %s", v->device.id.manufacturer,
                                                   v->device.id.model, v->device.id.serial));
-    json_t *old_doc = NULL;
-    if (v->n_results > 0)
-        old_doc = json_loads(v->results[v->n_results - 1], 0, NULL);
+    struct old_results old;
+    old_results_read(v->n_results > 0 ? v->results[v->n_results - 1] : NULL, &old);
     bool relevant = a->standard_id == NULL || uses_standard(v, a->standard_id);
-    json_object_set_new(line, "old_verdict", old_doc != NULL ? json_incref(json_object_get(old_doc, "verdict")) : json_null());
+    json_object_set_new(line, "old_verdict",
+                        old.verdict[0] ? json_string(old.verdict) : json_null());
     if (!relevant) {
         daq_run_view_free(v);
         json_object_set_new(line, "status", json_string("not affected"));
-        json_decref(old_doc);
+        json_decref(old.summary);
         return line;
     }
     struct ana_file_opts o = {.profile_path = a->profile,
@@ -291,17 +336,17 @@ static json_t *process(struct rp_ctx *c, const char *path)
     if (ana_file_run_view(path, v, &o, &f, &err) != 0) {
         json_object_set_new(line, "status", json_string("failed"));
         json_object_set_new(line, "error", json_string(err.msg));
-        json_decref(old_doc);
+        json_decref(old.summary);
         return line;
     }
     const char *new_verdict = json_string_value(json_object_get(f.doc, "verdict"));
-    const char *old_verdict = json_string_value(json_object_get(old_doc, "verdict"));
+    const char *old_verdict = old.verdict[0] ? old.verdict : NULL;
     json_object_set_new(line, "status", json_string("ok"));
     json_object_set_new(line, "new_verdict", json_string(new_verdict));
     json_object_set_new(line, "verdict_changed",
                         json_boolean(old_verdict != NULL && strcmp(old_verdict, new_verdict) != 0));
-    json_object_set_new(line, "max_change_error", num(largest_change(old_doc, f.doc, "error")));
-    json_object_set_new(line, "max_change_U", num(largest_change(old_doc, f.doc, "U")));
+    json_object_set_new(line, "max_change_error", num(largest_change(old.summary, f.result, 0)));
+    json_object_set_new(line, "max_change_U", num(largest_change(old.summary, f.result, 1)));
     if (a->write_back)
         json_object_set_new(line, "results_version", json_integer(f.version));
     /* the new results: one line of DIR/results.jsonl (a file per run
@@ -327,7 +372,7 @@ static json_t *process(struct rp_ctx *c, const char *path)
             json_object_set_new(line, "certificate", json_string(number));
     }
     ana_file_free(&f);
-    json_decref(old_doc);
+    json_decref(old.summary);
     return line;
 }
 
