@@ -95,7 +95,8 @@ grep -q "stored in .* as results v1" "$tmp/w1.out" || fail "results v1"
 "$CALDAQ" analyze "$run" --write --json > "$tmp/w2.json"
 "$PY" -c 'import json,sys; assert json.load(open(sys.argv[1]))["results_version"] == 2' "$tmp/w2.json"
 "$CALDAQ" verify "$run" > /dev/null || fail "run does not verify after --write"
-"$CALDAQ" show "$run" | grep -q "Trần Thị B: analysis stored as results v1" || fail "audit entry"
+"$CALDAQ" show "$run" > "$tmp/show.txt"
+grep -q "Trần Thị B: analysis stored as results v1" "$tmp/show.txt" || fail "audit entry"
 
 # A revised certificate: the 100 g piece is 0.000100 g heavier. The error at
 # 100 g and at 150 g (100 + 50) drop by exactly that; 200 g does not move.

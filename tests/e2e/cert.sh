@@ -119,7 +119,7 @@ expect_bad() { # what file [verify options]
     [ "$rc" -eq 1 ] || { cat "$tmp/bad.out" >&2; fail "$what: verify status $rc"; }
     grep -q "$file: FAILED" "$tmp/bad.out" || { cat "$tmp/bad.out" >&2; fail "$what: not named"; }
     grep -q "NOT intact" "$tmp/bad.out" || fail "$what: no verdict"
-    echo "  $what: $(grep FAILED "$tmp/bad.out" | head -1 | cut -c1-110)"
+    echo "  $what: $(grep FAILED "$tmp/bad.out" | sed -n 1p | cut -c1-110)"
 }
 cp "$pdf" "$tmp/pdf.keep"; flip "$pdf" 2000
 expect_bad "a changed byte in the PDF" "VD-HC-2026-balance.pdf"

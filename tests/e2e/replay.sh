@@ -232,5 +232,5 @@ replay balance-aandd "$tmp/host.trace" "$tmp/host" || rc=$?
 [ "$rc" -eq 4 ] || { cat "$tmp/host.err" >&2; fail "a changed host line: caldaq replay exit $rc, not 4"; }
 grep -q "trace line $line\b" "$tmp/host.err" "$tmp/host.out" \
     || { cat "$tmp/host.err" "$tmp/host.out" >&2; fail "a changed host line: trace line $line not named"; }
-echo "  a changed host line $line: exit 4, $(grep -h -o "replay diverged at trace line $line.*" "$tmp/host.err" "$tmp/host.out" | head -1)"
+echo "  a changed host line $line: exit 4, $(grep -h -o "replay diverged at trace line $line.*" "$tmp/host.err" "$tmp/host.out" | sed -n 1p)"
 echo "replay.sh: ok"

@@ -115,7 +115,7 @@ PY
 cp -r "$tmp/archive" "$tmp/wb"
 rm -f $(find "$tmp/wb" -name '*.h5' -size -10k)   # the garbage files
 find "$tmp/wb" -name '*.h5' | while read -r f; do "$CALDAQ" verify "$f" > /dev/null 2>&1 || rm -f "$f"; done
-one=$(find "$tmp/wb" -name '*.h5' | sort | head -1)
+one=$(find "$tmp/wb" -name "*.h5" | sort | sed -n 1p)
 "$CALDAQ" reprocess "$(dirname "$one")" --out "$tmp/wb-out" --write-back > /dev/null
 "$CALDAQ" verify "$one" > /dev/null || fail "a written-back run does not verify"
 "$CALDAQ" show "$one" > "$tmp/wb.show"

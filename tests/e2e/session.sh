@@ -275,11 +275,11 @@ fault() {
     # The line before "every finished point is saved" names the point.
     if [ "$lang" = vi ]; then
         saved="Mọi điểm đã đo xong được lưu trong $run."
-        point=$(grep -B1 -xF "$saved" "$tmp/$name.out" | head -n 1 | sed -n 's/.*điểm \([0-9][0-9]*\).*/\1/p')
+        point=$(grep -B1 -xF "$saved" "$tmp/$name.out" | sed -n 1p | sed -n 's/.*điểm \([0-9][0-9]*\).*/\1/p')
         resume_cmd=$(grep -A1 "rồi tiếp tục bằng lệnh:$" "$tmp/$name.out" | tail -n 1 | sed 's/^ *//')
     else
         saved="Every finished point is saved in $run."
-        point=$(grep -B1 -xF "$saved" "$tmp/$name.out" | head -n 1 | sed -n 's/.*[Pp]oint \([0-9][0-9]*\).*/\1/p')
+        point=$(grep -B1 -xF "$saved" "$tmp/$name.out" | sed -n 1p | sed -n 's/.*[Pp]oint \([0-9][0-9]*\).*/\1/p')
         resume_cmd=$(grep -A1 "then continue with:$" "$tmp/$name.out" | tail -n 1 | sed 's/^ *//')
     fi
     grep -qxF "$saved" "$tmp/$name.out" || { show "$tmp/$name.out"; fail "$name: does not say where the points are"; }
@@ -325,7 +325,8 @@ grep -c "reading [0-9] of 6 (lift it off between readings) — Enter when ready:
     | grep -qx 3 || { show "$tmp/ia.out"; fail "abort: not three prompts"; }
 grep -qxF "Session aborted. Every finished point is saved in $run." "$tmp/ia.out" \
     || { show "$tmp/ia.out"; fail "abort: message"; }
-grep -A1 -xF "To continue later:" "$tmp/ia.out" | grep -qF "  caldaq session --resume $run --port " \
+grep -A1 -xF "To continue later:" "$tmp/ia.out" > "$tmp/ia.resume"
+grep -qF "  caldaq session --resume $run --port " "$tmp/ia.resume" \
     || { show "$tmp/ia.out"; fail "abort: no resume command"; }
 runcheck partial "$run" "$(plan "$BAL")" 1 "$tmp/ia.snap"
 "$PY" - "$tmp/ia.snap" <<'PY' || fail "abort: not two readings saved"
@@ -354,7 +355,7 @@ rc=$?
 set -e
 [ "$rc" -eq 4 ] || { show "$tmp/pr.out"; fail "printed resume: status $rc, not 4"; }
 run=$(the_run "$tmp/runs-pr")
-point=$(grep -B1 -xF "Every finished point is saved in $run." "$tmp/pr.out" | head -n 1 \
+point=$(grep -B1 -xF "Every finished point is saved in $run." "$tmp/pr.out" | sed -n 1p \
     | sed -n 's/.*[Pp]oint \([0-9][0-9]*\).*/\1/p')
 "$PY" "$tmp/runcheck.py" partial "$run" "$(plan "$BAL")" "$point" "$tmp/pr.snap" > /dev/null \
     || fail "printed resume: the aborted run"
