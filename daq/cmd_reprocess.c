@@ -409,25 +409,27 @@ static void worker(struct rp_ctx *c, char **todo, size_t n, size_t k, size_t job
 
 /* ------------------------------------------------------------ done.jsonl */
 
-static size_t count_lines(const char *path);
+/* Lines appended to a file since the last call: reads only the new bytes,
+ * so the progress bar costs nothing however long the batch. */
+struct line_counter {
+    long offset;
+    size_t lines;
+};
 
-static size_t count_lines_of(const char *dir)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/done.jsonl", dir);
-    return count_lines(path);
-}
-
-static size_t count_lines(const char *path)
+static size_t count_new_lines(const char *path, struct line_counter *lc)
 {
     FILE *f = fopen(path, "r");
-    size_t n = 0;
-    int ch;
-    while (f != NULL && (ch = getc(f)) != EOF)
-        n += ch == '\n';
-    if (f != NULL)
-        fclose(f);
-    return n;
+    if (f == NULL)
+        return lc->lines;
+    if (fseek(f, lc->offset, SEEK_SET) == 0) {
+        int ch;
+        while ((ch = getc(f)) != EOF) {
+            lc->offset++;
+            lc->lines += ch == '\n';
+        }
+    }
+    fclose(f);
+    return lc->lines;
 }
 
 static void csv_field(FILE *f, json_t *v)
@@ -689,10 +691,11 @@ int cmd_reprocess(int argc, char **argv)
         else
             todo[n_todo++] = all.v[i];
     }
-    size_t before = count_lines_of(a.out);
     free_refs(done, n_done);
     char done_path[4200];
     snprintf(done_path, sizeof done_path, "%s/done.jsonl", a.out);
+    struct line_counter counter = {0};
+    size_t before = count_new_lines(done_path, &counter);
     c.done_fd = open(done_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0664);
     char results_path[4200];
     snprintf(results_path, sizeof results_path, "%s/results.jsonl", a.out);
@@ -729,7 +732,7 @@ int cmd_reprocess(int argc, char **argv)
             break;
         }
         if (tty) {
-            progress(count_lines(done_path) - before, n_todo, t0);
+            progress(count_new_lines(done_path, &counter) - before, n_todo, t0);
             if (p == 0) {
                 struct timespec nap = {0, 200000000};
                 nanosleep(&nap, NULL);
