@@ -23,7 +23,11 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c17 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -pthread $(SANFLAGS)
-CPPFLAGS += -Icommon -Iuncertainty -Iprofiles -Idrivers -Idaq $(PKG_CFLAGS)
+# daq/ is one folder per job, bottom up (docs/ARCHITECTURE.md); each folder's
+# public header is reached by its bare name. tests/layering.sh keeps the
+# includes pointing one way.
+DAQ_MODULES := store analysis session cert reprocess cli
+CPPFLAGS += -Icommon -Iuncertainty -Iprofiles -Idrivers $(addprefix -Idaq/,$(DAQ_MODULES)) $(PKG_CFLAGS)
 LDFLAGS += -pthread $(SANFLAGS)
 LDLIBS  += $(PKG_LIBS) -lutil -lm
 
@@ -32,7 +36,12 @@ COMMON_SRC := $(wildcard common/*.c)
 UNC_SRC    := $(wildcard uncertainty/*.c)
 PROF_SRC   := $(wildcard profiles/*.c)
 DRV_SRC    := $(wildcard drivers/*.c drivers/*/*.c)
-DAQ_SRC    := $(filter-out daq/main.c,$(wildcard daq/*.c))
+STORE_SRC  := $(wildcard daq/store/*.c)
+ANA_SRC    := $(wildcard daq/analysis/*.c)
+SES_SRC    := $(wildcard daq/session/*.c)
+CERT_SRC   := $(wildcard daq/cert/*.c)
+RP_SRC     := $(wildcard daq/reprocess/*.c)
+CLI_SRC    := $(filter-out daq/cli/main.c,$(wildcard daq/cli/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -40,8 +49,15 @@ LIB_COMMON := $(BUILD)/libcaldaq_common.a
 LIB_UNC    := $(BUILD)/libcaldaq_unc.a
 LIB_PROF   := $(BUILD)/libcaldaq_prof.a
 LIB_DRV    := $(BUILD)/libcaldaq_drv.a
-LIB_DAQ    := $(BUILD)/libcaldaq_daq.a
-LIBS       := $(LIB_DAQ) $(LIB_DRV) $(LIB_PROF) $(LIB_UNC) $(LIB_COMMON)
+LIB_STORE  := $(BUILD)/libcaldaq_store.a
+LIB_ANA    := $(BUILD)/libcaldaq_analysis.a
+LIB_SES    := $(BUILD)/libcaldaq_session.a
+LIB_CERT   := $(BUILD)/libcaldaq_cert.a
+LIB_RP     := $(BUILD)/libcaldaq_reprocess.a
+LIB_CLI    := $(BUILD)/libcaldaq_cli.a
+# Link order: a library before the ones it uses.
+LIBS       := $(LIB_CLI) $(LIB_RP) $(LIB_CERT) $(LIB_SES) $(LIB_ANA) $(LIB_STORE) \
+              $(LIB_DRV) $(LIB_PROF) $(LIB_UNC) $(LIB_COMMON)
 CALDAQ     := $(BUILD)/caldaq
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -72,12 +88,32 @@ $(LIB_DRV): $(call obj,$(DRV_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(LIB_DAQ): $(call obj,$(DAQ_SRC))
+$(LIB_STORE): $(call obj,$(STORE_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(CALDAQ): $(call obj,daq/main.c) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $(call obj,daq/main.c) $(LIBS) $(LDLIBS)
+$(LIB_ANA): $(call obj,$(ANA_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB_SES): $(call obj,$(SES_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB_CERT): $(call obj,$(CERT_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB_RP): $(call obj,$(RP_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB_CLI): $(call obj,$(CLI_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(CALDAQ): $(call obj,daq/cli/main.c) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(call obj,daq/cli/main.c) $(LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(dir $@)

@@ -47,4 +47,8 @@ const char *cd_strerror(int code);
 /* The message, or the code's text when no message was recorded. */
 const char *cd_err_text(const struct cd_err *err);
 
+/* Today's local date as YYYY-MM-DD into out[11]; 0, or -1 when the clock
+ * says nothing. */
+int cd_today(char out[11]);
+
 #endif

@@ -42,7 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analyze_run.h"
+#include "analysis.h"
 #include "prof.h"
 #include "run.h"
 #include "session.h"

@@ -31,7 +31,6 @@
 #include <hdf5.h>
 
 #include "run.h"
-#include "run_extra.h"
 #include "run_int.h" /* rs_audit_hash: forging an entry as an attacker would */
 
 #define POINTS 5

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
 
 #ifndef CALDAQ_VERSION
 #define CALDAQ_VERSION "0.1.0"
@@ -70,7 +69,7 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     snprintf(d->calibrated, sizeof d->calibrated, "%.10s", v->info.started);
     if (job->issued != NULL)
         COPY(d->issued, job->issued);
-    else if (cli_today(d->issued) != 0)
+    else if (cd_today(d->issued) != 0)
         COPY(d->issued, d->calibrated);
     COPY(d->received, job->received);
     if (job->number != NULL) {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze_run.h"
+#include "analysis.h"
 #include "cli.h"
 #include "prof.h"
 #include "run.h"

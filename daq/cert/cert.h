@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "analyze_run.h"
+#include "analysis.h"
 #include "cd.h"
 
 /* ---------------------------------------------------------------- lab */

@@ -13,7 +13,6 @@
 
 #include "cli.h"
 #include "run.h"
-#include "run_extra.h"
 
 
 /* ------------------------------------------------------------ arguments */

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "drv.h"
+#include "session.h"
 
 int cmd_gum(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
@@ -57,8 +58,6 @@ void cli_print_reading(const struct drv_reading *r);
 
 /* Parse a whole string as a finite double / an unsigned integer; 0 on success. */
 int cli_parse_double(const char *s, double *out);
-/* Today's local date as YYYY-MM-DD; 0, or -1 when the clock says nothing. */
-int cli_today(char out[11]);
 /* `caldaq SUB ACTION ...` (e.g. `standards check`): 0 when argv[1] is
  * `action`; -1 after printing `usage` for --help; 2 after a usage error. */
 int cli_action(const char *sub, const char *action, const char *usage, int argc, char **argv);
@@ -75,5 +74,12 @@ int cli_env_option(const char *sub, const char *value, double env[3]);
  * 2 after a usage error. */
 int cli_date_option(const char *sub, const char *value, char out[11]);
 int cli_parse_size(const char *s, unsigned long long *out);
+
+/* The options sessions, replay and the demo share, by their getopt
+ * letters: d --driver, o --out, S --standards, e --env, l --lang,
+ * x --set (into opts[*n], at most max). 0 when taken, 2 after a usage
+ * error, -1 when `c` is not one of them. */
+int cli_session_option(const char *sub, int c, const char *value, struct ses_config *cfg,
+                       const char **opts, int *n, int max);
 
 #endif

@@ -1,9 +1,7 @@
-/* The two faces of a session (session_ui.h): the technician's terminal,
+/* The two faces of a session (session.h): the technician's terminal,
  * with prompts, a live reading and a stability indicator; and batch mode
  * for CI and scripted labs, one line per point and no questions. */
-#include "session_ui.h"
-
-#include "cli.h"
+#include "session.h"
 
 #include <math.h>
 #include <string.h>
@@ -238,36 +236,4 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
     }
     fflush(t->out);
     return (int)o->status;
-}
-
-int ses_common_option(const char *sub, int c, const char *value, struct ses_config *cfg,
-                      const char **opts, int *n, int max)
-{
-    switch (c) {
-    case 'd':
-        cfg->driver = value;
-        return 0;
-    case 'o':
-        cfg->out_dir = value;
-        return 0;
-    case 'S':
-        cfg->standards_path = value;
-        return 0;
-    case 'e':
-        if (cli_env_option(sub, value, cfg->env) != 0)
-            return 2;
-        cfg->have_env = true;
-        return 0;
-    case 'l':
-        if (lang_parse(value, &cfg->lang) != 0)
-            return cli_usage_error(sub, "--lang takes vi or en, not '%s'", value);
-        return 0;
-    case 'x':
-        if (strchr(value, '=') == NULL || *n == max)
-            return cli_usage_error(sub, "--set takes KEY=VALUE, not '%s'", value);
-        opts[(*n)++] = value;
-        return 0;
-    default:
-        return -1;
-    }
 }

@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "session.h"
 
 /* Ask the simulator to present `load` (its control socket answers one line). */
@@ -63,7 +62,7 @@ int ses_load_standards(const char *standards_path, const struct prof_profile *p,
     if (reg == NULL)
         return err->code;
     char now[11];
-    int rc = today == NULL && cli_today(now) != 0
+    int rc = today == NULL && cd_today(now) != 0
                  ? cd_fail(err, CD_ERR_INVALID, "cannot tell today's date")
                  : prof_profile_check_standards(p, reg, today != NULL ? today : now, err);
     if (rc != 0) {

@@ -1,7 +1,6 @@
 /* Reading a run back (daq_run_open), checking it (daq_run_verify), and the
  * reading journal's line format, written by run.c and read here. */
 #include "run_int.h"
-#include "run_extra.h"
 
 #include <errno.h>
 #include <math.h>

@@ -83,7 +83,7 @@ static int parse_args(int argc, char **argv, struct profile_args *a)
     if (a->standards != NULL && a->no_standards)
         return cli_usage_error("profile", "--standards and --no-standards contradict each other");
     a->path = argv[optind];
-    if (a->on[0] == '\0' && cli_today(a->on) != 0)
+    if (a->on[0] == '\0' && cd_today(a->on) != 0)
         return cli_error("profile", "cannot tell today's date: give --on YYYY-MM-DD");
     return 0;
 }

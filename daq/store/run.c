@@ -6,7 +6,6 @@
  * run can be reopened (results and audit only); an interrupted one resumed
  * (what its journals hold recovered, then written like a new one). */
 #include "run_int.h"
-#include "run_extra.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "session_ui.h"
+#include "session.h"
 
 static const char usage_text[] =
     "usage: caldaq session --profile P --port PORT --out DIR [--driver D] [--serial S]\n"
@@ -104,7 +104,7 @@ static int parse_args(int argc, char **argv, struct session_args *a)
         case 'b': a->batch = true; break;
         case 'h': fputs(usage_text, stdout); return -1;
         default: {
-            int taken = ses_common_option("session", c, optarg, &a->c, a->opts, &a->n_opts, MAX_OPTS);
+            int taken = cli_session_option("session", c, optarg, &a->c, a->opts, &a->n_opts, MAX_OPTS);
             if (taken >= 0) {
                 if (taken != 0)
                     return taken;

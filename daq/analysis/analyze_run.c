@@ -1,5 +1,5 @@
 /* Analysing a run file (analyze_run.h). */
-#include "analyze_run.h"
+#include "analysis.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -68,7 +68,7 @@ static int parse_args(int argc, char **argv, struct std_args *a)
         return cli_usage_error("standards", optind >= argc ? "no register file given"
                                                            : "give exactly one register file");
     a->path = argv[optind];
-    if (a->on[0] == '\0' && cli_today(a->on) != 0)
+    if (a->on[0] == '\0' && cd_today(a->on) != 0)
         return cli_error("standards", "cannot tell today's date: give --on YYYY-MM-DD");
     return 0;
 }

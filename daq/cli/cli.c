@@ -126,15 +126,6 @@ int cli_json_print_line(json_t *root)
     return rc == 0 ? 0 : 1;
 }
 
-int cli_today(char out[11])
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    if (localtime_r(&now, &tm) == NULL || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
-        return -1;
-    return 0;
-}
-
 int cli_action(const char *sub, const char *action, const char *usage, int argc, char **argv)
 {
     if (argc < 2)
@@ -202,4 +193,36 @@ int cli_find_data(const char *rel, char *buf, size_t cap)
             return 0;
     }
     return -1;
+}
+
+int cli_session_option(const char *sub, int c, const char *value, struct ses_config *cfg,
+                       const char **opts, int *n, int max)
+{
+    switch (c) {
+    case 'd':
+        cfg->driver = value;
+        return 0;
+    case 'o':
+        cfg->out_dir = value;
+        return 0;
+    case 'S':
+        cfg->standards_path = value;
+        return 0;
+    case 'e':
+        if (cli_env_option(sub, value, cfg->env) != 0)
+            return 2;
+        cfg->have_env = true;
+        return 0;
+    case 'l':
+        if (lang_parse(value, &cfg->lang) != 0)
+            return cli_usage_error(sub, "--lang takes vi or en, not '%s'", value);
+        return 0;
+    case 'x':
+        if (strchr(value, '=') == NULL || *n == max)
+            return cli_usage_error(sub, "--set takes KEY=VALUE, not '%s'", value);
+        opts[(*n)++] = value;
+        return 0;
+    default:
+        return -1;
+    }
 }

@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 
 #ifndef CALDAQ_VERSION
 #define CALDAQ_VERSION "0.1.0"
@@ -537,7 +536,7 @@ static int recorded_standards_in_date(const daq_run *run, const char *today_arg,
     char now[11];
     const char *today = today_arg;
     if (today == NULL) {
-        if (cli_today(now) != 0)
+        if (cd_today(now) != 0)
             return cd_fail(err, CD_ERR_INVALID, "cannot tell today's date");
         today = now;
     }

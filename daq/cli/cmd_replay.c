@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "session_ui.h"
+#include "session.h"
 
 static const char usage_text[] =
     "usage: caldaq replay TRACE --profile P --out DIR [--fast] [--driver D] [--set KEY=VALUE]...\n"
@@ -75,7 +75,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
         case 'f': a->fast = true; break;
         case 'h': fputs(usage_text, stdout); return -1;
         default: {
-            int taken = ses_common_option("replay", c, optarg, &a->c, a->opts, &a->n_opts, MAX_OPTS);
+            int taken = cli_session_option("replay", c, optarg, &a->c, a->opts, &a->n_opts, MAX_OPTS);
             if (taken >= 0) {
                 if (taken != 0)
                     return taken;

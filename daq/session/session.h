@@ -8,8 +8,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
-#include "analyze_run.h"
+#include "analysis.h"
 #include "drv.h"
 #include "messages.h"
 #include "prof.h"
@@ -121,5 +122,29 @@ int ses_record_standards(daq_run *run, const struct prof_profile *p, const prof_
 
 /* The driver a family uses when none is named. */
 const char *ses_default_driver(enum prof_family family);
+
+/* ---- the terminal and batch faces of a session ---- */
+
+struct ses_term {
+    enum lang lang;
+    FILE *in;                   /* the technician's answers */
+    FILE *out;                  /* prompts, readings, the verdict table */
+    size_t last_point;          /* batch: the point last announced, + 1 */
+};
+
+/* The command that resumes `run` with the session's own options (port,
+ * driver, serial, standards, --set options), quoted for a shell. */
+void ses_resume_command(const struct ses_config *c, const char *run, char *buf, size_t cap);
+
+/* Prompts with Enter / s(kip) / a(bort) before each point; after it,
+ * Enter / r(epeat) / n(ote) / a(bort); a live reading while it settles. */
+void ses_ui_terminal(struct ses_term *t, struct ses_ui *ui);
+/* No questions: one line per point and its readings. */
+void ses_ui_batch(struct ses_term *t, struct ses_ui *ui);
+/* Tell the technician how it ended (verdict table, or what to do next);
+ * `who` is the command ("session", "replay", "demo": only a session is
+ * told how to resume). Returns the exit status. */
+int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_outcome *o,
+               const char *who);
 
 #endif

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "session_ui.h"
+#include "session.h"
 
 static const char usage_text[] =
     "usage: caldaq demo [--out DIR] [--interactive] [--lang vi|en]\n"
