@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -153,5 +154,18 @@ int cert_verify_file(const char *path, const char *expected_pub_hex, char *repor
                      struct cd_err *err);
 /* Make a key pair: KEY (secret, mode 0600) and KEY.pub. */
 int cert_keygen(const char *key_path, struct cd_err *err);
+
+struct cert_check_result {
+    char number[64];            /* the certificate's number, from its manifest */
+    int failures;               /* files that are not as signed (0: intact) */
+};
+/* Check an issued certificate: `path` is its folder, its manifest or one of
+ * its files. The manifest's signature, then each file's signature and its
+ * SHA-256 against the manifest, and with `run_path` the run file against
+ * the one certified; with `pub_path` the signer must be that key. One line
+ * per file goes to `report_to`, then the verdict. 0 when checked (see
+ * out->failures); an error when there is nothing that can be checked. */
+int cert_check(const char *path, const char *pub_path, const char *run_path, FILE *report_to,
+               struct cert_check_result *out, struct cd_err *err);
 
 #endif

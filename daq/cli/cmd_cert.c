@@ -1,13 +1,10 @@
 /* caldaq cert RUN.h5 --out DIR: issue a calibration certificate (PDF, DCC
  * XML, JSON), signed with the lab's Ed25519 key; and the certificate side
  * of `caldaq verify`. docs/certificates.md. */
-#include <dirent.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cert.h"
 #include "cli.h"
@@ -118,86 +115,6 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
     return 0;
 }
 
-bool cert_format_wants(const char *format, const char *kind)
-{
-    size_t n = strlen(kind);
-    for (const char *f = format; *f;) {
-        size_t m = strcspn(f, ",");
-        if (m == n && strncmp(f, kind, n) == 0)
-            return true;
-        f += m + (f[m] == ',');
-    }
-    return false;
-}
-
-int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struct cert_job *job,
-               const char *out_dir, const char *format, const char *langs, bool quiet,
-               char number[64], struct cd_err *err)
-{
-    if (mkdir(out_dir, 0775) != 0 && errno != EEXIST)
-        return cd_fail(err, CD_ERR_IO, "%s: %s", out_dir, strerror(errno));
-    const char *run_path = f->view != NULL ? f->path : "";
-    struct cert_doc *d = NULL;
-    int rc = cert_doc_build(run_path, f, lab, job, &d, err);
-    char path[3][4400], xml_sha[65] = "", qr[512];
-    const char *kinds[3] = {"xml", "json", "pdf"};
-    json_t *manifest = json_object(), *files = json_object();
-    for (int i = 0; rc == 0 && i < 3; i++) {
-        if (!cert_format_wants(format, kinds[i]))
-            continue;
-        snprintf(path[i], sizeof path[i], "%s/%s.%s", out_dir, d->number, kinds[i]);
-        if (i == 0) {
-            rc = cert_write_xml(d, langs, path[i], err);
-        } else if (i == 1) {
-            json_t *j = cert_json(d);
-            if (j != NULL && xml_sha[0] != '\0')
-                json_object_set_new(j, "xml_sha256", json_string(xml_sha));
-            rc = j == NULL || json_dump_file(j, path[i], JSON_INDENT(2) |
-                                                           JSON_REAL_PRECISION(17)) != 0
-                     ? cd_fail(err, CD_ERR_IO, "%s: cannot write", path[i])
-                     : 0;
-            json_decref(j);
-        } else {
-            snprintf(qr, sizeof qr, "caldaq certificate %s\nrun sha256 %s\nxml sha256 %s",
-                     d->number, d->run_sha256, xml_sha[0] ? xml_sha : "-");
-            rc = cert_write_pdf(d, langs, qr, path[i], err);
-        }
-        char sha[65];
-        if (rc == 0)
-            rc = cert_sha256_file(path[i], sha, err);
-        if (rc == 0 && i == 0)
-            memcpy(xml_sha, sha, sizeof sha);
-        if (rc == 0)
-            rc = cert_sign_file(path[i], lab->key, err);
-        if (rc == 0) {
-            const char *base = strrchr(path[i], '/') + 1;
-            json_object_set_new(files, base, json_string(sha));
-            if (!quiet)
-                printf("%s (signed: %s.sig)\n", path[i], path[i]);
-        }
-    }
-    if (rc == 0) {
-        char mpath[4400];
-        snprintf(mpath, sizeof mpath, "%s/%s.manifest.json", out_dir, d->number);
-        json_object_set_new(manifest, "schema", json_string("caldaq-certificate-manifest/1"));
-        json_object_set_new(manifest, "number", json_string(d->number));
-        json_object_set_new(manifest, "run_id", json_string(d->run_id));
-        json_object_set_new(manifest, "run_sha256", json_string(d->run_sha256));
-        json_object_set_new(manifest, "files", json_incref(files));
-        rc = json_dump_file(manifest, mpath, JSON_INDENT(2)) != 0
-                 ? cd_fail(err, CD_ERR_IO, "%s: cannot write", mpath)
-                 : cert_sign_file(mpath, lab->key, err);
-        if (rc == 0 && !quiet)
-            printf("%s (signed)\ncertificate %s: verdict %s\n", mpath, d->number, d->verdict);
-        if (rc == 0 && number != NULL)
-            snprintf(number, 64, "%s", d->number);
-    }
-    json_decref(files);
-    json_decref(manifest);
-    cert_doc_free(d);
-    return rc;
-}
-
 int cmd_cert(int argc, char **argv)
 {
     struct cert_args a;
@@ -226,116 +143,11 @@ int cmd_cert(int argc, char **argv)
     return rc == 0 ? 0 : cli_error("cert", "%s", cd_err_text(&err));
 }
 
-/* ------------------------------------------------------------ verify */
-
-/* The manifest of `path`: itself, the one in a folder, or NUMBER.manifest.json
- * beside a certificate file NUMBER.pdf / .xml / .json. */
-static int find_manifest(const char *path, char *out, size_t cap)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return -1;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *dir = opendir(path);
-        struct dirent *e;
-        int found = -1;
-        while (dir != NULL && (e = readdir(dir)) != NULL) {
-            size_t n = strlen(e->d_name);
-            if (n > 14 && strcmp(e->d_name + n - 14, ".manifest.json") == 0) {
-                snprintf(out, cap, "%s/%s", path, e->d_name);
-                found = 0;
-            }
-        }
-        if (dir != NULL)
-            closedir(dir);
-        return found;
-    }
-    size_t n = strlen(path);
-    if (n > 14 && strcmp(path + n - 14, ".manifest.json") == 0) {
-        snprintf(out, cap, "%s", path);
-        return 0;
-    }
-    const char *dot = strrchr(path, '.');
-    if (dot == NULL)
-        return -1;
-    snprintf(out, cap, "%.*s.manifest.json", (int)(dot - path), path);
-    return stat(out, &st) == 0 ? 0 : -1;
-}
-
 int cmd_verify_cert(const char *path, const char *pub_path, const char *run_path)
 {
     struct cd_err err = {0};
-    char manifest[4400], report[8192];
-    if (find_manifest(path, manifest, sizeof manifest) != 0)
-        return cli_error("verify", "%s: not an HDF5 file (a run) nor a caldaq certificate (no "
-                                   "NUMBER.manifest.json beside it)",
-                         path);
-    char pub[256] = "";
-    if (pub_path != NULL) {
-        FILE *f = fopen(pub_path, "r");
-        if (f == NULL || fgets(pub, sizeof pub, f) == NULL) {
-            if (f != NULL)
-                fclose(f);
-            return cli_error("verify", "%s: cannot read the lab's public key", pub_path);
-        }
-        fclose(f);
-        pub[strcspn(pub, "\r\n")] = '\0';
-    }
-    int bad = 0;
-    if (cert_verify_file(manifest, pub_path ? pub : NULL, report, sizeof report, &err) != 0) {
-        fprintf(stderr, "caldaq verify: %s\n", err.msg);
-        return 1;
-    }
-    printf("%s\n", report);
-    json_error_t je;
-    json_t *m = json_load_file(manifest, 0, &je);
-    if (m == NULL)
-        return cli_error("verify", "%s:%d: %s", manifest, je.line, je.text);
-    char dir[4400];
-    snprintf(dir, sizeof dir, "%s", manifest);
-    char *slash = strrchr(dir, '/');
-    if (slash != NULL)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    const char *name;
-    json_t *sha;
-    json_object_foreach(json_object_get(m, "files"), name, sha)
-    {
-        char file[4800], now[65];
-        snprintf(file, sizeof file, "%s/%s", dir, name);
-        cd_err_clear(&err);
-        if (cert_verify_file(file, pub_path ? pub : NULL, report, sizeof report, &err) != 0) {
-            printf("%s: FAILED: %s\n", name, err.msg);
-            bad++;
-            continue;
-        }
-        if (cert_sha256_file(file, now, &err) != 0 ||
-            strcmp(now, json_string_value(sha)) != 0) {
-            printf("%s: FAILED: sha256 %s, the manifest says %s\n", name, now,
-                   json_string_value(sha));
-            bad++;
-            continue;
-        }
-        printf("%s\n", report);
-    }
-    if (run_path != NULL) {
-        char now[65];
-        cd_err_clear(&err);
-        if (cert_sha256_file(run_path, now, &err) != 0) {
-            printf("%s: FAILED: %s\n", run_path, err.msg);
-            bad++;
-        } else if (strcmp(now, json_string_value(json_object_get(m, "run_sha256"))) != 0) {
-            printf("%s: FAILED: the run file differs from the one certified (sha256 %s, the "
-                   "certificate says %s)\n",
-                   run_path, now, json_string_value(json_object_get(m, "run_sha256")));
-            bad++;
-        } else {
-            printf("%s: the run certified (sha256 %s)\n", run_path, now);
-        }
-    }
-    printf("certificate %s: %s\n", json_string_value(json_object_get(m, "number")),
-           bad ? "NOT intact" : "intact");
-    json_decref(m);
-    return bad ? 1 : 0;
+    struct cert_check_result r;
+    if (cert_check(path, pub_path, run_path, stdout, &r, &err) != 0)
+        return cli_error("verify", "%s", cd_err_text(&err));
+    return r.failures ? 1 : 0;
 }

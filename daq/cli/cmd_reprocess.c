@@ -1,32 +1,14 @@
 /* caldaq reprocess: re-analyse archived runs in batch (docs/scaling.md).
- *
- * The runs under the given paths are listed and sorted (so a shard I/N is
- * the same set on every machine), the ones already done in OUT are skipped
- * (OUT/done.jsonl: one line per finished run, appended by the workers as
- * they go, so an interrupted batch resumes without redoing any run), and N
- * worker processes (the Debian HDF5 build is not thread-safe) take every
- * N-th run. Each run is analysed with its stored profile (or --profile),
- * with the reference values stored in it (or from --standards, or the
- * revised register of --standard ID --revised FILE), and compared with its
- * last stored results. At the end OUT/summary.json and OUT/summary.csv are
- * written from done.jsonl. A run that fails to load is a line in the
- * summary, not the end of the batch. */
-#include <errno.h>
-#include <fcntl.h>
-#include <dirent.h>
+ * The engine is daq/reprocess/; this file parses the options, shows the
+ * progress and prints the summary. */
 #include <getopt.h>
-#include <math.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "cert.h"
 #include "cli.h"
+#include "reprocess.h"
 
 static const char usage_text[] =
     "usage: caldaq reprocess PATH... --out DIR [-j N] [--shard I/N] [--profile P]\n"
@@ -60,11 +42,8 @@ static const char usage_text[] =
     "2 usage error.\n";
 
 struct rp_args {
-    const char **paths;
-    int n_paths;
-    const char *out, *profile, *standards, *standard_id, *revised, *lab;
-    unsigned long long jobs, shard_i, shard_n;
-    bool write_back, cert, json, merge;
+    struct rp_options o;
+    bool json, merge;
 };
 
 static int parse_args(int argc, char **argv, struct rp_args *a)
@@ -79,31 +58,31 @@ static int parse_args(int argc, char **argv, struct rp_args *a)
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
-    a->jobs = 1;
-    a->shard_i = a->shard_n = 1;
+    a->o.jobs = 1;
+    a->o.shard_i = a->o.shard_n = 1;
     optind = 0;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":hj:", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': a->out = optarg; break;
-        case 'p': a->profile = optarg; break;
-        case 'S': a->standards = optarg; break;
-        case 'i': a->standard_id = optarg; break;
-        case 'r': a->revised = optarg; break;
-        case 'w': a->write_back = true; break;
-        case 'c': a->cert = true; break;
-        case 'L': a->lab = optarg; break;
+        case 'o': a->o.out = optarg; break;
+        case 'p': a->o.profile = optarg; break;
+        case 'S': a->o.standards = optarg; break;
+        case 'i': a->o.standard_id = optarg; break;
+        case 'r': a->o.revised = optarg; break;
+        case 'w': a->o.write_back = true; break;
+        case 'c': a->o.cert = true; break;
+        case 'L': a->o.lab = optarg; break;
         case 'J': a->json = true; break;
         case 'm': a->merge = true; break;
         case 'j':
-            if (cli_parse_size(optarg, &a->jobs) != 0 || a->jobs == 0 || a->jobs > 256)
+            if (cli_parse_size(optarg, &a->o.jobs) != 0 || a->o.jobs == 0 || a->o.jobs > 256)
                 return cli_usage_error("reprocess", "-j takes 1 to 256, not '%s'", optarg);
             break;
         case 's': {
             char slash;
-            if (sscanf(optarg, "%llu/%llu%c", &a->shard_i, &a->shard_n, &slash) != 2 ||
-                a->shard_n == 0 || a->shard_i == 0 || a->shard_i > a->shard_n)
+            if (sscanf(optarg, "%llu/%llu%c", &a->o.shard_i, &a->o.shard_n, &slash) != 2 ||
+                a->o.shard_n == 0 || a->o.shard_i == 0 || a->o.shard_i > a->o.shard_n)
                 return cli_usage_error("reprocess", "--shard takes I/N with 1 <= I <= N, not '%s'",
                                        optarg);
             break;
@@ -112,532 +91,48 @@ static int parse_args(int argc, char **argv, struct rp_args *a)
         default: return cli_option_error("reprocess", c, argv);
         }
     }
-    a->paths = (const char **)argv + optind;
-    a->n_paths = argc - optind;
-    if (a->out == NULL || a->n_paths == 0)
+    a->o.paths = (const char *const *)argv + optind;
+    a->o.n_paths = argc - optind;
+    if (a->o.out == NULL || a->o.n_paths == 0)
         return cli_usage_error("reprocess", "give PATH... and --out DIR");
-    if ((a->standard_id == NULL) != (a->revised == NULL))
+    if ((a->o.standard_id == NULL) != (a->o.revised == NULL))
         return cli_usage_error("reprocess", "--standard ID and --revised FILE go together");
-    if (a->revised != NULL && a->standards != NULL)
+    if (a->o.revised != NULL && a->o.standards != NULL)
         return cli_usage_error("reprocess", "--standards and --revised exclude each other");
-    if (a->cert && a->lab == NULL)
+    if (a->o.cert && a->o.lab == NULL)
         return cli_usage_error("reprocess", "--cert needs --lab LAB.yaml");
     return 0;
 }
 
-/* ------------------------------------------------------------ listing */
-
-struct list {
-    char **v;
-    size_t n, cap;
+struct rp_view {
+    bool json;
+    const char *out;
+    double t0;                  /* when the workers started */
+    bool drew;                  /* a progress bar is on the screen */
 };
 
-static int push(struct list *l, const char *s)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 1024;
-        char **nv = realloc(l->v, cap * sizeof *nv);
-        if (nv == NULL)
-            return -1;
-        l->v = nv;
-        l->cap = cap;
-    }
-    return (l->v[l->n] = strdup(s)) != NULL ? (int)(l->n++ * 0) : -1;
-}
-
-/* Every *.h5 under `path` (a file or a folder, searched recursively;
- * symbolic links to folders are not followed). */
-static int collect(const char *path, struct list *l, int depth)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return -1;
-    size_t n = strlen(path);
-    if (S_ISREG(st.st_mode))
-        return n > 3 && strcmp(path + n - 3, ".h5") == 0 ? push(l, path) : 0;
-    if (!S_ISDIR(st.st_mode) || depth > 64)
-        return 0;
-    DIR *dir = opendir(path);
-    if (dir == NULL)
-        return -1;
-    struct dirent *e;
-    int rc = 0;
-    while (rc == 0 && (e = readdir(dir)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char *child = malloc(n + strlen(e->d_name) + 2);
-        if (child == NULL) {
-            rc = -1;
-            break;
-        }
-        sprintf(child, "%s/%s", path, e->d_name);
-        rc = collect(child, l, depth + 1);
-        free(child);
-    }
-    closedir(dir);
-    return rc;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void list_free(struct list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-}
-
-/* ------------------------------------------------------------ one run */
-
-/* Runs of one profile share its text: a worker parses each text once. */
-#define RP_PROFILES 16
-
-struct rp_ctx {
-    const struct rp_args *a;
-    struct prof_profile *profiles[RP_PROFILES];
-    size_t n_profiles;
-    struct cert_lab lab;
-    int done_fd, results_fd;
-    char certs_dir[4200];
-};
-
-static bool uses_standard(const struct daq_run_view *v, const char *id)
-{
-    for (size_t i = 0; i < v->n_standards; i++)
-        if (strcmp(v->standards[i].id, id) == 0)
-            return true;
-    return false;
-}
-
-/* What a batch needs of the stored results: the verdict and [error, U]
- * per point. Read from the document's "summary" (written ahead of the
- * points: parsing only it, not every point's statistics and budget, is
- * what keeps reprocessing close to the cost of reading the runs); older
- * documents without it are parsed whole. */
-struct old_results {
-    char verdict[32];
-    json_t *summary;            /* [[error, U] | null, ...], NULL when none */
-};
-
-static void old_results_read(const char *text, struct old_results *o)
-{
-    *o = (struct old_results){0};
-    if (text == NULL)
-        return;
-    const char *at = strstr(text, "\"summary\":");
-    const char *v = strstr(text, "\"verdict\":");
-    if (at != NULL && v != NULL && v < at) {
-        json_t *verdict = json_loads(strchr(v, ':') + 1, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY,
-                                     NULL);
-        o->summary = json_loads(strchr(at, ':') + 1, JSON_DISABLE_EOF_CHECK, NULL);
-        if (json_is_string(verdict) && json_is_array(o->summary)) {
-            snprintf(o->verdict, sizeof o->verdict, "%s", json_string_value(verdict));
-            json_decref(verdict);
-            return;
-        }
-        json_decref(verdict);
-        json_decref(o->summary);
-        o->summary = NULL;
-    }
-    json_t *doc = json_loads(text, 0, NULL);
-    snprintf(o->verdict, sizeof o->verdict, "%s",
-             json_string_value(json_object_get(doc, "verdict")) ? json_string_value(json_object_get(doc, "verdict")) : "");
-    o->summary = json_array();
-    json_t *p;
-    size_t i;
-    json_array_foreach(json_object_get(doc, "points"), i, p)
-    {
-        json_t *e = json_object_get(p, "error"), *u = json_object_get(p, "U");
-        json_array_append_new(o->summary,
-                              json_is_number(e) && json_is_number(u)
-                                  ? json_pack("[f, f]", json_number_value(e), json_number_value(u))
-                                  : json_null());
-    }
-    json_decref(doc);
-}
-
-/* The largest |change| of the error (which = 0) or U (1) between the
- * stored results and the new ones, by point; NAN when no point has both. */
-static double largest_change(json_t *old_summary, const struct ana_result *r, int which)
-{
-    double max = NAN;
-    for (size_t i = 0; i < json_array_size(old_summary) && i < r->n_points; i++) {
-        json_t *o = json_array_get(json_array_get(old_summary, i), (size_t)which);
-        if (!json_is_number(o) || !r->points[i].measured)
-            continue;
-        double d = fabs((which == 0 ? r->points[i].error : r->points[i].U) - json_number_value(o));
-        max = isnan(max) ? d : fmax(max, d);
-    }
-    return max;
-}
-
-static json_t *num(double v)
-{
-    return isfinite(v) ? json_real(v) : json_null();
-}
-
-/* The parsed profile of `text` (the run's own), loaded once per worker;
- * NULL when it does not load (the analysis then says why). */
-static const struct prof_profile *cached_profile(struct rp_ctx *c, const char *text)
-{
-    for (size_t i = 0; i < c->n_profiles; i++)
-        if (strcmp(c->profiles[i]->text, text) == 0)
-            return c->profiles[i];
-    struct cd_err err = {0};
-    struct prof_profile *p = prof_profile_load_string(text, "stored profile", &err);
-    if (p == NULL)
-        return NULL;
-    if (c->n_profiles == RP_PROFILES) {
-        prof_profile_free(c->profiles[0]);
-        memmove(c->profiles, c->profiles + 1, (RP_PROFILES - 1) * sizeof *c->profiles);
-        c->n_profiles--;
-    }
-    c->profiles[c->n_profiles++] = p;
-    return p;
-}
-
-static json_t *process(struct rp_ctx *c, const char *path)
-{
-    const struct rp_args *a = c->a;
-    struct cd_err err = {0};
-    json_t *line = json_pack("{s:s}", "path", path);
-    /* a quick look first: the impact analysis skips the runs without the standard */
-    struct daq_run_view *v = NULL;
-    if (daq_run_open(path, &v, &err) != 0) {
-        json_object_set_new(line, "status", json_string("failed"));
-        json_object_set_new(line, "error", json_string(err.msg));
-        return line;
-    }
-    json_object_set_new(line, "run_id", json_string(v->info.run_id));
-    json_object_set_new(line, "date", json_sprintf("%.10s", v->info.started));
-    json_object_set_new(line, "profile", json_string(v->info.profile_name));
-    json_object_set_new(line, "dut", json_sprintf("%s %s %s", v->device.id.manufacturer,
-                                                  v->device.id.model, v->device.id.serial));
-    struct old_results old;
-    old_results_read(v->n_results > 0 ? v->results[v->n_results - 1] : NULL, &old);
-    bool relevant = a->standard_id == NULL || uses_standard(v, a->standard_id);
-    json_object_set_new(line, "old_verdict",
-                        old.verdict[0] ? json_string(old.verdict) : json_null());
-    if (!relevant) {
-        daq_run_view_free(v);
-        json_object_set_new(line, "status", json_string("not affected"));
-        json_decref(old.summary);
-        return line;
-    }
-    struct ana_file_opts o = {.profile_path = a->profile,
-                              .profile = a->profile == NULL ? cached_profile(c, v->profile_text)
-                                                            : NULL,
-                              .standards_path = a->revised != NULL ? a->revised : a->standards,
-                              .write = a->write_back, .operator_name = "caldaq reprocess"};
-    struct ana_file f;
-    if (ana_file_run_view(path, v, &o, &f, &err) != 0) {
-        json_object_set_new(line, "status", json_string("failed"));
-        json_object_set_new(line, "error", json_string(err.msg));
-        json_decref(old.summary);
-        return line;
-    }
-    const char *new_verdict = json_string_value(json_object_get(f.doc, "verdict"));
-    const char *old_verdict = old.verdict[0] ? old.verdict : NULL;
-    json_object_set_new(line, "status", json_string("ok"));
-    json_object_set_new(line, "new_verdict", json_string(new_verdict));
-    json_object_set_new(line, "verdict_changed",
-                        json_boolean(old_verdict != NULL && strcmp(old_verdict, new_verdict) != 0));
-    json_object_set_new(line, "max_change_error", num(largest_change(old.summary, f.result, 0)));
-    json_object_set_new(line, "max_change_U", num(largest_change(old.summary, f.result, 1)));
-    if (a->write_back)
-        json_object_set_new(line, "results_version", json_integer(f.version));
-    /* the new results: one line of DIR/results.jsonl (a file per run
-     * would cost a file creation per run, as much as reading the run) */
-    json_t *res = json_pack("{s:s, s:s, s:O}", "path", path, "run_id", f.view->info.run_id,
-                            "results", f.doc);
-    char *text = res != NULL ? json_dumps(res, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
-    json_decref(res);
-    if (text != NULL) {
-        size_t len = strlen(text);
-        text[len] = '\n';
-        if (write(c->results_fd, text, len + 1) != (ssize_t)(len + 1))
-            json_object_set_new(line, "warning", json_string("results.jsonl: cannot write"));
-        free(text);
-    }
-    if (a->cert) {
-        char dir[8400], number[64] = "";
-        snprintf(dir, sizeof dir, "%s/%s", c->certs_dir, f.view->info.run_id);
-        struct cert_job job = {.customer = "", .customer_address = ""};
-        if (cert_issue(&f, &c->lab, &job, dir, "pdf,xml,json", "vi+en", true, number, &err) != 0)
-            json_object_set_new(line, "cert_error", json_string(err.msg));
-        else
-            json_object_set_new(line, "certificate", json_string(number));
-    }
-    ana_file_free(&f);
-    json_decref(old.summary);
-    return line;
-}
-
-/* One line, appended at once (a killed worker loses nothing it wrote).
- * With --write-back it is also made durable before the next run, since a
- * run redone after a power cut would get one more results version;
- * otherwise a lost line only means the run is analysed again. */
-static int append_line(int fd, json_t *line, bool durable)
-{
-    char *text = json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(17));
-    if (text == NULL)
-        return -1;
-    size_t n = strlen(text);
-    text[n] = '\n';
-    ssize_t w = write(fd, text, n + 1);
-    free(text);
-    return w == (ssize_t)(n + 1) && (!durable || fdatasync(fd) == 0) ? 0 : -1;
-}
-
-static void worker(struct rp_ctx *c, char **todo, size_t n, size_t k, size_t jobs)
-{
-    signal(SIGINT, SIG_DFL);
-    for (size_t i = k; i < n; i += jobs) {
-        json_t *line = process(c, todo[i]);
-        int rc = append_line(c->done_fd, line, c->a->write_back);
-        json_decref(line);
-        if (rc != 0)
-            _exit(3);
-    }
-    if (c->a->cert)
-        cert_pdf_cleanup();
-    _exit(0);
-}
-
-/* ------------------------------------------------------------ done.jsonl */
-
-/* Lines appended to a file since the last call: reads only the new bytes,
- * so the progress bar costs nothing however long the batch. */
-struct line_counter {
-    long offset;
-    size_t lines;
-};
-
-static size_t count_new_lines(const char *path, struct line_counter *lc)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return lc->lines;
-    if (fseek(f, lc->offset, SEEK_SET) == 0) {
-        int ch;
-        while ((ch = getc(f)) != EOF) {
-            lc->offset++;
-            lc->lines += ch == '\n';
-        }
-    }
-    fclose(f);
-    return lc->lines;
-}
-
-static void csv_field(FILE *f, json_t *v)
-{
-    if (json_is_string(v)) {
-        fputc('"', f);
-        for (const char *s = json_string_value(v); *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else if (json_is_number(v)) {
-        fprintf(f, "%.17g", json_number_value(v));
-    } else if (json_is_boolean(v)) {
-        fputs(json_is_true(v) ? "true" : "false", f);
-    }
-}
-
-/* Where each run's last line is: the summary is streamed from the done
- * files in path order, so memory holds only this index (a path and an
- * offset a run), never the results themselves. */
-struct done_ref {
-    char *path;
-    int file;
-    long offset;
-    size_t seq;                 /* later lines of a path win */
-};
-
-static int by_path_then_seq(const void *x, const void *y)
-{
-    const struct done_ref *a = x, *b = y;
-    int c = strcmp(a->path, b->path);
-    return c != 0 ? c : (a->seq < b->seq ? -1 : a->seq > b->seq);
-}
-
-static struct done_ref *index_done(const char *const *dirs, int n_dirs, FILE **files,
-                                   size_t *n_out)
-{
-    struct done_ref *v = NULL;
-    size_t n = 0, cap = 0, seq = 0;
-    for (int d = 0; d < n_dirs; d++) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/done.jsonl", dirs[d]);
-        files[d] = fopen(path, "r");
-        char *line = NULL;
-        size_t lcap = 0;
-        long at = 0;
-        ssize_t got;
-        while (files[d] != NULL && (got = getline(&line, &lcap, files[d])) > 0) {
-            json_t *j = json_loads(line, 0, NULL); /* a torn last line is skipped */
-            const char *p = json_string_value(json_object_get(j, "path"));
-            if (p != NULL) {
-                if (n == cap) {
-                    cap = cap ? 2 * cap : 1024;
-                    struct done_ref *nv = realloc(v, cap * sizeof *nv);
-                    if (nv == NULL) {
-                        json_decref(j);
-                        break;
-                    }
-                    v = nv;
-                }
-                v[n++] = (struct done_ref){strdup(p), d, at, seq++};
-            }
-            json_decref(j);
-            at += got;
-        }
-        free(line);
-    }
-    if (n > 0)
-        qsort(v, n, sizeof *v, by_path_then_seq);
-    /* keep the last line of each path */
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i + 1 < n && strcmp(v[i].path, v[i + 1].path) == 0) {
-            free(v[i].path);
-            continue;
-        }
-        v[k++] = v[i];
-    }
-    *n_out = k;
-    return v;
-}
-
-/* The paths already done in `dir` (sorted), for resuming. */
-static struct done_ref *done_paths(const char *dir, size_t *n)
-{
-    FILE *f[1] = {NULL};
-    struct done_ref *v = index_done(&dir, 1, f, n);
-    if (f[0] != NULL)
-        fclose(f[0]);
-    return v;
-}
-
-static void free_refs(struct done_ref *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i].path);
-    free(v);
-}
-
-static bool is_done(const struct done_ref *v, size_t n, const char *path)
-{
-    struct done_ref key = {.path = (char *)path, .seq = 0};
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(v[mid].path, key.path);
-        if (c == 0)
-            return true;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return false;
-}
-
-/* summary.json and summary.csv from the done lines of `dirs`, sorted by path. */
-static int write_summary(const char *out, const char *const *dirs, int n_dirs, bool print_json,
-                         size_t *failed)
-{
-    static const char *const cols[] = {"path", "run_id", "dut", "date", "profile", "status",
-                                       "old_verdict", "new_verdict", "verdict_changed",
-                                       "max_change_error", "max_change_U", "error"};
-    const size_t n_cols = sizeof cols / sizeof cols[0];
-    FILE **files = calloc((size_t)n_dirs + 1, sizeof *files);
-    size_t n = 0;
-    struct done_ref *v = files != NULL ? index_done(dirs, n_dirs, files, &n) : NULL;
-    char path[4200], jpath[4200];
-    snprintf(path, sizeof path, "%s/summary.csv", out);
-    snprintf(jpath, sizeof jpath, "%s/summary.json", out);
-    FILE *csv = fopen(path, "w"), *js = fopen(jpath, "w");
-    size_t ok = 0, changed = 0, not_affected = 0;
-    *failed = 0;
-    for (size_t c = 0; csv != NULL && c < n_cols; c++)
-        fprintf(csv, "%s%s", cols[c], c + 1 < n_cols ? "," : "\n");
-    if (js != NULL)
-        fputs("{\n \"schema\": \"caldaq-reprocess/1\",\n \"results\": [", js);
-    char *line = NULL;
-    size_t lcap = 0;
-    for (size_t i = 0; i < n; i++) {
-        FILE *f = files[v[i].file];
-        json_t *r = NULL;
-        if (f != NULL && fseek(f, v[i].offset, SEEK_SET) == 0 && getline(&line, &lcap, f) > 0)
-            r = json_loads(line, 0, NULL);
-        if (r == NULL)
-            continue;
-        const char *st = json_string_value(json_object_get(r, "status"));
-        ok += st != NULL && strcmp(st, "ok") == 0;
-        *failed += st != NULL && strcmp(st, "failed") == 0;
-        not_affected += st != NULL && strcmp(st, "not affected") == 0;
-        changed += json_is_true(json_object_get(r, "verdict_changed"));
-        for (size_t c = 0; csv != NULL && c < n_cols; c++) {
-            csv_field(csv, json_object_get(r, cols[c]));
-            fputc(c + 1 < n_cols ? ',' : '\n', csv);
-        }
-        char *text = json_dumps(r, JSON_COMPACT | JSON_REAL_PRECISION(17));
-        if (js != NULL && text != NULL)
-            fprintf(js, "%s\n  %s", i ? "," : "", text);
-        free(text);
-        if (!print_json && st != NULL && strcmp(st, "failed") == 0)
-            printf("  FAILED %s: %s\n", json_string_value(json_object_get(r, "path")),
-                   json_string_value(json_object_get(r, "error")));
-        else if (!print_json && json_is_true(json_object_get(r, "verdict_changed")))
-            printf("  changed %s: %s -> %s\n", json_string_value(json_object_get(r, "path")),
-                   json_string_value(json_object_get(r, "old_verdict")),
-                   json_string_value(json_object_get(r, "new_verdict")));
-        json_decref(r);
-    }
-    free(line);
-    if (js != NULL)
-        fprintf(js,
-                "\n ],\n \"runs\": %zu,\n \"reanalysed\": %zu,\n \"verdicts_changed\": %zu,\n"
-                " \"failed\": %zu,\n \"not_affected\": %zu\n}\n",
-                n, ok, changed, *failed, not_affected);
-    int rc = csv == NULL || js == NULL ? -1 : 0;
-    if (csv != NULL && fclose(csv) != 0)
-        rc = -1;
-    if (js != NULL && fclose(js) != 0)
-        rc = -1;
-    for (int d = 0; d < n_dirs; d++)
-        if (files != NULL && files[d] != NULL)
-            fclose(files[d]);
-    free(files);
-    free_refs(v, n);
-    if (print_json) {
-        FILE *f = fopen(jpath, "r");
-        int ch;
-        while (f != NULL && (ch = getc(f)) != EOF)
-            putchar(ch);
-        if (f != NULL)
-            fclose(f);
-    } else {
-        printf("%zu runs: %zu re-analysed, %zu verdicts changed, %zu not affected, %zu failed\n",
-               n, ok, changed, not_affected, *failed);
-        printf("summary: %s/summary.csv, %s/summary.json\n", out, out);
-    }
-    return rc;
-}
-
-/* ------------------------------------------------------------ main */
-
-static void progress(size_t done, size_t total, double t0)
+static double monotonic_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    double dt = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec - t0;
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void on_start(void *ctx, size_t todo, size_t skipped)
+{
+    struct rp_view *w = ctx;
+    (void)todo;
+    if (skipped > 0 && !w->json)
+        fprintf(stderr, "caldaq reprocess: %zu runs already done in %s (resumed)\n", skipped,
+                w->out);
+    w->t0 = monotonic_s();
+}
+
+static void progress(void *ctx, size_t done, size_t total)
+{
+    struct rp_view *w = ctx;
+    w->drew = true;
+    double dt = monotonic_s() - w->t0;
     double rate = dt > 0 ? (double)done / dt : 0;
     int width = 30, fill = total ? (int)((double)width * (double)done / (double)total) : width;
     fprintf(stderr, "\r[%.*s%*s] %zu/%zu  %.0f runs/s  %.0f s left ", fill,
@@ -646,112 +141,46 @@ static void progress(size_t done, size_t total, double t0)
     fflush(stderr);
 }
 
+
 int cmd_reprocess(int argc, char **argv)
 {
     struct rp_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
-    if (mkdir(a.out, 0775) != 0 && errno != EEXIST)
-        return cli_error("reprocess", "%s: %s", a.out, strerror(errno));
-    size_t failed = 0;
-    if (a.merge) {
-        rc = write_summary(a.out, a.paths, a.n_paths, a.json, &failed);
-        return rc != 0 ? cli_error("reprocess", "%s: cannot write the summary", a.out)
-                       : failed != 0;
-    }
-    struct rp_ctx c = {.a = &a, .done_fd = -1, .results_fd = -1};
     struct cd_err err = {0};
-    if (a.cert && cert_lab_load(a.lab, &c.lab, &err) != 0)
-        return cli_error("reprocess", "%s", cd_err_text(&err));
-    snprintf(c.certs_dir, sizeof c.certs_dir, "%s/certs", a.out);
-    if (a.cert)
-        mkdir(c.certs_dir, 0775);
-    /* the runs, sorted, this shard's share, minus the ones done */
-    struct list all = {0};
-    for (int i = 0; i < a.n_paths; i++) {
-        if (collect(a.paths[i], &all, 0) != 0) {
-            int e = errno;
-            list_free(&all);
-            return cli_error("reprocess", "%s: cannot list the runs: %s", a.paths[i], strerror(e));
-        }
+    struct rp_totals t;
+    FILE *report = a.json ? NULL : stdout;
+    if (a.merge) {
+        rc = rp_summary_write(a.o.out, a.o.paths, a.o.n_paths, report, &t, &err);
+    } else {
+        struct rp_view view = {.json = a.json, .out = a.o.out};
+        a.o.on_start = on_start;
+        a.o.on_progress = isatty(2) ? progress : NULL;
+        a.o.ctx = &view;
+        rc = rp_run(&a.o, report, &t, &err);
+        if (view.drew)
+            fputc('\n', stderr);
     }
-    if (all.n > 0)
-        qsort(all.v, all.n, sizeof *all.v, by_name);
-    const char *outs[1] = {a.out};
-    size_t n_done = 0;
-    struct done_ref *done = done_paths(a.out, &n_done);
-    char **todo = calloc(all.n + 1, sizeof *todo);
-    size_t n_todo = 0, skipped = 0;
-    for (size_t i = 0; todo != NULL && i < all.n; i++) {
-        if (i % a.shard_n != a.shard_i - 1)
-            continue;
-        if (is_done(done, n_done, all.v[i]))
-            skipped++;
-        else
-            todo[n_todo++] = all.v[i];
-    }
-    free_refs(done, n_done);
-    char done_path[4200];
-    snprintf(done_path, sizeof done_path, "%s/done.jsonl", a.out);
-    struct line_counter counter = {0};
-    size_t before = count_new_lines(done_path, &counter);
-    c.done_fd = open(done_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0664);
-    char results_path[4200];
-    snprintf(results_path, sizeof results_path, "%s/results.jsonl", a.out);
-    c.results_fd = open(results_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0664);
-    if (todo == NULL || c.done_fd < 0 || c.results_fd < 0) {
-        free(todo);
-        list_free(&all);
-        return cli_error("reprocess", "%s: %s", done_path, strerror(errno));
-    }
-    bool tty = isatty(2);
-    if (skipped > 0 && !a.json)
-        fprintf(stderr, "caldaq reprocess: %zu runs already done in %s (resumed)\n", skipped,
-                a.out);
-    size_t jobs = a.jobs < n_todo ? a.jobs : (n_todo > 0 ? n_todo : 1);
-    pid_t *pids = calloc(jobs, sizeof *pids);
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    double t0 = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-    fflush(stdout);
-    fflush(stderr);
-    for (size_t k = 0; pids != NULL && k < jobs && n_todo > 0; k++) {
-        pids[k] = fork();
-        if (pids[k] == 0)
-            worker(&c, todo, n_todo, k, jobs);
-    }
-    size_t running = n_todo > 0 ? jobs : 0, bad_workers = 0;
-    while (running > 0) {
-        int st;
-        pid_t p = tty ? waitpid(-1, &st, WNOHANG) : waitpid(-1, &st, 0);
-        if (p > 0) {
-            running--;
-            bad_workers += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-        } else if (p < 0 && errno != EINTR) {
-            break;
-        }
-        if (tty) {
-            progress(count_new_lines(done_path, &counter) - before, n_todo, t0);
-            if (p == 0) {
-                struct timespec nap = {0, 200000000};
-                nanosleep(&nap, NULL);
-            }
-        }
-    }
-    if (tty && n_todo > 0)
-        fputc('\n', stderr);
-    close(c.done_fd);
-    close(c.results_fd);
-    free(pids);
-    free(todo);
-    list_free(&all);
-    rc = write_summary(a.out, outs, 1, a.json, &failed);
     if (rc != 0)
-        return cli_error("reprocess", "%s: cannot write the summary", a.out);
-    if (bad_workers > 0)
+        return cli_error("reprocess", "%s", cd_err_text(&err));
+    if (a.json) {
+        char jpath[4200];
+        snprintf(jpath, sizeof jpath, "%s/summary.json", a.o.out);
+        FILE *f = fopen(jpath, "r");
+        int ch;
+        while (f != NULL && (ch = getc(f)) != EOF)
+            putchar(ch);
+        if (f != NULL)
+            fclose(f);
+    } else {
+        printf("%zu runs: %zu re-analysed, %zu verdicts changed, %zu not affected, %zu failed\n",
+               t.runs, t.reanalysed, t.verdicts_changed, t.not_affected, t.failed);
+        printf("summary: %s/summary.csv, %s/summary.json\n", a.o.out, a.o.out);
+    }
+    if (t.bad_workers > 0)
         return cli_error("reprocess", "%zu worker(s) stopped early; run the same command again "
                                       "to finish (finished runs are kept)",
-                         bad_workers);
-    return failed != 0 ? 1 : 0;
+                         t.bad_workers);
+    return t.failed != 0 ? 1 : 0;
 }
