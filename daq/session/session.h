@@ -6,6 +6,7 @@
 #ifndef CALDAQ_SESSION_H
 #define CALDAQ_SESSION_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -146,5 +147,41 @@ void ses_ui_batch(struct ses_term *t, struct ses_ui *ui);
  * told how to resume). Returns the exit status. */
 int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_outcome *o,
                const char *who);
+
+/* ---- acquisition with no prompts (`caldaq acquire`) ---- */
+
+struct ses_acquire {
+    const char *driver, *port, *serial;
+    const char *const *opts;    /* driver options KEY=VALUE, NULL-terminated */
+    size_t n_opts;
+    const char *out_dir, *operator_name, *lab;
+    const char *sim_control;    /* present each load through this simulator socket */
+    const char *profile_path;   /* walk this profile's plan; NULL: points */
+    const char *standards_path; /* with a profile: the register (NULL: its own) */
+    const double *points;       /* without a profile: nominal values ... */
+    size_t n_points;
+    unsigned long long repeat;  /* ... each read this many times */
+    bool stable;                /* wait for a stable reading each time */
+    double env[3];              /* temp_c, rh_pct, p_hpa (NAN: not given) */
+    bool have_env;              /* recorded at the start and the end */
+    /* set by the caller's signal handler: the run ends as aborted */
+    const volatile sig_atomic_t *interrupted;
+    /* told once each point is safe on disk (may be NULL) */
+    void (*on_point)(void *ctx, size_t point, double nominal, unsigned long long readings);
+    void *ctx;
+};
+
+struct ses_acquire_result {
+    bool created;               /* a run file exists at path */
+    char path[4096];
+    const char *end;            /* "complete" or "aborted" */
+    struct cd_err close_err;    /* closing the run failed (code 0: it did not) */
+};
+
+/* Read the points into a new run file in a->out_dir. Errors before the run
+ * exists leave no file; after, the run is closed as aborted with the error
+ * in its audit log. */
+int ses_acquire_run(const struct ses_acquire *a, struct ses_acquire_result *res,
+                    struct cd_err *err);
 
 #endif
