@@ -371,4 +371,27 @@ int drv_sim_control(drv_sim *s, const char *command, char *reply, size_t cap,
                     struct cd_err *err);
 void drv_sim_free(drv_sim *s);
 
+/* Where a simulator or a trace replay is hosted (drivers/sim/host.c). */
+struct drv_sim_host {
+    const char *link;           /* a pty: a symlink here to it (NULL: none) */
+    int tcp_port;               /* -1: a pty; else 127.0.0.1:PORT (0: any free) */
+    int control_fd;             /* control lines for drv_sim_serve (-1: none) */
+    int stop_fd;                /* becomes readable when the host must stop (-1: never) */
+    /* told the pty path (when there is no link) or the port chosen for
+     * tcp_port 0, each time it changes (may be NULL) */
+    void (*announce)(void *ctx, const char *where);
+    void *ctx;
+};
+/* Serve `sim` until "quit", a stop, or an error: on a pty, opened again
+ * after a disconnect fault; on TCP, one connection after another. */
+int drv_sim_host_run(drv_sim *sim, const struct drv_sim_host *h, struct cd_err *err);
+/* Play `t` once as the instrument on a pty or the first TCP connection. */
+int drv_replay_host_run(const struct drv_trace *t, const struct drv_sim_host *h,
+                        const struct drv_replay_opts *o, struct drv_replay_stats *stats,
+                        struct cd_err *err);
+/* A unix socket listening at `path` for control connections (a stale
+ * socket there is replaced; any other file is refused). The fd, or a
+ * negative cd_code. */
+int drv_sim_control_listen(const char *path, struct cd_err *err);
+
 #endif

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -12,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -283,85 +280,6 @@ static void signals_stop(struct sig_ctx *c, pthread_t th)
     close(c->wake[1]);
 }
 
-/* ------------------------------------------------------------ sockets */
-
-static int tcp_listen(int port, int *out_port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 4) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    fcntl(fd, F_SETFD, FD_CLOEXEC);
-    *out_port = ntohs(a.sin_port);
-    return fd;
-}
-
-/* Wait for a connection or a stop; the connected fd, or -1 (stop, error). */
-static int tcp_accept(int lfd, struct sig_ctx *sc)
-{
-    for (;;) {
-        if (atomic_load(&sc->stop))
-            return -1;
-        struct pollfd p[2] = {{.fd = lfd, .events = POLLIN}, {.fd = sc->wake[0], .events = POLLIN}};
-        if (poll(p, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        if (p[1].revents != 0)
-            return -1;
-        if (p[0].revents & POLLIN) {
-            int fd = accept(lfd, NULL, NULL);
-            if (fd >= 0) {
-                fcntl(fd, F_SETFD, FD_CLOEXEC);
-                return fd;
-            }
-            if (errno != EINTR && errno != ECONNABORTED)
-                return -1;
-        }
-    }
-}
-
-static int control_listen(const char *path)
-{
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof a.sun_path) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(a.sun_path, path, strlen(path) + 1);
-    struct stat st;
-    if (lstat(path, &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) {
-            errno = EEXIST;
-            return -1;
-        }
-        unlink(path);   /* a stale socket from an earlier run */
-    }
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 4) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    fcntl(fd, F_SETFD, FD_CLOEXEC);
-    return fd;
-}
-
 /* ------------------------------------------------------------ stdin relay */
 
 /* Control commands from stdin reach the simulator through a socketpair, so
@@ -434,6 +352,13 @@ static void relay_stop(struct relay *r)
 
 /* ------------------------------------------------------------ modes */
 
+static void announce(void *ctx, const char *where)
+{
+    (void)ctx;
+    printf("%s\n", where);
+    fflush(stdout);
+}
+
 static int run_replay(const struct sim_args *a, struct sig_ctx *sc)
 {
     struct cd_err err = {0};
@@ -443,40 +368,9 @@ static int run_replay(const struct sim_args *a, struct sig_ctx *sc)
     struct drv_replay_opts o = {.speed = a->speed > 0 ? a->speed : 1, .fast = a->fast,
                                 .host_timeout_ms = 10000};
     struct drv_replay_stats stats;
-    int rc;
-    if (a->tcp_port >= 0) {
-        int port = 0;
-        int lfd = tcp_listen(a->tcp_port, &port);
-        if (lfd < 0) {
-            rc = cli_error("sim", "listen on 127.0.0.1:%d: %s", a->tcp_port, strerror(errno));
-            drv_trace_free(t);
-            return rc;
-        }
-        if (a->tcp_port == 0) {
-            printf("%d\n", port);
-            fflush(stdout);
-        }
-        int fd = tcp_accept(lfd, sc);
-        close(lfd);
-        if (fd < 0) {
-            drv_trace_free(t);
-            return atomic_load(&sc->stop) ? 0 : cli_error("sim", "accept: %s", strerror(errno));
-        }
-        rc = drv_replay(t, fd, -1, &o, &stats, &err);
-    } else {
-        struct drv_pty p;
-        if (drv_pty_open(&p, a->link, &err) != 0) {
-            drv_trace_free(t);
-            return cli_error("sim", "%s", cd_err_text(&err));
-        }
-        if (a->link == NULL) {
-            printf("%s\n", p.path);
-            fflush(stdout);
-        }
-        rc = drv_replay(t, p.master, p.slave, &o, &stats, &err);
-        p.master = -1;   /* drv_replay closed it */
-        drv_pty_close(&p);
-    }
+    struct drv_sim_host h = {.link = a->link, .tcp_port = a->tcp_port, .control_fd = -1,
+                             .stop_fd = sc->wake[0], .announce = announce};
+    int rc = drv_replay_host_run(t, &h, &o, &stats, &err);
     drv_trace_free(t);
     if (rc != 0)
         return cli_error("sim", "%s: %s", a->trace, cd_err_text(&err));
@@ -489,70 +383,19 @@ static int run_sim(const struct sim_args *a, drv_sim *sim, struct sig_ctx *sc)
     int control_fd = -1;
     struct relay relay = {.running = false};
     if (a->control != NULL) {
-        control_fd = control_listen(a->control);
+        control_fd = drv_sim_control_listen(a->control, &err);
         if (control_fd < 0)
-            return cli_error("sim", "control socket %s: %s", a->control, strerror(errno));
+            return cli_error("sim", "%s", cd_err_text(&err));
     } else if (fcntl(STDIN_FILENO, F_GETFD) >= 0) {
         if (relay_start(&relay) != 0)
             return cli_error("sim", "cannot relay stdin: %s", strerror(errno));
         control_fd = relay.sp[1];
     }
+    struct drv_sim_host h = {.link = a->link, .tcp_port = a->tcp_port, .control_fd = control_fd,
+                             .stop_fd = sc->wake[0], .announce = announce};
     int status = 0;
-    if (a->tcp_port >= 0) {
-        int port = 0;
-        int lfd = tcp_listen(a->tcp_port, &port);
-        if (lfd < 0) {
-            status = cli_error("sim", "listen on 127.0.0.1:%d: %s", a->tcp_port, strerror(errno));
-        } else {
-            if (a->tcp_port == 0) {
-                printf("%d\n", port);
-                fflush(stdout);
-            }
-            /* One connection after another, until told to stop. */
-            for (;;) {
-                int fd = tcp_accept(lfd, sc);
-                if (fd < 0) {
-                    if (!atomic_load(&sc->stop))
-                        status = cli_error("sim", "accept: %s", strerror(errno));
-                    break;
-                }
-                int rc = drv_sim_serve(sim, fd, control_fd, &err);
-                close(fd);
-                if (rc < 0) {
-                    status = cli_error("sim", "%s", cd_err_text(&err));
-                    break;
-                }
-                if (rc == 1)
-                    break;
-            }
-            close(lfd);
-        }
-    } else {
-        /* A disconnect fault unplugs the port: it goes away and comes back
-         * (with a new device path; the symlink follows it). */
-        for (;;) {
-            struct drv_pty p;
-            if (drv_pty_open(&p, a->link, &err) != 0) {
-                status = cli_error("sim", "%s", cd_err_text(&err));
-                break;
-            }
-            if (a->link == NULL) {
-                printf("%s\n", p.path);
-                fflush(stdout);
-            }
-            int rc = drv_sim_serve(sim, p.master, control_fd, &err);
-            drv_pty_close(&p);
-            if (rc < 0) {
-                status = cli_error("sim", "%s", cd_err_text(&err));
-                break;
-            }
-            if (rc == 1 || atomic_load(&sc->stop))
-                break;
-            struct pollfd w = {.fd = sc->wake[0], .events = POLLIN};
-            if (poll(&w, 1, 500) > 0)
-                break;
-        }
-    }
+    if (drv_sim_host_run(sim, &h, &err) != 0)
+        status = cli_error("sim", "%s", cd_err_text(&err));
     if (a->control != NULL) {
         close(control_fd);
         unlink(a->control);
