@@ -4,16 +4,11 @@
  * the session runs in batch mode against it; any difference between what
  * the session sends and what the trace recorded stops the replay with the
  * trace line. The readings, and so the results, are those of the trace. */
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "session.h"
@@ -96,44 +91,6 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
     return 0;
 }
 
-struct player {
-    const struct drv_trace *t;
-    struct drv_replay_opts o;
-    int fd, peer_fd, listen_fd;
-    int rc;
-    struct cd_err err;
-};
-
-static void *play(void *arg)
-{
-    struct player *pl = arg;
-    if (pl->listen_fd >= 0) {
-        pl->fd = accept(pl->listen_fd, NULL, NULL);
-        if (pl->fd < 0) {
-            pl->rc = cd_fail(&pl->err, CD_ERR_IO, "accept: %s", strerror(errno));
-            return NULL;
-        }
-    }
-    struct drv_replay_stats stats;
-    pl->rc = drv_replay(pl->t, pl->fd, pl->peer_fd, &pl->o, &stats, &pl->err);
-    return NULL;
-}
-
-static int listen_loopback(int *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof sa;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1) < 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    *port = ntohs(sa.sin_port);
-    return fd;
-}
-
 int cmd_replay(int argc, char **argv)
 {
     struct replay_args a;
@@ -144,58 +101,13 @@ int cmd_replay(int argc, char **argv)
     struct drv_trace *t = NULL;
     if (drv_trace_load(a.trace_path, &t, &err) != 0)
         return cli_error("replay", "%s", cd_err_text(&err));
-    const struct drv_trace_header *h = &t->header;
-    if (a.c.driver == NULL && h->driver[0] != '\0')
-        a.c.driver = h->driver;
-    if (h->settings[0] != '\0')
-        a.c.serial = h->settings;
-    struct player pl = {.t = t, .o = {.fast = a.fast, .speed = 1, .host_timeout_ms = 10000},
-                        .fd = -1, .peer_fd = -1, .listen_fd = -1};
-    struct drv_pty pty = {.master = -1, .slave = -1};
-    char port[160];
-    if (strcmp(h->transport, "tcp") == 0) {
-        int n = 0;
-        if ((pl.listen_fd = listen_loopback(&n)) < 0) {
-            drv_trace_free(t);
-            return cli_error("replay", "listen on 127.0.0.1: %s", strerror(errno));
-        }
-        snprintf(port, sizeof port, "tcp:127.0.0.1:%d", n);
-        a.c.serial = NULL;
-    } else {
-        if (drv_pty_open(&pty, NULL, &err) != 0) {
-            drv_trace_free(t);
-            return cli_error("replay", "%s", cd_err_text(&err));
-        }
-        snprintf(port, sizeof port, "%s", pty.path);
-        pl.fd = pty.master;
-        pl.peer_fd = pty.slave;
-    }
-    a.c.port = port;
-    pthread_t th;
-    if (pthread_create(&th, NULL, play, &pl) != 0) {
-        drv_pty_close(&pty);
-        drv_trace_free(t);
-        return cli_error("replay", "cannot start the replay");
-    }
     struct ses_term term = {.lang = a.c.lang, .in = stdin, .out = stdout};
     struct ses_ui ui;
     ses_ui_batch(&term, &ui);
     struct ses_outcome o;
-    ses_run(&a.c, &ui, NULL, &o);
-    if (pl.listen_fd >= 0)
-        shutdown(pl.listen_fd, SHUT_RDWR); /* a session that never connected */
-    pthread_join(th, NULL);
-    pty.master = -1; /* drv_replay closed it */
-    drv_pty_close(&pty);
-    if (pl.listen_fd >= 0)
-        close(pl.listen_fd);
-    if (pl.rc != 0 && o.status == SES_COMPLETE) {
-        /* the session finished but did not say everything the trace holds */
-        o.status = SES_INSTRUMENT;
-        o.err = pl.err;
-    } else if (pl.rc != 0 && o.status == SES_INSTRUMENT) {
-        /* what the trace saw says more than what the session saw */
-        o.err = pl.err;
+    if (ses_replay(t, &a.c, &ui, a.fast, &o, &err) != 0) {
+        drv_trace_free(t);
+        return cli_error("replay", "%s", cd_err_text(&err));
     }
     rc = ses_report(&term, &a.c, &o, "replay");
     ses_outcome_free(&o);

@@ -96,6 +96,15 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
                         volatile int *interrupted, struct ses_outcome *out);
 void ses_outcome_free(struct ses_outcome *o);
 
+/* Run the session against a recorded trace that plays the instrument: the
+ * trace's driver (unless c names one) and serial settings; c->port is set
+ * to the pty or loopback port the trace is played on (valid during the
+ * call only). A divergence from the trace is the outcome's error, with the
+ * trace line. 0 when the session ran (its end in *o); an error when the
+ * replay could not be set up. */
+int ses_replay(const struct drv_trace *t, struct ses_config *c, const struct ses_ui *ui, bool fast,
+               struct ses_outcome *o, struct cd_err *err);
+
 /* The technician's instruction for a point, in `lang`: "Đặt quả cân 200 g
  * lên đĩa cân", "Raise the pressure to 10 bar (increasing)", ... */
 void ses_instruction(enum lang lang, const struct prof_profile *p,
