@@ -17,6 +17,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
 
 #include "cd.h"
 #include "drv.h"
@@ -210,5 +213,18 @@ struct daq_run_finding {
  * free()). Returns 0 when intact, CD_ERR_INVALID when there are findings,
  * another code when the file cannot be read at all. */
 int daq_run_check(const char *path, struct daq_run_finding **out, size_t *n, struct cd_err *err);
+
+/* ---- export (caldaq export) ---- */
+
+/* The shortest text that reads back as the same double; "" for NaN. */
+void daq_format_double(char *buf, size_t cap, double v);
+/* The readings as CSV with a header line: t, point, repetition, role,
+ * nominal, value, unit, status, display, resolution, error. */
+void daq_run_view_write_csv(const struct daq_run_view *v, FILE *f);
+/* The whole run but the trace bytes as one JSON document (schema, run,
+ * profile, device, standards, environment, readings, pending, trace,
+ * results, audit); numbers that are not finite are null. Owned by the
+ * caller (json_decref). */
+json_t *daq_run_view_json(const struct daq_run_view *v);
 
 #endif
