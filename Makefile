@@ -65,7 +65,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 E2E_TESTS  := $(sort $(wildcard tests/e2e/*.sh))
 BENCH_BIN  := $(BUILD)/bench_mcm
 
-.PHONY: all deps check test unit e2e demo bench install clean killtest
+.PHONY: all deps check test unit e2e demo bench install clean killtest layering
 all: $(CALDAQ) $(BUILD)/gen_archive
 
 $(BUILD)/obj/%.o: %.c
@@ -115,10 +115,41 @@ $(LIB_CLI): $(call obj,$(CLI_SRC))
 $(CALDAQ): $(call obj,daq/cli/main.c) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(call obj,daq/cli/main.c) $(LIBS) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBS)
+# Each unit test links the module it tests and what that module may use
+# (tests/layering.sh), nothing above it: the GUM engine's tests link only
+# the engine, which is how a lab would use it on its own.
+LIBS_UNC    := $(LIB_UNC) $(LIB_COMMON)
+LIBS_DRV    := $(LIB_DRV) $(LIB_COMMON)
+LIBS_PROF   := $(LIB_PROF) $(LIBS_UNC)
+LIBS_STORE  := $(LIB_STORE) $(LIB_DRV) $(LIB_PROF) $(LIB_UNC) $(LIB_COMMON)
+LIBS_ANA    := $(LIB_ANA) $(LIBS_STORE)
+LIBS_CERT   := $(LIB_CERT) $(LIBS_ANA)
+test_libs = $(or $(LIBS_FOR_$(1)),$(LIBS))
+LIBS_FOR_test_csv        := $(LIB_COMMON)
+LIBS_FOR_test_gum        := $(LIBS_UNC)
+LIBS_FOR_test_fit        := $(LIBS_UNC)
+LIBS_FOR_test_decision   := $(LIBS_UNC)
+LIBS_FOR_test_model_file := $(LIBS_UNC)
+LIBS_FOR_test_balances   := $(LIBS_DRV)
+LIBS_FOR_test_dmm_gauge  := $(LIBS_DRV)
+LIBS_FOR_test_modbus     := $(LIBS_DRV)
+LIBS_FOR_test_ports      := $(LIBS_DRV)
+LIBS_FOR_test_replay     := $(LIBS_DRV)
+LIBS_FOR_test_sim        := $(LIBS_DRV)
+LIBS_FOR_test_trace      := $(LIBS_DRV)
+LIBS_FOR_test_profile    := $(LIBS_PROF)
+LIBS_FOR_test_standards  := $(LIBS_PROF)
+LIBS_FOR_test_tolerance  := $(LIBS_PROF)
+LIBS_FOR_test_run        := $(LIBS_STORE)
+LIBS_FOR_test_analysis   := $(LIBS_ANA)
+LIBS_FOR_test_cert_pdf   := $(LIBS_CERT)
+LIBS_FOR_test_cert_xml   := $(LIBS_CERT)
+
+.SECONDEXPANSION:
+$(BUILD)/tests/%: tests/unit/%.c $$(call test_libs,%)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -DREFERENCE_DIR='"$(REFERENCE_DIR)"' -o $@ $< $(LIBS) \
-	    $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DREFERENCE_DIR='"$(REFERENCE_DIR)"' -o $@ $< \
+	    $(call test_libs,$*) $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS)
 
 $(BENCH_BIN): tools/bench/bench_mcm.c $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
@@ -154,7 +185,11 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory test
 
-test: unit e2e
+test: layering unit e2e
+
+# Which module may include and call which: tests/layering.sh.
+layering: $(CALDAQ)
+	@bash tests/layering.sh $(BUILD)
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done

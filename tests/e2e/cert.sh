@@ -80,7 +80,7 @@ for p in measured:
         assert any(abs(v - p[key]) <= 1e-12 * max(1, abs(p[key])) for v in xml_numbers), \
             f"{fam}: {key} {p[key]} of {p['nominal']} not in the XML"
 # and in the PDF as printed: U to two significant digits, the error to the
-# same decimal place (the PDF's rule, daq/cert_pdf.c)
+# same decimal place (the PDF's rule, daq/cert/cert_pdf.c)
 import math
 for p in measured:
     dec = max(0, 1 - math.floor(math.log10(p["U"])))

@@ -1,4 +1,4 @@
-/* Analysis of a run against a profile (daq/analysis.h), checked against
+/* Analysis of a run against a profile (daq/analysis/analysis.h), checked against
  * HAND CALCULATIONS of four complete calibrations:
  *
  *   1. balance, OIML R76 class II, 220 g (profiles/balance-cg18-class-ii.yaml):

@@ -1,4 +1,4 @@
-/* The PDF certificate (daq/cert_pdf.c): a document built by hand (a
+/* The PDF certificate (daq/cert/cert_pdf.c): a document built by hand (a
  * balance, 7 points with one failing, 3 standards, humidity not measured,
  * an 8-row budget) written in vi+en, vi and en, then read back with
  * `pdftotext -layout` and searched for what ISO/IEC 17025 7.8.2.1 asks a

@@ -1,4 +1,4 @@
-/* The DCC XML certificate (daq/cert_xml.c): docs built by hand for three
+/* The DCC XML certificate (daq/cert/cert_xml.c): docs built by hand for three
  * families (a balance in g with a failing point, a pressure gauge in bar
  * with humidity not measured, a DMM in V with a point not measured), each
  * written in vi+en, vi and en and validated against the pinned DCC 3.1.2 /

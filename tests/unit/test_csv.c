@@ -1,4 +1,4 @@
-/* The numeric CSV reader of `caldaq fit` (daq/csv.c): bad input first, each
+/* The numeric CSV reader of `caldaq fit` (common/csv.c): bad input first, each
  * error checked for its code and for FILE:LINE in the message, then the
  * forms of good input it promises to accept. */
 #include <errno.h>

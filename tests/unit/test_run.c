@@ -1,4 +1,4 @@
-/* The HDF5 run store (daq/run.h, docs/run-format.md): a run written with
+/* The HDF5 run store (daq/store/run.h, docs/run-format.md): a run written with
  * checkpoints reads back field for field; the trace keeps every byte value;
  * tampering with readings, trace bytes, results or the audit log is found
  * and named; a run is never overwritten; a run killed without close opens
