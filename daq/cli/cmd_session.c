@@ -135,7 +135,7 @@ int cmd_session(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    struct ses_term t = {.lang = a.c.lang, .in = stdin, .out = stdout};
+    struct ses_term t = {.lang = a.c.lang, .in = stdin, .out = stdout, .interrupted = &interrupted};
     struct ses_ui ui;
     if (a.batch)
         ses_ui_batch(&t, &ui);

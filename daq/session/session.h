@@ -140,6 +140,9 @@ struct ses_term {
     FILE *in;                   /* the technician's answers */
     FILE *out;                  /* prompts, readings, the verdict table */
     size_t last_point;          /* batch: the point last announced, + 1 */
+    /* set by the caller's Ctrl-C handler: a question being asked ends as
+     * an abort (NULL: never) */
+    const volatile int *interrupted;
 };
 
 /* The command that resumes `run` with the session's own options (port,

@@ -3,15 +3,46 @@
  * for CI and scripted labs, one line per point and no questions. */
 #include "session.h"
 
+#include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <string.h>
+#include <unistd.h>
 
+/* One line from the technician. Read from the descriptor a byte at a
+ * time, waiting in slices of 0.2 s: a Ctrl-C that lands after the prompt
+ * is shown but before the wait begins would otherwise leave a blocking
+ * read waiting for a key (the handler only sets a flag), so the flag is
+ * looked at between slices. Nothing else reads t->in through stdio, so
+ * no line can hide in a FILE buffer. A line longer than `cap` is cut and
+ * the rest of it dropped. */
 static enum ses_action read_choice(struct ses_term *t, char *line, size_t cap)
 {
     fflush(t->out);
-    if (fgets(line, (int)cap, t->in) == NULL)
-        return SES_ABORT;
-    line[strcspn(line, "\r\n")] = '\0';
+    int fd = fileno(t->in);
+    size_t n = 0;
+    for (;;) {
+        if (t->interrupted != NULL && *t->interrupted)
+            return SES_ABORT;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int ready = poll(&p, 1, 200);
+        if (ready < 0 && errno != EINTR)
+            return SES_ABORT;
+        if (ready <= 0)
+            continue;
+        char ch;
+        ssize_t got = read(fd, &ch, 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0 || (got == 0 && n == 0))
+            return SES_ABORT; /* an error, or the end of the input */
+        if (got == 0 || ch == '\n')
+            break;
+        if (n + 1 < cap)
+            line[n++] = ch;
+    }
+    line[n] = '\0';
+    line[strcspn(line, "\r")] = '\0';
     return SES_GO;
 }
 
