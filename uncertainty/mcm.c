@@ -23,6 +23,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "model_priv.h"
+#include "stats.h"
 
 #define LANES 8
 #define CHUNK (16 * EXPR_BLOCK)
@@ -460,11 +461,11 @@ struct summary {
 static int summarise(const unc_model *m, size_t j, double *v, size_t n, double p,
                      struct summary *s, struct cd_err *err)
 {
-    double sum = 0;
-    for (size_t t = 0; t < n; t++)
-        sum += v[t];
-    double mean = sum / (double)n;
-    if (!isfinite(mean)) {
+    /* JCGM 101 7.6: y the mean, u(y) the standard deviation of the model
+     * values, from deviations (stats.h) so a large y keeps u's digits. */
+    double mean, ss;
+    stats_mean_ss(v, n, &mean, &ss);
+    if (!isfinite(mean) || !isfinite(ss)) {
         for (size_t t = 0; t < n; t++)
             if (!isfinite(v[t]))
                 return model_fail(m, m->outputs[j].line, err, CD_ERR_NUMERIC,
@@ -473,51 +474,54 @@ static int summarise(const unc_model *m, size_t j, double *v, size_t n, double p
                                   "value?)",
                                   m->outputs[j].name);
     }
-    double ss = 0;
-    for (size_t t = 0; t < n; t++)
-        ss += (v[t] - mean) * (v[t] - mean);
     s->y = mean;
     s->u = sqrt(ss / (double)(n - 1));
     return unc_coverage_intervals(v, n, p, &s->sym_low, &s->sym_high, &s->short_low,
                                   &s->short_high, err);
 }
 
-/* Running sums over batches for the adaptive procedure (JCGM 101 7.9.4). */
+/* The batch results of the adaptive procedure (JCGM 101 7.9.4 c): y, u(y)
+ * and the four interval endpoints, in this order. */
+enum { B_Y, B_U, B_SYM_LOW, B_SYM_HIGH, B_SHORT_LOW, B_SHORT_HIGH, B_COUNT };
+
+/* Running statistics over batches: each quantity's average and spread by
+ * Welford's update (stats.h), never sum2/h - mean^2, which loses every digit
+ * when y is large compared with u (issue 15); and the sum of the batch
+ * variances u^2 for the pooled u(y), a sum of positive terms. */
 struct batch_stats {
-    double sum[6];
-    double sum2[6];
+    struct stats_acc q[B_COUNT];
+    double sum_u2;
 };
 
 static void stats_add(struct batch_stats *b, const struct summary *s)
 {
-    double v[6] = {s->y, s->u, s->sym_low, s->sym_high, s->short_low, s->short_high};
-    for (int i = 0; i < 6; i++) {
-        b->sum[i] += v[i];
-        b->sum2[i] += v[i] * v[i];
-    }
+    double v[B_COUNT] = {s->y, s->u, s->sym_low, s->sym_high, s->short_low, s->short_high};
+    for (int i = 0; i < B_COUNT; i++)
+        stats_acc_add(&b->q[i], v[i]);
+    b->sum_u2 += s->u * s->u;
 }
 
-/* Largest standard deviation of the average over h batches. */
-static double stats_worst_sd(const struct batch_stats *b, size_t h)
+/* 7.9.4 d): the largest standard deviation of an average over the h
+ * batches, s_z^2 = sum (z_r - z_bar)^2 / (h (h - 1)). */
+static double stats_worst_sd(const struct batch_stats *b)
 {
     double worst = 0;
-    for (int i = 0; i < 6; i++) {
-        double mean = b->sum[i] / (double)h;
-        double var = (b->sum2[i] / (double)h - mean * mean) * (double)h / (double)(h - 1);
-        double sd = var > 0 ? sqrt(var / (double)h) : 0;
+    for (int i = 0; i < B_COUNT; i++) {
+        double var = stats_acc_var(&b->q[i]);
+        double sd = var > 0 ? sqrt(var / (double)b->q[i].n) : 0;
         if (sd > worst)
             worst = sd;
     }
     return worst;
 }
 
-/* u(y) of all h M values, pooled exactly from the batch means and
- * standard deviations (7.9.4 f). */
-static double pooled_u(const struct batch_stats *b, size_t h, size_t batch)
+/* 7.9.4 e): u(y) of all h M values, pooled exactly from the batch means and
+ * standard deviations: (hM - 1) u^2 = (M - 1) sum u_r^2 + M sum (y_r - y_bar)^2. */
+static double pooled_u(const struct batch_stats *b, size_t batch)
 {
     double M = (double)batch;
-    double between = b->sum2[0] - b->sum[0] * b->sum[0] / (double)h;
-    double var = ((M - 1) * b->sum2[1] + M * between) / ((double)h * M - 1);
+    double h = (double)b->q[B_Y].n;
+    double var = ((M - 1) * b->sum_u2 + M * b->q[B_Y].m2) / (h * M - 1);
     return var > 0 ? sqrt(var) : 0;
 }
 
@@ -559,11 +563,11 @@ static int adaptive(struct run *r, const unc_model *m, const struct unc_mcm_opti
             continue;
         bool all_met = true;
         for (size_t j = 0; j < q && all_met; j++) {
-            double u = pooled_u(&bs[j], h, batch);
+            double u = pooled_u(&bs[j], batch);
             double delta = unc_numerical_tolerance(u, o->ndig);
             if (!(u > 0))
                 continue; /* a constant output has nothing to stabilise */
-            if (2.0 * stats_worst_sd(&bs[j], h) > delta)
+            if (2.0 * stats_worst_sd(&bs[j]) > delta)
                 all_met = false;
         }
         if (all_met) {
