@@ -169,10 +169,11 @@ static void print_mcm(const struct unc_mcm_result *r, const struct unc_mcm_outpu
                        : "",
            (unsigned long long)r->seed);
     printf("  y      = %.10g%s\n  u(y)   = %.5g%s\n", o->y, unit, o->u, unit);
-    printf("  %.2f %% probabilistically symmetric interval [%.8g, %.8g]\n", 100 * r->p,
-           o->sym_low, o->sym_high);
-    printf("  %.2f %% shortest interval                   [%.8g, %.8g]\n", 100 * r->p,
-           o->short_low, o->short_high);
+    char iv[128];
+    printf("  %.2f %% probabilistically symmetric interval %s\n", 100 * r->p,
+           unc_format_interval(iv, sizeof iv, o->sym_low, o->sym_high, o->u));
+    printf("  %.2f %% shortest interval                   %s\n", 100 * r->p,
+           unc_format_interval(iv, sizeof iv, o->short_low, o->short_high, o->u));
     if (have_lpu)
         printf("  validation of the LPU (JCGM 101 8): d_low = %.3g, d_high = %.3g, delta = %.3g"
                " -> %s\n",

@@ -185,6 +185,19 @@ void unc_mcm_result_free(struct unc_mcm_result *r);
  * delta = 10^l / 2. */
 double unc_numerical_tolerance(double u, int ndig);
 
+/* The power of ten of the last significant digit when u is given to ndig
+ * digits: -3 for u = 0.095 and ndig = 2, 1 for u = 123. INT_MIN when u is
+ * not positive and finite. */
+int unc_decimal_place(double u, int ndig);
+
+/* "[low, high]" with both endpoints rounded to the decimal place of u at
+ * two significant digits (JCGM 101 5.5, JCGM 100 7.2.6), e.g.
+ * "[999999.944, 1000000.326]" for u = 0.095. When u is not positive and
+ * finite (not defined, or 0) the interval's half-width stands in for it;
+ * when that is 0 too, each endpoint gets 10 significant digits. Writes at
+ * most cap bytes into buf and returns buf, for use inside printf. */
+const char *unc_format_interval(char *buf, size_t cap, double low, double high, double u);
+
 /* Coverage intervals of the n values in `v` (reordered in place, not
  * necessarily sorted). Partial sorting: O(n). */
 int unc_coverage_intervals(double *v, size_t n, double p, double *sym_low, double *sym_high,

@@ -3,6 +3,7 @@
  * Every expected figure and tolerance is read from that file; each case
  * is turned into a model file text and loaded through the same loader
  * `caldaq gum` uses. */
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -469,6 +470,44 @@ static void test_type_a_offset_invariance(void **state)
     }
 }
 
+/* Monte Carlo endpoints are printed to the decimal place of u at two
+ * significant digits (JCGM 101 5.5), not to 8 significant digits of the
+ * value, which gave [999999.97, 1000000.3] for u = 0.095 mg. Expected
+ * strings worked out by hand. */
+static void test_format_interval(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_string_equal(unc_format_interval(buf, sizeof buf, 999999.9436244437,
+                                            1000000.3259071611, 0.095498),
+                        "[999999.944, 1000000.326]");
+    /* 0.0999 to two digits is 0.10: hundredths. */
+    assert_string_equal(unc_format_interval(buf, sizeof buf, 1.23456, 1.45678, 0.0999),
+                        "[1.23, 1.46]");
+    assert_string_equal(unc_format_interval(buf, sizeof buf, 50000747.2, 50000930.4, 31.669),
+                        "[50000747, 50000930]");
+    /* u = 123: tens. */
+    assert_string_equal(unc_format_interval(buf, sizeof buf, 1234.5, 2345.6, 123),
+                        "[1230, 2350]");
+    /* No u (not defined): the half-width 2.35 stands in, tenths. */
+    assert_string_equal(unc_format_interval(buf, sizeof buf, -1.2345, 3.4567, NAN),
+                        "[-1.2, 3.5]");
+    /* No spread at all. */
+    assert_string_equal(unc_format_interval(buf, sizeof buf, 5, 5, 0), "[5, 5]");
+    /* A rounded zero has no sign. */
+    assert_string_equal(unc_format_interval(buf, sizeof buf, -0.0004, 0.19, 0.095),
+                        "[0.000, 0.190]");
+    /* A short buffer is cut, never overrun. */
+    char small[8];
+    assert_string_equal(unc_format_interval(small, sizeof small, 999999.9436, 1000000.3259,
+                                            0.095),
+                        "[999999");
+    assert_int_equal(unc_decimal_place(0.095, 2), -3);
+    assert_int_equal(unc_decimal_place(0.0999, 2), -2);
+    assert_int_equal(unc_decimal_place(123, 2), 1);
+    assert_int_equal(unc_decimal_place(0, 2), INT_MIN);
+}
+
 /* ------------------------------------------------------------ reproducibility */
 
 static void test_mcm_same_for_any_thread_count(void **state)
@@ -540,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_mcm_same_for_any_thread_count),
         cmocka_unit_test(test_mcm_offset_invariance),
         cmocka_unit_test(test_type_a_offset_invariance),
+        cmocka_unit_test(test_format_interval),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
