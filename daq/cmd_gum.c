@@ -201,8 +201,11 @@ static void print_decision(const struct decision *d, const char *unit)
     if (d->rule.rule == UNC_RULE_GUARD_BAND)
         printf(" (w = %g U)", d->rule.r);
     printf("\n  verdict    = %s", unc_verdict_name(d->result.verdict));
-    printf("  (probability that the true value is outside the tolerance: %.3g %%)\n",
-           100 * d->result.pfa);
+    printf("  (probability that the true value is outside the tolerance: %.3g %%, %s",
+           100 * d->result.pfa, unc_pdf_name(d->result.pfa_pdf));
+    if (d->result.pfa_pdf == UNC_PDF_STUDENT_T)
+        printf(" with %.0f degrees of freedom", d->result.pfa_dof);
+    printf(")\n");
 }
 
 static void print_text(const unc_model *m, const struct unc_lpu_result *lpu,
@@ -273,7 +276,7 @@ static json_t *json_decision(const struct decision *d)
 {
     if (!d->present)
         return json_null();
-    return json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o}", "rule",
+    return json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:s, s:o}", "rule",
                      unc_rule_name(d->rule.rule), "r",
                      d->rule.rule == UNC_RULE_GUARD_BAND ? cli_json_number(d->rule.r)
                                                          : json_null(),
@@ -281,7 +284,9 @@ static json_t *json_decision(const struct decision *d)
                      "verdict", unc_verdict_name(d->result.verdict), "accept_low",
                      cli_json_number(d->result.accept_low), "accept_high",
                      cli_json_number(d->result.accept_high), "pfa",
-                     cli_json_number(d->result.pfa));
+                     cli_json_number(d->result.pfa), "pfa_distribution",
+                     unc_pdf_name(d->result.pfa_pdf), "pfa_dof",
+                     cli_json_number(d->result.pfa_dof));
 }
 
 static json_t *json_results(const struct unc_lpu_result *lpu, const struct unc_mcm_result *mcm,
@@ -357,7 +362,8 @@ int cmd_gum(int argc, char **argv)
         const struct unc_lpu_output *o = &lpu->outputs[j];
         d->present = true;
         d->rule = fo.rule;
-        if (unc_decide(&d->rule, o->y, o->u, o->U, d->low, d->high, &d->result, &err) != 0) {
+        if (unc_decide_dof(&d->rule, o->y, o->u, o->U, o->nu_eff, d->low, d->high, &d->result,
+                           &err) != 0) {
             status = cli_error("gum", "%s: %s", o->name, cd_err_text(&err));
             goto done;
         }

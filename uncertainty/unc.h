@@ -256,6 +256,15 @@ struct unc_decision_rule {
     double r;               /* guard band w = r U (GUARD_BAND; ILAC-G8 uses r = 1) */
 };
 
+/* The distribution of the measurand a probability was computed with. */
+enum unc_pdf {
+    UNC_PDF_NORMAL,         /* N(y, u^2): infinite degrees of freedom */
+    UNC_PDF_STUDENT_T,      /* t_nu(y, u^2), scaled and shifted (JCGM 101 6.4.9.7) */
+};
+
+/* "normal", "t". */
+const char *unc_pdf_name(enum unc_pdf d);
+
 /* Limits are inclusive: a result exactly on a limit is inside. */
 struct unc_decision {
     enum unc_verdict verdict;
@@ -263,16 +272,31 @@ struct unc_decision {
      * band) or by U (non-binary: the zone of a plain pass). An empty zone
      * shows as accept_low > accept_high. */
     double accept_low, accept_high;
-    /* 1 - p_c: probability that the true value lies outside the tolerance,
-     * normal with mean y and sd u (JCGM 106 7.4). It is the probability of
+    /* 1 - p_c: probability that the true value lies outside the tolerance
+     * (JCGM 106 7.4), for the distribution below. It is the probability of
      * a false accept when the item is accepted. */
     double pfa;
+    /* The PDF of the measurand behind pfa: normal N(y, u^2) with infinite
+     * degrees of freedom, else the scaled and shifted t with pfa_dof
+     * degrees of freedom, location y and scale u (JCGM 101 6.4.9.7), so a
+     * report can say which. pfa_dof is INFINITY for the normal. */
+    enum unc_pdf pfa_pdf;
+    double pfa_dof;
 };
 
 /* Tolerance [low, high]; either may be -INFINITY / INFINITY (one-sided).
- * rule->r is read only by the guard band. *out is unchanged on error. */
+ * rule->r is read only by the guard band. *out is unchanged on error.
+ * The PFA is computed for a normal distribution (infinite degrees of
+ * freedom); see unc_decide_dof(). */
 int unc_decide(const struct unc_decision_rule *rule, double y, double u, double U, double low,
                double high, struct unc_decision *out, struct cd_err *err);
+/* The same with the degrees of freedom nu of u (e.g. nu_eff): a finite nu
+ * (>= 1) gives the PFA of the t-distribution with floor(nu) degrees of
+ * freedom, the one k comes from (GUM G.4.1 note); INFINITY (or nu > 10^7)
+ * the normal. CD_ERR_INVALID for nu NAN or below 1. */
+int unc_decide_dof(const struct unc_decision_rule *rule, double y, double u, double U,
+                   double nu, double low, double high, struct unc_decision *out,
+                   struct cd_err *err);
 const char *unc_verdict_name(enum unc_verdict v);  /* "pass", "conditional pass", ... */
 const char *unc_rule_name(enum unc_rule r);        /* "simple", "guard-band", "non-binary" */
 int unc_rule_parse(const char *name, enum unc_rule *out, struct cd_err *err);

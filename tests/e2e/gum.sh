@@ -46,6 +46,12 @@ assert round(1 - d["pfa"], 2) == 0.66, d
 PY
 "$CALDAQ" gum "$tmp/jcgm106.yaml" | grep -q "verdict    = conditional pass"
 
+# With finite degrees of freedom the PFA comes from the t-distribution (issue
+# 15): x = 9.1, u = 0.2, nu = 4, upper limit 10 -> 0.541 % by t4.
+printf 'model: x\ninputs:\n  - {name: x, value: 9.1, u: 0.2, dof: 4}\ntolerance: {high: 10}\n' > "$tmp/pfa-t.yaml"
+"$CALDAQ" gum "$tmp/pfa-t.yaml" > "$tmp/pfa-t.out"
+grep -q "outside the tolerance: 0.541 %, t with 4 degrees of freedom" "$tmp/pfa-t.out"
+
 # --help, and errors: non-zero status, message on stderr naming file:line.
 "$CALDAQ" gum --help | grep -q "usage: caldaq gum"
 expect_fail() {  # expect_fail STATUS PATTERN ARGS...
