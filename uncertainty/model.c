@@ -239,6 +239,9 @@ int unc_model_add_input(unc_model *m, const struct unc_input_spec *s, struct cd_
     if (isnan(s->dof) || s->dof <= 0)
         return model_fail(m, line, err, CD_ERR_INVALID,
                           "input '%s': dof must be positive (absent means infinite)", n);
+    if (s->dof < 1)
+        return model_fail(m, line, err, CD_ERR_INVALID, "input '%s': dof = %g is below 1; %s", n,
+                          s->dof, UNC_DOF_BELOW_1_WHY);
     if (s->dist == UNC_DIST_STUDENT_T && !isfinite(s->dof))
         return model_fail(m, line, err, CD_ERR_INVALID,
                           "input '%s': a student-t input needs finite dof", n);

@@ -68,6 +68,8 @@ printf 'model: "a + b"\ninputs:\n  - {name: a, value: 1, u: 0.1}\n' > "$tmp/bad-
 expect_fail 1 "bad-name.yaml:1: .*unknown name 'b'" "$tmp/bad-name.yaml"
 printf 'model: a\ninputs:\n  - {name: a, value: 1, u: -1}\n' > "$tmp/neg.yaml"
 expect_fail 1 "neg.yaml:3: .*negative" "$tmp/neg.yaml"
+printf 'model: a\ninputs:\n  - {name: a, value: 1, u: 0.1, dof: 0.5}\n' > "$tmp/dof.yaml"
+expect_fail 1 "dof.yaml:3: input 'a': dof = 0.5 is below 1" "$tmp/dof.yaml"
 printf 'model: a\ninputs: [\n' > "$tmp/syntax.yaml"
 expect_fail 1 "syntax.yaml:3: YAML syntax error" "$tmp/syntax.yaml"
 expect_fail 1 "cannot open" "$tmp/missing.yaml"
