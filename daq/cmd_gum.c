@@ -168,7 +168,14 @@ static void print_mcm(const struct unc_mcm_result *r, const struct unc_mcm_outpu
            r->adaptive ? (r->converged ? " (adaptive, converged)" : " (adaptive, NOT converged)")
                        : "",
            (unsigned long long)r->seed);
-    printf("  y      = %.10g%s\n  u(y)   = %.5g%s\n", o->y, unit, o->u, unit);
+    if (isnan(o->y))
+        printf("  y      = not defined\n");
+    else
+        printf("  y      = %.10g%s\n", o->y, unit);
+    if (isnan(o->u))
+        printf("  u(y)   = not defined (an input has no variance: see the warning)\n");
+    else
+        printf("  u(y)   = %.5g%s\n", o->u, unit);
     char iv[128];
     printf("  %.2f %% probabilistically symmetric interval %s\n", 100 * r->p,
            unc_format_interval(iv, sizeof iv, o->sym_low, o->sym_high, o->u));
@@ -262,14 +269,16 @@ static json_t *json_interval(double low, double high)
 
 static json_t *json_mcm(const struct unc_mcm_result *r, const struct unc_mcm_output *o)
 {
-    return json_pack("{s:o, s:o, s:I, s:I, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "y",
+    return json_pack("{s:o, s:o, s:I, s:I, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
+                     "y",
                      cli_json_number(o->y), "u", cli_json_number(o->u), "trials",
                      (json_int_t)r->trials, "seed", (json_int_t)r->seed, "adaptive", r->adaptive,
                      "converged", r->converged, "p", cli_json_number(r->p), "symmetric",
                      json_interval(o->sym_low, o->sym_high), "shortest",
                      json_interval(o->short_low, o->short_high), "d_low",
                      cli_json_number(o->d_low), "d_high", cli_json_number(o->d_high), "delta",
-                     cli_json_number(o->delta), "lpu_validated", o->lpu_validated);
+                     cli_json_number(o->delta), "lpu_validated", o->lpu_validated, "warning",
+                     r->warning[0] ? json_string(r->warning) : json_null());
 }
 
 static json_t *json_decision(const struct decision *d)
@@ -349,6 +358,8 @@ int cmd_gum(int argc, char **argv)
             status = cli_error("gum", "%s", cd_err_text(&err));
             goto done;
         }
+        if (mcm->warning[0] != '\0')
+            fprintf(stderr, "caldaq gum: warning: %s\n", mcm->warning);
     }
     dec = calloc(lpu->n_outputs, sizeof *dec);
     if (dec == NULL) {

@@ -12,10 +12,13 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
@@ -345,6 +348,102 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* ------------------------------------------------------------ heavy tails */
+
+/* Which moments of an output exist. A t-distribution with nu degrees of
+ * freedom has a mean only for nu > 1 and a variance only for nu > 2 (JCGM
+ * 101 6.4.9: the variance of t_nu(x, u^2) is u^2 nu / (nu - 2)); an output
+ * that uses such an input inherits the lack, so the mean and standard
+ * deviation of its model values estimate nothing and never settle. */
+struct moments {
+    bool mean;
+    bool var;
+};
+
+/* The degrees of freedom input i is drawn with, INFINITY when it is not a
+ * t (JCGM 101 6.4.9.7: a normal input with finite dof is drawn as a t; a
+ * correlated group shares one dof, 6.4.8). Exact inputs draw nothing. */
+static double draw_dof(const struct plan *p, size_t i)
+{
+    const struct unc_input *in = &p->m->inputs[i];
+    if (in->u == 0)
+        return INFINITY;
+    if (p->kind[i] == DRAW_T || (p->kind[i] == DRAW_GROUP && is_gaussian_like(in)))
+        return in->dof;
+    return INFINITY;
+}
+
+/* Append to a message of `cap` bytes, of which *used are written;
+ * cut at the end, never overrun. */
+static void append(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+{
+    if (*used + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *used, cap - *used, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap - *used)
+        *used = cap - 1;
+    else
+        *used += (size_t)n;
+}
+
+/* Fill mo[j] for every output, and describe the inputs with no variance in
+ * `warning` ("" when there are none). */
+static void heavy_tails(const struct plan *p, struct moments *mo, char *warning, size_t cap)
+{
+    const unc_model *m = p->m;
+    size_t used = 0;
+    warning[0] = '\0';
+    for (size_t j = 0; j < m->n_outputs; j++)
+        mo[j] = (struct moments){.mean = true, .var = true};
+    bool no_mean = false;
+    size_t listed = 0;
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        double nu = draw_dof(p, i);
+        if (!(nu <= 2))
+            continue;
+        bool uses = false;
+        for (size_t j = 0; j < m->n_outputs; j++) {
+            if (!expr_uses(m->outputs[j].expr, (int)i))
+                continue;
+            uses = true;
+            mo[j].var = false;
+            if (nu <= 1) {
+                mo[j].mean = false;
+                no_mean = true;
+            }
+        }
+        if (!uses)
+            continue;
+        const struct unc_input *in = &m->inputs[i];
+        append(warning, cap, &used, "%s'%s' (", listed == 0 ? "Monte Carlo: input " : ", ",
+               in->name);
+        if (in->line > 0)
+            append(warning, cap, &used, "%s:%d, ", m->source != NULL ? m->source : "model",
+                   in->line);
+        append(warning, cap, &used, "%g degree%s of freedom)", nu, nu == 1 ? "" : "s");
+        listed++;
+    }
+    if (listed == 0)
+        return;
+    size_t affected = 0;
+    for (size_t j = 0; j < m->n_outputs; j++)
+        affected += !mo[j].var;
+    append(warning, cap, &used,
+           " %s drawn from a t-distribution with 2 or fewer degrees of freedom, which has no "
+           "variance (JCGM 101 6.4.9)%s: u(y) of the Monte Carlo is not defined%s for output%s",
+           listed == 1 ? "is" : "are", no_mean ? " and with 1 not even a mean" : "",
+           no_mean ? ", nor y where such an input enters," : "", affected == 1 ? "" : "s");
+    for (size_t j = 0, k = 0; j < m->n_outputs; j++)
+        if (!mo[j].var)
+            append(warning, cap, &used, "%s '%s'", k++ == 0 ? "" : ",", m->outputs[j].name);
+    append(warning, cap, &used, "; the coverage intervals are reported");
+}
+
 /* ------------------------------------------------------------ driver */
 
 struct run {
@@ -502,11 +601,14 @@ static void stats_add(struct batch_stats *b, const struct summary *s)
 }
 
 /* 7.9.4 d): the largest standard deviation of an average over the h
- * batches, s_z^2 = sum (z_r - z_bar)^2 / (h (h - 1)). */
-static double stats_worst_sd(const struct batch_stats *b)
+ * batches, s_z^2 = sum (z_r - z_bar)^2 / (h (h - 1)), of the quantities
+ * that exist (an output without a variance has no u(y) to stabilise). */
+static double stats_worst_sd(const struct batch_stats *b, const struct moments *mo)
 {
     double worst = 0;
     for (int i = 0; i < B_COUNT; i++) {
+        if ((i == B_Y && !mo->mean) || (i == B_U && !mo->var))
+            continue;
         double var = stats_acc_var(&b->q[i]);
         double sd = var > 0 ? sqrt(var / (double)b->q[i].n) : 0;
         if (sd > worst)
@@ -525,8 +627,20 @@ static double pooled_u(const struct batch_stats *b, size_t batch)
     return var > 0 ? sqrt(var) : 0;
 }
 
+/* The scale delta is taken from when u(y) does not exist (an input
+ * without variance). JCGM 101 7.9.4 f) takes delta from u(y); this is
+ * caldaq's stand-in, not the standard's: the half-width of the averaged
+ * symmetric interval over the normal coverage factor for p, which is u(y)
+ * for a normal output and of the same size otherwise. */
+static double interval_scale(const struct batch_stats *b, double p)
+{
+    double half = (b->q[B_SYM_HIGH].mean - b->q[B_SYM_LOW].mean) / 2;
+    return half / gsl_cdf_ugaussian_Pinv((1 + p) / 2);
+}
+
 static int adaptive(struct run *r, const unc_model *m, const struct unc_mcm_options *o,
-                    size_t *trials, bool *converged, struct cd_err *err)
+                    const struct moments *mo, size_t *trials, bool *converged,
+                    struct cd_err *err)
 {
     size_t q = m->n_outputs;
     /* 7.9.4 a): M = max(J, 10^4), J the smallest integer >= 100/(1-p). */
@@ -563,11 +677,11 @@ static int adaptive(struct run *r, const unc_model *m, const struct unc_mcm_opti
             continue;
         bool all_met = true;
         for (size_t j = 0; j < q && all_met; j++) {
-            double u = pooled_u(&bs[j], batch);
+            double u = mo[j].var ? pooled_u(&bs[j], batch) : interval_scale(&bs[j], o->p);
             double delta = unc_numerical_tolerance(u, o->ndig);
             if (!(u > 0))
                 continue; /* a constant output has nothing to stabilise */
-            if (2.0 * stats_worst_sd(&bs[j]) > delta)
+            if (2.0 * stats_worst_sd(&bs[j], &mo[j]) > delta)
                 all_met = false;
         }
         if (all_met) {
@@ -625,9 +739,14 @@ int unc_mcm(const unc_model *m, const struct unc_mcm_options *opts,
     res->adaptive = o.trials == 0;
     struct run r;
     int rc = run_init(&r, m, &o, err);
+    struct moments *mo = calloc(q, sizeof *mo);
+    if (rc == 0 && mo == NULL)
+        rc = model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+    if (rc == 0)
+        heavy_tails(&r.plan, mo, res->warning, sizeof res->warning);
     if (rc == 0) {
         if (res->adaptive) {
-            rc = adaptive(&r, m, &o, &res->trials, &res->converged, err);
+            rc = adaptive(&r, m, &o, mo, &res->trials, &res->converged, err);
         } else {
             res->trials = o.trials;
             res->converged = true;
@@ -639,16 +758,18 @@ int unc_mcm(const unc_model *m, const struct unc_mcm_options *opts,
         rc = summarise(m, j, r.values[j], res->trials, o.p, &s, err);
         if (rc != 0)
             break;
-        struct unc_mcm_output *mo = &res->outputs[j];
-        *mo = (struct unc_mcm_output){
-            .y = s.y, .u = s.u, .sym_low = s.sym_low, .sym_high = s.sym_high,
+        struct unc_mcm_output *out_j = &res->outputs[j];
+        *out_j = (struct unc_mcm_output){
+            .y = mo[j].mean ? s.y : NAN, .u = mo[j].var ? s.u : NAN,
+            .sym_low = s.sym_low, .sym_high = s.sym_high,
             .short_low = s.short_low, .short_high = s.short_high,
             .d_low = NAN, .d_high = NAN, .delta = NAN,
         };
         if (lpu != NULL && j < lpu->n_outputs)
-            validate(mo, &lpu->outputs[j], o.ndig);
+            validate(out_j, &lpu->outputs[j], o.ndig);
     }
     run_free(&r, q);
+    free(mo);
     if (rc != 0) {
         unc_mcm_result_free(res);
         return rc;

@@ -155,8 +155,13 @@ struct unc_mcm_options {
 void unc_mcm_options_default(struct unc_mcm_options *o);
 
 struct unc_mcm_output {
-    double y;               /* mean of the model values */
-    double u;               /* their standard deviation */
+    /* Mean and standard deviation of the model values (JCGM 101 7.6). NAN
+     * when they do not exist: u for an output using a t input with 2 or
+     * fewer degrees of freedom (no variance, JCGM 101 6.4.9), y too with
+     * 1; the intervals are still computed. unc_mcm_result.warning says
+     * which inputs. */
+    double y;
+    double u;
     double sym_low, sym_high;     /* probabilistically symmetric interval */
     double short_low, short_high; /* shortest interval */
     /* JCGM 101 clause 8 validation of the LPU interval y +- U against the
@@ -173,6 +178,10 @@ struct unc_mcm_result {
     double p;
     size_t n_outputs;
     struct unc_mcm_output *outputs;
+    /* "" or a message for the user naming the inputs (file:line) drawn
+     * from a t with 2 or fewer degrees of freedom and the outputs whose u
+     * (and y) is therefore not defined. */
+    char warning[CD_ERR_MSG_MAX];
 };
 
 /* `lpu` may be NULL (then no validation). */

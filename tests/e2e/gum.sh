@@ -34,6 +34,19 @@ assert m["adaptive"] and m["converged"], m
 assert abs(m["u"] - 0.0755) < 0.0005, m
 PY
 
+# A t input with 2 degrees of freedom has no variance (issue 15): a warning
+# on stderr, u of the Monte Carlo null in JSON, the intervals still given.
+printf 'model: "a + b"\ninputs:\n  - {name: a, value: 0, u: 1}\n  - {name: b, value: 0, u: 1, dist: student-t, dof: 2}\n' > "$tmp/t2.yaml"
+"$CALDAQ" gum "$tmp/t2.yaml" --mcm 100000 --json > "$tmp/t2.json" 2> "$tmp/t2.err"
+grep -q "warning: Monte Carlo: input 'b' (.*t2.yaml:4, 2 degrees of freedom)" "$tmp/t2.err"
+"$PY" - "$tmp/t2.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))["outputs"][0]["mcm"]
+assert m["u"] is None and m["y"] is not None, m
+assert m["symmetric"]["low"] < -3 and m["symmetric"]["high"] > 3, m
+assert "not defined" in m["warning"], m
+PY
+
 # A statement of conformity: JCGM 106 7.4 (13.6, u 1.8, limits 12.5 and
 # 16.3) has a conformance probability of 0.66.
 printf 'model: x\ninputs:\n  - {name: x, value: 13.6, u: 1.8}\ntolerance: {low: 12.5, high: 16.3}\ndecision_rule: non-binary\n' > "$tmp/jcgm106.yaml"

@@ -508,6 +508,115 @@ static void test_format_interval(void **state)
     assert_int_equal(unc_decimal_place(0, 2), INT_MIN);
 }
 
+/* ------------------------------------------------------------ heavy tails */
+
+static struct unc_mcm_result *mcm_text(const char *text, size_t trials, unc_model **model)
+{
+    struct cd_err err = {0};
+    unc_model *m = unc_model_load_string(text, "t.yaml", NULL, &err);
+    if (m == NULL)
+        fail_msg("loading: %s\n%s", cd_err_text(&err), text);
+    struct unc_mcm_options o;
+    unc_mcm_options_default(&o);
+    o.p = 0.95;
+    o.trials = trials;
+    struct unc_mcm_result *r = NULL;
+    if (unc_mcm(m, &o, NULL, &r, &err) != 0)
+        fail_msg("mcm: %s", cd_err_text(&err));
+    *model = m;
+    return r;
+}
+
+static void expect_in(const char *msg, const char *part)
+{
+    if (strstr(msg, part) == NULL)
+        fail_msg("\"%s\" lacks \"%s\"", msg, part);
+}
+
+/* Issue 15: a t input with nu <= 2 has no variance (JCGM 101 6.4.9), so
+ * the Monte Carlo u(y) is not defined: a warning, u = NAN, the intervals
+ * still computed. The 95 % interval of t2 is +-t with t/sqrt(2 + t^2) =
+ * 0.95 (F2(t) = 1/2 + t / (2 sqrt(2 + t^2)), by hand): t = sqrt(2 * 0.9025 /
+ * 0.0975) = 4.30265. The sample 97.5 % quantile at 10^6 trials has a
+ * standard deviation of sqrt(0.975 * 0.025 / 10^6) / f2(4.30) = 0.015. */
+static void test_mcm_t2_input_no_variance(void **state)
+{
+    (void)state;
+    unc_model *m;
+    struct unc_mcm_result *r = mcm_text(
+        "model: b\ninputs:\n  - {name: b, value: 0, u: 1, dist: student-t, dof: 2}\n", 1000000,
+        &m);
+    const struct unc_mcm_output *o = &r->outputs[0];
+    assert_true(isnan(o->u));
+    assert_true(isfinite(o->y)); /* nu = 2 still has a mean */
+    near_abs(o->sym_low, -4.30265, 0.08, "t2 symmetric low");
+    near_abs(o->sym_high, 4.30265, 0.08, "t2 symmetric high");
+    assert_true(o->short_low < o->short_high);
+    expect_in(r->warning, "input 'b' (t.yaml:3, 2 degrees of freedom)");
+    expect_in(r->warning, "no variance");
+    expect_in(r->warning, "u(y) of the Monte Carlo is not defined for output 'Y'");
+    unc_mcm_result_free(r);
+    unc_model_free(m);
+
+    /* The adaptive procedure stabilises the endpoints and stops. */
+    r = mcm_text("model: b\ninputs:\n  - {name: b, value: 0, u: 1, dist: student-t, dof: 2}\n",
+                 0, &m);
+    assert_true(r->converged);
+    assert_true(isnan(r->outputs[0].u));
+    near_abs(r->outputs[0].sym_high, 4.30265, 0.15, "adaptive t2 symmetric high");
+    unc_mcm_result_free(r);
+    unc_model_free(m);
+}
+
+/* nu = 1 (Cauchy) has no mean either: y is not defined. Its 95 % interval
+ * is +-tan(0.475 pi) = +-12.706 (by hand); the quantile's sd at 10^6
+ * trials is 1.56e-4 / f1(12.7) = 0.08. */
+static void test_mcm_t1_input_no_mean(void **state)
+{
+    (void)state;
+    unc_model *m;
+    struct unc_mcm_result *r =
+        mcm_text("model: b\ninputs:\n  - {name: b, value: 0, u: 1, dof: 1}\n", 1000000, &m);
+    const struct unc_mcm_output *o = &r->outputs[0];
+    assert_true(isnan(o->u));
+    assert_true(isnan(o->y));
+    near_abs(o->sym_high, tan(0.475 * M_PI), 0.5, "t1 symmetric high");
+    near_abs(o->sym_low, -tan(0.475 * M_PI), 0.5, "t1 symmetric low");
+    /* A normal input with finite dof is drawn as a t (JCGM 101 6.4.9.7). */
+    expect_in(r->warning, "'b' (t.yaml:3, 1 degree of freedom)");
+    expect_in(r->warning, "not even a mean");
+    unc_mcm_result_free(r);
+    unc_model_free(m);
+}
+
+/* Only the outputs that use the input lose u; nu = 3 has a variance; a
+ * Type A input from 3 observations has nu = 2. */
+static void test_mcm_t2_only_where_used(void **state)
+{
+    (void)state;
+    unc_model *m;
+    struct unc_mcm_result *r = mcm_text(
+        "outputs: {P: a, Q: a + b}\n"
+        "inputs:\n  - {name: a, value: 1, u: 0.1}\n  - {name: b, observations: [1, 2, 4]}\n",
+        100000, &m);
+    assert_true(isfinite(r->outputs[0].u));
+    near_rel(r->outputs[0].u, 0.1, 0.02, "P = a keeps its u");
+    assert_true(isnan(r->outputs[1].u));
+    assert_true(isfinite(r->outputs[1].y));
+    expect_in(r->warning, "'b' (t.yaml:4, 2 degrees of freedom)");
+    expect_in(r->warning, "for output 'Q'");
+    assert_null(strstr(r->warning, "'P'"));
+    unc_mcm_result_free(r);
+    unc_model_free(m);
+
+    r = mcm_text("model: b\ninputs:\n  - {name: b, value: 0, u: 1, dof: 3}\n", 100000, &m);
+    assert_string_equal(r->warning, "");
+    /* t3 has variance 3 u^2 (nu / (nu - 2)): u = sqrt(3) */
+    assert_true(isfinite(r->outputs[0].u));
+    unc_mcm_result_free(r);
+    unc_model_free(m);
+}
+
 /* ------------------------------------------------------------ reproducibility */
 
 static void test_mcm_same_for_any_thread_count(void **state)
@@ -580,6 +689,9 @@ int main(void)
         cmocka_unit_test(test_mcm_offset_invariance),
         cmocka_unit_test(test_type_a_offset_invariance),
         cmocka_unit_test(test_format_interval),
+        cmocka_unit_test(test_mcm_t2_input_no_variance),
+        cmocka_unit_test(test_mcm_t1_input_no_mean),
+        cmocka_unit_test(test_mcm_t2_only_where_used),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
