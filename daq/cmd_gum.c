@@ -181,11 +181,13 @@ static void print_mcm(const struct unc_mcm_result *r, const struct unc_mcm_outpu
            unc_format_interval(iv, sizeof iv, o->sym_low, o->sym_high, o->u));
     printf("  %.2f %% shortest interval                   %s\n", 100 * r->p,
            unc_format_interval(iv, sizeof iv, o->short_low, o->short_high, o->u));
-    if (have_lpu)
+    if (have_lpu && o->validation == UNC_VALIDATION_NOTHING)
+        printf("  validation of the LPU (JCGM 101 8): %s\n", unc_validation_name(o->validation));
+    else if (have_lpu)
         printf("  validation of the LPU (JCGM 101 8): d_low = %.3g, d_high = %.3g, delta = %.3g"
                " -> %s\n",
-               o->d_low, o->d_high, o->delta, o->lpu_validated ? "validated" : "NOT validated");
-    if (have_lpu && !o->lpu_validated)
+               o->d_low, o->d_high, o->delta, unc_validation_name(o->validation));
+    if (have_lpu && o->validation == UNC_VALIDATION_FAILED)
         printf("  -> the law of propagation is not adequate here: report the Monte Carlo "
                "interval\n");
 }
@@ -269,7 +271,7 @@ static json_t *json_interval(double low, double high)
 
 static json_t *json_mcm(const struct unc_mcm_result *r, const struct unc_mcm_output *o)
 {
-    return json_pack("{s:o, s:o, s:I, s:I, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
+    return json_pack("{s:o, s:o, s:I, s:I, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s, s:o}",
                      "y",
                      cli_json_number(o->y), "u", cli_json_number(o->u), "trials",
                      (json_int_t)r->trials, "seed", (json_int_t)r->seed, "adaptive", r->adaptive,
@@ -277,7 +279,8 @@ static json_t *json_mcm(const struct unc_mcm_result *r, const struct unc_mcm_out
                      json_interval(o->sym_low, o->sym_high), "shortest",
                      json_interval(o->short_low, o->short_high), "d_low",
                      cli_json_number(o->d_low), "d_high", cli_json_number(o->d_high), "delta",
-                     cli_json_number(o->delta), "lpu_validated", o->lpu_validated, "warning",
+                     cli_json_number(o->delta), "lpu_validated", o->lpu_validated,
+                     "validation", unc_validation_name(o->validation), "warning",
                      r->warning[0] ? json_string(r->warning) : json_null());
 }
 

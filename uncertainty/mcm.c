@@ -698,12 +698,34 @@ done:
     return rc;
 }
 
+/* JCGM 101 8.2: the LPU interval y +- U is validated when both endpoint
+ * differences d_low, d_high are within the numerical tolerance delta of its
+ * u(y) (8.1 c, 7.9.2). With u = 0 from both methods (every input exact, or
+ * an output that uses none of the uncertain ones) delta does not exist and
+ * there is nothing to compare: a state of its own, not a failure. */
 static void validate(struct unc_mcm_output *o, const struct unc_lpu_output *lpu, int ndig)
 {
     o->delta = unc_numerical_tolerance(lpu->u, ndig);
     o->d_low = fabs(lpu->y - lpu->U - o->sym_low);
     o->d_high = fabs(lpu->y + lpu->U - o->sym_high);
     o->lpu_validated = isfinite(o->delta) && o->d_low <= o->delta && o->d_high <= o->delta;
+    if (o->lpu_validated)
+        o->validation = UNC_VALIDATION_PASSED;
+    else if (lpu->u == 0 && o->u == 0 && o->sym_low == o->sym_high)
+        o->validation = UNC_VALIDATION_NOTHING;
+    else
+        o->validation = UNC_VALIDATION_FAILED;
+}
+
+const char *unc_validation_name(enum unc_validation v)
+{
+    switch (v) {
+    case UNC_VALIDATION_NONE: return "no law of propagation to validate";
+    case UNC_VALIDATION_PASSED: return "validated";
+    case UNC_VALIDATION_FAILED: return "NOT validated";
+    case UNC_VALIDATION_NOTHING: return "u = 0, nothing to validate";
+    }
+    return "unknown validation state";
 }
 
 int unc_mcm(const unc_model *m, const struct unc_mcm_options *opts,

@@ -154,6 +154,18 @@ struct unc_mcm_options {
 
 void unc_mcm_options_default(struct unc_mcm_options *o);
 
+/* The outcome of the JCGM 101 clause 8 validation of one output. */
+enum unc_validation {
+    UNC_VALIDATION_NONE,    /* no LPU result was given */
+    UNC_VALIDATION_PASSED,  /* d_low and d_high <= delta (8.2) */
+    UNC_VALIDATION_FAILED,  /* the LPU is not adequate: report the Monte Carlo */
+    UNC_VALIDATION_NOTHING, /* u = 0 by both methods (all inputs exact): no delta,
+                             * nothing to compare */
+};
+
+/* "validated", "NOT validated", "u = 0, nothing to validate", ... */
+const char *unc_validation_name(enum unc_validation v);
+
 struct unc_mcm_output {
     /* Mean and standard deviation of the model values (JCGM 101 7.6). NAN
      * when they do not exist: u for an output using a t input with 2 or
@@ -167,7 +179,8 @@ struct unc_mcm_output {
     /* JCGM 101 clause 8 validation of the LPU interval y +- U against the
      * symmetric Monte Carlo interval; valid only when the LPU ran. */
     double d_low, d_high, delta;
-    bool lpu_validated;
+    bool lpu_validated;             /* validation == UNC_VALIDATION_PASSED */
+    enum unc_validation validation;
 };
 
 struct unc_mcm_result {

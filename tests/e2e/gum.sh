@@ -47,6 +47,12 @@ assert m["symmetric"]["low"] < -3 and m["symmetric"]["high"] > 3, m
 assert "not defined" in m["warning"], m
 PY
 
+# Every input exact: nothing to validate, not "NOT validated" (issue 15).
+printf 'model: "a*b"\ninputs:\n  - {name: a, value: 2, u: 0}\n  - {name: b, value: 3, u: 0}\n' > "$tmp/exact.yaml"
+"$CALDAQ" gum "$tmp/exact.yaml" --mcm 10000 > "$tmp/exact.out"
+grep -q "validation of the LPU (JCGM 101 8): u = 0, nothing to validate" "$tmp/exact.out"
+if grep -q "NOT validated" "$tmp/exact.out"; then echo "exact model: NOT validated" >&2; exit 1; fi
+
 # A statement of conformity: JCGM 106 7.4 (13.6, u 1.8, limits 12.5 and
 # 16.3) has a conformance probability of 0.66.
 printf 'model: x\ninputs:\n  - {name: x, value: 13.6, u: 1.8}\ntolerance: {low: 12.5, high: 16.3}\ndecision_rule: non-binary\n' > "$tmp/jcgm106.yaml"

@@ -439,6 +439,7 @@ static void test_mcm_offset_invariance(void **state)
     /* A linear Gaussian model: the law of propagation is validated in both. */
     assert_true(x->lpu_validated);
     assert_true(y->lpu_validated);
+    assert_int_equal(y->validation, UNC_VALIDATION_PASSED);
     unc_mcm_result_free(a);
     unc_mcm_result_free(b);
     unc_lpu_result_free(lp);
@@ -617,6 +618,55 @@ static void test_mcm_t2_only_where_used(void **state)
     unc_model_free(m);
 }
 
+/* Issue 15: a model whose inputs are all exact has u = 0 by both methods:
+ * "u = 0, nothing to validate", a state of its own, not "NOT validated".
+ * The zero-sensitivity model keeps failing (LPU u = 0, Monte Carlo u > 0). */
+static void test_validation_all_exact(void **state)
+{
+    (void)state;
+    struct cd_err err = {0};
+    unc_model *m = unc_model_load_string("model: \"m_nom + a*b\"\nconstants: {m_nom: 5}\n"
+                                         "inputs:\n  - {name: a, value: 2, u: 0}\n"
+                                         "  - {name: b, value: 3, u: 0, dof: 4}\n",
+                                         "exact", NULL, &err);
+    assert_non_null(m);
+    struct unc_lpu_result *l = lpu(m, 0.95);
+    assert_true(l->outputs[0].u == 0);
+    for (int adaptive = 0; adaptive < 2; adaptive++) {
+        struct unc_mcm_result *r = mcm(m, 0.95, adaptive ? 0 : 10000, l);
+        const struct unc_mcm_output *o = &r->outputs[0];
+        assert_true(r->converged);
+        assert_true(o->y == 11 && o->u == 0);
+        assert_true(o->sym_low == 11 && o->sym_high == 11);
+        assert_int_equal(o->validation, UNC_VALIDATION_NOTHING);
+        assert_false(o->lpu_validated);
+        assert_string_equal(unc_validation_name(o->validation), "u = 0, nothing to validate");
+        assert_string_equal(r->warning, "");
+        unc_mcm_result_free(r);
+    }
+    /* Without an LPU result there is no validation at all. */
+    struct unc_mcm_result *r = mcm(m, 0.95, 10000, NULL);
+    assert_int_equal(r->outputs[0].validation, UNC_VALIDATION_NONE);
+    unc_mcm_result_free(r);
+    unc_lpu_result_free(l);
+    unc_model_free(m);
+
+    m = unc_model_load_string(
+        "model: \"X1^2 + X2^2\"\n"
+        "inputs:\n  - {name: X1, value: 0, u: 0.005}\n  - {name: X2, value: 0, u: 0.005}\n",
+        "degenerate", NULL, &err);
+    assert_non_null(m);
+    l = lpu(m, 0.95);
+    r = mcm(m, 0.95, 10000, l);
+    assert_int_equal(r->outputs[0].validation, UNC_VALIDATION_FAILED);
+    assert_string_equal(unc_validation_name(UNC_VALIDATION_FAILED), "NOT validated");
+    assert_string_equal(unc_validation_name(UNC_VALIDATION_PASSED), "validated");
+    assert_non_null(unc_validation_name((enum unc_validation)42));
+    unc_mcm_result_free(r);
+    unc_lpu_result_free(l);
+    unc_model_free(m);
+}
+
 /* ------------------------------------------------------------ reproducibility */
 
 static void test_mcm_same_for_any_thread_count(void **state)
@@ -692,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_mcm_t2_input_no_variance),
         cmocka_unit_test(test_mcm_t1_input_no_mean),
         cmocka_unit_test(test_mcm_t2_only_where_used),
+        cmocka_unit_test(test_validation_all_exact),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
