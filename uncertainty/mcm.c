@@ -579,7 +579,7 @@ static int summarise(const unc_model *m, size_t j, double *v, size_t n, double p
                                   &s->short_high, err);
 }
 
-/* The batch results of the adaptive procedure (JCGM 101 7.9.4 c): y, u(y)
+/* The batch results of the adaptive procedure (JCGM 101 7.9.4): y, u(y)
  * and the four interval endpoints, in this order. */
 enum { B_Y, B_U, B_SYM_LOW, B_SYM_HIGH, B_SHORT_LOW, B_SHORT_HIGH, B_COUNT };
 
@@ -600,7 +600,7 @@ static void stats_add(struct batch_stats *b, const struct summary *s)
     b->sum_u2 += s->u * s->u;
 }
 
-/* 7.9.4 d): the largest standard deviation of an average over the h
+/* JCGM 101 7.9.4: the largest standard deviation of an average over the h
  * batches, s_z^2 = sum (z_r - z_bar)^2 / (h (h - 1)), of the quantities
  * that exist (an output without a variance has no u(y) to stabilise). */
 static double stats_worst_sd(const struct batch_stats *b, const struct moments *mo)
@@ -617,7 +617,7 @@ static double stats_worst_sd(const struct batch_stats *b, const struct moments *
     return worst;
 }
 
-/* 7.9.4 e): u(y) of all h M values, pooled exactly from the batch means and
+/* JCGM 101 7.9.4: u(y) of all h M values, pooled exactly from the batch means and
  * standard deviations: (hM - 1) u^2 = (M - 1) sum u_r^2 + M sum (y_r - y_bar)^2. */
 static double pooled_u(const struct batch_stats *b, size_t batch)
 {
@@ -627,8 +627,8 @@ static double pooled_u(const struct batch_stats *b, size_t batch)
     return var > 0 ? sqrt(var) : 0;
 }
 
-/* The scale delta is taken from when u(y) does not exist (an input
- * without variance). JCGM 101 7.9.4 f) takes delta from u(y); this is
+/* The scale that delta is taken from when u(y) does not exist (an input
+ * without variance). JCGM 101 7.9.4 takes delta from u(y); this is
  * caldaq's stand-in, not the standard's: the half-width of the averaged
  * symmetric interval over the normal coverage factor for p, which is u(y)
  * for a normal output and of the same size otherwise. */
@@ -698,9 +698,9 @@ done:
     return rc;
 }
 
-/* JCGM 101 8.2: the LPU interval y +- U is validated when both endpoint
- * differences d_low, d_high are within the numerical tolerance delta of its
- * u(y) (8.1 c, 7.9.2). With u = 0 from both methods (every input exact, or
+/* JCGM 101 clause 8: the LPU interval y +- U is validated when both
+ * endpoint differences d_low, d_high are within the numerical tolerance
+ * delta of its u(y) (7.9.2). With u = 0 from both methods (every input exact, or
  * an output that uses none of the uncertain ones) delta does not exist and
  * there is nothing to compare: a state of its own, not a failure. */
 static void validate(struct unc_mcm_output *o, const struct unc_lpu_output *lpu, int ndig)

@@ -157,7 +157,7 @@ void unc_mcm_options_default(struct unc_mcm_options *o);
 /* The outcome of the JCGM 101 clause 8 validation of one output. */
 enum unc_validation {
     UNC_VALIDATION_NONE,    /* no LPU result was given */
-    UNC_VALIDATION_PASSED,  /* d_low and d_high <= delta (8.2) */
+    UNC_VALIDATION_PASSED,  /* d_low and d_high <= delta (clause 8) */
     UNC_VALIDATION_FAILED,  /* the LPU is not adequate: report the Monte Carlo */
     UNC_VALIDATION_NOTHING, /* u = 0 by both methods (all inputs exact): no delta,
                              * nothing to compare */
