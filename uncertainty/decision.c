@@ -1,5 +1,7 @@
 /* Decision rules for statements of conformity (ILAC-G8:09/2019) and the
- * specific probability of false accept (JCGM 106:2012 7.4).
+ * specific probability of false accept (JCGM 106:2012 7.4), for a normal
+ * measurand or, with finite degrees of freedom, a scaled and shifted t
+ * (JCGM 101 6.4.9.7).
  *
  * Boundary conventions, the same for every rule:
  *   - every limit is inclusive: a result exactly on a tolerance limit is
@@ -64,26 +66,47 @@ static int check_uncertainty(const char *what, double v, struct cd_err *err)
     return 0;
 }
 
+/* The t-distribution is used with floor(nu) degrees of freedom, as for k
+ * (GUM G.4.1 note); beyond this the normal is the same to 1e-7. */
+#define NU_NORMAL 1e7
+
 /* JCGM 106 7.4: the probability that the true value lies outside the
- * tolerance, for a normal distribution with mean y and standard deviation u;
- * p_c = 1 - pfa. Each tail is computed on its own side (P below, Q above) so
- * a small tail keeps its relative precision instead of vanishing in 1 - P. */
-static double false_accept(double y, double u, double low, double high)
+ * tolerance, p_c = 1 - pfa, for the PDF of the measurand given y, u and nu:
+ * N(y, u^2) for infinite nu, else the scaled and shifted t-distribution
+ * t_nu(y, u^2) that JCGM 101 6.4.9.7 assigns to a GUM result (x, u, nu):
+ * location y, scale u, distribution function F_nu((x - y) / u). Each tail is
+ * computed on its own side (P below, Q above) so a small tail keeps its
+ * relative precision instead of vanishing in 1 - P. */
+static double false_accept(double y, double u, double nu, double low, double high)
 {
     if (u == 0)
         return (y >= low && y <= high) ? 0.0 : 1.0;
     double below = 0.0;
     double above = 0.0;
-    if (isfinite(low))
-        below = gsl_cdf_ugaussian_P((low - y) / u);
-    if (isfinite(high))
-        above = gsl_cdf_ugaussian_Q((high - y) / u);
+    if (isinf(nu)) {
+        if (isfinite(low))
+            below = gsl_cdf_ugaussian_P((low - y) / u);
+        if (isfinite(high))
+            above = gsl_cdf_ugaussian_Q((high - y) / u);
+    } else {
+        if (isfinite(low))
+            below = gsl_cdf_tdist_P((low - y) / u, nu);
+        if (isfinite(high))
+            above = gsl_cdf_tdist_Q((high - y) / u, nu);
+    }
     double pfa = below + above;
     return pfa > 1.0 ? 1.0 : pfa;
 }
 
 int unc_decide(const struct unc_decision_rule *rule, double y, double u, double U, double low,
                double high, struct unc_decision *out, struct cd_err *err)
+{
+    return unc_decide_dof(rule, y, u, U, INFINITY, low, high, out, err);
+}
+
+int unc_decide_dof(const struct unc_decision_rule *rule, double y, double u, double U,
+                   double nu, double low, double high, struct unc_decision *out,
+                   struct cd_err *err)
 {
     if (rule == NULL)
         return cd_fail(err, CD_ERR_INVALID, "no decision rule given");
@@ -107,6 +130,15 @@ int unc_decide(const struct unc_decision_rule *rule, double y, double u, double 
     rc = check_uncertainty("expanded uncertainty U", U, err);
     if (rc != 0)
         return rc;
+    if (isnan(nu))
+        return cd_fail(err, CD_ERR_INVALID, "degrees of freedom are not a number");
+    if (nu < 1)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "degrees of freedom %.15g are below 1: no t-distribution to compute "
+                       "a probability with",
+                       nu);
+    /* floor(nu), as for k; a t beyond NU_NORMAL is the normal. */
+    double dof = nu > NU_NORMAL ? INFINITY : floor(nu);
 
     /* w: the guard band, ILAC-G8 4.2.2 (r U) and 4.2.3 (U); 0 for 4.2.1. */
     double w = 0.0;
@@ -158,8 +190,19 @@ int unc_decide(const struct unc_decision_rule *rule, double y, double u, double 
     out->verdict = verdict;
     out->accept_low = accept_low;
     out->accept_high = accept_high;
-    out->pfa = false_accept(y, u, low, high);
+    out->pfa = false_accept(y, u, dof, low, high);
+    out->pfa_pdf = isinf(dof) ? UNC_PDF_NORMAL : UNC_PDF_STUDENT_T;
+    out->pfa_dof = dof;
     return 0;
+}
+
+const char *unc_pdf_name(enum unc_pdf d)
+{
+    switch (d) {
+    case UNC_PDF_NORMAL: return "normal";
+    case UNC_PDF_STUDENT_T: return "t";
+    }
+    return "unknown distribution";
 }
 
 const char *unc_verdict_name(enum unc_verdict v)

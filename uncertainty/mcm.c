@@ -12,10 +12,13 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
@@ -23,6 +26,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "model_priv.h"
+#include "stats.h"
 
 #define LANES 8
 #define CHUNK (16 * EXPR_BLOCK)
@@ -344,6 +348,102 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* ------------------------------------------------------------ heavy tails */
+
+/* Which moments of an output exist. A t-distribution with nu degrees of
+ * freedom has a mean only for nu > 1 and a variance only for nu > 2 (JCGM
+ * 101 6.4.9: the variance of t_nu(x, u^2) is u^2 nu / (nu - 2)); an output
+ * that uses such an input inherits the lack, so the mean and standard
+ * deviation of its model values estimate nothing and never settle. */
+struct moments {
+    bool mean;
+    bool var;
+};
+
+/* The degrees of freedom input i is drawn with, INFINITY when it is not a
+ * t (JCGM 101 6.4.9.7: a normal input with finite dof is drawn as a t; a
+ * correlated group shares one dof, 6.4.8). Exact inputs draw nothing. */
+static double draw_dof(const struct plan *p, size_t i)
+{
+    const struct unc_input *in = &p->m->inputs[i];
+    if (in->u == 0)
+        return INFINITY;
+    if (p->kind[i] == DRAW_T || (p->kind[i] == DRAW_GROUP && is_gaussian_like(in)))
+        return in->dof;
+    return INFINITY;
+}
+
+/* Append to a message of `cap` bytes, of which *used are written;
+ * cut at the end, never overrun. */
+static void append(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+{
+    if (*used + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *used, cap - *used, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap - *used)
+        *used = cap - 1;
+    else
+        *used += (size_t)n;
+}
+
+/* Fill mo[j] for every output, and describe the inputs with no variance in
+ * `warning` ("" when there are none). */
+static void heavy_tails(const struct plan *p, struct moments *mo, char *warning, size_t cap)
+{
+    const unc_model *m = p->m;
+    size_t used = 0;
+    warning[0] = '\0';
+    for (size_t j = 0; j < m->n_outputs; j++)
+        mo[j] = (struct moments){.mean = true, .var = true};
+    bool no_mean = false;
+    size_t listed = 0;
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        double nu = draw_dof(p, i);
+        if (!(nu <= 2))
+            continue;
+        bool uses = false;
+        for (size_t j = 0; j < m->n_outputs; j++) {
+            if (!expr_uses(m->outputs[j].expr, (int)i))
+                continue;
+            uses = true;
+            mo[j].var = false;
+            if (nu <= 1) {
+                mo[j].mean = false;
+                no_mean = true;
+            }
+        }
+        if (!uses)
+            continue;
+        const struct unc_input *in = &m->inputs[i];
+        append(warning, cap, &used, "%s'%s' (", listed == 0 ? "Monte Carlo: input " : ", ",
+               in->name);
+        if (in->line > 0)
+            append(warning, cap, &used, "%s:%d, ", m->source != NULL ? m->source : "model",
+                   in->line);
+        append(warning, cap, &used, "%g degree%s of freedom)", nu, nu == 1 ? "" : "s");
+        listed++;
+    }
+    if (listed == 0)
+        return;
+    size_t affected = 0;
+    for (size_t j = 0; j < m->n_outputs; j++)
+        affected += !mo[j].var;
+    append(warning, cap, &used,
+           " %s drawn from a t-distribution with 2 or fewer degrees of freedom, which has no "
+           "variance (JCGM 101 6.4.9)%s: u(y) of the Monte Carlo is not defined%s for output%s",
+           listed == 1 ? "is" : "are", no_mean ? " and with 1 not even a mean" : "",
+           no_mean ? ", nor y where such an input enters," : "", affected == 1 ? "" : "s");
+    for (size_t j = 0, k = 0; j < m->n_outputs; j++)
+        if (!mo[j].var)
+            append(warning, cap, &used, "%s '%s'", k++ == 0 ? "" : ",", m->outputs[j].name);
+    append(warning, cap, &used, "; the coverage intervals are reported");
+}
+
 /* ------------------------------------------------------------ driver */
 
 struct run {
@@ -460,11 +560,11 @@ struct summary {
 static int summarise(const unc_model *m, size_t j, double *v, size_t n, double p,
                      struct summary *s, struct cd_err *err)
 {
-    double sum = 0;
-    for (size_t t = 0; t < n; t++)
-        sum += v[t];
-    double mean = sum / (double)n;
-    if (!isfinite(mean)) {
+    /* JCGM 101 7.6: y the mean, u(y) the standard deviation of the model
+     * values, from deviations (stats.h) so a large y keeps u's digits. */
+    double mean, ss;
+    stats_mean_ss(v, n, &mean, &ss);
+    if (!isfinite(mean) || !isfinite(ss)) {
         for (size_t t = 0; t < n; t++)
             if (!isfinite(v[t]))
                 return model_fail(m, m->outputs[j].line, err, CD_ERR_NUMERIC,
@@ -473,56 +573,74 @@ static int summarise(const unc_model *m, size_t j, double *v, size_t n, double p
                                   "value?)",
                                   m->outputs[j].name);
     }
-    double ss = 0;
-    for (size_t t = 0; t < n; t++)
-        ss += (v[t] - mean) * (v[t] - mean);
     s->y = mean;
     s->u = sqrt(ss / (double)(n - 1));
     return unc_coverage_intervals(v, n, p, &s->sym_low, &s->sym_high, &s->short_low,
                                   &s->short_high, err);
 }
 
-/* Running sums over batches for the adaptive procedure (JCGM 101 7.9.4). */
+/* The batch results of the adaptive procedure (JCGM 101 7.9.4): y, u(y)
+ * and the four interval endpoints, in this order. */
+enum { B_Y, B_U, B_SYM_LOW, B_SYM_HIGH, B_SHORT_LOW, B_SHORT_HIGH, B_COUNT };
+
+/* Running statistics over batches: each quantity's average and spread by
+ * Welford's update (stats.h), never sum2/h - mean^2, which loses every digit
+ * when y is large compared with u (issue 15); and the sum of the batch
+ * variances u^2 for the pooled u(y), a sum of positive terms. */
 struct batch_stats {
-    double sum[6];
-    double sum2[6];
+    struct stats_acc q[B_COUNT];
+    double sum_u2;
 };
 
 static void stats_add(struct batch_stats *b, const struct summary *s)
 {
-    double v[6] = {s->y, s->u, s->sym_low, s->sym_high, s->short_low, s->short_high};
-    for (int i = 0; i < 6; i++) {
-        b->sum[i] += v[i];
-        b->sum2[i] += v[i] * v[i];
-    }
+    double v[B_COUNT] = {s->y, s->u, s->sym_low, s->sym_high, s->short_low, s->short_high};
+    for (int i = 0; i < B_COUNT; i++)
+        stats_acc_add(&b->q[i], v[i]);
+    b->sum_u2 += s->u * s->u;
 }
 
-/* Largest standard deviation of the average over h batches. */
-static double stats_worst_sd(const struct batch_stats *b, size_t h)
+/* JCGM 101 7.9.4: the largest standard deviation of an average over the h
+ * batches, s_z^2 = sum (z_r - z_bar)^2 / (h (h - 1)), of the quantities
+ * that exist (an output without a variance has no u(y) to stabilise). */
+static double stats_worst_sd(const struct batch_stats *b, const struct moments *mo)
 {
     double worst = 0;
-    for (int i = 0; i < 6; i++) {
-        double mean = b->sum[i] / (double)h;
-        double var = (b->sum2[i] / (double)h - mean * mean) * (double)h / (double)(h - 1);
-        double sd = var > 0 ? sqrt(var / (double)h) : 0;
+    for (int i = 0; i < B_COUNT; i++) {
+        if ((i == B_Y && !mo->mean) || (i == B_U && !mo->var))
+            continue;
+        double var = stats_acc_var(&b->q[i]);
+        double sd = var > 0 ? sqrt(var / (double)b->q[i].n) : 0;
         if (sd > worst)
             worst = sd;
     }
     return worst;
 }
 
-/* u(y) of all h M values, pooled exactly from the batch means and
- * standard deviations (7.9.4 f). */
-static double pooled_u(const struct batch_stats *b, size_t h, size_t batch)
+/* JCGM 101 7.9.4: u(y) of all h M values, pooled exactly from the batch means and
+ * standard deviations: (hM - 1) u^2 = (M - 1) sum u_r^2 + M sum (y_r - y_bar)^2. */
+static double pooled_u(const struct batch_stats *b, size_t batch)
 {
     double M = (double)batch;
-    double between = b->sum2[0] - b->sum[0] * b->sum[0] / (double)h;
-    double var = ((M - 1) * b->sum2[1] + M * between) / ((double)h * M - 1);
+    double h = (double)b->q[B_Y].n;
+    double var = ((M - 1) * b->sum_u2 + M * b->q[B_Y].m2) / (h * M - 1);
     return var > 0 ? sqrt(var) : 0;
 }
 
+/* The scale that delta is taken from when u(y) does not exist (an input
+ * without variance). JCGM 101 7.9.4 takes delta from u(y); this is
+ * caldaq's stand-in, not the standard's: the half-width of the averaged
+ * symmetric interval over the normal coverage factor for p, which is u(y)
+ * for a normal output and of the same size otherwise. */
+static double interval_scale(const struct batch_stats *b, double p)
+{
+    double half = (b->q[B_SYM_HIGH].mean - b->q[B_SYM_LOW].mean) / 2;
+    return half / gsl_cdf_ugaussian_Pinv((1 + p) / 2);
+}
+
 static int adaptive(struct run *r, const unc_model *m, const struct unc_mcm_options *o,
-                    size_t *trials, bool *converged, struct cd_err *err)
+                    const struct moments *mo, size_t *trials, bool *converged,
+                    struct cd_err *err)
 {
     size_t q = m->n_outputs;
     /* 7.9.4 a): M = max(J, 10^4), J the smallest integer >= 100/(1-p). */
@@ -559,11 +677,11 @@ static int adaptive(struct run *r, const unc_model *m, const struct unc_mcm_opti
             continue;
         bool all_met = true;
         for (size_t j = 0; j < q && all_met; j++) {
-            double u = pooled_u(&bs[j], h, batch);
+            double u = mo[j].var ? pooled_u(&bs[j], batch) : interval_scale(&bs[j], o->p);
             double delta = unc_numerical_tolerance(u, o->ndig);
             if (!(u > 0))
                 continue; /* a constant output has nothing to stabilise */
-            if (2.0 * stats_worst_sd(&bs[j], h) > delta)
+            if (2.0 * stats_worst_sd(&bs[j], &mo[j]) > delta)
                 all_met = false;
         }
         if (all_met) {
@@ -580,12 +698,34 @@ done:
     return rc;
 }
 
+/* JCGM 101 clause 8: the LPU interval y +- U is validated when both
+ * endpoint differences d_low, d_high are within the numerical tolerance
+ * delta of its u(y) (7.9.2). With u = 0 from both methods (every input exact, or
+ * an output that uses none of the uncertain ones) delta does not exist and
+ * there is nothing to compare: a state of its own, not a failure. */
 static void validate(struct unc_mcm_output *o, const struct unc_lpu_output *lpu, int ndig)
 {
     o->delta = unc_numerical_tolerance(lpu->u, ndig);
     o->d_low = fabs(lpu->y - lpu->U - o->sym_low);
     o->d_high = fabs(lpu->y + lpu->U - o->sym_high);
     o->lpu_validated = isfinite(o->delta) && o->d_low <= o->delta && o->d_high <= o->delta;
+    if (o->lpu_validated)
+        o->validation = UNC_VALIDATION_PASSED;
+    else if (lpu->u == 0 && o->u == 0 && o->sym_low == o->sym_high)
+        o->validation = UNC_VALIDATION_NOTHING;
+    else
+        o->validation = UNC_VALIDATION_FAILED;
+}
+
+const char *unc_validation_name(enum unc_validation v)
+{
+    switch (v) {
+    case UNC_VALIDATION_NONE: return "no law of propagation to validate";
+    case UNC_VALIDATION_PASSED: return "validated";
+    case UNC_VALIDATION_FAILED: return "NOT validated";
+    case UNC_VALIDATION_NOTHING: return "u = 0, nothing to validate";
+    }
+    return "unknown validation state";
 }
 
 int unc_mcm(const unc_model *m, const struct unc_mcm_options *opts,
@@ -621,9 +761,14 @@ int unc_mcm(const unc_model *m, const struct unc_mcm_options *opts,
     res->adaptive = o.trials == 0;
     struct run r;
     int rc = run_init(&r, m, &o, err);
+    struct moments *mo = calloc(q, sizeof *mo);
+    if (rc == 0 && mo == NULL)
+        rc = model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+    if (rc == 0)
+        heavy_tails(&r.plan, mo, res->warning, sizeof res->warning);
     if (rc == 0) {
         if (res->adaptive) {
-            rc = adaptive(&r, m, &o, &res->trials, &res->converged, err);
+            rc = adaptive(&r, m, &o, mo, &res->trials, &res->converged, err);
         } else {
             res->trials = o.trials;
             res->converged = true;
@@ -635,16 +780,18 @@ int unc_mcm(const unc_model *m, const struct unc_mcm_options *opts,
         rc = summarise(m, j, r.values[j], res->trials, o.p, &s, err);
         if (rc != 0)
             break;
-        struct unc_mcm_output *mo = &res->outputs[j];
-        *mo = (struct unc_mcm_output){
-            .y = s.y, .u = s.u, .sym_low = s.sym_low, .sym_high = s.sym_high,
+        struct unc_mcm_output *out_j = &res->outputs[j];
+        *out_j = (struct unc_mcm_output){
+            .y = mo[j].mean ? s.y : NAN, .u = mo[j].var ? s.u : NAN,
+            .sym_low = s.sym_low, .sym_high = s.sym_high,
             .short_low = s.short_low, .short_high = s.short_high,
             .d_low = NAN, .d_high = NAN, .delta = NAN,
         };
         if (lpu != NULL && j < lpu->n_outputs)
-            validate(mo, &lpu->outputs[j], o.ndig);
+            validate(out_j, &lpu->outputs[j], o.ndig);
     }
     run_free(&r, q);
+    free(mo);
     if (rc != 0) {
         unc_mcm_result_free(res);
         return rc;

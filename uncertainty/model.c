@@ -14,6 +14,7 @@
 #include <gsl/gsl_matrix.h>
 
 #include "model_priv.h"
+#include "stats.h"
 
 int model_fail(const struct unc_model *m, int line, struct cd_err *err, int code,
                const char *fmt, ...)
@@ -238,6 +239,9 @@ int unc_model_add_input(unc_model *m, const struct unc_input_spec *s, struct cd_
     if (isnan(s->dof) || s->dof <= 0)
         return model_fail(m, line, err, CD_ERR_INVALID,
                           "input '%s': dof must be positive (absent means infinite)", n);
+    if (s->dof < 1)
+        return model_fail(m, line, err, CD_ERR_INVALID, "input '%s': dof = %g is below 1; %s", n,
+                          s->dof, UNC_DOF_BELOW_1_WHY);
     if (s->dist == UNC_DIST_STUDENT_T && !isfinite(s->dof))
         return model_fail(m, line, err, CD_ERR_INVALID,
                           "input '%s': a student-t input needs finite dof", n);
@@ -271,17 +275,15 @@ int unc_model_add_observations(unc_model *m, const char *name, const char *unit,
         return model_fail(m, line, err, CD_ERR_INVALID,
                           "input '%s': %zu observation%s; a Type A evaluation needs at least 2",
                           name != NULL ? name : "", n, n == 1 ? "" : "s");
-    double sum = 0;
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(obs[i]))
             return model_fail(m, line, err, CD_ERR_INVALID,
                               "input '%s': observation %zu is not a finite number", name, i + 1);
-        sum += obs[i];
     }
-    double mean = sum / (double)n;
-    double ss = 0;
-    for (size_t i = 0; i < n; i++)
-        ss += (obs[i] - mean) * (obs[i] - mean);
+    /* GUM 4.2.1 (mean), 4.2.2 (s^2 = sum (q_k - q_bar)^2 / (n - 1)), 4.2.3
+     * (u = s / sqrt(n)), from deviations so large readings keep s's digits. */
+    double mean, ss;
+    stats_mean_ss(obs, n, &mean, &ss);
     double s = sqrt(ss / (double)(n - 1));
     struct unc_input_spec spec = {
         .name = name, .unit = unit, .dist = UNC_DIST_STUDENT_T, .value = mean,
@@ -427,21 +429,10 @@ static int lookup(void *ctx, const char *name, int *var, double *value)
 static double observed_correlation(const struct unc_input *q, const struct unc_input *w)
 {
     size_t n = q->n_obs;
-    double mq = 0, mw = 0;
-    for (size_t k = 0; k < n; k++) {
-        mq += q->obs[k];
-        mw += w->obs[k];
-    }
-    mq /= (double)n;
-    mw /= (double)n;
-    double sqq = 0, sww = 0, sqw = 0;
-    for (size_t k = 0; k < n; k++) {
-        double dq = q->obs[k] - mq;
-        double dw = w->obs[k] - mw;
-        sqq += dq * dq;
-        sww += dw * dw;
-        sqw += dq * dw;
-    }
+    double mq, mw, sqq, sww;
+    stats_mean_ss(q->obs, n, &mq, &sqq);
+    stats_mean_ss(w->obs, n, &mw, &sww);
+    double sqw = stats_cross_dev(q->obs, w->obs, n, mq, mw);
     if (sqq == 0 || sww == 0)
         return 0.0;
     return sqw / sqrt(sqq * sww);

@@ -28,7 +28,7 @@ static int is_null(const yaml_node_t *n)
            (s[0] == '\0' || strcmp(s, "~") == 0 || strcasecmp(s, "null") == 0);
 }
 
-/* dof: a positive number; absent, null or inf mean infinite. */
+/* dof: a number >= 1; absent, null or inf mean infinite. */
 static int get_dof(const struct reader *r, const yaml_node_t *n, const char *input, double *out)
 {
     const char *s = cd_yaml_scalar(n);
@@ -43,6 +43,9 @@ static int get_dof(const struct reader *r, const yaml_node_t *n, const char *inp
     int rc = cd_yaml_number(&r->y, n, what, out);
     if (rc == 0 && *out <= 0)
         return cd_yaml_fail(&r->y, n, CD_ERR_INVALID, "input '%s': dof = %g must be positive", input, *out);
+    if (rc == 0 && *out < 1)
+        return cd_yaml_fail(&r->y, n, CD_ERR_INVALID, "input '%s': dof = %g is below 1; %s", input,
+                            *out, UNC_DOF_BELOW_1_WHY);
     return rc;
 }
 

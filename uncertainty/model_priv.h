@@ -60,6 +60,15 @@ struct unc_model {
     bool correlated;        /* any off-diagonal r != 0 */
 };
 
+/* Why degrees of freedom below 1 are refused, for the two places that
+ * check them (the model file's line, the API's input): k = t_p(floor(nu))
+ * has no t-distribution to come from below 1 (GUM G.3, G.4.1 note; t
+ * tables start at 1), a Type A evaluation has at least n - 1 = 1 (GUM
+ * 4.2.6), and a t with fewer degrees of freedom has no mean. */
+#define UNC_DOF_BELOW_1_WHY                                                              \
+    "degrees of freedom must be at least 1 (a Type A evaluation of n >= 2 observations " \
+    "has n - 1; absent means infinite)"
+
 /* Report a failure at `line` of the model's source. */
 int model_fail(const struct unc_model *m, int line, struct cd_err *err, int code,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -154,15 +154,33 @@ struct unc_mcm_options {
 
 void unc_mcm_options_default(struct unc_mcm_options *o);
 
+/* The outcome of the JCGM 101 clause 8 validation of one output. */
+enum unc_validation {
+    UNC_VALIDATION_NONE,    /* no LPU result was given */
+    UNC_VALIDATION_PASSED,  /* d_low and d_high <= delta (clause 8) */
+    UNC_VALIDATION_FAILED,  /* the LPU is not adequate: report the Monte Carlo */
+    UNC_VALIDATION_NOTHING, /* u = 0 by both methods (all inputs exact): no delta,
+                             * nothing to compare */
+};
+
+/* "validated", "NOT validated", "u = 0, nothing to validate", ... */
+const char *unc_validation_name(enum unc_validation v);
+
 struct unc_mcm_output {
-    double y;               /* mean of the model values */
-    double u;               /* their standard deviation */
+    /* Mean and standard deviation of the model values (JCGM 101 7.6). NAN
+     * when they do not exist: u for an output using a t input with 2 or
+     * fewer degrees of freedom (no variance, JCGM 101 6.4.9), y too with
+     * 1; the intervals are still computed. unc_mcm_result.warning says
+     * which inputs. */
+    double y;
+    double u;
     double sym_low, sym_high;     /* probabilistically symmetric interval */
     double short_low, short_high; /* shortest interval */
     /* JCGM 101 clause 8 validation of the LPU interval y +- U against the
      * symmetric Monte Carlo interval; valid only when the LPU ran. */
     double d_low, d_high, delta;
-    bool lpu_validated;
+    bool lpu_validated;             /* validation == UNC_VALIDATION_PASSED */
+    enum unc_validation validation;
 };
 
 struct unc_mcm_result {
@@ -173,6 +191,10 @@ struct unc_mcm_result {
     double p;
     size_t n_outputs;
     struct unc_mcm_output *outputs;
+    /* "" or a message for the user naming the inputs (file:line) drawn
+     * from a t with 2 or fewer degrees of freedom and the outputs whose u
+     * (and y) is therefore not defined. */
+    char warning[CD_ERR_MSG_MAX];
 };
 
 /* `lpu` may be NULL (then no validation). */
@@ -184,6 +206,19 @@ void unc_mcm_result_free(struct unc_mcm_result *r);
  * digits (JCGM 101 7.9.2): u = c x 10^l with c an ndig-digit integer,
  * delta = 10^l / 2. */
 double unc_numerical_tolerance(double u, int ndig);
+
+/* The power of ten of the last significant digit when u is given to ndig
+ * digits: -3 for u = 0.095 and ndig = 2, 1 for u = 123. INT_MIN when u is
+ * not positive and finite. */
+int unc_decimal_place(double u, int ndig);
+
+/* "[low, high]" with both endpoints rounded to the decimal place of u at
+ * two significant digits (JCGM 101 5.5, JCGM 100 7.2.6), e.g.
+ * "[999999.944, 1000000.326]" for u = 0.095. When u is not positive and
+ * finite (not defined, or 0) the interval's half-width stands in for it;
+ * when that is 0 too, each endpoint gets 10 significant digits. Writes at
+ * most cap bytes into buf and returns buf, for use inside printf. */
+const char *unc_format_interval(char *buf, size_t cap, double low, double high, double u);
 
 /* Coverage intervals of the n values in `v` (reordered in place, not
  * necessarily sorted). Partial sorting: O(n). */
@@ -243,6 +278,15 @@ struct unc_decision_rule {
     double r;               /* guard band w = r U (GUARD_BAND; ILAC-G8 uses r = 1) */
 };
 
+/* The distribution of the measurand a probability was computed with. */
+enum unc_pdf {
+    UNC_PDF_NORMAL,         /* N(y, u^2): infinite degrees of freedom */
+    UNC_PDF_STUDENT_T,      /* t_nu(y, u^2), scaled and shifted (JCGM 101 6.4.9.7) */
+};
+
+/* "normal", "t". */
+const char *unc_pdf_name(enum unc_pdf d);
+
 /* Limits are inclusive: a result exactly on a limit is inside. */
 struct unc_decision {
     enum unc_verdict verdict;
@@ -250,16 +294,31 @@ struct unc_decision {
      * band) or by U (non-binary: the zone of a plain pass). An empty zone
      * shows as accept_low > accept_high. */
     double accept_low, accept_high;
-    /* 1 - p_c: probability that the true value lies outside the tolerance,
-     * normal with mean y and sd u (JCGM 106 7.4). It is the probability of
+    /* 1 - p_c: probability that the true value lies outside the tolerance
+     * (JCGM 106 7.4), for the distribution below. It is the probability of
      * a false accept when the item is accepted. */
     double pfa;
+    /* The PDF of the measurand behind pfa: normal N(y, u^2) with infinite
+     * degrees of freedom, else the scaled and shifted t with pfa_dof
+     * degrees of freedom, location y and scale u (JCGM 101 6.4.9.7), so a
+     * report can say which. pfa_dof is INFINITY for the normal. */
+    enum unc_pdf pfa_pdf;
+    double pfa_dof;
 };
 
 /* Tolerance [low, high]; either may be -INFINITY / INFINITY (one-sided).
- * rule->r is read only by the guard band. *out is unchanged on error. */
+ * rule->r is read only by the guard band. *out is unchanged on error.
+ * The PFA is computed for a normal distribution (infinite degrees of
+ * freedom); see unc_decide_dof(). */
 int unc_decide(const struct unc_decision_rule *rule, double y, double u, double U, double low,
                double high, struct unc_decision *out, struct cd_err *err);
+/* The same with the degrees of freedom nu of u (e.g. nu_eff): a finite nu
+ * (>= 1) gives the PFA of the t-distribution with floor(nu) degrees of
+ * freedom, the one k comes from (GUM G.4.1 note); INFINITY (or nu > 10^7)
+ * the normal. CD_ERR_INVALID for nu NAN or below 1. */
+int unc_decide_dof(const struct unc_decision_rule *rule, double y, double u, double U,
+                   double nu, double low, double high, struct unc_decision *out,
+                   struct cd_err *err);
 const char *unc_verdict_name(enum unc_verdict v);  /* "pass", "conditional pass", ... */
 const char *unc_rule_name(enum unc_rule r);        /* "simple", "guard-band", "non-binary" */
 int unc_rule_parse(const char *name, enum unc_rule *out, struct cd_err *err);

@@ -168,16 +168,26 @@ static void print_mcm(const struct unc_mcm_result *r, const struct unc_mcm_outpu
            r->adaptive ? (r->converged ? " (adaptive, converged)" : " (adaptive, NOT converged)")
                        : "",
            (unsigned long long)r->seed);
-    printf("  y      = %.10g%s\n  u(y)   = %.5g%s\n", o->y, unit, o->u, unit);
-    printf("  %.2f %% probabilistically symmetric interval [%.8g, %.8g]\n", 100 * r->p,
-           o->sym_low, o->sym_high);
-    printf("  %.2f %% shortest interval                   [%.8g, %.8g]\n", 100 * r->p,
-           o->short_low, o->short_high);
-    if (have_lpu)
+    if (isnan(o->y))
+        printf("  y      = not defined\n");
+    else
+        printf("  y      = %.10g%s\n", o->y, unit);
+    if (isnan(o->u))
+        printf("  u(y)   = not defined (an input has no variance: see the warning)\n");
+    else
+        printf("  u(y)   = %.5g%s\n", o->u, unit);
+    char iv[128];
+    printf("  %.2f %% probabilistically symmetric interval %s\n", 100 * r->p,
+           unc_format_interval(iv, sizeof iv, o->sym_low, o->sym_high, o->u));
+    printf("  %.2f %% shortest interval                   %s\n", 100 * r->p,
+           unc_format_interval(iv, sizeof iv, o->short_low, o->short_high, o->u));
+    if (have_lpu && o->validation == UNC_VALIDATION_NOTHING)
+        printf("  validation of the LPU (JCGM 101 8): %s\n", unc_validation_name(o->validation));
+    else if (have_lpu)
         printf("  validation of the LPU (JCGM 101 8): d_low = %.3g, d_high = %.3g, delta = %.3g"
                " -> %s\n",
-               o->d_low, o->d_high, o->delta, o->lpu_validated ? "validated" : "NOT validated");
-    if (have_lpu && !o->lpu_validated)
+               o->d_low, o->d_high, o->delta, unc_validation_name(o->validation));
+    if (have_lpu && o->validation == UNC_VALIDATION_FAILED)
         printf("  -> the law of propagation is not adequate here: report the Monte Carlo "
                "interval\n");
 }
@@ -200,8 +210,11 @@ static void print_decision(const struct decision *d, const char *unit)
     if (d->rule.rule == UNC_RULE_GUARD_BAND)
         printf(" (w = %g U)", d->rule.r);
     printf("\n  verdict    = %s", unc_verdict_name(d->result.verdict));
-    printf("  (probability that the true value is outside the tolerance: %.3g %%)\n",
-           100 * d->result.pfa);
+    printf("  (probability that the true value is outside the tolerance: %.3g %%, %s",
+           100 * d->result.pfa, unc_pdf_name(d->result.pfa_pdf));
+    if (d->result.pfa_pdf == UNC_PDF_STUDENT_T)
+        printf(" with %.0f degrees of freedom", d->result.pfa_dof);
+    printf(")\n");
 }
 
 static void print_text(const unc_model *m, const struct unc_lpu_result *lpu,
@@ -258,21 +271,24 @@ static json_t *json_interval(double low, double high)
 
 static json_t *json_mcm(const struct unc_mcm_result *r, const struct unc_mcm_output *o)
 {
-    return json_pack("{s:o, s:o, s:I, s:I, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "y",
+    return json_pack("{s:o, s:o, s:I, s:I, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s, s:o}",
+                     "y",
                      cli_json_number(o->y), "u", cli_json_number(o->u), "trials",
                      (json_int_t)r->trials, "seed", (json_int_t)r->seed, "adaptive", r->adaptive,
                      "converged", r->converged, "p", cli_json_number(r->p), "symmetric",
                      json_interval(o->sym_low, o->sym_high), "shortest",
                      json_interval(o->short_low, o->short_high), "d_low",
                      cli_json_number(o->d_low), "d_high", cli_json_number(o->d_high), "delta",
-                     cli_json_number(o->delta), "lpu_validated", o->lpu_validated);
+                     cli_json_number(o->delta), "lpu_validated", o->lpu_validated,
+                     "validation", unc_validation_name(o->validation), "warning",
+                     r->warning[0] ? json_string(r->warning) : json_null());
 }
 
 static json_t *json_decision(const struct decision *d)
 {
     if (!d->present)
         return json_null();
-    return json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o}", "rule",
+    return json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:s, s:o}", "rule",
                      unc_rule_name(d->rule.rule), "r",
                      d->rule.rule == UNC_RULE_GUARD_BAND ? cli_json_number(d->rule.r)
                                                          : json_null(),
@@ -280,7 +296,9 @@ static json_t *json_decision(const struct decision *d)
                      "verdict", unc_verdict_name(d->result.verdict), "accept_low",
                      cli_json_number(d->result.accept_low), "accept_high",
                      cli_json_number(d->result.accept_high), "pfa",
-                     cli_json_number(d->result.pfa));
+                     cli_json_number(d->result.pfa), "pfa_distribution",
+                     unc_pdf_name(d->result.pfa_pdf), "pfa_dof",
+                     cli_json_number(d->result.pfa_dof));
 }
 
 static json_t *json_results(const struct unc_lpu_result *lpu, const struct unc_mcm_result *mcm,
@@ -343,6 +361,8 @@ int cmd_gum(int argc, char **argv)
             status = cli_error("gum", "%s", cd_err_text(&err));
             goto done;
         }
+        if (mcm->warning[0] != '\0')
+            fprintf(stderr, "caldaq gum: warning: %s\n", mcm->warning);
     }
     dec = calloc(lpu->n_outputs, sizeof *dec);
     if (dec == NULL) {
@@ -356,7 +376,8 @@ int cmd_gum(int argc, char **argv)
         const struct unc_lpu_output *o = &lpu->outputs[j];
         d->present = true;
         d->rule = fo.rule;
-        if (unc_decide(&d->rule, o->y, o->u, o->U, d->low, d->high, &d->result, &err) != 0) {
+        if (unc_decide_dof(&d->rule, o->y, o->u, o->U, o->nu_eff, d->low, d->high, &d->result,
+                           &err) != 0) {
             status = cli_error("gum", "%s: %s", o->name, cd_err_text(&err));
             goto done;
         }

@@ -34,6 +34,25 @@ assert m["adaptive"] and m["converged"], m
 assert abs(m["u"] - 0.0755) < 0.0005, m
 PY
 
+# A t input with 2 degrees of freedom has no variance (issue 15): a warning
+# on stderr, u of the Monte Carlo null in JSON, the intervals still given.
+printf 'model: "a + b"\ninputs:\n  - {name: a, value: 0, u: 1}\n  - {name: b, value: 0, u: 1, dist: student-t, dof: 2}\n' > "$tmp/t2.yaml"
+"$CALDAQ" gum "$tmp/t2.yaml" --mcm 100000 --json > "$tmp/t2.json" 2> "$tmp/t2.err"
+grep -q "warning: Monte Carlo: input 'b' (.*t2.yaml:4, 2 degrees of freedom)" "$tmp/t2.err"
+"$PY" - "$tmp/t2.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))["outputs"][0]["mcm"]
+assert m["u"] is None and m["y"] is not None, m
+assert m["symmetric"]["low"] < -3 and m["symmetric"]["high"] > 3, m
+assert "not defined" in m["warning"], m
+PY
+
+# Every input exact: nothing to validate, not "NOT validated" (issue 15).
+printf 'model: "a*b"\ninputs:\n  - {name: a, value: 2, u: 0}\n  - {name: b, value: 3, u: 0}\n' > "$tmp/exact.yaml"
+"$CALDAQ" gum "$tmp/exact.yaml" --mcm 10000 > "$tmp/exact.out"
+grep -q "validation of the LPU (JCGM 101 8): u = 0, nothing to validate" "$tmp/exact.out"
+if grep -q "NOT validated" "$tmp/exact.out"; then echo "exact model: NOT validated" >&2; exit 1; fi
+
 # A statement of conformity: JCGM 106 7.4 (13.6, u 1.8, limits 12.5 and
 # 16.3) has a conformance probability of 0.66.
 printf 'model: x\ninputs:\n  - {name: x, value: 13.6, u: 1.8}\ntolerance: {low: 12.5, high: 16.3}\ndecision_rule: non-binary\n' > "$tmp/jcgm106.yaml"
@@ -45,6 +64,12 @@ assert d["rule"] == "non-binary" and d["verdict"] == "conditional pass", d
 assert round(1 - d["pfa"], 2) == 0.66, d
 PY
 "$CALDAQ" gum "$tmp/jcgm106.yaml" | grep -q "verdict    = conditional pass"
+
+# With finite degrees of freedom the PFA comes from the t-distribution (issue
+# 15): x = 9.1, u = 0.2, nu = 4, upper limit 10 -> 0.541 % by t4.
+printf 'model: x\ninputs:\n  - {name: x, value: 9.1, u: 0.2, dof: 4}\ntolerance: {high: 10}\n' > "$tmp/pfa-t.yaml"
+"$CALDAQ" gum "$tmp/pfa-t.yaml" > "$tmp/pfa-t.out"
+grep -q "outside the tolerance: 0.541 %, t with 4 degrees of freedom" "$tmp/pfa-t.out"
 
 # --help, and errors: non-zero status, message on stderr naming file:line.
 "$CALDAQ" gum --help | grep -q "usage: caldaq gum"
@@ -62,6 +87,8 @@ printf 'model: "a + b"\ninputs:\n  - {name: a, value: 1, u: 0.1}\n' > "$tmp/bad-
 expect_fail 1 "bad-name.yaml:1: .*unknown name 'b'" "$tmp/bad-name.yaml"
 printf 'model: a\ninputs:\n  - {name: a, value: 1, u: -1}\n' > "$tmp/neg.yaml"
 expect_fail 1 "neg.yaml:3: .*negative" "$tmp/neg.yaml"
+printf 'model: a\ninputs:\n  - {name: a, value: 1, u: 0.1, dof: 0.5}\n' > "$tmp/dof.yaml"
+expect_fail 1 "dof.yaml:3: input 'a': dof = 0.5 is below 1" "$tmp/dof.yaml"
 printf 'model: a\ninputs: [\n' > "$tmp/syntax.yaml"
 expect_fail 1 "syntax.yaml:3: YAML syntax error" "$tmp/syntax.yaml"
 expect_fail 1 "cannot open" "$tmp/missing.yaml"

@@ -470,6 +470,112 @@ static void test_pfa_u_zero(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Finite degrees of freedom: the scaled and shifted t (JCGM 101 6.4.9) */
+
+/* The t-distribution with 4 degrees of freedom has a closed-form
+ * distribution function (a standard result, e.g. the table of closed forms
+ * under "Student's t-distribution"; checked below against a numerical
+ * integral of its density):
+ *     F4(t) = 1/2 + (3/8) t / sqrt(1 + t^2/4) (1 - t^2 / (12 (1 + t^2/4))).
+ * scipy is not installed here; /usr/bin/python3 with the standard library
+ * gave, for the closed form and for Simpson's rule on the density
+ * 3/8 (1 + t^2/4)^(-5/2) over [4.5, inf) mapped to [0, 1) (2e5 panels):
+ *     Q4(4.5) = 0.005411275231304136 (closed) / 0.005411275231303956 (Simpson)
+ *     P4(-3)  = 0.019970984035859396 (closed) / 0.019970984035859694 (Simpson)
+ * and, for comparison, the normal Q(4.5) = 3.3976731247300615e-06. */
+static double f4_ref(double t)
+{
+    double a = 1 + t * t / 4;
+    return 0.5 + 0.375 * t / sqrt(a) * (1 - t * t / (12 * a));
+}
+
+static struct unc_decision decide_dof(double y, double u, double nu, double low, double high)
+{
+    struct unc_decision_rule dr = {.rule = UNC_RULE_SIMPLE};
+    struct unc_decision d;
+    memset(&d, 0xa5, sizeof d);
+    struct cd_err err = {0};
+    if (unc_decide_dof(&dr, y, u, 2 * u, nu, low, high, &d, &err) != 0) {
+        print_error("unc_decide_dof(nu = %g) failed: %s\n", nu, cd_err_text(&err));
+        fail();
+    }
+    return d;
+}
+
+/* Issue 15: x = 9.1, u = 0.2, nu = 4, upper limit 10 (z = 4.5). The PFA is
+ * 0.541 % by t4, not the 3.4e-6 of the normal. */
+static void test_pfa_t_upper_limit(void **state)
+{
+    (void)state;
+    struct unc_decision d = decide_dof(9.1, 0.2, 4, -INFINITY, 10);
+    assert_rel(d.pfa, 0.005411275231304136, 1e-9);
+    assert_rel(d.pfa, 1 - f4_ref(4.5), 1e-9);
+    assert_near(round(1e5 * d.pfa) / 1e3, 0.541, 1e-12); /* 0.541 % */
+    assert_int_equal(d.pfa_pdf, UNC_PDF_STUDENT_T);
+    assert_true(d.pfa_dof == 4);
+    assert_string_equal(unc_pdf_name(d.pfa_pdf), "t");
+    assert_int_equal(d.verdict, UNC_PASS);
+
+    /* Infinite nu (and unc_decide) keep the normal. */
+    struct unc_decision n = decide_dof(9.1, 0.2, INFINITY, -INFINITY, 10);
+    assert_rel(n.pfa, q_ref(4.5), 1e-9);
+    assert_rel(n.pfa, 3.3976731247300615e-06, 1e-9);
+    assert_int_equal(n.pfa_pdf, UNC_PDF_NORMAL);
+    assert_true(isinf(n.pfa_dof));
+    assert_string_equal(unc_pdf_name(n.pfa_pdf), "normal");
+    struct unc_decision plain = decide(UNC_RULE_SIMPLE, 0, 9.1, 0.2, 0.4, -INFINITY, 10);
+    assert_true(plain.pfa == n.pfa);
+    assert_int_equal(plain.pfa_pdf, UNC_PDF_NORMAL);
+
+    /* A fractional nu is rounded down, as for k (GUM G.4.1 note). */
+    struct unc_decision f = decide_dof(9.1, 0.2, 4.9, -INFINITY, 10);
+    assert_true(f.pfa == d.pfa);
+    assert_true(f.pfa_dof == 4);
+    /* A huge nu is the normal. */
+    struct unc_decision h = decide_dof(9.1, 0.2, 1e8, -INFINITY, 10);
+    assert_int_equal(h.pfa_pdf, UNC_PDF_NORMAL);
+    assert_true(h.pfa == n.pfa);
+}
+
+/* Both limits, tolerance [8.5, 10] around y = 9.1, u = 0.2, nu = 4: the
+ * tails at z = -3 and z = 4.5 add, 0.019970984035859396 +
+ * 0.005411275231304136 = 0.02538225926716353 (2.54 %), against
+ * 0.0013532957047548257 for the normal. */
+static void test_pfa_t_both_limits(void **state)
+{
+    (void)state;
+    struct unc_decision d = decide_dof(9.1, 0.2, 4, 8.5, 10);
+    assert_rel(d.pfa, 0.02538225926716353, 1e-9);
+    assert_rel(d.pfa, f4_ref(-3.0) + 1 - f4_ref(4.5), 1e-9);
+    assert_int_equal(d.pfa_pdf, UNC_PDF_STUDENT_T);
+    struct unc_decision n = decide_dof(9.1, 0.2, INFINITY, 8.5, 10);
+    assert_rel(n.pfa, 0.0013532957047548257, 1e-9);
+    /* nu = 1 (the smallest allowed): the Cauchy distribution, F1(t) = 1/2 +
+     * atan(t) / pi, by hand. */
+    struct unc_decision c = decide_dof(9.1, 0.2, 1, 8.5, 10);
+    assert_rel(c.pfa, 0.5 + atan(-3.0) / M_PI + 0.5 - atan(4.5) / M_PI, 1e-9);
+}
+
+static void test_pfa_t_errors(void **state)
+{
+    (void)state;
+    struct unc_decision_rule dr = {.rule = UNC_RULE_SIMPLE};
+    struct unc_decision d;
+    memset(&d, 0x5a, sizeof d);
+    struct unc_decision before = d;
+    struct cd_err err = {0};
+    assert_int_equal(unc_decide_dof(&dr, 9.1, 0.2, 0.4, 0.5, -INFINITY, 10, &d, &err),
+                     CD_ERR_INVALID);
+    assert_contains(err.msg, "degrees of freedom 0.5 are below 1");
+    assert_memory_equal(&d, &before, sizeof d);
+    cd_err_clear(&err);
+    assert_int_equal(unc_decide_dof(&dr, 9.1, 0.2, 0.4, NAN, -INFINITY, 10, &d, &err),
+                     CD_ERR_INVALID);
+    assert_contains(err.msg, "degrees of freedom are not a number");
+    assert_non_null(unc_pdf_name((enum unc_pdf)42));
+}
+
+/* ------------------------------------------------------------------ */
 /* Errors                                                              */
 
 static void expect_invalid(const struct unc_decision_rule *dr, double y, double u, double U,
@@ -619,6 +725,9 @@ int main(void)
         cmocka_unit_test(test_pfa_small_tails),
         cmocka_unit_test(test_pfa_at_guard_band),
         cmocka_unit_test(test_pfa_u_zero),
+        cmocka_unit_test(test_pfa_t_upper_limit),
+        cmocka_unit_test(test_pfa_t_both_limits),
+        cmocka_unit_test(test_pfa_t_errors),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_parse_errors),

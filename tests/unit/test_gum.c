@@ -3,6 +3,7 @@
  * Every expected figure and tolerance is read from that file; each case
  * is turned into a model file text and loaded through the same loader
  * `caldaq gum` uses. */
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -381,6 +382,291 @@ static void test_degenerate_zero_sensitivity(void **state)
     unc_model_free(m);
 }
 
+/* ------------------------------------------------------------ offset invariance */
+
+/* The 1 kg weight of issue 15 (examples/mass-1kg-mg.yaml), with and
+ * without its nominal value 10^6 mg. Adding a constant moves the location
+ * and nothing else: the same inputs draw the same random numbers, so the
+ * adaptive procedure must take the same number of trials and give the same
+ * u and interval widths, up to the rounding of values near 10^6 (an ulp
+ * there is 1.2e-10 mg). Before the fix the spreads between batches were
+ * sum2/h - mean^2: with the offset, seed 3 stopped after 20 000 trials
+ * ("converged"), against 4.47 million without it. */
+static unc_model *kg_model(const char *model)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "model: \"%s\"\n"
+             "constants: {m_nom: 1000000}\n"
+             "inputs:\n"
+             "  - {name: mR, value: 0.100, u: 0.080}\n"
+             "  - {name: dm, value: 0.035, u: 0.052}\n",
+             model);
+    struct cd_err err = {0};
+    unc_model *m = unc_model_load_string(text, "1kg", NULL, &err);
+    if (m == NULL)
+        fail_msg("loading %s: %s", model, cd_err_text(&err));
+    return m;
+}
+
+static void test_mcm_offset_invariance(void **state)
+{
+    (void)state;
+    unc_model *plain = kg_model("mR + dm");
+    unc_model *offset = kg_model("m_nom + mR + dm");
+    struct unc_lpu_result *lp = lpu(plain, UNC_P_DEFAULT);
+    struct unc_lpu_result *lo = lpu(offset, UNC_P_DEFAULT);
+    struct unc_mcm_options o;
+    unc_mcm_options_default(&o);
+    o.seed = 3;
+    struct unc_mcm_result *a = NULL, *b = NULL;
+    struct cd_err err = {0};
+    assert_int_equal(unc_mcm(plain, &o, lp, &a, &err), 0);
+    assert_int_equal(unc_mcm(offset, &o, lo, &b, &err), 0);
+    assert_true(a->converged && b->converged);
+    assert_int_equal(b->trials, a->trials);
+    /* u = 0.095 mg to 2 digits needs delta = 0.0005 mg: millions of trials
+     * for this model, never the 2 x 10^4 the cancelling sums allowed. */
+    assert_true(a->trials > 1000000);
+    const struct unc_mcm_output *x = &a->outputs[0], *y = &b->outputs[0];
+    near_abs(y->y - 1e6, x->y, 1e-9, "location moved by the constant");
+    near_abs(y->sym_low - 1e6, x->sym_low, 1e-9, "symmetric low moved by the constant");
+    near_abs(y->short_high - 1e6, x->short_high, 1e-9, "shortest high moved by the constant");
+    near_rel(y->u, x->u, 1e-8, "same u");
+    near_abs(y->sym_high - y->sym_low, x->sym_high - x->sym_low, 1e-9, "same symmetric width");
+    near_abs(y->short_high - y->short_low, x->short_high - x->short_low, 1e-9,
+             "same shortest width");
+    /* A linear Gaussian model: the law of propagation is validated in both. */
+    assert_true(x->lpu_validated);
+    assert_true(y->lpu_validated);
+    assert_int_equal(y->validation, UNC_VALIDATION_PASSED);
+    unc_mcm_result_free(a);
+    unc_mcm_result_free(b);
+    unc_lpu_result_free(lp);
+    unc_lpu_result_free(lo);
+    unc_model_free(plain);
+    unc_model_free(offset);
+}
+
+/* A Type A evaluation of readings near 10^9 keeps the digits of s: the
+ * readings are 10^9 + {0.25, 0.5, 0.75, 1} (exact in binary), whose s is
+ * sqrt(0.3125 / 3) by hand (mean 0.625, deviations +-0.375 and +-0.125). */
+static void test_type_a_offset_invariance(void **state)
+{
+    (void)state;
+    const char *texts[2] = {
+        "model: q\ninputs:\n  - {name: q, observations: [0.25, 0.5, 0.75, 1]}\n",
+        "model: q\ninputs:\n  - {name: q, observations: [1000000000.25, 1000000000.5, "
+        "1000000000.75, 1000000001]}\n",
+    };
+    double s = sqrt(0.3125 / 3);
+    for (int i = 0; i < 2; i++) {
+        struct cd_err err = {0};
+        unc_model *m = unc_model_load_string(texts[i], "typeA", NULL, &err);
+        assert_non_null(m);
+        near_rel(unc_model_input_u(m, 0), s / 2, 1e-15, "u = s / sqrt(4)");
+        near_abs(unc_model_input_value(m, 0), i == 0 ? 0.625 : 1000000000.625, 0,
+                 "mean");
+        unc_model_free(m);
+    }
+}
+
+/* Monte Carlo endpoints are printed to the decimal place of u at two
+ * significant digits (JCGM 101 5.5), not to 8 significant digits of the
+ * value, which gave [999999.97, 1000000.3] for u = 0.095 mg. Expected
+ * strings worked out by hand. */
+static void test_format_interval(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_string_equal(unc_format_interval(buf, sizeof buf, 999999.9436244437,
+                                            1000000.3259071611, 0.095498),
+                        "[999999.944, 1000000.326]");
+    /* 0.0999 to two digits is 0.10: hundredths. */
+    assert_string_equal(unc_format_interval(buf, sizeof buf, 1.23456, 1.45678, 0.0999),
+                        "[1.23, 1.46]");
+    assert_string_equal(unc_format_interval(buf, sizeof buf, 50000747.2, 50000930.4, 31.669),
+                        "[50000747, 50000930]");
+    /* u = 123: tens. */
+    assert_string_equal(unc_format_interval(buf, sizeof buf, 1234.5, 2345.6, 123),
+                        "[1230, 2350]");
+    /* No u (not defined): the half-width 2.35 stands in, tenths. */
+    assert_string_equal(unc_format_interval(buf, sizeof buf, -1.2345, 3.4567, NAN),
+                        "[-1.2, 3.5]");
+    /* No spread at all. */
+    assert_string_equal(unc_format_interval(buf, sizeof buf, 5, 5, 0), "[5, 5]");
+    /* A rounded zero has no sign. */
+    assert_string_equal(unc_format_interval(buf, sizeof buf, -0.0004, 0.19, 0.095),
+                        "[0.000, 0.190]");
+    /* A short buffer is cut, never overrun. */
+    char small[8];
+    assert_string_equal(unc_format_interval(small, sizeof small, 999999.9436, 1000000.3259,
+                                            0.095),
+                        "[999999");
+    assert_int_equal(unc_decimal_place(0.095, 2), -3);
+    assert_int_equal(unc_decimal_place(0.0999, 2), -2);
+    assert_int_equal(unc_decimal_place(123, 2), 1);
+    assert_int_equal(unc_decimal_place(0, 2), INT_MIN);
+}
+
+/* ------------------------------------------------------------ heavy tails */
+
+static struct unc_mcm_result *mcm_text(const char *text, size_t trials, unc_model **model)
+{
+    struct cd_err err = {0};
+    unc_model *m = unc_model_load_string(text, "t.yaml", NULL, &err);
+    if (m == NULL)
+        fail_msg("loading: %s\n%s", cd_err_text(&err), text);
+    struct unc_mcm_options o;
+    unc_mcm_options_default(&o);
+    o.p = 0.95;
+    o.trials = trials;
+    struct unc_mcm_result *r = NULL;
+    if (unc_mcm(m, &o, NULL, &r, &err) != 0)
+        fail_msg("mcm: %s", cd_err_text(&err));
+    *model = m;
+    return r;
+}
+
+static void expect_in(const char *msg, const char *part)
+{
+    if (strstr(msg, part) == NULL)
+        fail_msg("\"%s\" lacks \"%s\"", msg, part);
+}
+
+/* Issue 15: a t input with nu <= 2 has no variance (JCGM 101 6.4.9), so
+ * the Monte Carlo u(y) is not defined: a warning, u = NAN, the intervals
+ * still computed. The 95 % interval of t2 is +-t with t/sqrt(2 + t^2) =
+ * 0.95 (F2(t) = 1/2 + t / (2 sqrt(2 + t^2)), by hand): t = sqrt(2 * 0.9025 /
+ * 0.0975) = 4.30265. The sample 97.5 % quantile at 10^6 trials has a
+ * standard deviation of sqrt(0.975 * 0.025 / 10^6) / f2(4.30) = 0.015. */
+static void test_mcm_t2_input_no_variance(void **state)
+{
+    (void)state;
+    unc_model *m;
+    struct unc_mcm_result *r = mcm_text(
+        "model: b\ninputs:\n  - {name: b, value: 0, u: 1, dist: student-t, dof: 2}\n", 1000000,
+        &m);
+    const struct unc_mcm_output *o = &r->outputs[0];
+    assert_true(isnan(o->u));
+    assert_true(isfinite(o->y)); /* nu = 2 still has a mean */
+    near_abs(o->sym_low, -4.30265, 0.08, "t2 symmetric low");
+    near_abs(o->sym_high, 4.30265, 0.08, "t2 symmetric high");
+    assert_true(o->short_low < o->short_high);
+    expect_in(r->warning, "input 'b' (t.yaml:3, 2 degrees of freedom)");
+    expect_in(r->warning, "no variance");
+    expect_in(r->warning, "u(y) of the Monte Carlo is not defined for output 'Y'");
+    unc_mcm_result_free(r);
+    unc_model_free(m);
+
+    /* The adaptive procedure stabilises the endpoints and stops. */
+    r = mcm_text("model: b\ninputs:\n  - {name: b, value: 0, u: 1, dist: student-t, dof: 2}\n",
+                 0, &m);
+    assert_true(r->converged);
+    assert_true(isnan(r->outputs[0].u));
+    near_abs(r->outputs[0].sym_high, 4.30265, 0.15, "adaptive t2 symmetric high");
+    unc_mcm_result_free(r);
+    unc_model_free(m);
+}
+
+/* nu = 1 (Cauchy) has no mean either: y is not defined. Its 95 % interval
+ * is +-tan(0.475 pi) = +-12.706 (by hand); the quantile's sd at 10^6
+ * trials is 1.56e-4 / f1(12.7) = 0.08. */
+static void test_mcm_t1_input_no_mean(void **state)
+{
+    (void)state;
+    unc_model *m;
+    struct unc_mcm_result *r =
+        mcm_text("model: b\ninputs:\n  - {name: b, value: 0, u: 1, dof: 1}\n", 1000000, &m);
+    const struct unc_mcm_output *o = &r->outputs[0];
+    assert_true(isnan(o->u));
+    assert_true(isnan(o->y));
+    near_abs(o->sym_high, tan(0.475 * M_PI), 0.5, "t1 symmetric high");
+    near_abs(o->sym_low, -tan(0.475 * M_PI), 0.5, "t1 symmetric low");
+    /* A normal input with finite dof is drawn as a t (JCGM 101 6.4.9.7). */
+    expect_in(r->warning, "'b' (t.yaml:3, 1 degree of freedom)");
+    expect_in(r->warning, "not even a mean");
+    unc_mcm_result_free(r);
+    unc_model_free(m);
+}
+
+/* Only the outputs that use the input lose u; nu = 3 has a variance; a
+ * Type A input from 3 observations has nu = 2. */
+static void test_mcm_t2_only_where_used(void **state)
+{
+    (void)state;
+    unc_model *m;
+    struct unc_mcm_result *r = mcm_text(
+        "outputs: {P: a, Q: a + b}\n"
+        "inputs:\n  - {name: a, value: 1, u: 0.1}\n  - {name: b, observations: [1, 2, 4]}\n",
+        100000, &m);
+    assert_true(isfinite(r->outputs[0].u));
+    near_rel(r->outputs[0].u, 0.1, 0.02, "P = a keeps its u");
+    assert_true(isnan(r->outputs[1].u));
+    assert_true(isfinite(r->outputs[1].y));
+    expect_in(r->warning, "'b' (t.yaml:4, 2 degrees of freedom)");
+    expect_in(r->warning, "for output 'Q'");
+    assert_null(strstr(r->warning, "'P'"));
+    unc_mcm_result_free(r);
+    unc_model_free(m);
+
+    r = mcm_text("model: b\ninputs:\n  - {name: b, value: 0, u: 1, dof: 3}\n", 100000, &m);
+    assert_string_equal(r->warning, "");
+    /* t3 has variance 3 u^2 (nu / (nu - 2)): u = sqrt(3) */
+    assert_true(isfinite(r->outputs[0].u));
+    unc_mcm_result_free(r);
+    unc_model_free(m);
+}
+
+/* Issue 15: a model whose inputs are all exact has u = 0 by both methods:
+ * "u = 0, nothing to validate", a state of its own, not "NOT validated".
+ * The zero-sensitivity model keeps failing (LPU u = 0, Monte Carlo u > 0). */
+static void test_validation_all_exact(void **state)
+{
+    (void)state;
+    struct cd_err err = {0};
+    unc_model *m = unc_model_load_string("model: \"m_nom + a*b\"\nconstants: {m_nom: 5}\n"
+                                         "inputs:\n  - {name: a, value: 2, u: 0}\n"
+                                         "  - {name: b, value: 3, u: 0, dof: 4}\n",
+                                         "exact", NULL, &err);
+    assert_non_null(m);
+    struct unc_lpu_result *l = lpu(m, 0.95);
+    assert_true(l->outputs[0].u == 0);
+    for (int adaptive = 0; adaptive < 2; adaptive++) {
+        struct unc_mcm_result *r = mcm(m, 0.95, adaptive ? 0 : 10000, l);
+        const struct unc_mcm_output *o = &r->outputs[0];
+        assert_true(r->converged);
+        assert_true(o->y == 11 && o->u == 0);
+        assert_true(o->sym_low == 11 && o->sym_high == 11);
+        assert_int_equal(o->validation, UNC_VALIDATION_NOTHING);
+        assert_false(o->lpu_validated);
+        assert_string_equal(unc_validation_name(o->validation), "u = 0, nothing to validate");
+        assert_string_equal(r->warning, "");
+        unc_mcm_result_free(r);
+    }
+    /* Without an LPU result there is no validation at all. */
+    struct unc_mcm_result *r = mcm(m, 0.95, 10000, NULL);
+    assert_int_equal(r->outputs[0].validation, UNC_VALIDATION_NONE);
+    unc_mcm_result_free(r);
+    unc_lpu_result_free(l);
+    unc_model_free(m);
+
+    m = unc_model_load_string(
+        "model: \"X1^2 + X2^2\"\n"
+        "inputs:\n  - {name: X1, value: 0, u: 0.005}\n  - {name: X2, value: 0, u: 0.005}\n",
+        "degenerate", NULL, &err);
+    assert_non_null(m);
+    l = lpu(m, 0.95);
+    r = mcm(m, 0.95, 10000, l);
+    assert_int_equal(r->outputs[0].validation, UNC_VALIDATION_FAILED);
+    assert_string_equal(unc_validation_name(UNC_VALIDATION_FAILED), "NOT validated");
+    assert_string_equal(unc_validation_name(UNC_VALIDATION_PASSED), "validated");
+    assert_non_null(unc_validation_name((enum unc_validation)42));
+    unc_mcm_result_free(r);
+    unc_lpu_result_free(l);
+    unc_model_free(m);
+}
+
 /* ------------------------------------------------------------ reproducibility */
 
 static void test_mcm_same_for_any_thread_count(void **state)
@@ -450,6 +736,13 @@ int main(void)
         cmocka_unit_test(test_jcgm101_comparison_loss),
         cmocka_unit_test(test_degenerate_zero_sensitivity),
         cmocka_unit_test(test_mcm_same_for_any_thread_count),
+        cmocka_unit_test(test_mcm_offset_invariance),
+        cmocka_unit_test(test_type_a_offset_invariance),
+        cmocka_unit_test(test_format_interval),
+        cmocka_unit_test(test_mcm_t2_input_no_variance),
+        cmocka_unit_test(test_mcm_t1_input_no_mean),
+        cmocka_unit_test(test_mcm_t2_only_where_used),
+        cmocka_unit_test(test_validation_all_exact),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

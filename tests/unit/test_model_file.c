@@ -89,6 +89,40 @@ static void test_negative_u_and_bad_dof(void **state)
                  CD_ERR_INVALID, "needs finite dof", NULL);
 }
 
+/* Issue 15: degrees of freedom below 1 are refused, naming the input and
+ * the line, from a file and through the API; 1 itself is accepted (the
+ * first row of every t table). */
+static void test_dof_below_one(void **state)
+{
+    (void)state;
+    expect_error("model: a + b\ninputs:\n  - {name: a, value: 1, u: 0.1}\n"
+                 "  - {name: b, value: 2, u: 0.1, dof: 0.5}\n",
+                 CD_ERR_INVALID, "bad.yaml:4:", "input 'b'", "dof = 0.5 is below 1", NULL);
+    expect_error("model: a\ninputs:\n  - name: a\n    value: 1\n    dist: student-t\n"
+                 "    u: 0.1\n    dof: 0.99\n",
+                 CD_ERR_INVALID, "bad.yaml:7:", "input 'a'", "dof = 0.99 is below 1", NULL);
+
+    unc_model *m = unc_model_new("api");
+    assert_non_null(m);
+    struct unc_input_spec spec = {.name = "x", .dist = UNC_DIST_NORMAL, .value = 1, .u = 0.1,
+                                  .dof = 0.25, .line = 12};
+    struct cd_err err = {0};
+    assert_int_equal(unc_model_add_input(m, &spec, &err), CD_ERR_INVALID);
+    if (strstr(err.msg, "api:12:") == NULL || strstr(err.msg, "input 'x'") == NULL ||
+        strstr(err.msg, "dof = 0.25 is below 1") == NULL)
+        fail_msg("message \"%s\"", err.msg);
+    spec.dof = 1;
+    cd_err_clear(&err);
+    assert_int_equal(unc_model_add_input(m, &spec, &err), 0);
+    unc_model_free(m);
+
+    struct unc_model_file_opts fo;
+    m = unc_model_load_string("model: a\ninputs:\n  - {name: a, value: 1, u: 0.1, dof: 1}\n",
+                              "one.yaml", &fo, &err);
+    assert_non_null(m);
+    unc_model_free(m);
+}
+
 static void test_nan_inf_and_garbage_numbers(void **state)
 {
     (void)state;
@@ -395,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_expression_syntax),
         cmocka_unit_test(test_missing_u),
         cmocka_unit_test(test_negative_u_and_bad_dof),
+        cmocka_unit_test(test_dof_below_one),
         cmocka_unit_test(test_nan_inf_and_garbage_numbers),
         cmocka_unit_test(test_correlation_checks),
         cmocka_unit_test(test_yaml_syntax_and_structure),

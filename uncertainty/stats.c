@@ -1,0 +1,53 @@
+/* Mean and standard deviation computed without cancellation (stats.h). */
+#include "stats.h"
+
+#include <math.h>
+
+void stats_acc_add(struct stats_acc *a, double x)
+{
+    /* Welford's update: M_k = M_{k-1} + (x - M_{k-1}) / k,
+     * S_k = S_{k-1} + (x - M_{k-1}) (x - M_k). */
+    a->n++;
+    double d = x - a->mean;
+    a->mean += d / (double)a->n;
+    a->m2 += d * (x - a->mean);
+}
+
+double stats_acc_var(const struct stats_acc *a)
+{
+    if (a->n < 2)
+        return NAN;
+    return a->m2 / (double)(a->n - 1);
+}
+
+void stats_mean_ss(const double *v, size_t n, double *mean, double *ss)
+{
+    /* Pass 1: the mean from deviations from a first estimate v[0], so the
+     * sum is of the size of the spread, not of the value. */
+    double shift = v[0];
+    double sum = 0;
+    for (size_t t = 0; t < n; t++)
+        sum += v[t] - shift;
+    double m = shift + sum / (double)n;
+    /* Pass 2: the "corrected two-pass algorithm" of Chan, Golub & LeVeque
+     * (1983): the sum of squared deviations less (sum of deviations)^2 / n,
+     * which removes the first-order error left by rounding in m. */
+    double s2 = 0;
+    double s1 = 0;
+    for (size_t t = 0; t < n; t++) {
+        double d = v[t] - m;
+        s1 += d;
+        s2 += d * d;
+    }
+    *mean = m + s1 / (double)n;
+    double corrected = s2 - s1 * s1 / (double)n;
+    *ss = corrected < 0 ? 0 : corrected; /* NAN stays NAN */
+}
+
+double stats_cross_dev(const double *x, const double *y, size_t n, double mx, double my)
+{
+    double s = 0;
+    for (size_t k = 0; k < n; k++)
+        s += (x[k] - mx) * (y[k] - my);
+    return s;
+}
