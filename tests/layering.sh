@@ -3,13 +3,13 @@
 # tree and, when a build is given, against every call between object files.
 # docs/ARCHITECTURE.md draws the same picture; change both together.
 #
-#   tests/layering.sh [BUILD_DIR]      (make check passes build/)
+#   tests/layering.sh [BUILD_DIR]      (make check passes BUILD=build/ in the environment)
 #
 # A failure names the file and line of the include (or the objects and
 # the symbol of the call) that breaks the rules, and the rule it breaks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${1:-}
+build=${1:-${BUILD:-}}
 
 # ---------------------------------------------------------------- the table
 # module      | public headers (what other modules may include) | may use

@@ -22,9 +22,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 UDEV_DIR=$(cd "$HERE/../../udev" && pwd)
 CALDAQ=$(cd "$(dirname "$CALDAQ")" && pwd)/$(basename "$CALDAQ")
 
+# 77: could not run here (tests/run-tests counts a skip; under CI=true, a failure).
 skip() {
     echo "udev.sh: skipped: $*"
-    exit 0
+    exit 77
 }
 fail() {
     echo "udev.sh: FAIL: $*" >&2

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,13 @@ static void *tcp_sim_main(void *arg)
 {
     struct tcp_sim *t = arg;
     for (int i = 0; i < t->conns && t->rc == 0; i++) {
+        /* A client that never comes (a peer that failed to start) must
+         * not keep the test waiting: 15 s, then the test fails. */
+        struct pollfd p = {.fd = t->listen_fd, .events = POLLIN};
+        if (poll(&p, 1, 15000) != 1) {
+            t->rc = cd_fail(&t->err, CD_ERR_TIMEOUT, "no client connected within 15 s");
+            break;
+        }
         int fd = accept(t->listen_fd, NULL, NULL);
         if (fd < 0) {
             t->rc = -1;

@@ -40,6 +40,7 @@
 
 #include "drv.h"
 #include "modbus_harness.h"
+#include "test_support.h"
 #include "modbus_words.h"
 #include "parsers/modbus_map.h"
 #include "parsers/scpi.h"
@@ -1160,8 +1161,8 @@ struct peer {
 static bool peer_start(struct peer *p, const char *rtu_device)
 {
     memset(p, 0, sizeof *p);
-    if (access(PYTHON, X_OK) != 0 || access(GAUGE_PEER, R_OK) != 0)
-        return false;
+    require_peer(access(PYTHON, X_OK) == 0, "Debian's python3", "python3");
+    require_peer(access(GAUGE_PEER, R_OK) == 0, GAUGE_PEER, "(it is in the checkout)");
     int in[2], out[2];
     assert_int_equal(pipe(in), 0);
     assert_int_equal(pipe(out), 0);
@@ -1197,7 +1198,7 @@ static bool peer_start(struct peer *p, const char *rtu_device)
     if (!ok) {
         close(p->in_fd);
         kill(p->pid, SIGTERM);
-        waitpid(p->pid, NULL, 0);
+        wait_child(p->pid, 5000, "the pymodbus gauge");
         return false;
     }
     return true;
@@ -1212,7 +1213,7 @@ static void peer_stop(struct peer *p)
         nanosleep(&(struct timespec){0, 10 * 1000000}, NULL);
     }
     kill(p->pid, SIGTERM);
-    waitpid(p->pid, NULL, 0);
+    wait_child(p->pid, 5000, "the pymodbus gauge");
 }
 
 /* One reading through the driver with these options. */
@@ -1302,8 +1303,8 @@ static void test_gauge_pymodbus_tcp(void **state)
 {
     (void)state;
     struct peer p;
-    if (!peer_start(&p, NULL))
-        skip();
+    require_peer(peer_start(&p, NULL), "pymodbus (the gauge did not start: import failed?)",
+                 "python3-pymodbus python3-serial-asyncio");
     char port[64];
     snprintf(port, sizeof port, "tcp:127.0.0.1:%d", atoi(p.line));
     gauge_against_pymodbus(port);
@@ -1375,8 +1376,8 @@ static void test_gauge_pymodbus_rtu(void **state)
     close(c.stop[1]);
     drv_pty_close(&c.a);
     drv_pty_close(&c.b);
-    if (!have)
-        skip();
+    require_peer(have, "pymodbus (the RTU gauge did not start: import failed?)",
+                 "python3-pymodbus python3-serial-asyncio");
 }
 
 /* ------------------------------------------------------------ our Modbus simulator */

@@ -1,0 +1,56 @@
+/* What the cmocka tests share about the world outside them: peers and
+ * tools that may be missing, and child processes waited for with a bound.
+ * Include after <cmocka.h>.
+ *
+ * A peer a test needs (Debian's pymodbus, a tool) that is not there fails
+ * the test under CI (CI=true): a green run must mean it ran. Elsewhere
+ * the test is skipped, and says what to install. */
+#ifndef CALDAQ_TEST_SUPPORT_H
+#define CALDAQ_TEST_SUPPORT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+static inline bool under_ci(void)
+{
+    const char *ci = getenv("CI");
+    return ci != NULL && strcmp(ci, "true") == 0;
+}
+
+/* When `ok` is false: fail under CI, else skip naming what to install. */
+#define require_peer(ok, what, install)                                                   \
+    do {                                                                                  \
+        if (!(ok)) {                                                                      \
+            if (under_ci())                                                               \
+                fail_msg("%s is missing (CI=true: a missing peer fails); apt-get install %s", \
+                         (what), (install));                                              \
+            print_message("skipped: needs %s (apt-get install %s)\n", (what), (install)); \
+            skip();                                                                       \
+        }                                                                                 \
+    } while (0)
+
+/* waitpid with a bound: the child's status, or, after `timeout_ms`, the
+ * child killed and the test failed naming `what`. */
+static inline int wait_child(pid_t pid, int timeout_ms, const char *what)
+{
+    int status = 0;
+    for (int waited = 0;; waited += 10) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return status;
+        if (r < 0)
+            fail_msg("waitpid %s: %s", what, strerror(errno));
+        if (waited >= timeout_ms) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            fail_msg("%s did not end within %d ms (killed)", what, timeout_ms);
+        }
+        nanosleep(&(struct timespec){0, 10 * 1000000}, NULL);
+    }
+}
+
+#endif
