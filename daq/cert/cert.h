@@ -40,6 +40,19 @@ struct cert_lab {
 
 int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err);
 
+/* A certificate number is also the name of its files (NUMBER.pdf,
+ * NUMBER.manifest.json, ...) in the folder given with --out, so it may hold
+ * only ASCII letters, digits, '-' and '_', beginning and ending with a
+ * letter or digit, at most CERT_NUMBER_MAX bytes (docs/certificates.md,
+ * "Numbers"). No '/' (it would name a folder: KĐ/2026/15 is written
+ * KD-2026-15), no '.', no other character: nothing that can leave the folder,
+ * hide a file or stand for two byte strings. 0, or CD_ERR_INVALID with a
+ * message that begins with `what` ("--number", "certificate_prefix", ...)
+ * and says which character is refused and why. A number too long is
+ * refused, never cut. */
+#define CERT_NUMBER_MAX 63
+int cert_number_check(const char *number, const char *what, size_t max, struct cd_err *err);
+
 /* ---------------------------------------------------------------- doc */
 
 struct cert_point {

@@ -25,6 +25,73 @@ void cert_doc_free(struct cert_doc *d)
     free(d);
 }
 
+/* A number as it may be shown in a message: cut to 80 bytes, control
+ * characters (C0, DEL, and C1 as UTF-8 writes them) as '?', so that a
+ * hostile number cannot write escape sequences to the technician's
+ * terminal; other UTF-8 (KĐ) as it is. */
+static void shown(const char *s, char out[81])
+{
+    size_t i = 0;
+    for (; s[i] != '\0' && i < 80; i++) {
+        unsigned char c = (unsigned char)s[i], next = (unsigned char)s[i + 1];
+        bool c1 = c == 0xc2 && next >= 0x80 && next <= 0x9f;
+        out[i] = c < 0x20 || c == 0x7f || c1 ? '?' : (char)c;
+        if (c1 && i + 1 < 80)
+            out[++i] = '?';
+    }
+    out[i] = '\0';
+}
+
+int cert_number_check(const char *s, const char *what, size_t max, struct cd_err *err)
+{
+    char show[81];
+    shown(s, show);
+    size_t n = strlen(s);
+    if (n == 0)
+        return cd_fail(err, CD_ERR_INVALID, "%s is empty", what);
+    if (n > max)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "%s '%s%s' is %zu bytes long, at most %zu are kept: a number is never "
+                       "cut, give a shorter one",
+                       what, show, n > 80 ? "..." : "", n, max);
+    /* Said first, whatever comes before it: the reason most worth knowing. */
+    const char *sep = strpbrk(s, "/\\");
+    if (sep != NULL)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "%s '%s': '%c' cannot be part of a certificate number: the number is "
+                       "the name of the certificate's files, and '%c' would reach into another "
+                       "folder (write KĐ/2026/15 as KD-2026-15)",
+                       what, show, *sep, *sep);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+            continue;
+        if ((c == '-' || c == '_') && i > 0 && i < n - 1)
+            continue;
+        if (c == '-' || c == '_')
+            return cd_fail(err, CD_ERR_INVALID,
+                           "%s '%s' %s with '%c': it must begin and end with a letter or a "
+                           "digit",
+                           what, show, i == 0 ? "begins" : "ends", c);
+        if (c >= 0x80)
+            return cd_fail(err, CD_ERR_INVALID,
+                           "%s '%s': only the letters A-Z and a-z: a letter such as Đ or Ư is "
+                           "a different byte string on other systems and in URLs (write KD "
+                           "for KĐ)",
+                           what, show);
+        if (c < 0x20 || c == 0x7f)
+            return cd_fail(err, CD_ERR_INVALID,
+                           "%s '%s': a control character (0x%02x) at byte %zu: only letters "
+                           "A-Z a-z, digits, '-' and '_'",
+                           what, show, c, i + 1);
+        return cd_fail(err, CD_ERR_INVALID,
+                       "%s '%s': '%c' is not allowed: only letters A-Z a-z, digits, '-' and "
+                       "'_' (the number names the certificate's files)",
+                       what, show, c);
+    }
+    return 0;
+}
+
 static const char *point_verdict(const struct ana_point *pt)
 {
     return pt->measured ? unc_verdict_name(pt->decision.verdict) : "not measured";
@@ -60,6 +127,13 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     if (job->signatory >= lab->n_signatories)
         return cd_fail(err, CD_ERR_INVALID, "signatory %zu: the lab lists %zu", job->signatory + 1,
                        lab->n_signatories);
+    /* Checked here as well as by the command line: batch reprocessing and
+     * other callers reach this without it, and the number becomes a path. */
+    int rc = job->number != NULL
+                 ? cert_number_check(job->number, "certificate number", CERT_NUMBER_MAX, err)
+                 : 0;
+    if (rc != 0)
+        return rc;
     struct cert_doc *d = calloc(1, sizeof *d);
     if (d == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
@@ -82,6 +156,13 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
             if (*c >= 'a' && *c <= 'f')
                 *c = (char)(*c - 'a' + 'A');
         snprintf(d->number, sizeof d->number, "%s-%.4s-%s", lab->number_prefix, d->issued, id8);
+        /* the run's id comes from the run file, which may be anyone's */
+        rc = cert_number_check(d->number, "certificate number (certificate_prefix, year, run id)",
+                               CERT_NUMBER_MAX, err);
+        if (rc != 0) {
+            cert_doc_free(d);
+            return rc;
+        }
     }
     COPY(d->customer, job->customer);
     COPY(d->customer_address, job->customer_address);
@@ -176,7 +257,7 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
             cb->dof = b->dof;
         }
     }
-    int rc = cert_sha256_file(run_path, d->run_sha256, err);
+    rc = cert_sha256_file(run_path, d->run_sha256, err);
     if (rc != 0) {
         cert_doc_free(d);
         return rc;

@@ -165,12 +165,32 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
         *slash = '\0';
     else
         snprintf(dir, sizeof dir, ".");
+    /* The manifest names the files to read: only NUMBER.pdf, .xml and .json
+     * beside it, so that a forged manifest cannot send the check to files
+     * elsewhere ("../../etc/shadow"). */
+    const char *number = json_string_value(json_object_get(m, "number"));
+    if (number == NULL || cert_number_check(number, "the manifest's number", CERT_NUMBER_MAX,
+                                            &err) != 0) {
+        json_decref(m);
+        return cd_fail(err_out, CD_ERR_PARSE, "%s: not a caldaq manifest: %s", manifest,
+                       number == NULL ? "no number" : err.msg);
+    }
     int bad = 0;
     const char *name;
     json_t *sha;
     json_object_foreach(json_object_get(m, "files"), name, sha)
     {
         char file[4800], now[65];
+        size_t nl = strlen(number);
+        if (strncmp(name, number, nl) != 0 ||
+            (strcmp(name + nl, ".pdf") != 0 && strcmp(name + nl, ".xml") != 0 &&
+             strcmp(name + nl, ".json") != 0) ||
+            !json_is_string(sha)) {
+            fprintf(report_to, "%.200s: FAILED: not a file of certificate %s (NUMBER.pdf, .xml "
+                    "or .json with its sha256)\n", name, number);
+            bad++;
+            continue;
+        }
         snprintf(file, sizeof file, "%s/%s", dir, name);
         cd_err_clear(&err);
         if (cert_verify_file(file, pub_path ? pub : NULL, report, sizeof report, &err) != 0) {
@@ -203,8 +223,7 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
             fprintf(report_to, "%s: the run certified (sha256 %s)\n", run_path, now);
         }
     }
-    const char *number = json_string_value(json_object_get(m, "number"));
-    snprintf(out->number, sizeof out->number, "%s", number != NULL ? number : "");
+    snprintf(out->number, sizeof out->number, "%s", number);
     out->failures = bad;
     fprintf(report_to, "certificate %s: %s\n", number, bad ? "NOT intact" : "intact");
     json_decref(m);

@@ -79,6 +79,7 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
                                        "traceability",            "signatories", NULL};
     static const char *const sig_keys[] = {"name", "title", NULL};
     memset(out, 0, sizeof *out);
+    struct cd_err prefix_err = {0};
     yaml_document_t doc;
     if (cd_yaml_load_file(path, &doc, err) != 0)
         return err->code;
@@ -108,6 +109,11 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
     if (rc == 0)
         rc = text(r, root, "certificate_prefix", true, out->number_prefix,
                   sizeof out->number_prefix);
+    /* The prefix begins every number, and numbers name files. */
+    if (rc == 0 && cert_number_check(out->number_prefix, "certificate_prefix",
+                                      sizeof out->number_prefix - 1, &prefix_err) != 0)
+        rc = FAIL(cd_yaml_get(&r->y, root, "certificate_prefix"), CD_ERR_INVALID, "%s",
+                  prefix_err.msg);
     if (rc == 0)
         rc = text(r, root, "logo", false, out->logo, sizeof out->logo);
     if (rc == 0)

@@ -27,7 +27,9 @@ static const char usage_text[] =
     "\n"
     "  --lab LAB.yaml     the laboratory: name, address, accreditation, numbering,\n"
     "                     signatories, logo, signing key (docs/certificates.md)\n"
-    "  --number N         the certificate number (default PREFIX-YEAR-<run id>)\n"
+    "  --number N         the certificate number (default PREFIX-YEAR-<run id>): at\n"
+    "                     most 63 of A-Z a-z 0-9 - _, beginning and ending with a\n"
+    "                     letter or digit; it names the files (no '/': KD-2026-15)\n"
     "  --signatory N      who authorises it: the N-th of the lab's signatories (1)\n"
     "  --item-serial S    the item's serial number as stated (when the instrument reports\n"
     "                     none, or to record the customer's number)\n"
@@ -58,6 +60,7 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
     opterr = 0;
     int c;
     unsigned long long sig = 1;
+    struct cd_err err = {0};
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': a->out = optarg; break;
@@ -65,7 +68,11 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
         case 'f': a->format = optarg; break;
         case 'c': a->job.customer = optarg; break;
         case 'A': a->job.customer_address = optarg; break;
-        case 'n': a->job.number = optarg; break;
+        case 'n':
+            if (cert_number_check(optarg, "--number", CERT_NUMBER_MAX, &err) != 0)
+                return cli_usage_error("cert", "%s", err.msg);
+            a->job.number = optarg;
+            break;
         case 'k': a->keygen = optarg; break;
         case 'I': a->job.item_serial = optarg; break;
         case 'l':
