@@ -160,11 +160,14 @@ int cert_sha256_file(const char *path, char hex[65], struct cd_err *err);
  * or raw): writes PATH.sig (the detached signature as hex, and the public
  * key) beside it. */
 int cert_sign_file(const char *path, const char *key_path, struct cd_err *err);
-/* Check PATH.sig against PATH: the Ed25519 signature, and with
- * `expected_pub_hex` non-NULL the signer's key. 0 with a one-line report;
- * CD_ERR_INVALID saying what differs. */
-int cert_verify_file(const char *path, const char *expected_pub_hex, char *report, size_t cap,
-                     struct cd_err *err);
+/* Check PATH.sig against PATH: every line of PATH.sig (exactly the three
+ * cert_sign_file writes, CD_ERR_PARSE naming the line otherwise), the
+ * Ed25519 signature, the sha256 line against the file, and with
+ * `expected_pub_hex` non-NULL the signer's key. `signer` (may be NULL)
+ * gets the signing key as 64 hex digits once the file is read. 0 with a
+ * one-line report; CD_ERR_INVALID saying what differs. */
+int cert_verify_file(const char *path, const char *expected_pub_hex, char signer[65],
+                     char *report, size_t cap, struct cd_err *err);
 /* Make a key pair: KEY (secret, mode 0600) and KEY.pub. */
 int cert_keygen(const char *key_path, struct cd_err *err);
 

@@ -150,7 +150,7 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
         fclose(f);
         pub[strcspn(pub, "\r\n")] = '\0';
     }
-    int rc = cert_verify_file(manifest, pub_path ? pub : NULL, report, sizeof report, &err);
+    int rc = cert_verify_file(manifest, pub_path ? pub : NULL, NULL, report, sizeof report, &err);
     if (rc != 0)
         return cd_fail(err_out, rc, "%s", err.msg);
     fprintf(report_to, "%s\n", report);
@@ -193,7 +193,7 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
         }
         snprintf(file, sizeof file, "%s/%s", dir, name);
         cd_err_clear(&err);
-        if (cert_verify_file(file, pub_path ? pub : NULL, report, sizeof report, &err) != 0) {
+        if (cert_verify_file(file, pub_path ? pub : NULL, NULL, report, sizeof report, &err) != 0) {
             fprintf(report_to, "%s: FAILED: %s\n", name, err.msg);
             bad++;
             continue;
