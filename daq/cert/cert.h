@@ -174,13 +174,19 @@ int cert_keygen(const char *key_path, struct cd_err *err);
 struct cert_check_result {
     char number[64];            /* the certificate's number, from its manifest */
     int failures;               /* files that are not as signed (0: intact) */
+    char signer[65];            /* the key that signed the manifest, 64 hex digits */
+    bool trusted;               /* the signer is the key of `pub_path` */
 };
 /* Check an issued certificate: `path` is its folder, its manifest or one of
  * its files. The manifest's signature, then each file's signature and its
  * SHA-256 against the manifest, and with `run_path` the run file against
- * the one certified; with `pub_path` the signer must be that key. One line
- * per file goes to `report_to`, then the verdict. 0 when checked (see
- * out->failures); an error when there is nothing that can be checked. */
+ * the one certified. With `pub_path` (the lab's KEY.pub: the key the
+ * caller trusts) every signer must be that key, else the manifest is an
+ * error and a file a failure. Without it every file must be signed by the
+ * manifest's signer, and out->trusted is false: intact files say nothing
+ * about who signed them. One line per file goes to `report_to`, then the
+ * verdict. 0 when checked (see out->failures, out->trusted); an error when
+ * there is nothing that can be checked. */
 int cert_check(const char *path, const char *pub_path, const char *run_path, FILE *report_to,
                struct cert_check_result *out, struct cd_err *err);
 

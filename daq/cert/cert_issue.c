@@ -128,6 +128,34 @@ static int find_manifest(const char *path, char *out, size_t cap)
     return stat(out, &st) == 0 ? 0 : -1;
 }
 
+/* A public key file as cert_keygen writes it: 64 hex digits on the first
+ * line, returned in lower case (what a .sig holds). */
+static int read_pub(const char *path, char pub[65], struct cd_err *err)
+{
+    char line[256] = "";
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return cd_fail(err, CD_ERR_IO, "%s: cannot read the lab's public key: %s", path,
+                       strerror(errno));
+    bool got = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    line[strcspn(line, "\r\n")] = '\0';
+    bool ok = got && strlen(line) == 64;
+    for (size_t i = 0; ok && i < 64; i++) {
+        char c = line[i];
+        if (c >= 'A' && c <= 'F')
+            c = (char)(c - 'A' + 'a');
+        ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        pub[i] = c;
+    }
+    pub[64] = '\0';
+    return ok ? 0
+              : cd_fail(err, CD_ERR_PARSE,
+                        "%s: not an Ed25519 public key (64 hex digits, as caldaq cert --keygen "
+                        "writes KEY.pub)",
+                        path);
+}
+
 int cert_check(const char *path, const char *pub_path, const char *run_path, FILE *report_to,
                struct cert_check_result *out, struct cd_err *err_out)
 {
@@ -139,18 +167,11 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
                        "%s: not an HDF5 file (a run) nor a caldaq certificate (no "
                        "NUMBER.manifest.json beside it)",
                        path);
-    char pub[256] = "";
-    if (pub_path != NULL) {
-        FILE *f = fopen(pub_path, "r");
-        if (f == NULL || fgets(pub, sizeof pub, f) == NULL) {
-            if (f != NULL)
-                fclose(f);
-            return cd_fail(err_out, CD_ERR_IO, "%s: cannot read the lab's public key", pub_path);
-        }
-        fclose(f);
-        pub[strcspn(pub, "\r\n")] = '\0';
-    }
-    int rc = cert_verify_file(manifest, pub_path ? pub : NULL, NULL, report, sizeof report, &err);
+    char pub[65] = "", signer[65] = "";
+    if (pub_path != NULL && read_pub(pub_path, pub, err_out) != 0)
+        return err_out != NULL ? err_out->code : CD_ERR_INVALID;
+    int rc = cert_verify_file(manifest, pub_path ? pub : NULL, signer, report, sizeof report,
+                              &err);
     if (rc != 0)
         return cd_fail(err_out, rc, "%s", err.msg);
     fprintf(report_to, "%s\n", report);
@@ -193,8 +214,20 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
         }
         snprintf(file, sizeof file, "%s/%s", dir, name);
         cd_err_clear(&err);
-        if (cert_verify_file(file, pub_path ? pub : NULL, NULL, report, sizeof report, &err) != 0) {
+        char file_signer[65] = "";
+        if (cert_verify_file(file, pub_path ? pub : NULL, file_signer, report, sizeof report,
+                             &err) != 0) {
             fprintf(report_to, "%s: FAILED: %s\n", name, err.msg);
+            bad++;
+            continue;
+        }
+        /* Without a trusted key, at least one signer for the whole
+         * certificate: a file re-signed by someone else is not part of it. */
+        if (strcmp(file_signer, signer) != 0) {
+            fprintf(report_to,
+                    "%s: FAILED: signed with key %.16s…, not the key that signed the manifest "
+                    "%.16s…\n",
+                    name, file_signer, signer);
             bad++;
             continue;
         }
@@ -224,8 +257,19 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
         }
     }
     snprintf(out->number, sizeof out->number, "%s", number);
+    memcpy(out->signer, signer, sizeof out->signer);
     out->failures = bad;
-    fprintf(report_to, "certificate %s: %s\n", number, bad ? "NOT intact" : "intact");
+    out->trusted = pub_path != NULL;
+    if (bad)
+        fprintf(report_to, "certificate %s: NOT intact\n", number);
+    else if (out->trusted)
+        fprintf(report_to, "certificate %s: intact\n", number);
+    else
+        fprintf(report_to,
+                "certificate %s: NOT trusted: signed by a key caldaq was not told to trust: %s "
+                "(the files are as that key signed them; --pub KEY.pub or --lab LAB.yaml says "
+                "whether it is the lab's)\n",
+                number, signer);
     json_decref(m);
     return 0;
 }

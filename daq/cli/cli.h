@@ -32,7 +32,11 @@ int cmd_replay(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_reprocess(int argc, char **argv);
 /* `caldaq verify` of a certificate (cmd_cert.c). */
-int cmd_verify_cert(const char *path, const char *pub_path, const char *run_path);
+/* `caldaq verify CERTIFICATE [--pub KEY.pub | --lab LAB.yaml] [--run RUN.h5]`
+ * (argv as cmd_verify got it): 0 intact and signed by the trusted key, 1
+ * altered, 2 usage, 3 intact but signed by a key caldaq was not told to
+ * trust. */
+int cmd_verify_cert(int argc, char **argv);
 
 /* Print `msg` to stderr as "caldaq SUB: msg" and return 1. */
 int cli_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cert.h"
 #include "cli.h"
@@ -150,11 +151,75 @@ int cmd_cert(int argc, char **argv)
     return rc == 0 ? 0 : cli_error("cert", "%s", cd_err_text(&err));
 }
 
-int cmd_verify_cert(const char *path, const char *pub_path, const char *run_path)
+/* The key `caldaq verify` trusts: --pub KEY.pub, else the public half of
+ * the signing key LAB.yaml names (KEY.pub beside it, as --keygen makes
+ * it: the secret key itself is never read to verify). NULL in *pub when
+ * neither was given. 0, or the exit status after a message. */
+static int trusted_key(const char *pub_arg, const char *lab_path, char *pub, size_t cap,
+                       const char **pub_out)
 {
+    *pub_out = pub_arg;
+    if (pub_arg != NULL || lab_path == NULL)
+        return 0;
+    struct cert_lab lab;
+    struct cd_err err = {0};
+    if (cert_lab_load(lab_path, &lab, &err) != 0)
+        return cli_error("verify", "%s", cd_err_text(&err));
+    if ((size_t)snprintf(pub, cap, "%s.pub", lab.key) >= cap || access(pub, R_OK) != 0)
+        return cli_error("verify",
+                         "%s: the lab's signing key %s has no %s.pub beside it: give the lab's "
+                         "public key with --pub KEY.pub",
+                         lab_path, lab.key, lab.key);
+    *pub_out = pub;
+    return 0;
+}
+
+int cmd_verify_cert(int argc, char **argv)
+{
+    static const struct option opts[] = {{"pub", required_argument, NULL, 'p'},
+                                         {"lab", required_argument, NULL, 'L'},
+                                         {"run", required_argument, NULL, 'r'},
+                                         {NULL, 0, NULL, 0}};
+    const char *pub_arg = NULL, *lab_path = NULL, *run = NULL;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        if (c == 'p')
+            pub_arg = optarg;
+        else if (c == 'L')
+            lab_path = optarg;
+        else if (c == 'r')
+            run = optarg;
+        else
+            return cli_option_error("verify", c, argv);
+    }
+    if (optind != argc - 1)
+        return optind == argc ? cli_usage_error("verify", "no certificate given")
+                              : cli_usage_error("verify", "unexpected argument '%s'",
+                                                argv[optind + 1]);
+    if (pub_arg != NULL && lab_path != NULL)
+        return cli_usage_error("verify", "give --pub or --lab, not both");
+    char pub_buf[4200];
+    const char *pub = NULL;
+    int rc = trusted_key(pub_arg, lab_path, pub_buf, sizeof pub_buf, &pub);
+    if (rc != 0)
+        return rc;
     struct cd_err err = {0};
     struct cert_check_result r;
-    if (cert_check(path, pub_path, run_path, stdout, &r, &err) != 0)
+    if (cert_check(argv[optind], pub, run, stdout, &r, &err) != 0)
         return cli_error("verify", "%s", cd_err_text(&err));
-    return r.failures ? 1 : 0;
+    if (r.failures)
+        return 1;
+    if (!r.trusted) {
+        /* Intact as signed, but by whom: a forger's certificate is intact
+         * under the forger's key. A status of its own, so scripts that only
+         * test for 0 do not take it as the lab's. */
+        cli_error("verify",
+                  "signed by a key caldaq was not told to trust: %s (give the lab's key with "
+                  "--pub KEY.pub or --lab LAB.yaml)",
+                  r.signer);
+        return 3;
+    }
+    return 0;
 }

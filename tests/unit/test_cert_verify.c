@@ -341,6 +341,69 @@ static void test_manifest_names_only_its_files(void **state)
     assert_non_null(strstr(err.msg, "not a caldaq manifest"));
 }
 
+/* ------------------------------------------------------------ trust */
+
+static void read_pub(const char *key, char pub[65])
+{
+    char path[400], text[200];
+    snprintf(path, sizeof path, "%s.pub", key);
+    read_text(path, text, sizeof text);
+    snprintf(pub, 65, "%.64s", text);
+}
+
+static void test_trust_is_said(void **state)
+{
+    struct fx *f = *state;
+    char manifest[512], report[16384], pub[400], other_pub[400], hex[65];
+    struct cert_check_result r;
+    struct cd_err err = {0};
+    snprintf(pub, sizeof pub, "%s.pub", f->key);
+    snprintf(other_pub, sizeof other_pub, "%s.pub", f->other);
+    read_pub(f->key, hex);
+    make_cert(f, "N-1", f->key, f->key, NULL, manifest, sizeof manifest);
+    /* no key given: intact, not trusted, the signer named in full */
+    assert_int_equal(check(manifest, NULL, &r, report, sizeof report, &err), 0);
+    assert_int_equal(r.failures, 0);
+    assert_false(r.trusted);
+    assert_string_equal(r.signer, hex);
+    assert_non_null(strstr(report, "signed by a key caldaq was not told to trust"));
+    assert_non_null(strstr(report, hex));
+    /* the lab's key: trusted */
+    assert_int_equal(check(manifest, pub, &r, report, sizeof report, &err), 0);
+    assert_int_equal(r.failures, 0);
+    assert_true(r.trusted);
+    assert_non_null(strstr(report, "certificate N-1: intact"));
+    /* another lab's key: refused at the manifest */
+    assert_int_equal(check(manifest, other_pub, &r, report, sizeof report, &err),
+                     CD_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "not the lab's key"));
+    /* a public key file that is not one */
+    char junk[512];
+    path_in(f, "junk.pub", junk, sizeof junk);
+    write_text(junk, "hello\n");
+    assert_int_equal(check(manifest, junk, &r, report, sizeof report, &err), CD_ERR_PARSE);
+}
+
+/* A file re-signed by another key than the manifest's once passed when no
+ * key was given: each file was checked against the key in its own .sig. */
+static void test_one_signer_per_certificate(void **state)
+{
+    struct fx *f = *state;
+    char manifest[512], report[16384], pub[400];
+    struct cert_check_result r;
+    struct cd_err err = {0};
+    snprintf(pub, sizeof pub, "%s.pub", f->key);
+    make_cert(f, "N-1", f->other, f->key, NULL, manifest, sizeof manifest);
+    assert_int_equal(check(manifest, NULL, &r, report, sizeof report, &err), 0);
+    assert_int_equal(r.failures, 1);
+    assert_non_null(strstr(report, "N-1.pdf: FAILED: signed with key"));
+    assert_non_null(strstr(report, "not the key that signed the manifest"));
+    assert_non_null(strstr(report, "certificate N-1: NOT intact"));
+    assert_int_equal(check(manifest, pub, &r, report, sizeof report, &err), 0);
+    assert_int_equal(r.failures, 1);
+    assert_non_null(strstr(report, "not the lab's key"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +412,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sig_every_line_is_checked, setup, teardown),
         cmocka_unit_test(test_number_check),
         cmocka_unit_test_setup_teardown(test_manifest_names_only_its_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trust_is_said, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_signer_per_certificate, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
