@@ -34,6 +34,7 @@ struct cert_lab {
     char logo[4096];                     /* PNG path ("" when none), relative to LAB.yaml */
     char key[4096];                      /* Ed25519 secret key file, relative to LAB.yaml */
     char traceability_en[512], traceability_vi[512];
+    char time_zone[128];                 /* the lab's dates are decided in it (CD_ZONE_DEFAULT) */
     size_t n_signatories;
     struct cert_signatory signatories[4];
 };

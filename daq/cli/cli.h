@@ -79,6 +79,18 @@ int cli_env_option(const char *sub, const char *value, double env[3]);
 int cli_date_option(const char *sub, const char *value, char out[11]);
 int cli_parse_size(const char *s, unsigned long long *out);
 
+/* --lab of session, replay and acquire: the lab's LAB.yaml (a value
+ * ending in .yaml or .yml; docs/certificates.md), whose name is recorded
+ * in the run and whose time_zone decides which day "today" is for the
+ * standards' due dates; or, as before, the lab's name alone (the day is
+ * then today in CD_ZONE_DEFAULT, as without --lab). 0 with `name` and
+ * `today` filled (`today` "" for a name alone), or 1 after a message. */
+struct cli_lab {
+    char name[256];
+    char today[11];
+};
+int cli_lab_option(const char *sub, const char *value, struct cli_lab *out);
+
 /* The options sessions, replay and the demo share, by their getopt
  * letters: d --driver, o --out, S --standards, e --env, l --lang,
  * x --set (into opts[*n], at most max). 0 when taken, 2 after a usage
