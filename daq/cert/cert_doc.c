@@ -112,6 +112,66 @@ static void stated_serial(const struct daq_run_view *v, char *out, size_t cap)
     }
 }
 
+/* The certificate's dates, decided in the lab's time zone (LAB.yaml's
+ * time_zone): calibrated is the day the run started there, issued the day
+ * given or today, received the day given or none. ISO/IEC 17025 7.8.2.1
+ * asks for the dates of these events, so they must be in the order they
+ * happen - received <= calibrated <= issued <= today - and a certificate
+ * dated before its calibration, or after today, is refused. The messages
+ * name the options (cert_job documents its fields as theirs). */
+static int cert_dates(struct cert_doc *d, const struct cert_lab *lab, const struct cert_job *job,
+                      const char *started, struct cd_err *err)
+{
+    struct cd_zone *zone = NULL;
+    int rc = cd_zone_load(lab->time_zone[0] != '\0' ? lab->time_zone : NULL, &zone, err);
+    if (rc != 0)
+        return rc;
+    char today[11], zname[128];
+    snprintf(zname, sizeof zname, "%s", cd_zone_name(zone));
+    long long t;
+    if (cd_iso8601_epoch(started, &t) == 0)
+        cd_zone_date(zone, t, d->calibrated);
+    else
+        snprintf(d->calibrated, sizeof d->calibrated, "%.10s", started);
+    rc = cd_zone_today(zone, today);
+    cd_zone_free(zone);
+    if (rc != 0)
+        return cd_fail(err, CD_ERR_INVALID, "cannot tell today's date in %s", zname);
+    COPY(d->issued, job->issued != NULL ? job->issued : today);
+    COPY(d->received, job->received);
+    long cal, iss, now, rec = 0;
+    if (prof_date_parse(d->calibrated, &cal, NULL) != 0)
+        return cd_fail(err, CD_ERR_INVALID, "the run's start '%.40s' is not a date", started);
+    if (prof_date_parse(d->issued, &iss, NULL) != 0)
+        return cd_fail(err, CD_ERR_INVALID, "--issued '%s' is not a date YYYY-MM-DD", d->issued);
+    if (d->received[0] != '\0' && prof_date_parse(d->received, &rec, NULL) != 0)
+        return cd_fail(err, CD_ERR_INVALID, "--received '%s' is not a date YYYY-MM-DD",
+                       d->received);
+    if (prof_date_parse(today, &now, NULL) != 0)
+        return cd_fail(err, CD_ERR_INVALID, "cannot tell today's date in %s", zname);
+    if (d->received[0] != '\0' && rec > cal)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "--received %s is after the calibration on %s (the run's date in %s): "
+                       "an item is received before it is calibrated",
+                       d->received, d->calibrated, zname);
+    if (cal > now)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "the calibration on %s (the run started %s) is after today, %s in %s: "
+                       "check the clock of the computer that made the run",
+                       d->calibrated, started, today, zname);
+    if (iss < cal)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "--issued %s is before the calibration on %s (the run's date in %s): a "
+                       "certificate is issued on or after the day of calibration",
+                       d->issued, d->calibrated, zname);
+    if (iss > now)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "--issued %s is after today, %s in %s: a certificate is not dated in the "
+                       "future",
+                       d->issued, today, zname);
+    return 0;
+}
+
 int cert_doc_build(const char *run_path, const struct ana_file *a, const struct cert_lab *lab,
                    const struct cert_job *job, struct cert_doc **out, struct cd_err *err)
 {
@@ -140,12 +200,10 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     d->lab = lab;
     COPY(d->run_path, run_path);
     COPY(d->run_id, v->info.run_id);
-    snprintf(d->calibrated, sizeof d->calibrated, "%.10s", v->info.started);
-    if (job->issued != NULL)
-        COPY(d->issued, job->issued);
-    else if (cd_today(d->issued) != 0)
-        COPY(d->issued, d->calibrated);
-    COPY(d->received, job->received);
+    if ((rc = cert_dates(d, lab, job, v->info.started, err)) != 0) {
+        cert_doc_free(d);
+        return rc;
+    }
     if (job->number != NULL) {
         COPY(d->number, job->number);
     } else {
