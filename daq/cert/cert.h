@@ -155,6 +155,21 @@ void cert_pdf_cleanup(void);
 
 /* ---------------------------------------------------------------- integrity */
 
+/* Certificate files (the PDF, XML, JSON, manifest and signatures) are
+ * created with this mode whatever the umask: the lab's records, readable
+ * by the lab's group, by no one else until they are handed over. */
+#define CERT_FILE_MODE 0640
+/* Create or truncate `path` for writing with CERT_FILE_MODE (set with
+ * fchmod, so the umask does not change it; an existing file gets it too),
+ * refusing a symbolic link in its place. NULL with errno set. */
+FILE *cert_file_create(const char *path);
+
+/* Whether the lab's secret key is readable or writable by anyone but its
+ * owner (as ssh refuses such keys): 0 with `warning` "" when private, or
+ * with a sentence to show (the mode, the risk, the chmod that fixes it);
+ * an error when the file cannot be looked at. */
+int cert_key_check(const char *key_path, char *warning, size_t cap, struct cd_err *err);
+
 /* SHA-256 of a file as 64 hex digits. */
 int cert_sha256_file(const char *path, char hex[65], struct cd_err *err);
 /* Sign `path` with the Ed25519 secret key in `key_path` (64 bytes as hex,

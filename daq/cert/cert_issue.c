@@ -23,6 +23,18 @@ bool cert_format_wants(const char *format, const char *kind)
     return false;
 }
 
+/* json_dump_file, with the certificate files' mode. */
+static int dump_json(const json_t *j, const char *path, size_t flags)
+{
+    FILE *f = cert_file_create(path);
+    if (f == NULL)
+        return -1;
+    int rc = json_dumpf(j, f, flags);
+    if (fclose(f) != 0)
+        rc = -1;
+    return rc;
+}
+
 int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struct cert_job *job,
                const char *out_dir, const char *format, const char *langs, bool quiet,
                char number[64], struct cd_err *err)
@@ -45,8 +57,7 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
             json_t *j = cert_json(d);
             if (j != NULL && xml_sha[0] != '\0')
                 json_object_set_new(j, "xml_sha256", json_string(xml_sha));
-            rc = j == NULL || json_dump_file(j, path[i], JSON_INDENT(2) |
-                                                           JSON_REAL_PRECISION(17)) != 0
+            rc = j == NULL || dump_json(j, path[i], JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0
                      ? cd_fail(err, CD_ERR_IO, "%s: cannot write", path[i])
                      : 0;
             json_decref(j);
@@ -77,7 +88,7 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
         json_object_set_new(manifest, "run_id", json_string(d->run_id));
         json_object_set_new(manifest, "run_sha256", json_string(d->run_sha256));
         json_object_set_new(manifest, "files", json_incref(files));
-        rc = json_dump_file(manifest, mpath, JSON_INDENT(2)) != 0
+        rc = dump_json(manifest, mpath, JSON_INDENT(2)) != 0
                  ? cd_fail(err, CD_ERR_IO, "%s: cannot write", mpath)
                  : cert_sign_file(mpath, lab->key, err);
         if (rc == 0 && !quiet)

@@ -47,6 +47,36 @@ static int read_all(const char *path, unsigned char **buf, size_t *len, struct c
     return 0;
 }
 
+FILE *cert_file_create(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, CERT_FILE_MODE);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fchmod(fd, CERT_FILE_MODE) == 0 ? fdopen(fd, "wb") : NULL;
+    if (f == NULL) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
+}
+
+int cert_key_check(const char *key_path, char *warning, size_t cap, struct cd_err *err)
+{
+    struct stat st;
+    warning[0] = '\0';
+    if (stat(key_path, &st) != 0)
+        return cd_fail(err, CD_ERR_IO, "%s: %s", key_path, strerror(errno));
+    if ((st.st_mode & 077) != 0)
+        snprintf(warning, cap,
+                 "the lab's secret key %s can be %s by %s (mode %04o): anyone who can read it "
+                 "can sign certificates in the lab's name; chmod 600 %s",
+                 key_path, (st.st_mode & 022) != 0 ? "read or written" : "read",
+                 (st.st_mode & 007) != 0 ? "other users" : "its group",
+                 (unsigned)(st.st_mode & 07777), key_path);
+    return 0;
+}
+
 int cert_sha256_file(const char *path, char hex[65], struct cd_err *err)
 {
     unsigned char *buf;
@@ -135,7 +165,7 @@ int cert_sign_file(const char *path, const char *key_path, struct cd_err *err)
     sodium_bin2hex(hh, sizeof hh, h, sizeof h);
     char out[4200];
     snprintf(out, sizeof out, "%s.sig", path);
-    FILE *f = fopen(out, "w");
+    FILE *f = cert_file_create(out);
     if (f == NULL)
         return cd_fail(err, CD_ERR_IO, "%s: %s", out, strerror(errno));
     fprintf(f, "ed25519 %s\npublic-key %s\nsha256 %s\n", sigh, pkh, hh);

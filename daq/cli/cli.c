@@ -250,3 +250,13 @@ int cli_lab_option(const char *sub, const char *value, struct cli_lab *out)
     snprintf(out->name, sizeof out->name, "%s", lab.name_vi);
     return 0;
 }
+
+void cli_key_warning(const char *sub, const char *lab_path)
+{
+    struct cert_lab lab;
+    struct cd_err err = {0};
+    char warning[9000];
+    if (cert_lab_load(lab_path, &lab, &err) == 0 &&
+        cert_key_check(lab.key, warning, sizeof warning, &err) == 0 && warning[0] != '\0')
+        fprintf(stderr, "caldaq %s: warning: %s\n", sub, warning);
+}

@@ -79,6 +79,12 @@ int cli_env_option(const char *sub, const char *value, double env[3]);
 int cli_date_option(const char *sub, const char *value, char out[11]);
 int cli_parse_size(const char *s, unsigned long long *out);
 
+/* A warning on stderr when the secret key of LAB.yaml `lab_path` can be
+ * read by others than its owner (as ssh refuses such keys; here the
+ * certificates are still issued). Silent when it cannot tell: loading the
+ * lab or signing says what is wrong. */
+void cli_key_warning(const char *sub, const char *lab_path);
+
 /* --lab of session, replay and acquire: the lab's LAB.yaml (a value
  * ending in .yaml or .yml; docs/certificates.md), whose name is recorded
  * in the run and whose time_zone decides which day "today" is for the

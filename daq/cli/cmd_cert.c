@@ -141,6 +141,7 @@ int cmd_cert(int argc, char **argv)
     struct cert_lab lab;
     if (cert_lab_load(a.lab, &lab, &err) != 0)
         return cli_error("cert", "%s", cd_err_text(&err));
+    cli_key_warning("cert", a.lab);
     struct ana_file_opts o = {0};
     struct ana_file f;
     if (ana_file_run(a.run, &o, &f, &err) != 0)
