@@ -201,16 +201,25 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
      * beside it, so that a forged manifest cannot send the check to files
      * elsewhere ("../../etc/shadow"). */
     const char *number = json_string_value(json_object_get(m, "number"));
-    if (number == NULL || cert_number_check(number, "the manifest's number", CERT_NUMBER_MAX,
-                                            &err) != 0) {
+    const char *run_sha = json_string_value(json_object_get(m, "run_sha256"));
+    json_t *files = json_object_get(m, "files");
+    const char *why = number == NULL ? "no number"
+                      : cert_number_check(number, "the manifest's number", CERT_NUMBER_MAX,
+                                          &err) != 0
+                          ? err.msg
+                      : !json_is_object(files) || json_object_size(files) == 0
+                          ? "no files"
+                      : run_sha == NULL || strlen(run_sha) != 64 ? "no run_sha256"
+                                                                 : NULL;
+    if (why != NULL) {
+        rc = cd_fail(err_out, CD_ERR_PARSE, "%s: not a caldaq manifest: %s", manifest, why);
         json_decref(m);
-        return cd_fail(err_out, CD_ERR_PARSE, "%s: not a caldaq manifest: %s", manifest,
-                       number == NULL ? "no number" : err.msg);
+        return rc;
     }
     int bad = 0;
     const char *name;
     json_t *sha;
-    json_object_foreach(json_object_get(m, "files"), name, sha)
+    json_object_foreach(files, name, sha)
     {
         char file[4800], now[65];
         size_t nl = strlen(number);
@@ -257,11 +266,11 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
         if (cert_sha256_file(run_path, now, &err) != 0) {
             fprintf(report_to, "%s: FAILED: %s\n", run_path, err.msg);
             bad++;
-        } else if (strcmp(now, json_string_value(json_object_get(m, "run_sha256"))) != 0) {
+        } else if (strcmp(now, run_sha) != 0) {
             fprintf(report_to,
                     "%s: FAILED: the run file differs from the one certified (sha256 %s, the "
                     "certificate says %s)\n",
-                    run_path, now, json_string_value(json_object_get(m, "run_sha256")));
+                    run_path, now, run_sha);
             bad++;
         } else {
             fprintf(report_to, "%s: the run certified (sha256 %s)\n", run_path, now);

@@ -339,6 +339,29 @@ static void test_manifest_names_only_its_files(void **state)
         fail_msg("%s", err.msg);
     assert_int_equal(check(manifest, pub, &r, report, sizeof report, &err), CD_ERR_PARSE);
     assert_non_null(strstr(err.msg, "not a caldaq manifest"));
+    /* signed manifests with nothing to check, or no run hash to check a
+     * run against (a NULL once compared with strcmp) */
+    static const struct {
+        const char *text, *says;
+    } empty[] = {
+        {"{\"number\": \"N-4\", \"run_sha256\": \"%064d\", \"files\": {}}", "no files"},
+        {"{\"number\": \"N-4\", \"run_sha256\": \"%064d\", \"files\": []}", "no files"},
+        {"{\"number\": \"N-4\", \"files\": {\"N-4.pdf\": \"%064d\"}}", "no run_sha256"},
+        {"{\"number\": 4, \"files\": {\"N-4.pdf\": \"%064d\"}}", "no number"},
+    };
+    path_in(f, "N-4.manifest.json", manifest, sizeof manifest);
+    for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
+        snprintf(text, sizeof text, empty[i].text, 0);
+        write_text(manifest, text);
+        if (cert_sign_file(manifest, f->key, &err) != 0)
+            fail_msg("%s", err.msg);
+        FILE *out = fmemopen(report, sizeof report, "w");
+        cd_err_clear(&err);
+        assert_int_equal(cert_check(manifest, pub, manifest, out, &r, &err), CD_ERR_PARSE);
+        fclose(out);
+        if (strstr(err.msg, empty[i].says) == NULL)
+            fail_msg("case %zu: '%s' does not say '%s'", i, err.msg, empty[i].says);
+    }
 }
 
 /* ------------------------------------------------------------ trust */
