@@ -484,8 +484,8 @@ static bool is_hdf5(const char *path)
  * file, or an option only certificates take. */
 static bool verify_wants_cert(int argc, char **argv)
 {
-    if (argc >= 2 && argv[1][0] != '-' && !is_hdf5(argv[1]))
-        return true;
+    if (argc >= 2 && argv[1][0] != '-')
+        return !is_hdf5(argv[1]);
     for (int i = 1; i < argc; i++)
         for (const char *o = "--pub\0--lab\0--run\0"; *o; o += strlen(o) + 1)
             if (strncmp(argv[i], o, strlen(o)) == 0 &&
