@@ -47,8 +47,50 @@ const char *cd_strerror(int code);
 /* The message, or the code's text when no message was recorded. */
 const char *cd_err_text(const struct cd_err *err);
 
-/* Today's local date as YYYY-MM-DD into out[11]; 0, or -1 when the clock
- * says nothing. */
+/* ---- time zones and dates (cd_zone.c, cd_date.c) ----
+ * The lab's dates (a standard's due date, a certificate's dates) are
+ * decided in the lab's time zone, read from the tz database
+ * (/usr/share/zoneinfo, TZif files) or given as a POSIX TZ rule, without
+ * touching TZ or calling tzset(): nothing here changes process state. */
+
+/* The zone of a lab that names none (LAB.yaml's time_zone). Known without
+ * the tz database too (UTC+7 since 1975). */
+#define CD_ZONE_DEFAULT "Asia/Ho_Chi_Minh"
+
+struct cd_zone;
+
+/* A zone by name: "Asia/Ho_Chi_Minh" (a file under /usr/share/zoneinfo;
+ * no "." or ".." parts), an absolute path to a TZif file, or a POSIX TZ
+ * rule ("<+07>-7", "CET-1CEST,M3.5.0,M10.5.0/3"); NULL: CD_ZONE_DEFAULT.
+ * CD_ERR_INVALID saying why a name is not a zone (no such zone, not a
+ * TZif file, a rule that does not parse). */
+int cd_zone_load(const char *name, struct cd_zone **out, struct cd_err *err);
+void cd_zone_free(struct cd_zone *z);
+const char *cd_zone_name(const struct cd_zone *z);
+/* Seconds east of UTC in zone z at UTC second t. */
+long cd_zone_utoff(const struct cd_zone *z, long long t);
+/* The date YYYY-MM-DD in zone z at UTC second t. */
+void cd_zone_date(const struct cd_zone *z, long long t, char out[11]);
+/* Today's date in zone z (NULL: CD_ZONE_DEFAULT); 0, or -1 when the clock
+ * or the zone says nothing. */
+int cd_zone_today(const struct cd_zone *z, char out[11]);
+/* Whether the value of the TZ environment variable is a zone glibc will
+ * read as meant ("", ":" and a readable zone or rule), relative names
+ * under `tzdir` (the TZDIR variable; NULL: /usr/share/zoneinfo). glibc
+ * takes UTC for anything else without a word. 0, or CD_ERR_INVALID
+ * beginning "TZ=VALUE: ". */
+int cd_tz_check(const char *tz, const char *tzdir, struct cd_err *err);
+
+/* Days since 1970-01-01 of a (proleptic Gregorian) calendar date. */
+long long cd_days_from_civil(long long y, unsigned m, unsigned d);
+/* An ISO 8601 time stamp with its offset (2026-11-22T09:30:00+07:00, Z,
+ * +0700, fractions of a second) as UTC seconds; -1 when it is not one, or
+ * has no offset. */
+int cd_iso8601_epoch(const char *s, long long *t);
+
+/* Today's date in the default lab zone (CD_ZONE_DEFAULT), whatever the
+ * process's TZ: for callers that know no lab. 0, or -1 when the clock says
+ * nothing. */
 int cd_today(char out[11]);
 
 #endif

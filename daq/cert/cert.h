@@ -34,11 +34,25 @@ struct cert_lab {
     char logo[4096];                     /* PNG path ("" when none), relative to LAB.yaml */
     char key[4096];                      /* Ed25519 secret key file, relative to LAB.yaml */
     char traceability_en[512], traceability_vi[512];
+    char time_zone[128];                 /* the lab's dates are decided in it (CD_ZONE_DEFAULT) */
     size_t n_signatories;
     struct cert_signatory signatories[4];
 };
 
 int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err);
+
+/* A certificate number is also the name of its files (NUMBER.pdf,
+ * NUMBER.manifest.json, ...) in the folder given with --out, so it may hold
+ * only ASCII letters, digits, '-' and '_', beginning and ending with a
+ * letter or digit, at most CERT_NUMBER_MAX bytes (docs/certificates.md,
+ * "Numbers"). No '/' (it would name a folder: KĐ/2026/15 is written
+ * KD-2026-15), no '.', no other character: nothing that can leave the folder,
+ * hide a file or stand for two byte strings. 0, or CD_ERR_INVALID with a
+ * message that begins with `what` ("--number", "certificate_prefix", ...)
+ * and says which character is refused and why. A number too long is
+ * refused, never cut. */
+#define CERT_NUMBER_MAX 63
+int cert_number_check(const char *number, const char *what, size_t max, struct cd_err *err);
 
 /* ---------------------------------------------------------------- doc */
 
@@ -141,30 +155,54 @@ void cert_pdf_cleanup(void);
 
 /* ---------------------------------------------------------------- integrity */
 
+/* Certificate files (the PDF, XML, JSON, manifest and signatures) are
+ * created with this mode whatever the umask: the lab's records, readable
+ * by the lab's group, by no one else until they are handed over. */
+#define CERT_FILE_MODE 0640
+/* Create or truncate `path` for writing with CERT_FILE_MODE (set with
+ * fchmod, so the umask does not change it; an existing file gets it too),
+ * refusing a symbolic link in its place. NULL with errno set. */
+FILE *cert_file_create(const char *path);
+
+/* Whether the lab's secret key is readable or writable by anyone but its
+ * owner (as ssh refuses such keys): 0 with `warning` "" when private, or
+ * with a sentence to show (the mode, the risk, the chmod that fixes it);
+ * an error when the file cannot be looked at. */
+int cert_key_check(const char *key_path, char *warning, size_t cap, struct cd_err *err);
+
 /* SHA-256 of a file as 64 hex digits. */
 int cert_sha256_file(const char *path, char hex[65], struct cd_err *err);
 /* Sign `path` with the Ed25519 secret key in `key_path` (64 bytes as hex,
  * or raw): writes PATH.sig (the detached signature as hex, and the public
  * key) beside it. */
 int cert_sign_file(const char *path, const char *key_path, struct cd_err *err);
-/* Check PATH.sig against PATH: the Ed25519 signature, and with
- * `expected_pub_hex` non-NULL the signer's key. 0 with a one-line report;
- * CD_ERR_INVALID saying what differs. */
-int cert_verify_file(const char *path, const char *expected_pub_hex, char *report, size_t cap,
-                     struct cd_err *err);
+/* Check PATH.sig against PATH: every line of PATH.sig (exactly the three
+ * cert_sign_file writes, CD_ERR_PARSE naming the line otherwise), the
+ * Ed25519 signature, the sha256 line against the file, and with
+ * `expected_pub_hex` non-NULL the signer's key. `signer` (may be NULL)
+ * gets the signing key as 64 hex digits once the file is read. 0 with a
+ * one-line report; CD_ERR_INVALID saying what differs. */
+int cert_verify_file(const char *path, const char *expected_pub_hex, char signer[65],
+                     char *report, size_t cap, struct cd_err *err);
 /* Make a key pair: KEY (secret, mode 0600) and KEY.pub. */
 int cert_keygen(const char *key_path, struct cd_err *err);
 
 struct cert_check_result {
     char number[64];            /* the certificate's number, from its manifest */
     int failures;               /* files that are not as signed (0: intact) */
+    char signer[65];            /* the key that signed the manifest, 64 hex digits */
+    bool trusted;               /* the signer is the key of `pub_path` */
 };
 /* Check an issued certificate: `path` is its folder, its manifest or one of
  * its files. The manifest's signature, then each file's signature and its
  * SHA-256 against the manifest, and with `run_path` the run file against
- * the one certified; with `pub_path` the signer must be that key. One line
- * per file goes to `report_to`, then the verdict. 0 when checked (see
- * out->failures); an error when there is nothing that can be checked. */
+ * the one certified. With `pub_path` (the lab's KEY.pub: the key the
+ * caller trusts) every signer must be that key, else the manifest is an
+ * error and a file a failure. Without it every file must be signed by the
+ * manifest's signer, and out->trusted is false: intact files say nothing
+ * about who signed them. One line per file goes to `report_to`, then the
+ * verdict. 0 when checked (see out->failures, out->trusted); an error when
+ * there is nothing that can be checked. */
 int cert_check(const char *path, const char *pub_path, const char *run_path, FILE *report_to,
                struct cert_check_result *out, struct cd_err *err);
 

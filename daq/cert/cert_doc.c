@@ -25,6 +25,73 @@ void cert_doc_free(struct cert_doc *d)
     free(d);
 }
 
+/* A number as it may be shown in a message: cut to 80 bytes, control
+ * characters (C0, DEL, and C1 as UTF-8 writes them) as '?', so that a
+ * hostile number cannot write escape sequences to the technician's
+ * terminal; other UTF-8 (KĐ) as it is. */
+static void shown(const char *s, char out[81])
+{
+    size_t i = 0;
+    for (; s[i] != '\0' && i < 80; i++) {
+        unsigned char c = (unsigned char)s[i], next = (unsigned char)s[i + 1];
+        bool c1 = c == 0xc2 && next >= 0x80 && next <= 0x9f;
+        out[i] = c < 0x20 || c == 0x7f || c1 ? '?' : (char)c;
+        if (c1 && i + 1 < 80)
+            out[++i] = '?';
+    }
+    out[i] = '\0';
+}
+
+int cert_number_check(const char *s, const char *what, size_t max, struct cd_err *err)
+{
+    char show[81];
+    shown(s, show);
+    size_t n = strlen(s);
+    if (n == 0)
+        return cd_fail(err, CD_ERR_INVALID, "%s is empty", what);
+    if (n > max)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "%s '%s%s' is %zu bytes long, at most %zu are kept: a number is never "
+                       "cut, give a shorter one",
+                       what, show, n > 80 ? "..." : "", n, max);
+    /* Said first, whatever comes before it: the reason most worth knowing. */
+    const char *sep = strpbrk(s, "/\\");
+    if (sep != NULL)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "%s '%s': '%c' cannot be part of a certificate number: the number is "
+                       "the name of the certificate's files, and '%c' would reach into another "
+                       "folder (write KĐ/2026/15 as KD-2026-15)",
+                       what, show, *sep, *sep);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+            continue;
+        if ((c == '-' || c == '_') && i > 0 && i < n - 1)
+            continue;
+        if (c == '-' || c == '_')
+            return cd_fail(err, CD_ERR_INVALID,
+                           "%s '%s' %s with '%c': it must begin and end with a letter or a "
+                           "digit",
+                           what, show, i == 0 ? "begins" : "ends", c);
+        if (c >= 0x80)
+            return cd_fail(err, CD_ERR_INVALID,
+                           "%s '%s': only the letters A-Z and a-z: a letter such as Đ or Ư is "
+                           "a different byte string on other systems and in URLs (write KD "
+                           "for KĐ)",
+                           what, show);
+        if (c < 0x20 || c == 0x7f)
+            return cd_fail(err, CD_ERR_INVALID,
+                           "%s '%s': a control character (0x%02x) at byte %zu: only letters "
+                           "A-Z a-z, digits, '-' and '_'",
+                           what, show, c, i + 1);
+        return cd_fail(err, CD_ERR_INVALID,
+                       "%s '%s': '%c' is not allowed: only letters A-Z a-z, digits, '-' and "
+                       "'_' (the number names the certificate's files)",
+                       what, show, c);
+    }
+    return 0;
+}
+
 static const char *point_verdict(const struct ana_point *pt)
 {
     return pt->measured ? unc_verdict_name(pt->decision.verdict) : "not measured";
@@ -45,6 +112,66 @@ static void stated_serial(const struct daq_run_view *v, char *out, size_t cap)
     }
 }
 
+/* The certificate's dates, decided in the lab's time zone (LAB.yaml's
+ * time_zone): calibrated is the day the run started there, issued the day
+ * given or today, received the day given or none. ISO/IEC 17025 7.8.2.1
+ * asks for the dates of these events, so they must be in the order they
+ * happen - received <= calibrated <= issued <= today - and a certificate
+ * dated before its calibration, or after today, is refused. The messages
+ * name the options (cert_job documents its fields as theirs). */
+static int cert_dates(struct cert_doc *d, const struct cert_lab *lab, const struct cert_job *job,
+                      const char *started, struct cd_err *err)
+{
+    struct cd_zone *zone = NULL;
+    int rc = cd_zone_load(lab->time_zone[0] != '\0' ? lab->time_zone : NULL, &zone, err);
+    if (rc != 0)
+        return rc;
+    char today[11], zname[128];
+    snprintf(zname, sizeof zname, "%s", cd_zone_name(zone));
+    long long t;
+    if (cd_iso8601_epoch(started, &t) == 0)
+        cd_zone_date(zone, t, d->calibrated);
+    else
+        snprintf(d->calibrated, sizeof d->calibrated, "%.10s", started);
+    rc = cd_zone_today(zone, today);
+    cd_zone_free(zone);
+    if (rc != 0)
+        return cd_fail(err, CD_ERR_INVALID, "cannot tell today's date in %s", zname);
+    COPY(d->issued, job->issued != NULL ? job->issued : today);
+    COPY(d->received, job->received);
+    long cal, iss, now, rec = 0;
+    if (prof_date_parse(d->calibrated, &cal, NULL) != 0)
+        return cd_fail(err, CD_ERR_INVALID, "the run's start '%.40s' is not a date", started);
+    if (prof_date_parse(d->issued, &iss, NULL) != 0)
+        return cd_fail(err, CD_ERR_INVALID, "--issued '%s' is not a date YYYY-MM-DD", d->issued);
+    if (d->received[0] != '\0' && prof_date_parse(d->received, &rec, NULL) != 0)
+        return cd_fail(err, CD_ERR_INVALID, "--received '%s' is not a date YYYY-MM-DD",
+                       d->received);
+    if (prof_date_parse(today, &now, NULL) != 0)
+        return cd_fail(err, CD_ERR_INVALID, "cannot tell today's date in %s", zname);
+    if (d->received[0] != '\0' && rec > cal)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "--received %s is after the calibration on %s (the run's date in %s): "
+                       "an item is received before it is calibrated",
+                       d->received, d->calibrated, zname);
+    if (cal > now)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "the calibration on %s (the run started %s) is after today, %s in %s: "
+                       "check the clock of the computer that made the run",
+                       d->calibrated, started, today, zname);
+    if (iss < cal)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "--issued %s is before the calibration on %s (the run's date in %s): a "
+                       "certificate is issued on or after the day of calibration",
+                       d->issued, d->calibrated, zname);
+    if (iss > now)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "--issued %s is after today, %s in %s: a certificate is not dated in the "
+                       "future",
+                       d->issued, today, zname);
+    return 0;
+}
+
 int cert_doc_build(const char *run_path, const struct ana_file *a, const struct cert_lab *lab,
                    const struct cert_job *job, struct cert_doc **out, struct cd_err *err)
 {
@@ -60,18 +187,23 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     if (job->signatory >= lab->n_signatories)
         return cd_fail(err, CD_ERR_INVALID, "signatory %zu: the lab lists %zu", job->signatory + 1,
                        lab->n_signatories);
+    /* Checked here as well as by the command line: batch reprocessing and
+     * other callers reach this without it, and the number becomes a path. */
+    int rc = job->number != NULL
+                 ? cert_number_check(job->number, "certificate number", CERT_NUMBER_MAX, err)
+                 : 0;
+    if (rc != 0)
+        return rc;
     struct cert_doc *d = calloc(1, sizeof *d);
     if (d == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
     d->lab = lab;
     COPY(d->run_path, run_path);
     COPY(d->run_id, v->info.run_id);
-    snprintf(d->calibrated, sizeof d->calibrated, "%.10s", v->info.started);
-    if (job->issued != NULL)
-        COPY(d->issued, job->issued);
-    else if (cd_today(d->issued) != 0)
-        COPY(d->issued, d->calibrated);
-    COPY(d->received, job->received);
+    if ((rc = cert_dates(d, lab, job, v->info.started, err)) != 0) {
+        cert_doc_free(d);
+        return rc;
+    }
     if (job->number != NULL) {
         COPY(d->number, job->number);
     } else {
@@ -82,6 +214,13 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
             if (*c >= 'a' && *c <= 'f')
                 *c = (char)(*c - 'a' + 'A');
         snprintf(d->number, sizeof d->number, "%s-%.4s-%s", lab->number_prefix, d->issued, id8);
+        /* the run's id comes from the run file, which may be anyone's */
+        rc = cert_number_check(d->number, "certificate number (certificate_prefix, year, run id)",
+                               CERT_NUMBER_MAX, err);
+        if (rc != 0) {
+            cert_doc_free(d);
+            return rc;
+        }
     }
     COPY(d->customer, job->customer);
     COPY(d->customer_address, job->customer_address);
@@ -176,7 +315,7 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
             cb->dof = b->dof;
         }
     }
-    int rc = cert_sha256_file(run_path, d->run_sha256, err);
+    rc = cert_sha256_file(run_path, d->run_sha256, err);
     if (rc != 0) {
         cert_doc_free(d);
         return rc;

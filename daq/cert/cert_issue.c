@@ -23,6 +23,18 @@ bool cert_format_wants(const char *format, const char *kind)
     return false;
 }
 
+/* json_dump_file, with the certificate files' mode. */
+static int dump_json(const json_t *j, const char *path, size_t flags)
+{
+    FILE *f = cert_file_create(path);
+    if (f == NULL)
+        return -1;
+    int rc = json_dumpf(j, f, flags);
+    if (fclose(f) != 0)
+        rc = -1;
+    return rc;
+}
+
 int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struct cert_job *job,
                const char *out_dir, const char *format, const char *langs, bool quiet,
                char number[64], struct cd_err *err)
@@ -45,8 +57,7 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
             json_t *j = cert_json(d);
             if (j != NULL && xml_sha[0] != '\0')
                 json_object_set_new(j, "xml_sha256", json_string(xml_sha));
-            rc = j == NULL || json_dump_file(j, path[i], JSON_INDENT(2) |
-                                                           JSON_REAL_PRECISION(17)) != 0
+            rc = j == NULL || dump_json(j, path[i], JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0
                      ? cd_fail(err, CD_ERR_IO, "%s: cannot write", path[i])
                      : 0;
             json_decref(j);
@@ -77,7 +88,7 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
         json_object_set_new(manifest, "run_id", json_string(d->run_id));
         json_object_set_new(manifest, "run_sha256", json_string(d->run_sha256));
         json_object_set_new(manifest, "files", json_incref(files));
-        rc = json_dump_file(manifest, mpath, JSON_INDENT(2)) != 0
+        rc = dump_json(manifest, mpath, JSON_INDENT(2)) != 0
                  ? cd_fail(err, CD_ERR_IO, "%s: cannot write", mpath)
                  : cert_sign_file(mpath, lab->key, err);
         if (rc == 0 && !quiet)
@@ -128,6 +139,34 @@ static int find_manifest(const char *path, char *out, size_t cap)
     return stat(out, &st) == 0 ? 0 : -1;
 }
 
+/* A public key file as cert_keygen writes it: 64 hex digits on the first
+ * line, returned in lower case (what a .sig holds). */
+static int read_pub(const char *path, char pub[65], struct cd_err *err)
+{
+    char line[256] = "";
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return cd_fail(err, CD_ERR_IO, "%s: cannot read the lab's public key: %s", path,
+                       strerror(errno));
+    bool got = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    line[strcspn(line, "\r\n")] = '\0';
+    bool ok = got && strlen(line) == 64;
+    for (size_t i = 0; ok && i < 64; i++) {
+        char c = line[i];
+        if (c >= 'A' && c <= 'F')
+            c = (char)(c - 'A' + 'a');
+        ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        pub[i] = c;
+    }
+    pub[64] = '\0';
+    return ok ? 0
+              : cd_fail(err, CD_ERR_PARSE,
+                        "%s: not an Ed25519 public key (64 hex digits, as caldaq cert --keygen "
+                        "writes KEY.pub)",
+                        path);
+}
+
 int cert_check(const char *path, const char *pub_path, const char *run_path, FILE *report_to,
                struct cert_check_result *out, struct cd_err *err_out)
 {
@@ -139,18 +178,11 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
                        "%s: not an HDF5 file (a run) nor a caldaq certificate (no "
                        "NUMBER.manifest.json beside it)",
                        path);
-    char pub[256] = "";
-    if (pub_path != NULL) {
-        FILE *f = fopen(pub_path, "r");
-        if (f == NULL || fgets(pub, sizeof pub, f) == NULL) {
-            if (f != NULL)
-                fclose(f);
-            return cd_fail(err_out, CD_ERR_IO, "%s: cannot read the lab's public key", pub_path);
-        }
-        fclose(f);
-        pub[strcspn(pub, "\r\n")] = '\0';
-    }
-    int rc = cert_verify_file(manifest, pub_path ? pub : NULL, report, sizeof report, &err);
+    char pub[65] = "", signer[65] = "";
+    if (pub_path != NULL && read_pub(pub_path, pub, err_out) != 0)
+        return err_out != NULL ? err_out->code : CD_ERR_INVALID;
+    int rc = cert_verify_file(manifest, pub_path ? pub : NULL, signer, report, sizeof report,
+                              &err);
     if (rc != 0)
         return cd_fail(err_out, rc, "%s", err.msg);
     fprintf(report_to, "%s\n", report);
@@ -165,16 +197,57 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
         *slash = '\0';
     else
         snprintf(dir, sizeof dir, ".");
+    /* The manifest names the files to read: only NUMBER.pdf, .xml and .json
+     * beside it, so that a forged manifest cannot send the check to files
+     * elsewhere ("../../etc/shadow"). */
+    const char *number = json_string_value(json_object_get(m, "number"));
+    const char *run_sha = json_string_value(json_object_get(m, "run_sha256"));
+    json_t *files = json_object_get(m, "files");
+    const char *why = number == NULL ? "no number"
+                      : cert_number_check(number, "the manifest's number", CERT_NUMBER_MAX,
+                                          &err) != 0
+                          ? err.msg
+                      : !json_is_object(files) || json_object_size(files) == 0
+                          ? "no files"
+                      : run_sha == NULL || strlen(run_sha) != 64 ? "no run_sha256"
+                                                                 : NULL;
+    if (why != NULL) {
+        rc = cd_fail(err_out, CD_ERR_PARSE, "%s: not a caldaq manifest: %s", manifest, why);
+        json_decref(m);
+        return rc;
+    }
     int bad = 0;
     const char *name;
     json_t *sha;
-    json_object_foreach(json_object_get(m, "files"), name, sha)
+    json_object_foreach(files, name, sha)
     {
         char file[4800], now[65];
+        size_t nl = strlen(number);
+        if (strncmp(name, number, nl) != 0 ||
+            (strcmp(name + nl, ".pdf") != 0 && strcmp(name + nl, ".xml") != 0 &&
+             strcmp(name + nl, ".json") != 0) ||
+            !json_is_string(sha)) {
+            fprintf(report_to, "%.200s: FAILED: not a file of certificate %s (NUMBER.pdf, .xml "
+                    "or .json with its sha256)\n", name, number);
+            bad++;
+            continue;
+        }
         snprintf(file, sizeof file, "%s/%s", dir, name);
         cd_err_clear(&err);
-        if (cert_verify_file(file, pub_path ? pub : NULL, report, sizeof report, &err) != 0) {
+        char file_signer[65] = "";
+        if (cert_verify_file(file, pub_path ? pub : NULL, file_signer, report, sizeof report,
+                             &err) != 0) {
             fprintf(report_to, "%s: FAILED: %s\n", name, err.msg);
+            bad++;
+            continue;
+        }
+        /* Without a trusted key, at least one signer for the whole
+         * certificate: a file re-signed by someone else is not part of it. */
+        if (strcmp(file_signer, signer) != 0) {
+            fprintf(report_to,
+                    "%s: FAILED: signed with key %.16s…, not the key that signed the manifest "
+                    "%.16s…\n",
+                    name, file_signer, signer);
             bad++;
             continue;
         }
@@ -193,20 +266,30 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
         if (cert_sha256_file(run_path, now, &err) != 0) {
             fprintf(report_to, "%s: FAILED: %s\n", run_path, err.msg);
             bad++;
-        } else if (strcmp(now, json_string_value(json_object_get(m, "run_sha256"))) != 0) {
+        } else if (strcmp(now, run_sha) != 0) {
             fprintf(report_to,
                     "%s: FAILED: the run file differs from the one certified (sha256 %s, the "
                     "certificate says %s)\n",
-                    run_path, now, json_string_value(json_object_get(m, "run_sha256")));
+                    run_path, now, run_sha);
             bad++;
         } else {
             fprintf(report_to, "%s: the run certified (sha256 %s)\n", run_path, now);
         }
     }
-    const char *number = json_string_value(json_object_get(m, "number"));
-    snprintf(out->number, sizeof out->number, "%s", number != NULL ? number : "");
+    snprintf(out->number, sizeof out->number, "%s", number);
+    memcpy(out->signer, signer, sizeof out->signer);
     out->failures = bad;
-    fprintf(report_to, "certificate %s: %s\n", number, bad ? "NOT intact" : "intact");
+    out->trusted = pub_path != NULL;
+    if (bad)
+        fprintf(report_to, "certificate %s: NOT intact\n", number);
+    else if (out->trusted)
+        fprintf(report_to, "certificate %s: intact\n", number);
+    else
+        fprintf(report_to,
+                "certificate %s: NOT trusted: signed by a key caldaq was not told to trust: %s "
+                "(the files are as that key signed them; --pub KEY.pub or --lab LAB.yaml says "
+                "whether it is the lab's)\n",
+                number, signer);
     json_decref(m);
     return 0;
 }

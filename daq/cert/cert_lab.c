@@ -76,9 +76,11 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
     static const char *const keys[] = {"name",   "address",       "city",  "country",
                                        "email",  "phone",         "accreditation",
                                        "certificate_prefix",      "logo",  "signing_key",
-                                       "traceability",            "signatories", NULL};
+                                       "traceability",            "signatories",
+                                       "time_zone", NULL};
     static const char *const sig_keys[] = {"name", "title", NULL};
     memset(out, 0, sizeof *out);
+    struct cd_err prefix_err = {0};
     yaml_document_t doc;
     if (cd_yaml_load_file(path, &doc, err) != 0)
         return err->code;
@@ -108,6 +110,28 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
     if (rc == 0)
         rc = text(r, root, "certificate_prefix", true, out->number_prefix,
                   sizeof out->number_prefix);
+    /* The prefix begins every number, and numbers name files. */
+    if (rc == 0 && cert_number_check(out->number_prefix, "certificate_prefix",
+                                      sizeof out->number_prefix - 1, &prefix_err) != 0)
+        rc = FAIL(cd_yaml_get(&r->y, root, "certificate_prefix"), CD_ERR_INVALID, "%s",
+                  prefix_err.msg);
+    if (rc == 0)
+        rc = text(r, root, "time_zone", false, out->time_zone, sizeof out->time_zone);
+    /* The zone the lab's dates are decided in: read now, so that a
+     * mistyped zone is refused with its line, not taken as UTC later. */
+    yaml_node_t *tz = rc == 0 ? cd_yaml_get(&r->y, root, "time_zone") : NULL;
+    if (rc == 0 && tz != NULL && out->time_zone[0] == '\0')
+        rc = FAIL(tz, CD_ERR_INVALID, "time_zone is empty: leave it out for %s",
+                  CD_ZONE_DEFAULT);
+    if (rc == 0 && tz == NULL)
+        snprintf(out->time_zone, sizeof out->time_zone, "%s", CD_ZONE_DEFAULT);
+    if (rc == 0) {
+        struct cd_zone *zone = NULL;
+        struct cd_err zerr = {0};
+        if (cd_zone_load(out->time_zone, &zone, &zerr) != 0)
+            rc = FAIL(tz != NULL ? tz : root, CD_ERR_INVALID, "time_zone: %s", zerr.msg);
+        cd_zone_free(zone);
+    }
     if (rc == 0)
         rc = text(r, root, "logo", false, out->logo, sizeof out->logo);
     if (rc == 0)

@@ -1066,7 +1066,7 @@ int cert_write_pdf(const struct cert_doc *d, const char *langs, const char *qr_t
         goto out;
     }
     snprintf(tmp, tl, "%s.tmp", path);
-    f = fopen(tmp, "wb");
+    f = cert_file_create(tmp); /* the mode the PDF keeps once renamed */
     if (f == NULL) {
         rc = cd_fail(err, CD_ERR_IO, "%s: %s", tmp, strerror(errno));
         goto out;

@@ -1,6 +1,7 @@
 /* Integrity of certificates: SHA-256 of files, Ed25519 key pairs and
  * detached signatures (libsodium). A signature file PATH.sig holds three
- * lines: "ed25519 SIGNATURE", "public-key KEY", "sha256 DIGEST" (hex). */
+ * lines: "ed25519 SIGNATURE", "public-key KEY", "sha256 DIGEST" (lower-case
+ * hex, each ended by a newline, nothing else); a check reads every line. */
 #include "cert.h"
 
 #include <errno.h>
@@ -43,6 +44,36 @@ static int read_all(const char *path, unsigned char **buf, size_t *len, struct c
     }
     *buf = b;
     *len = n;
+    return 0;
+}
+
+FILE *cert_file_create(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, CERT_FILE_MODE);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fchmod(fd, CERT_FILE_MODE) == 0 ? fdopen(fd, "wb") : NULL;
+    if (f == NULL) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
+}
+
+int cert_key_check(const char *key_path, char *warning, size_t cap, struct cd_err *err)
+{
+    struct stat st;
+    warning[0] = '\0';
+    if (stat(key_path, &st) != 0)
+        return cd_fail(err, CD_ERR_IO, "%s: %s", key_path, strerror(errno));
+    if ((st.st_mode & 077) != 0)
+        snprintf(warning, cap,
+                 "the lab's secret key %s can be %s by %s (mode %04o): anyone who can read it "
+                 "can sign certificates in the lab's name; chmod 600 %s",
+                 key_path, (st.st_mode & 022) != 0 ? "read or written" : "read",
+                 (st.st_mode & 007) != 0 ? "other users" : "its group",
+                 (unsigned)(st.st_mode & 07777), key_path);
     return 0;
 }
 
@@ -134,42 +165,100 @@ int cert_sign_file(const char *path, const char *key_path, struct cd_err *err)
     sodium_bin2hex(hh, sizeof hh, h, sizeof h);
     char out[4200];
     snprintf(out, sizeof out, "%s.sig", path);
-    FILE *f = fopen(out, "w");
+    FILE *f = cert_file_create(out);
     if (f == NULL)
         return cd_fail(err, CD_ERR_IO, "%s: %s", out, strerror(errno));
     fprintf(f, "ed25519 %s\npublic-key %s\nsha256 %s\n", sigh, pkh, hh);
     return fclose(f) == 0 ? 0 : cd_fail(err, CD_ERR_IO, "%s: write error", out);
 }
 
-int cert_verify_file(const char *path, const char *expected_pub_hex, char *report, size_t cap,
-                     struct cd_err *err)
+/* Whether s[0..n) is exactly n lower-case hex digits, as sodium_bin2hex
+ * writes them. */
+static bool lower_hex(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    return true;
+}
+
+/* PATH.sig read exactly as cert_sign_file writes it: three lines, in this
+ * order, each a keyword, one space and lower-case hex of the right length,
+ * each ended by a newline, nothing after. Every line is checked, so any
+ * text that is not a caldaq signature fails here and names its line: an
+ * unknown line, a missing one, a CR, a space too many. */
+#define SIG_LINES 3
+static int read_sig(const char *sigpath, char hex[SIG_LINES][129], struct cd_err *err)
+{
+    static const struct {
+        const char *key;
+        size_t digits;
+    } want[SIG_LINES] = {{"ed25519", 2 * crypto_sign_BYTES},
+                         {"public-key", 2 * crypto_sign_PUBLICKEYBYTES},
+                         {"sha256", 2 * crypto_hash_sha256_BYTES}};
+    FILE *f = fopen(sigpath, "rb");
+    if (f == NULL)
+        return cd_fail(err, CD_ERR_NOT_FOUND, "%s: %s", sigpath, strerror(errno));
+    char buf[512];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    if (bad)
+        return cd_fail(err, CD_ERR_IO, "%s: read error", sigpath);
+    buf[len] = '\0';
+    if (strlen(buf) != len)
+        return cd_fail(err, CD_ERR_PARSE, "%s: not a caldaq signature file (a NUL byte)",
+                       sigpath);
+    const char *p = buf;
+    for (int i = 0; i < SIG_LINES; i++) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+        size_t kn = strlen(want[i].key);
+        if (n != kn + 1 + want[i].digits || strncmp(p, want[i].key, kn) != 0 || p[kn] != ' ' ||
+            !lower_hex(p + kn + 1, want[i].digits) || nl == NULL)
+            return cd_fail(err, CD_ERR_PARSE,
+                           "%s:%d: not a caldaq signature file: the line must be '%s' and %zu "
+                           "lower-case hex digits, ended by a newline, found '%.*s'",
+                           sigpath, i + 1, want[i].key, want[i].digits, (int)(n > 40 ? 40 : n),
+                           p);
+        memcpy(hex[i], p + kn + 1, want[i].digits);
+        hex[i][want[i].digits] = '\0';
+        p = nl + 1;
+    }
+    if (*p != '\0')
+        return cd_fail(err, CD_ERR_PARSE,
+                       "%s:%d: not a caldaq signature file: an unknown line after the three "
+                       "(ed25519, public-key, sha256)",
+                       sigpath, SIG_LINES + 1);
+    return 0;
+}
+
+int cert_verify_file(const char *path, const char *expected_pub_hex, char signer[65],
+                     char *report, size_t cap, struct cd_err *err)
 {
     if (sodium_init() < 0)
         return cd_fail(err, CD_ERR_INVALID, "libsodium could not start");
-    char sigpath[4200], line[3][256] = {{0}};
+    char sigpath[4200], hex[SIG_LINES][129];
     snprintf(sigpath, sizeof sigpath, "%s.sig", path);
-    FILE *f = fopen(sigpath, "r");
-    if (f == NULL)
+    if (access(sigpath, F_OK) != 0)
         return cd_fail(err, CD_ERR_NOT_FOUND, "%s: no signature (%s): not issued by caldaq cert",
                        path, sigpath);
-    for (int i = 0; i < 3 && fgets(line[i], sizeof line[i], f) != NULL; i++)
-        line[i][strcspn(line[i], "\n")] = '\0';
-    fclose(f);
+    int rc = read_sig(sigpath, hex, err);
+    if (rc != 0)
+        return rc;
+    const char *sig_hex = hex[0], *pk_hex = hex[1], *sha_line = hex[2];
+    if (signer != NULL)
+        memcpy(signer, pk_hex, 65);
     unsigned char sig[crypto_sign_BYTES], pk[crypto_sign_PUBLICKEYBYTES];
-    size_t n1 = 0, n2 = 0;
-    if (strncmp(line[0], "ed25519 ", 8) != 0 || strncmp(line[1], "public-key ", 11) != 0 ||
-        strncmp(line[2], "sha256 ", 7) != 0 ||
-        sodium_hex2bin(sig, sizeof sig, line[0] + 8, strlen(line[0] + 8), NULL, &n1, NULL) != 0 ||
-        sodium_hex2bin(pk, sizeof pk, line[1] + 11, strlen(line[1] + 11), NULL, &n2, NULL) != 0 ||
-        n1 != sizeof sig || n2 != sizeof pk)
-        return cd_fail(err, CD_ERR_PARSE, "%s: not a caldaq signature file", sigpath);
-    if (expected_pub_hex != NULL && strcmp(expected_pub_hex, line[1] + 11) != 0)
+    sodium_hex2bin(sig, sizeof sig, sig_hex, strlen(sig_hex), NULL, NULL, NULL);
+    sodium_hex2bin(pk, sizeof pk, pk_hex, strlen(pk_hex), NULL, NULL, NULL);
+    if (expected_pub_hex != NULL && strcmp(expected_pub_hex, pk_hex) != 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: signed with key %.16s…, not the lab's key %.16s…", path,
-                       line[1] + 11, expected_pub_hex);
+                       "%s: signed with key %.16s…, not the lab's key %.16s…", path, pk_hex,
+                       expected_pub_hex);
     unsigned char *buf;
     size_t len;
-    int rc = read_all(path, &buf, &len, err);
+    rc = read_all(path, &buf, &len, err);
     if (rc != 0)
         return rc;
     unsigned char h[crypto_hash_sha256_BYTES];
@@ -182,8 +271,15 @@ int cert_verify_file(const char *path, const char *expected_pub_hex, char *repor
         return cd_fail(err, CD_ERR_INVALID,
                        "%s: the signature does not match: the file was changed after it was "
                        "signed (sha256 now %s, signed %s)",
-                       path, hh, line[2] + 7);
-    snprintf(report, cap, "%s: signature good (Ed25519 key %.16s…), sha256 %s", path,
-             line[1] + 11, hh);
+                       path, hh, sha_line);
+    /* The signature covers the file's bytes, not this line; the line is
+     * there for people and tools that compare hashes, so it must be true. */
+    if (strcmp(sha_line, hh) != 0)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "%s: the signature file's sha256 line (%s) is not the file's SHA-256 "
+                       "(%s): the signature file was altered",
+                       path, sha_line, hh);
+    snprintf(report, cap, "%s: signature good (Ed25519 key %.16s…), sha256 %s", path, pk_hex,
+             hh);
     return 0;
 }

@@ -821,7 +821,7 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
 
 static int write_file(const char *path, xmlChar *buf, size_t len, struct cd_err *err)
 {
-    FILE *f = fopen(path, "wb");
+    FILE *f = cert_file_create(path);
     if (f == NULL) {
         int e = errno;
         xmlFree(buf);

@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "cert.h"
 #include "drv.h"
 #include "prof.h"
 
@@ -225,4 +226,37 @@ int cli_session_option(const char *sub, int c, const char *value, struct ses_con
     default:
         return -1;
     }
+}
+
+int cli_lab_option(const char *sub, const char *value, struct cli_lab *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t n = strlen(value);
+    bool file = (n > 5 && strcmp(value + n - 5, ".yaml") == 0) ||
+                (n > 4 && strcmp(value + n - 4, ".yml") == 0);
+    if (!file) {
+        snprintf(out->name, sizeof out->name, "%s", value);
+        return 0;
+    }
+    struct cert_lab lab;
+    struct cd_err err = {0};
+    struct cd_zone *zone = NULL;
+    if (cert_lab_load(value, &lab, &err) != 0 || cd_zone_load(lab.time_zone, &zone, &err) != 0)
+        return cli_error(sub, "--lab: %s", cd_err_text(&err));
+    int rc = cd_zone_today(zone, out->today);
+    cd_zone_free(zone);
+    if (rc != 0)
+        return cli_error(sub, "cannot tell today's date in %s", lab.time_zone);
+    snprintf(out->name, sizeof out->name, "%s", lab.name_vi);
+    return 0;
+}
+
+void cli_key_warning(const char *sub, const char *lab_path)
+{
+    struct cert_lab lab;
+    struct cd_err err = {0};
+    char warning[9000];
+    if (cert_lab_load(lab_path, &lab, &err) == 0 &&
+        cert_key_check(lab.key, warning, sizeof warning, &err) == 0 && warning[0] != '\0')
+        fprintf(stderr, "caldaq %s: warning: %s\n", sub, warning);
 }

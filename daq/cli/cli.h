@@ -32,7 +32,11 @@ int cmd_replay(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_reprocess(int argc, char **argv);
 /* `caldaq verify` of a certificate (cmd_cert.c). */
-int cmd_verify_cert(const char *path, const char *pub_path, const char *run_path);
+/* `caldaq verify CERTIFICATE [--pub KEY.pub | --lab LAB.yaml] [--run RUN.h5]`
+ * (argv as cmd_verify got it): 0 intact and signed by the trusted key, 1
+ * altered, 2 usage, 3 intact but signed by a key caldaq was not told to
+ * trust. */
+int cmd_verify_cert(int argc, char **argv);
 
 /* Print `msg` to stderr as "caldaq SUB: msg" and return 1. */
 int cli_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -74,6 +78,24 @@ int cli_env_option(const char *sub, const char *value, double env[3]);
  * 2 after a usage error. */
 int cli_date_option(const char *sub, const char *value, char out[11]);
 int cli_parse_size(const char *s, unsigned long long *out);
+
+/* A warning on stderr when the secret key of LAB.yaml `lab_path` can be
+ * read by others than its owner (as ssh refuses such keys; here the
+ * certificates are still issued). Silent when it cannot tell: loading the
+ * lab or signing says what is wrong. */
+void cli_key_warning(const char *sub, const char *lab_path);
+
+/* --lab of session, replay and acquire: the lab's LAB.yaml (a value
+ * ending in .yaml or .yml; docs/certificates.md), whose name is recorded
+ * in the run and whose time_zone decides which day "today" is for the
+ * standards' due dates; or, as before, the lab's name alone (the day is
+ * then today in CD_ZONE_DEFAULT, as without --lab). 0 with `name` and
+ * `today` filled (`today` "" for a name alone), or 1 after a message. */
+struct cli_lab {
+    char name[256];
+    char today[11];
+};
+int cli_lab_option(const char *sub, const char *value, struct cli_lab *out);
 
 /* The options sessions, replay and the demo share, by their getopt
  * letters: d --driver, o --out, S --standards, e --env, l --lang,

@@ -22,7 +22,7 @@
 
 static const char usage_text[] =
     "usage: caldaq acquire --driver NAME --port PORT --points LIST [--repeat N] [--stable]\n"
-    "                      [--out DIR] [--operator NAME] [--lab NAME] [--serial S]\n"
+    "                      [--out DIR] [--operator NAME] [--lab LAB.yaml|NAME] [--serial S]\n"
     "                      [--set KEY=VALUE]... [--sim-control PATH] [--env T,RH[,P]]\n"
     "       caldaq acquire --driver NAME --port PORT --profile P [--standards REG] ...\n"
     "\n"
@@ -38,6 +38,8 @@ static const char usage_text[] =
     "                       and the reference standards it names, which must be in date\n"
     "                       today (caldaq analyze then computes the results)\n"
     "  --standards REG      the standards register (default: the profile's)\n"
+    "  --lab LAB.yaml       the lab: its name in the run, its time_zone for the due\n"
+    "                       dates (default Asia/Ho_Chi_Minh); --lab NAME a name only\n"
     "  --stable             wait for a stable reading each time\n"
     "  --sim-control PATH   before each point, ask the simulator listening on the\n"
     "                       control socket PATH to present the load (caldaq sim --control)\n"
@@ -52,6 +54,7 @@ static const char usage_text[] =
 struct acquire_args {
     const char *driver, *port, *serial, *out_dir, *operator_name, *lab, *sim_control;
     const char *profile_path, *standards_path;
+    struct cli_lab lab_opt;
     double env[3];              /* temp_c, rh_pct, p_hpa; NAN when not given */
     bool have_env;
     double points[MAX_POINTS];
@@ -109,7 +112,11 @@ static int parse_args(int argc, char **argv, struct acquire_args *a)
         case 's': a->serial = optarg; break;
         case 'o': a->out_dir = optarg; break;
         case 'u': a->operator_name = optarg; break;
-        case 'l': a->lab = optarg; break;
+        case 'l':
+            if (cli_lab_option("acquire", optarg, &a->lab_opt) != 0)
+                return 1;
+            a->lab = a->lab_opt.name;
+            break;
         case 'c': a->sim_control = optarg; break;
         case 'f': a->profile_path = optarg; break;
         case 'r': a->standards_path = optarg; break;
@@ -167,7 +174,8 @@ int cmd_acquire(int argc, char **argv)
     struct ses_acquire job = {
         .driver = a.driver, .port = a.port, .serial = a.serial, .opts = a.opts,
         .n_opts = (size_t)a.n_opts, .out_dir = a.out_dir, .operator_name = a.operator_name,
-        .lab = a.lab, .sim_control = a.sim_control, .profile_path = a.profile_path,
+        .lab = a.lab, .today = a.lab_opt.today[0] != '\0' ? a.lab_opt.today : NULL,
+        .sim_control = a.sim_control, .profile_path = a.profile_path,
         .standards_path = a.standards_path, .points = a.points, .n_points = (size_t)a.n_points,
         .repeat = a.repeat, .stable = a.stable, .have_env = a.have_env,
         .interrupted = &interrupted, .on_point = on_point,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cert.h"
 #include "cli.h"
@@ -27,7 +28,9 @@ static const char usage_text[] =
     "\n"
     "  --lab LAB.yaml     the laboratory: name, address, accreditation, numbering,\n"
     "                     signatories, logo, signing key (docs/certificates.md)\n"
-    "  --number N         the certificate number (default PREFIX-YEAR-<run id>)\n"
+    "  --number N         the certificate number (default PREFIX-YEAR-<run id>): at\n"
+    "                     most 63 of A-Z a-z 0-9 - _, beginning and ending with a\n"
+    "                     letter or digit; it names the files (no '/': KD-2026-15)\n"
     "  --signatory N      who authorises it: the N-th of the lab's signatories (1)\n"
     "  --item-serial S    the item's serial number as stated (when the instrument reports\n"
     "                     none, or to record the customer's number)\n"
@@ -58,6 +61,7 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
     opterr = 0;
     int c;
     unsigned long long sig = 1;
+    struct cd_err err = {0};
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': a->out = optarg; break;
@@ -65,7 +69,11 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
         case 'f': a->format = optarg; break;
         case 'c': a->job.customer = optarg; break;
         case 'A': a->job.customer_address = optarg; break;
-        case 'n': a->job.number = optarg; break;
+        case 'n':
+            if (cert_number_check(optarg, "--number", CERT_NUMBER_MAX, &err) != 0)
+                return cli_usage_error("cert", "%s", err.msg);
+            a->job.number = optarg;
+            break;
         case 'k': a->keygen = optarg; break;
         case 'I': a->job.item_serial = optarg; break;
         case 'l':
@@ -133,6 +141,7 @@ int cmd_cert(int argc, char **argv)
     struct cert_lab lab;
     if (cert_lab_load(a.lab, &lab, &err) != 0)
         return cli_error("cert", "%s", cd_err_text(&err));
+    cli_key_warning("cert", a.lab);
     struct ana_file_opts o = {0};
     struct ana_file f;
     if (ana_file_run(a.run, &o, &f, &err) != 0)
@@ -143,11 +152,75 @@ int cmd_cert(int argc, char **argv)
     return rc == 0 ? 0 : cli_error("cert", "%s", cd_err_text(&err));
 }
 
-int cmd_verify_cert(const char *path, const char *pub_path, const char *run_path)
+/* The key `caldaq verify` trusts: --pub KEY.pub, else the public half of
+ * the signing key LAB.yaml names (KEY.pub beside it, as --keygen makes
+ * it: the secret key itself is never read to verify). NULL in *pub when
+ * neither was given. 0, or the exit status after a message. */
+static int trusted_key(const char *pub_arg, const char *lab_path, char *pub, size_t cap,
+                       const char **pub_out)
 {
+    *pub_out = pub_arg;
+    if (pub_arg != NULL || lab_path == NULL)
+        return 0;
+    struct cert_lab lab;
+    struct cd_err err = {0};
+    if (cert_lab_load(lab_path, &lab, &err) != 0)
+        return cli_error("verify", "%s", cd_err_text(&err));
+    if ((size_t)snprintf(pub, cap, "%s.pub", lab.key) >= cap || access(pub, R_OK) != 0)
+        return cli_error("verify",
+                         "%s: the lab's signing key %s has no %s.pub beside it: give the lab's "
+                         "public key with --pub KEY.pub",
+                         lab_path, lab.key, lab.key);
+    *pub_out = pub;
+    return 0;
+}
+
+int cmd_verify_cert(int argc, char **argv)
+{
+    static const struct option opts[] = {{"pub", required_argument, NULL, 'p'},
+                                         {"lab", required_argument, NULL, 'L'},
+                                         {"run", required_argument, NULL, 'r'},
+                                         {NULL, 0, NULL, 0}};
+    const char *pub_arg = NULL, *lab_path = NULL, *run = NULL;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        if (c == 'p')
+            pub_arg = optarg;
+        else if (c == 'L')
+            lab_path = optarg;
+        else if (c == 'r')
+            run = optarg;
+        else
+            return cli_option_error("verify", c, argv);
+    }
+    if (optind != argc - 1)
+        return optind == argc ? cli_usage_error("verify", "no certificate given")
+                              : cli_usage_error("verify", "unexpected argument '%s'",
+                                                argv[optind + 1]);
+    if (pub_arg != NULL && lab_path != NULL)
+        return cli_usage_error("verify", "give --pub or --lab, not both");
+    char pub_buf[4200];
+    const char *pub = NULL;
+    int rc = trusted_key(pub_arg, lab_path, pub_buf, sizeof pub_buf, &pub);
+    if (rc != 0)
+        return rc;
     struct cd_err err = {0};
     struct cert_check_result r;
-    if (cert_check(path, pub_path, run_path, stdout, &r, &err) != 0)
+    if (cert_check(argv[optind], pub, run, stdout, &r, &err) != 0)
         return cli_error("verify", "%s", cd_err_text(&err));
-    return r.failures ? 1 : 0;
+    if (r.failures)
+        return 1;
+    if (!r.trusted) {
+        /* Intact as signed, but by whom: a forger's certificate is intact
+         * under the forger's key. A status of its own, so scripts that only
+         * test for 0 do not take it as the lab's. */
+        cli_error("verify",
+                  "signed by a key caldaq was not told to trust: %s (give the lab's key with "
+                  "--pub KEY.pub or --lab LAB.yaml)",
+                  r.signer);
+        return 3;
+    }
+    return 0;
 }

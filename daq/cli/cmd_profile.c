@@ -24,7 +24,7 @@ static const char usage_text[] =
     "\n"
     "  --standards REG   the register to check against (default: the profile's)\n"
     "  --no-standards    check the profile alone\n"
-    "  --on DATE         the day of the check (default: today)\n"
+    "  --on DATE         the day of the check (default: today in Asia/Ho_Chi_Minh)\n"
     "  --json            machine-readable summary on stdout\n"
     "\n"
     "Profile format: docs/profiles.md.\n";

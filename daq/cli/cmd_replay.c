@@ -16,6 +16,7 @@
 static const char usage_text[] =
     "usage: caldaq replay TRACE --profile P --out DIR [--fast] [--driver D] [--set KEY=VALUE]...\n"
     "                     [--standards FILE] [--env T,RH[,P]] [--lang vi|en]\n"
+    "                     [--lab LAB.yaml|NAME]\n"
     "\n"
     "Run a calibration session against a recorded trace (caldaq trace RUN.h5 gives\n"
     "the trace of a run) instead of an instrument, with no prompts. The trace\n"
@@ -33,6 +34,8 @@ static const char usage_text[] =
     "                     trace holds only the instrument's bytes): without them a\n"
     "                     budget that uses temp_c, rh_pct or p_hpa cannot be reproduced\n"
     "  --lang vi|en       language of the output\n"
+    "  --lab LAB.yaml     as for caldaq session: the lab's name in the run, and its\n"
+    "                     time_zone for the standards' due dates\n"
     "\n"
     "Exit status as caldaq session: 0 complete, 1 bad input, 2 usage, 4 the trace\n"
     "and the session diverged (or the trace ended early).\n";
@@ -43,6 +46,7 @@ struct replay_args {
     const char *trace_path;
     bool fast;
     struct ses_config c;
+    struct cli_lab lab;
     const char *opts[MAX_OPTS + 1];
     int n_opts;
 };
@@ -54,7 +58,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
         {"fast", no_argument, NULL, 'f'},          {"driver", required_argument, NULL, 'd'},
         {"set", required_argument, NULL, 'x'},     {"standards", required_argument, NULL, 'S'},
         {"lang", required_argument, NULL, 'l'},    {"env", required_argument, NULL, 'e'},
-        {"help", no_argument, NULL, 'h'},
+        {"lab", required_argument, NULL, 'L'},     {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -68,6 +72,12 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
         switch (c) {
         case 'P': a->c.profile_path = optarg; break;
         case 'f': a->fast = true; break;
+        case 'L':
+            if (cli_lab_option("replay", optarg, &a->lab) != 0)
+                return 1;
+            a->c.lab = a->lab.name;
+            a->c.today = a->lab.today[0] != '\0' ? a->lab.today : NULL;
+            break;
         case 'h': fputs(usage_text, stdout); return -1;
         default: {
             int taken = cli_session_option("replay", c, optarg, &a->c, a->opts, &a->n_opts, MAX_OPTS);

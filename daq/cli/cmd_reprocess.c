@@ -154,6 +154,8 @@ int cmd_reprocess(int argc, char **argv)
     if (a.merge) {
         rc = rp_summary_write(a.o.out, a.o.paths, a.o.n_paths, report, &t, &err);
     } else {
+        if (a.o.cert)
+            cli_key_warning("reprocess", a.o.lab);
         struct rp_view view = {.json = a.json, .out = a.o.out};
         a.o.on_start = on_start;
         a.o.on_progress = isatty(2) ? progress : NULL;

@@ -440,7 +440,7 @@ int cmd_trace(int argc, char **argv)
 
 static const char verify_usage[] =
     "usage: caldaq verify RUN.h5 [--json]\n"
-    "       caldaq verify CERTIFICATE [--pub LAB_KEY.pub] [--run RUN.h5]\n"
+    "       caldaq verify CERTIFICATE [--pub LAB_KEY.pub | --lab LAB.yaml] [--run RUN.h5]\n"
     "\n"
     "Check a run file for alteration: every section of its content against the digests\n"
     "recorded when it was written (content_manifest, content_sha256), and the audit\n"
@@ -450,14 +450,22 @@ static const char verify_usage[] =
     "  --json   {\"file\", \"intact\", \"content_sha256\",\n"
     "            \"findings\": [{\"object\", \"text\"}]}\n"
     "\n"
-    "A certificate (a folder from caldaq cert, or any of its files): the Ed25519\n"
-    "signature of the manifest and of each file, each file's SHA-256 against the\n"
-    "manifest; with --pub, that the lab's key signed them; with --run, that the run\n"
-    "file is the one certified. Says exactly which file differs.\n"
+    "A certificate (a folder from caldaq cert, or any of its files): every line of\n"
+    "each FILE.sig, the Ed25519 signature of the manifest and of each file, each\n"
+    "file's SHA-256 against the manifest; with --run, that the run file is the one\n"
+    "certified. Says exactly which file differs. Who signed it:\n"
+    "  --pub KEY.pub      the lab's public key: every file must be signed by it\n"
+    "  --lab LAB.yaml     the same with the public half of LAB.yaml's signing_key\n"
+    "                     (KEY.pub beside it)\n"
+    "Without either, caldaq trusts no key: an intact certificate exits 3 and names\n"
+    "the key that signed it.\n"
     "\n"
-    "Exit status: 0 intact, 1 altered or unreadable, 2 usage error.\n"
-    "The hashes detect changes; they do not prove who wrote the file (docs/run-format.md).\n"
-    "Certificates are not checked yet.\n";
+    "Exit status: 0 intact (a certificate: and signed by the key of --pub or --lab),\n"
+    "1 altered or unreadable (a certificate: or signed by another key than that one),\n"
+    "2 usage error, 3 a certificate intact but signed by a key caldaq was not told to\n"
+    "trust (no --pub or --lab given).\n"
+    "A run file's hashes detect changes; they do not prove who wrote the file\n"
+    "(docs/run-format.md).\n";
 
 /* Whether `path` is an HDF5 file (its signature at offset 0). */
 static bool is_hdf5(const char *path)
@@ -472,28 +480,24 @@ static bool is_hdf5(const char *path)
     return got == sizeof head && memcmp(head, magic, sizeof magic) == 0;
 }
 
+/* A certificate rather than a run: a first argument that is not an HDF5
+ * file, or an option only certificates take. */
+static bool verify_wants_cert(int argc, char **argv)
+{
+    if (argc >= 2 && argv[1][0] != '-')
+        return !is_hdf5(argv[1]);
+    for (int i = 1; i < argc; i++)
+        for (const char *o = "--pub\0--lab\0--run\0"; *o; o += strlen(o) + 1)
+            if (strncmp(argv[i], o, strlen(o)) == 0 &&
+                (argv[i][strlen(o)] == '\0' || argv[i][strlen(o)] == '='))
+                return true;
+    return false;
+}
+
 int cmd_verify(int argc, char **argv)
 {
-    if (argc >= 2 && argv[1][0] != '-' && !is_hdf5(argv[1])) {
-        static const struct option opts[] = {{"pub", required_argument, NULL, 'p'},
-                                             {"run", required_argument, NULL, 'r'},
-                                             {NULL, 0, NULL, 0}};
-        const char *pub = NULL, *run = NULL;
-        optind = 2;
-        opterr = 0;
-        int c;
-        while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-            if (c == 'p')
-                pub = optarg;
-            else if (c == 'r')
-                run = optarg;
-            else
-                return cli_option_error("verify", c, argv);
-        }
-        if (optind != argc)
-            return cli_usage_error("verify", "unexpected argument '%s'", argv[optind]);
-        return cmd_verify_cert(argv[1], pub, run);
-    }
+    if (verify_wants_cert(argc, argv))
+        return cmd_verify_cert(argc, argv);
     struct run_args a;
     int rc = parse_run_args("verify", verify_usage, OPT_JSON, argc, argv, &a);
     if (rc != 0)

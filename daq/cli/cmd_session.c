@@ -14,7 +14,7 @@ static const char usage_text[] =
     "usage: caldaq session --profile P --port PORT --out DIR [--driver D] [--serial S]\n"
     "                      [--set KEY=VALUE]... [--dut-serial S] [--operator O]\n"
     "                      [--standards FILE] [--env TEMP_C,RH_PCT[,P_HPA]] [--lang vi|en]\n"
-    "                      [--batch] [--sim-control PATH]\n"
+    "                      [--batch] [--sim-control PATH] [--lab LAB.yaml|NAME]\n"
     "       caldaq session --resume RUN.h5 --port PORT [--driver D] [--serial S] ...\n"
     "\n"
     "Run a calibration: check the profile's reference standards (a standard past\n"
@@ -47,6 +47,10 @@ static const char usage_text[] =
     "  --sim-control PATH with --batch: ask the simulator on this control socket\n"
     "                     (caldaq sim --control) to present each load\n"
     "  --resume RUN.h5    continue an interrupted or aborted session\n"
+    "  --lab LAB.yaml     the lab (docs/certificates.md): its name goes in the run and\n"
+    "                     its time_zone decides the day a standard's due date is\n"
+    "                     checked against (default Asia/Ho_Chi_Minh, whatever TZ\n"
+    "                     says); --lab NAME records a name only\n"
     "\n"
     "Exit status: 0 calibration complete (whatever the verdict, which is printed\n"
     "and stored), 1 bad input (profile, register, run file, a standard past its due\n"
@@ -58,6 +62,7 @@ static const char usage_text[] =
 
 struct session_args {
     struct ses_config c;
+    struct cli_lab lab;
     bool batch;
     const char *opts[MAX_OPTS + 1];
     int n_opts;
@@ -98,7 +103,12 @@ static int parse_args(int argc, char **argv, struct session_args *a)
         case 's': a->c.serial = optarg; break;
         case 'D': a->c.dut_serial = optarg; break;
         case 'u': a->c.operator_name = optarg; break;
-        case 'L': a->c.lab = optarg; break;
+        case 'L':
+            if (cli_lab_option("session", optarg, &a->lab) != 0)
+                return 1;
+            a->c.lab = a->lab.name;
+            a->c.today = a->lab.today[0] != '\0' ? a->lab.today : NULL;
+            break;
         case 'c': a->c.sim_control = optarg; break;
         case 'r': a->c.resume_path = optarg; break;
         case 'b': a->batch = true; break;

@@ -20,7 +20,8 @@ static const char usage_text[] =
     "when any standard is past its due date on the given day; the due date\n"
     "itself is the last day a standard may be used.\n"
     "\n"
-    "  --on DATE   the day to check (default: today, local time)\n"
+    "  --on DATE   the day to check (default: today in Asia/Ho_Chi_Minh, the labs'\n"
+    "              default time zone, whatever TZ says)\n"
     "  --json      machine-readable results on stdout\n"
     "\n"
     "Register format: docs/standards.md.\n";

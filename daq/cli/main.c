@@ -1,7 +1,9 @@
 /* caldaq: one program, subcommands in the style of git. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cd.h"
 #include "cli.h"
 
 #ifndef CALDAQ_VERSION
@@ -57,6 +59,17 @@ int main(int argc, char **argv)
     if (strcmp(name, "--version") == 0) {
         printf("caldaq %s\n", CALDAQ_VERSION);
         return 0;
+    }
+    /* glibc reads a TZ it does not understand as UTC without a word: time
+     * stamps and every date derived from them would be off by the lab's
+     * offset. Refused once, here, for every command that would use it. */
+    struct cd_err err = {0};
+    if (cd_tz_check(getenv("TZ"), getenv("TZDIR"), &err) != 0) {
+        fprintf(stderr,
+                "caldaq: %s\n(unset TZ to use the system's zone, or name one such as "
+                "TZ=Asia/Ho_Chi_Minh)\n",
+                err.msg);
+        return 2;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(commands[i].name, name) == 0)

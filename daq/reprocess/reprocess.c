@@ -259,7 +259,11 @@ static json_t *process(struct rp_ctx *c, const char *path)
         char dir[8400], number[64] = "";
         snprintf(dir, sizeof dir, "%s/%s", c->certs_dir, f.view->info.run_id);
         struct cert_job job = {.customer = "", .customer_address = ""};
-        if (cert_issue(&f, &c->lab, &job, dir, "pdf,xml,json", "vi+en", true, number, &err) != 0)
+        /* The run id names a folder under OUT/certs: a damaged or forged run
+         * file must not make it "../../somewhere". */
+        cd_err_clear(&err);
+        if (cert_number_check(f.view->info.run_id, "the run's id", 36, &err) != 0 ||
+            cert_issue(&f, &c->lab, &job, dir, "pdf,xml,json", "vi+en", true, number, &err) != 0)
             json_object_set_new(line, "cert_error", json_string(err.msg));
         else
             json_object_set_new(line, "certificate", json_string(number));

@@ -151,7 +151,7 @@ int ses_acquire_run(const struct ses_acquire *a, struct ses_acquire_result *res,
     if (a->profile_path != NULL) {
         if ((profile = prof_profile_load(a->profile_path, err)) == NULL)
             return err != NULL ? err->code : CD_ERR_INVALID;
-        int rc = ses_load_standards(a->standards_path, profile, NULL, &reg, err);
+        int rc = ses_load_standards(a->standards_path, profile, a->today, &reg, err);
         if (rc != 0) {
             prof_profile_free(profile);
             return rc;

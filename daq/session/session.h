@@ -47,7 +47,8 @@ struct ses_config {
     bool have_env;
     const char *sim_control;      /* ask a simulator to present each load (batch, demo) */
     int stable_timeout_ms;        /* 0: 30000 */
-    const char *today;            /* YYYY-MM-DD for the due-date check; NULL: today */
+    const char *today;            /* YYYY-MM-DD for the due-date check; NULL: today in
+                                     CD_ZONE_DEFAULT (cd_today); the CLI passes the lab's */
     enum lang lang;               /* of what the engine says through ui->say */
 };
 
@@ -170,6 +171,7 @@ struct ses_acquire {
     const char *sim_control;    /* present each load through this simulator socket */
     const char *profile_path;   /* walk this profile's plan; NULL: points */
     const char *standards_path; /* with a profile: the register (NULL: its own) */
+    const char *today;          /* YYYY-MM-DD for the due dates (NULL: cd_today()) */
     const double *points;       /* without a profile: nominal values ... */
     size_t n_points;
     unsigned long long repeat;  /* ... each read this many times */

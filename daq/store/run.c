@@ -100,12 +100,34 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
+/* A run and its journals are the lab's records: mode 0640 whatever the
+ * umask (0 would let anyone rewrite them, 077 would hide them from the
+ * lab's group). fchmod, because open's mode is masked; a symbolic link in
+ * the file's place is refused. A descriptor, or -1 with errno. */
+#define RUN_FILE_MODE 0640
+static int run_file_create(const char *path, int flags)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | flags, RUN_FILE_MODE);
+    if (fd >= 0 && fchmod(fd, RUN_FILE_MODE) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
 /* Put the sealed run in place: RUN.h5.tmp written, synced, renamed (the
  * first time linked, so that an existing run is never replaced). */
 static int snapshot(daq_run *run, bool first, struct cd_err *err)
 {
     if (rs_seal(&run->d) != 0)
         return cd_fail(err, CD_ERR_NOMEM, "%s: out of memory", run->path);
+    /* made here with its mode; HDF5 truncates it and the mode stays */
+    int fd = run_file_create(run->tmp_path, O_TRUNC);
+    if (fd < 0)
+        return cd_fail(err, CD_ERR_IO, "%s: %s", run->tmp_path, strerror(errno));
+    close(fd);
     int rc = rs_h5_write(run->tmp_path, &run->d, err);
     if (rc == 0)
         rc = fsync_path(run->tmp_path, false, err);
@@ -166,8 +188,7 @@ static int journal_lock(daq_run *run, struct cd_err *err)
 
 static int journal_open(daq_run *run, struct cd_err *err)
 {
-    run->journal_fd = open(run->journal_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
-                           0644);
+    run->journal_fd = run_file_create(run->journal_path, O_TRUNC | O_APPEND);
     if (run->journal_fd < 0)
         return cd_fail(err, CD_ERR_IO, "%s: cannot create the journal: %s", run->journal_path,
                        strerror(errno));
@@ -297,7 +318,10 @@ static int trace_absorb(daq_run *run, struct cd_err *err)
 
 static int trace_open(daq_run *run, struct cd_err *err)
 {
-    run->trace_f = fopen(run->trace_path, "w");
+    int fd = run_file_create(run->trace_path, O_TRUNC);
+    run->trace_f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fd >= 0 && run->trace_f == NULL)
+        close(fd);
     if (run->trace_f == NULL)
         return cd_fail(err, CD_ERR_IO, "%s: cannot create the trace journal: %s",
                        run->trace_path, strerror(errno));
@@ -905,7 +929,10 @@ static int trace_resume(daq_run *run, struct cd_err *err)
     if (tmp == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
     int rc = 0;
-    FILE *f = fopen(tmp, "w");
+    int fd = run_file_create(tmp, O_TRUNC);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fd >= 0 && f == NULL)
+        close(fd);
     if (f == NULL) {
         rc = cd_fail(err, CD_ERR_IO, "%s: cannot create the trace journal: %s", tmp,
                      strerror(errno));

@@ -36,9 +36,14 @@ runs[pressure]=$(replay pressure-modbus-rtu)
 for fam in balance dmm pressure; do
     run=${runs[$fam]}
     out="$tmp/cert-$fam"
+    # The runs were made today: a certificate is issued on or after its
+    # calibration and not after today, for an item received before it, all
+    # in the lab's zone (Asia/Ho_Chi_Minh). Fixed dates cannot be both.
+    issued=$(TZ=Asia/Ho_Chi_Minh date +%F)
+    received=$(date -u +%F -d "$issued -2 days")
     "$CALDAQ" cert "$run" --out "$out" --lab "$tmp/lab.yaml" --customer "Công ty TNHH Cân Việt" \
-        --customer-address "45 Lê Lợi, Huế" --received 2026-11-20 --number "VD-HC-2026-$fam" \
-        --issued 2026-11-22 --item-serial "SN-$fam-042" > "$tmp/$fam.out" || fail "$fam: cert"
+        --customer-address "45 Lê Lợi, Huế" --received "$received" --number "VD-HC-2026-$fam" \
+        --issued "$issued" --item-serial "SN-$fam-042" > "$tmp/$fam.out" || fail "$fam: cert"
     for ext in pdf xml json manifest.json; do
         [ -s "$out/VD-HC-2026-$fam.$ext" ] && [ -s "$out/VD-HC-2026-$fam.$ext.sig" ] \
             || fail "$fam: $ext or its signature missing"
@@ -47,8 +52,9 @@ for fam in balance dmm pressure; do
         --schema "$REFERENCE_DIR/dcc/dcc.xsd" "$out/VD-HC-2026-$fam.xml" 2> "$tmp/$fam.xmllint" \
         || { cat "$tmp/$fam.xmllint" >&2; fail "$fam: the DCC XML does not validate"; }
     pdftotext -layout "$out/VD-HC-2026-$fam.pdf" "$tmp/$fam.txt"
+    RECEIVED=$received ISSUED=$issued \
     "$PY" - "$tmp/$fam.txt" "$out/VD-HC-2026-$fam.json" "$out/VD-HC-2026-$fam.xml" "$fam" <<'PY'
-import json, re, sys, xml.etree.ElementTree as ET
+import json, os, re, sys, xml.etree.ElementTree as ET
 text, doc, fam = open(sys.argv[1], encoding="utf-8").read(), json.load(open(sys.argv[2])), sys.argv[4]
 pages = text.rstrip("\f").split("\f")
 number = doc["number"]
@@ -56,7 +62,7 @@ for i, page in enumerate(pages, 1):
     assert number in page, f"{fam}: page {i} lacks the certificate number"
     assert re.search(rf"(Trang|Page)\D*{i}\D+{len(pages)}", page), f"{fam}: page {i}: no 'page {i} of {len(pages)}'"
 need = ["GIẤY CHỨNG NHẬN HIỆU CHUẨN", "CALIBRATION CERTIFICATE", "Công ty TNHH Cân Việt",
-        "45 Lê Lợi, Huế", "2026-11-20", "2026-11-22", doc["calibrated"], doc["item"]["manufacturer"],
+        "45 Lê Lợi, Huế", os.environ["RECEIVED"], os.environ["ISSUED"], doc["calibrated"], doc["item"]["manufacturer"],
         doc["item"]["serial"], "W-E2-01" if fam == "balance" else ("DPC-01" if fam == "dmm" else "P-REF-01"),
         "Nguyễn Văn An", "Trưởng phòng kỹ thuật", "Technical manager",
         "Kết quả chỉ có giá trị đối với phương tiện được hiệu chuẩn",
