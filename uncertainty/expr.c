@@ -3,6 +3,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +78,7 @@ static int is_binary(enum expr_op op)
 
 struct parser {
     const char *text;
+    size_t len;
     const char *p;
     expr_lookup_fn lookup;
     void *ctx;
@@ -92,18 +95,84 @@ static int column(const struct parser *ps)
     return (int)(ps->p - ps->text) + 1;
 }
 
-static struct expr *syntax(struct parser *ps, const char *what)
+/* Expressions longer than this are quoted only around the place of the
+ * error: the whole text quoted first would fill the message (CD_ERR_MSG_MAX)
+ * and cut off the reason (issue 14: 50,000 parentheses). */
+#define QUOTE_WHOLE 60
+#define QUOTE_AROUND 24
+
+static int utf8_continuation(char c)
+{
+    return ((unsigned char)c & 0xC0) == 0x80;
+}
+
+/* The expression in quotes: whole, or "...part..." around the error. */
+static void quote(const struct parser *ps, char *out, size_t size)
+{
+    if (ps->len <= QUOTE_WHOLE) {
+        snprintf(out, size, "\"%s\"", ps->text);
+        return;
+    }
+    size_t at = (size_t)(ps->p - ps->text);
+    size_t from = at > QUOTE_AROUND ? at - QUOTE_AROUND : 0;
+    size_t to = at + QUOTE_AROUND < ps->len ? at + QUOTE_AROUND : ps->len;
+    /* whole characters only, so the message stays valid UTF-8 */
+    while (from > 0 && utf8_continuation(ps->text[from]))
+        from--;
+    while (to < ps->len && utf8_continuation(ps->text[to]))
+        to++;
+    snprintf(out, size, "\"%s%.*s%s\"", from > 0 ? "..." : "", (int)(to - from),
+             ps->text + from, to < ps->len ? "..." : "");
+}
+
+/* "column 5", or "column 201 of 100001" when the expression is quoted only
+ * in part. */
+static void place(const struct parser *ps, char *out, size_t size)
+{
+    if (ps->len <= QUOTE_WHOLE)
+        snprintf(out, size, "column %d", column(ps));
+    else
+        snprintf(out, size, "column %d of %zu", column(ps), ps->len);
+}
+
+/* Reports "WHERE: expression "TEXT": WHAT"; WHAT says where in the text
+ * (callers build that with place()). */
+static struct expr *report(struct parser *ps, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static struct expr *report(struct parser *ps, int code, const char *fmt, ...)
 {
     if (!ps->failed) {
-        if (*ps->p == '\0')
-            cd_fail(ps->err, CD_ERR_PARSE, "%s: expression \"%s\": %s at end of expression",
-                    ps->where, ps->text, what);
-        else
-            cd_fail(ps->err, CD_ERR_PARSE, "%s: expression \"%s\": %s at column %d ('%c')",
-                    ps->where, ps->text, what, column(ps), *ps->p);
+        char quoted[2 * QUOTE_AROUND + QUOTE_WHOLE + 16];
+        char what[CD_ERR_MSG_MAX];
+        quote(ps, quoted, sizeof quoted);
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
+        cd_fail(ps->err, code, "%s: expression %s: %s", ps->where, quoted, what);
     }
     ps->failed = 1;
     return NULL;
+}
+
+static struct expr *syntax(struct parser *ps, const char *what)
+{
+    char at[64];
+    if (*ps->p == '\0')
+        return report(ps, CD_ERR_PARSE, "%s at end of expression", what);
+    place(ps, at, sizeof at);
+    return report(ps, CD_ERR_PARSE, "%s at %s ('%c')", what, at, *ps->p);
+}
+
+static struct expr *too_deep(struct parser *ps)
+{
+    char at[64];
+    place(ps, at, sizeof at);
+    return report(ps, CD_ERR_PARSE,
+                  "nested more than %d levels deep (parentheses, function arguments, signs "
+                  "and powers each count) at %s",
+                  200, at);
 }
 
 static struct expr *oom(struct parser *ps)
@@ -161,13 +230,11 @@ static struct expr *parse_name(struct parser *ps)
             return e != NULL ? e : oom(ps);
         }
         ps->p = start;
-        if (!ps->failed)
-            cd_fail(ps->err, CD_ERR_PARSE,
-                    "%s: expression \"%s\": unknown function '%s' at column %d "
-                    "(known: sqrt exp log sin cos tan abs)",
-                    ps->where, ps->text, name, column(ps));
-        ps->failed = 1;
-        return NULL;
+        char at[64];
+        place(ps, at, sizeof at);
+        return report(ps, CD_ERR_PARSE,
+                      "unknown function '%s' at %s (known: sqrt exp log sin cos tan abs)", name,
+                      at);
     }
 
     int index = -1;
@@ -175,13 +242,10 @@ static struct expr *parse_name(struct parser *ps)
     int kind = ps->lookup != NULL ? ps->lookup(ps->ctx, name, &index, &value) : 0;
     if (kind == 0) {
         ps->p = start;
-        if (!ps->failed)
-            cd_fail(ps->err, CD_ERR_NOT_FOUND,
-                    "%s: expression \"%s\": unknown name '%s' at column %d (not an input or "
-                    "constant)",
-                    ps->where, ps->text, name, column(ps));
-        ps->failed = 1;
-        return NULL;
+        char at[64];
+        place(ps, at, sizeof at);
+        return report(ps, CD_ERR_NOT_FOUND, "unknown name '%s' at %s (not an input or constant)",
+                      name, at);
     }
     struct expr *e = kind == 1 ? var(index) : num(value);
     return e != NULL ? e : oom(ps);
@@ -255,7 +319,7 @@ static struct expr *parse_unary(struct parser *ps)
         char sign = *ps->p;
         ps->p++;
         if (++ps->depth > 200)
-            return syntax(ps, "expression nested too deeply");
+            return too_deep(ps);
         struct expr *a = parse_unary(ps);
         ps->depth--;
         if (a == NULL || sign == '+')
@@ -290,7 +354,7 @@ static struct expr *parse_product(struct parser *ps)
 static struct expr *parse_sum(struct parser *ps)
 {
     if (++ps->depth > 200)
-        return syntax(ps, "expression nested too deeply");
+        return too_deep(ps);
     struct expr *left = parse_product(ps);
     while (left != NULL) {
         skip_space(ps);
@@ -315,7 +379,7 @@ struct expr *expr_parse(const char *text, expr_lookup_fn lookup, void *ctx, cons
                         struct cd_err *err)
 {
     struct parser ps = {
-        .text = text, .p = text, .lookup = lookup, .ctx = ctx,
+        .text = text, .len = strlen(text), .p = text, .lookup = lookup, .ctx = ctx,
         .where = where != NULL ? where : "model", .err = err,
     };
     struct expr *e = parse_sum(&ps);
