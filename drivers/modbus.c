@@ -30,6 +30,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <modbus.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -42,6 +43,8 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "port_lock.h"
 
 #define DEFAULT_TIMEOUT_MS 1000
 #define PROXY_CHUNK 512
@@ -612,6 +615,13 @@ static int open_rtu(drv_modbus *m, const char *serial, struct cd_err *err)
         return cd_fail(err, CD_ERR_UNSUPPORTED, "%s: Modbus RTU has no flow control", m->port);
     if (m->unit_id < 1 || m->unit_id > 247)
         return cd_fail(err, CD_ERR_INVALID, "%s: unit id %d is not 1-247", m->port, m->unit_id);
+    /* The same check as every serial port (port_lock.h). */
+    char real[PATH_MAX];
+    if (realpath(m->port, real) == NULL)
+        snprintf(real, sizeof real, "%s", m->port);
+    rc = drv_port_check(m->port, real, err);
+    if (rc != 0)
+        return rc;
 
     const char *device = m->port;
     if (m->rec != NULL) {

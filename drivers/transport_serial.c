@@ -14,6 +14,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "port_lock.h"
+
 struct serial_ctx {
     struct sp_port *port;
     char path[256];
@@ -158,31 +160,23 @@ static int open_pty(const char *real, const char *path, const struct drv_serial_
     return drv_transport_open_fd(fd, path, out, err);
 }
 
-int drv_transport_open_serial(const char *path, const struct drv_serial_settings *s,
-                              drv_transport **out, struct cd_err *err)
+/* A real serial port through libserialport. */
+static int open_port(const char *real, const char *path, const struct drv_serial_settings *s,
+                     drv_transport **out, struct cd_err *err)
 {
-    *out = NULL;
     struct serial_ctx *c = calloc(1, sizeof *c);
     if (c == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
     snprintf(c->path, sizeof c->path, "%s", path);
-    /* libserialport takes a port's metadata from /sys/class/tty under its
-     * device name, so symlinks (/dev/serial/by-id/..., /dev/caldaq/...) are
-     * resolved first. */
-    char real[PATH_MAX];
-    if (realpath(path, real) == NULL)
-        snprintf(real, sizeof real, "%s", path);
-    if (strncmp(real, "/dev/pts/", 9) == 0) {
-        free(c);
-        return open_pty(real, path, s, out, err);
-    }
     errno = 0;
     enum sp_return r = sp_get_port_by_name(real, &c->port);
     int rc = 0;
     if (r != SP_OK && errno == ENOENT) {
-        rc = cd_fail(err, CD_ERR_NOT_FOUND,
-                     "%s: no such port: is the instrument plugged in? ('caldaq ports' lists "
-                     "what is there)",
+        /* drv_port_check() found the device: libserialport did not find
+         * it in /sys/class/tty. */
+        rc = cd_fail(err, CD_ERR_IO,
+                     "%s: not a serial port libserialport knows (no entry in /sys/class/tty; "
+                     "'caldaq ports' lists the ports there are)",
                      path);
     } else if (r != SP_OK) {
         rc = serial_fail(path, "not a serial port", r, err);
@@ -211,4 +205,22 @@ int drv_transport_open_serial(const char *path, const struct drv_serial_settings
         return rc;
     }
     return drv_transport_new(&serial_ops, c, path, out, err);
+}
+
+int drv_transport_open_serial(const char *path, const struct drv_serial_settings *s,
+                              drv_transport **out, struct cd_err *err)
+{
+    *out = NULL;
+    /* libserialport takes a port's metadata from /sys/class/tty under its
+     * device name, so symlinks (/dev/serial/by-id/..., /dev/caldaq/...) are
+     * resolved first. */
+    char real[PATH_MAX];
+    if (realpath(path, real) == NULL)
+        snprintf(real, sizeof real, "%s", path);
+    int rc = drv_port_check(path, real, err);
+    if (rc != 0)
+        return rc;
+    if (strncmp(real, "/dev/pts/", 9) == 0)
+        return open_pty(real, path, s, out, err);
+    return open_port(real, path, s, out, err);
 }
