@@ -29,4 +29,21 @@ fi
 expect_error "a folder as a port" "is a folder, not a serial port" \
     "$CALDAQ" read --driver mtsics --port "$tmp"
 
+# A 1 MB number was "not a number" (CSV) or "out of range" cut off before
+# the reason (YAML): it is too long, and the message gives its length.
+/usr/bin/python3 - "$tmp" <<'PY'
+import sys
+d = sys.argv[1]
+big = "1" * 1000000
+open(f"{d}/big.csv", "w").write(f"x,y\n1,2\n2,4\n{big},6\n4,8\n")
+open(f"{d}/big.yaml", "w").write(
+    f"model: a\ninputs:\n  - {{name: a, value: {big}, u: 0.1}}\n")
+PY
+expect_error "a 1 MB number in a CSV file" \
+    "big.csv:4: field 1 (x): a number of 1000000 characters is too long (at most 127)" \
+    "$CALDAQ" fit "$tmp/big.csv"
+expect_error "a 1 MB number in a model file" \
+    "big.yaml:3: input 'a': value: a number of 1000000 characters is too long (at most 127)" \
+    "$CALDAQ" gum "$tmp/big.yaml"
+
 echo "messages.sh: ok"
