@@ -98,6 +98,11 @@ int cd_yaml_check_keys(const struct cd_yaml_doc *y, yaml_node_t *map, const char
     return 0;
 }
 
+/* The longest number cd_yaml_number() takes (the CSV reader's limit too),
+ * and how much of a bad scalar its messages quote. */
+#define NUMBER_MAX 127
+#define NUMBER_QUOTE 40
+
 int cd_yaml_number(const struct cd_yaml_doc *y, const yaml_node_t *n, const char *what,
                    double *out)
 {
@@ -110,13 +115,24 @@ int cd_yaml_number(const struct cd_yaml_doc *y, const yaml_node_t *n, const char
         strcasecmp(t, ".inf") == 0 || strcasecmp(t, "inf") == 0 ||
         strcasecmp(t, "infinity") == 0)
         return cd_yaml_fail(y, n, CD_ERR_INVALID, "%s = %s: must be a finite number", what, s);
+    /* A scalar can be megabytes long: messages quote its start only, so
+     * that the reason is never cut off, and a number longer than anyone
+     * types (17 digits carry all a double holds) is called too long. */
+    size_t len = strlen(s);
+    const char *more = len > NUMBER_QUOTE ? "..." : "";
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);
     if (end == s || *end != '\0')
-        return cd_yaml_fail(y, n, CD_ERR_PARSE, "%s: '%s' is not a number", what, s);
+        return cd_yaml_fail(y, n, CD_ERR_PARSE, "%s: '%.*s%s' is not a number", what,
+                            NUMBER_QUOTE, s, more);
+    if (len > NUMBER_MAX)
+        return cd_yaml_fail(y, n, CD_ERR_PARSE,
+                            "%s: a number of %zu characters is too long (at most %d): '%.*s%s'",
+                            what, len, NUMBER_MAX, NUMBER_QUOTE, s, more);
     if ((errno == ERANGE && fabs(v) > 1.0) || !isfinite(v))
-        return cd_yaml_fail(y, n, CD_ERR_PARSE, "%s: '%s' is out of range", what, s);
+        return cd_yaml_fail(y, n, CD_ERR_PARSE, "%s: '%.*s%s' is out of range", what,
+                            NUMBER_QUOTE, s, more);
     *out = v;
     return 0;
 }

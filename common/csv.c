@@ -62,7 +62,7 @@ struct points {
     double *x, *y, *u;
 };
 
-enum num_kind { NUM_OK, NUM_EMPTY, NUM_NOT_NUMBER, NUM_NOT_FINITE, NUM_RANGE };
+enum num_kind { NUM_OK, NUM_EMPTY, NUM_NOT_NUMBER, NUM_NOT_FINITE, NUM_RANGE, NUM_TOO_LONG };
 
 static bool next_line(struct cursor *c, struct span *out)
 {
@@ -198,12 +198,17 @@ static enum num_kind parse_number(struct span f, double *out)
         return NUM_EMPTY;
     if (is_non_finite_word(f))
         return NUM_NOT_FINITE;
-    if (f.len >= CSV_NUMBER_MAX)
-        return NUM_NOT_NUMBER;
     /* Decimal only: strtod would also take hex floats and locale forms. */
-    for (size_t i = 0; i < f.len; i++)
+    bool digit = false;
+    for (size_t i = 0; i < f.len; i++) {
         if (!is_number_char(f.p[i]))
             return NUM_NOT_NUMBER;
+        digit = digit || isdigit((unsigned char)f.p[i]);
+    }
+    /* Made of a number's characters but too long to be one anyone typed
+     * (a 1 MB field was called "not a number"): say so, with its length. */
+    if (f.len >= CSV_NUMBER_MAX)
+        return digit ? NUM_TOO_LONG : NUM_NOT_NUMBER;
     char buf[CSV_NUMBER_MAX];
     memcpy(buf, f.p, f.len);
     buf[f.len] = '\0';
@@ -360,6 +365,12 @@ static int number_error(enum num_kind k, struct span f, char sep, const char *fi
         return cd_fail(err, CD_ERR_INVALID,
                        "%s:%zu: field %zu (%s): %s is out of the range of a double", file, line,
                        col + 1, role_name(r), quote(f, q, sizeof q));
+    case NUM_TOO_LONG:
+        return cd_fail(err, CD_ERR_INVALID,
+                       "%s:%zu: field %zu (%s): a number of %zu characters is too long (at most "
+                       "%d): %s",
+                       file, line, col + 1, role_name(r), f.len, CSV_NUMBER_MAX - 1,
+                       quote(f, q, sizeof q));
     default:
         return cd_fail(err, CD_ERR_PARSE, "%s:%zu: field %zu (%s): %s is not a number%s", file,
                        line, col + 1, role_name(r), quote(f, q, sizeof q),

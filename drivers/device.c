@@ -459,8 +459,10 @@ int drv_read_stable_each(drv_dev *d, const struct drv_stability *crit, int timeo
         }
         if (monotonic_s() > deadline)
             return cd_fail(err, CD_ERR_TIMEOUT,
-                           "%s: no stable reading within %d ms (last: %s %s, %s)", d->ops->name,
-                           timeout_ms, out->display, out->unit, drv_status_name(out->status));
+                           "%s: no stable reading within %d ms (last: %s%s%s, %s)", d->ops->name,
+                           timeout_ms, out->display[0] ? out->display : "no value",
+                           out->display[0] && out->unit[0] ? " " : "",
+                           out->display[0] ? out->unit : "", drv_status_name(out->status));
         if (d->ops->stability_flag)
             pause_s(FLAG_POLL_S);
         else if (c.seconds > 0 && c.n > 1)

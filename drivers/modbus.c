@@ -30,6 +30,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <modbus.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -42,6 +43,8 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "port_lock.h"
 
 #define DEFAULT_TIMEOUT_MS 1000
 #define PROXY_CHUNK 512
@@ -356,6 +359,7 @@ struct drv_modbus {
     struct proxy *proxy;            /* only when recording */
     struct drv_pty pty;             /* RTU recording: libmodbus opens pty.path */
     bool have_pty;
+    struct drv_port_lock *lock;     /* RTU: the serial port's lock */
 };
 
 /* ------------------------------------------------------------ ports */
@@ -612,6 +616,17 @@ static int open_rtu(drv_modbus *m, const char *serial, struct cd_err *err)
         return cd_fail(err, CD_ERR_UNSUPPORTED, "%s: Modbus RTU has no flow control", m->port);
     if (m->unit_id < 1 || m->unit_id > 247)
         return cd_fail(err, CD_ERR_INVALID, "%s: unit id %d is not 1-247", m->port, m->unit_id);
+    /* The same checks and lock as every serial port (port_lock.h); no
+     * exclusive mode (TIOCEXCL): a session reads a gauge and a
+     * thermo-hygrometer on one RS-485 bus by opening it twice. */
+    char real[PATH_MAX];
+    if (realpath(m->port, real) == NULL)
+        snprintf(real, sizeof real, "%s", m->port);
+    rc = drv_port_check(m->port, real, err);
+    if (rc == 0)
+        rc = drv_port_lock(m->port, real, &m->lock, err);
+    if (rc != 0)
+        return rc;
 
     const char *device = m->port;
     if (m->rec != NULL) {
@@ -792,5 +807,6 @@ void drv_modbus_close(drv_modbus *m)
     }
     if (m->have_pty)
         drv_pty_close(&m->pty);
+    drv_port_unlock(m->lock);
     free(m);
 }

@@ -1,6 +1,7 @@
 /* The transport layer every instrument byte passes through: a backend ops
  * table, a read buffer for line-oriented protocols, and the recorder tee. */
 #include "drv.h"
+#include "port_lock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@ struct drv_transport {
     uint8_t pending[READ_BUF]; /* received bytes of an unfinished line, not yet recorded */
     size_t n_pending;
     double pending_t;
+    struct drv_port_lock *lock; /* the port's lock, released after the backend closes */
 };
 
 int drv_transport_new(const struct drv_transport_ops *ops, void *ctx, const char *name,
@@ -50,8 +52,14 @@ void drv_transport_close(drv_transport *t)
         return;
     flush_pending(t);
     t->ops->close(t->ctx);
+    drv_port_unlock(t->lock);
     free(t->name);
     free(t);
+}
+
+void drv_transport_hold_lock(drv_transport *t, struct drv_port_lock *l)
+{
+    t->lock = l;
 }
 
 const char *drv_transport_name(const drv_transport *t)

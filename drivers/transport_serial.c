@@ -11,12 +11,16 @@
 #include <string.h>
 
 #include <libserialport.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include "port_lock.h"
 
 struct serial_ctx {
     struct sp_port *port;
     char path[256];
+    int exclusive_fd;   /* the port's descriptor in exclusive mode (TIOCEXCL), or -1 */
 };
 
 /* The OS error behind SP_ERR_FAIL, or libserialport's own meaning. */
@@ -72,6 +76,11 @@ static void serial_close(void *vctx)
     struct serial_ctx *c = vctx;
     if (c == NULL)
         return;
+    /* Exclusive mode belongs to the device, not to our descriptor: left set,
+     * it would refuse the next opener for as long as anyone else keeps the
+     * device open. */
+    if (c->exclusive_fd >= 0)
+        ioctl(c->exclusive_fd, TIOCNXCL);
     if (c->port != NULL) {
         sp_close(c->port);
         sp_free_port(c->port);
@@ -117,6 +126,8 @@ static int open_pty(const char *real, const char *path, const struct drv_serial_
                     drv_transport **out, struct cd_err *err)
 {
     int fd = open(real, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0 && errno == EBUSY)
+        return drv_port_busy(path, real, err);
     if (fd < 0)
         return cd_fail(err, errno == ENOENT ? CD_ERR_NOT_FOUND : CD_ERR_IO, "%s: open: %s", path,
                        strerror(errno));
@@ -158,31 +169,28 @@ static int open_pty(const char *real, const char *path, const struct drv_serial_
     return drv_transport_open_fd(fd, path, out, err);
 }
 
-int drv_transport_open_serial(const char *path, const struct drv_serial_settings *s,
-                              drv_transport **out, struct cd_err *err)
+/* A real serial port through libserialport, in exclusive mode (TIOCEXCL,
+ * ioctl_tty(2): further open()s fail with EBUSY, except for a process with
+ * CAP_SYS_ADMIN), which also keeps out programs that ignore lock files.
+ * Not on ptys: the simulator keeps the slave open, so exclusive mode left
+ * by a caldaq that was killed would lock every later client out. */
+static int open_port(const char *real, const char *path, const struct drv_serial_settings *s,
+                     drv_transport **out, struct cd_err *err)
 {
-    *out = NULL;
     struct serial_ctx *c = calloc(1, sizeof *c);
     if (c == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
     snprintf(c->path, sizeof c->path, "%s", path);
-    /* libserialport takes a port's metadata from /sys/class/tty under its
-     * device name, so symlinks (/dev/serial/by-id/..., /dev/caldaq/...) are
-     * resolved first. */
-    char real[PATH_MAX];
-    if (realpath(path, real) == NULL)
-        snprintf(real, sizeof real, "%s", path);
-    if (strncmp(real, "/dev/pts/", 9) == 0) {
-        free(c);
-        return open_pty(real, path, s, out, err);
-    }
+    c->exclusive_fd = -1;
     errno = 0;
     enum sp_return r = sp_get_port_by_name(real, &c->port);
     int rc = 0;
     if (r != SP_OK && errno == ENOENT) {
-        rc = cd_fail(err, CD_ERR_NOT_FOUND,
-                     "%s: no such port: is the instrument plugged in? ('caldaq ports' lists "
-                     "what is there)",
+        /* drv_port_check() found the device: libserialport did not find
+         * it in /sys/class/tty. */
+        rc = cd_fail(err, CD_ERR_IO,
+                     "%s: not a serial port libserialport knows (no entry in /sys/class/tty; "
+                     "'caldaq ports' lists the ports there are)",
                      path);
     } else if (r != SP_OK) {
         rc = serial_fail(path, "not a serial port", r, err);
@@ -199,11 +207,16 @@ int drv_transport_open_serial(const char *path, const struct drv_serial_settings
                          "%s: no such port: is the instrument plugged in? ('caldaq ports' "
                          "lists what is there)",
                          path);
+        else if (r == SP_ERR_FAIL && e == EBUSY)
+            rc = drv_port_busy(path, real, err);
         else
             rc = serial_fail(path, "open", r, err);
         sp_free_port(c->port);
         c->port = NULL;
     } else {
+        int fd;
+        if (sp_get_port_handle(c->port, &fd) == SP_OK && ioctl(fd, TIOCEXCL) == 0)
+            c->exclusive_fd = fd;
         rc = configure(c, s, err);
     }
     if (rc != 0) {
@@ -211,4 +224,35 @@ int drv_transport_open_serial(const char *path, const struct drv_serial_settings
         return rc;
     }
     return drv_transport_new(&serial_ops, c, path, out, err);
+}
+
+int drv_transport_open_serial(const char *path, const struct drv_serial_settings *s,
+                              drv_transport **out, struct cd_err *err)
+{
+    *out = NULL;
+    /* libserialport takes a port's metadata from /sys/class/tty under its
+     * device name, and a lock names the device, so symlinks
+     * (/dev/serial/by-id/..., /dev/caldaq/...) are resolved first. */
+    char real[PATH_MAX];
+    if (realpath(path, real) == NULL)
+        snprintf(real, sizeof real, "%s", path);
+    int rc = drv_port_check(path, real, err);
+    if (rc != 0)
+        return rc;
+    /* The lock first, then the device (the UUCP order): between two
+     * openers, the lock decides. */
+    struct drv_port_lock *lock = NULL;
+    rc = drv_port_lock(path, real, &lock, err);
+    if (rc != 0)
+        return rc;
+    if (strncmp(real, "/dev/pts/", 9) == 0)
+        rc = open_pty(real, path, s, out, err);
+    else
+        rc = open_port(real, path, s, out, err);
+    if (rc != 0) {
+        drv_port_unlock(lock);
+        return rc;
+    }
+    drv_transport_hold_lock(*out, lock);
+    return 0;
 }

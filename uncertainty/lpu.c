@@ -89,39 +89,46 @@ static double welch_satterthwaite(const unc_model *m, const double *cu, const si
 
 /* GUM 5.1.2 note: the second-order terms of the Taylor series,
  * sum_i sum_j [ (d2f/dxi dxj)^2 / 2 + df/dxi d3f/dxi dxj2 ] u_i^2 u_j^2,
- * for uncorrelated inputs. Returns the added variance, NAN on no memory. */
-static double second_order_variance(const unc_model *m, const struct unc_output *o,
-                                    const double *x)
+ * for uncorrelated inputs, added to *add. The derivatives can be refused
+ * (out of memory, or larger than EXPR_MAX_DERIVED_NODES): the message then
+ * names the output and the inputs. */
+static int second_order_variance(const unc_model *m, const struct unc_output *o,
+                                 const double *x, double *add, struct cd_err *err)
 {
     size_t n = m->n_inputs;
-    double add = 0;
+    struct cd_err why = {0};
+    *add = 0;
     for (size_t j = 0; j < n; j++) {
         if (expr_is_zero(o->d1[j]))
             continue;
-        struct expr *djj = expr_diff(o->d1[j], (int)j);
+        struct expr *djj = expr_diff(o->d1[j], (int)j, &why);
         if (djj == NULL)
-            return NAN;
+            return model_fail(m, o->line, err, why.code,
+                              "output '%s': second-order terms (GUM 5.1.2 note), d2/d%s2: %s",
+                              o->name, m->inputs[j].name, why.msg);
         for (size_t i = 0; i < n; i++) {
             double ui2 = m->inputs[i].u * m->inputs[i].u;
             double uj2 = m->inputs[j].u * m->inputs[j].u;
-            struct expr *dij = expr_diff(o->d1[j], (int)i);
-            struct expr *dijj = expr_diff(djj, (int)i);
+            struct expr *dij = expr_diff(o->d1[j], (int)i, &why);
+            struct expr *dijj = dij != NULL ? expr_diff(djj, (int)i, &why) : NULL;
             if (dij == NULL || dijj == NULL) {
                 expr_free(dij);
-                expr_free(dijj);
                 expr_free(djj);
-                return NAN;
+                return model_fail(m, o->line, err, why.code,
+                                  "output '%s': second-order terms (GUM 5.1.2 note), "
+                                  "derivatives in %s and %s: %s",
+                                  o->name, m->inputs[j].name, m->inputs[i].name, why.msg);
             }
             double second = expr_eval(dij, x);
             double third = expr_eval(dijj, x);
             double first = expr_eval(o->d1[i], x);
-            add += (0.5 * second * second + first * third) * ui2 * uj2;
+            *add += (0.5 * second * second + first * third) * ui2 * uj2;
             expr_free(dij);
             expr_free(dijj);
         }
         expr_free(djj);
     }
-    return add;
+    return 0;
 }
 
 static int evaluate_output(const unc_model *m, const struct unc_output *o, const double *x,
@@ -223,11 +230,10 @@ int unc_lpu(const unc_model *m, struct unc_coverage cov, struct unc_lpu_result *
         if (m->correlated) {
             o->u_second_order = NAN;
         } else {
-            double add = second_order_variance(m, &m->outputs[j], x);
-            if (isnan(add)) {
-                rc = model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+            double add;
+            rc = second_order_variance(m, &m->outputs[j], x, &add, err);
+            if (rc != 0)
                 goto done;
-            }
             o->u_second_order = sqrt(u2 + add);
         }
         if (cov.k > 0) {

@@ -548,9 +548,11 @@ int unc_model_prepare(unc_model *m, struct cd_err *err)
         if (o->d1 == NULL)
             return model_fail(m, o->line, err, CD_ERR_NOMEM, "out of memory");
         for (size_t i = 0; i < m->n_inputs; i++) {
-            o->d1[i] = expr_diff(o->expr, (int)i);
+            struct cd_err why = {0};
+            o->d1[i] = expr_diff(o->expr, (int)i, &why);
             if (o->d1[i] == NULL)
-                return model_fail(m, o->line, err, CD_ERR_NOMEM, "out of memory");
+                return model_fail(m, o->line, err, why.code, "output '%s': sensitivity to '%s': %s",
+                                  o->name, m->inputs[i].name, why.msg);
         }
         o->prog = expr_compile(o->expr);
         if (o->prog == NULL)

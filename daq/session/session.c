@@ -423,6 +423,19 @@ static bool instrument_fault(int code)
            code == CD_ERR_DEVICE || code == CD_ERR_IO;
 }
 
+/* What a reading without a value means: an overloaded balance sends its
+ * status and no number (MT-SICS "S +"), and "overload ()" told nobody
+ * anything (issue 14). */
+static const char *no_value_why(enum drv_status st)
+{
+    switch (st) {
+    case DRV_STATUS_OVERLOAD: return "the load is above the instrument's capacity";
+    case DRV_STATUS_UNDERLOAD: return "the load is below the instrument's range";
+    case DRV_STATUS_ERROR: return "the instrument reports an error";
+    default: return "the instrument sent no number";
+    }
+}
+
 /* Take the point's remaining readings. */
 static int measure(struct session *s, const struct prof_plan_point *pt, unsigned remaining,
                    struct cd_err *err)
@@ -452,9 +465,14 @@ static int measure(struct session *s, const struct prof_plan_point *pt, unsigned
         bool counted = rd.r.status == DRV_STATUS_STABLE && isfinite(rd.r.value);
         if (s->ui->reading != NULL)
             s->ui->reading(s->ui->ctx, s->p, &rd.r, counted);
-        if (!counted)
+        if (!counted && rd.r.display[0] != '\0')
             return cd_fail(err, CD_ERR_DEVICE, "the instrument shows %s (%s) at %.10g %s",
                            drv_status_name(rd.r.status), rd.r.display, pt->nominal, s->p->unit);
+        if (!counted)
+            return cd_fail(err, CD_ERR_DEVICE,
+                           "the instrument shows %s at %.10g %s, with no value: %s",
+                           drv_status_name(rd.r.status), pt->nominal, s->p->unit,
+                           no_value_why(rd.r.status));
         s->have[pt->index]++;
     }
     return 0;
