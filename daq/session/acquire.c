@@ -217,7 +217,10 @@ int ses_acquire_run(const struct ses_acquire *a, struct ses_acquire_result *res,
         daq_run_audit(run, "caldaq acquire", "run complete", err);
     }
     res->created = true;
-    daq_run_close(run, res->end, &res->close_err);
+    /* A close that fails (a full disk) leaves the last snapshot, which says
+     * in-progress: say what the file says. */
+    if (daq_run_close(run, res->end, &res->close_err) != 0)
+        res->end = "in-progress";
     free(pts);
     prof_profile_free(profile);
     return rc;

@@ -148,7 +148,20 @@ struct session {
     bool flag;                  /* the instrument reports stability itself */
     /* a resumed run: the driver and serial settings it was measured with */
     char rec_driver[32], rec_serial[64];
+    /* a call into the run store failed: the session stopped because the run
+     * file could not be written (a full disk), whatever the error code */
+    bool store_failed;
 };
+
+/* The result `rc` of a call into the run store, noted when it failed: a
+ * failure to write the run is not the instrument's, and the technician is
+ * told to make room on the disk rather than to check the cable. */
+static int stored(struct session *s, int rc)
+{
+    if (rc != 0)
+        s->store_failed = true;
+    return rc;
+}
 
 static bool user_sets(const struct ses_config *c, const char *key)
 {
@@ -235,7 +248,7 @@ static int fit_device(struct session *s, const struct prof_plan_point *pt, struc
     snprintf(what, sizeof what, "instrument set up for test point %zu: range %g, stability band %g",
              pt->index + 1, range, band);
     int rc = open_device(s, range, band, err);
-    return rc == 0 ? daq_run_audit(s->run, s->who, what, err) : rc;
+    return rc == 0 ? stored(s, daq_run_audit(s->run, s->who, what, err)) : rc;
 }
 
 static void say(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -291,7 +304,7 @@ static int record_env(struct session *s, const char *where, struct cd_err *err)
             say(s, msg_text(s->c->lang, M_SENSOR_FAILED), why.msg);
             char what[CD_ERR_MSG_MAX + 64];
             snprintf(what, sizeof what, "thermo-hygrometer failed at %s: %s", where, why.msg);
-            int rc = daq_run_audit(s->run, s->who, what, err);
+            int rc = stored(s, daq_run_audit(s->run, s->who, what, err));
             if (rc != 0)
                 return rc;
         }
@@ -315,7 +328,7 @@ static int record_env(struct session *s, const char *where, struct cd_err *err)
     snprintf(e.where, sizeof e.where, "%s", where);
     if (strcmp(where, "start") == 0)
         say(s, msg_text(s->c->lang, M_ENV), e.temp_c, e.rh_pct);
-    return daq_run_add_env(s->run, &e, err);
+    return stored(s, daq_run_add_env(s->run, &e, err));
 }
 
 /* A new run file in the output directory, with the standards recorded. */
@@ -335,9 +348,11 @@ static int new_run(struct session *s, const prof_standards *reg, struct cd_err *
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     snprintf(s->out->run_path, sizeof s->out->run_path, "%s/%s-%s-%d.h5",
              c->out_dir != NULL ? c->out_dir : ".", s->p->name, stamp, (int)getpid());
-    int rc = daq_run_create(s->out->run_path, &info, s->p->text, &s->run, err);
+    int rc = stored(s, daq_run_create(s->out->run_path, &info, s->p->text, &s->run, err));
+    if (rc != 0)
+        s->out->run_path[0] = '\0'; /* none was made */
     if (rc == 0)
-        rc = ses_record_standards(s->run, s->p, reg, err);
+        rc = stored(s, ses_record_standards(s->run, s->p, reg, err));
     return rc;
 }
 
@@ -367,16 +382,16 @@ static int open_instrument(struct session *s, bool resumed, struct cd_err *err)
     if (resumed) {
         snprintf(what, sizeof what, "session resumed with instrument %s %s serial %s on %s",
                  dev.id.manufacturer, dev.id.model, dev.id.serial, c->port);
-        return daq_run_audit(s->run, s->who, what, err);
+        return stored(s, daq_run_audit(s->run, s->who, what, err));
     }
     snprintf(dev.driver, sizeof dev.driver, "%s", driver);
     snprintf(dev.port, sizeof dev.port, "%s", c->port);
     snprintf(dev.settings, sizeof dev.settings, "%s", serial_of(s) != NULL ? serial_of(s) : "");
-    rc = daq_run_set_device(s->run, &dev, err);
+    rc = stored(s, daq_run_set_device(s->run, &dev, err));
     if (rc == 0 && c->dut_serial != NULL) {
         snprintf(what, sizeof what, "item serial as stated: %s (the instrument reports %s)",
                  c->dut_serial, dev.id.serial[0] ? dev.id.serial : "none");
-        rc = daq_run_audit(s->run, s->who, what, err);
+        rc = stored(s, daq_run_audit(s->run, s->who, what, err));
     }
     return rc;
 }
@@ -443,11 +458,11 @@ static int measure(struct session *s, const struct prof_plan_point *pt, unsigned
         struct on_the_way way = {.s = s, .template = rd};
         int rc = drv_read_stable_each(s->dev, NULL, timeout, seen, &way, &rd.r, err);
         if (rc == 0 && way.rc != 0)
-            rc = cd_fail(err, way.rc, "%s", way.err.msg);
+            rc = stored(s, cd_fail(err, way.rc, "%s", way.err.msg));
         if (rc != 0)
             return rc;
         rd.t = rd.r.t;
-        if ((rc = daq_run_add_reading(s->run, &rd, err)) != 0)
+        if ((rc = stored(s, daq_run_add_reading(s->run, &rd, err))) != 0)
             return rc;
         bool counted = rd.r.status == DRV_STATUS_STABLE && isfinite(rd.r.value);
         if (s->ui->reading != NULL)
@@ -480,7 +495,7 @@ static int walk(struct session *s, struct cd_err *err)
             if (a == SES_SKIP) {
                 snprintf(what, sizeof what, "point %zu (%s %.10g %s) skipped by the operator",
                          i + 1, pt->role, pt->nominal, p->unit);
-                int rc = daq_run_audit(s->run, s->who, what, err);
+                int rc = stored(s, daq_run_audit(s->run, s->who, what, err));
                 if (rc != 0)
                     return rc;
                 break;
@@ -498,8 +513,8 @@ static int walk(struct session *s, struct cd_err *err)
             snprintf(what, sizeof what, "point %zu (%s %.10g %s) finished", i + 1, pt->role,
                      pt->nominal, p->unit);
             if ((p->environment.per_point && (rc = record_env(s, "point", err)) != 0) ||
-                (rc = daq_run_audit(s->run, s->who, what, err)) != 0 ||
-                (rc = daq_run_checkpoint(s->run, err)) != 0)
+                (rc = stored(s, daq_run_audit(s->run, s->who, what, err))) != 0 ||
+                (rc = stored(s, daq_run_checkpoint(s->run, err))) != 0)
                 return rc;
             char note[512] = "";
             a = s->ui->after_point != NULL
@@ -510,7 +525,7 @@ static int walk(struct session *s, struct cd_err *err)
                 char text[48 + SES_NOTE_MAX];
                 int head = snprintf(text, 48, "note at point %zu: ", i + 1);
                 utf8_copy(text + head, SES_NOTE_MAX + 1, note);
-                if ((rc = daq_run_audit(s->run, s->who, text, err)) != 0)
+                if ((rc = stored(s, daq_run_audit(s->run, s->who, text, err))) != 0)
                     return rc;
             }
             if (a == SES_ABORT)
@@ -520,7 +535,7 @@ static int walk(struct session *s, struct cd_err *err)
                 break;
             snprintf(what, sizeof what, "point %zu measured again at the operator's request",
                      i + 1);
-            if ((rc = daq_run_audit(s->run, s->who, what, err)) != 0)
+            if ((rc = stored(s, daq_run_audit(s->run, s->who, what, err))) != 0)
                 return rc;
             s->have[i] = 0;
         }
@@ -630,7 +645,7 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
         }
     }
     if (!resumed && new_run(&s, reg, err) != 0) {
-        status = SES_BAD_INPUT;
+        status = s.store_failed ? SES_INSTRUMENT : SES_BAD_INPUT;
         goto done;
     }
     if (resumed)
@@ -644,7 +659,7 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
         if (!c->have_env && !s.p->environment.sensor && ui->ask_env == NULL)
             say(&s, "%s", msg_text(c->lang, M_ENV_NOT_MEASURED));
         if (record_env(&s, "start", err) != 0) {
-            status = SES_BAD_INPUT;
+            status = s.store_failed ? SES_INSTRUMENT : SES_BAD_INPUT;
             goto done;
         }
     } else {
@@ -655,7 +670,8 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
     }
     /* 3. the plan */
     if (walk(&s, err) != 0) {
-        status = *s.interrupted ? SES_ABORTED
+        status = s.store_failed      ? SES_INSTRUMENT
+                 : *s.interrupted    ? SES_ABORTED
                  : instrument_fault(err->code) ? SES_INSTRUMENT
                  : err->code == CD_ERR_INVALID && strstr(err->msg, "operator") != NULL
                      ? SES_ABORTED
@@ -663,7 +679,7 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
         goto done;
     }
     if (record_env(&s, "end", err) != 0)
-        status = SES_BAD_INPUT;
+        status = s.store_failed ? SES_INSTRUMENT : SES_BAD_INPUT;
 
 done:
     drv_close(s.dev); /* the last bytes received go into the run's trace */
@@ -679,10 +695,14 @@ done:
         size_t n_readings = 0;
         daq_run_readings(s.run, &n_readings);
         bool nothing = status == SES_INSTRUMENT && !resumed && n_readings == 0;
+        /* A close that fails leaves the last snapshot (in-progress) and the
+         * journals: resumable. It matters only when it was to say
+         * "complete"; otherwise the session's own error is the story. */
         if (daq_run_close(s.run, status == SES_COMPLETE ? "complete" : "aborted", &cerr) != 0 &&
             status == SES_COMPLETE) {
             *err = cerr;
-            status = SES_BAD_INPUT;
+            s.store_failed = true;
+            status = SES_INSTRUMENT;
         }
         /* An instrument that never answered leaves no run behind. */
         if (nothing) {
@@ -696,9 +716,14 @@ done:
     /* 4. the results */
     if (status == SES_COMPLETE) {
         struct ana_file_opts o = {.write = true, .operator_name = s.who};
-        if (ana_file_run(out->run_path, &o, &out->analysis, err) != 0)
-            status = SES_BAD_INPUT;
+        if (ana_file_run(out->run_path, &o, &out->analysis, err) != 0) {
+            /* CD_ERR_IO: the run was read, analysed, and could not be
+             * written back (the analysis itself fails otherwise) */
+            out->results_not_stored = err->code == CD_ERR_IO;
+            status = out->results_not_stored ? SES_INSTRUMENT : SES_BAD_INPUT;
+        }
     }
+    out->run_not_written = s.store_failed && status == SES_INSTRUMENT;
     free(s.have);
     prof_standards_free(reg);
     prof_profile_free(s.p);

@@ -24,7 +24,9 @@ enum ses_status {
     SES_BAD_INPUT = 1,      /* profile, register, run file or a standard past its due date */
     SES_USAGE = 2,          /* the command line */
     SES_ABORTED = 3,        /* the technician stopped, or Ctrl-C */
-    SES_INSTRUMENT = 4,     /* the instrument could not be opened, or failed mid-session */
+    SES_INSTRUMENT = 4,     /* the instrument could not be opened, or failed mid-session;
+                             * or the run file could not be written (a full disk): see
+                             * ses_outcome.run_not_written */
 };
 
 /* Notes longer than this many bytes are cut, at a character boundary, to
@@ -88,6 +90,13 @@ struct ses_outcome {
     char run_path[4096];          /* "" when no run file was made */
     size_t point;                 /* the point being measured when it stopped */
     struct cd_err err;            /* what went wrong */
+    /* SES_INSTRUMENT because the run store failed (the disk is full or
+     * failing), not the instrument: the last snapshot holds every finished
+     * point and the run can be resumed once the disk has room */
+    bool run_not_written;
+    /* SES_INSTRUMENT with the run complete on disk but its results not
+     * stored (`caldaq analyze RUN --write` stores them) */
+    bool results_not_stored;
     struct ana_file analysis;     /* when complete: the results, stored as a version */
 };
 
@@ -183,7 +192,8 @@ struct ses_acquire {
 struct ses_acquire_result {
     bool created;               /* a run file exists at path */
     char path[4096];
-    const char *end;            /* "complete" or "aborted" */
+    const char *end;            /* "complete" or "aborted"; "in-progress" when the close
+                                 * failed (the last snapshot says so) */
     struct cd_err close_err;    /* closing the run failed (code 0: it did not) */
 };
 

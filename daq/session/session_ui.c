@@ -221,7 +221,15 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
         break;
     }
     case SES_INSTRUMENT:
-        if (o->run_path[0] != '\0') {
+        if (o->results_not_stored) {
+            fprintf(t->out, msg_text(l, M_RESULTS_NOT_STORED), o->run_path, o->err.msg,
+                    o->run_path);
+        } else if (o->run_not_written && o->run_path[0] != '\0') {
+            char resume[8192];
+            ses_resume_command(c, o->run_path, resume, sizeof resume);
+            fprintf(t->out, msg_text(l, M_RUN_NOT_WRITTEN), o->point + 1, o->err.msg,
+                    o->run_path, resume);
+        } else if (o->run_path[0] != '\0') {
             char resume[8192];
             ses_resume_command(c, o->run_path, resume, sizeof resume);
             bool settle = o->err.code == CD_ERR_TIMEOUT && strstr(o->err.msg, "no stable") != NULL;

@@ -92,6 +92,8 @@ static int write_all(int fd, const char *buf, size_t len)
         ssize_t n = write(fd, buf, len);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n == 0)
+            errno = EIO; /* not expected of a file: say something */
         if (n <= 0)
             return -1;
         buf += n;
@@ -100,15 +102,53 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
+/* A write or sync of one of the run's files that failed with errno `e`,
+ * said so that a technician knows what to do: a full disk is named as such,
+ * with the folder whose disk it is. */
+static int io_fail(const daq_run *run, struct cd_err *err, const char *what, int e)
+{
+    if (e == ENOSPC)
+        return cd_fail(err, CD_ERR_IO,
+                       "%s: cannot %s: no space left on the device that holds the run "
+                       "(folder %s)",
+                       run->path, what, run->dir_path);
+    if (e == EDQUOT)
+        return cd_fail(err, CD_ERR_IO,
+                       "%s: cannot %s: the disk quota for the folder %s is used up", run->path,
+                       what, run->dir_path);
+    return cd_fail(err, CD_ERR_IO, "%s: cannot %s: %s", run->path, what, strerror(e));
+}
+
+/* `len` bytes into a new file `path`, synced. */
+static int write_file(const daq_run *run, const char *path, const void *buf, size_t len,
+                      struct cd_err *err)
+{
+    char what[4200];
+    snprintf(what, sizeof what, "write the snapshot %s", path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return io_fail(run, err, what, errno);
+    int e = 0;
+    if (write_all(fd, buf, len) != 0 || fsync(fd) != 0)
+        e = errno;
+    if (close(fd) != 0 && e == 0)
+        e = errno;
+    return e != 0 ? io_fail(run, err, what, e) : 0;
+}
+
 /* Put the sealed run in place: RUN.h5.tmp written, synced, renamed (the
- * first time linked, so that an existing run is never replaced). */
+ * first time linked, so that an existing run is never replaced). A failure
+ * leaves RUN.h5 as it was (the previous snapshot) and no RUN.h5.tmp. */
 static int snapshot(daq_run *run, bool first, struct cd_err *err)
 {
     if (rs_seal(&run->d) != 0)
         return cd_fail(err, CD_ERR_NOMEM, "%s: out of memory", run->path);
-    int rc = rs_h5_write(run->tmp_path, &run->d, err);
+    void *image = NULL;
+    size_t len = 0;
+    int rc = rs_h5_image(run->tmp_path, &run->d, &image, &len, err);
     if (rc == 0)
-        rc = fsync_path(run->tmp_path, false, err);
+        rc = write_file(run, run->tmp_path, image, len, err);
+    free(image);
     if (rc == 0 && first) {
         if (link(run->tmp_path, run->path) == 0) {
             unlink(run->tmp_path);
@@ -147,8 +187,7 @@ static int journal_reset(daq_run *run, struct cd_err *err)
     int n = snprintf(head, sizeof head, RS_JOURNAL_MAGIC " %s\n", run->d.info.run_id);
     if (ftruncate(run->journal_fd, 0) != 0 || write_all(run->journal_fd, head, (size_t)n) != 0 ||
         fdatasync(run->journal_fd) != 0)
-        return cd_fail(err, CD_ERR_IO, "%s: cannot reset the journal: %s", run->journal_path,
-                       strerror(errno));
+        return io_fail(run, err, "reset the journal", errno);
     return 0;
 }
 
@@ -611,8 +650,7 @@ int daq_run_add_reading(daq_run *run, const struct daq_reading *r, struct cd_err
     /* In the journal (on disk) first: a reading the caller was told about
      * survives a crash. */
     if (write_all(run->journal_fd, line, (size_t)n) != 0 || fdatasync(run->journal_fd) != 0)
-        return cd_fail(err, CD_ERR_IO, "%s: cannot journal the reading: %s", run->journal_path,
-                       strerror(errno));
+        return io_fail(run, err, "journal the reading", errno);
     d->readings[d->n_readings++] = row;
     return 0;
 }

@@ -146,9 +146,15 @@ int rs_seal(struct rs_data *d);
 
 /* ------------------------------------------------------------ run_write.c, run_read.c */
 
-/* Write `d` (sealed) as a complete new HDF5 file at `path` (truncating a
- * file there). Errors name `path` and the object. */
-int rs_h5_write(const char *path, const struct rs_data *d, struct cd_err *err);
+/* `d` (sealed) as a complete HDF5 file in memory: *image (owned by the
+ * caller, free()) of *len bytes. HDF5 never touches the disk here (its core
+ * driver without a backing store): the caller writes the bytes with plain
+ * write(2), so that a full disk is an ordinary write error. (Written by
+ * HDF5 itself, a full disk made H5Fclose fail and leave a half-closed file
+ * that HDF5's exit handler closed again, crashing the program.) Errors
+ * name `label` (the file the image is for) and the object. */
+int rs_h5_image(const char *label, const struct rs_data *d, void **image, size_t *len,
+                struct cd_err *err);
 /* Read a run file. CD_ERR_IO / CD_ERR_NOT_FOUND when the file cannot be
  * opened as HDF5, CD_ERR_UNSUPPORTED for another schema, CD_ERR_PARSE when
  * an object is missing or malformed. */
