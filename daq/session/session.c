@@ -151,6 +151,9 @@ struct session {
     /* a call into the run store failed: the session stopped because the run
      * file could not be written (a full disk), whatever the error code */
     bool store_failed;
+    /* a resume not yet written (daq_run_resume_begin): the checks, the
+     * instrument, then the first checkpoint writes it */
+    bool pending;
 };
 
 /* The result `rc` of a call into the run store, noted when it failed: a
@@ -615,8 +618,12 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
             daq_run_view_free(v);
         }
         cd_err_clear(err);
-        if (daq_run_resume(c->resume_path, &s.run, err) != 0)
+        /* Nothing is written until every check has passed and the
+         * instrument has answered: a refused resume leaves the files as
+         * they were. */
+        if (daq_run_resume_begin(c->resume_path, &s.run, err) != 0)
             return fail_with(&s, SES_BAD_INPUT);
+        s.pending = true;
         char source[4200];
         snprintf(source, sizeof source, "%s:/profile/text", c->resume_path);
         s.p = prof_profile_load_string(daq_run_profile_text(s.run), source, err);
@@ -650,11 +657,16 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
     }
     if (resumed)
         count_done(&s);
-    /* 2. the instrument */
+    /* 2. the instrument; a resume is written once it has answered */
     if (open_instrument(&s, resumed, err) != 0) {
         status = SES_INSTRUMENT;
         goto done;
     }
+    if (resumed && stored(&s, daq_run_checkpoint(s.run, err)) != 0) {
+        status = SES_INSTRUMENT;
+        goto done;
+    }
+    s.pending = false;
     if (!resumed) {
         if (!c->have_env && !s.p->environment.sensor && ui->ask_env == NULL)
             say(&s, "%s", msg_text(c->lang, M_ENV_NOT_MEASURED));
@@ -683,6 +695,12 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
 
 done:
     drv_close(s.dev); /* the last bytes received go into the run's trace */
+    if (s.run != NULL && s.pending) {
+        /* A resume refused (profile, standards, instrument) before anything
+         * was written: the files are as they were. */
+        daq_run_abandon(s.run);
+        s.run = NULL;
+    }
     if (s.run != NULL) {
         struct cd_err cerr = {0};
         if (status != SES_COMPLETE) {

@@ -36,6 +36,7 @@ struct daq_run {
     char *tmp_path;         /* RUN.h5.tmp */
     char *journal_path;     /* RUN.h5.journal */
     char *trace_path;       /* RUN.h5.trace */
+    char *trace_tmp_path;   /* RUN.h5.trace.tmp: a resume's trace journal until it is taken */
     char *dir_path;         /* the folder, fsync'd after each rename */
     int journal_fd;
     size_t n_in_file;       /* readings in the last snapshot */
@@ -47,6 +48,11 @@ struct daq_run {
     bool trace_continues;
     double trace_offset;
     bool reopened;          /* by daq_run_reopen: results and audit only */
+    /* By daq_run_resume, nothing written yet: RUN.h5 and RUN.h5.journal are
+     * as they were, the recorder writes RUN.h5.trace.tmp; the first
+     * checkpoint (or the close) takes the resume, daq_run_abandon drops it. */
+    bool resume_pending;
+    bool journal_made;      /* the resume created RUN.h5.journal (there was none) */
     struct daq_reading *readings_out; /* daq_run_readings' copy */
     size_t cap_readings_out;
 };
@@ -297,22 +303,29 @@ static int trace_append(daq_run *run, const struct drv_trace *t, size_t from, st
     return 0;
 }
 
-/* Take the complete lines RUN.h5.trace gained since the last time into the
- * run: parse them (a chunk after the first gets the magic line in front)
- * and append their records. */
+/* The trace journal the recorder writes: RUN.h5.trace, or the one of a
+ * resume not yet taken. */
+static const char *trace_live(const daq_run *run)
+{
+    return run->resume_pending ? run->trace_tmp_path : run->trace_path;
+}
+
+/* Take the complete lines the trace journal gained since the last time into
+ * the run: parse them (a chunk after the first gets the magic line in
+ * front) and append their records. */
 static int trace_absorb(daq_run *run, struct cd_err *err)
 {
+    const char *path = trace_live(run);
     if (run->trace_f != NULL && fflush(run->trace_f) != 0)
-        return cd_fail(err, CD_ERR_IO, "%s: %s", run->trace_path, strerror(errno));
+        return io_fail(run, err, "write the trace journal", errno);
     char *buf;
     size_t len, used;
-    int rc = read_lines(run->trace_path, run->trace_done,
-                        run->trace_done > 0 ? TRACE_MAGIC_LINE : "", false, &buf, &len, &used,
-                        err);
+    int rc = read_lines(path, run->trace_done, run->trace_done > 0 ? TRACE_MAGIC_LINE : "",
+                        false, &buf, &len, &used, err);
     if (rc != 0 || buf == NULL)
         return rc;
     struct drv_trace *t = NULL;
-    rc = drv_trace_parse(buf, len, run->trace_path, &t, err);
+    rc = drv_trace_parse(buf, len, path, &t, err);
     free(buf);
     if (rc != 0)
         return rc;
@@ -351,6 +364,8 @@ static int trace_open(daq_run *run, struct cd_err *err)
 
 /* ------------------------------------------------------------ lifecycle */
 
+static int resume_take(daq_run *run, struct cd_err *err);
+
 static void run_free(daq_run *run)
 {
     if (run == NULL)
@@ -366,6 +381,7 @@ static void run_free(daq_run *run)
     free(run->tmp_path);
     free(run->journal_path);
     free(run->trace_path);
+    free(run->trace_tmp_path);
     free(run->dir_path);
     free(run->readings_out);
     free(run);
@@ -384,9 +400,10 @@ static daq_run *run_alloc(const char *path)
     run->tmp_path = concat(path, ".tmp");
     run->journal_path = concat(path, ".journal");
     run->trace_path = concat(path, ".trace");
+    run->trace_tmp_path = concat(path, ".trace.tmp");
     run->dir_path = dir_of(path);
     if (run->path == NULL || run->tmp_path == NULL || run->journal_path == NULL ||
-        run->trace_path == NULL || run->dir_path == NULL) {
+        run->trace_path == NULL || run->trace_tmp_path == NULL || run->dir_path == NULL) {
         run_free(run);
         return NULL;
     }
@@ -636,6 +653,13 @@ int daq_run_add_reading(daq_run *run, const struct daq_reading *r, struct cd_err
         return cd_fail(err, CD_ERR_INVALID, "daq_run_add_reading: no run or no reading");
     if (run->reopened)
         return refuse_reopened(run, "a reading", err);
+    /* The journal of a resume not yet taken is the interrupted session's
+     * (maybe with a torn last line): the resume is written first. */
+    if (run->resume_pending) {
+        int rc = daq_run_checkpoint(run, err);
+        if (rc != 0)
+            return rc;
+    }
     struct rs_data *d = &run->d;
     struct rs_reading row;
     if (rs_reading_from(r, &row) != 0)
@@ -713,6 +737,8 @@ int daq_run_checkpoint(daq_run *run, struct cd_err *err)
     int rc = snapshot(run, false, err);
     if (rc == 0)
         rc = journal_reset(run, err);
+    if (rc == 0 && run->resume_pending)
+        rc = resume_take(run, err);
     if (rc == 0 && trc != 0)
         rc = cd_fail(err, trc, "%s", terr.msg);
     return rc;
@@ -926,12 +952,12 @@ static int trace_recover(daq_run *run, size_t *n_recovered, struct cd_err *err)
     return rc;
 }
 
-/* The trace journal of a resumed session: a new RUN.h5.trace (written as
- * RUN.h5.trace.tmp, synced and renamed over the old one, whose records the
- * run holds by now), its header saying where its records go in the run.
- * Its times count from now; in the run they continue the trace's: the time
- * since the trace started by the clock, or just after the last record if
- * that is later (a clock set back). */
+/* The trace journal of a resumed session: RUN.h5.trace.tmp, its header
+ * saying where its records go in the run, synced; it becomes RUN.h5.trace
+ * when the resume is taken (resume_take), once the snapshot holds the
+ * records of the old one. Its times count from now; in the run they
+ * continue the trace's: the time since the trace started by the clock, or
+ * just after the last record if that is later (a clock set back). */
 static int trace_resume(daq_run *run, struct cd_err *err)
 {
     const struct rs_data *d = &run->d;
@@ -939,17 +965,12 @@ static int trace_resume(daq_run *run, struct cd_err *err)
     double last = d->n_trace > 0 ? d->trace[d->n_trace - 1].t : 0;
     double since = now - iso8601_epoch(d->trace_header.started);
     double offset = isfinite(since) && since > last ? since : last;
-    char *tmp = concat(run->trace_path, ".tmp");
-    if (tmp == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
-    int rc = 0;
+    const char *tmp = run->trace_tmp_path;
     FILE *f = fopen(tmp, "w");
-    if (f == NULL) {
-        rc = cd_fail(err, CD_ERR_IO, "%s: cannot create the trace journal: %s", tmp,
-                     strerror(errno));
-        free(tmp);
-        return rc;
-    }
+    if (f == NULL)
+        return cd_fail(err, CD_ERR_IO, "%s: cannot create the trace journal: %s", tmp,
+                       strerror(errno));
+    int rc = 0;
     struct drv_trace_header h = d->trace_header;
     rs_iso8601(now, h.started, sizeof h.started);
     struct drv_trace_writer *w = drv_trace_writer_new(f, &h, err);
@@ -958,27 +979,52 @@ static int trace_resume(daq_run *run, struct cd_err *err)
     else if (fprintf(f, TRACE_BEFORE_KEY " %zu\n" TRACE_OFFSET_KEY " %.17g\n", d->n_trace,
                      offset) < 0 ||
              fflush(f) != 0 || fsync(fileno(f)) != 0)
-        rc = cd_fail(err, CD_ERR_IO, "%s: %s", tmp, strerror(errno));
-    else if (rename(tmp, run->trace_path) != 0)
-        rc = cd_fail(err, CD_ERR_IO, "%s: rename from %s: %s", run->trace_path, tmp,
-                     strerror(errno));
+        rc = io_fail(run, err, "write the trace journal", errno);
     if (rc != 0) {
         drv_trace_writer_close(w, NULL);
         fclose(f);
         unlink(tmp);
-        free(tmp);
         return rc;
     }
-    free(tmp);
     run->trace_f = f;
     run->tw = w;
     run->trace_done = 0;
     run->trace_continues = true;
     run->trace_offset = offset;
+    return 0;
+}
+
+/* The resume taken, after the snapshot that holds what it recovered and
+ * the journal's reset: the new trace journal replaces the old one (whose
+ * records the snapshot holds). */
+static int resume_take(daq_run *run, struct cd_err *err)
+{
+    if (rename(run->trace_tmp_path, run->trace_path) != 0)
+        return cd_fail(err, CD_ERR_IO, "%s: rename from %s: %s", run->trace_path,
+                       run->trace_tmp_path, strerror(errno));
+    run->resume_pending = false;
+    run->journal_made = false;
     return fsync_path(run->dir_path, true, err);
 }
 
-int daq_run_resume(const char *path, daq_run **out, struct cd_err *err)
+void daq_run_abandon(daq_run *run)
+{
+    if (run == NULL)
+        return;
+    if (run->resume_pending) {
+        drv_trace_writer_close(run->tw, NULL);
+        run->tw = NULL;
+        if (run->trace_f != NULL)
+            fclose(run->trace_f);
+        run->trace_f = NULL;
+        unlink(run->trace_tmp_path);
+        if (run->journal_made)
+            unlink(run->journal_path); /* still locked: nobody else has it */
+    }
+    run_free(run);
+}
+
+int daq_run_resume_begin(const char *path, daq_run **out, struct cd_err *err)
 {
     if (out != NULL)
         *out = NULL;
@@ -993,12 +1039,11 @@ int daq_run_resume(const char *path, daq_run **out, struct cd_err *err)
     /* The journal locked first: a session still writing the run holds it,
      * and one that closes meanwhile cannot slip between the read and the
      * lock. */
-    bool made = false;
     run->journal_fd = open(run->journal_path, O_WRONLY | O_APPEND | O_CLOEXEC);
     if (run->journal_fd < 0 && errno == ENOENT) {
         run->journal_fd = open(run->journal_path,
                                O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
-        made = run->journal_fd >= 0;
+        run->journal_made = run->journal_fd >= 0;
     }
     if (run->journal_fd < 0)
         rc = cd_fail(err, CD_ERR_IO, "%s: cannot open the journal: %s", run->journal_path,
@@ -1050,23 +1095,35 @@ int daq_run_resume(const char *path, daq_run **out, struct cd_err *err)
                  "journal%s)", n_rows, n_rows == 1 ? "" : "s", more);
         rc = audit_add(run, "caldaq", what, err);
     }
-    /* The recovered readings and trace in the file at once; then the
-     * journals start again. A crash between the steps is safe: journal
-     * lines and trace records the snapshot holds are skipped next time. */
-    if (rc == 0)
-        rc = snapshot(run, false, err);
-    if (rc != 0 && made)
-        unlink(run->journal_path); /* the file is as it was: so is the folder */
-    if (rc == 0)
-        rc = journal_reset(run, err);
+    /* Nothing is written yet: the new trace journal is RUN.h5.trace.tmp
+     * until the resume is taken. */
     if (rc == 0)
         rc = trace_resume(run, err);
     if (rc != 0) {
+        if (run->journal_made)
+            unlink(run->journal_path); /* the file is as it was: so is the folder */
         run_free(run);
         return rc;
     }
+    run->resume_pending = true;
     *out = run;
     return 0;
+}
+
+int daq_run_resume(const char *path, daq_run **out, struct cd_err *err)
+{
+    int rc = daq_run_resume_begin(path, out, err);
+    if (rc != 0)
+        return rc;
+    /* The recovered readings and trace in the file at once; then the
+     * journals start again. A crash between the steps is safe: journal
+     * lines and trace records the snapshot holds are skipped next time. */
+    rc = daq_run_checkpoint(*out, err);
+    if (rc != 0) {
+        daq_run_abandon(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 int daq_run_close(daq_run *run, const char *status, struct cd_err *err)
@@ -1089,7 +1146,7 @@ int daq_run_close(daq_run *run, const char *status, struct cd_err *err)
     int trc = drv_trace_writer_close(run->tw, &terr);
     run->tw = NULL;
     if (fclose(run->trace_f) != 0 && trc == 0)
-        trc = cd_fail(&terr, CD_ERR_IO, "%s: %s", run->trace_path, strerror(errno));
+        trc = io_fail(run, &terr, "write the trace journal", errno);
     run->trace_f = NULL;
     if (trc == 0)
         trc = trace_absorb(run, &terr);
@@ -1107,11 +1164,17 @@ int daq_run_close(daq_run *run, const char *status, struct cd_err *err)
         run->journal_fd = -1;
         unlink(run->journal_path);
         if (trc == 0)
-            unlink(run->trace_path);
+            unlink(trace_live(run));
+        if (run->resume_pending)
+            unlink(run->trace_path); /* the interrupted session's: in the file now */
         rc = fsync_path(run->dir_path, true, err);
     }
     if (rc == 0 && trc != 0)
         rc = cd_fail(err, trc, "%s", terr.msg);
+    if (rc != 0 && run->resume_pending) {
+        daq_run_abandon(run); /* nothing of the resume was written */
+        return rc;
+    }
     run_free(run);
     return rc;
 }

@@ -147,6 +147,23 @@ int daq_run_reopen(const char *path, daq_run **out, struct cd_err *err);
  * journal of another run (CD_ERR_INVALID) or a trace journal that does not
  * continue the run's trace. On refusal the files are left as they were. */
 int daq_run_resume(const char *path, daq_run **out, struct cd_err *err);
+/* daq_run_resume without writing anything yet: the same checks and
+ * refusals, the same recovery, the handle the same, but RUN.h5 and
+ * RUN.h5.journal stay byte for byte as they were (the journal is locked;
+ * if there was none, an empty one is made to hold the lock) and the
+ * handle's trace writer records to RUN.h5.trace.tmp. The caller checks
+ * what it must (its profile, its standards, its instrument) and may add
+ * standards and the device a run interrupted early lacks; then the first
+ * daq_run_checkpoint (or daq_run_add_reading, or daq_run_close) writes the
+ * resume as daq_run_resume does, or daq_run_abandon drops it and the files
+ * are as they were. */
+int daq_run_resume_begin(const char *path, daq_run **out, struct cd_err *err);
+/* Let go of a handle without writing anything more. A resume not yet
+ * written (daq_run_resume_begin): the files as they were before it, its
+ * RUN.h5.trace.tmp (and a journal it made) removed. Any other: the files as
+ * the last snapshot left them, the journals kept, as after a crash (a
+ * reopened run: nothing added). NULL does nothing. */
+void daq_run_abandon(daq_run *run);
 /* The run's readings so far (those of the snapshot and the recovered
  * ones), for the session to see which points are finished. Borrowed,
  * valid until the next call on the run; NULL (and *n 0) only when out of
