@@ -151,9 +151,13 @@ struct session {
     /* a call into the run store failed: the session stopped because the run
      * file could not be written (a full disk), whatever the error code */
     bool store_failed;
-    /* a resume not yet written (daq_run_resume_begin): the checks, the
-     * instrument, then the first checkpoint writes it */
+    /* nothing written yet (daq_run_create_begin or daq_run_resume_begin):
+     * the checks, the instrument, then the first checkpoint writes it */
     bool pending;
+    /* a resumed run that records no reference standards although its
+     * profile names them: interrupted before they were saved (by a caldaq
+     * that saved them only with the first finished point) */
+    bool lacks_standards;
 };
 
 /* The result `rc` of a call into the run store, noted when it failed: a
@@ -351,9 +355,12 @@ static int new_run(struct session *s, const prof_standards *reg, struct cd_err *
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     snprintf(s->out->run_path, sizeof s->out->run_path, "%s/%s-%s-%d.h5",
              c->out_dir != NULL ? c->out_dir : ".", s->p->name, stamp, (int)getpid());
-    int rc = stored(s, daq_run_create(s->out->run_path, &info, s->p->text, &s->run, err));
+    /* Nothing on disk until the instrument has answered: the first snapshot
+     * then holds the profile, the standards and the device. */
+    int rc = stored(s, daq_run_create_begin(s->out->run_path, &info, s->p->text, &s->run, err));
     if (rc != 0)
         s->out->run_path[0] = '\0'; /* none was made */
+    s->pending = rc == 0;
     if (rc == 0)
         rc = stored(s, ses_record_standards(s->run, s->p, reg, err));
     return rc;
@@ -381,11 +388,22 @@ static int open_instrument(struct session *s, bool resumed, struct cd_err *err)
         return rc;
     say(s, msg_text(s->c->lang, M_INSTRUMENT), dev.id.manufacturer, dev.id.model,
         dev.id.serial[0] ? dev.id.serial : "-");
-    char what[256];
-    if (resumed) {
+    char what[512]; /* an audit entry keeps 255 bytes: cut there if need be */
+    if (resumed && daq_run_get_device(s->run)->driver[0] != '\0') {
         snprintf(what, sizeof what, "session resumed with instrument %s %s serial %s on %s",
                  dev.id.manufacturer, dev.id.model, dev.id.serial, c->port);
         return stored(s, daq_run_audit(s->run, s->who, what, err));
+    }
+    if (resumed) {
+        /* A run interrupted before its first point was saved, by a caldaq
+         * that saved the device only then: recorded now, said so. */
+        snprintf(what, sizeof what,
+                 "session resumed with instrument %s %s serial %s on %s; recorded as the "
+                 "run's device, which the run lacked (interrupted before it was saved)",
+                 dev.id.manufacturer, dev.id.model, dev.id.serial, c->port);
+        int rc2 = stored(s, daq_run_audit(s->run, s->who, what, err));
+        if (rc2 != 0)
+            return rc2;
     }
     snprintf(dev.driver, sizeof dev.driver, "%s", driver);
     snprintf(dev.port, sizeof dev.port, "%s", c->port);
@@ -575,6 +593,59 @@ static int recorded_standards_in_date(const daq_run *run, const char *today_arg,
     return 0;
 }
 
+/* Whether the profile names a standard the register gives (what
+ * ses_record_standards records). */
+static bool names_standards(const struct prof_profile *p)
+{
+    for (size_t i = 0; i < p->n_needs; i++)
+        if (p->needs[i].id[0] != '\0')
+            return true;
+    return false;
+}
+
+/* The standards of a resumed run: checked in date (the register's when one
+ * is given, else those recorded). A run that records none although its
+ * profile names some was interrupted before they were saved: they come
+ * from the register (--standards, else the profile's), checked today, and
+ * are recorded before the resume is written (add_lacking_standards). */
+static int resumed_standards(struct session *s, prof_standards **reg, struct cd_err *err)
+{
+    size_t n = 0;
+    daq_run_standards(s->run, &n);
+    s->lacks_standards = n == 0 && names_standards(s->p);
+    if (!s->lacks_standards)
+        return s->c->standards_path == NULL
+                   ? recorded_standards_in_date(s->run, s->c->today, err)
+                   : ses_load_standards(s->c->standards_path, s->p, s->c->today, reg, err);
+    struct cd_err why = {0};
+    int rc = ses_load_standards(s->c->standards_path, s->p, s->c->today, reg, &why);
+    if (rc == 0 && *reg == NULL)
+        rc = cd_fail(&why, CD_ERR_NOT_FOUND, "the profile names no register");
+    if (rc != 0)
+        return cd_fail(err, rc,
+                       "the run records no reference standards (its session was interrupted "
+                       "before they were saved) and they cannot be taken from the register: "
+                       "%s; give the register that was used with --standards",
+                       why.msg);
+    return 0;
+}
+
+static int add_lacking_standards(struct session *s, const prof_standards *reg,
+                                 struct cd_err *err)
+{
+    if (!s->lacks_standards)
+        return 0;
+    int rc = stored(s, ses_record_standards(s->run, s->p, reg, err));
+    if (rc != 0)
+        return rc;
+    char what[512];
+    snprintf(what, sizeof what,
+             "reference standards recorded at the resume from %.160s (the run lacked them: "
+             "interrupted before they were saved)",
+             s->c->standards_path != NULL ? s->c->standards_path : s->p->register_path);
+    return stored(s, daq_run_audit(s->run, s->who, what, err));
+}
+
 /* Points already measured in a resumed run. */
 static void count_done(struct session *s)
 {
@@ -631,9 +702,8 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
         s.p = prof_profile_load(c->profile_path, err);
     }
     if (s.p == NULL ||
-        (resumed && c->standards_path == NULL
-             ? recorded_standards_in_date(s.run, c->today, err)
-             : ses_load_standards(c->standards_path, s.p, c->today, &reg, err)) != 0 ||
+        (resumed ? resumed_standards(&s, &reg, err)
+                 : ses_load_standards(c->standards_path, s.p, c->today, &reg, err)) != 0 ||
         (s.have = calloc(s.p->n_points + 1, sizeof *s.have)) == NULL) {
         if (err->code == 0)
             cd_fail(err, CD_ERR_NOMEM, "out of memory");
@@ -657,12 +727,14 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
     }
     if (resumed)
         count_done(&s);
-    /* 2. the instrument; a resume is written once it has answered */
+    /* 2. the instrument; then the run written with everything a
+     * certificate needs (profile, standards, device) before any point */
     if (open_instrument(&s, resumed, err) != 0) {
         status = SES_INSTRUMENT;
         goto done;
     }
-    if (resumed && stored(&s, daq_run_checkpoint(s.run, err)) != 0) {
+    if (add_lacking_standards(&s, reg, err) != 0 ||
+        stored(&s, daq_run_checkpoint(s.run, err)) != 0) {
         status = SES_INSTRUMENT;
         goto done;
     }
@@ -696,10 +768,13 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
 done:
     drv_close(s.dev); /* the last bytes received go into the run's trace */
     if (s.run != NULL && s.pending) {
-        /* A resume refused (profile, standards, instrument) before anything
-         * was written: the files are as they were. */
+        /* Refused (profile, standards, instrument) before anything was
+         * written: a new run leaves nothing behind, a resumed one is as it
+         * was. */
         daq_run_abandon(s.run);
         s.run = NULL;
+        if (!resumed)
+            out->run_path[0] = '\0';
     }
     if (s.run != NULL) {
         struct cd_err cerr = {0};

@@ -53,6 +53,9 @@ struct daq_run {
      * checkpoint (or the close) takes the resume, daq_run_abandon drops it. */
     bool resume_pending;
     bool journal_made;      /* the resume created RUN.h5.journal (there was none) */
+    /* By daq_run_create_begin: no RUN.h5 yet; the first checkpoint (or the
+     * close) puts it in place, daq_run_abandon removes the journals. */
+    bool create_pending;
     struct daq_reading *readings_out; /* daq_run_readings' copy */
     size_t cap_readings_out;
 };
@@ -209,9 +212,13 @@ static int journal_lock(daq_run *run, struct cd_err *err)
                    run->journal_path);
 }
 
-static int journal_open(daq_run *run, struct cd_err *err)
+/* `exclusive`: refuse a journal that is there (a run not yet in its file
+ * must not take over another's journal). */
+static int journal_open(daq_run *run, bool exclusive, struct cd_err *err)
 {
-    run->journal_fd = open(run->journal_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+    run->journal_fd = open(run->journal_path,
+                           O_WRONLY | O_CREAT | (exclusive ? O_EXCL : O_TRUNC) | O_APPEND |
+                               O_CLOEXEC,
                            0644);
     if (run->journal_fd < 0)
         return cd_fail(err, CD_ERR_IO, "%s: cannot create the journal: %s", run->journal_path,
@@ -347,9 +354,9 @@ static int trace_absorb(daq_run *run, struct cd_err *err)
     return rc;
 }
 
-static int trace_open(daq_run *run, struct cd_err *err)
+static int trace_open(daq_run *run, bool exclusive, struct cd_err *err)
 {
-    run->trace_f = fopen(run->trace_path, "w");
+    run->trace_f = fopen(run->trace_path, exclusive ? "wx" : "w");
     if (run->trace_f == NULL)
         return cd_fail(err, CD_ERR_IO, "%s: cannot create the trace journal: %s",
                        run->trace_path, strerror(errno));
@@ -468,7 +475,9 @@ static const char *who_of(const daq_run *run)
     return run->d.info.operator_name[0] != '\0' ? run->d.info.operator_name : "caldaq";
 }
 
-int daq_run_create(const char *path, const struct daq_run_info *info, const char *profile_text,
+/* A run in memory with its info, profile and "run created" entry; nothing
+ * on disk. */
+static int run_new(const char *path, const struct daq_run_info *info, const char *profile_text,
                    daq_run **out, struct cd_err *err)
 {
     *out = NULL;
@@ -508,15 +517,30 @@ int daq_run_create(const char *path, const struct daq_run_info *info, const char
     snprintf(what, sizeof what, "run created (profile %.100s, sha256 %.12s)",
              i->profile_name[0] ? i->profile_name : "unnamed", i->profile_sha256);
     int rc = audit_add(run, who_of(run), what, err);
-    if (rc == 0)
-        rc = snapshot(run, true, err);
     if (rc != 0) {
         run_free(run);
         return rc;
     }
-    rc = journal_open(run, err);
+    *out = run;
+    return 0;
+}
+
+int daq_run_create(const char *path, const struct daq_run_info *info, const char *profile_text,
+                   daq_run **out, struct cd_err *err)
+{
+    *out = NULL;
+    daq_run *run = NULL;
+    int rc = run_new(path, info, profile_text, &run, err);
+    if (rc != 0)
+        return rc;
+    rc = snapshot(run, true, err);
+    if (rc != 0) {
+        run_free(run);
+        return rc;
+    }
+    rc = journal_open(run, false, err);
     if (rc == 0)
-        rc = trace_open(run, err);
+        rc = trace_open(run, false, err);
     if (rc != 0) {
         unlink(run->path);
         unlink(run->journal_path);
@@ -524,6 +548,31 @@ int daq_run_create(const char *path, const struct daq_run_info *info, const char
         run_free(run);
         return rc;
     }
+    *out = run;
+    return 0;
+}
+
+int daq_run_create_begin(const char *path, const struct daq_run_info *info,
+                         const char *profile_text, daq_run **out, struct cd_err *err)
+{
+    *out = NULL;
+    daq_run *run = NULL;
+    int rc = run_new(path, info, profile_text, &run, err);
+    if (rc != 0)
+        return rc;
+    rc = journal_open(run, true, err);
+    bool journal = rc == 0;
+    if (rc == 0)
+        rc = trace_open(run, true, err);
+    if (rc != 0) {
+        if (run->trace_f != NULL)
+            unlink(run->trace_path);
+        if (journal)
+            unlink(run->journal_path);
+        run_free(run);
+        return rc;
+    }
+    run->create_pending = true;
     *out = run;
     return 0;
 }
@@ -552,6 +601,11 @@ const struct daq_standard *daq_run_standards(const daq_run *run, size_t *n)
 {
     *n = run != NULL ? run->d.n_standards : 0;
     return run != NULL ? run->d.standards : NULL;
+}
+
+const struct daq_device *daq_run_get_device(const daq_run *run)
+{
+    return run != NULL ? &run->d.device : NULL;
 }
 
 const struct daq_reading *daq_run_readings(const daq_run *run, size_t *n)
@@ -654,8 +708,10 @@ int daq_run_add_reading(daq_run *run, const struct daq_reading *r, struct cd_err
     if (run->reopened)
         return refuse_reopened(run, "a reading", err);
     /* The journal of a resume not yet taken is the interrupted session's
-     * (maybe with a torn last line): the resume is written first. */
-    if (run->resume_pending) {
+     * (maybe with a torn last line): the resume is written first. A run not
+     * yet in its file gets its file first: a journalled reading must have a
+     * run to be recovered into. */
+    if (run->resume_pending || run->create_pending) {
         int rc = daq_run_checkpoint(run, err);
         if (rc != 0)
             return rc;
@@ -734,7 +790,9 @@ int daq_run_checkpoint(daq_run *run, struct cd_err *err)
      * snapshot: write it anyway, report the trace error after. */
     struct cd_err terr = {0};
     int trc = trace_absorb(run, &terr);
-    int rc = snapshot(run, false, err);
+    int rc = snapshot(run, run->create_pending, err);
+    if (rc == 0)
+        run->create_pending = false;
     if (rc == 0)
         rc = journal_reset(run, err);
     if (rc == 0 && run->resume_pending)
@@ -1011,6 +1069,15 @@ void daq_run_abandon(daq_run *run)
 {
     if (run == NULL)
         return;
+    if (run->create_pending) {
+        drv_trace_writer_close(run->tw, NULL);
+        run->tw = NULL;
+        if (run->trace_f != NULL)
+            fclose(run->trace_f);
+        run->trace_f = NULL;
+        unlink(run->trace_path);
+        unlink(run->journal_path);
+    }
     if (run->resume_pending) {
         drv_trace_writer_close(run->tw, NULL);
         run->tw = NULL;
@@ -1157,8 +1224,9 @@ int daq_run_close(daq_run *run, const char *status, struct cd_err *err)
     snprintf(what, sizeof what, "run closed: %s", status);
     int rc = audit_add(run, who_of(run), what, err);
     if (rc == 0)
-        rc = snapshot(run, false, err);
+        rc = snapshot(run, run->create_pending, err);
     if (rc == 0) {
+        run->create_pending = false;
         /* Everything is in the file: the journals go. */
         close(run->journal_fd);
         run->journal_fd = -1;
@@ -1171,8 +1239,8 @@ int daq_run_close(daq_run *run, const char *status, struct cd_err *err)
     }
     if (rc == 0 && trc != 0)
         rc = cd_fail(err, trc, "%s", terr.msg);
-    if (rc != 0 && run->resume_pending) {
-        daq_run_abandon(run); /* nothing of the resume was written */
+    if (rc != 0 && (run->resume_pending || run->create_pending)) {
+        daq_run_abandon(run); /* nothing of the resume (or the run) was written */
         return rc;
     }
     run_free(run);

@@ -88,6 +88,16 @@ typedef struct daq_run daq_run;
  * stored as used. The first snapshot is written at once. */
 int daq_run_create(const char *path, const struct daq_run_info *info, const char *profile_text,
                    daq_run **out, struct cd_err *err);
+/* daq_run_create without the file yet: the same checks, RUN.h5.journal
+ * and RUN.h5.trace made (refused when they exist), but no RUN.h5 until the
+ * first daq_run_checkpoint (or daq_run_add_reading, or daq_run_close) puts
+ * the first snapshot in place. So the first snapshot can hold what is known
+ * only once the instrument has answered (the device, identified through the
+ * run's own trace writer) besides the standards and the profile: a run
+ * killed at any moment after it exists can be certified once resumed.
+ * daq_run_abandon before then leaves nothing behind. */
+int daq_run_create_begin(const char *path, const struct daq_run_info *info,
+                         const char *profile_text, daq_run **out, struct cd_err *err);
 int daq_run_set_device(daq_run *run, const struct daq_device *dev, struct cd_err *err);
 int daq_run_add_standard(daq_run *run, const struct daq_standard *s, struct cd_err *err);
 int daq_run_add_env(daq_run *run, const struct daq_env *e, struct cd_err *err);
@@ -175,6 +185,8 @@ const struct daq_reading *daq_run_readings(const daq_run *run, size_t *n);
 const struct daq_run_info *daq_run_get_info(const daq_run *run);
 const char *daq_run_profile_text(const daq_run *run);
 const struct daq_standard *daq_run_standards(const daq_run *run, size_t *n);
+/* The device as recorded ("" driver: none recorded yet). Borrowed. */
+const struct daq_device *daq_run_get_device(const daq_run *run);
 
 /* Reading a run back. */
 struct daq_run_view {

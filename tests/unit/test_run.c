@@ -1875,6 +1875,124 @@ static void test_resume_refused(void **state)
     assert_int_equal(daq_run_verify(path, report, sizeof report, &err), 0);
 }
 
+/* daq_run_create_begin: no RUN.h5 until the first checkpoint, which then
+ * holds what was added before it (standards, device); abandoned before it,
+ * nothing is left; a reading first puts the file in place. */
+static void test_create_begin(void **state)
+{
+    (void)state;
+    char path[512], jpath[600], tpath[600];
+    struct cd_err err = {0};
+    struct daq_run_info info;
+    sample_info(&info);
+
+    path_in(path, sizeof path, "begin-abandoned.h5");
+    side_path(jpath, sizeof jpath, path, ".journal");
+    side_path(tpath, sizeof tpath, path, ".trace");
+    daq_run *run = NULL;
+    must(daq_run_create_begin(path, &info, profile_text, &run, &err), &err);
+    assert_false(exists(path));
+    assert_true(exists(jpath) && exists(tpath));
+    must(daq_run_add_standard(run, &sample_standards[0], &err), &err);
+    daq_run_abandon(run);
+    assert_false(exists(path) || exists(jpath) || exists(tpath));
+
+    path_in(path, sizeof path, "begin.h5");
+    must(daq_run_create_begin(path, &info, profile_text, &run, &err), &err);
+    for (size_t i = 0; i < N_STANDARDS; i++)
+        must(daq_run_add_standard(run, &sample_standards[i], &err), &err);
+    struct daq_device dev;
+    sample_device(&dev);
+    must(daq_run_set_device(run, &dev, &err), &err);
+    assert_string_equal(daq_run_get_device(run)->id.serial, dev.id.serial);
+    sample_trace(daq_run_trace_writer(run), 0);
+    assert_false(exists(path));
+    must(daq_run_checkpoint(run, &err), &err);
+    struct daq_run_view *v = NULL;
+    must(daq_run_open(path, &v, &err), &err);
+    assert_string_equal(v->info.status, "in-progress");
+    assert_int_equal(v->n_standards, N_STANDARDS);
+    assert_string_equal(v->device.id.manufacturer, dev.id.manufacturer);
+    assert_int_equal(v->trace->n, 3);
+    assert_int_equal(v->n_readings, 0);
+    daq_run_view_free(v);
+    /* Taken once: a second begin on the same path is refused. */
+    daq_run *again = (daq_run *)&err;
+    assert_int_equal(daq_run_create_begin(path, &info, profile_text, &again, &err),
+                     CD_ERR_INVALID);
+    assert_null(again);
+    cd_err_clear(&err);
+    must(daq_run_close(run, "aborted", &err), &err);
+
+    /* A reading before any checkpoint: the first snapshot is written for
+     * it, so that the journalled reading has a run to be recovered into. */
+    path_in(path, sizeof path, "begin-reading.h5");
+    side_path(jpath, sizeof jpath, path, ".journal");
+    must(daq_run_create_begin(path, &info, profile_text, &run, &err), &err);
+    struct daq_reading r;
+    sample_reading(0, &r);
+    must(daq_run_add_reading(run, &r, &err), &err);
+    assert_true(exists(path));
+    must(daq_run_open(path, &v, &err), &err);
+    size_t n = 0;
+    daq_run_view_pending(v, &n, NULL);
+    assert_int_equal(n, 1);
+    daq_run_view_free(v);
+    daq_run_abandon(run); /* as if killed: the run and its journal stay */
+    assert_true(exists(path) && exists(jpath));
+}
+
+/* daq_run_resume_begin: nothing written; abandoned, the files are as they
+ * were; checkpointed, it is daq_run_resume. */
+static void test_resume_begin(void **state)
+{
+    (void)state;
+    char path[512], jpath[600], tpath[600], ttmp[600];
+    path_in(path, sizeof path, "resume-begin.h5");
+    crashed_run(path, 2, 2, NULL);
+    side_path(jpath, sizeof jpath, path, ".journal");
+    side_path(tpath, sizeof tpath, path, ".trace");
+    side_path(ttmp, sizeof ttmp, path, ".trace.tmp");
+    size_t l0, lj, lt;
+    char *f0 = slurp(path, &l0), *j0 = slurp(jpath, &lj), *t0 = slurp(tpath, &lt);
+
+    struct cd_err err = {0};
+    daq_run *run = NULL;
+    must(daq_run_resume_begin(path, &run, &err), &err);
+    size_t n = 0;
+    daq_run_readings(run, &n);
+    assert_int_equal(n, 2 * REPS + 2);
+    assert_true(exists(ttmp));
+    /* locked meanwhile */
+    daq_run *other = (daq_run *)&err;
+    assert_int_equal(daq_run_resume_begin(path, &other, &err), CD_ERR_INVALID);
+    assert_null(other);
+    cd_err_clear(&err);
+    daq_run_abandon(run);
+    size_t l1;
+    char *f1 = slurp(path, &l1), *j1 = slurp(jpath, &l1), *t1 = slurp(tpath, &l1);
+    assert_true(l0 > 0);
+    assert_memory_equal(f0, f1, l0);
+    assert_string_equal(j0, j1);
+    assert_string_equal(t0, t1);
+    assert_false(exists(ttmp));
+    free(f1);
+    free(j1);
+    free(t1);
+
+    must(daq_run_resume_begin(path, &run, &err), &err);
+    must(daq_run_checkpoint(run, &err), &err);
+    assert_false(exists(ttmp));
+    last_audit(path, "caldaq",
+               "run resumed by caldaq (2 readings recovered from the journal; 2 trace records "
+               "recovered)");
+    finish_sample(run, 2 * REPS + 2);
+    daq_run_view_free(check_finished(path));
+    free(f0);
+    free(j0);
+    free(t0);
+}
+
 /* ------------------------------------------------------------ main */
 
 static int setup(void **state)
@@ -1931,6 +2049,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_resume_bad_journal),
         cmocka_unit_test(test_resume_aborted),
         cmocka_unit_test(test_resume_refused),
+        cmocka_unit_test(test_create_begin),
+        cmocka_unit_test(test_resume_begin),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
