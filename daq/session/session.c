@@ -516,9 +516,12 @@ static int walk(struct session *s, struct cd_err *err)
             if (a == SES_SKIP) {
                 snprintf(what, sizeof what, "point %zu (%s %.10g %s) skipped by the operator",
                          i + 1, pt->role, pt->nominal, p->unit);
+                /* in the journal (synced) before the screen says so */
                 int rc = stored(s, daq_run_audit(s->run, s->who, what, err));
                 if (rc != 0)
                     return rc;
+                if (s->ui->recorded != NULL)
+                    s->ui->recorded(s->ui->ctx, SES_REC_SKIPPED);
                 break;
             }
             if (s->c->sim_control != NULL) {
@@ -537,18 +540,24 @@ static int walk(struct session *s, struct cd_err *err)
                 (rc = stored(s, daq_run_audit(s->run, s->who, what, err))) != 0 ||
                 (rc = stored(s, daq_run_checkpoint(s->run, err))) != 0)
                 return rc;
-            char note[512] = "";
-            a = s->ui->after_point != NULL
-                    ? s->ui->after_point(s->ui->ctx, p, pt, s->have[i], s->out->run_path, note,
-                                         sizeof note)
-                    : SES_GO;
-            if (note[0] != '\0') {
+            do {
+                char note[512] = "";
+                a = s->ui->after_point != NULL
+                        ? s->ui->after_point(s->ui->ctx, p, pt, s->have[i], s->out->run_path,
+                                             note, sizeof note)
+                        : SES_GO;
+                if (note[0] == '\0')
+                    continue;
                 char text[48 + SES_NOTE_MAX];
                 int head = snprintf(text, 48, "note at point %zu: ", i + 1);
                 utf8_copy(text + head, SES_NOTE_MAX + 1, note);
+                /* in the journal (synced) before the screen says so */
                 if ((rc = stored(s, daq_run_audit(s->run, s->who, text, err))) != 0)
                     return rc;
-            }
+                if (s->ui->recorded != NULL)
+                    s->ui->recorded(s->ui->ctx, strlen(note) > SES_NOTE_MAX ? SES_REC_NOTE_CUT
+                                                                            : SES_REC_NOTE);
+            } while (a == SES_NOTE);
             if (a == SES_ABORT)
                 return cd_fail(err, CD_ERR_INVALID, "stopped by the operator after test point %zu",
                                i + 1);
@@ -646,7 +655,24 @@ static int add_lacking_standards(struct session *s, const prof_standards *reg,
     return stored(s, daq_run_audit(s->run, s->who, what, err));
 }
 
-/* Points already measured in a resumed run. */
+/* The point (1-based) an audit entry says the operator skipped, as walk()
+ * writes it ("point 5 (error-up 100 g) skipped by the operator"); 0 when it
+ * says something else. */
+static size_t skipped_point(const char *what)
+{
+    static const char tail[] = ") skipped by the operator";
+    size_t point = 0;
+    int n = 0;
+    size_t len = strlen(what), lt = sizeof tail - 1;
+    if (sscanf(what, "point %zu (%n", &point, &n) != 1 || n == 0 || len < lt ||
+        strcmp(what + len - lt, tail) != 0)
+        return 0;
+    return point;
+}
+
+/* Points already measured in a resumed run, and those the operator skipped
+ * (taken as done: a skip is the technician's decision, recorded, and stays
+ * so when the session is resumed). */
 static void count_done(struct session *s)
 {
     size_t n = 0;
@@ -656,6 +682,12 @@ static void count_done(struct session *s)
         if (i >= 0 && (size_t)i < s->p->n_points && rd[k].r.status == DRV_STATUS_STABLE &&
             isfinite(rd[k].r.value) && s->have[i] < s->p->points[i].repeat)
             s->have[i]++;
+    }
+    const struct daq_audit_entry *log = daq_run_audit_log(s->run, &n);
+    for (size_t k = 0; k < n; k++) {
+        size_t point = skipped_point(log[k].what);
+        if (point >= 1 && point <= s->p->n_points)
+            s->have[point - 1] = s->p->points[point - 1].repeat;
     }
 }
 

@@ -58,6 +58,15 @@ enum ses_action {
     SES_SKIP,                     /* leave the point out (recorded) */
     SES_REPEAT,                   /* measure the point again */
     SES_ABORT,                    /* stop the session */
+    SES_NOTE,                     /* after a point: save the note, then ask again */
+};
+
+/* What the engine has made safe on disk (journalled) at the operator's
+ * word: only then is the technician told (ses_ui.recorded). */
+enum ses_record {
+    SES_REC_SKIPPED,              /* the point is left out, in the run's log */
+    SES_REC_NOTE,                 /* the note is in the run's log */
+    SES_REC_NOTE_CUT,             /* ... cut to SES_NOTE_MAX bytes */
 };
 
 struct ses_ui {
@@ -71,13 +80,17 @@ struct ses_ui {
      * readings (stable), otherwise one seen while settling. */
     void (*reading)(void *ctx, const struct prof_profile *p, const struct drv_reading *r,
                     bool counted);
-    /* The point is safe on disk. SES_GO, SES_REPEAT or SES_ABORT; the UI may
-     * put a note for the run's log into `note`. */
+    /* The point is safe on disk. SES_GO, SES_REPEAT or SES_ABORT; or
+     * SES_NOTE with a note for the run's log in `note`: the engine saves
+     * it, says so through `recorded`, and calls after_point again. */
     enum ses_action (*after_point)(void *ctx, const struct prof_profile *p,
                                    const struct prof_plan_point *pt, size_t saved,
                                    const char *run_path, char *note, size_t cap);
     /* Lines for the technician (instrument identity, standards, ...). */
     void (*say)(void *ctx, const char *text);
+    /* The operator's skip or note is safe on disk (may be NULL): a screen
+     * that says "saved" says it here, never before. */
+    void (*recorded)(void *ctx, enum ses_record what);
     /* Ask for the environmental conditions at `where` ("start", "end",
      * "point") when neither --env nor a sensor gives them: 0 with env[]
      * (temp_c, rh_pct, p_hpa, NAN where not given), -1 for "not measured".
@@ -149,6 +162,7 @@ struct ses_term {
     FILE *in;                   /* the technician's answers */
     FILE *out;                  /* prompts, readings, the verdict table */
     size_t last_point;          /* batch: the point last announced, + 1 */
+    bool noted;                 /* terminal: a note was just saved; the menu comes again */
 };
 
 /* The command that resumes `run` with the session's own options (port,

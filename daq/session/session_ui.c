@@ -27,10 +27,8 @@ static enum ses_action term_before(void *ctx, const struct prof_profile *p,
         return SES_ABORT;
     if (strcmp(line, "a") == 0 || strcmp(line, "q") == 0)
         return SES_ABORT;
-    if (strcmp(line, "s") == 0) {
-        fputs(msg_text(t->lang, M_SKIPPED), t->out);
-        return SES_SKIP;
-    }
+    if (strcmp(line, "s") == 0)
+        return SES_SKIP; /* said once it is in the journal (term_recorded) */
     return SES_GO;
 }
 
@@ -51,7 +49,9 @@ static enum ses_action term_after(void *ctx, const struct prof_profile *p,
     (void)p;
     (void)pt;
     struct ses_term *t = ctx;
-    fprintf(t->out, msg_text(t->lang, M_POINT_SAVED), saved, run_path);
+    if (!t->noted)
+        fprintf(t->out, msg_text(t->lang, M_POINT_SAVED), saved, run_path);
+    t->noted = false;
     char line[512];
     for (;;) {
         fputs(msg_text(t->lang, M_AFTER_POINT), t->out);
@@ -68,11 +68,27 @@ static enum ses_action term_after(void *ctx, const struct prof_profile *p,
         fputs(msg_text(t->lang, M_NOTE_PROMPT), t->out);
         if (read_choice(t, line, sizeof line) == SES_ABORT)
             return SES_GO;
+        if (line[0] == '\0')
+            continue; /* nothing to save: the menu again */
+        /* The engine journals it and says "saved" (term_recorded), then
+         * asks again. */
         snprintf(note, cap, "%s", line);
+        t->noted = true;
+        return SES_NOTE;
+    }
+}
+
+static void term_recorded(void *ctx, enum ses_record what)
+{
+    struct ses_term *t = ctx;
+    if (what == SES_REC_SKIPPED) {
+        fputs(msg_text(t->lang, M_SKIPPED), t->out);
+    } else {
         fputs(msg_text(t->lang, M_NOTE_SAVED), t->out);
-        if (strlen(line) > SES_NOTE_MAX)
+        if (what == SES_REC_NOTE_CUT)
             fprintf(t->out, msg_text(t->lang, M_NOTE_CUT), (size_t)SES_NOTE_MAX);
     }
+    fflush(t->out);
 }
 
 static int term_ask_env(void *ctx, const char *where, double env[3])
@@ -146,7 +162,7 @@ void ses_ui_terminal(struct ses_term *t, struct ses_ui *ui)
 {
     *ui = (struct ses_ui){.ctx = t, .before_point = term_before, .reading = term_reading,
                           .after_point = term_after, .say = term_say,
-                          .ask_env = term_ask_env};
+                          .ask_env = term_ask_env, .recorded = term_recorded};
 }
 
 void ses_ui_batch(struct ses_term *t, struct ses_ui *ui)

@@ -200,6 +200,21 @@ static int journal_reset(daq_run *run, struct cd_err *err)
     return 0;
 }
 
+/* Append a line to the journal, synced. A write that fails part way is
+ * taken back, so that the lines after it (a later attempt, once there is
+ * room) do not follow half a line: the journal stays readable. */
+static int journal_append(daq_run *run, const char *line, size_t len, const char *what,
+                          struct cd_err *err)
+{
+    off_t end = lseek(run->journal_fd, 0, SEEK_END);
+    if (write_all(run->journal_fd, line, len) == 0 && fdatasync(run->journal_fd) == 0)
+        return 0;
+    int e = errno;
+    if (end >= 0 && ftruncate(run->journal_fd, end) == 0)
+        fdatasync(run->journal_fd);
+    return io_fail(run, err, what, e);
+}
+
 /* A session holds its journal locked (flock: released when the process
  * ends, however it ends), so that a resume tells a session that died from
  * one still writing. A file system without locks goes without. */
@@ -447,25 +462,58 @@ static void copy_cut(char *dst, size_t cap, const char *src)
     memcpy(dst + keep, "...", 3);
 }
 
+/* Append entry `a` (seq, t, who, what set) to the audit chain: its
+ * predecessor's hash and its own. */
+static int audit_append(struct rs_data *d, const struct daq_audit_entry *a)
+{
+    if (rs_grow((void **)&d->audit, &d->cap_audit, d->n_audit + 1, sizeof *d->audit) != 0)
+        return CD_ERR_NOMEM;
+    struct daq_audit_entry *e = &d->audit[d->n_audit];
+    *e = *a;
+    if (d->n_audit == 0)
+        memset(e->prev_sha256, '0', 64);
+    else
+        memcpy(e->prev_sha256, d->audit[d->n_audit - 1].sha256, 64);
+    e->prev_sha256[64] = '\0';
+    rs_audit_hash(e->prev_sha256, e->seq, e->t, e->who, e->what, e->sha256);
+    d->n_audit++;
+    return 0;
+}
+
+/* Whether the run has a journal of its own that outlives the process: a
+ * run in its file, not a resume or a creation not yet written, not a
+ * reopened run (which has none). */
+static bool journal_live(const daq_run *run)
+{
+    return run->journal_fd >= 0 && !run->resume_pending && !run->create_pending &&
+           !run->reopened;
+}
+
+/* An audit entry. With a live journal it is in the journal, synced, before
+ * this returns: an operator's note or skip that the screen then calls saved
+ * survives a crash (daq_run_resume takes it back). */
 static int audit_add(daq_run *run, const char *who, const char *what, struct cd_err *err)
 {
     struct rs_data *d = &run->d;
     if (who == NULL || what == NULL || who[0] == '\0' || what[0] == '\0')
         return cd_fail(err, CD_ERR_INVALID, "an audit entry needs who and what");
-    if (rs_grow((void **)&d->audit, &d->cap_audit, d->n_audit + 1, sizeof *d->audit) != 0)
+    struct daq_audit_entry a;
+    memset(&a, 0, sizeof a);
+    a.seq = (int64_t)d->n_audit + 1;
+    a.t = rs_now();
+    copy_cut(a.who, sizeof a.who, who);
+    copy_cut(a.what, sizeof a.what, what);
+    if (journal_live(run)) {
+        char line[2048];
+        int n = rs_journal_audit_line(&a, line, sizeof line);
+        if (n < 0)
+            return cd_fail(err, CD_ERR_INVALID, "audit entry too long for the journal");
+        int rc = journal_append(run, line, (size_t)n, "journal the audit entry", err);
+        if (rc != 0)
+            return rc;
+    }
+    if (audit_append(d, &a) != 0)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
-    struct daq_audit_entry *a = &d->audit[d->n_audit];
-    memset(a, 0, sizeof *a);
-    a->seq = (int64_t)d->n_audit + 1;
-    a->t = rs_now();
-    copy_cut(a->who, sizeof a->who, who);
-    copy_cut(a->what, sizeof a->what, what);
-    if (d->n_audit == 0)
-        memset(a->prev_sha256, '0', 64);
-    else
-        memcpy(a->prev_sha256, d->audit[d->n_audit - 1].sha256, 64);
-    rs_audit_hash(a->prev_sha256, a->seq, a->t, a->who, a->what, a->sha256);
-    d->n_audit++;
     return 0;
 }
 
@@ -608,6 +656,12 @@ const struct daq_device *daq_run_get_device(const daq_run *run)
     return run != NULL ? &run->d.device : NULL;
 }
 
+const struct daq_audit_entry *daq_run_audit_log(const daq_run *run, size_t *n)
+{
+    *n = run != NULL ? run->d.n_audit : 0;
+    return run != NULL ? run->d.audit : NULL;
+}
+
 const struct daq_reading *daq_run_readings(const daq_run *run, size_t *n)
 {
     *n = 0;
@@ -729,8 +783,9 @@ int daq_run_add_reading(daq_run *run, const struct daq_reading *r, struct cd_err
         return cd_fail(err, CD_ERR_INVALID, "reading too long for the journal");
     /* In the journal (on disk) first: a reading the caller was told about
      * survives a crash. */
-    if (write_all(run->journal_fd, line, (size_t)n) != 0 || fdatasync(run->journal_fd) != 0)
-        return io_fail(run, err, "journal the reading", errno);
+    int rc = journal_append(run, line, (size_t)n, "journal the reading", err);
+    if (rc != 0)
+        return rc;
     d->readings[d->n_readings++] = row;
     return 0;
 }
@@ -1103,6 +1158,7 @@ int daq_run_resume_begin(const char *path, daq_run **out, struct cd_err *err)
     daq_run *run = run_alloc(path);
     if (run == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    run->resume_pending = true; /* nothing is written until the resume is taken */
     /* The journal locked first: a session still writing the run holds it,
      * and one that closes meanwhile cannot slip between the read and the
      * lock. */
@@ -1127,13 +1183,20 @@ int daq_run_resume_begin(const char *path, daq_run **out, struct cd_err *err)
         rc = cd_fail(err, CD_ERR_INVALID, "%s: refusing to resume: unknown status \"%.16s\"",
                      path, status);
 
-    /* What the session measured after its last snapshot. */
+    /* What the session measured after its last snapshot, and what it
+     * logged (notes, skipped points). */
     struct rs_reading *rows = NULL;
-    size_t n_rows = 0, torn = 0, n_trace = 0;
+    struct daq_audit_entry *entries = NULL;
+    size_t n_rows = 0, n_entries = 0, torn = 0, n_trace = 0;
     char note[256];
     if (rc == 0)
-        rc = rs_journal_read(run->journal_path, d->info.run_id, d->n_readings, true, &rows,
-                             &n_rows, &torn, note, sizeof note, err);
+        rc = rs_journal_read_all(run->journal_path, d->info.run_id, d->n_readings, d->n_audit,
+                                 true, &rows, &n_rows, &entries, &n_entries, &torn, note,
+                                 sizeof note, err);
+    for (size_t i = 0; rc == 0 && i < n_entries; i++)
+        if (audit_append(d, &entries[i]) != 0)
+            rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    free(entries);
     if (rc == 0 && n_rows > 0) {
         if (rs_grow((void **)&d->readings, &d->cap_readings, d->n_readings + n_rows,
                     sizeof *d->readings) != 0) {
@@ -1155,6 +1218,10 @@ int daq_run_resume_begin(const char *path, daq_run **out, struct cd_err *err)
         if (torn > 0)
             used += (size_t)snprintf(more + used, sizeof more - used,
                                      ", %zu torn line ignored", torn);
+        if (n_entries > 0)
+            used += (size_t)snprintf(more + used, sizeof more - used,
+                                     "; %zu audit entr%s recovered", n_entries,
+                                     n_entries == 1 ? "y" : "ies");
         if (n_trace > 0)
             snprintf(more + used, sizeof more - used, "; %zu trace record%s recovered", n_trace,
                      n_trace == 1 ? "" : "s");
@@ -1172,7 +1239,6 @@ int daq_run_resume_begin(const char *path, daq_run **out, struct cd_err *err)
         run_free(run);
         return rc;
     }
-    run->resume_pending = true;
     *out = run;
     return 0;
 }

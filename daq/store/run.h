@@ -106,6 +106,10 @@ int daq_run_add_reading(daq_run *run, const struct daq_reading *r, struct cd_err
 /* The recorder for the raw trace: pass it to drv_open(..., rec, ...). The
  * run owns it. */
 struct drv_trace_writer *daq_run_trace_writer(daq_run *run);
+/* An audit entry: journalled (synced) before this returns, as a reading is,
+ * and in the file at the next checkpoint; daq_run_resume takes the
+ * journalled ones back. (A run not yet written, or reopened, keeps it in
+ * memory until its snapshot.) */
 int daq_run_audit(daq_run *run, const char *who, const char *what, struct cd_err *err);
 /* Analysis results as JSON text, stored as a new version /results/vN,
  * never overwriting an earlier one; *version gets N. */
@@ -137,11 +141,13 @@ int daq_run_reopen(const char *path, daq_run **out, struct cd_err *err);
  * beside it RUN.h5.journal the readings of the point that was being
  * measured) or "aborted" (closed on an error or by the technician). The
  * readings in the journal that are not in the snapshot are recovered into
- * the run (they were measured; none is lost), and so are the trace records
- * of RUN.h5.trace it lacks; the status goes back to "in-progress", and the
+ * the run (they were measured; none is lost), and so are the audit
+ * entries journalled after it (an operator's notes and skips, in their
+ * order, their hashes continuing the chain) and the trace records of
+ * RUN.h5.trace it lacks; the status goes back to "in-progress", and the
  * audit log gets "run resumed by caldaq (N readings recovered from the
- * journal)" (who "caldaq"; "1 reading"; ", 1 torn line ignored" and "; K
- * trace records recovered" added when so). The snapshot is written at once.
+ * journal)" (who "caldaq"; "1 reading"; ", 1 torn line ignored", "; K audit
+ * entries recovered" and "; K trace records recovered" added when so). The snapshot is written at once.
  * The handle then works like one from daq_run_create: readings,
  * environment, results, audit, checkpoint, close; `ended` is cleared until
  * the close. Its trace writer starts a new RUN.h5.trace whose records go
@@ -187,6 +193,9 @@ const char *daq_run_profile_text(const daq_run *run);
 const struct daq_standard *daq_run_standards(const daq_run *run, size_t *n);
 /* The device as recorded ("" driver: none recorded yet). Borrowed. */
 const struct daq_device *daq_run_get_device(const daq_run *run);
+/* The audit log so far (a resumed run's with the entries recovered from its
+ * journal), oldest first. Borrowed, valid until the next call on the run. */
+const struct daq_audit_entry *daq_run_audit_log(const daq_run *run, size_t *n);
 
 /* Reading a run back. */
 struct daq_run_view {

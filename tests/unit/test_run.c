@@ -1993,6 +1993,82 @@ static void test_resume_begin(void **state)
     free(t0);
 }
 
+/* Audit entries (an operator's note, a skipped point) are journalled when
+ * they are made: a run killed before the next checkpoint gets them back on
+ * resume, in order, the chain intact; a gap in them is refused. */
+static void test_resume_audit(void **state)
+{
+    (void)state;
+    char path[512], jpath[600];
+    path_in(path, sizeof path, "resume-audit.h5");
+    side_path(jpath, sizeof jpath, path, ".journal");
+    unlink(path);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct daq_run_info info;
+        sample_info(&info);
+        daq_run *run = NULL;
+        if (daq_run_create(path, &info, profile_text, &run, NULL) != 0)
+            _exit(1);
+        struct daq_reading r;
+        sample_reading(0, &r);
+        if (daq_run_add_reading(run, &r, NULL) != 0 || daq_run_checkpoint(run, NULL) != 0 ||
+            daq_run_audit(run, "Nguyễn Văn An", "note at point 1: \"kẹp\", 21,3 °C", NULL) != 0)
+            _exit(2);
+        sample_reading(1, &r);
+        if (daq_run_add_reading(run, &r, NULL) != 0 ||
+            daq_run_audit(run, "Nguyễn Văn An", "point 2 (load 50 g) skipped by the operator",
+                          NULL) != 0)
+            _exit(3);
+        _exit(0); /* killed: never closed */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    struct cd_err err = {0};
+    struct daq_run_view *v = NULL;
+    must(daq_run_open(path, &v, &err), &err);
+    assert_int_equal(v->n_audit, 1); /* the snapshot has only "run created" */
+    const char *note = NULL;
+    size_t n = 0;
+    daq_run_view_pending(v, &n, &note);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(note, "2 audit entries not in the file"));
+    daq_run_view_free(v);
+
+    /* A gap in the journalled entries is a lost line: refused. */
+    size_t len;
+    char *good = slurp(jpath, &len);
+    char *bad = strdup(good);
+    char *seq2 = strstr(bad, "\naudit 2 ");
+    assert_non_null(seq2);
+    seq2[7] = '7';
+    write_text(jpath, bad);
+    daq_run *run = (daq_run *)&err;
+    assert_int_equal(daq_run_resume(path, &run, &err), CD_ERR_PARSE);
+    assert_null(run);
+    assert_non_null(strstr(err.msg, "log entry 7 where log entry 2 comes next"));
+    cd_err_clear(&err);
+    write_text(jpath, good);
+
+    must(daq_run_resume(path, &run, &err), &err);
+    const struct daq_audit_entry *log = daq_run_audit_log(run, &n);
+    assert_int_equal(n, 4);
+    assert_string_equal(log[1].what, "note at point 1: \"kẹp\", 21,3 °C");
+    assert_string_equal(log[1].who, "Nguyễn Văn An");
+    assert_string_equal(log[2].what, "point 2 (load 50 g) skipped by the operator");
+    assert_true(log[1].t <= log[2].t);
+    assert_string_equal(log[3].what, "run resumed by caldaq (1 reading recovered from the "
+                                     "journal; 2 audit entries recovered)");
+    must(daq_run_close(run, "aborted", &err), &err);
+    char report[512];
+    assert_int_equal(daq_run_verify(path, report, sizeof report, &err), 0);
+    free(good);
+    free(bad);
+}
+
 /* ------------------------------------------------------------ main */
 
 static int setup(void **state)
@@ -2051,6 +2127,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_resume_refused),
         cmocka_unit_test(test_create_begin),
         cmocka_unit_test(test_resume_begin),
+        cmocka_unit_test(test_resume_audit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
