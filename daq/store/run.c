@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -37,6 +38,8 @@ struct daq_run {
     char *journal_path;     /* RUN.h5.journal */
     char *trace_path;       /* RUN.h5.trace */
     char *trace_tmp_path;   /* RUN.h5.trace.tmp: a resume's trace journal until it is taken */
+    char *lock_path;        /* RUN.h5.lock: held by a reopened run's writer */
+    int lock_fd;
     char *dir_path;         /* the folder, fsync'd after each rename */
     int journal_fd;
     size_t n_in_file;       /* readings in the last snapshot */
@@ -398,12 +401,19 @@ static void run_free(daq_run *run)
         fclose(run->trace_f);
     if (run->journal_fd >= 0)
         close(run->journal_fd);
+    if (run->lock_fd >= 0) {
+        /* Removed while still held: a writer waiting on this file finds
+         * it gone and takes a new one (writer_lock). */
+        unlink(run->lock_path);
+        close(run->lock_fd);
+    }
     rs_data_free(&run->d);
     free(run->path);
     free(run->tmp_path);
     free(run->journal_path);
     free(run->trace_path);
     free(run->trace_tmp_path);
+    free(run->lock_path);
     free(run->dir_path);
     free(run->readings_out);
     free(run);
@@ -417,15 +427,18 @@ static daq_run *run_alloc(const char *path)
     if (run == NULL)
         return NULL;
     run->journal_fd = -1;
+    run->lock_fd = -1;
     rs_data_init(&run->d);
     run->path = strdup(path);
     run->tmp_path = concat(path, ".tmp");
     run->journal_path = concat(path, ".journal");
     run->trace_path = concat(path, ".trace");
     run->trace_tmp_path = concat(path, ".trace.tmp");
+    run->lock_path = concat(path, ".lock");
     run->dir_path = dir_of(path);
     if (run->path == NULL || run->tmp_path == NULL || run->journal_path == NULL ||
-        run->trace_path == NULL || run->trace_tmp_path == NULL || run->dir_path == NULL) {
+        run->trace_path == NULL || run->trace_tmp_path == NULL || run->lock_path == NULL ||
+        run->dir_path == NULL) {
         run_free(run);
         return NULL;
     }
@@ -891,7 +904,95 @@ static int run_load(daq_run *run, const char *verb, struct cd_err *err)
     return rc;
 }
 
+/* Who holds the lock, for a writer that waits on it: pid, the command
+ * line (from /proc where there is one) and since when, one line. */
+static void holder_text(char *buf, size_t cap)
+{
+    char cmd[200] = "";
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, cmd, sizeof cmd - 1);
+        close(fd);
+        for (ssize_t i = 0; i < n; i++)
+            if (cmd[i] == '\0' || cmd[i] == '\n')
+                cmd[i] = ' ';
+        cmd[n > 0 ? n : 0] = '\0';
+        for (ssize_t i = n - 1; i >= 0 && cmd[i] == ' '; i--)
+            cmd[i] = '\0';
+    }
+    char since[40];
+    rs_iso8601(rs_now(), since, sizeof since);
+    snprintf(buf, cap, "pid %ld, %s, since %s\n", (long)getpid(), cmd[0] ? cmd : "caldaq",
+             since);
+}
+
+static double monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The writer's lock of a reopened run: RUN.h5.lock beside it, flock'd
+ * (not RUN.h5 itself, which every snapshot replaces by a rename, and which
+ * HDF5 flocks on its own when it opens it). Two writers that both read
+ * results v1 would both add v2 and the last rename would win, losing the
+ * other; with the lock the second reads the first's v2 and adds v3. Waited
+ * for up to `wait_ms`, polling; the holder writes who it is into the file,
+ * so that a writer that gives up says who holds it. A lock file that its
+ * holder removed while we waited on it is not the lock any more: taken
+ * again. A file system without locks goes without, as the journal does. */
+static int writer_lock(daq_run *run, int wait_ms, struct cd_err *err)
+{
+    double deadline = monotonic_ms() + (wait_ms > 0 ? wait_ms : 0);
+    for (;;) {
+        int fd = open(run->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return cd_fail(err, CD_ERR_IO, "%s: cannot make the lock %s: %s", run->path,
+                           run->lock_path, strerror(errno));
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            struct stat mine, there;
+            if (fstat(fd, &mine) == 0 && stat(run->lock_path, &there) == 0 &&
+                mine.st_dev == there.st_dev && mine.st_ino == there.st_ino) {
+                char who[320];
+                holder_text(who, sizeof who);
+                if (ftruncate(fd, 0) != 0 || pwrite(fd, who, strlen(who), 0) < 0) {
+                    /* the lock holds without its note; a waiter says less */
+                }
+                run->lock_fd = fd;
+                return 0;
+            }
+            close(fd); /* its holder removed it meanwhile: the next one */
+            continue;
+        }
+        if (errno != EWOULDBLOCK) {
+            close(fd);
+            return 0;
+        }
+        if (monotonic_ms() >= deadline) {
+            char who[320] = "";
+            ssize_t n = pread(fd, who, sizeof who - 1, 0);
+            close(fd);
+            who[n > 0 ? n : 0] = '\0';
+            who[strcspn(who, "\n")] = '\0';
+            return cd_fail(err, CD_ERR_TIMEOUT,
+                           "%s: another caldaq is writing to this run (%s); waited %.0f s for "
+                           "it to finish: try again when it has (the lock is %s)",
+                           run->path, who[0] ? who : "who, it does not say", wait_ms / 1000.0,
+                           run->lock_path);
+        }
+        close(fd);
+        struct timespec nap = {0, 20 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+    }
+}
+
 int daq_run_reopen(const char *path, daq_run **out, struct cd_err *err)
+{
+    return daq_run_reopen_wait(path, DAQ_RUN_LOCK_WAIT_MS, out, err);
+}
+
+int daq_run_reopen_wait(const char *path, int wait_ms, daq_run **out, struct cd_err *err)
 {
     if (out != NULL)
         *out = NULL;
@@ -904,7 +1005,11 @@ int daq_run_reopen(const char *path, daq_run **out, struct cd_err *err)
     if (run == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
     run->reopened = true;
-    rc = run_load(run, "reopen", err);
+    /* Locked before it is read: what the run holds is what the previous
+     * writer left. */
+    rc = writer_lock(run, wait_ms, err);
+    if (rc == 0)
+        rc = run_load(run, "reopen", err);
     const char *status = run->d.info.status;
     if (rc == 0 && strcmp(status, "complete") != 0 && strcmp(status, "aborted") != 0)
         rc = strcmp(status, "in-progress") == 0

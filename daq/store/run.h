@@ -132,9 +132,17 @@ int daq_run_close(daq_run *run, const char *status, struct cd_err *err);
  * other (tmp, fsync, rename); a daq_run_checkpoint only writes the snapshot.
  * `ended` keeps the end of the measurement. Refused: a missing file (CD_ERR_NOT_FOUND), a run that fails
  * daq_run_verify, a run still "in-progress" (resume it instead)
- * (CD_ERR_INVALID). Not a lock: two reopens of one run race, the last close
- * wins. */
+ * (CD_ERR_INVALID). One writer at a time: the handle holds RUN.h5.lock
+ * (flock) from before the run is read until it is closed or abandoned, so
+ * two `caldaq analyze --write` of one run add v2 and v3, not v2 twice; a
+ * second reopen waits for it up to DAQ_RUN_LOCK_WAIT_MS, then fails
+ * (CD_ERR_TIMEOUT) naming the holder (pid, command, since when). The lock
+ * file is removed by its holder. (A resume takes the journal's lock, not
+ * this one.) */
 int daq_run_reopen(const char *path, daq_run **out, struct cd_err *err);
+#define DAQ_RUN_LOCK_WAIT_MS 30000
+/* daq_run_reopen waiting up to `wait_ms` for another writer. */
+int daq_run_reopen_wait(const char *path, int wait_ms, daq_run **out, struct cd_err *err);
 
 /* Resume an interrupted run: one that is "in-progress" (the session crashed
  * or was killed: the snapshot holds every finished point, and the journal

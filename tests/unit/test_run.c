@@ -2069,6 +2069,81 @@ static void test_resume_audit(void **state)
     free(bad);
 }
 
+/* Two writers of one finished run: the second waits for the first (the
+ * run's lock), and gives up after its wait naming the holder; once the
+ * first has closed, the second adds the next version, not the same one. */
+static void test_reopen_lock(void **state)
+{
+    (void)state;
+    char path[512], lock[600];
+    fresh_sample(path, sizeof path, "reopen-lock.h5");
+    side_path(lock, sizeof lock, path, ".lock");
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        /* The first writer: holds the run for 1.5 s, adds a version. */
+        close(pfd[0]);
+        daq_run *a = NULL;
+        int v = 0;
+        if (daq_run_reopen(path, &a, NULL) != 0)
+            _exit(1);
+        if (write(pfd[1], "x", 1) != 1)
+            _exit(2);
+        struct timespec nap = {1, 500 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+        if (daq_run_add_results(a, "{\"by\": \"a\"}", "test", &v, NULL) != 0)
+            _exit(3);
+        _exit(daq_run_close(a, NULL, NULL) == 0 ? 0 : 4);
+    }
+    close(pfd[1]);
+    char c;
+    ssize_t got = read(pfd[0], &c, 1);
+    close(pfd[0]);
+    if (got != 1) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        fail_msg("the first writer did not take the run");
+    }
+    assert_true(exists(lock));
+
+    struct cd_err err = {0};
+    daq_run *b = (daq_run *)&err;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(daq_run_reopen_wait(path, 300, &b, &err), CD_ERR_TIMEOUT);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double waited = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    assert_true(waited >= 0.29 && waited < 5);
+    assert_null(b);
+    char pid[32];
+    snprintf(pid, sizeof pid, "pid %ld, ", (long)child);
+    if (strstr(err.msg, "another caldaq is writing to this run") == NULL ||
+        strstr(err.msg, pid) == NULL || strstr(err.msg, "test_run") == NULL)
+        fail_msg("the message does not name the holder: %s", err.msg);
+    cd_err_clear(&err);
+
+    /* Waiting long enough: the first finishes, the second adds after it. */
+    must(daq_run_reopen_wait(path, 20000, &b, &err), &err);
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    int v2 = 0;
+    must(daq_run_add_results(b, "{\"by\": \"b\"}", "test", &v2, &err), &err);
+    must(daq_run_close(b, NULL, &err), &err);
+    assert_false(exists(lock));
+    struct daq_run_view *view = NULL;
+    must(daq_run_open(path, &view, &err), &err);
+    assert_int_equal((int)view->n_results, v2);
+    assert_true(v2 >= 2);
+    assert_non_null(strstr(view->results[v2 - 2], "\"a\""));
+    assert_non_null(strstr(view->results[v2 - 1], "\"b\""));
+    daq_run_view_free(view);
+    char report[256];
+    assert_int_equal(daq_run_verify(path, report, sizeof report, &err), 0);
+}
+
 /* ------------------------------------------------------------ main */
 
 static int setup(void **state)
@@ -2128,6 +2203,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_create_begin),
         cmocka_unit_test(test_resume_begin),
         cmocka_unit_test(test_resume_audit),
+        cmocka_unit_test(test_reopen_lock),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
