@@ -17,7 +17,7 @@ pids+=($!)
 wait_for "$tmp/bal"
 wait_for "$tmp/ctl"
 mkdir "$tmp/runs"
-"$CALDAQ" session --profile profiles/balance-cg18-class-ii.yaml --port "$tmp/bal" --out "$tmp/runs" \
+timeout 120 "$CALDAQ" session --profile profiles/balance-cg18-class-ii.yaml --port "$tmp/bal" --out "$tmp/runs" \
     --standards "$tmp/reg.yaml" --batch --sim-control "$tmp/ctl" > "$tmp/session.out" 2>&1 \
     || { show "$tmp/session.out"; fail "the session: status $?"; }
 run=$(ls "$tmp"/runs/*.h5)

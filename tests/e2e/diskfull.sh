@@ -55,8 +55,9 @@ fill() {
 no_space="no space left on the device that holds the run (folder $disk)"
 
 # --- caldaq session ---------------------------------------------------------
-# (stdbuf: the batch lines are watched as they come)
-stdbuf -oL "$CALDAQ" session --profile "$BAL" --port "$tmp/bal" --out "$disk" --standards "$tmp/reg.yaml" \
+# (stdbuf: the batch lines are watched as they come; timeout: every wait
+# below has a bound)
+timeout 120 stdbuf -oL "$CALDAQ" session --profile "$BAL" --port "$tmp/bal" --out "$disk" --standards "$tmp/reg.yaml" \
     --batch --sim-control "$tmp/ctl" --lang en > "$tmp/s.out" 2> "$tmp/s.err" &
 victim=$!
 wait_line "$tmp/s.out" '^\[4/13\] ' "$victim"
@@ -95,7 +96,7 @@ PY
 # completes the run.
 rm "$disk/filler"
 read -r -a words <<< "$resume_cmd"
-"$CALDAQ" "${words[@]:1}" --batch --sim-control "$tmp/ctl" --lang en > "$tmp/r.out" 2>&1 \
+timeout 120 "$CALDAQ" "${words[@]:1}" --batch --sim-control "$tmp/ctl" --lang en > "$tmp/r.out" 2>&1 \
     || { show "$tmp/r.out"; fail "resume after the disk was freed: status $?"; }
 grep -q "^Results stored in the run as version 1$" "$tmp/r.out" || { show "$tmp/r.out"; fail "resumed: no results"; }
 "$CALDAQ" verify "$run" > /dev/null || fail "resumed: the run does not verify"
@@ -111,7 +112,7 @@ PY
 rm -f "$disk"/*
 
 # --- caldaq acquire ---------------------------------------------------------
-"$CALDAQ" acquire --driver mtsics --port "$tmp/bal" --points 0,50,100,150,200,250,300,350 \
+timeout 120 "$CALDAQ" acquire --driver mtsics --port "$tmp/bal" --points 0,50,100,150,200,250,300,350 \
     --repeat 3 --stable --sim-control "$tmp/ctl" --out "$disk" > "$tmp/a.out" 2> "$tmp/a.err" &
 victim=$!
 wait_line "$tmp/a.out" '^point 1 ' "$victim"

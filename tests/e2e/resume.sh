@@ -46,7 +46,7 @@ live_in_point_1() {
     exec 3<>"$tmp/in"      # read-write: opening never blocks
     "$CALDAQ" session --profile "$BAL" --port "$tmp/bal" --out "$dir" --standards "$tmp/reg.yaml" \
         --env 21.5,50 --lang en --operator "Kill Test" < "$tmp/in" > "$dir.out" 2>&1 &
-    live=$!
+    live=$!                 # killed by the test (no timeout in between: kill -9 must reach it)
     pids+=($live)
     printf '\n\n' >&3
     for _ in $(seq 200); do
@@ -68,10 +68,11 @@ killed_in_point_1() {
 resume_batch() { # RUN [OPTION...]: resume it in batch mode against the simulator
     local r=$1
     shift
-    "$CALDAQ" session --resume "$r" --port "$tmp/bal" --batch --sim-control "$tmp/ctl" --lang en "$@"
+    timeout 120 "$CALDAQ" session --resume "$r" --port "$tmp/bal" --batch --sim-control "$tmp/ctl" \
+        --lang en "$@"
 }
 certify() { # RUN NAME: a certificate for the run
-    "$CALDAQ" cert "$1" --out "$tmp/cert-$2" --lab "$tmp/lab.yaml" --format json \
+    timeout 120 "$CALDAQ" cert "$1" --out "$tmp/cert-$2" --lab "$tmp/lab.yaml" --format json \
         --customer "Công ty TNHH Cân Việt" --received "$(date +%F)" --issued "$(date +%F)" \
         > "$tmp/cert-$2.out" 2>&1 || { show "$tmp/cert-$2.out"; fail "$2: caldaq cert: status $?"; }
     local n
@@ -166,7 +167,7 @@ refused expired 1 "W-E2-01 (certificate VD-KL-2025-0412) was due for calibration
     "$run" --standards profiles/standards/example-lab.yaml
 refused no-instrument 4 "$tmp/no-such-port" "$run" --standards "$tmp/reg.yaml" --port "$tmp/no-such-port"
 mkdir "$tmp/done"
-"$CALDAQ" session --profile "$BAL" --port "$tmp/bal" --out "$tmp/done" --standards "$tmp/reg.yaml" \
+timeout 120 "$CALDAQ" session --profile "$BAL" --port "$tmp/bal" --out "$tmp/done" --standards "$tmp/reg.yaml" \
     --batch --sim-control "$tmp/ctl" > "$tmp/done.out" 2>&1 || { show "$tmp/done.out"; fail "a complete run: status $?"; }
 refused complete 1 "the run is complete; nothing to resume" "$(ls "$tmp"/done/*.h5)" --standards "$tmp/reg.yaml"
 
