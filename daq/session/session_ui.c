@@ -138,6 +138,7 @@ static enum ses_action batch_before(void *ctx, const struct prof_profile *p,
     char text[512];
     ses_instruction(t->lang, p, pt, pt->repeat - remaining + 1, text, sizeof text);
     fprintf(t->out, "[%zu/%zu] %s\n", pt->index + 1, p->n_points, text);
+    fflush(t->out); /* a script or a CI log follows the session as it goes */
     return SES_GO;
 }
 
@@ -145,9 +146,11 @@ static void batch_reading(void *ctx, const struct prof_profile *p, const struct 
                           bool counted)
 {
     struct ses_term *t = ctx;
-    if (counted)
+    if (counted) {
         fprintf(t->out, "  %s %s\n", r->display[0] ? r->display : "?",
                 r->unit[0] ? r->unit : p->unit);
+        fflush(t->out);
+    }
 }
 
 static enum ses_action batch_after(void *ctx, const struct prof_profile *p,

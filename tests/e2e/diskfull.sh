@@ -55,9 +55,9 @@ fill() {
 no_space="no space left on the device that holds the run (folder $disk)"
 
 # --- caldaq session ---------------------------------------------------------
-# (stdbuf: the batch lines are watched as they come; timeout: every wait
-# below has a bound)
-timeout 120 stdbuf -oL "$CALDAQ" session --profile "$BAL" --port "$tmp/bal" --out "$disk" --standards "$tmp/reg.yaml" \
+# (the batch lines come as the points do; timeout: every wait below has a
+# bound)
+timeout 120 "$CALDAQ" session --profile "$BAL" --port "$tmp/bal" --out "$disk" --standards "$tmp/reg.yaml" \
     --batch --sim-control "$tmp/ctl" --lang en > "$tmp/s.out" 2> "$tmp/s.err" &
 victim=$!
 wait_line "$tmp/s.out" '^\[4/13\] ' "$victim"
