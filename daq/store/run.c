@@ -502,10 +502,11 @@ static bool journal_live(const daq_run *run)
            !run->reopened;
 }
 
-/* An audit entry. With a live journal it is in the journal, synced, before
- * this returns: an operator's note or skip that the screen then calls saved
- * survives a crash (daq_run_resume takes it back). */
-static int audit_add(daq_run *run, const char *who, const char *what, struct cd_err *err)
+/* An audit entry. With a live journal and `journal`, it is in the journal,
+ * synced, before this returns: an operator's note or skip that the screen
+ * then calls saved survives a crash (daq_run_resume takes it back). */
+static int audit_add_to(daq_run *run, const char *who, const char *what, bool journal,
+                        struct cd_err *err)
 {
     struct rs_data *d = &run->d;
     if (who == NULL || what == NULL || who[0] == '\0' || what[0] == '\0')
@@ -516,7 +517,7 @@ static int audit_add(daq_run *run, const char *who, const char *what, struct cd_
     a.t = rs_now();
     copy_cut(a.who, sizeof a.who, who);
     copy_cut(a.what, sizeof a.what, what);
-    if (journal_live(run)) {
+    if (journal && journal_live(run)) {
         char line[2048];
         int n = rs_journal_audit_line(&a, line, sizeof line);
         if (n < 0)
@@ -528,6 +529,11 @@ static int audit_add(daq_run *run, const char *who, const char *what, struct cd_
     if (audit_append(d, &a) != 0)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
     return 0;
+}
+
+static int audit_add(daq_run *run, const char *who, const char *what, struct cd_err *err)
+{
+    return audit_add_to(run, who, what, true, err);
 }
 
 /* The operator, or "caldaq" for entries the store makes itself. */
@@ -836,7 +842,9 @@ int daq_run_add_results(daq_run *run, const char *json, const char *engine, int 
     /* The audit entry first: it can fail on its own, the append cannot
      * fail after it except for memory. */
     size_t n_audit = d->n_audit;
-    int rc = audit_add(run, who_of(run), what, err);
+    /* Not journalled: the results are not, and the entry must not outlive
+     * them; both go into the next snapshot. */
+    int rc = audit_add_to(run, who_of(run), what, false, err);
     if (rc != 0)
         return rc;
     if (rs_add_result(d, v, created, engine != NULL ? engine : "", json) != 0) {
