@@ -189,7 +189,9 @@ int cmd_acquire(int argc, char **argv)
     int status = 0;
     if (ses_acquire_run(&job, &res, &err) != 0)
         status = cli_error("acquire", "%s", cd_err_text(&err));
-    if (res.close_err.code != 0)
+    /* A full disk fails the checkpoint and then the close the same way:
+     * one message is enough. */
+    if (res.close_err.code != 0 && strcmp(res.close_err.msg, err.msg) != 0)
         status = cli_error("acquire", "%s", cd_err_text(&res.close_err));
     if (res.created)
         printf("%s (%s)\n", res.path, res.end);

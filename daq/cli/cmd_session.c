@@ -56,7 +56,8 @@ static const char usage_text[] =
     "and stored), 1 bad input (profile, register, run file, a standard past its due\n"
     "date), 2 usage error, 3 aborted (by the technician or Ctrl-C), 4 instrument\n"
     "error (could not be opened, or failed mid-session: the finished points are\n"
-    "saved and the message says how to resume).\n";
+    "saved and the message says how to resume) or the run file could not be\n"
+    "written (a full disk: the message says so; resumable once there is room).\n";
 
 #define MAX_OPTS 32
 

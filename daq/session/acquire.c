@@ -174,14 +174,16 @@ int ses_acquire_run(const struct ses_acquire *a, struct ses_acquire_result *res,
     localtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     snprintf(res->path, sizeof res->path, "%s/run-%s-%d.h5", a->out_dir, stamp, (int)getpid());
+    /* The file is written once the instrument has answered, so that its
+     * first snapshot holds the standards and the device as well. */
     daq_run *run = NULL;
-    int rc = daq_run_create(res->path, &info, profile != NULL ? profile->text : plan, &run, err);
+    int rc = daq_run_create_begin(res->path, &info, profile != NULL ? profile->text : plan, &run,
+                                  err);
     if (rc == 0)
         rc = ses_record_standards(run, profile, reg, err);
     prof_standards_free(reg);
     if (rc != 0) {
-        if (run != NULL)
-            daq_run_close(run, "aborted", NULL);
+        daq_run_abandon(run);
         free(pts);
         prof_profile_free(profile);
         return rc;
@@ -203,6 +205,8 @@ int ses_acquire_run(const struct ses_acquire *a, struct ses_acquire_result *res,
         rc = daq_run_set_device(run, &dev, err);
     }
     if (rc == 0)
+        rc = daq_run_checkpoint(run, err);
+    if (rc == 0)
         rc = record_env(run, a, "start", err);
     if (rc == 0)
         rc = acquire_points(a, pts, n_pts, d, run, err);
@@ -217,7 +221,10 @@ int ses_acquire_run(const struct ses_acquire *a, struct ses_acquire_result *res,
         daq_run_audit(run, "caldaq acquire", "run complete", err);
     }
     res->created = true;
-    daq_run_close(run, res->end, &res->close_err);
+    /* A close that fails (a full disk) leaves the last snapshot, which says
+     * in-progress: say what the file says. */
+    if (daq_run_close(run, res->end, &res->close_err) != 0)
+        res->end = "in-progress";
     free(pts);
     prof_profile_free(profile);
     return rc;

@@ -59,6 +59,15 @@ static const char *const en[M_COUNT] = {
                       "Check for draughts, vibration, a load still moving or a source still "
                       "settling, then continue with:\n  %s\n",
     [M_NOTE_CUT] = "  (the note is kept to its first %zu bytes)\n",
+    [M_RUN_NOT_WRITTEN] = "\nPoint %zu could not be saved: %s\n"
+                          "Every finished point is saved in %s.\n"
+                          "The instrument is not at fault: make room on the disk that holds the "
+                          "run file (or put right what the message says), then continue with:\n"
+                          "  %s\n",
+    [M_RESULTS_NOT_STORED] = "\nThe calibration is complete in %s, but its results could not be "
+                             "stored: %s\n"
+                             "Make room on the disk that holds the run file, then store them "
+                             "with:\n  caldaq analyze %s --write\n",
 };
 
 static const char *const vi[M_COUNT] = {
@@ -113,6 +122,14 @@ static const char *const vi[M_COUNT] = {
                       "Kiểm tra gió lùa, rung động, tải còn dao động hoặc nguồn chưa ổn định, "
                       "rồi tiếp tục bằng lệnh:\n  %s\n",
     [M_NOTE_CUT] = "  (ghi chú chỉ giữ %zu byte đầu)\n",
+    [M_RUN_NOT_WRITTEN] = "\nKhông lưu được điểm %zu: %s\n"
+                          "Mọi điểm đã đo xong được lưu trong %s.\n"
+                          "Thiết bị không có lỗi: hãy giải phóng dung lượng trên ổ đĩa chứa tệp "
+                          "kết quả đo (hoặc khắc phục điều thông báo nêu), "
+                          "rồi tiếp tục bằng lệnh:\n  %s\n",
+    [M_RESULTS_NOT_STORED] = "\nHiệu chuẩn đã xong trong %s, nhưng không lưu được kết quả: %s\n"
+                             "Hãy giải phóng dung lượng trên ổ đĩa chứa tệp kết quả đo, rồi lưu "
+                             "kết quả bằng lệnh:\n  caldaq analyze %s --write\n",
 };
 
 const char *msg_text(enum lang l, enum msg m)

@@ -56,6 +56,8 @@ enum msg {
     M_SENSOR_FAILED,      /* message */
     M_NOT_SETTLED,        /* point, message, file, command */
     M_NOTE_CUT,           /* bytes kept */
+    M_RUN_NOT_WRITTEN,    /* point, message, file, command */
+    M_RESULTS_NOT_STORED, /* file, message, file */
     M_COUNT
 };
 

@@ -148,7 +148,27 @@ struct session {
     bool flag;                  /* the instrument reports stability itself */
     /* a resumed run: the driver and serial settings it was measured with */
     char rec_driver[32], rec_serial[64];
+    /* a call into the run store failed: the session stopped because the run
+     * file could not be written (a full disk), whatever the error code */
+    bool store_failed;
+    /* nothing written yet (daq_run_create_begin or daq_run_resume_begin):
+     * the checks, the instrument, then the first checkpoint writes it */
+    bool pending;
+    /* a resumed run that records no reference standards although its
+     * profile names them: interrupted before they were saved (by a caldaq
+     * that saved them only with the first finished point) */
+    bool lacks_standards;
 };
+
+/* The result `rc` of a call into the run store, noted when it failed: a
+ * failure to write the run is not the instrument's, and the technician is
+ * told to make room on the disk rather than to check the cable. */
+static int stored(struct session *s, int rc)
+{
+    if (rc != 0)
+        s->store_failed = true;
+    return rc;
+}
 
 static bool user_sets(const struct ses_config *c, const char *key)
 {
@@ -235,7 +255,7 @@ static int fit_device(struct session *s, const struct prof_plan_point *pt, struc
     snprintf(what, sizeof what, "instrument set up for test point %zu: range %g, stability band %g",
              pt->index + 1, range, band);
     int rc = open_device(s, range, band, err);
-    return rc == 0 ? daq_run_audit(s->run, s->who, what, err) : rc;
+    return rc == 0 ? stored(s, daq_run_audit(s->run, s->who, what, err)) : rc;
 }
 
 static void say(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -291,7 +311,7 @@ static int record_env(struct session *s, const char *where, struct cd_err *err)
             say(s, msg_text(s->c->lang, M_SENSOR_FAILED), why.msg);
             char what[CD_ERR_MSG_MAX + 64];
             snprintf(what, sizeof what, "thermo-hygrometer failed at %s: %s", where, why.msg);
-            int rc = daq_run_audit(s->run, s->who, what, err);
+            int rc = stored(s, daq_run_audit(s->run, s->who, what, err));
             if (rc != 0)
                 return rc;
         }
@@ -315,7 +335,7 @@ static int record_env(struct session *s, const char *where, struct cd_err *err)
     snprintf(e.where, sizeof e.where, "%s", where);
     if (strcmp(where, "start") == 0)
         say(s, msg_text(s->c->lang, M_ENV), e.temp_c, e.rh_pct);
-    return daq_run_add_env(s->run, &e, err);
+    return stored(s, daq_run_add_env(s->run, &e, err));
 }
 
 /* A new run file in the output directory, with the standards recorded. */
@@ -335,9 +355,14 @@ static int new_run(struct session *s, const prof_standards *reg, struct cd_err *
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     snprintf(s->out->run_path, sizeof s->out->run_path, "%s/%s-%s-%d.h5",
              c->out_dir != NULL ? c->out_dir : ".", s->p->name, stamp, (int)getpid());
-    int rc = daq_run_create(s->out->run_path, &info, s->p->text, &s->run, err);
+    /* Nothing on disk until the instrument has answered: the first snapshot
+     * then holds the profile, the standards and the device. */
+    int rc = stored(s, daq_run_create_begin(s->out->run_path, &info, s->p->text, &s->run, err));
+    if (rc != 0)
+        s->out->run_path[0] = '\0'; /* none was made */
+    s->pending = rc == 0;
     if (rc == 0)
-        rc = ses_record_standards(s->run, s->p, reg, err);
+        rc = stored(s, ses_record_standards(s->run, s->p, reg, err));
     return rc;
 }
 
@@ -363,20 +388,31 @@ static int open_instrument(struct session *s, bool resumed, struct cd_err *err)
         return rc;
     say(s, msg_text(s->c->lang, M_INSTRUMENT), dev.id.manufacturer, dev.id.model,
         dev.id.serial[0] ? dev.id.serial : "-");
-    char what[256];
-    if (resumed) {
+    char what[512]; /* an audit entry keeps 255 bytes: cut there if need be */
+    if (resumed && daq_run_get_device(s->run)->driver[0] != '\0') {
         snprintf(what, sizeof what, "session resumed with instrument %s %s serial %s on %s",
                  dev.id.manufacturer, dev.id.model, dev.id.serial, c->port);
-        return daq_run_audit(s->run, s->who, what, err);
+        return stored(s, daq_run_audit(s->run, s->who, what, err));
+    }
+    if (resumed) {
+        /* A run interrupted before its first point was saved, by a caldaq
+         * that saved the device only then: recorded now, said so. */
+        snprintf(what, sizeof what,
+                 "session resumed with instrument %s %s serial %s on %s; recorded as the "
+                 "run's device, which the run lacked (interrupted before it was saved)",
+                 dev.id.manufacturer, dev.id.model, dev.id.serial, c->port);
+        int rc2 = stored(s, daq_run_audit(s->run, s->who, what, err));
+        if (rc2 != 0)
+            return rc2;
     }
     snprintf(dev.driver, sizeof dev.driver, "%s", driver);
     snprintf(dev.port, sizeof dev.port, "%s", c->port);
     snprintf(dev.settings, sizeof dev.settings, "%s", serial_of(s) != NULL ? serial_of(s) : "");
-    rc = daq_run_set_device(s->run, &dev, err);
+    rc = stored(s, daq_run_set_device(s->run, &dev, err));
     if (rc == 0 && c->dut_serial != NULL) {
         snprintf(what, sizeof what, "item serial as stated: %s (the instrument reports %s)",
                  c->dut_serial, dev.id.serial[0] ? dev.id.serial : "none");
-        rc = daq_run_audit(s->run, s->who, what, err);
+        rc = stored(s, daq_run_audit(s->run, s->who, what, err));
     }
     return rc;
 }
@@ -456,11 +492,11 @@ static int measure(struct session *s, const struct prof_plan_point *pt, unsigned
         struct on_the_way way = {.s = s, .template = rd};
         int rc = drv_read_stable_each(s->dev, NULL, timeout, seen, &way, &rd.r, err);
         if (rc == 0 && way.rc != 0)
-            rc = cd_fail(err, way.rc, "%s", way.err.msg);
+            rc = stored(s, cd_fail(err, way.rc, "%s", way.err.msg));
         if (rc != 0)
             return rc;
         rd.t = rd.r.t;
-        if ((rc = daq_run_add_reading(s->run, &rd, err)) != 0)
+        if ((rc = stored(s, daq_run_add_reading(s->run, &rd, err))) != 0)
             return rc;
         bool counted = rd.r.status == DRV_STATUS_STABLE && isfinite(rd.r.value);
         if (s->ui->reading != NULL)
@@ -498,9 +534,12 @@ static int walk(struct session *s, struct cd_err *err)
             if (a == SES_SKIP) {
                 snprintf(what, sizeof what, "point %zu (%s %.10g %s) skipped by the operator",
                          i + 1, pt->role, pt->nominal, p->unit);
-                int rc = daq_run_audit(s->run, s->who, what, err);
+                /* in the journal (synced) before the screen says so */
+                int rc = stored(s, daq_run_audit(s->run, s->who, what, err));
                 if (rc != 0)
                     return rc;
+                if (s->ui->recorded != NULL)
+                    s->ui->recorded(s->ui->ctx, SES_REC_SKIPPED);
                 break;
             }
             if (s->c->sim_control != NULL) {
@@ -516,21 +555,27 @@ static int walk(struct session *s, struct cd_err *err)
             snprintf(what, sizeof what, "point %zu (%s %.10g %s) finished", i + 1, pt->role,
                      pt->nominal, p->unit);
             if ((p->environment.per_point && (rc = record_env(s, "point", err)) != 0) ||
-                (rc = daq_run_audit(s->run, s->who, what, err)) != 0 ||
-                (rc = daq_run_checkpoint(s->run, err)) != 0)
+                (rc = stored(s, daq_run_audit(s->run, s->who, what, err))) != 0 ||
+                (rc = stored(s, daq_run_checkpoint(s->run, err))) != 0)
                 return rc;
-            char note[512] = "";
-            a = s->ui->after_point != NULL
-                    ? s->ui->after_point(s->ui->ctx, p, pt, s->have[i], s->out->run_path, note,
-                                         sizeof note)
-                    : SES_GO;
-            if (note[0] != '\0') {
+            do {
+                char note[512] = "";
+                a = s->ui->after_point != NULL
+                        ? s->ui->after_point(s->ui->ctx, p, pt, s->have[i], s->out->run_path,
+                                             note, sizeof note)
+                        : SES_GO;
+                if (note[0] == '\0')
+                    continue;
                 char text[48 + SES_NOTE_MAX];
                 int head = snprintf(text, 48, "note at point %zu: ", i + 1);
                 utf8_copy(text + head, SES_NOTE_MAX + 1, note);
-                if ((rc = daq_run_audit(s->run, s->who, text, err)) != 0)
+                /* in the journal (synced) before the screen says so */
+                if ((rc = stored(s, daq_run_audit(s->run, s->who, text, err))) != 0)
                     return rc;
-            }
+                if (s->ui->recorded != NULL)
+                    s->ui->recorded(s->ui->ctx, strlen(note) > SES_NOTE_MAX ? SES_REC_NOTE_CUT
+                                                                            : SES_REC_NOTE);
+            } while (a == SES_NOTE);
             if (a == SES_ABORT)
                 return cd_fail(err, CD_ERR_INVALID, "stopped by the operator after test point %zu",
                                i + 1);
@@ -538,7 +583,7 @@ static int walk(struct session *s, struct cd_err *err)
                 break;
             snprintf(what, sizeof what, "point %zu measured again at the operator's request",
                      i + 1);
-            if ((rc = daq_run_audit(s->run, s->who, what, err)) != 0)
+            if ((rc = stored(s, daq_run_audit(s->run, s->who, what, err))) != 0)
                 return rc;
             s->have[i] = 0;
         }
@@ -575,7 +620,77 @@ static int recorded_standards_in_date(const daq_run *run, const char *today_arg,
     return 0;
 }
 
-/* Points already measured in a resumed run. */
+/* Whether the profile names a standard the register gives (what
+ * ses_record_standards records). */
+static bool names_standards(const struct prof_profile *p)
+{
+    for (size_t i = 0; i < p->n_needs; i++)
+        if (p->needs[i].id[0] != '\0')
+            return true;
+    return false;
+}
+
+/* The standards of a resumed run: checked in date (the register's when one
+ * is given, else those recorded). A run that records none although its
+ * profile names some was interrupted before they were saved: they come
+ * from the register (--standards, else the profile's), checked today, and
+ * are recorded before the resume is written (add_lacking_standards). */
+static int resumed_standards(struct session *s, prof_standards **reg, struct cd_err *err)
+{
+    size_t n = 0;
+    daq_run_standards(s->run, &n);
+    s->lacks_standards = n == 0 && names_standards(s->p);
+    if (!s->lacks_standards)
+        return s->c->standards_path == NULL
+                   ? recorded_standards_in_date(s->run, s->c->today, err)
+                   : ses_load_standards(s->c->standards_path, s->p, s->c->today, reg, err);
+    struct cd_err why = {0};
+    int rc = ses_load_standards(s->c->standards_path, s->p, s->c->today, reg, &why);
+    if (rc == 0 && *reg == NULL)
+        rc = cd_fail(&why, CD_ERR_NOT_FOUND, "the profile names no register");
+    if (rc != 0)
+        return cd_fail(err, rc,
+                       "the run records no reference standards (its session was interrupted "
+                       "before they were saved) and they cannot be taken from the register: "
+                       "%s; give the register that was used with --standards",
+                       why.msg);
+    return 0;
+}
+
+static int add_lacking_standards(struct session *s, const prof_standards *reg,
+                                 struct cd_err *err)
+{
+    if (!s->lacks_standards)
+        return 0;
+    int rc = stored(s, ses_record_standards(s->run, s->p, reg, err));
+    if (rc != 0)
+        return rc;
+    char what[512];
+    snprintf(what, sizeof what,
+             "reference standards recorded at the resume from %.160s (the run lacked them: "
+             "interrupted before they were saved)",
+             s->c->standards_path != NULL ? s->c->standards_path : s->p->register_path);
+    return stored(s, daq_run_audit(s->run, s->who, what, err));
+}
+
+/* The point (1-based) an audit entry says the operator skipped, as walk()
+ * writes it ("point 5 (error-up 100 g) skipped by the operator"); 0 when it
+ * says something else. */
+static size_t skipped_point(const char *what)
+{
+    static const char tail[] = ") skipped by the operator";
+    size_t point = 0;
+    int n = 0;
+    size_t len = strlen(what), lt = sizeof tail - 1;
+    if (sscanf(what, "point %zu (%n", &point, &n) != 1 || n == 0 || len < lt ||
+        strcmp(what + len - lt, tail) != 0)
+        return 0;
+    return point;
+}
+
+/* Points already measured in a resumed run, and those the operator skipped
+ * (taken as done: a skip is the technician's decision, recorded, and stays
+ * so when the session is resumed). */
 static void count_done(struct session *s)
 {
     size_t n = 0;
@@ -585,6 +700,12 @@ static void count_done(struct session *s)
         if (i >= 0 && (size_t)i < s->p->n_points && rd[k].r.status == DRV_STATUS_STABLE &&
             isfinite(rd[k].r.value) && s->have[i] < s->p->points[i].repeat)
             s->have[i]++;
+    }
+    const struct daq_audit_entry *log = daq_run_audit_log(s->run, &n);
+    for (size_t k = 0; k < n; k++) {
+        size_t point = skipped_point(log[k].what);
+        if (point >= 1 && point <= s->p->n_points)
+            s->have[point - 1] = s->p->points[point - 1].repeat;
     }
 }
 
@@ -618,8 +739,12 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
             daq_run_view_free(v);
         }
         cd_err_clear(err);
-        if (daq_run_resume(c->resume_path, &s.run, err) != 0)
+        /* Nothing is written until every check has passed and the
+         * instrument has answered: a refused resume leaves the files as
+         * they were. */
+        if (daq_run_resume_begin(c->resume_path, &s.run, err) != 0)
             return fail_with(&s, SES_BAD_INPUT);
+        s.pending = true;
         char source[4200];
         snprintf(source, sizeof source, "%s:/profile/text", c->resume_path);
         s.p = prof_profile_load_string(daq_run_profile_text(s.run), source, err);
@@ -627,9 +752,8 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
         s.p = prof_profile_load(c->profile_path, err);
     }
     if (s.p == NULL ||
-        (resumed && c->standards_path == NULL
-             ? recorded_standards_in_date(s.run, c->today, err)
-             : ses_load_standards(c->standards_path, s.p, c->today, &reg, err)) != 0 ||
+        (resumed ? resumed_standards(&s, &reg, err)
+                 : ses_load_standards(c->standards_path, s.p, c->today, &reg, err)) != 0 ||
         (s.have = calloc(s.p->n_points + 1, sizeof *s.have)) == NULL) {
         if (err->code == 0)
             cd_fail(err, CD_ERR_NOMEM, "out of memory");
@@ -648,21 +772,28 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
         }
     }
     if (!resumed && new_run(&s, reg, err) != 0) {
-        status = SES_BAD_INPUT;
+        status = s.store_failed ? SES_INSTRUMENT : SES_BAD_INPUT;
         goto done;
     }
     if (resumed)
         count_done(&s);
-    /* 2. the instrument */
+    /* 2. the instrument; then the run written with everything a
+     * certificate needs (profile, standards, device) before any point */
     if (open_instrument(&s, resumed, err) != 0) {
         status = SES_INSTRUMENT;
         goto done;
     }
+    if (add_lacking_standards(&s, reg, err) != 0 ||
+        stored(&s, daq_run_checkpoint(s.run, err)) != 0) {
+        status = SES_INSTRUMENT;
+        goto done;
+    }
+    s.pending = false;
     if (!resumed) {
         if (!c->have_env && !s.p->environment.sensor && ui->ask_env == NULL)
             say(&s, "%s", msg_text(c->lang, M_ENV_NOT_MEASURED));
         if (record_env(&s, "start", err) != 0) {
-            status = SES_BAD_INPUT;
+            status = s.store_failed ? SES_INSTRUMENT : SES_BAD_INPUT;
             goto done;
         }
     } else {
@@ -673,7 +804,8 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
     }
     /* 3. the plan */
     if (walk(&s, err) != 0) {
-        status = *s.interrupted ? SES_ABORTED
+        status = s.store_failed      ? SES_INSTRUMENT
+                 : *s.interrupted    ? SES_ABORTED
                  : instrument_fault(err->code) ? SES_INSTRUMENT
                  : err->code == CD_ERR_INVALID && strstr(err->msg, "operator") != NULL
                      ? SES_ABORTED
@@ -681,10 +813,19 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
         goto done;
     }
     if (record_env(&s, "end", err) != 0)
-        status = SES_BAD_INPUT;
+        status = s.store_failed ? SES_INSTRUMENT : SES_BAD_INPUT;
 
 done:
     drv_close(s.dev); /* the last bytes received go into the run's trace */
+    if (s.run != NULL && s.pending) {
+        /* Refused (profile, standards, instrument) before anything was
+         * written: a new run leaves nothing behind, a resumed one is as it
+         * was. */
+        daq_run_abandon(s.run);
+        s.run = NULL;
+        if (!resumed)
+            out->run_path[0] = '\0';
+    }
     if (s.run != NULL) {
         struct cd_err cerr = {0};
         if (status != SES_COMPLETE) {
@@ -697,10 +838,14 @@ done:
         size_t n_readings = 0;
         daq_run_readings(s.run, &n_readings);
         bool nothing = status == SES_INSTRUMENT && !resumed && n_readings == 0;
+        /* A close that fails leaves the last snapshot (in-progress) and the
+         * journals: resumable. It matters only when it was to say
+         * "complete"; otherwise the session's own error is the story. */
         if (daq_run_close(s.run, status == SES_COMPLETE ? "complete" : "aborted", &cerr) != 0 &&
             status == SES_COMPLETE) {
             *err = cerr;
-            status = SES_BAD_INPUT;
+            s.store_failed = true;
+            status = SES_INSTRUMENT;
         }
         /* An instrument that never answered leaves no run behind. */
         if (nothing) {
@@ -714,9 +859,14 @@ done:
     /* 4. the results */
     if (status == SES_COMPLETE) {
         struct ana_file_opts o = {.write = true, .operator_name = s.who};
-        if (ana_file_run(out->run_path, &o, &out->analysis, err) != 0)
-            status = SES_BAD_INPUT;
+        if (ana_file_run(out->run_path, &o, &out->analysis, err) != 0) {
+            /* CD_ERR_IO: the run was read, analysed, and could not be
+             * written back (the analysis itself fails otherwise) */
+            out->results_not_stored = err->code == CD_ERR_IO;
+            status = out->results_not_stored ? SES_INSTRUMENT : SES_BAD_INPUT;
+        }
     }
+    out->run_not_written = s.store_failed && status == SES_INSTRUMENT;
     free(s.have);
     prof_standards_free(reg);
     prof_profile_free(s.p);

@@ -24,7 +24,9 @@ enum ses_status {
     SES_BAD_INPUT = 1,      /* profile, register, run file or a standard past its due date */
     SES_USAGE = 2,          /* the command line */
     SES_ABORTED = 3,        /* the technician stopped, or Ctrl-C */
-    SES_INSTRUMENT = 4,     /* the instrument could not be opened, or failed mid-session */
+    SES_INSTRUMENT = 4,     /* the instrument could not be opened, or failed mid-session;
+                             * or the run file could not be written (a full disk): see
+                             * ses_outcome.run_not_written */
 };
 
 /* Notes longer than this many bytes are cut, at a character boundary, to
@@ -57,6 +59,15 @@ enum ses_action {
     SES_SKIP,                     /* leave the point out (recorded) */
     SES_REPEAT,                   /* measure the point again */
     SES_ABORT,                    /* stop the session */
+    SES_NOTE,                     /* after a point: save the note, then ask again */
+};
+
+/* What the engine has made safe on disk (journalled) at the operator's
+ * word: only then is the technician told (ses_ui.recorded). */
+enum ses_record {
+    SES_REC_SKIPPED,              /* the point is left out, in the run's log */
+    SES_REC_NOTE,                 /* the note is in the run's log */
+    SES_REC_NOTE_CUT,             /* ... cut to SES_NOTE_MAX bytes */
 };
 
 struct ses_ui {
@@ -70,13 +81,17 @@ struct ses_ui {
      * readings (stable), otherwise one seen while settling. */
     void (*reading)(void *ctx, const struct prof_profile *p, const struct drv_reading *r,
                     bool counted);
-    /* The point is safe on disk. SES_GO, SES_REPEAT or SES_ABORT; the UI may
-     * put a note for the run's log into `note`. */
+    /* The point is safe on disk. SES_GO, SES_REPEAT or SES_ABORT; or
+     * SES_NOTE with a note for the run's log in `note`: the engine saves
+     * it, says so through `recorded`, and calls after_point again. */
     enum ses_action (*after_point)(void *ctx, const struct prof_profile *p,
                                    const struct prof_plan_point *pt, size_t saved,
                                    const char *run_path, char *note, size_t cap);
     /* Lines for the technician (instrument identity, standards, ...). */
     void (*say)(void *ctx, const char *text);
+    /* The operator's skip or note is safe on disk (may be NULL): a screen
+     * that says "saved" says it here, never before. */
+    void (*recorded)(void *ctx, enum ses_record what);
     /* Ask for the environmental conditions at `where` ("start", "end",
      * "point") when neither --env nor a sensor gives them: 0 with env[]
      * (temp_c, rh_pct, p_hpa, NAN where not given), -1 for "not measured".
@@ -89,6 +104,13 @@ struct ses_outcome {
     char run_path[4096];          /* "" when no run file was made */
     size_t point;                 /* the point being measured when it stopped */
     struct cd_err err;            /* what went wrong */
+    /* SES_INSTRUMENT because the run store failed (the disk is full or
+     * failing), not the instrument: the last snapshot holds every finished
+     * point and the run can be resumed once the disk has room */
+    bool run_not_written;
+    /* SES_INSTRUMENT with the run complete on disk but its results not
+     * stored (`caldaq analyze RUN --write` stores them) */
+    bool results_not_stored;
     struct ana_file analysis;     /* when complete: the results, stored as a version */
 };
 
@@ -141,6 +163,7 @@ struct ses_term {
     FILE *in;                   /* the technician's answers */
     FILE *out;                  /* prompts, readings, the verdict table */
     size_t last_point;          /* batch: the point last announced, + 1 */
+    bool noted;                 /* terminal: a note was just saved; the menu comes again */
     /* set by the caller's Ctrl-C handler: a question being asked ends as
      * an abort (NULL: never) */
     const volatile int *interrupted;
@@ -188,7 +211,8 @@ struct ses_acquire {
 struct ses_acquire_result {
     bool created;               /* a run file exists at path */
     char path[4096];
-    const char *end;            /* "complete" or "aborted" */
+    const char *end;            /* "complete" or "aborted"; "in-progress" when the close
+                                 * failed (the last snapshot says so) */
     struct cd_err close_err;    /* closing the run failed (code 0: it did not) */
 };
 

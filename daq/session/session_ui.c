@@ -58,10 +58,8 @@ static enum ses_action term_before(void *ctx, const struct prof_profile *p,
         return SES_ABORT;
     if (strcmp(line, "a") == 0 || strcmp(line, "q") == 0)
         return SES_ABORT;
-    if (strcmp(line, "s") == 0) {
-        fputs(msg_text(t->lang, M_SKIPPED), t->out);
-        return SES_SKIP;
-    }
+    if (strcmp(line, "s") == 0)
+        return SES_SKIP; /* said once it is in the journal (term_recorded) */
     return SES_GO;
 }
 
@@ -82,7 +80,9 @@ static enum ses_action term_after(void *ctx, const struct prof_profile *p,
     (void)p;
     (void)pt;
     struct ses_term *t = ctx;
-    fprintf(t->out, msg_text(t->lang, M_POINT_SAVED), saved, run_path);
+    if (!t->noted)
+        fprintf(t->out, msg_text(t->lang, M_POINT_SAVED), saved, run_path);
+    t->noted = false;
     char line[512];
     for (;;) {
         fputs(msg_text(t->lang, M_AFTER_POINT), t->out);
@@ -99,11 +99,27 @@ static enum ses_action term_after(void *ctx, const struct prof_profile *p,
         fputs(msg_text(t->lang, M_NOTE_PROMPT), t->out);
         if (read_choice(t, line, sizeof line) == SES_ABORT)
             return SES_GO;
+        if (line[0] == '\0')
+            continue; /* nothing to save: the menu again */
+        /* The engine journals it and says "saved" (term_recorded), then
+         * asks again. */
         snprintf(note, cap, "%s", line);
+        t->noted = true;
+        return SES_NOTE;
+    }
+}
+
+static void term_recorded(void *ctx, enum ses_record what)
+{
+    struct ses_term *t = ctx;
+    if (what == SES_REC_SKIPPED) {
+        fputs(msg_text(t->lang, M_SKIPPED), t->out);
+    } else {
         fputs(msg_text(t->lang, M_NOTE_SAVED), t->out);
-        if (strlen(line) > SES_NOTE_MAX)
+        if (what == SES_REC_NOTE_CUT)
             fprintf(t->out, msg_text(t->lang, M_NOTE_CUT), (size_t)SES_NOTE_MAX);
     }
+    fflush(t->out);
 }
 
 static int term_ask_env(void *ctx, const char *where, double env[3])
@@ -153,6 +169,7 @@ static enum ses_action batch_before(void *ctx, const struct prof_profile *p,
     char text[512];
     ses_instruction(t->lang, p, pt, pt->repeat - remaining + 1, text, sizeof text);
     fprintf(t->out, "[%zu/%zu] %s\n", pt->index + 1, p->n_points, text);
+    fflush(t->out); /* a script or a CI log follows the session as it goes */
     return SES_GO;
 }
 
@@ -160,9 +177,11 @@ static void batch_reading(void *ctx, const struct prof_profile *p, const struct 
                           bool counted)
 {
     struct ses_term *t = ctx;
-    if (counted)
+    if (counted) {
         fprintf(t->out, "  %s %s\n", r->display[0] ? r->display : "?",
                 r->unit[0] ? r->unit : p->unit);
+        fflush(t->out);
+    }
 }
 
 static enum ses_action batch_after(void *ctx, const struct prof_profile *p,
@@ -177,7 +196,7 @@ void ses_ui_terminal(struct ses_term *t, struct ses_ui *ui)
 {
     *ui = (struct ses_ui){.ctx = t, .before_point = term_before, .reading = term_reading,
                           .after_point = term_after, .say = term_say,
-                          .ask_env = term_ask_env};
+                          .ask_env = term_ask_env, .recorded = term_recorded};
 }
 
 void ses_ui_batch(struct ses_term *t, struct ses_ui *ui)
@@ -252,7 +271,15 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
         break;
     }
     case SES_INSTRUMENT:
-        if (o->run_path[0] != '\0') {
+        if (o->results_not_stored) {
+            fprintf(t->out, msg_text(l, M_RESULTS_NOT_STORED), o->run_path, o->err.msg,
+                    o->run_path);
+        } else if (o->run_not_written && o->run_path[0] != '\0') {
+            char resume[8192];
+            ses_resume_command(c, o->run_path, resume, sizeof resume);
+            fprintf(t->out, msg_text(l, M_RUN_NOT_WRITTEN), o->point + 1, o->err.msg,
+                    o->run_path, resume);
+        } else if (o->run_path[0] != '\0') {
             char resume[8192];
             ses_resume_command(c, o->run_path, resume, sizeof resume);
             bool settle = o->err.code == CD_ERR_TIMEOUT && strstr(o->err.msg, "no stable") != NULL;

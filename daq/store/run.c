@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -36,6 +37,9 @@ struct daq_run {
     char *tmp_path;         /* RUN.h5.tmp */
     char *journal_path;     /* RUN.h5.journal */
     char *trace_path;       /* RUN.h5.trace */
+    char *trace_tmp_path;   /* RUN.h5.trace.tmp: a resume's trace journal until it is taken */
+    char *lock_path;        /* RUN.h5.lock: held by a reopened run's writer */
+    int lock_fd;
     char *dir_path;         /* the folder, fsync'd after each rename */
     int journal_fd;
     size_t n_in_file;       /* readings in the last snapshot */
@@ -47,6 +51,14 @@ struct daq_run {
     bool trace_continues;
     double trace_offset;
     bool reopened;          /* by daq_run_reopen: results and audit only */
+    /* By daq_run_resume, nothing written yet: RUN.h5 and RUN.h5.journal are
+     * as they were, the recorder writes RUN.h5.trace.tmp; the first
+     * checkpoint (or the close) takes the resume, daq_run_abandon drops it. */
+    bool resume_pending;
+    bool journal_made;      /* the resume created RUN.h5.journal (there was none) */
+    /* By daq_run_create_begin: no RUN.h5 yet; the first checkpoint (or the
+     * close) puts it in place, daq_run_abandon removes the journals. */
+    bool create_pending;
     struct daq_reading *readings_out; /* daq_run_readings' copy */
     size_t cap_readings_out;
 };
@@ -92,6 +104,8 @@ static int write_all(int fd, const char *buf, size_t len)
         ssize_t n = write(fd, buf, len);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n == 0)
+            errno = EIO; /* not expected of a file: say something */
         if (n <= 0)
             return -1;
         buf += n;
@@ -117,20 +131,53 @@ static int run_file_create(const char *path, int flags)
     return fd;
 }
 
+/* A write or sync of one of the run's files that failed with errno `e`,
+ * said so that a technician knows what to do: a full disk is named as such,
+ * with the folder whose disk it is. */
+static int io_fail(const daq_run *run, struct cd_err *err, const char *what, int e)
+{
+    if (e == ENOSPC)
+        return cd_fail(err, CD_ERR_IO,
+                       "%s: cannot %s: no space left on the device that holds the run "
+                       "(folder %s)",
+                       run->path, what, run->dir_path);
+    if (e == EDQUOT)
+        return cd_fail(err, CD_ERR_IO,
+                       "%s: cannot %s: the disk quota for the folder %s is used up", run->path,
+                       what, run->dir_path);
+    return cd_fail(err, CD_ERR_IO, "%s: cannot %s: %s", run->path, what, strerror(e));
+}
+
+/* `len` bytes into a new file `path`, synced. */
+static int write_file(const daq_run *run, const char *path, const void *buf, size_t len,
+                      struct cd_err *err)
+{
+    char what[4200];
+    snprintf(what, sizeof what, "write the snapshot %s", path);
+    int fd = run_file_create(path, O_TRUNC);
+    if (fd < 0)
+        return io_fail(run, err, what, errno);
+    int e = 0;
+    if (write_all(fd, buf, len) != 0 || fsync(fd) != 0)
+        e = errno;
+    if (close(fd) != 0 && e == 0)
+        e = errno;
+    return e != 0 ? io_fail(run, err, what, e) : 0;
+}
+
 /* Put the sealed run in place: RUN.h5.tmp written, synced, renamed (the
- * first time linked, so that an existing run is never replaced). */
+ * first time linked, so that an existing run is never replaced). A failure
+ * leaves RUN.h5 as it was (the previous snapshot) and no RUN.h5.tmp. */
 static int snapshot(daq_run *run, bool first, struct cd_err *err)
 {
     if (rs_seal(&run->d) != 0)
         return cd_fail(err, CD_ERR_NOMEM, "%s: out of memory", run->path);
-    /* made here with its mode; HDF5 truncates it and the mode stays */
-    int fd = run_file_create(run->tmp_path, O_TRUNC);
-    if (fd < 0)
-        return cd_fail(err, CD_ERR_IO, "%s: %s", run->tmp_path, strerror(errno));
-    close(fd);
-    int rc = rs_h5_write(run->tmp_path, &run->d, err);
+    void *image = NULL;
+    size_t len = 0;
+    int rc = rs_h5_image(run->tmp_path, &run->d, &image, &len, err);
     if (rc == 0)
-        rc = fsync_path(run->tmp_path, false, err);
+        rc = write_file(run, run->tmp_path, image, len, err);
+    free(image);
     if (rc == 0 && first) {
         if (link(run->tmp_path, run->path) == 0) {
             unlink(run->tmp_path);
@@ -169,9 +216,23 @@ static int journal_reset(daq_run *run, struct cd_err *err)
     int n = snprintf(head, sizeof head, RS_JOURNAL_MAGIC " %s\n", run->d.info.run_id);
     if (ftruncate(run->journal_fd, 0) != 0 || write_all(run->journal_fd, head, (size_t)n) != 0 ||
         fdatasync(run->journal_fd) != 0)
-        return cd_fail(err, CD_ERR_IO, "%s: cannot reset the journal: %s", run->journal_path,
-                       strerror(errno));
+        return io_fail(run, err, "reset the journal", errno);
     return 0;
+}
+
+/* Append a line to the journal, synced. A write that fails part way is
+ * taken back, so that the lines after it (a later attempt, once there is
+ * room) do not follow half a line: the journal stays readable. */
+static int journal_append(daq_run *run, const char *line, size_t len, const char *what,
+                          struct cd_err *err)
+{
+    off_t end = lseek(run->journal_fd, 0, SEEK_END);
+    if (write_all(run->journal_fd, line, len) == 0 && fdatasync(run->journal_fd) == 0)
+        return 0;
+    int e = errno;
+    if (end >= 0 && ftruncate(run->journal_fd, end) == 0)
+        fdatasync(run->journal_fd);
+    return io_fail(run, err, what, e);
 }
 
 /* A session holds its journal locked (flock: released when the process
@@ -186,9 +247,12 @@ static int journal_lock(daq_run *run, struct cd_err *err)
                    run->journal_path);
 }
 
-static int journal_open(daq_run *run, struct cd_err *err)
+/* `exclusive`: refuse a journal that is there (a run not yet in its file
+ * must not take over another's journal). */
+static int journal_open(daq_run *run, bool exclusive, struct cd_err *err)
 {
-    run->journal_fd = run_file_create(run->journal_path, O_TRUNC | O_APPEND);
+    run->journal_fd =
+        run_file_create(run->journal_path, (exclusive ? O_EXCL : O_TRUNC) | O_APPEND);
     if (run->journal_fd < 0)
         return cd_fail(err, CD_ERR_IO, "%s: cannot create the journal: %s", run->journal_path,
                        strerror(errno));
@@ -279,22 +343,29 @@ static int trace_append(daq_run *run, const struct drv_trace *t, size_t from, st
     return 0;
 }
 
-/* Take the complete lines RUN.h5.trace gained since the last time into the
- * run: parse them (a chunk after the first gets the magic line in front)
- * and append their records. */
+/* The trace journal the recorder writes: RUN.h5.trace, or the one of a
+ * resume not yet taken. */
+static const char *trace_live(const daq_run *run)
+{
+    return run->resume_pending ? run->trace_tmp_path : run->trace_path;
+}
+
+/* Take the complete lines the trace journal gained since the last time into
+ * the run: parse them (a chunk after the first gets the magic line in
+ * front) and append their records. */
 static int trace_absorb(daq_run *run, struct cd_err *err)
 {
+    const char *path = trace_live(run);
     if (run->trace_f != NULL && fflush(run->trace_f) != 0)
-        return cd_fail(err, CD_ERR_IO, "%s: %s", run->trace_path, strerror(errno));
+        return io_fail(run, err, "write the trace journal", errno);
     char *buf;
     size_t len, used;
-    int rc = read_lines(run->trace_path, run->trace_done,
-                        run->trace_done > 0 ? TRACE_MAGIC_LINE : "", false, &buf, &len, &used,
-                        err);
+    int rc = read_lines(path, run->trace_done, run->trace_done > 0 ? TRACE_MAGIC_LINE : "",
+                        false, &buf, &len, &used, err);
     if (rc != 0 || buf == NULL)
         return rc;
     struct drv_trace *t = NULL;
-    rc = drv_trace_parse(buf, len, run->trace_path, &t, err);
+    rc = drv_trace_parse(buf, len, path, &t, err);
     free(buf);
     if (rc != 0)
         return rc;
@@ -316,9 +387,9 @@ static int trace_absorb(daq_run *run, struct cd_err *err)
     return rc;
 }
 
-static int trace_open(daq_run *run, struct cd_err *err)
+static int trace_open(daq_run *run, bool exclusive, struct cd_err *err)
 {
-    int fd = run_file_create(run->trace_path, O_TRUNC);
+    int fd = run_file_create(run->trace_path, exclusive ? O_EXCL : O_TRUNC);
     run->trace_f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (fd >= 0 && run->trace_f == NULL)
         close(fd);
@@ -336,6 +407,8 @@ static int trace_open(daq_run *run, struct cd_err *err)
 
 /* ------------------------------------------------------------ lifecycle */
 
+static int resume_take(daq_run *run, struct cd_err *err);
+
 static void run_free(daq_run *run)
 {
     if (run == NULL)
@@ -346,11 +419,19 @@ static void run_free(daq_run *run)
         fclose(run->trace_f);
     if (run->journal_fd >= 0)
         close(run->journal_fd);
+    if (run->lock_fd >= 0) {
+        /* Removed while still held: a writer waiting on this file finds
+         * it gone and takes a new one (writer_lock). */
+        unlink(run->lock_path);
+        close(run->lock_fd);
+    }
     rs_data_free(&run->d);
     free(run->path);
     free(run->tmp_path);
     free(run->journal_path);
     free(run->trace_path);
+    free(run->trace_tmp_path);
+    free(run->lock_path);
     free(run->dir_path);
     free(run->readings_out);
     free(run);
@@ -364,14 +445,18 @@ static daq_run *run_alloc(const char *path)
     if (run == NULL)
         return NULL;
     run->journal_fd = -1;
+    run->lock_fd = -1;
     rs_data_init(&run->d);
     run->path = strdup(path);
     run->tmp_path = concat(path, ".tmp");
     run->journal_path = concat(path, ".journal");
     run->trace_path = concat(path, ".trace");
+    run->trace_tmp_path = concat(path, ".trace.tmp");
+    run->lock_path = concat(path, ".lock");
     run->dir_path = dir_of(path);
     if (run->path == NULL || run->tmp_path == NULL || run->journal_path == NULL ||
-        run->trace_path == NULL || run->dir_path == NULL) {
+        run->trace_path == NULL || run->trace_tmp_path == NULL || run->lock_path == NULL ||
+        run->dir_path == NULL) {
         run_free(run);
         return NULL;
     }
@@ -408,26 +493,65 @@ static void copy_cut(char *dst, size_t cap, const char *src)
     memcpy(dst + keep, "...", 3);
 }
 
-static int audit_add(daq_run *run, const char *who, const char *what, struct cd_err *err)
+/* Append entry `a` (seq, t, who, what set) to the audit chain: its
+ * predecessor's hash and its own. */
+static int audit_append(struct rs_data *d, const struct daq_audit_entry *a)
+{
+    if (rs_grow((void **)&d->audit, &d->cap_audit, d->n_audit + 1, sizeof *d->audit) != 0)
+        return CD_ERR_NOMEM;
+    struct daq_audit_entry *e = &d->audit[d->n_audit];
+    *e = *a;
+    if (d->n_audit == 0)
+        memset(e->prev_sha256, '0', 64);
+    else
+        memcpy(e->prev_sha256, d->audit[d->n_audit - 1].sha256, 64);
+    e->prev_sha256[64] = '\0';
+    rs_audit_hash(e->prev_sha256, e->seq, e->t, e->who, e->what, e->sha256);
+    d->n_audit++;
+    return 0;
+}
+
+/* Whether the run has a journal of its own that outlives the process: a
+ * run in its file, not a resume or a creation not yet written, not a
+ * reopened run (which has none). */
+static bool journal_live(const daq_run *run)
+{
+    return run->journal_fd >= 0 && !run->resume_pending && !run->create_pending &&
+           !run->reopened;
+}
+
+/* An audit entry. With a live journal and `journal`, it is in the journal,
+ * synced, before this returns: an operator's note or skip that the screen
+ * then calls saved survives a crash (daq_run_resume takes it back). */
+static int audit_add_to(daq_run *run, const char *who, const char *what, bool journal,
+                        struct cd_err *err)
 {
     struct rs_data *d = &run->d;
     if (who == NULL || what == NULL || who[0] == '\0' || what[0] == '\0')
         return cd_fail(err, CD_ERR_INVALID, "an audit entry needs who and what");
-    if (rs_grow((void **)&d->audit, &d->cap_audit, d->n_audit + 1, sizeof *d->audit) != 0)
+    struct daq_audit_entry a;
+    memset(&a, 0, sizeof a);
+    a.seq = (int64_t)d->n_audit + 1;
+    a.t = rs_now();
+    copy_cut(a.who, sizeof a.who, who);
+    copy_cut(a.what, sizeof a.what, what);
+    if (journal && journal_live(run)) {
+        char line[2048];
+        int n = rs_journal_audit_line(&a, line, sizeof line);
+        if (n < 0)
+            return cd_fail(err, CD_ERR_INVALID, "audit entry too long for the journal");
+        int rc = journal_append(run, line, (size_t)n, "journal the audit entry", err);
+        if (rc != 0)
+            return rc;
+    }
+    if (audit_append(d, &a) != 0)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
-    struct daq_audit_entry *a = &d->audit[d->n_audit];
-    memset(a, 0, sizeof *a);
-    a->seq = (int64_t)d->n_audit + 1;
-    a->t = rs_now();
-    copy_cut(a->who, sizeof a->who, who);
-    copy_cut(a->what, sizeof a->what, what);
-    if (d->n_audit == 0)
-        memset(a->prev_sha256, '0', 64);
-    else
-        memcpy(a->prev_sha256, d->audit[d->n_audit - 1].sha256, 64);
-    rs_audit_hash(a->prev_sha256, a->seq, a->t, a->who, a->what, a->sha256);
-    d->n_audit++;
     return 0;
+}
+
+static int audit_add(daq_run *run, const char *who, const char *what, struct cd_err *err)
+{
+    return audit_add_to(run, who, what, true, err);
 }
 
 /* The operator, or "caldaq" for entries the store makes itself. */
@@ -436,7 +560,9 @@ static const char *who_of(const daq_run *run)
     return run->d.info.operator_name[0] != '\0' ? run->d.info.operator_name : "caldaq";
 }
 
-int daq_run_create(const char *path, const struct daq_run_info *info, const char *profile_text,
+/* A run in memory with its info, profile and "run created" entry; nothing
+ * on disk. */
+static int run_new(const char *path, const struct daq_run_info *info, const char *profile_text,
                    daq_run **out, struct cd_err *err)
 {
     *out = NULL;
@@ -476,15 +602,30 @@ int daq_run_create(const char *path, const struct daq_run_info *info, const char
     snprintf(what, sizeof what, "run created (profile %.100s, sha256 %.12s)",
              i->profile_name[0] ? i->profile_name : "unnamed", i->profile_sha256);
     int rc = audit_add(run, who_of(run), what, err);
-    if (rc == 0)
-        rc = snapshot(run, true, err);
     if (rc != 0) {
         run_free(run);
         return rc;
     }
-    rc = journal_open(run, err);
+    *out = run;
+    return 0;
+}
+
+int daq_run_create(const char *path, const struct daq_run_info *info, const char *profile_text,
+                   daq_run **out, struct cd_err *err)
+{
+    *out = NULL;
+    daq_run *run = NULL;
+    int rc = run_new(path, info, profile_text, &run, err);
+    if (rc != 0)
+        return rc;
+    rc = snapshot(run, true, err);
+    if (rc != 0) {
+        run_free(run);
+        return rc;
+    }
+    rc = journal_open(run, false, err);
     if (rc == 0)
-        rc = trace_open(run, err);
+        rc = trace_open(run, false, err);
     if (rc != 0) {
         unlink(run->path);
         unlink(run->journal_path);
@@ -492,6 +633,31 @@ int daq_run_create(const char *path, const struct daq_run_info *info, const char
         run_free(run);
         return rc;
     }
+    *out = run;
+    return 0;
+}
+
+int daq_run_create_begin(const char *path, const struct daq_run_info *info,
+                         const char *profile_text, daq_run **out, struct cd_err *err)
+{
+    *out = NULL;
+    daq_run *run = NULL;
+    int rc = run_new(path, info, profile_text, &run, err);
+    if (rc != 0)
+        return rc;
+    rc = journal_open(run, true, err);
+    bool journal = rc == 0;
+    if (rc == 0)
+        rc = trace_open(run, true, err);
+    if (rc != 0) {
+        if (run->trace_f != NULL)
+            unlink(run->trace_path);
+        if (journal)
+            unlink(run->journal_path);
+        run_free(run);
+        return rc;
+    }
+    run->create_pending = true;
     *out = run;
     return 0;
 }
@@ -520,6 +686,17 @@ const struct daq_standard *daq_run_standards(const daq_run *run, size_t *n)
 {
     *n = run != NULL ? run->d.n_standards : 0;
     return run != NULL ? run->d.standards : NULL;
+}
+
+const struct daq_device *daq_run_get_device(const daq_run *run)
+{
+    return run != NULL ? &run->d.device : NULL;
+}
+
+const struct daq_audit_entry *daq_run_audit_log(const daq_run *run, size_t *n)
+{
+    *n = run != NULL ? run->d.n_audit : 0;
+    return run != NULL ? run->d.audit : NULL;
 }
 
 const struct daq_reading *daq_run_readings(const daq_run *run, size_t *n)
@@ -621,6 +798,15 @@ int daq_run_add_reading(daq_run *run, const struct daq_reading *r, struct cd_err
         return cd_fail(err, CD_ERR_INVALID, "daq_run_add_reading: no run or no reading");
     if (run->reopened)
         return refuse_reopened(run, "a reading", err);
+    /* The journal of a resume not yet taken is the interrupted session's
+     * (maybe with a torn last line): the resume is written first. A run not
+     * yet in its file gets its file first: a journalled reading must have a
+     * run to be recovered into. */
+    if (run->resume_pending || run->create_pending) {
+        int rc = daq_run_checkpoint(run, err);
+        if (rc != 0)
+            return rc;
+    }
     struct rs_data *d = &run->d;
     struct rs_reading row;
     if (rs_reading_from(r, &row) != 0)
@@ -634,9 +820,9 @@ int daq_run_add_reading(daq_run *run, const struct daq_reading *r, struct cd_err
         return cd_fail(err, CD_ERR_INVALID, "reading too long for the journal");
     /* In the journal (on disk) first: a reading the caller was told about
      * survives a crash. */
-    if (write_all(run->journal_fd, line, (size_t)n) != 0 || fdatasync(run->journal_fd) != 0)
-        return cd_fail(err, CD_ERR_IO, "%s: cannot journal the reading: %s", run->journal_path,
-                       strerror(errno));
+    int rc = journal_append(run, line, (size_t)n, "journal the reading", err);
+    if (rc != 0)
+        return rc;
     d->readings[d->n_readings++] = row;
     return 0;
 }
@@ -674,7 +860,9 @@ int daq_run_add_results(daq_run *run, const char *json, const char *engine, int 
     /* The audit entry first: it can fail on its own, the append cannot
      * fail after it except for memory. */
     size_t n_audit = d->n_audit;
-    int rc = audit_add(run, who_of(run), what, err);
+    /* Not journalled: the results are not, and the entry must not outlive
+     * them; both go into the next snapshot. */
+    int rc = audit_add_to(run, who_of(run), what, false, err);
     if (rc != 0)
         return rc;
     if (rs_add_result(d, v, created, engine != NULL ? engine : "", json) != 0) {
@@ -696,9 +884,13 @@ int daq_run_checkpoint(daq_run *run, struct cd_err *err)
      * snapshot: write it anyway, report the trace error after. */
     struct cd_err terr = {0};
     int trc = trace_absorb(run, &terr);
-    int rc = snapshot(run, false, err);
+    int rc = snapshot(run, run->create_pending, err);
+    if (rc == 0)
+        run->create_pending = false;
     if (rc == 0)
         rc = journal_reset(run, err);
+    if (rc == 0 && run->resume_pending)
+        rc = resume_take(run, err);
     if (rc == 0 && trc != 0)
         rc = cd_fail(err, trc, "%s", terr.msg);
     return rc;
@@ -738,7 +930,95 @@ static int run_load(daq_run *run, const char *verb, struct cd_err *err)
     return rc;
 }
 
+/* Who holds the lock, for a writer that waits on it: pid, the command
+ * line (from /proc where there is one) and since when, one line. */
+static void holder_text(char *buf, size_t cap)
+{
+    char cmd[200] = "";
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, cmd, sizeof cmd - 1);
+        close(fd);
+        for (ssize_t i = 0; i < n; i++)
+            if (cmd[i] == '\0' || cmd[i] == '\n')
+                cmd[i] = ' ';
+        cmd[n > 0 ? n : 0] = '\0';
+        for (ssize_t i = n - 1; i >= 0 && cmd[i] == ' '; i--)
+            cmd[i] = '\0';
+    }
+    char since[40];
+    rs_iso8601(rs_now(), since, sizeof since);
+    snprintf(buf, cap, "pid %ld, %s, since %s\n", (long)getpid(), cmd[0] ? cmd : "caldaq",
+             since);
+}
+
+static double monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The writer's lock of a reopened run: RUN.h5.lock beside it, flock'd
+ * (not RUN.h5 itself, which every snapshot replaces by a rename, and which
+ * HDF5 flocks on its own when it opens it). Two writers that both read
+ * results v1 would both add v2 and the last rename would win, losing the
+ * other; with the lock the second reads the first's v2 and adds v3. Waited
+ * for up to `wait_ms`, polling; the holder writes who it is into the file,
+ * so that a writer that gives up says who holds it. A lock file that its
+ * holder removed while we waited on it is not the lock any more: taken
+ * again. A file system without locks goes without, as the journal does. */
+static int writer_lock(daq_run *run, int wait_ms, struct cd_err *err)
+{
+    double deadline = monotonic_ms() + (wait_ms > 0 ? wait_ms : 0);
+    for (;;) {
+        int fd = open(run->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return cd_fail(err, CD_ERR_IO, "%s: cannot make the lock %s: %s", run->path,
+                           run->lock_path, strerror(errno));
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            struct stat mine, there;
+            if (fstat(fd, &mine) == 0 && stat(run->lock_path, &there) == 0 &&
+                mine.st_dev == there.st_dev && mine.st_ino == there.st_ino) {
+                char who[320];
+                holder_text(who, sizeof who);
+                if (ftruncate(fd, 0) != 0 || pwrite(fd, who, strlen(who), 0) < 0) {
+                    /* the lock holds without its note; a waiter says less */
+                }
+                run->lock_fd = fd;
+                return 0;
+            }
+            close(fd); /* its holder removed it meanwhile: the next one */
+            continue;
+        }
+        if (errno != EWOULDBLOCK) {
+            close(fd);
+            return 0;
+        }
+        if (monotonic_ms() >= deadline) {
+            char who[320] = "";
+            ssize_t n = pread(fd, who, sizeof who - 1, 0);
+            close(fd);
+            who[n > 0 ? n : 0] = '\0';
+            who[strcspn(who, "\n")] = '\0';
+            return cd_fail(err, CD_ERR_TIMEOUT,
+                           "%s: another caldaq is writing to this run (%s); waited %.0f s for "
+                           "it to finish: try again when it has (the lock is %s)",
+                           run->path, who[0] ? who : "who, it does not say", wait_ms / 1000.0,
+                           run->lock_path);
+        }
+        close(fd);
+        struct timespec nap = {0, 20 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+    }
+}
+
 int daq_run_reopen(const char *path, daq_run **out, struct cd_err *err)
+{
+    return daq_run_reopen_wait(path, DAQ_RUN_LOCK_WAIT_MS, out, err);
+}
+
+int daq_run_reopen_wait(const char *path, int wait_ms, daq_run **out, struct cd_err *err)
 {
     if (out != NULL)
         *out = NULL;
@@ -751,7 +1031,11 @@ int daq_run_reopen(const char *path, daq_run **out, struct cd_err *err)
     if (run == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
     run->reopened = true;
-    rc = run_load(run, "reopen", err);
+    /* Locked before it is read: what the run holds is what the previous
+     * writer left. */
+    rc = writer_lock(run, wait_ms, err);
+    if (rc == 0)
+        rc = run_load(run, "reopen", err);
     const char *status = run->d.info.status;
     if (rc == 0 && strcmp(status, "complete") != 0 && strcmp(status, "aborted") != 0)
         rc = strcmp(status, "in-progress") == 0
@@ -912,12 +1196,12 @@ static int trace_recover(daq_run *run, size_t *n_recovered, struct cd_err *err)
     return rc;
 }
 
-/* The trace journal of a resumed session: a new RUN.h5.trace (written as
- * RUN.h5.trace.tmp, synced and renamed over the old one, whose records the
- * run holds by now), its header saying where its records go in the run.
- * Its times count from now; in the run they continue the trace's: the time
- * since the trace started by the clock, or just after the last record if
- * that is later (a clock set back). */
+/* The trace journal of a resumed session: RUN.h5.trace.tmp, its header
+ * saying where its records go in the run, synced; it becomes RUN.h5.trace
+ * when the resume is taken (resume_take), once the snapshot holds the
+ * records of the old one. Its times count from now; in the run they
+ * continue the trace's: the time since the trace started by the clock, or
+ * just after the last record if that is later (a clock set back). */
 static int trace_resume(daq_run *run, struct cd_err *err)
 {
     const struct rs_data *d = &run->d;
@@ -925,20 +1209,15 @@ static int trace_resume(daq_run *run, struct cd_err *err)
     double last = d->n_trace > 0 ? d->trace[d->n_trace - 1].t : 0;
     double since = now - iso8601_epoch(d->trace_header.started);
     double offset = isfinite(since) && since > last ? since : last;
-    char *tmp = concat(run->trace_path, ".tmp");
-    if (tmp == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
-    int rc = 0;
+    const char *tmp = run->trace_tmp_path;
     int fd = run_file_create(tmp, O_TRUNC);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (fd >= 0 && f == NULL)
         close(fd);
-    if (f == NULL) {
-        rc = cd_fail(err, CD_ERR_IO, "%s: cannot create the trace journal: %s", tmp,
-                     strerror(errno));
-        free(tmp);
-        return rc;
-    }
+    if (f == NULL)
+        return cd_fail(err, CD_ERR_IO, "%s: cannot create the trace journal: %s", tmp,
+                       strerror(errno));
+    int rc = 0;
     struct drv_trace_header h = d->trace_header;
     rs_iso8601(now, h.started, sizeof h.started);
     struct drv_trace_writer *w = drv_trace_writer_new(f, &h, err);
@@ -947,27 +1226,61 @@ static int trace_resume(daq_run *run, struct cd_err *err)
     else if (fprintf(f, TRACE_BEFORE_KEY " %zu\n" TRACE_OFFSET_KEY " %.17g\n", d->n_trace,
                      offset) < 0 ||
              fflush(f) != 0 || fsync(fileno(f)) != 0)
-        rc = cd_fail(err, CD_ERR_IO, "%s: %s", tmp, strerror(errno));
-    else if (rename(tmp, run->trace_path) != 0)
-        rc = cd_fail(err, CD_ERR_IO, "%s: rename from %s: %s", run->trace_path, tmp,
-                     strerror(errno));
+        rc = io_fail(run, err, "write the trace journal", errno);
     if (rc != 0) {
         drv_trace_writer_close(w, NULL);
         fclose(f);
         unlink(tmp);
-        free(tmp);
         return rc;
     }
-    free(tmp);
     run->trace_f = f;
     run->tw = w;
     run->trace_done = 0;
     run->trace_continues = true;
     run->trace_offset = offset;
+    return 0;
+}
+
+/* The resume taken, after the snapshot that holds what it recovered and
+ * the journal's reset: the new trace journal replaces the old one (whose
+ * records the snapshot holds). */
+static int resume_take(daq_run *run, struct cd_err *err)
+{
+    if (rename(run->trace_tmp_path, run->trace_path) != 0)
+        return cd_fail(err, CD_ERR_IO, "%s: rename from %s: %s", run->trace_path,
+                       run->trace_tmp_path, strerror(errno));
+    run->resume_pending = false;
+    run->journal_made = false;
     return fsync_path(run->dir_path, true, err);
 }
 
-int daq_run_resume(const char *path, daq_run **out, struct cd_err *err)
+void daq_run_abandon(daq_run *run)
+{
+    if (run == NULL)
+        return;
+    if (run->create_pending) {
+        drv_trace_writer_close(run->tw, NULL);
+        run->tw = NULL;
+        if (run->trace_f != NULL)
+            fclose(run->trace_f);
+        run->trace_f = NULL;
+        unlink(run->trace_path);
+        unlink(run->journal_path);
+    }
+    if (run->resume_pending) {
+        drv_trace_writer_close(run->tw, NULL);
+        run->tw = NULL;
+        if (run->trace_f != NULL)
+            fclose(run->trace_f);
+        run->trace_f = NULL;
+        unlink(run->trace_tmp_path);
+        if (run->journal_made)
+            unlink(run->journal_path); /* still locked: nobody else has it */
+    }
+    run_free(run);
+}
+
+int daq_run_resume_begin(const char *path, daq_run **out, struct cd_err *err)
 {
     if (out != NULL)
         *out = NULL;
@@ -979,15 +1292,15 @@ int daq_run_resume(const char *path, daq_run **out, struct cd_err *err)
     daq_run *run = run_alloc(path);
     if (run == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    run->resume_pending = true; /* nothing is written until the resume is taken */
     /* The journal locked first: a session still writing the run holds it,
      * and one that closes meanwhile cannot slip between the read and the
      * lock. */
-    bool made = false;
     run->journal_fd = open(run->journal_path, O_WRONLY | O_APPEND | O_CLOEXEC);
     if (run->journal_fd < 0 && errno == ENOENT) {
         run->journal_fd = open(run->journal_path,
                                O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
-        made = run->journal_fd >= 0;
+        run->journal_made = run->journal_fd >= 0;
     }
     if (run->journal_fd < 0)
         rc = cd_fail(err, CD_ERR_IO, "%s: cannot open the journal: %s", run->journal_path,
@@ -1004,13 +1317,20 @@ int daq_run_resume(const char *path, daq_run **out, struct cd_err *err)
         rc = cd_fail(err, CD_ERR_INVALID, "%s: refusing to resume: unknown status \"%.16s\"",
                      path, status);
 
-    /* What the session measured after its last snapshot. */
+    /* What the session measured after its last snapshot, and what it
+     * logged (notes, skipped points). */
     struct rs_reading *rows = NULL;
-    size_t n_rows = 0, torn = 0, n_trace = 0;
+    struct daq_audit_entry *entries = NULL;
+    size_t n_rows = 0, n_entries = 0, torn = 0, n_trace = 0;
     char note[256];
     if (rc == 0)
-        rc = rs_journal_read(run->journal_path, d->info.run_id, d->n_readings, true, &rows,
-                             &n_rows, &torn, note, sizeof note, err);
+        rc = rs_journal_read_all(run->journal_path, d->info.run_id, d->n_readings, d->n_audit,
+                                 true, &rows, &n_rows, &entries, &n_entries, &torn, note,
+                                 sizeof note, err);
+    for (size_t i = 0; rc == 0 && i < n_entries; i++)
+        if (audit_append(d, &entries[i]) != 0)
+            rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    free(entries);
     if (rc == 0 && n_rows > 0) {
         if (rs_grow((void **)&d->readings, &d->cap_readings, d->n_readings + n_rows,
                     sizeof *d->readings) != 0) {
@@ -1032,6 +1352,10 @@ int daq_run_resume(const char *path, daq_run **out, struct cd_err *err)
         if (torn > 0)
             used += (size_t)snprintf(more + used, sizeof more - used,
                                      ", %zu torn line ignored", torn);
+        if (n_entries > 0)
+            used += (size_t)snprintf(more + used, sizeof more - used,
+                                     "; %zu audit entr%s recovered", n_entries,
+                                     n_entries == 1 ? "y" : "ies");
         if (n_trace > 0)
             snprintf(more + used, sizeof more - used, "; %zu trace record%s recovered", n_trace,
                      n_trace == 1 ? "" : "s");
@@ -1039,23 +1363,34 @@ int daq_run_resume(const char *path, daq_run **out, struct cd_err *err)
                  "journal%s)", n_rows, n_rows == 1 ? "" : "s", more);
         rc = audit_add(run, "caldaq", what, err);
     }
-    /* The recovered readings and trace in the file at once; then the
-     * journals start again. A crash between the steps is safe: journal
-     * lines and trace records the snapshot holds are skipped next time. */
-    if (rc == 0)
-        rc = snapshot(run, false, err);
-    if (rc != 0 && made)
-        unlink(run->journal_path); /* the file is as it was: so is the folder */
-    if (rc == 0)
-        rc = journal_reset(run, err);
+    /* Nothing is written yet: the new trace journal is RUN.h5.trace.tmp
+     * until the resume is taken. */
     if (rc == 0)
         rc = trace_resume(run, err);
     if (rc != 0) {
+        if (run->journal_made)
+            unlink(run->journal_path); /* the file is as it was: so is the folder */
         run_free(run);
         return rc;
     }
     *out = run;
     return 0;
+}
+
+int daq_run_resume(const char *path, daq_run **out, struct cd_err *err)
+{
+    int rc = daq_run_resume_begin(path, out, err);
+    if (rc != 0)
+        return rc;
+    /* The recovered readings and trace in the file at once; then the
+     * journals start again. A crash between the steps is safe: journal
+     * lines and trace records the snapshot holds are skipped next time. */
+    rc = daq_run_checkpoint(*out, err);
+    if (rc != 0) {
+        daq_run_abandon(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 int daq_run_close(daq_run *run, const char *status, struct cd_err *err)
@@ -1078,7 +1413,7 @@ int daq_run_close(daq_run *run, const char *status, struct cd_err *err)
     int trc = drv_trace_writer_close(run->tw, &terr);
     run->tw = NULL;
     if (fclose(run->trace_f) != 0 && trc == 0)
-        trc = cd_fail(&terr, CD_ERR_IO, "%s: %s", run->trace_path, strerror(errno));
+        trc = io_fail(run, &terr, "write the trace journal", errno);
     run->trace_f = NULL;
     if (trc == 0)
         trc = trace_absorb(run, &terr);
@@ -1089,18 +1424,25 @@ int daq_run_close(daq_run *run, const char *status, struct cd_err *err)
     snprintf(what, sizeof what, "run closed: %s", status);
     int rc = audit_add(run, who_of(run), what, err);
     if (rc == 0)
-        rc = snapshot(run, false, err);
+        rc = snapshot(run, run->create_pending, err);
     if (rc == 0) {
+        run->create_pending = false;
         /* Everything is in the file: the journals go. */
         close(run->journal_fd);
         run->journal_fd = -1;
         unlink(run->journal_path);
         if (trc == 0)
-            unlink(run->trace_path);
+            unlink(trace_live(run));
+        if (run->resume_pending)
+            unlink(run->trace_path); /* the interrupted session's: in the file now */
         rc = fsync_path(run->dir_path, true, err);
     }
     if (rc == 0 && trc != 0)
         rc = cd_fail(err, trc, "%s", terr.msg);
+    if (rc != 0 && (run->resume_pending || run->create_pending)) {
+        daq_run_abandon(run); /* nothing of the resume (or the run) was written */
+        return rc;
+    }
     run_free(run);
     return rc;
 }

@@ -88,6 +88,16 @@ typedef struct daq_run daq_run;
  * stored as used. The first snapshot is written at once. */
 int daq_run_create(const char *path, const struct daq_run_info *info, const char *profile_text,
                    daq_run **out, struct cd_err *err);
+/* daq_run_create without the file yet: the same checks, RUN.h5.journal
+ * and RUN.h5.trace made (refused when they exist), but no RUN.h5 until the
+ * first daq_run_checkpoint (or daq_run_add_reading, or daq_run_close) puts
+ * the first snapshot in place. So the first snapshot can hold what is known
+ * only once the instrument has answered (the device, identified through the
+ * run's own trace writer) besides the standards and the profile: a run
+ * killed at any moment after it exists can be certified once resumed.
+ * daq_run_abandon before then leaves nothing behind. */
+int daq_run_create_begin(const char *path, const struct daq_run_info *info,
+                         const char *profile_text, daq_run **out, struct cd_err *err);
 int daq_run_set_device(daq_run *run, const struct daq_device *dev, struct cd_err *err);
 int daq_run_add_standard(daq_run *run, const struct daq_standard *s, struct cd_err *err);
 int daq_run_add_env(daq_run *run, const struct daq_env *e, struct cd_err *err);
@@ -96,6 +106,10 @@ int daq_run_add_reading(daq_run *run, const struct daq_reading *r, struct cd_err
 /* The recorder for the raw trace: pass it to drv_open(..., rec, ...). The
  * run owns it. */
 struct drv_trace_writer *daq_run_trace_writer(daq_run *run);
+/* An audit entry: journalled (synced) before this returns, as a reading is,
+ * and in the file at the next checkpoint; daq_run_resume takes the
+ * journalled ones back. (A run not yet written, or reopened, keeps it in
+ * memory until its snapshot.) */
 int daq_run_audit(daq_run *run, const char *who, const char *what, struct cd_err *err);
 /* Analysis results as JSON text, stored as a new version /results/vN,
  * never overwriting an earlier one; *version gets N. */
@@ -118,20 +132,30 @@ int daq_run_close(daq_run *run, const char *status, struct cd_err *err);
  * other (tmp, fsync, rename); a daq_run_checkpoint only writes the snapshot.
  * `ended` keeps the end of the measurement. Refused: a missing file (CD_ERR_NOT_FOUND), a run that fails
  * daq_run_verify, a run still "in-progress" (resume it instead)
- * (CD_ERR_INVALID). Not a lock: two reopens of one run race, the last close
- * wins. */
+ * (CD_ERR_INVALID). One writer at a time: the handle holds RUN.h5.lock
+ * (flock) from before the run is read until it is closed or abandoned, so
+ * two `caldaq analyze --write` of one run add v2 and v3, not v2 twice; a
+ * second reopen waits for it up to DAQ_RUN_LOCK_WAIT_MS, then fails
+ * (CD_ERR_TIMEOUT) naming the holder (pid, command, since when). The lock
+ * file is removed by its holder. (A resume takes the journal's lock, not
+ * this one.) */
 int daq_run_reopen(const char *path, daq_run **out, struct cd_err *err);
+#define DAQ_RUN_LOCK_WAIT_MS 30000
+/* daq_run_reopen waiting up to `wait_ms` for another writer. */
+int daq_run_reopen_wait(const char *path, int wait_ms, daq_run **out, struct cd_err *err);
 
 /* Resume an interrupted run: one that is "in-progress" (the session crashed
  * or was killed: the snapshot holds every finished point, and the journal
  * beside it RUN.h5.journal the readings of the point that was being
  * measured) or "aborted" (closed on an error or by the technician). The
  * readings in the journal that are not in the snapshot are recovered into
- * the run (they were measured; none is lost), and so are the trace records
- * of RUN.h5.trace it lacks; the status goes back to "in-progress", and the
+ * the run (they were measured; none is lost), and so are the audit
+ * entries journalled after it (an operator's notes and skips, in their
+ * order, their hashes continuing the chain) and the trace records of
+ * RUN.h5.trace it lacks; the status goes back to "in-progress", and the
  * audit log gets "run resumed by caldaq (N readings recovered from the
- * journal)" (who "caldaq"; "1 reading"; ", 1 torn line ignored" and "; K
- * trace records recovered" added when so). The snapshot is written at once.
+ * journal)" (who "caldaq"; "1 reading"; ", 1 torn line ignored", "; K audit
+ * entries recovered" and "; K trace records recovered" added when so). The snapshot is written at once.
  * The handle then works like one from daq_run_create: readings,
  * environment, results, audit, checkpoint, close; `ended` is cleared until
  * the close. Its trace writer starts a new RUN.h5.trace whose records go
@@ -147,6 +171,23 @@ int daq_run_reopen(const char *path, daq_run **out, struct cd_err *err);
  * journal of another run (CD_ERR_INVALID) or a trace journal that does not
  * continue the run's trace. On refusal the files are left as they were. */
 int daq_run_resume(const char *path, daq_run **out, struct cd_err *err);
+/* daq_run_resume without writing anything yet: the same checks and
+ * refusals, the same recovery, the handle the same, but RUN.h5 and
+ * RUN.h5.journal stay byte for byte as they were (the journal is locked;
+ * if there was none, an empty one is made to hold the lock) and the
+ * handle's trace writer records to RUN.h5.trace.tmp. The caller checks
+ * what it must (its profile, its standards, its instrument) and may add
+ * standards and the device a run interrupted early lacks; then the first
+ * daq_run_checkpoint (or daq_run_add_reading, or daq_run_close) writes the
+ * resume as daq_run_resume does, or daq_run_abandon drops it and the files
+ * are as they were. */
+int daq_run_resume_begin(const char *path, daq_run **out, struct cd_err *err);
+/* Let go of a handle without writing anything more. A resume not yet
+ * written (daq_run_resume_begin): the files as they were before it, its
+ * RUN.h5.trace.tmp (and a journal it made) removed. Any other: the files as
+ * the last snapshot left them, the journals kept, as after a crash (a
+ * reopened run: nothing added). NULL does nothing. */
+void daq_run_abandon(daq_run *run);
 /* The run's readings so far (those of the snapshot and the recovered
  * ones), for the session to see which points are finished. Borrowed,
  * valid until the next call on the run; NULL (and *n 0) only when out of
@@ -158,6 +199,11 @@ const struct daq_reading *daq_run_readings(const daq_run *run, size_t *n);
 const struct daq_run_info *daq_run_get_info(const daq_run *run);
 const char *daq_run_profile_text(const daq_run *run);
 const struct daq_standard *daq_run_standards(const daq_run *run, size_t *n);
+/* The device as recorded ("" driver: none recorded yet). Borrowed. */
+const struct daq_device *daq_run_get_device(const daq_run *run);
+/* The audit log so far (a resumed run's with the entries recovered from its
+ * journal), oldest first. Borrowed, valid until the next call on the run. */
+const struct daq_audit_entry *daq_run_audit_log(const daq_run *run, size_t *n);
 
 /* Reading a run back. */
 struct daq_run_view {

@@ -146,9 +146,15 @@ int rs_seal(struct rs_data *d);
 
 /* ------------------------------------------------------------ run_write.c, run_read.c */
 
-/* Write `d` (sealed) as a complete new HDF5 file at `path` (truncating a
- * file there). Errors name `path` and the object. */
-int rs_h5_write(const char *path, const struct rs_data *d, struct cd_err *err);
+/* `d` (sealed) as a complete HDF5 file in memory: *image (owned by the
+ * caller, free()) of *len bytes. HDF5 never touches the disk here (its core
+ * driver without a backing store): the caller writes the bytes with plain
+ * write(2), so that a full disk is an ordinary write error. (Written by
+ * HDF5 itself, a full disk made H5Fclose fail and leave a half-closed file
+ * that HDF5's exit handler closed again, crashing the program.) Errors
+ * name `label` (the file the image is for) and the object. */
+int rs_h5_image(const char *label, const struct rs_data *d, void **image, size_t *len,
+                struct cd_err *err);
 /* Read a run file. CD_ERR_IO / CD_ERR_NOT_FOUND when the file cannot be
  * opened as HDF5, CD_ERR_UNSUPPORTED for another schema, CD_ERR_PARSE when
  * an object is missing or malformed. */
@@ -169,16 +175,33 @@ int rs_h5_read(const char *path, struct rs_data *d, struct cd_err *err);
 int rs_journal_read(const char *journal_path, const char *run_id, size_t n_in_file, bool strict,
                     struct rs_reading **out, size_t *n, size_t *torn, char *note, size_t cap,
                     struct cd_err *err);
+/* rs_journal_read with the audit entries too: the journal's audit lines
+ * beyond the `n_audit_in_file` entries the file holds, in order, their
+ * hashes not set (*audit NULL and *n_audit 0 when none; both may be NULL
+ * not to have them). Strict, an entry that is not the next one is refused
+ * (CD_ERR_PARSE naming the line) like a reading. */
+int rs_journal_read_all(const char *journal_path, const char *run_id, size_t n_in_file,
+                        size_t n_audit_in_file, bool strict, struct rs_reading **out, size_t *n,
+                        struct daq_audit_entry **audit, size_t *n_audit, size_t *torn,
+                        char *note, size_t cap, struct cd_err *err);
 /* The lenient read as readings: the unfinished point of a run that was not
- * closed; `note` also says how many when there is nothing else to say. */
+ * closed; `note` also says how many when there is nothing else to say, and
+ * how many audit entries (notes, skipped points) wait in the journal. */
 int rs_journal_load(const char *journal_path, const char *run_id, size_t n_in_file,
-                    struct daq_reading **out, size_t *n, char *note, size_t cap,
-                    struct cd_err *err);
+                    size_t n_audit_in_file, struct daq_reading **out, size_t *n, char *note,
+                    size_t cap, struct cd_err *err);
 /* One journal line for reading number `index` (without the newline is
  * never: the line ends with '\n'). Returns the length, or -1 when it does
  * not fit. */
 int rs_journal_line(size_t index, const struct rs_reading *row, char *buf, size_t cap);
 
+/* One journal line for an audit entry (seq, t, who, what: the hashes are
+ * recomputed when it is taken back, the chain being the run's), ending
+ * with '\n'. Returns the length, or -1 when it does not fit. */
+int rs_journal_audit_line(const struct daq_audit_entry *a, char *buf, size_t cap);
+
 #define RS_JOURNAL_MAGIC "# caldaq-journal 1"
+/* The first word of an audit entry's line (a reading's is its index). */
+#define RS_JOURNAL_AUDIT "audit"
 
 #endif

@@ -46,6 +46,16 @@ int rs_journal_line(size_t index, const struct rs_reading *row, char *buf, size_
     return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
+int rs_journal_audit_line(const struct daq_audit_entry *a, char *buf, size_t cap)
+{
+    char who[4 * sizeof a->who + 1], what[4 * sizeof a->what + 1];
+    drv_escape((const uint8_t *)a->who, strnlen(a->who, sizeof a->who), who, sizeof who);
+    drv_escape((const uint8_t *)a->what, strnlen(a->what, sizeof a->what), what, sizeof what);
+    int n = snprintf(buf, cap, RS_JOURNAL_AUDIT " %lld %.17g \"%s\" \"%s\"\n", (long long)a->seq,
+                     a->t, who, what);
+    return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
 static int next_double(char **p, double *out)
 {
     char *end = NULL;
@@ -118,12 +128,43 @@ static int parse_journal_line(char *line, size_t *index, struct rs_reading *row)
     return 0;
 }
 
+/* An audit line after its keyword: seq, t, who, what (no hashes: they are
+ * the chain's, recomputed when the entry is taken back). */
+static int parse_audit_line(char *line, struct daq_audit_entry *a)
+{
+    memset(a, 0, sizeof *a);
+    long long seq;
+    char *p = line;
+    if (next_long(&p, &seq) != 0 || seq < 1 || next_double(&p, &a->t) != 0 ||
+        next_string(&p, a->who, sizeof a->who) != 0 ||
+        next_string(&p, a->what, sizeof a->what) != 0 || *p != '\0' || a->who[0] == '\0' ||
+        a->what[0] == '\0')
+        return -1;
+    a->seq = seq;
+    return 0;
+}
+
 int rs_journal_read(const char *journal_path, const char *run_id, size_t n_in_file, bool strict,
                     struct rs_reading **out, size_t *n, size_t *torn, char *note, size_t cap,
                     struct cd_err *err)
 {
+    return rs_journal_read_all(journal_path, run_id, n_in_file, 0, strict, out, n, NULL, NULL,
+                               torn, note, cap, err);
+}
+
+int rs_journal_read_all(const char *journal_path, const char *run_id, size_t n_in_file,
+                        size_t n_audit_in_file, bool strict, struct rs_reading **out, size_t *n,
+                        struct daq_audit_entry **audit, size_t *n_audit, size_t *torn,
+                        char *note, size_t cap, struct cd_err *err)
+{
     *out = NULL;
     *n = 0;
+    if (audit != NULL)
+        *audit = NULL;
+    if (n_audit != NULL)
+        *n_audit = 0;
+    size_t n_entries = 0, cap_entries = 0;
+    struct daq_audit_entry *entries = NULL;
     if (torn != NULL)
         *torn = 0;
     if (cap > 0)
@@ -172,6 +213,34 @@ int rs_journal_read(const char *journal_path, const char *run_id, size_t n_in_fi
             }
             continue;
         }
+        size_t kl = strlen(RS_JOURNAL_AUDIT);
+        if (strncmp(line, RS_JOURNAL_AUDIT " ", kl + 1) == 0) {
+            struct daq_audit_entry a;
+            if (parse_audit_line(line + kl + 1, &a) != 0) {
+                if (strict)
+                    rc = cd_fail(err, CD_ERR_PARSE, "%s:%d: malformed line", journal_path,
+                                 lineno);
+                else
+                    snprintf(note, cap, "%s:%d: malformed line; it and what follows are ignored",
+                             journal_path, lineno);
+                break;
+            }
+            if ((size_t)a.seq <= n_audit_in_file)
+                continue; /* in the snapshot already */
+            if (strict && (size_t)a.seq != n_audit_in_file + n_entries + 1) {
+                rc = cd_fail(err, CD_ERR_PARSE,
+                             "%s:%d: log entry %lld where log entry %zu comes next",
+                             journal_path, lineno, (long long)a.seq,
+                             n_audit_in_file + n_entries + 1);
+                break;
+            }
+            if (rs_grow((void **)&entries, &cap_entries, n_entries + 1, sizeof *entries) != 0) {
+                rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+                break;
+            }
+            entries[n_entries++] = a;
+            continue;
+        }
         size_t index;
         struct rs_reading row;
         bool bad = parse_journal_line(line, &index, &row) != 0;
@@ -204,21 +273,28 @@ int rs_journal_read(const char *journal_path, const char *run_id, size_t n_in_fi
         free(*out);
         *out = NULL;
         *n = 0;
+        free(entries);
         return rc;
     }
+    if (n_audit != NULL)
+        *n_audit = n_entries;
+    if (audit != NULL)
+        *audit = entries;
+    else
+        free(entries);
     return 0;
 }
 
 int rs_journal_load(const char *journal_path, const char *run_id, size_t n_in_file,
-                    struct daq_reading **out, size_t *n, char *note, size_t cap,
-                    struct cd_err *err)
+                    size_t n_audit_in_file, struct daq_reading **out, size_t *n, char *note,
+                    size_t cap, struct cd_err *err)
 {
     *out = NULL;
     *n = 0;
     struct rs_reading *rows = NULL;
-    size_t n_rows = 0;
-    int rc = rs_journal_read(journal_path, run_id, n_in_file, false, &rows, &n_rows, NULL, note,
-                             cap, err);
+    size_t n_rows = 0, n_entries = 0;
+    int rc = rs_journal_read_all(journal_path, run_id, n_in_file, n_audit_in_file, false, &rows,
+                                 &n_rows, NULL, &n_entries, NULL, note, cap, err);
     if (rc != 0)
         return rc;
     if (n_rows > 0) {
@@ -235,6 +311,11 @@ int rs_journal_load(const char *journal_path, const char *run_id, size_t n_in_fi
     if (note[0] == '\0' && *n > 0)
         snprintf(note, cap, "%s: %zu reading%s of an unfinished test point, not in the file",
                  journal_path, *n, *n == 1 ? "" : "s");
+    size_t used = strlen(note);
+    if (n_entries > 0)
+        snprintf(note + used, cap - used, "%s%zu audit entr%s not in the file (notes, skipped "
+                 "points)",
+                 used > 0 ? "; " : "", n_entries, n_entries == 1 ? "y" : "ies");
     return 0;
 }
 
@@ -367,8 +448,8 @@ int daq_run_open(const char *path, struct daq_run_view **out, struct cd_err *err
             rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
         } else {
             sprintf(jpath, "%s.journal", path);
-            rc = rs_journal_load(jpath, v->info.run_id, d.n_readings, &x->pending, &x->n_pending,
-                                 x->note, sizeof x->note, err);
+            rc = rs_journal_load(jpath, v->info.run_id, d.n_readings, d.n_audit, &x->pending,
+                                 &x->n_pending, x->note, sizeof x->note, err);
             free(jpath);
         }
     }

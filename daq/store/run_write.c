@@ -1,8 +1,9 @@
-/* Write one complete run file from memory (a snapshot). The caller writes
- * to RUN.h5.tmp and renames; this file only knows HDF5. */
+/* One complete run file built from memory (a snapshot), as bytes: the
+ * caller writes them to RUN.h5.tmp and renames; this file only knows HDF5. */
 #include "run_h5.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct wctx {
@@ -324,27 +325,45 @@ static int write_results(struct wctx *c, hid_t f, const struct rs_data *d)
     return rc;
 }
 
-int rs_h5_write(const char *path, const struct rs_data *d, struct cd_err *err)
+/* How much the core driver grows its buffer by: about the size of the file,
+ * so that a snapshot takes a few reallocations, not hundreds. */
+static size_t image_increment(const struct rs_data *d)
 {
+    size_t est = 64 * 1024 + d->n_readings * sizeof *d->readings + d->n_trace_bytes +
+                 d->n_trace * sizeof *d->trace + d->n_audit * sizeof *d->audit +
+                 strlen(d->profile != NULL ? d->profile : "");
+    for (size_t i = 0; i < d->n_results; i++)
+        est += strlen(d->results[i].json) + 256;
+    return est;
+}
+
+int rs_h5_image(const char *label, const struct rs_data *d, void **image, size_t *len,
+                struct cd_err *err)
+{
+    *image = NULL;
+    *len = 0;
     struct rs_h5_types ty;
     int rc = rs_h5_types_new(&ty, err);
     if (rc != 0)
         return rc;
-    struct wctx c = {.path = path, .ty = &ty, .err = err};
-    hid_t fapl = rs_h5_fapl();
-    if (fapl < 0) {
+    struct wctx c = {.path = label, .ty = &ty, .err = err};
+    /* The core driver without a backing store: the file is built in memory
+     * and nothing here touches the disk. */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
+        H5Pset_fapl_core(fapl, image_increment(d), 0) < 0) {
         rc = fail(&c, "/", "set up the file access");
+        rs_h5_close(fapl);
         rs_h5_types_free(&ty);
         return rc;
     }
-    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    hid_t f = H5Fcreate(label, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
     if (f < 0) {
         rc = fail(&c, "/", "create the file");
-        H5Pclose(fapl);
         rs_h5_types_free(&ty);
         return rc;
     }
-    H5Pclose(fapl);
     rc = write_root(&c, f, d);
     if (rc == 0)
         rc = write_profile(&c, f, d);
@@ -356,9 +375,30 @@ int rs_h5_write(const char *path, const struct rs_data *d, struct cd_err *err)
         rc = write_trace(&c, f, d);
     if (rc == 0)
         rc = write_results(&c, f, d);
-    /* Closing flushes: its failure is a failure of the snapshot. */
+    /* The image of the file as a close would leave it: flushed first (the
+     * image is what the driver holds, and the metadata cache is not in it
+     * until a flush), then asked once for its size, once for the bytes. */
+    if (rc == 0 && H5Fflush(f, H5F_SCOPE_LOCAL) < 0)
+        rc = fail(&c, "/", "flush the file");
+    ssize_t size = rc == 0 ? H5Fget_file_image(f, NULL, 0) : -1;
+    void *buf = size > 0 ? malloc((size_t)size) : NULL;
+    if (rc == 0 && size <= 0)
+        rc = fail(&c, "/", "take the image of the file");
+    else if (rc == 0 && buf == NULL)
+        rc = cd_fail(err, CD_ERR_NOMEM, "%s: out of memory for a %zd-byte snapshot", label,
+                     size);
+    else if (rc == 0 && H5Fget_file_image(f, buf, (size_t)size) != size)
+        rc = fail(&c, "/", "take the image of the file");
+    /* In memory a close has nothing to write, so it cannot leave a
+     * half-closed file behind for HDF5's exit handler. */
     if (H5Fclose(f) < 0 && rc == 0)
-        rc = fail(&c, "/", "close (flush) the file");
+        rc = fail(&c, "/", "close the file");
     rs_h5_types_free(&ty);
-    return rc;
+    if (rc != 0) {
+        free(buf);
+        return rc;
+    }
+    *image = buf;
+    *len = (size_t)size;
+    return 0;
 }

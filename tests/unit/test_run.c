@@ -1875,6 +1875,275 @@ static void test_resume_refused(void **state)
     assert_int_equal(daq_run_verify(path, report, sizeof report, &err), 0);
 }
 
+/* daq_run_create_begin: no RUN.h5 until the first checkpoint, which then
+ * holds what was added before it (standards, device); abandoned before it,
+ * nothing is left; a reading first puts the file in place. */
+static void test_create_begin(void **state)
+{
+    (void)state;
+    char path[512], jpath[600], tpath[600];
+    struct cd_err err = {0};
+    struct daq_run_info info;
+    sample_info(&info);
+
+    path_in(path, sizeof path, "begin-abandoned.h5");
+    side_path(jpath, sizeof jpath, path, ".journal");
+    side_path(tpath, sizeof tpath, path, ".trace");
+    daq_run *run = NULL;
+    must(daq_run_create_begin(path, &info, profile_text, &run, &err), &err);
+    assert_false(exists(path));
+    assert_true(exists(jpath) && exists(tpath));
+    must(daq_run_add_standard(run, &sample_standards[0], &err), &err);
+    daq_run_abandon(run);
+    assert_false(exists(path) || exists(jpath) || exists(tpath));
+
+    path_in(path, sizeof path, "begin.h5");
+    must(daq_run_create_begin(path, &info, profile_text, &run, &err), &err);
+    for (size_t i = 0; i < N_STANDARDS; i++)
+        must(daq_run_add_standard(run, &sample_standards[i], &err), &err);
+    struct daq_device dev;
+    sample_device(&dev);
+    must(daq_run_set_device(run, &dev, &err), &err);
+    assert_string_equal(daq_run_get_device(run)->id.serial, dev.id.serial);
+    sample_trace(daq_run_trace_writer(run), 0);
+    assert_false(exists(path));
+    must(daq_run_checkpoint(run, &err), &err);
+    struct daq_run_view *v = NULL;
+    must(daq_run_open(path, &v, &err), &err);
+    assert_string_equal(v->info.status, "in-progress");
+    assert_int_equal(v->n_standards, N_STANDARDS);
+    assert_string_equal(v->device.id.manufacturer, dev.id.manufacturer);
+    assert_int_equal(v->trace->n, 3);
+    assert_int_equal(v->n_readings, 0);
+    daq_run_view_free(v);
+    /* Taken once: a second begin on the same path is refused. */
+    daq_run *again = (daq_run *)&err;
+    assert_int_equal(daq_run_create_begin(path, &info, profile_text, &again, &err),
+                     CD_ERR_INVALID);
+    assert_null(again);
+    cd_err_clear(&err);
+    must(daq_run_close(run, "aborted", &err), &err);
+
+    /* A reading before any checkpoint: the first snapshot is written for
+     * it, so that the journalled reading has a run to be recovered into. */
+    path_in(path, sizeof path, "begin-reading.h5");
+    side_path(jpath, sizeof jpath, path, ".journal");
+    must(daq_run_create_begin(path, &info, profile_text, &run, &err), &err);
+    struct daq_reading r;
+    sample_reading(0, &r);
+    must(daq_run_add_reading(run, &r, &err), &err);
+    assert_true(exists(path));
+    must(daq_run_open(path, &v, &err), &err);
+    size_t n = 0;
+    daq_run_view_pending(v, &n, NULL);
+    assert_int_equal(n, 1);
+    daq_run_view_free(v);
+    daq_run_abandon(run); /* as if killed: the run and its journal stay */
+    assert_true(exists(path) && exists(jpath));
+}
+
+/* daq_run_resume_begin: nothing written; abandoned, the files are as they
+ * were; checkpointed, it is daq_run_resume. */
+static void test_resume_begin(void **state)
+{
+    (void)state;
+    char path[512], jpath[600], tpath[600], ttmp[600];
+    path_in(path, sizeof path, "resume-begin.h5");
+    crashed_run(path, 2, 2, NULL);
+    side_path(jpath, sizeof jpath, path, ".journal");
+    side_path(tpath, sizeof tpath, path, ".trace");
+    side_path(ttmp, sizeof ttmp, path, ".trace.tmp");
+    size_t l0, lj, lt;
+    char *f0 = slurp(path, &l0), *j0 = slurp(jpath, &lj), *t0 = slurp(tpath, &lt);
+
+    struct cd_err err = {0};
+    daq_run *run = NULL;
+    must(daq_run_resume_begin(path, &run, &err), &err);
+    size_t n = 0;
+    daq_run_readings(run, &n);
+    assert_int_equal(n, 2 * REPS + 2);
+    assert_true(exists(ttmp));
+    /* locked meanwhile */
+    daq_run *other = (daq_run *)&err;
+    assert_int_equal(daq_run_resume_begin(path, &other, &err), CD_ERR_INVALID);
+    assert_null(other);
+    cd_err_clear(&err);
+    daq_run_abandon(run);
+    size_t l1;
+    char *f1 = slurp(path, &l1), *j1 = slurp(jpath, &l1), *t1 = slurp(tpath, &l1);
+    assert_true(l0 > 0);
+    assert_memory_equal(f0, f1, l0);
+    assert_string_equal(j0, j1);
+    assert_string_equal(t0, t1);
+    assert_false(exists(ttmp));
+    free(f1);
+    free(j1);
+    free(t1);
+
+    must(daq_run_resume_begin(path, &run, &err), &err);
+    must(daq_run_checkpoint(run, &err), &err);
+    assert_false(exists(ttmp));
+    last_audit(path, "caldaq",
+               "run resumed by caldaq (2 readings recovered from the journal; 2 trace records "
+               "recovered)");
+    finish_sample(run, 2 * REPS + 2);
+    daq_run_view_free(check_finished(path));
+    free(f0);
+    free(j0);
+    free(t0);
+}
+
+/* Audit entries (an operator's note, a skipped point) are journalled when
+ * they are made: a run killed before the next checkpoint gets them back on
+ * resume, in order, the chain intact; a gap in them is refused. */
+static void test_resume_audit(void **state)
+{
+    (void)state;
+    char path[512], jpath[600];
+    path_in(path, sizeof path, "resume-audit.h5");
+    side_path(jpath, sizeof jpath, path, ".journal");
+    unlink(path);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct daq_run_info info;
+        sample_info(&info);
+        daq_run *run = NULL;
+        if (daq_run_create(path, &info, profile_text, &run, NULL) != 0)
+            _exit(1);
+        struct daq_reading r;
+        sample_reading(0, &r);
+        if (daq_run_add_reading(run, &r, NULL) != 0 || daq_run_checkpoint(run, NULL) != 0 ||
+            daq_run_audit(run, "Nguyễn Văn An", "note at point 1: \"kẹp\", 21,3 °C", NULL) != 0)
+            _exit(2);
+        sample_reading(1, &r);
+        if (daq_run_add_reading(run, &r, NULL) != 0 ||
+            daq_run_audit(run, "Nguyễn Văn An", "point 2 (load 50 g) skipped by the operator",
+                          NULL) != 0)
+            _exit(3);
+        _exit(0); /* killed: never closed */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    struct cd_err err = {0};
+    struct daq_run_view *v = NULL;
+    must(daq_run_open(path, &v, &err), &err);
+    assert_int_equal(v->n_audit, 1); /* the snapshot has only "run created" */
+    const char *note = NULL;
+    size_t n = 0;
+    daq_run_view_pending(v, &n, &note);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(note, "2 audit entries not in the file"));
+    daq_run_view_free(v);
+
+    /* A gap in the journalled entries is a lost line: refused. */
+    size_t len;
+    char *good = slurp(jpath, &len);
+    char *bad = strdup(good);
+    char *seq2 = strstr(bad, "\naudit 2 ");
+    assert_non_null(seq2);
+    seq2[7] = '7';
+    write_text(jpath, bad);
+    daq_run *run = (daq_run *)&err;
+    assert_int_equal(daq_run_resume(path, &run, &err), CD_ERR_PARSE);
+    assert_null(run);
+    assert_non_null(strstr(err.msg, "log entry 7 where log entry 2 comes next"));
+    cd_err_clear(&err);
+    write_text(jpath, good);
+
+    must(daq_run_resume(path, &run, &err), &err);
+    const struct daq_audit_entry *log = daq_run_audit_log(run, &n);
+    assert_int_equal(n, 4);
+    assert_string_equal(log[1].what, "note at point 1: \"kẹp\", 21,3 °C");
+    assert_string_equal(log[1].who, "Nguyễn Văn An");
+    assert_string_equal(log[2].what, "point 2 (load 50 g) skipped by the operator");
+    assert_true(log[1].t <= log[2].t);
+    assert_string_equal(log[3].what, "run resumed by caldaq (1 reading recovered from the "
+                                     "journal; 2 audit entries recovered)");
+    must(daq_run_close(run, "aborted", &err), &err);
+    char report[512];
+    assert_int_equal(daq_run_verify(path, report, sizeof report, &err), 0);
+    free(good);
+    free(bad);
+}
+
+/* Two writers of one finished run: the second waits for the first (the
+ * run's lock), and gives up after its wait naming the holder; once the
+ * first has closed, the second adds the next version, not the same one. */
+static void test_reopen_lock(void **state)
+{
+    (void)state;
+    char path[512], lock[600];
+    fresh_sample(path, sizeof path, "reopen-lock.h5");
+    side_path(lock, sizeof lock, path, ".lock");
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        /* The first writer: holds the run for 1.5 s, adds a version. */
+        close(pfd[0]);
+        daq_run *a = NULL;
+        int v = 0;
+        if (daq_run_reopen(path, &a, NULL) != 0)
+            _exit(1);
+        if (write(pfd[1], "x", 1) != 1)
+            _exit(2);
+        struct timespec nap = {1, 500 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+        if (daq_run_add_results(a, "{\"by\": \"a\"}", "test", &v, NULL) != 0)
+            _exit(3);
+        _exit(daq_run_close(a, NULL, NULL) == 0 ? 0 : 4);
+    }
+    close(pfd[1]);
+    char c;
+    ssize_t got = read(pfd[0], &c, 1);
+    close(pfd[0]);
+    if (got != 1) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        fail_msg("the first writer did not take the run");
+    }
+    assert_true(exists(lock));
+
+    struct cd_err err = {0};
+    daq_run *b = (daq_run *)&err;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(daq_run_reopen_wait(path, 300, &b, &err), CD_ERR_TIMEOUT);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double waited = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    assert_true(waited >= 0.29 && waited < 5);
+    assert_null(b);
+    char pid[32];
+    snprintf(pid, sizeof pid, "pid %ld, ", (long)child);
+    if (strstr(err.msg, "another caldaq is writing to this run") == NULL ||
+        strstr(err.msg, pid) == NULL || strstr(err.msg, "test_run") == NULL)
+        fail_msg("the message does not name the holder: %s", err.msg);
+    cd_err_clear(&err);
+
+    /* Waiting long enough: the first finishes, the second adds after it. */
+    must(daq_run_reopen_wait(path, 20000, &b, &err), &err);
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    int v2 = 0;
+    must(daq_run_add_results(b, "{\"by\": \"b\"}", "test", &v2, &err), &err);
+    must(daq_run_close(b, NULL, &err), &err);
+    assert_false(exists(lock));
+    struct daq_run_view *view = NULL;
+    must(daq_run_open(path, &view, &err), &err);
+    assert_int_equal((int)view->n_results, v2);
+    assert_true(v2 >= 2);
+    assert_non_null(strstr(view->results[v2 - 2], "\"a\""));
+    assert_non_null(strstr(view->results[v2 - 1], "\"b\""));
+    daq_run_view_free(view);
+    char report[256];
+    assert_int_equal(daq_run_verify(path, report, sizeof report, &err), 0);
+}
+
 /* ------------------------------------------------------------ main */
 
 static int setup(void **state)
@@ -1931,6 +2200,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_resume_bad_journal),
         cmocka_unit_test(test_resume_aborted),
         cmocka_unit_test(test_resume_refused),
+        cmocka_unit_test(test_create_begin),
+        cmocka_unit_test(test_resume_begin),
+        cmocka_unit_test(test_resume_audit),
+        cmocka_unit_test(test_reopen_lock),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
