@@ -336,7 +336,14 @@ static int evaluate(const struct ana_input *in, struct ana_point *pt, struct cd_
             r->contribution = br->contribution;
             r->share = br->share;
         }
-        rc = unc_decide(&p->rule, pt->error, pt->u, pt->U, pt->low, pt->high, &pt->decision, err);
+        /* The PFA from the PDF the result's k comes from: the scaled and
+         * shifted t with floor(nu_eff) degrees of freedom when nu_eff is
+         * finite (JCGM 101 6.4.9.7, JCGM 106 7.4), the normal otherwise. A
+         * nu_eff the engine could not form (u = 0: 0/0) is taken as
+         * infinite: there is no spread for a t to describe. */
+        double nu = isnan(pt->nu_eff) ? INFINITY : pt->nu_eff;
+        rc = unc_decide_dof(&p->rule, pt->error, pt->u, pt->U, nu, pt->low, pt->high,
+                            &pt->decision, err);
     }
     unc_lpu_result_free(lr);
     unc_model_free(m);
@@ -575,6 +582,9 @@ json_t *ana_result_json(const struct ana_result *r, const struct prof_profile *p
             json_object_set_new(o, "U", json_real(pt->U));
             json_object_set_new(o, "verdict", json_string(unc_verdict_name(pt->decision.verdict)));
             json_object_set_new(o, "pfa", json_real(pt->decision.pfa));
+            json_object_set_new(o, "pfa_distribution",
+                                json_string(unc_pdf_name(pt->decision.pfa_pdf)));
+            json_object_set_new(o, "pfa_dof", num(pt->decision.pfa_dof));
             json_t *stats = json_object();
             for (int s = 0; s < PROF_STAT_COUNT; s++)
                 json_object_set_new(stats, prof_stat_name((enum prof_stat)s), num(st[s]));

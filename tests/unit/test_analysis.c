@@ -1042,13 +1042,82 @@ static void test_wrong_unit(void **state)
     unload(&f);
 }
 
+/* ================================================================ PFA by t */
+/* A result whose k comes from t carries the PFA of the same t (JCGM 101
+ * 6.4.9.7, JCGM 106 7.4), not the normal's. A pressure point at 5 bar read
+ * three times, 5.006 5.008 5.010 bar, against the nominal (u = 0):
+ *   mean 5.008, s = 0.002, u = s/sqrt(3) = 1.1547005383792515e-03 bar,
+ *   nu_eff = 2 (the only input with dof), E = 0.008 bar;
+ *   MPE: EN 837-1 class 0.1 of a 10 bar span = 0.01 bar.
+ * PFA = P(E_true < -0.01) + P(E_true > 0.01) with E_true ~ E + u t_2:
+ *   t_2 has the closed form F(t) = 1/2 + t / (2 sqrt(2 + t^2));
+ *   upper: t = (0.01 - 0.008)/u = 1.7320508, 1 - F = 0.11270166537925831
+ *   lower: t = (-0.01 - 0.008)/u = -15.588457, F = 0.0020449983447606
+ *   PFA_t2 = 0.11474666372401900 (mpmath betainc at 40 digits agrees);
+ *   the normal would give 0.041632258331775 (erfc), the figure this fixes. */
+static const char pfa_profile[] =
+    "caldaq_profile: 1\n"
+    "name: pfa-t\n"
+    "title: {en: \"PFA by t\", vi: \"PFA theo t\"}\n"
+    "method: \"test\"\n"
+    "family: pressure\n"
+    "instrument:\n"
+    "  unit: bar\n"
+    "  resolution: 0.001\n"
+    "  tolerance: {form: en-837-1, class: 0.1, scale: [0, 10]}\n"
+    "standards:\n"
+    "  - {role: reference, kind: pressure-reference, id: \"\", reference_value: nominal}\n"
+    "plan:\n"
+    "  - test: error\n"
+    "    points: [5]\n"
+    "    repeat: 3\n"
+    "budget:\n"
+    "  output: E\n"
+    "  expression: \"p_ind - p_ref\"\n"
+    "  coverage: 0.9545\n"
+    "  inputs:\n"
+    "    - {name: p_ind, value: mean, u: \"s / sqrt(n)\", dof: \"n - 1\"}\n"
+    "    - {name: p_ref, value: nominal, u: 0}\n"
+    "decision_rule: simple\n";
+
+static void test_pfa_by_t(void **state)
+{
+    (void)state;
+    struct cd_err err = {0};
+    struct prof_profile *p = prof_profile_load_string(pfa_profile, "pfa-t", &err);
+    if (p == NULL)
+        fail_msg("%s", cd_err_text(&err));
+    static struct readings b;
+    b.n = 0;
+    static const struct rd_spec rd[] = {
+        {"error-up", 5, 5.006}, {"error-up", 5, 5.008}, {"error-up", 5, 5.010}};
+    feed(&b, p, 0, rd, 3);
+    struct ana_input in = {.profile = p, .readings = b.v, .n_readings = b.n};
+    struct ana_result *r = NULL;
+    if (ana_run(&in, &r, &err) != 0)
+        fail_msg("ana_run: %s", cd_err_text(&err));
+    const struct ana_point *pt = point_at(r, 0, 5);
+    check_rel("u", 5, pt->u, 1.1547005383792515e-03, REL);
+    check_rel("nu_eff", 5, pt->nu_eff, 2, REL);
+    assert_int_equal(pt->decision.pfa_pdf, UNC_PDF_STUDENT_T);
+    check_rel("pfa_dof", 5, pt->decision.pfa_dof, 2, REL);
+    check_rel("pfa (t_2)", 5, pt->decision.pfa, 0.11474666372401900, 1e-9);
+    json_t *j = ana_result_json(r, p);
+    json_t *o = json_array_get(json_object_get(j, "points"), 0);
+    assert_string_equal(json_string_value(json_object_get(o, "pfa_distribution")), "t");
+    check_rel("JSON pfa_dof", 5, json_number_value(json_object_get(o, "pfa_dof")), 2, REL);
+    json_decref(j);
+    ana_result_free(r);
+    prof_profile_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_balance_class_ii), cmocka_unit_test(test_balance_class_iii),
         cmocka_unit_test(test_pressure),         cmocka_unit_test(test_dmm),
         cmocka_unit_test(test_other_plan),       cmocka_unit_test(test_unstable_ignored),
-        cmocka_unit_test(test_wrong_unit),
+        cmocka_unit_test(test_wrong_unit),       cmocka_unit_test(test_pfa_by_t),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
