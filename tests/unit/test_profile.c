@@ -233,6 +233,48 @@ static void test_dmm(void **state)
     prof_profile_free(p);
 }
 
+/* OIML R111-1 E.3-1, with figures worked out by python3 with mpmath at 40
+ * digits as a calculator (not caldaq):
+ *   t = 20.5 degC, hr = 45 %, p = 1013.0 hPa, T = 293.65 K,
+ *   e = exp(0.061 x 20.5) = 3.492088565,
+ *   rho = (0.34848 x 1013.0 - 0.009 x 45 x e) / 293.65 = 1.1973299646894296 kg/m3
+ *   derivatives: d/dp = 0.34848/T = 1.18672e-3, d/dhr = -0.009 e/T = -1.07028e-4,
+ *   d/dt = -(0.009 x 0.061 x 45 e + rho)/T = -4.3712e-3;
+ *   u(t) = 0.3 degC, u(hr) = 3 %, u(p) = 1 hPa, formula 2e-4 relative:
+ *   u = sqrt((2e-4 rho)^2 + (1.18672e-3)^2 + (3.21084e-4)^2 + (1.31136e-3)^2)
+ *     = 1.8133955699591039e-03 kg/m3
+ *   t = 25 degC, hr = 70 %, p = 950 hPa, T = 298.15 K, same sensors:
+ *   rho = 1.1006575869573597 kg/m3, u = 1.7998347978557771e-03 kg/m3.
+ * Cross-check: the CIPM-2007 approximation (masscor's "CIMP.approx",
+ * coefficients 0.009024 and 0.0612) gives 1.1972972813356306 at the first
+ * conditions, 2.7e-5 relative away. */
+static void test_air_density(void **state)
+{
+    (void)state;
+    struct prof_air air = {.given = true, .u_temp_c = 0.3, .u_rh_pct = 3, .u_p_hpa = 1,
+                           .estimate = 1.2, .u_estimate = 0.07};
+    struct prof_air_density d;
+    struct cd_err err = {0};
+    assert_int_equal(prof_air_density(&air, 20.5, 45, 1013.0, &d, &err), 0);
+    assert_true(d.measured);
+    assert_true(fabs(d.rho - 1.1973299646894296) <= 1e-12 * 1.2);
+    assert_true(fabs(d.u - 1.8133955699591039e-03) <= 1e-9 * 1.8e-3);
+    assert_true(fabs(d.rho - 1.1972972813356306) / d.rho < 5e-5);
+    assert_int_equal(prof_air_density(&air, 25, 70, 950, &d, &err), 0);
+    assert_true(fabs(d.rho - 1.1006575869573597) <= 1e-12 * 1.1);
+    assert_true(fabs(d.u - 1.7998347978557771e-03) <= 1e-9 * 1.8e-3);
+    /* not measured (any of the three): the profile's estimate, said so */
+    assert_int_equal(prof_air_density(&air, 20.5, NAN, 1013.0, &d, &err), 0);
+    assert_false(d.measured);
+    assert_true(d.rho == 1.2 && d.u == 0.07);
+    /* a pressure in kPa by mistake gives no density of air */
+    assert_int_not_equal(prof_air_density(&air, 20.5, 45, -101.3, &d, &err), 0);
+    assert_non_null(strstr(err.msg, "not a density"));
+    struct prof_air none = {0};
+    err = (struct cd_err){0};
+    assert_int_not_equal(prof_air_density(&none, 20.5, 45, 1013.0, &d, &err), 0);
+}
+
 /* ------------------------------------------------------------ bad files */
 
 /* The files whose expectation cannot be their first line: line 0 means
@@ -515,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_balance_class_ii),  cmocka_unit_test(test_balance_class_iii),
         cmocka_unit_test(test_pressure),          cmocka_unit_test(test_dmm),
         cmocka_unit_test(test_bad_profiles),      cmocka_unit_test(test_bad_strings),
+        cmocka_unit_test(test_air_density),
         cmocka_unit_test(test_expired_reference), cmocka_unit_test(test_missing_piece),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
