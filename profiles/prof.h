@@ -249,6 +249,16 @@ int prof_mpe_at(const struct prof_tolerance *t, double x, double *mpe, struct cd
 int prof_limits_at(const struct prof_tolerance *t, double x, double *low, double *high,
                    struct cd_err *err);
 
+/* Where the MPE of `t` steps or changes slope inside (x0, x1), increasing,
+ * at most `cap` of them in xs, their number in *n: the band edges of OIML
+ * R76-1 Table 6 (class II with e = 0.01 g: 50 g and 200 g), the quarter
+ * marks of ASME grades A-C, 0 for a DMM's % of |reading|, the breakpoints
+ * of a piecewise table; none for EN 837-1 and R111. Between two breaks the
+ * MPE is constant or linear, so an envelope drawn from the MPE just inside
+ * each end is exact. */
+int prof_tolerance_breaks(const struct prof_tolerance *t, double x0, double x1, double *xs,
+                          size_t cap, size_t *n, struct cd_err *err);
+
 /* Names as a profile writes them: "oiml-r76", "I".."IIII", "E1".."M3",
  * "4A".."D", "mg".."t". Unknown values give "?". */
 const char *prof_tol_kind_name(enum prof_tol_kind kind);
