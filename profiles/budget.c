@@ -24,6 +24,8 @@ static const char *const stat_names[PROF_STAT_COUNT] = {
     [PROF_STAT_F0] = "f0",               [PROF_STAT_RANGE] = "range",
     [PROF_STAT_MPE] = "mpe",             [PROF_STAT_TEMP_C] = "temp_c",
     [PROF_STAT_RH_PCT] = "rh_pct",       [PROF_STAT_P_HPA] = "p_hpa",
+    [PROF_STAT_N_PER_SERIES] = "n_per_series",
+    [PROF_STAT_RHO_A] = "rho_a",         [PROF_STAT_U_RHO_A] = "u_rho_a",
 };
 
 const char *prof_stat_name(enum prof_stat s)

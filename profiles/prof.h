@@ -249,6 +249,16 @@ int prof_mpe_at(const struct prof_tolerance *t, double x, double *mpe, struct cd
 int prof_limits_at(const struct prof_tolerance *t, double x, double *low, double *high,
                    struct cd_err *err);
 
+/* Where the MPE of `t` steps or changes slope inside (x0, x1), increasing,
+ * at most `cap` of them in xs, their number in *n: the band edges of OIML
+ * R76-1 Table 6 (class II with e = 0.01 g: 50 g and 200 g), the quarter
+ * marks of ASME grades A-C, 0 for a DMM's % of |reading|, the breakpoints
+ * of a piecewise table; none for EN 837-1 and R111. Between two breaks the
+ * MPE is constant or linear, so an envelope drawn from the MPE just inside
+ * each end is exact. */
+int prof_tolerance_breaks(const struct prof_tolerance *t, double x0, double x1, double *xs,
+                          size_t cap, size_t *n, struct cd_err *err);
+
 /* Names as a profile writes them: "oiml-r76", "I".."IIII", "E1".."M3",
  * "4A".."D", "mg".."t". Unknown values give "?". */
 const char *prof_tol_kind_name(enum prof_tol_kind kind);
@@ -476,6 +486,9 @@ enum prof_stat {
     PROF_STAT_TEMP_C,       /* environment, mean over the run */
     PROF_STAT_RH_PCT,
     PROF_STAT_P_HPA,
+    PROF_STAT_N_PER_SERIES, /* readings per series: n over the series measured at the point */
+    PROF_STAT_RHO_A,        /* air density in kg/m3 (prof_air_density); needs air_density */
+    PROF_STAT_U_RHO_A,      /* its standard uncertainty in kg/m3 */
     PROF_STAT_COUNT
 };
 
@@ -493,6 +506,7 @@ struct prof_budget_input {
     const unc_formula *half_width;    /* RECTANGULAR, TRIANGULAR, ARCSINE, TRAPEZOIDAL */
     double beta;                      /* TRAPEZOIDAL */
     const unc_formula *dof;           /* NULL: infinite */
+    const char *source;               /* the clause the line comes from, "" when not given */
     int line;
 };
 
@@ -504,6 +518,38 @@ struct prof_budget {
     struct unc_coverage coverage;
     int line;                         /* of the expression */
 };
+
+/* The air density a buoyancy correction needs (air_density in a profile,
+ * docs/profiles.md): computed from the conditions the run
+ * recorded, with the standard uncertainties of the lab's sensors, or the
+ * profile's estimate when the run did not measure them. */
+struct prof_air {
+    bool given;                       /* the profile has an air_density section */
+    double u_temp_c;                  /* standard uncertainty of the temperature, degC */
+    double u_rh_pct;                  /* of the relative humidity, %RH */
+    double u_p_hpa;                   /* of the air pressure, hPa */
+    double estimate;                  /* kg/m3, when the conditions were not measured */
+    double u_estimate;                /* its standard uncertainty, kg/m3 */
+};
+
+/* The air density and where it came from. */
+struct prof_air_density {
+    bool measured;                    /* from the run's conditions; false: the estimate */
+    double rho;                       /* kg/m3 */
+    double u;                         /* standard uncertainty, kg/m3 */
+};
+
+/* OIML R111-1:2004 E.3, equation (E.3-1), the approximation of the CIPM
+ * formula for the density of moist air:
+ *     rho_a = (0.34848 p - 0.009 hr exp(0.061 t)) / (273.15 + t)
+ * with p in hPa, hr in %, t in degC, rho_a in kg/m3. Its standard
+ * uncertainty combines the formula's own relative uncertainty (2e-4, R111
+ * E.3; from memory) with the sensors' (`air`) through the partial
+ * derivatives of (E.3-1) (GUM 5.1.2). Any of t, hr, p NAN (not measured):
+ * the estimate and its uncertainty, measured = false. CD_ERR_INVALID for
+ * an air section that is not given or conditions that give no density. */
+int prof_air_density(const struct prof_air *air, double temp_c, double rh_pct, double p_hpa,
+                     struct prof_air_density *out, struct cd_err *err);
 
 /* Environmental conditions: recorded at the start and the end of a
  * session, and at each point with per_point. With a sensor they are read
@@ -543,6 +589,7 @@ struct prof_profile {
     size_t n_groups;
     struct prof_budget budget;
     struct prof_environment environment;
+    struct prof_air air;              /* the air density, for buoyancy (balances) */
 };
 
 /* Load and validate a profile: YAML syntax, keys and types (CD_ERR_PARSE),

@@ -860,7 +860,7 @@ static int formula(struct reader *r, yaml_node_t *n, const char *what, const unc
 static int read_input(struct reader *r, yaml_node_t *n, struct prof_budget_input *in)
 {
     static const char *const keys[] = {"name", "label", "dist", "value", "u", "half_width",
-                                       "beta", "dof", NULL};
+                                       "beta", "dof", "source", NULL};
     int rc = cd_yaml_check_keys(&r->y, n, "budget input", keys);
     if (rc != 0 || (rc = get_text(r, n, "name", "budget input", true, &in->name)) != 0)
         return rc;
@@ -869,7 +869,8 @@ static int read_input(struct reader *r, yaml_node_t *n, struct prof_budget_input
                     "budget input: '%s' is not a name (letters, digits, _)", in->name);
     char what[128];
     snprintf(what, sizeof what, "budget input '%s'", in->name);
-    if ((rc = get_text(r, n, "label", what, false, &in->label)) != 0)
+    if ((rc = get_text(r, n, "label", what, false, &in->label)) != 0 ||
+        (rc = get_text(r, n, "source", what, false, &in->source)) != 0)
         return rc;
     in->line = cd_yaml_line(n);
     in->dist = UNC_DIST_NORMAL;
@@ -949,6 +950,13 @@ static int check_stats_available(struct reader *r, const struct prof_profile *p,
         {PROF_STAT_ECC_LOAD, 2}, {PROF_STAT_REF, 3},    {PROF_STAT_U_REF, 3},
         {PROF_STAT_MPE_REF, 3},
     };
+    if (f != NULL && !p->air.given &&
+        (unc_formula_uses(f, PROF_STAT_RHO_A) || unc_formula_uses(f, PROF_STAT_U_RHO_A)))
+        return FAIL(n, CD_ERR_INVALID,
+                    "budget input '%s' uses the air density (rho_a, u_rho_a), but the profile "
+                    "gives no air_density (the sensors' uncertainties and the "
+                    "estimate for runs that did not measure the conditions)",
+                    in->name);
     for (size_t i = 0; i < COUNT(deps); i++) {
         if (f == NULL || !unc_formula_uses(f, deps[i].s))
             continue;
@@ -1141,6 +1149,32 @@ static int read_channel(struct reader *r, yaml_node_t *n, const char *what,
     return 0;
 }
 
+/* air_density: {u_temp_c, u_rh_pct, u_p_hpa, estimate, u_estimate},
+ * every key required: the sensors' standard uncertainties and the density
+ * for runs that did not measure the conditions (kg/m3). */
+static int read_air(struct reader *r, yaml_node_t *n, struct prof_air *air)
+{
+    static const char *const keys[] = {"u_temp_c", "u_rh_pct", "u_p_hpa", "estimate",
+                                       "u_estimate", NULL};
+    static const char *const what = "air_density";
+    int rc = cd_yaml_check_keys(&r->y, n, what, keys);
+    double *const to[] = {&air->u_temp_c, &air->u_rh_pct, &air->u_p_hpa, &air->estimate,
+                          &air->u_estimate};
+    for (size_t i = 0; rc == 0 && i < COUNT(to); i++) {
+        if ((rc = get_number_key(r, n, keys[i], what, true, to[i])) != 0)
+            return rc;
+        bool ok = i == 3 ? *to[i] > 0 && *to[i] < 2 : *to[i] >= 0;
+        if (!ok || !isfinite(*to[i]))
+            return FAIL(cd_yaml_get(&r->y, n, keys[i]), CD_ERR_INVALID,
+                        "%s: %s = %g must be %s", what, keys[i], *to[i],
+                        i == 3 ? "a density of air in kg/m3 (about 1.2)"
+                               : "a standard uncertainty (0 or more)");
+    }
+    if (rc == 0)
+        air->given = true;
+    return rc;
+}
+
 static int read_environment(struct reader *r, yaml_node_t *n, struct prof_environment *e)
 {
     static const char *const keys[] = {"per_point", "sensor", NULL};
@@ -1173,7 +1207,8 @@ static int read_environment(struct reader *r, yaml_node_t *n, struct prof_enviro
 static const char *const top_keys[] = {"caldaq_profile", "name", "title", "method",
                                        "national_document", "family", "register", "instrument",
                                        "standards", "constants", "plan", "budget",
-                                       "decision_rule", "environment", "notes", NULL};
+                                       "decision_rule", "environment", "air_density", "notes",
+                                       NULL};
 
 static int read_profile(struct reader *r, struct prof_profile *p)
 {
@@ -1215,13 +1250,16 @@ static int read_profile(struct reader *r, struct prof_profile *p)
         return FAIL(root, CD_ERR_PARSE, "plan is missing");
     if ((rc = read_plan(r, v, p)) != 0)
         return rc;
-    if ((v = cd_yaml_get(&r->y, root, "budget")) == NULL)
-        return FAIL(root, CD_ERR_PARSE, "budget is missing");
-    if ((rc = read_budget(r, v, p)) != 0)
-        return rc;
+    /* the environment and the air density before the budget, which may use them */
     p->environment.port = p->environment.serial = "";
     if ((v = cd_yaml_get(&r->y, root, "environment")) != NULL &&
         (rc = read_environment(r, v, &p->environment)) != 0)
+        return rc;
+    if ((v = cd_yaml_get(&r->y, root, "air_density")) != NULL && (rc = read_air(r, v, &p->air)) != 0)
+        return rc;
+    if ((v = cd_yaml_get(&r->y, root, "budget")) == NULL)
+        return FAIL(root, CD_ERR_PARSE, "budget is missing");
+    if ((rc = read_budget(r, v, p)) != 0)
         return rc;
     return unc_yaml_decision_rule(&r->y, cd_yaml_get(&r->y, root, "decision_rule"), &p->rule);
 }

@@ -195,6 +195,15 @@ int tol_r76_mpe(const struct prof_r76 *s, double load, double *mpe, struct cd_er
     return 0;
 }
 
+/* The two band edges of R76-1 Table 6 in the unit of e (class II, e =
+ * 0.01 g: 50 g and 200 g); the MPE holds up to and including each. */
+void tol_r76_edges(const struct prof_r76 *s, double edges[2])
+{
+    const struct r76_class *c = &r76_classes[s->accuracy_class];
+    edges[0] = c->edge1 * s->e;
+    edges[1] = c->edge2 * s->e;
+}
+
 /* ------------------------------------------------------------------ */
 /* OIML R111-1                                                         */
 

@@ -20,6 +20,7 @@ static inline bool tol_same(double a, double b, double rel)
 /* tol_oiml.c */
 double tol_mg_per_unit(enum prof_mass_unit unit); /* 0 when unknown */
 int tol_r76_mpe(const struct prof_r76 *s, double load, double *mpe, struct cd_err *err);
+void tol_r76_edges(const struct prof_r76 *s, double edges[2]); /* checked s only */
 int tol_r111_check(const struct prof_r111 *s, struct cd_err *err);
 int tol_r111_mpe(const struct prof_r111 *s, double nominal, double *mpe, struct cd_err *err);
 

@@ -290,3 +290,56 @@ int prof_limits_at(const struct prof_tolerance *t, double x, double *low, double
     *high = mpe;
     return 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* Where the MPE changes                                               */
+
+static void add_break(double x, double x0, double x1, double *xs, size_t cap, size_t *n)
+{
+    if (x > x0 && x < x1 && *n < cap)
+        xs[(*n)++] = x;
+}
+
+int prof_tolerance_breaks(const struct prof_tolerance *t, double x0, double x1, double *xs,
+                          size_t cap, size_t *n, struct cd_err *err)
+{
+    if (n == NULL || (xs == NULL && cap > 0))
+        return cd_fail(err, CD_ERR_INVALID, "prof_tolerance_breaks: no place for the result");
+    *n = 0;
+    int rc = prof_tolerance_check(t, err);
+    if (rc != 0)
+        return rc;
+    if (!(x0 <= x1))
+        return cd_fail(err, CD_ERR_INVALID,
+                       "prof_tolerance_breaks: the interval [%.15g, %.15g] is empty", x0, x1);
+    switch (t->kind) {
+    case PROF_TOL_OIML_R76: {
+        double edges[2];
+        tol_r76_edges(&t->r76, edges);
+        add_break(edges[0], x0, x1, xs, cap, n);
+        add_break(edges[1], x0, x1, xs, cap, n);
+        break;
+    }
+    case PROF_TOL_ASME_B40: {
+        const struct asme_grade *g = &asme_grades[t->asme.grade];
+        if (g->end_pct != g->mid_pct) {
+            double span = t->asme.scale.high - t->asme.scale.low;
+            add_break(t->asme.scale.low + 0.25 * span, x0, x1, xs, cap, n);
+            add_break(t->asme.scale.low + 0.75 * span, x0, x1, xs, cap, n);
+        }
+        break;
+    }
+    case PROF_TOL_DMM:
+        add_break(0, x0, x1, xs, cap, n); /* the kink of % of |reading| */
+        break;
+    case PROF_TOL_PIECEWISE:
+        for (size_t i = 0; i < t->piecewise.n_points; i++)
+            add_break(t->piecewise.points[i].x, x0, x1, xs, cap, n);
+        break;
+    case PROF_TOL_OIML_R111: /* a table of nominal values, no function of a load */
+    case PROF_TOL_EN837:     /* the same MPE over the whole scale */
+    case PROF_TOL_UNSET:
+        break;
+    }
+    return 0;
+}

@@ -326,9 +326,12 @@ static int evaluate(const struct ana_input *in, struct ana_point *pt, struct cd_
             const struct unc_budget_row *br = &o->rows[i];
             struct ana_budget_row *r = &pt->rows[i];
             snprintf(r->name, sizeof r->name, "%s", br->name);
-            for (size_t j = 0; j < p->budget.n_inputs; j++)
-                if (strcmp(p->budget.inputs[j].name, br->name) == 0)
-                    snprintf(r->label, sizeof r->label, "%s", p->budget.inputs[j].label);
+            for (size_t j = 0; j < p->budget.n_inputs; j++) {
+                if (strcmp(p->budget.inputs[j].name, br->name) != 0)
+                    continue;
+                snprintf(r->label, sizeof r->label, "%s", p->budget.inputs[j].label);
+                snprintf(r->source, sizeof r->source, "%s", p->budget.inputs[j].source);
+            }
             r->x = br->x;
             r->u = br->u;
             r->dof = br->dof;
@@ -336,7 +339,14 @@ static int evaluate(const struct ana_input *in, struct ana_point *pt, struct cd_
             r->contribution = br->contribution;
             r->share = br->share;
         }
-        rc = unc_decide(&p->rule, pt->error, pt->u, pt->U, pt->low, pt->high, &pt->decision, err);
+        /* The PFA from the PDF the result's k comes from: the scaled and
+         * shifted t with floor(nu_eff) degrees of freedom when nu_eff is
+         * finite (JCGM 101 6.4.9.7, JCGM 106 7.4), the normal otherwise. A
+         * nu_eff the engine could not form (u = 0: 0/0) is taken as
+         * infinite: there is no spread for a t to describe. */
+        double nu = isnan(pt->nu_eff) ? INFINITY : pt->nu_eff;
+        rc = unc_decide_dof(&p->rule, pt->error, pt->u, pt->U, nu, pt->low, pt->high,
+                            &pt->decision, err);
     }
     unc_lpu_result_free(lr);
     unc_model_free(m);
@@ -413,6 +423,18 @@ static int result_points(const struct ana_input *in, const struct point_readings
         series_at(p, pr, pp->group, pp->nominal, &sm);
         series_stats(&sm, &st[PROF_STAT_MEAN_UP], &st[PROF_STAT_MEAN_DOWN],
                      &st[PROF_STAT_HYSTERESIS], &st[PROF_STAT_B_REP]);
+        /* loading up and down is one indication per series, not repeats
+         * of one (EURAMET cg-18 7.1.1: the mean of the two, their
+         * difference a contribution of its own) */
+        int measured_series = 0;
+        for (int s = 0; s < sm.n_series; s++)
+            measured_series += isfinite(sm.mean[s]);
+        st[PROF_STAT_N_PER_SERIES] =
+            measured_series > 0 ? (double)all.n / measured_series : (double)all.n;
+        if (res->has_air) {
+            st[PROF_STAT_RHO_A] = res->air.rho;
+            st[PROF_STAT_U_RHO_A] = res->air.u;
+        }
         st[PROF_STAT_F0] = zero_deviation(p, pr, pp->group);
         st[PROF_STAT_RANGE] = pp->range;
         st[PROF_STAT_MPE] = fmax(fabs(pt->low), fabs(pt->high));
@@ -455,6 +477,13 @@ int ana_run(const struct ana_input *in, struct ana_result **out, struct cd_err *
     int rc = sort_readings(in, &pr, &res->n_ignored, &res->n_superseded, err);
     if (rc == 0) {
         env_means(in, res->env);
+        if (in->profile->air.given) {
+            rc = prof_air_density(&in->profile->air, res->env[0], res->env[1],
+                                  res->env[2], &res->air, err);
+            res->has_air = rc == 0;
+        }
+    }
+    if (rc == 0) {
         side_tests(in->profile, pr, res);
         rc = result_points(in, pr, res, err);
     }
@@ -530,6 +559,19 @@ json_t *ana_result_json(const struct ana_result *r, const struct prof_profile *p
     json_object_set_new(env, "rh_pct", num(r->env[1]));
     json_object_set_new(env, "p_hpa", num(r->env[2]));
     json_object_set_new(root, "environment", env);
+    if (r->has_air) {
+        json_t *air = json_object();
+        json_object_set_new(air, "rho_a", num(r->air.rho));
+        json_object_set_new(air, "u", num(r->air.u));
+        json_object_set_new(air, "unit", json_string("kg/m3"));
+        json_object_set_new(air, "source",
+                            json_string(r->air.measured
+                                            ? "measured: OIML R111-1:2004 E.3-1 from the "
+                                              "conditions recorded in the run"
+                                            : "estimate: the profile's, the run did not "
+                                              "measure the conditions"));
+        json_object_set_new(root, "air_density", air);
+    }
     if (r->has_repeatability) {
         json_t *rep = json_object();
         json_object_set_new(rep, "load", json_real(r->rep_load));
@@ -575,6 +617,9 @@ json_t *ana_result_json(const struct ana_result *r, const struct prof_profile *p
             json_object_set_new(o, "U", json_real(pt->U));
             json_object_set_new(o, "verdict", json_string(unc_verdict_name(pt->decision.verdict)));
             json_object_set_new(o, "pfa", json_real(pt->decision.pfa));
+            json_object_set_new(o, "pfa_distribution",
+                                json_string(unc_pdf_name(pt->decision.pfa_pdf)));
+            json_object_set_new(o, "pfa_dof", num(pt->decision.pfa_dof));
             json_t *stats = json_object();
             for (int s = 0; s < PROF_STAT_COUNT; s++)
                 json_object_set_new(stats, prof_stat_name((enum prof_stat)s), num(st[s]));
@@ -585,6 +630,7 @@ json_t *ana_result_json(const struct ana_result *r, const struct prof_profile *p
                 json_t *row = json_object();
                 json_object_set_new(row, "name", json_string(b->name));
                 json_object_set_new(row, "label", json_string(b->label));
+                json_object_set_new(row, "source", json_string(b->source));
                 json_object_set_new(row, "x", json_real(b->x));
                 json_object_set_new(row, "u", json_real(b->u));
                 json_object_set_new(row, "dof", num(b->dof));
@@ -606,6 +652,10 @@ json_t *ana_result_json(const struct ana_result *r, const struct prof_profile *p
 void ana_result_print(FILE *f, const struct ana_result *r, const struct prof_profile *p)
 {
     fprintf(f, "profile %s (%s)\n", p->name, p->method);
+    if (r->has_air)
+        fprintf(f, "air density %.5f kg/m3, u = %.2g kg/m3 (%s)\n", r->air.rho, r->air.u,
+                r->air.measured ? "OIML R111-1 E.3-1 from the conditions measured"
+                                : "the profile's estimate: the conditions were not measured");
     if (r->has_repeatability)
         fprintf(f, "repeatability at %.15g %s: n = %zu, mean %.10g, s = %.3g %s\n", r->rep_load,
                 p->unit, r->rep_n, r->rep_mean, r->rep_s, p->unit);

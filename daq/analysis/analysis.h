@@ -22,6 +22,7 @@
 struct ana_budget_row {
     char name[64];
     char label[128];
+    char source[192];           /* the clause the profile cites, "" when none */
     double x, u, dof, c, contribution, share; /* as unc_budget_row */
 };
 
@@ -57,6 +58,10 @@ struct ana_result {
     size_t n_positions;
     struct ana_position *positions;
     double env[3];              /* mean temp_c, rh_pct, p_hpa; NAN when not measured */
+    /* the air density (profiles with air_density): from env
+     * by OIML R111-1 (E.3-1), or the profile's estimate when not measured */
+    bool has_air;
+    struct prof_air_density air;
     size_t n_ignored;           /* readings not used: unstable, overload, error */
     size_t n_superseded;        /* stable readings of a repeated point before its last `repeat` */
     bool complete;              /* every result point measured */

@@ -54,6 +54,39 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err);
 #define CERT_NUMBER_MAX 63
 int cert_number_check(const char *number, const char *what, size_t max, struct cd_err *err);
 
+/* ---------------------------------------------------------------- figures */
+
+/* One set of reported figures for every format (GUM 7.2.6): U to two
+ * significant digits, the error, indication, reference value (and up,
+ * down, hysteresis) rounded to the same decimal place as U; the nominal
+ * value, range and MPE as given (the MPE with at least U's decimals, so a
+ * column lines up: 0.0050 beside U = 0.0024). The document holds the
+ * rounded values; the PDF, the XML and the JSON print them with these
+ * functions only, so the three carry the same digits. The run keeps full
+ * precision. */
+
+#define CERT_DEC_NONE (-1000)   /* no U to round to: figures as given */
+
+/* Decimal places of U rounded to two significant digits: 0.0023879 -> 4
+ * ("0.0024"), 0.00996 -> 3 ("0.010"), 12.34 -> 0 ("12"), 1234 -> -2
+ * ("1200"). CERT_DEC_NONE when U is not finite and positive. */
+int cert_decimals(double U);
+/* The same for `sig` significant digits (cert_decimals is sig = 2); the
+ * annex's budget is reported to 4. */
+int cert_sig_decimals(double v, int sig);
+/* v rounded to `dec` decimal places, the one rounding every format uses:
+ * cert_round(-0.0010270, 4) = -0.001 (printed "-0.0010"). dec CERT_DEC_NONE
+ * returns v. */
+double cert_round(double v, int dec);
+/* v as reported with `dec` decimals (cert_round's digits, no "-0.0000";
+ * dec < 0 writes the rounded integer, "1200"); CERT_DEC_NONE: the shortest
+ * decimal that reads back as v (up to 15 significant digits). NAN and
+ * infinities give "". */
+void cert_fmt(double v, int dec, char *buf, size_t cap);
+/* v exact (shortest, up to 15 significant digits) but with at least `dec`
+ * decimals: a limit such as the MPE beside rounded figures. */
+void cert_fmt_exact(double v, int dec, char *buf, size_t cap);
+
 /* ---------------------------------------------------------------- doc */
 
 struct cert_point {
@@ -65,11 +98,37 @@ struct cert_point {
     double mpe;
     bool measured;
     char verdict[24];       /* "pass", ..., "not measured" */
+    /* what issue 15 added; a doc made by hand may leave them zero: the
+     * flags in struct cert_doc say whether they are there */
+    double range;           /* the DMM range of the point (doc->ranges) */
+    double up, down;        /* means of the up and of the down series (doc->up_down) */
+    double hysteresis;      /* mean |down - up| over the series pairs */
+    double pfa;             /* JCGM 106 probability of false accept (doc->has_pfa) */
+    double pfa_dof;         /* of the t it was computed with; INFINITY: the normal */
 };
+
+/* The decimal places of a point's reported figures: cert_decimals(U). */
+int cert_point_decimals(const struct cert_point *pt);
 
 struct cert_budget_row {
     char name[64], label[128];
     double x, u, c, contribution, share, dof;
+    char source[192];       /* the clause the profile cites, "" when none */
+};
+
+/* One position of the eccentricity test. */
+struct cert_position {
+    char name[32];
+    double indication, deviation;
+};
+
+/* A straight piece of the +-MPE envelope of the error chart: the MPE goes
+ * from mpe0 at x0 to mpe1 at x1; the pieces of one plan group follow each
+ * other, and where the tolerance steps (R76 band edges) one piece ends and
+ * the next starts at the same x with another MPE. */
+struct cert_envelope {
+    size_t group;
+    double x0, x1, mpe0, mpe1;
 };
 
 struct cert_standard {
@@ -94,9 +153,29 @@ struct cert_doc {
     struct cert_standard *standards;
     size_t n_points;
     struct cert_point *points;
+    double worst_u;                      /* u of that point, to two significant digits */
     char decision_rule[32];              /* "simple", "guard-band", "non-binary" */
     double guard_r;
     char verdict[24];                    /* overall: "pass", ..., "incomplete" */
+    bool ranges;                         /* points carry their range (multimeters) */
+    bool up_down;                        /* points carry up, down and hysteresis */
+    bool has_pfa;                        /* points carry their PFA */
+    /* the air density of a buoyancy correction (balances) */
+    bool has_air, air_measured;
+    double rho_a, u_rho_a;               /* kg/m3, as reported (u to 2 digits) */
+    /* a balance's repeatability and eccentricity tests, as reported:
+     * indications to the resolution's decimals (dec_d), s to two digits */
+    int dec_d;
+    bool has_repeatability;
+    double rep_load, rep_mean, rep_s;
+    size_t rep_n;
+    bool has_eccentricity;
+    double ecc_load, ecc_max;
+    size_t n_positions;
+    struct cert_position *positions;
+    /* the +-MPE envelope of the chart (none: the chart marks each point's MPE) */
+    size_t n_envelope;
+    struct cert_envelope *envelope;
     /* the annex: the budget of the point with the largest U */
     double worst_nominal;
     size_t n_budget;
@@ -123,8 +202,15 @@ void cert_doc_free(struct cert_doc *d);
 
 /* ---------------------------------------------------------------- outputs */
 
-/* The JSON certificate: every field of the doc. */
+/* The JSON certificate: every field of the doc; the reported figures as
+ * numbers (their rounded values). */
 json_t *cert_json(const struct cert_doc *d);
+/* The JSON certificate file: cert_json() with `xml_sha256` (NULL: none),
+ * each reported figure written with its digits ("U": 0.0024, "error":
+ * -0.0010), which jansson alone cannot do (it prints 0.0024 as
+ * 0.0023999999999999998). */
+int cert_write_json(const struct cert_doc *d, const char *xml_sha256, const char *path,
+                    struct cd_err *err);
 
 /* The DCC XML (schema 3.1.2 with D-SI 2.1.0; units \gram, \bar, \volt ...).
  * `langs`: "vi+en", "vi" or "en". */

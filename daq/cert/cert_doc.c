@@ -1,5 +1,6 @@
 /* The certificate's content gathered once from an analysed run, the lab
- * and the job (cert.h), and its JSON form. */
+ * and the job (cert.h), the one rounding of its reported figures that every
+ * format uses, and its JSON form. */
 #include "cert.h"
 
 #include <math.h>
@@ -22,6 +23,8 @@ void cert_doc_free(struct cert_doc *d)
     free(d->standards);
     free(d->points);
     free(d->budget);
+    free(d->positions);
+    free(d->envelope);
     free(d);
 }
 
@@ -90,6 +93,141 @@ int cert_number_check(const char *s, const char *what, size_t max, struct cd_err
                        what, show, c);
     }
     return 0;
+}
+
+/* ------------------------------------------------------------ figures */
+
+/* GUM 7.2.6: "it usually suffices to quote u_c(y) and U(y) to at most two
+ * significant digits", and y is rounded to the same decimal place. U is
+ * rounded to the nearest (7.2.6 allows rounding up; caldaq does not). */
+
+#define DEC_MAX 15
+
+int cert_sig_decimals(double v, int sig)
+{
+    double a = fabs(v);
+    if (!isfinite(a) || !(a > 0) || sig < 1)
+        return CERT_DEC_NONE;
+    int e = (int)floor(log10(a));
+    /* log10 of a value just below a power of ten may round up to it */
+    if (pow(10.0, e) > a)
+        e--;
+    else if (pow(10.0, e + 1) <= a)
+        e++;
+    int dec = sig - 1 - e;
+    if (dec > DEC_MAX)
+        return DEC_MAX;
+    /* 0.00996 to two digits is 0.010: three digits at sig - 1 - e, so one fewer */
+    if (fabs(cert_round(a, dec)) >= pow(10.0, e + 1))
+        dec--;
+    return dec;
+}
+
+int cert_decimals(double U)
+{
+    if (!isfinite(U) || !(U > 0))
+        return CERT_DEC_NONE;
+    return cert_sig_decimals(U, 2);
+}
+
+static double sig4(double v)
+{
+    return cert_round(v, cert_sig_decimals(v, 4));
+}
+
+double cert_round(double v, int dec)
+{
+    if (dec == CERT_DEC_NONE || !isfinite(v))
+        return v;
+    double r;
+    if (dec >= 0) {
+        /* the digits printf writes, read back: the value and the printed
+         * figure are then one and the same */
+        char buf[512];
+        snprintf(buf, sizeof buf, "%.*f", dec > DEC_MAX ? DEC_MAX : dec, v);
+        r = strtod(buf, NULL);
+    } else {
+        double q = pow(10.0, -dec);
+        r = round(v / q) * q;
+    }
+    return r == 0 ? 0.0 : r; /* no -0 */
+}
+
+/* The decimals of v written positionally with the fewest significant
+ * digits (up to 15) that read back as v; a double that needs more (0.1 x
+ * 0.000035 = 3.5000000000000004e-06) is taken at 15 digits with its
+ * trailing zeros dropped ("0.0000035"). */
+static int exact_decimals(double v)
+{
+    char tmp[64];
+    int n = 1;
+    for (; n < 15; n++) {
+        snprintf(tmp, sizeof tmp, "%.*e", n - 1, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    snprintf(tmp, sizeof tmp, "%.*e", n - 1, v);
+    char *e = strchr(tmp, 'e');
+    int exp10 = e != NULL ? atoi(e + 1) : 0;
+    if (e != NULL && strchr(tmp, '.') != NULL) {
+        /* significant digits left once the mantissa's trailing zeros go */
+        char *z = e - 1;
+        while (*z == '0')
+            z--;
+        n = (int)(z - tmp) + (*z == '.' ? 0 : 1) - (tmp[0] == '-') - 1;
+        if (n < 1)
+            n = 1;
+    }
+    int dec = n - 1 - exp10;
+    return dec > 0 ? dec : 0;
+}
+
+void cert_fmt(double v, int dec, char *buf, size_t cap)
+{
+    if (cap == 0)
+        return;
+    buf[0] = '\0';
+    if (!isfinite(v))
+        return;
+    if (dec == CERT_DEC_NONE)
+        dec = exact_decimals(v);
+    double r = cert_round(v, dec);
+    snprintf(buf, cap, "%.*f", dec > 0 ? (dec > DEC_MAX ? DEC_MAX : dec) : 0, r);
+    if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1))
+        memmove(buf, buf + 1, strlen(buf)); /* "-0.0000" is "0.0000" */
+}
+
+void cert_fmt_exact(double v, int dec, char *buf, size_t cap)
+{
+    if (cap == 0)
+        return;
+    buf[0] = '\0';
+    if (!isfinite(v))
+        return;
+    int d = exact_decimals(v);
+    if (dec != CERT_DEC_NONE && dec > d)
+        d = dec;
+    cert_fmt(v, d, buf, cap);
+}
+
+int cert_point_decimals(const struct cert_point *pt)
+{
+    return cert_decimals(pt->U);
+}
+
+/* Decimal places of a resolution step: 0.001 -> 3, 0.005 -> 3, 1 -> 0. */
+static int step_decimals(double d)
+{
+    if (!isfinite(d) || !(d > 0))
+        return CERT_DEC_NONE;
+    int dec = -(int)floor(log10(d) + 1e-9);
+    return dec < 0 ? 0 : dec > DEC_MAX ? DEC_MAX : dec;
+}
+
+/* A value to two significant digits (an uncertainty, a probability). */
+static double two_digits(double v)
+{
+    return cert_round(v, cert_decimals(v));
 }
 
 static const char *point_verdict(const struct ana_point *pt)
@@ -172,6 +310,101 @@ static int cert_dates(struct cert_doc *d, const struct cert_lab *lab, const stru
     return 0;
 }
 
+/* The repeatability and eccentricity tests of a balance as reported: the
+ * indications to the resolution's decimals, s to two significant digits. */
+static int side_tests(struct cert_doc *d, const struct ana_result *r,
+                      const struct prof_profile *p)
+{
+    double step = p->resolution;
+    for (size_t i = 0; !(step > 0) && i < r->n_points; i++)
+        if (r->points[i].measured)
+            step = r->points[i].stats[PROF_STAT_D];
+    d->dec_d = step_decimals(step);
+    if (r->has_repeatability) {
+        d->has_repeatability = true;
+        d->rep_load = r->rep_load;
+        d->rep_n = r->rep_n;
+        d->rep_mean = cert_round(r->rep_mean, d->dec_d);
+        d->rep_s = r->rep_s > 0 ? two_digits(r->rep_s) : cert_round(r->rep_s, d->dec_d);
+    }
+    if (r->n_positions > 0) {
+        d->positions = calloc(r->n_positions, sizeof *d->positions);
+        if (d->positions == NULL)
+            return CD_ERR_NOMEM;
+        for (size_t i = 0; i < r->n_positions; i++) {
+            struct cert_position *cp = &d->positions[d->n_positions++];
+            COPY(cp->name, r->positions[i].name);
+            cp->indication = cert_round(r->positions[i].indication, d->dec_d);
+            cp->deviation = cert_round(r->positions[i].deviation, d->dec_d);
+        }
+        d->has_eccentricity = r->has_eccentricity;
+        d->ecc_load = r->ecc_load;
+        d->ecc_max = cert_round(r->ecc_max, d->dec_d);
+    }
+    return 0;
+}
+
+/* The +-MPE envelope of the chart: for each plan group of the error test,
+ * from its smallest to its largest nominal value, straight pieces between
+ * the places where the tolerance steps (prof_tolerance_breaks), each piece
+ * taking the MPE just inside its ends, so a step is drawn where the
+ * tolerance steps (R76 class II, e = 10 mg: at 50 g and 200 g). */
+static int envelope(struct cert_doc *d, const struct ana_result *r,
+                    const struct prof_profile *p, struct cd_err *err)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < r->n_points; i++)
+        cap += 9; /* at most 8 breaks in one group, so 9 pieces */
+    if (cap == 0)
+        return 0;
+    d->envelope = calloc(cap, sizeof *d->envelope);
+    if (d->envelope == NULL)
+        return CD_ERR_NOMEM;
+    for (size_t i = 0; i < r->n_points; i++) {
+        const struct ana_point *pt = &r->points[i];
+        bool first = true;
+        for (size_t j = 0; j < i; j++)
+            first &= r->points[j].group != pt->group;
+        if (!first)
+            continue;
+        double x0 = pt->nominal, x1 = pt->nominal;
+        for (size_t j = i; j < r->n_points; j++) {
+            if (r->points[j].group != pt->group)
+                continue;
+            x0 = fmin(x0, r->points[j].nominal);
+            x1 = fmax(x1, r->points[j].nominal);
+        }
+        struct prof_tolerance t = p->tolerance;
+        if (t.kind == PROF_TOL_DMM)
+            t.dmm.range = pt->range;
+        double xs[10];
+        size_t nb = 0;
+        struct cd_err why = {0};
+        if (prof_tolerance_breaks(&t, x0, x1, xs + 1, 8, &nb, &why) != 0)
+            return cd_fail(err, why.code, "the MPE envelope of the chart: %s", why.msg);
+        xs[0] = x0;
+        xs[nb + 1] = x1;
+        for (size_t k = 0; k + 1 < nb + 2; k++) {
+            double a = xs[k], b = xs[k + 1];
+            /* just inside the ends: a band includes its upper edge */
+            double in = (b - a) * 1e-6;
+            double m0, m1;
+            if (x0 == x1) {
+                if (prof_mpe_at(&t, a, &m0, &why) != 0)
+                    return cd_fail(err, why.code, "the MPE envelope of the chart: %s", why.msg);
+                m1 = m0;
+            } else if (prof_mpe_at(&t, a + in, &m0, &why) != 0 ||
+                       prof_mpe_at(&t, b - in, &m1, &why) != 0) {
+                return cd_fail(err, why.code, "the MPE envelope of the chart: %s", why.msg);
+            }
+            d->envelope[d->n_envelope++] =
+                (struct cert_envelope){.group = pt->group, .x0 = a, .x1 = b, .mpe0 = m0,
+                                       .mpe1 = m1};
+        }
+    }
+    return 0;
+}
+
 int cert_doc_build(const char *run_path, const struct ana_file *a, const struct cert_lab *lab,
                    const struct cert_job *job, struct cert_doc **out, struct cd_err *err)
 {
@@ -197,6 +430,7 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     struct cert_doc *d = calloc(1, sizeof *d);
     if (d == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    rc = 0;
     d->lab = lab;
     COPY(d->run_path, run_path);
     COPY(d->run_id, v->info.run_id);
@@ -245,9 +479,16 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     COPY(d->national_document, p->national_document);
     COPY(d->profile_name, p->name);
     COPY(d->unit, p->unit);
-    d->temp_c = r->env[0];
-    d->rh_pct = r->env[1];
-    d->p_hpa = r->env[2];
+    /* the conditions as reported: 0.1 degC, 1 %RH, 0.1 hPa */
+    d->temp_c = cert_round(r->env[0], 1);
+    d->rh_pct = cert_round(r->env[1], 0);
+    d->p_hpa = cert_round(r->env[2], 1);
+    if (r->has_air) {
+        d->has_air = true;
+        d->air_measured = r->air.measured;
+        d->u_rho_a = two_digits(r->air.u);
+        d->rho_a = cert_round(r->air.rho, cert_decimals(d->u_rho_a));
+    }
     COPY(d->decision_rule, unc_rule_name(p->rule.rule));
     d->guard_r = p->rule.r;
     COPY(d->verdict, ana_overall_name(r));
@@ -282,21 +523,43 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
         *cp = (struct cert_point){.nominal = pt->nominal, .measured = pt->measured,
                                   .mpe = fmax(fabs(pt->low), fabs(pt->high)),
                                   .reference = NAN, .mean = NAN, .error = NAN, .U = NAN,
-                                  .k = NAN, .p = NAN};
+                                  .k = NAN, .p = NAN, .range = pt->range, .up = NAN,
+                                  .down = NAN, .hysteresis = NAN, .pfa = NAN,
+                                  .pfa_dof = NAN};
         COPY(cp->verdict, point_verdict(pt));
+        d->ranges |= isfinite(pt->range);
         if (!pt->measured)
             continue;
-        cp->reference = pt->stats[PROF_STAT_REF];
-        cp->mean = pt->stats[PROF_STAT_MEAN];
-        cp->error = pt->error;
-        cp->U = pt->U;
-        cp->k = pt->k;
+        /* the reported figures (GUM 7.2.6), rounded once, here */
+        cp->U = two_digits(pt->U);
+        int dec = cert_decimals(cp->U);
+        /* the reference value the error is taken against: the standard's
+         * value with the budget's corrections (air buoyancy, height
+         * difference), I - E, so that a reader's I - reference is E */
+        cp->reference = cert_round(pt->stats[PROF_STAT_MEAN] - pt->error, dec);
+        cp->mean = cert_round(pt->stats[PROF_STAT_MEAN], dec);
+        cp->error = cert_round(pt->error, dec);
+        cp->k = cert_round(pt->k, 2);
         cp->p = p->budget.coverage.k > 0 ? NAN : pt->p;
+        if (isfinite(pt->stats[PROF_STAT_MEAN_DOWN])) {
+            d->up_down = true;
+            cp->up = cert_round(pt->stats[PROF_STAT_MEAN_UP], dec);
+            cp->down = cert_round(pt->stats[PROF_STAT_MEAN_DOWN], dec);
+            cp->hysteresis = cert_round(pt->stats[PROF_STAT_HYSTERESIS], dec);
+        }
+        d->has_pfa = true;
+        cp->pfa = two_digits(pt->decision.pfa);
+        cp->pfa_dof = pt->decision.pfa_dof;
         if (worst == NULL || pt->U > worst->U)
             worst = pt;
     }
+    if ((rc = side_tests(d, r, p)) != 0 || (rc = envelope(d, r, p, err)) != 0) {
+        cert_doc_free(d);
+        return rc == CD_ERR_NOMEM ? cd_fail(err, rc, "out of memory") : rc;
+    }
     if (worst != NULL) {
         d->worst_nominal = worst->nominal;
+        d->worst_u = two_digits(worst->u);
         d->budget = calloc(worst->n_rows + 1, sizeof *d->budget);
         if (d->budget == NULL) {
             cert_doc_free(d);
@@ -307,12 +570,14 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
             struct cert_budget_row *cb = &d->budget[d->n_budget++];
             COPY(cb->name, b->name);
             COPY(cb->label, b->label);
-            cb->x = b->x;
-            cb->u = b->u;
-            cb->c = b->c;
-            cb->contribution = b->contribution;
-            cb->share = b->share;
+            /* the annex's figures to four significant digits (cert.h) */
+            cb->x = sig4(b->x);
+            cb->u = sig4(b->u);
+            cb->c = sig4(b->c);
+            cb->contribution = sig4(b->contribution);
+            cb->share = cert_round(b->share, 3);
             cb->dof = b->dof;
+            COPY(cb->source, b->source);
         }
     }
     rc = cert_sha256_file(run_path, d->run_sha256, err);
@@ -324,22 +589,80 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     return 0;
 }
 
+/* ------------------------------------------------------------ JSON */
+
 static json_t *num(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-json_t *cert_json(const struct cert_doc *d)
+/* A JSON builder that writes each reported figure either as a number (its
+ * rounded value: cert_json) or, for the file, as a marked string holding
+ * its digits, which the writer turns back into a bare number. */
+#define FIG_MARK "\x01"
+
+struct jb {
+    bool marks;
+    size_t n_marks;
+};
+
+static json_t *fig(struct jb *b, double v, int dec, bool exact)
+{
+    if (!isfinite(v))
+        return json_null();
+    char text[64];
+    if (exact)
+        cert_fmt_exact(v, dec, text, sizeof text);
+    else
+        cert_fmt(v, dec, text, sizeof text);
+    if (!b->marks)
+        return json_real(strtod(text, NULL));
+    char marked[80];
+    snprintf(marked, sizeof marked, FIG_MARK "%s", text);
+    b->n_marks++;
+    return json_string(marked);
+}
+
+static const char *coverage_statement(const struct cert_doc *d, bool vi)
+{
+    bool fixed2 = false;
+    for (size_t i = 0; i < d->n_points; i++)
+        fixed2 |= d->points[i].measured && isnan(d->points[i].p) && d->points[i].k == 2;
+    if (!fixed2)
+        return NULL;
+    return vi ? "k = 2, tương ứng với mức tin cậy xấp xỉ 95 % đối với phân bố chuẩn"
+              : "k = 2, corresponding to a coverage probability of approximately 95 % for a "
+                "normal distribution";
+}
+
+static json_t *build_json(const struct cert_doc *d, struct jb *b)
 {
     json_t *pts = json_array(), *stds = json_array(), *budget = json_array();
     for (size_t i = 0; i < d->n_points; i++) {
         const struct cert_point *p = &d->points[i];
-        json_array_append_new(
-            pts, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s}", "nominal",
-                           num(p->nominal), "reference", num(p->reference), "indication",
-                           num(p->mean), "error", num(p->error), "U", num(p->U), "k", num(p->k),
-                           "coverage_probability", num(p->p), "mpe", num(p->mpe), "measured",
-                           p->measured, "verdict", p->verdict));
+        int dec = cert_point_decimals(p);
+        json_t *o = json_pack(
+            "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s}", "nominal",
+            fig(b, p->nominal, CERT_DEC_NONE, false), "reference",
+            fig(b, p->reference, dec, false), "indication", fig(b, p->mean, dec, false),
+            "error", fig(b, p->error, dec, false), "U", fig(b, p->U, dec, false), "k",
+            fig(b, p->k, 2, false), "coverage_probability", fig(b, p->p, CERT_DEC_NONE, false),
+            "mpe",
+            fig(b, p->mpe, dec, true), "measured", p->measured, "verdict", p->verdict);
+        if (o != NULL && d->ranges)
+            json_object_set_new(o, "range", fig(b, p->range, CERT_DEC_NONE, false));
+        if (o != NULL && d->up_down) {
+            json_object_set_new(o, "indication_up", fig(b, p->up, dec, false));
+            json_object_set_new(o, "indication_down", fig(b, p->down, dec, false));
+            json_object_set_new(o, "hysteresis", fig(b, p->hysteresis, dec, false));
+        }
+        if (o != NULL && d->has_pfa && p->measured) {
+            json_object_set_new(o, "pfa", fig(b, p->pfa, cert_decimals(p->pfa), false));
+            json_object_set_new(o, "pfa_distribution",
+                                json_string(isinf(p->pfa_dof) ? "normal" : "t"));
+            json_object_set_new(o, "pfa_dof", num(p->pfa_dof));
+        }
+        json_array_append_new(pts, o);
     }
     for (size_t i = 0; i < d->n_standards; i++)
         json_array_append_new(stds, json_pack("{s:s, s:s, s:s, s:s}", "id", d->standards[i].id,
@@ -347,13 +670,16 @@ json_t *cert_json(const struct cert_doc *d)
                                               d->standards[i].certificate, "due",
                                               d->standards[i].due));
     for (size_t i = 0; i < d->n_budget; i++) {
-        const struct cert_budget_row *b = &d->budget[i];
-        json_array_append_new(budget,
-                              json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "name",
-                                        b->name, "label", b->label, "x", num(b->x), "u",
-                                        num(b->u), "c", num(b->c), "contribution",
-                                        num(b->contribution), "share", num(b->share), "dof",
-                                        num(b->dof)));
+        const struct cert_budget_row *r = &d->budget[i];
+        json_array_append_new(
+            budget, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "name", r->name,
+                              "label", r->label, "source", r->source, "x",
+                              fig(b, r->x, cert_sig_decimals(r->x, 4), false), "u",
+                              fig(b, r->u, cert_sig_decimals(r->u, 4), false), "c",
+                              fig(b, r->c, cert_sig_decimals(r->c, 4), false), "contribution",
+                              fig(b, r->contribution, cert_sig_decimals(r->contribution, 4),
+                                  false),
+                              "share", fig(b, r->share, 3, false), "dof", num(r->dof)));
     }
     const struct cert_lab *l = d->lab;
     json_t *lab = json_pack("{s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:s}", "name", "en", l->name_en,
@@ -371,21 +697,146 @@ json_t *cert_json(const struct cert_doc *d)
         d->item_serial_stated[0] ? json_string(d->item_serial_stated) : json_null(), "title",
         "en", d->title_en, "vi", d->title_vi, "method", "procedure", d->method,
         "national_document", d->national_document, "profile", d->profile_name, "environment",
-        "temp_c", num(d->temp_c), "rh_pct", num(d->rh_pct), "p_hpa", num(d->p_hpa), "standards",
+        "temp_c", fig(b, d->temp_c, 1, false), "rh_pct", fig(b, d->rh_pct, 0, false), "p_hpa",
+        fig(b, d->p_hpa, 1, false), "standards",
         stds, "unit", d->unit, "results", pts, "decision_rule", "rule", d->decision_rule,
         "guard_band_r", strcmp(d->decision_rule, "guard-band") == 0 ? json_real(d->guard_r)
                                                                     : json_null(),
-        "verdict", d->verdict, "annex_budget_at", num(d->worst_nominal), "annex_budget", budget,
+        "verdict", d->verdict, "annex_budget_at", fig(b, d->worst_nominal, CERT_DEC_NONE, false), "annex_budget", budget,
         "authorised_by", "name", d->signatory, "title_en", d->signatory_title_en, "title_vi",
         d->signatory_title_vi, "run", "file", d->run_path, "id", d->run_id, "sha256",
         d->run_sha256, "statements", "en", "The results relate only to the item calibrated.",
         "vi", "Kết quả chỉ có giá trị đối với phương tiện được hiệu chuẩn.");
-    if (root != NULL) {
-        json_object_set_new(json_object_get(root, "lab"), "traceability",
-                            json_pack("{s:s, s:s}", "en", l->traceability_en, "vi",
-                                      l->traceability_vi));
-        json_object_set_new(root, "software", json_pack("{s:s, s:s}", "name", "caldaq",
-                                                        "release", CALDAQ_VERSION));
+    if (root == NULL)
+        return NULL;
+    json_object_set_new(json_object_get(root, "lab"), "traceability",
+                        json_pack("{s:s, s:s}", "en", l->traceability_en, "vi",
+                                  l->traceability_vi));
+    json_object_set_new(root, "software",
+                        json_pack("{s:s, s:s}", "name", "caldaq", "release", CALDAQ_VERSION));
+    if (d->n_budget > 0)
+        json_object_set_new(root, "annex_u", fig(b, d->worst_u, cert_decimals(d->worst_u), false));
+    if (d->n_envelope > 0) {
+        /* the chart's +-MPE envelope: [group, x0, x1, mpe at x0, mpe at x1] */
+        json_t *env_pieces = json_array();
+        for (size_t i = 0; i < d->n_envelope; i++) {
+            const struct cert_envelope *e = &d->envelope[i];
+            json_array_append_new(
+                env_pieces, json_pack("[I, o, o, o, o]", (json_int_t)e->group + 1,
+                                      fig(b, e->x0, CERT_DEC_NONE, true),
+                                      fig(b, e->x1, CERT_DEC_NONE, true),
+                                      fig(b, e->mpe0, CERT_DEC_NONE, true),
+                                      fig(b, e->mpe1, CERT_DEC_NONE, true)));
+        }
+        json_object_set_new(root, "mpe_envelope", env_pieces);
+    }
+    if (coverage_statement(d, false) != NULL)
+        json_object_set_new(root, "coverage_statement",
+                            json_pack("{s:s, s:s}", "en", coverage_statement(d, false), "vi",
+                                      coverage_statement(d, true)));
+    json_t *env = json_object_get(root, "environment");
+    if (d->has_air) {
+        int dec = cert_decimals(d->u_rho_a);
+        json_object_set_new(env, "air_density",
+                            json_pack("{s:o, s:o, s:s, s:s}", "value",
+                                      fig(b, d->rho_a, dec, false), "u",
+                                      fig(b, d->u_rho_a, dec, false), "unit", "kg/m3",
+                                      "source",
+                                      d->air_measured
+                                          ? "OIML R111-1:2004 E.3-1 from the conditions measured"
+                                          : "the procedure's estimate: the conditions were not "
+                                            "measured"));
+    }
+    if (d->has_repeatability)
+        json_object_set_new(root, "repeatability",
+                            json_pack("{s:o, s:I, s:o, s:o}", "load",
+                                      fig(b, d->rep_load, CERT_DEC_NONE, false), "n",
+                                      (json_int_t)d->rep_n, "mean",
+                                      fig(b, d->rep_mean, d->dec_d, false), "s",
+                                      fig(b, d->rep_s,
+                                          d->rep_s > 0 ? cert_decimals(d->rep_s) : d->dec_d,
+                                          false)));
+    if (d->n_positions > 0) {
+        json_t *pos = json_array();
+        for (size_t i = 0; i < d->n_positions; i++)
+            json_array_append_new(
+                pos, json_pack("{s:s, s:o, s:o}", "position", d->positions[i].name,
+                               "indication", fig(b, d->positions[i].indication, d->dec_d, false),
+                               "deviation", fig(b, d->positions[i].deviation, d->dec_d, false)));
+        json_object_set_new(root, "eccentricity",
+                            json_pack("{s:o, s:o, s:o}", "load",
+                                      fig(b, d->ecc_load, CERT_DEC_NONE, false), "positions",
+                                      pos, "max_deviation",
+                                      fig(b, d->ecc_max, d->dec_d, false)));
     }
     return root;
+}
+
+json_t *cert_json(const struct cert_doc *d)
+{
+    struct jb b = {.marks = false};
+    return build_json(d, &b);
+}
+
+/* `"\u0001DIGITS"` (a marked figure as jansson escapes it) -> DIGITS. */
+static size_t unmark(char *text)
+{
+    static const char mark[] = "\"\\u0001";
+    size_t n = 0;
+    char *w = text;
+    for (const char *r = text; *r;) {
+        if (strncmp(r, mark, sizeof mark - 1) == 0) {
+            const char *q = r + sizeof mark - 1;
+            size_t len = strspn(q, "-0123456789.");
+            if (len > 0 && q[len] == '"') {
+                memmove(w, q, len);
+                w += len;
+                r = q + len + 1;
+                n++;
+                continue;
+            }
+        }
+        *w++ = *r++;
+    }
+    *w = '\0';
+    return n;
+}
+
+int cert_write_json(const struct cert_doc *d, const char *xml_sha256, const char *path,
+                    struct cd_err *err)
+{
+    struct jb b = {.marks = true};
+    json_t *j = build_json(d, &b);
+    if (j == NULL)
+        return cd_fail(err, CD_ERR_NOMEM, "certificate JSON: out of memory");
+    if (xml_sha256 != NULL && xml_sha256[0] != '\0')
+        json_object_set_new(j, "xml_sha256", json_string(xml_sha256));
+    char *text = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    json_decref(j);
+    if (text == NULL)
+        return cd_fail(err, CD_ERR_NOMEM, "certificate JSON: out of memory");
+    /* every marked figure and nothing else: a text of the document that
+     * began with the mark would be found here too, and be refused */
+    size_t n = unmark(text);
+    json_t *check = n == b.n_marks ? json_loads(text, 0, NULL) : NULL;
+    if (check == NULL) {
+        free(text);
+        return cd_fail(err, CD_ERR_INVALID,
+                       "certificate JSON: a text of the certificate holds a control character");
+    }
+    json_decref(check);
+    FILE *f = cert_file_create(path); /* 0640 whatever the umask */
+    int rc = 0;
+    if (f == NULL) {
+        rc = cd_fail(err, CD_ERR_IO, "%s: cannot write", path);
+    } else {
+        size_t len = strlen(text);
+        bool ok = fwrite(text, 1, len, f) == len && fputc('\n', f) != EOF;
+        if (fclose(f) != 0 || !ok) {
+            remove(path);
+            rc = cd_fail(err, CD_ERR_IO, "%s: cannot write", path);
+        }
+    }
+    free(text);
+    return rc;
 }

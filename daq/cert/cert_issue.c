@@ -54,13 +54,7 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
         if (i == 0) {
             rc = cert_write_xml(d, langs, path[i], err);
         } else if (i == 1) {
-            json_t *j = cert_json(d);
-            if (j != NULL && xml_sha[0] != '\0')
-                json_object_set_new(j, "xml_sha256", json_string(xml_sha));
-            rc = j == NULL || dump_json(j, path[i], JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0
-                     ? cd_fail(err, CD_ERR_IO, "%s: cannot write", path[i])
-                     : 0;
-            json_decref(j);
+            rc = cert_write_json(d, xml_sha, path[i], err);
         } else {
             snprintf(qr, sizeof qr, "caldaq certificate %s\nrun sha256 %s\nxml sha256 %s",
                      d->number, d->run_sha256, xml_sha[0] ? xml_sha : "-");

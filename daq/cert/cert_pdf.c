@@ -101,29 +101,21 @@ static const char *or_dash(const char *s)
     return s != NULL && s[0] != '\0' ? s : "—";
 }
 
-/* Decimals for one point's values: U to two significant digits. -1 when
- * U is unknown (the values are then written with %.6g). */
-static int point_decimals(const struct cert_point *pt)
-{
-    if (!isfinite(pt->U) || pt->U <= 0)
-        return -1;
-    int dec = 1 - (int)floor(log10(pt->U));
-    if (dec < 0)
-        dec = 0;
-    if (dec > 12)
-        dec = 12;
-    return dec;
-}
-
+/* A reported figure (cert.h): cert_fmt() with the point's decimals, the
+ * one rounding the XML and the JSON use too; "—" when there is none. */
 static const char *num(struct pdf *p, double v, int dec)
 {
-    if (!isfinite(v))
-        return "—";
-    if (dec < 0)
-        return fmt(p, "%.6g", v);
-    if (fabs(v) < 0.5 * pow(10.0, -dec))
-        v = 0.0;                /* no "-0.000" */
-    return fmt(p, "%.*f", dec, v);
+    char *s = ring_next(p);
+    cert_fmt(v, dec, s, RING_LEN);
+    return s[0] != '\0' ? s : "—";
+}
+
+/* A limit (the MPE) beside rounded figures: exact, with at least dec decimals. */
+static const char *limit(struct pdf *p, double v, int dec)
+{
+    char *s = ring_next(p);
+    cert_fmt_exact(v, dec, s, RING_LEN);
+    return s[0] != '\0' ? s : "—";
 }
 
 static const char *verdict_text(struct pdf *p, const char *v)
@@ -458,15 +450,11 @@ static void first_page_top(struct pdf *p)
 
 /* ---------------------------------------------------------------- sections */
 
-static const char *env_value(struct pdf *p, double v, const char *f, const char *unit)
+static const char *env_value(struct pdf *p, double v, int dec, const char *unit)
 {
     if (!isfinite(v))
         return L(p, "không đo", "not measured");
-    char *s = ring_next(p);
-    char n[64];
-    snprintf(n, sizeof n, f, v);
-    snprintf(s, RING_LEN, "%s %s", n, unit);
-    return s;
+    return fmt(p, "%s %s", num(p, v, dec), unit);
 }
 
 static void std_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char *buf, size_t n)
@@ -477,32 +465,58 @@ static void std_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char *b
     snprintf(buf, n, "%s", or_dash(v));
 }
 
+static void ecc_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char *buf, size_t n)
+{
+    const struct cert_doc *d = ctx;
+    const struct cert_position *pos = &d->positions[r];
+    const char *v = c == 0   ? or_dash(pos->name)
+                    : c == 1 ? num(p, pos->indication, d->dec_d)
+                             : num(p, pos->deviation, d->dec_d);
+    snprintf(buf, n, "%s", v);
+}
+
+enum rcol { RC_NOMINAL, RC_RANGE, RC_REFERENCE, RC_MEAN, RC_ERROR, RC_U, RC_K, RC_MPE,
+            RC_VERDICT, RC_UP, RC_DOWN, RC_HYST };
+
+struct rtable {
+    const struct cert_point *points;
+    int ids[MAX_COLS];
+};
+
 static void result_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char *buf, size_t n)
 {
-    const struct cert_point *pt = (const struct cert_point *)ctx + r;
-    int dec = point_decimals(pt);
+    const struct rtable *t = ctx;
+    const struct cert_point *pt = &t->points[r];
+    int dec = cert_point_decimals(pt);
     const char *v = "—";
     bool m = pt->measured;
-    switch (c) {
-    case 0: v = num(p, pt->nominal, -1); break;
-    case 1: v = m ? num(p, pt->reference, dec) : "—"; break;
-    case 2: v = m ? num(p, pt->mean, dec) : "—"; break;
-    case 3: v = m ? num(p, pt->error, dec) : "—"; break;
-    case 4: v = m ? num(p, pt->U, dec) : "—"; break;
-    case 5: v = m && isfinite(pt->k) ? fmt(p, "%.2f", pt->k) : "—"; break;
-    case 6: v = num(p, pt->mpe, dec); break;
-    default: v = verdict_text(p, pt->verdict); break;
+    switch ((enum rcol)t->ids[c]) {
+    case RC_NOMINAL: v = num(p, pt->nominal, CERT_DEC_NONE); break;
+    case RC_RANGE: v = num(p, pt->range, CERT_DEC_NONE); break;
+    case RC_REFERENCE: v = m ? num(p, pt->reference, dec) : "—"; break;
+    case RC_MEAN: v = m ? num(p, pt->mean, dec) : "—"; break;
+    case RC_ERROR: v = m ? num(p, pt->error, dec) : "—"; break;
+    case RC_U: v = m ? num(p, pt->U, dec) : "—"; break;
+    case RC_K: v = m ? num(p, pt->k, 2) : "—"; break;
+    case RC_MPE: v = limit(p, pt->mpe, dec); break;
+    case RC_UP: v = m ? num(p, pt->up, dec) : "—"; break;
+    case RC_DOWN: v = m ? num(p, pt->down, dec) : "—"; break;
+    case RC_HYST: v = m ? num(p, pt->hysteresis, dec) : "—"; break;
+    case RC_VERDICT: v = verdict_text(p, pt->verdict); break;
     }
     snprintf(buf, n, "%s", v);
 }
 
+/* A figure of the annex's budget: four significant digits (cert.h). */
 static const char *g4(struct pdf *p, double v)
 {
     if (isinf(v))
         return "∞";
     if (!isfinite(v))
         return "—";
-    return fmt(p, "%.4g", v);
+    if (v == 0)
+        return "0";
+    return num(p, v, cert_sig_decimals(v, 4));
 }
 
 static void budget_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char *buf, size_t n)
@@ -511,15 +525,83 @@ static void budget_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char
     const char *v;
     switch (c) {
     case 0: v = or_dash(b->name); break;
-    case 1: v = or_dash(b->label); break;
+    case 1:
+        v = b->source[0] != '\0' ? fmt(p, "%s\n(%s)", or_dash(b->label), b->source)
+                                  : or_dash(b->label);
+        break;
     case 2: v = g4(p, b->x); break;
     case 3: v = g4(p, b->u); break;
     case 4: v = g4(p, b->c); break;
     case 5: v = g4(p, b->contribution); break;
-    case 6: v = isfinite(b->share) ? fmt(p, "%.1f", 100.0 * b->share) : "—"; break;
+    case 6: v = isfinite(b->share) ? num(p, 100.0 * b->share, 1) : "—"; break;
     default: v = isinf(b->dof) ? "∞" : isfinite(b->dof) ? fmt(p, "%.0f", b->dof) : "—"; break;
     }
     snprintf(buf, n, "%s", v);
+}
+
+/* The largest probability of false accept (JCGM 106) of the points that
+ * pass, and the distribution it was computed with: the t of the point's
+ * nu_eff, or the normal. */
+static void pfa(struct pdf *p)
+{
+    const struct cert_doc *d = p->d;
+    const struct cert_point *w = NULL;
+    for (size_t i = 0; d->has_pfa && i < d->n_points; i++) {
+        const struct cert_point *pt = &d->points[i];
+        if (pt->measured && isfinite(pt->pfa) && strstr(pt->verdict, "pass") != NULL &&
+            (w == NULL || pt->pfa > w->pfa))
+            w = pt;
+    }
+    if (w == NULL)
+        return;
+    const char *pct = 100 * w->pfa < 0.01 ? "< 0.01"
+                                          : num(p, 100 * w->pfa, cert_decimals(100 * w->pfa));
+    const char *nom = num(p, w->nominal, CERT_DEC_NONE);
+    if (p->lang != LANG_MODE_EN)
+        para(p, fmt(p, "Xác suất chấp nhận sai (JCGM 106) lớn nhất của các điểm đạt: %s %% tại "
+                       "%s %s, tính với %s.", pct, nom, d->unit,
+                    isinf(w->pfa_dof) ? "phân bố chuẩn"
+                                      : fmt(p, "phân bố t với %.0f bậc tự do", w->pfa_dof)),
+             8, false);
+    if (p->lang != LANG_MODE_VI)
+        para(p, fmt(p, "Largest probability of false acceptance (JCGM 106) of the points that "
+                       "pass: %s %% at %s %s, computed with %s.", pct, nom, d->unit,
+                    isinf(w->pfa_dof) ? "the normal distribution"
+                                      : fmt(p, "the t-distribution with %.0f degrees of freedom",
+                                            w->pfa_dof)),
+             8, false);
+}
+
+/* A balance's repeatability and eccentricity tests (cg-18 5.1, 5.3), as
+ * the doc reports them. */
+static void side_tests(struct pdf *p)
+{
+    const struct cert_doc *d = p->d;
+    const char *u = d->unit;
+    if (d->has_repeatability) {
+        heading(p, L(p, "Thử độ lặp lại", "Repeatability test"));
+        kv(p, L(p, "Tải", "Load"), fmt(p, "%s %s", num(p, d->rep_load, CERT_DEC_NONE), u));
+        kv(p, L(p, "Số lần đọc", "Number of readings"), fmt(p, "%zu", d->rep_n));
+        kv(p, L(p, "Số chỉ trung bình", "Mean indication"),
+           fmt(p, "%s %s", num(p, d->rep_mean, d->dec_d), u));
+        kv(p, L(p, "Độ lệch chuẩn thực nghiệm s", "Experimental standard deviation s"),
+           fmt(p, "%s %s", num(p, d->rep_s, d->rep_s > 0 ? cert_decimals(d->rep_s) : d->dec_d),
+               u));
+    }
+    if (d->n_positions > 0) {
+        heading(p, fmt(p, "%s (%s %s %s)", L(p, "Thử tải lệch tâm", "Eccentricity test"),
+                       L(p, "tải", "load"), num(p, d->ecc_load, CERT_DEC_NONE), u));
+        const struct col ecols[] = {
+            {L(p, "Vị trí", "Position"), 150, PANGO_ALIGN_LEFT},
+            {fmt(p, "%s (%s)", L(p, "Số chỉ", "Indication"), u), 170, PANGO_ALIGN_RIGHT},
+            {fmt(p, "%s (%s)", L(p, "Sai lệch so với tâm", "Deviation from the centre"), u),
+             TEXT_W - 320, PANGO_ALIGN_RIGHT},
+        };
+        table(p, ecols, 3, d->n_positions, ecc_cell, d);
+        if (d->has_eccentricity)
+            para(p, fmt(p, "%s: %s %s", L(p, "Sai lệch lớn nhất", "Largest deviation"),
+                        num(p, d->ecc_max, d->dec_d), u), 8.5, false);
+    }
 }
 
 static void decision_rule(struct pdf *p)
@@ -556,6 +638,7 @@ static void decision_rule(struct pdf *p)
         para(p, fmt(p, "Quy tắc quyết định: %s.", vi), 8, false);
     if (p->lang != LANG_MODE_VI)
         para(p, fmt(p, "Decision rule: %s.", en), 8, false);
+    pfa(p);
 }
 
 static void coverage(struct pdf *p)
@@ -582,7 +665,21 @@ static void coverage(struct pdf *p)
                            "the coverage factor k, for a coverage probability of p ≈ %s %%.", pp),
                  8, false);
     }
-    if (fixed) {
+    bool fixed2 = false;
+    for (size_t i = 0; i < d->n_points; i++)
+        fixed2 |= d->points[i].measured && !isfinite(d->points[i].p) && d->points[i].k == 2;
+    if (fixed2) {
+        /* the statement a fixed k = 2 needs, in the words of EA-4/02 M:2013 5
+         * (from memory) */
+        if (p->lang != LANG_MODE_EN)
+            para(p, "Độ không đảm bảo đo mở rộng U được công bố là độ không đảm bảo đo chuẩn "
+                    "nhân với hệ số phủ k = 2, tương ứng với mức tin cậy xấp xỉ 95 % đối với "
+                    "phân bố chuẩn.", 8, false);
+        if (p->lang != LANG_MODE_VI)
+            para(p, "The expanded uncertainty U is the standard uncertainty multiplied by the "
+                    "coverage factor k = 2, corresponding to a coverage probability of "
+                    "approximately 95 % for a normal distribution.", 8, false);
+    } else if (fixed) {
         if (p->lang != LANG_MODE_EN)
             para(p, "Hệ số phủ k cố định (k fixed): U = k·u, không nêu mức tin cậy.", 8, false);
         if (p->lang != LANG_MODE_VI)
@@ -707,46 +804,51 @@ static void chart(struct pdf *p)
     cairo_rectangle(cr, px0, py0, px1 - px0, py1 - py0);
     cairo_stroke(cr);
 
-    /* the ±MPE envelope, a step around each point, in nominal order */
-    size_t *ord = NULL;
-    if (n > 0)
-        ord = malloc(n * sizeof *ord);
-    size_t m = 0;
-    if (ord != NULL) {
-        for (size_t i = 0; i < n; i++) {
-            if (!isfinite(d->points[i].nominal))
+    /* the +-MPE envelope where the tolerance puts it (the doc's pieces:
+     * R76 class II steps at 50 g and 200 g), continued flat to the edges
+     * of the plot when there is one group; without an envelope, a mark of
+     * each point's MPE */
+    cairo_set_source_rgb(cr, 0.80, 0.10, 0.10);
+    cairo_set_line_width(cr, 1.0);
+    bool one_group = true;
+    for (size_t k = 1; k < d->n_envelope; k++)
+        one_group &= d->envelope[k].group == d->envelope[0].group;
+    for (int sgn = -1; sgn <= 1; sgn += 2) {
+        for (size_t k = 0; k < d->n_envelope; k++) {
+            const struct cert_envelope *e = &d->envelope[k];
+            if (!isfinite(e->mpe0) || !isfinite(e->mpe1))
                 continue;
-            size_t j = m++;
-            while (j > 0 && d->points[ord[j - 1]].nominal > d->points[i].nominal) {
-                ord[j] = ord[j - 1];
-                j--;
-            }
-            ord[j] = i;
+            bool cont = k > 0 && d->envelope[k - 1].group == e->group &&
+                        d->envelope[k - 1].x1 == e->x0;
+            double xa = e->x0, xb = e->x1;
+            if (one_group && k == 0)
+                xa = x0v;
+            if (one_group && k + 1 == d->n_envelope)
+                xb = x1v;
+            if (cont) /* the vertical of a step, from the previous piece's end */
+                cairo_line_to(cr, XS(e->x0), YS(sgn * e->mpe0));
+            else
+                cairo_move_to(cr, XS(xa), YS(sgn * e->mpe0));
+            if (xa < e->x0)
+                cairo_line_to(cr, XS(e->x0), YS(sgn * e->mpe0));
+            cairo_line_to(cr, XS(e->x1), YS(sgn * e->mpe1));
+            if (xb > e->x1)
+                cairo_line_to(cr, XS(xb), YS(sgn * e->mpe1));
+            bool next = k + 1 < d->n_envelope && d->envelope[k + 1].group == e->group &&
+                        d->envelope[k + 1].x0 == e->x1;
+            if (!next)
+                cairo_stroke(cr);
         }
-        cairo_set_source_rgb(cr, 0.80, 0.10, 0.10);
-        cairo_set_line_width(cr, 1.0);
-        for (int sgn = -1; sgn <= 1; sgn += 2) {
-            bool open = false;
-            for (size_t k = 0; k < m; k++) {
-                const struct cert_point *pt = &d->points[ord[k]];
-                if (!isfinite(pt->mpe)) {
-                    open = false;
+        if (d->n_envelope == 0) {
+            for (size_t i = 0; i < n; i++) {
+                const struct cert_point *pt = &d->points[i];
+                if (!isfinite(pt->mpe) || !isfinite(pt->nominal))
                     continue;
-                }
-                double left = k == 0 ? x0v : 0.5 * (d->points[ord[k - 1]].nominal + pt->nominal);
-                double right =
-                    k + 1 == m ? x1v : 0.5 * (pt->nominal + d->points[ord[k + 1]].nominal);
-                double yy = YS(sgn * fabs(pt->mpe));
-                if (!open)
-                    cairo_move_to(cr, XS(left), yy);
-                else
-                    cairo_line_to(cr, XS(left), yy);
-                cairo_line_to(cr, XS(right), yy);
-                open = true;
+                cairo_move_to(cr, XS(pt->nominal) - 6, YS(sgn * pt->mpe));
+                cairo_line_to(cr, XS(pt->nominal) + 6, YS(sgn * pt->mpe));
             }
             cairo_stroke(cr);
         }
-        free(ord);
     }
 
     /* the points with U as error bars */
@@ -856,9 +958,19 @@ static void body(struct pdf *p)
         kv(p, L(p, "Ghi chú", "Note"), d->national_document);
 
     heading(p, L(p, "Điều kiện môi trường", "Environmental conditions"));
-    kv(p, L(p, "Nhiệt độ", "Temperature"), env_value(p, d->temp_c, "%.1f", "°C"));
-    kv(p, L(p, "Độ ẩm tương đối", "Relative humidity"), env_value(p, d->rh_pct, "%.0f", "%RH"));
-    kv(p, L(p, "Áp suất khí quyển", "Atmospheric pressure"), env_value(p, d->p_hpa, "%.1f", "hPa"));
+    kv(p, L(p, "Nhiệt độ", "Temperature"), env_value(p, d->temp_c, 1, "°C"));
+    kv(p, L(p, "Độ ẩm tương đối", "Relative humidity"), env_value(p, d->rh_pct, 0, "%RH"));
+    kv(p, L(p, "Áp suất khí quyển", "Atmospheric pressure"), env_value(p, d->p_hpa, 1, "hPa"));
+    if (d->has_air) {
+        int adec = cert_decimals(d->u_rho_a);
+        kv(p, L(p, "Khối lượng riêng của không khí", "Air density"),
+           fmt(p, "%s kg/m³, u = %s kg/m³ (%s)", num(p, d->rho_a, adec), num(p, d->u_rho_a, adec),
+               d->air_measured
+                   ? L(p, "OIML R111-1:2004 E.3-1 từ điều kiện môi trường đã đo",
+                       "OIML R111-1:2004 E.3-1 from the conditions measured")
+                   : L(p, "giá trị ước lượng của quy trình, không đo điều kiện môi trường",
+                       "the procedure's estimate: the conditions were not measured")));
+    }
 
     heading(p, L(p, "Chuẩn đo lường sử dụng", "Reference standards used"));
     const struct col scols[] = {
@@ -877,21 +989,60 @@ static void body(struct pdf *p)
                     or_dash(pick(lab->traceability_vi, lab->traceability_en, false))),
              8, false);
 
+    side_tests(p);
     heading(p, fmt(p, "%s (%s: %s)", L(p, "Kết quả hiệu chuẩn", "Calibration results"),
                    L(p, "đơn vị", "unit"), u));
-    const struct col rcols[] = {
-        {fmt(p, "%s (%s)", L(p, "Giá trị danh định", "Nominal value"), u), 58, PANGO_ALIGN_RIGHT},
-        {fmt(p, "%s (%s)", L(p, "Giá trị chuẩn", "Reference value"), u), 64, PANGO_ALIGN_RIGHT},
-        {fmt(p, "%s (%s)", L(p, "Số chỉ (trung bình)", "Indication (mean)"), u), 64,
-         PANGO_ALIGN_RIGHT},
-        {fmt(p, "%s (%s)", L(p, "Sai số", "Error"), u), 58, PANGO_ALIGN_RIGHT},
-        {fmt(p, "U (%s)", u), 52, PANGO_ALIGN_RIGHT},
-        {"k", 30, PANGO_ALIGN_CENTER},
-        {fmt(p, "%s (%s)", L(p, "Sai số cho phép lớn nhất MPE", "MPE"), u), 58,
-         PANGO_ALIGN_RIGHT},
-        {L(p, "Kết luận", "Verdict"), TEXT_W - 384, PANGO_ALIGN_CENTER},
+    /* the results: a range column for multimeters (two "1 V" rows on two
+     * ranges are two results), every figure as the doc reports it */
+    struct col rcols[MAX_COLS];
+    struct rtable rt = {.points = d->points};
+    size_t nc = 0;
+    double rest = TEXT_W;
+    /* widths without and with the range column */
+    const struct { int id; const char *vi, *en; double w, wr; PangoAlignment a; } all[] = {
+        {RC_NOMINAL, "Giá trị danh định", "Nominal value", 58, 46, PANGO_ALIGN_RIGHT},
+        {RC_RANGE, "Thang đo", "Range", 0, 38, PANGO_ALIGN_RIGHT},
+        {RC_REFERENCE, "Giá trị chuẩn", "Reference value", 64, 60, PANGO_ALIGN_RIGHT},
+        {RC_MEAN, "Số chỉ (trung bình)", "Indication (mean)", 64, 60, PANGO_ALIGN_RIGHT},
+        {RC_ERROR, "Sai số", "Error", 58, 56, PANGO_ALIGN_RIGHT},
+        {RC_U, NULL, "U", 52, 54, PANGO_ALIGN_RIGHT},
+        {RC_K, NULL, "k", 30, 28, PANGO_ALIGN_CENTER},
+        {RC_MPE, "Sai số cho phép lớn nhất MPE", "MPE", 58, 56, PANGO_ALIGN_RIGHT},
+        {RC_VERDICT, "Kết luận", "Verdict", 0, 0, PANGO_ALIGN_CENTER},
     };
-    table(p, rcols, 8, d->n_points, result_cell, d->points);
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (all[i].id == RC_RANGE && !d->ranges)
+            continue;
+        const char *head = all[i].id == RC_K ? "k"
+                           : all[i].vi == NULL ? fmt(p, "%s (%s)", all[i].en, u)
+                                               : fmt(p, "%s (%s)", L(p, all[i].vi, all[i].en), u);
+        if (all[i].id == RC_VERDICT)
+            head = L(p, all[i].vi, all[i].en);
+        double w = d->ranges ? all[i].wr : all[i].w;
+        rcols[nc] = (struct col){head, all[i].id == RC_VERDICT ? rest : w, all[i].a};
+        rt.ids[nc++] = all[i].id;
+        rest -= w;
+    }
+    table(p, rcols, nc, d->n_points, result_cell, &rt);
+    if (d->up_down) {
+        /* DKD-R 6-1 and cg-18 with loading and unloading: the indications
+         * of each direction and the hysteresis per point */
+        para(p, L(p, "Số chỉ theo chiều tăng và giảm, độ trễ",
+                  "Indications increasing and decreasing, hysteresis"), 8.5, true);
+        const struct col ucols[] = {
+            {fmt(p, "%s (%s)", L(p, "Giá trị danh định", "Nominal value"), u), 90,
+             PANGO_ALIGN_RIGHT},
+            {fmt(p, "%s (%s)", L(p, "Số chỉ khi tăng", "Indication up"), u), 105,
+             PANGO_ALIGN_RIGHT},
+            {fmt(p, "%s (%s)", L(p, "Số chỉ khi giảm", "Indication down"), u), 105,
+             PANGO_ALIGN_RIGHT},
+            {fmt(p, "%s (%s)", L(p, "Độ trễ", "Hysteresis"), u), 95, PANGO_ALIGN_RIGHT},
+            {fmt(p, "U (%s)", u), TEXT_W - 395, PANGO_ALIGN_RIGHT},
+        };
+        struct rtable ut = {.points = d->points,
+                            .ids = {RC_NOMINAL, RC_UP, RC_DOWN, RC_HYST, RC_U}};
+        table(p, ucols, 5, d->n_points, result_cell, &ut);
+    }
     coverage(p);
     decision_rule(p);
     need(p, 20);
@@ -912,12 +1063,12 @@ static void body(struct pdf *p)
             worst = &d->points[i];
     para(p, fmt(p, "%s: %s %s", L(p, "Điểm đo có U lớn nhất, giá trị danh định",
                                   "The point with the largest U, nominal value"),
-                num(p, d->worst_nominal, -1), u), 8.5, false);
+                num(p, d->worst_nominal, CERT_DEC_NONE), u), 8.5, false);
     if (worst != NULL && worst->measured) {
-        int dec = point_decimals(worst);
-        double uc = isfinite(worst->k) && worst->k > 0 ? worst->U / worst->k : NAN;
-        para(p, fmt(p, "u_c = %s %s, k = %s, U = %s %s", g4(p, uc), u,
-                    isfinite(worst->k) ? fmt(p, "%.2f", worst->k) : "—", num(p, worst->U, dec), u),
+        int dec = cert_point_decimals(worst);
+        para(p, fmt(p, "u_c = %s %s, k = %s, U = %s %s",
+                    num(p, d->worst_u, cert_decimals(d->worst_u)), u, num(p, worst->k, 2),
+                    num(p, worst->U, dec), u),
              8.5, false);
     }
     const struct col bcols[] = {

@@ -23,11 +23,18 @@
  *     measurementResults/measurementResult
  *       name, usedMethods (method, expanded uncertainty),
  *       measuringEquipments (the reference standards),
- *       influenceConditions (temperature, humidity, pressure or "not measured"),
+ *       influenceConditions (temperature, humidity, pressure or "not measured";
+ *                            the air density of a buoyancy correction),
  *       results/result/data
- *         list: nominal, reference, indication, error (+ expandedUncXMLList,
- *               conformityXMLList), MPE as si:realListXMLList (measured points)
+ *         list: nominal, range (multimeters), reference, indication, indication
+ *               up and down and hysteresis (series both ways), error (+
+ *               expandedUncXMLList, conformityXMLList), MPE as
+ *               si:realListXMLList (measured points)
  *         text: the verdict of every point; the points not measured
+ *       results/result (balances): the repeatability test, the eccentricity test
+ *
+ * The reported figures are the document's, written with cert_fmt() and
+ * cert_fmt_exact() (cert_doc.c): the same digits as the PDF and the JSON.
  *
  * A doc the schema cannot carry (a non-finite number on a measured point, a
  * bad date or country code, an unknown unit) is refused with an error before
@@ -583,18 +590,18 @@ static void statements(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
     }
 }
 
-/* A dcc:quantity holding one si:real (the environment). */
-static void real_quantity(struct xw *w, xmlNodePtr data, double v, const char *unit)
+/* A dcc:quantity holding one si:real (the environment), as reported. */
+static void real_quantity(struct xw *w, xmlNodePtr data, double v, int dec, const char *unit)
 {
     char num[64];
-    fmt_num(num, sizeof num, v, false);
+    cert_fmt(v, dec, num, sizeof num);
     xmlNodePtr r = tx_ns(w, el(w, data, "quantity"), w->si, "real", NULL);
     tx_ns(w, r, w->si, "value", num);
     tx_ns(w, r, w->si, "unit", unit);
 }
 
 static void condition(struct xw *w, xmlNodePtr ics, const char *ref, const char *en,
-                      const char *vi, double v, const char *unit)
+                      const char *vi, double v, int dec, const char *unit)
 {
     xmlNodePtr ic = el(w, ics, "influenceCondition");
     if (ref != NULL)
@@ -602,14 +609,14 @@ static void condition(struct xw *w, xmlNodePtr ics, const char *ref, const char 
     ml(w, ic, "name", en, vi);
     xmlNodePtr data = el(w, ic, "data");
     if (isfinite(v))
-        real_quantity(w, data, v, unit);
+        real_quantity(w, data, v, dec, unit);
     else /* a certificate must say it: the condition was not measured */
         ml(w, data, "text", "not measured", "không đo");
 }
 
 /* One si:realListXMLList quantity of the measured points: `field` picks the
  * value; with `unc`, the expanded uncertainties (U, k, p) follow. */
-enum field { F_NOMINAL, F_REFERENCE, F_MEAN, F_ERROR, F_MPE };
+enum field { F_NOMINAL, F_REFERENCE, F_MEAN, F_ERROR, F_MPE, F_RANGE, F_UP, F_DOWN, F_HYST };
 
 static double field_of(const struct cert_point *p, enum field f)
 {
@@ -619,8 +626,26 @@ static double field_of(const struct cert_point *p, enum field f)
     case F_MEAN: return p->mean;
     case F_ERROR: return p->error;
     case F_MPE: return p->mpe;
+    case F_RANGE: return p->range;
+    case F_UP: return p->up;
+    case F_DOWN: return p->down;
+    case F_HYST: return p->hysteresis;
     }
     return NAN;
+}
+
+/* A field as reported (cert.h): nominal values and ranges as given, the MPE
+ * exact with at least U's decimals, the rest to U's decimals. */
+static void field_text(const struct cert_point *p, enum field f, char *buf, size_t cap)
+{
+    int dec = cert_point_decimals(p);
+    double v = field_of(p, f);
+    if (f == F_NOMINAL || f == F_RANGE)
+        cert_fmt(v, CERT_DEC_NONE, buf, cap);
+    else if (f == F_MPE)
+        cert_fmt_exact(v, dec, buf, cap);
+    else
+        cert_fmt(v, dec, buf, cap);
 }
 
 /* The coverage probability written for a point. When k was fixed (p is
@@ -644,12 +669,12 @@ static xmlNodePtr list_quantity(struct xw *w, xmlNodePtr list, const struct cert
         const struct cert_point *p = &d->points[i];
         if (!p->measured)
             continue;
-        fmt_num(num, sizeof num, field_of(p, f), false);
+        field_text(p, f, num, sizeof num);
         sb_add(&v, num);
         if (unc) {
-            fmt_num(num, sizeof num, p->U, false);
+            cert_fmt(p->U, cert_point_decimals(p), num, sizeof num);
             sb_add(&U, num);
-            fmt_num(num, sizeof num, p->k, true);
+            cert_fmt(p->k, 2, num, sizeof num);
             sb_add(&k, num);
             fmt_num(num, sizeof num, coverage_p(p), true);
             sb_add(&pr, num);
@@ -680,6 +705,83 @@ static xmlNodePtr list_quantity(struct xw *w, xmlNodePtr list, const struct cert
     return q;
 }
 
+/* One si:real quantity with a name, in a result's data. */
+static void real_named(struct xw *w, xmlNodePtr data, const char *ref, const char *en,
+                       const char *vi, double v, int dec, const char *unit)
+{
+    char num[64];
+    cert_fmt(v, dec, num, sizeof num);
+    xmlNodePtr q = el(w, data, "quantity");
+    if (ref != NULL)
+        attr(w, q, "refType", ref);
+    ml(w, q, "name", en, vi);
+    xmlNodePtr r = tx_ns(w, q, w->si, "real", NULL);
+    tx_ns(w, r, w->si, "value", num);
+    tx_ns(w, r, w->si, "unit", unit);
+}
+
+/* A balance's repeatability and eccentricity tests, each a result of its
+ * own, as reported (cert.h). */
+static void side_results(struct xw *w, xmlNodePtr results, const struct cert_doc *d)
+{
+    const char *unit = dsi_unit(d->unit);
+    if (d->has_repeatability) {
+        xmlNodePtr res = el(w, results, "result");
+        attr(w, res, "refType", "caldaq_repeatability");
+        ml(w, res, "name", "Repeatability test", "Thử độ lặp lại");
+        xmlNodePtr data = el(w, res, "data");
+        real_named(w, data, "caldaq_load", "Load", "Tải", d->rep_load, CERT_DEC_NONE, unit);
+        real_named(w, data, "caldaq_numberOfReadings", "Number of readings", "Số lần đọc",
+                   (double)d->rep_n, 0, "\\one");
+        real_named(w, data, "caldaq_mean", "Mean indication", "Số chỉ trung bình",
+                   d->rep_mean, d->dec_d, unit);
+        real_named(w, data, "caldaq_standardDeviation", "Experimental standard deviation s",
+                   "Độ lệch chuẩn thực nghiệm s", d->rep_s,
+                   d->rep_s > 0 ? cert_decimals(d->rep_s) : d->dec_d, unit);
+    }
+    if (d->n_positions > 0) {
+        xmlNodePtr res = el(w, results, "result");
+        attr(w, res, "refType", "caldaq_eccentricity");
+        ml(w, res, "name", "Eccentricity test", "Thử tải lệch tâm");
+        xmlNodePtr data = el(w, res, "data");
+        real_named(w, data, "caldaq_load", "Load", "Tải", d->ecc_load, CERT_DEC_NONE, unit);
+        struct sbuf ind = {0}, dev = {0}, names = {0};
+        char num[64];
+        for (size_t i = 0; i < d->n_positions; i++) {
+            cert_fmt(d->positions[i].indication, d->dec_d, num, sizeof num);
+            sb_add(&ind, num);
+            cert_fmt(d->positions[i].deviation, d->dec_d, num, sizeof num);
+            sb_add(&dev, num);
+            sb_add(&names, d->positions[i].name);
+        }
+        if (ind.oom || dev.oom || names.oom) {
+            w->oom = true;
+        } else {
+            xmlNodePtr list = el(w, data, "list");
+            const struct { const char *ref, *en, *vi, *values; } qs[] = {
+                {"caldaq_indication", "Indication at each position (centre first)",
+                 "Số chỉ tại mỗi vị trí (tâm trước)", ind.p},
+                {"caldaq_deviation", "Deviation from the centre", "Sai lệch so với tâm", dev.p},
+            };
+            for (size_t k = 0; k < 2; k++) {
+                xmlNodePtr q = el(w, list, "quantity");
+                attr(w, q, "refType", qs[k].ref);
+                ml(w, q, "name", qs[k].en, qs[k].vi);
+                ml(w, q, "description", names.p, names.p);
+                xmlNodePtr rl = tx_ns(w, q, w->si, "realListXMLList", NULL);
+                tx_ns(w, rl, w->si, "valueXMLList", qs[k].values);
+                tx_ns(w, rl, w->si, "unitXMLList", unit);
+            }
+            if (d->has_eccentricity)
+                real_named(w, data, "caldaq_maxDeviation", "Largest deviation",
+                           "Sai lệch lớn nhất", d->ecc_max, d->dec_d, unit);
+        }
+        free(ind.p);
+        free(dev.p);
+        free(names.p);
+    }
+}
+
 static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
 {
     char en[512], vi[512], num[64];
@@ -698,11 +800,21 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
     xmlNodePtr um = el(w, ums, "usedMethod");
     attr(w, um, "refType", "basic_uncertainty");
     ml(w, um, "name", "Expanded measurement uncertainty", "Độ không đảm bảo đo mở rộng");
+    bool fixed2 = false;
+    for (size_t i = 0; i < d->n_points; i++)
+        fixed2 |= d->points[i].measured && isnan(d->points[i].p) && d->points[i].k == 2;
     ml(w, um, "description",
-       "The expanded uncertainty U is the standard uncertainty multiplied by the coverage "
-       "factor k, determined in accordance with the GUM (JCGM 100:2008).",
-       "Độ không đảm bảo đo mở rộng U bằng độ không đảm bảo đo chuẩn nhân với hệ số phủ k, "
-       "được xác định theo GUM (JCGM 100:2008).");
+       fixed2 ? "The expanded uncertainty U is the standard uncertainty multiplied by the "
+                "coverage factor k, determined in accordance with the GUM (JCGM 100:2008): "
+                "k = 2, corresponding to a coverage probability of approximately 95 % for a "
+                "normal distribution."
+              : "The expanded uncertainty U is the standard uncertainty multiplied by the "
+                "coverage factor k, determined in accordance with the GUM (JCGM 100:2008).",
+       fixed2 ? "Độ không đảm bảo đo mở rộng U bằng độ không đảm bảo đo chuẩn nhân với hệ số "
+                "phủ k, được xác định theo GUM (JCGM 100:2008): k = 2, tương ứng với mức tin "
+                "cậy xấp xỉ 95 % đối với phân bố chuẩn."
+              : "Độ không đảm bảo đo mở rộng U bằng độ không đảm bảo đo chuẩn nhân với hệ số "
+                "phủ k, được xác định theo GUM (JCGM 100:2008).");
     tx(w, um, "norm", "JCGM 100:2008");
 
     if (d->n_standards > 0) {
@@ -731,11 +843,36 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
 
     xmlNodePtr ics = el(w, mr, "influenceConditions");
     condition(w, ics, "basic_temperature", "Ambient temperature", "Nhiệt độ môi trường",
-              d->temp_c, "\\degreecelsius");
+              d->temp_c, 1, "\\degreecelsius");
     condition(w, ics, "basic_humidityRelative", "Ambient relative humidity",
-              "Độ ẩm tương đối môi trường", d->rh_pct, "\\percent");
+              "Độ ẩm tương đối môi trường", d->rh_pct, 0, "\\percent");
     condition(w, ics, "basic_pressure", "Ambient air pressure", "Áp suất khí quyển",
-              d->p_hpa, "\\hecto\\pascal");
+              d->p_hpa, 1, "\\hecto\\pascal");
+    if (d->has_air) {
+        xmlNodePtr ic = el(w, ics, "influenceCondition");
+        attr(w, ic, "refType", "caldaq_airDensity");
+        ml(w, ic, "name", "Air density (buoyancy correction)",
+           "Khối lượng riêng của không khí (hiệu chính lực đẩy không khí)");
+        ml(w, ic, "description",
+           d->air_measured ? "OIML R111-1:2004 E.3-1 from the conditions measured"
+                           : "the procedure's estimate: the conditions were not measured",
+           d->air_measured ? "OIML R111-1:2004 E.3-1 từ điều kiện môi trường đã đo"
+                           : "giá trị ước lượng của quy trình: không đo điều kiện môi trường");
+        xmlNodePtr data = el(w, ic, "data");
+        char num[64];
+        int dec = cert_decimals(d->u_rho_a);
+        xmlNodePtr r = tx_ns(w, el(w, data, "quantity"), w->si, "real", NULL);
+        cert_fmt(d->rho_a, dec, num, sizeof num);
+        tx_ns(w, r, w->si, "value", num);
+        tx_ns(w, r, w->si, "unit", "\\kilogram\\metre\\tothe{-3}");
+        /* the standard uncertainty, as D-SI 2.1.0 carries one: an expanded
+         * uncertainty with k = 1 (a normal's 68.27 %) */
+        xmlNodePtr eu = tx_ns(w, r, w->si, "expandedUnc", NULL);
+        cert_fmt(d->u_rho_a, dec, num, sizeof num);
+        tx_ns(w, eu, w->si, "uncertainty", num);
+        tx_ns(w, eu, w->si, "coverageFactor", "1");
+        tx_ns(w, eu, w->si, "coverageProbability", "0.6827");
+    }
 
     xmlNodePtr res = el(w, el(w, mr, "results"), "result");
     ml(w, res, "name", "Calibration results", "Kết quả hiệu chuẩn");
@@ -752,10 +889,22 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
         xmlNodePtr list = el(w, data, "list");
         list_quantity(w, list, d, F_NOMINAL, "basic_nominalValue", "Nominal value",
                       "Giá trị danh định", false);
+        if (d->ranges)
+            list_quantity(w, list, d, F_RANGE, "caldaq_range", "Range", "Thang đo", false);
         list_quantity(w, list, d, F_REFERENCE, "basic_referenceValue", "Reference value",
                       "Giá trị chuẩn", false);
         list_quantity(w, list, d, F_MEAN, "basic_measuredValue", "Indication",
                       "Số chỉ", false);
+        if (d->up_down) {
+            list_quantity(w, list, d, F_UP, "caldaq_indicationUp",
+                          "Indication, increasing (mean of the up series)",
+                          "Số chỉ khi tăng (trung bình các chuỗi tăng)", false);
+            list_quantity(w, list, d, F_DOWN, "caldaq_indicationDown",
+                          "Indication, decreasing (mean of the down series)",
+                          "Số chỉ khi giảm (trung bình các chuỗi giảm)", false);
+            list_quantity(w, list, d, F_HYST, "caldaq_hysteresis", "Hysteresis",
+                          "Độ trễ", false);
+        }
         xmlNodePtr eq = list_quantity(w, list, d, F_ERROR, "basic_measurementError", "Error",
                                       "Sai số", true);
         /* The verdict of each listed point as DCC conformity, when all have one. */
@@ -780,7 +929,7 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
         }
         free(cv.p);
         if (mpe)
-            list_quantity(w, list, d, F_MPE, NULL,
+            list_quantity(w, list, d, F_MPE, "caldaq_maximumPermissibleError",
                           "Maximum permissible error (±)", "Sai số lớn nhất cho phép (±)", false);
     }
 
@@ -791,13 +940,14 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
         const struct cert_point *p = &d->points[i];
         const struct verdict_words *vw = verdict_words(p->verdict);
         if (isfinite(p->nominal))
-            fmt_num(num, sizeof num, p->nominal, false);
+            cert_fmt(p->nominal, CERT_DEC_NONE, num, sizeof num);
         else
             snprintf(num, sizeof num, "?");
         snprintf(en, sizeof en, "Point %zu, nominal %s %s: %s", i + 1, num, d->unit, vw->en);
         snprintf(vi, sizeof vi, "Điểm %zu, danh định %s %s: %s", i + 1, num, d->unit, vw->vi);
         contents(w, t, en, vi);
     }
+    side_results(w, res->parent, d);
     if (n_measured < d->n_points) {
         t = el(w, data, "text");
         ml(w, t, "name", "Points not measured", "Các điểm chưa đo");
@@ -806,7 +956,7 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
             if (p->measured)
                 continue;
             if (isfinite(p->nominal))
-                fmt_num(num, sizeof num, p->nominal, false);
+                cert_fmt(p->nominal, CERT_DEC_NONE, num, sizeof num);
             else
                 snprintf(num, sizeof num, "?");
             snprintf(en, sizeof en, "Point %zu, nominal %s %s: not measured", i + 1, num,

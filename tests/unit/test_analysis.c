@@ -259,7 +259,24 @@ static struct ana_result *run(const struct fixture *f, const struct readings *b)
 
 /* ================================================================ case 1 */
 /* Balance class II, Max 220 g, e = 0.01 g, d = 0.001 g; weights W-E2-01
- * (k = 2); constants buoyancy_rel = 1e-6, drift_rel = 2e-7.
+ * (k = 2); constants rho_w = 7950 kg/m3, u_rho_w = 40 kg/m3,
+ * conv_rel = 1e-7, drift_rel = 2e-7. The conditions are not measured
+ * (no environment): the air density is the profile's estimate,
+ * rho_a = 1.2 kg/m3 with u = 0.07 kg/m3.
+ *
+ * Issue 15 section 4 changed this budget, and with it the figures below
+ * (old -> new, hand calculations both): the air buoyancy is computed from
+ * the air density and the density of the weights (cg-18 7.1.2: dm_B =
+ * -m_c (rho_a - 1.2)(1/rho_w - 1/8000), u(dm_B) = m_c sqrt(((1/rho_w -
+ * 1/8000) u(rho_a))^2 + ((rho_a - 1.2) u(rho_w)/rho_w^2)^2)) instead of a
+ * rectangular 1e-6 of the load; convection is a line of its own; the
+ * eccentricity is scaled on the indication, not the nominal value.
+ *   50 g:  u 9.0429991337682503e-04 -> 9.0386074118880990e-04 g,
+ *          nu_eff 10.412730 -> 10.392518, U 2.0651330850871143e-03 ->
+ *          2.0641301556362712e-03 g (k = t(10) unchanged)
+ *   150 g: u 1.2217746655309781e-03 -> 1.2187725276069237e-03 g,
+ *          nu_eff 34.695978 -> 34.356214, U 2.5367163374559452e-03 ->
+ *          2.5304831321570509e-03 g (k = t(34) unchanged)
  *
  * Repeatability at 100 g, 6 readings: 100.001 100.000 100.002 100.001
  * 100.000 100.001:
@@ -308,78 +325,83 @@ static const struct exp_summary c1_summary[] = {
 
 /* 50 g: one reading I = 50.007 g; one piece 50 g of W-E2-01:
  * m_c = 50.000040 g, u(m_c) = U/k = 0.000030/2 = 1.5e-05 g
- * E = I - m_c = 50.007 - 50.000040 = 0.006960 g
+ * dm_B = -m_c (1.2 - 1.2)(1/7950 - 1/8000) = 0 (the estimate is rho_0)
+ * E = I - (m_c + dm_B) = 50.007 - 50.000040 = 0.006960 g
  * budget rows (u in g, c, contribution = c u):
  *   I_L      u = 0 (value only) = 0, c = +1
  *   dI_dig0  u = (d/2)/sqrt(3) = 0.0005/sqrt(3) = 0.0002886751346, c = -1
  *   dI_digL  u = (d/2)/sqrt(3) = 0.0002886751346, c = +1
- *   dI_rep   u = s_rep/sqrt(n) = 0.0007527726527/sqrt(1) = 0.0007527726527, c = +1, dof 5
- *   dI_ecc   u = ecc_max/(2 ecc_load) L/sqrt(3) = 0.002/200 x 50/sqrt(3) = 0.0002886751346, c = +1
+ *   dI_rep   u = s_rep/sqrt(n_per_series) = 0.0007527726527/sqrt(1) = 0.0007527726527, c = +1,
+ *            dof 5
+ *   dI_ecc   u = ecc_max/(2 ecc_load) I/sqrt(3) = 0.002/200 x 50.007/sqrt(3) = 0.0002887155491,
+ *            c = +1
  *   m_c      u = U/k = 0.000030/2 = 1.5e-05, c = -1
- *   dm_B     u = buoyancy_rel L/sqrt(3) = 1e-6 x 50/sqrt(3) = 2.886751346e-05, c = -1
+ *   dm_B     u = 50.00004 x |1/7950 - 1/8000| x 0.07 = 50.00004 x 7.861635e-07 x 0.07
+ *              = 2.751574528e-06 (the u(rho_w) term is 0: rho_a = 1.2), c = -1
+ *   dm_conv  u = conv_rel L/sqrt(3) = 1e-7 x 50/sqrt(3) = 2.886751346e-06, c = -1
  *   dm_D     u = drift_rel L/sqrt(3) = 2e-7 x 50/sqrt(3) = 5.773502692e-06, c = -1
- * u^2 = 0.0002886751346^2 + 0.0002886751346^2 + 0.0007527726527^2 + 0.0002886751346^2
- *       + 1.5e-05^2 + 2.886751346e-05^2 + 5.773502692e-06^2
- *     = 8.177583333e-07 g^2, u = 9.042999133768e-04 g
- * nu_eff = u^4 / sum (c u)^4 / dof = 0.0009042999134^4 / (0.0007527726527^4/5) = 1.041273049416e+01
+ * u^2 = sum (c u)^2 = 8.16964233e-07 g^2, u = 9.038607411888e-04 g
+ * nu_eff = u^4 / (0.0007527726527^4/5) = 1.039251750353e+01
  * k = t_{0.9545}(floor(nu_eff) = 10) = 2.2836816132996
- * U = k u = 2.283681613 x 0.0009042999134 = 2.065133085087e-03 g
+ * U = k u = 2.064130155636e-03 g
  * MPE: 50 g = 5000 e, the upper edge of the 0.5 e band (m <= 5000 e): 0.5 x 0.01 = 0.005 g
  * verdict: simple acceptance, |E| = 0.00696 > 0.005 -> fail */
 static const struct exp_row c1_50_rows[] = {
     {"I_L", 0, 1, 0},
-    {"dI_dig0", 2.8867513459481290e-04, -1, -2.8867513459481290e-04},
-    {"dI_digL", 2.8867513459481290e-04, 1, 2.8867513459481290e-04},
-    {"dI_rep", 7.5277265270908098e-04, 1, 7.5277265270908098e-04},
-    {"dI_ecc", 2.8867513459481290e-04, 1, 2.8867513459481290e-04},
+    {"dI_dig0", 2.8867513459481288e-04, -1, -2.8867513459481288e-04},
+    {"dI_digL", 2.8867513459481288e-04, 1, 2.8867513459481288e-04},
+    {"dI_rep", 7.5277265270908099e-04, 1, 7.5277265270908099e-04},
+    {"dI_ecc", 2.8871554911365616e-04, 1, 2.8871554911365616e-04},
     {"m_c", 1.5000000000000000e-05, -1, -1.5000000000000000e-05},
-    {"dm_B", 2.8867513459481289e-05, -1, -2.8867513459481289e-05},
-    {"dm_D", 5.7735026918962578e-06, -1, -5.7735026918962578e-06},
+    {"dm_B", 2.7515745283018868e-06, -1, -2.7515745283018868e-06},
+    {"dm_conv", 2.8867513459481288e-06, -1, -2.8867513459481288e-06},
+    {"dm_D", 5.7735026918962576e-06, -1, -5.7735026918962576e-06},
 };
 static const struct exp_point c1_50 = {
     .nominal = 50, .mean = 5.0006999999999998e+01, .ref = 5.0000039999999998e+01,
-    .error = 6.9600000000000000e-03, .u = 9.0429991337682503e-04,
-    .nu_eff = 1.0412730494160900e+01, .k = 2.2836816132996418e+00,
-    .U = 2.0651330850871143e-03, .mpe = 5.0000000000000001e-03, .verdict = UNC_FAIL,
+    .error = 6.9600000000000000e-03, .u = 9.0386074118880990e-04,
+    .nu_eff = 1.0392517503534905e+01, .k = 2.2836816132996416e+00,
+    .U = 2.0641301556362712e-03, .mpe = 5.0000000000000001e-03, .verdict = UNC_FAIL,
     .n_rows = sizeof c1_50_rows / sizeof c1_50_rows[0], .rows = c1_50_rows,
 };
 
 /* 150 g = pieces 100 g + 50 g: one reading I = 150.003 g;
  * m_c = 100.000030 + 50.000040 = 150.000070 g,
  * u(m_c) = 0.000050/2 + 0.000030/2 = 2.5e-05 + 1.5e-05 = 4.0e-05 g (linear sum: correlated)
+ * dm_B = 0 (rho_a = 1.2, the estimate)
  * E = 150.003 - 150.000070 = 0.002930 g
  * budget rows (u in g, c, contribution = c u):
  *   I_L      u = 0 (value only) = 0, c = +1
  *   dI_dig0  u = (d/2)/sqrt(3) = 0.0005/sqrt(3) = 0.0002886751346, c = -1
  *   dI_digL  u = (d/2)/sqrt(3) = 0.0002886751346, c = +1
- *   dI_rep   u = s_rep/sqrt(n) = 0.0007527726527/sqrt(1) = 0.0007527726527, c = +1, dof 5
- *   dI_ecc   u = ecc_max/(2 ecc_load) L/sqrt(3) = 0.002/200 x 150/sqrt(3) = 0.0008660254038, c = +1
+ *   dI_rep   u = s_rep/sqrt(1) = 0.0007527726527, c = +1, dof 5
+ *   dI_ecc   u = 0.002/200 x 150.003/sqrt(3) = 0.0008660427243, c = +1
  *   m_c      u = u1 + u2 = 2.5e-05 + 1.5e-05 = 4e-05, c = -1
- *   dm_B     u = buoyancy_rel L/sqrt(3) = 1e-6 x 150/sqrt(3) = 8.660254038e-05, c = -1
- *   dm_D     u = drift_rel L/sqrt(3) = 2e-7 x 150/sqrt(3) = 1.732050808e-05, c = -1
- * u^2 = 0.0002886751346^2 + 0.0002886751346^2 + 0.0007527726527^2 + 0.0008660254038^2
- *       + 4e-05^2 + 8.660254038e-05^2 + 1.732050808e-05^2
- *     = 1.492733333e-06 g^2, u = 1.221774665531e-03 g
- * nu_eff = u^4 / sum (c u)^4 / dof = 0.001221774666^4 / (0.0007527726527^4/5) = 3.469597792388e+01
+ *   dm_B     u = 150.00007 x 7.861635e-07 x 0.07 = 8.254720833e-06, c = -1
+ *   dm_conv  u = 1e-7 x 150/sqrt(3) = 8.660254038e-06, c = -1
+ *   dm_D     u = 2e-7 x 150/sqrt(3) = 1.732050808e-05, c = -1
+ * u^2 = 1.48541648e-06 g^2, u = 1.218772527607e-03 g
+ * nu_eff = u^4 / (0.0007527726527^4/5) = 3.435621373413e+01
  * k = t_{0.9545}(floor(nu_eff) = 34) = 2.0762554741250
- * U = k u = 2.076255474 x 0.001221774666 = 2.536716337456e-03 g
+ * U = k u = 2.530483132157e-03 g
  * MPE: 150 g = 15000 e, in 5000 e < m <= 20000 e: 1 e = 0.01 g
  * verdict: |E| = 0.00293 <= 0.01 -> pass */
 static const struct exp_row c1_150_rows[] = {
     {"I_L", 0, 1, 0},
-    {"dI_dig0", 2.8867513459481290e-04, -1, -2.8867513459481290e-04},
-    {"dI_digL", 2.8867513459481290e-04, 1, 2.8867513459481290e-04},
-    {"dI_rep", 7.5277265270908098e-04, 1, 7.5277265270908098e-04},
-    {"dI_ecc", 8.6602540378443870e-04, 1, 8.6602540378443870e-04},
+    {"dI_dig0", 2.8867513459481288e-04, -1, -2.8867513459481288e-04},
+    {"dI_digL", 2.8867513459481288e-04, 1, 2.8867513459481288e-04},
+    {"dI_rep", 7.5277265270908099e-04, 1, 7.5277265270908099e-04},
+    {"dI_ecc", 8.6604272429251434e-04, 1, 8.6604272429251434e-04},
     {"m_c", 4.0000000000000003e-05, -1, -4.0000000000000003e-05},
-    {"dm_B", 8.6602540378443864e-05, -1, -8.6602540378443864e-05},
-    {"dm_D", 1.7320508075688774e-05, -1, -1.7320508075688774e-05},
+    {"dm_B", 8.2547208333333333e-06, -1, -8.2547208333333333e-06},
+    {"dm_conv", 8.6602540378443865e-06, -1, -8.6602540378443865e-06},
+    {"dm_D", 1.7320508075688773e-05, -1, -1.7320508075688773e-05},
 };
 static const struct exp_point c1_150 = {
     .nominal = 150, .mean = 1.5000299999999999e+02, .ref = 1.5000006999999999e+02,
-    .error = 2.9299999999999999e-03, .u = 1.2217746655309781e-03,
-    .nu_eff = 3.4695977923875432e+01, .k = 2.0762554741250092e+00,
-    .U = 2.5367163374559452e-03, .mpe = 1.0000000000000000e-02, .verdict = UNC_PASS,
+    .error = 2.9299999999999999e-03, .u = 1.2187725276069237e-03,
+    .nu_eff = 3.4356213734134991e+01, .k = 2.0762554741250105e+00,
+    .U = 2.5304831321570509e-03, .mpe = 1.0000000000000000e-02, .verdict = UNC_PASS,
     .n_rows = sizeof c1_150_rows / sizeof c1_150_rows[0], .rows = c1_150_rows,
 };
 
@@ -433,16 +455,106 @@ static void test_balance_class_ii(void **state)
     unload(&f);
 }
 
+/* Case 1 with the conditions measured: 20.5 degC, 45 %RH, 1013.0 hPa. The
+ * air density is OIML R111-1 E.3-1 (hand calculation with python3 and
+ * mpmath as a calculator, test_profile.c gives the steps):
+ *   rho_a = 1.1973299646894296 kg/m3, u(rho_a) = 1.8133955699591039e-03 kg/m3
+ *   (sensors 0.3 degC, 3 %RH, 1 hPa; the formula 2e-4 relative)
+ * 150 g: m_c = 150.000070 g,
+ *   dm_B = -m_c (rho_a - 1.2)(1/7950 - 1/8000)
+ *        = -150.00007 x (-0.0026700353) x 7.861635e-07 = 3.1486280148430148e-07 g
+ *   u(dm_B) = m_c sqrt((7.861635e-07 x 1.8134e-03)^2 + (0.0026700353 x 40/7950^2)^2)
+ *           = 3.3163009658218297e-07 g
+ *   E = 150.003 - (150.000070 + 3.1486e-07) = 0.0029296851371985157 g
+ *   u^2 = the 150 g rows of case 1 with this dm_B: u = 1.2187446178801588e-03 g,
+ *   nu_eff = 34.353066831559811, k = t(34) = 2.0762554741250105,
+ *   U = 2.5304251844340739e-03 g */
+static void test_balance_measured_air(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load(&f, "profiles/balance-cg18-class-ii.yaml", "W-E2-01");
+    static struct readings b;
+    b.n = 0;
+    feed_case1(&b, f.p);
+    const struct daq_env env[] = {
+        {.t = 1767225600.0, .temp_c = 20.5, .rh_pct = 45, .p_hpa = 1013.0, .where = "start"},
+        {.t = 1767229200.0, .temp_c = NAN, .rh_pct = NAN, .p_hpa = NAN, .where = "end"},
+    };
+    struct ana_input in = {.profile = f.p, .readings = b.v, .n_readings = b.n, .env = env,
+                           .n_env = 2, .reference = f.ref};
+    struct ana_result *r = NULL;
+    struct cd_err err = {0};
+    if (ana_run(&in, &r, &err) != 0)
+        fail_msg("ana_run: %s", cd_err_text(&err));
+    assert_true(r->has_air);
+    assert_true(r->air.measured);
+    check_rel("rho_a", 150, r->air.rho, 1.1973299646894296, REL);
+    check_rel("u(rho_a)", 150, r->air.u, 1.8133955699591039e-03, REL);
+    const struct ana_point *pt = point_at(r, 2, 150);
+    check_rel("error", 150, pt->error, 2.9296851371985157e-03, REL);
+    check_rel("u", 150, pt->u, 1.2187446178801588e-03, REL);
+    check_rel("nu_eff", 150, pt->nu_eff, 3.4353066831559811e+01, REL);
+    check_rel("U", 150, pt->U, 2.5304251844340739e-03, REL_K);
+    const struct ana_budget_row *row = NULL;
+    for (size_t i = 0; i < pt->n_rows; i++)
+        if (strcmp(pt->rows[i].name, "dm_B") == 0)
+            row = &pt->rows[i];
+    assert_non_null(row);
+    check_rel("x(dm_B)", 150, row->x, 3.1486280148430148e-07, REL);
+    check_rel("u(dm_B)", 150, row->u, 3.3163009658218297e-07, REL);
+    assert_non_null(strstr(row->source, "cg-18 7.1.2"));
+    json_t *j = ana_result_json(r, f.p);
+    json_t *air = json_object_get(j, "air_density");
+    assert_non_null(air);
+    assert_non_null(strstr(json_string_value(json_object_get(air, "source")), "measured"));
+    check_rel("JSON rho_a", 150, json_number_value(json_object_get(air, "rho_a")),
+              1.1973299646894296, REL);
+    json_decref(j);
+    ana_result_free(r);
+
+    /* the same readings without conditions: the profile's estimate, and the
+     * results say so */
+    in.n_env = 0;
+    in.env = NULL;
+    if (ana_run(&in, &r, &err) != 0)
+        fail_msg("ana_run: %s", cd_err_text(&err));
+    assert_false(r->air.measured);
+    j = ana_result_json(r, f.p);
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(j, "air_density"),
+                                                             "source")),
+                           "estimate"));
+    json_decref(j);
+    ana_result_free(r);
+    unload(&f);
+}
+
 /* ================================================================ case 2 */
 /* Balance class III, Max 6000 g, e = d = 1 g; weights W-M1-01 certified in
- * kg (k = 2), converted to g (x 1000); buoyancy_rel = 4e-6, drift_rel = 1e-6.
+ * kg (k = 2), converted to g (x 1000); rho_w = 7300 kg/m3, u_rho_w =
+ * 200 kg/m3, drift_rel = 1e-6; no conditions measured: rho_a = 1.2 kg/m3,
+ * u = 0.07 kg/m3 (the profile's estimate).
+ *
+ * Issue 15 section 4 changed this budget (old -> new, hand calculations
+ * both): loading up and down is the mean of the two indications with
+ * their difference as its own rectangular contribution (dI_ud), no longer
+ * two repeats of one reading (u(dI_rep) = s_rep, was s_rep/sqrt(2)); the
+ * buoyancy comes from the air and weight densities (was 4e-6 of the load,
+ * rectangular); the eccentricity is scaled on the indication.
+ *   500 g:  u 0.64953246005620591 -> 0.81968973357828476 g, nu_eff
+ *           11.391566 -> 7.2230058, k 2.2548660 -> 2.4288091, U
+ *           1.4646086624888888 -> 1.9908698695291034 g
+ *   3000 g: u 0.77765459341964072 -> 0.92457018309981669 g, nu_eff
+ *           23.405986 -> 11.691750, k 2.1147294 -> 2.2548660, U
+ *           1.6445290605869860 -> 2.0847818739185935 g
  *
  * Repeatability at 3000 g (2 kg + 1 kg), 5 readings: 3000 3001 3000 2999 3000:
  *   mean 3000, deviations 0 +1 0 -1 0, s^2 = 2/4 = 0.5 g^2,
  *   s_rep = sqrt(0.5) = 0.70710678118654757 g, n_rep = 5, dof 4.
  * Eccentricity at 2000 g: 2000 2001 2000 1999 2001: ecc_max = 1 g.
  * Errors: series up 0 -> 6000 g, then down 6000 -> 0 g, one reading each:
- *   I_L = (up + down)/2, n = 2, so u(dI_rep) = s_rep / sqrt(2) = 0.5 g.
+ *   I_L = (up + down)/2, n = 2 readings in 2 series: n_per_series = 1, so
+ *   u(dI_rep) = s_rep / sqrt(1) = 0.70710678 g; hysteresis = |down - up|.
  * MPE (R76 class III, e = 1 g): 0.5 e up to 500 e = 500 g, 1 e up to
  * 2000 e = 2000 g, 1.5 e above (to 10000 e). */
 static const struct rd_spec c2_readings[] = {
@@ -479,42 +591,82 @@ static const struct exp_summary c2_summary[] = {
     {6000, 6001.5, 1.464, 1.5, UNC_PASS},
 };
 
-/* 500 g: up 500, down 500 -> mean I = 500 g (n = 2);
+/* 500 g: up 500, down 500 -> mean I = 500 g (n = 2, n_per_series = 1);
  * piece 0.5 kg of W-M1-01: m_c = 0.5000040 kg = 500.004 g,
- * u(m_c) = 0.0000080 kg / 2 = 0.004 g; E = 500 - 500.004 = -0.004 g
+ * u(m_c) = 0.0000080 kg / 2 = 0.004 g; dm_B = 0 (rho_a = 1.2)
+ * E = 500 - 500.004 = -0.004 g
  * budget rows (u in g, c, contribution = c u):
  *   I_L      u = 0 (value only) = 0, c = +1
  *   dI_dig0  u = (d/2)/sqrt(3) = 0.5/sqrt(3) = 0.2886751346, c = -1
  *   dI_digL  u = (d/2)/sqrt(3) = 0.2886751346, c = +1
- *   dI_rep   u = s_rep/sqrt(n) = 0.7071067812/sqrt(2) = 0.5, c = +1, dof 4
- *   dI_ecc   u = ecc_max/(2 ecc_load) L/sqrt(3) = 1/4000 x 500/sqrt(3) = 0.07216878365, c = +1
+ *   dI_rep   u = s_rep/sqrt(1) = 0.7071067812, c = +1, dof 4
+ *   dI_ud    u = (|500 - 500|/2)/sqrt(3) = 0, c = +1
+ *   dI_ecc   u = ecc_max/(2 ecc_load) I/sqrt(3) = 1/4000 x 500/sqrt(3) = 0.07216878365, c = +1
  *   m_c      u = 0.008 g/2 = 0.004, c = -1
- *   dm_B     u = 4e-6 x 500/sqrt(3) = 0.001154700538, c = -1
+ *   dm_B     u = 500.004 x |1/7300 - 1/8000| x 0.07 = 500.004 x 1.198630e-05 x 0.07
+ *              = 0.0004195239041, c = -1
  *   dm_D     u = 1e-6 x 500/sqrt(3) = 0.0002886751346, c = -1
- * u^2 = 0.2886751346^2 + 0.2886751346^2 + 0.5^2 + 0.07216878365^2 + 0.004^2 + 0.001154700538^2
- *       + 0.0002886751346^2
- *     = 0.4218924167 g^2, u = 6.495324600562e-01 g
- * nu_eff = u^4 / sum (c u)^4 / dof = 0.6495324601^4 / (0.5^4/4) = 1.139156551941e+01
- * k = t_{0.9545}(floor(nu_eff) = 11) = 2.2548660037131
- * U = k u = 2.254866004 x 0.6495324601 = 1.464608662489e+00 g
+ * u^2 = 0.6718912590 g^2, u = 8.196897335783e-01 g
+ * nu_eff = u^4 / (0.7071067812^4/4) = 7.223005829903e+00
+ * k = t_{0.9545}(floor(nu_eff) = 7) = 2.4288090822342
+ * U = k u = 1.990869869529e+00 g
  * MPE: 500 g = 500 e, upper edge of the 0.5 e band (m <= 500 e): 0.5 g
  * verdict: |E| = 0.004 <= 0.5 -> pass */
 static const struct exp_row c2_500_rows[] = {
     {"I_L", 0, 1, 0},
-    {"dI_dig0", 2.8867513459481287e-01, -1, -2.8867513459481287e-01},
-    {"dI_digL", 2.8867513459481287e-01, 1, 2.8867513459481287e-01},
-    {"dI_rep", 5.0000000000000000e-01, 1, 5.0000000000000000e-01},
-    {"dI_ecc", 7.2168783648703216e-02, 1, 7.2168783648703216e-02},
+    {"dI_dig0", 2.8867513459481288e-01, -1, -2.8867513459481288e-01},
+    {"dI_digL", 2.8867513459481288e-01, 1, 2.8867513459481288e-01},
+    {"dI_rep", 7.0710678118654752e-01, 1, 7.0710678118654752e-01},
+    {"dI_ud", 0, 1, 0},
+    {"dI_ecc", 7.2168783648703221e-02, 1, 7.2168783648703221e-02},
     {"m_c", 4.0000000000000001e-03, -1, -4.0000000000000001e-03},
-    {"dm_B", 1.1547005383792516e-03, -1, -1.1547005383792516e-03},
-    {"dm_D", 2.8867513459481290e-04, -1, -2.8867513459481290e-04},
+    {"dm_B", 4.1952390410958904e-04, -1, -4.1952390410958904e-04},
+    {"dm_D", 2.8867513459481288e-04, -1, -2.8867513459481288e-04},
 };
 static const struct exp_point c2_500 = {
     .nominal = 500, .mean = 5.0000000000000000e+02, .ref = 5.0000400000000002e+02,
-    .error = -4.0000000000000001e-03, .u = 6.4953246005620591e-01,
-    .nu_eff = 1.1391565519413778e+01, .k = 2.2548660037131203e+00,
-    .U = 1.4646086624888888e+00, .mpe = 5.0000000000000000e-01, .verdict = UNC_PASS,
+    .error = -4.0000000000000001e-03, .u = 8.1968973357828476e-01,
+    .nu_eff = 7.2230058299031031e+00, .k = 2.4288090822342411e+00,
+    .U = 1.9908698695291034e+00, .mpe = 5.0000000000000000e-01, .verdict = UNC_PASS,
     .n_rows = sizeof c2_500_rows / sizeof c2_500_rows[0], .rows = c2_500_rows,
+};
+
+/* 1000 g (a point with a difference between loading and unloading, new
+ * with issue 15): up 1000, down 1001 -> I = 1000.5 g, hysteresis 1 g;
+ * piece 1 kg: m_c = 1.0000060 kg = 1000.006 g, u(m_c) = 0.0000160/2 kg = 0.008 g
+ * E = 1000.5 - 1000.006 = 0.494 g
+ * budget rows (u in g, c, contribution = c u):
+ *   I_L      u = 0, c = +1
+ *   dI_dig0  u = 0.2886751346, c = -1
+ *   dI_digL  u = 0.2886751346, c = +1
+ *   dI_rep   u = 0.7071067812, c = +1, dof 4
+ *   dI_ud    u = (|1001 - 1000|/2)/sqrt(3) = 0.2886751346, c = +1
+ *   dI_ecc   u = 1/4000 x 1000.5/sqrt(3) = 0.1444097361, c = +1
+ *   m_c      u = 0.008, c = -1
+ *   dm_B     u = 1000.006 x 1.198630e-05 x 0.07 = 0.0008390461301, c = -1
+ *   dm_D     u = 1e-6 x 1000/sqrt(3) = 0.0005773502692, c = -1
+ * u^2 = 0.7709192092 g^2, u = 8.780200505722e-01 g
+ * nu_eff = u^4 / (0.7071067812^4/4) = 9.509062833983e+00
+ * k = t_{0.9545}(9) = 2.3198094410224
+ * U = k u = 2.036839202724e+00 g
+ * MPE: 1000 g = 1000 e, in 500 e < m <= 2000 e: 1 g; |E| = 0.494 -> pass */
+static const struct exp_row c2_1000_rows[] = {
+    {"I_L", 0, 1, 0},
+    {"dI_dig0", 2.8867513459481288e-01, -1, -2.8867513459481288e-01},
+    {"dI_digL", 2.8867513459481288e-01, 1, 2.8867513459481288e-01},
+    {"dI_rep", 7.0710678118654752e-01, 1, 7.0710678118654752e-01},
+    {"dI_ud", 2.8867513459481288e-01, 1, 2.8867513459481288e-01},
+    {"dI_ecc", 1.4440973608105514e-01, 1, 1.4440973608105514e-01},
+    {"m_c", 8.0000000000000002e-03, -1, -8.0000000000000002e-03},
+    {"dm_B", 8.3904613013698630e-04, -1, -8.3904613013698630e-04},
+    {"dm_D", 5.7735026918962576e-04, -1, -5.7735026918962576e-04},
+};
+static const struct exp_point c2_1000 = {
+    .nominal = 1000, .mean = 1.0005000000000000e+03, .ref = 1.0000060000000000e+03,
+    .error = 4.9400000000000000e-01, .u = 8.7802005057216195e-01,
+    .nu_eff = 9.5090628339831709e+00, .k = 2.3198094410224324e+00,
+    .U = 2.0368392027242948e+00, .mpe = 1, .verdict = UNC_PASS,
+    .n_rows = sizeof c2_1000_rows / sizeof c2_1000_rows[0], .rows = c2_1000_rows,
 };
 
 /* 3000 g = 2 kg + 1 kg: up 3001, down 3001 -> I = 3001 g;
@@ -525,34 +677,34 @@ static const struct exp_point c2_500 = {
  *   I_L      u = 0 (value only) = 0, c = +1
  *   dI_dig0  u = (d/2)/sqrt(3) = 0.5/sqrt(3) = 0.2886751346, c = -1
  *   dI_digL  u = (d/2)/sqrt(3) = 0.2886751346, c = +1
- *   dI_rep   u = s_rep/sqrt(n) = 0.7071067812/sqrt(2) = 0.5, c = +1, dof 4
- *   dI_ecc   u = ecc_max/(2 ecc_load) L/sqrt(3) = 1/4000 x 3000/sqrt(3) = 0.4330127019, c = +1
+ *   dI_rep   u = s_rep/sqrt(1) = 0.7071067812, c = +1, dof 4
+ *   dI_ud    u = 0 (up and down agree), c = +1
+ *   dI_ecc   u = 1/4000 x 3001/sqrt(3) = 0.4331570395, c = +1
  *   m_c      u = 0.015 + 0.008 = 0.023, c = -1
- *   dm_B     u = 4e-6 x 3000/sqrt(3) = 0.00692820323, c = -1
+ *   dm_B     u = 3000.016 x 1.198630e-05 x 0.07 = 0.002517136712, c = -1
  *   dm_D     u = 1e-6 x 3000/sqrt(3) = 0.001732050808, c = -1
- * u^2 = 0.2886751346^2 + 0.2886751346^2 + 0.5^2 + 0.4330127019^2 + 0.023^2 + 0.00692820323^2
- *       + 0.001732050808^2
- *     = 0.6047466667 g^2, u = 7.776545934196e-01 g
- * nu_eff = u^4 / sum (c u)^4 / dof = 0.7776545934^4 / (0.5^4/4) = 2.340598597404e+01
- * k = t_{0.9545}(floor(nu_eff) = 23) = 2.1147294370826
- * U = k u = 2.114729437 x 0.7776545934 = 1.644529060587e+00 g
+ * u^2 = 0.8548300235 g^2, u = 9.245701830998e-01 g
+ * nu_eff = u^4 / (0.7071067812^4/4) = 1.169174990461e+01
+ * k = t_{0.9545}(floor(nu_eff) = 11) = 2.2548660037131
+ * U = k u = 2.084781873919e+00 g
  * MPE: 3000 g = 3000 e, in 2000 e < m <= 10000 e: 1.5 e = 1.5 g
  * verdict: |E| = 0.984 <= 1.5 -> pass */
 static const struct exp_row c2_3000_rows[] = {
     {"I_L", 0, 1, 0},
-    {"dI_dig0", 2.8867513459481287e-01, -1, -2.8867513459481287e-01},
-    {"dI_digL", 2.8867513459481287e-01, 1, 2.8867513459481287e-01},
-    {"dI_rep", 5.0000000000000000e-01, 1, 5.0000000000000000e-01},
-    {"dI_ecc", 4.3301270189221930e-01, 1, 4.3301270189221930e-01},
+    {"dI_dig0", 2.8867513459481288e-01, -1, -2.8867513459481288e-01},
+    {"dI_digL", 2.8867513459481288e-01, 1, 2.8867513459481288e-01},
+    {"dI_rep", 7.0710678118654752e-01, 1, 7.0710678118654752e-01},
+    {"dI_ud", 0, 1, 0},
+    {"dI_ecc", 4.3315703945951673e-01, 1, 4.3315703945951673e-01},
     {"m_c", 2.3000000000000000e-02, -1, -2.3000000000000000e-02},
-    {"dm_B", 6.9282032302755096e-03, -1, -6.9282032302755096e-03},
-    {"dm_D", 1.7320508075688774e-03, -1, -1.7320508075688774e-03},
+    {"dm_B", 2.5171367123287671e-03, -1, -2.5171367123287671e-03},
+    {"dm_D", 1.7320508075688773e-03, -1, -1.7320508075688773e-03},
 };
 static const struct exp_point c2_3000 = {
     .nominal = 3000, .mean = 3.0010000000000000e+03, .ref = 3.0000160000000001e+03,
-    .error = 9.8399999999999999e-01, .u = 7.7765459341964072e-01,
-    .nu_eff = 2.3405985974044444e+01, .k = 2.1147294370825627e+00,
-    .U = 1.6445290605869860e+00, .mpe = 1.5000000000000000e+00, .verdict = UNC_PASS,
+    .error = 9.8399999999999999e-01, .u = 9.2457018309981669e-01,
+    .nu_eff = 1.1691749904609266e+01, .k = 2.2548660037131224e+00,
+    .U = 2.0847818739185935e+00, .mpe = 1.5000000000000000e+00, .verdict = UNC_PASS,
     .n_rows = sizeof c2_3000_rows / sizeof c2_3000_rows[0], .rows = c2_3000_rows,
 };
 
@@ -577,7 +729,11 @@ static void test_balance_class_iii(void **state)
     assert_int_equal(r->n_points, 7);
     check_summary(r, 2, c2_summary, sizeof c2_summary / sizeof c2_summary[0]);
     check_point(r, 2, &c2_500, 0.9545);
+    check_point(r, 2, &c2_1000, 0.9545);
     check_point(r, 2, &c2_3000, 0.9545);
+    /* one reading in each of the two series: not two repeats */
+    check_rel("n_per_series", 1000, point_at(r, 2, 1000)->stats[PROF_STAT_N_PER_SERIES], 1, REL);
+    check_rel("hysteresis", 1000, point_at(r, 2, 1000)->stats[PROF_STAT_HYSTERESIS], 1, REL);
     /* kg certificate converted: u(m_c) at 500 g = 0.0000080 kg / 2 = 0.004 g */
     check_rel("u_ref", 500, point_at(r, 2, 500)->stats[PROF_STAT_U_REF], 0.004, REL);
     check_rel("u_ref", 3000, point_at(r, 2, 3000)->stats[PROF_STAT_U_REF], 0.023, REL);
@@ -599,19 +755,33 @@ static void test_balance_class_iii(void **state)
  *   hysteresis = |x2 - x1| (the pair: first up series, the down series)
  *   b_rep      = |x3 - x1| (spread of the up series; one down series only)
  *   f0         = max - min of the series means at 0 bar = 0.004 - 0.000
- * Budget: E = p_ind + dp_res + dp_zero + dp_rep + dp_hys - p_ref, all
- * corrections rectangular with the full width as stated, k = 2.
+ * Budget: E = p_ind + dp_res + dp_zero + dp_rep + dp_hys - (p_ref + dp_h),
+ * the corrections of the indication rectangular with the full width as
+ * stated, k = 2. dp_h carries the reference pressure to the gauge's level,
+ * 0.20 m higher (u 0.005 m), through a gas whose density is 1.2 kg/m3 at
+ * atmospheric pressure (1.01325 bar) and rises with the absolute pressure,
+ * in air of 1.2 kg/m3, g = 9.78 m/s2 (DKD-R 6-1, formula from memory):
+ *   dp_h = -(1.2 (ref + 1.01325)/1.01325 - 1.2) x 9.78 x 0.20 x 1e-5 bar
+ *        = -1.2 ref/1.01325 x 9.78 x 0.2e-5 bar
+ *   u(dp_h) = 1.2 ref/1.01325 x 9.78 x 0.005e-5 bar
  *
- *   nominal  up1     down    up2     mean          ref       E
- *   0        0.000   0.004   0.001   0.0016667     0         0.0016667
- *   2.5      2.503   2.510   2.504   2.5056667     2.50014   0.0055267
- *   5        5.006   5.014   5.007   5.009         5.00021   0.00879
- *   7.5      7.509   7.518   7.511   7.5126667     7.50026   0.0124067
- *   10       10.012  10.020  10.014  10.0153333    10.00030  0.0150333
- *   12.5     12.516  12.523  12.517  12.5186667    12.50024  0.0184267
- *   15       15.020  15.027  15.021  15.0226667    15.00018  0.0224867
- *   17.5     17.530  17.536  17.531  17.5323333    17.50003  0.0323033
- *   20       20.050  20.056  20.051  20.0523333    19.99985  0.0524833  > 0.05: fail
+ * Issue 15 section 4 added dp_h; the errors and u change (old -> new):
+ * E = mean - ref was 0.0055266667 at 2.5 bar, 0.0150333 at 10 bar,
+ * 0.0524833 at 20 bar; now mean - ref - dp_h as below. u at 10 bar
+ * 2.6709470854611355e-03 -> 2.6709533642698507e-03 bar, U
+ * 5.3418941709222709e-03 -> 5.3419067285397015e-03 bar; at 0 bar (ref 0,
+ * dp_h 0) nothing changes.
+ *
+ *   nominal  up1     down    up2     mean          ref       dp_h           E
+ *   0        0.000   0.004   0.001   0.0016667     0         0              0.0016667
+ *   2.5      2.503   2.510   2.504   2.5056667     2.50014   -5.79159e-05   0.0055845826
+ *   5        5.006   5.014   5.007   5.009         5.00021   -1.158302e-04  0.0089058302
+ *   7.5      7.509   7.518   7.511   7.5126667     7.50026   -1.737440e-04  0.0125804107
+ *   10       10.012  10.020  10.014  10.0153333    10.00030  -2.316576e-04  0.0152649909
+ *   12.5     12.516  12.523  12.517  12.5186667    12.50024  -2.895688e-04  0.0187162355
+ *   15       15.020  15.027  15.021  15.0226667    15.00018  -3.474801e-04  0.0228341468
+ *   17.5     17.530  17.536  17.531  17.5323333    17.50003  -4.053893e-04  0.0327087226
+ *   20       20.050  20.056  20.051  20.0523333    19.99985  -4.632978e-04  0.0529466311 > 0.05: fail
  */
 static const double c3_nominal[9] = {0, 2.5, 5, 7.5, 10, 12.5, 15, 17.5, 20};
 static const double c3_up1[9] = {0.000, 2.503, 5.006, 7.509, 10.012,
@@ -623,64 +793,71 @@ static const double c3_up2[9] = {0.001, 2.504, 5.007, 7.511, 10.014,
 
 static const struct exp_summary c3_summary[] = {
     {0, 1.6666666666666668e-03, 1.6666666666666668e-03, 0.05, UNC_PASS},    /* 0.005/3 - 0 */
-    {2.5, 2.5056666666666665, 5.5266666666666667e-03, 0.05, UNC_PASS},      /* 7.517/3 - 2.50014 */
-    {5, 5.009, 8.79e-03, 0.05, UNC_PASS},                                   /* 15.027/3 - 5.00021 */
-    {7.5, 7.512666666666667, 1.2406666666666667e-02, 0.05, UNC_PASS},       /* 22.538/3 - 7.50026 */
-    /* 30.046/3 - 10.00030 */
-    {10, 10.015333333333333, 1.5033333333333333e-02, 0.05, UNC_PASS},
-    /* 37.556/3 - 12.50024 */
-    {12.5, 12.518666666666666, 1.8426666666666668e-02, 0.05, UNC_PASS},
-    /* 45.068/3 - 15.00018 */
-    {15, 15.022666666666666, 2.2486666666666665e-02, 0.05, UNC_PASS},
-    /* 52.597/3 - 17.50003 */
-    {17.5, 17.532333333333334, 3.2303333333333337e-02, 0.05, UNC_PASS},
-    /* 60.157/3 - 19.99985 */
-    {20, 20.052333333333333, 5.2483333333333333e-02, 0.05, UNC_FAIL},
+    /* 7.517/3 - 2.50014 + 5.7915900399703923e-05 */
+    {2.5, 2.5056666666666665, 5.5845825670663706e-03, 0.05, UNC_PASS},
+    /* 15.027/3 - 5.00021 + 1.158301792450037e-04 */
+    {5, 5.009, 8.9058301792450037e-03, 0.05, UNC_PASS},
+    /* 22.538/3 - 7.50026 + 1.7374399478904515e-04 */
+    {7.5, 7.512666666666667, 1.2580410661455712e-02, 0.05, UNC_PASS},
+    /* 30.046/3 - 10.00030 + 2.3165757868245744e-04 */
+    {10, 10.015333333333333, 1.5264990912015791e-02, 0.05, UNC_PASS},
+    /* 37.556/3 - 12.50024 + 2.8956884606957809e-04 */
+    {12.5, 12.518666666666666, 1.8716235512736245e-02, 0.05, UNC_PASS},
+    /* 45.068/3 - 15.00018 + 3.4748011345669874e-04 */
+    {15, 15.022666666666666, 2.2834146780123365e-02, 0.05, UNC_PASS},
+    /* 52.597/3 - 17.50003 + 4.0538929598815692e-04 */
+    {17.5, 17.532333333333334, 3.2708722629321490e-02, 0.05, UNC_PASS},
+    /* 60.157/3 - 19.99985 + 4.6329778356772761e-04 */
+    {20, 20.052333333333333, 5.2946631116901061e-02, 0.05, UNC_FAIL},
 };
 
 /* 10 bar: up 10.012, down 10.020, up 10.014
  * mean = (10.012 + 10.020 + 10.014)/3 = 10.015333..., mean_up = 10.013, mean_down = 10.020
  * hysteresis = |10.020 - 10.012| = 0.008, b_rep = |10.014 - 10.012| = 0.002,
  * f0 = 0.004 - 0.000 = 0.004 (series means at 0 bar: 0.000, 0.004, 0.001)
- * p_ref = 10.00030 bar, u = 0.00045/2 = 0.000225 bar; E = 10.0153333... - 10.00030
- *       = 0.0150333... bar
+ * p_ref = 10.00030 bar, u = 0.00045/2 = 0.000225 bar;
+ * dp_h = -1.2 x 10.0003/1.01325 x 9.78 x 0.2e-5 = -2.316575787e-04 bar,
+ * E = 10.0153333... - (10.00030 - 0.0002316575787) = 0.01526499091 bar
  * budget rows (u in bar, c, contribution = c u):
  *   p_ind    u = 0 (value only) = 0, c = +1
  *   p_ref    u = U/k = 0.00045/2 = 0.000225, c = -1
+ *   dp_h     u = 1.2 x 10.0003/1.01325 x 9.78 x 0.005e-5 = 5.791439467e-06, c = -1
  *   dp_res   u = (d/2)/sqrt(3) = 0.0005/sqrt(3) = 0.0002886751346, c = +1
  *   dp_zero  u = (f0/2)/sqrt(3) = 0.002/sqrt(3) = 0.001154700538, c = +1
  *   dp_rep   u = (b_rep/2)/sqrt(3) = 0.001/sqrt(3) = 0.0005773502692, c = +1
  *   dp_hys   u = (hysteresis/2)/sqrt(3) = 0.004/sqrt(3) = 0.002309401077, c = +1
- * u^2 = 0.000225^2 + 0.0002886751346^2 + 0.001154700538^2 + 0.0005773502692^2 + 0.002309401077^2
- *     = 7.133958333e-06 bar^2, u = 2.670947085461e-03 bar
+ * u^2 = 7.133991874e-06 bar^2, u = 2.670953364270e-03 bar
  * nu_eff = infinite (no input has finite dof)
  * k = 2, fixed by the profile (budget: k: 2); p not used
- * U = k u = 2 x 0.002670947085 = 5.341894170922e-03 bar
+ * U = k u = 2 x 0.002670953364 = 5.341906728540e-03 bar
  * MPE: EN 837-1 class 0.25 of span 20 bar: 0.0025 x 20 = 0.05 bar
- * verdict: |E| = 0.01503 <= 0.05 -> pass */
+ * verdict: |E| = 0.01526 <= 0.05 -> pass */
 static const struct exp_row c3_10_rows[] = {
     {"p_ind", 0, 1, 0},
     {"p_ref", 2.2499999999999999e-04, -1, -2.2499999999999999e-04},
-    {"dp_res", 2.8867513459481290e-04, 1, 2.8867513459481290e-04},
-    {"dp_zero", 1.1547005383792516e-03, 1, 1.1547005383792516e-03},
-    {"dp_rep", 5.7735026918962580e-04, 1, 5.7735026918962580e-04},
-    {"dp_hys", 2.3094010767585032e-03, 1, 2.3094010767585032e-03},
+    {"dp_h", 5.7914394670614360e-06, -1, -5.7914394670614360e-06},
+    {"dp_res", 2.8867513459481288e-04, 1, 2.8867513459481288e-04},
+    {"dp_zero", 1.1547005383792515e-03, 1, 1.1547005383792515e-03},
+    {"dp_rep", 5.7735026918962576e-04, 1, 5.7735026918962576e-04},
+    {"dp_hys", 2.3094010767585031e-03, 1, 2.3094010767585031e-03},
 };
 static const struct exp_point c3_10 = {
     .nominal = 10, .mean = 1.0015333333333333e+01, .ref = 1.0000299999999999e+01,
-    .error = 1.5033333333333333e-02, .u = 2.6709470854611355e-03,
+    .error = 1.5264990912015791e-02, .u = 2.6709533642698507e-03,
     .nu_eff = INFINITY, .k = 2,
-    .U = 5.3418941709222709e-03, .mpe = 5.0000000000000003e-02, .verdict = UNC_PASS,
+    .U = 5.3419067285397015e-03, .mpe = 5.0000000000000003e-02, .verdict = UNC_PASS,
     .n_rows = sizeof c3_10_rows / sizeof c3_10_rows[0], .rows = c3_10_rows,
 };
 
 /* 0 bar: up 0.000, down 0.004, up 0.001
  * mean = 0.005/3 = 0.0016666..., mean_up = 0.0005, mean_down = 0.004
  * hysteresis = |0.004 - 0.000| = 0.004, b_rep = |0.001 - 0.000| = 0.001, f0 = 0.004
- * p_ref = 0 with u = 0 (gauge vented); E = 0.0016666... bar
+ * p_ref = 0 with u = 0 (gauge vented); dp_h = 0 (ref 0: the medium is at
+ * atmospheric pressure, as dense as the air); E = 0.0016666... bar
  * budget rows (u in bar, c, contribution = c u):
  *   p_ind    u = 0 (value only) = 0, c = +1
  *   p_ref    u = 0 (nominal 0) = 0, c = -1
+ *   dp_h     u = 0 (ref 0) = 0, c = -1
  *   dp_res   u = (d/2)/sqrt(3) = 0.0005/sqrt(3) = 0.0002886751346, c = +1
  *   dp_zero  u = (f0/2)/sqrt(3) = 0.002/sqrt(3) = 0.001154700538, c = +1
  *   dp_rep   u = (b_rep/2)/sqrt(3) = 0.0005/sqrt(3) = 0.0002886751346, c = +1
@@ -695,6 +872,7 @@ static const struct exp_point c3_10 = {
 static const struct exp_row c3_0_rows[] = {
     {"p_ind", 0, 1, 0},
     {"p_ref", 0, -1, 0},
+    {"dp_h", 0, -1, 0},
     {"dp_res", 2.8867513459481290e-04, 1, 2.8867513459481290e-04},
     {"dp_zero", 1.1547005383792516e-03, 1, 1.1547005383792516e-03},
     {"dp_rep", 2.8867513459481290e-04, 1, 2.8867513459481290e-04},
@@ -763,8 +941,21 @@ static void test_pressure(void **state)
  * the calibrator's nominal output (reference_value: nominal, so DPC-01's
  * certificate values such as 10.000012 V at 10 V must NOT enter), its
  * specification cal_ppm = 4, cal_floor = 2.5e-6 V as a rectangular
- * half-width 4e-6 |nominal| + 2.5e-6. Budget E = V_ind + dV_res - V_cal with
- * u(V_ind) = s/sqrt(5), dof 4.
+ * half-width 4e-6 |nominal| + 2.5e-6. Budget E = V_ind + dV_res + dV_emf -
+ * (V_cal + dV_drift) with u(V_ind) = s/sqrt(5), dof 4; dV_emf has a
+ * half-width of 0 on this range (thermal EMF is set on the mV range only);
+ * dV_drift, the calibrator's drift over its recalibration interval, a
+ * rectangular half-width 2 ppm/year x 1 year x |nominal|.
+ *
+ * Issue 15 section 4 added dV_emf and dV_drift (old -> new, hand
+ * calculations both): -10 V and 10 V: u 2.5227300027285257e-05 ->
+ * 2.7744368798010165e-05 V, nu_eff 2396.6 -> 3506.0, U
+ * 5.0480997562317315e-05 -> 5.5508595869300569e-05 V; 1 V: u
+ * 5.6935636175129077e-06 -> 5.8094750193111253e-06 V, U
+ * 1.1736152683937121e-05 -> 1.1950684786778446e-05 V; 5 V: u
+ * 1.5069284433354271e-05 -> 1.6137430609197570e-05 V, U
+ * 3.0604978786152280e-05 -> 3.2652727392609205e-05 V, and the guard-band
+ * acceptance limit 1.9439502121384772e-04 -> 1.9234727260739080e-04 V.
  * MPE: 34401A 1 year, 10 V range: 0.0035 % of reading + 0.0005 % of range
  * (10 V), taken at the nominal (the applied value; the indication differs by
  * at most 0.21 mV, which changes the MPE by 7 nV).
@@ -786,25 +977,27 @@ static const struct rd_spec c4_readings[] = {
  * budget rows (u in V, c, contribution = c u):
  *   V_ind    u = s/sqrt(n) = 1.140175425e-05/sqrt(5) = 5.099019514e-06, c = +1, dof 4
  *   dV_res   u = (d/2)/sqrt(3) = 0.000005/sqrt(3) = 2.886751346e-06, c = +1
+ *   dV_emf   u = 0/sqrt(3) = 0, c = +1
  *   V_cal    u = (4e-6 x 10 + 2.5e-6)/sqrt(3) = 4.25e-05/sqrt(3) = 2.453738644e-05, c = -1
- * u^2 = 5.099019514e-06^2 + 2.886751346e-06^2 + 2.453738644e-05^2
- *     = 6.364166667e-10 V^2, u = 2.522730002729e-05 V
- * nu_eff = u^4 / sum (c u)^4 / dof = 2.522730003e-05^4 / (5.099019514e-06^4/4) = 2.396604577581e+03
- * k = t_{0.9545}(floor(nu_eff) = 2396) = 2.0010463865621
- * U = k u = 2.001046387 x 2.522730003e-05 = 5.048099756232e-05 V
+ *   dV_drift u = 2e-6 x 1 x 10/sqrt(3) = 1.154700538e-05, c = -1
+ * u^2 = 7.697500000e-10 V^2, u = 2.774436879801e-05 V
+ * nu_eff = u^4 / (5.099019514e-06^4/4) = 3.506006286982e+03
+ * k = t_{0.9545}(floor(nu_eff) = 3506) = 2.0007157586977
+ * U = k u = 5.550859586930e-05 V
  * MPE: 0.0035 % x 10 + 0.0005 % x 10 (range) = 0.0004 V
- * verdict: guard band r = 1: acceptance |E| <= MPE - U = 0.0004 - 5.048099756e-05
- *       = 0.0003495190024; |E| = 9.4e-05 -> pass */
+ * verdict: guard band r = 1: acceptance |E| <= MPE - U = 0.0003444914041; |E| = 9.4e-05 -> pass */
 static const struct exp_row c4_m10_rows[] = {
-    {"V_ind", 5.0990195135927847e-06, 1, 5.0990195135927847e-06},
-    {"dV_res", 2.8867513459481289e-06, 1, 2.8867513459481289e-06},
-    {"V_cal", 2.4537386440559097e-05, -1, -2.4537386440559097e-05},
+    {"V_ind", 5.0990195135927848e-06, 1, 5.0990195135927848e-06},
+    {"dV_res", 2.8867513459481288e-06, 1, 2.8867513459481288e-06},
+    {"dV_emf", 0, 1, 0},
+    {"V_cal", 2.4537386440559095e-05, -1, -2.4537386440559095e-05},
+    {"dV_drift", 1.1547005383792515e-05, -1, -1.1547005383792515e-05},
 };
 static const struct exp_point c4_m10 = {
     .nominal = -10, .mean = -9.9999059999999993e+00, .ref = -1.0000000000000000e+01,
-    .error = 9.3999999999999994e-05, .u = 2.5227300027285257e-05,
-    .nu_eff = 2.3966045775805392e+03, .k = 2.0010463865621073e+00,
-    .U = 5.0480997562317315e-05, .mpe = 4.0000000000000002e-04, .verdict = UNC_PASS,
+    .error = 9.3999999999999994e-05, .u = 2.7744368798010165e-05,
+    .nu_eff = 3.5060062869822485e+03, .k = 2.0007157586977313e+00,
+    .U = 5.5508595869300569e-05, .mpe = 4.0000000000000002e-04, .verdict = UNC_PASS,
     .n_rows = sizeof c4_m10_rows / sizeof c4_m10_rows[0], .rows = c4_m10_rows,
 };
 
@@ -814,25 +1007,27 @@ static const struct exp_point c4_m10 = {
  * budget rows (u in V, c, contribution = c u):
  *   V_ind    u = s/sqrt(n) = 7.071067812e-06/sqrt(5) = 3.16227766e-06, c = +1, dof 4
  *   dV_res   u = (d/2)/sqrt(3) = 0.000005/sqrt(3) = 2.886751346e-06, c = +1
+ *   dV_emf   u = 0, c = +1
  *   V_cal    u = (4e-6 x 1 + 2.5e-6)/sqrt(3) = 6.5e-06/sqrt(3) = 3.75277675e-06, c = -1
- * u^2 = 3.16227766e-06^2 + 2.886751346e-06^2 + 3.75277675e-06^2
- *     = 3.241666667e-11 V^2, u = 5.693563617513e-06 V
- * nu_eff = u^4 / sum (c u)^4 / dof = 5.693563618e-06^4 / (3.16227766e-06^4/4) = 4.203361111111e+01
- * k = t_{0.9545}(floor(nu_eff) = 42) = 2.0613017562213
- * U = k u = 2.061301756 x 5.693563618e-06 = 1.173615268394e-05 V
+ *   dV_drift u = 2e-6 x 1 x 1/sqrt(3) = 1.154700538e-06, c = -1
+ * u^2 = 3.375000000e-11 V^2, u = 5.809475019311e-06 V
+ * nu_eff = u^4 / (3.16227766e-06^4/4) = 4.55625e+01
+ * k = t_{0.9545}(floor(nu_eff) = 45) = 2.0571023624430
+ * U = k u = 1.195068478678e-05 V
  * MPE: 0.0035 % x 1 + 0.0005 % x 10 (range) = 8.5e-05 V
- * verdict: guard band r = 1: acceptance |E| <= MPE - U = 8.5e-05 - 1.173615268e-05
- *       = 7.326384732e-05; |E| = 2e-05 -> pass */
+ * verdict: guard band r = 1: acceptance |E| <= MPE - U = 7.304931521e-05; |E| = 2e-05 -> pass */
 static const struct exp_row c4_p1_rows[] = {
-    {"V_ind", 3.1622776601683792e-06, 1, 3.1622776601683792e-06},
-    {"dV_res", 2.8867513459481289e-06, 1, 2.8867513459481289e-06},
-    {"V_cal", 3.7527767497325676e-06, -1, -3.7527767497325676e-06},
+    {"V_ind", 3.1622776601683793e-06, 1, 3.1622776601683793e-06},
+    {"dV_res", 2.8867513459481288e-06, 1, 2.8867513459481288e-06},
+    {"dV_emf", 0, 1, 0},
+    {"V_cal", 3.7527767497325675e-06, -1, -3.7527767497325675e-06},
+    {"dV_drift", 1.1547005383792515e-06, -1, -1.1547005383792515e-06},
 };
 static const struct exp_point c4_p1 = {
     .nominal = 1, .mean = 1.0000199999999999e+00, .ref = 1.0000000000000000e+00,
-    .error = 2.0000000000000002e-05, .u = 5.6935636175129077e-06,
-    .nu_eff = 4.2033611111111114e+01, .k = 2.0613017562213116e+00,
-    .U = 1.1736152683937121e-05, .mpe = 8.5000000000000006e-05, .verdict = UNC_PASS,
+    .error = 2.0000000000000002e-05, .u = 5.8094750193111253e-06,
+    .nu_eff = 4.5562500000000000e+01, .k = 2.0571023624429892e+00,
+    .U = 1.1950684786778446e-05, .mpe = 8.5000000000000006e-05, .verdict = UNC_PASS,
     .n_rows = sizeof c4_p1_rows / sizeof c4_p1_rows[0], .rows = c4_p1_rows,
 };
 
@@ -842,53 +1037,51 @@ static const struct exp_point c4_p1 = {
  * budget rows (u in V, c, contribution = c u):
  *   V_ind    u = s/sqrt(n) = 1.58113883e-05/sqrt(5) = 7.071067812e-06, c = +1, dof 4
  *   dV_res   u = (d/2)/sqrt(3) = 0.000005/sqrt(3) = 2.886751346e-06, c = +1
+ *   dV_emf   u = 0, c = +1
  *   V_cal    u = (4e-6 x 5 + 2.5e-6)/sqrt(3) = 2.25e-05/sqrt(3) = 1.299038106e-05, c = -1
- * u^2 = 7.071067812e-06^2 + 2.886751346e-06^2 + 1.299038106e-05^2
- *     = 2.270833333e-10 V^2, u = 1.506928443335e-05 V
- * nu_eff = u^4 / sum (c u)^4 / dof = 1.506928443e-05^4 / (7.071067812e-06^4/4) = 8.250694444444e+01
- * k = t_{0.9545}(floor(nu_eff) = 82) = 2.0309510329775
- * U = k u = 2.030951033 x 1.506928443e-05 = 3.060497878615e-05 V
+ *   dV_drift u = 2e-6 x 1 x 5/sqrt(3) = 5.773502692e-06, c = -1
+ * u^2 = 2.604166667e-10 V^2, u = 1.613743060920e-05 V
+ * nu_eff = u^4 / (7.071067812e-06^4/4) = 1.085069444444e+02
+ * k = t_{0.9545}(floor(nu_eff) = 108) = 2.0234155103972
+ * U = k u = 3.265272739261e-05 V
  * MPE: 0.0035 % x 5 + 0.0005 % x 10 (range) = 0.000225 V
- * verdict: guard band r = 1: acceptance |E| <= MPE - U = 0.000225 - 3.060497879e-05
- *       = 0.0001943950212; |E| = 0.00021 -> fail (although |E| < MPE) */
+ * verdict: guard band r = 1: acceptance |E| <= MPE - U = 0.0001923472726;
+ *       |E| = 0.00021 -> fail (although |E| < MPE) */
 static const struct exp_row c4_p5_rows[] = {
-    {"V_ind", 7.0710678118654756e-06, 1, 7.0710678118654756e-06},
-    {"dV_res", 2.8867513459481289e-06, 1, 2.8867513459481289e-06},
-    {"V_cal", 1.2990381056766579e-05, -1, -1.2990381056766579e-05},
+    {"V_ind", 7.0710678118654752e-06, 1, 7.0710678118654752e-06},
+    {"dV_res", 2.8867513459481288e-06, 1, 2.8867513459481288e-06},
+    {"dV_emf", 0, 1, 0},
+    {"V_cal", 1.2990381056766580e-05, -1, -1.2990381056766580e-05},
+    {"dV_drift", 5.7735026918962576e-06, -1, -5.7735026918962576e-06},
 };
 static const struct exp_point c4_p5 = {
     .nominal = 5, .mean = 5.0002100000000000e+00, .ref = 5.0000000000000000e+00,
-    .error = 2.1000000000000001e-04, .u = 1.5069284433354271e-05,
-    .nu_eff = 8.2506944444444443e+01, .k = 2.0309510329774776e+00,
-    .U = 3.0604978786152280e-05, .mpe = 2.2499999999999999e-04, .verdict = UNC_FAIL,
+    .error = 2.1000000000000001e-04, .u = 1.6137430609197570e-05,
+    .nu_eff = 1.0850694444444444e+02, .k = 2.0234155103972189e+00,
+    .U = 3.2652727392609205e-05, .mpe = 2.2499999999999999e-04, .verdict = UNC_FAIL,
     .n_rows = sizeof c4_p5_rows / sizeof c4_p5_rows[0], .rows = c4_p5_rows,
 };
 
 /* 10 V: readings 10.00012 10.00014 10.00011 10.00013 10.00012
  * mean = 10.000124 V, s = 1.140175425e-05 V (n = 5)
  * E = mean - nominal = 0.000124 V (reference: the calibrator's nominal output)
- * budget rows (u in V, c, contribution = c u):
- *   V_ind    u = s/sqrt(n) = 1.140175425e-05/sqrt(5) = 5.099019514e-06, c = +1, dof 4
- *   dV_res   u = (d/2)/sqrt(3) = 0.000005/sqrt(3) = 2.886751346e-06, c = +1
- *   V_cal    u = (4e-6 x 10 + 2.5e-6)/sqrt(3) = 4.25e-05/sqrt(3) = 2.453738644e-05, c = -1
- * u^2 = 5.099019514e-06^2 + 2.886751346e-06^2 + 2.453738644e-05^2
- *     = 6.364166667e-10 V^2, u = 2.522730002729e-05 V
- * nu_eff = u^4 / sum (c u)^4 / dof = 2.522730003e-05^4 / (5.099019514e-06^4/4) = 2.396604577581e+03
- * k = t_{0.9545}(floor(nu_eff) = 2396) = 2.0010463865621
- * U = k u = 2.001046387 x 2.522730003e-05 = 5.048099756232e-05 V
+ * budget rows: as at -10 V (every half-width takes |nominal|)
+ * u = 2.774436879801e-05 V, nu_eff = 3506.006287, k = 2.0007157586977,
+ * U = 5.550859586930e-05 V
  * MPE: 0.0035 % x 10 + 0.0005 % x 10 (range) = 0.0004 V
- * verdict: guard band r = 1: acceptance |E| <= MPE - U = 0.0004 - 5.048099756e-05
- *       = 0.0003495190024; |E| = 0.000124 -> pass */
+ * verdict: guard band r = 1: acceptance |E| <= 0.0003444914041; |E| = 0.000124 -> pass */
 static const struct exp_row c4_p10_rows[] = {
-    {"V_ind", 5.0990195135927847e-06, 1, 5.0990195135927847e-06},
-    {"dV_res", 2.8867513459481289e-06, 1, 2.8867513459481289e-06},
-    {"V_cal", 2.4537386440559097e-05, -1, -2.4537386440559097e-05},
+    {"V_ind", 5.0990195135927848e-06, 1, 5.0990195135927848e-06},
+    {"dV_res", 2.8867513459481288e-06, 1, 2.8867513459481288e-06},
+    {"dV_emf", 0, 1, 0},
+    {"V_cal", 2.4537386440559095e-05, -1, -2.4537386440559095e-05},
+    {"dV_drift", 1.1547005383792515e-05, -1, -1.1547005383792515e-05},
 };
 static const struct exp_point c4_p10 = {
     .nominal = 10, .mean = 1.0000124000000000e+01, .ref = 1.0000000000000000e+01,
-    .error = 1.2400000000000001e-04, .u = 2.5227300027285257e-05,
-    .nu_eff = 2.3966045775805392e+03, .k = 2.0010463865621073e+00,
-    .U = 5.0480997562317315e-05, .mpe = 4.0000000000000002e-04, .verdict = UNC_PASS,
+    .error = 1.2400000000000001e-04, .u = 2.7744368798010165e-05,
+    .nu_eff = 3.5060062869822485e+03, .k = 2.0007157586977313e+00,
+    .U = 5.5508595869300569e-05, .mpe = 4.0000000000000002e-04, .verdict = UNC_PASS,
     .n_rows = sizeof c4_p10_rows / sizeof c4_p10_rows[0], .rows = c4_p10_rows,
 };
 
@@ -926,9 +1119,9 @@ static void test_dmm(void **state)
     check_point(r, 2, &c4_p1, 0.9545);
     check_point(r, 2, &c4_p5, 0.9545);
     check_point(r, 2, &c4_p10, 0.9545);
-    /* the guard band at 5 V: acceptance limit MPE - U = 0.000225 - 3.0605e-05 */
+    /* the guard band at 5 V: acceptance limit MPE - U = 0.000225 - 3.2653e-05 */
     const struct ana_point *p5 = point_at(r, 2, 5);
-    check_rel("accept_high", 5, p5->decision.accept_high, 1.9439502121384772e-04, REL_K);
+    check_rel("accept_high", 5, p5->decision.accept_high, 1.9234727260739080e-04, REL_K);
     assert_true(fabs(p5->error) < p5->high); /* inside the MPE, failed by the guard band */
     assert_int_equal(p5->decision.verdict, UNC_FAIL);
     for (size_t i = 0; i < sizeof c4_missing / sizeof c4_missing[0]; i++) {
@@ -940,6 +1133,65 @@ static void test_dmm(void **state)
     assert_false(r->complete);
     assert_int_equal(r->verdict, UNC_FAIL); /* worst of the measured: 5 V */
     assert_string_equal(ana_overall_name(r), "incomplete");
+    ana_result_free(r);
+    unload(&f);
+}
+
+/* DMM, the 100 mV range only (plan entry 1, points 1-3: 0, 0.05, 0.1 V),
+ * where the profile sets the thermal EMF of the connections (emf = 0.3 uV,
+ * new with issue 15) and the calibrator's specification is 8 ppm + 0.5 uV;
+ * d = 0.1 uV. At 0.05 V, readings 0.0500012 0.0500010 0.0500013 0.0500011
+ * 0.0500012 V (hand calculation, python3 + mpmath as a calculator):
+ *   mean = 0.05000116 V, s = 1.140175425e-07 V, E = 1.16e-06 V
+ *   V_ind    u = s/sqrt(5) = 5.0990195135927848e-08, c = +1, dof 4
+ *   dV_res   u = 5e-8/sqrt(3) = 2.8867513459481288e-08, c = +1
+ *   dV_emf   u = 3e-7/sqrt(3) = 1.7320508075688773e-07, c = +1
+ *   V_cal    u = (8e-6 x 0.05 + 5e-7)/sqrt(3) = 5.1961524227066319e-07, c = -1
+ *   dV_drift u = 2e-6 x 1 x 0.05/sqrt(3) = 5.7735026918962576e-08, c = -1
+ *   u = 5.5386520622500441e-07 V, nu_eff = 55683.898093359632,
+ *   k = t(55683) = 2.0000473420362472, U = 1.107756633556678e-06 V
+ * MPE: 34401A 100 mV range: 0.0050 % x 0.05 + 0.0035 % x 0.1 = 6e-06 V;
+ * guard band: |E| <= 6e-6 - U = 4.892e-06 -> pass. The result carries its
+ * range, 0.1 V. */
+static const struct exp_row c5_rows[] = {
+    {"V_ind", 5.0990195135927848e-08, 1, 5.0990195135927848e-08},
+    {"dV_res", 2.8867513459481288e-08, 1, 2.8867513459481288e-08},
+    {"dV_emf", 1.7320508075688773e-07, 1, 1.7320508075688773e-07},
+    {"V_cal", 5.1961524227066319e-07, -1, -5.1961524227066319e-07},
+    {"dV_drift", 5.7735026918962576e-08, -1, -5.7735026918962576e-08},
+};
+static const struct exp_point c5_005 = {
+    .nominal = 0.05, .mean = 0.05000116, .ref = 0.05, .error = 1.16e-06,
+    .u = 5.5386520622500441e-07, .nu_eff = 5.5683898093359632e+04,
+    .k = 2.0000473420362472, .U = 1.107756633556678e-06, .mpe = 6e-06,
+    .verdict = UNC_PASS, .n_rows = sizeof c5_rows / sizeof c5_rows[0], .rows = c5_rows,
+};
+
+static void test_dmm_mv_range(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load(&f, "profiles/dmm-dcv-6half.yaml", "DPC-01");
+    static struct readings b;
+    b.n = 0;
+    static const struct rd_spec rd[] = {
+        {"error-up", 0, 0.0000001},         {"error-up", 0, 0.0000000},
+        {"error-up", 0, -0.0000001},        {"error-up", 0, 0.0000000},
+        {"error-up", 0, 0.0000001},         {"error-up", 0.05, 0.0500012},
+        {"error-up", 0.05, 0.0500010},      {"error-up", 0.05, 0.0500013},
+        {"error-up", 0.05, 0.0500011},      {"error-up", 0.05, 0.0500012},
+        {"error-up", 0.1, 0.1000021},       {"error-up", 0.1, 0.1000020},
+        {"error-up", 0.1, 0.1000022},       {"error-up", 0.1, 0.1000021},
+        {"error-up", 0.1, 0.1000021},
+    };
+    feed(&b, f.p, 0, rd, sizeof rd / sizeof rd[0]);
+    struct ana_result *r = run(&f, &b);
+    check_point(r, 0, &c5_005, 0.9545);
+    assert_true(point_at(r, 0, 0.05)->range == 0.1);
+    json_t *j = ana_result_json(r, f.p);
+    json_t *o = json_array_get(json_object_get(j, "points"), 1);
+    check_rel("JSON range", 0.05, json_number_value(json_object_get(o, "range")), 0.1, REL);
+    json_decref(j);
     ana_result_free(r);
     unload(&f);
 }
@@ -1042,13 +1294,83 @@ static void test_wrong_unit(void **state)
     unload(&f);
 }
 
+/* ================================================================ PFA by t */
+/* A result whose k comes from t carries the PFA of the same t (JCGM 101
+ * 6.4.9.7, JCGM 106 7.4), not the normal's. A pressure point at 5 bar read
+ * three times, 5.006 5.008 5.010 bar, against the nominal (u = 0):
+ *   mean 5.008, s = 0.002, u = s/sqrt(3) = 1.1547005383792515e-03 bar,
+ *   nu_eff = 2 (the only input with dof), E = 0.008 bar;
+ *   MPE: EN 837-1 class 0.1 of a 10 bar span = 0.01 bar.
+ * PFA = P(E_true < -0.01) + P(E_true > 0.01) with E_true ~ E + u t_2:
+ *   t_2 has the closed form F(t) = 1/2 + t / (2 sqrt(2 + t^2));
+ *   upper: t = (0.01 - 0.008)/u = 1.7320508, 1 - F = 0.11270166537925831
+ *   lower: t = (-0.01 - 0.008)/u = -15.588457, F = 0.0020449983447606
+ *   PFA_t2 = 0.11474666372401900 (mpmath betainc at 40 digits agrees);
+ *   the normal would give 0.041632258331775 (erfc), the figure this fixes. */
+static const char pfa_profile[] =
+    "caldaq_profile: 1\n"
+    "name: pfa-t\n"
+    "title: {en: \"PFA by t\", vi: \"PFA theo t\"}\n"
+    "method: \"test\"\n"
+    "family: pressure\n"
+    "instrument:\n"
+    "  unit: bar\n"
+    "  resolution: 0.001\n"
+    "  tolerance: {form: en-837-1, class: 0.1, scale: [0, 10]}\n"
+    "standards:\n"
+    "  - {role: reference, kind: pressure-reference, id: \"\", reference_value: nominal}\n"
+    "plan:\n"
+    "  - test: error\n"
+    "    points: [5]\n"
+    "    repeat: 3\n"
+    "budget:\n"
+    "  output: E\n"
+    "  expression: \"p_ind - p_ref\"\n"
+    "  coverage: 0.9545\n"
+    "  inputs:\n"
+    "    - {name: p_ind, value: mean, u: \"s / sqrt(n)\", dof: \"n - 1\"}\n"
+    "    - {name: p_ref, value: nominal, u: 0}\n"
+    "decision_rule: simple\n";
+
+static void test_pfa_by_t(void **state)
+{
+    (void)state;
+    struct cd_err err = {0};
+    struct prof_profile *p = prof_profile_load_string(pfa_profile, "pfa-t", &err);
+    if (p == NULL)
+        fail_msg("%s", cd_err_text(&err));
+    static struct readings b;
+    b.n = 0;
+    static const struct rd_spec rd[] = {
+        {"error-up", 5, 5.006}, {"error-up", 5, 5.008}, {"error-up", 5, 5.010}};
+    feed(&b, p, 0, rd, 3);
+    struct ana_input in = {.profile = p, .readings = b.v, .n_readings = b.n};
+    struct ana_result *r = NULL;
+    if (ana_run(&in, &r, &err) != 0)
+        fail_msg("ana_run: %s", cd_err_text(&err));
+    const struct ana_point *pt = point_at(r, 0, 5);
+    check_rel("u", 5, pt->u, 1.1547005383792515e-03, REL);
+    check_rel("nu_eff", 5, pt->nu_eff, 2, REL);
+    assert_int_equal(pt->decision.pfa_pdf, UNC_PDF_STUDENT_T);
+    check_rel("pfa_dof", 5, pt->decision.pfa_dof, 2, REL);
+    check_rel("pfa (t_2)", 5, pt->decision.pfa, 0.11474666372401900, 1e-9);
+    json_t *j = ana_result_json(r, p);
+    json_t *o = json_array_get(json_object_get(j, "points"), 0);
+    assert_string_equal(json_string_value(json_object_get(o, "pfa_distribution")), "t");
+    check_rel("JSON pfa_dof", 5, json_number_value(json_object_get(o, "pfa_dof")), 2, REL);
+    json_decref(j);
+    ana_result_free(r);
+    prof_profile_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_balance_class_ii), cmocka_unit_test(test_balance_class_iii),
         cmocka_unit_test(test_pressure),         cmocka_unit_test(test_dmm),
         cmocka_unit_test(test_other_plan),       cmocka_unit_test(test_unstable_ignored),
-        cmocka_unit_test(test_wrong_unit),
+        cmocka_unit_test(test_wrong_unit),       cmocka_unit_test(test_pfa_by_t),
+        cmocka_unit_test(test_balance_measured_air), cmocka_unit_test(test_dmm_mv_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

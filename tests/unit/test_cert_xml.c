@@ -329,9 +329,9 @@ static void write_and_check(const struct cert_doc *d, const char *name,
         assert_xpath(doc, "//dcc:coreData/dcc:performanceLocation", d->place);
         assert_xpath(doc, "count(//dcc:coreData/dcc:receiptDate)",
                      d->received[0] != '\0' ? "1" : "0");
-        assert_list(doc, ERR_Q "/si:expandedUncXMLList/si:uncertaintyXMLList", d,
-                    offsetof(struct cert_point, U));
-        assert_list(doc, ERR_Q "/si:valueXMLList", d, offsetof(struct cert_point, error));
+        /* U and the error as reported (issue 15 section 5: U to two
+         * significant digits, the error to U's decimal place; the figures
+         * are in each doc's *_extra), the nominal values as given */
         assert_list(doc, "//dcc:quantity[@refType='basic_nominalValue']/si:realListXMLList"
                          "/si:valueXMLList", d, offsetof(struct cert_point, nominal));
         /* Only the languages asked for. */
@@ -348,10 +348,29 @@ static void write_and_check(const struct cert_doc *d, const char *name,
 
 /* ------------------------------------------------------------ tests */
 
+/* The reported figures of the three docs, rounded by hand (python3's
+ * "%.*f" as a calculator; GUM 7.2.6: U to two significant digits, the
+ * error to the same decimal place). Issue 15 section 5 changed them: the
+ * XML carried each double in full (U "0.30000000000000004", error
+ * "0.009990000000001942") and k without decimals ("2"); the PDF, the XML
+ * and the JSON now carry the same digits.
+ *   balance:  U 0.1 + 0.2 -> 0.30 (2 decimals), 1/3 -> 0.33, 2.5e-7 ->
+ *             0.00000025 (8 decimals); errors 100.01 - 100.00001 = 0.00999
+ *             -> 0.01, 1000.3 - 999.99998 = 0.30002 -> 0.30, 3000.0 -
+ *             3000.00004 = -0.00004 -> -0.00004000
+ *   pressure: U 0.0004 -> 0.00040, 0.00123 -> 0.0012, 0.0021; errors -0 ->
+ *             0.00000 (no "-0"), 0.0008, 0.00049 -> 0.0005; k 2, 2.1, 2 ->
+ *             2.00 2.10 2.00 (two decimals, as the PDF prints k)
+ *   dmm:      U 1.7e-6 -> 0.0000017, 3.1e-5 -> 0.000031, 3.2e-5; errors
+ *             1.5e-7 -> 0.0000002, -0.000021, -0.000028 */
 static void balance_extra(xmlDocPtr doc, const char *langs)
 {
     assert_xpath(doc, ERR_Q "/si:unitXMLList", "\\gram");
-    assert_xpath(doc, ERR_Q "/si:expandedUncXMLList/si:coverageFactorXMLList", "2 2 2");
+    assert_xpath(doc, ERR_Q "/si:expandedUncXMLList/si:uncertaintyXMLList",
+                 "0.30 0.33 0.00000025");
+    assert_xpath(doc, ERR_Q "/si:valueXMLList", "0.01 0.30 -0.00004000");
+    assert_xpath(doc, ERR_Q "/si:expandedUncXMLList/si:coverageFactorXMLList",
+                 "2.00 2.00 2.00");
     /* k fixed at 2, p not given: the normal-distribution 0.9545 */
     assert_xpath(doc, ERR_Q "/si:expandedUncXMLList/si:coverageProbabilityXMLList",
                  "0.9545 0.9545 0.9545");
@@ -384,7 +403,11 @@ static void test_balance(void **state)
 static void pressure_extra(xmlDocPtr doc, const char *langs)
 {
     assert_xpath(doc, ERR_Q "/si:unitXMLList", "\\bar");
-    assert_xpath(doc, ERR_Q "/si:expandedUncXMLList/si:coverageFactorXMLList", "2 2.1 2");
+    assert_xpath(doc, ERR_Q "/si:expandedUncXMLList/si:uncertaintyXMLList",
+                 "0.00040 0.0012 0.0021");
+    assert_xpath(doc, ERR_Q "/si:valueXMLList", "0.00000 0.0008 0.0005");
+    assert_xpath(doc, ERR_Q "/si:expandedUncXMLList/si:coverageFactorXMLList",
+                 "2.00 2.10 2.00");
     assert_xpath(doc, ERR_Q "/si:expandedUncXMLList/si:coverageProbabilityXMLList",
                  "0.9545 0.955 0.9545");
     assert_xpath(doc, "//dcc:influenceCondition[@refType='basic_humidityRelative']"
@@ -413,6 +436,9 @@ static void test_pressure(void **state)
 static void dmm_extra(xmlDocPtr doc, const char *langs)
 {
     assert_xpath(doc, ERR_Q "/si:unitXMLList", "\\volt");
+    assert_xpath(doc, ERR_Q "/si:expandedUncXMLList/si:uncertaintyXMLList",
+                 "0.0000017 0.000031 0.000032");
+    assert_xpath(doc, ERR_Q "/si:valueXMLList", "0.0000002 -0.000021 -0.000028");
     /* three measured points of four */
     assert_xpath(doc, "//dcc:quantity[@refType='basic_nominalValue']/si:realListXMLList"
                       "/si:valueXMLList", "0.1 10 -10");

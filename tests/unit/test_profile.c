@@ -115,10 +115,19 @@ static void test_balance_class_ii(void **state)
     assert_int_equal(p->reference->source, PROF_REF_CERTIFICATE);
     assert_int_equal(p->reference->weight_class, PROF_R111_E2);
 
-    assert_int_equal(p->n_constants, 2);
+    /* issue 15 section 4: the buoyancy from the air and weight densities
+     * (constants rho_w, u_rho_w instead of buoyancy_rel) and a convection
+     * line (conv_rel): 4 constants, were 2; 9 budget inputs, were 8 */
+    assert_int_equal(p->n_constants, 4);
     assert_true(p->points[0].constants[constant_index(p, "drift_rel")] == 2.0e-7);
+    assert_true(p->points[0].constants[constant_index(p, "rho_w")] == 7950);
+    assert_true(p->points[0].constants[constant_index(p, "conv_rel")] == 1.0e-7);
     assert_string_equal(p->budget.output, "E");
-    assert_int_equal(p->budget.n_inputs, 8);
+    assert_int_equal(p->budget.n_inputs, 9);
+    assert_true(p->air.given);
+    assert_true(p->air.estimate == 1.2);
+    assert_true(p->air.u_estimate == 0.07);
+    assert_true(p->air.u_temp_c == 0.3);
     assert_int_equal(p->rule.rule, UNC_RULE_SIMPLE);
 
     check_standards_ok(p, TODAY);
@@ -161,7 +170,10 @@ static void test_pressure(void **state)
     assert_int_equal(p->family, PROF_FAMILY_PRESSURE);
     assert_string_equal(p->unit, "bar");
     assert_int_equal(p->tolerance.kind, PROF_TOL_EN837);
-    assert_int_equal(p->n_constants, 0);
+    /* issue 15 section 4: the height difference (dh, u_dh) and the media's
+     * densities, the atmosphere and g: 6 constants, were 0 */
+    assert_int_equal(p->n_constants, 6);
+    assert_true(p->points[0].constants[constant_index(p, "dh")] == 0.20);
     /* nine points, up, down, up */
     assert_int_equal(p->n_points, 27);
     assert_int_equal(count_role(p, "error-up"), 18);
@@ -200,8 +212,13 @@ static void test_dmm(void **state)
     assert_int_equal(p->n_points, 13);
     assert_int_equal(p->n_groups, 4);
     assert_int_equal(count_role(p, "error-up"), 13);
-    assert_int_equal(p->n_constants, 2);
+    /* issue 15 section 4: the calibrator's drift (cal_drift_ppm_yr,
+     * cal_interval_yr) and the thermal EMF (emf): 5 constants, were 2 */
+    assert_int_equal(p->n_constants, 5);
     size_t ppm = constant_index(p, "cal_ppm"), floor_ = constant_index(p, "cal_floor");
+    size_t emf = constant_index(p, "emf");
+    assert_true(p->points[0].constants[emf] == 0.0000003); /* the 100 mV range */
+    assert_true(p->points[12].constants[emf] == 0);
 
     /* the 10 V group: its points carry range 10 and the group's constants */
     static const double ten_v[] = {-10, 1, 5, 10};
@@ -231,6 +248,73 @@ static void test_dmm(void **state)
     assert_int_equal(p->rule.rule, UNC_RULE_GUARD_BAND);
     check_standards_ok(p, TODAY);
     prof_profile_free(p);
+}
+
+/* Every budget line of every shipped procedure cites where it comes from
+ * (issue 15 section 4), and a line that cites EURAMET cg-18 or DKD-R 6-1,
+ * whose texts could not be checked here, says "from memory". */
+static void test_budget_sources(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "profiles/balance-cg18-class-ii.yaml", "profiles/balance-cg18-class-iii.yaml",
+        "profiles/pressure-dkd-r6-1.yaml", "profiles/dmm-dcv-6half.yaml"};
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        struct prof_profile *p = load_ok(files[f]);
+        for (size_t i = 0; i < p->budget.n_inputs; i++) {
+            const struct prof_budget_input *in = &p->budget.inputs[i];
+            if (in->source == NULL || in->source[0] == '\0')
+                fail_msg("%s: budget input '%s' cites no source", files[f], in->name);
+            bool unchecked = strstr(in->source, "cg-18") != NULL ||
+                             strstr(in->source, "DKD-R 6-1") != NULL;
+            if (unchecked && strstr(in->source, "from memory") == NULL)
+                fail_msg("%s: budget input '%s' cites \"%s\" without saying it is from memory",
+                         files[f], in->name, in->source);
+        }
+        prof_profile_free(p);
+    }
+}
+
+/* OIML R111-1 E.3-1, with figures worked out by python3 with mpmath at 40
+ * digits as a calculator (not caldaq):
+ *   t = 20.5 degC, hr = 45 %, p = 1013.0 hPa, T = 293.65 K,
+ *   e = exp(0.061 x 20.5) = 3.492088565,
+ *   rho = (0.34848 x 1013.0 - 0.009 x 45 x e) / 293.65 = 1.1973299646894296 kg/m3
+ *   derivatives: d/dp = 0.34848/T = 1.18672e-3, d/dhr = -0.009 e/T = -1.07028e-4,
+ *   d/dt = -(0.009 x 0.061 x 45 e + rho)/T = -4.3712e-3;
+ *   u(t) = 0.3 degC, u(hr) = 3 %, u(p) = 1 hPa, formula 2e-4 relative:
+ *   u = sqrt((2e-4 rho)^2 + (1.18672e-3)^2 + (3.21084e-4)^2 + (1.31136e-3)^2)
+ *     = 1.8133955699591039e-03 kg/m3
+ *   t = 25 degC, hr = 70 %, p = 950 hPa, T = 298.15 K, same sensors:
+ *   rho = 1.1006575869573597 kg/m3, u = 1.7998347978557771e-03 kg/m3.
+ * Cross-check: the CIPM-2007 approximation (masscor's "CIMP.approx",
+ * coefficients 0.009024 and 0.0612) gives 1.1972972813356306 at the first
+ * conditions, 2.7e-5 relative away. */
+static void test_air_density(void **state)
+{
+    (void)state;
+    struct prof_air air = {.given = true, .u_temp_c = 0.3, .u_rh_pct = 3, .u_p_hpa = 1,
+                           .estimate = 1.2, .u_estimate = 0.07};
+    struct prof_air_density d;
+    struct cd_err err = {0};
+    assert_int_equal(prof_air_density(&air, 20.5, 45, 1013.0, &d, &err), 0);
+    assert_true(d.measured);
+    assert_true(fabs(d.rho - 1.1973299646894296) <= 1e-12 * 1.2);
+    assert_true(fabs(d.u - 1.8133955699591039e-03) <= 1e-9 * 1.8e-3);
+    assert_true(fabs(d.rho - 1.1972972813356306) / d.rho < 5e-5);
+    assert_int_equal(prof_air_density(&air, 25, 70, 950, &d, &err), 0);
+    assert_true(fabs(d.rho - 1.1006575869573597) <= 1e-12 * 1.1);
+    assert_true(fabs(d.u - 1.7998347978557771e-03) <= 1e-9 * 1.8e-3);
+    /* not measured (any of the three): the profile's estimate, said so */
+    assert_int_equal(prof_air_density(&air, 20.5, NAN, 1013.0, &d, &err), 0);
+    assert_false(d.measured);
+    assert_true(d.rho == 1.2 && d.u == 0.07);
+    /* a pressure in kPa by mistake gives no density of air */
+    assert_int_not_equal(prof_air_density(&air, 20.5, 45, -101.3, &d, &err), 0);
+    assert_non_null(strstr(err.msg, "not a density"));
+    struct prof_air none = {0};
+    err = (struct cd_err){0};
+    assert_int_not_equal(prof_air_density(&none, 20.5, 45, 1013.0, &d, &err), 0);
 }
 
 /* ------------------------------------------------------------ bad files */
@@ -515,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_balance_class_ii),  cmocka_unit_test(test_balance_class_iii),
         cmocka_unit_test(test_pressure),          cmocka_unit_test(test_dmm),
         cmocka_unit_test(test_bad_profiles),      cmocka_unit_test(test_bad_strings),
+        cmocka_unit_test(test_budget_sources),    cmocka_unit_test(test_air_density),
         cmocka_unit_test(test_expired_reference), cmocka_unit_test(test_missing_piece),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

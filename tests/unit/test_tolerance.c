@@ -818,6 +818,63 @@ static void test_dispatch(void **state)
     assert_contains(err.msg, "outside");
 }
 
+/* Where the MPE steps (issue 15 section 5: the certificate's envelope steps
+ * there, not halfway between measured points). Worked out by hand from the
+ * tables: R76-1 Table 6, class II, e = 0.01 g: 5000 e = 50 g and 20000 e =
+ * 200 g; class III, e = 1 g: 500 g and 2000 g; ASME grade A on 0-20 bar: the
+ * quarter marks 5 and 15 bar; a DMM's % of |reading|: 0 V; a piecewise
+ * table: its inner points; EN 837-1: none. */
+static void test_breaks(void **state)
+{
+    (void)state;
+    double xs[8];
+    size_t n = 99;
+    struct cd_err err = {0};
+    struct prof_tolerance t = r76(PROF_R76_II, PROF_MASS_G, 0.01, 0.001, 220, 0.02);
+    assert_int_equal(prof_tolerance_breaks(&t, 0, 220, xs, 8, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_rel(xs[0], 50, 1e-12);
+    assert_rel(xs[1], 200, 1e-12);
+    /* only the breaks inside the interval */
+    assert_int_equal(prof_tolerance_breaks(&t, 60, 220, xs, 8, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_rel(xs[0], 200, 1e-12);
+    /* the MPE either side of a break: 0.5 e at 50 g (the edge belongs to
+     * the lower band), 1 e just above */
+    assert_rel(mpe_of(&t, 50), 0.005, REL);
+    assert_rel(mpe_of(&t, 50.01), 0.01, REL);
+    t = r76(PROF_R76_III, PROF_MASS_G, 1, 1, 6000, 20);
+    assert_int_equal(prof_tolerance_breaks(&t, 0, 6000, xs, 8, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_rel(xs[0], 500, 1e-12);
+    assert_rel(xs[1], 2000, 1e-12);
+    t = asme(PROF_ASME_A, 0, 20);
+    assert_int_equal(prof_tolerance_breaks(&t, 0, 20, xs, 8, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_rel(xs[0], 5, 1e-12);
+    assert_rel(xs[1], 15, 1e-12);
+    t = asme(PROF_ASME_3A, 0, 20);
+    assert_int_equal(prof_tolerance_breaks(&t, 0, 20, xs, 8, &n, &err), 0);
+    assert_int_equal(n, 0);
+    t = dmm_table(10);
+    assert_int_equal(prof_tolerance_breaks(&t, -10, 10, xs, 8, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_true(xs[0] == 0);
+    assert_int_equal(prof_tolerance_breaks(&t, 1, 10, xs, 8, &n, &err), 0);
+    assert_int_equal(n, 0);
+    static const struct prof_point pts[] = {{0, 0.5}, {500, 0.5}, {2000, 1}, {10000, 1.5}};
+    t = piecewise(PROF_INTERP_STEP, pts, 4);
+    assert_int_equal(prof_tolerance_breaks(&t, 0, 10000, xs, 8, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_true(xs[0] == 500 && xs[1] == 2000);
+    t = (struct prof_tolerance){.kind = PROF_TOL_EN837};
+    t.en837 = (struct prof_en837){.class_pct = 0.25, .scale = {0, 20}};
+    assert_int_equal(prof_tolerance_breaks(&t, 0, 20, xs, 8, &n, &err), 0);
+    assert_int_equal(n, 0);
+    /* an empty interval is refused */
+    assert_int_not_equal(prof_tolerance_breaks(&t, 20, 0, xs, 8, &n, &err), 0);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -936,6 +993,7 @@ int main(void)
         cmocka_unit_test(test_piecewise_linear),
         cmocka_unit_test(test_piecewise_errors),
         cmocka_unit_test(test_dispatch),
+        cmocka_unit_test(test_breaks),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_name_errors),
     };
