@@ -197,7 +197,7 @@ RUN_TESTS = CALDAQ=$(abspath $(CALDAQ)) REFERENCE_DIR=$(REFERENCE_DIR) BUILD=$(B
             bash tests/run-tests
 
 # runfile.sh writes its sample run with test_run --write-sample.
-test: $(CALDAQ) $(UNIT_BINS) $(BUILD)/tests/test_run
+test: $(CALDAQ) $(UNIT_BINS) $(BUILD)/tests/test_run $(BUILD)/gen_archive
 	@$(RUN_TESTS) tests/layering.sh $(UNIT_BINS) $(E2E_TESTS)
 
 # Which module may include and call which: tests/layering.sh.
@@ -207,7 +207,7 @@ layering: $(CALDAQ)
 unit: $(UNIT_BINS)
 	@$(RUN_TESTS) $(UNIT_BINS)
 
-e2e: $(CALDAQ) $(BUILD)/tests/test_run
+e2e: $(CALDAQ) $(BUILD)/tests/test_run $(BUILD)/gen_archive
 	@$(RUN_TESTS) $(E2E_TESTS)
 
 # Until calibration sessions exist, the demo evaluates the shipped example
