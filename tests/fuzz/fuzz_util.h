@@ -29,6 +29,22 @@ static inline char *fuzz_cstr(const uint8_t *data, size_t size)
     return s;
 }
 
+/* Known and being fixed in the engine (issue 14, section 3): the
+ * derivatives the law of propagation takes of a chain of '^' grow so fast
+ * that `a^a^...^a` with 40 levels (120 bytes) needs half a gigabyte, 60
+ * levels gigabytes. The YAML targets skip inputs with more than this many
+ * '^' so that the fuzzer does not stop on that one finding again and
+ * again; remove the filter when expressions have size limits. */
+#define FUZZ_MAX_POW 16
+
+static inline int fuzz_too_many_pow(const uint8_t *data, size_t size)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < size; i++)
+        n += data[i] == '^';
+    return n > FUZZ_MAX_POW;
+}
+
 /* Write `size` bytes to `path` (created or truncated). 0 or -1. */
 static inline int fuzz_write_file(const char *path, const uint8_t *data, size_t size)
 {
