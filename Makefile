@@ -204,6 +204,7 @@ $(BUILD)/libfuzzer/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) $(LIBS)
 	    tests/fuzz/fuzz_util.c $(LIBS) $(LDFLAGS) $(LDLIBS)
 
 fuzz-build:
+	@tools/install-deps --fuzz
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=$(FUZZ_CC) OPT='$(FUZZ_OPT)' \
 	    SANFLAGS='$(FUZZ_SAN)' \
 	    $(patsubst %,build/fuzz/libfuzzer/fuzz_%,$(FUZZ_TARGET))
