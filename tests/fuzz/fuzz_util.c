@@ -27,8 +27,9 @@ const char *fuzz_scratch_dir(void)
     if (scratch[0] != '\0')
         return scratch;
     const char *tmp = getenv("TMPDIR");
-    snprintf(scratch, sizeof scratch, "%s/caldaq-fuzz-XXXXXX",
-             tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+    if (tmp == NULL || tmp[0] == '\0')
+        tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(scratch, sizeof scratch, "%s/caldaq-fuzz-XXXXXX", tmp);
     if (mkdtemp(scratch) == NULL) {
         scratch[0] = '\0';
         return NULL;

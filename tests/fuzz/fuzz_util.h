@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -45,9 +46,12 @@ static inline int fuzz_too_many_pow(const uint8_t *data, size_t size)
     return n > FUZZ_MAX_POW;
 }
 
-/* Write `size` bytes to `path` (created or truncated). 0 or -1. */
+/* Write `size` bytes to `path` as a new file. 0 or -1. (Not truncated
+ * in place: ext4 flushes a file truncated and rewritten when it is closed,
+ * which made the path-only targets wait on the disk at every input.) */
 static inline int fuzz_write_file(const char *path, const uint8_t *data, size_t size)
 {
+    unlink(path);
     FILE *f = fopen(path, "wb");
     if (f == NULL)
         return -1;
@@ -58,7 +62,8 @@ static inline int fuzz_write_file(const char *path, const uint8_t *data, size_t 
 }
 
 /* A per-process scratch folder for loaders that only take a path
- * (mkdtemp under $TMPDIR or /tmp, created on first use, removed at exit).
+ * (mkdtemp under $TMPDIR, else /dev/shm when there is one, else /tmp;
+ * created on first use, removed at exit).
  * NULL when it cannot be made. The harness program is single-threaded, so
  * the static here is test-harness state, not library state. */
 const char *fuzz_scratch_dir(void);
