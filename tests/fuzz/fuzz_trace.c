@@ -1,7 +1,9 @@
 /* Fuzz target "trace": a trace file (docs/trace-format.md) through the
  * reader of drivers/trace.c, as `caldaq replay` and the run store read it;
  * then every record's bytes escaped and read back, which must give the same
- * bytes (the writer and the reader agree). Seeds: the .trace files of tests/traces/. */
+ * bytes (the writer and the reader agree), and the header's serial settings
+ * (drivers/serial_settings.c) parsed, formatted and parsed again.
+ * Seeds: the .trace files of tests/traces/. */
 #include "fuzz_util.h"
 
 #include "drv.h"
@@ -15,6 +17,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (t != NULL || err.code == 0 || memchr(err.msg, '\0', sizeof err.msg) == NULL)
             abort();
         return 0;
+    }
+    /* The header's serial settings, as `caldaq replay` takes them: what
+     * parses must format and parse back to the same settings. */
+    struct drv_serial_settings ss, back2;
+    struct cd_err e1 = {0};
+    if (t->header.settings[0] != '\0' &&
+        drv_serial_settings_parse(t->header.settings, &ss, &e1) == 0) {
+        char text[64];
+        drv_serial_settings_format(&ss, text, sizeof text);
+        if (drv_serial_settings_parse(text, &back2, &e1) != 0 || back2.baud != ss.baud ||
+            back2.data_bits != ss.data_bits || back2.parity != ss.parity ||
+            back2.stop_bits != ss.stop_bits || back2.flow != ss.flow)
+            abort();
     }
     size_t cap = 0;
     char *esc = NULL;
