@@ -74,6 +74,17 @@ static int is_binary(enum expr_op op)
 
 /* ---------------------------------------------------------------- parser */
 
+/* Limits on what input can make the parser and every walk of the tree
+ * (free, evaluate, differentiate, compile: all recursive) do: nesting of
+ * parentheses, signs and '^' chains, and the binary operations in one
+ * expression (a sum of N terms is a tree N deep). Far beyond any model. */
+#define MAX_DEPTH 200
+#define MAX_OPS 10000
+
+/* How much of the expression a message quotes, so that the reason still
+ * fits after it. */
+#define QUOTE_MAX 60
+
 struct parser {
     const char *text;
     const char *p;
@@ -83,6 +94,9 @@ struct parser {
     struct cd_err *err;
     int failed;
     int depth;
+    int ops;
+    int quote_len;       /* bytes of text that messages quote */
+    const char *quote_more; /* "..." when that is not all of it */
 };
 
 static struct expr *parse_sum(struct parser *ps);
@@ -96,11 +110,12 @@ static struct expr *syntax(struct parser *ps, const char *what)
 {
     if (!ps->failed) {
         if (*ps->p == '\0')
-            cd_fail(ps->err, CD_ERR_PARSE, "%s: expression \"%s\": %s at end of expression",
-                    ps->where, ps->text, what);
+            cd_fail(ps->err, CD_ERR_PARSE, "%s: expression \"%.*s%s\": %s at end of expression",
+                    ps->where, ps->quote_len, ps->text, ps->quote_more, what);
         else
-            cd_fail(ps->err, CD_ERR_PARSE, "%s: expression \"%s\": %s at column %d ('%c')",
-                    ps->where, ps->text, what, column(ps), *ps->p);
+            cd_fail(ps->err, CD_ERR_PARSE, "%s: expression \"%.*s%s\": %s at column %d ('%c')",
+                    ps->where, ps->quote_len, ps->text, ps->quote_more, what, column(ps),
+                    *ps->p);
     }
     ps->failed = 1;
     return NULL;
@@ -163,9 +178,9 @@ static struct expr *parse_name(struct parser *ps)
         ps->p = start;
         if (!ps->failed)
             cd_fail(ps->err, CD_ERR_PARSE,
-                    "%s: expression \"%s\": unknown function '%s' at column %d "
+                    "%s: expression \"%.*s%s\": unknown function '%s' at column %d "
                     "(known: sqrt exp log sin cos tan abs)",
-                    ps->where, ps->text, name, column(ps));
+                    ps->where, ps->quote_len, ps->text, ps->quote_more, name, column(ps));
         ps->failed = 1;
         return NULL;
     }
@@ -177,9 +192,9 @@ static struct expr *parse_name(struct parser *ps)
         ps->p = start;
         if (!ps->failed)
             cd_fail(ps->err, CD_ERR_NOT_FOUND,
-                    "%s: expression \"%s\": unknown name '%s' at column %d (not an input or "
+                    "%s: expression \"%.*s%s\": unknown name '%s' at column %d (not an input or "
                     "constant)",
-                    ps->where, ps->text, name, column(ps));
+                    ps->where, ps->quote_len, ps->text, ps->quote_more, name, column(ps));
         ps->failed = 1;
         return NULL;
     }
@@ -239,7 +254,12 @@ static struct expr *parse_power(struct parser *ps)
     if (*ps->p != '^')
         return base;
     ps->p++;
+    if (++ps->depth > MAX_DEPTH) {
+        expr_free(base);
+        return syntax(ps, "expression nested too deeply");
+    }
     struct expr *exponent = parse_unary(ps);
+    ps->depth--;
     if (exponent == NULL) {
         expr_free(base);
         return NULL;
@@ -254,7 +274,7 @@ static struct expr *parse_unary(struct parser *ps)
     if (*ps->p == '-' || *ps->p == '+') {
         char sign = *ps->p;
         ps->p++;
-        if (++ps->depth > 200)
+        if (++ps->depth > MAX_DEPTH)
             return syntax(ps, "expression nested too deeply");
         struct expr *a = parse_unary(ps);
         ps->depth--;
@@ -274,6 +294,10 @@ static struct expr *parse_product(struct parser *ps)
         char c = *ps->p;
         if (c != '*' && c != '/')
             break;
+        if (++ps->ops > MAX_OPS) {
+            expr_free(left);
+            return syntax(ps, "expression too long (more than 10000 operations)");
+        }
         ps->p++;
         struct expr *right = parse_unary(ps);
         if (right == NULL) {
@@ -289,7 +313,7 @@ static struct expr *parse_product(struct parser *ps)
 
 static struct expr *parse_sum(struct parser *ps)
 {
-    if (++ps->depth > 200)
+    if (++ps->depth > MAX_DEPTH)
         return syntax(ps, "expression nested too deeply");
     struct expr *left = parse_product(ps);
     while (left != NULL) {
@@ -297,6 +321,10 @@ static struct expr *parse_sum(struct parser *ps)
         char c = *ps->p;
         if (c != '+' && c != '-')
             break;
+        if (++ps->ops > MAX_OPS) {
+            expr_free(left);
+            return syntax(ps, "expression too long (more than 10000 operations)");
+        }
         ps->p++;
         struct expr *right = parse_product(ps);
         if (right == NULL) {
@@ -316,8 +344,16 @@ struct expr *expr_parse(const char *text, expr_lookup_fn lookup, void *ctx, cons
 {
     struct parser ps = {
         .text = text, .p = text, .lookup = lookup, .ctx = ctx,
-        .where = where != NULL ? where : "model", .err = err,
+        .where = where != NULL ? where : "model", .err = err, .quote_more = "",
     };
+    size_t len = strlen(text);
+    if (len > QUOTE_MAX) {
+        len = QUOTE_MAX;
+        while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
+            len--; /* not inside a UTF-8 character */
+        ps.quote_more = "...";
+    }
+    ps.quote_len = (int)len;
     struct expr *e = parse_sum(&ps);
     if (e == NULL)
         return NULL;
