@@ -63,6 +63,11 @@ CALDAQ     := $(BUILD)/caldaq
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 E2E_TESTS  := $(sort $(wildcard tests/e2e/*.sh))
+# The fuzz targets (tests/fuzz/fuzz_T.c, docs/fuzzing.md); their corpora are
+# replayed by make test.
+FUZZ_TARGETS := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_util.c,\
+                    $(wildcard tests/fuzz/fuzz_*.c))))
+REPLAY_BINS  := $(patsubst %,$(BUILD)/fuzz-replay/fuzz_%,$(FUZZ_TARGETS))
 BENCH_BIN  := $(BUILD)/bench_mcm
 
 .PHONY: all deps check test unit e2e demo bench install clean killtest layering
@@ -197,8 +202,8 @@ RUN_TESTS = CALDAQ=$(abspath $(CALDAQ)) REFERENCE_DIR=$(REFERENCE_DIR) BUILD=$(B
             bash tests/run-tests
 
 # runfile.sh writes its sample run with test_run --write-sample.
-test: $(CALDAQ) $(UNIT_BINS) $(BUILD)/tests/test_run $(BUILD)/gen_archive
-	@$(RUN_TESTS) tests/layering.sh $(UNIT_BINS) $(E2E_TESTS)
+test: $(CALDAQ) $(UNIT_BINS) $(BUILD)/tests/test_run $(BUILD)/gen_archive $(REPLAY_BINS)
+	@$(RUN_TESTS) tests/layering.sh $(UNIT_BINS) $(REPLAY_BINS) $(E2E_TESTS)
 
 # Which module may include and call which: tests/layering.sh.
 layering: $(CALDAQ)
@@ -243,5 +248,55 @@ install: $(CALDAQ)
 
 clean:
 	rm -rf build
+
+# --- fuzzing --- (docs/fuzzing.md)
+# One harness per parser of outside input: tests/fuzz/fuzz_<target>.c.
+# `make fuzz` builds them with Debian's clang and libFuzzer (ASan + UBSan,
+# in build/fuzz) and runs each for FUZZ_SECONDS, or only FUZZ_TARGET;
+# `make fuzz-replay` (part of `make test`) runs every saved input of
+# tests/fuzz/corpus/ and tests/fuzz/regressions/ through the same harnesses
+# built with $(CC) and the usual SANITIZE flags, without libFuzzer.
+FUZZ_TARGET  ?= $(FUZZ_TARGETS)
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+# (SANFLAGS come after -Wall.) clang only: daq/run.c skips the "# " of its
+# journal keys with "KEY" + 2 on purpose, which -Wstring-plus-int (not in
+# gcc) takes for a mistake.
+FUZZ_SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer -Wno-string-plus-int
+FUZZ_OPT     := -O1
+FUZZ_DEPS    := tests/fuzz/fuzz_util.c $(wildcard tests/fuzz/*.h)
+
+.PHONY: fuzz fuzz-build fuzz-merge fuzz-replay
+
+$(BUILD)/fuzz-replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(FUZZ_DEPS) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/fuzz $(CFLAGS) -DFUZZ_REPLAY_NAME='"$*"' -o $@ $< \
+	    tests/fuzz/replay_main.c tests/fuzz/fuzz_util.c $(LIBS) $(LDFLAGS) $(LDLIBS)
+
+# Each replay binary, run with no arguments, replays its target's corpus
+# and regressions: one test program each in tests/run-tests.
+fuzz-replay: $(REPLAY_BINS)
+	@$(RUN_TESTS) $(REPLAY_BINS)
+
+# Built by a second make with BUILD=build/fuzz, so the libraries are
+# instrumented too.
+$(BUILD)/libfuzzer/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/fuzz $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    tests/fuzz/fuzz_util.c $(LIBS) $(LDFLAGS) $(LDLIBS)
+
+fuzz-build:
+	@tools/install-deps --fuzz
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=$(FUZZ_CC) OPT='$(FUZZ_OPT)' \
+	    SANFLAGS='$(FUZZ_SAN)' \
+	    $(patsubst %,build/fuzz/libfuzzer/fuzz_%,$(FUZZ_TARGET))
+
+fuzz: fuzz-build
+	@tests/fuzz/run --seconds $(FUZZ_SECONDS) $(FUZZ_TARGET)
+
+# Fold what `make fuzz` found (build/fuzz/corpus/T) into the seeds, minimised.
+fuzz-merge: fuzz-build
+	@tests/fuzz/run --merge $(FUZZ_TARGET)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

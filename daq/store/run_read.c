@@ -8,12 +8,14 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct rctx {
     const char *path;
     const struct rs_h5_types *ty;
     struct cd_err *err;
+    unsigned long long file_size;   /* bytes, bounds what a table may claim */
 };
 
 /* Objects inside an opened file: a failure means the file is damaged or
@@ -139,6 +141,18 @@ static int text_dataset(struct rctx *c, hid_t loc, const char *name, const char 
     return rc;
 }
 
+/* Whether `count` rows of the dataset's stored type fit in the file: a
+ * damaged header can claim any extent, and the rows are allocated before
+ * they are read. (The writer stores tables uncompressed, run_write.c; a
+ * compressed table would need the chunks' sizes instead.) */
+static bool rows_fit(const struct rctx *c, hid_t ds, size_t count)
+{
+    hid_t ft = H5Dget_type(ds);
+    size_t size = ft < 0 ? 0 : H5Tget_size(ft);
+    rs_h5_close(ft);
+    return size > 0 && count <= c->file_size / size;
+}
+
 /* A 1-D dataset of rows of `memtype`, opened (returned in *ds_out for its
  * attributes, or closed when ds_out is NULL). */
 static int table(struct rctx *c, hid_t loc, const char *name, const char *objname, hid_t memtype,
@@ -155,6 +169,11 @@ static int table(struct rctx *c, hid_t loc, const char *name, const char *objnam
     } else if (H5Sget_simple_extent_ndims(sp) != 1) {
         rc = cd_fail(c->err, CD_ERR_PARSE, "%s: %s is not a one-dimensional table", c->path,
                      objname);
+    } else if (count > 0 && !rows_fit(c, ds, (size_t)count)) {
+        rc = cd_fail(c->err, CD_ERR_PARSE,
+                     "%s: %s claims %lld rows, more than the file's %llu bytes can hold "
+                     "(damaged)",
+                     c->path, objname, (long long)count, c->file_size);
     } else {
         size_t k = (size_t)count;
         void *buf = calloc(k > 0 ? k : 1, rowsize);
@@ -415,7 +434,9 @@ int rs_h5_read(const char *path, struct rs_data *d, struct cd_err *err)
     int rc = rs_h5_types_new(&ty, err);
     if (rc != 0)
         return rc;
-    struct rctx c = {.path = path, .ty = &ty, .err = err};
+    struct stat st;
+    struct rctx c = {.path = path, .ty = &ty, .err = err,
+                     .file_size = stat(path, &st) == 0 ? (unsigned long long)st.st_size : 0};
     htri_t is = H5Fis_hdf5(path);
     if (is <= 0) {
         H5Eclear2(H5E_DEFAULT);

@@ -855,6 +855,21 @@ static void test_errors(void **state)
     assert_non_null(strstr(err.msg, "/audit"));
     expect_finding(path, "file", "/audit");
 
+    /* A table whose header claims more rows than the file could hold (found
+     * by tests/fuzz/fuzz_runfile.c): refused as damaged, not read into a
+     * terabyte allocation or reported as "out of memory". */
+    fresh_sample(path, sizeof path, "huge-extent.h5");
+    h = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t ds = H5Dopen2(h, "/readings", H5P_DEFAULT);
+    hsize_t huge[1] = {(hsize_t)1 << 40};
+    assert_true(H5Dset_extent(ds, huge) >= 0);
+    H5Dclose(ds);
+    H5Fclose(h);
+    cd_err_clear(&err);
+    assert_int_equal(daq_run_open(path, &v, &err), CD_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "/readings"));
+    assert_non_null(strstr(err.msg, "damaged"));
+
     /* A folder that does not exist. */
     struct daq_run_info info;
     sample_info(&info);
