@@ -11,6 +11,7 @@
  *   run_view.c   daq_run_open, daq_run_verify, the journal reader
  *   run_h5raw.c  checks of a file's bytes before HDF5 reads variable-length
  *                strings (attribute messages, global heap)
+ *   run_guard.c  a file read in a child process with a time limit
  *
  * Rows are kept in memory exactly as they are stored in the file (fixed
  * strings, NUL-padded), so the writer and the checker hash the same bytes.
@@ -196,6 +197,16 @@ int rs_raw_check_attr(struct rs_raw *r, uint64_t header, const char *name, uint6
 /* The variable-length string whose descriptor is at `addr` (the data of a
  * contiguous scalar dataset). */
 int rs_raw_check_vstr(struct rs_raw *r, uint64_t addr, uint64_t max_len, char *why, size_t cap);
+
+/* ------------------------------------------------------------ run_guard.c */
+
+/* rs_h5_read in the reader's child process (struct daq_run_reader, run.h),
+ * with its time limit: a crash or a hang in the library ends the child,
+ * not the caller. CD_ERR_PARSE "PATH: damaged run file (the HDF5 library
+ * crashed reading it: WHY)" when it died, CD_ERR_TIMEOUT "PATH: damaged
+ * run file (reading it took longer than N s)" when it was killed;
+ * otherwise what rs_h5_read returned. */
+int rs_reader_read(daq_run_reader *r, const char *path, struct rs_data *d, struct cd_err *err);
 
 /* ------------------------------------------------------------ run_view.c */
 
