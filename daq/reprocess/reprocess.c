@@ -1,4 +1,5 @@
 /* Batch re-analysis of archived runs (reprocess.h, docs/scaling.md). */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include "reprocess.h"
 
 #include <dirent.h>
@@ -6,9 +7,11 @@
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -95,6 +98,10 @@ struct rp_ctx {
     struct cert_lab lab;
     int done_fd, results_fd;
     char certs_dir[4200];
+    /* the worker's reader process: runs are read in it, one after the
+     * other, so that a damaged file that crashes or hangs the library
+     * costs that run (a fork per run would cost as much as reading it) */
+    daq_run_reader *reader;
 };
 
 static bool uses_standard(const struct daq_run_view *v, const char *id)
@@ -199,7 +206,11 @@ static json_t *process(struct rp_ctx *c, const char *path)
     json_t *line = json_pack("{s:s}", "path", path);
     /* a quick look first: the impact analysis skips the runs without the standard */
     struct daq_run_view *v = NULL;
-    if (daq_run_open(path, &v, &err) != 0) {
+    /* archives hold damaged files: a crash or a hang of the library on
+     * one is that run's failure (the store's guard), not the worker's */
+    int opened = c->reader != NULL ? daq_run_reader_open(c->reader, path, &v, &err)
+                                   : daq_run_open_guarded(path, a->read_timeout_s, &v, &err);
+    if (opened != 0) {
         json_object_set_new(line, "status", json_string("failed"));
         json_object_set_new(line, "error", json_string(err.msg));
         return line;
@@ -285,19 +296,69 @@ static int append_line(int fd, json_t *line, bool durable)
     return w == (ssize_t)(n + 1) && (!durable || fdatasync(fd) == 0) ? 0 : -1;
 }
 
-static void worker(struct rp_ctx *c, char **todo, size_t n, size_t k, size_t jobs)
+/* Where a worker is, in memory it shares with the parent: the run it is
+ * on (NO_RUN between runs) and the next one of its share. A worker can
+ * still die on a run -- the library crashing where the guarded open did
+ * not read (a --write-back reopens the file), the analysis, a certificate
+ * -- and the parent then reports that run as failed and starts a new
+ * worker on the rest of the share, so that one bad file costs one line,
+ * not the share. Atomics, because two processes read and write them. */
+#define NO_RUN SIZE_MAX
+struct rp_slot {
+    _Atomic size_t current;
+    _Atomic size_t next;
+};
+
+static _Noreturn void worker(struct rp_ctx *c, char **todo, size_t n, size_t start, size_t jobs,
+                             struct rp_slot *slot)
 {
     signal(SIGINT, SIG_DFL);
-    for (size_t i = k; i < n; i += jobs) {
+    c->reader = daq_run_reader_new(c->a->read_timeout_s);
+    for (size_t i = start; i < n; i += jobs) {
+        atomic_store(&slot->current, i);
         json_t *line = process(c, todo[i]);
         int rc = append_line(c->done_fd, line, c->a->write_back);
         json_decref(line);
         if (rc != 0)
             _exit(3);
+        /* the line is written: a death from here on is not this run's */
+        atomic_store(&slot->current, NO_RUN);
+        atomic_store(&slot->next, i + jobs);
     }
     if (c->a->cert)
         cert_pdf_cleanup();
+    daq_run_reader_free(c->reader);
     _exit(0);
+}
+
+/* A worker killed by one of these died of what it was doing (a crash, the
+ * kernel's OOM killer); SIGINT, SIGTERM and the like are someone stopping
+ * the batch, which is not restarted. */
+static bool died_on_run(int status)
+{
+    if (!WIFSIGNALED(status))
+        return false;
+    switch (WTERMSIG(status)) {
+    case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE: case SIGABRT: case SIGSYS:
+    case SIGKILL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The line of a run whose worker died on it. */
+static int append_died(struct rp_ctx *c, const char *path, int status)
+{
+    json_t *line = json_pack("{s:s, s:s, s:s}", "path", path, "status", "failed", "error", "");
+    if (line == NULL)
+        return -1;
+    json_object_set_new(line, "error",
+                        json_sprintf("%s: the worker died on this run (%s): a damaged run file?",
+                                     path, strsignal(WTERMSIG(status))));
+    int rc = append_line(c->done_fd, line, c->a->write_back);
+    json_decref(line);
+    return rc;
 }
 
 /* ------------------------------------------------------------ done.jsonl */
@@ -574,21 +635,56 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
         o->on_start(o->ctx, n_todo, skipped);
     size_t jobs = o->jobs < n_todo ? o->jobs : (n_todo > 0 ? n_todo : 1);
     pid_t *pids = calloc(jobs, sizeof *pids);
+    struct rp_slot *slots = mmap(NULL, jobs * sizeof *slots, PROT_READ | PROT_WRITE,
+                                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (slots == MAP_FAILED)
+        slots = NULL;
     fflush(stdout);
     fflush(stderr);
-    for (size_t k = 0; pids != NULL && k < jobs && n_todo > 0; k++) {
+    size_t running = 0;
+    for (size_t k = 0; pids != NULL && slots != NULL && k < jobs && n_todo > 0; k++) {
+        atomic_init(&slots[k].current, NO_RUN);
+        atomic_init(&slots[k].next, k);
         pids[k] = fork();
         if (pids[k] == 0)
-            worker(&c, todo, n_todo, k, jobs);
+            worker(&c, todo, n_todo, k, jobs, &slots[k]);
+        running += pids[k] > 0;
     }
-    size_t running = n_todo > 0 ? jobs : 0;
     bool watch = o->on_progress != NULL;
     while (running > 0) {
         int st;
         pid_t p = watch ? waitpid(-1, &st, WNOHANG) : waitpid(-1, &st, 0);
         if (p > 0) {
             running--;
-            t->bad_workers += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+            size_t k = 0;
+            while (k < jobs && pids[k] != p)
+                k++;
+            if (k < jobs && died_on_run(st)) {
+                /* blame the run it was on, go on with the rest of its share */
+                size_t cur = atomic_load(&slots[k].current);
+                size_t next = atomic_load(&slots[k].next);
+                if (cur != NO_RUN) {
+                    if (append_died(&c, todo[cur], st) != 0)
+                        t->bad_workers++;
+                    next = cur + jobs;
+                }
+                t->workers_restarted++;
+                if (next < n_todo) {
+                    atomic_store(&slots[k].current, NO_RUN);
+                    atomic_store(&slots[k].next, next);
+                    fflush(stdout);
+                    fflush(stderr);
+                    pids[k] = fork();
+                    if (pids[k] == 0)
+                        worker(&c, todo, n_todo, next, jobs, &slots[k]);
+                    if (pids[k] > 0)
+                        running++;
+                    else
+                        t->bad_workers++;
+                }
+            } else {
+                t->bad_workers += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+            }
         } else if (p < 0 && errno != EINTR) {
             break;
         }
@@ -602,12 +698,15 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
     }
     close(c.done_fd);
     close(c.results_fd);
+    if (slots != NULL)
+        munmap(slots, jobs * sizeof *slots);
     free(pids);
     free(todo);
     list_free(&all);
-    size_t bad_workers = t->bad_workers;
+    size_t bad_workers = t->bad_workers, restarted = t->workers_restarted;
     const char *outs[1] = {o->out};
     int rc = rp_summary_write(o->out, outs, 1, report, t, err);
     t->bad_workers = bad_workers;
+    t->workers_restarted = restarted;
     return rc;
 }
