@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +200,37 @@ static const struct prof_profile *cached_profile(struct rp_ctx *c, const char *t
     return p;
 }
 
+/* Text that may quote a damaged file (an error naming a status read from
+ * it, the run's own strings) as a JSON string. jansson refuses bytes that
+ * are not UTF-8 (json_string gives NULL), and the field would vanish from
+ * the line -- a failed run without its error; those bytes become '?'. */
+static json_t *json_text(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j != NULL || s == NULL)
+        return j;
+    char *copy = strdup(s);
+    if (copy == NULL)
+        return NULL;
+    for (unsigned char *p = (unsigned char *)copy; *p != '\0'; p++)
+        if (*p >= 0x80)
+            *p = '?';
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
+
+static json_t *json_textf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static json_t *json_textf(const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return json_text(buf);
+}
+
 static json_t *process(struct rp_ctx *c, const char *path)
 {
     const struct rp_options *a = c->a;
@@ -212,19 +244,19 @@ static json_t *process(struct rp_ctx *c, const char *path)
                                    : daq_run_open_guarded(path, a->read_timeout_s, &v, &err);
     if (opened != 0) {
         json_object_set_new(line, "status", json_string("failed"));
-        json_object_set_new(line, "error", json_string(err.msg));
+        json_object_set_new(line, "error", json_text(err.msg));
         return line;
     }
-    json_object_set_new(line, "run_id", json_string(v->info.run_id));
-    json_object_set_new(line, "date", json_sprintf("%.10s", v->info.started));
-    json_object_set_new(line, "profile", json_string(v->info.profile_name));
-    json_object_set_new(line, "dut", json_sprintf("%s %s %s", v->device.id.manufacturer,
+    json_object_set_new(line, "run_id", json_text(v->info.run_id));
+    json_object_set_new(line, "date", json_textf("%.10s", v->info.started));
+    json_object_set_new(line, "profile", json_text(v->info.profile_name));
+    json_object_set_new(line, "dut", json_textf("%s %s %s", v->device.id.manufacturer,
                                                   v->device.id.model, v->device.id.serial));
     struct old_results old;
     old_results_read(v->n_results > 0 ? v->results[v->n_results - 1] : NULL, &old);
     bool relevant = a->standard_id == NULL || uses_standard(v, a->standard_id);
     json_object_set_new(line, "old_verdict",
-                        old.verdict[0] ? json_string(old.verdict) : json_null());
+                        old.verdict[0] ? json_text(old.verdict) : json_null());
     if (!relevant) {
         daq_run_view_free(v);
         json_object_set_new(line, "status", json_string("not affected"));
@@ -239,7 +271,7 @@ static json_t *process(struct rp_ctx *c, const char *path)
     struct ana_file f;
     if (ana_file_run_view(path, v, &o, &f, &err) != 0) {
         json_object_set_new(line, "status", json_string("failed"));
-        json_object_set_new(line, "error", json_string(err.msg));
+        json_object_set_new(line, "error", json_text(err.msg));
         json_decref(old.summary);
         return line;
     }
@@ -271,7 +303,7 @@ static json_t *process(struct rp_ctx *c, const char *path)
         snprintf(dir, sizeof dir, "%s/%s", c->certs_dir, f.view->info.run_id);
         struct cert_job job = {.customer = "", .customer_address = ""};
         if (cert_issue(&f, &c->lab, &job, dir, "pdf,xml,json", "vi+en", true, number, &err) != 0)
-            json_object_set_new(line, "cert_error", json_string(err.msg));
+            json_object_set_new(line, "cert_error", json_text(err.msg));
         else
             json_object_set_new(line, "certificate", json_string(number));
     }
@@ -354,7 +386,7 @@ static int append_died(struct rp_ctx *c, const char *path, int status)
     if (line == NULL)
         return -1;
     json_object_set_new(line, "error",
-                        json_sprintf("%s: the worker died on this run (%s): a damaged run file?",
+                        json_textf("%s: the worker died on this run (%s): a damaged run file?",
                                      path, strsignal(WTERMSIG(status))));
     int rc = append_line(c->done_fd, line, c->a->write_back);
     json_decref(line);
