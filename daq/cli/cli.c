@@ -3,6 +3,7 @@
 #include "cert.h"
 #include "drv.h"
 #include "prof.h"
+#include "run.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -92,6 +93,15 @@ int cli_parse_size(const char *s, unsigned long long *out)
         return -1;
     *out = (unsigned long long)d;
     return 0;
+}
+
+unsigned cli_read_timeout(void)
+{
+    unsigned long long s = 0;
+    const char *env = getenv("CALDAQ_READ_TIMEOUT");
+    if (env == NULL || cli_parse_size(env, &s) != 0 || s == 0 || s > 3600)
+        return DAQ_RUN_READ_TIMEOUT_S;
+    return (unsigned)s;
 }
 
 json_t *cli_json_reading(const struct drv_reading *r)

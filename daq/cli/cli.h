@@ -78,6 +78,10 @@ int cli_env_option(const char *sub, const char *value, double env[3]);
  * 2 after a usage error. */
 int cli_date_option(const char *sub, const char *value, char out[11]);
 int cli_parse_size(const char *s, unsigned long long *out);
+/* Seconds a command gives the reading of one run file a user named
+ * (daq_run_open_guarded): $CALDAQ_READ_TIMEOUT (1 to 3600), else
+ * DAQ_RUN_READ_TIMEOUT_S. */
+unsigned cli_read_timeout(void);
 
 /* A warning on stderr when the secret key of LAB.yaml `lab_path` can be
  * read by others than its owner (as ssh refuses such keys; here the

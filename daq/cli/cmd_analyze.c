@@ -98,7 +98,11 @@ int cmd_analyze(int argc, char **argv)
     struct ana_file_opts o = {.profile_path = a.profile, .standards_path = a.standards,
                               .write = a.write, .operator_name = a.operator_name};
     struct ana_file f;
-    if (ana_file_run(a.path, &o, &f, &err) != 0)
+    /* the user's file, maybe damaged: read through the store's guard */
+    struct daq_run_view *v = NULL;
+    if (daq_run_open_guarded(a.path, cli_read_timeout(), &v, &err) != 0)
+        return cli_error("analyze", "%s", cd_err_text(&err));
+    if (ana_file_run_view(a.path, v, &o, &f, &err) != 0)
         return cli_error("analyze", "%s: %s", a.path, cd_err_text(&err));
     if (a.profile != NULL && strcmp(f.profile->name, f.view->info.profile_name) != 0 && !a.json)
         fprintf(stderr, "caldaq analyze: note: the run was recorded with profile %s; "

@@ -9,6 +9,7 @@
 
 #include "cert.h"
 #include "cli.h"
+#include "run.h"
 
 static const char usage_text[] =
     "usage: caldaq cert RUN.h5 --out DIR --lab LAB.yaml [--format pdf,xml,json]\n"
@@ -144,7 +145,11 @@ int cmd_cert(int argc, char **argv)
     cli_key_warning("cert", a.lab);
     struct ana_file_opts o = {0};
     struct ana_file f;
-    if (ana_file_run(a.run, &o, &f, &err) != 0)
+    /* the user's file, maybe damaged: read through the store's guard */
+    struct daq_run_view *v = NULL;
+    if (daq_run_open_guarded(a.run, cli_read_timeout(), &v, &err) != 0)
+        return cli_error("cert", "%s", cd_err_text(&err));
+    if (ana_file_run_view(a.run, v, &o, &f, &err) != 0)
         return cli_error("cert", "%s: %s", a.run, cd_err_text(&err));
     rc = cert_issue(&f, &lab, &a.job, a.out, a.format, a.langs, false, NULL, &err);
     ana_file_free(&f);

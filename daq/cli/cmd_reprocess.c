@@ -22,6 +22,9 @@ static const char usage_text[] =
     "unless --write-back is given (then a new results version and an audit entry).\n"
     "New results go to DIR/results.jsonl (a line per run), the summary to\n"
     "DIR/summary.csv and DIR/summary.json. A run that fails to load is reported, and the batch goes on.\n"
+    "A damaged run file is read in a separate process given CALDAQ_READ_TIMEOUT\n"
+    "seconds (30 by default): if the HDF5 library crashes or hangs on it, the run is\n"
+    "listed as failed and the batch finishes.\n"
     "An interrupted batch started again with the same DIR does not redo finished runs.\n"
     "\n"
     "  -j N              worker processes (default 1)\n"
@@ -160,6 +163,7 @@ int cmd_reprocess(int argc, char **argv)
         a.o.on_start = on_start;
         a.o.on_progress = isatty(2) ? progress : NULL;
         a.o.ctx = &view;
+        a.o.read_timeout_s = cli_read_timeout();
         rc = rp_run(&a.o, report, &t, &err);
         if (view.drew)
             fputc('\n', stderr);
@@ -180,6 +184,9 @@ int cmd_reprocess(int argc, char **argv)
                t.runs, t.reanalysed, t.verdicts_changed, t.not_affected, t.failed);
         printf("summary: %s/summary.csv, %s/summary.json\n", a.o.out, a.o.out);
     }
+    if (t.workers_restarted > 0 && !a.json)
+        fprintf(stderr, "caldaq reprocess: %zu worker(s) died on a run (listed as failed) and "
+                        "were replaced\n", t.workers_restarted);
     if (t.bad_workers > 0)
         return cli_error("reprocess", "%zu worker(s) stopped early; run the same command again "
                                       "to finish (finished runs are kept)",

@@ -3,6 +3,9 @@
  *   caldaq export RUN.h5 --csv|--json  the readings (and with --json the rest)
  *   caldaq trace RUN.h5 [--out FILE]   the recorded conversation as a trace
  *   caldaq verify RUN.h5 [--json]      content hash and audit chain
+ * The file is the user's, and may be damaged: each is read through the
+ * store's guard (daq_run_open_guarded), so that a crash or a hang of the
+ * HDF5 library on it is an error naming the file, not the command's end.
  */
 #include <getopt.h>
 #include <math.h>
@@ -121,7 +124,9 @@ static const char show_usage[] =
     "unfinished point left in RUN.h5.journal, and whether the content verifies.\n"
     "\n"
     "Exit status 0 when the file could be read, whatever the integrity check says\n"
-    "(caldaq verify gives that verdict as its exit status).\n"
+    "(caldaq verify gives that verdict as its exit status); 1 when it could not,\n"
+    "a damaged file included (read in a separate process, given CALDAQ_READ_TIMEOUT\n"
+    "seconds, 30 by default).\n"
     "Machine-readable: caldaq export RUN.h5 --json. Format: docs/run-format.md.\n";
 
 static void show_standards(const struct daq_run_view *v)
@@ -300,7 +305,7 @@ int cmd_show(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     struct cd_err err = {0};
     struct daq_run_view *v = NULL;
-    if (daq_run_open(a.path, &v, &err) != 0)
+    if (daq_run_open_guarded(a.path, cli_read_timeout(), &v, &err) != 0)
         return cli_error("show", "%s", cd_err_text(&err));
     const struct daq_run_info *i = &v->info;
     printf("run        %s\n", i->run_id);
@@ -336,7 +341,7 @@ int cmd_show(int argc, char **argv)
     struct daq_run_finding *f = NULL;
     size_t nf = 0;
     cd_err_clear(&err);
-    rc = daq_run_check(a.path, &f, &nf, &err);
+    rc = daq_run_check_guarded(a.path, cli_read_timeout(), &f, &nf, &err);
     if (rc == 0)
         printf("\nintegrity  intact (content sha256 %s)\n", v->content_sha256);
     else if (rc == CD_ERR_INVALID) {
@@ -380,7 +385,7 @@ int cmd_export(int argc, char **argv)
         return cli_usage_error("export", "give one of --csv and --json");
     struct cd_err err = {0};
     struct daq_run_view *v = NULL;
-    if (daq_run_open(a.path, &v, &err) != 0)
+    if (daq_run_open_guarded(a.path, cli_read_timeout(), &v, &err) != 0)
         return cli_error("export", "%s", cd_err_text(&err));
     if (a.csv)
         daq_run_view_write_csv(v, stdout);
@@ -409,7 +414,7 @@ int cmd_trace(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     struct cd_err err = {0};
     struct daq_run_view *v = NULL;
-    if (daq_run_open(a.path, &v, &err) != 0)
+    if (daq_run_open_guarded(a.path, cli_read_timeout(), &v, &err) != 0)
         return cli_error("trace", "%s", cd_err_text(&err));
     const struct drv_trace *t = v->trace;
     struct drv_trace_header h = t->header;
@@ -460,10 +465,13 @@ static const char verify_usage[] =
     "Without either, caldaq trusts no key: an intact certificate exits 3 and names\n"
     "the key that signed it.\n"
     "\n"
+    "A damaged file is reported as such, never a crash: the file is read in a\n"
+    "separate process, given CALDAQ_READ_TIMEOUT seconds (30 by default).\n"
+    "\n"
     "Exit status: 0 intact (a certificate: and signed by the key of --pub or --lab),\n"
-    "1 altered or unreadable (a certificate: or signed by another key than that one),\n"
-    "2 usage error, 3 a certificate intact but signed by a key caldaq was not told to\n"
-    "trust (no --pub or --lab given).\n"
+    "1 altered, damaged or unreadable (a certificate: or signed by another key than\n"
+    "that one), 2 usage error, 3 a certificate intact but signed by a key caldaq was\n"
+    "not told to trust (no --pub or --lab given).\n"
     "A run file's hashes detect changes; they do not prove who wrote the file\n"
     "(docs/run-format.md).\n";
 
@@ -505,13 +513,15 @@ int cmd_verify(int argc, char **argv)
     struct cd_err err = {0};
     struct daq_run_finding *f = NULL;
     size_t n = 0;
-    rc = daq_run_check(a.path, &f, &n, &err);
+    rc = daq_run_check_guarded(a.path, cli_read_timeout(), &f, &n, &err);
     if (rc != 0 && rc != CD_ERR_INVALID)
         return cli_error("verify", "%s", cd_err_text(&err));
-    /* The stored hash and the audit count, for the record. */
+    /* The stored hash and the audit count, for the record (not from a
+     * file the check could not read: it would only fail again). */
     struct daq_run_view *v = NULL;
     struct cd_err verr = {0};
-    if (daq_run_open(a.path, &v, &verr) != 0)
+    bool unreadable = n > 0 && strcmp(f[0].object, "file") == 0;
+    if (unreadable || daq_run_open_guarded(a.path, cli_read_timeout(), &v, &verr) != 0)
         v = NULL;
     if (a.json) {
         json_t *arr = json_array();

@@ -1,4 +1,5 @@
 /* Batch re-analysis of archived runs (reprocess.h, docs/scaling.md). */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include "reprocess.h"
 
 #include <dirent.h>
@@ -6,9 +7,12 @@
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -95,6 +99,10 @@ struct rp_ctx {
     struct cert_lab lab;
     int done_fd, results_fd;
     char certs_dir[4200];
+    /* the worker's reader process: runs are read in it, one after the
+     * other, so that a damaged file that crashes or hangs the library
+     * costs that run (a fork per run would cost as much as reading it) */
+    daq_run_reader *reader;
 };
 
 static bool uses_standard(const struct daq_run_view *v, const char *id)
@@ -192,6 +200,37 @@ static const struct prof_profile *cached_profile(struct rp_ctx *c, const char *t
     return p;
 }
 
+/* Text that may quote a damaged file (an error naming a status read from
+ * it, the run's own strings) as a JSON string. jansson refuses bytes that
+ * are not UTF-8 (json_string gives NULL), and the field would vanish from
+ * the line -- a failed run without its error; those bytes become '?'. */
+static json_t *json_text(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j != NULL || s == NULL)
+        return j;
+    char *copy = strdup(s);
+    if (copy == NULL)
+        return NULL;
+    for (unsigned char *p = (unsigned char *)copy; *p != '\0'; p++)
+        if (*p >= 0x80)
+            *p = '?';
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
+
+static json_t *json_textf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static json_t *json_textf(const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return json_text(buf);
+}
+
 static json_t *process(struct rp_ctx *c, const char *path)
 {
     const struct rp_options *a = c->a;
@@ -199,21 +238,25 @@ static json_t *process(struct rp_ctx *c, const char *path)
     json_t *line = json_pack("{s:s}", "path", path);
     /* a quick look first: the impact analysis skips the runs without the standard */
     struct daq_run_view *v = NULL;
-    if (daq_run_open(path, &v, &err) != 0) {
+    /* archives hold damaged files: a crash or a hang of the library on
+     * one is that run's failure (the store's guard), not the worker's */
+    int opened = c->reader != NULL ? daq_run_reader_open(c->reader, path, &v, &err)
+                                   : daq_run_open_guarded(path, a->read_timeout_s, &v, &err);
+    if (opened != 0) {
         json_object_set_new(line, "status", json_string("failed"));
-        json_object_set_new(line, "error", json_string(err.msg));
+        json_object_set_new(line, "error", json_text(err.msg));
         return line;
     }
-    json_object_set_new(line, "run_id", json_string(v->info.run_id));
-    json_object_set_new(line, "date", json_sprintf("%.10s", v->info.started));
-    json_object_set_new(line, "profile", json_string(v->info.profile_name));
-    json_object_set_new(line, "dut", json_sprintf("%s %s %s", v->device.id.manufacturer,
+    json_object_set_new(line, "run_id", json_text(v->info.run_id));
+    json_object_set_new(line, "date", json_textf("%.10s", v->info.started));
+    json_object_set_new(line, "profile", json_text(v->info.profile_name));
+    json_object_set_new(line, "dut", json_textf("%s %s %s", v->device.id.manufacturer,
                                                   v->device.id.model, v->device.id.serial));
     struct old_results old;
     old_results_read(v->n_results > 0 ? v->results[v->n_results - 1] : NULL, &old);
     bool relevant = a->standard_id == NULL || uses_standard(v, a->standard_id);
     json_object_set_new(line, "old_verdict",
-                        old.verdict[0] ? json_string(old.verdict) : json_null());
+                        old.verdict[0] ? json_text(old.verdict) : json_null());
     if (!relevant) {
         daq_run_view_free(v);
         json_object_set_new(line, "status", json_string("not affected"));
@@ -228,7 +271,7 @@ static json_t *process(struct rp_ctx *c, const char *path)
     struct ana_file f;
     if (ana_file_run_view(path, v, &o, &f, &err) != 0) {
         json_object_set_new(line, "status", json_string("failed"));
-        json_object_set_new(line, "error", json_string(err.msg));
+        json_object_set_new(line, "error", json_text(err.msg));
         json_decref(old.summary);
         return line;
     }
@@ -264,7 +307,7 @@ static json_t *process(struct rp_ctx *c, const char *path)
         cd_err_clear(&err);
         if (cert_number_check(f.view->info.run_id, "the run's id", 36, &err) != 0 ||
             cert_issue(&f, &c->lab, &job, dir, "pdf,xml,json", "vi+en", true, number, &err) != 0)
-            json_object_set_new(line, "cert_error", json_string(err.msg));
+            json_object_set_new(line, "cert_error", json_text(err.msg));
         else
             json_object_set_new(line, "certificate", json_string(number));
     }
@@ -289,19 +332,69 @@ static int append_line(int fd, json_t *line, bool durable)
     return w == (ssize_t)(n + 1) && (!durable || fdatasync(fd) == 0) ? 0 : -1;
 }
 
-static void worker(struct rp_ctx *c, char **todo, size_t n, size_t k, size_t jobs)
+/* Where a worker is, in memory it shares with the parent: the run it is
+ * on (NO_RUN between runs) and the next one of its share. A worker can
+ * still die on a run -- the library crashing where the guarded open did
+ * not read (a --write-back reopens the file), the analysis, a certificate
+ * -- and the parent then reports that run as failed and starts a new
+ * worker on the rest of the share, so that one bad file costs one line,
+ * not the share. Atomics, because two processes read and write them. */
+#define NO_RUN SIZE_MAX
+struct rp_slot {
+    _Atomic size_t current;
+    _Atomic size_t next;
+};
+
+static _Noreturn void worker(struct rp_ctx *c, char **todo, size_t n, size_t start, size_t jobs,
+                             struct rp_slot *slot)
 {
     signal(SIGINT, SIG_DFL);
-    for (size_t i = k; i < n; i += jobs) {
+    c->reader = daq_run_reader_new(c->a->read_timeout_s);
+    for (size_t i = start; i < n; i += jobs) {
+        atomic_store(&slot->current, i);
         json_t *line = process(c, todo[i]);
         int rc = append_line(c->done_fd, line, c->a->write_back);
         json_decref(line);
         if (rc != 0)
             _exit(3);
+        /* the line is written: a death from here on is not this run's */
+        atomic_store(&slot->current, NO_RUN);
+        atomic_store(&slot->next, i + jobs);
     }
     if (c->a->cert)
         cert_pdf_cleanup();
+    daq_run_reader_free(c->reader);
     _exit(0);
+}
+
+/* A worker killed by one of these died of what it was doing (a crash, the
+ * kernel's OOM killer); SIGINT, SIGTERM and the like are someone stopping
+ * the batch, which is not restarted. */
+static bool died_on_run(int status)
+{
+    if (!WIFSIGNALED(status))
+        return false;
+    switch (WTERMSIG(status)) {
+    case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE: case SIGABRT: case SIGSYS:
+    case SIGKILL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The line of a run whose worker died on it. */
+static int append_died(struct rp_ctx *c, const char *path, int status)
+{
+    json_t *line = json_pack("{s:s, s:s, s:s}", "path", path, "status", "failed", "error", "");
+    if (line == NULL)
+        return -1;
+    json_object_set_new(line, "error",
+                        json_textf("%s: the worker died on this run (%s): a damaged run file?",
+                                     path, strsignal(WTERMSIG(status))));
+    int rc = append_line(c->done_fd, line, c->a->write_back);
+    json_decref(line);
+    return rc;
 }
 
 /* ------------------------------------------------------------ done.jsonl */
@@ -578,21 +671,56 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
         o->on_start(o->ctx, n_todo, skipped);
     size_t jobs = o->jobs < n_todo ? o->jobs : (n_todo > 0 ? n_todo : 1);
     pid_t *pids = calloc(jobs, sizeof *pids);
+    struct rp_slot *slots = mmap(NULL, jobs * sizeof *slots, PROT_READ | PROT_WRITE,
+                                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (slots == MAP_FAILED)
+        slots = NULL;
     fflush(stdout);
     fflush(stderr);
-    for (size_t k = 0; pids != NULL && k < jobs && n_todo > 0; k++) {
+    size_t running = 0;
+    for (size_t k = 0; pids != NULL && slots != NULL && k < jobs && n_todo > 0; k++) {
+        atomic_init(&slots[k].current, NO_RUN);
+        atomic_init(&slots[k].next, k);
         pids[k] = fork();
         if (pids[k] == 0)
-            worker(&c, todo, n_todo, k, jobs);
+            worker(&c, todo, n_todo, k, jobs, &slots[k]);
+        running += pids[k] > 0;
     }
-    size_t running = n_todo > 0 ? jobs : 0;
     bool watch = o->on_progress != NULL;
     while (running > 0) {
         int st;
         pid_t p = watch ? waitpid(-1, &st, WNOHANG) : waitpid(-1, &st, 0);
         if (p > 0) {
             running--;
-            t->bad_workers += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+            size_t k = 0;
+            while (k < jobs && pids[k] != p)
+                k++;
+            if (k < jobs && died_on_run(st)) {
+                /* blame the run it was on, go on with the rest of its share */
+                size_t cur = atomic_load(&slots[k].current);
+                size_t next = atomic_load(&slots[k].next);
+                if (cur != NO_RUN) {
+                    if (append_died(&c, todo[cur], st) != 0)
+                        t->bad_workers++;
+                    next = cur + jobs;
+                }
+                t->workers_restarted++;
+                if (next < n_todo) {
+                    atomic_store(&slots[k].current, NO_RUN);
+                    atomic_store(&slots[k].next, next);
+                    fflush(stdout);
+                    fflush(stderr);
+                    pids[k] = fork();
+                    if (pids[k] == 0)
+                        worker(&c, todo, n_todo, next, jobs, &slots[k]);
+                    if (pids[k] > 0)
+                        running++;
+                    else
+                        t->bad_workers++;
+                }
+            } else {
+                t->bad_workers += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+            }
         } else if (p < 0 && errno != EINTR) {
             break;
         }
@@ -606,12 +734,15 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
     }
     close(c.done_fd);
     close(c.results_fd);
+    if (slots != NULL)
+        munmap(slots, jobs * sizeof *slots);
     free(pids);
     free(todo);
     list_free(&all);
-    size_t bad_workers = t->bad_workers;
+    size_t bad_workers = t->bad_workers, restarted = t->workers_restarted;
     const char *outs[1] = {o->out};
     int rc = rp_summary_write(o->out, outs, 1, report, t, err);
     t->bad_workers = bad_workers;
+    t->workers_restarted = restarted;
     return rc;
 }

@@ -11,7 +11,9 @@
  * with the reference values stored in it (or from `standards`, or the
  * revised register of `standard_id` + `revised`), and compared with its
  * last stored results. A run that fails to load is a line in the summary,
- * not the end of the batch. */
+ * not the end of the batch: a damaged file that crashes or hangs the HDF5
+ * library is read in a child process with a time limit, and a worker that
+ * dies on a run all the same is replaced, the run reported "failed". */
 #ifndef CALDAQ_REPROCESS_H
 #define CALDAQ_REPROCESS_H
 
@@ -34,6 +36,11 @@ struct rp_options {
     unsigned long long shard_i, shard_n; /* this shard, 1-based, of shard_n */
     bool write_back;            /* a new results version in each run */
     bool cert;                  /* certificates under OUT/certs/RUNID */
+    /* Seconds the reading of one run may take (0: DAQ_RUN_READ_TIMEOUT_S):
+     * each is read in a child process (daq_run_open_guarded), so that a
+     * damaged file that crashes or hangs the HDF5 library is that run's
+     * failure, not the batch's. */
+    unsigned read_timeout_s;
     /* Told once the work is known (may be NULL): runs to do, runs already
      * done in `out` by an earlier start. */
     void (*on_start)(void *ctx, size_t todo, size_t skipped);
@@ -46,6 +53,9 @@ struct rp_options {
 struct rp_totals {
     size_t runs, reanalysed, verdicts_changed, failed, not_affected;
     size_t bad_workers;         /* workers that stopped early (rp_run) */
+    /* workers that died on a run (rp_run): the run is a "failed" line
+     * saying so, and a new worker took the rest of the share */
+    size_t workers_restarted;
 };
 
 /* Run a batch: the results in OUT/done.jsonl and OUT/results.jsonl, then

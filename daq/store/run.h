@@ -260,6 +260,40 @@ struct daq_run_finding {
  * another code when the file cannot be read at all. */
 int daq_run_check(const char *path, struct daq_run_finding **out, size_t *n, struct cd_err *err);
 
+/* ---- files from users: damaged ones must not take the caller down ----
+ *
+ * A run file may be damaged: a failing disk, a bad copy, an attacker. The
+ * store checks sizes, types and variable-length strings before it reads
+ * them and refuses what is absurd, naming the object (CD_ERR_PARSE
+ * "RUN.h5: /device: attribute driver: damaged: ..."). HDF5 1.10 itself may
+ * still crash or spin on damage nobody checks for (issue 14), so the
+ * guarded forms read the file in a child process: a crash there is
+ * CD_ERR_PARSE "RUN.h5: damaged run file (the HDF5 library crashed
+ * reading it: ...)", a read that takes longer than `timeout_s` seconds (0:
+ * DAQ_RUN_READ_TIMEOUT_S) is killed, CD_ERR_TIMEOUT "RUN.h5: damaged run
+ * file (reading it took longer than N s)". daq_run_check_guarded reports a
+ * crash as a finding, like any object it cannot read. Commands reading the
+ * files a user names use these; a process that has just written the file
+ * itself need not. They fork: call them from a single-threaded process. */
+#define DAQ_RUN_READ_TIMEOUT_S 30
+int daq_run_open_guarded(const char *path, unsigned timeout_s, struct daq_run_view **out,
+                         struct cd_err *err);
+int daq_run_check_guarded(const char *path, unsigned timeout_s, struct daq_run_finding **out,
+                          size_t *n, struct cd_err *err);
+
+/* For many files (a batch): one child process reads them one after the
+ * other, so a fork is paid once, not per file (it costs as much as
+ * reading a run). The child is replaced after a file it could not read
+ * cleanly, and a file whose child died after reading others is read again
+ * in a fresh one, so that one file's damage is never blamed on another.
+ * daq_run_reader_open is daq_run_open_guarded through the reader. NULL
+ * when out of memory; _free(NULL) does nothing; one thread at a time. */
+typedef struct daq_run_reader daq_run_reader;
+daq_run_reader *daq_run_reader_new(unsigned timeout_s);
+int daq_run_reader_open(daq_run_reader *r, const char *path, struct daq_run_view **out,
+                        struct cd_err *err);
+void daq_run_reader_free(daq_run_reader *r);
+
 /* ---- export (caldaq export) ---- */
 
 /* The shortest text that reads back as the same double; "" for NaN. */

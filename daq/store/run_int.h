@@ -9,6 +9,9 @@
  *   run.c        the writer: create, add, checkpoint (snapshot + rename), close,
  *                reopen, resume; the reading journal and the trace journal
  *   run_view.c   daq_run_open, daq_run_verify, the journal reader
+ *   run_h5raw.c  checks of a file's bytes before HDF5 reads variable-length
+ *                strings (attribute messages, global heap)
+ *   run_guard.c  a file read in a child process with a time limit
  *
  * Rows are kept in memory exactly as they are stored in the file (fixed
  * strings, NUL-padded), so the writer and the checker hash the same bytes.
@@ -159,6 +162,57 @@ int rs_h5_image(const char *label, const struct rs_data *d, void **image, size_t
  * opened as HDF5, CD_ERR_UNSUPPORTED for another schema, CD_ERR_PARSE when
  * an object is missing or malformed. */
 int rs_h5_read(const char *path, struct rs_data *d, struct cd_err *err);
+
+/* ------------------------------------------------------------ run_h5raw.c */
+
+/* A file's bytes, for the checks HDF5 1.10 does not make before reading
+ * a variable-length string (run_h5raw.c says which). Addresses are the
+ * format's: relative to the base address; sizes of addresses and lengths
+ * as the superblock says. */
+struct rs_raw {
+    int fd;
+    uint64_t size;              /* of the file */
+    uint64_t base;
+    unsigned sizeof_addr, sizeof_size;
+    uint8_t *heap;              /* the last global heap collection read */
+    uint64_t heap_addr, heap_size;
+};
+
+/* Largest strings read: an attribute (the content manifest grows by a
+ * line per results version: 1 MiB is ten thousand versions), a text
+ * dataset (the profile, a results version). Anything larger is damage. */
+#define RS_MAX_ATTR_BYTES (UINT64_C(1) << 20)
+#define RS_MAX_TEXT_BYTES (UINT64_C(64) << 20)
+
+/* The file the library has open as descriptor `fd` (not the path: a
+ * session may rename a new snapshot over it while it is read). 0, or -1
+ * (the checks are then skipped: the library says what is wrong). */
+int rs_raw_open(struct rs_raw *r, int fd, uint64_t base, unsigned sizeof_addr,
+                unsigned sizeof_size);
+void rs_raw_close(struct rs_raw *r);
+/* The results of the checks: 0 sound; RS_RAW_UNCHECKED for a layout the
+ * checks do not read (the library reads it as it is); -1 damaged, with
+ * `why` ("its string says it is 4294967295 bytes long, ..."). */
+#define RS_RAW_UNCHECKED 1
+/* Attribute `name` of the object whose header is at `header`: the message
+ * whole, its value as long as its type and dataspace say, and for a
+ * variable-length string the string: at most `max_len` bytes, an object
+ * of that length in a sound global heap collection. */
+int rs_raw_check_attr(struct rs_raw *r, uint64_t header, const char *name, uint64_t max_len,
+                      char *why, size_t cap);
+/* The variable-length string whose descriptor is at `addr` (the data of a
+ * contiguous scalar dataset). */
+int rs_raw_check_vstr(struct rs_raw *r, uint64_t addr, uint64_t max_len, char *why, size_t cap);
+
+/* ------------------------------------------------------------ run_guard.c */
+
+/* rs_h5_read in the reader's child process (struct daq_run_reader, run.h),
+ * with its time limit: a crash or a hang in the library ends the child,
+ * not the caller. CD_ERR_PARSE "PATH: damaged run file (the HDF5 library
+ * crashed reading it: WHY)" when it died, CD_ERR_TIMEOUT "PATH: damaged
+ * run file (reading it took longer than N s)" when it was killed;
+ * otherwise what rs_h5_read returned. */
+int rs_reader_read(daq_run_reader *r, const char *path, struct rs_data *d, struct cd_err *err);
 
 /* ------------------------------------------------------------ run_view.c */
 

@@ -1,6 +1,14 @@
 /* Read a run file into memory. Members of compound datasets are matched by
  * name (HDF5 converts), so a file with extra fields or another field order
- * still reads; a missing object or attribute is an error naming it. */
+ * still reads; a missing object or attribute is an error naming it.
+ *
+ * The file may be damaged (a bad disk, a bad copy, an attacker), and HDF5
+ * 1.10 trusts much of what it reads. Before each read the sizes are
+ * checked against what a run can hold and against the file's own size
+ * (types, dataspaces, string lengths, rows, links: an absurd one is
+ * damage, named), and variable-length strings are checked in the file's
+ * bytes first (run_h5raw.c). What remains is caught by reading in a child
+ * process (run_guard.c). */
 #include "run_h5.h"
 
 #include <errno.h>
@@ -15,7 +23,8 @@ struct rctx {
     const char *path;
     const struct rs_h5_types *ty;
     struct cd_err *err;
-    unsigned long long file_size;   /* bytes, bounds what a table may claim */
+    uint64_t file_size;         /* what no size in the file can exceed */
+    struct rs_raw *raw;         /* NULL: the byte checks are skipped */
 };
 
 /* Objects inside an opened file: a failure means the file is damaged or
@@ -28,6 +37,49 @@ static int fail(struct rctx *c, const char *object, const char *what)
 static int nomem(struct rctx *c)
 {
     return cd_fail(c->err, CD_ERR_NOMEM, "%s: out of memory", c->path);
+}
+
+static int damaged(struct rctx *c, const char *object, const char *what, const char *why)
+{
+    return cd_fail(c->err, CD_ERR_PARSE, "%s: %s%s%s: damaged: %s", c->path, object,
+                   what[0] ? ": " : "", what, why);
+}
+
+/* The address of the object header of `obj`, for the byte checks. */
+static bool header_addr(hid_t obj, uint64_t *addr)
+{
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t oi;
+    haddr_t a;
+    if (H5Oget_info3(obj, &oi, H5O_INFO_BASIC) < 0 ||
+        H5VLnative_token_to_addr(obj, oi.token, &a) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return false;
+    }
+    *addr = a;
+#else
+    H5O_info_t oi;
+    if (H5Oget_info2(obj, &oi, H5O_INFO_BASIC) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return false;
+    }
+    *addr = oi.addr;
+#endif
+    return true;
+}
+
+/* Attribute `name` of `obj` checked in the file's bytes before the library
+ * reads it (rs_raw_check_attr); 0 when sound or not checkable. */
+static int check_attr_bytes(struct rctx *c, hid_t obj, const char *objname, const char *name)
+{
+    uint64_t addr;
+    if (c->raw == NULL || !header_addr(obj, &addr))
+        return 0;
+    char why[200] = "", what[96];
+    if (rs_raw_check_attr(c->raw, addr, name, RS_MAX_ATTR_BYTES, why, sizeof why) >= 0)
+        return 0;
+    snprintf(what, sizeof what, "attribute %s", name);
+    return damaged(c, objname, what, why);
 }
 
 /* A scalar string attribute, variable or fixed length; *out owned. */
@@ -52,6 +104,8 @@ static int attr_string(struct rctx *c, hid_t obj, const char *objname, const cha
     } else if (H5Tget_class(ft) != H5T_STRING || H5Sget_simple_extent_npoints(sp) != 1) {
         rc = cd_fail(c->err, CD_ERR_PARSE, "%s: %s: attribute %s is not a single string",
                      c->path, objname, name);
+    } else if ((rc = check_attr_bytes(c, obj, objname, name)) != 0) {
+        /* said */
     } else if (H5Tis_variable_str(ft) > 0) {
         char *p = NULL;
         if (H5Aread(a, c->ty->vstr, &p) < 0) {
@@ -64,8 +118,13 @@ static int attr_string(struct rctx *c, hid_t obj, const char *objname, const cha
         }
     } else {
         size_t size = H5Tget_size(ft);
-        char *buf = calloc(1, size + 1);
-        if (buf == NULL) {
+        char *buf = NULL;
+        if (size == 0 || size > RS_MAX_ATTR_BYTES || size > c->file_size) {
+            char why[96], label[80];
+            snprintf(why, sizeof why, "its string type is %zu bytes long", size);
+            snprintf(label, sizeof label, "attribute %s", name);
+            rc = damaged(c, objname, label, why);
+        } else if ((buf = calloc(1, size + 1)) == NULL) {
             rc = nomem(c);
         } else if (H5Aread(a, ft, buf) < 0) {
             free(buf);
@@ -112,7 +171,15 @@ static int text_dataset(struct rctx *c, hid_t loc, const char *name, const char 
         rc = cd_fail(c->err, CD_ERR_PARSE, "%s: %s is not a single string", c->path, objname);
     } else if (H5Tis_variable_str(ft) > 0) {
         char *p = NULL;
-        if (H5Dread(ds, c->ty->vstr, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p) < 0) {
+        /* the string's descriptor is the dataset's data when contiguous
+         * (how caldaq writes it); another layout is left unchecked */
+        haddr_t at = H5Dget_offset(ds);
+        char why[200] = "";
+        H5Eclear2(H5E_DEFAULT);
+        if (c->raw != NULL && at != HADDR_UNDEF &&
+            rs_raw_check_vstr(c->raw, at, RS_MAX_TEXT_BYTES, why, sizeof why) < 0) {
+            rc = damaged(c, objname, "", why);
+        } else if (H5Dread(ds, c->ty->vstr, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p) < 0) {
             rc = fail(c, objname, "read");
         } else {
             *out = strdup(p != NULL ? p : "");
@@ -122,8 +189,12 @@ static int text_dataset(struct rctx *c, hid_t loc, const char *name, const char 
         }
     } else {
         size_t size = H5Tget_size(ft);
-        char *buf = calloc(1, size + 1);
-        if (buf == NULL)
+        char *buf = NULL;
+        if (size == 0 || size > RS_MAX_TEXT_BYTES || size > c->file_size) {
+            char why[96];
+            snprintf(why, sizeof why, "its string type is %zu bytes long", size);
+            rc = damaged(c, objname, "", why);
+        } else if ((buf = calloc(1, size + 1)) == NULL)
             rc = nomem(c);
         else if (H5Dread(ds, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
             rc = fail(c, objname, "read");
@@ -141,16 +212,35 @@ static int text_dataset(struct rctx *c, hid_t loc, const char *name, const char 
     return rc;
 }
 
-/* Whether `count` rows of the dataset's stored type fit in the file: a
- * damaged header can claim any extent, and the rows are allocated before
- * they are read. (The writer stores tables uncompressed, run_write.c; a
- * compressed table would need the chunks' sizes instead.) */
-static bool rows_fit(const struct rctx *c, hid_t ds, size_t count)
+/* Whether the members of a compound file type lie inside its records:
+ * the library converts each member from its offset without checking (a
+ * damaged offset made H5T__conv_struct_opt copy from outside the buffer).
+ * `why` says which member. */
+static bool compound_damaged(hid_t ft, size_t size, char *why, size_t cap)
 {
-    hid_t ft = H5Dget_type(ds);
-    size_t size = ft < 0 ? 0 : H5Tget_size(ft);
-    rs_h5_close(ft);
-    return size > 0 && count <= c->file_size / size;
+    if (H5Tget_class(ft) != H5T_COMPOUND)
+        return false;
+    int n = H5Tget_nmembers(ft);
+    if (n < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        snprintf(why, cap, "its record type cannot be read");
+        return true;
+    }
+    for (int i = 0; i < n; i++) {
+        size_t off = H5Tget_member_offset(ft, (unsigned)i);
+        hid_t mt = H5Tget_member_type(ft, (unsigned)i);
+        size_t msize = mt < 0 ? 0 : H5Tget_size(mt);
+        rs_h5_close(mt);
+        if (mt < 0 || msize == 0 || off > size || msize > size - off) {
+            H5Eclear2(H5E_DEFAULT);
+            snprintf(why, cap,
+                     "its record type is damaged (member %d: %zu bytes at offset %zu of a "
+                     "%zu-byte record)",
+                     i, msize, off, size);
+            return true;
+        }
+    }
+    return false;
 }
 
 /* A 1-D dataset of rows of `memtype`, opened (returned in *ds_out for its
@@ -162,18 +252,32 @@ static int table(struct rctx *c, hid_t loc, const char *name, const char *objnam
     if (ds < 0)
         return fail(c, objname, "open");
     hid_t sp = H5Dget_space(ds);
+    hid_t ft = H5Dget_type(ds);
+    hid_t dcpl = H5Dget_create_plist(ds);
     int rc = 0;
+    char why[160];
     hssize_t count = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-    if (count < 0) {
+    size_t fsize = ft < 0 ? 0 : H5Tget_size(ft);
+    /* Rows of an unfiltered table are all in the file; a filter (none
+     * written by caldaq, but h5repack can add deflate) compresses at most
+     * about 1000:1. More rows than that is a damaged dataspace, which
+     * would otherwise be allocated and read. */
+    int filters = dcpl < 0 ? 0 : H5Pget_nfilters(dcpl);
+    uint64_t room = c->file_size * (filters != 0 ? 1024 : 1);
+    if (count < 0 || ft < 0) {
         rc = fail(c, objname, "read the size of");
     } else if (H5Sget_simple_extent_ndims(sp) != 1) {
         rc = cd_fail(c->err, CD_ERR_PARSE, "%s: %s is not a one-dimensional table", c->path,
                      objname);
-    } else if (count > 0 && !rows_fit(c, ds, (size_t)count)) {
-        rc = cd_fail(c->err, CD_ERR_PARSE,
-                     "%s: %s claims %lld rows, more than the file's %llu bytes can hold "
-                     "(damaged)",
-                     c->path, objname, (long long)count, c->file_size);
+    } else if (H5Tget_class(ft) != H5Tget_class(memtype) || fsize == 0) {
+        rc = cd_fail(c->err, CD_ERR_PARSE, "%s: %s is not a table of %s", c->path, objname,
+                     H5Tget_class(memtype) == H5T_COMPOUND ? "records" : "bytes");
+    } else if (compound_damaged(ft, fsize, why, sizeof why)) {
+        rc = damaged(c, objname, "", why);
+    } else if ((uint64_t)count > room / fsize) {
+        snprintf(why, sizeof why, "it says %lld rows of %zu bytes, more than the file (%llu "
+                 "bytes) holds", (long long)count, fsize, (unsigned long long)c->file_size);
+        rc = damaged(c, objname, "", why);
     } else {
         size_t k = (size_t)count;
         void *buf = calloc(k > 0 ? k : 1, rowsize);
@@ -190,6 +294,8 @@ static int table(struct rctx *c, hid_t loc, const char *name, const char *objnam
                 *cap = k > 0 ? k : 1;
         }
     }
+    rs_h5_close(dcpl);
+    rs_h5_close(ft);
     rs_h5_close(sp);
     if (rc != 0 || ds_out == NULL)
         H5Dclose(ds);
@@ -212,7 +318,13 @@ static int read_root(struct rctx *c, hid_t f, struct rs_data *d)
     struct cd_err why = {0};
     struct rctx quiet = *c;
     quiet.err = &why;
-    int rc = attr_string(&quiet, f, o, "schema", &schema);
+    /* A schema that is there but cannot be read is a damaged run, not
+     * another kind of file. */
+    htri_t has = H5Aexists(f, "schema");
+    H5Eclear2(H5E_DEFAULT);
+    int rc = attr_string(has > 0 ? c : &quiet, f, o, "schema", &schema);
+    if (rc != 0 && has > 0)
+        return rc;
     if (rc != 0)
         return cd_fail(c->err, CD_ERR_UNSUPPORTED, "%s: not a caldaq run (%s)", c->path,
                        why.msg);
@@ -364,6 +476,15 @@ static int read_results(struct rctx *c, hid_t f, struct rs_data *d)
         H5Gclose(g);
         return rc;
     }
+    /* a link costs the file far more than 32 bytes (a name, an entry, an
+     * object header): more is a damaged count, not results */
+    if (gi.nlinks > c->file_size / 32) {
+        char why[96];
+        snprintf(why, sizeof why, "it says %llu results versions",
+                 (unsigned long long)gi.nlinks);
+        H5Gclose(g);
+        return damaged(c, "/results", "", why);
+    }
     int *versions = calloc(gi.nlinks > 0 ? gi.nlinks : 1, sizeof *versions);
     if (versions == NULL) {
         H5Gclose(g);
@@ -455,6 +576,27 @@ int rs_h5_read(const char *path, struct rs_data *d, struct cd_err *err)
         return rc;
     }
     rs_h5_close(fapl);
+    hsize_t file_size = 0;
+    H5Fget_filesize(f, &file_size);
+    c.file_size = file_size;
+    /* The byte checks read the file the library has open (its POSIX
+     * descriptor, the default sec2 driver's), with the superblock's sizes
+     * and base address. */
+    struct rs_raw raw;
+    hid_t fcpl = H5Fget_create_plist(f);
+    hid_t fapl_now = H5Fget_access_plist(f);
+    size_t sizeof_addr = 0, sizeof_size = 0;
+    hsize_t userblock = 0;
+    int *fd = NULL;
+    if (fcpl >= 0 && fapl_now >= 0 && H5Pget_driver(fapl_now) == H5FD_SEC2 &&
+        H5Fget_vfd_handle(f, fapl_now, (void **)&fd) >= 0 && fd != NULL &&
+        H5Pget_sizes(fcpl, &sizeof_addr, &sizeof_size) >= 0 &&
+        H5Pget_userblock(fcpl, &userblock) >= 0 &&
+        rs_raw_open(&raw, *fd, userblock, (unsigned)sizeof_addr, (unsigned)sizeof_size) == 0)
+        c.raw = &raw;
+    rs_h5_close(fapl_now);
+    rs_h5_close(fcpl);
+    H5Eclear2(H5E_DEFAULT);
     rc = read_root(&c, f, d);
     if (rc == 0) {
         hid_t ds;
@@ -470,6 +612,7 @@ int rs_h5_read(const char *path, struct rs_data *d, struct cd_err *err)
         rc = read_trace(&c, f, d);
     if (rc == 0)
         rc = read_results(&c, f, d);
+    rs_raw_close(c.raw);
     H5Fclose(f);
     H5Eclear2(H5E_DEFAULT);
     rs_h5_types_free(&ty);

@@ -389,7 +389,17 @@ static int build_trace(const struct rs_data *d, struct drv_trace **out)
     return 0;
 }
 
-int daq_run_open(const char *path, struct daq_run_view **out, struct cd_err *err)
+/* The file's content: read here (r NULL), or by a reader's child process
+ * with a time limit (run_guard.c). */
+static int read_data(const char *path, daq_run_reader *r, struct rs_data *d, struct cd_err *err)
+{
+    if (r != NULL)
+        return rs_reader_read(r, path, d, err);
+    return rs_h5_read(path, d, err);
+}
+
+static int open_view(const char *path, daq_run_reader *r, struct daq_run_view **out,
+                     struct cd_err *err)
 {
     *out = NULL;
     if (path == NULL)
@@ -397,7 +407,7 @@ int daq_run_open(const char *path, struct daq_run_view **out, struct cd_err *err
     if (sodium_init() < 0)
         return cd_fail(err, CD_ERR_IO, "libsodium cannot initialise");
     struct rs_data d;
-    int rc = rs_h5_read(path, &d, err);
+    int rc = read_data(path, r, &d, err);
     if (rc != 0)
         return rc;
     struct view_impl *x = calloc(1, sizeof *x);
@@ -460,6 +470,33 @@ int daq_run_open(const char *path, struct daq_run_view **out, struct cd_err *err
     }
     *out = v;
     return 0;
+}
+
+int daq_run_open(const char *path, struct daq_run_view **out, struct cd_err *err)
+{
+    return open_view(path, NULL, out, err);
+}
+
+int daq_run_reader_open(daq_run_reader *r, const char *path, struct daq_run_view **out,
+                        struct cd_err *err)
+{
+    if (r == NULL) {
+        *out = NULL;
+        return cd_fail(err, CD_ERR_INVALID, "daq_run_reader_open: no reader");
+    }
+    return open_view(path, r, out, err);
+}
+
+int daq_run_open_guarded(const char *path, unsigned timeout_s, struct daq_run_view **out,
+                         struct cd_err *err)
+{
+    *out = NULL;
+    daq_run_reader *r = daq_run_reader_new(timeout_s);
+    if (r == NULL)
+        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    int rc = open_view(path, r, out, err);
+    daq_run_reader_free(r);
+    return rc;
 }
 
 const struct daq_reading *daq_run_view_pending(const struct daq_run_view *v, size_t *n,
@@ -605,7 +642,8 @@ static void check_audit(const struct rs_data *d, struct findings *f)
     }
 }
 
-int daq_run_check(const char *path, struct daq_run_finding **out, size_t *n, struct cd_err *err)
+static int check(const char *path, daq_run_reader *r, struct daq_run_finding **out, size_t *n,
+                 struct cd_err *err)
 {
     *out = NULL;
     *n = 0;
@@ -614,7 +652,7 @@ int daq_run_check(const char *path, struct daq_run_finding **out, size_t *n, str
     struct findings f = {0};
     struct rs_data d;
     struct cd_err rerr = {0};
-    int rc = rs_h5_read(path, &d, &rerr);
+    int rc = read_data(path, r, &d, &rerr);
     if (rc == CD_ERR_PARSE) {
         /* The file opens but an object is missing or unreadable. */
         add(&f, "file", "%s", rerr.msg);
@@ -646,6 +684,24 @@ int daq_run_check(const char *path, struct daq_run_finding **out, size_t *n, str
         return cd_fail(err, CD_ERR_INVALID, "%s: %s%s", path, f.a[0].text,
                        f.n > 1 ? " (and more)" : "");
     return 0;
+}
+
+int daq_run_check(const char *path, struct daq_run_finding **out, size_t *n, struct cd_err *err)
+{
+    return check(path, NULL, out, n, err);
+}
+
+int daq_run_check_guarded(const char *path, unsigned timeout_s, struct daq_run_finding **out,
+                          size_t *n, struct cd_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    daq_run_reader *r = daq_run_reader_new(timeout_s);
+    if (r == NULL)
+        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    int rc = check(path, r, out, n, err);
+    daq_run_reader_free(r);
+    return rc;
 }
 
 int daq_run_verify(const char *path, char *report, size_t cap, struct cd_err *err)
