@@ -470,8 +470,9 @@ static const char verify_usage[] =
     "\n"
     "Exit status: 0 intact (a certificate: and signed by the key of --pub or --lab),\n"
     "1 altered, damaged or unreadable (a certificate: or signed by another key than\n"
-    "that one), 2 usage error, 3 a certificate intact but signed by a key caldaq was\n"
-    "not told to trust (no --pub or --lab given).\n"
+    "that one), 2 usage error,\n"
+    "3 a certificate intact but signed by a key caldaq was not told to trust (no --pub\n"
+    "or --lab given).\n"
     "A run file's hashes detect changes; they do not prove who wrote the file\n"
     "(docs/run-format.md).\n";
 
