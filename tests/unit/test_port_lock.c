@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "drv.h"
+#include "test_support.h"
 
 struct fixture {
     struct drv_pty pty;
@@ -125,8 +126,7 @@ static void test_other_process_refused(void **state)
     (void)!write(quit[1], "q", 1);
     close(quit[1]);
     close(ready[0]);
-    int status = 0;
-    waitpid(child, &status, 0);
+    wait_child(child, 30000, "the child process");
     if (rc == 0 || strstr(err.msg, "is in use by") == NULL || strstr(err.msg, want) == NULL)
         fail_msg("open while another process holds the port: %d \"%s\"", rc, err.msg);
     assert_int_equal(access(f->lock, F_OK), -1); /* the child removed it on close */

@@ -32,6 +32,7 @@
 
 #include "run.h"
 #include "run_int.h" /* rs_audit_hash: forging an entry as an attacker would */
+#include "test_support.h"
 
 #define POINTS 5
 #define REPS 20
@@ -952,7 +953,7 @@ static void test_abandoned_run(void **state)
         _exit(rc == 0 ? 0 : 1);
     }
     int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
+    status = wait_child(pid, 30000, "the child process");
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     char want_id[64] = "";
     FILE *f = fopen(id_path, "r");
@@ -1061,7 +1062,7 @@ static void test_killed_anywhere(void **state)
         nanosleep(&ts, NULL);
         kill(pid, SIGKILL); /* before any assertion: never leave it running */
         int status;
-        waitpid(pid, &status, 0);
+        status = wait_child(pid, 30000, "the child process");
         assert_int_equal(got, 1);
         assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
         struct daq_run_view *v = NULL;
@@ -1133,7 +1134,7 @@ static void test_read_while_writing(void **state)
         nanosleep(&ts, NULL);
     }
     kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
+    wait_child(pid, 30000, "the child process");
     assert_int_equal(got, 1);
     if (failures > 0)
         fail_msg("%d of 40 reads failed: %s", failures, msg);
@@ -1372,7 +1373,7 @@ static void crashed_run(const char *path, int points, int extra, char run_id[37]
     ssize_t got = read(pfd[0], id, sizeof id);
     close(pfd[0]);
     int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
+    status = wait_child(pid, 30000, "the child process");
     assert_int_equal(got, (ssize_t)sizeof id);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     if (run_id != NULL)
@@ -1605,7 +1606,7 @@ static void test_resume_crash_again(void **state)
         _exit(0); /* crashed again */
     }
     int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
+    status = wait_child(pid, 30000, "the child process");
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
     struct cd_err err = {0};
@@ -2039,7 +2040,7 @@ static void test_resume_audit(void **state)
         _exit(0); /* killed: never closed */
     }
     int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
+    status = wait_child(pid, 30000, "the child process");
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
     struct cd_err err = {0};
@@ -2118,7 +2119,7 @@ static void test_reopen_lock(void **state)
     close(pfd[0]);
     if (got != 1) {
         kill(child, SIGKILL);
-        waitpid(child, NULL, 0);
+        wait_child(child, 30000, "the child process");
         fail_msg("the first writer did not take the run");
     }
     assert_true(exists(lock));
@@ -2142,7 +2143,7 @@ static void test_reopen_lock(void **state)
     /* Waiting long enough: the first finishes, the second adds after it. */
     must(daq_run_reopen_wait(path, 20000, &b, &err), &err);
     int status;
-    assert_int_equal(waitpid(child, &status, 0), child);
+    status = wait_child(child, 30000, "the child process");
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     int v2 = 0;
     must(daq_run_add_results(b, "{\"by\": \"b\"}", "test", &v2, &err), &err);
