@@ -612,12 +612,17 @@ static void check_audit(const struct rs_data *d, struct findings *f)
     memset(prev, '0', 64);
     prev[64] = '\0';
     int64_t expected = 1;
+    bool at_last_seq = false; /* an entry claimed INT64_MAX: nothing may follow it */
     for (size_t i = 0; i < d->n_audit; i++) {
         const struct daq_audit_entry *a = &d->audit[i];
         bool gap = false;
-        if (a->seq > expected) {
+        if (at_last_seq) {
             gap = true;
-            if (a->seq == expected + 1)
+            add(f, "/audit", "audit entry %lld is out of order or repeated (after entry %lld)",
+                (long long)a->seq, (long long)INT64_MAX);
+        } else if (a->seq > expected) {
+            gap = true;
+            if (a->seq - 1 == expected) /* a->seq > expected: no overflow */
                 add(f, "/audit", "audit entry %lld removed", (long long)expected);
             else
                 add(f, "/audit", "audit entries %lld to %lld removed", (long long)expected,
@@ -638,7 +643,12 @@ static void check_audit(const struct rs_data *d, struct findings *f)
                 (long long)a->seq, (long long)a->seq - 1);
         memcpy(prev, a->sha256, sizeof prev);
         prev[64] = '\0';
-        expected = a->seq + 1;
+        /* A damaged or forged file can claim any seq: INT64_MAX + 1 would
+         * overflow (found by fuzzing), so the last possible seq ends the chain. */
+        if (a->seq == INT64_MAX)
+            at_last_seq = true;
+        else
+            expected = a->seq + 1;
     }
 }
 
