@@ -74,13 +74,21 @@ static int tcp_accept(int lfd, const struct drv_sim_host *h)
     }
 }
 
-static void announce_port(const struct drv_sim_host *h, int port)
+/* The loopback listener of a TCP host, its port told when the host asked
+ * for any free one. The descriptor, or a negative cd_code. */
+static int host_listen(const struct drv_sim_host *h, struct cd_err *err)
 {
+    int port = 0;
+    int lfd = tcp_listen(h->tcp_port, &port);
+    if (lfd < 0)
+        return cd_fail(err, CD_ERR_IO, "listen on 127.0.0.1:%d: %s", h->tcp_port,
+                       strerror(errno));
     if (h->tcp_port == 0 && h->announce != NULL) {
         char text[16];
         snprintf(text, sizeof text, "%d", port);
         h->announce(h->ctx, text);
     }
+    return lfd;
 }
 
 static void announce_pty(const struct drv_sim_host *h, const struct drv_pty *p)
@@ -116,12 +124,9 @@ int drv_sim_control_listen(const char *path, struct cd_err *err)
 int drv_sim_host_run(drv_sim *sim, const struct drv_sim_host *h, struct cd_err *err)
 {
     if (h->tcp_port >= 0) {
-        int port = 0;
-        int lfd = tcp_listen(h->tcp_port, &port);
+        int lfd = host_listen(h, err);
         if (lfd < 0)
-            return cd_fail(err, CD_ERR_IO, "listen on 127.0.0.1:%d: %s", h->tcp_port,
-                           strerror(errno));
-        announce_port(h, port);
+            return lfd;
         int status = 0;
         /* One connection after another, until told to stop. */
         for (;;) {
@@ -168,12 +173,9 @@ int drv_replay_host_run(const struct drv_trace *t, const struct drv_sim_host *h,
                         struct cd_err *err)
 {
     if (h->tcp_port >= 0) {
-        int port = 0;
-        int lfd = tcp_listen(h->tcp_port, &port);
+        int lfd = host_listen(h, err);
         if (lfd < 0)
-            return cd_fail(err, CD_ERR_IO, "listen on 127.0.0.1:%d: %s", h->tcp_port,
-                           strerror(errno));
-        announce_port(h, port);
+            return lfd;
         int fd = tcp_accept(lfd, h);
         close(lfd);
         if (fd < 0)
