@@ -400,6 +400,7 @@ enum prof_family {
     PROF_FAMILY_BALANCE,     /* "balance" */
     PROF_FAMILY_PRESSURE,    /* "pressure" */
     PROF_FAMILY_DMM,         /* "dmm" */
+    PROF_FAMILY_TEMPERATURE, /* "temperature": thermometers compared in a bath */
 };
 
 enum prof_test {
@@ -565,6 +566,77 @@ struct prof_environment {
     const char *const *humidity;      /* the same, %RH */
 };
 
+/* ---- two sides of a test point, and verification (issue 16) ---- */
+
+/* Calibration (hiệu chuẩn) or legal verification (kiểm định). */
+enum prof_kind {
+    PROF_KIND_UNSET = 0,
+    PROF_KIND_CALIBRATION,   /* "calibration" (the default) */
+    PROF_KIND_VERIFICATION,  /* "verification": a ĐLVN procedure, docs/verification.md */
+};
+
+/* How a side of the test point is read. */
+enum prof_read {
+    PROF_READ_UNSET = 0,
+    PROF_READ_INSTRUMENT,    /* "instrument": a driver on its own port */
+    PROF_READ_TYPED,         /* "typed": read by eye and typed by the technician */
+    PROF_READ_CERTIFIED,     /* "certified" (reference only): the standard's certified value
+                              * or the nominal at the point (reference_value of the need),
+                              * as calibrations have always done */
+};
+
+/* Which side is brought to the nominal value. */
+enum prof_method {
+    PROF_METHOD_UNSET = 0,
+    PROF_METHOD_SET_REFERENCE, /* "set-reference": the reference is set (a weight, a
+                                * calibrator), the item is read: the default */
+    PROF_METHOD_SET_ITEM,      /* "set-item": the item's pointer is brought to the nominal
+                                * mark, the reference is read (dial gauges, ĐLVN 08:2011) */
+};
+
+/* One side (item or reference). */
+struct prof_side {
+    enum prof_read read;
+    const char *driver;       /* instrument: the driver used unless the session names one; "" */
+    const char *label_en;     /* what the technician reads: "pressure gauge"; "" */
+    const char *label_vi;     /* "áp kế"; "" */
+    /* typed: the values accepted (inclusive; NAN: the plan's nominals bound nothing), the
+     * smallest step typed (a value with more decimals than it allows is refused; 0: any),
+     * and how far from the nominal, in MPEs at the point, a value may be before the
+     * technician must confirm it (0: never asked) */
+    double low, high;
+    double resolution;
+    double confirm_beyond_mpe;
+    int line;
+};
+
+enum prof_check_stage {
+    PROF_CHECK_UNSET = 0,
+    PROF_CHECK_EXTERNAL,      /* "external": kiểm tra bên ngoài */
+    PROF_CHECK_TECHNICAL,     /* "technical": kiểm tra kỹ thuật */
+};
+
+/* One item of a verification procedure's checklist, answered đạt / không đạt. */
+struct prof_check {
+    enum prof_check_stage stage;
+    const char *id;           /* unique in the profile, [a-z0-9-] */
+    const char *text_en, *text_vi;
+    const char *clause;       /* the procedure's clause, "" when not given */
+    int line;
+};
+
+struct prof_verification {
+    const char *instrument_type;  /* key of the cycles table (verification-cycles.yaml) */
+    const char *cycles_path;      /* the table, resolved against the profile's folder
+                                   * (default "verification-cycles.yaml" beside it) */
+    /* the reference must be good enough: at every point MPE >= ratio x U_ref (U at the
+     * standard's k); default 3 ("one third of the MPE") */
+    double reference_ratio;
+    const char *ratio_source;     /* where the ratio comes from; "" when the default */
+    size_t n_checks;
+    const struct prof_check *checks;
+};
+
 struct prof_profile {
     const char *source;               /* the file name given to the loader */
     const char *text;                 /* the YAML text as loaded (stored in runs) */
@@ -590,6 +662,11 @@ struct prof_profile {
     struct prof_budget budget;
     struct prof_environment environment;
     struct prof_air air;              /* the air density, for buoyancy (balances) */
+    enum prof_kind kind;              /* CALIBRATION unless the profile says verification */
+    enum prof_method method;          /* SET_REFERENCE unless the profile says set-item */
+    struct prof_side item;            /* default: read INSTRUMENT */
+    struct prof_side ref;             /* default: read CERTIFIED */
+    struct prof_verification verification; /* kind VERIFICATION only */
 };
 
 /* Load and validate a profile: YAML syntax, keys and types (CD_ERR_PARSE),
@@ -636,6 +713,45 @@ struct prof_reference {
 int prof_point_reference(const struct prof_profile *p, const struct prof_plan_point *pt,
                          const struct prof_standard *s, struct prof_reference *out,
                          struct cd_err *err);
+
+/* The reference is good enough for a verification (docs/verification.md):
+ * at every point of the plan MPE >= reference_ratio x U, U the expanded
+ * uncertainty of the reference standard `s` at the point's nominal (the
+ * certified item there: prof_point_reference's u times the standard's k).
+ * CD_ERR_INVALID naming the first point that fails, with both figures:
+ * "reference P-REF-01: U = 0.08 bar at 10 bar is more than 1/3 of the MPE
+ * 0.16 bar (ĐLVN 08:2011 ...)". Calibration profiles always pass. */
+int prof_check_reference_ratio(const struct prof_profile *p, const struct prof_standard *s,
+                               struct cd_err *err);
+
+/* The verification cycles table (profiles/verification-cycles.yaml, after
+ * Thông tư 23/2013/TT-BKHCN as amended): per instrument type the cycle in
+ * months, its names and its source. Errors name file:line. */
+struct prof_cycle {
+    const char *type;         /* "bourdon-pressure-gauge", ... */
+    const char *name_en, *name_vi;
+    int months;               /* > 0 */
+    const char *source;       /* the legal text and entry; "(from memory)" marks what is */
+    int line;
+};
+typedef struct prof_cycles prof_cycles;
+prof_cycles *prof_cycles_load(const char *path, struct cd_err *err);
+prof_cycles *prof_cycles_load_string(const char *text, const char *source, struct cd_err *err);
+void prof_cycles_free(prof_cycles *c);
+/* The entry for `type`; NULL when absent (CD_ERR_NOT_FOUND in err, naming
+ * the table and the types it has). */
+const struct prof_cycle *prof_cycles_find(const prof_cycles *c, const char *type,
+                                          struct cd_err *err);
+/* The last day a verification made on `verified` (YYYY-MM-DD) stays valid
+ * with a cycle of `months`: the same day `months` later, less one day (a
+ * day that does not exist in the target month counts as that month's last
+ * day, then less one). "2026-12-07" + 12 -> "2027-12-06". */
+int prof_validity_date(const char *verified, int months, char out[11], struct cd_err *err);
+
+const char *prof_kind_name(enum prof_kind k);
+const char *prof_read_name(enum prof_read r);
+const char *prof_method_name(enum prof_method m);
+const char *prof_check_stage_name(enum prof_check_stage s);
 
 const char *prof_family_name(enum prof_family f);
 const char *prof_test_name(enum prof_test t);

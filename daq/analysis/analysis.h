@@ -47,6 +47,17 @@ struct ana_position {
     double deviation;           /* indication - centre */
 };
 
+/* One answer of a verification checklist (the run's check readings; the
+ * last answer of a check counts). */
+struct ana_check {
+    const struct prof_check *check;  /* the profile's */
+    bool answered;
+    bool passed;                /* đạt */
+    char answer[32];            /* as typed */
+    char who[64];
+    double t;
+};
+
 struct ana_result {
     size_t n_points;
     struct ana_point *points;
@@ -66,6 +77,15 @@ struct ana_result {
     size_t n_superseded;        /* stable readings of a repeated point before its last `repeat` */
     bool complete;              /* every result point measured */
     enum unc_verdict verdict;   /* the worst verdict of the measured points */
+    /* a verification (profile kind verification): the checklist, and the
+     * procedure's decision: every check đạt and every measured point's
+     * |error| within the MPE (simple acceptance, whatever the profile's
+     * rule); `verdict` is then UNC_PASS or UNC_FAIL */
+    bool verification;
+    size_t n_checks;
+    struct ana_check *checks;   /* one per profile check, in its order */
+    bool checks_passed;         /* every check answered đạt */
+    size_t n_typed;             /* readings typed by the operator (both sides) */
 };
 
 struct ana_input {

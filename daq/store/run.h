@@ -71,7 +71,22 @@ struct daq_reading {
     double nominal;             /* the load or set-point it belongs to */
     char role[16];              /* "zero", "load", "repeatability", "eccentricity", ... */
     struct drv_reading r;       /* value, unit, status, display, resolution */
+    /* Issue 16 (docs/run-format.md, "Sides"); "" in runs made before, which
+     * read as the item's instrument readings */
+    char side[12];              /* DAQ_SIDE_ITEM ("" too), DAQ_SIDE_REFERENCE, DAQ_SIDE_CHECK */
+    char source[12];            /* DAQ_SOURCE_INSTRUMENT ("" too) or DAQ_SOURCE_OPERATOR: typed,
+                                 * r.display holding the text exactly as typed */
+    char who[64];               /* operator: who typed it */
 };
+#define DAQ_SIDE_ITEM "item"
+#define DAQ_SIDE_REFERENCE "reference"
+/* an answer of a verification checklist: role = the check's id, point = its
+ * index in the profile's checks, value 1 (đạt, pass) or 0 (không đạt) */
+#define DAQ_SIDE_CHECK "check"
+#define DAQ_SOURCE_INSTRUMENT "instrument"
+#define DAQ_SOURCE_OPERATOR "operator"
+/* Whether a reading is of `side` (an empty side is the item's). */
+bool daq_reading_is(const struct daq_reading *r, const char *side);
 
 struct daq_audit_entry {
     int64_t seq;
