@@ -46,7 +46,8 @@ static void csv_field(const char *s, FILE *f)
 
 void daq_run_view_write_csv(const struct daq_run_view *v, FILE *f)
 {
-    fprintf(f, "t,point,repetition,role,nominal,value,unit,status,display,resolution,error\n");
+    fprintf(f, "t,point,repetition,role,nominal,value,unit,status,display,resolution,error,"
+               "side,source,who\n");
     for (size_t i = 0; i < v->n_readings; i++) {
         const struct daq_reading *r = &v->readings[i];
         char t[32], nominal[32], value[32], res[32];
@@ -62,18 +63,26 @@ void daq_run_view_write_csv(const struct daq_run_view *v, FILE *f)
         csv_field(r->r.display, f);
         fprintf(f, ",%s,", res);
         csv_field(r->r.error, f);
+        fputc(',', f);
+        csv_field(r->side[0] ? r->side : DAQ_SIDE_ITEM, f);
+        fputc(',', f);
+        csv_field(r->source[0] ? r->source : DAQ_SOURCE_INSTRUMENT, f);
+        fputc(',', f);
+        csv_field(r->who, f);
         fputc('\n', f);
     }
 }
 
 static json_t *json_reading(const struct daq_reading *r)
 {
-    return json_pack("{s:o, s:i, s:i, s:s, s:o, s:o, s:s, s:s, s:s, s:o, s:s}", "t",
-                     json_number_or_null(r->t), "point", (int)r->point, "repetition",
+    return json_pack("{s:o, s:i, s:i, s:s, s:o, s:o, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s}",
+                     "t", json_number_or_null(r->t), "point", (int)r->point, "repetition",
                      (int)r->repetition, "role", r->role, "nominal", json_number_or_null(r->nominal),
                      "value", json_number_or_null(r->r.value), "unit", r->r.unit, "status",
                      drv_status_name(r->r.status), "display", r->r.display, "resolution",
-                     json_number_or_null(r->r.resolution), "error", r->r.error);
+                     json_number_or_null(r->r.resolution), "error", r->r.error, "side",
+                     r->side[0] ? r->side : DAQ_SIDE_ITEM, "source",
+                     r->source[0] ? r->source : DAQ_SOURCE_INSTRUMENT, "who", r->who);
 }
 
 json_t *daq_run_view_json(const struct daq_run_view *v)

@@ -191,6 +191,13 @@ static void digest_readings(const struct rs_data *d, uint8_t out[32])
         h_f64(&h, r->resolution);
         H_STR(&h, r->role);
         H_STR(&h, r->error);
+        /* the sides of issue 16, only when given: the hashes of runs made
+         * before (which have none) stay as they were */
+        if (r->side[0] != '\0' || r->source[0] != '\0' || r->who[0] != '\0') {
+            H_STR(&h, r->side);
+            H_STR(&h, r->source);
+            H_STR(&h, r->who);
+        }
     }
     h_final(&h, out);
 }
