@@ -731,6 +731,7 @@ int daq_run_set_device(daq_run *run, const struct daq_device *dev, struct cd_err
     RS_COPY(v->id.model, dev->id.model);
     RS_COPY(v->id.serial, dev->id.serial);
     RS_COPY(v->id.firmware, dev->id.firmware);
+    RS_COPY(v->side, dev->side);
     header_from_device(&run->d.trace_header, v);
     return 0;
 }

@@ -101,10 +101,11 @@ json_t *daq_run_view_json(const struct daq_run_view *v)
                         json_pack("{s:s, s:s, s:s}", "name", i->profile_name, "sha256",
                                   i->profile_sha256, "text", v->profile_text));
     json_object_set_new(root, "device",
-                        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "driver", d->driver,
+                        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "driver", d->driver,
                                   "port", d->port, "settings", d->settings, "manufacturer",
                                   d->id.manufacturer, "model", d->id.model, "serial",
-                                  d->id.serial, "firmware", d->id.firmware));
+                                  d->id.serial, "firmware", d->id.firmware, "side",
+                                  d->side[0] ? d->side : DAQ_SIDE_ITEM));
     json_t *arr = json_array();
     for (size_t k = 0; k < v->n_standards; k++) {
         const struct daq_standard *s = &v->standards[k];

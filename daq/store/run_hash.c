@@ -126,6 +126,8 @@ static void digest_device(const struct rs_data *d, uint8_t out[32])
     H_ATTR(&h, "model", v->id.model);
     H_ATTR(&h, "serial", v->id.serial);
     H_ATTR(&h, "firmware", v->id.firmware);
+    if (v->side[0] != '\0') /* issue 16: runs made before hash as they did */
+        H_ATTR(&h, "side", v->side);
     h_final(&h, out);
 }
 
