@@ -200,6 +200,13 @@ int ses_typed_value(enum lang l, const struct prof_side *side, double resolution
  * `why` then says so in `l`. */
 bool ses_typed_far(enum lang l, const struct prof_side *side, double value, double nominal,
                    double mpe, const char *unit, char *why, size_t cap);
+/* One line of a --typed file: "NOMINAL,VALUE AS TYPED[,confirm]" or
+ * "CHECK-ID,ANSWER", split at the first comma (the value keeps a decimal
+ * comma: "10,10,2" is 10,2 at point 10). 1 with key and value, 0 for a
+ * blank or comment (#) line, -1 for a line that is neither (no comma,
+ * nothing before it, a field too long). */
+int ses_typed_line(const char *line, char *key, size_t kcap, char *value, size_t vcap,
+                   bool *confirm);
 /* A checklist answer: 1 for đạt (d, dat, đạt, pass, p, y, 1), 0 for không
  * đạt (k, khong dat, không đạt, fail, f, n, 0), -1 for anything else. */
 int ses_check_answer(const char *text);

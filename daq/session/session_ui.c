@@ -177,21 +177,13 @@ static int typed_next(struct ses_term *t, char *key, size_t kcap, char *value, s
         if (t->typed == NULL || fgets(line, sizeof line, t->typed) == NULL)
             return -1;
         t->typed_line++;
-        line[strcspn(line, "\r\n")] = '\0';
-        const char *l = line;
-        while (*l == ' ' || *l == '\t')
-            l++;
-        if (*l == '\0' || *l == '#')
-            continue;
-        const char *comma = strchr(l, ',');
-        if (comma == NULL) {
-            fprintf(t->out, "%s:%d: no comma: a line is NOMINAL,VALUE or CHECK-ID,ANSWER\n",
+        int got = ses_typed_line(line, key, kcap, value, vcap, &t->typed_confirm);
+        if (got > 0)
+            return 0;
+        if (got < 0)
+            /* said, then taken as a wrong entry: the next line answers */
+            fprintf(t->out, "%s:%d: not NOMINAL,VALUE nor CHECK-ID,ANSWER: ignored\n",
                     t->typed_path, t->typed_line);
-            continue;
-        }
-        snprintf(key, kcap, "%.*s", (int)(comma - l), l);
-        snprintf(value, vcap, "%s", comma + 1);
-        return 0;
     }
 }
 
@@ -217,13 +209,6 @@ static enum ses_action batch_ask_typed(void *ctx, const struct prof_profile *p,
                 t->typed_path, t->typed_line, key, pt->index + 1, pt->nominal, p->unit);
         return SES_ABORT;
     }
-    /* ",confirm" after the value keeps a value far from the nominal, as a
-     * technician answering "yes, that is what it shows" */
-    size_t vl = strlen(value);
-    static const char mark[] = ",confirm";
-    t->typed_confirm = vl >= sizeof mark - 1 && strcmp(value + vl - (sizeof mark - 1), mark) == 0;
-    if (t->typed_confirm)
-        value[vl - (sizeof mark - 1)] = '\0';
     snprintf(text, cap, "%s", value);
     fprintf(t->out, "  %s %s (%s:%d)\n", text, p->unit, t->typed_path, t->typed_line);
     return SES_GO;

@@ -135,6 +135,39 @@ static void fold_answer(const char *s, char *out, size_t cap)
     out[n] = '\0';
 }
 
+int ses_typed_line(const char *line, char *key, size_t kcap, char *value, size_t vcap,
+                   bool *confirm)
+{
+    *confirm = false;
+    key[0] = value[0] = '\0';
+    while (*line == ' ' || *line == '\t')
+        line++;
+    size_t len = strcspn(line, "\r\n");
+    if (len == 0 || line[0] == '#')
+        return 0;
+    const char *comma = memchr(line, ',', len);
+    if (comma == NULL || comma == line)
+        return -1;
+    size_t kl = (size_t)(comma - line), vl = len - kl - 1;
+    while (kl > 0 && (line[kl - 1] == ' ' || line[kl - 1] == '\t'))
+        kl--;
+    /* ",confirm" after the value keeps a value far from the nominal, as a
+     * technician answering "yes, that is what it shows" */
+    static const char mark[] = ",confirm";
+    size_t ml = sizeof mark - 1;
+    if (vl >= ml && strncmp(comma + 1 + vl - ml, mark, ml) == 0) {
+        *confirm = true;
+        vl -= ml;
+    }
+    if (kl == 0 || kl >= kcap || vl >= vcap || memchr(line, '\0', len) != NULL)
+        return -1;
+    memcpy(key, line, kl);
+    key[kl] = '\0';
+    memcpy(value, comma + 1, vl);
+    value[vl] = '\0';
+    return 1;
+}
+
 int ses_check_answer(const char *text)
 {
     char a[64];
