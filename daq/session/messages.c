@@ -87,6 +87,7 @@ static const char *const en[M_COUNT] = {
     [M_REF_DEFAULT] = "reference",
     [M_VERIFIED_COMPLETE] = "\nVerification complete. Run file: %s\n",
     [M_CYCLE] = "Verification cycle (%s): %d months\n",
+    [M_REF_INSTRUMENT] = "Reference instrument reports: %s %s, serial %s\n",
     [M_RESULTS_NOT_STORED] = "\nThe calibration is complete in %s, but its results could not be "
                              "stored: %s\n"
                              "Make room on the disk that holds the run file, then store them "
@@ -173,6 +174,7 @@ static const char *const vi[M_COUNT] = {
     [M_REF_DEFAULT] = "chuẩn",
     [M_VERIFIED_COMPLETE] = "\nKiểm định xong. Tệp kết quả đo: %s\n",
     [M_CYCLE] = "Chu kỳ kiểm định (%s): %d tháng\n",
+    [M_REF_INSTRUMENT] = "Chuẩn đo lường báo: %s %s, số sê-ri %s\n",
     [M_RESULTS_NOT_STORED] = "\nHiệu chuẩn đã xong trong %s, nhưng không lưu được kết quả: %s\n"
                              "Hãy giải phóng dung lượng trên ổ đĩa chứa tệp kết quả đo, rồi lưu "
                              "kết quả bằng lệnh:\n  caldaq analyze %s --write\n",

@@ -81,6 +81,7 @@ enum msg {
     M_REF_DEFAULT,        /* "the reference" */
     M_VERIFIED_COMPLETE,  /* file */
     M_CYCLE,              /* instrument type name, months */
+    M_REF_INSTRUMENT,     /* manufacturer, model, serial */
     M_COUNT
 };
 

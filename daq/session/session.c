@@ -170,6 +170,8 @@ struct session {
     unsigned *have;             /* readings per point so far (of every side read) */
     unsigned *have_item, *have_ref; /* per side, while counting a resumed run */
     bool *checked;              /* verification: checks answered (a resumed run's too) */
+    char cycle_name[256];       /* verification: the instrument type's cycle, for the screen */
+    int cycle_months;
     const char *who;
     /* the device as opened: the options the session added to the user's */
     double range, band;         /* NAN when not set by the session */
@@ -448,7 +450,7 @@ static int open_reference(struct session *s, bool resumed, struct cd_err *err)
     }
     if (rc != 0)
         return rc;
-    say(s, msg_text(c->lang, M_INSTRUMENT), dev.id.manufacturer, dev.id.model,
+    say(s, msg_text(c->lang, M_REF_INSTRUMENT), dev.id.manufacturer, dev.id.model,
         dev.id.serial[0] ? dev.id.serial : "-");
     char what[512];
     snprintf(what, sizeof what, "reference instrument %.40s %.40s serial %.40s on %.100s (driver %.20s)%s%.200s",
@@ -1061,9 +1063,9 @@ static int verification_ready(struct session *s, const prof_standards *reg, stru
         return err->code != 0 ? err->code : CD_ERR_IO;
     const struct prof_cycle *cy = prof_cycles_find(cycles, p->verification.instrument_type, err);
     if (cy != NULL) {
-        char text[512];
-        snprintf(text, sizeof text, "%s", s->c->lang == LANG_VI ? cy->name_vi : cy->name_en);
-        say(s, msg_text(s->c->lang, M_CYCLE), text, cy->months);
+        snprintf(s->cycle_name, sizeof s->cycle_name, "%s",
+                 s->c->lang == LANG_VI ? cy->name_vi : cy->name_en);
+        s->cycle_months = cy->months;
     }
     prof_cycles_free(cycles);
     return cy != NULL ? 0 : err->code;
@@ -1144,6 +1146,8 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
                 say(&s, msg_text(c->lang, M_STANDARD_OK), st->id, st->certificate, st->due);
         }
     }
+    if (s.cycle_months > 0)
+        say(&s, msg_text(c->lang, M_CYCLE), s.cycle_name, s.cycle_months);
     if (!resumed && new_run(&s, reg, err) != 0) {
         status = s.store_failed ? SES_INSTRUMENT : SES_BAD_INPUT;
         goto done;

@@ -393,7 +393,12 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
     }
     switch (o->status) {
     case SES_COMPLETE:
-        fprintf(t->out, msg_text(l, M_COMPLETE), o->run_path);
+        fprintf(t->out,
+                msg_text(l, o->analysis.profile != NULL &&
+                                    o->analysis.profile->kind == PROF_KIND_VERIFICATION
+                                ? M_VERIFIED_COMPLETE
+                                : M_COMPLETE),
+                o->run_path);
         ses_print_results(t->out, l, &o->analysis);
         fprintf(t->out, msg_text(l, M_RESULTS_STORED), o->analysis.version);
         break;
