@@ -119,7 +119,7 @@ static const char *const vi[M_COUNT] = {
     [M_NOTE_SAVED] = "  đã lưu ghi chú vào nhật ký của lần đo\n",
     [M_SKIPPED] = "  đã bỏ qua điểm này (ghi vào nhật ký)\n",
     [M_REPEATING] = "  đo lại điểm này; các số đọc trước vẫn được giữ trong tệp\n",
-    [M_ABORTED] = "\nĐã dừng phiên hiệu chuẩn. Mọi điểm đã đo xong được lưu trong %s.\n"
+    [M_ABORTED] = "\nĐã dừng phiên làm việc. Mọi điểm đã đo xong được lưu trong %s.\n"
                   "Để tiếp tục sau:\n  %s\n",
     [M_INSTRUMENT_LOST] = "\nKhông đo được điểm %zu: %s\n"
                           "Mọi điểm đã đo xong được lưu trong %s.\n"
