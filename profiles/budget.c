@@ -296,6 +296,11 @@ int prof_profile_check_standards(const struct prof_profile *p, const prof_standa
         if (prof_check_reference_ratio(p, s, &why) != 0)
             return cd_fail(err, why.code, "%s:%d: %s", p->source, need->line, why.msg);
     }
+    return 0;
+}
+
+int prof_profile_check_cycles(const struct prof_profile *p, struct cd_err *err)
+{
     if (p->kind == PROF_KIND_VERIFICATION) {
         /* the instrument type must be in the cycles table, or no validity
          * date can be given */

@@ -687,6 +687,12 @@ void prof_profile_free(struct prof_profile *p);
  * Errors name the profile's line and the register's entry. */
 int prof_profile_check_standards(const struct prof_profile *p, const prof_standards *reg,
                                  const char *today_iso, struct cd_err *err);
+/* A verification profile's instrument type is in its cycles table
+ * (verification.cycles_path), or no validity date can be given; checked by
+ * `caldaq profile check` and before a verification starts, not when a run's
+ * stored profile is read back (the table lives beside the profile, not in
+ * the run). Calibration profiles pass. */
+int prof_profile_check_cycles(const struct prof_profile *p, struct cd_err *err);
 
 /* The budget of `pt` as a prepared model: every input formula evaluated
  * with `stats` (PROF_STAT_COUNT values, NAN where unavailable) and the

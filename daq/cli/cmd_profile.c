@@ -226,6 +226,10 @@ int cmd_profile(int argc, char **argv)
                            : a.standards != NULL ? a.standards
                            : p->register_path[0] != '\0' ? p->register_path
                                                           : NULL;
+    if (prof_profile_check_cycles(p, &err) != 0) {
+        prof_profile_free(p);
+        return cli_error("profile", "%s", cd_err_text(&err));
+    }
     prof_standards *reg = NULL;
     if (reg_path != NULL) {
         reg = prof_standards_load(reg_path, &err);

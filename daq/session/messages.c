@@ -66,7 +66,6 @@ static const char *const en[M_COUNT] = {
                           "  %s\n",
     [M_VERIFICATION_START] = "Verification: %s\nInstrument under verification: %s\n",
     [M_ASK_TYPED] = "Type the reading of the %s at point %s %s: ",
-    [M_TYPED_SAVED] = "  saved: %s %s\n",
     [M_TYPED_REFUSED] = "  Not accepted: %s. Type it again.\n",
     [M_TYPED_NOT_NUMBER] = "'%s' is not a number (digits, with a decimal point or comma)",
     [M_TYPED_RANGE] = "%s is outside the instrument's range %s to %s %s",
@@ -76,7 +75,7 @@ static const char *const en[M_COUNT] = {
     [M_CHECK_STAGE_EXTERNAL] = "External inspection",
     [M_CHECK_STAGE_TECHNICAL] = "Technical inspection",
     [M_ASK_CHECK] = "  %s — d: pass (đạt) · k: fail (không đạt): ",
-    [M_CHECK_SAVED] = "  saved: %s\n",
+    [M_CHECK_SAVED] = "  saved: %s\n", /* a typed reading or a checklist answer */
     [M_CHECK_ANSWER_BAD] = "'%s': answer d (pass) or k (fail)",
     [M_CHECK_FAILED_STOP] = "Failed: %s. The instrument does not pass; the metrological test is "
                             "not carried out.\n",
@@ -153,7 +152,6 @@ static const char *const vi[M_COUNT] = {
                           "rồi tiếp tục bằng lệnh:\n  %s\n",
     [M_VERIFICATION_START] = "Kiểm định: %s\nPhương tiện đo được kiểm định: %s\n",
     [M_ASK_TYPED] = "Nhập số chỉ của %s tại điểm %s %s: ",
-    [M_TYPED_SAVED] = "  đã lưu: %s %s\n",
     [M_TYPED_REFUSED] = "  Không nhận: %s. Hãy nhập lại.\n",
     [M_TYPED_NOT_NUMBER] = "'%s' không phải là số (chữ số, dấu thập phân là dấu chấm hoặc dấu phẩy)",
     [M_TYPED_RANGE] = "%s nằm ngoài phạm vi đo %s đến %s %s",

@@ -61,7 +61,6 @@ enum msg {
     /* issue 16: typed readings, checklists, verification */
     M_VERIFICATION_START, /* profile title, DUT */
     M_ASK_TYPED,          /* what is read ("áp kế"), nominal, unit */
-    M_TYPED_SAVED,        /* value text, unit */
     M_TYPED_REFUSED,      /* reason */
     M_TYPED_NOT_NUMBER,   /* text */
     M_TYPED_RANGE,        /* value, low, high, unit */

@@ -115,7 +115,7 @@ static void term_recorded(void *ctx, enum ses_record what)
     struct ses_term *t = ctx;
     if (what == SES_REC_TYPED || what == SES_REC_CHECK) {
         /* the engine journalled it: now the screen may say so */
-        fprintf(t->out, msg_text(t->lang, M_TYPED_SAVED), t->last_typed, "");
+        fprintf(t->out, msg_text(t->lang, M_CHECK_SAVED), t->last_typed);
     } else if (what == SES_REC_SKIPPED) {
         fputs(msg_text(t->lang, M_SKIPPED), t->out);
     } else {
