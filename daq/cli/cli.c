@@ -246,6 +246,7 @@ int cli_reference_option(const char *sub, int c, const char *value, struct ses_c
     case 'Q': cfg->ref_driver = value; return 0;
     case 'J': cfg->ref_serial = value; return 0;
     case 'T': cfg->typed_path = value; return 0;
+    case 'K': cfg->ref_sim_control = value; return 0;
     case 'X':
         if (strchr(value, '=') == NULL || *n == max)
             return cli_usage_error(sub, "--ref-set takes KEY=VALUE, not '%s'", value);

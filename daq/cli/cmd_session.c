@@ -52,6 +52,7 @@ static const char usage_text[] =
     "  --ref-port PORT    the reference instrument's port, for a profile whose\n"
     "                     reference is read by an instrument (docs/verification.md);\n"
     "                     --ref-driver, --ref-serial and --ref-set as for the item\n"
+    "  --ref-sim-control PATH  with --batch: the reference simulator's control socket\n"
     "  --typed FILE       with --batch: readings read by eye, one a line as\n"
     "                     NOMINAL,VALUE AS TYPED (10,10,2 is 10.2 at point 10;\n"
     "                     add ,confirm to keep a value far from the nominal), and\n"
@@ -153,6 +154,8 @@ static int parse_args(int argc, char **argv, struct session_args *a)
     if (a->c.typed_path != NULL && !a->batch)
         return cli_usage_error("session", "--typed goes with --batch (at the bench the readings "
                                           "are typed as the session asks)");
+    if (a->c.ref_sim_control != NULL && !a->batch)
+        return cli_usage_error("session", "--ref-sim-control goes with --batch");
     if (a->c.sim_control != NULL && !a->batch)
         return cli_usage_error("session", "--sim-control goes with --batch");
     a->c.driver_opts = a->opts;

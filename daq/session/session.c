@@ -854,8 +854,9 @@ static int walk(struct session *s, struct cd_err *err)
                     s->ui->recorded(s->ui->ctx, SES_REC_SKIPPED);
                 break;
             }
-            if (s->c->sim_control != NULL) {
-                int rc = ses_present_load(s->c->sim_control, pt->nominal, err);
+            const char *controls[] = {s->c->sim_control, s->c->ref_sim_control};
+            for (size_t k = 0; k < 2; k++) {
+                int rc = controls[k] != NULL ? ses_present_load(controls[k], pt->nominal, err) : 0;
                 if (rc != 0)
                     return rc;
             }

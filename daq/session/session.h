@@ -59,6 +59,7 @@ struct ses_config {
     const char *ref_driver;
     const char *ref_serial;
     const char *const *ref_opts;
+    const char *ref_sim_control;  /* batch, tests: the reference simulator's control socket */
     /* batch: the file of readings read by eye and checklist answers
      * (the CLI opens it into ses_term.typed); NULL: none */
     const char *typed_path;

@@ -14,7 +14,11 @@
 #  - a gauge whose errors exceed the MPE fails (KHÔNG ĐẠT), and a checklist
 #    answered "không đạt" fails with no metrological test;
 #  - a reference standard whose U is more than a third of the MPE is refused
-#    before any run file exists (exit 1, nothing in the output folder).
+#    before any run file exists (exit 1, nothing in the output folder);
+#  - both sides read by instruments (a digital gauge against the reference
+#    gauge, two simulators): readings of both sides, the item's conversation
+#    in the run's trace, the reference's in RUN.h5.ref.trace, named in the
+#    audit log and playable by `caldaq sim --trace`.
 source "$(dirname "$0")/common.bash"
 show() { echo "--- $1" >&2; cat "$1" >&2; }
 
@@ -168,4 +172,45 @@ set -e
 grep -q "P-REF-DIG-01" "$tmp/poor.out" && grep -q "1/3\|one third\|ratio" "$tmp/poor.out" \
     || { show "$tmp/poor.out"; fail "a reference too poor: the message does not say why"; }
 [ -z "$(ls -A "$tmp/poor")" ] || fail "a refused verification left files: $(ls -A "$tmp/poor")"
+# 6. Both sides read by instruments: a digital gauge (the item, on --port)
+# against the reference gauge (--ref-port), each its own simulator.
+sed -e 's/^  read: typed$/  read: instrument\n  driver: modbus/' -e '/^  range: \[0, 16\]$/d' \
+    -e '/^  confirm_beyond_mpe: 5$/d' -e '/^item:/,/^reference:/{/^  resolution: 0.1$/d}' \
+    -e 's/^name: .*/name: two-instruments/' -e "s|^register: .*|register: $tmp/reg.yaml|" \
+    -e "s|^  instrument_type: .*|  instrument_type: bourdon-pressure-gauge\n  cycles: $PWD/profiles/verification-cycles.yaml|" \
+    "$PROFILE" > "$tmp/two.yaml"
+"$CALDAQ" profile check "$tmp/two.yaml" > "$tmp/two.check" 2>&1 || { show "$tmp/two.check"; show "$tmp/two.yaml"; fail "the two-instrument profile does not check"; }
+"$CALDAQ" sim modbus --port-link "$tmp/item" --control "$tmp/item.ctl" --advance 0 --settle 0 \
+    --loads 0 --noise 0.0003 --capacity 25 --seed 9 </dev/null >"$tmp/item.out" 2>&1 &
+pids+=($!)
+wait_for "$tmp/item"
+wait_for "$tmp/item.ctl"
+checks "đạt" > "$tmp/two.typed"
+mkdir -p "$tmp/two"
+"$CALDAQ" session --profile "$tmp/two.yaml" --port "$tmp/item" --set preset=keller \
+    --set stable_n=2 --set stable_s=0.01 --sim-control "$tmp/item.ctl" --ref-port "$tmp/gauge" \
+    "${REF[@]}" --ref-sim-control "$tmp/gauge.ctl" --batch --typed "$tmp/two.typed" \
+    --out "$tmp/two" --lang en > "$tmp/two.out" 2>&1 || { show "$tmp/two.out"; fail "the two-instrument verification did not complete"; }
+run=$(the_run "$tmp/two")
+"$CALDAQ" verify "$run" > /dev/null || fail "the two-instrument run does not verify"
+[ -s "$run.ref.trace" ] || fail "no reference trace beside the two-instrument run"
+head -n 1 "$run.ref.trace" | grep -q "^# caldaq-trace 1" || fail "$run.ref.trace is not a trace"
+"$CALDAQ" sim --trace "$run.ref.trace" --port-link "$tmp/played" </dev/null >"$tmp/played.out" 2>&1 &
+played=$!
+pids+=($played)
+wait_for "$tmp/played"
+kill "$played"
+"$PY" - "$run" <<'PY' || fail "the two-instrument run does not hold both sides"
+import sys, h5py
+def s(x): return x.decode() if isinstance(x, bytes) else str(x)
+f = h5py.File(sys.argv[1], "r")
+rd = [r for r in f["readings"][...] if s(r["status"]) == "stable"]
+item = [r for r in rd if s(r["side"]) == "item"]
+ref = [r for r in rd if s(r["side"]) == "reference"]
+assert len(item) == 10 and len(ref) == 10, (len(item), len(ref))
+assert all(s(r["source"]) == "" for r in item + ref)
+assert s(f["device"].attrs.get("side", b"")) in ("", "item")
+audit = [s(a["what"]) for a in f["audit"][...]]
+assert any("reference instrument" in a and ".ref.trace" in a for a in audit)
+PY
 echo "verification.sh: ok"
