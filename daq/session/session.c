@@ -1135,6 +1135,18 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
     s.item_typed = s.p->item.read == PROF_READ_TYPED;
     s.ref_instr = s.p->ref.read == PROF_READ_INSTRUMENT;
     s.ref_typed = s.p->ref.read == PROF_READ_TYPED;
+    /* the ports the profile needs: a usage error, before anything is said
+     * or written (a gauge read by eye has no port) */
+    if ((s.item_instr && c->port == NULL) || (s.ref_instr && c->ref_port == NULL)) {
+        cd_fail(err, CD_ERR_INVALID,
+                s.item_instr && c->port == NULL
+                    ? "profile %s reads the item with its instrument: give its port with --port"
+                    : "profile %s reads the reference with an instrument: give its port with "
+                      "--ref-port",
+                s.p->name);
+        status = SES_USAGE;
+        goto done;
+    }
     say(&s, msg_text(c->lang, s.p->kind == PROF_KIND_VERIFICATION ? M_VERIFICATION_START
                                                                    : M_SESSION_START),
         c->lang == LANG_VI ? s.p->title_vi : s.p->title_en,
