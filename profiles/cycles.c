@@ -5,6 +5,7 @@
  * libyaml's document API so that every error names the file and line. */
 #include "prof.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +85,7 @@ static int read_entry(const struct cd_yaml_doc *y, prof_cycles *c, yaml_node_t *
     double v;
     if ((rc = cd_yaml_number(y, m, label, &v)) != 0)
         return rc;
-    if (v != (double)(int)v || v < 1 || v > 120)
+    if (!(v >= 1 && v <= 120) || v != floor(v)) /* the range first: (int) of 1e300 is undefined */
         return FAIL(m, CD_ERR_INVALID, "%s = %g must be a whole number of months from 1 to 120",
                     label, v);
     out->months = (int)v;
@@ -222,9 +223,14 @@ int prof_validity_date(const char *verified, int months, char out[11], struct cd
         }
         d = days_in_month(y, m);
     }
-    if (y < 0 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+    if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
         return cd_fail(err, CD_ERR_INVALID, "the validity date is after the year 9999");
-    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
-             (unsigned)d % 100u);
+    /* digit by digit: the ranges are checked above, and no printf width
+     * warning can doubt it */
+    const int parts[] = {y / 1000, y / 100 % 10, y / 10 % 10, y % 10, -1, m / 10, m % 10,
+                         -1, d / 10, d % 10};
+    for (int i = 0; i < 10; i++)
+        out[i] = parts[i] < 0 ? '-' : (char)('0' + parts[i]);
+    out[10] = '\0';
     return 0;
 }
