@@ -428,6 +428,8 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
         break;
     default:
         fprintf(stderr, "caldaq %s: %s\n", who, o->err.msg);
+        if (o->status == SES_USAGE) /* as the command line's own usage errors */
+            fprintf(stderr, "Try 'caldaq %s --help'.\n", who);
         break;
     }
     fflush(t->out);
