@@ -352,18 +352,16 @@ const char *prof_check_stage_name(enum prof_check_stage s)
  * as prof_point_reference finds them, times k; for a reference that is
  * read and has no item at the nominal, the largest U of its items in the
  * profile's unit (conservative: docs/verification.md). */
-static int reference_U(const struct prof_profile *p, const struct prof_plan_point *pt,
-                       const struct prof_standard *s, double *U, struct cd_err *err)
+int prof_point_reference_read(const struct prof_profile *p, const struct prof_plan_point *pt,
+                              const struct prof_standard *s, struct prof_reference *out,
+                              struct cd_err *err)
 {
-    struct prof_reference ref;
     struct cd_err why = {0};
-    if (prof_point_reference(p, pt, s, &ref, &why) == 0 && isfinite(ref.u)) {
-        *U = ref.u * s->k;
+    if (prof_point_reference(p, pt, s, out, &why) == 0 && isfinite(out->u))
         return 0;
-    }
-    if (p->ref.read == PROF_READ_CERTIFIED)
+    if (s == NULL)
         return cd_fail(err, why.code ? why.code : CD_ERR_INVALID, "%s",
-                       why.msg[0] ? why.msg : "no certified uncertainty of the reference");
+                       why.msg[0] ? why.msg : "no certificate of the reference");
     double largest = -1;
     for (size_t j = 0; j < s->n_items; j++) {
         double f = unit_factor(s->items[j].unit, p->unit);
@@ -375,8 +373,27 @@ static int reference_U(const struct prof_profile *p, const struct prof_plan_poin
                        "reference %s (certificate %s) has no certified item in %s, so its "
                        "uncertainty is not known",
                        s->id, s->certificate, p->unit);
-    *U = largest;
+    *out = (struct prof_reference){.value = pt->nominal, .u = largest / s->k, .mpe = NAN};
     return 0;
+}
+
+static int reference_U(const struct prof_profile *p, const struct prof_plan_point *pt,
+                       const struct prof_standard *s, double *U, struct cd_err *err)
+{
+    struct prof_reference ref;
+    struct cd_err why = {0};
+    if (p->ref.read == PROF_READ_CERTIFIED) {
+        if (prof_point_reference(p, pt, s, &ref, &why) == 0 && isfinite(ref.u)) {
+            *U = ref.u * s->k;
+            return 0;
+        }
+        return cd_fail(err, why.code ? why.code : CD_ERR_INVALID, "%s",
+                       why.msg[0] ? why.msg : "no certified uncertainty of the reference");
+    }
+    int rc = prof_point_reference_read(p, pt, s, &ref, err);
+    if (rc == 0)
+        *U = ref.u * s->k;
+    return rc;
 }
 
 int prof_check_reference_ratio(const struct prof_profile *p, const struct prof_standard *s,

@@ -769,6 +769,16 @@ const char *prof_read_name(enum prof_read r);
 const char *prof_method_name(enum prof_method m);
 const char *prof_check_stage_name(enum prof_check_stage s);
 
+/* The reference of a point whose reference is read (by an instrument or by
+ * eye): the certified item at the nominal as prof_point_reference finds it
+ * (its value is what an indication of `nominal` stands for, so the
+ * correction is value - nominal), or, with no item there, value = nominal
+ * (no correction) and u the largest U / k of the standard's items in the
+ * profile's unit (conservative: docs/verification.md); mpe NAN then. */
+int prof_point_reference_read(const struct prof_profile *p, const struct prof_plan_point *pt,
+                              const struct prof_standard *s, struct prof_reference *out,
+                              struct cd_err *err);
+
 const char *prof_family_name(enum prof_family f);
 const char *prof_test_name(enum prof_test t);
 
