@@ -663,7 +663,8 @@ struct prof_profile {
     struct prof_environment environment;
     struct prof_air air;              /* the air density, for buoyancy (balances) */
     enum prof_kind kind;              /* CALIBRATION unless the profile says verification */
-    enum prof_method method;          /* SET_REFERENCE unless the profile says set-item */
+    enum prof_method comparison;      /* `comparison:` SET_REFERENCE unless the profile says
+                                       * set-item (`method:` is the normative reference) */
     struct prof_side item;            /* default: read INSTRUMENT */
     struct prof_side ref;             /* default: read CERTIFIED */
     struct prof_verification verification; /* kind VERIFICATION only */

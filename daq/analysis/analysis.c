@@ -30,8 +30,11 @@ static bool same_nominal(double a, double b)
     return fabs(a - b) <= 1e-9 * fmax(fmax(fabs(a), fabs(b)), 1e-300);
 }
 
-static int sort_readings(const struct ana_input *in, struct point_readings **out, size_t *ignored,
-                         size_t *superseded, struct cd_err *err)
+/* The readings of one side (DAQ_SIDE_ITEM or DAQ_SIDE_REFERENCE) per plan
+ * point; a checklist's answers are no test point's. */
+static int sort_readings(const struct ana_input *in, const char *side,
+                         struct point_readings **out, size_t *ignored, size_t *superseded,
+                         struct cd_err *err)
 {
     const struct prof_profile *p = in->profile;
     struct point_readings *pr = calloc(p->n_points ? p->n_points : 1, sizeof *pr);
@@ -54,6 +57,8 @@ static int sort_readings(const struct ana_input *in, struct point_readings **out
     *ignored = 0;
     for (size_t k = 0; k < in->n_readings; k++) {
         const struct daq_reading *rd = &in->readings[k];
+        if (!daq_reading_is(rd, side))
+            continue;
         if (rd->point < 0 || (size_t)rd->point >= p->n_points) {
             free(cap);
             free_readings(pr, p->n_points);
@@ -114,6 +119,49 @@ static int sort_readings(const struct ana_input *in, struct point_readings **out
         }
     }
     *out = pr;
+    return 0;
+}
+
+/* The checklist of a verification: each check's last answer (a technician
+ * who corrects an answer types it again; both stay in the run). */
+static int collect_checks(const struct ana_input *in, struct ana_result *res, struct cd_err *err)
+{
+    const struct prof_profile *p = in->profile;
+    for (size_t k = 0; k < in->n_readings; k++) {
+        const struct daq_reading *rd = &in->readings[k];
+        if (strcmp(rd->source, DAQ_SOURCE_OPERATOR) == 0 && !daq_reading_is(rd, DAQ_SIDE_CHECK))
+            res->n_typed++;
+    }
+    if (p->kind != PROF_KIND_VERIFICATION)
+        return 0;
+    res->verification = true;
+    size_t n = p->verification.n_checks;
+    res->checks = calloc(n ? n : 1, sizeof *res->checks);
+    if (res->checks == NULL)
+        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    res->n_checks = n;
+    for (size_t i = 0; i < n; i++)
+        res->checks[i].check = &p->verification.checks[i];
+    for (size_t k = 0; k < in->n_readings; k++) {
+        const struct daq_reading *rd = &in->readings[k];
+        if (!daq_reading_is(rd, DAQ_SIDE_CHECK))
+            continue;
+        if (rd->point < 0 || (size_t)rd->point >= n ||
+            strcmp(rd->role, p->verification.checks[rd->point].id) != 0)
+            return cd_fail(err, CD_ERR_INVALID,
+                           "reading %zu answers check %d '%s', which profile %s does not have "
+                           "there: the run was not recorded with this profile",
+                           k + 1, rd->point + 1, rd->role, p->name);
+        struct ana_check *c = &res->checks[rd->point];
+        c->answered = true;
+        c->passed = rd->r.value == 1;
+        snprintf(c->answer, sizeof c->answer, "%s", rd->r.display);
+        snprintf(c->who, sizeof c->who, "%s", rd->who);
+        c->t = rd->t;
+    }
+    res->checks_passed = true;
+    for (size_t i = 0; i < n; i++)
+        res->checks_passed &= res->checks[i].answered && res->checks[i].passed;
     return 0;
 }
 
@@ -353,8 +401,26 @@ static int evaluate(const struct ana_input *in, struct ana_point *pt, struct cd_
     return rc;
 }
 
+/* The mean of every reading of `pr` at the nominal of `pp` in its group,
+ * all series; n 0 when none. */
+static void group_readings(const struct prof_profile *p, const struct point_readings *pr,
+                           const struct prof_plan_point *pp, struct acc *all, double *resolution)
+{
+    for (size_t k = 0; k < p->n_points; k++) {
+        const struct prof_plan_point *q = &p->points[k];
+        if (q->group != pp->group || q->test != PROF_TEST_ERROR ||
+            !same_nominal(q->nominal, pp->nominal))
+            continue;
+        for (size_t r = 0; r < pr[k].n; r++)
+            acc_add(all, pr[k].v[r]);
+        if (resolution != NULL)
+            *resolution = fmax(*resolution, pr[k].resolution);
+    }
+}
+
 static int result_points(const struct ana_input *in, const struct point_readings *pr,
-                         struct ana_result *res, struct cd_err *err)
+                         const struct point_readings *pr_ref, struct ana_result *res,
+                         struct cd_err *err)
 {
     const struct prof_profile *p = in->profile;
     res->points = calloc(p->n_points ? p->n_points : 1, sizeof *res->points);
@@ -380,23 +446,19 @@ static int result_points(const struct ana_input *in, const struct point_readings
         if (rc != 0)
             return rc;
         /* every reading of this nominal in this group, all series */
-        struct acc all = {0};
+        struct acc all = {0}, ref_all = {0};
         double resolution = 0;
-        for (size_t k = 0; k < p->n_points; k++) {
-            const struct prof_plan_point *q = &p->points[k];
-            if (q->group != pp->group || q->test != PROF_TEST_ERROR ||
-                !same_nominal(q->nominal, pp->nominal))
-                continue;
-            for (size_t r = 0; r < pr[k].n; r++)
-                acc_add(&all, pr[k].v[r]);
-            resolution = fmax(resolution, pr[k].resolution);
-        }
+        group_readings(p, pr, pp, &all, &resolution);
+        bool read_ref = p->ref.read == PROF_READ_INSTRUMENT || p->ref.read == PROF_READ_TYPED;
+        if (read_ref)
+            group_readings(p, pr_ref, pp, &ref_all, NULL);
         pt->n = all.n;
         double *st = pt->stats;
         for (int s = 0; s < PROF_STAT_COUNT; s++)
             st[s] = NAN;
-        if (all.n == 0) {
+        if (all.n == 0 || (read_ref && ref_all.n == 0)) {
             res->complete = false;
+            pt->n = 0;
             continue;
         }
         pt->measured = true;
@@ -409,6 +471,12 @@ static int result_points(const struct ana_input *in, const struct point_readings
         if ((rc = prof_point_reference(p, pp, in->reference, &ref, err)) != 0)
             return rc;
         st[PROF_STAT_REF] = ref.value;
+        if (read_ref)
+            /* A reference read at the point: its mean, corrected by its
+             * certificate, whose item at the nominal states the value the
+             * instrument's indication `nominal` stands for (docs/verification.md,
+             * "A reference that is read"); u_ref is that certificate's. */
+            st[PROF_STAT_REF] = acc_mean(&ref_all) + (ref.value - pp->nominal);
         st[PROF_STAT_U_REF] = ref.u;
         st[PROF_STAT_MPE_REF] = ref.mpe;
         if (res->has_repeatability) {
@@ -462,6 +530,7 @@ void ana_result_free(struct ana_result *r)
         free(r->points[i].rows);
     free(r->points);
     free(r->positions);
+    free(r->checks);
     free(r);
 }
 
@@ -473,8 +542,15 @@ int ana_run(const struct ana_input *in, struct ana_result **out, struct cd_err *
     struct ana_result *res = calloc(1, sizeof *res);
     if (res == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
-    struct point_readings *pr = NULL;
-    int rc = sort_readings(in, &pr, &res->n_ignored, &res->n_superseded, err);
+    struct point_readings *pr = NULL, *pr_ref = NULL;
+    size_t ref_ignored = 0, ref_superseded = 0;
+    int rc = sort_readings(in, DAQ_SIDE_ITEM, &pr, &res->n_ignored, &res->n_superseded, err);
+    if (rc == 0)
+        rc = sort_readings(in, DAQ_SIDE_REFERENCE, &pr_ref, &ref_ignored, &ref_superseded, err);
+    res->n_ignored += ref_ignored;
+    res->n_superseded += ref_superseded;
+    if (rc == 0)
+        rc = collect_checks(in, res, err);
     if (rc == 0) {
         env_means(in, res->env);
         if (in->profile->air.given) {
@@ -485,9 +561,10 @@ int ana_run(const struct ana_input *in, struct ana_result **out, struct cd_err *
     }
     if (rc == 0) {
         side_tests(in->profile, pr, res);
-        rc = result_points(in, pr, res, err);
+        rc = result_points(in, pr, pr_ref, res, err);
     }
     free_readings(pr, in->profile->n_points);
+    free_readings(pr_ref, in->profile->n_points);
     if (rc == 0) {
         res->verdict = UNC_PASS;
         size_t measured = 0;
@@ -497,7 +574,25 @@ int ana_run(const struct ana_input *in, struct ana_result **out, struct cd_err *
                 measured++;
             }
         }
-        if (measured == 0)
+        /* A verification fails on any check not passed, and is complete
+         * only once every check is answered (the procedure's decision: ĐLVN
+         * procedures pass an instrument only when every stage passes). */
+        if (res->verification) {
+            bool failed_check = false;
+            for (size_t i = 0; i < res->n_checks; i++) {
+                if (!res->checks[i].answered)
+                    res->complete = false;
+                else if (!res->checks[i].passed)
+                    failed_check = true;
+            }
+            /* a check that failed decides: the test need not be finished */
+            if (failed_check) {
+                res->verdict = UNC_FAIL;
+                res->complete = true;
+            }
+        }
+        /* A verification that failed at a check may stop before its test */
+        if (measured == 0 && !(res->verification && res->verdict == UNC_FAIL))
             rc = cd_fail(err, CD_ERR_INVALID,
                          "no test point of the error test has a stable reading: nothing to "
                          "analyse");
@@ -552,6 +647,22 @@ json_t *ana_result_json(const struct ana_result *r, const struct prof_profile *p
     json_object_set_new(root, "summary", summary);
     json_object_set_new(root, "worst_verdict", json_string(unc_verdict_name(r->verdict)));
     json_object_set_new(root, "complete", json_boolean(r->complete));
+    json_object_set_new(root, "kind", json_string(prof_kind_name(p->kind)));
+    json_object_set_new(root, "typed_readings", json_integer((json_int_t)r->n_typed));
+    if (r->verification) {
+        json_t *checks = json_array();
+        for (size_t i = 0; i < r->n_checks; i++) {
+            const struct ana_check *c = &r->checks[i];
+            json_array_append_new(
+                checks, json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:s}", "id", c->check->id,
+                                  "stage", prof_check_stage_name(c->check->stage), "en",
+                                  c->check->text_en, "vi", c->check->text_vi, "answered",
+                                  c->answered, "passed", c->passed, "answer", c->answer, "who",
+                                  c->who));
+        }
+        json_object_set_new(root, "checks", checks);
+        json_object_set_new(root, "checks_passed", json_boolean(r->checks_passed));
+    }
     json_object_set_new(root, "ignored_readings", json_integer((json_int_t)r->n_ignored));
     json_object_set_new(root, "superseded_readings", json_integer((json_int_t)r->n_superseded));
     json_t *env = json_object();

@@ -53,7 +53,7 @@ struct ana_check {
     const struct prof_check *check;  /* the profile's */
     bool answered;
     bool passed;                /* đạt */
-    char answer[32];            /* as typed */
+    char answer[64];            /* as typed */
     char who[64];
     double t;
 };

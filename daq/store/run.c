@@ -731,6 +731,7 @@ int daq_run_set_device(daq_run *run, const struct daq_device *dev, struct cd_err
     RS_COPY(v->id.model, dev->id.model);
     RS_COPY(v->id.serial, dev->id.serial);
     RS_COPY(v->id.firmware, dev->id.firmware);
+    RS_COPY(v->side, dev->side);
     header_from_device(&run->d.trace_header, v);
     return 0;
 }
@@ -814,7 +815,7 @@ int daq_run_add_reading(daq_run *run, const struct daq_reading *r, struct cd_err
     if (rs_grow((void **)&d->readings, &d->cap_readings, d->n_readings + 1,
                 sizeof *d->readings) != 0)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
-    char line[1024];
+    char line[2048];
     int n = rs_journal_line(d->n_readings, &row, line, sizeof line);
     if (n < 0)
         return cd_fail(err, CD_ERR_INVALID, "reading too long for the journal");

@@ -43,6 +43,10 @@ struct daq_device {
     char port[256];
     char settings[64];
     struct drv_identity id;     /* as the instrument reported it */
+    /* the side this instrument reads (issue 16): "" or DAQ_SIDE_ITEM, or
+     * DAQ_SIDE_REFERENCE when the item is read by eye and the run's trace is
+     * the reference instrument's conversation */
+    char side[12];
 };
 
 struct daq_standard {

@@ -132,6 +132,9 @@ int rs_reading_from(const struct daq_reading *r, struct rs_reading *row)
     row->resolution = r->r.resolution;
     RS_COPY(row->role, r->role);
     RS_COPY(row->error, r->r.error);
+    RS_COPY(row->side, r->side);
+    RS_COPY(row->source, r->source);
+    RS_COPY(row->who, r->who);
     return 0;
 }
 
@@ -149,9 +152,18 @@ int rs_reading_to(const struct rs_reading *row, struct daq_reading *r)
     RS_COPY(r->r.display, row->display);
     r->r.resolution = row->resolution;
     RS_COPY(r->r.error, row->error);
+    RS_COPY(r->side, row->side);
+    RS_COPY(r->source, row->source);
+    RS_COPY(r->who, row->who);
     int st = rs_status_parse(row->status);
     r->r.status = st < 0 ? DRV_STATUS_ERROR : (enum drv_status)st;
     return st < 0 ? -1 : 0;
+}
+
+bool daq_reading_is(const struct daq_reading *r, const char *side)
+{
+    const char *mine = r->side[0] != '\0' ? r->side : DAQ_SIDE_ITEM;
+    return strcmp(mine, side) == 0;
 }
 
 double rs_now(void)

@@ -46,7 +46,8 @@ static void csv_field(const char *s, FILE *f)
 
 void daq_run_view_write_csv(const struct daq_run_view *v, FILE *f)
 {
-    fprintf(f, "t,point,repetition,role,nominal,value,unit,status,display,resolution,error\n");
+    fprintf(f, "t,point,repetition,role,nominal,value,unit,status,display,resolution,error,"
+               "side,source,who\n");
     for (size_t i = 0; i < v->n_readings; i++) {
         const struct daq_reading *r = &v->readings[i];
         char t[32], nominal[32], value[32], res[32];
@@ -62,18 +63,26 @@ void daq_run_view_write_csv(const struct daq_run_view *v, FILE *f)
         csv_field(r->r.display, f);
         fprintf(f, ",%s,", res);
         csv_field(r->r.error, f);
+        fputc(',', f);
+        csv_field(r->side[0] ? r->side : DAQ_SIDE_ITEM, f);
+        fputc(',', f);
+        csv_field(r->source[0] ? r->source : DAQ_SOURCE_INSTRUMENT, f);
+        fputc(',', f);
+        csv_field(r->who, f);
         fputc('\n', f);
     }
 }
 
 static json_t *json_reading(const struct daq_reading *r)
 {
-    return json_pack("{s:o, s:i, s:i, s:s, s:o, s:o, s:s, s:s, s:s, s:o, s:s}", "t",
-                     json_number_or_null(r->t), "point", (int)r->point, "repetition",
+    return json_pack("{s:o, s:i, s:i, s:s, s:o, s:o, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s}",
+                     "t", json_number_or_null(r->t), "point", (int)r->point, "repetition",
                      (int)r->repetition, "role", r->role, "nominal", json_number_or_null(r->nominal),
                      "value", json_number_or_null(r->r.value), "unit", r->r.unit, "status",
                      drv_status_name(r->r.status), "display", r->r.display, "resolution",
-                     json_number_or_null(r->r.resolution), "error", r->r.error);
+                     json_number_or_null(r->r.resolution), "error", r->r.error, "side",
+                     r->side[0] ? r->side : DAQ_SIDE_ITEM, "source",
+                     r->source[0] ? r->source : DAQ_SOURCE_INSTRUMENT, "who", r->who);
 }
 
 json_t *daq_run_view_json(const struct daq_run_view *v)
@@ -92,10 +101,11 @@ json_t *daq_run_view_json(const struct daq_run_view *v)
                         json_pack("{s:s, s:s, s:s}", "name", i->profile_name, "sha256",
                                   i->profile_sha256, "text", v->profile_text));
     json_object_set_new(root, "device",
-                        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "driver", d->driver,
+                        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "driver", d->driver,
                                   "port", d->port, "settings", d->settings, "manufacturer",
                                   d->id.manufacturer, "model", d->id.model, "serial",
-                                  d->id.serial, "firmware", d->id.firmware));
+                                  d->id.serial, "firmware", d->id.firmware, "side",
+                                  d->side[0] ? d->side : DAQ_SIDE_ITEM));
     json_t *arr = json_array();
     for (size_t k = 0; k < v->n_standards; k++) {
         const struct daq_standard *s = &v->standards[k];

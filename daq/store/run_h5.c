@@ -146,7 +146,9 @@ static hid_t make_reading(void)
         INS_STR(c, struct rs_reading, unit) < 0 || INS_STR(c, struct rs_reading, status) < 0 ||
         INS_STR(c, struct rs_reading, display) < 0 ||
         INS(c, struct rs_reading, resolution, H5T_NATIVE_DOUBLE) < 0 ||
-        INS_STR(c, struct rs_reading, role) < 0 || INS_STR(c, struct rs_reading, error) < 0) {
+        INS_STR(c, struct rs_reading, role) < 0 || INS_STR(c, struct rs_reading, error) < 0 ||
+        INS_STR(c, struct rs_reading, side) < 0 || INS_STR(c, struct rs_reading, source) < 0 ||
+        INS_STR(c, struct rs_reading, who) < 0) {
         H5Tclose(c);
         return -1;
     }

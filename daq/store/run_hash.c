@@ -126,6 +126,8 @@ static void digest_device(const struct rs_data *d, uint8_t out[32])
     H_ATTR(&h, "model", v->id.model);
     H_ATTR(&h, "serial", v->id.serial);
     H_ATTR(&h, "firmware", v->id.firmware);
+    if (v->side[0] != '\0') /* issue 16: runs made before hash as they did */
+        H_ATTR(&h, "side", v->side);
     h_final(&h, out);
 }
 
@@ -191,6 +193,13 @@ static void digest_readings(const struct rs_data *d, uint8_t out[32])
         h_f64(&h, r->resolution);
         H_STR(&h, r->role);
         H_STR(&h, r->error);
+        /* the sides of issue 16, only when given: the hashes of runs made
+         * before (which have none) stay as they were */
+        if (r->side[0] != '\0' || r->source[0] != '\0' || r->who[0] != '\0') {
+            H_STR(&h, r->side);
+            H_STR(&h, r->source);
+            H_STR(&h, r->who);
+        }
     }
     h_final(&h, out);
 }

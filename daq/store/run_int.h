@@ -38,6 +38,10 @@ struct rs_reading {
     double resolution;
     char role[16];
     char error[64];
+    /* issue 16: "" in runs made before (the item's instrument) */
+    char side[12];
+    char source[12];
+    char who[64];
 };
 
 /* One row of /trace/index. */

@@ -364,7 +364,9 @@ static int read_device(struct rctx *c, hid_t f, struct rs_data *d)
         ATTR_INTO(c, g, o, "manufacturer", v->id.manufacturer) != 0 ||
         ATTR_INTO(c, g, o, "model", v->id.model) != 0 ||
         ATTR_INTO(c, g, o, "serial", v->id.serial) != 0 ||
-        ATTR_INTO(c, g, o, "firmware", v->id.firmware) != 0)
+        ATTR_INTO(c, g, o, "firmware", v->id.firmware) != 0 ||
+        /* issue 16; absent in runs made before */
+        (H5Aexists(g, "side") > 0 && ATTR_INTO(c, g, o, "side", v->side) != 0))
         rc = CD_ERR_PARSE;
     H5Gclose(g);
     return rc;

@@ -40,10 +40,30 @@ int rs_journal_line(size_t index, const struct rs_reading *row, char *buf, size_
                display, sizeof display);
     drv_escape((const uint8_t *)row->error, strnlen(row->error, sizeof row->error), error,
                sizeof error);
-    int n = snprintf(buf, cap, "%zu %.17g %d %d %.17g %.17g %.17g %s \"%s\" \"%s\" \"%s\" \"%s\"\n",
+    int n = snprintf(buf, cap, "%zu %.17g %d %d %.17g %.17g %.17g %s \"%s\" \"%s\" \"%s\" \"%s\"",
                      index, row->t, (int)row->point, (int)row->repetition, row->nominal,
                      row->value, row->resolution, row->status, unit, role, display, error);
-    return n < 0 || (size_t)n >= cap ? -1 : n;
+    if (n < 0 || (size_t)n >= cap)
+        return -1;
+    /* the sides of issue 16 after the fields of old journals, only when given */
+    if (row->side[0] != '\0' || row->source[0] != '\0' || row->who[0] != '\0') {
+        char side[64], source[64], who[280];
+        drv_escape((const uint8_t *)row->side, strnlen(row->side, sizeof row->side), side,
+                   sizeof side);
+        drv_escape((const uint8_t *)row->source, strnlen(row->source, sizeof row->source),
+                   source, sizeof source);
+        drv_escape((const uint8_t *)row->who, strnlen(row->who, sizeof row->who), who,
+                   sizeof who);
+        int m = snprintf(buf + n, cap - (size_t)n, " \"%s\" \"%s\" \"%s\"", side, source, who);
+        if (m < 0 || (size_t)m >= cap - (size_t)n)
+            return -1;
+        n += m;
+    }
+    if ((size_t)n + 1 >= cap)
+        return -1;
+    buf[n++] = '\n';
+    buf[n] = '\0';
+    return n;
 }
 
 int rs_journal_audit_line(const struct daq_audit_entry *a, char *buf, size_t cap)
@@ -118,7 +138,11 @@ static int parse_journal_line(char *line, size_t *index, struct rs_reading *row)
     if (next_string(&p, row->unit, sizeof row->unit) != 0 ||
         next_string(&p, row->role, sizeof row->role) != 0 ||
         next_string(&p, row->display, sizeof row->display) != 0 ||
-        next_string(&p, row->error, sizeof row->error) != 0 || *p != '\0')
+        next_string(&p, row->error, sizeof row->error) != 0)
+        return -1;
+    if (*p != '\0' && (next_string(&p, row->side, sizeof row->side) != 0 ||
+                        next_string(&p, row->source, sizeof row->source) != 0 ||
+                        next_string(&p, row->who, sizeof row->who) != 0 || *p != '\0'))
         return -1;
     if (point < INT32_MIN || point > INT32_MAX || rep < INT32_MIN || rep > INT32_MAX)
         return -1;

@@ -215,7 +215,8 @@ static int write_device(struct wctx *c, hid_t f, const struct rs_data *d)
         ATTR_FIELD(c, g, o, "manufacturer", v->id.manufacturer) != 0 ||
         ATTR_FIELD(c, g, o, "model", v->id.model) != 0 ||
         ATTR_FIELD(c, g, o, "serial", v->id.serial) != 0 ||
-        ATTR_FIELD(c, g, o, "firmware", v->id.firmware) != 0)
+        ATTR_FIELD(c, g, o, "firmware", v->id.firmware) != 0 ||
+        (v->side[0] != '\0' && ATTR_FIELD(c, g, o, "side", v->side) != 0))
         rc = CD_ERR_IO;
     int rc2 = close_obj(c, g, o);
     return rc != 0 ? rc : rc2;
