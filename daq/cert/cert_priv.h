@@ -83,7 +83,7 @@ struct cert_verif_check {
     char id[64], stage[16], clause[64];
     char text_en[256], text_vi[256];
     bool answered, passed;
-    char answer[32], who[64];       /* as typed, by whom */
+    char answer[64], who[64];       /* as typed, by whom */
 };
 
 struct cert_verif {

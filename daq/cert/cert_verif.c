@@ -314,7 +314,7 @@ int cert_verif_build(const struct ana_file *f, const struct cert_lab *lab,
      * within the MPE; an incomplete run is not a pass */
     v->passed = r->complete && r->verdict == UNC_PASS &&
                 (r->n_checks == 0 || r->checks_passed);
-    COPY(v->method, prof_method_name(p->method));
+    COPY(v->method, prof_method_name(p->comparison));
     COPY(v->item_read, prof_read_name(p->item.read));
     COPY(v->ref_read, prof_read_name(p->ref.read));
     COPY(v->operator_name, view->info.operator_name);
