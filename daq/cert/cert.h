@@ -199,6 +199,9 @@ struct cert_job {
     /* a verification (issue 16, docs/verification.md "Documents") */
     const char *stamp;                   /* số tem / số niêm phong; required when it passes */
     const char *cycles;                  /* the cycles table; NULL: LAB.yaml's verification_cycles */
+    /* the item's model and manufacturer as stated, when the instrument
+     * reports none (an instrument read by eye); NULL: not stated */
+    const char *item_model, *item_manufacturer;
 };
 
 int cert_doc_build(const char *run_path, const struct ana_file *a, const struct cert_lab *lab,

@@ -466,6 +466,10 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     COPY(d->item_model, v->device.id.model);
     COPY(d->item_serial, v->device.id.serial);
     COPY(d->item_firmware, v->device.id.firmware);
+    if (d->item_model[0] == '\0' && job->item_model != NULL)
+        COPY(d->item_model, job->item_model);
+    if (d->item_manufacturer[0] == '\0' && job->item_manufacturer != NULL)
+        COPY(d->item_manufacturer, job->item_manufacturer);
     stated_serial(v, d->item_serial_stated, sizeof d->item_serial_stated);
     if (job->item_serial != NULL)
         COPY(d->item_serial_stated, job->item_serial);

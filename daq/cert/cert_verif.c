@@ -143,7 +143,7 @@ static int readings(struct cert_verif *v, const struct ana_file *f, const struct
                                                               : DAQ_SIDE_ITEM);
         bool typed = strcmp(r->source, DAQ_SOURCE_OPERATOR) == 0;
         COPY(o->source, typed ? DAQ_SOURCE_OPERATOR : DAQ_SOURCE_INSTRUMENT);
-        v->n_typed += typed;
+        v->n_typed += typed && strcmp(o->side, DAQ_SIDE_CHECK) != 0; /* as the analysis counts */
         COPY(o->who, r->who);
         COPY(o->text, r->r.display);
         o->value = r->r.value;

@@ -16,7 +16,8 @@ static const char usage_text[] =
     "                   [--lang vi+en|vi|en] [--customer NAME] [--customer-address A]\n"
     "                   [--received YYYY-MM-DD] [--issued YYYY-MM-DD] [--number N]\n"
     "                   [--place laboratory|customer] [--signatory N] [--item-serial S]\n"
-    "                   [--stamp NUMBER] [--cycles FILE]\n"
+    "                   [--stamp NUMBER] [--cycles FILE] [--item-model M]\n"
+    "                   [--item-manufacturer M]\n"
     "       caldaq cert --keygen KEY\n"
     "\n"
     "Issue the calibration certificate of a complete run: the results of the\n"
@@ -36,6 +37,9 @@ static const char usage_text[] =
     "  --signatory N      who authorises it: the N-th of the lab's signatories (1)\n"
     "  --item-serial S    the item's serial number as stated (when the instrument reports\n"
     "                     none, or to record the customer's number)\n"
+    "  --item-model M, --item-manufacturer M\n"
+    "                     the item's model and manufacturer as stated, when the\n"
+    "                     instrument reports none (one read by eye)\n"
     "  --keygen KEY       make a lab key pair KEY and KEY.pub (never overwrites)\n"
     "\n"
     "A run of a verification profile (kind: verification) gets, instead, the\n"
@@ -66,6 +70,8 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
         {"signatory", required_argument, NULL, 's'}, {"keygen", required_argument, NULL, 'k'},
         {"item-serial", required_argument, NULL, 'I'},
         {"stamp", required_argument, NULL, 'S'},    {"cycles", required_argument, NULL, 'C'},
+        {"item-model", required_argument, NULL, 'M'},
+        {"item-manufacturer", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -92,6 +98,8 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
         case 'I': a->job.item_serial = optarg; break;
         case 'S': a->job.stamp = optarg; break;
         case 'C': a->job.cycles = optarg; break;
+        case 'M': a->job.item_model = optarg; break;
+        case 'F': a->job.item_manufacturer = optarg; break;
         case 'l':
             if (strcmp(optarg, "vi+en") != 0 && strcmp(optarg, "vi") != 0 &&
                 strcmp(optarg, "en") != 0)
