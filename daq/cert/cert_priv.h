@@ -42,7 +42,7 @@ json_t *cert_json_fig(struct cert_jb *b, double v, int dec, bool exact);
 int cert_json_write(const json_t *j, const struct cert_jb *b, const char *what,
                     const char *path, struct cd_err *err);
 
-/* ---------------------------------------------------------------- issuing (cert_issue.c) */
+/* ---------------------------------------------------------------- issuing (cert_sign.c) */
 
 /* A file just written into a certificate's folder: its SHA-256 into
  * `files` under its base name, PATH.sig beside it. */
