@@ -462,10 +462,15 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     COPY(d->customer, job->customer);
     COPY(d->customer_address, job->customer_address);
     COPY(d->place, job->place != NULL ? job->place : "laboratory");
-    COPY(d->item_manufacturer, v->device.id.manufacturer);
-    COPY(d->item_model, v->device.id.model);
-    COPY(d->item_serial, v->device.id.serial);
-    COPY(d->item_firmware, v->device.id.firmware);
+    /* The instrument the run talked to is the item's unless it read the
+     * reference (an item read by eye, issue 16): its identity is then not
+     * the item's, which is stated (--item-serial, --item-model, ...). */
+    if (v->device.side[0] == '\0' || strcmp(v->device.side, DAQ_SIDE_ITEM) == 0) {
+        COPY(d->item_manufacturer, v->device.id.manufacturer);
+        COPY(d->item_model, v->device.id.model);
+        COPY(d->item_serial, v->device.id.serial);
+        COPY(d->item_firmware, v->device.id.firmware);
+    }
     if (d->item_model[0] == '\0' && job->item_model != NULL)
         COPY(d->item_model, job->item_model);
     if (d->item_manufacturer[0] == '\0' && job->item_manufacturer != NULL)

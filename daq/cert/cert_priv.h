@@ -100,6 +100,8 @@ struct cert_verif {
     char method[16];                /* "set-item", "set-reference" */
     char item_read[16], ref_read[16]; /* how each side was read: "typed", "instrument", ... */
     char operator_name[128];
+    char ref_instrument[512];       /* the reference's instrument as it identified itself, its
+                                     * driver and port; "" when the run talked to the item */
     size_t n_points, n_checks, n_readings, n_typed;
     struct cert_verif_point *points;
     struct cert_verif_check *checks;

@@ -318,6 +318,11 @@ int cert_verif_build(const struct ana_file *f, const struct cert_lab *lab,
     COPY(v->item_read, prof_read_name(p->item.read));
     COPY(v->ref_read, prof_read_name(p->ref.read));
     COPY(v->operator_name, view->info.operator_name);
+    const struct daq_device *dev = &view->device;
+    if (strcmp(dev->side, DAQ_SIDE_REFERENCE) == 0)
+        snprintf(v->ref_instrument, sizeof v->ref_instrument, "%.63s%s%.63s%s%.63s (%.31s, %.255s)",
+                 dev->id.manufacturer, dev->id.manufacturer[0] ? " " : "", dev->id.model,
+                 dev->id.serial[0] ? " " : "", dev->id.serial, dev->driver, dev->port);
     characteristics(v, p);
     if ((rc = readings(v, f, lab, err)) != 0 || (rc = points(v, f, err)) != 0 ||
         (rc = checks(v, f, err)) != 0) {
@@ -461,6 +466,7 @@ json_t *cert_verif_json(const struct cert_verif *v, bool record, struct cert_jb 
     json_object_set_new(root, "points", pts);
     json_object_set_new(root, "checks", chk);
     if (record) {
+        json_object_set_new(root, "reference_instrument", str_or_null(v->ref_instrument));
         json_object_set_new(root, "operator", json_string(v->operator_name));
         json_object_set_new(root, "n_typed", json_integer((json_int_t)v->n_typed));
     }

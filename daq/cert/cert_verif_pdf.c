@@ -274,6 +274,8 @@ static void record_body(struct pdf *p, const void *ctx)
                 F(p, "%s: %s; %s: %s; %s: %s", L(p, "phương tiện đo", "instrument"),
                   dash(v->item_read), L(p, "chuẩn", "reference"), dash(v->ref_read),
                   L(p, "phương pháp", "method"), dash(v->method)));
+    if (v->ref_instrument[0] != '\0')
+        cert_pdf_kv(p, L(p, "Thiết bị đọc chuẩn", "Reference instrument"), v->ref_instrument);
     cert_pdf_kv(p, L(p, "Số giá trị nhập tay", "Readings typed"), F(p, "%zu", v->n_typed));
     cert_pdf_kv(p, L(p, "Tệp dữ liệu", "Run file"), F(p, "%s (sha256 %s)", d->run_id,
                                                        d->run_sha256));

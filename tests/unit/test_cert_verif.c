@@ -185,6 +185,10 @@ static void make_run(const char *path, const char *at8, double v8, int check2)
     struct daq_device dev = {0};
     snprintf(dev.driver, sizeof dev.driver, "modbus");
     snprintf(dev.port, sizeof dev.port, "tcp:127.0.0.1:1502");
+    snprintf(dev.side, sizeof dev.side, DAQ_SIDE_REFERENCE);
+    snprintf(dev.id.manufacturer, sizeof dev.id.manufacturer, "Keller");
+    snprintf(dev.id.model, sizeof dev.id.model, "LEO5");
+    snprintf(dev.id.serial, sizeof dev.id.serial, "K-77");
     must(daq_run_set_device(run, &dev, &err), &err);
     const double nominal[] = {4, 8}, value[] = {4.0008, 8.0012};
     for (int i = 0; i < 2; i++) {
@@ -279,6 +283,9 @@ static void test_pass(void **state)
     assert_string_equal(v->method, "set-item");
     assert_string_equal(v->doc->item_model, "Y-100");          /* as stated */
     assert_string_equal(v->doc->item_manufacturer, "Wika");
+    /* the run's instrument read the reference: not the item's identity */
+    assert_string_equal(v->doc->item_serial, "");
+    assert_string_equal(v->ref_instrument, "Keller LEO5 K-77 (modbus, tcp:127.0.0.1:1502)");
 
     struct cert_jb b = {.marks = false};
     json_t *j = cert_verif_json(v, false, &b);
