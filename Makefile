@@ -158,6 +158,7 @@ LIBS_FOR_test_cert_xml   := $(LIBS_CERT)
 LIBS_FOR_test_cert_verify := $(LIBS_CERT)
 LIBS_FOR_test_cert_doc   := $(LIBS_CERT)
 LIBS_FOR_test_typed      := $(LIBS_SES)
+LIBS_FOR_test_cert_verif := $(LIBS_CERT)
 
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call test_libs,%)
