@@ -222,9 +222,14 @@ int prof_validity_date(const char *verified, int months, char out[11], struct cd
         }
         d = days_in_month(y, m);
     }
-    if (y < 0 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+    if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
         return cd_fail(err, CD_ERR_INVALID, "the validity date is after the year 9999");
-    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
-             (unsigned)d % 100u);
+    /* digit by digit: the ranges are checked above, and no printf width
+     * warning can doubt it */
+    const int parts[] = {y / 1000, y / 100 % 10, y / 10 % 10, y % 10, -1, m / 10, m % 10,
+                         -1, d / 10, d % 10};
+    for (int i = 0; i < 10; i++)
+        out[i] = parts[i] < 0 ? '-' : (char)('0' + parts[i]);
+    out[10] = '\0';
     return 0;
 }
