@@ -1295,7 +1295,8 @@ static int bind_read_reference(struct reader *r, struct prof_profile *p, yaml_no
     return 0;
 }
 
-/* A cycles path: relative to the profile's directory, like `register`. */
+/* A path the profile names (register, cycles): relative to its directory
+ * unless absolute. */
 static int resolve_path(struct reader *r, yaml_node_t *at, const char *rel, const char **out)
 {
     if (rel[0] == '/') {
@@ -1450,24 +1451,12 @@ static int read_register_path(struct reader *r, yaml_node_t *root, struct prof_p
 {
     const char *rel;
     int rc = get_text(r, root, "register", "profile", false, &rel);
-    if (rc != 0 || rel[0] == '\0' || rel[0] == '/') {
+    if (rc != 0 || rel[0] == '\0') {
         p->register_path = rc == 0 ? rel : "";
         return rc;
     }
     /* relative to the profile's directory */
-    char *copy = strdup(r->y.source);
-    if (copy == NULL)
-        return NOMEM(root);
-    const char *dir = dirname(copy);
-    size_t len = strlen(dir) + strlen(rel) + 2;
-    char *path = keep(r->o, malloc(len));
-    if (path != NULL)
-        snprintf(path, len, "%s/%s", dir, rel);
-    free(copy);
-    if (path == NULL)
-        return NOMEM(root);
-    p->register_path = path;
-    return 0;
+    return resolve_path(r, root, rel, &p->register_path);
 }
 
 /* A sensor channel: the modbus driver's options, as KEY=VALUE strings. */
