@@ -5,6 +5,7 @@
  * libyaml's document API so that every error names the file and line. */
 #include "prof.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +85,7 @@ static int read_entry(const struct cd_yaml_doc *y, prof_cycles *c, yaml_node_t *
     double v;
     if ((rc = cd_yaml_number(y, m, label, &v)) != 0)
         return rc;
-    if (v != (double)(int)v || v < 1 || v > 120)
+    if (!(v >= 1 && v <= 120) || v != floor(v)) /* the range first: (int) of 1e300 is undefined */
         return FAIL(m, CD_ERR_INVALID, "%s = %g must be a whole number of months from 1 to 120",
                     label, v);
     out->months = (int)v;

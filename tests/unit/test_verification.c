@@ -437,6 +437,11 @@ static void test_cycles_bad(void **state)
          "4: cycles entry 'a': months = 121 must be"},
         {"caldaq_verification_cycles: 1\nsource: s\ncycles:\n  - {type: a, en: A, vi: A, months: 1.5, source: s}\n",
          "4: cycles entry 'a': months = 1.5 must be"},
+        /* far beyond int: refused by its range, never cast (fuzz regression) */
+        {"caldaq_verification_cycles: 1\nsource: s\ncycles:\n  - {type: a, en: A, vi: A, months: 1e300, source: s}\n",
+         "4: cycles entry 'a': months = 1e+300 must be"},
+        {"caldaq_verification_cycles: 1\nsource: s\ncycles:\n  - {type: a, en: A, vi: A, months: -3e12, source: s}\n",
+         "4: cycles entry 'a': months = -3e+12 must be"},
         {"caldaq_verification_cycles: 1\nsource: s\ncycles:\n  - {type: a, en: A, vi: A, months: a year, source: s}\n",
          "4: cycles entry 'a': months: 'a year' is not a number"},
         {"caldaq_verification_cycles: 1\nsource: s\ncycles:\n  - {type: a, en: A, vi: A, months: 12}\n",
