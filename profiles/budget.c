@@ -282,16 +282,13 @@ int prof_profile_check_standards(const struct prof_profile *p, const prof_standa
             return cd_fail(err, why.code, "%s:%d: %s", p->source, need->line, why.msg);
         if (need != p->reference || need->source != PROF_REF_CERTIFICATE)
             continue;
-        /* a reference that is read needs no item at every point: its
-         * correction at a point without one is the analysis' concern, and
-         * the ratio check below takes its largest U */
-        if (p->ref.read == PROF_READ_CERTIFIED) {
-            for (size_t k = 0; k < p->n_points; k++) {
-                struct prof_reference ref;
-                if (prof_point_reference(p, &p->points[k], s, &ref, &why) != 0)
-                    return cd_fail(err, why.code, "%s:%d: %s", p->source, p->points[k].line,
-                                   why.msg);
-            }
+        /* a reference that is read needs the item at every point too: the
+         * analysis corrects its reading there by the certificate */
+        for (size_t k = 0; k < p->n_points; k++) {
+            struct prof_reference ref;
+            if (prof_point_reference(p, &p->points[k], s, &ref, &why) != 0)
+                return cd_fail(err, why.code, "%s:%d: %s", p->source, p->points[k].line,
+                               why.msg);
         }
         if (prof_check_reference_ratio(p, s, &why) != 0)
             return cd_fail(err, why.code, "%s:%d: %s", p->source, need->line, why.msg);

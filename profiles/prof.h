@@ -683,7 +683,7 @@ void prof_profile_free(struct prof_profile *p);
 /* Check the profile against a register on `today_iso`: every need with an
  * id exists, has the right kind, is in date (prof_standard_check_due), and
  * for a certificate reference, has an item for every piece the plan uses
- * (not asked of a reference that is read: instrument or typed). For a
+ * (a reference that is read too: its reading is corrected there). For a
  * verification also: the reference ratio (prof_check_reference_ratio) of
  * the reference standard when the profile names it, and the instrument
  * type in the cycles table (verification.cycles_path). Errors name the
