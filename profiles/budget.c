@@ -282,16 +282,13 @@ int prof_profile_check_standards(const struct prof_profile *p, const prof_standa
             return cd_fail(err, why.code, "%s:%d: %s", p->source, need->line, why.msg);
         if (need != p->reference || need->source != PROF_REF_CERTIFICATE)
             continue;
-        /* a reference that is read needs no item at every point: its
-         * correction at a point without one is the analysis' concern, and
-         * the ratio check below takes its largest U */
-        if (p->ref.read == PROF_READ_CERTIFIED) {
-            for (size_t k = 0; k < p->n_points; k++) {
-                struct prof_reference ref;
-                if (prof_point_reference(p, &p->points[k], s, &ref, &why) != 0)
-                    return cd_fail(err, why.code, "%s:%d: %s", p->source, p->points[k].line,
-                                   why.msg);
-            }
+        /* a reference that is read needs the item at every point too: the
+         * analysis corrects its reading there by the certificate */
+        for (size_t k = 0; k < p->n_points; k++) {
+            struct prof_reference ref;
+            if (prof_point_reference(p, &p->points[k], s, &ref, &why) != 0)
+                return cd_fail(err, why.code, "%s:%d: %s", p->source, p->points[k].line,
+                               why.msg);
         }
         if (prof_check_reference_ratio(p, s, &why) != 0)
             return cd_fail(err, why.code, "%s:%d: %s", p->source, need->line, why.msg);
@@ -319,49 +316,22 @@ int prof_profile_check_cycles(const struct prof_profile *p, struct cd_err *err)
 
 /* ------------------------------------------------------------ verification */
 
-const char *prof_kind_name(enum prof_kind k)
-{
-    static const char *const names[] = {[PROF_KIND_CALIBRATION] = "calibration",
-                                        [PROF_KIND_VERIFICATION] = "verification"};
-    return (int)k > 0 && (size_t)k < COUNT(names) ? names[k] : "?";
-}
-
-const char *prof_read_name(enum prof_read r)
-{
-    static const char *const names[] = {[PROF_READ_INSTRUMENT] = "instrument",
-                                        [PROF_READ_TYPED] = "typed",
-                                        [PROF_READ_CERTIFIED] = "certified"};
-    return (int)r > 0 && (size_t)r < COUNT(names) ? names[r] : "?";
-}
-
-const char *prof_method_name(enum prof_method m)
-{
-    static const char *const names[] = {[PROF_METHOD_SET_REFERENCE] = "set-reference",
-                                        [PROF_METHOD_SET_ITEM] = "set-item"};
-    return (int)m > 0 && (size_t)m < COUNT(names) ? names[m] : "?";
-}
-
-const char *prof_check_stage_name(enum prof_check_stage s)
-{
-    static const char *const names[] = {[PROF_CHECK_EXTERNAL] = "external",
-                                        [PROF_CHECK_TECHNICAL] = "technical"};
-    return (int)s > 0 && (size_t)s < COUNT(names) ? names[s] : "?";
-}
-
 /* The expanded uncertainty of the reference at `pt`: the certified item(s)
  * as prof_point_reference finds them, times k; for a reference that is
  * read and has no item at the nominal, the largest U of its items in the
  * profile's unit (conservative: docs/verification.md). */
-int prof_point_reference_read(const struct prof_profile *p, const struct prof_plan_point *pt,
-                              const struct prof_standard *s, struct prof_reference *out,
-                              struct cd_err *err)
+static int reference_U(const struct prof_profile *p, const struct prof_plan_point *pt,
+                       const struct prof_standard *s, double *U, struct cd_err *err)
 {
+    struct prof_reference ref;
     struct cd_err why = {0};
-    if (prof_point_reference(p, pt, s, out, &why) == 0 && isfinite(out->u))
+    if (prof_point_reference(p, pt, s, &ref, &why) == 0 && isfinite(ref.u)) {
+        *U = ref.u * s->k;
         return 0;
-    if (s == NULL)
+    }
+    if (p->ref.read == PROF_READ_CERTIFIED)
         return cd_fail(err, why.code ? why.code : CD_ERR_INVALID, "%s",
-                       why.msg[0] ? why.msg : "no certificate of the reference");
+                       why.msg[0] ? why.msg : "no certified uncertainty of the reference");
     double largest = -1;
     for (size_t j = 0; j < s->n_items; j++) {
         double f = unit_factor(s->items[j].unit, p->unit);
@@ -373,27 +343,8 @@ int prof_point_reference_read(const struct prof_profile *p, const struct prof_pl
                        "reference %s (certificate %s) has no certified item in %s, so its "
                        "uncertainty is not known",
                        s->id, s->certificate, p->unit);
-    *out = (struct prof_reference){.value = pt->nominal, .u = largest / s->k, .mpe = NAN};
+    *U = largest;
     return 0;
-}
-
-static int reference_U(const struct prof_profile *p, const struct prof_plan_point *pt,
-                       const struct prof_standard *s, double *U, struct cd_err *err)
-{
-    struct prof_reference ref;
-    struct cd_err why = {0};
-    if (p->ref.read == PROF_READ_CERTIFIED) {
-        if (prof_point_reference(p, pt, s, &ref, &why) == 0 && isfinite(ref.u)) {
-            *U = ref.u * s->k;
-            return 0;
-        }
-        return cd_fail(err, why.code ? why.code : CD_ERR_INVALID, "%s",
-                       why.msg[0] ? why.msg : "no certified uncertainty of the reference");
-    }
-    int rc = prof_point_reference_read(p, pt, s, &ref, err);
-    if (rc == 0)
-        *U = ref.u * s->k;
-    return rc;
 }
 
 int prof_check_reference_ratio(const struct prof_profile *p, const struct prof_standard *s,

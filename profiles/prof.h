@@ -663,9 +663,8 @@ struct prof_profile {
     struct prof_environment environment;
     struct prof_air air;              /* the air density, for buoyancy (balances) */
     enum prof_kind kind;              /* CALIBRATION unless the profile says verification */
-    /* which side is set (YAML key `comparison`: `method` was already the
-     * normative reference above); SET_REFERENCE unless the profile says set-item */
-    enum prof_method comparison;
+    enum prof_method comparison;      /* `comparison:` SET_REFERENCE unless the profile says
+                                       * set-item (`method:` is the normative reference) */
     struct prof_side item;            /* default: read INSTRUMENT */
     struct prof_side ref;             /* default: read CERTIFIED */
     struct prof_verification verification; /* kind VERIFICATION only */
@@ -684,18 +683,19 @@ void prof_profile_free(struct prof_profile *p);
 /* Check the profile against a register on `today_iso`: every need with an
  * id exists, has the right kind, is in date (prof_standard_check_due), and
  * for a certificate reference, has an item for every piece the plan uses
- * (not asked of a reference that is read: instrument or typed). For a
+ * (a reference that is read too: its reading is corrected there). For a
  * verification also: the reference ratio (prof_check_reference_ratio) of
- * the reference standard when the profile names it, and the instrument
- * type in the cycles table (verification.cycles_path). Errors name the
- * profile's line and the register's entry. */
+ * the reference standard when the profile names it (the cycles table is
+ * prof_profile_check_cycles'). Errors name the profile's line and the
+ * register's entry. */
 int prof_profile_check_standards(const struct prof_profile *p, const prof_standards *reg,
                                  const char *today_iso, struct cd_err *err);
 /* A verification profile's instrument type is in its cycles table
  * (verification.cycles_path), or no validity date can be given; checked by
- * `caldaq profile check` and before a verification starts, not when a run's
- * stored profile is read back (the table lives beside the profile, not in
- * the run). Calibration profiles pass. */
+ * `caldaq profile check` and before a verification starts, not with the
+ * standards (a resumed run's stored profile goes through that check, and
+ * the table lives beside the profile, not in the run). Calibration
+ * profiles pass. */
 int prof_profile_check_cycles(const struct prof_profile *p, struct cd_err *err);
 
 /* The budget of `pt` as a prepared model: every input formula evaluated
@@ -768,16 +768,6 @@ const char *prof_kind_name(enum prof_kind k);
 const char *prof_read_name(enum prof_read r);
 const char *prof_method_name(enum prof_method m);
 const char *prof_check_stage_name(enum prof_check_stage s);
-
-/* The reference of a point whose reference is read (by an instrument or by
- * eye): the certified item at the nominal as prof_point_reference finds it
- * (its value is what an indication of `nominal` stands for, so the
- * correction is value - nominal), or, with no item there, value = nominal
- * (no correction) and u the largest U / k of the standard's items in the
- * profile's unit (conservative: docs/verification.md); mpe NAN then. */
-int prof_point_reference_read(const struct prof_profile *p, const struct prof_plan_point *pt,
-                              const struct prof_standard *s, struct prof_reference *out,
-                              struct cd_err *err);
 
 const char *prof_family_name(enum prof_family f);
 const char *prof_test_name(enum prof_test t);

@@ -88,3 +88,37 @@ NAME_FUNCS(prof_r111_class_name, prof_r111_class_parse, enum prof_r111_class, r1
            "OIML R111 weight class")
 NAME_FUNCS(prof_asme_grade_name, prof_asme_grade_parse, enum prof_asme_grade, asme_names,
            "ASME B40.100 grade")
+
+/* Issue 16's names, as a profile writes them. */
+const char *prof_kind_name(enum prof_kind k)
+{
+    return k == PROF_KIND_VERIFICATION ? "verification" : "calibration";
+}
+
+const char *prof_read_name(enum prof_read r)
+{
+    switch (r) {
+    case PROF_READ_INSTRUMENT: return "instrument";
+    case PROF_READ_TYPED: return "typed";
+    case PROF_READ_CERTIFIED: return "certified";
+    default: return "?";
+    }
+}
+
+const char *prof_method_name(enum prof_method m)
+{
+    switch (m) {
+    case PROF_METHOD_SET_ITEM: return "set-item";
+    case PROF_METHOD_SET_REFERENCE: return "set-reference";
+    default: return "?";
+    }
+}
+
+const char *prof_check_stage_name(enum prof_check_stage s)
+{
+    switch (s) {
+    case PROF_CHECK_EXTERNAL: return "external";
+    case PROF_CHECK_TECHNICAL: return "technical";
+    default: return "?";
+    }
+}

@@ -468,8 +468,7 @@ static int result_points(const struct ana_input *in, const struct point_readings
         st[PROF_STAT_N] = (double)all.n;
         st[PROF_STAT_D] = pp->resolution > 0 ? pp->resolution : (resolution > 0 ? resolution : NAN);
         struct prof_reference ref;
-        if ((rc = read_ref ? prof_point_reference_read(p, pp, in->reference, &ref, err)
-                           : prof_point_reference(p, pp, in->reference, &ref, err)) != 0)
+        if ((rc = prof_point_reference(p, pp, in->reference, &ref, err)) != 0)
             return rc;
         st[PROF_STAT_REF] = ref.value;
         if (read_ref)
