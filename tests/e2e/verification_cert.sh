@@ -127,8 +127,9 @@ for want in "GIẤY CHỨNG NHẬN KIỂM ĐỊNH" "VERIFICATION CERTIFICATE" "T
     "AK-2026-001" "Y-100" "Wika" "Số tem / số niêm phong" "Kiểm tra bên ngoài" "4,1" "$n"; do
     grep -qF -- "$want" "$tmp/pass.txt" || { show "$tmp/pass.txt"; fail "the certificate's text has no '$want'"; }
 done
-pdftotext -layout "$tmp/pass.cert/$n.pdf" - | grep -q "Có hiệu lực đến.*$valid" \
-    || fail "the certificate does not say 'Có hiệu lực đến $valid' on one line"
+pdftotext -layout "$tmp/pass.cert/$n.pdf" "$tmp/pass.layout.txt"
+grep -q "Có hiệu lực đến.*$valid" "$tmp/pass.layout.txt" \
+    || { show "$tmp/pass.layout.txt"; fail "the certificate does not say 'Có hiệu lực đến $valid' on one line"; }
 pdftotext "$tmp/pass.cert/$n-record.pdf" "$tmp/pass.record.txt"
 for want in "BIÊN BẢN KIỂM ĐỊNH" "4,1" "12,1" "15,9" "7.9" "Nguyễn Văn An" "nhập tay" "T-123456"; do
     grep -qF -- "$want" "$tmp/pass.record.txt" || { show "$tmp/pass.record.txt"; fail "the record's text has no '$want'"; }
