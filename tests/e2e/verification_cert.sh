@@ -168,14 +168,15 @@ for want in "THÔNG BÁO KẾT QUẢ KIỂM ĐỊNH KHÔNG ĐẠT" "Không đạ
     grep -qF -- "$want" "$tmp/fail.txt" || { show "$tmp/fail.txt"; fail "the notice's text has no '$want'"; }
 done
 grep -q "NOTICE OF VERIFICATION FAILURE" "$tmp/fail.txt" && fail "--lang vi wrote English"
-grep -qE "^ +4 +4,4 +" "$tmp/fail.txt" || { show "$tmp/fail.txt"; fail "the notice does not list the point at 4 bar as typed"; }
+# the point at 4 bar, up and down as typed, its error and MPE
+grep -qE "^ +4 +4,4; 4,4 +4\.[0-9]+ +0\.3[0-9]+ +0\.2560 +Không đạt" "$tmp/fail.txt" || { show "$tmp/fail.txt"; fail "the notice does not list the point at 4 bar as typed"; }
 grep -q "T-999\|Có hiệu lực đến" "$tmp/fail.txt" && fail "the notice has a stamp or a validity date"
 "$PY" - "$tmp/fail.cert/$n.json" <<'PY' || fail "the JSON of the notice"
 import json, sys
 c = json.load(open(sys.argv[1], encoding="utf-8"))
 assert c["kind"] == "verification" and c["document"] == "notice" and c["result"] == "fail"
 assert c["stamp"] is None and c["valid_until"] is None
-assert any(p["result"] == "fail" and p["item_typed"] == "4,4" for p in c["points"]), c["points"]
+assert any(p["result"] == "fail" and p["item_typed"] == "4,4; 4,4" for p in c["points"]), c["points"]
 PY
 # the record altered after it was signed: verify says which file
 printf ' ' >> "$tmp/fail.cert/$n-record.json"
