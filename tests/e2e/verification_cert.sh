@@ -36,9 +36,9 @@ pids+=($!)
 wait_for "$tmp/gauge"
 wait_for "$tmp/gauge.ctl"
 
-checks() {
+checks() { # checks [ANSWER-OF-THE-LAST]
     printf '%s\n' "ext-working,đạt" "ext-glass,đạt" "ext-vent,đạt" "ext-marking,đạt" \
-        "tech-unit,đạt" "tech-division,đạt" "tech-zero,đạt"
+        "tech-unit,đạt" "tech-division,đạt" "tech-zero,${1:-đạt}"
 }
 session() { # session NAME TYPED-FILE: batch session into $tmp/NAME
     mkdir -p "$tmp/$1"
@@ -124,7 +124,7 @@ PY
 pdftotext "$tmp/pass.cert/$n.pdf" "$tmp/pass.txt"
 for want in "GIẤY CHỨNG NHẬN KIỂM ĐỊNH" "VERIFICATION CERTIFICATE" "T-123456" "Có hiệu lực đến" "$valid" \
     "Đạt yêu cầu đo lường" "ĐLVN 08:2011 Áp kế kiểu lò xo – Quy trình kiểm định" "Công ty Áp Lực" \
-    "AK-2026-001" "Y-100" "Wika" "Số tem / số niêm phong" "Kiểm tra bên ngoài" "4,1" "$n"; do
+    "AK-2026-001" "Y-100" "Wika" "Số tem / số niêm phong" "Kiểm tra bên ngoài" "4,1" "Biến sai" "$n"; do
     grep -qF -- "$want" "$tmp/pass.txt" || { show "$tmp/pass.txt"; fail "the certificate's text has no '$want'"; }
 done
 pdftotext -layout "$tmp/pass.cert/$n.pdf" "$tmp/pass.layout.txt"
@@ -148,6 +148,7 @@ assert all(x["side"] == "item" and x["who"] == "Nguyễn Văn An" for x in typed
 ref = [x for x in c["readings"] if x["side"] == "reference"]
 assert ref and all(x["source"] == "instrument" and x["typed"] is None for x in ref)
 assert all(p["result"] == "pass" for p in c["points"]) and len(c["points"]) == 5
+assert all(isinstance(p["hysteresis"], (int, float)) for p in c["points"])  # up and down
 assert r["document"] == "record" and r["n_typed"] == 10
 assert len([x for x in r["readings"] if x["side"] == "check"]) == 7
 PY
@@ -186,4 +187,18 @@ rc=$?
 set -e
 [ "$rc" = 1 ] && grep -q "$n-record.json: FAILED" "$tmp/tamper.out" \
     || { show "$tmp/tamper.out"; fail "an altered record passed verify (exit $rc)"; }
+
+# ------------------------------------------------------------ a check that failed
+checks "không đạt" > "$tmp/check.typed"
+run=$(session check "$tmp/check.typed")
+cert "$run" "$tmp/check.cert" > "$tmp/check.cert.out" 2>&1 \
+    || { show "$tmp/check.cert.out"; fail "the notice of a failed check was not issued"; }
+n=$(number_of "$tmp/check.cert")
+"$CALDAQ" verify "$tmp/check.cert" --pub "$tmp/lab.key.pub" > /dev/null || fail "caldaq verify fails on the check's notice"
+pdftotext "$tmp/check.cert/$n.pdf" "$tmp/check.txt"
+for want in "THÔNG BÁO KẾT QUẢ KIỂM ĐỊNH KHÔNG ĐẠT" "Các nội dung kiểm tra không đạt" "không đạt" \
+    "Không thực hiện kiểm tra đo lường"; do
+    grep -qF -- "$want" "$tmp/check.txt" || { show "$tmp/check.txt"; fail "the check's notice has no '$want'"; }
+done
+grep -qF "Các điểm kiểm tra đo lường" "$tmp/check.txt" && fail "the check's notice lists points never measured"
 echo "verification_cert.sh: ok"
