@@ -197,7 +197,9 @@ static int points(struct cert_verif *v, const struct ana_file *f, struct cd_err 
         o->reference = cert_round(o->reference, dec);
         o->error = cert_round(o->error, dec);
         o->hysteresis = cert_round(pt->stats[PROF_STAT_HYSTERESIS], dec);
-        v->has_hysteresis |= pt->measured && isfinite(o->hysteresis);
+        /* read up and down (a series each way), as the calibration's doc */
+        v->has_hysteresis |= pt->measured && isfinite(pt->stats[PROF_STAT_MEAN_DOWN]) &&
+                             isfinite(o->hysteresis);
     }
     return 0;
 }

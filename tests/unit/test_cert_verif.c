@@ -292,6 +292,7 @@ static void test_pass(void **state)
     assert_string_equal(v->range, "0 … 16 bar");
     assert_string_equal(v->accuracy, "1.6 (EN 837-1)");
     assert_string_equal(v->method, "set-item");
+    assert_false(v->has_hysteresis); /* read up only */
     assert_string_equal(v->doc->item_model, "Y-100");          /* as stated */
     assert_string_equal(v->doc->item_manufacturer, "Wika");
     /* the run's instrument read the reference: not the item's identity */
