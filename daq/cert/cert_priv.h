@@ -97,7 +97,7 @@ struct cert_verif {
     char valid_until[11];           /* passed only */
     char instrument_type[64];
     int cycle_months;
-    char cycle_source[256];
+    char cycle_source[1024];       /* the cycles table's source, as written there */
     char range[128], accuracy[128]; /* đặc trưng kỹ thuật, from the tolerance */
     char method[16];                /* "set-item", "set-reference" */
     char item_read[16], ref_read[16]; /* how each side was read: "typed", "instrument", ... */
