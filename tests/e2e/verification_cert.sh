@@ -14,7 +14,9 @@
 #    result pass, the stamp and the validity date;
 #  - a failing gauge: the notice (THÔNG BÁO ... KHÔNG ĐẠT) with the point that
 #    failed, its error and MPE; --stamp ignored with a warning; no stamp, no
-#    validity date; `caldaq verify` passes; tampering with the record fails it.
+#    validity date; `caldaq verify` passes; tampering with the record fails it;
+#  - a check answered không đạt: the notice says the test was not carried out;
+#  - --stamp on a calibration run: a usage error.
 # test-timeout: 240
 source "$(dirname "$0")/common.bash"
 show() { echo "--- $1" >&2; cat "$1" >&2; }
@@ -201,4 +203,17 @@ for want in "THÔNG BÁO KẾT QUẢ KIỂM ĐỊNH KHÔNG ĐẠT" "Các nội d
     grep -qF -- "$want" "$tmp/check.txt" || { show "$tmp/check.txt"; fail "the check's notice has no '$want'"; }
 done
 grep -qF "Các điểm kiểm tra đo lường" "$tmp/check.txt" && fail "the check's notice lists points never measured"
+
+# ------------------------------------------------------------ --stamp on a calibration
+mkdir -p "$tmp/cal"
+"$CALDAQ" replay tests/traces/balance-mtsics.trace --profile profiles/balance-cg18-class-ii.yaml \
+    --driver mtsics --standards tests/traces/standards.yaml --fast --out "$tmp/cal" > /dev/null \
+    || fail "replay of a calibration"
+set +e
+"$CALDAQ" cert "$(ls "$tmp"/cal/*.h5)" --out "$tmp/cal.cert" --lab "$tmp/lab.yaml" --item-serial SN-1 \
+    --stamp T-1 > "$tmp/cal.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "for a verification" "$tmp/cal.out" \
+    || { show "$tmp/cal.out"; fail "--stamp on a calibration run: exit $rc"; }
 echo "verification_cert.sh: ok"
