@@ -65,16 +65,8 @@ static char *ring_next(struct pdf *p)
     return s;
 }
 
-static const char *fmt(struct pdf *p, const char *f, ...) __attribute__((format(printf, 2, 3)));
-static const char *fmt(struct pdf *p, const char *f, ...)
-{
-    char *s = ring_next(p);
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(s, RING_LEN, f, ap);
-    va_end(ap);
-    return s;
-}
+/* A formatted short-lived string (cert_priv.h). */
+#define fmt cert_pdf_fmt
 
 /* A label in the certificate's languages: "Vietnamese / English". */
 static const char *L(struct pdf *p, const char *vi, const char *en)

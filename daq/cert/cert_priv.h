@@ -75,6 +75,7 @@ struct cert_verif_point {
     char item_text[160];            /* the item's readings at the point, as typed or displayed */
     char ref_text[160];             /* the reference's */
     double item, reference, error, mpe; /* the mean indication, the reference value, E, MPE */
+    double hysteresis;              /* biến sai: mean |down - up| (NAN: one direction only) */
     int dec;                        /* decimals of the figures: the finest reading's */
     bool measured, passed;
 };
@@ -91,6 +92,7 @@ struct cert_verif {
                                      * customer, item, procedure, conditions, standards,
                                      * signatory, run */
     bool passed;                    /* every check đạt and every point within the MPE */
+    bool has_hysteresis;            /* the points were read up and down */
     char stamp[64];                 /* passed only */
     char valid_until[11];           /* passed only */
     char instrument_type[64];

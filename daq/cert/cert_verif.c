@@ -196,6 +196,10 @@ static int points(struct cert_verif *v, const struct ana_file *f, struct cd_err 
         o->item = cert_round(o->item, dec);
         o->reference = cert_round(o->reference, dec);
         o->error = cert_round(o->error, dec);
+        o->hysteresis = cert_round(pt->stats[PROF_STAT_HYSTERESIS], dec);
+        /* read up and down (a series each way), as the calibration's doc */
+        v->has_hysteresis |= pt->measured && isfinite(pt->stats[PROF_STAT_MEAN_DOWN]) &&
+                             isfinite(o->hysteresis);
     }
     return 0;
 }
@@ -384,9 +388,10 @@ static json_t *check_json(const struct cert_verif_check *c)
                      "typed", str_or_null(c->answer), "who", str_or_null(c->who));
 }
 
-static json_t *point_json(const struct cert_verif_point *o, struct cert_jb *b)
+static json_t *point_json(const struct cert_verif *v, const struct cert_verif_point *o,
+                          struct cert_jb *b)
 {
-    return json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:o}", "nominal",
+    json_t *j = json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:o}", "nominal",
                      cert_json_fig(b, o->nominal, CERT_DEC_NONE, false), "item_typed",
                      o->item_text, "reference_typed", o->ref_text, "indication",
                      o->measured ? cert_json_fig(b, o->item, o->dec, false) : json_null(),
@@ -397,6 +402,11 @@ static json_t *point_json(const struct cert_verif_point *o, struct cert_jb *b)
                      "result",
                      o->measured ? json_string(o->passed ? "pass" : "fail")
                                  : json_string("not measured"));
+    if (j != NULL && v->has_hysteresis)
+        json_object_set_new(j, "hysteresis",
+                            o->measured ? cert_json_fig(b, o->hysteresis, o->dec, false)
+                                        : json_null());
+    return j;
 }
 
 json_t *cert_verif_json(const struct cert_verif *v, bool record, struct cert_jb *b)
@@ -405,7 +415,7 @@ json_t *cert_verif_json(const struct cert_verif *v, bool record, struct cert_jb 
     const struct cert_lab *l = d->lab;
     json_t *pts = json_array(), *chk = json_array(), *rds = json_array(), *stds = json_array();
     for (size_t i = 0; i < v->n_points; i++)
-        json_array_append_new(pts, point_json(&v->points[i], b));
+        json_array_append_new(pts, point_json(v, &v->points[i], b));
     for (size_t i = 0; i < v->n_checks; i++)
         json_array_append_new(chk, check_json(&v->checks[i]));
     /* the record: every reading; the certificate's annex: the test's

@@ -66,9 +66,18 @@ static void identification(struct pdf *p, const struct cert_verif *v)
 
 struct ptable {
     const struct cert_verif *v;
-    const char *unit;
     size_t idx[512];            /* the rows shown: indexes into v->points */
     size_t n;
+    int cols[7];                /* what each column shows: enum pcol */
+};
+
+enum pcol { PC_NOMINAL, PC_READING, PC_REFERENCE, PC_ERROR, PC_HYSTERESIS, PC_MPE, PC_RESULT };
+
+/* Which points a table shows. */
+enum prows {
+    PR_ALL,
+    PR_FAILED,                  /* measured, outside the MPE */
+    PR_UNMEASURED,
 };
 
 static void point_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char *buf, size_t n)
@@ -76,36 +85,64 @@ static void point_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char 
     const struct ptable *t = ctx;
     const struct cert_verif_point *o = &t->v->points[t->idx[r]];
     const char *s = "—";
-    switch (c) {
-    case 0: s = cert_pdf_num(p, o->nominal, CERT_DEC_NONE); break;
-    case 1: s = dash(o->item_text); break;
-    case 2: s = o->measured ? cert_pdf_num(p, o->reference, o->dec) : "—"; break;
-    case 3: s = o->measured ? cert_pdf_num(p, o->error, o->dec) : "—"; break;
-    case 4: s = cert_pdf_limit(p, o->mpe, o->dec); break;
-    default: s = result_text(p, o->measured, o->passed); break;
+    switch ((enum pcol)t->cols[c]) {
+    case PC_NOMINAL: s = cert_pdf_num(p, o->nominal, CERT_DEC_NONE); break;
+    case PC_READING: s = dash(o->item_text); break;
+    case PC_REFERENCE: s = o->measured ? cert_pdf_num(p, o->reference, o->dec) : "—"; break;
+    case PC_ERROR: s = o->measured ? cert_pdf_num(p, o->error, o->dec) : "—"; break;
+    case PC_HYSTERESIS: s = o->measured ? cert_pdf_num(p, o->hysteresis, o->dec) : "—"; break;
+    case PC_MPE: s = cert_pdf_limit(p, o->mpe, o->dec); break;
+    case PC_RESULT: s = result_text(p, o->measured, o->passed); break;
     }
     snprintf(buf, n, "%s", s);
 }
 
-/* The points of the metrological test; only those that failed when `failed`. */
-static void points_table(struct pdf *p, const struct cert_verif *v, bool failed)
+static bool point_shown(const struct cert_verif_point *o, enum prows rows)
 {
-    struct ptable t = {.v = v, .unit = v->doc->unit};
+    return rows == PR_ALL || (rows == PR_FAILED && o->measured && !o->passed) ||
+           (rows == PR_UNMEASURED && !o->measured);
+}
+
+/* The points of the metrological test (`rows` of them): nominal, the
+ * readings as read (up; down), the reference value, the error, the
+ * hysteresis when read both ways, the MPE, the result. */
+static void points_table(struct pdf *p, const struct cert_verif *v, enum prows rows)
+{
+    struct ptable t = {.v = v};
     for (size_t i = 0; i < v->n_points && t.n < sizeof t.idx / sizeof t.idx[0]; i++)
-        if (!failed || !v->points[i].passed)
+        if (point_shown(&v->points[i], rows))
             t.idx[t.n++] = i;
     const char *u = v->doc->unit;
-    const struct cert_pdf_col cols[] = {
-        {F(p, "%s (%s)", L(p, "Giá trị danh định", "Nominal value"), u), 70, CERT_PDF_RIGHT},
-        {F(p, "%s (%s)", L(p, "Số chỉ của phương tiện đo, như đã đọc", "Instrument reading, as read"),
-           u),
-         110, CERT_PDF_RIGHT},
-        {F(p, "%s (%s)", L(p, "Giá trị chuẩn", "Reference value"), u), 85, CERT_PDF_RIGHT},
-        {F(p, "%s (%s)", L(p, "Sai số", "Error"), u), 70, CERT_PDF_RIGHT},
-        {F(p, "%s (%s)", L(p, "Sai số lớn nhất cho phép", "MPE"), u), 75, CERT_PDF_RIGHT},
-        {L(p, "Kết luận", "Result"), CERT_PDF_TEXT_W - 410, CERT_PDF_CENTER},
+    bool h = v->has_hysteresis;
+    const struct {
+        enum pcol id;
+        const char *vi, *en;
+        double w, wh; /* without and with the hysteresis column */
+        enum cert_pdf_align a;
+    } all[] = {
+        {PC_NOMINAL, "Giá trị danh định", "Nominal value", 70, 62, CERT_PDF_RIGHT},
+        {PC_READING, "Số chỉ của phương tiện đo, như đã đọc", "Instrument reading, as read", 110,
+         100, CERT_PDF_RIGHT},
+        {PC_REFERENCE, "Giá trị chuẩn", "Reference value", 85, 76, CERT_PDF_RIGHT},
+        {PC_ERROR, "Sai số", "Error", 70, 62, CERT_PDF_RIGHT},
+        {PC_HYSTERESIS, "Biến sai", "Hysteresis", 0, 60, CERT_PDF_RIGHT},
+        {PC_MPE, "Sai số lớn nhất cho phép", "MPE", 75, 68, CERT_PDF_RIGHT},
+        {PC_RESULT, "Kết luận", "Result", 0, 0, CERT_PDF_CENTER},
     };
-    cert_pdf_table(p, cols, 6, t.n, point_cell, &t);
+    struct cert_pdf_col cols[7];
+    size_t nc = 0;
+    double rest = CERT_PDF_TEXT_W;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (all[i].id == PC_HYSTERESIS && !h)
+            continue;
+        double w = all[i].id == PC_RESULT ? rest : h ? all[i].wh : all[i].w;
+        const char *head = all[i].id == PC_RESULT ? L(p, all[i].vi, all[i].en)
+                                                  : F(p, "%s (%s)", L(p, all[i].vi, all[i].en), u);
+        cols[nc] = (struct cert_pdf_col){head, w, all[i].a};
+        t.cols[nc++] = all[i].id;
+        rest -= w;
+    }
+    cert_pdf_table(p, cols, nc, t.n, point_cell, &t);
 }
 
 struct ctable {
@@ -191,7 +228,7 @@ static void certificate_body(struct pdf *p, const void *ctx)
                           "External and technical inspection"));
     checks_table(p, v, false);
     cert_pdf_heading(p, L(p, "Kiểm tra đo lường", "Metrological test"));
-    points_table(p, v, false);
+    points_table(p, v, PR_ALL);
     cert_pdf_signature(p, "Hết giấy chứng nhận", "End of certificate");
 }
 
@@ -204,11 +241,14 @@ static void notice_body(struct pdf *p, const void *ctx)
     identification(p, v);
     cert_pdf_space(p, 4);
     statement(p, v);
-    bool check_failed = false, point_failed = false;
+    bool check_failed = false, point_failed = false, unmeasured = false, measured = false;
     for (size_t i = 0; i < v->n_checks; i++)
         check_failed |= !v->checks[i].passed;
-    for (size_t i = 0; i < v->n_points; i++)
-        point_failed |= !v->points[i].passed;
+    for (size_t i = 0; i < v->n_points; i++) {
+        point_failed |= point_shown(&v->points[i], PR_FAILED);
+        unmeasured |= !v->points[i].measured;
+        measured |= v->points[i].measured;
+    }
     if (check_failed) {
         cert_pdf_heading(p, L(p, "Các nội dung kiểm tra không đạt", "Checks that failed"));
         checks_table(p, v, true);
@@ -216,7 +256,17 @@ static void notice_body(struct pdf *p, const void *ctx)
     if (point_failed) {
         cert_pdf_heading(p, L(p, "Các điểm kiểm tra đo lường không đạt",
                               "Points of the metrological test that failed"));
-        points_table(p, v, true);
+        points_table(p, v, PR_FAILED);
+    }
+    if (check_failed && !measured) {
+        /* the procedure stops at a check that fails */
+        cert_pdf_para(p, L(p, "Không thực hiện kiểm tra đo lường.",
+                           "The metrological test was not carried out."),
+                      8.5, false);
+    } else if (unmeasured && !check_failed && !point_failed) {
+        cert_pdf_heading(p, L(p, "Các điểm kiểm tra đo lường chưa đo",
+                              "Points of the metrological test not measured"));
+        points_table(p, v, PR_UNMEASURED);
     }
     cert_pdf_para(p,
                   L(p, "Phương tiện đo không được dán tem kiểm định; không cấp giấy chứng nhận "
@@ -297,7 +347,7 @@ static void record_body(struct pdf *p, const void *ctx)
     };
     cert_pdf_table(p, cols, 7, v->n_readings, reading_cell, v->readings);
     cert_pdf_heading(p, L(p, "Kiểm tra đo lường", "Metrological test"));
-    points_table(p, v, false);
+    points_table(p, v, PR_ALL);
     statement(p, v);
     if (v->passed) {
         cert_pdf_kv(p, L(p, "Số tem / số niêm phong", "Stamp or seal No."), v->stamp);

@@ -174,6 +174,14 @@ int cmd_cert(int argc, char **argv)
         return cli_error("cert", "%s", cd_err_text(&err));
     if (ana_file_run_view(a.run, v, &o, &f, &err) != 0)
         return cli_error("cert", "%s: %s", a.run, cd_err_text(&err));
+    if (f.profile->kind != PROF_KIND_VERIFICATION && (a.job.stamp != NULL || a.job.cycles != NULL)) {
+        rc = cli_usage_error("cert",
+                             "--stamp and --cycles are for a verification; %s is a calibration "
+                             "run (profile %s)",
+                             a.run, f.profile->name);
+        ana_file_free(&f);
+        return rc;
+    }
     rc = cert_issue(&f, &lab, &a.job, a.out, a.format, a.langs, false, NULL, &err);
     ana_file_free(&f);
     cert_pdf_cleanup();

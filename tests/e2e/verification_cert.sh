@@ -14,7 +14,9 @@
 #    result pass, the stamp and the validity date;
 #  - a failing gauge: the notice (THÔNG BÁO ... KHÔNG ĐẠT) with the point that
 #    failed, its error and MPE; --stamp ignored with a warning; no stamp, no
-#    validity date; `caldaq verify` passes; tampering with the record fails it.
+#    validity date; `caldaq verify` passes; tampering with the record fails it;
+#  - a check answered không đạt: the notice says the test was not carried out;
+#  - --stamp on a calibration run: a usage error.
 # test-timeout: 240
 source "$(dirname "$0")/common.bash"
 show() { echo "--- $1" >&2; cat "$1" >&2; }
@@ -36,9 +38,9 @@ pids+=($!)
 wait_for "$tmp/gauge"
 wait_for "$tmp/gauge.ctl"
 
-checks() {
+checks() { # checks [ANSWER-OF-THE-LAST]
     printf '%s\n' "ext-working,đạt" "ext-glass,đạt" "ext-vent,đạt" "ext-marking,đạt" \
-        "tech-unit,đạt" "tech-division,đạt" "tech-zero,đạt"
+        "tech-unit,đạt" "tech-division,đạt" "tech-zero,${1:-đạt}"
 }
 session() { # session NAME TYPED-FILE: batch session into $tmp/NAME
     mkdir -p "$tmp/$1"
@@ -124,11 +126,12 @@ PY
 pdftotext "$tmp/pass.cert/$n.pdf" "$tmp/pass.txt"
 for want in "GIẤY CHỨNG NHẬN KIỂM ĐỊNH" "VERIFICATION CERTIFICATE" "T-123456" "Có hiệu lực đến" "$valid" \
     "Đạt yêu cầu đo lường" "ĐLVN 08:2011 Áp kế kiểu lò xo – Quy trình kiểm định" "Công ty Áp Lực" \
-    "AK-2026-001" "Y-100" "Wika" "Số tem / số niêm phong" "Kiểm tra bên ngoài" "4,1" "$n"; do
+    "AK-2026-001" "Y-100" "Wika" "Số tem / số niêm phong" "Kiểm tra bên ngoài" "4,1" "Biến sai" "$n"; do
     grep -qF -- "$want" "$tmp/pass.txt" || { show "$tmp/pass.txt"; fail "the certificate's text has no '$want'"; }
 done
-pdftotext -layout "$tmp/pass.cert/$n.pdf" - | grep -q "Có hiệu lực đến.*$valid" \
-    || fail "the certificate does not say 'Có hiệu lực đến $valid' on one line"
+pdftotext -layout "$tmp/pass.cert/$n.pdf" "$tmp/pass.layout.txt"
+grep -q "Có hiệu lực đến.*$valid" "$tmp/pass.layout.txt" \
+    || { show "$tmp/pass.layout.txt"; fail "the certificate does not say 'Có hiệu lực đến $valid' on one line"; }
 pdftotext "$tmp/pass.cert/$n-record.pdf" "$tmp/pass.record.txt"
 for want in "BIÊN BẢN KIỂM ĐỊNH" "4,1" "12,1" "15,9" "7.9" "Nguyễn Văn An" "nhập tay" "T-123456"; do
     grep -qF -- "$want" "$tmp/pass.record.txt" || { show "$tmp/pass.record.txt"; fail "the record's text has no '$want'"; }
@@ -147,6 +150,7 @@ assert all(x["side"] == "item" and x["who"] == "Nguyễn Văn An" for x in typed
 ref = [x for x in c["readings"] if x["side"] == "reference"]
 assert ref and all(x["source"] == "instrument" and x["typed"] is None for x in ref)
 assert all(p["result"] == "pass" for p in c["points"]) and len(c["points"]) == 5
+assert all(isinstance(p["hysteresis"], (int, float)) for p in c["points"])  # up and down
 assert r["document"] == "record" and r["n_typed"] == 10
 assert len([x for x in r["readings"] if x["side"] == "check"]) == 7
 PY
@@ -167,14 +171,15 @@ for want in "THÔNG BÁO KẾT QUẢ KIỂM ĐỊNH KHÔNG ĐẠT" "Không đạ
     grep -qF -- "$want" "$tmp/fail.txt" || { show "$tmp/fail.txt"; fail "the notice's text has no '$want'"; }
 done
 grep -q "NOTICE OF VERIFICATION FAILURE" "$tmp/fail.txt" && fail "--lang vi wrote English"
-grep -qE "^ +4 +4,4 +" "$tmp/fail.txt" || { show "$tmp/fail.txt"; fail "the notice does not list the point at 4 bar as typed"; }
+# the point at 4 bar, up and down as typed, its error, hysteresis and MPE
+grep -qE "^ +4 +4,4; 4,4 +4\.[0-9]+ +0\.3[0-9]+ +[0-9.]+ +0\.2560 +Không đạt" "$tmp/fail.txt" || { show "$tmp/fail.txt"; fail "the notice does not list the point at 4 bar as typed"; }
 grep -q "T-999\|Có hiệu lực đến" "$tmp/fail.txt" && fail "the notice has a stamp or a validity date"
 "$PY" - "$tmp/fail.cert/$n.json" <<'PY' || fail "the JSON of the notice"
 import json, sys
 c = json.load(open(sys.argv[1], encoding="utf-8"))
 assert c["kind"] == "verification" and c["document"] == "notice" and c["result"] == "fail"
 assert c["stamp"] is None and c["valid_until"] is None
-assert any(p["result"] == "fail" and p["item_typed"] == "4,4" for p in c["points"]), c["points"]
+assert any(p["result"] == "fail" and p["item_typed"] == "4,4; 4,4" for p in c["points"]), c["points"]
 PY
 # the record altered after it was signed: verify says which file
 printf ' ' >> "$tmp/fail.cert/$n-record.json"
@@ -184,4 +189,31 @@ rc=$?
 set -e
 [ "$rc" = 1 ] && grep -q "$n-record.json: FAILED" "$tmp/tamper.out" \
     || { show "$tmp/tamper.out"; fail "an altered record passed verify (exit $rc)"; }
+
+# ------------------------------------------------------------ a check that failed
+checks "không đạt" > "$tmp/check.typed"
+run=$(session check "$tmp/check.typed")
+cert "$run" "$tmp/check.cert" > "$tmp/check.cert.out" 2>&1 \
+    || { show "$tmp/check.cert.out"; fail "the notice of a failed check was not issued"; }
+n=$(number_of "$tmp/check.cert")
+"$CALDAQ" verify "$tmp/check.cert" --pub "$tmp/lab.key.pub" > /dev/null || fail "caldaq verify fails on the check's notice"
+pdftotext "$tmp/check.cert/$n.pdf" "$tmp/check.txt"
+for want in "THÔNG BÁO KẾT QUẢ KIỂM ĐỊNH KHÔNG ĐẠT" "Các nội dung kiểm tra không đạt" "không đạt" \
+    "Không thực hiện kiểm tra đo lường"; do
+    grep -qF -- "$want" "$tmp/check.txt" || { show "$tmp/check.txt"; fail "the check's notice has no '$want'"; }
+done
+grep -qF "Các điểm kiểm tra đo lường" "$tmp/check.txt" && fail "the check's notice lists points never measured"
+
+# ------------------------------------------------------------ --stamp on a calibration
+mkdir -p "$tmp/cal"
+"$CALDAQ" replay tests/traces/balance-mtsics.trace --profile profiles/balance-cg18-class-ii.yaml \
+    --driver mtsics --standards tests/traces/standards.yaml --fast --out "$tmp/cal" > /dev/null \
+    || fail "replay of a calibration"
+set +e
+"$CALDAQ" cert "$(ls "$tmp"/cal/*.h5)" --out "$tmp/cal.cert" --lab "$tmp/lab.yaml" --item-serial SN-1 \
+    --stamp T-1 > "$tmp/cal.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "for a verification" "$tmp/cal.out" \
+    || { show "$tmp/cal.out"; fail "--stamp on a calibration run: exit $rc"; }
 echo "verification_cert.sh: ok"

@@ -233,19 +233,30 @@ static struct cert_job job_with(const char *stamp, const char *cycles)
                              .stamp = stamp, .cycles = cycles};
 }
 
+/* Make, analyse and build the documents of a run (make_run's arguments):
+ * the analysis in *a (ana_file_free it). */
+static struct cert_verif *build(struct fx *f, const char *name, const char *at8, double v8,
+                                int check2, struct cert_job job, struct ana_file *a,
+                                char warning[256])
+{
+    char run[400];
+    path_in(f, name, run, sizeof run);
+    make_run(run, at8, v8, check2);
+    analyse(run, a);
+    struct cert_verif *v = NULL;
+    struct cd_err err = {0};
+    must(cert_verif_build(a, &f->lab, &job, &v, warning, 256, &err), &err);
+    return v;
+}
+
 static void test_pass(void **state)
 {
     struct fx *f = *state;
-    char run[400];
-    path_in(f, "pass.h5", run, sizeof run);
-    make_run(run, "8,0", 8.0, 1);
     struct ana_file a;
-    analyse(run, &a);
-    struct cert_job job = job_with("T-123456", f->cycles);
-    struct cert_verif *v = NULL;
     char warning[256];
     struct cd_err err = {0};
-    must(cert_verif_build(&a, &f->lab, &job, &v, warning, sizeof warning, &err), &err);
+    struct cert_verif *v =
+        build(f, "pass.h5", "8,0", 8.0, 1, job_with("T-123456", f->cycles), &a, warning);
     assert_true(v->passed);
     assert_string_equal(warning, "");
     assert_string_equal(v->stamp, "T-123456");
@@ -281,6 +292,7 @@ static void test_pass(void **state)
     assert_string_equal(v->range, "0 … 16 bar");
     assert_string_equal(v->accuracy, "1.6 (EN 837-1)");
     assert_string_equal(v->method, "set-item");
+    assert_false(v->has_hysteresis); /* read up only */
     assert_string_equal(v->doc->item_model, "Y-100");          /* as stated */
     assert_string_equal(v->doc->item_manufacturer, "Wika");
     /* the run's instrument read the reference: not the item's identity */
@@ -315,18 +327,12 @@ static void test_pass(void **state)
 static void test_fail(void **state)
 {
     struct fx *f = *state;
-    char run[400];
-    path_in(f, "fail.h5", run, sizeof run);
-    /* 8.4 against 8.0012: E = 0.3988 bar > MPE 0.256 bar */
-    make_run(run, "8,4", 8.4, 1);
     struct ana_file a;
-    analyse(run, &a);
-    /* no cycles table needed: a failure has no validity date */
-    struct cert_job job = job_with("T-999", NULL);
-    struct cert_verif *v = NULL;
     char warning[256];
-    struct cd_err err = {0};
-    must(cert_verif_build(&a, &f->lab, &job, &v, warning, sizeof warning, &err), &err);
+    /* 8.4 against 8.0012: E = 0.3988 bar > MPE 0.256 bar; no cycles table
+     * needed: a failure has no validity date */
+    struct cert_verif *v =
+        build(f, "fail.h5", "8,4", 8.4, 1, job_with("T-999", NULL), &a, warning);
     assert_false(v->passed);
     assert_non_null(strstr(warning, "--stamp T-999 not used"));
     assert_string_equal(v->stamp, "");
@@ -352,16 +358,9 @@ static void test_fail(void **state)
 static void test_failed_check(void **state)
 {
     struct fx *f = *state;
-    char run[400];
-    path_in(f, "check.h5", run, sizeof run);
-    make_run(run, "8,0", 8.0, 0);
     struct ana_file a;
-    analyse(run, &a);
-    struct cert_job job = job_with(NULL, NULL);
-    struct cert_verif *v = NULL;
     char warning[256];
-    struct cd_err err = {0};
-    must(cert_verif_build(&a, &f->lab, &job, &v, warning, sizeof warning, &err), &err);
+    struct cert_verif *v = build(f, "check.h5", "8,0", 8.0, 0, job_with(NULL, NULL), &a, warning);
     assert_false(v->passed);
     assert_true(v->points[0].passed && v->points[1].passed);
     assert_true(v->checks[0].passed);
