@@ -8,7 +8,8 @@ SANITIZE ?= 0
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan
-SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+            -DCALDAQ_LEAK_CHECK
 else
 BUILD   ?= build
 SANFLAGS :=

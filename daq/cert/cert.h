@@ -242,9 +242,10 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
 /* Whether `format` ("pdf,xml,json") lists `kind`. */
 bool cert_format_wants(const char *format, const char *kind);
 
-/* Release what pango, cairo and fontconfig keep for the life of the
- * process (font maps, caches), once no more PDFs will be written: for a
- * clean exit under LeakSanitizer. */
+/* Release what pango and fontconfig keep for the life of the process (font
+ * maps, caches), once no more PDFs will be written: for a clean exit under
+ * LeakSanitizer, so only in builds with CALDAQ_LEAK_CHECK (SANITIZE=1);
+ * elsewhere it does nothing (cert_pdf.c says why). */
 void cert_pdf_cleanup(void);
 
 /* ---------------------------------------------------------------- integrity */
