@@ -8,7 +8,8 @@ SANITIZE ?= 0
 
 ifeq ($(SANITIZE),1)
 BUILD   ?= build/asan
-SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+            -DCALDAQ_LEAK_CHECK
 else
 BUILD   ?= build
 SANFLAGS :=
@@ -129,6 +130,7 @@ LIBS_PROF   := $(LIB_PROF) $(LIBS_UNC)
 LIBS_STORE  := $(LIB_STORE) $(LIB_DRV) $(LIB_PROF) $(LIB_UNC) $(LIB_COMMON)
 LIBS_ANA    := $(LIB_ANA) $(LIBS_STORE)
 LIBS_CERT   := $(LIB_CERT) $(LIBS_ANA)
+LIBS_SES    := $(LIB_SES) $(LIBS_ANA)
 test_libs = $(or $(LIBS_FOR_$(1)),$(LIBS))
 LIBS_FOR_test_csv        := $(LIB_COMMON)
 LIBS_FOR_test_zone       := $(LIB_COMMON)
@@ -148,6 +150,7 @@ LIBS_FOR_test_trace      := $(LIBS_DRV)
 LIBS_FOR_test_profile    := $(LIBS_PROF)
 LIBS_FOR_test_standards  := $(LIBS_PROF)
 LIBS_FOR_test_tolerance  := $(LIBS_PROF)
+LIBS_FOR_test_verification := $(LIBS_PROF)
 LIBS_FOR_test_run        := $(LIBS_STORE)
 LIBS_FOR_test_run_damaged := $(LIBS_STORE)
 LIBS_FOR_test_analysis   := $(LIBS_ANA)
@@ -155,6 +158,8 @@ LIBS_FOR_test_cert_pdf   := $(LIBS_CERT)
 LIBS_FOR_test_cert_xml   := $(LIBS_CERT)
 LIBS_FOR_test_cert_verify := $(LIBS_CERT)
 LIBS_FOR_test_cert_doc   := $(LIBS_CERT)
+LIBS_FOR_test_typed      := $(LIBS_SES)
+LIBS_FOR_test_cert_verif := $(LIBS_CERT)
 
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call test_libs,%)

@@ -37,7 +37,8 @@ const char *prof_family_name(enum prof_family f)
 {
     static const char *const names[] = {[PROF_FAMILY_BALANCE] = "balance",
                                         [PROF_FAMILY_PRESSURE] = "pressure",
-                                        [PROF_FAMILY_DMM] = "dmm"};
+                                        [PROF_FAMILY_DMM] = "dmm",
+                                        [PROF_FAMILY_TEMPERATURE] = "temperature"};
     return (int)f > 0 && (size_t)f < COUNT(names) ? names[f] : "?";
 }
 
@@ -281,11 +282,105 @@ int prof_profile_check_standards(const struct prof_profile *p, const prof_standa
             return cd_fail(err, why.code, "%s:%d: %s", p->source, need->line, why.msg);
         if (need != p->reference || need->source != PROF_REF_CERTIFICATE)
             continue;
+        /* a reference that is read needs the item at every point too: the
+         * analysis corrects its reading there by the certificate */
         for (size_t k = 0; k < p->n_points; k++) {
             struct prof_reference ref;
             if (prof_point_reference(p, &p->points[k], s, &ref, &why) != 0)
                 return cd_fail(err, why.code, "%s:%d: %s", p->source, p->points[k].line,
                                why.msg);
+        }
+        if (prof_check_reference_ratio(p, s, &why) != 0)
+            return cd_fail(err, why.code, "%s:%d: %s", p->source, need->line, why.msg);
+    }
+    return 0;
+}
+
+int prof_profile_check_cycles(const struct prof_profile *p, struct cd_err *err)
+{
+    if (p->kind == PROF_KIND_VERIFICATION) {
+        /* the instrument type must be in the cycles table, or no validity
+         * date can be given */
+        struct cd_err why = {0};
+        prof_cycles *c = prof_cycles_load(p->verification.cycles_path, &why);
+        const struct prof_cycle *e =
+            c != NULL ? prof_cycles_find(c, p->verification.instrument_type, &why) : NULL;
+        prof_cycles_free(c);
+        if (e == NULL)
+            return cd_fail(err, why.code ? why.code : CD_ERR_INVALID,
+                           "%s: verification: instrument_type '%s': %s", p->source,
+                           p->verification.instrument_type, why.msg);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ verification */
+
+/* The expanded uncertainty of the reference at `pt`: the certified item(s)
+ * as prof_point_reference finds them, times k; for a reference that is
+ * read and has no item at the nominal, the largest U of its items in the
+ * profile's unit (conservative: docs/verification.md). */
+static int reference_U(const struct prof_profile *p, const struct prof_plan_point *pt,
+                       const struct prof_standard *s, double *U, struct cd_err *err)
+{
+    struct prof_reference ref;
+    struct cd_err why = {0};
+    if (prof_point_reference(p, pt, s, &ref, &why) == 0 && isfinite(ref.u)) {
+        *U = ref.u * s->k;
+        return 0;
+    }
+    if (p->ref.read == PROF_READ_CERTIFIED)
+        return cd_fail(err, why.code ? why.code : CD_ERR_INVALID, "%s",
+                       why.msg[0] ? why.msg : "no certified uncertainty of the reference");
+    double largest = -1;
+    for (size_t j = 0; j < s->n_items; j++) {
+        double f = unit_factor(s->items[j].unit, p->unit);
+        if (f > 0 && s->items[j].U * f > largest)
+            largest = s->items[j].U * f;
+    }
+    if (largest < 0)
+        return cd_fail(err, CD_ERR_NOT_FOUND,
+                       "reference %s (certificate %s) has no certified item in %s, so its "
+                       "uncertainty is not known",
+                       s->id, s->certificate, p->unit);
+    *U = largest;
+    return 0;
+}
+
+int prof_check_reference_ratio(const struct prof_profile *p, const struct prof_standard *s,
+                               struct cd_err *err)
+{
+    if (p == NULL)
+        return cd_fail(err, CD_ERR_INVALID, "no profile");
+    if (p->kind != PROF_KIND_VERIFICATION)
+        return 0;
+    const struct prof_verification *v = &p->verification;
+    if (s == NULL)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "%s: a verification needs the certificate of its reference standard to "
+                       "check that it is good enough (U at most 1/%g of the MPE)",
+                       p->source, v->reference_ratio);
+    for (size_t i = 0; i < p->n_points; i++) {
+        const struct prof_plan_point *pt = &p->points[i];
+        if (pt->nominal == 0)
+            continue;
+        double U = NAN, low, high;
+        int rc = reference_U(p, pt, s, &U, err);
+        if (rc != 0)
+            return rc;
+        if ((rc = prof_point_limits(p, pt, &low, &high, err)) != 0)
+            return rc;
+        double mpe = fmin(-low, high);
+        if (mpe < v->reference_ratio * U * (1 - 1e-12)) {
+            char name[160];
+            point_name(p, pt, name, sizeof name);
+            return cd_fail(err, CD_ERR_INVALID,
+                           "reference %s (certificate %s): U = %.6g %s at %.15g %s (%s) is more "
+                           "than 1/%g of the MPE %.6g %s (%s)",
+                           s->id, s->certificate, U, p->unit, pt->nominal, p->unit, name,
+                           v->reference_ratio, mpe, p->unit,
+                           v->ratio_source[0] ? v->ratio_source
+                                              : "the default ratio: U at most one third of the MPE");
         }
     }
     return 0;

@@ -682,10 +682,21 @@ void prof_profile_free(struct prof_profile *p);
 
 /* Check the profile against a register on `today_iso`: every need with an
  * id exists, has the right kind, is in date (prof_standard_check_due), and
- * for a certificate reference, has an item for every piece the plan uses.
- * Errors name the profile's line and the register's entry. */
+ * for a certificate reference, has an item for every piece the plan uses
+ * (a reference that is read too: its reading is corrected there). For a
+ * verification also: the reference ratio (prof_check_reference_ratio) of
+ * the reference standard when the profile names it (the cycles table is
+ * prof_profile_check_cycles'). Errors name the profile's line and the
+ * register's entry. */
 int prof_profile_check_standards(const struct prof_profile *p, const prof_standards *reg,
                                  const char *today_iso, struct cd_err *err);
+/* A verification profile's instrument type is in its cycles table
+ * (verification.cycles_path), or no validity date can be given; checked by
+ * `caldaq profile check` and before a verification starts, not with the
+ * standards (a resumed run's stored profile goes through that check, and
+ * the table lives beside the profile, not in the run). Calibration
+ * profiles pass. */
+int prof_profile_check_cycles(const struct prof_profile *p, struct cd_err *err);
 
 /* The budget of `pt` as a prepared model: every input formula evaluated
  * with `stats` (PROF_STAT_COUNT values, NAN where unavailable) and the
@@ -721,7 +732,11 @@ int prof_point_reference(const struct prof_profile *p, const struct prof_plan_po
  * certified item there: prof_point_reference's u times the standard's k).
  * CD_ERR_INVALID naming the first point that fails, with both figures:
  * "reference P-REF-01: U = 0.08 bar at 10 bar is more than 1/3 of the MPE
- * 0.16 bar (ĐLVN 08:2011 ...)". Calibration profiles always pass. */
+ * 0.16 bar (ĐLVN 08:2011 ...)". A reference that is read (instrument or
+ * typed) with no certified item at a point's nominal counts with the
+ * largest U of its items in the profile's unit (conservative,
+ * docs/verification.md). Calibration profiles always pass; a verification
+ * with s NULL fails. */
 int prof_check_reference_ratio(const struct prof_profile *p, const struct prof_standard *s,
                                struct cd_err *err);
 

@@ -1085,27 +1085,227 @@ static int read_family(struct reader *r, yaml_node_t *root, struct prof_profile 
 {
     yaml_node_t *n = cd_yaml_get(&r->y, root, "family");
     if (n == NULL)
-        return FAIL(root, CD_ERR_PARSE, "family is missing (balance, pressure or dmm)");
-    for (int f = PROF_FAMILY_BALANCE; f <= PROF_FAMILY_DMM; f++)
+        return FAIL(root, CD_ERR_PARSE,
+                    "family is missing (balance, pressure, dmm or temperature)");
+    for (int f = PROF_FAMILY_BALANCE; f <= PROF_FAMILY_TEMPERATURE; f++)
         if (cd_yaml_scalar(n) && strcmp(cd_yaml_scalar(n), prof_family_name(f)) == 0)
             p->family = (enum prof_family)f;
     if (p->family == PROF_FAMILY_UNSET)
-        return FAIL(n, CD_ERR_INVALID, "family must be balance, pressure or dmm");
+        return FAIL(n, CD_ERR_INVALID, "family must be balance, pressure, dmm or temperature");
     return 0;
 }
 
-static int read_register_path(struct reader *r, yaml_node_t *root, struct prof_profile *p)
+/* ------------------------------------------------------------ two sides, verification */
+
+/* A name from `names` (indexed by the enum, [0] unused) for `key`; absent:
+ * `dflt`. */
+static int get_choice(struct reader *r, yaml_node_t *map, const char *key, const char *what,
+                      const char *const *names, int count, int dflt, int *out)
 {
-    const char *rel;
-    int rc = get_text(r, root, "register", "profile", false, &rel);
-    if (rc != 0 || rel[0] == '\0' || rel[0] == '/') {
-        p->register_path = rc == 0 ? rel : "";
-        return rc;
+    yaml_node_t *n = cd_yaml_get(&r->y, map, key);
+    *out = dflt;
+    if (n == NULL)
+        return 0;
+    const char *s = cd_yaml_scalar(n);
+    if (s == NULL)
+        return FAIL(n, CD_ERR_PARSE, "%s%s must be text, not %s", what, key, cd_yaml_type_name(n));
+    char list[160] = "";
+    for (int i = 1; i < count; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%s", i == 1 ? "" : i == count - 1 ? " or " : ", ",
+                 names[i]);
     }
-    /* relative to the profile's directory */
+    return FAIL(n, CD_ERR_INVALID, "%s%s '%s' is not known: %s", what, key, s, list);
+}
+
+static bool is_check_id(const char *s)
+{
+    if (s == NULL || s[0] == '\0')
+        return false;
+    for (const char *c = s; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
+            return false;
+    return true;
+}
+
+/* {en: ..., vi: ...}, both optional. */
+static int read_label(struct reader *r, yaml_node_t *side, const char *what, const char **en,
+                      const char **vi)
+{
+    static const char *const keys[] = {"en", "vi", NULL};
+    *en = *vi = "";
+    yaml_node_t *n = cd_yaml_get(&r->y, side, "label");
+    if (n == NULL)
+        return 0;
+    char label[64];
+    snprintf(label, sizeof label, "%s: label", what);
+    int rc = cd_yaml_check_keys(&r->y, n, label, keys);
+    if (rc == 0)
+        rc = get_text(r, n, "en", label, false, en);
+    if (rc == 0)
+        rc = get_text(r, n, "vi", label, false, vi);
+    return rc;
+}
+
+/* item: or reference: (docs/profiles.md, "Two sides of a test point"). The
+ * instrument section and the tolerance are read before. */
+static int read_side(struct reader *r, yaml_node_t *root, const char *key, bool is_ref,
+                     struct prof_profile *p, struct prof_side *side)
+{
+    static const char *const keys[] = {"read", "driver", "label", "range", "resolution",
+                                       "confirm_beyond_mpe", NULL};
+    static const char *const reads[] = {"?", "instrument", "typed", "certified"};
+    *side = (struct prof_side){.read = is_ref ? PROF_READ_CERTIFIED : PROF_READ_INSTRUMENT,
+                               .driver = "", .label_en = "", .label_vi = "", .low = NAN,
+                               .high = NAN, .resolution = 0, .confirm_beyond_mpe = 0,
+                               .line = cd_yaml_line(root)};
+    yaml_node_t *n = cd_yaml_get(&r->y, root, key);
+    if (n == NULL)
+        return 0;
+    side->line = cd_yaml_line(n);
+    char what[32];
+    snprintf(what, sizeof what, "%s", key);
+    int rc = cd_yaml_check_keys(&r->y, n, what, keys);
+    if (rc != 0)
+        return rc;
+    snprintf(what, sizeof what, "%s: ", key);
+    int read;
+    if ((rc = get_choice(r, n, "read", what, reads, 4, (int)side->read, &read)) != 0)
+        return rc;
+    side->read = (enum prof_read)read;
+    if (!is_ref && side->read == PROF_READ_CERTIFIED)
+        return FAIL(cd_yaml_get(&r->y, n, "read"), CD_ERR_INVALID,
+                    "item: read certified is for the reference (the item is read by an "
+                    "instrument or typed)");
+    if ((rc = read_label(r, n, key, &side->label_en, &side->label_vi)) != 0)
+        return rc;
+    yaml_node_t *v = cd_yaml_get(&r->y, n, "driver");
+    if (v != NULL && side->read != PROF_READ_INSTRUMENT)
+        return FAIL(v, CD_ERR_INVALID, "%s: driver applies to a side read by an instrument "
+                                       "(read: instrument), not to read: %s",
+                    key, reads[side->read]);
+    if ((rc = get_text(r, n, "driver", key, false, &side->driver)) != 0)
+        return rc;
+    if (v != NULL && side->driver[0] == '\0')
+        return FAIL(v, CD_ERR_INVALID, "%s: driver is empty", key);
+    static const char *const typed_only[] = {"range", "resolution", "confirm_beyond_mpe"};
+    for (size_t i = 0; i < COUNT(typed_only); i++)
+        if ((v = cd_yaml_get(&r->y, n, typed_only[i])) != NULL && side->read != PROF_READ_TYPED)
+            return FAIL(v, CD_ERR_INVALID, "%s: %s applies to a side typed by the technician "
+                                           "(read: typed), not to read: %s",
+                        key, typed_only[i], reads[side->read]);
+    if (side->read != PROF_READ_TYPED)
+        return 0;
+    /* typed: the defaults, then what the section says */
+    if (!is_ref) {
+        side->resolution = p->resolution;
+        if (p->tolerance.kind == PROF_TOL_EN837) {
+            side->low = p->tolerance.en837.scale.low;
+            side->high = p->tolerance.en837.scale.high;
+        } else if (p->tolerance.kind == PROF_TOL_ASME_B40) {
+            side->low = p->tolerance.asme.scale.low;
+            side->high = p->tolerance.asme.scale.high;
+        }
+    }
+    side->confirm_beyond_mpe = 5;
+    if ((v = cd_yaml_get(&r->y, n, "range")) != NULL) {
+        if (v->type != YAML_SEQUENCE_NODE || seq_len(v) != 2)
+            return FAIL(v, CD_ERR_PARSE, "%s: range must be [low, high]", key);
+        char label[48];
+        snprintf(label, sizeof label, "%s: range", key);
+        if ((rc = cd_yaml_number(&r->y, seq_item(r, v, 0), label, &side->low)) != 0 ||
+            (rc = cd_yaml_number(&r->y, seq_item(r, v, 1), label, &side->high)) != 0)
+            return rc;
+        if (!(side->low < side->high))
+            return FAIL(v, CD_ERR_INVALID, "%s: range [%.15g, %.15g]: low must be below high",
+                        key, side->low, side->high);
+    }
+    if ((rc = get_number_key(r, n, "resolution", key, false, &side->resolution)) != 0)
+        return rc;
+    if (!(side->resolution >= 0))
+        return FAIL(cd_yaml_get(&r->y, n, "resolution"), CD_ERR_INVALID,
+                    "%s: resolution = %g must be positive (or 0: any number of decimals)", key,
+                    side->resolution);
+    if ((rc = get_number_key(r, n, "confirm_beyond_mpe", key, false,
+                             &side->confirm_beyond_mpe)) != 0)
+        return rc;
+    if (!(side->confirm_beyond_mpe >= 0))
+        return FAIL(cd_yaml_get(&r->y, n, "confirm_beyond_mpe"), CD_ERR_INVALID,
+                    "%s: confirm_beyond_mpe = %g must be 0 (never ask) or more", key,
+                    side->confirm_beyond_mpe);
+    return 0;
+}
+
+/* The plan's nominals of a typed item must be values the technician may type. */
+static int check_typed_range(struct reader *r, const struct prof_profile *p, yaml_node_t *root)
+{
+    const struct prof_side *s = &p->item;
+    if (s->read != PROF_READ_TYPED || isnan(s->low))
+        return 0;
+    for (size_t i = 0; i < p->n_points; i++) {
+        double x = p->points[i].nominal;
+        if (x < s->low || x > s->high) {
+            yaml_node_t *n = cd_yaml_get(&r->y, root, "item");
+            yaml_node_t *rn = n != NULL ? cd_yaml_get(&r->y, n, "range") : NULL;
+            return FAIL(rn != NULL ? rn : n, CD_ERR_INVALID,
+                        "item: test point %.15g %s (line %d) is outside the range [%.15g, %.15g] "
+                        "a typed reading may take",
+                        x, p->unit, p->points[i].line, s->low, s->high);
+        }
+    }
+    return 0;
+}
+
+/* A reference that is read (instrument or typed) is the standard of role
+ * `reference`: its certificate gives the correction and U, so it counts as
+ * the certificate reference of the profile. */
+static int bind_read_reference(struct reader *r, struct prof_profile *p, yaml_node_t *root)
+{
+    if (p->ref.read == PROF_READ_CERTIFIED)
+        return 0;
+    yaml_node_t *at = cd_yaml_get(&r->y, root, "reference");
+    struct prof_std_need *need = NULL;
+    for (size_t i = 0; i < p->n_needs; i++)
+        if (strcmp(p->needs[i].role, "reference") == 0)
+            need = (struct prof_std_need *)&p->needs[i]; /* owned by this loader */
+    if (need == NULL)
+        return FAIL(at, CD_ERR_INVALID,
+                    "reference: read %s needs a standards entry with role: reference (its "
+                    "register entry gives the correction and the uncertainty U)",
+                    prof_read_name(p->ref.read));
+    if (p->reference != NULL && p->reference != need)
+        return FAIL(at, CD_ERR_INVALID,
+                    "reference: read %s: the reference value comes from the reading of the "
+                    "standard of role reference, not from '%s' (line %d): remove its "
+                    "reference_value",
+                    prof_read_name(p->ref.read), p->reference->role, p->reference->line);
+    if (need->source == PROF_REF_NOMINAL) {
+        yaml_node_t *line = &(yaml_node_t){.start_mark = {.line = (size_t)need->line - 1}};
+        return FAIL(line, CD_ERR_INVALID,
+                    "standards: role reference: reference_value nominal does not apply to a "
+                    "reference that is read (read: %s): write certificate or leave it out",
+                    prof_read_name(p->ref.read));
+    }
+    need->source = PROF_REF_CERTIFICATE;
+    p->reference = need;
+    return 0;
+}
+
+/* A path the profile names (register, cycles): relative to its directory
+ * unless absolute. */
+static int resolve_path(struct reader *r, yaml_node_t *at, const char *rel, const char **out)
+{
+    if (rel[0] == '/') {
+        *out = rel;
+        return 0;
+    }
     char *copy = strdup(r->y.source);
     if (copy == NULL)
-        return NOMEM(root);
+        return NOMEM(at);
     const char *dir = dirname(copy);
     size_t len = strlen(dir) + strlen(rel) + 2;
     char *path = keep(r->o, malloc(len));
@@ -1113,9 +1313,150 @@ static int read_register_path(struct reader *r, yaml_node_t *root, struct prof_p
         snprintf(path, len, "%s/%s", dir, rel);
     free(copy);
     if (path == NULL)
-        return NOMEM(root);
-    p->register_path = path;
+        return NOMEM(at);
+    *out = path;
     return 0;
+}
+
+static int read_check(struct reader *r, yaml_node_t *e, size_t i, struct prof_check *c)
+{
+    static const char *const keys[] = {"stage", "id", "vi", "en", "clause", NULL};
+    static const char *const stages[] = {"?", "external", "technical"};
+    char what[48];
+    snprintf(what, sizeof what, "verification: check %zu", i + 1);
+    int rc = cd_yaml_check_keys(&r->y, e, what, keys);
+    if (rc != 0 || (rc = get_text(r, e, "id", what, true, &c->id)) != 0)
+        return rc;
+    if (!is_check_id(c->id))
+        return FAIL(cd_yaml_get(&r->y, e, "id"), CD_ERR_INVALID,
+                    "%s: id '%s': lower-case letters, digits and '-' only", what, c->id);
+    snprintf(what, sizeof what, "verification: check '%s'", c->id);
+    if (cd_yaml_get(&r->y, e, "stage") == NULL)
+        return FAIL(e, CD_ERR_PARSE, "%s: stage is missing (external or technical)", what);
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%s: ", what);
+    int stage;
+    if ((rc = get_choice(r, e, "stage", prefix, stages, 3, 0, &stage)) != 0)
+        return rc;
+    c->stage = (enum prof_check_stage)stage;
+    if ((rc = get_text(r, e, "vi", what, true, &c->text_vi)) != 0 ||
+        (rc = get_text(r, e, "en", what, true, &c->text_en)) != 0 ||
+        (rc = get_text(r, e, "clause", what, false, &c->clause)) != 0)
+        return rc;
+    c->line = cd_yaml_line(e);
+    return 0;
+}
+
+static int read_verification(struct reader *r, yaml_node_t *root, struct prof_profile *p)
+{
+    static const char *const keys[] = {"instrument_type", "cycles", "reference_ratio",
+                                       "ratio_source", "checks", NULL};
+    struct prof_verification *v = &p->verification;
+    yaml_node_t *n = cd_yaml_get(&r->y, root, "verification");
+    if (p->kind != PROF_KIND_VERIFICATION) {
+        *v = (struct prof_verification){.instrument_type = "", .cycles_path = "",
+                                        .reference_ratio = NAN, .ratio_source = ""};
+        if (n != NULL)
+            return FAIL(n, CD_ERR_INVALID,
+                        "verification applies to kind: verification (this profile is a %s)",
+                        prof_kind_name(p->kind));
+        return 0;
+    }
+    if (n == NULL)
+        return FAIL(root, CD_ERR_PARSE,
+                    "kind verification: the verification section is missing (instrument_type, "
+                    "checks, ...)");
+    if (p->national_document[0] == '\0')
+        return FAIL(root, CD_ERR_PARSE,
+                    "kind verification: national_document is missing (the ĐLVN procedure)");
+    int rc = cd_yaml_check_keys(&r->y, n, "verification", keys);
+    if (rc != 0 || (rc = get_text(r, n, "instrument_type", "verification", true,
+                                  &v->instrument_type)) != 0)
+        return rc;
+    if (!is_check_id(v->instrument_type))
+        return FAIL(cd_yaml_get(&r->y, n, "instrument_type"), CD_ERR_INVALID,
+                    "verification: instrument_type '%s': lower-case letters, digits and '-' "
+                    "only (a type of the cycles table)",
+                    v->instrument_type);
+    const char *rel;
+    if ((rc = get_text(r, n, "cycles", "verification", false, &rel)) != 0)
+        return rc;
+    if (cd_yaml_get(&r->y, n, "cycles") != NULL && rel[0] == '\0')
+        return FAIL(cd_yaml_get(&r->y, n, "cycles"), CD_ERR_INVALID, "verification: cycles is empty");
+    if ((rc = resolve_path(r, n, rel[0] ? rel : "verification-cycles.yaml", &v->cycles_path)) != 0)
+        return rc;
+    v->reference_ratio = 3;
+    if ((rc = get_number_key(r, n, "reference_ratio", "verification", false,
+                             &v->reference_ratio)) != 0)
+        return rc;
+    if (!(v->reference_ratio >= 1))
+        return FAIL(cd_yaml_get(&r->y, n, "reference_ratio"), CD_ERR_INVALID,
+                    "verification: reference_ratio = %g must be 1 or more (MPE >= ratio x U of "
+                    "the reference)",
+                    v->reference_ratio);
+    if ((rc = get_text(r, n, "ratio_source", "verification", false, &v->ratio_source)) != 0)
+        return rc;
+    yaml_node_t *cl = cd_yaml_get(&r->y, n, "checks");
+    if (cl == NULL)
+        return FAIL(n, CD_ERR_PARSE, "verification: checks is missing (the external and "
+                                     "technical inspection, at least one)");
+    if ((rc = need_list(r, cl, "verification: checks")) != 0)
+        return rc;
+    size_t count = seq_len(cl);
+    struct prof_check *c = keep(r->o, calloc(count, sizeof *c));
+    if (c == NULL)
+        return NOMEM(cl);
+    for (size_t i = 0; i < count; i++) {
+        yaml_node_t *e = seq_item(r, cl, i);
+        if ((rc = read_check(r, e, i, &c[i])) != 0)
+            return rc;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(c[j].id, c[i].id) == 0)
+                return FAIL(cd_yaml_get(&r->y, e, "id"), CD_ERR_INVALID,
+                            "verification: check id '%s' given twice (first on line %d)",
+                            c[i].id, c[j].line);
+    }
+    v->checks = c;
+    v->n_checks = count;
+    return 0;
+}
+
+/* kind, method, item and reference (before the standards: read_sides_after
+ * binds a read reference to them). */
+static int read_sides(struct reader *r, yaml_node_t *root, struct prof_profile *p)
+{
+    static const char *const kinds[] = {"?", "calibration", "verification"};
+    static const char *const comparisons[] = {"?", "set-reference", "set-item"};
+    int k, m, rc;
+    if ((rc = get_choice(r, root, "kind", "", kinds, 3, PROF_KIND_CALIBRATION, &k)) != 0 ||
+        (rc = get_choice(r, root, "comparison", "", comparisons, 3, PROF_METHOD_SET_REFERENCE,
+                         &m)) != 0)
+        return rc;
+    p->kind = (enum prof_kind)k;
+    p->comparison = (enum prof_method)m;
+    if ((rc = read_side(r, root, "item", false, p, &p->item)) != 0 ||
+        (rc = read_side(r, root, "reference", true, p, &p->ref)) != 0)
+        return rc;
+    if (p->comparison == PROF_METHOD_SET_ITEM && p->ref.read == PROF_READ_CERTIFIED) {
+        yaml_node_t *at = cd_yaml_get(&r->y, root, "comparison");
+        return FAIL(at, CD_ERR_INVALID,
+                    "comparison set-item brings the item to the nominal and reads the reference, "
+                    "so the reference must be read (reference: {read: instrument} or "
+                    "{read: typed}), not certified");
+    }
+    return 0;
+}
+
+static int read_register_path(struct reader *r, yaml_node_t *root, struct prof_profile *p)
+{
+    const char *rel;
+    int rc = get_text(r, root, "register", "profile", false, &rel);
+    if (rc != 0 || rel[0] == '\0') {
+        p->register_path = rc == 0 ? rel : "";
+        return rc;
+    }
+    /* relative to the profile's directory */
+    return resolve_path(r, root, rel, &p->register_path);
 }
 
 /* A sensor channel: the modbus driver's options, as KEY=VALUE strings. */
@@ -1208,6 +1549,7 @@ static const char *const top_keys[] = {"caldaq_profile", "name", "title", "metho
                                        "national_document", "family", "register", "instrument",
                                        "standards", "constants", "plan", "budget",
                                        "decision_rule", "environment", "air_density", "notes",
+                                       "kind", "comparison", "item", "reference", "verification",
                                        NULL};
 
 static int read_profile(struct reader *r, struct prof_profile *p)
@@ -1241,14 +1583,22 @@ static int read_profile(struct reader *r, struct prof_profile *p)
         return FAIL(root, CD_ERR_PARSE, "instrument is missing");
     if ((rc = read_instrument(r, v, p)) != 0)
         return rc;
+    /* temperatures are written as the drivers report them */
+    if (p->family == PROF_FAMILY_TEMPERATURE && strcmp(p->unit, "\xC2\xB0" "C") != 0)
+        return FAIL(cd_yaml_get(&r->y, v, "unit"), CD_ERR_INVALID,
+                    "instrument: unit '%s': a temperature profile is in \xC2\xB0" "C (degrees "
+                    "Celsius, written with the degree sign as the drivers report it)",
+                    p->unit);
+    if ((rc = read_sides(r, root, p)) != 0 || (rc = read_verification(r, root, p)) != 0)
+        return rc;
     if ((v = cd_yaml_get(&r->y, root, "standards")) == NULL)
         return FAIL(root, CD_ERR_PARSE, "standards is missing (the reference standards the "
                                         "procedure needs)");
-    if ((rc = read_needs(r, v, p)) != 0)
+    if ((rc = read_needs(r, v, p)) != 0 || (rc = bind_read_reference(r, p, root)) != 0)
         return rc;
     if ((v = cd_yaml_get(&r->y, root, "plan")) == NULL)
         return FAIL(root, CD_ERR_PARSE, "plan is missing");
-    if ((rc = read_plan(r, v, p)) != 0)
+    if ((rc = read_plan(r, v, p)) != 0 || (rc = check_typed_range(r, p, root)) != 0)
         return rc;
     /* the environment and the air density before the budget, which may use them */
     p->environment.port = p->environment.serial = "";

@@ -647,8 +647,13 @@ json_t *ana_result_json(const struct ana_result *r, const struct prof_profile *p
     json_object_set_new(root, "summary", summary);
     json_object_set_new(root, "worst_verdict", json_string(unc_verdict_name(r->verdict)));
     json_object_set_new(root, "complete", json_boolean(r->complete));
-    json_object_set_new(root, "kind", json_string(prof_kind_name(p->kind)));
-    json_object_set_new(root, "typed_readings", json_integer((json_int_t)r->n_typed));
+    /* what issue 16 added, only where it says something: the results of a
+     * calibration read from one instrument stay as they were, byte for
+     * byte (reprocessing compares them with those stored) */
+    if (r->verification || r->n_typed > 0) {
+        json_object_set_new(root, "kind", json_string(prof_kind_name(p->kind)));
+        json_object_set_new(root, "typed_readings", json_integer((json_int_t)r->n_typed));
+    }
     if (r->verification) {
         json_t *checks = json_array();
         for (size_t i = 0; i < r->n_checks; i++) {

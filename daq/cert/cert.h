@@ -35,6 +35,8 @@ struct cert_lab {
     char key[4096];                      /* Ed25519 secret key file, relative to LAB.yaml */
     char traceability_en[512], traceability_vi[512];
     char time_zone[128];                 /* the lab's dates are decided in it (CD_ZONE_DEFAULT) */
+    char verification_cycles[4096];      /* the cycles table of verifications (issue 16), relative
+                                          * to LAB.yaml; "" when not given */
     size_t n_signatories;
     struct cert_signatory signatories[4];
 };
@@ -194,6 +196,12 @@ struct cert_job {
     const char *place;                   /* NULL: "laboratory" */
     size_t signatory;                    /* index into lab->signatories */
     const char *item_serial;             /* the item's serial as stated, overriding the run's */
+    /* a verification (issue 16, docs/verification.md "Documents") */
+    const char *stamp;                   /* số tem / số niêm phong; required when it passes */
+    const char *cycles;                  /* the cycles table; NULL: LAB.yaml's verification_cycles */
+    /* the item's model and manufacturer as stated, when the instrument
+     * reports none (an instrument read by eye); NULL: not stated */
+    const char *item_model, *item_manufacturer;
 };
 
 int cert_doc_build(const char *run_path, const struct ana_file *a, const struct cert_lab *lab,
@@ -234,9 +242,10 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
 /* Whether `format` ("pdf,xml,json") lists `kind`. */
 bool cert_format_wants(const char *format, const char *kind);
 
-/* Release what pango, cairo and fontconfig keep for the life of the
- * process (font maps, caches), once no more PDFs will be written: for a
- * clean exit under LeakSanitizer. */
+/* Release what pango and fontconfig keep for the life of the process (font
+ * maps, caches), once no more PDFs will be written: for a clean exit under
+ * LeakSanitizer, so only in builds with CALDAQ_LEAK_CHECK (SANITIZE=1);
+ * elsewhere it does nothing (cert_pdf.c says why). */
 void cert_pdf_cleanup(void);
 
 /* ---------------------------------------------------------------- integrity */

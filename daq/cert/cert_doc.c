@@ -2,6 +2,7 @@
  * and the job (cert.h), the one rounding of its reported figures that every
  * format uses, and its JSON form. */
 #include "cert.h"
+#include "cert_priv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -257,8 +258,8 @@ static void stated_serial(const struct daq_run_view *v, char *out, size_t cap)
  * happen - received <= calibrated <= issued <= today - and a certificate
  * dated before its calibration, or after today, is refused. The messages
  * name the options (cert_job documents its fields as theirs). */
-static int cert_dates(struct cert_doc *d, const struct cert_lab *lab, const struct cert_job *job,
-                      const char *started, struct cd_err *err)
+int cert_doc_dates(struct cert_doc *d, const struct cert_lab *lab, const struct cert_job *job,
+                   const char *started, const char *event, const char *which, struct cd_err *err)
 {
     struct cd_zone *zone = NULL;
     int rc = cd_zone_load(lab->time_zone[0] != '\0' ? lab->time_zone : NULL, &zone, err);
@@ -279,7 +280,8 @@ static int cert_dates(struct cert_doc *d, const struct cert_lab *lab, const stru
     COPY(d->received, job->received);
     long cal, iss, now, rec = 0;
     if (prof_date_parse(d->calibrated, &cal, NULL) != 0)
-        return cd_fail(err, CD_ERR_INVALID, "the run's start '%.40s' is not a date", started);
+        return cd_fail(err, CD_ERR_INVALID, "the run's %s time '%.40s' is not a date",
+                       strcmp(which, "ended") == 0 ? "end" : "start", started);
     if (prof_date_parse(d->issued, &iss, NULL) != 0)
         return cd_fail(err, CD_ERR_INVALID, "--issued '%s' is not a date YYYY-MM-DD", d->issued);
     if (d->received[0] != '\0' && prof_date_parse(d->received, &rec, NULL) != 0)
@@ -289,19 +291,20 @@ static int cert_dates(struct cert_doc *d, const struct cert_lab *lab, const stru
         return cd_fail(err, CD_ERR_INVALID, "cannot tell today's date in %s", zname);
     if (d->received[0] != '\0' && rec > cal)
         return cd_fail(err, CD_ERR_INVALID,
-                       "--received %s is after the calibration on %s (the run's date in %s): "
-                       "an item is received before it is calibrated",
-                       d->received, d->calibrated, zname);
+                       "--received %s is after the %s on %s (the run's date in %s): "
+                       "an item is received before it is %s",
+                       d->received, event, d->calibrated, zname,
+                       strcmp(event, "verification") == 0 ? "verified" : "calibrated");
     if (cal > now)
         return cd_fail(err, CD_ERR_INVALID,
-                       "the calibration on %s (the run started %s) is after today, %s in %s: "
+                       "the %s on %s (the run %s %s) is after today, %s in %s: "
                        "check the clock of the computer that made the run",
-                       d->calibrated, started, today, zname);
+                       event, d->calibrated, which, started, today, zname);
     if (iss < cal)
         return cd_fail(err, CD_ERR_INVALID,
-                       "--issued %s is before the calibration on %s (the run's date in %s): a "
-                       "certificate is issued on or after the day of calibration",
-                       d->issued, d->calibrated, zname);
+                       "--issued %s is before the %s on %s (the run's date in %s): a "
+                       "certificate is issued on or after the day of %s",
+                       d->issued, event, d->calibrated, zname, event);
     if (iss > now)
         return cd_fail(err, CD_ERR_INVALID,
                        "--issued %s is after today, %s in %s: a certificate is not dated in the "
@@ -434,7 +437,7 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     d->lab = lab;
     COPY(d->run_path, run_path);
     COPY(d->run_id, v->info.run_id);
-    if ((rc = cert_dates(d, lab, job, v->info.started, err)) != 0) {
+    if ((rc = cert_doc_dates(d, lab, job, v->info.started, "calibration", "started", err)) != 0) {
         cert_doc_free(d);
         return rc;
     }
@@ -459,10 +462,19 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     COPY(d->customer, job->customer);
     COPY(d->customer_address, job->customer_address);
     COPY(d->place, job->place != NULL ? job->place : "laboratory");
-    COPY(d->item_manufacturer, v->device.id.manufacturer);
-    COPY(d->item_model, v->device.id.model);
-    COPY(d->item_serial, v->device.id.serial);
-    COPY(d->item_firmware, v->device.id.firmware);
+    /* The instrument the run talked to is the item's unless it read the
+     * reference (an item read by eye, issue 16): its identity is then not
+     * the item's, which is stated (--item-serial, --item-model, ...). */
+    if (v->device.side[0] == '\0' || strcmp(v->device.side, DAQ_SIDE_ITEM) == 0) {
+        COPY(d->item_manufacturer, v->device.id.manufacturer);
+        COPY(d->item_model, v->device.id.model);
+        COPY(d->item_serial, v->device.id.serial);
+        COPY(d->item_firmware, v->device.id.firmware);
+    }
+    if (d->item_model[0] == '\0' && job->item_model != NULL)
+        COPY(d->item_model, job->item_model);
+    if (d->item_manufacturer[0] == '\0' && job->item_manufacturer != NULL)
+        COPY(d->item_manufacturer, job->item_manufacturer);
     stated_serial(v, d->item_serial_stated, sizeof d->item_serial_stated);
     if (job->item_serial != NULL)
         COPY(d->item_serial_stated, job->item_serial);
@@ -601,12 +613,7 @@ static json_t *num(double v)
  * its digits, which the writer turns back into a bare number. */
 #define FIG_MARK "\x01"
 
-struct jb {
-    bool marks;
-    size_t n_marks;
-};
-
-static json_t *fig(struct jb *b, double v, int dec, bool exact)
+json_t *cert_json_fig(struct cert_jb *b, double v, int dec, bool exact)
 {
     if (!isfinite(v))
         return json_null();
@@ -623,6 +630,11 @@ static json_t *fig(struct jb *b, double v, int dec, bool exact)
     return json_string(marked);
 }
 
+static json_t *fig(struct cert_jb *b, double v, int dec, bool exact)
+{
+    return cert_json_fig(b, v, dec, exact);
+}
+
 static const char *coverage_statement(const struct cert_doc *d, bool vi)
 {
     bool fixed2 = false;
@@ -635,7 +647,7 @@ static const char *coverage_statement(const struct cert_doc *d, bool vi)
                 "normal distribution";
 }
 
-static json_t *build_json(const struct cert_doc *d, struct jb *b)
+static json_t *build_json(const struct cert_doc *d, struct cert_jb *b)
 {
     json_t *pts = json_array(), *stds = json_array(), *budget = json_array();
     for (size_t i = 0; i < d->n_points; i++) {
@@ -774,7 +786,7 @@ static json_t *build_json(const struct cert_doc *d, struct jb *b)
 
 json_t *cert_json(const struct cert_doc *d)
 {
-    struct jb b = {.marks = false};
+    struct cert_jb b = {.marks = false};
     return build_json(d, &b);
 }
 
@@ -805,24 +817,31 @@ static size_t unmark(char *text)
 int cert_write_json(const struct cert_doc *d, const char *xml_sha256, const char *path,
                     struct cd_err *err)
 {
-    struct jb b = {.marks = true};
+    struct cert_jb b = {.marks = true};
     json_t *j = build_json(d, &b);
     if (j == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "certificate JSON: out of memory");
     if (xml_sha256 != NULL && xml_sha256[0] != '\0')
         json_object_set_new(j, "xml_sha256", json_string(xml_sha256));
-    char *text = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    int rc = cert_json_write(j, &b, "certificate JSON", path, err);
     json_decref(j);
+    return rc;
+}
+
+int cert_json_write(const json_t *j, const struct cert_jb *b, const char *what,
+                    const char *path, struct cd_err *err)
+{
+    char *text = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
     if (text == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "certificate JSON: out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, "%s: out of memory", what);
     /* every marked figure and nothing else: a text of the document that
      * began with the mark would be found here too, and be refused */
     size_t n = unmark(text);
-    json_t *check = n == b.n_marks ? json_loads(text, 0, NULL) : NULL;
+    json_t *check = n == b->n_marks ? json_loads(text, 0, NULL) : NULL;
     if (check == NULL) {
         free(text);
-        return cd_fail(err, CD_ERR_INVALID,
-                       "certificate JSON: a text of the certificate holds a control character");
+        return cd_fail(err, CD_ERR_INVALID, "%s: a text of the document holds a control character",
+                       what);
     }
     json_decref(check);
     FILE *f = cert_file_create(path); /* 0640 whatever the umask */

@@ -3,6 +3,7 @@
  * the run's), and checking an issued one (cert.h, docs/certificates.md).
  * Shared by `caldaq cert`, `caldaq verify` and batch reprocessing. */
 #include "cert.h"
+#include "cert_priv.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,42 +12,21 @@
 #include <string.h>
 #include <sys/stat.h>
 
-bool cert_format_wants(const char *format, const char *kind)
-{
-    size_t n = strlen(kind);
-    for (const char *f = format; *f;) {
-        size_t m = strcspn(f, ",");
-        if (m == n && strncmp(f, kind, n) == 0)
-            return true;
-        f += m + (f[m] == ',');
-    }
-    return false;
-}
-
-/* json_dump_file, with the certificate files' mode. */
-static int dump_json(const json_t *j, const char *path, size_t flags)
-{
-    FILE *f = cert_file_create(path);
-    if (f == NULL)
-        return -1;
-    int rc = json_dumpf(j, f, flags);
-    if (fclose(f) != 0)
-        rc = -1;
-    return rc;
-}
-
 int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struct cert_job *job,
                const char *out_dir, const char *format, const char *langs, bool quiet,
                char number[64], struct cd_err *err)
 {
     if (mkdir(out_dir, 0775) != 0 && errno != EEXIST)
         return cd_fail(err, CD_ERR_IO, "%s: %s", out_dir, strerror(errno));
+    /* a legal verification has its own documents (cert_verif.c) */
+    if (f->profile != NULL && f->profile->kind == PROF_KIND_VERIFICATION)
+        return cert_verif_issue(f, lab, job, out_dir, format, langs, quiet, number, err);
     const char *run_path = f->view != NULL ? f->path : "";
     struct cert_doc *d = NULL;
     int rc = cert_doc_build(run_path, f, lab, job, &d, err);
     char path[3][4400], xml_sha[65] = "", qr[512];
     const char *kinds[3] = {"xml", "json", "pdf"};
-    json_t *manifest = json_object(), *files = json_object();
+    json_t *files = json_object();
     for (int i = 0; rc == 0 && i < 3; i++) {
         if (!cert_format_wants(format, kinds[i]))
             continue;
@@ -60,38 +40,18 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
                      d->number, d->run_sha256, xml_sha[0] ? xml_sha : "-");
             rc = cert_write_pdf(d, langs, qr, path[i], err);
         }
-        char sha[65];
-        if (rc == 0)
-            rc = cert_sha256_file(path[i], sha, err);
         if (rc == 0 && i == 0)
-            memcpy(xml_sha, sha, sizeof sha);
+            rc = cert_sha256_file(path[i], xml_sha, err);
         if (rc == 0)
-            rc = cert_sign_file(path[i], lab->key, err);
-        if (rc == 0) {
-            const char *base = strrchr(path[i], '/') + 1;
-            json_object_set_new(files, base, json_string(sha));
-            if (!quiet)
-                printf("%s (signed: %s.sig)\n", path[i], path[i]);
-        }
+            rc = cert_issue_sign(path[i], lab, files, quiet, err);
     }
-    if (rc == 0) {
-        char mpath[4400];
-        snprintf(mpath, sizeof mpath, "%s/%s.manifest.json", out_dir, d->number);
-        json_object_set_new(manifest, "schema", json_string("caldaq-certificate-manifest/1"));
-        json_object_set_new(manifest, "number", json_string(d->number));
-        json_object_set_new(manifest, "run_id", json_string(d->run_id));
-        json_object_set_new(manifest, "run_sha256", json_string(d->run_sha256));
-        json_object_set_new(manifest, "files", json_incref(files));
-        rc = dump_json(manifest, mpath, JSON_INDENT(2)) != 0
-                 ? cd_fail(err, CD_ERR_IO, "%s: cannot write", mpath)
-                 : cert_sign_file(mpath, lab->key, err);
-        if (rc == 0 && !quiet)
-            printf("%s (signed)\ncertificate %s: verdict %s\n", mpath, d->number, d->verdict);
-        if (rc == 0 && number != NULL)
-            snprintf(number, 64, "%s", d->number);
-    }
+    if (rc == 0)
+        rc = cert_manifest_write(out_dir, d, files, NULL, lab, quiet, err);
+    if (rc == 0 && !quiet)
+        printf("certificate %s: verdict %s\n", d->number, d->verdict);
+    if (rc == 0 && number != NULL)
+        snprintf(number, 64, "%s", d->number);
     json_decref(files);
-    json_decref(manifest);
     cert_doc_free(d);
     return rc;
 }
@@ -129,7 +89,11 @@ static int find_manifest(const char *path, char *out, size_t cap)
     const char *dot = strrchr(path, '.');
     if (dot == NULL)
         return -1;
-    snprintf(out, cap, "%.*s.manifest.json", (int)(dot - path), path);
+    /* a verification record, NUMBER-record.pdf / .json (cert_verif.c) */
+    size_t stem = (size_t)(dot - path);
+    if (stem > 7 && strncmp(dot - 7, "-record", 7) == 0)
+        stem -= 7;
+    snprintf(out, cap, "%.*s.manifest.json", (int)stem, path);
     return stat(out, &st) == 0 ? 0 : -1;
 }
 
@@ -192,8 +156,9 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
     else
         snprintf(dir, sizeof dir, ".");
     /* The manifest names the files to read: only NUMBER.pdf, .xml and .json
-     * beside it, so that a forged manifest cannot send the check to files
-     * elsewhere ("../../etc/shadow"). */
+     * beside it (and a verification's record, NUMBER-record.pdf and .json),
+     * so that a forged manifest cannot send the check to files elsewhere
+     * ("../../etc/shadow"). */
     const char *number = json_string_value(json_object_get(m, "number"));
     const char *run_sha = json_string_value(json_object_get(m, "run_sha256"));
     json_t *files = json_object_get(m, "files");
@@ -217,12 +182,14 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
     {
         char file[4800], now[65];
         size_t nl = strlen(number);
-        if (strncmp(name, number, nl) != 0 ||
-            (strcmp(name + nl, ".pdf") != 0 && strcmp(name + nl, ".xml") != 0 &&
-             strcmp(name + nl, ".json") != 0) ||
-            !json_is_string(sha)) {
+        const char *tail = strncmp(name, number, nl) == 0 ? name + nl : "";
+        if (strncmp(tail, "-record.", 8) == 0)
+            tail += 7;
+        if ((strcmp(tail, ".pdf") != 0 && strcmp(tail, ".xml") != 0 &&
+             strcmp(tail, ".json") != 0) ||
+            (tail != name + nl && strcmp(tail, ".xml") == 0) || !json_is_string(sha)) {
             fprintf(report_to, "%.200s: FAILED: not a file of certificate %s (NUMBER.pdf, .xml "
-                    "or .json with its sha256)\n", name, number);
+                    "or .json, NUMBER-record.pdf or .json, with its sha256)\n", name, number);
             bad++;
             continue;
         }

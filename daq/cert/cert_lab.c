@@ -77,7 +77,7 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
                                        "email",  "phone",         "accreditation",
                                        "certificate_prefix",      "logo",  "signing_key",
                                        "traceability",            "signatories",
-                                       "time_zone", NULL};
+                                       "time_zone", "verification_cycles", NULL};
     static const char *const sig_keys[] = {"name", "title", NULL};
     memset(out, 0, sizeof *out);
     struct cd_err prefix_err = {0};
@@ -137,6 +137,9 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
     if (rc == 0)
         rc = text(r, root, "signing_key", true, out->key, sizeof out->key);
     if (rc == 0)
+        rc = text(r, root, "verification_cycles", false, out->verification_cycles,
+                  sizeof out->verification_cycles);
+    if (rc == 0)
         rc = bilingual(r, root, "traceability", true, out->traceability_en,
                        out->traceability_vi, sizeof out->traceability_en);
     yaml_node_t *sigs = rc == 0 ? cd_yaml_get(&r->y, root, "signatories") : NULL;
@@ -163,5 +166,6 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
         return rc;
     resolve(path, out->logo, sizeof out->logo);
     resolve(path, out->key, sizeof out->key);
+    resolve(path, out->verification_cycles, sizeof out->verification_cycles);
     return 0;
 }

@@ -22,6 +22,7 @@
 #include <qrencode.h>
 
 #include "cert.h"
+#include "cert_priv.h"
 
 /* A4 in points, margins, and where the running header/footer sit. */
 #define PAGE_W 595.276
@@ -49,6 +50,7 @@ struct pdf {
     double y;                   /* the cursor, top of the next block */
     cairo_surface_t *logo;      /* NULL when none */
     QRcode *qr;                 /* NULL when no text */
+    const struct cert_pdf_spec *spec; /* the document's title, number label and body */
     char ring[RING_N][RING_LEN];/* short-lived strings */
     int ri;
 };
@@ -63,16 +65,8 @@ static char *ring_next(struct pdf *p)
     return s;
 }
 
-static const char *fmt(struct pdf *p, const char *f, ...) __attribute__((format(printf, 2, 3)));
-static const char *fmt(struct pdf *p, const char *f, ...)
-{
-    char *s = ring_next(p);
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(s, RING_LEN, f, ap);
-    va_end(ap);
-    return s;
-}
+/* A formatted short-lived string (cert_priv.h). */
+#define fmt cert_pdf_fmt
 
 /* A label in the certificate's languages: "Vietnamese / English". */
 static const char *L(struct pdf *p, const char *vi, const char *en)
@@ -194,7 +188,7 @@ static void page_header(struct pdf *p)
     text(p, MARGIN_L, 20, TEXT_W * 0.55, false, 7,
          PANGO_ALIGN_LEFT, pick(d->lab->name_vi, d->lab->name_en, p->lang != LANG_MODE_EN));
     text(p, MARGIN_L + TEXT_W * 0.45, 20, TEXT_W * 0.55, false, 7, PANGO_ALIGN_RIGHT,
-         fmt(p, "%s: %s", L(p, "Số giấy chứng nhận", "Certificate No."), d->number));
+         fmt(p, "%s: %s", L(p, p->spec->number_vi, p->spec->number_en), d->number));
     cairo_set_line_width(cr, 0.5);
     cairo_move_to(cr, MARGIN_L, 34);
     cairo_line_to(cr, MARGIN_R, 34);
@@ -438,10 +432,10 @@ static void first_page_top(struct pdf *p)
 
     if (p->lang != LANG_MODE_EN)
         p->y += text(p, MARGIN_L, p->y, TEXT_W, true, 15, PANGO_ALIGN_CENTER,
-                     "GIẤY CHỨNG NHẬN HIỆU CHUẨN");
+                     p->spec->title_vi);
     if (p->lang != LANG_MODE_VI)
         p->y += text(p, MARGIN_L, p->y, TEXT_W, true, p->lang == LANG_MODE_EN ? 15 : 12,
-                     PANGO_ALIGN_CENTER, "CALIBRATION CERTIFICATE");
+                     PANGO_ALIGN_CENTER, p->spec->title_en);
     p->y += 4;
     p->y += text(p, MARGIN_L, p->y, TEXT_W, true, 11, PANGO_ALIGN_CENTER,
                  fmt(p, "%s: %s", L(p, "Số", "No."), d->number));
@@ -905,12 +899,82 @@ static void chart(struct pdf *p)
     p->y = py1 + 30;
 }
 
-/* ---------------------------------------------------------------- document */
+/* The environmental conditions (and the air density of a buoyancy
+ * correction). */
+static void conditions(struct pdf *p)
+{
+    const struct cert_doc *d = p->d;
+    heading(p, L(p, "Điều kiện môi trường", "Environmental conditions"));
+    kv(p, L(p, "Nhiệt độ", "Temperature"), env_value(p, d->temp_c, 1, "°C"));
+    kv(p, L(p, "Độ ẩm tương đối", "Relative humidity"), env_value(p, d->rh_pct, 0, "%RH"));
+    kv(p, L(p, "Áp suất khí quyển", "Atmospheric pressure"), env_value(p, d->p_hpa, 1, "hPa"));
+    if (d->has_air) {
+        int adec = cert_decimals(d->u_rho_a);
+        kv(p, L(p, "Khối lượng riêng của không khí", "Air density"),
+           fmt(p, "%s kg/m³, u = %s kg/m³ (%s)", num(p, d->rho_a, adec), num(p, d->u_rho_a, adec),
+               d->air_measured
+                   ? L(p, "OIML R111-1:2004 E.3-1 từ điều kiện môi trường đã đo",
+                       "OIML R111-1:2004 E.3-1 from the conditions measured")
+                   : L(p, "giá trị ước lượng của quy trình, không đo điều kiện môi trường",
+                       "the procedure's estimate: the conditions were not measured")));
+    }
 
-static void body(struct pdf *p)
+}
+
+/* The reference standards and the lab's traceability statement. */
+static void standards(struct pdf *p)
 {
     const struct cert_doc *d = p->d;
     const struct cert_lab *lab = d->lab;
+    heading(p, L(p, "Chuẩn đo lường sử dụng", "Reference standards used"));
+    const struct col scols[] = {
+        {L(p, "Mã chuẩn", "ID"), 130, PANGO_ALIGN_LEFT},
+        {L(p, "Vai trò", "Role"), 95, PANGO_ALIGN_LEFT},
+        {L(p, "Số giấy chứng nhận", "Certificate No."), 160, PANGO_ALIGN_LEFT},
+        {L(p, "Hạn hiệu chuẩn", "Due date"), TEXT_W - 385, PANGO_ALIGN_CENTER},
+    };
+    table(p, scols, 4, d->n_standards, std_cell, d->standards);
+    if (p->lang != LANG_MODE_EN)
+        para(p, fmt(p, "Liên kết chuẩn: %s",
+                    or_dash(pick(lab->traceability_vi, lab->traceability_en, true))),
+             8, false);
+    if (p->lang != LANG_MODE_VI)
+        para(p, fmt(p, "Traceability: %s",
+                    or_dash(pick(lab->traceability_vi, lab->traceability_en, false))),
+             8, false);
+}
+
+/* The signatory, the end mark and the last page. */
+static void signature(struct pdf *p, const char *end_vi, const char *end_en)
+{
+    const struct cert_doc *d = p->d;
+    need(p, 90);
+    p->y += 14;
+    double sx = MARGIN_L + TEXT_W * 0.5, sw = TEXT_W * 0.5;
+    p->y += text(p, sx, p->y, sw, false, 8.5, PANGO_ALIGN_CENTER,
+                 L(p, "Người phê duyệt", "Authorised signatory"));
+    p->y += 30;                 /* room for the signature */
+    p->y += text(p, sx, p->y, sw, true, 9.5, PANGO_ALIGN_CENTER, or_dash(d->signatory));
+    const char *stitle =
+        p->lang == LANG_MODE_BOTH && d->signatory_title_vi[0] && d->signatory_title_en[0]
+            ? fmt(p, "%s / %s", d->signatory_title_vi, d->signatory_title_en)
+            : pick(d->signatory_title_vi, d->signatory_title_en, p->lang != LANG_MODE_EN);
+    if (stitle[0] != '\0')
+        p->y += text(p, sx, p->y, sw, false, 8.5, PANGO_ALIGN_CENTER, stitle);
+    p->y += 16;
+    need(p, 14);
+    p->y += text(p, MARGIN_L, p->y, TEXT_W, true, 8.5, PANGO_ALIGN_CENTER,
+                 fmt(p, "--- %s ---", L(p, end_vi, end_en)));
+    page_footer(p);
+    cairo_show_page(p->cr);
+}
+
+/* ---------------------------------------------------------------- document */
+
+static void body(struct pdf *p, const void *ctx)
+{
+    (void)ctx;
+    const struct cert_doc *d = p->d;
     const char *u = d->unit;
 
     page_header(p);
@@ -957,37 +1021,8 @@ static void body(struct pdf *p)
     if (d->national_document[0] != '\0')
         kv(p, L(p, "Ghi chú", "Note"), d->national_document);
 
-    heading(p, L(p, "Điều kiện môi trường", "Environmental conditions"));
-    kv(p, L(p, "Nhiệt độ", "Temperature"), env_value(p, d->temp_c, 1, "°C"));
-    kv(p, L(p, "Độ ẩm tương đối", "Relative humidity"), env_value(p, d->rh_pct, 0, "%RH"));
-    kv(p, L(p, "Áp suất khí quyển", "Atmospheric pressure"), env_value(p, d->p_hpa, 1, "hPa"));
-    if (d->has_air) {
-        int adec = cert_decimals(d->u_rho_a);
-        kv(p, L(p, "Khối lượng riêng của không khí", "Air density"),
-           fmt(p, "%s kg/m³, u = %s kg/m³ (%s)", num(p, d->rho_a, adec), num(p, d->u_rho_a, adec),
-               d->air_measured
-                   ? L(p, "OIML R111-1:2004 E.3-1 từ điều kiện môi trường đã đo",
-                       "OIML R111-1:2004 E.3-1 from the conditions measured")
-                   : L(p, "giá trị ước lượng của quy trình, không đo điều kiện môi trường",
-                       "the procedure's estimate: the conditions were not measured")));
-    }
-
-    heading(p, L(p, "Chuẩn đo lường sử dụng", "Reference standards used"));
-    const struct col scols[] = {
-        {L(p, "Mã chuẩn", "ID"), 130, PANGO_ALIGN_LEFT},
-        {L(p, "Vai trò", "Role"), 95, PANGO_ALIGN_LEFT},
-        {L(p, "Số giấy chứng nhận", "Certificate No."), 160, PANGO_ALIGN_LEFT},
-        {L(p, "Hạn hiệu chuẩn", "Due date"), TEXT_W - 385, PANGO_ALIGN_CENTER},
-    };
-    table(p, scols, 4, d->n_standards, std_cell, d->standards);
-    if (p->lang != LANG_MODE_EN)
-        para(p, fmt(p, "Liên kết chuẩn: %s",
-                    or_dash(pick(lab->traceability_vi, lab->traceability_en, true))),
-             8, false);
-    if (p->lang != LANG_MODE_VI)
-        para(p, fmt(p, "Traceability: %s",
-                    or_dash(pick(lab->traceability_vi, lab->traceability_en, false))),
-             8, false);
+    conditions(p);
+    standards(p);
 
     side_tests(p);
     heading(p, fmt(p, "%s (%s: %s)", L(p, "Kết quả hiệu chuẩn", "Calibration results"),
@@ -1089,25 +1124,7 @@ static void body(struct pdf *p)
     para(p, L(p, "Không được sao chép giấy chứng nhận này nếu không sao chép toàn bộ",
               "This certificate shall not be reproduced except in full"), 8.5, false);
 
-    need(p, 90);
-    p->y += 14;
-    double sx = MARGIN_L + TEXT_W * 0.5, sw = TEXT_W * 0.5;
-    p->y += text(p, sx, p->y, sw, false, 8.5, PANGO_ALIGN_CENTER,
-                 L(p, "Người phê duyệt", "Authorised signatory"));
-    p->y += 30;                 /* room for the signature */
-    p->y += text(p, sx, p->y, sw, true, 9.5, PANGO_ALIGN_CENTER, or_dash(d->signatory));
-    const char *stitle =
-        p->lang == LANG_MODE_BOTH && d->signatory_title_vi[0] && d->signatory_title_en[0]
-            ? fmt(p, "%s / %s", d->signatory_title_vi, d->signatory_title_en)
-            : pick(d->signatory_title_vi, d->signatory_title_en, p->lang != LANG_MODE_EN);
-    if (stitle[0] != '\0')
-        p->y += text(p, sx, p->y, sw, false, 8.5, PANGO_ALIGN_CENTER, stitle);
-    p->y += 16;
-    need(p, 14);
-    p->y += text(p, MARGIN_L, p->y, TEXT_W, true, 8.5, PANGO_ALIGN_CENTER,
-                 fmt(p, "--- %s ---", L(p, "Hết giấy chứng nhận", "End of certificate")));
-    page_footer(p);
-    cairo_show_page(p->cr);
+    signature(p, "Hết giấy chứng nhận", "End of certificate");
 }
 
 /* ---------------------------------------------------------------- output */
@@ -1141,7 +1158,7 @@ static int render(struct pdf *p, struct sink *s, cairo_status_t *st)
     p->cr = cr;
     p->page = 1;
     p->y = BODY_TOP;
-    body(p);
+    p->spec->body(p, p->spec->ctx);
     int pages = p->page;
     *st = cairo_status(cr);
     cairo_destroy(cr);
@@ -1155,6 +1172,16 @@ static int render(struct pdf *p, struct sink *s, cairo_status_t *st)
 
 int cert_write_pdf(const struct cert_doc *d, const char *langs, const char *qr_text,
                    const char *path, struct cd_err *err)
+{
+    const struct cert_pdf_spec spec = {
+        .title_vi = "GIẤY CHỨNG NHẬN HIỆU CHUẨN", .title_en = "CALIBRATION CERTIFICATE",
+        .number_vi = "Số giấy chứng nhận", .number_en = "Certificate No.", .body = body,
+    };
+    return cert_pdf_write(d, langs, qr_text, path, &spec, err);
+}
+
+int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_text,
+                   const char *path, const struct cert_pdf_spec *spec, struct cd_err *err)
 {
     if (d == NULL || path == NULL || path[0] == '\0' || d->lab == NULL)
         return cd_fail(err, CD_ERR_INVALID, "cert_write_pdf: no document or path");
@@ -1177,6 +1204,7 @@ int cert_write_pdf(const struct cert_doc *d, const char *langs, const char *qr_t
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
     p->d = d;
     p->lang = lang;
+    p->spec = spec;
     int rc = 0;
     char *tmp = NULL;
     FILE *f = NULL;
@@ -1264,7 +1292,119 @@ out:
 
 void cert_pdf_cleanup(void)
 {
+    /* Only for LeakSanitizer (SANITIZE=1 builds): the teardown is not
+     * safe in general. Pango 1.50 may still hold its font map (and through
+     * it cairo's scaled fonts and fontconfig's caches) when another thread
+     * of its own has a reference, and then cairo_debug_reset_static_data()
+     * and FcFini() abort on their assertions ("live_entries == 0"): seen in
+     * `caldaq cert` under load (tests/e2e/cert_figures.sh, cert_paths.sh).
+     * A process about to exit need not free them. */
+#ifdef CALDAQ_LEAK_CHECK
     pango_cairo_font_map_set_default(NULL);
-    cairo_debug_reset_static_data();
     FcFini();
+#endif
+}
+
+/* ---------------------------------------------------------------- shared (cert_priv.h) */
+
+/* What the verification documents (cert_verif_pdf.c) draw with: the same
+ * pages, blocks and tables as the calibration certificate. */
+
+void cert_pdf_top(struct pdf *p)
+{
+    page_header(p);
+    first_page_top(p);
+}
+
+bool cert_pdf_has(const struct pdf *p, bool vi)
+{
+    return (p->lang & (vi ? LANG_MODE_VI : LANG_MODE_EN)) != 0;
+}
+
+const char *cert_pdf_L(struct pdf *p, const char *vi, const char *en)
+{
+    return L(p, vi, en);
+}
+
+const char *cert_pdf_fmt(struct pdf *p, const char *f, ...)
+{
+    char *s = ring_next(p);
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(s, RING_LEN, f, ap);
+    va_end(ap);
+    return s;
+}
+
+const char *cert_pdf_num(struct pdf *p, double v, int dec)
+{
+    return num(p, v, dec);
+}
+
+const char *cert_pdf_limit(struct pdf *p, double v, int dec)
+{
+    return limit(p, v, dec);
+}
+
+const char *cert_pdf_pick(struct pdf *p, const char *vi, const char *en)
+{
+    if (p->lang == LANG_MODE_BOTH && vi[0] != '\0' && en[0] != '\0' && strcmp(vi, en) != 0)
+        return fmt(p, "%s / %s", vi, en);
+    return pick(vi, en, p->lang != LANG_MODE_EN);
+}
+
+void cert_pdf_heading(struct pdf *p, const char *s)
+{
+    heading(p, s);
+}
+
+void cert_pdf_para(struct pdf *p, const char *s, double size, bool bold)
+{
+    para(p, s, size, bold);
+}
+
+void cert_pdf_kv(struct pdf *p, const char *label, const char *value)
+{
+    kv(p, label, value);
+}
+
+void cert_pdf_space(struct pdf *p, double h)
+{
+    p->y += h;
+}
+
+void cert_pdf_new_page(struct pdf *p)
+{
+    new_page(p);
+}
+
+void cert_pdf_table(struct pdf *p, const struct cert_pdf_col *cols, size_t nc, size_t nr,
+                    cert_pdf_cell_fn cell, const void *ctx)
+{
+    static const PangoAlignment align[] = {
+        [CERT_PDF_LEFT] = PANGO_ALIGN_LEFT,
+        [CERT_PDF_CENTER] = PANGO_ALIGN_CENTER,
+        [CERT_PDF_RIGHT] = PANGO_ALIGN_RIGHT,
+    };
+    struct col c[MAX_COLS];
+    if (nc > MAX_COLS)
+        nc = MAX_COLS;
+    for (size_t i = 0; i < nc; i++)
+        c[i] = (struct col){cols[i].head, cols[i].w, align[cols[i].align]};
+    table(p, c, nc, nr, cell, ctx);
+}
+
+void cert_pdf_conditions(struct pdf *p)
+{
+    conditions(p);
+}
+
+void cert_pdf_standards(struct pdf *p)
+{
+    standards(p);
+}
+
+void cert_pdf_signature(struct pdf *p, const char *end_vi, const char *end_en)
+{
+    signature(p, end_vi, end_en);
 }

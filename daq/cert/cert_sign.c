@@ -1,8 +1,12 @@
 /* Integrity of certificates: SHA-256 of files, Ed25519 key pairs and
  * detached signatures (libsodium). A signature file PATH.sig holds three
  * lines: "ed25519 SIGNATURE", "public-key KEY", "sha256 DIGEST" (lower-case
- * hex, each ended by a newline, nothing else); a check reads every line. */
+ * hex, each ended by a newline, nothing else); a check reads every line.
+ * And the files of a certificate as issued: which formats, each file
+ * signed into the list of the manifest, the manifest written and signed
+ * (shared by calibration certificates and verification documents). */
 #include "cert.h"
+#include "cert_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -282,4 +286,69 @@ int cert_verify_file(const char *path, const char *expected_pub_hex, char signer
     snprintf(report, cap, "%s: signature good (Ed25519 key %.16s…), sha256 %s", path, pk_hex,
              hh);
     return 0;
+}
+
+/* ------------------------------------------------------------ a certificate's files */
+
+/* json_dump_file, with the certificate files' mode. */
+static int dump_json(const json_t *j, const char *path, size_t flags)
+{
+    FILE *f = cert_file_create(path);
+    if (f == NULL)
+        return -1;
+    int rc = json_dumpf(j, f, flags);
+    if (fclose(f) != 0)
+        rc = -1;
+    return rc;
+}
+
+int cert_issue_sign(const char *path, const struct cert_lab *lab, json_t *files, bool quiet,
+                    struct cd_err *err)
+{
+    char sha[65];
+    int rc = cert_sha256_file(path, sha, err);
+    if (rc == 0)
+        rc = cert_sign_file(path, lab->key, err);
+    if (rc != 0)
+        return rc;
+    const char *slash = strrchr(path, '/');
+    json_object_set_new(files, slash != NULL ? slash + 1 : path, json_string(sha));
+    if (!quiet)
+        printf("%s (signed: %s.sig)\n", path, path);
+    return 0;
+}
+
+int cert_manifest_write(const char *out_dir, const struct cert_doc *d, json_t *files,
+                        json_t *extra, const struct cert_lab *lab, bool quiet,
+                        struct cd_err *err)
+{
+    char mpath[4400];
+    snprintf(mpath, sizeof mpath, "%s/%s.manifest.json", out_dir, d->number);
+    json_t *manifest = json_object();
+    json_object_set_new(manifest, "schema", json_string("caldaq-certificate-manifest/1"));
+    json_object_set_new(manifest, "number", json_string(d->number));
+    json_object_set_new(manifest, "run_id", json_string(d->run_id));
+    json_object_set_new(manifest, "run_sha256", json_string(d->run_sha256));
+    if (extra != NULL)
+        json_object_update(manifest, extra);
+    json_object_set_new(manifest, "files", json_incref(files));
+    int rc = dump_json(manifest, mpath, JSON_INDENT(2)) != 0
+                 ? cd_fail(err, CD_ERR_IO, "%s: cannot write", mpath)
+                 : cert_sign_file(mpath, lab->key, err);
+    json_decref(manifest);
+    if (rc == 0 && !quiet)
+        printf("%s (signed)\n", mpath);
+    return rc;
+}
+
+bool cert_format_wants(const char *format, const char *kind)
+{
+    size_t n = strlen(kind);
+    for (const char *f = format; *f;) {
+        size_t m = strcspn(f, ",");
+        if (m == n && strncmp(f, kind, n) == 0)
+            return true;
+        f += m + (f[m] == ',');
+    }
+    return false;
 }

@@ -238,6 +238,37 @@ int cli_session_option(const char *sub, int c, const char *value, struct ses_con
     }
 }
 
+int cli_reference_option(const char *sub, int c, const char *value, struct ses_config *cfg,
+                         const char **ref_opts, int *n, int max)
+{
+    switch (c) {
+    case 'R': cfg->ref_port = value; return 0;
+    case 'Q': cfg->ref_driver = value; return 0;
+    case 'J': cfg->ref_serial = value; return 0;
+    case 'T': cfg->typed_path = value; return 0;
+    case 'K': cfg->ref_sim_control = value; return 0;
+    case 'X':
+        if (strchr(value, '=') == NULL || *n == max)
+            return cli_usage_error(sub, "--ref-set takes KEY=VALUE, not '%s'", value);
+        ref_opts[(*n)++] = value;
+        cfg->ref_opts = ref_opts;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+int cli_open_typed(const char *sub, const struct ses_config *cfg, struct ses_term *t)
+{
+    if (cfg->typed_path == NULL)
+        return 0;
+    t->typed = fopen(cfg->typed_path, "r");
+    if (t->typed == NULL)
+        return cli_error(sub, "--typed %s: %s", cfg->typed_path, strerror(errno));
+    t->typed_path = cfg->typed_path;
+    return 0;
+}
+
 int cli_lab_option(const char *sub, const char *value, struct cli_lab *out)
 {
     memset(out, 0, sizeof *out);

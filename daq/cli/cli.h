@@ -107,5 +107,18 @@ int cli_lab_option(const char *sub, const char *value, struct cli_lab *out);
  * error, -1 when `c` is not one of them. */
 int cli_session_option(const char *sub, int c, const char *value, struct ses_config *cfg,
                        const char **opts, int *n, int max);
+/* The options of a reference instrument and of readings typed in batch
+ * (issue 16), shared the same way: R --ref-port, Q --ref-driver, J
+ * --ref-serial, X --ref-set (into ref_opts[*n], at most max), T --typed, K
+ * --ref-sim-control. */
+int cli_reference_option(const char *sub, int c, const char *value, struct ses_config *cfg,
+                         const char **ref_opts, int *n, int max);
+/* getopt_long rows for them, to copy into a command's table. */
+#define CLI_REFERENCE_OPTIONS                                                                  \
+    {"ref-port", required_argument, NULL, 'R'}, {"ref-driver", required_argument, NULL, 'Q'},  \
+        {"ref-serial", required_argument, NULL, 'J'}, {"ref-set", required_argument, NULL, 'X'}, \
+        {"typed", required_argument, NULL, 'T'}, {"ref-sim-control", required_argument, NULL, 'K'}
+/* Open cfg->typed_path into t (batch); 0, or 1 after saying why. */
+int cli_open_typed(const char *sub, const struct ses_config *cfg, struct ses_term *t);
 
 #endif

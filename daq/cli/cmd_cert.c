@@ -16,6 +16,8 @@ static const char usage_text[] =
     "                   [--lang vi+en|vi|en] [--customer NAME] [--customer-address A]\n"
     "                   [--received YYYY-MM-DD] [--issued YYYY-MM-DD] [--number N]\n"
     "                   [--place laboratory|customer] [--signatory N] [--item-serial S]\n"
+    "                   [--stamp NUMBER] [--cycles FILE] [--item-model M]\n"
+    "                   [--item-manufacturer M]\n"
     "       caldaq cert --keygen KEY\n"
     "\n"
     "Issue the calibration certificate of a complete run: the results of the\n"
@@ -35,7 +37,21 @@ static const char usage_text[] =
     "  --signatory N      who authorises it: the N-th of the lab's signatories (1)\n"
     "  --item-serial S    the item's serial number as stated (when the instrument reports\n"
     "                     none, or to record the customer's number)\n"
-    "  --keygen KEY       make a lab key pair KEY and KEY.pub (never overwrites)\n";
+    "  --item-model M, --item-manufacturer M\n"
+    "                     the item's model and manufacturer as stated, when the\n"
+    "                     instrument reports none (one read by eye)\n"
+    "  --keygen KEY       make a lab key pair KEY and KEY.pub (never overwrites)\n"
+    "\n"
+    "A run of a verification profile (kind: verification) gets, instead, the\n"
+    "verification certificate when it passed or the notice of failure when it\n"
+    "failed (NUMBER.pdf, NUMBER.json), and the verification record with every\n"
+    "reading as typed (NUMBER-record.pdf, NUMBER-record.json); no DCC XML\n"
+    "(docs/verification.md, \"Documents\").\n"
+    "  --stamp NUMBER     the stamp or seal number (số tem / số niêm phong) put on\n"
+    "                     the instrument: required when the verification passed,\n"
+    "                     not used (with a warning) when it failed\n"
+    "  --cycles FILE      the verification cycles table for the validity date\n"
+    "                     (default: LAB.yaml's verification_cycles)\n";
 
 struct cert_args {
     const char *run, *out, *lab, *format, *langs, *keygen;
@@ -53,6 +69,9 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
         {"number", required_argument, NULL, 'n'},   {"place", required_argument, NULL, 'p'},
         {"signatory", required_argument, NULL, 's'}, {"keygen", required_argument, NULL, 'k'},
         {"item-serial", required_argument, NULL, 'I'},
+        {"stamp", required_argument, NULL, 'S'},    {"cycles", required_argument, NULL, 'C'},
+        {"item-model", required_argument, NULL, 'M'},
+        {"item-manufacturer", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -77,6 +96,10 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
             break;
         case 'k': a->keygen = optarg; break;
         case 'I': a->job.item_serial = optarg; break;
+        case 'S': a->job.stamp = optarg; break;
+        case 'C': a->job.cycles = optarg; break;
+        case 'M': a->job.item_model = optarg; break;
+        case 'F': a->job.item_manufacturer = optarg; break;
         case 'l':
             if (strcmp(optarg, "vi+en") != 0 && strcmp(optarg, "vi") != 0 &&
                 strcmp(optarg, "en") != 0)
@@ -151,6 +174,14 @@ int cmd_cert(int argc, char **argv)
         return cli_error("cert", "%s", cd_err_text(&err));
     if (ana_file_run_view(a.run, v, &o, &f, &err) != 0)
         return cli_error("cert", "%s: %s", a.run, cd_err_text(&err));
+    if (f.profile->kind != PROF_KIND_VERIFICATION && (a.job.stamp != NULL || a.job.cycles != NULL)) {
+        rc = cli_usage_error("cert",
+                             "--stamp and --cycles are for a verification; %s is a calibration "
+                             "run (profile %s)",
+                             a.run, f.profile->name);
+        ana_file_free(&f);
+        return rc;
+    }
     rc = cert_issue(&f, &lab, &a.job, a.out, a.format, a.langs, false, NULL, &err);
     ana_file_free(&f);
     cert_pdf_cleanup();

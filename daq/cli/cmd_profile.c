@@ -144,6 +144,19 @@ static void print_text(const struct prof_profile *p)
     else
         printf("as displayed");
     printf(", tolerance %s\n", prof_tol_kind_name(p->tolerance.kind));
+    if (p->kind == PROF_KIND_VERIFICATION || p->item.read != PROF_READ_INSTRUMENT ||
+        p->ref.read != PROF_READ_CERTIFIED)
+        printf("%s: item read %s, reference read %s (%s)\n", prof_kind_name(p->kind),
+               prof_read_name(p->item.read), prof_read_name(p->ref.read),
+               prof_method_name(p->comparison));
+    if (p->kind == PROF_KIND_VERIFICATION) {
+        const struct prof_verification *v = &p->verification;
+        printf("checklist (%zu), instrument type %s, reference U at most 1/%g of the MPE:\n",
+               v->n_checks, v->instrument_type, v->reference_ratio);
+        for (size_t i = 0; i < v->n_checks; i++)
+            printf("  %-9s %-16s %s\n", prof_check_stage_name(v->checks[i].stage),
+                   v->checks[i].id, v->checks[i].text_en);
+    }
     print_plan(p);
     printf("budget: %s = %s (%zu inputs; ", p->budget.output, p->budget.expression,
            p->budget.n_inputs);
@@ -198,7 +211,7 @@ static json_t *profile_json(const struct prof_profile *p, const char *reg_path, 
         }
         json_array_append_new(needs, o);
     }
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:{s:s, s:s, "
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:{s:s, s:s, "
                      "s:o}, s:s, s:o, s:s, s:b}",
                      "file", p->source, "name", p->name, "title_en", p->title_en, "title_vi",
                      p->title_vi, "method", p->method, "national_document",
@@ -210,6 +223,28 @@ static json_t *profile_json(const struct prof_profile *p, const char *reg_path, 
                      inputs, "decision_rule", unc_rule_name(p->rule.rule), "register",
                      reg_path != NULL ? json_string(reg_path) : json_null(), "on", on, "ok",
                      true);
+    /* issue 16: the kind, the two sides and a verification's checklist */
+    json_object_set_new(doc, "kind", json_string(prof_kind_name(p->kind)));
+    json_object_set_new(doc, "comparison", json_string(prof_method_name(p->comparison)));
+    const struct prof_side *sides[] = {&p->item, &p->ref};
+    const char *side_names[] = {"item", "reference"};
+    for (size_t k = 0; k < 2; k++)
+        json_object_set_new(doc, side_names[k],
+                            json_pack("{s:s, s:s}", "read", prof_read_name(sides[k]->read),
+                                      "driver", sides[k]->driver != NULL ? sides[k]->driver : ""));
+    if (p->kind == PROF_KIND_VERIFICATION) {
+        const struct prof_verification *v = &p->verification;
+        json_t *checks = json_array();
+        for (size_t i = 0; i < v->n_checks; i++)
+            json_array_append_new(checks, json_pack("{s:s, s:s, s:s, s:s}", "id", v->checks[i].id,
+                                                    "stage", prof_check_stage_name(v->checks[i].stage),
+                                                    "en", v->checks[i].text_en, "vi",
+                                                    v->checks[i].text_vi));
+        json_object_set_new(doc, "verification",
+                            json_pack("{s:s, s:f, s:o}", "instrument_type", v->instrument_type,
+                                      "reference_ratio", v->reference_ratio, "checks", checks));
+    }
+    return doc;
 }
 
 int cmd_profile(int argc, char **argv)
@@ -226,6 +261,10 @@ int cmd_profile(int argc, char **argv)
                            : a.standards != NULL ? a.standards
                            : p->register_path[0] != '\0' ? p->register_path
                                                           : NULL;
+    if (prof_profile_check_cycles(p, &err) != 0) {
+        prof_profile_free(p);
+        return cli_error("profile", "%s", cd_err_text(&err));
+    }
     prof_standards *reg = NULL;
     if (reg_path != NULL) {
         reg = prof_standards_load(reg_path, &err);

@@ -16,7 +16,7 @@
 static const char usage_text[] =
     "usage: caldaq replay TRACE --profile P --out DIR [--fast] [--driver D] [--set KEY=VALUE]...\n"
     "                     [--standards FILE] [--env T,RH[,P]] [--lang vi|en]\n"
-    "                     [--lab LAB.yaml|NAME]\n"
+    "                     [--lab LAB.yaml|NAME] [--typed FILE] [--ref-set KEY=VALUE]...\n"
     "\n"
     "Run a calibration session against a recorded trace (caldaq trace RUN.h5 gives\n"
     "the trace of a run) instead of an instrument, with no prompts. The trace\n"
@@ -36,6 +36,11 @@ static const char usage_text[] =
     "  --lang vi|en       language of the output\n"
     "  --lab LAB.yaml     as for caldaq session: the lab's name in the run, and its\n"
     "                     time_zone for the standards' due dates\n"
+    "  --typed FILE       the readings read by eye and the checklist answers of the\n"
+    "                     recorded session (as caldaq session --batch --typed): a\n"
+    "                     profile whose item is read by eye has the reference\n"
+    "                     instrument's conversation as its trace, which then plays\n"
+    "                     the reference (--ref-set for its driver options)\n"
     "\n"
     "Exit status as caldaq session: 0 complete, 1 bad input, 2 usage, 4 the trace\n"
     "and the session diverged (or the trace ended early).\n";
@@ -49,6 +54,8 @@ struct replay_args {
     struct cli_lab lab;
     const char *opts[MAX_OPTS + 1];
     int n_opts;
+    const char *ref_opts[MAX_OPTS + 1];
+    int n_ref_opts;
 };
 
 static int parse_args(int argc, char **argv, struct replay_args *a)
@@ -59,6 +66,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
         {"set", required_argument, NULL, 'x'},     {"standards", required_argument, NULL, 'S'},
         {"lang", required_argument, NULL, 'l'},    {"env", required_argument, NULL, 'e'},
         {"lab", required_argument, NULL, 'L'},     {"help", no_argument, NULL, 'h'},
+        {"typed", required_argument, NULL, 'T'},   {"ref-set", required_argument, NULL, 'X'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -81,6 +89,9 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
         case 'h': fputs(usage_text, stdout); return -1;
         default: {
             int taken = cli_session_option("replay", c, optarg, &a->c, a->opts, &a->n_opts, MAX_OPTS);
+            if (taken < 0)
+                taken = cli_reference_option("replay", c, optarg, &a->c, a->ref_opts,
+                                             &a->n_ref_opts, MAX_OPTS);
             if (taken >= 0) {
                 if (taken != 0)
                     return taken;
@@ -112,6 +123,10 @@ int cmd_replay(int argc, char **argv)
     if (drv_trace_load(a.trace_path, &t, &err) != 0)
         return cli_error("replay", "%s", cd_err_text(&err));
     struct ses_term term = {.lang = a.c.lang, .in = stdin, .out = stdout};
+    if (cli_open_typed("replay", &a.c, &term) != 0) {
+        drv_trace_free(t);
+        return 1;
+    }
     struct ses_ui ui;
     ses_ui_batch(&term, &ui);
     struct ses_outcome o;
@@ -121,6 +136,8 @@ int cmd_replay(int argc, char **argv)
     }
     rc = ses_report(&term, &a.c, &o, "replay");
     ses_outcome_free(&o);
+    if (term.typed != NULL)
+        fclose(term.typed);
     drv_trace_free(t);
     return rc;
 }

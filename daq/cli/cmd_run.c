@@ -177,13 +177,21 @@ static void show_env(const struct daq_run_view *v)
 
 /* Readings ordered by test point, then as taken. */
 struct point_key {
+    int side;                   /* the checklist, the item, the reference (issue 16) */
     int32_t point;
     size_t index;
 };
 
+static int side_rank(const struct daq_reading *r)
+{
+    return daq_reading_is(r, DAQ_SIDE_CHECK) ? 0 : daq_reading_is(r, DAQ_SIDE_REFERENCE) ? 2 : 1;
+}
+
 static int by_point(const void *a, const void *b)
 {
     const struct point_key *x = a, *y = b;
+    if (x->side != y->side)
+        return x->side < y->side ? -1 : 1;
     if (x->point != y->point)
         return x->point < y->point ? -1 : 1;
     return (x->index > y->index) - (x->index < y->index);
@@ -191,7 +199,8 @@ static int by_point(const void *a, const void *b)
 
 /* One line per test point: count, and mean, standard deviation and range of
  * the stable readings. */
-static void show_point(const struct daq_reading *rs, const struct point_key *idx, size_t count)
+static void show_point(const struct daq_reading *rs, const struct point_key *idx, size_t count,
+                       bool sides)
 {
     const struct daq_reading *first = &rs[idx[0].index];
     size_t stable = 0, others[5] = {0};
@@ -218,6 +227,8 @@ static void show_point(const struct daq_reading *rs, const struct point_key *idx
     }
     double s = stable > 1 ? sqrt(ss / (double)(stable - 1)) : NAN;
     int dec = decimals_of(res);
+    if (sides)
+        printf("  %-9s", first->side[0] ? first->side : DAQ_SIDE_ITEM);
     printf("  %5d %-14s %12.8g %5zu %6zu", (int)first->point, first->role, first->nominal, count,
            stable);
     print_value(mean, dec < 0 ? -1 : dec + 1);
@@ -243,16 +254,23 @@ static void show_readings(const struct daq_run_view *v)
     struct point_key *idx = malloc(n * sizeof *idx);
     if (idx == NULL)
         return;
-    for (size_t i = 0; i < n; i++)
-        idx[i] = (struct point_key){v->readings[i].point, i};
+    /* a run with sides (a reference read, readings typed, a checklist)
+     * shows them in a column of their own */
+    bool sides = false;
+    for (size_t i = 0; i < n; i++) {
+        idx[i] = (struct point_key){side_rank(&v->readings[i]), v->readings[i].point, i};
+        sides |= v->readings[i].side[0] != '\0';
+    }
     qsort(idx, n, sizeof *idx, by_point);
+    if (sides)
+        printf("  %-9s", "side");
     printf("  %5s %-14s %12s %5s %6s %14s %14s %14s  %-5s %s\n", "point", "role", "nominal", "n",
            "stable", "mean", "s", "max-min", "unit", "others");
     for (size_t i = 0; i < n;) {
         size_t j = i;
-        while (j < n && idx[j].point == idx[i].point)
+        while (j < n && idx[j].point == idx[i].point && idx[j].side == idx[i].side)
             j++;
-        show_point(v->readings, idx + i, j - i);
+        show_point(v->readings, idx + i, j - i, sides);
         i = j;
     }
     free(idx);

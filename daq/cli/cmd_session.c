@@ -15,6 +15,8 @@ static const char usage_text[] =
     "                      [--set KEY=VALUE]... [--dut-serial S] [--operator O]\n"
     "                      [--standards FILE] [--env TEMP_C,RH_PCT[,P_HPA]] [--lang vi|en]\n"
     "                      [--batch] [--sim-control PATH] [--lab LAB.yaml|NAME]\n"
+    "                      [--ref-port PORT --ref-driver D [--ref-serial S]\n"
+    "                       [--ref-set KEY=VALUE]...] [--typed FILE]\n"
     "       caldaq session --resume RUN.h5 --port PORT [--driver D] [--serial S] ...\n"
     "\n"
     "Run a calibration: check the profile's reference standards (a standard past\n"
@@ -47,6 +49,19 @@ static const char usage_text[] =
     "  --sim-control PATH with --batch: ask the simulator on this control socket\n"
     "                     (caldaq sim --control) to present each load\n"
     "  --resume RUN.h5    continue an interrupted or aborted session\n"
+    "  --ref-port PORT    the reference instrument's port, for a profile whose\n"
+    "                     reference is read by an instrument (docs/verification.md);\n"
+    "                     --ref-driver, --ref-serial and --ref-set as for the item\n"
+    "  --ref-sim-control PATH  with --batch: the reference simulator's control socket\n"
+    "  --typed FILE       with --batch: readings read by eye, one a line as\n"
+    "                     NOMINAL,VALUE AS TYPED (10,10,2 is 10.2 at point 10;\n"
+    "                     add ,confirm to keep a value far from the nominal), and\n"
+    "                     checklist answers as CHECK-ID,đạt or CHECK-ID,không đạt\n"
+    "\n"
+    "Readings read by eye (a profile whose item or reference is `read: typed`) are\n"
+    "asked for at the bench (\"Nhập số chỉ của áp kế tại điểm 10 bar\"): a decimal\n"
+    "point or comma, no more digits than the resolution, inside the range; a wrong\n"
+    "entry is asked again with the reason. Each is saved before the screen says so.\n"
     "  --lab LAB.yaml     the lab (docs/certificates.md): its name goes in the run and\n"
     "                     its time_zone decides the day a standard's due date is\n"
     "                     checked against (default Asia/Ho_Chi_Minh, whatever TZ\n"
@@ -67,6 +82,8 @@ struct session_args {
     bool batch;
     const char *opts[MAX_OPTS + 1];
     int n_opts;
+    const char *ref_opts[MAX_OPTS + 1];
+    int n_ref_opts;
 };
 
 static volatile int interrupted;
@@ -88,7 +105,7 @@ static int parse_args(int argc, char **argv, struct session_args *a)
         {"lang", required_argument, NULL, 'l'},     {"batch", no_argument, NULL, 'b'},
         {"sim-control", required_argument, NULL, 'c'}, {"resume", required_argument, NULL, 'r'},
         {"lab", required_argument, NULL, 'L'},      {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_REFERENCE_OPTIONS,                      {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
     a->c.env[0] = a->c.env[1] = a->c.env[2] = NAN;
@@ -116,6 +133,9 @@ static int parse_args(int argc, char **argv, struct session_args *a)
         case 'h': fputs(usage_text, stdout); return -1;
         default: {
             int taken = cli_session_option("session", c, optarg, &a->c, a->opts, &a->n_opts, MAX_OPTS);
+            if (taken < 0)
+                taken = cli_reference_option("session", c, optarg, &a->c, a->ref_opts,
+                                             &a->n_ref_opts, MAX_OPTS);
             if (taken >= 0) {
                 if (taken != 0)
                     return taken;
@@ -129,8 +149,13 @@ static int parse_args(int argc, char **argv, struct session_args *a)
         return cli_usage_error("session", "unexpected argument '%s'", argv[optind]);
     if ((a->c.profile_path == NULL) == (a->c.resume_path == NULL))
         return cli_usage_error("session", "give --profile for a new session or --resume RUN.h5");
-    if (a->c.port == NULL)
-        return cli_usage_error("session", "--port is required");
+    /* --port: the engine asks for it when the profile reads the item with
+     * an instrument (a gauge read by eye has none) */
+    if (a->c.typed_path != NULL && !a->batch)
+        return cli_usage_error("session", "--typed goes with --batch (at the bench the readings "
+                                          "are typed as the session asks)");
+    if (a->c.ref_sim_control != NULL && !a->batch)
+        return cli_usage_error("session", "--ref-sim-control goes with --batch");
     if (a->c.sim_control != NULL && !a->batch)
         return cli_usage_error("session", "--sim-control goes with --batch");
     a->c.driver_opts = a->opts;
@@ -147,6 +172,8 @@ int cmd_session(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     struct ses_term t = {.lang = a.c.lang, .in = stdin, .out = stdout, .interrupted = &interrupted};
+    if (cli_open_typed("session", &a.c, &t) != 0)
+        return 1;
     struct ses_ui ui;
     if (a.batch)
         ses_ui_batch(&t, &ui);
@@ -156,5 +183,7 @@ int cmd_session(int argc, char **argv)
     ses_run(&a.c, &ui, &interrupted, &o);
     rc = ses_report(&t, &a.c, &o, "session");
     ses_outcome_free(&o);
+    if (t.typed != NULL)
+        fclose(t.typed);
     return rc;
 }

@@ -64,6 +64,29 @@ static const char *const en[M_COUNT] = {
                           "The instrument is not at fault: make room on the disk that holds the "
                           "run file (or put right what the message says), then continue with:\n"
                           "  %s\n",
+    [M_VERIFICATION_START] = "Verification: %s\nInstrument under verification: %s\n",
+    [M_ASK_TYPED] = "Type the reading of the %s at point %s %s: ",
+    [M_TYPED_REFUSED] = "  Not accepted: %s. Type it again.\n",
+    [M_TYPED_NOT_NUMBER] = "'%s' is not a number (digits, with a decimal point or comma)",
+    [M_TYPED_RANGE] = "%s is outside the instrument's range %s to %s %s",
+    [M_TYPED_DIGITS] = "'%s' has more digits than the resolution %s %s allows",
+    [M_TYPED_FAR] = "%s %s is far from the nominal %s %s (more than %s times the MPE)",
+    [M_TYPED_CONFIRM] = "  Keep this value? (y: yes, anything else: type it again) ",
+    [M_CHECK_STAGE_EXTERNAL] = "External inspection",
+    [M_CHECK_STAGE_TECHNICAL] = "Technical inspection",
+    [M_ASK_CHECK] = "  %s — d: pass (đạt) · k: fail (không đạt): ",
+    [M_CHECK_SAVED] = "  saved: %s\n", /* a typed reading or a checklist answer */
+    [M_CHECK_ANSWER_BAD] = "'%s': answer d (pass) or k (fail)",
+    [M_CHECK_FAILED_STOP] = "Failed: %s. The instrument does not pass; the metrological test is "
+                            "not carried out.\n",
+    [M_SET_ITEM] = "Bring the %s to %s %s",
+    [M_SET_REFERENCE] = "Set the %s to %s %s",
+    [M_BATH] = "Set the bath to %s %s and wait until it is stable",
+    [M_ITEM_DEFAULT] = "instrument",
+    [M_REF_DEFAULT] = "reference",
+    [M_VERIFIED_COMPLETE] = "\nVerification complete. Run file: %s\n",
+    [M_CYCLE] = "Verification cycle (%s): %d months\n",
+    [M_REF_INSTRUMENT] = "Reference instrument reports: %s %s, serial %s\n",
     [M_RESULTS_NOT_STORED] = "\nThe calibration is complete in %s, but its results could not be "
                              "stored: %s\n"
                              "Make room on the disk that holds the run file, then store them "
@@ -95,7 +118,7 @@ static const char *const vi[M_COUNT] = {
     [M_NOTE_SAVED] = "  đã lưu ghi chú vào nhật ký của lần đo\n",
     [M_SKIPPED] = "  đã bỏ qua điểm này (ghi vào nhật ký)\n",
     [M_REPEATING] = "  đo lại điểm này; các số đọc trước vẫn được giữ trong tệp\n",
-    [M_ABORTED] = "\nĐã dừng phiên hiệu chuẩn. Mọi điểm đã đo xong được lưu trong %s.\n"
+    [M_ABORTED] = "\nĐã dừng phiên làm việc. Mọi điểm đã đo xong được lưu trong %s.\n"
                   "Để tiếp tục sau:\n  %s\n",
     [M_INSTRUMENT_LOST] = "\nKhông đo được điểm %zu: %s\n"
                           "Mọi điểm đã đo xong được lưu trong %s.\n"
@@ -127,6 +150,29 @@ static const char *const vi[M_COUNT] = {
                           "Thiết bị không có lỗi: hãy giải phóng dung lượng trên ổ đĩa chứa tệp "
                           "kết quả đo (hoặc khắc phục điều thông báo nêu), "
                           "rồi tiếp tục bằng lệnh:\n  %s\n",
+    [M_VERIFICATION_START] = "Kiểm định: %s\nPhương tiện đo được kiểm định: %s\n",
+    [M_ASK_TYPED] = "Nhập số chỉ của %s tại điểm %s %s: ",
+    [M_TYPED_REFUSED] = "  Không nhận: %s. Hãy nhập lại.\n",
+    [M_TYPED_NOT_NUMBER] = "'%s' không phải là số (chữ số, dấu thập phân là dấu chấm hoặc dấu phẩy)",
+    [M_TYPED_RANGE] = "%s nằm ngoài phạm vi đo %s đến %s %s",
+    [M_TYPED_DIGITS] = "'%s' có nhiều chữ số hơn độ phân giải %s %s cho phép",
+    [M_TYPED_FAR] = "%s %s khác xa giá trị danh định %s %s (quá %s lần sai số lớn nhất cho phép)",
+    [M_TYPED_CONFIRM] = "  Giữ giá trị này? (c: có, phím khác: nhập lại) ",
+    [M_CHECK_STAGE_EXTERNAL] = "Kiểm tra bên ngoài",
+    [M_CHECK_STAGE_TECHNICAL] = "Kiểm tra kỹ thuật",
+    [M_ASK_CHECK] = "  %s — d: đạt · k: không đạt: ",
+    [M_CHECK_SAVED] = "  đã lưu: %s\n",
+    [M_CHECK_ANSWER_BAD] = "'%s': trả lời d (đạt) hoặc k (không đạt)",
+    [M_CHECK_FAILED_STOP] = "Không đạt: %s. Phương tiện đo không đạt; không tiến hành kiểm tra đo "
+                            "lường.\n",
+    [M_SET_ITEM] = "Đưa %s đến %s %s",
+    [M_SET_REFERENCE] = "Đặt %s đến %s %s",
+    [M_BATH] = "Đặt bể điều nhiệt ở %s %s và chờ ổn định",
+    [M_ITEM_DEFAULT] = "phương tiện đo",
+    [M_REF_DEFAULT] = "chuẩn",
+    [M_VERIFIED_COMPLETE] = "\nKiểm định xong. Tệp kết quả đo: %s\n",
+    [M_CYCLE] = "Chu kỳ kiểm định (%s): %d tháng\n",
+    [M_REF_INSTRUMENT] = "Chuẩn đo lường báo: %s %s, số sê-ri %s\n",
     [M_RESULTS_NOT_STORED] = "\nHiệu chuẩn đã xong trong %s, nhưng không lưu được kết quả: %s\n"
                              "Hãy giải phóng dung lượng trên ổ đĩa chứa tệp kết quả đo, rồi lưu "
                              "kết quả bằng lệnh:\n  caldaq analyze %s --write\n",

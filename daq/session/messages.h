@@ -58,6 +58,29 @@ enum msg {
     M_NOTE_CUT,           /* bytes kept */
     M_RUN_NOT_WRITTEN,    /* point, message, file, command */
     M_RESULTS_NOT_STORED, /* file, message, file */
+    /* issue 16: typed readings, checklists, verification */
+    M_VERIFICATION_START, /* profile title, DUT */
+    M_ASK_TYPED,          /* what is read ("áp kế"), nominal, unit */
+    M_TYPED_REFUSED,      /* reason */
+    M_TYPED_NOT_NUMBER,   /* text */
+    M_TYPED_RANGE,        /* value, low, high, unit */
+    M_TYPED_DIGITS,       /* text, step, unit */
+    M_TYPED_FAR,          /* value, unit, nominal, unit, n MPE */
+    M_TYPED_CONFIRM,      /* (question after M_TYPED_FAR) */
+    M_CHECK_STAGE_EXTERNAL,
+    M_CHECK_STAGE_TECHNICAL,
+    M_ASK_CHECK,          /* check text */
+    M_CHECK_SAVED,        /* answer word */
+    M_CHECK_ANSWER_BAD,   /* text */
+    M_CHECK_FAILED_STOP,  /* check text */
+    M_SET_ITEM,           /* what, nominal, unit */
+    M_SET_REFERENCE,      /* what, nominal, unit */
+    M_BATH,               /* nominal, unit */
+    M_ITEM_DEFAULT,       /* "the instrument" */
+    M_REF_DEFAULT,        /* "the reference" */
+    M_VERIFIED_COMPLETE,  /* file */
+    M_CYCLE,              /* instrument type name, months */
+    M_REF_INSTRUMENT,     /* manufacturer, model, serial */
     M_COUNT
 };
 

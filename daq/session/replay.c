@@ -56,10 +56,23 @@ int ses_replay(const struct drv_trace *t, struct ses_config *c, const struct ses
                struct ses_outcome *o, struct cd_err *err)
 {
     const struct drv_trace_header *h = &t->header;
-    if (c->driver == NULL && h->driver[0] != '\0')
-        c->driver = h->driver;
+    /* A profile whose item is read by eye has the reference instrument's
+     * conversation as the run's trace (issue 16): the trace plays that. */
+    bool plays_reference = false;
+    if (c->profile_path != NULL) {
+        struct prof_profile *p = prof_profile_load(c->profile_path, err);
+        if (p == NULL)
+            return err->code;
+        plays_reference = p->item.read == PROF_READ_TYPED && p->ref.read == PROF_READ_INSTRUMENT;
+        prof_profile_free(p);
+    }
+    const char **driver = plays_reference ? &c->ref_driver : &c->driver;
+    const char **serial = plays_reference ? &c->ref_serial : &c->serial;
+    const char **port_of = plays_reference ? &c->ref_port : &c->port;
+    if (*driver == NULL && h->driver[0] != '\0')
+        *driver = h->driver;
     if (h->settings[0] != '\0')
-        c->serial = h->settings;
+        *serial = h->settings;
     struct player pl = {.t = t, .o = {.fast = fast, .speed = 1, .host_timeout_ms = 10000},
                         .fd = -1, .peer_fd = -1, .listen_fd = -1};
     struct drv_pty pty = {.master = -1, .slave = -1};
@@ -69,7 +82,7 @@ int ses_replay(const struct drv_trace *t, struct ses_config *c, const struct ses
         if ((pl.listen_fd = listen_loopback(&n)) < 0)
             return cd_fail(err, CD_ERR_IO, "listen on 127.0.0.1: %s", strerror(errno));
         snprintf(port, sizeof port, "tcp:127.0.0.1:%d", n);
-        c->serial = NULL;
+        *serial = NULL;
     } else {
         int rc = drv_pty_open(&pty, NULL, err);
         if (rc != 0)
@@ -78,13 +91,13 @@ int ses_replay(const struct drv_trace *t, struct ses_config *c, const struct ses
         pl.fd = pty.master;
         pl.peer_fd = pty.slave;
     }
-    c->port = port;
+    *port_of = port;
     pthread_t th;
     if (pthread_create(&th, NULL, play, &pl) != 0) {
         drv_pty_close(&pty);
         if (pl.listen_fd >= 0)
             close(pl.listen_fd);
-        c->port = NULL;
+        *port_of = NULL;
         return cd_fail(err, CD_ERR_IO, "cannot start the replay");
     }
     ses_run(c, ui, NULL, o);
@@ -103,6 +116,6 @@ int ses_replay(const struct drv_trace *t, struct ses_config *c, const struct ses
         /* what the trace saw says more than what the session saw */
         o->err = pl.err;
     }
-    c->port = NULL; /* it named this call's pty or port */
+    *port_of = NULL; /* it named this call's pty or port */
     return 0;
 }

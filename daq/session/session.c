@@ -26,7 +26,7 @@ const char *ses_default_driver(enum prof_family family)
         return "scpi";
     case PROF_FAMILY_PRESSURE:
         return "modbus";
-    default:
+    default: /* temperature: thermometer readouts come with issue 19 */
         return NULL;
     }
 }
@@ -38,12 +38,32 @@ static void fmt_value(double v, char *buf, size_t cap)
     snprintf(buf, cap, "%.10g", v);
 }
 
+const char *ses_side_label(enum lang lang, const struct prof_profile *p, bool reference)
+{
+    const struct prof_side *side = reference ? &p->ref : &p->item;
+    const char *label = lang == LANG_VI ? side->label_vi : side->label_en;
+    if (label != NULL && label[0] != '\0')
+        return label;
+    return msg_text(lang, reference ? M_REF_DEFAULT : M_ITEM_DEFAULT);
+}
+
 void ses_instruction(enum lang lang, const struct prof_profile *p,
                      const struct prof_plan_point *pt, unsigned reading, char *buf, size_t cap)
 {
     char v[48], range[48];
     fmt_value(pt->nominal, v, sizeof v);
     fmt_value(pt->range, range, sizeof range);
+    if (p->comparison == PROF_METHOD_SET_ITEM && pt->nominal != 0) {
+        /* the item is brought to the nominal (a dial's pointer on its mark),
+         * the reference read */
+        snprintf(buf, cap, msg_text(lang, M_SET_ITEM), ses_side_label(lang, p, false), v,
+                 p->unit);
+        return;
+    }
+    if (p->family == PROF_FAMILY_TEMPERATURE) {
+        snprintf(buf, cap, msg_text(lang, M_BATH), v, p->unit);
+        return;
+    }
     switch (p->family) {
     case PROF_FAMILY_BALANCE:
         if (pt->test == PROF_TEST_REPEATABILITY) {
@@ -140,8 +160,18 @@ struct session {
     struct ses_outcome *out;
     struct prof_profile *p;
     daq_run *run;
-    drv_dev *dev;
-    unsigned *have;             /* stable readings per point so far */
+    drv_dev *dev;               /* the item's instrument; NULL when it is read by eye */
+    drv_dev *ref_dev;           /* the reference's instrument; NULL unless it is read by one */
+    /* the reference instrument's conversation when the item's instrument
+     * has the run's trace: RUN.h5.ref.trace beside the run */
+    struct drv_trace_writer *ref_tw;
+    char ref_trace_path[4200];
+    bool item_instr, item_typed, ref_instr, ref_typed;
+    unsigned *have;             /* readings per point so far (of every side read) */
+    unsigned *have_item, *have_ref; /* per side, while counting a resumed run */
+    bool *checked;              /* verification: checks answered (a resumed run's too) */
+    char cycle_name[256];       /* verification: the instrument type's cycle, for the screen */
+    int cycle_months;
     const char *who;
     /* the device as opened: the options the session added to the user's */
     double range, band;         /* NAN when not set by the session */
@@ -366,10 +396,97 @@ static int new_run(struct session *s, const prof_standards *reg, struct cd_err *
     return rc;
 }
 
+/* Open and identify the reference instrument (issue 16): on the run's
+ * trace when the item is read by eye (the run's device is then the
+ * reference's), else on its own trace file beside the run. */
+static int open_reference(struct session *s, bool resumed, struct cd_err *err)
+{
+    const struct ses_config *c = s->c;
+    const struct daq_device *recorded = daq_run_get_device(s->run);
+    bool on_run_trace = !s->item_instr;
+    const char *driver = c->ref_driver != NULL      ? c->ref_driver
+                         : on_run_trace && recorded->driver[0] ? recorded->driver
+                         : s->p->ref.driver[0]       ? s->p->ref.driver
+                                                     : ses_default_driver(s->p->family);
+    const char *serial = c->ref_serial != NULL ? c->ref_serial
+                         : on_run_trace && recorded->settings[0] ? recorded->settings
+                                                                  : NULL;
+    if (c->ref_port == NULL)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "profile %s reads the reference with an instrument: give its port with "
+                       "--ref-port",
+                       s->p->name);
+    if (driver == NULL)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "profile %s names no driver for the reference instrument: give one with "
+                       "--ref-driver",
+                       s->p->name);
+    const char *opts[64];
+    size_t n = 0;
+    for (const char *const *o = c->ref_opts; o != NULL && *o != NULL && n < 62; o++)
+        opts[n++] = *o;
+    opts[n] = NULL;
+    struct drv_trace_writer *tw = daq_run_trace_writer(s->run);
+    if (!on_run_trace) {
+        struct drv_trace_header h = {0};
+        snprintf(h.driver, sizeof h.driver, "%s", driver);
+        snprintf(h.port, sizeof h.port, "%s", c->ref_port);
+        snprintf(h.settings, sizeof h.settings, "%s", serial != NULL ? serial : "");
+        snprintf(s->ref_trace_path, sizeof s->ref_trace_path, "%s.ref%s.trace", s->out->run_path,
+                 resumed ? ".resumed" : "");
+        s->ref_tw = drv_trace_writer_create(s->ref_trace_path, &h, err);
+        if (s->ref_tw == NULL)
+            return err->code != 0 ? err->code : CD_ERR_IO;
+        tw = s->ref_tw;
+    }
+    int rc = drv_open(driver, c->ref_port, serial, opts, tw, &s->ref_dev, err);
+    struct daq_device dev = {0};
+    if (rc == 0) {
+        rc = drv_identify(s->ref_dev, &dev.id, err);
+        if (rc == CD_ERR_UNSUPPORTED) {
+            cd_err_clear(err);
+            rc = 0;
+        }
+    }
+    if (rc != 0)
+        return rc;
+    say(s, msg_text(c->lang, M_REF_INSTRUMENT), dev.id.manufacturer, dev.id.model,
+        dev.id.serial[0] ? dev.id.serial : "-");
+    char what[512];
+    snprintf(what, sizeof what, "reference instrument %.40s %.40s serial %.40s on %.100s (driver %.20s)%s%.200s",
+             dev.id.manufacturer, dev.id.model, dev.id.serial[0] ? dev.id.serial : "-",
+             c->ref_port, driver, on_run_trace ? "" : "; its conversation in ",
+             on_run_trace ? "" : s->ref_trace_path);
+    rc = stored(s, daq_run_audit(s->run, s->who, what, err));
+    if (rc != 0 || !on_run_trace || (resumed && recorded->driver[0] != '\0'))
+        return rc;
+    snprintf(dev.driver, sizeof dev.driver, "%s", driver);
+    snprintf(dev.port, sizeof dev.port, "%s", c->ref_port);
+    snprintf(dev.settings, sizeof dev.settings, "%s", serial != NULL ? serial : "");
+    snprintf(dev.side, sizeof dev.side, "%s", DAQ_SIDE_REFERENCE);
+    return stored(s, daq_run_set_device(s->run, &dev, err));
+}
+
 /* Open and identify the instrument; for a new run record it. */
 static int open_instrument(struct session *s, bool resumed, struct cd_err *err)
 {
     const struct ses_config *c = s->c;
+    if (!s->item_instr) {
+        /* the item is read by eye: what the technician says of it */
+        if (!resumed && c->dut_serial != NULL) {
+            char what[512];
+            snprintf(what, sizeof what, "item serial as stated: %s (read by eye: no interface)",
+                     c->dut_serial);
+            int rc = stored(s, daq_run_audit(s->run, s->who, what, err));
+            if (rc != 0)
+                return rc;
+        }
+        return s->ref_instr ? open_reference(s, resumed, err) : 0;
+    }
+    if (c->port == NULL)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "profile %s reads the item with its instrument: give its port with --port",
+                       s->p->name);
     const char *driver = driver_of(s);
     /* opened as the user said first: whether it reports stability decides
      * the rest; the first point's needs are met when it is measured */
@@ -414,6 +531,8 @@ static int open_instrument(struct session *s, bool resumed, struct cd_err *err)
                  c->dut_serial, dev.id.serial[0] ? dev.id.serial : "none");
         rc = stored(s, daq_run_audit(s->run, s->who, what, err));
     }
+    if (rc == 0 && s->ref_instr)
+        rc = open_reference(s, resumed, err);
     return rc;
 }
 
@@ -472,11 +591,139 @@ static const char *no_value_why(enum drv_status st)
     }
 }
 
-/* Take the point's remaining readings. */
+/* Whether the run is a calibration as caldaq made them before issue 16:
+ * one instrument, the item's, and a certified reference. Its readings keep
+ * an empty side, so such runs are written exactly as before. */
+static bool classic(const struct session *s)
+{
+    return s->item_instr && !s->ref_instr && !s->ref_typed;
+}
+
+/* One stable reading of an instrument for `side`. */
+static int read_instrument(struct session *s, drv_dev *dev, const char *side,
+                           const struct prof_plan_point *pt, unsigned repetition,
+                           struct cd_err *err)
+{
+    int timeout = s->c->stable_timeout_ms > 0 ? s->c->stable_timeout_ms : 30000;
+    struct daq_reading rd = {.point = (int32_t)pt->index, .repetition = (int32_t)repetition,
+                             .nominal = pt->nominal};
+    snprintf(rd.role, sizeof rd.role, "%s", pt->role);
+    snprintf(rd.side, sizeof rd.side, "%s", side);
+    struct on_the_way way = {.s = s, .template = rd};
+    int rc = drv_read_stable_each(dev, NULL, timeout, seen, &way, &rd.r, err);
+    if (rc == 0 && way.rc != 0)
+        rc = stored(s, cd_fail(err, way.rc, "%s", way.err.msg));
+    if (rc != 0)
+        return rc;
+    rd.t = rd.r.t;
+    if ((rc = stored(s, daq_run_add_reading(s->run, &rd, err))) != 0)
+        return rc;
+    bool counted = rd.r.status == DRV_STATUS_STABLE && isfinite(rd.r.value);
+    if (s->ui->reading != NULL)
+        s->ui->reading(s->ui->ctx, s->p, &rd.r, counted);
+    const char *whose = strcmp(side, DAQ_SIDE_REFERENCE) == 0 ? "the reference instrument"
+                                                               : "the instrument";
+    if (!counted && rd.r.display[0] != '\0')
+        return cd_fail(err, CD_ERR_DEVICE, "%s shows %s (%s) at %.10g %s", whose,
+                       drv_status_name(rd.r.status), rd.r.display, pt->nominal, s->p->unit);
+    if (!counted)
+        return cd_fail(err, CD_ERR_DEVICE, "%s shows %s at %.10g %s, with no value: %s", whose,
+                       drv_status_name(rd.r.status), pt->nominal, s->p->unit,
+                       no_value_why(rd.r.status));
+    return 0;
+}
+
+static double now_seconds(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
+}
+
+/* One reading read by eye and typed for the item or the reference: asked
+ * until it is a number the side allows (each refusal and its reason in the
+ * run's log: nothing typed is lost), then journalled, and only then the
+ * screen says it is saved. */
+static int read_typed(struct session *s, bool reference, const struct prof_plan_point *pt,
+                      unsigned repetition, struct cd_err *err)
+{
+    const struct prof_profile *p = s->p;
+    const struct prof_side *side = reference ? &p->ref : &p->item;
+    enum lang lang = s->c->lang;
+    if (s->ui->ask_typed == NULL)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "profile %s has readings read by eye, and this session cannot ask for "
+                       "them (in batch mode give them with --typed FILE)",
+                       p->name);
+    double low, high, mpe = NAN;
+    if (prof_point_limits(p, pt, &low, &high, NULL) == 0)
+        mpe = fmax(fabs(low), fabs(high));
+    const char *what = ses_side_label(lang, p, reference);
+    const char *why = NULL;
+    char reason[512], text[128], entry[400];
+    for (;;) {
+        if (*s->interrupted)
+            return cd_fail(err, CD_ERR_INVALID, "interrupted");
+        text[0] = '\0';
+        enum ses_action a = s->ui->ask_typed(s->ui->ctx, p, pt, what, why, text, sizeof text);
+        if (a == SES_ABORT || *s->interrupted)
+            return cd_fail(err, CD_ERR_INVALID, "stopped by the operator at test point %zu",
+                           pt->index + 1);
+        text[strcspn(text, "\r\n")] = '\0';
+        double v;
+        int rc;
+        bool refused = ses_typed_value(lang, side, reference ? 0 : pt->resolution, p->unit, text,
+                                       &v, reason, sizeof reason) != 0;
+        if (!refused && ses_typed_far(lang, side, v, pt->nominal, mpe, p->unit, reason,
+                                      sizeof reason)) {
+            refused = s->ui->confirm_typed == NULL || !s->ui->confirm_typed(s->ui->ctx, reason);
+            if (!refused) {
+                snprintf(entry, sizeof entry, "point %zu: %.40s confirmed by %.40s: %.150s",
+                         pt->index + 1, text, s->who, reason);
+                if ((rc = stored(s, daq_run_audit(s->run, s->who, entry, err))) != 0)
+                    return rc;
+            }
+        }
+        if (refused) {
+            snprintf(entry, sizeof entry, "point %zu: entry '%.40s' for the %s refused: %.150s",
+                     pt->index + 1, text, reference ? "reference" : "item", reason);
+            if ((rc = stored(s, daq_run_audit(s->run, s->who, entry, err))) != 0)
+                return rc;
+            why = reason;
+            continue;
+        }
+        struct daq_reading rd = {.point = (int32_t)pt->index, .repetition = (int32_t)repetition,
+                                 .nominal = pt->nominal, .t = now_seconds()};
+        snprintf(rd.role, sizeof rd.role, "%s", pt->role);
+        snprintf(rd.side, sizeof rd.side, "%s", reference ? DAQ_SIDE_REFERENCE : DAQ_SIDE_ITEM);
+        snprintf(rd.source, sizeof rd.source, "%s", DAQ_SOURCE_OPERATOR);
+        utf8_copy(rd.who, sizeof rd.who, s->who);
+        rd.r.t = rd.t;
+        rd.r.value = v;
+        rd.r.status = DRV_STATUS_STABLE;
+        snprintf(rd.r.unit, sizeof rd.r.unit, "%s", p->unit);
+        snprintf(rd.r.display, sizeof rd.r.display, "%s", text);
+        rd.r.resolution = side->resolution > 0 ? side->resolution : reference ? 0 : pt->resolution;
+        /* in the journal (synced) before the screen says so */
+        if ((rc = stored(s, daq_run_add_reading(s->run, &rd, err))) != 0)
+            return rc;
+        snprintf(entry, sizeof entry, "point %zu: %s read by eye, typed by %.60s: '%s' = %.10g %s",
+                 pt->index + 1, reference ? "reference" : "item", s->who, text, v, p->unit);
+        if ((rc = stored(s, daq_run_audit(s->run, s->who, entry, err))) != 0)
+            return rc;
+        if (s->ui->recorded != NULL)
+            s->ui->recorded(s->ui->ctx, SES_REC_TYPED);
+        return 0;
+    }
+}
+
+/* Take the point's remaining readings: each of them one reading of every
+ * side that is read, instruments first (at the moment the technician said
+ * ready), then what is read by eye. */
 static int measure(struct session *s, const struct prof_plan_point *pt, unsigned remaining,
                    struct cd_err *err)
 {
-    int timeout = s->c->stable_timeout_ms > 0 ? s->c->stable_timeout_ms : 30000;
+    const char *item_side = classic(s) ? "" : DAQ_SIDE_ITEM;
     for (unsigned k = 0; k < remaining; k++) {
         if (*s->interrupted)
             return cd_fail(err, CD_ERR_INVALID, "interrupted");
@@ -485,31 +732,90 @@ static int measure(struct session *s, const struct prof_plan_point *pt, unsigned
             if (a == SES_ABORT)
                 return cd_fail(err, CD_ERR_INVALID, "stopped by the operator");
         }
-        struct daq_reading rd = {.point = (int32_t)pt->index,
-                                 .repetition = (int32_t)s->have[pt->index],
-                                 .nominal = pt->nominal};
-        snprintf(rd.role, sizeof rd.role, "%s", pt->role);
-        struct on_the_way way = {.s = s, .template = rd};
-        int rc = drv_read_stable_each(s->dev, NULL, timeout, seen, &way, &rd.r, err);
-        if (rc == 0 && way.rc != 0)
-            rc = stored(s, cd_fail(err, way.rc, "%s", way.err.msg));
+        unsigned rep = s->have[pt->index];
+        int rc = 0;
+        if (rc == 0 && s->item_instr)
+            rc = read_instrument(s, s->dev, item_side, pt, rep, err);
+        if (rc == 0 && s->ref_instr)
+            rc = read_instrument(s, s->ref_dev, DAQ_SIDE_REFERENCE, pt, rep, err);
+        if (rc == 0 && s->item_typed)
+            rc = read_typed(s, false, pt, rep, err);
+        if (rc == 0 && s->ref_typed)
+            rc = read_typed(s, true, pt, rep, err);
         if (rc != 0)
             return rc;
-        rd.t = rd.r.t;
-        if ((rc = stored(s, daq_run_add_reading(s->run, &rd, err))) != 0)
-            return rc;
-        bool counted = rd.r.status == DRV_STATUS_STABLE && isfinite(rd.r.value);
-        if (s->ui->reading != NULL)
-            s->ui->reading(s->ui->ctx, s->p, &rd.r, counted);
-        if (!counted && rd.r.display[0] != '\0')
-            return cd_fail(err, CD_ERR_DEVICE, "the instrument shows %s (%s) at %.10g %s",
-                           drv_status_name(rd.r.status), rd.r.display, pt->nominal, s->p->unit);
-        if (!counted)
-            return cd_fail(err, CD_ERR_DEVICE,
-                           "the instrument shows %s at %.10g %s, with no value: %s",
-                           drv_status_name(rd.r.status), pt->nominal, s->p->unit,
-                           no_value_why(rd.r.status));
         s->have[pt->index]++;
+    }
+    return 0;
+}
+
+/* The checklist of a verification (external, then technical inspection,
+ * in the profile's order), each check not yet answered asked until the
+ * answer is đạt or không đạt. A không đạt ends the verification: the
+ * instrument fails and the metrological test is not carried out. */
+static int run_checks(struct session *s, bool *failed, struct cd_err *err)
+{
+    const struct prof_verification *v = &s->p->verification;
+    enum lang lang = s->c->lang;
+    *failed = false;
+    enum prof_check_stage stage = PROF_CHECK_UNSET;
+    for (size_t i = 0; i < v->n_checks; i++) {
+        const struct prof_check *c = &v->checks[i];
+        if (s->checked[i])
+            continue;
+        if (s->ui->ask_check == NULL)
+            return cd_fail(err, CD_ERR_INVALID,
+                           "profile %s has a checklist, and this session cannot ask it (in "
+                           "batch mode give the answers with --typed FILE)",
+                           s->p->name);
+        if (c->stage != stage) {
+            stage = c->stage;
+            say(s, "\n%s\n",
+                msg_text(lang, stage == PROF_CHECK_EXTERNAL ? M_CHECK_STAGE_EXTERNAL
+                                                            : M_CHECK_STAGE_TECHNICAL));
+        }
+        const char *why = NULL;
+        char reason[256], text[128];
+        int answer;
+        for (;;) {
+            text[0] = '\0';
+            if (*s->interrupted ||
+                s->ui->ask_check(s->ui->ctx, c, why, text, sizeof text) == SES_ABORT ||
+                *s->interrupted)
+                return cd_fail(err, CD_ERR_INVALID, "stopped by the operator at check %s",
+                               c->id);
+            text[strcspn(text, "\r\n")] = '\0';
+            if ((answer = ses_check_answer(text)) >= 0)
+                break;
+            snprintf(reason, sizeof reason, msg_text(lang, M_CHECK_ANSWER_BAD), text);
+            why = reason;
+        }
+        struct daq_reading rd = {.point = (int32_t)i, .t = now_seconds()};
+        snprintf(rd.role, sizeof rd.role, "%s", c->id);
+        snprintf(rd.side, sizeof rd.side, "%s", DAQ_SIDE_CHECK);
+        snprintf(rd.source, sizeof rd.source, "%s", DAQ_SOURCE_OPERATOR);
+        utf8_copy(rd.who, sizeof rd.who, s->who);
+        rd.r.t = rd.t;
+        rd.r.value = answer;
+        rd.r.status = DRV_STATUS_STABLE;
+        utf8_copy(rd.r.display, sizeof rd.r.display, text);
+        int rc = stored(s, daq_run_add_reading(s->run, &rd, err));
+        char entry[400];
+        snprintf(entry, sizeof entry, "check %s answered by %.60s: '%.40s' (%s)", c->id, s->who,
+                 text, answer ? "pass" : "fail");
+        if (rc == 0)
+            rc = stored(s, daq_run_audit(s->run, s->who, entry, err));
+        if (rc != 0)
+            return rc;
+        s->checked[i] = true;
+        if (s->ui->recorded != NULL)
+            s->ui->recorded(s->ui->ctx, SES_REC_CHECK);
+        if (answer == 0) {
+            say(s, msg_text(lang, M_CHECK_FAILED_STOP),
+                lang == LANG_VI ? c->text_vi : c->text_en);
+            *failed = true;
+            return 0;
+        }
     }
     return 0;
 }
@@ -517,6 +823,12 @@ static int measure(struct session *s, const struct prof_plan_point *pt, unsigned
 static int walk(struct session *s, struct cd_err *err)
 {
     const struct prof_profile *p = s->p;
+    if (p->kind == PROF_KIND_VERIFICATION) {
+        bool failed = false;
+        int rc = run_checks(s, &failed, err);
+        if (rc != 0 || failed)
+            return rc; /* a failed check decides: no metrological test */
+    }
     for (size_t i = 0; i < p->n_points; i++) {
         const struct prof_plan_point *pt = &p->points[i];
         s->out->point = i;
@@ -542,12 +854,13 @@ static int walk(struct session *s, struct cd_err *err)
                     s->ui->recorded(s->ui->ctx, SES_REC_SKIPPED);
                 break;
             }
-            if (s->c->sim_control != NULL) {
-                int rc = ses_present_load(s->c->sim_control, pt->nominal, err);
+            const char *controls[] = {s->c->sim_control, s->c->ref_sim_control};
+            for (size_t k = 0; k < 2; k++) {
+                int rc = controls[k] != NULL ? ses_present_load(controls[k], pt->nominal, err) : 0;
                 if (rc != 0)
                     return rc;
             }
-            int rc = fit_device(s, pt, err);
+            int rc = s->item_instr ? fit_device(s, pt, err) : 0;
             if (rc == 0)
                 rc = measure(s, pt, remaining, err);
             if (rc != 0)
@@ -695,18 +1008,68 @@ static void count_done(struct session *s)
 {
     size_t n = 0;
     const struct daq_reading *rd = daq_run_readings(s->run, &n);
+    bool ref_read = s->ref_instr || s->ref_typed;
     for (size_t k = 0; k < n; k++) {
         int32_t i = rd[k].point;
-        if (i >= 0 && (size_t)i < s->p->n_points && rd[k].r.status == DRV_STATUS_STABLE &&
-            isfinite(rd[k].r.value) && s->have[i] < s->p->points[i].repeat)
-            s->have[i]++;
+        if (daq_reading_is(&rd[k], DAQ_SIDE_CHECK)) {
+            /* an answer given is the technician's, kept as given */
+            if (i >= 0 && (size_t)i < s->p->verification.n_checks)
+                s->checked[i] = true;
+            continue;
+        }
+        if (i < 0 || (size_t)i >= s->p->n_points || rd[k].r.status != DRV_STATUS_STABLE ||
+            !isfinite(rd[k].r.value))
+            continue;
+        unsigned *have = daq_reading_is(&rd[k], DAQ_SIDE_REFERENCE) ? s->have_ref : s->have_item;
+        if (have[i] < s->p->points[i].repeat)
+            have[i]++;
     }
+    /* a repetition is done once every side read has its reading: a
+     * reference read before the kill is read again with the item's */
+    for (size_t i = 0; i < s->p->n_points; i++)
+        s->have[i] = ref_read && s->have_ref[i] < s->have_item[i] ? s->have_ref[i]
+                                                                  : s->have_item[i];
     const struct daq_audit_entry *log = daq_run_audit_log(s->run, &n);
     for (size_t k = 0; k < n; k++) {
         size_t point = skipped_point(log[k].what);
         if (point >= 1 && point <= s->p->n_points)
             s->have[point - 1] = s->p->points[point - 1].repeat;
     }
+}
+
+/* What a verification needs before a run file exists (issue 16): its
+ * reference standard from the register, good enough for the MPE (ĐLVN
+ * procedures: U of the reference at most a third of the MPE, or the
+ * profile's ratio), and its instrument type in the verification cycles
+ * table (the validity of the certificate comes from it). */
+static int verification_ready(struct session *s, const prof_standards *reg, struct cd_err *err)
+{
+    const struct prof_profile *p = s->p;
+    if (p->kind != PROF_KIND_VERIFICATION)
+        return 0;
+    const struct prof_standard *ref =
+        reg != NULL && p->reference != NULL && p->reference->id[0] != '\0'
+            ? prof_standards_find(reg, p->reference->id)
+            : NULL;
+    if (ref == NULL)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "verification profile %s needs its reference standard from the register "
+                       "(a standards entry with role reference and an id)",
+                       p->name);
+    int rc = prof_check_reference_ratio(p, ref, err);
+    if (rc != 0)
+        return rc;
+    prof_cycles *cycles = prof_cycles_load(p->verification.cycles_path, err);
+    if (cycles == NULL)
+        return err->code != 0 ? err->code : CD_ERR_IO;
+    const struct prof_cycle *cy = prof_cycles_find(cycles, p->verification.instrument_type, err);
+    if (cy != NULL) {
+        snprintf(s->cycle_name, sizeof s->cycle_name, "%s",
+                 s->c->lang == LANG_VI ? cy->name_vi : cy->name_en);
+        s->cycle_months = cy->months;
+    }
+    prof_cycles_free(cycles);
+    return cy != NULL ? 0 : err->code;
 }
 
 static enum ses_status fail_with(struct session *s, enum ses_status status)
@@ -734,8 +1097,12 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
         snprintf(out->run_path, sizeof out->run_path, "%s", c->resume_path);
         struct daq_run_view *v = NULL;
         if (daq_run_open(c->resume_path, &v, err) == 0) {
-            snprintf(s.rec_driver, sizeof s.rec_driver, "%s", v->device.driver);
-            snprintf(s.rec_serial, sizeof s.rec_serial, "%s", v->device.settings);
+            /* the item's instrument as recorded (a run whose device is the
+             * reference's records it for open_reference) */
+            if (v->device.side[0] == '\0' || strcmp(v->device.side, DAQ_SIDE_ITEM) == 0) {
+                snprintf(s.rec_driver, sizeof s.rec_driver, "%s", v->device.driver);
+                snprintf(s.rec_serial, sizeof s.rec_serial, "%s", v->device.settings);
+            }
             daq_run_view_free(v);
         }
         cd_err_clear(err);
@@ -754,13 +1121,34 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
     if (s.p == NULL ||
         (resumed ? resumed_standards(&s, &reg, err)
                  : ses_load_standards(c->standards_path, s.p, c->today, &reg, err)) != 0 ||
-        (s.have = calloc(s.p->n_points + 1, sizeof *s.have)) == NULL) {
+        (s.have = calloc(s.p->n_points + 1, sizeof *s.have)) == NULL ||
+        (s.have_item = calloc(s.p->n_points + 1, sizeof *s.have_item)) == NULL ||
+        (s.have_ref = calloc(s.p->n_points + 1, sizeof *s.have_ref)) == NULL ||
+        (s.checked = calloc(s.p->verification.n_checks + 1, sizeof *s.checked)) == NULL ||
+        (!resumed && verification_ready(&s, reg, err) != 0)) {
         if (err->code == 0)
             cd_fail(err, CD_ERR_NOMEM, "out of memory");
         status = SES_BAD_INPUT;
         goto done;
     }
-    say(&s, msg_text(c->lang, M_SESSION_START),
+    s.item_instr = s.p->item.read == PROF_READ_INSTRUMENT || s.p->item.read == PROF_READ_UNSET;
+    s.item_typed = s.p->item.read == PROF_READ_TYPED;
+    s.ref_instr = s.p->ref.read == PROF_READ_INSTRUMENT;
+    s.ref_typed = s.p->ref.read == PROF_READ_TYPED;
+    /* the ports the profile needs: a usage error, before anything is said
+     * or written (a gauge read by eye has no port) */
+    if ((s.item_instr && c->port == NULL) || (s.ref_instr && c->ref_port == NULL)) {
+        cd_fail(err, CD_ERR_INVALID,
+                s.item_instr && c->port == NULL
+                    ? "profile %s reads the item with its instrument: give its port with --port"
+                    : "profile %s reads the reference with an instrument: give its port with "
+                      "--ref-port",
+                s.p->name);
+        status = SES_USAGE;
+        goto done;
+    }
+    say(&s, msg_text(c->lang, s.p->kind == PROF_KIND_VERIFICATION ? M_VERIFICATION_START
+                                                                   : M_SESSION_START),
         c->lang == LANG_VI ? s.p->title_vi : s.p->title_en,
         c->dut_serial != NULL ? c->dut_serial : "-");
     if (reg != NULL) {
@@ -771,6 +1159,8 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
                 say(&s, msg_text(c->lang, M_STANDARD_OK), st->id, st->certificate, st->due);
         }
     }
+    if (s.cycle_months > 0)
+        say(&s, msg_text(c->lang, M_CYCLE), s.cycle_name, s.cycle_months);
     if (!resumed && new_run(&s, reg, err) != 0) {
         status = s.store_failed ? SES_INSTRUMENT : SES_BAD_INPUT;
         goto done;
@@ -817,6 +1207,16 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
 
 done:
     drv_close(s.dev); /* the last bytes received go into the run's trace */
+    drv_close(s.ref_dev);
+    if (s.ref_tw != NULL) {
+        struct cd_err terr = {0};
+        if (drv_trace_writer_close(s.ref_tw, &terr) != 0 && status == SES_COMPLETE) {
+            *err = terr;
+            status = SES_INSTRUMENT;
+        }
+        if (s.out->run_path[0] == '\0')
+            unlink(s.ref_trace_path); /* no run was made: nothing to keep it for */
+    }
     if (s.run != NULL && s.pending) {
         /* Refused (profile, standards, instrument) before anything was
          * written: a new run leaves nothing behind, a resumed one is as it
@@ -868,6 +1268,9 @@ done:
     }
     out->run_not_written = s.store_failed && status == SES_INSTRUMENT;
     free(s.have);
+    free(s.have_item);
+    free(s.have_ref);
+    free(s.checked);
     prof_standards_free(reg);
     prof_profile_free(s.p);
     out->status = status;

@@ -52,6 +52,17 @@ struct ses_config {
     const char *today;            /* YYYY-MM-DD for the due-date check; NULL: today in
                                      CD_ZONE_DEFAULT (cd_today); the CLI passes the lab's */
     enum lang lang;               /* of what the engine says through ui->say */
+    /* the reference instrument, for a profile whose reference is read by
+     * one (issue 16): its port, driver (NULL: the profile's), serial
+     * settings (NULL: the driver's) and driver options KEY=VALUE */
+    const char *ref_port;
+    const char *ref_driver;
+    const char *ref_serial;
+    const char *const *ref_opts;
+    const char *ref_sim_control;  /* batch, tests: the reference simulator's control socket */
+    /* batch: the file of readings read by eye and checklist answers
+     * (the CLI opens it into ses_term.typed); NULL: none */
+    const char *typed_path;
 };
 
 enum ses_action {
@@ -68,6 +79,8 @@ enum ses_record {
     SES_REC_SKIPPED,              /* the point is left out, in the run's log */
     SES_REC_NOTE,                 /* the note is in the run's log */
     SES_REC_NOTE_CUT,             /* ... cut to SES_NOTE_MAX bytes */
+    SES_REC_TYPED,                /* a typed reading is in the run (journalled) */
+    SES_REC_CHECK,                /* a checklist answer is in the run */
 };
 
 struct ses_ui {
@@ -97,6 +110,21 @@ struct ses_ui {
      * (temp_c, rh_pct, p_hpa, NAN where not given), -1 for "not measured".
      * NULL: never asked (batch). */
     int (*ask_env)(void *ctx, const char *where, double env[3]);
+    /* A reading read by eye (issue 16): the text as the technician typed
+     * it into `text`, for `what` ("áp kế") at `pt`. `why` is NULL the
+     * first time, else the reason the last entry was refused (say it, ask
+     * again). SES_GO or SES_ABORT. NULL: the profile cannot be run. */
+    enum ses_action (*ask_typed)(void *ctx, const struct prof_profile *p,
+                                 const struct prof_plan_point *pt, const char *what,
+                                 const char *why, char *text, size_t cap);
+    /* A typed value far from the nominal (`why` says how far): true to keep
+     * it, false to type it again. NULL: never kept. */
+    bool (*confirm_typed)(void *ctx, const char *why);
+    /* A checklist item of a verification: the answer as typed (đạt /
+     * không đạt, judged by ses_check_answer) into `text`; `why` as for
+     * ask_typed. SES_GO or SES_ABORT. */
+    enum ses_action (*ask_check)(void *ctx, const struct prof_check *c, const char *why,
+                                 char *text, size_t cap);
 };
 
 struct ses_outcome {
@@ -133,6 +161,11 @@ int ses_replay(const struct drv_trace *t, struct ses_config *c, const struct ses
 void ses_instruction(enum lang lang, const struct prof_profile *p,
                      const struct prof_plan_point *pt, unsigned reading, char *buf, size_t cap);
 
+/* What the technician reads on the item's side (reference false) or the
+ * reference's: the profile's label in `lang` ("áp kế"), else a generic
+ * word. */
+const char *ses_side_label(enum lang lang, const struct prof_profile *p, bool reference);
+
 /* The verdict table in `lang` (nominal, indication, error, U, MPE, verdict)
  * and the overall verdict. */
 void ses_print_results(FILE *f, enum lang lang, const struct ana_file *a);
@@ -153,6 +186,32 @@ int ses_load_standards(const char *standards_path, const struct prof_profile *p,
 int ses_record_standards(daq_run *run, const struct prof_profile *p, const prof_standards *reg,
                          struct cd_err *err);
 
+/* ---- typed readings and checklists (typed.c) ---- */
+
+/* The value of `text` as typed for `side` of a profile working in `unit`:
+ * digits with a decimal point or a decimal comma ("10,2" and "10.2" are
+ * 10.2), an optional sign, blanks around ignored; no more decimals than
+ * the side's resolution (or `resolution` when the side gives none) allows,
+ * on its steps; inside the side's range. 0, or -1 with the reason in `l`
+ * in `why`. */
+int ses_typed_value(enum lang l, const struct prof_side *side, double resolution,
+                    const char *unit, const char *text, double *value, char *why, size_t cap);
+/* Whether `value` is so far from `nominal` (more than the side's
+ * confirm_beyond_mpe times `mpe`) that the technician must confirm it;
+ * `why` then says so in `l`. */
+bool ses_typed_far(enum lang l, const struct prof_side *side, double value, double nominal,
+                   double mpe, const char *unit, char *why, size_t cap);
+/* One line of a --typed file: "NOMINAL,VALUE AS TYPED[,confirm]" or
+ * "CHECK-ID,ANSWER", split at the first comma (the value keeps a decimal
+ * comma: "10,10,2" is 10,2 at point 10). 1 with key and value, 0 for a
+ * blank or comment (#) line, -1 for a line that is neither (no comma,
+ * nothing before it, a field too long). */
+int ses_typed_line(const char *line, char *key, size_t kcap, char *value, size_t vcap,
+                   bool *confirm);
+/* A checklist answer: 1 for đạt (d, dat, đạt, pass, p, y, 1), 0 for không
+ * đạt (k, khong dat, không đạt, fail, f, n, 0), -1 for anything else. */
+int ses_check_answer(const char *text);
+
 /* The driver a family uses when none is named. */
 const char *ses_default_driver(enum prof_family family);
 
@@ -167,6 +226,14 @@ struct ses_term {
     /* set by the caller's Ctrl-C handler: a question being asked ends as
      * an abort (NULL: never) */
     const volatile int *interrupted;
+    /* batch: readings read by eye, one a line "NOMINAL,VALUE AS TYPED"
+     * (",confirm" after it keeps a value far from the nominal), and
+     * checklist answers "CHECK-ID,ANSWER" (--typed FILE); NULL: none */
+    FILE *typed;
+    const char *typed_path;
+    int typed_line;
+    bool typed_confirm;         /* the line just given ended with ",confirm" */
+    char last_typed[160];       /* terminal: what the last typed entry said, for "saved" */
 };
 
 /* The command that resumes `run` with the session's own options (port,

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
@@ -112,7 +113,10 @@ static enum ses_action term_after(void *ctx, const struct prof_profile *p,
 static void term_recorded(void *ctx, enum ses_record what)
 {
     struct ses_term *t = ctx;
-    if (what == SES_REC_SKIPPED) {
+    if (what == SES_REC_TYPED || what == SES_REC_CHECK) {
+        /* the engine journalled it: now the screen may say so */
+        fprintf(t->out, msg_text(t->lang, M_CHECK_SAVED), t->last_typed);
+    } else if (what == SES_REC_SKIPPED) {
         fputs(msg_text(t->lang, M_SKIPPED), t->out);
     } else {
         fputs(msg_text(t->lang, M_NOTE_SAVED), t->out);
@@ -120,6 +124,125 @@ static void term_recorded(void *ctx, enum ses_record what)
             fprintf(t->out, msg_text(t->lang, M_NOTE_CUT), (size_t)SES_NOTE_MAX);
     }
     fflush(t->out);
+}
+
+static enum ses_action term_ask_typed(void *ctx, const struct prof_profile *p,
+                                      const struct prof_plan_point *pt, const char *what,
+                                      const char *why, char *text, size_t cap)
+{
+    struct ses_term *t = ctx;
+    if (why != NULL)
+        fprintf(t->out, msg_text(t->lang, M_TYPED_REFUSED), why);
+    char nominal[48];
+    snprintf(nominal, sizeof nominal, "%.10g", pt->nominal);
+    fprintf(t->out, msg_text(t->lang, M_ASK_TYPED), what, nominal, p->unit);
+    if (read_choice(t, text, cap) == SES_ABORT)
+        return SES_ABORT;
+    snprintf(t->last_typed, sizeof t->last_typed, "%s %s", text, p->unit);
+    return SES_GO;
+}
+
+static bool term_confirm_typed(void *ctx, const char *why)
+{
+    struct ses_term *t = ctx;
+    char line[64];
+    fprintf(t->out, "  %s\n%s", why, msg_text(t->lang, M_TYPED_CONFIRM));
+    if (read_choice(t, line, sizeof line) == SES_ABORT)
+        return false;
+    return strcmp(line, "y") == 0 || strcmp(line, "c") == 0 || strcmp(line, "có") == 0 ||
+           strcmp(line, "yes") == 0;
+}
+
+static enum ses_action term_ask_check(void *ctx, const struct prof_check *c, const char *why,
+                                      char *text, size_t cap)
+{
+    struct ses_term *t = ctx;
+    if (why != NULL)
+        fprintf(t->out, msg_text(t->lang, M_TYPED_REFUSED), why);
+    fprintf(t->out, msg_text(t->lang, M_ASK_CHECK), t->lang == LANG_VI ? c->text_vi : c->text_en);
+    if (read_choice(t, text, cap) == SES_ABORT)
+        return SES_ABORT;
+    int a = ses_check_answer(text);
+    snprintf(t->last_typed, sizeof t->last_typed, "%s",
+             msg_text(t->lang, a == 1 ? M_PASS : M_FAIL));
+    return SES_GO;
+}
+
+/* Batch: the next line of the --typed file that is not blank or a
+ * comment, split at its first comma; its line number kept for messages. */
+static int typed_next(struct ses_term *t, char *key, size_t kcap, char *value, size_t vcap)
+{
+    char line[512];
+    for (;;) {
+        if (t->typed == NULL || fgets(line, sizeof line, t->typed) == NULL)
+            return -1;
+        t->typed_line++;
+        int got = ses_typed_line(line, key, kcap, value, vcap, &t->typed_confirm);
+        if (got > 0)
+            return 0;
+        if (got < 0)
+            /* said, then taken as a wrong entry: the next line answers */
+            fprintf(t->out, "%s:%d: not NOMINAL,VALUE nor CHECK-ID,ANSWER: ignored\n",
+                    t->typed_path, t->typed_line);
+    }
+}
+
+static enum ses_action batch_ask_typed(void *ctx, const struct prof_profile *p,
+                                       const struct prof_plan_point *pt, const char *what,
+                                       const char *why, char *text, size_t cap)
+{
+    struct ses_term *t = ctx;
+    (void)what;
+    if (why != NULL)
+        fprintf(t->out, "%s:%d: %s\n", t->typed_path, t->typed_line, why);
+    char key[64], value[256];
+    if (typed_next(t, key, sizeof key, value, sizeof value) != 0) {
+        fprintf(t->out, "%s: no reading for point %zu (%.10g %s): the file ends\n",
+                t->typed_path != NULL ? t->typed_path : "--typed", pt->index + 1, pt->nominal,
+                p->unit);
+        return SES_ABORT;
+    }
+    char *end = NULL;
+    double nominal = strtod(key, &end);
+    if (end == key || *end != '\0' || fabs(nominal - pt->nominal) > 1e-9 * fmax(1, fabs(nominal))) {
+        fprintf(t->out, "%s:%d: '%s' where point %zu's nominal %.10g %s was expected\n",
+                t->typed_path, t->typed_line, key, pt->index + 1, pt->nominal, p->unit);
+        return SES_ABORT;
+    }
+    snprintf(text, cap, "%s", value);
+    fprintf(t->out, "  %s %s (%s:%d)\n", text, p->unit, t->typed_path, t->typed_line);
+    return SES_GO;
+}
+
+static bool batch_confirm_typed(void *ctx, const char *why)
+{
+    struct ses_term *t = ctx;
+    if (!t->typed_confirm)
+        fprintf(t->out, "%s:%d: %s; end the line with ,confirm to keep it\n", t->typed_path,
+                t->typed_line, why);
+    return t->typed_confirm;
+}
+
+static enum ses_action batch_ask_check(void *ctx, const struct prof_check *c, const char *why,
+                                       char *text, size_t cap)
+{
+    struct ses_term *t = ctx;
+    if (why != NULL)
+        fprintf(t->out, "%s:%d: %s\n", t->typed_path, t->typed_line, why);
+    char key[64], value[256];
+    if (typed_next(t, key, sizeof key, value, sizeof value) != 0) {
+        fprintf(t->out, "%s: no answer for check %s: the file ends\n",
+                t->typed_path != NULL ? t->typed_path : "--typed", c->id);
+        return SES_ABORT;
+    }
+    if (strcmp(key, c->id) != 0) {
+        fprintf(t->out, "%s:%d: '%s' where the answer of check %s was expected\n",
+                t->typed_path, t->typed_line, key, c->id);
+        return SES_ABORT;
+    }
+    snprintf(text, cap, "%s", value);
+    fprintf(t->out, "  %s: %s\n", c->id, text);
+    return SES_GO;
 }
 
 static int term_ask_env(void *ctx, const char *where, double env[3])
@@ -196,13 +319,17 @@ void ses_ui_terminal(struct ses_term *t, struct ses_ui *ui)
 {
     *ui = (struct ses_ui){.ctx = t, .before_point = term_before, .reading = term_reading,
                           .after_point = term_after, .say = term_say,
-                          .ask_env = term_ask_env, .recorded = term_recorded};
+                          .ask_env = term_ask_env, .recorded = term_recorded,
+                          .ask_typed = term_ask_typed, .confirm_typed = term_confirm_typed,
+                          .ask_check = term_ask_check};
 }
 
 void ses_ui_batch(struct ses_term *t, struct ses_ui *ui)
 {
     *ui = (struct ses_ui){.ctx = t, .before_point = batch_before, .reading = batch_reading,
-                          .after_point = batch_after, .say = term_say};
+                          .after_point = batch_after, .say = term_say,
+                          .ask_typed = batch_ask_typed, .confirm_typed = batch_confirm_typed,
+                          .ask_check = batch_ask_check};
 }
 
 /* Quote `s` for a POSIX shell when it needs it. */
@@ -226,9 +353,10 @@ void ses_resume_command(const struct ses_config *c, const char *run, char *buf, 
 {
     snprintf(buf, cap, "caldaq session --resume");
     shell_word(buf, cap, run);
-    const char *flags[][2] = {{"--port", c->port},     {"--driver", c->driver},
-                              {"--serial", c->serial}, {"--standards", c->standards_path},
-                              {"--operator", c->operator_name}};
+    const char *flags[][2] = {{"--port", c->port},         {"--driver", c->driver},
+                              {"--serial", c->serial},     {"--standards", c->standards_path},
+                              {"--operator", c->operator_name}, {"--ref-port", c->ref_port},
+                              {"--ref-driver", c->ref_driver}, {"--ref-serial", c->ref_serial}};
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         if (flags[i][1] == NULL)
             continue;
@@ -239,6 +367,11 @@ void ses_resume_command(const struct ses_config *c, const char *run, char *buf, 
     for (const char *const *o = c->driver_opts; o != NULL && *o != NULL; o++) {
         size_t len = strlen(buf);
         snprintf(buf + len, cap - len, " --set");
+        shell_word(buf, cap, *o);
+    }
+    for (const char *const *o = c->ref_opts; o != NULL && *o != NULL; o++) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, cap - len, " --ref-set");
         shell_word(buf, cap, *o);
     }
     if (c->lang == LANG_VI) {
@@ -260,7 +393,12 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
     }
     switch (o->status) {
     case SES_COMPLETE:
-        fprintf(t->out, msg_text(l, M_COMPLETE), o->run_path);
+        fprintf(t->out,
+                msg_text(l, o->analysis.profile != NULL &&
+                                    o->analysis.profile->kind == PROF_KIND_VERIFICATION
+                                ? M_VERIFIED_COMPLETE
+                                : M_COMPLETE),
+                o->run_path);
         ses_print_results(t->out, l, &o->analysis);
         fprintf(t->out, msg_text(l, M_RESULTS_STORED), o->analysis.version);
         break;
@@ -290,6 +428,8 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
         break;
     default:
         fprintf(stderr, "caldaq %s: %s\n", who, o->err.msg);
+        if (o->status == SES_USAGE) /* as the command line's own usage errors */
+            fprintf(stderr, "Try 'caldaq %s --help'.\n", who);
         break;
     }
     fflush(t->out);

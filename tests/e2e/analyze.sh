@@ -11,6 +11,7 @@ source "$(dirname "$0")/common.bash"
 
 # --- caldaq profile check -------------------------------------------------
 for p in profiles/*.yaml; do
+    [ "$p" = profiles/verification-cycles.yaml ] && continue   # the cycles table, not a profile
     "$CALDAQ" profile check "$p" --on 2026-01-15 > "$tmp/check.out" || fail "$p does not check"
     grep -q ": ok$" "$tmp/check.out" || fail "$p: no ok line"
 done

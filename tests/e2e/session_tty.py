@@ -176,7 +176,7 @@ TEXT = {
         "not_measured": "chưa đo",
         "verdict": "Kết luận chung: CHƯA ĐỦ ĐIỂM ĐO\n",
         "stored": "Kết quả đã lưu vào tệp, phiên bản 1\n",
-        "aborted": "\nĐã dừng phiên hiệu chuẩn. Mọi điểm đã đo xong được lưu trong {run}.\n"
+        "aborted": "\nĐã dừng phiên làm việc. Mọi điểm đã đo xong được lưu trong {run}.\n"
                    "Để tiếp tục sau:\n  caldaq session --resume {run} --port ",
     },
 }

@@ -196,6 +196,18 @@ static void test_pressure(void **state)
     assert_int_equal(p->reference->source, PROF_REF_CERTIFICATE);
     assert_string_equal(p->reference->id, "P-REF-01");
     assert_true(p->budget.coverage.k == 2);
+    /* issue 16: a profile that says nothing of kind, comparison and sides
+     * is a calibration that sets the reference, reads the item's instrument
+     * and takes the reference from the certificate */
+    assert_int_equal(p->kind, PROF_KIND_CALIBRATION);
+    assert_int_equal(p->comparison, PROF_METHOD_SET_REFERENCE);
+    assert_int_equal(p->item.read, PROF_READ_INSTRUMENT);
+    assert_int_equal(p->ref.read, PROF_READ_CERTIFIED);
+    assert_string_equal(p->item.driver, "");
+    assert_true(isnan(p->item.low) && isnan(p->item.high));
+    assert_true(p->item.resolution == 0 && p->item.confirm_beyond_mpe == 0);
+    assert_string_equal(p->verification.instrument_type, "");
+    assert_int_equal(p->verification.n_checks, 0);
     check_standards_ok(p, TODAY);
     prof_profile_free(p);
 }
@@ -258,7 +270,11 @@ static void test_budget_sources(void **state)
     (void)state;
     static const char *const files[] = {
         "profiles/balance-cg18-class-ii.yaml", "profiles/balance-cg18-class-iii.yaml",
-        "profiles/pressure-dkd-r6-1.yaml", "profiles/dmm-dcv-6half.yaml"};
+        "profiles/pressure-dkd-r6-1.yaml", "profiles/dmm-dcv-6half.yaml",
+        /* issue 16: the shipped verification procedures */
+        "profiles/verification-dial-gauge-dlvn08.yaml", "profiles/verification-nawi-r76.yaml",
+        "profiles/verification-sphygmomanometer.yaml",
+        "profiles/verification-clinical-thermometer.yaml"};
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         struct prof_profile *p = load_ok(files[f]);
         for (size_t i = 0; i < p->budget.n_inputs; i++) {

@@ -30,7 +30,8 @@ static void test_example_loads(void **state)
 {
     (void)state;
     prof_standards *reg = load_example();
-    assert_int_equal(prof_standards_count(reg), 4);
+    /* issue 16 added three references for the verification profiles */
+    assert_int_equal(prof_standards_count(reg), 7);
     assert_non_null(strstr(prof_standards_lab(reg), "Trung tâm Khoa học–Công nghệ"));
 
     const struct prof_standard *w = prof_standards_get(reg, 0);
@@ -56,10 +57,16 @@ static void test_example_loads(void **state)
     assert_non_null(c);
     assert_string_equal(c->certificate, "VD-ĐT-2025-0031"); /* UTF-8 kept as is */
     assert_string_equal(c->calibrated, "2025-01-31");
+    const struct prof_standard *t = prof_standards_find(reg, "T-REF-01");
+    assert_non_null(t);
+    assert_int_equal(t->kind, PROF_STD_THERMOMETER);
+    assert_string_equal(t->items[0].unit, "°C");
+    assert_non_null(prof_standards_find(reg, "P-REF-DIG-01"));
+    assert_non_null(prof_standards_find(reg, "P-REF-MMHG-01"));
     assert_null(prof_standards_find(reg, "dpc-01"));
     assert_null(prof_standards_find(reg, "nope"));
-    assert_non_null(prof_standards_get(reg, 3));
-    assert_null(prof_standards_get(reg, 4));
+    assert_non_null(prof_standards_get(reg, 6));
+    assert_null(prof_standards_get(reg, 7));
     prof_standards_free(reg);
     prof_standards_free(NULL);
 }
