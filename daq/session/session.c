@@ -396,6 +396,22 @@ static int new_run(struct session *s, const prof_standards *reg, struct cd_err *
     return rc;
 }
 
+/* Ask an instrument who it is (one that cannot say is no error) and tell
+ * the technician with `said`. */
+static int identify(struct session *s, drv_dev *d, enum msg said, struct drv_identity *id,
+                    struct cd_err *err)
+{
+    int rc = drv_identify(d, id, err);
+    if (rc == CD_ERR_UNSUPPORTED) {
+        cd_err_clear(err);
+        rc = 0;
+    }
+    if (rc == 0)
+        say(s, msg_text(s->c->lang, said), id->manufacturer, id->model,
+            id->serial[0] ? id->serial : "-");
+    return rc;
+}
+
 /* Open and identify the reference instrument (issue 16): on the run's
  * trace when the item is read by eye (the run's device is then the
  * reference's), else on its own trace file beside the run. */
@@ -441,17 +457,10 @@ static int open_reference(struct session *s, bool resumed, struct cd_err *err)
     }
     int rc = drv_open(driver, c->ref_port, serial, opts, tw, &s->ref_dev, err);
     struct daq_device dev = {0};
-    if (rc == 0) {
-        rc = drv_identify(s->ref_dev, &dev.id, err);
-        if (rc == CD_ERR_UNSUPPORTED) {
-            cd_err_clear(err);
-            rc = 0;
-        }
-    }
+    if (rc == 0)
+        rc = identify(s, s->ref_dev, M_REF_INSTRUMENT, &dev.id, err);
     if (rc != 0)
         return rc;
-    say(s, msg_text(c->lang, M_REF_INSTRUMENT), dev.id.manufacturer, dev.id.model,
-        dev.id.serial[0] ? dev.id.serial : "-");
     char what[512];
     snprintf(what, sizeof what, "reference instrument %.40s %.40s serial %.40s on %.100s (driver %.20s)%s%.200s",
              dev.id.manufacturer, dev.id.model, dev.id.serial[0] ? dev.id.serial : "-",
@@ -494,17 +503,10 @@ static int open_instrument(struct session *s, bool resumed, struct cd_err *err)
     s->flag = true;
     int rc = open_device(s, NAN, NAN, err);
     struct daq_device dev = {0};
-    if (rc == 0) {
-        rc = drv_identify(s->dev, &dev.id, err);
-        if (rc == CD_ERR_UNSUPPORTED) {
-            cd_err_clear(err);
-            rc = 0;
-        }
-    }
+    if (rc == 0)
+        rc = identify(s, s->dev, M_INSTRUMENT, &dev.id, err);
     if (rc != 0)
         return rc;
-    say(s, msg_text(s->c->lang, M_INSTRUMENT), dev.id.manufacturer, dev.id.model,
-        dev.id.serial[0] ? dev.id.serial : "-");
     char what[512]; /* an audit entry keeps 255 bytes: cut there if need be */
     if (resumed && daq_run_get_device(s->run)->driver[0] != '\0') {
         snprintf(what, sizeof what, "session resumed with instrument %s %s serial %s on %s",

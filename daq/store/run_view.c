@@ -29,17 +29,19 @@ static const struct view_impl *impl_of(const struct daq_run_view *v)
 
 /* ------------------------------------------------------------ journal */
 
+/* A field of a fixed-size row as a journal writes it: escaped (at most 4
+ * bytes per byte, so `out` holds 4 * cap + 1). */
+#define ESCAPED(field, out) \
+    drv_escape((const uint8_t *)(field), strnlen((field), sizeof(field)), (out), sizeof(out))
+
 int rs_journal_line(size_t index, const struct rs_reading *row, char *buf, size_t cap)
 {
-    char unit[80], role[80], display[280], error[280];
-    drv_escape((const uint8_t *)row->unit, strnlen(row->unit, sizeof row->unit), unit,
-               sizeof unit);
-    drv_escape((const uint8_t *)row->role, strnlen(row->role, sizeof row->role), role,
-               sizeof role);
-    drv_escape((const uint8_t *)row->display, strnlen(row->display, sizeof row->display),
-               display, sizeof display);
-    drv_escape((const uint8_t *)row->error, strnlen(row->error, sizeof row->error), error,
-               sizeof error);
+    char unit[4 * sizeof row->unit + 1], role[4 * sizeof row->role + 1];
+    char display[4 * sizeof row->display + 1], error[4 * sizeof row->error + 1];
+    ESCAPED(row->unit, unit);
+    ESCAPED(row->role, role);
+    ESCAPED(row->display, display);
+    ESCAPED(row->error, error);
     int n = snprintf(buf, cap, "%zu %.17g %d %d %.17g %.17g %.17g %s \"%s\" \"%s\" \"%s\" \"%s\"",
                      index, row->t, (int)row->point, (int)row->repetition, row->nominal,
                      row->value, row->resolution, row->status, unit, role, display, error);
@@ -47,13 +49,11 @@ int rs_journal_line(size_t index, const struct rs_reading *row, char *buf, size_
         return -1;
     /* the sides of issue 16 after the fields of old journals, only when given */
     if (row->side[0] != '\0' || row->source[0] != '\0' || row->who[0] != '\0') {
-        char side[64], source[64], who[280];
-        drv_escape((const uint8_t *)row->side, strnlen(row->side, sizeof row->side), side,
-                   sizeof side);
-        drv_escape((const uint8_t *)row->source, strnlen(row->source, sizeof row->source),
-                   source, sizeof source);
-        drv_escape((const uint8_t *)row->who, strnlen(row->who, sizeof row->who), who,
-                   sizeof who);
+        char side[4 * sizeof row->side + 1], source[4 * sizeof row->source + 1];
+        char who[4 * sizeof row->who + 1];
+        ESCAPED(row->side, side);
+        ESCAPED(row->source, source);
+        ESCAPED(row->who, who);
         int m = snprintf(buf + n, cap - (size_t)n, " \"%s\" \"%s\" \"%s\"", side, source, who);
         if (m < 0 || (size_t)m >= cap - (size_t)n)
             return -1;
@@ -69,8 +69,8 @@ int rs_journal_line(size_t index, const struct rs_reading *row, char *buf, size_
 int rs_journal_audit_line(const struct daq_audit_entry *a, char *buf, size_t cap)
 {
     char who[4 * sizeof a->who + 1], what[4 * sizeof a->what + 1];
-    drv_escape((const uint8_t *)a->who, strnlen(a->who, sizeof a->who), who, sizeof who);
-    drv_escape((const uint8_t *)a->what, strnlen(a->what, sizeof a->what), what, sizeof what);
+    ESCAPED(a->who, who);
+    ESCAPED(a->what, what);
     int n = snprintf(buf, cap, RS_JOURNAL_AUDIT " %lld %.17g \"%s\" \"%s\"\n", (long long)a->seq,
                      a->t, who, what);
     return n < 0 || (size_t)n >= cap ? -1 : n;
