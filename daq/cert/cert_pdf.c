@@ -916,6 +916,13 @@ static void body(struct pdf *p)
     page_header(p);
     first_page_top(p);
 
+    /* ISO/IEC 17025 7.8.8.2: an amendment is identified as one */
+    if (d->amends[0] != '\0') {
+        heading(p, L(p, "Sửa đổi", "Amendment"));
+        kv(p, L(p, "Thay thế giấy chứng nhận số", "Replaces certificate No."), d->amends);
+        kv(p, L(p, "Lý do", "Reason"), d->amend_reason);
+    }
+
     heading(p, L(p, "Khách hàng", "Customer"));
     kv(p, L(p, "Tên khách hàng", "Customer"), d->customer);
     kv(p, L(p, "Địa chỉ", "Address"), d->customer_address);

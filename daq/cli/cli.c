@@ -258,7 +258,14 @@ int cli_lab_option(const char *sub, const char *value, struct cli_lab *out)
     if (rc != 0)
         return cli_error(sub, "cannot tell today's date in %s", lab.time_zone);
     snprintf(out->name, sizeof out->name, "%s", lab.name_vi);
+    snprintf(out->records, sizeof out->records, "%s", lab.records);
     return 0;
+}
+
+const char *cli_user(void)
+{
+    const char *u = getenv("USER");
+    return u != NULL && u[0] != '\0' ? u : "caldaq";
 }
 
 void cli_key_warning(const char *sub, const char *lab_path)

@@ -31,6 +31,7 @@ int cmd_session(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_reprocess(int argc, char **argv);
+int cmd_records(int argc, char **argv);
 /* `caldaq verify` of a certificate (cmd_cert.c). */
 /* `caldaq verify CERTIFICATE [--pub KEY.pub | --lab LAB.yaml] [--run RUN.h5]`
  * (argv as cmd_verify got it): 0 intact and signed by the trusted key, 1
@@ -98,8 +99,13 @@ void cli_key_warning(const char *sub, const char *lab_path);
 struct cli_lab {
     char name[256];
     char today[11];
+    char records[4096];     /* the LAB.yaml's records: ("" when none) */
 };
 int cli_lab_option(const char *sub, const char *value, struct cli_lab *out);
+
+/* Who is at the keyboard, for audit entries and the records' event log:
+ * $USER, else "caldaq". */
+const char *cli_user(void);
 
 /* The options sessions, replay and the demo share, by their getopt
  * letters: d --driver, o --out, S --standards, e --env, l --lang,

@@ -1,0 +1,455 @@
+/* `caldaq records import PATH...`: an existing archive of run files and
+ * issued certificates indexed into the records. Idempotent: what is
+ * recorded with the same hash is left alone; a file whose hash differs
+ * from its record is reported, never silently indexed again (ISO/IEC
+ * 17025 7.5: a record changed must show it, 7.11.3 data protected).
+ *
+ * Run files are hashed first (the cost a check of the archive cannot
+ * avoid) and looked up by path; only those not recorded are read, through
+ * the store's guard (one child process for the batch: a damaged file
+ * costs that file), and written in transactions of IMPORT_BATCH runs, so
+ * an import beside a session holds the database for short moments only. */
+#define _DEFAULT_SOURCE
+#include "records_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define IMPORT_BATCH 64
+
+struct file_list {
+    char **paths;
+    size_t n, cap;
+};
+
+static int list_add(struct file_list *l, const char *path)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        char **p = realloc(l->paths, cap * sizeof *p);
+        if (p == NULL)
+            return -1;
+        l->paths = p;
+        l->cap = cap;
+    }
+    if ((l->paths[l->n] = strdup(path)) == NULL)
+        return -1;
+    l->n++;
+    return 0;
+}
+
+static void list_free(struct file_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->paths[i]);
+    free(l->paths);
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), m = strlen(tail);
+    return n > m && strcmp(s + n - m, tail) == 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Run files and manifests under `path` (a file is taken as it is),
+ * depth-first; symbolic links are not followed into folders. */
+static int walk(const char *path, int depth, struct file_list *runs, struct file_list *manifests,
+                struct cd_err *err)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return cd_fail(err, CD_ERR_NOT_FOUND, "%s: %s", path, strerror(errno));
+    if (!S_ISDIR(st.st_mode)) {
+        if (ends_with(path, ".manifest.json"))
+            return list_add(manifests, path) == 0 ? 0 : cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        if (ends_with(path, ".h5"))
+            return list_add(runs, path) == 0 ? 0 : cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return 0;
+    }
+    if (depth > 32)
+        return 0;
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return cd_fail(err, CD_ERR_IO, "%s: %s", path, strerror(errno));
+    struct file_list here = {0};
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char sub[4096];
+        if ((size_t)snprintf(sub, sizeof sub, "%s/%s", path, e->d_name) >= sizeof sub)
+            continue;
+        if (list_add(&here, sub) != 0)
+            rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    }
+    closedir(d);
+    if (here.n > 0)
+        qsort(here.paths, here.n, sizeof *here.paths, by_name);
+    for (size_t i = 0; rc == 0 && i < here.n; i++)
+        rc = walk(here.paths[i], depth + 1, runs, manifests, err);
+    list_free(&here);
+    return rc;
+}
+
+/* ------------------------------------------------------------ runs */
+
+struct pending_run {
+    char *path;
+    char sha[65];
+    struct daq_run_view *v;
+    const char *outcome;       /* "added", or a problem (then `why`) */
+    char why[600];
+};
+
+struct batch_ctx {
+    struct pending_run *p;
+    size_t n;
+    const char *who;
+};
+
+static int batch_body(rec_db *db, void *vctx, struct cd_err *err)
+{
+    struct batch_ctx *b = vctx;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < b->n; i++) {
+        struct pending_run *p = &b->p[i];
+        p->outcome = "added";
+        /* the same run recorded from another file: moved is fine (same
+         * bytes), different bytes are reported */
+        const char *q[] = {p->v->info.run_id};
+        struct db_rows r;
+        rc = db_exec(db, "SELECT path, sha256 FROM runs WHERE run_id = $1", q, 1, &r, err);
+        if (rc != 0)
+            break;
+        bool known = r.n_rows > 0;
+        if (known && strcmp(db_cell(&r, 0, 1), p->sha) != 0) {
+            p->outcome = "changed";
+            snprintf(p->why, sizeof p->why,
+                     "run %s is recorded from %.200s with sha256 %.16s..., this file's is "
+                     "%.16s...: not indexed again",
+                     p->v->info.run_id, db_cell(&r, 0, 0), db_cell(&r, 0, 1), p->sha);
+        } else if (known && strcmp(db_cell(&r, 0, 0), p->path) == 0) {
+            p->outcome = "known";
+        }
+        db_rows_free(&r);
+        if (strcmp(p->outcome, "added") == 0)
+            rc = rec_run_note_hashed(db, p->path, p->v, p->sha, b->who, err);
+    }
+    return rc;
+}
+
+static void pending_clear(struct pending_run *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(p[i].path);
+        daq_run_view_free(p[i].v);
+        memset(&p[i], 0, sizeof p[i]);
+    }
+}
+
+static int flush_batch(rec_db *db, struct pending_run *p, size_t n, const char *who,
+                       rec_report_fn report, void *ctx, struct rec_import_stats *st,
+                       struct cd_err *err)
+{
+    if (n == 0)
+        return 0;
+    struct batch_ctx b = {p, n, who};
+    int rc = db_transaction(db, batch_body, &b, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (strcmp(p[i].outcome, "added") == 0) {
+            st->runs_added++;
+            if (report)
+                report(ctx, p[i].path, "added");
+        } else if (strcmp(p[i].outcome, "known") == 0) {
+            st->runs_known++;
+        } else {
+            st->changed++;
+            if (report)
+                report(ctx, p[i].path, p[i].why);
+        }
+    }
+    pending_clear(p, n);
+    return rc;
+}
+
+static int import_runs(rec_db *db, const struct file_list *runs, const char *who,
+                       rec_report_fn report, void *ctx, struct rec_import_stats *st,
+                       struct cd_err *err)
+{
+    daq_run_reader *reader = daq_run_reader_new(0);
+    struct pending_run *batch = calloc(IMPORT_BATCH, sizeof *batch);
+    if (reader == NULL || batch == NULL) {
+        daq_run_reader_free(reader);
+        free(batch);
+        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    }
+    size_t nb = 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < runs->n; i++) {
+        const char *path = runs->paths[i];
+        struct cd_err e = {0};
+        char sha[65];
+        if (rec_file_sha256(path, sha, &e) != 0) {
+            st->failed++;
+            if (report)
+                report(ctx, path, e.msg);
+            continue;
+        }
+        const char *q[] = {path};
+        struct db_rows r;
+        rc = db_exec(db, "SELECT sha256, run_id FROM runs WHERE path = $1", q, 1, &r, err);
+        if (rc != 0)
+            break;
+        if (r.n_rows > 0) {
+            if (strcmp(db_cell(&r, 0, 0), sha) == 0) {
+                st->runs_known++;
+            } else {
+                char why[400];
+                snprintf(why, sizeof why,
+                         "changed since recorded: sha256 %.16s..., the record of run %.36s says "
+                         "%.16s...: not indexed again",
+                         sha, db_cell(&r, 0, 1), db_cell(&r, 0, 0));
+                st->changed++;
+                if (report)
+                    report(ctx, path, why);
+            }
+            db_rows_free(&r);
+            continue;
+        }
+        db_rows_free(&r);
+        struct daq_run_view *v = NULL;
+        if (daq_run_reader_open(reader, path, &v, &e) != 0) {
+            st->failed++;
+            if (report) {
+                char why[CD_ERR_MSG_MAX + 16];
+                snprintf(why, sizeof why, "cannot read: %s", e.msg);
+                report(ctx, path, why);
+            }
+            continue;
+        }
+        struct pending_run *p = &batch[nb++];
+        p->path = strdup(path);
+        memcpy(p->sha, sha, sizeof sha);
+        p->v = v;
+        if (p->path == NULL)
+            rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        if (rc == 0 && nb == IMPORT_BATCH) {
+            rc = flush_batch(db, batch, nb, who, report, ctx, st, err);
+            nb = 0;
+        }
+    }
+    if (rc == 0)
+        rc = flush_batch(db, batch, nb, who, report, ctx, st, err);
+    else
+        pending_clear(batch, nb);
+    free(batch);
+    daq_run_reader_free(reader);
+    return rc;
+}
+
+/* ------------------------------------------------------------ certificates */
+
+static const char *jstr(const json_t *o, const char *path)
+{
+    /* "a.b": one level of nesting */
+    const char *dot = strchr(path, '.');
+    if (dot != NULL) {
+        char first[64];
+        snprintf(first, sizeof first, "%.*s", (int)(dot - path), path);
+        o = json_object_get(o, first);
+        path = dot + 1;
+    }
+    return json_string_value(json_object_get(o, path));
+}
+
+static const char *item_type_of_profile(const char *unit)
+{
+    /* the certificate JSON names no driver: its unit says what was measured */
+    if (unit == NULL)
+        return "unknown";
+    if (strcmp(unit, "g") == 0 || strcmp(unit, "kg") == 0 || strcmp(unit, "mg") == 0)
+        return "balance";
+    if (strcmp(unit, "V") == 0 || strcmp(unit, "mV") == 0 || strcmp(unit, "A") == 0 ||
+        strcmp(unit, "ohm") == 0)
+        return "multimeter";
+    if (strcmp(unit, "bar") == 0 || strcmp(unit, "kPa") == 0 || strcmp(unit, "MPa") == 0 ||
+        strcmp(unit, "Pa") == 0)
+        return "pressure gauge";
+    return "unknown";
+}
+
+static int import_cert(rec_db *db, const char *manifest, const char *who, rec_report_fn report,
+                       void *ctx, struct rec_import_stats *st, struct cd_err *err)
+{
+    json_error_t je;
+    json_t *m = json_load_file(manifest, 0, &je), *doc = NULL;
+    const char *number = json_string_value(json_object_get(m, "number"));
+    json_t *files = json_object_get(m, "files");
+    char dir[4096], why[700] = "", docpath[4400];
+    snprintf(dir, sizeof dir, "%s", manifest);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (m == NULL)
+        snprintf(why, sizeof why, "not a certificate manifest: line %d: %s", je.line, je.text);
+    else if (number == NULL || !json_is_object(files) || strchr(number, '/') != NULL)
+        snprintf(why, sizeof why, "not a caldaq certificate manifest (no number or files)");
+    size_t n = json_object_size(files);
+    const char **names = calloc(n + 1, sizeof *names), **shas = calloc(n + 1, sizeof *shas);
+    size_t k = 0;
+    const char *name;
+    json_t *sha;
+    /* each file's bytes against the manifest: a certificate altered after
+     * it was issued is reported, not recorded */
+    if (why[0] == '\0' && (names == NULL || shas == NULL))
+        snprintf(why, sizeof why, "out of memory");
+    if (why[0] == '\0')
+        json_object_foreach(files, name, sha)
+        {
+            char file[4400], now[65];
+            struct cd_err e = {0};
+            if (strchr(name, '/') != NULL || !json_is_string(sha)) {
+                snprintf(why, sizeof why, "the manifest names '%.100s': not a file beside it",
+                         name);
+                break;
+            }
+            snprintf(file, sizeof file, "%s/%s", dir, name);
+            if (rec_file_sha256(file, now, &e) != 0) {
+                snprintf(why, sizeof why, "%s", e.msg);
+                break;
+            }
+            if (strcmp(now, json_string_value(sha)) != 0) {
+                snprintf(why, sizeof why,
+                         "%.200s: changed since issued (sha256 %.16s..., the manifest says "
+                         "%.16s...): not indexed",
+                         name, now, json_string_value(sha));
+                break;
+            }
+            names[k] = name;
+            shas[k] = json_string_value(sha);
+            k++;
+        }
+    if (why[0] == '\0') {
+        snprintf(docpath, sizeof docpath, "%s/%s.json", dir, number);
+        doc = json_load_file(docpath, 0, &je);
+        if (doc == NULL)
+            snprintf(why, sizeof why, "%s.json: cannot read the certificate's JSON: %s", number,
+                     je.text);
+    }
+    int rc = 0;
+    if (why[0] == '\0') {
+        /* recorded already: the same files, or reported */
+        const char *q[] = {number};
+        struct db_rows r;
+        rc = db_exec(db, "SELECT name, sha256 FROM certificate_files WHERE number = $1", q, 1, &r,
+                     err);
+        if (rc == 0 && r.n_rows > 0) {
+            bool same = r.n_rows == k;
+            for (size_t i = 0; same && i < r.n_rows; i++) {
+                const json_t *s = json_object_get(files, db_cell(&r, i, 0));
+                same = s != NULL && strcmp(json_string_value(s), db_cell(&r, i, 1)) == 0;
+            }
+            if (same)
+                st->certs_known++;
+            else
+                snprintf(why, sizeof why,
+                         "certificate %.64s is recorded with other files (their sha256 differ): "
+                         "not indexed again",
+                         number);
+            db_rows_free(&r);
+            if (same) {
+                json_decref(m);
+                json_decref(doc);
+                free(names);
+                free(shas);
+                return 0;
+            }
+        } else if (rc == 0) {
+            db_rows_free(&r);
+        }
+    }
+    if (rc == 0 && why[0] == '\0') {
+        const char *replaces = jstr(doc, "amends.number");
+        struct rec_cert c = {
+            .number = number,
+            .kind = jstr(doc, "kind"),
+            .run_id = jstr(doc, "run.id"),
+            .run_path = jstr(doc, "run.file"),
+            .issued = jstr(doc, "issued"),
+            .calibrated = jstr(doc, "calibrated"),
+            .signatory = jstr(doc, "authorised_by.name"),
+            .procedure = jstr(doc, "profile"),
+            .verdict = jstr(doc, "verdict"),
+            .valid_until = jstr(doc, "valid_until"),
+            .customer = jstr(doc, "customer.name"),
+            .customer_address = jstr(doc, "customer.address"),
+            .item_type = item_type_of_profile(jstr(doc, "unit")),
+            .manufacturer = jstr(doc, "item.manufacturer"),
+            .model = jstr(doc, "item.model"),
+            .serial = jstr(doc, "item.serial_stated") != NULL ? jstr(doc, "item.serial_stated")
+                                                               : jstr(doc, "item.serial"),
+            .replaces = replaces,
+            .reason = jstr(doc, "amends.reason"),
+            .folder = dir,
+            .n_files = k,
+            .file_names = names,
+            .file_sha256 = shas,
+        };
+        struct cd_err e = {0};
+        if (rec_cert_issued(db, &c, who, &e) == 0) {
+            st->certs_added++;
+            if (report)
+                report(ctx, manifest, "added");
+        } else {
+            snprintf(why, sizeof why, "%s", e.msg);
+        }
+    }
+    if (rc == 0 && why[0] != '\0') {
+        st->failed++;
+        if (report)
+            report(ctx, manifest, why);
+    }
+    json_decref(m);
+    json_decref(doc);
+    free(names);
+    free(shas);
+    return rc;
+}
+
+int rec_import(rec_db *db, const char *const *paths, size_t n, const char *who,
+               rec_report_fn report, void *ctx, struct rec_import_stats *out, struct cd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    struct file_list runs = {0}, manifests = {0};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (ends_with(paths[i], ".yaml") || ends_with(paths[i], ".yml")) {
+            prof_standards *reg = prof_standards_load(paths[i], err);
+            size_t k = 0;
+            rc = reg == NULL ? (err != NULL ? err->code : CD_ERR_PARSE)
+                             : rec_standards_note(db, reg, who, &k, err);
+            prof_standards_free(reg);
+            out->standards += k;
+            continue;
+        }
+        rc = walk(paths[i], 0, &runs, &manifests, err);
+    }
+    if (rc == 0)
+        rc = import_runs(db, &runs, who, report, ctx, out, err);
+    for (size_t i = 0; rc == 0 && i < manifests.n; i++)
+        rc = import_cert(db, manifests.paths[i], who, report, ctx, out, err);
+    list_free(&runs);
+    list_free(&manifests);
+    return rc;
+}
