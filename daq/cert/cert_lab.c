@@ -166,7 +166,7 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
     if (inc != NULL && inc->type != YAML_SEQUENCE_NODE)
         rc = FAIL(inc, CD_ERR_PARSE, "open_data_include: a list of field names ([customer])");
     for (yaml_node_item_t *it = inc != NULL && rc == 0 ? inc->data.sequence.items.start : NULL;
-         rc == 0 && it < inc->data.sequence.items.top; it++) {
+         it != NULL && rc == 0 && it < inc->data.sequence.items.top; it++) {
         yaml_node_t *f = cd_yaml_node(&r->y, *it);
         const char *s = cd_yaml_scalar(f);
         if (out->n_open_data_include == sizeof out->open_data_include /

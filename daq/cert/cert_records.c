@@ -13,6 +13,8 @@
 #include "cert_records.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -152,6 +154,9 @@ int cert_life_end(struct cert_life *life, const struct cert_job *job, const stru
                        : f->profile->family == PROF_FAMILY_DMM ? "multimeter"
                        : f->profile->family == PROF_FAMILY_PRESSURE ? "pressure gauge"
                                                                : "unknown";
+    char folder[4096];
+    if (realpath(out_dir, folder) == NULL)
+        snprintf(folder, sizeof folder, "%s", out_dir);
     struct rec_cert c = {
         .number = d->number,
         .run_id = d->run_id,
@@ -170,7 +175,7 @@ int cert_life_end(struct cert_life *life, const struct cert_job *job, const stru
         .serial = d->item_serial_stated[0] ? d->item_serial_stated : d->item_serial,
         .replaces = job->amends,
         .reason = job->reason,
-        .folder = out_dir,
+        .folder = folder,
         .n_files = n,
         .file_names = names,
         .file_sha256 = shas,
@@ -178,7 +183,7 @@ int cert_life_end(struct cert_life *life, const struct cert_job *job, const stru
     /* the run first (its hash changed with the audit entry), then the
      * certificate that refers to it */
     if (rc == 0 && d->run_path[0] != '\0' && f->view != NULL)
-        rc = rec_run_note(life->db, d->run_path, f->view, who, err);
+        rc = rec_run_note(life->db, d->run_path, f->view, NULL, who, err);
     if (rc == 0)
         rc = rec_cert_issued(life->db, &c, who, err);
     return rc;
@@ -211,7 +216,7 @@ int cert_withdraw(const char *records, const char *number, const char *reason, c
         /* the records hold the withdrawal whatever happens to the run;
          * a run that cannot be written (moved, read-only) is said */
         if (run_audit(run_path, who, what, &e) != 0 ||
-            rec_run_note(db, run_path, NULL, who, &e) != 0)
+            rec_run_note(db, run_path, NULL, NULL, who, &e) != 0)
             rc = cd_fail(err, CD_ERR_IO,
                          "certificate %s is withdrawn in the records, but its run %s has no "
                          "audit entry of it: %s",

@@ -228,6 +228,9 @@ int cli_session_option(const char *sub, int c, const char *value, struct ses_con
         if (lang_parse(value, &cfg->lang) != 0)
             return cli_usage_error(sub, "--lang takes vi or en, not '%s'", value);
         return 0;
+    case 'R':
+        cfg->records = value;
+        return 0;
     case 'x':
         if (strchr(value, '=') == NULL || *n == max)
             return cli_usage_error(sub, "--set takes KEY=VALUE, not '%s'", value);

@@ -109,7 +109,7 @@ const char *cli_user(void);
 
 /* The options sessions, replay and the demo share, by their getopt
  * letters: d --driver, o --out, S --standards, e --env, l --lang,
- * x --set (into opts[*n], at most max). 0 when taken, 2 after a usage
+ * R --records, x --set (into opts[*n], at most max). 0 when taken, 2 after a usage
  * error, -1 when `c` is not one of them. */
 int cli_session_option(const char *sub, int c, const char *value, struct ses_config *cfg,
                        const char **opts, int *n, int max);

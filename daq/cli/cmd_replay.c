@@ -16,7 +16,7 @@
 static const char usage_text[] =
     "usage: caldaq replay TRACE --profile P --out DIR [--fast] [--driver D] [--set KEY=VALUE]...\n"
     "                     [--standards FILE] [--env T,RH[,P]] [--lang vi|en]\n"
-    "                     [--lab LAB.yaml|NAME]\n"
+    "                     [--lab LAB.yaml|NAME] [--records DB]\n"
     "\n"
     "Run a calibration session against a recorded trace (caldaq trace RUN.h5 gives\n"
     "the trace of a run) instead of an instrument, with no prompts. The trace\n"
@@ -36,6 +36,7 @@ static const char usage_text[] =
     "  --lang vi|en       language of the output\n"
     "  --lab LAB.yaml     as for caldaq session: the lab's name in the run, and its\n"
     "                     time_zone for the standards' due dates\n"
+    "  --records DB       the lab's records: the run is recorded when it ends\n"
     "\n"
     "Exit status as caldaq session: 0 complete, 1 bad input, 2 usage, 4 the trace\n"
     "and the session diverged (or the trace ended early).\n";
@@ -58,7 +59,8 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
         {"fast", no_argument, NULL, 'f'},          {"driver", required_argument, NULL, 'd'},
         {"set", required_argument, NULL, 'x'},     {"standards", required_argument, NULL, 'S'},
         {"lang", required_argument, NULL, 'l'},    {"env", required_argument, NULL, 'e'},
-        {"lab", required_argument, NULL, 'L'},     {"help", no_argument, NULL, 'h'},
+        {"lab", required_argument, NULL, 'L'},
+        {"records", required_argument, NULL, 'R'},     {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -77,6 +79,8 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
                 return 1;
             a->c.lab = a->lab.name;
             a->c.today = a->lab.today[0] != '\0' ? a->lab.today : NULL;
+            if (a->c.records == NULL && a->lab.records[0] != '\0')
+                a->c.records = a->lab.records;
             break;
         case 'h': fputs(usage_text, stdout); return -1;
         default: {

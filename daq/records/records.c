@@ -217,16 +217,20 @@ static int run_body(rec_db *db, void *vctx, struct cd_err *err)
 }
 
 int rec_run_note_hashed(rec_db *db, const char *path, const struct daq_run_view *v,
-                        const char sha[65], const char *who, struct cd_err *err)
+                        const char sha[65], const char *verdict, const char *who,
+                        struct cd_err *err)
 {
     struct run_ctx c = {.path = path, .who = who, .v = v};
     memcpy(c.sha, sha, 65);
-    latest_verdict(v, c.verdict);
+    if (verdict != NULL)
+        snprintf(c.verdict, sizeof c.verdict, "%s", verdict);
+    else
+        latest_verdict(v, c.verdict);
     return db_transaction(db, run_body, &c, err);
 }
 
-int rec_run_note(rec_db *db, const char *path, const struct daq_run_view *v, const char *who,
-                 struct cd_err *err)
+int rec_run_note(rec_db *db, const char *path, const struct daq_run_view *v, const char *verdict,
+                 const char *who, struct cd_err *err)
 {
     char sha[65];
     int rc = file_sha256(path, sha, err);
@@ -239,7 +243,12 @@ int rec_run_note(rec_db *db, const char *path, const struct daq_run_view *v, con
             return rc;
         v = own;
     }
-    rc = rec_run_note_hashed(db, path, v, sha, who, err);
+    /* one path for a file however it was named (relative, through links):
+     * import and the commands that write meet on it */
+    char real[4096];
+    if (realpath(path, real) != NULL)
+        path = real;
+    rc = rec_run_note_hashed(db, path, v, sha, verdict, who, err);
     daq_run_view_free(own);
     return rc;
 }
@@ -345,6 +354,7 @@ static int issued_body(rec_db *db, void *vctx, struct cd_err *err)
                        or_empty(c->procedure),
                        or_empty(c->verdict),
                        c->valid_until != NULL && c->valid_until[0] ? c->valid_until : NULL,
+
                        c->replaces,
                        c->reason,
                        or_empty(c->folder),
@@ -356,7 +366,8 @@ static int issued_body(rec_db *db, void *vctx, struct cd_err *err)
                      "INSERT INTO certificates (number, kind, run_id, item, customer, issued, "
                      "calibrated, signatory, procedure, verdict, valid_until, status, replaces, "
                      "reason, folder, recorded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-                     "$11, 'valid', $12, $13, $14, $15) ON CONFLICT (number) DO UPDATE SET kind = "
+                     "coalesce($11, (SELECT o.valid_until FROM certificates o WHERE o.number = $12)), "
+                     "'valid', $12, $13, $14, $15) ON CONFLICT (number) DO UPDATE SET kind = "
                      "excluded.kind, run_id = excluded.run_id, item = excluded.item, customer = "
                      "excluded.customer, issued = excluded.issued, calibrated = "
                      "excluded.calibrated, signatory = excluded.signatory, procedure = "

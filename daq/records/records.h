@@ -52,9 +52,10 @@ int rec_date_add(const char *date, int days, char out[11]);
 /* A run file into the records (its item, standards, verdict, the SHA-256
  * of its bytes), once per run id: recording it again updates what a run
  * may change (path, hash, status, verdict). `v` may be NULL: the file is
- * read. `who` is written to the event log. */
-int rec_run_note(rec_db *db, const char *path, const struct daq_run_view *v, const char *who,
-                 struct cd_err *err);
+ * read (guarded: a forking call). `verdict` NULL: the latest results
+ * version's in the view. `who` is written to the event log. */
+int rec_run_note(rec_db *db, const char *path, const struct daq_run_view *v, const char *verdict,
+                 const char *who, struct cd_err *err);
 
 /* A certificate as issued (strings may be NULL: not stated). */
 struct rec_cert {

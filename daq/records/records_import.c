@@ -142,7 +142,7 @@ static int batch_body(rec_db *db, void *vctx, struct cd_err *err)
         }
         db_rows_free(&r);
         if (strcmp(p->outcome, "added") == 0)
-            rc = rec_run_note_hashed(db, p->path, p->v, p->sha, b->who, err);
+            rc = rec_run_note_hashed(db, p->path, p->v, p->sha, NULL, b->who, err);
     }
     return rc;
 }
@@ -195,7 +195,9 @@ static int import_runs(rec_db *db, const struct file_list *runs, const char *who
     size_t nb = 0;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < runs->n; i++) {
-        const char *path = runs->paths[i];
+        /* recorded under its real path (as the commands that write record it) */
+        char real[4096];
+        const char *path = realpath(runs->paths[i], real) != NULL ? real : runs->paths[i];
         struct cd_err e = {0};
         char sha[65];
         if (rec_file_sha256(path, sha, &e) != 0) {
@@ -301,6 +303,9 @@ static int import_cert(rec_db *db, const char *manifest, const char *who, rec_re
         *slash = '\0';
     else
         snprintf(dir, sizeof dir, ".");
+    char real[4096];
+    if (realpath(dir, real) != NULL)
+        snprintf(dir, sizeof dir, "%s", real);
     if (m == NULL)
         snprintf(why, sizeof why, "not a certificate manifest: line %d: %s", je.line, je.text);
     else if (number == NULL || !json_is_object(files) || strchr(number, '/') != NULL)

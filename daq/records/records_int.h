@@ -54,6 +54,7 @@ bool db_is_pg(const rec_db *db);
 int rec_file_sha256(const char *path, char hex[65], struct cd_err *err);
 /* rec_run_note with the file's hash already computed. */
 int rec_run_note_hashed(rec_db *db, const char *path, const struct daq_run_view *v,
-                        const char sha[65], const char *who, struct cd_err *err);
+                        const char sha[65], const char *verdict, const char *who,
+                        struct cd_err *err);
 
 #endif

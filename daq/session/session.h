@@ -52,6 +52,8 @@ struct ses_config {
     const char *today;            /* YYYY-MM-DD for the due-date check; NULL: today in
                                      CD_ZONE_DEFAULT (cd_today); the CLI passes the lab's */
     enum lang lang;               /* of what the engine says through ui->say */
+    const char *records;          /* the lab's records (a file or postgresql:// URL; NULL:
+                                     none): the run is recorded there when it ends */
 };
 
 enum ses_action {
