@@ -14,6 +14,7 @@
  * transactions are run again on a serialization failure or a deadlock,
  * and unique constraints with ON CONFLICT keep two inserts of one key to
  * one row. */
+#define _GNU_SOURCE   /* memmem */
 #include "records_int.h"
 
 #include <errno.h>
@@ -145,6 +146,29 @@ static int lite_exec(rec_db *db, const char *sql, const char *const *params, siz
     return cd_fail(err, CD_ERR_IO, "records (sqlite): %s", msg);
 }
 
+/* strpos(haystack, needle): where needle first begins in haystack
+ * (counting characters from 1), 0 when it does not occur, NULL when
+ * either is NULL. The text is UTF-8; bytes are compared. */
+static void lite_strpos(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *h = (const char *)sqlite3_value_text(argv[0]);
+    const char *n = (const char *)sqlite3_value_text(argv[1]);
+    if (h == NULL || n == NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    size_t hl = (size_t)sqlite3_value_bytes(argv[0]), nl = (size_t)sqlite3_value_bytes(argv[1]);
+    const char *at = nl == 0 ? h : nl > hl ? NULL : memmem(h, hl, n, nl);
+    long long pos = 0;
+    if (at != NULL) {
+        pos = 1;
+        for (const char *c = h; c < at; c++)
+            pos += ((unsigned char)*c & 0xC0) != 0x80;
+    }
+    sqlite3_result_int64(ctx, pos);
+}
+
 static int lite_open(const char *path, rec_db *db, struct cd_err *err)
 {
     int rc = sqlite3_open_v2(path, &db->lite,
@@ -157,9 +181,12 @@ static int lite_open(const char *path, rec_db *db, struct cd_err *err)
     /* a writer waits up to 10 s for another before SQLITE_BUSY, and the
      * transaction is then run again (db_transaction) */
     sqlite3_busy_timeout(db->lite, 10000);
-    /* a search string may be long (hostile input is data): LIKE patterns
-     * up to what rec_search accepts */
-    sqlite3_limit(db->lite, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 4 * REC_TEXT_MAX + 16);
+    /* strpos(), as PostgreSQL has it, so that both run one search */
+    rc = sqlite3_create_function(db->lite, "strpos", 2,
+                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                 lite_strpos, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return cd_fail(err, CD_ERR_IO, "records %s: %s", path, sqlite3_errmsg(db->lite));
     struct db_rows r;
     rc = lite_exec(db, "PRAGMA journal_mode=WAL", NULL, 0, &r, err);
     if (rc == 0)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define IMPORT_BATCH 64
 
@@ -134,9 +135,15 @@ static int batch_body(rec_db *db, void *vctx, struct cd_err *err)
         if (known && strcmp(db_cell(&r, 0, 1), p->sha) != 0) {
             p->outcome = "changed";
             snprintf(p->why, sizeof p->why,
-                     "run %s is recorded from %.200s with sha256 %.16s..., this file's is "
-                     "%.16s...: not indexed again",
+                     "changed since recorded: run %s is recorded from %.200s with sha256 "
+                     "%.16s..., this file's is %.16s...: not indexed again",
                      p->v->info.run_id, db_cell(&r, 0, 0), db_cell(&r, 0, 1), p->sha);
+        } else if (known && strcmp(db_cell(&r, 0, 0), p->path) != 0 &&
+                   access(db_cell(&r, 0, 0), F_OK) == 0) {
+            /* the same bytes at a second path: a copy (a backup); the
+             * record keeps the first. A run whose recorded file is gone has
+             * moved, and the record follows it (below). */
+            p->outcome = "copy";
         } else if (known && strcmp(db_cell(&r, 0, 0), p->path) == 0) {
             p->outcome = "known";
         }
@@ -169,7 +176,7 @@ static int flush_batch(rec_db *db, struct pending_run *p, size_t n, const char *
             st->runs_added++;
             if (report)
                 report(ctx, p[i].path, "added");
-        } else if (strcmp(p[i].outcome, "known") == 0) {
+        } else if (strcmp(p[i].outcome, "known") == 0 || strcmp(p[i].outcome, "copy") == 0) {
             st->runs_known++;
         } else {
             st->changed++;
@@ -360,10 +367,14 @@ static int import_cert(rec_db *db, const char *manifest, const char *who, rec_re
         rc = db_exec(db, "SELECT name, sha256 FROM certificate_files WHERE number = $1", q, 1, &r,
                      err);
         if (rc == 0 && r.n_rows > 0) {
-            bool same = r.n_rows == k;
-            for (size_t i = 0; same && i < r.n_rows; i++) {
-                const json_t *s = json_object_get(files, db_cell(&r, i, 0));
-                same = s != NULL && strcmp(json_string_value(s), db_cell(&r, i, 1)) == 0;
+            /* every file the manifest lists, with the hash recorded */
+            bool same = true;
+            for (size_t i = 0; same && i < k; i++) {
+                bool found = false;
+                for (size_t j = 0; j < r.n_rows && !found; j++)
+                    found = strcmp(db_cell(&r, j, 0), names[i]) == 0 &&
+                            strcmp(db_cell(&r, j, 1), shas[i]) == 0;
+                same = found;
             }
             if (same)
                 st->certs_known++;

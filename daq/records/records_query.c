@@ -1,30 +1,13 @@
 /* Asking the records: search, show, due; their JSON and readable tables.
- * Every user string is a bound parameter; the ones that go into LIKE have
- * their wildcards escaped, so "100%" finds "100%", not everything. */
+ * Every user string is a bound parameter. Search text is found with
+ * strpos() (PostgreSQL's; records_db.c gives SQLite the same function),
+ * not LIKE: no character of it is a wildcard ("100%" finds "100%"), and
+ * it may be as long as REC_TEXT_MAX, past SQLite's limit on LIKE
+ * patterns. */
 #include "records_int.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* "%TEXT%" with % _ and \ escaped for LIKE ... ESCAPE '\'. Owned by the
- * caller (free); NULL when out of memory. */
-static char *like_pattern(const char *text)
-{
-    size_t n = strlen(text);
-    char *p = malloc(2 * n + 3);
-    if (p == NULL)
-        return NULL;
-    size_t j = 0;
-    p[j++] = '%';
-    for (size_t i = 0; i < n; i++) {
-        if (text[i] == '%' || text[i] == '_' || text[i] == '\\')
-            p[j++] = '\\';
-        p[j++] = text[i];
-    }
-    p[j++] = '%';
-    p[j] = '\0';
-    return p;
-}
 
 /* Rows as an array of objects named by `names` (n_cols of them); a NULL
  * cell is JSON null. */
@@ -66,6 +49,12 @@ static const char *const run_cols[] = {"run_id",  "started", "procedure", "type"
     "SELECT r.run_id, r.started, r.procedure, i.type, i.manufacturer, i.model, i.serial, "     \
     "r.status, r.verdict, r.operator, r.path FROM runs r LEFT JOIN items i ON i.id = r.item "
 
+/* Whether column `col` holds parameter `n`, ignoring ASCII case; a NULL
+ * parameter ($2, $3: a filter not given) is tested first by the caller.
+ * CAST: PostgreSQL cannot tell the type of a parameter from strpos()
+ * and lower() alone. */
+#define HOLDS(col, n) "strpos(lower(" col "), lower(CAST($" #n " AS TEXT))) > 0"
+
 int rec_search(rec_db *db, const struct rec_search *q, json_t **out, struct cd_err *err)
 {
     *out = NULL;
@@ -81,55 +70,42 @@ int rec_search(rec_db *db, const struct rec_search *q, json_t **out, struct cd_e
     size_t limit = q->limit ? q->limit : 200;
     char lim[24];
     snprintf(lim, sizeof lim, "%zu", limit + 1);
-    char *text = like_pattern(q->text != NULL ? q->text : "");
-    char *cust = q->customer != NULL ? like_pattern(q->customer) : NULL;
-    char *serial = q->serial != NULL ? like_pattern(q->serial) : NULL;
-    if (text == NULL || (q->customer != NULL && cust == NULL) ||
-        (q->serial != NULL && serial == NULL)) {
-        free(text);
-        free(cust);
-        free(serial);
-        return cd_fail(err, CD_ERR_NOMEM, "records: out of memory");
-    }
     /* $1 text, $2 customer, $3 serial, $4 verdict, $5 from, $6 to, $7 limit;
-     * a NULL filter matches everything. lower() on both sides: SQLite's
-     * LIKE ignores ASCII case, PostgreSQL's does not. */
-    const char *p[] = {text, cust, serial, q->verdict, q->from, q->to, lim};
+     * a NULL filter matches everything */
+    const char *p[] = {q->text != NULL ? q->text : "", q->customer, q->serial, q->verdict,
+                       q->from, q->to, lim};
     struct db_rows certs = {0}, runs = {0};
     rc = db_exec(db,
                  CERT_SELECT
-                 "WHERE (lower(c.number) LIKE lower($1) ESCAPE '\\' OR lower(coalesce(cu.name, "
-                 "'')) LIKE lower($1) ESCAPE '\\' OR lower(coalesce(i.serial, '')) LIKE lower($1) "
-                 "ESCAPE '\\' OR lower(coalesce(i.model, '')) LIKE lower($1) ESCAPE '\\' OR "
-                 "lower(coalesce(i.manufacturer, '')) LIKE lower($1) ESCAPE '\\' OR "
-                 "lower(c.procedure) LIKE lower($1) ESCAPE '\\' OR lower(coalesce(c.run_id, '')) "
-                 "LIKE lower($1) ESCAPE '\\') "
-                 "AND ($2 IS NULL OR lower(coalesce(cu.name, '')) LIKE lower($2) ESCAPE '\\') "
-                 "AND ($3 IS NULL OR lower(coalesce(i.serial, '')) LIKE lower($3) ESCAPE '\\') "
-                 "AND ($4 IS NULL OR c.verdict = $4) AND ($5 IS NULL OR c.issued >= $5) "
-                 "AND ($6 IS NULL OR c.issued <= $6) AND c.status <> 'issuing' "
+                 "WHERE (" HOLDS("c.number", 1) " OR " HOLDS("coalesce(cu.name, '')", 1)
+                 " OR " HOLDS("coalesce(i.serial, '')", 1) " OR " HOLDS("coalesce(i.model, '')", 1)
+                 " OR " HOLDS("coalesce(i.manufacturer, '')", 1) " OR " HOLDS("c.procedure", 1)
+                 " OR " HOLDS("coalesce(c.run_id, '')", 1) ") "
+                 "AND (CAST($2 AS TEXT) IS NULL OR " HOLDS("coalesce(cu.name, '')", 2) ") "
+                 "AND (CAST($3 AS TEXT) IS NULL OR " HOLDS("coalesce(i.serial, '')", 3) ") "
+                 "AND (CAST($4 AS TEXT) IS NULL OR c.verdict = CAST($4 AS TEXT)) "
+                 "AND (CAST($5 AS TEXT) IS NULL OR c.issued >= CAST($5 AS TEXT)) "
+                 "AND (CAST($6 AS TEXT) IS NULL OR c.issued <= CAST($6 AS TEXT)) "
+                 "AND c.status <> 'issuing' "
                  "ORDER BY c.issued DESC, c.number LIMIT CAST($7 AS INTEGER)",
                  p, 7, &certs, err);
-    /* runs: by customer only through the item's owner */
+    /* runs: the customer through the item's owner */
     if (rc == 0)
         rc = db_exec(db,
                      RUN_SELECT
                      "LEFT JOIN customers cu ON cu.id = i.owner "
-                     "WHERE (lower(r.run_id) LIKE lower($1) ESCAPE '\\' OR lower(r.procedure) "
-                     "LIKE lower($1) ESCAPE '\\' OR lower(coalesce(i.serial, '')) LIKE lower($1) "
-                     "ESCAPE '\\' OR lower(coalesce(i.model, '')) LIKE lower($1) ESCAPE '\\' OR "
-                     "lower(coalesce(i.manufacturer, '')) LIKE lower($1) ESCAPE '\\' OR "
-                     "lower(coalesce(cu.name, '')) LIKE lower($1) ESCAPE '\\' OR lower(r.path) "
-                     "LIKE lower($1) ESCAPE '\\') "
-                     "AND ($2 IS NULL OR lower(coalesce(cu.name, '')) LIKE lower($2) ESCAPE '\\') "
-                     "AND ($3 IS NULL OR lower(coalesce(i.serial, '')) LIKE lower($3) ESCAPE '\\') "
-                     "AND ($4 IS NULL OR r.verdict = $4) AND ($5 IS NULL OR substr(r.started, 1, "
-                     "10) >= $5) AND ($6 IS NULL OR substr(r.started, 1, 10) <= $6) "
+                     "WHERE (" HOLDS("r.run_id", 1) " OR " HOLDS("r.procedure", 1)
+                     " OR " HOLDS("coalesce(i.serial, '')", 1) " OR "
+                     HOLDS("coalesce(i.model, '')", 1) " OR "
+                     HOLDS("coalesce(i.manufacturer, '')", 1) " OR "
+                     HOLDS("coalesce(cu.name, '')", 1) " OR " HOLDS("r.path", 1) ") "
+                     "AND (CAST($2 AS TEXT) IS NULL OR " HOLDS("coalesce(cu.name, '')", 2) ") "
+                     "AND (CAST($3 AS TEXT) IS NULL OR " HOLDS("coalesce(i.serial, '')", 3) ") "
+                     "AND (CAST($4 AS TEXT) IS NULL OR r.verdict = CAST($4 AS TEXT)) "
+                     "AND (CAST($5 AS TEXT) IS NULL OR substr(r.started, 1, 10) >= CAST($5 AS TEXT)) "
+                     "AND (CAST($6 AS TEXT) IS NULL OR substr(r.started, 1, 10) <= CAST($6 AS TEXT)) "
                      "ORDER BY r.started DESC, r.run_id LIMIT CAST($7 AS INTEGER)",
                      p, 7, &runs, err);
-    free(text);
-    free(cust);
-    free(serial);
     if (rc == 0) {
         json_t *o = json_object();
         json_object_set_new(o, "certificates", rows_json(&certs, cert_cols, limit));
