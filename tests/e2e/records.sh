@@ -201,6 +201,33 @@ EOF
     jq_py "assert d['run']['verdict'] != '' and d['run']['status'] == 'complete', d['run']"
     grep -q "Recorded in the lab's records" "$dir/w3.out" || fail "$name: the session did not say it recorded"
     echo "  two imports and a session at once: all 29 runs recorded"
+
+    # --- two issuers racing for one number: one certificate -----------------------
+    local r4
+    r4=$(find "$tmp/archive" -name '*.h5' | sort | sed -n 4p)
+    "$CALDAQ" cert "$r4" --out "$dir/race1" --lab "$tmp/lab.yaml" --number "R-$name" \
+        --records "$db" > "$dir/r1.out" 2>&1 &
+    w1=$!
+    "$CALDAQ" cert "$r4" --out "$dir/race2" --lab "$tmp/lab.yaml" --number "R-$name" \
+        --records "$db" > "$dir/r2.out" 2>&1 &
+    w2=$!
+    local won=0
+    if timeout_wait "$w1" 120; then won=$((won + 1)); fi
+    if timeout_wait "$w2" 120; then won=$((won + 1)); fi
+    [ "$won" -eq 1 ] || { cat "$dir"/r*.out >&2; fail "$name: $won of two issuers of one number succeeded"; }
+    cat "$dir"/r*.out | grep -q "certificate R-$name exists in the records" || fail "$name: the loser's message"
+    [ "$(ls "$dir"/race*/R-"$name".manifest.json | wc -l)" -eq 1 ] || fail "$name: two issued certificates"
+    echo "  two issuers racing for one number: one issued, the other refused"
+
+    # --- reprocess --write-back: the records follow the runs ------------------------
+    status 0 "$CALDAQ" reprocess "$tmp/second" --out "$dir/rp" --write-back --records "$db"
+    ! grep -q records_error "$dir/rp/done.jsonl" || fail "$name: reprocess did not record"
+    status 0 "$CALDAQ" records import "$tmp/second" --records "$db"
+    grep -q "0 runs added, 8 already recorded; .* 0 changed" "$tmp/out" \
+        || { cat "$tmp/out" "$tmp/err" >&2; fail "$name: the records did not follow the write-back"; }
+    status 0 "$CALDAQ" records show "$(find "$tmp/second" -name '*.h5' | sort | head -1)" --records "$db" --json
+    jq_py "assert any(e['who'] == 'caldaq reprocess' for e in d['run']['events']), d['run']['events']"
+    echo "  reprocess --write-back records each run anew: an import after it finds nothing changed"
 }
 
 # timeout_wait PID SECONDS: the background job's status, killed after SECONDS
