@@ -242,6 +242,7 @@ bench: deps
 	build/bench/bench_run
 	tools/bench/cert
 	tools/bench/reprocess
+	tools/bench/records
 
 # The crash-safety test with more kills than make check runs.
 killtest: $(CALDAQ)

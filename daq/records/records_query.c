@@ -4,8 +4,10 @@
  * not LIKE: no character of it is a wildcard ("100%" finds "100%"), and
  * it may be as long as REC_TEXT_MAX, past SQLite's limit on LIKE
  * patterns. */
+#define _DEFAULT_SOURCE   /* realpath */
 #include "records_int.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,8 +181,11 @@ int rec_show(rec_db *db, const char *key, json_t **out, struct cd_err *err)
     json_decref(certs);
     if (rc != 0)
         return rc;
-    json_t *runs = query_json(db, RUN_SELECT "WHERE r.run_id = $1 OR r.path = $1", p, 1, run_cols,
-                              &rc, err);
+    /* a run file is recorded under its real path: as named, or resolved */
+    char real[4096];
+    const char *pr[] = {key, realpath(key, real) != NULL ? real : key};
+    json_t *runs = query_json(db, RUN_SELECT "WHERE r.run_id = $1 OR r.path = $1 OR r.path = $2",
+                              pr, 2, run_cols, &rc, err);
     if (rc == 0 && json_array_size(runs) >= 1) {
         json_t *r = json_incref(json_array_get(runs, 0));
         json_decref(runs);
