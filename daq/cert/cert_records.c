@@ -180,13 +180,22 @@ int cert_life_end(struct cert_life *life, const struct cert_job *job, const stru
         .file_names = names,
         .file_sha256 = shas,
     };
-    /* the run first (its hash changed with the audit entry), then the
-     * certificate that refers to it */
-    if (rc == 0 && d->run_path[0] != '\0' && f->view != NULL)
-        rc = rec_run_note(life->db, d->run_path, f->view, NULL, who, err);
+    struct cd_err e = {0};
     if (rc == 0)
-        rc = rec_cert_issued(life->db, &c, who, err);
-    return rc;
+        rc = rec_cert_issued(life->db, &c, who, &e);
+    if (rc != 0)
+        return cd_fail(err, rc,
+                       "certificate %s is issued (its files are in %s) but not recorded: %s; "
+                       "`caldaq records import %s` records it",
+                       d->number, out_dir, e.msg[0] ? e.msg : cd_err_text(err), out_dir);
+    /* the run's record follows its hash, changed by the audit entry */
+    if (d->run_path[0] != '\0' && f->view != NULL &&
+        rec_run_note(life->db, d->run_path, f->view, NULL, who, &e) != 0)
+        return cd_fail(err, CD_ERR_IO,
+                       "certificate %s is issued and recorded, but the record of its run is "
+                       "not updated: %s (`caldaq records import %s` will report it changed)",
+                       d->number, e.msg, d->run_path);
+    return 0;
 }
 
 void cert_life_close(struct cert_life *life)

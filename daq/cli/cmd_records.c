@@ -143,13 +143,11 @@ static void report_line(void *ctx, const char *path, const char *what)
 
 static int print_json_or(json_t *r, bool json, void (*table)(FILE *, const json_t *))
 {
-    int rc = 0;
     if (json)
-        rc = cli_json_print(r) != 0;
-    else
-        table(stdout, r);
+        return cli_json_print(r) != 0;   /* takes r */
+    table(stdout, r);
     json_decref(r);
-    return rc;
+    return 0;
 }
 
 int cmd_records(int argc, char **argv)

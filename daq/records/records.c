@@ -338,6 +338,7 @@ static int issued_body(rec_db *db, void *vctx, struct cd_err *err)
     const struct rec_cert *c = ((struct issued_ctx *)vctx)->c;
     const char *who = ((struct issued_ctx *)vctx)->who;
     char cust[24], item[24];
+    struct db_rows r = {0};
     int rc = customer_id(db, c->customer, c->customer_address, cust, err);
     if (rc == 0)
         rc = item_id(db, c->item_type, c->manufacturer, c->model, c->serial, cust, item, err);
@@ -374,8 +375,16 @@ static int issued_body(rec_db *db, void *vctx, struct cd_err *err)
                      "excluded.procedure, verdict = excluded.verdict, valid_until = "
                      "excluded.valid_until, status = 'valid', replaces = excluded.replaces, "
                      "reason = excluded.reason, folder = excluded.folder WHERE "
-                     "certificates.status = 'issuing'",
-                     p, 15, NULL, err);
+                     "certificates.status = 'issuing' RETURNING number",
+                     p, 15, &r, err);
+    /* a number recorded as issued already is never written over */
+    if (rc == 0 && r.n_rows != 1)
+        rc = cd_fail(err, CD_ERR_INVALID,
+                     "certificate %s is recorded as issued already: a number is never issued "
+                     "twice",
+                     c->number);
+    if (rc == 0)
+        db_rows_free(&r);
     for (size_t i = 0; rc == 0 && i < c->n_files; i++) {
         const char *q[] = {c->number, c->file_names[i], c->file_sha256[i]};
         rc = db_exec(db,
@@ -387,7 +396,6 @@ static int issued_body(rec_db *db, void *vctx, struct cd_err *err)
         /* ISO/IEC 17025 7.8.8.2: the amended certificate is identified, and
          * the old one names its replacement (again: an import of both) */
         const char *q[] = {c->replaces, c->number, or_empty(c->reason)};
-        struct db_rows r;
         rc = db_exec(db,
                      "UPDATE certificates SET status = 'amended', replaced_by = $2, reason = $3 "
                      "WHERE number = $1 AND (status = 'valid' OR replaced_by = $2) RETURNING "
