@@ -111,6 +111,20 @@ static const char *item_type_of(const char *driver)
     return driver[0] ? driver : "unknown";
 }
 
+/* An upsert ... RETURNING id: the id into `id` ("" when no row). */
+static int upsert_id(rec_db *db, const char *sql, const char *const *p, size_t n, char id[24],
+                     struct cd_err *err)
+{
+    struct db_rows r;
+    int rc = db_exec(db, sql, p, n, &r, err);
+    if (rc != 0)
+        return rc;
+    if (r.n_rows == 1)
+        snprintf(id, 24, "%s", db_cell(&r, 0, 0));
+    db_rows_free(&r);
+    return 0;
+}
+
 /* The id of the customer `name` (inserted if new), "" for no name. */
 static int customer_id(rec_db *db, const char *name, const char *address, char id[24],
                        struct cd_err *err)
@@ -119,19 +133,12 @@ static int customer_id(rec_db *db, const char *name, const char *address, char i
     if (name == NULL || name[0] == '\0')
         return 0;
     const char *p[] = {name, address != NULL ? address : ""};
-    struct db_rows r;
     /* a new address replaces the old: the customer moved */
-    int rc = db_exec(db,
+    return upsert_id(db,
                      "INSERT INTO customers (name, address) VALUES ($1, $2) ON CONFLICT (name) DO "
                      "UPDATE SET address = CASE WHEN excluded.address = '' THEN customers.address "
                      "ELSE excluded.address END RETURNING id",
-                     p, 2, &r, err);
-    if (rc != 0)
-        return rc;
-    if (r.n_rows == 1)
-        snprintf(id, 24, "%s", db_cell(&r, 0, 0));
-    db_rows_free(&r);
-    return 0;
+                     p, 2, id, err);
 }
 
 /* The id of an item (inserted if new); the owner set when given. */
@@ -142,18 +149,11 @@ static int item_id(rec_db *db, const char *type, const char *manufacturer, const
     const char *p[] = {type != NULL && type[0] ? type : "unknown", manufacturer ? manufacturer : "",
                        model ? model : "", serial ? serial : "",
                        owner != NULL && owner[0] ? owner : NULL};
-    struct db_rows r;
-    int rc = db_exec(db,
+    return upsert_id(db,
                      "INSERT INTO items (type, manufacturer, model, serial, owner) VALUES ($1, $2, "
                      "$3, $4, $5) ON CONFLICT (manufacturer, model, serial) DO UPDATE SET owner = "
                      "coalesce(excluded.owner, items.owner) RETURNING id",
-                     p, 5, &r, err);
-    if (rc != 0)
-        return rc;
-    if (r.n_rows == 1)
-        snprintf(id, 24, "%s", db_cell(&r, 0, 0));
-    db_rows_free(&r);
-    return 0;
+                     p, 5, id, err);
 }
 
 /* ------------------------------------------------------------ runs */

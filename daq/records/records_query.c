@@ -135,6 +135,33 @@ static json_t *query_json(rec_db *db, const char *sql, const char *const *p, siz
 static const char *const event_cols[] = {"at", "who", "kind", "subject", "detail"};
 static const char *const file_cols[] = {"name", "sha256"};
 
+/* The events of `subject`, oldest first (NULL after a failure). */
+static json_t *events_of(rec_db *db, const char *subject, int *rc, struct cd_err *err)
+{
+    const char *p[] = {subject};
+    return query_json(db,
+                      "SELECT at, who, kind, subject, detail FROM events WHERE subject = $1 "
+                      "ORDER BY id",
+                      p, 1, event_cols, rc, err);
+}
+
+/* `o` with `more`'s first row merged in and the arrays set (a NULL one,
+ * after a failure, is not set); as {"kind": o}, or NULL after a failure. */
+static json_t *wrap(const char *kind, json_t *o, json_t *more, const char *const *keys,
+                    json_t **arrays, size_t n, int rc)
+{
+    if (more != NULL)
+        json_object_update(o, json_array_get(more, 0));
+    json_decref(more);
+    for (size_t i = 0; i < n; i++)
+        json_object_set_new(o, keys[i], arrays[i]);   /* takes arrays[i]; NULL: nothing */
+    if (rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return json_pack("{s:o}", kind, o);
+}
+
 int rec_show(rec_db *db, const char *key, json_t **out, struct cd_err *err)
 {
     *out = NULL;
@@ -156,26 +183,13 @@ int rec_show(rec_db *db, const char *key, json_t **out, struct cd_err *err)
                                   (const char *const[]){"signatory", "calibrated", "reason",
                                                         "folder", "run_path", "run_sha256"},
                                   &rc, err);
-        if (rc == 0)
-            json_object_update(c, json_array_get(more, 0));
-        json_decref(more);
-        json_t *files = query_json(db,
-                                   "SELECT name, sha256 FROM certificate_files WHERE number = $1 "
-                                   "ORDER BY name",
-                                   p, 1, file_cols, &rc, err);
-        json_t *events = query_json(db,
-                                    "SELECT at, who, kind, subject, detail FROM events WHERE "
-                                    "subject = $1 ORDER BY id",
-                                    p, 1, event_cols, &rc, err);
-        if (rc == 0) {
-            json_object_set_new(c, "files", files);
-            json_object_set_new(c, "events", events);
-            *out = json_pack("{s:o}", "certificate", c);
-        } else {
-            json_decref(files);
-            json_decref(events);
-            json_decref(c);
-        }
+        json_t *arrays[] = {
+            query_json(db,
+                       "SELECT name, sha256 FROM certificate_files WHERE number = $1 ORDER BY name",
+                       p, 1, file_cols, &rc, err),
+            events_of(db, key, &rc, err)};
+        static const char *const keys[] = {"files", "events"};
+        *out = wrap("certificate", c, more, keys, arrays, 2, rc);
         return rc;
     }
     json_decref(certs);
@@ -190,34 +204,20 @@ int rec_show(rec_db *db, const char *key, json_t **out, struct cd_err *err)
         json_t *r = json_incref(json_array_get(runs, 0));
         json_decref(runs);
         const char *q[] = {json_string_value(json_object_get(r, "run_id"))};
-        json_t *sha = query_json(db, "SELECT sha256, ended, lab FROM runs WHERE run_id = $1", q, 1,
-                                 (const char *const[]){"sha256", "ended", "lab"}, &rc, err);
-        if (rc == 0)
-            json_object_update(r, json_array_get(sha, 0));
-        json_decref(sha);
-        json_t *c = query_json(db, CERT_SELECT "WHERE c.run_id = $1 AND c.status <> 'issuing' "
-                                               "ORDER BY c.issued, c.number",
-                               q, 1, cert_cols, &rc, err);
-        json_t *stds = query_json(db,
-                                  "SELECT standard, certificate, due FROM run_standards WHERE "
-                                  "run_id = $1 ORDER BY standard",
-                                  q, 1, (const char *const[]){"id", "certificate", "due"}, &rc,
-                                  err);
-        json_t *events = query_json(db,
-                                    "SELECT at, who, kind, subject, detail FROM events WHERE "
-                                    "subject = $1 ORDER BY id",
-                                    q, 1, event_cols, &rc, err);
-        if (rc == 0) {
-            json_object_set_new(r, "certificates", c);
-            json_object_set_new(r, "standards", stds);
-            json_object_set_new(r, "events", events);
-            *out = json_pack("{s:o}", "run", r);
-        } else {
-            json_decref(c);
-            json_decref(stds);
-            json_decref(events);
-            json_decref(r);
-        }
+        json_t *more = query_json(db, "SELECT sha256, ended, lab FROM runs WHERE run_id = $1", q,
+                                  1, (const char *const[]){"sha256", "ended", "lab"}, &rc, err);
+        json_t *arrays[] = {
+            query_json(db,
+                       CERT_SELECT "WHERE c.run_id = $1 AND c.status <> 'issuing' ORDER BY "
+                                   "c.issued, c.number",
+                       q, 1, cert_cols, &rc, err),
+            query_json(db,
+                       "SELECT standard, certificate, due FROM run_standards WHERE run_id = $1 "
+                       "ORDER BY standard",
+                       q, 1, (const char *const[]){"id", "certificate", "due"}, &rc, err),
+            events_of(db, q[0], &rc, err)};
+        static const char *const keys[] = {"certificates", "standards", "events"};
+        *out = wrap("run", r, more, keys, arrays, 3, rc);
         return rc;
     }
     json_decref(runs);
