@@ -721,7 +721,7 @@ static enum ses_status fail_with(struct session *s, enum ses_status status)
  * the record and is safe on disk whatever happens here: a failure is said
  * to the technician, and `caldaq records import` records the run later. */
 static void note_in_records(const struct ses_config *c, const struct ses_ui *ui,
-                            const char *run_path, const char *who)
+                            const char *run_path, const prof_standards *reg, const char *who)
 {
     struct cd_err err = {0};
     rec_db *db = NULL;
@@ -732,6 +732,9 @@ static void note_in_records(const struct ses_config *c, const struct ses_ui *ui,
         rc = daq_run_open(run_path, &v, &err);
     if (rc == 0)
         rc = rec_run_note(db, run_path, v, NULL, who, &err);
+    /* the register the session checked: the lab's list of standards stays current */
+    if (rc == 0 && reg != NULL)
+        rc = rec_standards_note(db, reg, who, NULL, &err);
     daq_run_view_free(v);
     rec_close(db);
     char line[CD_ERR_MSG_MAX + 200];
@@ -904,7 +907,7 @@ done:
     out->run_not_written = s.store_failed && status == SES_INSTRUMENT;
     if (c->records != NULL && c->records[0] != '\0' && out->run_path[0] != '\0' &&
         !out->run_not_written)
-        note_in_records(c, ui, out->run_path, s.who);
+        note_in_records(c, ui, out->run_path, reg, s.who);
     free(s.have);
     prof_standards_free(reg);
     prof_profile_free(s.p);
