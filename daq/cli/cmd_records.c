@@ -133,12 +133,13 @@ static int parse_args(int argc, char **argv, struct records_args *a)
     return 0;
 }
 
+/* Import: the problems, one a line on stderr (what was added is counted in
+ * the summary: an archive is thousands of runs). */
 static void report_line(void *ctx, const char *path, const char *what)
 {
-    bool problem = strcmp(what, "added") != 0;
     (void)ctx;
-    fprintf(problem ? stderr : stdout, "%s%s: %s\n", problem ? "caldaq records: " : "", path,
-            what);
+    if (strcmp(what, "added") != 0)
+        fprintf(stderr, "caldaq records: %s: %s\n", path, what);
 }
 
 static int print_json_or(json_t *r, bool json, void (*table)(FILE *, const json_t *))
