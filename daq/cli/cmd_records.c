@@ -14,7 +14,7 @@ static const char usage_text[] =
     "                             [--verdict V] [--limit N] [--json]\n"
     "       caldaq records show NUMBER|RUN [--json]\n"
     "       caldaq records due [--within 30d] [--json]\n"
-    "       caldaq records import PATH...\n"
+    "       caldaq records import PATH... [-j N]\n"
     "       caldaq records export --open-data DIR\n"
     "  each with [--records DB] [--lab LAB.yaml]\n"
     "\n"
@@ -33,7 +33,8 @@ static const char usage_text[] =
     "  import PATH...     index run files (*.h5), issued certificates (folders with\n"
     "                     NUMBER.manifest.json) and standards registers (*.yaml);\n"
     "                     importing again changes nothing, a file changed since it\n"
-    "                     was recorded is reported (status 1)\n"
+    "                     was recorded is reported (status 1); -j N: N processes\n"
+    "                     read the runs (default 1)\n"
     "  export --open-data DIR  certificates.csv/.json, standards.csv/.json and\n"
     "                     schema.json (caldaq-open-data/1), no personal data unless\n"
     "                     LAB.yaml's open_data_include names it\n";
@@ -43,6 +44,7 @@ struct records_args {
     struct rec_search q;
     const char *within;
     bool json;
+    unsigned long long jobs;
     int first_arg, argc;
     char **argv;
 };
@@ -65,7 +67,8 @@ static int parse_args(int argc, char **argv, struct records_args *a)
         {"from", required_argument, NULL, 'f'},     {"to", required_argument, NULL, 't'},
         {"verdict", required_argument, NULL, 'v'},  {"limit", required_argument, NULL, 'n'},
         {"within", required_argument, NULL, 'w'},   {"open-data", required_argument, NULL, 'o'},
-        {"json", no_argument, NULL, 'j'},           {"help", no_argument, NULL, 'h'},
+        {"json", no_argument, NULL, 'J'},           {"help", no_argument, NULL, 'h'},
+        {"jobs", required_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -88,7 +91,8 @@ static int parse_args(int argc, char **argv, struct records_args *a)
     opterr = 0;
     int c;
     unsigned long long limit = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    a->jobs = 1;
+    while ((c = getopt_long(argc, argv, ":hj:", opts, NULL)) != -1) {
         int rc = 0;
         switch (c) {
         case 'R': a->records = optarg; break;
@@ -106,7 +110,13 @@ static int parse_args(int argc, char **argv, struct records_args *a)
             break;
         case 'w': a->within = optarg; break;
         case 'o': a->open_data = optarg; break;
-        case 'j': a->json = true; break;
+        case 'J': a->json = true; break;
+        case 'j':
+            if (cli_parse_size(optarg, &a->jobs) != 0 || a->jobs == 0 ||
+                a->jobs > REC_IMPORT_JOBS_MAX)
+                return cli_usage_error("records", "-j takes 1 to %d, not '%.40s'",
+                                       REC_IMPORT_JOBS_MAX, optarg);
+            break;
         case 'h': fputs(usage_text, stdout); return -1;
         default: return cli_option_error("records", c, argv);
         }
@@ -200,7 +210,8 @@ int cmd_records(int argc, char **argv)
     } else if (strcmp(a.action, "import") == 0) {
         struct rec_import_stats st;
         rc = rec_import(db, (const char *const *)a.argv + a.first_arg,
-                        (size_t)(a.argc - a.first_arg), cli_user(), report_line, NULL, &st, &err);
+                        (size_t)(a.argc - a.first_arg), (unsigned)a.jobs, cli_user(),
+                        report_line, NULL, &st, &err);
         if (rc == 0) {
             printf("imported: %zu runs added, %zu already recorded; %zu certificates added, %zu "
                    "already recorded; %zu standards; %zu changed since recorded, %zu unreadable\n",

@@ -117,7 +117,11 @@ typedef void (*rec_report_fn)(void *ctx, const char *path, const char *what);
  * hash is left as it is; one whose file's hash differs from its record is
  * reported and not indexed again. Run files are read through the store's
  * guard (a damaged file costs that file). */
-int rec_import(rec_db *db, const char *const *paths, size_t n, const char *who,
+/* `jobs` > 1: the run files shared among that many processes (each with
+ * its own reader and connection; at most REC_IMPORT_JOBS_MAX). Forks:
+ * call from a single-threaded process. */
+#define REC_IMPORT_JOBS_MAX 16
+int rec_import(rec_db *db, const char *const *paths, size_t n, unsigned jobs, const char *who,
                rec_report_fn report, void *ctx, struct rec_import_stats *out, struct cd_err *err);
 
 /* ---------------------------------------------------------------- queries */

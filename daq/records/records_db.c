@@ -32,7 +32,13 @@ struct rec_db {
     enum db_failure last;
     int depth;                 /* inside db_transaction */
     bool read_committed;       /* PostgreSQL: the migration's transaction (see migrate_body) */
+    char where[4097];          /* as opened */
 };
+
+const char *db_where(const rec_db *db)
+{
+    return db->where;
+}
 
 bool db_is_pg(const rec_db *db)
 {
@@ -470,6 +476,7 @@ int rec_open(const char *where, rec_db **out, struct cd_err *err)
     rec_db *db = calloc(1, sizeof *db);
     if (db == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "records: out of memory");
+    snprintf(db->where, sizeof db->where, "%s", where);
     int rc = is_pg_url(where) ? pg_open(where, db, err) : lite_open(where, db, err);
     /* two processes opening a new database at once: the migration is one
      * transaction, and the second sees the first's version */

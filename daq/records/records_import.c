@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define IMPORT_BATCH 64
@@ -188,9 +189,10 @@ static int flush_batch(rec_db *db, struct pending_run *p, size_t n, const char *
     return rc;
 }
 
-static int import_runs(rec_db *db, const struct file_list *runs, const char *who,
-                       rec_report_fn report, void *ctx, struct rec_import_stats *st,
-                       struct cd_err *err)
+/* The runs[start], runs[start + step], ... share of the run files. */
+static int import_runs(rec_db *db, const struct file_list *runs, size_t start, size_t step,
+                       const char *who, rec_report_fn report, void *ctx,
+                       struct rec_import_stats *st, struct cd_err *err)
 {
     daq_run_reader *reader = daq_run_reader_new(0);
     struct pending_run *batch = calloc(IMPORT_BATCH, sizeof *batch);
@@ -201,7 +203,7 @@ static int import_runs(rec_db *db, const struct file_list *runs, const char *who
     }
     size_t nb = 0;
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < runs->n; i++) {
+    for (size_t i = start; rc == 0 && i < runs->n; i += step) {
         /* recorded under its real path (as the commands that write record it) */
         char real[4096];
         const char *path = realpath(runs->paths[i], real) != NULL ? real : runs->paths[i];
@@ -443,7 +445,96 @@ static int import_cert(rec_db *db, const char *manifest, const char *who, rec_re
     return rc;
 }
 
-int rec_import(rec_db *db, const char *const *paths, size_t n, const char *who,
+/* What an import worker sends back when its share is done. */
+struct worker_result {
+    int rc;
+    struct rec_import_stats st;
+    char msg[CD_ERR_MSG_MAX];
+};
+
+/* Reading a run (HDF5, in the guard's child) is most of an import: with
+ * jobs > 1, jobs - 1 worker processes take a share of the runs each
+ * (runs[k], runs[k + jobs], ...), each with its own reader and its own
+ * connection (the records take several writers at once), and this process
+ * the first share. A worker's counts and first error come back through a
+ * pipe. Forks: call from a single-threaded process. */
+static int import_in_parallel(rec_db *db, const struct file_list *runs, unsigned jobs,
+                              const char *who, rec_report_fn report, void *ctx,
+                              struct rec_import_stats *st, struct cd_err *err)
+{
+    if (jobs <= 1 || runs->n < 2 * (size_t)jobs)
+        return import_runs(db, runs, 0, 1, who, report, ctx, st, err);
+    if (jobs > REC_IMPORT_JOBS_MAX)
+        jobs = REC_IMPORT_JOBS_MAX;
+    pid_t pids[REC_IMPORT_JOBS_MAX];
+    int fds[REC_IMPORT_JOBS_MAX];
+    unsigned started = 1;
+    int rc = 0;
+    fflush(NULL);
+    for (unsigned k = 1; k < jobs && rc == 0; k++) {
+        int p[2];
+        if (pipe(p) != 0) {
+            rc = cd_fail(err, CD_ERR_IO, "import: pipe: %s", strerror(errno));
+            break;
+        }
+        pid_t pid = fork();
+        if (pid < 0) {
+            close(p[0]);
+            close(p[1]);
+            rc = cd_fail(err, CD_ERR_IO, "import: fork: %s", strerror(errno));
+            break;
+        }
+        if (pid == 0) {
+            /* the parent's connection is the parent's: never used here */
+            close(p[0]);
+            struct worker_result r = {0};
+            struct cd_err e = {0};
+            rec_db *mine = NULL;
+            r.rc = rec_open(db_where(db), &mine, &e);
+            if (r.rc == 0)
+                r.rc = import_runs(mine, runs, k, jobs, who, report, ctx, &r.st, &e);
+            snprintf(r.msg, sizeof r.msg, "%s", e.msg);
+            rec_close(mine);
+            fflush(NULL);
+            _exit(write(p[1], &r, sizeof r) == (ssize_t)sizeof r ? 0 : 1);
+        }
+        close(p[1]);
+        pids[started] = pid;
+        fds[started] = p[0];
+        started++;
+    }
+    if (rc == 0)
+        rc = import_runs(db, runs, 0, jobs, who, report, ctx, st, err);
+    for (unsigned k = 1; k < started; k++) {
+        struct worker_result r;
+        size_t got = 0;
+        while (got < sizeof r) {
+            ssize_t n = read(fds[k], (char *)&r + got, sizeof r - got);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+        }
+        close(fds[k]);
+        int status = 0;
+        while (waitpid(pids[k], &status, 0) < 0 && errno == EINTR)
+            ;
+        if (got != sizeof r) {
+            rc = rc != 0 ? rc : cd_fail(err, CD_ERR_IO, "import: worker %u died", k);
+            continue;
+        }
+        st->runs_added += r.st.runs_added;
+        st->runs_known += r.st.runs_known;
+        st->changed += r.st.changed;
+        st->failed += r.st.failed;
+        if (r.rc != 0 && rc == 0)
+            rc = cd_fail(err, r.rc, "%s", r.msg);
+    }
+    return rc;
+}
+
+int rec_import(rec_db *db, const char *const *paths, size_t n, unsigned jobs, const char *who,
                rec_report_fn report, void *ctx, struct rec_import_stats *out, struct cd_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -462,7 +553,7 @@ int rec_import(rec_db *db, const char *const *paths, size_t n, const char *who,
         rc = walk(paths[i], 0, &runs, &manifests, err);
     }
     if (rc == 0)
-        rc = import_runs(db, &runs, who, report, ctx, out, err);
+        rc = import_in_parallel(db, &runs, jobs, who, report, ctx, out, err);
     for (size_t i = 0; rc == 0 && i < manifests.n; i++)
         rc = import_cert(db, manifests.paths[i], who, report, ctx, out, err);
     list_free(&runs);

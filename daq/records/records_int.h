@@ -49,6 +49,8 @@ int db_event(rec_db *db, const char *who, const char *kind, const char *subject,
              const char *detail, struct cd_err *err);
 
 bool db_is_pg(const rec_db *db);
+/* The address the database was opened with (another process opens its own). */
+const char *db_where(const rec_db *db);
 
 /* SHA-256 of a file's bytes, 64 hex digits (records.c). */
 int rec_file_sha256(const char *path, char hex[65], struct cd_err *err);

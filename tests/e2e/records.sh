@@ -40,7 +40,7 @@ suite() { # NAME DB
     echo "== $name"
 
     # --- import: idempotent; a changed file reported, not indexed again ----
-    status 0 "$CALDAQ" records import "$tmp/archive" tests/traces/standards.yaml --records "$db"
+    status 0 "$CALDAQ" records import "$tmp/archive" tests/traces/standards.yaml -j 2 --records "$db"
     grep -q "imported: 12 runs added, 0 already recorded; .* 4 standards; 0 changed" "$tmp/out" \
         || { cat "$tmp/out" >&2; fail "$name: first import"; }
     status 0 "$CALDAQ" records import "$tmp/archive" --records "$db"

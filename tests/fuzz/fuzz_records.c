@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     const char *paths[] = {manifest};
     struct rec_import_stats st;
-    int rc = rec_import(db, paths, 1, "fuzz", NULL, NULL, &st, &err);
+    int rc = rec_import(db, paths, 1, 1, "fuzz", NULL, NULL, &st, &err);
     /* a broken certificate is reported, never an error of the import */
     if (rc != 0 || st.certs_added + st.failed != 1)
         abort();
