@@ -16,7 +16,8 @@ SANFLAGS :=
 endif
 
 CC      ?= cc
-PKGS    := gsl yaml-0.1 jansson libserialport libmodbus hdf5 libsodium cairo pangocairo fontconfig libqrencode libxml-2.0
+PKGS    := gsl yaml-0.1 jansson libserialport libmodbus hdf5 libsodium cairo pangocairo fontconfig libqrencode libxml-2.0 \
+           sqlite3 libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -27,7 +28,7 @@ CFLAGS  += -std=c17 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -pthread $(SANFLAG
 # daq/ is one folder per job, bottom up (docs/ARCHITECTURE.md); each folder's
 # public header is reached by its bare name. tests/layering.sh keeps the
 # includes pointing one way.
-DAQ_MODULES := store analysis session cert reprocess cli
+DAQ_MODULES := store analysis records session cert reprocess cli
 CPPFLAGS += -Icommon -Iuncertainty -Iprofiles -Idrivers $(addprefix -Idaq/,$(DAQ_MODULES)) $(PKG_CFLAGS)
 LDFLAGS += -pthread $(SANFLAGS)
 LDLIBS  += $(PKG_LIBS) -lutil -lm
@@ -39,6 +40,7 @@ PROF_SRC   := $(wildcard profiles/*.c)
 DRV_SRC    := $(wildcard drivers/*.c drivers/*/*.c)
 STORE_SRC  := $(wildcard daq/store/*.c)
 ANA_SRC    := $(wildcard daq/analysis/*.c)
+REC_SRC    := $(wildcard daq/records/*.c)
 SES_SRC    := $(wildcard daq/session/*.c)
 CERT_SRC   := $(wildcard daq/cert/*.c)
 RP_SRC     := $(wildcard daq/reprocess/*.c)
@@ -52,12 +54,13 @@ LIB_PROF   := $(BUILD)/libcaldaq_prof.a
 LIB_DRV    := $(BUILD)/libcaldaq_drv.a
 LIB_STORE  := $(BUILD)/libcaldaq_store.a
 LIB_ANA    := $(BUILD)/libcaldaq_analysis.a
+LIB_REC    := $(BUILD)/libcaldaq_records.a
 LIB_SES    := $(BUILD)/libcaldaq_session.a
 LIB_CERT   := $(BUILD)/libcaldaq_cert.a
 LIB_RP     := $(BUILD)/libcaldaq_reprocess.a
 LIB_CLI    := $(BUILD)/libcaldaq_cli.a
 # Link order: a library before the ones it uses.
-LIBS       := $(LIB_CLI) $(LIB_RP) $(LIB_CERT) $(LIB_SES) $(LIB_ANA) $(LIB_STORE) \
+LIBS       := $(LIB_CLI) $(LIB_RP) $(LIB_CERT) $(LIB_SES) $(LIB_REC) $(LIB_ANA) $(LIB_STORE) \
               $(LIB_DRV) $(LIB_PROF) $(LIB_UNC) $(LIB_COMMON)
 CALDAQ     := $(BUILD)/caldaq
 
@@ -102,6 +105,10 @@ $(LIB_ANA): $(call obj,$(ANA_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+$(LIB_REC): $(call obj,$(REC_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 $(LIB_SES): $(call obj,$(SES_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -129,7 +136,8 @@ LIBS_DRV    := $(LIB_DRV) $(LIB_COMMON)
 LIBS_PROF   := $(LIB_PROF) $(LIBS_UNC)
 LIBS_STORE  := $(LIB_STORE) $(LIB_DRV) $(LIB_PROF) $(LIB_UNC) $(LIB_COMMON)
 LIBS_ANA    := $(LIB_ANA) $(LIBS_STORE)
-LIBS_CERT   := $(LIB_CERT) $(LIBS_ANA)
+LIBS_REC    := $(LIB_REC) $(LIBS_STORE)
+LIBS_CERT   := $(LIB_CERT) $(LIB_REC) $(LIBS_ANA)
 LIBS_SES    := $(LIB_SES) $(LIBS_ANA)
 test_libs = $(or $(LIBS_FOR_$(1)),$(LIBS))
 LIBS_FOR_test_csv        := $(LIB_COMMON)
@@ -158,8 +166,9 @@ LIBS_FOR_test_cert_pdf   := $(LIBS_CERT)
 LIBS_FOR_test_cert_xml   := $(LIBS_CERT)
 LIBS_FOR_test_cert_verify := $(LIBS_CERT)
 LIBS_FOR_test_cert_doc   := $(LIBS_CERT)
-LIBS_FOR_test_typed      := $(LIBS_SES)
-LIBS_FOR_test_cert_verif := $(LIBS_CERT)
+LIBS_REC    := $(LIB_REC) $(LIBS_STORE)
+LIBS_CERT   := $(LIB_CERT) $(LIB_REC) $(LIBS_ANA)
+LIBS_SES    := $(LIB_SES) $(LIBS_ANA)
 
 .SECONDEXPANSION:
 $(BUILD)/tests/%: tests/unit/%.c $$(call test_libs,%)
@@ -238,6 +247,7 @@ bench: deps
 	build/bench/bench_run
 	tools/bench/cert
 	tools/bench/reprocess
+	tools/bench/records
 
 # The crash-safety test with more kills than make check runs.
 killtest: $(CALDAQ)

@@ -21,11 +21,12 @@ drivers       | drv.h                           | common
 profiles      | prof.h                          | uncertainty common
 daq/store     | run.h                           | drivers profiles common
 daq/analysis  | analysis.h                      | daq/store profiles uncertainty drivers common
-daq/session   | session.h                       | daq/analysis daq/store drivers profiles uncertainty common
-daq/cert      | cert.h                          | daq/analysis daq/store profiles uncertainty drivers common
-daq/reprocess | reprocess.h                     | daq/cert daq/analysis daq/store profiles uncertainty drivers common
-daq/cli       | cli.h                           | daq/reprocess daq/cert daq/session daq/analysis daq/store drivers profiles uncertainty common
-tools         |                                 | daq/reprocess daq/cert daq/session daq/analysis daq/store drivers profiles uncertainty common
+daq/records   | records.h                       | daq/store profiles uncertainty drivers common
+daq/session   | session.h                       | daq/records daq/analysis daq/store drivers profiles uncertainty common
+daq/cert      | cert.h                          | daq/records daq/analysis daq/store profiles uncertainty drivers common
+daq/reprocess | reprocess.h                     | daq/cert daq/records daq/analysis daq/store profiles uncertainty drivers common
+daq/cli       | cli.h                           | daq/reprocess daq/cert daq/session daq/records daq/analysis daq/store drivers profiles uncertainty common
+tools         |                                 | daq/reprocess daq/cert daq/session daq/records daq/analysis daq/store drivers profiles uncertainty common
 tests         |                                 | *
 '
 # unc_yaml.h: the model-file syntax profiles share (a decision rule is
@@ -47,15 +48,15 @@ H5                  | daq/store/run_h5.c daq/store/run_h5.h
 libserialport.h     | drivers/transport_serial.c drivers/ports.c
 modbus.h            | drivers/modbus.c drivers/modbus_words.c
 gsl/                | uncertainty/* tools/bench/*
-sodium.h            | daq/store/* daq/cert/*
+sodium.h            | daq/store/* daq/cert/* daq/records/records.c
 cairo               | daq/cert/cert_pdf.c
 pango/              | daq/cert/cert_pdf.c
 fontconfig/         | daq/cert/cert_pdf.c
 qrencode.h          | daq/cert/cert_pdf.c
 libxml/             | daq/cert/cert_xml.c
 yaml.h              | common/* uncertainty/* profiles/* daq/cert/cert_lab.c
-sqlite3.h           | daq/records/*
-libpq-fe.h          | daq/records/*
+sqlite3.h           | daq/records/records_db.c
+libpq-fe.h          | daq/records/records_db.c
 microhttpd.h        | daq/portal/*
 '
 

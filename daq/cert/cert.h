@@ -39,6 +39,10 @@ struct cert_lab {
                                           * to LAB.yaml; "" when not given */
     size_t n_signatories;
     struct cert_signatory signatories[4];
+    char records[4096];                  /* the lab's records: a file or postgresql:// URL, "" none */
+    /* personal fields the open-data export includes (docs/records.md) */
+    size_t n_open_data_include;
+    char open_data_include[4][24];
 };
 
 int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err);
@@ -186,6 +190,10 @@ struct cert_doc {
     char run_path[4096];
     char run_id[37];
     char run_sha256[65];                 /* of the run file's bytes */
+    /* an amendment (ISO/IEC 17025 7.8.8.2): the certificate it replaces
+     * and why, stated on every format; "" when it is none */
+    char amends[64];
+    char amend_reason[512];
 };
 
 struct cert_job {
@@ -202,6 +210,18 @@ struct cert_job {
     /* the item's model and manufacturer as stated, when the instrument
      * reports none (an instrument read by eye); NULL: not stated */
     const char *item_model, *item_manufacturer;
+    /* ISO/IEC 17025 7.8.8: an amendment replaces certificate `amends`
+     * (NULL: none) for `reason`; with no number it gets AMENDS-A1 (A2, ...) */
+    const char *amends, *reason;
+    /* the lab's records (daq/records/: a file or a postgresql:// URL; NULL
+     * none): the number is refused if they hold it, the certificate
+     * recorded, the one it amends marked amended */
+    const char *records;
+    const char *valid_until;             /* YYYY-MM-DD recorded for recall (NULL: none) */
+    /* an audit entry in the run for the issue (`caldaq cert`; batch
+     * reprocessing only when it writes back), by `who` */
+    bool audit;
+    const char *who;
 };
 
 int cert_doc_build(const char *run_path, const struct ana_file *a, const struct cert_lab *lab,
@@ -239,6 +259,10 @@ int cert_write_pdf(const struct cert_doc *d, const char *langs, const char *qr_t
 int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struct cert_job *job,
                const char *out_dir, const char *format, const char *langs, bool quiet,
                char number[64], struct cd_err *err);
+/* Withdraw certificate `number` (ISO/IEC 17025 7.8.8) in the records
+ * `records` for `reason`, with an audit entry in its run by `who`. */
+int cert_withdraw(const char *records, const char *number, const char *reason, const char *who,
+                  struct cd_err *err);
 /* Whether `format` ("pdf,xml,json") lists `kind`. */
 bool cert_format_wants(const char *format, const char *kind);
 

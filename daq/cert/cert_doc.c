@@ -461,6 +461,8 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     }
     COPY(d->customer, job->customer);
     COPY(d->customer_address, job->customer_address);
+    COPY(d->amends, job->amends);
+    COPY(d->amend_reason, job->reason);
     COPY(d->place, job->place != NULL ? job->place : "laboratory");
     /* The instrument the run talked to is the item's unless it read the
      * reference (an item read by eye, issue 16): its identity is then not
@@ -724,6 +726,11 @@ static json_t *build_json(const struct cert_doc *d, struct cert_jb *b)
     json_object_set_new(json_object_get(root, "lab"), "traceability",
                         json_pack("{s:s, s:s}", "en", l->traceability_en, "vi",
                                   l->traceability_vi));
+    /* ISO/IEC 17025 7.8.8.2: an amendment says what it replaces and why */
+    json_object_set_new(root, "amends",
+                        d->amends[0] ? json_pack("{s:s, s:s}", "number", d->amends, "reason",
+                                                 d->amend_reason)
+                                     : json_null());
     json_object_set_new(root, "software",
                         json_pack("{s:s, s:s}", "name", "caldaq", "release", CALDAQ_VERSION));
     if (d->n_budget > 0)

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cert_records.h"
+
 int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struct cert_job *job,
                const char *out_dir, const char *format, const char *langs, bool quiet,
                char number[64], struct cd_err *err)
@@ -23,7 +25,12 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
         return cert_verif_issue(f, lab, job, out_dir, format, langs, quiet, number, err);
     const char *run_path = f->view != NULL ? f->path : "";
     struct cert_doc *d = NULL;
-    int rc = cert_doc_build(run_path, f, lab, job, &d, err);
+    struct cert_job j = *job;
+    struct cert_life life;
+    int rc = cert_life_open(&life, &j, out_dir, err);
+    if (rc == 0)
+        rc = cert_doc_build(run_path, f, lab, &j, &d, err);
+    bool begun = rc == 0 && (rc = cert_life_begin(&life, &j, d, out_dir, err)) == 0;
     char path[3][4400], xml_sha[65] = "", qr[512];
     const char *kinds[3] = {"xml", "json", "pdf"};
     json_t *files = json_object();
@@ -51,6 +58,9 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
         printf("certificate %s: verdict %s\n", d->number, d->verdict);
     if (rc == 0 && number != NULL)
         snprintf(number, 64, "%s", d->number);
+    if (begun)
+        rc = cert_life_end(&life, &j, f, d, out_dir, files, rc, err);
+    cert_life_close(&life);
     json_decref(files);
     cert_doc_free(d);
     return rc;

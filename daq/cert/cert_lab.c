@@ -77,7 +77,8 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
                                        "email",  "phone",         "accreditation",
                                        "certificate_prefix",      "logo",  "signing_key",
                                        "traceability",            "signatories",
-                                       "time_zone", "verification_cycles", NULL};
+                                       "time_zone", "verification_cycles", "records",
+                                       "open_data_include", NULL};
     static const char *const sig_keys[] = {"name", "title", NULL};
     memset(out, 0, sizeof *out);
     struct cd_err prefix_err = {0};
@@ -161,9 +162,29 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
                             sizeof sg->title_en)) == 0)
             out->n_signatories++;
     }
+    /* the lab's records (daq/records/): a file or a postgresql:// URL */
+    if (rc == 0)
+        rc = text(r, root, "records", false, out->records, sizeof out->records);
+    yaml_node_t *inc = rc == 0 ? cd_yaml_get(&r->y, root, "open_data_include") : NULL;
+    if (inc != NULL && inc->type != YAML_SEQUENCE_NODE)
+        rc = FAIL(inc, CD_ERR_PARSE, "open_data_include: a list of field names ([customer])");
+    for (yaml_node_item_t *it = inc != NULL && rc == 0 ? inc->data.sequence.items.start : NULL;
+         it != NULL && rc == 0 && it < inc->data.sequence.items.top; it++) {
+        yaml_node_t *f = cd_yaml_node(&r->y, *it);
+        const char *s = cd_yaml_scalar(f);
+        if (out->n_open_data_include == sizeof out->open_data_include /
+                                            sizeof out->open_data_include[0] ||
+            s == NULL || strlen(s) >= sizeof out->open_data_include[0])
+            rc = FAIL(f, CD_ERR_INVALID, "open_data_include: at most 4 field names");
+        else
+            snprintf(out->open_data_include[out->n_open_data_include++],
+                     sizeof out->open_data_include[0], "%s", s);
+    }
     yaml_document_delete(&doc);
     if (rc != 0)
         return rc;
+    if (strstr(out->records, "://") == NULL)
+        resolve(path, out->records, sizeof out->records);
     resolve(path, out->logo, sizeof out->logo);
     resolve(path, out->key, sizeof out->key);
     resolve(path, out->verification_cycles, sizeof out->verification_cycles);

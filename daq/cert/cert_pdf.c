@@ -442,6 +442,18 @@ static void first_page_top(struct pdf *p)
     p->y += 8;
 }
 
+/* ISO/IEC 17025 7.8.8.2: an amendment is identified as one, on the first
+ * page of every document it replaces (certificate, notice, record). */
+static void amendment(struct pdf *p)
+{
+    const struct cert_doc *d = p->d;
+    if (d->amends[0] == '\0')
+        return;
+    heading(p, L(p, "Sửa đổi", "Amendment"));
+    kv(p, L(p, "Thay thế giấy chứng nhận số", "Replaces certificate No."), d->amends);
+    kv(p, L(p, "Lý do", "Reason"), d->amend_reason);
+}
+
 /* ---------------------------------------------------------------- sections */
 
 static const char *env_value(struct pdf *p, double v, int dec, const char *unit)
@@ -979,6 +991,7 @@ static void body(struct pdf *p, const void *ctx)
 
     page_header(p);
     first_page_top(p);
+    amendment(p);
 
     heading(p, L(p, "Khách hàng", "Customer"));
     kv(p, L(p, "Tên khách hàng", "Customer"), d->customer);
@@ -1314,6 +1327,7 @@ void cert_pdf_top(struct pdf *p)
 {
     page_header(p);
     first_page_top(p);
+    amendment(p);
 }
 
 bool cert_pdf_has(const struct pdf *p, bool vi)

@@ -21,6 +21,7 @@
  * lab's zone. */
 #include "cert.h"
 #include "cert_priv.h"
+#include "cert_records.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -457,6 +458,11 @@ json_t *cert_verif_json(const struct cert_verif *v, bool record, struct cert_jb 
         return NULL;
     }
     json_object_set_new(root, "stamp", v->passed ? json_string(v->stamp) : json_null());
+    /* ISO/IEC 17025 7.8.8.2: an amendment says what it replaces and why */
+    json_object_set_new(root, "amends",
+                        d->amends[0] ? json_pack("{s:s, s:s}", "number", d->amends, "reason",
+                                                 d->amend_reason)
+                                     : json_null());
     json_object_set_new(root, "valid_until",
                         v->passed ? json_string(v->valid_until) : json_null());
     if (v->passed)
@@ -504,10 +510,23 @@ int cert_verif_issue(const struct ana_file *f, const struct cert_lab *lab,
                      const char *langs, bool quiet, char number[64], struct cd_err *err)
 {
     struct cert_verif *v = NULL;
-    char warning[512];
-    int rc = cert_verif_build(f, lab, job, &v, warning, sizeof warning, err);
-    if (rc != 0)
+    char warning[512] = "";
+    /* the lifecycle of every certificate (ISO/IEC 17025 7.8.8, cert_records.c):
+     * a number never issued twice, amendments, the records, the run's audit */
+    struct cert_job j = *job;
+    struct cert_life life;
+    int rc = cert_life_open(&life, &j, out_dir, err);
+    if (rc == 0)
+        rc = cert_verif_build(f, lab, &j, &v, warning, sizeof warning, err);
+    /* a passing verification is valid until the date its cycle gives */
+    if (rc == 0 && v->passed && j.valid_until == NULL)
+        j.valid_until = v->valid_until;
+    bool begun = rc == 0 && (rc = cert_life_begin(&life, &j, v->doc, out_dir, err)) == 0;
+    if (rc != 0) {
+        cert_life_close(&life);
+        cert_verif_free(v);
         return rc;
+    }
     if (warning[0] != '\0' && !quiet)
         fprintf(stderr, "caldaq cert: warning: %s\n", warning);
     if (cert_format_wants(format, "xml") && !quiet)
@@ -545,6 +564,9 @@ int cert_verif_issue(const struct ana_file *f, const struct cert_lab *lab,
     if (rc == 0)
         rc = cert_manifest_write(out_dir, d, files, extra, lab, quiet, err);
     json_decref(extra);
+    if (begun)
+        rc = cert_life_end(&life, &j, f, d, out_dir, files, rc, err);
+    cert_life_close(&life);
     if (rc == 0 && !quiet) {
         if (v->passed)
             printf("verification %s: pass (Đạt yêu cầu đo lường): certificate, stamp %s, valid "

@@ -500,6 +500,20 @@ static void statements(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
     char en[1024], vi[1024], num[64];
     xmlNodePtr sts = el(w, adm, "statements");
 
+    /* An amendment (ISO/IEC 17025 7.8.8.2): which certificate it replaces,
+     * and why. */
+    if (d->amends[0] != '\0') {
+        xmlNodePtr a = el(w, sts, "statement");
+        attr(w, a, "refType", "caldaq_amendment");
+        tx(w, a, "norm", "ISO/IEC 17025:2017");
+        tx(w, a, "reference", "7.8.8.2");
+        snprintf(en, sizeof en, "This certificate replaces certificate %s. Reason: %.900s",
+                 d->amends, d->amend_reason);
+        snprintf(vi, sizeof vi, "Giấy chứng nhận này thay thế giấy chứng nhận số %s. Lý do: %.900s",
+                 d->amends, d->amend_reason);
+        ml(w, a, "declaration", en, vi);
+    }
+
     /* Decision rule and conformity (ISO/IEC 17025 7.8.6, ILAC-G8). */
     xmlNodePtr s = el(w, sts, "statement");
     attr(w, s, "refType", "basic_conformity");

@@ -228,6 +228,9 @@ int cli_session_option(const char *sub, int c, const char *value, struct ses_con
         if (lang_parse(value, &cfg->lang) != 0)
             return cli_usage_error(sub, "--lang takes vi or en, not '%s'", value);
         return 0;
+    case 'R':
+        cfg->records = value;
+        return 0;
     case 'x':
         if (strchr(value, '=') == NULL || *n == max)
             return cli_usage_error(sub, "--set takes KEY=VALUE, not '%s'", value);
@@ -242,7 +245,7 @@ int cli_reference_option(const char *sub, int c, const char *value, struct ses_c
                          const char **ref_opts, int *n, int max)
 {
     switch (c) {
-    case 'R': cfg->ref_port = value; return 0;
+    case CLI_OPT_REF_PORT: cfg->ref_port = value; return 0;
     case 'Q': cfg->ref_driver = value; return 0;
     case 'J': cfg->ref_serial = value; return 0;
     case 'T': cfg->typed_path = value; return 0;
@@ -289,7 +292,14 @@ int cli_lab_option(const char *sub, const char *value, struct cli_lab *out)
     if (rc != 0)
         return cli_error(sub, "cannot tell today's date in %s", lab.time_zone);
     snprintf(out->name, sizeof out->name, "%s", lab.name_vi);
+    snprintf(out->records, sizeof out->records, "%s", lab.records);
     return 0;
+}
+
+const char *cli_user(void)
+{
+    const char *u = getenv("USER");
+    return u != NULL && u[0] != '\0' ? u : "caldaq";
 }
 
 void cli_key_warning(const char *sub, const char *lab_path)

@@ -31,6 +31,7 @@ int cmd_session(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_reprocess(int argc, char **argv);
+int cmd_records(int argc, char **argv);
 /* `caldaq verify` of a certificate (cmd_cert.c). */
 /* `caldaq verify CERTIFICATE [--pub KEY.pub | --lab LAB.yaml] [--run RUN.h5]`
  * (argv as cmd_verify got it): 0 intact and signed by the trusted key, 1
@@ -98,24 +99,31 @@ void cli_key_warning(const char *sub, const char *lab_path);
 struct cli_lab {
     char name[256];
     char today[11];
+    char records[4096];     /* the LAB.yaml's records: ("" when none) */
 };
 int cli_lab_option(const char *sub, const char *value, struct cli_lab *out);
 
+/* Who is at the keyboard, for audit entries and the records' event log:
+ * $USER, else "caldaq". */
+const char *cli_user(void);
+
 /* The options sessions, replay and the demo share, by their getopt
  * letters: d --driver, o --out, S --standards, e --env, l --lang,
- * x --set (into opts[*n], at most max). 0 when taken, 2 after a usage
+ * R --records, x --set (into opts[*n], at most max). 0 when taken, 2 after a usage
  * error, -1 when `c` is not one of them. */
 int cli_session_option(const char *sub, int c, const char *value, struct ses_config *cfg,
                        const char **opts, int *n, int max);
 /* The options of a reference instrument and of readings typed in batch
- * (issue 16), shared the same way: R --ref-port, Q --ref-driver, J
- * --ref-serial, X --ref-set (into ref_opts[*n], at most max), T --typed, K
- * --ref-sim-control. */
+ * (issue 16), shared the same way: CLI_OPT_REF_PORT --ref-port (a code of
+ * its own: 'R' is --records), Q --ref-driver, J --ref-serial, X --ref-set
+ * (into ref_opts[*n], at most max), T --typed, K --ref-sim-control. */
+#define CLI_OPT_REF_PORT 0x100
 int cli_reference_option(const char *sub, int c, const char *value, struct ses_config *cfg,
                          const char **ref_opts, int *n, int max);
 /* getopt_long rows for them, to copy into a command's table. */
 #define CLI_REFERENCE_OPTIONS                                                                  \
-    {"ref-port", required_argument, NULL, 'R'}, {"ref-driver", required_argument, NULL, 'Q'},  \
+    {"ref-port", required_argument, NULL, CLI_OPT_REF_PORT},                                   \
+        {"ref-driver", required_argument, NULL, 'Q'},                                          \
         {"ref-serial", required_argument, NULL, 'J'}, {"ref-set", required_argument, NULL, 'X'}, \
         {"typed", required_argument, NULL, 'T'}, {"ref-sim-control", required_argument, NULL, 'K'}
 /* Open cfg->typed_path into t (batch); 0, or 1 after saying why. */

@@ -18,6 +18,9 @@ static const char usage_text[] =
     "                   [--place laboratory|customer] [--signatory N] [--item-serial S]\n"
     "                   [--stamp NUMBER] [--cycles FILE] [--item-model M]\n"
     "                   [--item-manufacturer M]\n"
+    "                   [--records DB] [--valid-until YYYY-MM-DD]\n"
+    "                   [--amend NUMBER --reason TEXT]\n"
+    "       caldaq cert --withdraw NUMBER --reason TEXT [--records DB | --lab LAB.yaml]\n"
     "       caldaq cert --keygen KEY\n"
     "\n"
     "Issue the calibration certificate of a complete run: the results of the\n"
@@ -51,12 +54,24 @@ static const char usage_text[] =
     "                     the instrument: required when the verification passed,\n"
     "                     not used (with a warning) when it failed\n"
     "  --cycles FILE      the verification cycles table for the validity date\n"
-    "                     (default: LAB.yaml's verification_cycles)\n";
+    "                     (default: LAB.yaml's verification_cycles)\n"
+    "\n"
+    "A number is never issued twice (ISO/IEC 17025 7.8.8): a certificate already\n"
+    "issued in DIR, or held by the lab's records, is refused. Every issue is an\n"
+    "audit entry in the run.\n"
+    "  --records DB       the lab's records (a file, or a postgresql:// URL; default:\n"
+    "                     records: in LAB.yaml): the certificate is recorded there\n"
+    "  --amend NUMBER     issue a certificate replacing NUMBER, stating so and\n"
+    "                     --reason on every format; NUMBER becomes \"amended\" in\n"
+    "                     the records (default number: NUMBER-A1, -A2, ...)\n"
+    "  --withdraw NUMBER  mark NUMBER withdrawn in the records, with --reason\n"
+    "  --valid-until D    the date the item falls due, as agreed with the customer\n"
+    "                     (recorded for `caldaq records due`)\n";
 
 struct cert_args {
-    const char *run, *out, *lab, *format, *langs, *keygen;
+    const char *run, *out, *lab, *format, *langs, *keygen, *withdraw;
     struct cert_job job;
-    char received[11], issued[11];
+    char received[11], issued[11], valid_until[11];
 };
 
 static int parse_args(int argc, char **argv, struct cert_args *a)
@@ -72,6 +87,9 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
         {"stamp", required_argument, NULL, 'S'},    {"cycles", required_argument, NULL, 'C'},
         {"item-model", required_argument, NULL, 'M'},
         {"item-manufacturer", required_argument, NULL, 'F'},
+        {"records", required_argument, NULL, 'R'},  {"amend", required_argument, NULL, 'a'},
+        {"withdraw", required_argument, NULL, 'w'}, {"reason", required_argument, NULL, 'y'},
+        {"valid-until", required_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -95,6 +113,24 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
             a->job.number = optarg;
             break;
         case 'k': a->keygen = optarg; break;
+        case 'R': a->job.records = optarg; break;
+        case 'a':
+        case 'w':
+            if (cert_number_check(optarg, c == 'a' ? "--amend" : "--withdraw", CERT_NUMBER_MAX,
+                                  &err) != 0)
+                return cli_usage_error("cert", "%s", err.msg);
+            *(c == 'a' ? &a->job.amends : &a->withdraw) = optarg;
+            break;
+        case 'y':
+            if (optarg[0] == '\0' || strlen(optarg) > 500)
+                return cli_usage_error("cert", "--reason: from 1 to 500 bytes of text");
+            a->job.reason = optarg;
+            break;
+        case 'v':
+            if (cli_date_option("cert", optarg, a->valid_until) != 0)
+                return 2;
+            a->job.valid_until = a->valid_until;
+            break;
         case 'I': a->job.item_serial = optarg; break;
         case 'S': a->job.stamp = optarg; break;
         case 'C': a->job.cycles = optarg; break;
@@ -130,6 +166,13 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
         }
     }
     a->job.signatory = (size_t)(sig - 1);
+    if ((a->job.amends != NULL || a->withdraw != NULL) && a->job.reason == NULL)
+        return cli_usage_error("cert", "--%s takes --reason TEXT (ISO/IEC 17025 7.8.8)",
+                               a->withdraw != NULL ? "withdraw" : "amend");
+    if (a->withdraw != NULL)
+        return optind == argc && a->job.amends == NULL
+                   ? 0
+                   : cli_usage_error("cert", "--withdraw takes no run file and no --amend");
     if (a->keygen != NULL)
         return optind == argc ? 0 : cli_usage_error("cert", "--keygen takes no run file");
     if (optind != argc - 1)
@@ -163,9 +206,23 @@ int cmd_cert(int argc, char **argv)
         return 0;
     }
     struct cert_lab lab;
+    if (a.withdraw != NULL) {
+        if (a.lab != NULL && cert_lab_load(a.lab, &lab, &err) != 0)
+            return cli_error("cert", "%s", cd_err_text(&err));
+        const char *records = a.job.records != NULL ? a.job.records
+                              : a.lab != NULL      ? lab.records
+                                                   : NULL;
+        if (cert_withdraw(records, a.withdraw, a.job.reason, cli_user(), &err) != 0)
+            return cli_error("cert", "%s", cd_err_text(&err));
+        printf("certificate %s: withdrawn\n", a.withdraw);
+        return 0;
+    }
     if (cert_lab_load(a.lab, &lab, &err) != 0)
         return cli_error("cert", "%s", cd_err_text(&err));
     cli_key_warning("cert", a.lab);
+    if (a.job.records == NULL && lab.records[0] != '\0')
+        a.job.records = lab.records;
+    a.job.audit = true;
     struct ana_file_opts o = {0};
     struct ana_file f;
     /* the user's file, maybe damaged: read through the store's guard */

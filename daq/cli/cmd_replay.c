@@ -16,7 +16,8 @@
 static const char usage_text[] =
     "usage: caldaq replay TRACE --profile P --out DIR [--fast] [--driver D] [--set KEY=VALUE]...\n"
     "                     [--standards FILE] [--env T,RH[,P]] [--lang vi|en]\n"
-    "                     [--lab LAB.yaml|NAME] [--typed FILE] [--ref-set KEY=VALUE]...\n"
+    "                     [--lab LAB.yaml|NAME] [--records DB] [--typed FILE]\n"
+    "                     [--ref-set KEY=VALUE]...\n"
     "\n"
     "Run a calibration session against a recorded trace (caldaq trace RUN.h5 gives\n"
     "the trace of a run) instead of an instrument, with no prompts. The trace\n"
@@ -41,6 +42,7 @@ static const char usage_text[] =
     "                     profile whose item is read by eye has the reference\n"
     "                     instrument's conversation as its trace, which then plays\n"
     "                     the reference (--ref-set for its driver options)\n"
+    "  --records DB       the lab's records: the run is recorded when it ends\n"
     "\n"
     "Exit status as caldaq session: 0 complete, 1 bad input, 2 usage, 4 the trace\n"
     "and the session diverged (or the trace ended early).\n";
@@ -67,6 +69,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
         {"lang", required_argument, NULL, 'l'},    {"env", required_argument, NULL, 'e'},
         {"lab", required_argument, NULL, 'L'},     {"help", no_argument, NULL, 'h'},
         {"typed", required_argument, NULL, 'T'},   {"ref-set", required_argument, NULL, 'X'},
+        {"records", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -85,6 +88,8 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
                 return 1;
             a->c.lab = a->lab.name;
             a->c.today = a->lab.today[0] != '\0' ? a->lab.today : NULL;
+            if (a->c.records == NULL && a->lab.records[0] != '\0')
+                a->c.records = a->lab.records;
             break;
         case 'h': fputs(usage_text, stdout); return -1;
         default: {

@@ -7,13 +7,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cert.h"
 #include "cli.h"
 #include "reprocess.h"
 
 static const char usage_text[] =
     "usage: caldaq reprocess PATH... --out DIR [-j N] [--shard I/N] [--profile P]\n"
     "                        [--standards REG] [--standard ID --revised FILE]\n"
-    "                        [--write-back] [--cert --lab LAB.yaml] [--json]\n"
+    "                        [--write-back [--records DB]] [--cert --lab LAB.yaml] [--json]\n"
     "       caldaq reprocess --merge DIR... --out DIR [--json]\n"
     "\n"
     "Re-analyse every run file (*.h5) found under the PATHs and summarise, per run:\n"
@@ -36,6 +37,8 @@ static const char usage_text[] =
     "                    impact analysis: only the runs that used standard ID,\n"
     "                    re-analysed with its values from the revised register FILE\n"
     "  --write-back      store the new results in each run (new version + audit)\n"
+    "  --records DB      with --write-back: record each run anew in the lab's records\n"
+    "                    (default: records: of --lab LAB.yaml)\n"
     "  --cert            issue certificates under DIR/certs/RUNID (needs --lab)\n"
     "  --merge DIR...    combine the summaries of several shards into --out\n"
     "  --json            print the summary as JSON instead of a short report\n"
@@ -57,6 +60,7 @@ static int parse_args(int argc, char **argv, struct rp_args *a)
         {"standards", required_argument, NULL, 'S'}, {"standard", required_argument, NULL, 'i'},
         {"revised", required_argument, NULL, 'r'},   {"write-back", no_argument, NULL, 'w'},
         {"cert", no_argument, NULL, 'c'},            {"lab", required_argument, NULL, 'L'},
+        {"records", required_argument, NULL, 'R'},
         {"json", no_argument, NULL, 'J'},            {"merge", no_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
@@ -76,6 +80,7 @@ static int parse_args(int argc, char **argv, struct rp_args *a)
         case 'w': a->o.write_back = true; break;
         case 'c': a->o.cert = true; break;
         case 'L': a->o.lab = optarg; break;
+        case 'R': a->o.records = optarg; break;
         case 'J': a->json = true; break;
         case 'm': a->merge = true; break;
         case 'j':
@@ -104,6 +109,8 @@ static int parse_args(int argc, char **argv, struct rp_args *a)
         return cli_usage_error("reprocess", "--standards and --revised exclude each other");
     if (a->o.cert && a->o.lab == NULL)
         return cli_usage_error("reprocess", "--cert needs --lab LAB.yaml");
+    if (a->o.records != NULL && !a->o.write_back)
+        return cli_usage_error("reprocess", "--records goes with --write-back");
     return 0;
 }
 
@@ -159,6 +166,12 @@ int cmd_reprocess(int argc, char **argv)
     } else {
         if (a.o.cert)
             cli_key_warning("reprocess", a.o.lab);
+        struct cert_lab lab;
+        if (a.o.write_back && a.o.records == NULL && a.o.lab != NULL) {
+            if (cert_lab_load(a.o.lab, &lab, &err) != 0)
+                return cli_error("reprocess", "--lab: %s", cd_err_text(&err));
+            a.o.records = lab.records[0] != '\0' ? lab.records : NULL;
+        }
         struct rp_view view = {.json = a.json, .out = a.o.out};
         a.o.on_start = on_start;
         a.o.on_progress = isatty(2) ? progress : NULL;

@@ -16,7 +16,7 @@ static const char usage_text[] =
     "                      [--standards FILE] [--env TEMP_C,RH_PCT[,P_HPA]] [--lang vi|en]\n"
     "                      [--batch] [--sim-control PATH] [--lab LAB.yaml|NAME]\n"
     "                      [--ref-port PORT --ref-driver D [--ref-serial S]\n"
-    "                       [--ref-set KEY=VALUE]...] [--typed FILE]\n"
+    "                       [--ref-set KEY=VALUE]...] [--typed FILE] [--records DB]\n"
     "       caldaq session --resume RUN.h5 --port PORT [--driver D] [--serial S] ...\n"
     "\n"
     "Run a calibration: check the profile's reference standards (a standard past\n"
@@ -66,6 +66,8 @@ static const char usage_text[] =
     "                     its time_zone decides the day a standard's due date is\n"
     "                     checked against (default Asia/Ho_Chi_Minh, whatever TZ\n"
     "                     says); --lab NAME records a name only\n"
+    "  --records DB       the lab's records (a file or postgresql:// URL; default: the\n"
+    "                     LAB.yaml's records:): the run is recorded when it ends\n"
     "\n"
     "Exit status: 0 calibration complete (whatever the verdict, which is printed\n"
     "and stored), 1 bad input (profile, register, run file, a standard past its due\n"
@@ -105,7 +107,8 @@ static int parse_args(int argc, char **argv, struct session_args *a)
         {"lang", required_argument, NULL, 'l'},     {"batch", no_argument, NULL, 'b'},
         {"sim-control", required_argument, NULL, 'c'}, {"resume", required_argument, NULL, 'r'},
         {"lab", required_argument, NULL, 'L'},      {"help", no_argument, NULL, 'h'},
-        CLI_REFERENCE_OPTIONS,                      {NULL, 0, NULL, 0},
+        {"records", required_argument, NULL, 'R'}, CLI_REFERENCE_OPTIONS,
+        {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
     a->c.env[0] = a->c.env[1] = a->c.env[2] = NAN;
@@ -126,6 +129,8 @@ static int parse_args(int argc, char **argv, struct session_args *a)
                 return 1;
             a->c.lab = a->lab.name;
             a->c.today = a->lab.today[0] != '\0' ? a->lab.today : NULL;
+            if (a->c.records == NULL && a->lab.records[0] != '\0')
+                a->c.records = a->lab.records;
             break;
         case 'c': a->c.sim_control = optarg; break;
         case 'r': a->c.resume_path = optarg; break;

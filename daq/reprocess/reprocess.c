@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "cert.h"
+#include "records.h"
 
 /* ------------------------------------------------------------ listing */
 
@@ -103,6 +104,8 @@ struct rp_ctx {
      * other, so that a damaged file that crashes or hangs the library
      * costs that run (a fork per run would cost as much as reading it) */
     daq_run_reader *reader;
+    rec_db *records;            /* the worker's connection (rp_options.records) */
+    char records_err[CD_ERR_MSG_MAX]; /* why it could not be opened */
 };
 
 static bool uses_standard(const struct daq_run_view *v, const char *id)
@@ -285,6 +288,13 @@ static json_t *process(struct rp_ctx *c, const char *path)
     json_object_set_new(line, "max_change_U", num(largest_change(old.summary, f.result, 1)));
     if (a->write_back)
         json_object_set_new(line, "results_version", json_integer(f.version));
+    /* the lab's records follow the run: its new verdict, its new hash */
+    cd_err_clear(&err);
+    if (a->write_back && a->records != NULL &&
+        (c->records == NULL ||
+         rec_run_note(c->records, path, f.view, new_verdict, "caldaq reprocess", &err) != 0))
+        json_object_set_new(line, "records_error",
+                            json_text(c->records == NULL ? c->records_err : err.msg));
     /* the new results: one line of DIR/results.jsonl (a file per run
      * would cost a file creation per run, as much as reading the run) */
     json_t *res = json_pack("{s:s, s:s, s:O}", "path", path, "run_id", f.view->info.run_id,
@@ -350,6 +360,11 @@ static _Noreturn void worker(struct rp_ctx *c, char **todo, size_t n, size_t sta
 {
     signal(SIGINT, SIG_DFL);
     c->reader = daq_run_reader_new(c->a->read_timeout_s);
+    struct cd_err rerr = {0};
+    if (c->a->write_back && c->a->records != NULL &&
+        rec_open(c->a->records, &c->records, &rerr) != 0)
+        /* each run's line then says it was not recorded, and why */
+        snprintf(c->records_err, sizeof c->records_err, "%s", rerr.msg);
     for (size_t i = start; i < n; i += jobs) {
         atomic_store(&slot->current, i);
         json_t *line = process(c, todo[i]);
@@ -364,6 +379,7 @@ static _Noreturn void worker(struct rp_ctx *c, char **todo, size_t n, size_t sta
     if (c->a->cert)
         cert_pdf_cleanup();
     daq_run_reader_free(c->reader);
+    rec_close(c->records);
     _exit(0);
 }
 

@@ -35,6 +35,10 @@ struct rp_options {
     unsigned long long jobs;    /* worker processes, >= 1 */
     unsigned long long shard_i, shard_n; /* this shard, 1-based, of shard_n */
     bool write_back;            /* a new results version in each run */
+    /* with write_back: the lab's records (a file or postgresql:// URL;
+     * NULL: none), where each run written back is recorded anew (its new
+     * verdict and hash) */
+    const char *records;
     bool cert;                  /* certificates under OUT/certs/RUNID */
     /* Seconds the reading of one run may take (0: DAQ_RUN_READ_TIMEOUT_S):
      * each is read in a child process (daq_run_open_guarded), so that a

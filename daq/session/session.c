@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "records.h"
+
 
 #ifndef CALDAQ_VERSION
 #define CALDAQ_VERSION "0.1.0"
@@ -1080,6 +1082,42 @@ static enum ses_status fail_with(struct session *s, enum ses_status status)
     return status;
 }
 
+/* 5. The run into the lab's records (ISO/IEC 17025 7.5). The run file is
+ * the record and is safe on disk whatever happens here: a failure is said
+ * to the technician, and `caldaq records import` records the run later. */
+static void note_in_records(const struct ses_config *c, const struct ses_ui *ui,
+                            const char *run_path, const prof_standards *reg, const char *who)
+{
+    struct cd_err err = {0};
+    rec_db *db = NULL;
+    struct daq_run_view *v = NULL;
+    /* this process wrote the file: read it directly (no guard, which forks) */
+    int rc = rec_open(c->records, &db, &err);
+    if (rc == 0)
+        rc = daq_run_open(run_path, &v, &err);
+    if (rc == 0)
+        rc = rec_run_note(db, run_path, v, NULL, who, &err);
+    /* the register the session checked: the lab's list of standards stays current */
+    if (rc == 0 && reg != NULL)
+        rc = rec_standards_note(db, reg, who, NULL, &err);
+    daq_run_view_free(v);
+    rec_close(db);
+    char line[CD_ERR_MSG_MAX + 200];
+    if (rc != 0)
+        snprintf(line, sizeof line,
+                 c->lang == LANG_VI ? "Chưa ghi được vào hồ sơ của phòng thí nghiệm (%s); lệnh "
+                                      "`caldaq records import` sẽ ghi sau."
+                                    : "Not recorded in the lab's records (%s); `caldaq records "
+                                      "import` records the run later.",
+                 err.msg);
+    else
+        snprintf(line, sizeof line, "%s",
+                 c->lang == LANG_VI ? "Đã ghi vào hồ sơ của phòng thí nghiệm."
+                                    : "Recorded in the lab's records.");
+    if (ui->say != NULL)
+        ui->say(ui->ctx, line);
+}
+
 enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
                         volatile int *interrupted, struct ses_outcome *out)
 {
@@ -1269,6 +1307,9 @@ done:
         }
     }
     out->run_not_written = s.store_failed && status == SES_INSTRUMENT;
+    if (c->records != NULL && c->records[0] != '\0' && out->run_path[0] != '\0' &&
+        !out->run_not_written)
+        note_in_records(c, ui, out->run_path, reg, s.who);
     free(s.have);
     free(s.have_item);
     free(s.have_ref);

@@ -63,6 +63,8 @@ struct ses_config {
     /* batch: the file of readings read by eye and checklist answers
      * (the CLI opens it into ses_term.typed); NULL: none */
     const char *typed_path;
+    const char *records;          /* the lab's records (a file or postgresql:// URL; NULL:
+                                     none): the run is recorded there when it ends */
 };
 
 enum ses_action {

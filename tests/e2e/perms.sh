@@ -36,10 +36,19 @@ for mask in 000 022 077; do
 done
 echo "  umask 000, 022, 077: the run and the 8 certificate files are 0640"
 
-# Issuing again over files someone made world-writable: they become 0640.
+# The same number again is refused (ISO/IEC 17025 7.8.8, issue 17); files
+# of one that was never issued (no manifest: stopped before the end) and
+# that someone made world-writable are written over and become 0640.
+set +e
+"$CALDAQ" cert "$run" --out "$tmp/cert-000" --lab "$tmp/lab.yaml" --item-serial SN-1 \
+    --number "P-000" > /dev/null 2> "$tmp/again.err"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q "never issued twice" "$tmp/again.err" || fail "issued again: status $rc"
+rm "$tmp/cert-000/P-000.manifest.json" "$tmp/cert-000/P-000.manifest.json.sig"
 chmod 666 "$tmp/cert-000"/*
 (umask 000; "$CALDAQ" cert "$run" --out "$tmp/cert-000" --lab "$tmp/lab.yaml" \
-    --item-serial SN-1 --number "P-000" > /dev/null) || fail "issued again"
+    --item-serial SN-1 --number "P-000" > /dev/null) || fail "issued after an unfinished issue"
 all_0640 "issued again" "$tmp/cert-000"/*
 # A symbolic link planted in place of a certificate file is not written through.
 mkdir -p "$tmp/cert-link"
@@ -52,7 +61,7 @@ rc=$?
 set -e
 [ "$rc" -eq 1 ] || fail "a symbolic link in --out: status $rc"
 [ "$(cat "$tmp/precious")" = precious ] || fail "written through a symbolic link"
-echo "  files made world-writable become 0640 when issued again; a planted symlink is refused"
+echo "  a number issued again is refused; files of an unfinished issue made world-writable become 0640; a planted symlink is refused"
 
 # The secret key readable by others: warned, with the fix; still issued.
 for m in 644 640 604 666; do

@@ -204,6 +204,45 @@ for want in "THÔNG BÁO KẾT QUẢ KIỂM ĐỊNH KHÔNG ĐẠT" "Các nội d
 done
 grep -qF "Các điểm kiểm tra đo lường" "$tmp/check.txt" && fail "the check's notice lists points never measured"
 
+# ------------------------------------------------------------ the records, an amendment
+# A verification issued with the lab's records is recorded as one, valid
+# until its cycle's date; a second issue under its number is refused; the
+# amendment states what it replaces on the PDF and the JSON, and the first
+# becomes "amended" naming it (ISO/IEC 17025 7.8.8).
+run=$(session rec "$tmp/pass.typed")
+cert "$run" "$tmp/rec.cert" --stamp "T-2000" --records "$tmp/records.db" > "$tmp/rec.out" 2>&1     || { show "$tmp/rec.out"; fail "a verification with the records was not issued"; }
+n=$(number_of "$tmp/rec.cert")
+"$CALDAQ" records show "$n" --records "$tmp/records.db" --json > "$tmp/rec.json" \
+    || fail "the records do not show $n"
+"$PY" - "$tmp/rec.json" "$tmp/rec.cert/$n.json" <<'PY' || { show "$tmp/rec.json"; fail "the record of the verification"; }
+import json, sys
+r = json.load(open(sys.argv[1], encoding="utf-8"))
+c = json.load(open(sys.argv[2], encoding="utf-8"))
+flat = json.dumps(r, ensure_ascii=False)
+assert '"verification"' in flat, "kind"
+assert c["valid_until"] and c["valid_until"] in flat, "valid_until"
+PY
+set +e
+cert "$run" "$tmp/rec.cert" --stamp "T-2000" --records "$tmp/records.db" --number "$n" > "$tmp/again.out" 2>&1
+rc=$?
+set -e
+[ "$rc" != 0 ] || { show "$tmp/again.out"; fail "a verification number was issued twice"; }
+cert "$run" "$tmp/rec.cert" --stamp "T-2001" --records "$tmp/records.db" --amend "$n"     --reason "số tem ghi sai / wrong stamp number" > "$tmp/amend.out" 2>&1     || { show "$tmp/amend.out"; fail "the amendment of a verification was not issued"; }
+pdftotext "$tmp/rec.cert/$n-A1.pdf" "$tmp/amend.txt"
+for want in "Thay thế giấy chứng nhận số" "$n" "số tem ghi sai"; do
+    grep -qF -- "$want" "$tmp/amend.txt" || { show "$tmp/amend.txt"; fail "the amendment's PDF has no '$want'"; }
+done
+"$PY" - "$tmp/rec.cert/$n-A1.json" "$n" <<'PY' || fail "the amendment's JSON does not say what it replaces"
+import json, sys
+c = json.load(open(sys.argv[1], encoding="utf-8"))
+assert c["amends"]["number"] == sys.argv[2], c.get("amends")
+PY
+"$CALDAQ" records show "$n" --records "$tmp/records.db" --json > "$tmp/old.json"
+grep -q '"amended"' "$tmp/old.json" && grep -qF "$n-A1" "$tmp/old.json" \
+    || { show "$tmp/old.json"; fail "the amended verification's record does not name its replacement"; }
+"$CALDAQ" verify "$tmp/rec.cert/$n-A1.manifest.json" --pub "$tmp/lab.key.pub" > /dev/null \
+    || fail "caldaq verify fails on the amendment"
+
 # ------------------------------------------------------------ --stamp on a calibration
 mkdir -p "$tmp/cal"
 "$CALDAQ" replay tests/traces/balance-mtsics.trace --profile profiles/balance-cg18-class-ii.yaml \

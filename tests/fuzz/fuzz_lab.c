@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             !TERMINATED(lab->phone) || !TERMINATED(lab->accreditation) ||
             !TERMINATED(lab->number_prefix) || !TERMINATED(lab->logo) ||
             !TERMINATED(lab->key) || !TERMINATED(lab->traceability_en) ||
-            !TERMINATED(lab->traceability_vi) || lab->n_signatories == 0 ||
+            !TERMINATED(lab->traceability_vi) || !TERMINATED(lab->records) ||
+            lab->n_open_data_include > 4 || lab->n_signatories == 0 ||
             lab->n_signatories > sizeof lab->signatories / sizeof lab->signatories[0])
             abort();
     }
