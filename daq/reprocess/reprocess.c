@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -349,6 +350,12 @@ static _Noreturn void worker(struct rp_ctx *c, char **todo, size_t n, size_t sta
                              struct rp_slot *slot)
 {
     signal(SIGINT, SIG_DFL);
+    /* A worker is a process of ours that analyses run after run: freed
+     * memory is kept for the next run rather than given back to the kernel
+     * and faulted in again (glibc's defaults trim and unmap large blocks;
+     * the store's reader process does the same, run_guard.c). */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
     c->reader = daq_run_reader_new(c->a->read_timeout_s);
     for (size_t i = start; i < n; i += jobs) {
         atomic_store(&slot->current, i);
