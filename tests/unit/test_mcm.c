@@ -141,21 +141,28 @@ static void test_block_stats_merge(void **state)
     free(v);
 }
 
+/* A model from its text; fails the test when it does not load. */
+static unc_model *load(const char *text, const char *name)
+{
+    struct cd_err err = {0};
+    unc_model *m = unc_model_load_string(text, name, NULL, &err);
+    if (m == NULL)
+        fail_msg("%s: %s", name, err.msg);
+    return m;
+}
+
 /* The adaptive procedure sums its batches lane by lane: its figures and its
  * number of trials are the same with 1 and 2 threads. */
 static void test_adaptive_same_for_any_thread_count(void **state)
 {
     (void)state;
     struct cd_err err = {0};
-    unc_model *m = unc_model_load_string("model: \"a + b / c\"\n"
-                                         "inputs:\n"
-                                         "  - {name: a, value: 1, u: 0.1}\n"
-                                         "  - {name: b, value: 2, dist: rectangular, "
-                                         "half_width: 0.3}\n"
-                                         "  - {name: c, value: 4, u: 0.2}\n",
-                                         "adaptive", NULL, &err);
-    if (m == NULL)
-        fail_msg("%s", err.msg);
+    unc_model *m = load("model: \"a + b / c\"\n"
+                        "inputs:\n"
+                        "  - {name: a, value: 1, u: 0.1}\n"
+                        "  - {name: b, value: 2, dist: rectangular, half_width: 0.3}\n"
+                        "  - {name: c, value: 4, u: 0.2}\n",
+                        "adaptive");
     struct unc_mcm_options o;
     unc_mcm_options_default(&o);
     o.seed = 9;
@@ -181,14 +188,11 @@ static void test_draw_only_is_reproducible(void **state)
 {
     (void)state;
     struct cd_err err = {0};
-    unc_model *m = unc_model_load_string("model: \"a * b\"\n"
-                                         "inputs:\n"
-                                         "  - {name: a, value: 1, u: 0.1}\n"
-                                         "  - {name: b, value: 2, dist: triangular, "
-                                         "half_width: 0.3}\n",
-                                         "floor", NULL, &err);
-    if (m == NULL)
-        fail_msg("%s", err.msg);
+    unc_model *m = load("model: \"a * b\"\n"
+                        "inputs:\n"
+                        "  - {name: a, value: 1, u: 0.1}\n"
+                        "  - {name: b, value: 2, dist: triangular, half_width: 0.3}\n",
+                        "floor");
     double c1 = 0, c2 = 0, c3 = 0;
     assert_int_equal(unc_mcm_draw_only(m, 5, 50000, &c1, &err), 0);
     assert_int_equal(unc_mcm_draw_only(m, 5, 50000, &c2, &err), 0);
