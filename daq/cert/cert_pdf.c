@@ -53,6 +53,8 @@ struct pdf {
     int total;                  /* 0 while the pages are recorded */
     cairo_surface_t **rec;      /* the recorded pages, page i at rec[i - 1] */
     cairo_font_options_t *fopts; /* a PDF surface's: text measured as the PDF has it */
+    PangoContext *pctx;         /* one for every piece of text, made on the first page */
+    PangoFontDescription *font[2]; /* regular, bold; the size set for each text */
     int n_rec, cap_rec;
     bool failed;                /* out of memory while recording */
     double y;                   /* the cursor, top of the next block */
@@ -151,11 +153,20 @@ static const char *verdict_text(struct pdf *p, const char *v)
 static double text_ex(struct pdf *p, double x, double y, double w, bool bold, double size,
                       PangoAlignment align, const char *s, bool draw, double *width_out)
 {
-    PangoLayout *l = pango_cairo_create_layout(p->cr);
-    PangoFontDescription *fd = pango_font_description_from_string(bold ? FONT_BOLD : FONT);
+    /* One context and two font descriptions for the whole document: a
+     * context per text (pango_cairo_create_layout) was a fifth of the time
+     * of a certificate. Every page's context has the same target
+     * properties (a recording surface of the page's size, the PDF's font
+     * options), so the first page's serves all. */
+    if (p->pctx == NULL) {
+        p->pctx = pango_cairo_create_context(p->cr);
+        p->font[0] = pango_font_description_from_string(FONT);
+        p->font[1] = pango_font_description_from_string(FONT_BOLD);
+    }
+    PangoLayout *l = pango_layout_new(p->pctx);
+    PangoFontDescription *fd = p->font[bold ? 1 : 0];
     pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
     pango_layout_set_font_description(l, fd);
-    pango_font_description_free(fd);
     if (w > 0) {
         pango_layout_set_width(l, (int)(w * PANGO_SCALE));
         pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
@@ -1316,6 +1327,11 @@ out:
     free(p->rec);
     if (p->fopts != NULL)
         cairo_font_options_destroy(p->fopts);
+    if (p->pctx != NULL)
+        g_object_unref(p->pctx);
+    for (int i = 0; i < 2; i++)
+        if (p->font[i] != NULL)
+            pango_font_description_free(p->font[i]);
     if (p->logo != NULL)
         cairo_surface_destroy(p->logo);
     if (p->qr != NULL)
