@@ -346,7 +346,71 @@ struct rp_slot {
     _Atomic size_t next;
 };
 
-static _Noreturn void worker(struct rp_ctx *c, char **todo, size_t n, size_t start, size_t jobs,
+/* The runs to do, in order, each path ended by a NUL (no path holds one),
+ * in a file of the batch folder that no name points to (created and
+ * unlinked at once; its descriptor is inherited). Workers read their share
+ * from it rather than inheriting the parent's list: a forked worker, and
+ * the reader process it forks in turn, would otherwise hold a copy of a
+ * list as long as the batch, and the peak memory of a batch would grow
+ * with its runs (issue 21). */
+struct todo_reader {
+    int fd;
+    off_t at;                   /* file offset of buf[len] */
+    size_t len, pos, index;     /* bytes in buf, next byte, index of the next path */
+    char buf[65536];
+};
+
+/* The next path of the file, in *path (grown as needed, the caller frees
+ * it), and its index: 0, or -1 at the end or on an error. */
+static int todo_next(struct todo_reader *r, char **path, size_t *cap, size_t *index)
+{
+    size_t n = 0;
+    for (;;) {
+        if (r->pos == r->len) {
+            ssize_t got;
+            do
+                got = pread(r->fd, r->buf, sizeof r->buf, r->at);
+            while (got < 0 && errno == EINTR);
+            if (got <= 0)
+                return -1;
+            r->at += got;
+            r->len = (size_t)got;
+            r->pos = 0;
+        }
+        if (n == *cap) {
+            size_t ncap = *cap ? 2 * *cap : 256;
+            char *np = realloc(*path, ncap);
+            if (np == NULL)
+                return -1;
+            *path = np;
+            *cap = ncap;
+        }
+        char ch = r->buf[r->pos++];
+        (*path)[n++] = ch;
+        if (ch == '\0') {
+            *index = r->index++;
+            return 0;
+        }
+    }
+}
+
+/* Path `index` of the file into *path (for the line of a run whose worker
+ * died on it): 0, or -1. */
+static int todo_path(int fd, size_t index, char **path, size_t *cap)
+{
+    struct todo_reader *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return -1;
+    r->fd = fd;
+    size_t i;
+    int rc;
+    while ((rc = todo_next(r, path, cap, &i)) == 0 && i < index)
+        ;
+    free(r);
+    return rc;
+}
+
+static _Noreturn void worker(struct rp_ctx *c, int todo_fd, size_t start, size_t jobs,
                              struct rp_slot *slot)
 {
     signal(SIGINT, SIG_DFL);
@@ -357,9 +421,17 @@ static _Noreturn void worker(struct rp_ctx *c, char **todo, size_t n, size_t sta
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
     c->reader = daq_run_reader_new(c->a->read_timeout_s);
-    for (size_t i = start; i < n; i += jobs) {
+    struct todo_reader *tr = calloc(1, sizeof *tr);
+    if (tr == NULL)
+        _exit(3);
+    tr->fd = todo_fd;
+    char *path = NULL;
+    size_t cap = 0, i;
+    while (todo_next(tr, &path, &cap, &i) == 0) {
+        if (i < start || (i - start) % jobs != 0)
+            continue;
         atomic_store(&slot->current, i);
-        json_t *line = process(c, todo[i]);
+        json_t *line = process(c, path);
         int rc = append_line(c->done_fd, line, c->a->write_back);
         json_decref(line);
         if (rc != 0)
@@ -368,6 +440,8 @@ static _Noreturn void worker(struct rp_ctx *c, char **todo, size_t n, size_t sta
         atomic_store(&slot->current, NO_RUN);
         atomic_store(&slot->next, i + jobs);
     }
+    free(path);
+    free(tr);
     if (c->a->cert)
         cert_pdf_cleanup();
     daq_run_reader_free(c->reader);
@@ -645,17 +719,33 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
         qsort(all.v, all.n, sizeof *all.v, by_name);
     size_t n_done = 0;
     struct done_ref *done = done_paths(o->out, &n_done);
-    char **todo = calloc(all.n + 1, sizeof *todo);
+    char todo_name[4200];
+    snprintf(todo_name, sizeof todo_name, "%s/.todo-XXXXXX", o->out);
+    int todo_fd = mkstemp(todo_name);
+    FILE *todo = todo_fd >= 0 ? fdopen(dup(todo_fd), "w") : NULL;
+    if (todo_fd >= 0)
+        unlink(todo_name);
     size_t n_todo = 0, skipped = 0;
     for (size_t i = 0; todo != NULL && i < all.n; i++) {
         if (i % o->shard_n != o->shard_i - 1)
             continue;
-        if (is_done(done, n_done, all.v[i]))
+        if (is_done(done, n_done, all.v[i])) {
             skipped++;
-        else
-            todo[n_todo++] = all.v[i];
+        } else {
+            fwrite(all.v[i], 1, strlen(all.v[i]) + 1, todo);
+            n_todo++;
+        }
     }
     free_refs(done, n_done);
+    /* the workers read the list from the file: none of it stays here, and
+     * the pages it took go back to the kernel before the workers are
+     * forked (freed heap memory would otherwise be copied into each) */
+    list_free(&all);
+    all = (struct list){0};
+    malloc_trim(0);
+    bool todo_ok = todo != NULL && !ferror(todo);
+    if (todo != NULL && fclose(todo) != 0)
+        todo_ok = false;
     char done_path[4200];
     snprintf(done_path, sizeof done_path, "%s/done.jsonl", o->out);
     struct line_counter counter = {0};
@@ -664,15 +754,16 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
     char results_path[4200];
     snprintf(results_path, sizeof results_path, "%s/results.jsonl", o->out);
     c.results_fd = open(results_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0664);
-    if (todo == NULL || c.done_fd < 0 || c.results_fd < 0) {
+    if (!todo_ok || c.done_fd < 0 || c.results_fd < 0) {
         int e = errno;
         if (c.done_fd >= 0)
             close(c.done_fd);
         if (c.results_fd >= 0)
             close(c.results_fd);
-        free(todo);
-        list_free(&all);
-        return cd_fail(err, CD_ERR_IO, "%s: %s", done_path, strerror(e));
+        if (todo_fd >= 0)
+            close(todo_fd);
+        return cd_fail(err, CD_ERR_IO, "%s: %s", !todo_ok ? todo_name : done_path,
+                       strerror(e != 0 ? e : EIO));
     }
     if (o->on_start != NULL)
         o->on_start(o->ctx, n_todo, skipped);
@@ -690,7 +781,7 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
         atomic_init(&slots[k].next, k);
         pids[k] = fork();
         if (pids[k] == 0)
-            worker(&c, todo, n_todo, k, jobs, &slots[k]);
+            worker(&c, todo_fd, k, jobs, &slots[k]);
         running += pids[k] > 0;
     }
     bool watch = o->on_progress != NULL;
@@ -707,8 +798,12 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
                 size_t cur = atomic_load(&slots[k].current);
                 size_t next = atomic_load(&slots[k].next);
                 if (cur != NO_RUN) {
-                    if (append_died(&c, todo[cur], st) != 0)
+                    char *path = NULL;
+                    size_t cap = 0;
+                    if (todo_path(todo_fd, cur, &path, &cap) != 0 ||
+                        append_died(&c, path, st) != 0)
                         t->bad_workers++;
+                    free(path);
                     next = cur + jobs;
                 }
                 t->workers_restarted++;
@@ -719,7 +814,7 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
                     fflush(stderr);
                     pids[k] = fork();
                     if (pids[k] == 0)
-                        worker(&c, todo, n_todo, next, jobs, &slots[k]);
+                        worker(&c, todo_fd, next, jobs, &slots[k]);
                     if (pids[k] > 0)
                         running++;
                     else
@@ -744,8 +839,7 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
     if (slots != NULL)
         munmap(slots, jobs * sizeof *slots);
     free(pids);
-    free(todo);
-    list_free(&all);
+    close(todo_fd);
     size_t bad_workers = t->bad_workers, restarted = t->workers_restarted;
     const char *outs[1] = {o->out};
     int rc = rp_summary_write(o->out, outs, 1, report, t, err);
