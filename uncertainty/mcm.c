@@ -40,8 +40,10 @@
 /* The generator of every lane: GSL's taus2, L'Ecuyer's maximally
  * equidistributed combined Tausworthe generator (P. L'Ecuyer, "Maximally
  * equidistributed combined Tausworthe generators", Math. Comp. 65 (1996)
- * 203-213; GSL's taus2 is taus88 with the improved seeding of the 1999
- * erratum, GSL manual "Random number generator algorithms"). Period about
+ * 203-213; GSL's taus2 is that generator with the seeding of L'Ecuyer,
+ * "Tables of maximally equidistributed combined LFSR generators", Math.
+ * Comp. 68 (1999) 261-269, per the GSL manual, "Random number generator
+ * algorithms"). Period about
  * 2^88, maximally equidistributed (docs/model-files.md, "The random number
  * generator", says how it meets JCGM 101 Annex C and what its published
  * test record is). It replaced mt19937 in issue 21: drawing the five inputs
