@@ -44,39 +44,6 @@ static int push(struct list *l, const char *s)
     return (l->v[l->n] = strdup(s)) != NULL ? (int)(l->n++ * 0) : -1;
 }
 
-/* Every *.h5 under `path` (a file or a folder, searched recursively;
- * symbolic links to folders are not followed). */
-static int collect(const char *path, struct list *l, int depth)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return -1;
-    size_t n = strlen(path);
-    if (S_ISREG(st.st_mode))
-        return n > 3 && strcmp(path + n - 3, ".h5") == 0 ? push(l, path) : 0;
-    if (!S_ISDIR(st.st_mode) || depth > 64)
-        return 0;
-    DIR *dir = opendir(path);
-    if (dir == NULL)
-        return -1;
-    struct dirent *e;
-    int rc = 0;
-    while (rc == 0 && (e = readdir(dir)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char *child = malloc(n + strlen(e->d_name) + 2);
-        if (child == NULL) {
-            rc = -1;
-            break;
-        }
-        sprintf(child, "%s/%s", path, e->d_name);
-        rc = collect(child, l, depth + 1);
-        free(child);
-    }
-    closedir(dir);
-    return rc;
-}
-
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -111,7 +78,7 @@ static int by_path_order(const void *x, const void *y)
 
 /* emit(ctx, path) for every *.h5 under `path` (a file or a folder, searched
  * recursively; symbolic links to folders are not followed), in the order
- * of strcmp over the whole paths (the order collect + qsort give), holding
+ * of strcmp over the whole paths (the order of a qsort by strcmp), holding
  * the names of one folder per level of depth only: the list of a batch is
  * never in memory (issue 21). Stops at emit's first non-zero return. */
 static int walk_sorted(const char *path, int depth, int (*emit)(void *, const char *), void *ctx)
@@ -1078,6 +1045,11 @@ int rp_summary_write(const char *out, const char *const *dirs, int n_dirs, FILE 
 
 /* ------------------------------------------------------------ the batch */
 
+static int push_path(void *ctx, const char *path)
+{
+    return push(ctx, path);
+}
+
 /* Choosing the runs of a batch as they are listed in order: this shard's
  * share, less those already done, into the list file. */
 struct pick {
@@ -1133,7 +1105,7 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
         /* several: their runs listed together and sorted */
         struct list all = {0};
         for (int i = 0; i < o->n_paths && unlisted == NULL; i++)
-            if (collect(o->paths[i], &all, 0) != 0)
+            if (walk_sorted(o->paths[i], 0, push_path, &all) != 0)
                 unlisted = o->paths[i];
         if (unlisted == NULL && all.n > 0)
             qsort(all.v, all.n, sizeof *all.v, by_name);
