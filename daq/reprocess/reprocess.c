@@ -579,9 +579,10 @@ static void csv_field(FILE *f, json_t *v)
     }
 }
 
-/* Where each run's last line is: the summary is streamed from the done
- * files in path order, so memory holds only this index (a path and an
- * offset a run), never the results themselves. */
+/* Where a run's line is (a done file, an offset, its place among all the
+ * lines): the summary reads the lines again in path order through these,
+ * never holding the results themselves, nor (ref_stream) one of these for
+ * every line. */
 struct done_ref {
     char *path;
     int file;
@@ -594,54 +595,6 @@ static int by_path_then_seq(const void *x, const void *y)
     const struct done_ref *a = x, *b = y;
     int c = strcmp(a->path, b->path);
     return c != 0 ? c : (a->seq < b->seq ? -1 : a->seq > b->seq);
-}
-
-static struct done_ref *index_done(const char *const *dirs, int n_dirs, FILE **files,
-                                   size_t *n_out)
-{
-    struct done_ref *v = NULL;
-    size_t n = 0, cap = 0, seq = 0;
-    for (int d = 0; d < n_dirs; d++) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/done.jsonl", dirs[d]);
-        files[d] = fopen(path, "r");
-        char *line = NULL;
-        size_t lcap = 0;
-        long at = 0;
-        ssize_t got;
-        while (files[d] != NULL && (got = getline(&line, &lcap, files[d])) > 0) {
-            json_t *j = json_loads(line, 0, NULL); /* a torn last line is skipped */
-            const char *p = json_string_value(json_object_get(j, "path"));
-            if (p != NULL) {
-                if (n == cap) {
-                    cap = cap ? 2 * cap : 1024;
-                    struct done_ref *nv = realloc(v, cap * sizeof *nv);
-                    if (nv == NULL) {
-                        json_decref(j);
-                        break;
-                    }
-                    v = nv;
-                }
-                v[n++] = (struct done_ref){strdup(p), d, at, seq++};
-            }
-            json_decref(j);
-            at += got;
-        }
-        free(line);
-    }
-    if (n > 0)
-        qsort(v, n, sizeof *v, by_path_then_seq);
-    /* keep the last line of each path */
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i + 1 < n && strcmp(v[i].path, v[i + 1].path) == 0) {
-            free(v[i].path);
-            continue;
-        }
-        v[k++] = v[i];
-    }
-    *n_out = k;
-    return v;
 }
 
 /* ------------------------------------------------------------ the summary's order */
@@ -932,11 +885,29 @@ static void stream_close(struct ref_stream *r)
         close(r->spill);
 }
 
-/* The paths already done in `dir` (sorted), for resuming. */
+/* The paths already done in `dir` (sorted, each once), for resuming. */
 static struct done_ref *done_paths(const char *dir, size_t *n)
 {
     FILE *f[1] = {NULL};
-    struct done_ref *v = index_done(&dir, 1, f, n);
+    struct ref_stream rs = {.spill = -1};
+    struct done_ref *v = NULL;
+    size_t cap = 0;
+    *n = 0;
+    if (stream_open(&rs, &dir, 1, f, dir) == 0)
+        while (stream_next(&rs) == 0) {
+            if (*n == cap) {
+                cap = cap ? 2 * cap : 1024;
+                struct done_ref *nv = realloc(v, cap * sizeof *nv);
+                if (nv == NULL)
+                    break;
+                v = nv;
+            }
+            char *copy = strdup(rs.out.path);
+            if (copy == NULL)
+                break;
+            v[(*n)++] = (struct done_ref){copy, 0, rs.out.offset, rs.out.seq};
+        }
+    stream_close(&rs);
     if (f[0] != NULL)
         fclose(f[0]);
     return v;
