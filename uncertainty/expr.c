@@ -2,6 +2,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -768,8 +770,18 @@ struct instr {
     enum expr_op op;
     int dst;
     int a, b;      /* operand slots: >= 0 register, < 0 variable -(index+1) */
-    double k;      /* EXPR_NUM: the constant */
+    double k;      /* EXPR_NUM: the constant; K_LEFT, K_RIGHT: the constant operand */
+    enum { K_NONE, K_LEFT, K_RIGHT } kform; /* + - * / with a constant as a or b */
 };
+
+/* An operation that can take a constant operand as a number instead of a
+ * register: a constant read only by these gets no register, which saves a
+ * pass filling EXPR_BLOCK doubles with it in every block (issue 21: the
+ * constants of JCGM 101 9.3 were 5 of its 13 passes). */
+static bool takes_k(enum expr_op op)
+{
+    return op == EXPR_ADD || op == EXPR_SUB || op == EXPR_MUL || op == EXPR_DIV;
+}
 
 struct expr_prog {
     size_t n_instr;
@@ -790,9 +802,20 @@ struct expr_prog *expr_compile(const struct expr *e)
     int *slot = malloc(n * sizeof *slot);
     size_t *last = malloc(n * sizeof *last);
     int *spare = malloc(n * sizeof *spare);
-    if (p == NULL || slot == NULL || last == NULL || spare == NULL ||
+    bool *inl = malloc(n * sizeof *inl); /* a constant taken as a number */
+    if (p == NULL || slot == NULL || last == NULL || spare == NULL || inl == NULL ||
         (p->code = calloc(n, sizeof *p->code)) == NULL)
         goto fail;
+    for (size_t i = 0; i < n; i++)
+        inl[i] = e->node[i].op == EXPR_NUM && i != n - 1;
+    for (size_t i = 0; i < n; i++) {
+        const struct node *x = &e->node[i];
+        bool k_ok = takes_k(x->op);
+        if (x->a >= 0 && !k_ok)
+            inl[x->a] = false;
+        if (x->b >= 0 && (!k_ok || x->b == x->a || e->node[x->a].op == EXPR_NUM))
+            inl[x->b] = false; /* one constant operand an instruction */
+    }
     for (size_t i = 0; i < n; i++) {
         last[i] = i;
         if (e->node[i].a >= 0)
@@ -807,12 +830,23 @@ struct expr_prog *expr_compile(const struct expr *e)
             slot[i] = -(x->var + 1);
             continue;
         }
+        if (inl[i]) {
+            slot[i] = INT_MIN; /* never read: its users take the number */
+            continue;
+        }
         struct instr *in = &p->code[p->n_instr++];
         in->op = x->op;
         in->dst = n_spare > 0 ? spare[--n_spare] : (int)p->n_regs++;
         in->a = x->a >= 0 ? slot[x->a] : 0;
         in->b = x->b >= 0 ? slot[x->b] : 0;
         in->k = x->num;
+        if (x->a >= 0 && inl[x->a]) {
+            in->kform = K_LEFT;
+            in->k = e->node[x->a].num;
+        } else if (x->b >= 0 && inl[x->b]) {
+            in->kform = K_RIGHT;
+            in->k = e->node[x->b].num;
+        }
         slot[i] = in->dst;
         /* x^2 is common in models and pow() is slow: square by multiplying. */
         if (x->op == EXPR_POW && e->node[x->b].op == EXPR_NUM && e->node[x->b].num == 2.0) {
@@ -828,11 +862,13 @@ struct expr_prog *expr_compile(const struct expr *e)
     free(slot);
     free(last);
     free(spare);
+    free(inl);
     return p;
 fail:
     free(slot);
     free(last);
     free(spare);
+    free(inl);
     expr_prog_free(p);
     return NULL;
 }
@@ -860,12 +896,41 @@ static const double *slot_of(int s, const double *const *columns, double *scratc
 void expr_prog_eval_block(const struct expr_prog *p, const double *const *columns, size_t n,
                           double *scratch, double *out)
 {
+    bool written = false;
     for (size_t i = 0; i < p->n_instr; i++) {
         const struct instr *in = &p->code[i];
         double *restrict d = scratch + (size_t)in->dst * EXPR_BLOCK;
+        if (i + 1 == p->n_instr && in->dst == p->result) {
+            d = out; /* the root writes the caller's array, not a register */
+            written = true;
+        }
+        size_t t;
+        if (in->kform != K_NONE) {
+            const double k = in->k;
+            const double *restrict v = slot_of(in->kform == K_LEFT ? in->b : in->a, columns,
+                                               scratch);
+            bool left = in->kform == K_LEFT;
+            switch (in->op) {
+            case EXPR_ADD: for (t = 0; t < n; t++) d[t] = v[t] + k; break;
+            case EXPR_MUL: for (t = 0; t < n; t++) d[t] = v[t] * k; break;
+            case EXPR_SUB:
+                if (left)
+                    for (t = 0; t < n; t++) d[t] = k - v[t];
+                else
+                    for (t = 0; t < n; t++) d[t] = v[t] - k;
+                break;
+            case EXPR_DIV:
+                if (left)
+                    for (t = 0; t < n; t++) d[t] = k / v[t];
+                else
+                    for (t = 0; t < n; t++) d[t] = v[t] / k;
+                break;
+            default: break; /* only + - * / take a constant (takes_k) */
+            }
+            continue;
+        }
         const double *restrict a = in->op == EXPR_NUM ? NULL : slot_of(in->a, columns, scratch);
         const double *restrict b = is_binary(in->op) ? slot_of(in->b, columns, scratch) : NULL;
-        size_t t;
         switch (in->op) {
         case EXPR_NUM: for (t = 0; t < n; t++) d[t] = in->k; break;
         case EXPR_ADD: for (t = 0; t < n; t++) d[t] = a[t] + b[t]; break;
@@ -885,5 +950,6 @@ void expr_prog_eval_block(const struct expr_prog *p, const double *const *column
         case EXPR_VAR: break;
         }
     }
-    memcpy(out, slot_of(p->result, columns, scratch), n * sizeof *out);
+    if (!written)
+        memcpy(out, slot_of(p->result, columns, scratch), n * sizeof *out);
 }

@@ -73,6 +73,12 @@ struct unc_model {
 int model_fail(const struct unc_model *m, int line, struct cd_err *err, int code,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* unc_coverage_intervals for values known to hold no NaN (the Monte Carlo
+ * has their sum, which a NaN would have made NaN): no pass to look. The
+ * values are not kept: those between the two tails may be overwritten. */
+int coverage_intervals_finite(double *v, size_t n, double p, double *sym_low, double *sym_high,
+                              double *short_low, double *short_high, struct cd_err *err);
+
 /* Grow *array (of *cap elements of `size`) to hold one more. */
 int grow(void **array, size_t *cap, size_t n, size_t size);
 

@@ -25,6 +25,15 @@ struct stats_acc {
 };
 
 void stats_acc_add(struct stats_acc *a, double x);
+/* a := the values of a and of b together, by the pairwise update of Chan,
+ * Golub & LeVeque (the mean moves by delta n_b / n, m2 gains
+ * delta^2 n_a n_b / n, delta = mean_b - mean_a): both parts are sums of
+ * deviations, so nothing cancels. Not commutative in the last bits: merge
+ * in a fixed order for figures that do not depend on who computed what. */
+void stats_acc_merge(struct stats_acc *a, const struct stats_acc *b);
+/* *out := the accumulator of v[0..n) (n >= 1), by the two passes of
+ * stats_mean_ss with four partial sums, for a block that is in the cache. */
+void stats_acc_of(const double *v, size_t n, struct stats_acc *out);
 /* Sample variance m2 / (n - 1); NAN below two values. */
 double stats_acc_var(const struct stats_acc *a);
 

@@ -202,6 +202,16 @@ int unc_mcm(const unc_model *m, const struct unc_mcm_options *opts,
             const struct unc_lpu_result *lpu, struct unc_mcm_result **out, struct cd_err *err);
 void unc_mcm_result_free(struct unc_mcm_result *r);
 
+/* The name of the generator every lane draws from ("taus2", GSL's name). */
+const char *unc_mcm_generator(void);
+
+/* The floor of unc_mcm, for benchmarks: draws the inputs of `trials` trials
+ * exactly as unc_mcm does with `seed` (same generator, lanes, chunks and
+ * blocks) on one thread, and does nothing else: no model values, no
+ * statistics. *checksum gets a sum of drawn values. */
+int unc_mcm_draw_only(const unc_model *m, uint64_t seed, size_t trials, double *checksum,
+                      struct cd_err *err);
+
 /* Numerical tolerance delta of a value u expressed to ndig significant
  * digits (JCGM 101 7.9.2): u = c x 10^l with c an ndig-digit integer,
  * delta = 10^l / 2. */

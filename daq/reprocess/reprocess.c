@@ -5,10 +5,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,42 +45,100 @@ static int push(struct list *l, const char *s)
     return (l->v[l->n] = strdup(s)) != NULL ? (int)(l->n++ * 0) : -1;
 }
 
-/* Every *.h5 under `path` (a file or a folder, searched recursively;
- * symbolic links to folders are not followed). */
-static int collect(const char *path, struct list *l, int depth)
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* An entry of one folder, for walk_sorted. */
+struct entry {
+    char *name;
+    bool dir;
+};
+
+/* The order of whole paths: a folder's contents all begin "NAME/", so a
+ * folder sorts as its name followed by '/' ('/' sorts after '.', so
+ * "a.h5" comes before everything in folder "a"). */
+static int key_at(const struct entry *e, size_t i, size_t len)
+{
+    if (i < len)
+        return (unsigned char)e->name[i];
+    return i == len && e->dir ? '/' : 0;
+}
+
+static int by_path_order(const void *x, const void *y)
+{
+    const struct entry *a = x, *b = y;
+    size_t la = strlen(a->name), lb = strlen(b->name);
+    for (size_t i = 0;; i++) {
+        int c = key_at(a, i, la), d = key_at(b, i, lb);
+        if (c != d || c == 0)
+            return c - d;
+    }
+}
+
+/* emit(ctx, path) for every *.h5 under `path` (a file or a folder, searched
+ * recursively; symbolic links to folders are not followed), in the order
+ * of strcmp over the whole paths (the order of a qsort by strcmp), holding
+ * the names of one folder per level of depth only: the list of a batch is
+ * never in memory (issue 21). Stops at emit's first non-zero return. */
+static int walk_sorted(const char *path, int depth, int (*emit)(void *, const char *), void *ctx)
 {
     struct stat st;
     if (lstat(path, &st) != 0)
         return -1;
     size_t n = strlen(path);
     if (S_ISREG(st.st_mode))
-        return n > 3 && strcmp(path + n - 3, ".h5") == 0 ? push(l, path) : 0;
+        return n > 3 && strcmp(path + n - 3, ".h5") == 0 ? emit(ctx, path) : 0;
     if (!S_ISDIR(st.st_mode) || depth > 64)
         return 0;
     DIR *dir = opendir(path);
     if (dir == NULL)
         return -1;
-    struct dirent *e;
+    struct entry *v = NULL;
+    size_t count = 0, cap = 0;
     int rc = 0;
+    struct dirent *e;
+    char *child = NULL;
     while (rc == 0 && (e = readdir(dir)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        char *child = malloc(n + strlen(e->d_name) + 2);
-        if (child == NULL) {
+        if (count == cap) {
+            cap = cap ? 2 * cap : 64;
+            struct entry *nv = realloc(v, cap * sizeof *nv);
+            if (nv == NULL) {
+                rc = -1;
+                break;
+            }
+            v = nv;
+        }
+        free(child);
+        child = malloc(n + strlen(e->d_name) + 2);
+        if (child == NULL || (v[count].name = strdup(e->d_name)) == NULL) {
             rc = -1;
             break;
         }
         sprintf(child, "%s/%s", path, e->d_name);
-        rc = collect(child, l, depth + 1);
-        free(child);
+        v[count++].dir = lstat(child, &st) == 0 && S_ISDIR(st.st_mode);
     }
     closedir(dir);
+    if (count > 0)
+        qsort(v, count, sizeof *v, by_path_order);
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        free(child);
+        child = malloc(n + strlen(v[i].name) + 2);
+        if (child == NULL) {
+            rc = -1;
+            break;
+        }
+        sprintf(child, "%s/%s", path, v[i].name);
+        rc = walk_sorted(child, depth + 1, emit, ctx);
+    }
+    free(child);
+    for (size_t i = 0; i < count; i++)
+        free(v[i].name);
+    free(v);
     return rc;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static void list_free(struct list *l)
@@ -355,19 +415,97 @@ struct rp_slot {
     _Atomic size_t next;
 };
 
-static _Noreturn void worker(struct rp_ctx *c, char **todo, size_t n, size_t start, size_t jobs,
+/* The runs to do, in order, each path ended by a NUL (no path holds one),
+ * in a file of the batch folder that no name points to (created and
+ * unlinked at once; its descriptor is inherited). Workers read their share
+ * from it rather than inheriting the parent's list: a forked worker, and
+ * the reader process it forks in turn, would otherwise hold a copy of a
+ * list as long as the batch, and the peak memory of a batch would grow
+ * with its runs (issue 21). */
+struct todo_reader {
+    int fd;
+    off_t at;                   /* file offset of buf[len] */
+    size_t len, pos, index;     /* bytes in buf, next byte, index of the next path */
+    char buf[65536];
+};
+
+/* The next path of the file, in *path (grown as needed, the caller frees
+ * it), and its index: 0, or -1 at the end or on an error. */
+static int todo_next(struct todo_reader *r, char **path, size_t *cap, size_t *index)
+{
+    size_t n = 0;
+    for (;;) {
+        if (r->pos == r->len) {
+            ssize_t got;
+            do
+                got = pread(r->fd, r->buf, sizeof r->buf, r->at);
+            while (got < 0 && errno == EINTR);
+            if (got <= 0)
+                return -1;
+            r->at += got;
+            r->len = (size_t)got;
+            r->pos = 0;
+        }
+        if (n == *cap) {
+            size_t ncap = *cap ? 2 * *cap : 256;
+            char *np = realloc(*path, ncap);
+            if (np == NULL)
+                return -1;
+            *path = np;
+            *cap = ncap;
+        }
+        char ch = r->buf[r->pos++];
+        (*path)[n++] = ch;
+        if (ch == '\0') {
+            *index = r->index++;
+            return 0;
+        }
+    }
+}
+
+/* Path `index` of the file into *path (for the line of a run whose worker
+ * died on it): 0, or -1. */
+static int todo_path(int fd, size_t index, char **path, size_t *cap)
+{
+    struct todo_reader *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return -1;
+    r->fd = fd;
+    size_t i;
+    int rc;
+    while ((rc = todo_next(r, path, cap, &i)) == 0 && i < index)
+        ;
+    free(r);
+    return rc;
+}
+
+static _Noreturn void worker(struct rp_ctx *c, int todo_fd, size_t start, size_t jobs,
                              struct rp_slot *slot)
 {
     signal(SIGINT, SIG_DFL);
+    /* A worker is a process of ours that analyses run after run: freed
+     * memory is kept for the next run rather than given back to the kernel
+     * and faulted in again (glibc's defaults trim and unmap large blocks;
+     * the store's reader process does the same, run_guard.c). */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
     c->reader = daq_run_reader_new(c->a->read_timeout_s);
     struct cd_err rerr = {0};
     if (c->a->write_back && c->a->records != NULL &&
         rec_open(c->a->records, &c->records, &rerr) != 0)
         /* each run's line then says it was not recorded, and why */
         snprintf(c->records_err, sizeof c->records_err, "%s", rerr.msg);
-    for (size_t i = start; i < n; i += jobs) {
+    struct todo_reader *tr = calloc(1, sizeof *tr);
+    if (tr == NULL)
+        _exit(3);
+    tr->fd = todo_fd;
+    char *path = NULL;
+    size_t cap = 0, i;
+    while (todo_next(tr, &path, &cap, &i) == 0) {
+        if (i < start || (i - start) % jobs != 0)
+            continue;
         atomic_store(&slot->current, i);
-        json_t *line = process(c, todo[i]);
+        json_t *line = process(c, path);
         int rc = append_line(c->done_fd, line, c->a->write_back);
         json_decref(line);
         if (rc != 0)
@@ -376,6 +514,8 @@ static _Noreturn void worker(struct rp_ctx *c, char **todo, size_t n, size_t sta
         atomic_store(&slot->current, NO_RUN);
         atomic_store(&slot->next, i + jobs);
     }
+    free(path);
+    free(tr);
     if (c->a->cert)
         cert_pdf_cleanup();
     daq_run_reader_free(c->reader);
@@ -455,9 +595,10 @@ static void csv_field(FILE *f, json_t *v)
     }
 }
 
-/* Where each run's last line is: the summary is streamed from the done
- * files in path order, so memory holds only this index (a path and an
- * offset a run), never the results themselves. */
+/* Where a run's line is (a done file, an offset, its place among all the
+ * lines): the summary reads the lines again in path order through these,
+ * never holding the results themselves, nor (ref_stream) one of these for
+ * every line. */
 struct done_ref {
     char *path;
     int file;
@@ -472,12 +613,224 @@ static int by_path_then_seq(const void *x, const void *y)
     return c != 0 ? c : (a->seq < b->seq ? -1 : a->seq > b->seq);
 }
 
-static struct done_ref *index_done(const char *const *dirs, int n_dirs, FILE **files,
-                                   size_t *n_out)
+/* ------------------------------------------------------------ the summary's order */
+
+/* The done lines of some folders in path order, the last line of each path
+ * only, in memory that does not grow with the lines: entries are gathered
+ * REFS_CHUNK at a time, each chunk sorted and appended to a file that no
+ * name points to, and the sorted chunks merged through a heap, each read
+ * through a small buffer of its own. With fewer lines than a chunk nothing
+ * is written. (Before issue 21 the summary held an entry per line, about
+ * 100 bytes a run.) */
+#define REFS_CHUNK 512
+
+struct ref_src {                /* one sorted chunk of the spill file */
+    off_t at, end;
+    size_t len, pos;
+    char buf[512];
+    struct done_ref cur;        /* cur.path: owned, grown as needed */
+    size_t cap;
+};
+
+struct ref_stream {
+    const char *tmp_dir;        /* where the spill file goes (the summary's folder) */
+    struct done_ref *chunk;     /* REFS_CHUNK entries being gathered */
+    size_t n_chunk, i_chunk;    /* ... or, with no spill, being handed out */
+    int spill;                  /* -1: everything is in `chunk` */
+    off_t spill_end;
+    struct ref_src *src;
+    size_t n_src;
+    size_t *heap, n_heap;       /* indices into src, least (path, seq) first */
+    struct done_ref out;        /* the entry handed out last (path owned) */
+    size_t out_cap;
+    bool have_next;
+    struct done_ref next;       /* one entry read ahead, for "the last line of a path" */
+    size_t next_cap;
+};
+
+static int spill_write(int fd, off_t *at, const void *p, size_t n)
 {
-    struct done_ref *v = NULL;
-    size_t n = 0, cap = 0, seq = 0;
-    for (int d = 0; d < n_dirs; d++) {
+    const char *b = p;
+    while (n > 0) {
+        ssize_t w = pwrite(fd, b, n, *at);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        b += w;
+        n -= (size_t)w;
+        *at += w;
+    }
+    return 0;
+}
+
+/* Sort the gathered chunk and append it to the spill file. */
+static int spill_chunk(struct ref_stream *r)
+{
+    qsort(r->chunk, r->n_chunk, sizeof *r->chunk, by_path_then_seq);
+    if (r->spill < 0) {
+        char name[4200];
+        snprintf(name, sizeof name, "%s/.summary-XXXXXX", r->tmp_dir);
+        r->spill = mkstemp(name);
+        if (r->spill < 0)
+            return -1;
+        unlink(name);
+    }
+    struct ref_src *ns = realloc(r->src, (r->n_src + 1) * sizeof *ns);
+    if (ns == NULL)
+        return -1;
+    r->src = ns;
+    struct ref_src *src = &r->src[r->n_src++];
+    memset(src, 0, sizeof *src);
+    src->at = r->spill_end;
+    int rc = 0;
+    for (size_t i = 0; i < r->n_chunk; i++) {
+        struct done_ref *e = &r->chunk[i];
+        uint64_t len = strlen(e->path);
+        int64_t off = e->offset;
+        int32_t file = e->file;
+        uint64_t seq = e->seq;
+        if (rc == 0)
+            rc = spill_write(r->spill, &r->spill_end, &len, sizeof len) ||
+                 spill_write(r->spill, &r->spill_end, e->path, len) ||
+                 spill_write(r->spill, &r->spill_end, &file, sizeof file) ||
+                 spill_write(r->spill, &r->spill_end, &off, sizeof off) ||
+                 spill_write(r->spill, &r->spill_end, &seq, sizeof seq)
+                     ? -1
+                     : 0;
+        free(e->path);
+    }
+    src->end = r->spill_end;
+    r->n_chunk = 0;
+    return rc;
+}
+
+static int src_read(int fd, struct ref_src *s, void *dst, size_t n)
+{
+    char *d = dst;
+    while (n > 0) {
+        if (s->pos == s->len) {
+            size_t want = sizeof s->buf;
+            if ((off_t)want > s->end - s->at)
+                want = (size_t)(s->end - s->at);
+            if (want == 0)
+                return -1;
+            ssize_t got = pread(fd, s->buf, want, s->at);
+            if (got <= 0)
+                return -1;
+            s->at += got;
+            s->len = (size_t)got;
+            s->pos = 0;
+        }
+        size_t k = s->len - s->pos < n ? s->len - s->pos : n;
+        memcpy(d, s->buf + s->pos, k);
+        s->pos += k;
+        d += k;
+        n -= k;
+    }
+    return 0;
+}
+
+/* The next entry of a chunk into s->cur: 0, or -1 at its end. */
+static int src_next(int fd, struct ref_src *s)
+{
+    uint64_t len;
+    int32_t file;
+    int64_t off;
+    uint64_t seq;
+    if (src_read(fd, s, &len, sizeof len) != 0 || len > (1u << 20))
+        return -1;
+    if (len + 1 > s->cap) {
+        char *np = realloc(s->cur.path, len + 1);
+        if (np == NULL)
+            return -1;
+        s->cur.path = np;
+        s->cap = len + 1;
+    }
+    if (src_read(fd, s, s->cur.path, len) != 0 || src_read(fd, s, &file, sizeof file) != 0 ||
+        src_read(fd, s, &off, sizeof off) != 0 || src_read(fd, s, &seq, sizeof seq) != 0)
+        return -1;
+    s->cur.path[len] = '\0';
+    s->cur.file = file;
+    s->cur.offset = (long)off;
+    s->cur.seq = seq;
+    return 0;
+}
+
+static bool heap_less(const struct ref_stream *r, size_t a, size_t b)
+{
+    return by_path_then_seq(&r->src[r->heap[a]].cur, &r->src[r->heap[b]].cur) < 0;
+}
+
+static void heap_down(struct ref_stream *r, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < r->n_heap && heap_less(r, l, m))
+            m = l;
+        if (l + 1 < r->n_heap && heap_less(r, l + 1, m))
+            m = l + 1;
+        if (m == i)
+            return;
+        size_t t = r->heap[i];
+        r->heap[i] = r->heap[m];
+        r->heap[m] = t;
+        i = m;
+    }
+}
+
+/* Copy `e` into *dst (its path into a buffer of *cap bytes, grown). */
+static int ref_copy(struct done_ref *dst, size_t *cap, const struct done_ref *e)
+{
+    size_t len = strlen(e->path) + 1;
+    if (len > *cap) {
+        char *np = realloc(dst->path, len);
+        if (np == NULL)
+            return -1;
+        dst->path = np;
+        *cap = len;
+    }
+    memcpy(dst->path, e->path, len);
+    dst->file = e->file;
+    dst->offset = e->offset;
+    dst->seq = e->seq;
+    return 0;
+}
+
+/* The next entry in (path, seq) order, every line: 0, or -1 at the end. */
+static int stream_raw(struct ref_stream *r, struct done_ref *dst, size_t *cap)
+{
+    if (r->spill < 0) {
+        if (r->i_chunk == r->n_chunk)
+            return -1;
+        return ref_copy(dst, cap, &r->chunk[r->i_chunk++]);
+    }
+    if (r->n_heap == 0)
+        return -1;
+    struct ref_src *s = &r->src[r->heap[0]];
+    if (ref_copy(dst, cap, &s->cur) != 0)
+        return -1;
+    if (src_next(r->spill, s) != 0)
+        r->heap[0] = r->heap[--r->n_heap];
+    heap_down(r, 0);
+    return 0;
+}
+
+/* Gather the lines of the done files of `dirs` (opened into files[]); a
+ * spill file, if one is needed, goes to `tmp_dir`. stream_close() also after
+ * a failure. */
+static int stream_open(struct ref_stream *r, const char *const *dirs, int n_dirs, FILE **files,
+                       const char *tmp_dir)
+{
+    memset(r, 0, sizeof *r);
+    r->spill = -1;
+    r->tmp_dir = tmp_dir;
+    r->chunk = calloc(REFS_CHUNK, sizeof *r->chunk);
+    if (r->chunk == NULL)
+        return -1;
+    size_t seq = 0;
+    int rc = 0;
+    for (int d = 0; d < n_dirs && rc == 0; d++) {
         char path[4200];
         snprintf(path, sizeof path, "%s/done.jsonl", dirs[d]);
         files[d] = fopen(path, "r");
@@ -485,46 +838,92 @@ static struct done_ref *index_done(const char *const *dirs, int n_dirs, FILE **f
         size_t lcap = 0;
         long at = 0;
         ssize_t got;
-        while (files[d] != NULL && (got = getline(&line, &lcap, files[d])) > 0) {
+        while (rc == 0 && files[d] != NULL && (got = getline(&line, &lcap, files[d])) > 0) {
             json_t *j = json_loads(line, 0, NULL); /* a torn last line is skipped */
             const char *p = json_string_value(json_object_get(j, "path"));
-            if (p != NULL) {
-                if (n == cap) {
-                    cap = cap ? 2 * cap : 1024;
-                    struct done_ref *nv = realloc(v, cap * sizeof *nv);
-                    if (nv == NULL) {
-                        json_decref(j);
-                        break;
-                    }
-                    v = nv;
-                }
-                v[n++] = (struct done_ref){strdup(p), d, at, seq++};
+            char *copy = p != NULL ? strdup(p) : NULL;
+            if (copy != NULL) {
+                r->chunk[r->n_chunk++] = (struct done_ref){copy, d, at, seq++};
+                if (r->n_chunk == REFS_CHUNK)
+                    rc = spill_chunk(r);
             }
             json_decref(j);
             at += got;
         }
         free(line);
     }
-    if (n > 0)
-        qsort(v, n, sizeof *v, by_path_then_seq);
-    /* keep the last line of each path */
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i + 1 < n && strcmp(v[i].path, v[i + 1].path) == 0) {
-            free(v[i].path);
-            continue;
-        }
-        v[k++] = v[i];
+    if (rc == 0 && r->spill >= 0 && r->n_chunk > 0)
+        rc = spill_chunk(r);
+    if (rc != 0)
+        return -1;
+    if (r->spill < 0) {
+        qsort(r->chunk, r->n_chunk, sizeof *r->chunk, by_path_then_seq);
+    } else {
+        r->heap = calloc(r->n_src + 1, sizeof *r->heap);
+        if (r->heap == NULL)
+            return -1;
+        for (size_t i = 0; i < r->n_src; i++)
+            if (src_next(r->spill, &r->src[i]) == 0)
+                r->heap[r->n_heap++] = i;
+        for (size_t i = r->n_heap; i-- > 0;)
+            heap_down(r, i);
     }
-    *n_out = k;
-    return v;
+    r->have_next = stream_raw(r, &r->next, &r->next_cap) == 0;
+    return 0;
 }
 
-/* The paths already done in `dir` (sorted), for resuming. */
+/* The next path's last line: 0 with r->out set, or -1 at the end. */
+static int stream_next(struct ref_stream *r)
+{
+    if (!r->have_next)
+        return -1;
+    for (;;) {
+        if (ref_copy(&r->out, &r->out_cap, &r->next) != 0)
+            return -1;
+        r->have_next = stream_raw(r, &r->next, &r->next_cap) == 0;
+        if (!r->have_next || strcmp(r->next.path, r->out.path) != 0)
+            return 0;
+    }
+}
+
+static void stream_close(struct ref_stream *r)
+{
+    for (size_t i = 0; r->chunk != NULL && i < r->n_chunk; i++)
+        free(r->chunk[i].path); /* gathered and not spilled */
+    free(r->chunk);
+    for (size_t i = 0; i < r->n_src; i++)
+        free(r->src[i].cur.path);
+    free(r->src);
+    free(r->heap);
+    free(r->out.path);
+    free(r->next.path);
+    if (r->spill >= 0)
+        close(r->spill);
+}
+
+/* The paths already done in `dir` (sorted, each once), for resuming. */
 static struct done_ref *done_paths(const char *dir, size_t *n)
 {
     FILE *f[1] = {NULL};
-    struct done_ref *v = index_done(&dir, 1, f, n);
+    struct ref_stream rs = {.spill = -1};
+    struct done_ref *v = NULL;
+    size_t cap = 0;
+    *n = 0;
+    if (stream_open(&rs, &dir, 1, f, dir) == 0)
+        while (stream_next(&rs) == 0) {
+            if (*n == cap) {
+                cap = cap ? 2 * cap : 1024;
+                struct done_ref *nv = realloc(v, cap * sizeof *nv);
+                if (nv == NULL)
+                    break;
+                v = nv;
+            }
+            char *copy = strdup(rs.out.path);
+            if (copy == NULL)
+                break;
+            v[(*n)++] = (struct done_ref){copy, 0, rs.out.offset, rs.out.seq};
+        }
+    stream_close(&rs);
     if (f[0] != NULL)
         fclose(f[0]);
     return v;
@@ -567,7 +966,8 @@ int rp_summary_write(const char *out, const char *const *dirs, int n_dirs, FILE 
     const size_t n_cols = sizeof cols / sizeof cols[0];
     FILE **files = calloc((size_t)n_dirs + 1, sizeof *files);
     size_t n = 0;
-    struct done_ref *v = files != NULL ? index_done(dirs, n_dirs, files, &n) : NULL;
+    struct ref_stream rs = {.spill = -1};
+    bool streaming = files != NULL && stream_open(&rs, dirs, n_dirs, files, out) == 0;
     char path[4200], jpath[4200];
     snprintf(path, sizeof path, "%s/summary.csv", out);
     snprintf(jpath, sizeof jpath, "%s/summary.json", out);
@@ -578,10 +978,11 @@ int rp_summary_write(const char *out, const char *const *dirs, int n_dirs, FILE 
         fputs("{\n \"schema\": \"caldaq-reprocess/1\",\n \"results\": [", js);
     char *line = NULL;
     size_t lcap = 0;
-    for (size_t i = 0; i < n; i++) {
-        FILE *f = files[v[i].file];
+    for (size_t i = 0; streaming && stream_next(&rs) == 0; i++) {
+        n++;
+        FILE *f = files[rs.out.file];
         json_t *r = NULL;
-        if (f != NULL && fseek(f, v[i].offset, SEEK_SET) == 0 && getline(&line, &lcap, f) > 0)
+        if (f != NULL && fseek(f, rs.out.offset, SEEK_SET) == 0 && getline(&line, &lcap, f) > 0)
             r = json_loads(line, 0, NULL);
         if (r == NULL)
             continue;
@@ -619,15 +1020,46 @@ int rp_summary_write(const char *out, const char *const *dirs, int n_dirs, FILE 
         rc = -1;
     if (js != NULL && fclose(js) != 0)
         rc = -1;
+    if (!streaming)
+        rc = -1;
+    stream_close(&rs);
     for (int d = 0; d < n_dirs; d++)
         if (files != NULL && files[d] != NULL)
             fclose(files[d]);
     free(files);
-    free_refs(v, n);
     return rc == 0 ? 0 : cd_fail(err, CD_ERR_IO, "%s: cannot write the summary", out);
 }
 
 /* ------------------------------------------------------------ the batch */
+
+static int push_path(void *ctx, const char *path)
+{
+    return push(ctx, path);
+}
+
+/* Choosing the runs of a batch as they are listed in order: this shard's
+ * share, less those already done, into the list file. */
+struct pick {
+    const struct rp_options *o;
+    const struct done_ref *done;
+    size_t n_done;
+    FILE *todo;
+    size_t index, n_todo, skipped;
+};
+
+static int pick_run(void *ctx, const char *path)
+{
+    struct pick *pk = ctx;
+    if (pk->index++ % pk->o->shard_n != pk->o->shard_i - 1)
+        return 0;
+    if (is_done(pk->done, pk->n_done, path)) {
+        pk->skipped++;
+    } else {
+        fwrite(path, 1, strlen(path) + 1, pk->todo);
+        pk->n_todo++;
+    }
+    return 0;
+}
 
 int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct cd_err *err)
 {
@@ -640,31 +1072,49 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
     snprintf(c.certs_dir, sizeof c.certs_dir, "%s/certs", o->out);
     if (o->cert)
         mkdir(c.certs_dir, 0775);
-    /* the runs, sorted, this shard's share, minus the ones done */
-    struct list all = {0};
-    for (int i = 0; i < o->n_paths; i++) {
-        if (collect(o->paths[i], &all, 0) != 0) {
-            int e = errno;
-            list_free(&all);
-            return cd_fail(err, CD_ERR_IO, "%s: cannot list the runs: %s", o->paths[i],
-                           strerror(e));
-        }
-    }
-    if (all.n > 0)
-        qsort(all.v, all.n, sizeof *all.v, by_name);
+    /* the runs, sorted, this shard's share, minus the ones done, into the
+     * list file the workers read */
     size_t n_done = 0;
     struct done_ref *done = done_paths(o->out, &n_done);
-    char **todo = calloc(all.n + 1, sizeof *todo);
-    size_t n_todo = 0, skipped = 0;
-    for (size_t i = 0; todo != NULL && i < all.n; i++) {
-        if (i % o->shard_n != o->shard_i - 1)
-            continue;
-        if (is_done(done, n_done, all.v[i]))
-            skipped++;
-        else
-            todo[n_todo++] = all.v[i];
+    char todo_name[4200];
+    snprintf(todo_name, sizeof todo_name, "%s/.todo-XXXXXX", o->out);
+    int todo_fd = mkstemp(todo_name);
+    FILE *todo = todo_fd >= 0 ? fdopen(dup(todo_fd), "w") : NULL;
+    if (todo_fd >= 0)
+        unlink(todo_name);
+    struct pick pk = {.o = o, .done = done, .n_done = n_done, .todo = todo};
+    const char *unlisted = NULL;
+    if (todo != NULL && o->n_paths == 1) {
+        /* one path: walked in order, nothing of the list kept */
+        if (walk_sorted(o->paths[0], 0, pick_run, &pk) != 0)
+            unlisted = o->paths[0];
+    } else if (todo != NULL) {
+        /* several: their runs listed together and sorted */
+        struct list all = {0};
+        for (int i = 0; i < o->n_paths && unlisted == NULL; i++)
+            if (walk_sorted(o->paths[i], 0, push_path, &all) != 0)
+                unlisted = o->paths[i];
+        if (unlisted == NULL && all.n > 0)
+            qsort(all.v, all.n, sizeof *all.v, by_name);
+        for (size_t i = 0; unlisted == NULL && i < all.n; i++)
+            pick_run(&pk, all.v[i]);
+        list_free(&all);
+        /* the pages of the list go back to the kernel before the workers
+         * are forked (freed heap memory would otherwise be copied into each) */
+        malloc_trim(0);
     }
     free_refs(done, n_done);
+    size_t n_todo = pk.n_todo, skipped = pk.skipped;
+    if (unlisted != NULL) {
+        int e = errno;
+        fclose(todo);
+        close(todo_fd);
+        return cd_fail(err, CD_ERR_IO, "%s: cannot list the runs: %s", unlisted,
+                       strerror(e != 0 ? e : EIO));
+    }
+    bool todo_ok = todo != NULL && !ferror(todo);
+    if (todo != NULL && fclose(todo) != 0)
+        todo_ok = false;
     char done_path[4200];
     snprintf(done_path, sizeof done_path, "%s/done.jsonl", o->out);
     struct line_counter counter = {0};
@@ -673,15 +1123,16 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
     char results_path[4200];
     snprintf(results_path, sizeof results_path, "%s/results.jsonl", o->out);
     c.results_fd = open(results_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0664);
-    if (todo == NULL || c.done_fd < 0 || c.results_fd < 0) {
+    if (!todo_ok || c.done_fd < 0 || c.results_fd < 0) {
         int e = errno;
         if (c.done_fd >= 0)
             close(c.done_fd);
         if (c.results_fd >= 0)
             close(c.results_fd);
-        free(todo);
-        list_free(&all);
-        return cd_fail(err, CD_ERR_IO, "%s: %s", done_path, strerror(e));
+        if (todo_fd >= 0)
+            close(todo_fd);
+        return cd_fail(err, CD_ERR_IO, "%s: %s", !todo_ok ? todo_name : done_path,
+                       strerror(e != 0 ? e : EIO));
     }
     if (o->on_start != NULL)
         o->on_start(o->ctx, n_todo, skipped);
@@ -699,7 +1150,7 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
         atomic_init(&slots[k].next, k);
         pids[k] = fork();
         if (pids[k] == 0)
-            worker(&c, todo, n_todo, k, jobs, &slots[k]);
+            worker(&c, todo_fd, k, jobs, &slots[k]);
         running += pids[k] > 0;
     }
     bool watch = o->on_progress != NULL;
@@ -716,8 +1167,12 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
                 size_t cur = atomic_load(&slots[k].current);
                 size_t next = atomic_load(&slots[k].next);
                 if (cur != NO_RUN) {
-                    if (append_died(&c, todo[cur], st) != 0)
+                    char *path = NULL;
+                    size_t cap = 0;
+                    if (todo_path(todo_fd, cur, &path, &cap) != 0 ||
+                        append_died(&c, path, st) != 0)
                         t->bad_workers++;
+                    free(path);
                     next = cur + jobs;
                 }
                 t->workers_restarted++;
@@ -728,7 +1183,7 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
                     fflush(stderr);
                     pids[k] = fork();
                     if (pids[k] == 0)
-                        worker(&c, todo, n_todo, next, jobs, &slots[k]);
+                        worker(&c, todo_fd, next, jobs, &slots[k]);
                     if (pids[k] > 0)
                         running++;
                     else
@@ -753,8 +1208,7 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
     if (slots != NULL)
         munmap(slots, jobs * sizeof *slots);
     free(pids);
-    free(todo);
-    list_free(&all);
+    close(todo_fd);
     size_t bad_workers = t->bad_workers, restarted = t->workers_restarted;
     const char *outs[1] = {o->out};
     int rc = rp_summary_write(o->out, outs, 1, report, t, err);

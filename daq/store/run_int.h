@@ -217,6 +217,9 @@ int rs_raw_check_vstr(struct rs_raw *r, uint64_t addr, uint64_t max_len, char *w
  * run file (reading it took longer than N s)" when it was killed;
  * otherwise what rs_h5_read returned. */
 int rs_reader_read(daq_run_reader *r, const char *path, struct rs_data *d, struct cd_err *err);
+/* In a process caldaq forked to read file after file: keep freed memory
+ * for the next file instead of giving it back to the kernel (run_guard.c). */
+void rs_keep_freed_memory(void);
 
 /* ------------------------------------------------------------ run_view.c */
 

@@ -135,4 +135,58 @@ for m in $(find "$tmp/certs-out/certs" -name '*.manifest.json'); do
     "$CALDAQ" verify "$m" --pub "$tmp/lab.key.pub" > /dev/null || fail "$m does not verify"
 done
 echo "  --cert: $n_certs certificates issued in batch, each verifies with the lab's key"
+
+# --- a summary longer than one sorted chunk -----------------------------------
+# The summary sorts the done lines 512 at a time through a spill file and
+# merges the chunks (issue 21): 1,500 lines over two folders, in no order,
+# 300 paths given twice (the later line wins), must come out sorted, once
+# each, with the later line's status.
+mkdir -p "$tmp/big1" "$tmp/big2"
+"$PY" - "$tmp/big1/done.jsonl" "$tmp/big2/done.jsonl" <<'PY'
+import json, random, sys
+random.seed(21)
+paths = [f"/a/{random.randrange(10**9):09d}/r{i}.h5" for i in range(1200)]
+first = [dict(path=p, status="failed", error="x") for p in paths]
+random.shuffle(first)
+again = [dict(path=p, status="ok", new_verdict="pass") for p in random.sample(paths, 300)]
+with open(sys.argv[1], "w") as f:
+    f.writelines(json.dumps(l) + "\n" for l in first[:900])
+with open(sys.argv[2], "w") as f:
+    f.writelines(json.dumps(l) + "\n" for l in first[900:] + again)
+PY
+# (status 1: the summary lists failed runs)
+"$CALDAQ" reprocess --merge "$tmp/big1" "$tmp/big2" --out "$tmp/big" > /dev/null 2>&1 || true
+"$PY" - "$tmp/big/summary.json" "$tmp/big1/done.jsonl" "$tmp/big2/done.jsonl" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+last = {}
+for f in sys.argv[2:]:
+    for line in open(f):
+        d = json.loads(line)
+        last[d["path"]] = d["status"]
+got = [(r["path"], r["status"]) for r in s["results"]]
+assert got == sorted(last.items()), "summary not the sorted last line of each path"
+assert s["runs"] == 1200 and s["reanalysed"] == 300, (s["runs"], s["reanalysed"])
+print("  summary of 1,500 lines (3 sorted chunks merged): 1,200 paths in order, later lines win")
+PY
+[ -z "$(ls -A "$tmp/big" | grep '^\.')" ] || fail "a spill or list file left in the batch folder"
+
+# --- the order of a listing ------------------------------------------------------
+# One folder is walked in order rather than listed whole and sorted: names
+# around the folder "a" ("a.h5", "a-b.h5", "a b.h5", "A.h5", "a0.h5") must
+# fall where strcmp puts the whole paths, or a shard would take other runs.
+mkdir -p "$tmp/names/a" "$tmp/names/a-b" "$tmp/names/a.h5dir"
+for f in a.h5 a/b.h5 a/a.h5 a-b.h5 a-b/z.h5 a0.h5 A.h5 a.h5dir/q.h5 b.h5 "a b.h5"; do
+    echo junk > "$tmp/names/$f"
+done
+"$CALDAQ" reprocess "$tmp/names" --out "$tmp/names-1" --shard 1/2 > /dev/null 2>&1 || true
+"$PY" - "$tmp/names-1/summary.json" "$tmp/names" <<'PY'
+import json, os, sys
+root = sys.argv[2]
+every = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs if f.endswith(".h5"))
+want = every[0::2]
+got = [r["path"] for r in json.load(open(sys.argv[1]))["results"]]
+assert got == want, (got, want)
+print(f"  shard 1/2 of {len(every)} tricky names: the runs of the sorted whole paths")
+PY
 echo "reprocess.sh: ok"

@@ -293,6 +293,44 @@ static void test_derivative_size_limit(void **state)
         fail_msg("derivative %d: %s", order, err.msg);
 }
 
+/* Constants read by + - * / are taken as numbers by the compiled form
+ * (issue 21), on either side, once or twice, beside ones that still need a
+ * register (an argument of a function or of ^). Every block must match the
+ * scalar evaluator bit for bit: the same operations in the same order. */
+static void test_compiled_constants_match_scalar(void **state)
+{
+    (void)state;
+    const char *cases[] = {
+        "x - 2", "2 - x", "x / 4", "4 / x", "3 * x + 1", "1 + x * 3", "(x + 2) * (2 - x)",
+        "2 * 3 * x", "x - 1 - 2", "sqrt(2) * x", "x ^ 3 + 3", "1 / (x * x) - 1 / x",
+        "5 - (1 - x) / 7", "2", "x", "-x + 2",
+    };
+    double col[EXPR_BLOCK], out[EXPR_BLOCK];
+    for (int t = 0; t < EXPR_BLOCK; t++)
+        col[t] = -3.0 + 0.0371 * t;
+    const double *cols[1] = {col};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        struct cd_err err = {0};
+        struct expr *e = expr_parse(cases[c], lookup_x, NULL, "k", &err);
+        if (e == NULL)
+            fail_msg("%s: %s", cases[c], err.msg);
+        struct expr_prog *p = expr_compile(e);
+        assert_non_null(p);
+        double *scratch = calloc(expr_prog_registers(p) * EXPR_BLOCK + 1, sizeof *scratch);
+        assert_non_null(scratch);
+        expr_prog_eval_block(p, cols, EXPR_BLOCK, scratch, out);
+        for (int t = 0; t < EXPR_BLOCK; t++) {
+            double want = expr_eval(e, &col[t]);
+            if (!(out[t] == want || (isnan(out[t]) && isnan(want))))
+                fail_msg("%s at x = %g: block %.17g, scalar %.17g", cases[c], col[t], out[t],
+                         want);
+        }
+        free(scratch);
+        expr_prog_free(p);
+        expr_free(e);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_power_tower_is_quick_and_small),
         cmocka_unit_test(test_long_sum_needs_little_stack),
         cmocka_unit_test(test_derivative_size_limit),
+        cmocka_unit_test(test_compiled_constants_match_scalar),
     };
     /* A bound on the whole binary: a regression that loops or allocates
      * forever fails here instead of hanging the suite. */

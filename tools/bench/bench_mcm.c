@@ -2,13 +2,18 @@
  *
  * Runs the JCGM 101 clause 9.3 mass-calibration model (the case
  * "JCGM101-9.3-mass-calibration" of ../shared/reference/gum-cases.json)
- * through the public API with 10^6 trials and prints, each as the best of
+ * through the public API with 10^6 trials, then with 10^7 (argument: the
+ * counts, default "1000000 10000000"), and prints, each as the best of
  * several repetitions of wall-clock time:
  *
  *   - unc_mcm on all cores and on one thread;
- *   - the floor: drawing the same random numbers and nothing else (per trial
- *     2 ziggurat normals and 3 uniforms from one mt19937, in blocks of 256
- *     into a small buffer), single-threaded;
+ *   - the floor: drawing the same random numbers and nothing else, with the
+ *     engine's own sampling code (unc_mcm_draw_only: its generator, lanes
+ *     and blocks of 256; per trial 2 ziggurat normals and 3 uniforms),
+ *     single-threaded. Built with -DBENCH_BEFORE (for the before/after
+ *     table of issue 21, against the code before unc_mcm_draw_only
+ *     existed) the floor is the same draws from one mt19937, the generator
+ *     the engine had then;
  *   - unc_coverage_intervals alone on 10^6 values (where the rest goes);
  *   - the peak RSS growth per trial between N = 10^6 and N = 4 x 10^6, each
  *     measured in a fresh child process;
@@ -36,10 +41,11 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#define TRIALS 1000000
 #define MEM_TRIALS_SMALL 1000000
 #define MEM_TRIALS_LARGE 4000000
 #define ROUNDS 11 /* timed repetitions of each figure; the best is kept */
+#define MAX_SIZES 4
+#define TRIALS 1000000 /* for the intervals alone */
 #define BLOCK 256
 #define P_COVERAGE 0.95 /* the coverage probability of JCGM 101 9.3 */
 #define SEED 1
@@ -111,12 +117,12 @@ static void mcm_options(struct unc_mcm_options *o, size_t trials, int threads)
     o->threads = threads;
 }
 
-/* One timed unc_mcm run of TRIALS; its figures in *fig when not NULL. */
-static int run_mcm(const unc_model *m, int threads, double *seconds, struct unc_mcm_output *fig,
-                   struct cd_err *err)
+/* One timed unc_mcm run of `trials`; its figures in *fig when not NULL. */
+static int run_mcm(const unc_model *m, size_t trials, int threads, double *seconds,
+                   struct unc_mcm_output *fig, struct cd_err *err)
 {
     struct unc_mcm_options o;
-    mcm_options(&o, TRIALS, threads);
+    mcm_options(&o, trials, threads);
     struct unc_mcm_result *res = NULL;
     double t0 = now_s();
     int rc = unc_mcm(m, &o, NULL, &res, err);
@@ -131,11 +137,12 @@ static int run_mcm(const unc_model *m, int threads, double *seconds, struct unc_
 
 /* ------------------------------------------------------------ the floor */
 
-/* Only the random numbers unc_mcm draws for this model, in the order it
- * draws them: per block of 256 trials, a column of normals per normal input
- * and a column of uniforms per rectangular input. The buffer stays in L1, so
- * this is the cost of the generator, not of memory. Returns a checksum so
- * that nothing can be optimised away. */
+#ifdef BENCH_BEFORE
+/* Only the random numbers unc_mcm drew for this model before issue 21, in
+ * the order it drew them: per block of 256 trials, a column of normals per
+ * normal input and a column of uniforms per rectangular input, from one
+ * mt19937. The buffer stays in L1, so this is the cost of the generator,
+ * not of memory. Returns a checksum so that nothing can be optimised away. */
 static double draw_only(gsl_rng *rng, size_t trials)
 {
     static double buf[5][BLOCK];
@@ -151,6 +158,27 @@ static double draw_only(gsl_rng *rng, size_t trials)
         sink += buf[0][n - 1] + buf[1][n - 1] + buf[2][n - 1] + buf[3][n - 1] + buf[4][n - 1];
     }
     return sink;
+}
+#endif
+
+/* The floor of `trials` trials: seconds, and a checksum added to *sink. */
+static int floor_once(const unc_model *m, gsl_rng *rng, size_t trials, double *seconds,
+                      double *sink, struct cd_err *err)
+{
+    double t0 = now_s();
+#ifdef BENCH_BEFORE
+    (void)m, (void)err;
+    *sink += draw_only(rng, trials);
+    *seconds = now_s() - t0;
+    return 0;
+#else
+    (void)rng;
+    double c = 0;
+    int rc = unc_mcm_draw_only(m, SEED, trials, &c, err);
+    *seconds = now_s() - t0;
+    *sink += c;
+    return rc;
+#endif
 }
 
 /* ------------------------------------------------------------ timing rounds */
@@ -191,6 +219,14 @@ struct best {
     double mcm_all_s, mcm_one_s, floor_s, intervals_s;
 };
 
+/* The figures of one trial count. */
+struct size_result {
+    size_t trials;
+    struct best best;
+    struct unc_mcm_output fig, fig_one;
+    bool same;
+};
+
 static void keep_min(double *best, double t)
 {
     if (t < *best)
@@ -200,29 +236,58 @@ static void keep_min(double *best, double t)
 /* One round times each figure once. The rounds interleave the figures, so a
  * burst of other work on the machine spoils one round of each, not one
  * figure's every repetition; the best of the rounds is reported. */
-static int round_once(struct bench *b, struct best *best, struct unc_mcm_output *fig_all,
-                      struct unc_mcm_output *fig_one, struct cd_err *err)
+static int round_once(struct bench *b, size_t trials, struct best *best,
+                      struct unc_mcm_output *fig_all, struct unc_mcm_output *fig_one,
+                      struct cd_err *err)
 {
     double t;
-    int rc = run_mcm(b->m, 0, &t, fig_all, err);
+    int rc = run_mcm(b->m, trials, 0, &t, fig_all, err);
     if (rc != 0)
         return rc;
     keep_min(&best->mcm_all_s, t);
-    rc = run_mcm(b->m, 1, &t, fig_one, err);
+    rc = run_mcm(b->m, trials, 1, &t, fig_one, err);
     if (rc != 0)
         return rc;
     keep_min(&best->mcm_one_s, t);
 
-    double t0 = now_s();
-    b->checksum += draw_only(b->rng, TRIALS);
-    keep_min(&best->floor_s, now_s() - t0);
+    rc = floor_once(b->m, b->rng, trials, &t, &b->checksum, err);
+    if (rc != 0)
+        return rc;
+    keep_min(&best->floor_s, t);
 
     memcpy(b->v, b->orig, TRIALS * sizeof *b->v);
     double sl, sh, shl, shh;
-    t0 = now_s();
+    double t0 = now_s();
     rc = unc_coverage_intervals(b->v, TRIALS, P_COVERAGE, &sl, &sh, &shl, &shh, err);
     keep_min(&best->intervals_s, now_s() - t0);
     return rc;
+}
+
+static bool same_figures(const struct unc_mcm_output *a, const struct unc_mcm_output *b)
+{
+    return a->y == b->y && a->u == b->u && a->sym_low == b->sym_low &&
+           a->sym_high == b->sym_high && a->short_low == b->short_low &&
+           a->short_high == b->short_high;
+}
+
+/* Every figure of one trial count: a warm-up round, then ROUNDS rounds (fewer
+ * for large counts, whose single runs are long enough to time). */
+static int measure_size(struct bench *b, size_t trials, struct size_result *out,
+                        struct cd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->trials = trials;
+    out->best = (struct best){INFINITY, INFINITY, INFINITY, INFINITY};
+    int rounds = trials > 2000000 ? 5 : ROUNDS;
+    for (int r = 0; r <= rounds; r++) {
+        struct best scratch = out->best;
+        int rc = round_once(b, trials, r == 0 ? &scratch : &out->best, &out->fig,
+                            &out->fig_one, err);
+        if (rc != 0)
+            return rc;
+    }
+    out->same = same_figures(&out->fig, &out->fig_one);
+    return 0;
 }
 
 /* ------------------------------------------------------------ memory */
@@ -282,10 +347,34 @@ static int mem_growth(const unc_model *m, size_t trials, long *growth)
 
 /* ------------------------------------------------------------ main */
 
-int main(void)
+/* The generator the floor draws with: the engine's. */
+static const char *generator(void)
+{
+#ifdef BENCH_BEFORE
+    return "mt19937";
+#else
+    return unc_mcm_generator();
+#endif
+}
+
+int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
     struct cd_err err = {0};
+    size_t sizes[MAX_SIZES] = {1000000, 10000000};
+    int n_sizes = 2;
+    if (argc > 1) {
+        n_sizes = 0;
+        for (int a = 1; a < argc && n_sizes < MAX_SIZES; a++) {
+            char *end;
+            unsigned long long v = strtoull(argv[a], &end, 10);
+            if (*end != '\0' || v < 10000) {
+                fprintf(stderr, "usage: bench_mcm [TRIALS...] (each at least 10000)\n");
+                return 2;
+            }
+            sizes[n_sizes++] = (size_t)v;
+        }
+    }
     unc_model *m = model_9_3(&err);
     if (m == NULL)
         return fail("building the JCGM 101 9.3 model", &err);
@@ -305,8 +394,8 @@ int main(void)
     double mem_per_trial =
         (double)(g_large - g_small) / (double)(MEM_TRIALS_LARGE - MEM_TRIALS_SMALL);
 
-    /* Round 0 warms the caches, the allocator and the page tables and is
-     * not counted. */
+    /* Round 0 of each size warms the caches, the allocator and the page
+     * tables and is not counted. */
     struct bench b;
     if (bench_init(&b, m) != 0) {
         bench_free(&b);
@@ -314,69 +403,74 @@ int main(void)
         fprintf(stderr, "bench_mcm: out of memory\n");
         return 1;
     }
-    struct best best = {INFINITY, INFINITY, INFINITY, INFINITY};
-    struct unc_mcm_output fig, fig_one;
-    for (int r = 0; r <= ROUNDS; r++) {
-        struct best scratch = best;
-        if (round_once(&b, r == 0 ? &scratch : &best, &fig, &fig_one, &err) != 0) {
+    struct size_result res[MAX_SIZES];
+    for (int k = 0; k < n_sizes; k++)
+        if (measure_size(&b, sizes[k], &res[k], &err) != 0) {
             bench_free(&b);
             unc_model_free(m);
             return fail("unc_mcm", &err);
         }
-    }
     double checksum = b.checksum;
     bench_free(&b);
     unc_model_free(m);
     double threads_used = (double)(cores < 8 ? cores : 8); /* the engine has 8 lanes */
-    double best_all = best.mcm_all_s;
-    double best_one = best.mcm_one_s;
-    double floor_s = best.floor_s;
-    double intervals_s = best.intervals_s;
-    /* The engine promises the same figures for any number of threads. */
-    bool same = fig.y == fig_one.y && fig.u == fig_one.u && fig.sym_low == fig_one.sym_low &&
-                fig.sym_high == fig_one.sym_high && fig.short_low == fig_one.short_low &&
-                fig.short_high == fig_one.short_high;
 
-    printf("JCGM 101 9.3 mass calibration, %d trials, p = %.2f, seed %d, %ld cores\n", TRIALS,
-           P_COVERAGE, SEED, cores);
-    printf("  dm = %.5f mg, u = %.5f mg\n", fig.y, fig.u);
-    printf("  symmetric interval [%.5f, %.5f] mg\n", fig.sym_low, fig.sym_high);
-    printf("  shortest interval  [%.5f, %.5f] mg\n", fig.short_low, fig.short_high);
+    const struct size_result *r0 = &res[0];
+    printf("JCGM 101 9.3 mass calibration, p = %.2f, seed %d, %ld cores, generator %s\n",
+           P_COVERAGE, SEED, cores, generator());
+    printf("  %zu trials: dm = %.5f mg, u = %.5f mg\n", r0->trials, r0->fig.y, r0->fig.u);
+    printf("  symmetric interval [%.5f, %.5f] mg\n", r0->fig.sym_low, r0->fig.sym_high);
+    printf("  shortest interval  [%.5f, %.5f] mg\n", r0->fig.short_low, r0->fig.short_high);
     printf("  reference (5e7 trials): u = %.5f, shortest [%.4f, %.4f]; "
            "Monte Carlo scatter at 1e6 ~ 0.001 on endpoints\n",
            REF_U, REF_SHORT_LOW, REF_SHORT_HIGH);
-    printf("  figures with %.0f threads and with 1 thread: %s\n", threads_used,
-           same ? "identical" : "DIFFERENT (the engine promises identical)");
-    printf("mcm 1e6 trials, %.0f threads: %.4f s (best of %d)\n", threads_used, best_all,
-           ROUNDS);
-    printf("mcm 1e6 trials, 1 thread: %.4f s (best of %d)\n", best_one, ROUNDS);
-    printf("floor, drawing 2 normals + 3 uniforms x 1e6 (mt19937, 1 thread): %.4f s "
-           "(best of %d, checksum %.3f)\n",
-           floor_s, ROUNDS, checksum);
-    printf("coverage intervals alone, 1e6 values: %.4f s (best of %d)\n", intervals_s, ROUNDS);
-    printf("mcm time / floor: %.2f (%.0f threads), %.2f (1 thread); target <= 1.5\n",
-           best_all / floor_s, threads_used, best_one / floor_s);
+    for (int k = 0; k < n_sizes; k++) {
+        const struct size_result *r = &res[k];
+        double per = 1e9 / (double)r->trials;
+        printf("%zu trials (best of %d):\n", r->trials, r->trials > 2000000 ? 5 : ROUNDS);
+        printf("  figures with %.0f threads and with 1 thread: %s\n", threads_used,
+               r->same ? "identical" : "DIFFERENT (the engine promises identical)");
+        printf("  mcm, %.0f threads: %.4f s\n", threads_used, r->best.mcm_all_s);
+        printf("  mcm, 1 thread:    %.4f s = %.1f ns/trial\n", r->best.mcm_one_s,
+               r->best.mcm_one_s * per);
+        printf("  floor, drawing 2 normals + 3 uniforms (%s, 1 thread): %.4f s = %.1f ns/trial\n",
+               generator(), r->best.floor_s, r->best.floor_s * per);
+        printf("  mcm time / floor: %.2f (%.0f threads), %.2f (1 thread); target <= 1.5 "
+               "(1 thread)\n",
+               r->best.mcm_all_s / r->best.floor_s, threads_used,
+               r->best.mcm_one_s / r->best.floor_s);
+    }
+    printf("coverage intervals alone, 1e6 values: %.4f s (checksum %.3f)\n",
+           r0->best.intervals_s, checksum);
     printf("memory: peak RSS growth %.1f MB at 1e6, %.1f MB at 4e6 trials: "
            "%.2f bytes/trial (expected ~8: one double per trial, one output)\n",
            (double)g_small / 1e6, (double)g_large / 1e6, mem_per_trial);
 
     printf("BENCH cores=%ld\n", cores);
     printf("BENCH c_threads=%.0f\n", threads_used);
-    printf("BENCH trials=%d\n", TRIALS);
-    printf("BENCH c_mcm_s=%.6f\n", best_all);
-    printf("BENCH c_mcm_1thread_s=%.6f\n", best_one);
-    printf("BENCH floor_draw_s=%.6f\n", floor_s);
-    printf("BENCH c_intervals_s=%.6f\n", intervals_s);
+    printf("BENCH generator=%s\n", generator());
+    for (int k = 0; k < n_sizes; k++) {
+        const struct size_result *r = &res[k];
+        /* the first size keeps the names tools/bench/run always read */
+        char sfx[32] = "";
+        if (k > 0)
+            snprintf(sfx, sizeof sfx, "_%zu", r->trials);
+        printf("BENCH trials%s=%zu\n", sfx, r->trials);
+        printf("BENCH c_mcm_s%s=%.6f\n", sfx, r->best.mcm_all_s);
+        printf("BENCH c_mcm_1thread_s%s=%.6f\n", sfx, r->best.mcm_one_s);
+        printf("BENCH floor_draw_s%s=%.6f\n", sfx, r->best.floor_s);
+        printf("BENCH c_threads_identical%s=%d\n", sfx, r->same ? 1 : 0);
+        printf("BENCH c_y%s=%.6f\n", sfx, r->fig.y);
+        printf("BENCH c_u%s=%.6f\n", sfx, r->fig.u);
+        printf("BENCH c_sym_low%s=%.6f\n", sfx, r->fig.sym_low);
+        printf("BENCH c_sym_high%s=%.6f\n", sfx, r->fig.sym_high);
+        printf("BENCH c_short_low%s=%.6f\n", sfx, r->fig.short_low);
+        printf("BENCH c_short_high%s=%.6f\n", sfx, r->fig.short_high);
+    }
+    printf("BENCH c_intervals_s=%.6f\n", r0->best.intervals_s);
     printf("BENCH mem_growth_1e6_bytes=%ld\n", g_small);
     printf("BENCH mem_growth_4e6_bytes=%ld\n", g_large);
     printf("BENCH mem_bytes_per_trial=%.3f\n", mem_per_trial);
     printf("BENCH mem_bytes_per_trial_expected=8\n");
-    printf("BENCH c_threads_identical=%d\n", same ? 1 : 0);
-    printf("BENCH c_y=%.6f\n", fig.y);
-    printf("BENCH c_u=%.6f\n", fig.u);
-    printf("BENCH c_sym_low=%.6f\n", fig.sym_low);
-    printf("BENCH c_sym_high=%.6f\n", fig.sym_high);
-    printf("BENCH c_short_low=%.6f\n", fig.short_low);
-    printf("BENCH c_short_high=%.6f\n", fig.short_high);
     return 0;
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """The baseline for bench_mcm: JCGM 101 clause 9.3 (mass calibration) with
-10^6 Monte Carlo trials, written the way an honest numpy user writes it:
+10^6 Monte Carlo trials (or TRIALS, the first argument; REPS the second), written the way an honest numpy user writes it:
 vectorised draws from numpy.random.default_rng, the model on whole arrays,
 np.sort, and the coverage intervals of JCGM 101 7.7 by vectorised
 differences. Best wall-clock time of several repetitions (time.perf_counter).
 
-Human-readable lines first, then `BENCH key=value` lines for tools/bench/run.
+Human-readable lines first, then `BENCH key=value` lines for tools/bench/run;
+for a count other than 10^6 each key ends in _TRIALS (numpy_mcm_s_10000000),
+as bench_mcm's do.
 Runs under Debian's /usr/bin/python3 with python3-numpy (tools/install-deps
 --bench installs it)."""
 
@@ -18,8 +20,8 @@ try:
 except ImportError:
     sys.exit("mcm_numpy.py: numpy is missing; run tools/install-deps --bench")
 
-TRIALS = 10**6
-REPS = 7
+TRIALS = int(sys.argv[1]) if len(sys.argv) > 1 else 10**6
+REPS = int(sys.argv[2]) if len(sys.argv) > 2 else 7
 P = 0.95  # the coverage probability of JCGM 101 9.3
 SEED = 1
 
@@ -68,14 +70,15 @@ def main():
     print(f"  dm = {mean:.5f} mg, u = {u:.5f} mg")
     print(f"  symmetric interval [{sym[0]:.5f}, {sym[1]:.5f}] mg")
     print(f"  shortest interval  [{short[0]:.5f}, {short[1]:.5f}] mg")
-    print(f"numpy mcm 1e6 trials, 1 thread: {best:.4f} s (best of {REPS})")
-    print(f"BENCH numpy_mcm_s={best:.6f}")
-    print(f"BENCH numpy_y={mean:.6f}")
-    print(f"BENCH numpy_u={u:.6f}")
-    print(f"BENCH numpy_sym_low={sym[0]:.6f}")
-    print(f"BENCH numpy_sym_high={sym[1]:.6f}")
-    print(f"BENCH numpy_short_low={short[0]:.6f}")
-    print(f"BENCH numpy_short_high={short[1]:.6f}")
+    print(f"numpy mcm {TRIALS} trials, 1 thread: {best:.4f} s (best of {REPS})")
+    sfx = "" if TRIALS == 10**6 else f"_{TRIALS}"
+    print(f"BENCH numpy_mcm_s{sfx}={best:.6f}")
+    print(f"BENCH numpy_y{sfx}={mean:.6f}")
+    print(f"BENCH numpy_u{sfx}={u:.6f}")
+    print(f"BENCH numpy_sym_low{sfx}={sym[0]:.6f}")
+    print(f"BENCH numpy_sym_high{sfx}={sym[1]:.6f}")
+    print(f"BENCH numpy_short_low{sfx}={short[0]:.6f}")
+    print(f"BENCH numpy_short_high{sfx}={short[1]:.6f}")
 
 
 if __name__ == "__main__":
