@@ -900,7 +900,7 @@ static void test_scpi_faults(void **state)
     sim_start(&p, "scpi", OPTS("loads=2", "noise=0", "garbage_every=3"));
     d = open_ok("scpi", p.pty.path, NULL, OPTS("timeout_ms=250"), NULL);
     read_ok(d, &r);
-    read_fails(d, CD_ERR_PROTOCOL, "scpi: not a SCPI reply (bytes that are not text): "
+    read_fails(d, CD_ERR_PROTOCOL, "scpi: bytes that are not text (garbage on the line?): "
                                    "\"\\xFF\\x00\\xA5~\\x80+2.00000000E+00\\r\\n\"");
     read_ok(d, &r);
     assert_true(r.value == 2.0);
