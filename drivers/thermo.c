@@ -40,9 +40,10 @@ int drv_thermo_query(drv_dev *d, const struct drv_parser *p, const char *cmd, co
 {
     char what[64];
     command_text(cmd, what, sizeof what);
-    int rc = drv_send(d, cmd, err);
+    struct cd_err e = {0};
+    int rc = drv_send(d, cmd, &e);
     if (rc != 0)
-        return rc;
+        return cd_fail(err, rc, "%s: sending %s: %s", p->driver, what, cd_err_text(&e));
     struct want w = {.parser = p, .bare_only = bare_only};
     char line[LINE_MAX_THERMO];
     size_t at = 0, n = 0;
