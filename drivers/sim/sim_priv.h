@@ -1,5 +1,6 @@
 /* The simulator core's private interface (drivers/sim/): what a simulated
- * protocol ("mtsics", "sbi", "aandd", "scpi", "modbus") sees of the core in
+ * protocol ("mtsics", "sbi", "aandd", "scpi", "modbus", "fluke-ttr", "fluke-1529",
+ * "millik") sees of the core in
  * drivers/sim/sim.c. Public contract: drv.h, "Instrument simulators";
  * user documentation: docs/simulators.md.
  *
