@@ -264,7 +264,7 @@ struct drv_identity {
  * identification) give CD_ERR_PROTOCOL; an instrument error reply gives a
  * reading with DRV_STATUS_ERROR. */
 struct drv_parser {
-    const char *driver;     /* "mtsics", "sbi", "aandd", "scpi", "modbus" */
+    const char *driver;     /* "mtsics", "sbi", "aandd", "scpi", "modbus", "fluke-ttr", ... */
     const char *summary;
     int (*parse)(const uint8_t *frame, size_t len, struct drv_reading *out,
                  struct cd_err *err);
@@ -277,7 +277,8 @@ int drv_decode(const char *driver, const char *const *options, const uint8_t *fr
 
 typedef struct drv_dev drv_dev;
 
-/* The drivers: "mtsics", "sbi", "aandd", "scpi", "modbus". */
+/* The drivers: "mtsics", "sbi", "aandd", "scpi", "modbus", "fluke-ttr",
+ * "fluke-1529", "millik" (docs/drivers.md). */
 const char *const *drv_names(void);
 
 /* Open `port` (as for drv_transport_open; NULL `serial` takes the driver's
@@ -353,7 +354,7 @@ void drv_modbus_close(drv_modbus *m);
 
 typedef struct drv_sim drv_sim;
 
-/* The simulated instruments: "mtsics", "sbi", "aandd", "scpi", "modbus". */
+/* The simulated instruments: the drivers' names (drv_names). */
 const char *const *drv_sim_names(void);
 /* `options`: NULL-terminated "key=value" strings (loads, noise, faults, ...). */
 int drv_sim_new(const char *driver, const char *const *options, drv_sim **out,

@@ -17,7 +17,8 @@ static const char usage_text[] =
     "record {\"error\", \"offset\"} with its byte offset in the input; the exit status\n"
     "is 1 when any frame was undecodable.\n"
     "\n"
-    "  --driver NAME   mtsics, sbi, aandd, scpi or modbus\n"
+    "  --driver NAME   mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529 or\n"
+    "                  millik (docs/temperature.md)\n"
     "  --json          one JSON object a line\n"
     "  Modbus frames are decoded through a register map: --preset keller|generic,\n"
     "  --order ABCD|CDAB|BADC|DCBA, or --set KEY=VALUE (docs/drivers-dmm-modbus.md);\n"
@@ -77,8 +78,15 @@ static size_t frame_length(const char *driver, bool tcp, const uint8_t *buf, siz
             n = (size_t)3 + buf[2] + 2;   /* read: byte count, data, CRC */
         return n < left ? n : left;
     }
-    const uint8_t *lf = memchr(buf, '\n', left);
-    return lf != NULL ? (size_t)(lf - buf) + 1 : left;
+    /* The thermometer readouts may end lines in CR alone (the milliK, a
+     * Hart readout with LF=OFF): there a CR not followed by LF ends one. */
+    bool cr_ends = strcmp(driver, "millik") == 0 || strcmp(driver, "fluke-ttr") == 0 ||
+                   strcmp(driver, "fluke-1529") == 0;
+    for (size_t i = 0; i < left; i++) {
+        if (buf[i] == '\n' || (cr_ends && buf[i] == '\r' && (i + 1 == left || buf[i + 1] != '\n')))
+            return i + 1;
+    }
+    return left;
 }
 
 int cmd_decode(int argc, char **argv)
@@ -123,9 +131,11 @@ int cmd_decode(int argc, char **argv)
     if (optind != argc)
         return cli_usage_error("decode", "unexpected argument '%s'", argv[optind]);
     if (driver == NULL)
-        return cli_usage_error("decode", "--driver is required (mtsics, sbi, aandd, scpi, modbus)");
+        return cli_usage_error("decode", "--driver is required (mtsics, sbi, aandd, scpi, modbus, "
+                               "fluke-ttr, fluke-1529, millik)");
     if (drv_parser_find(driver) == NULL)
-        return cli_usage_error("decode", "no driver '%s' (mtsics, sbi, aandd, scpi, modbus)",
+        return cli_usage_error("decode", "no driver '%s' (mtsics, sbi, aandd, scpi, modbus, "
+                               "fluke-ttr, fluke-1529, millik)",
                                driver);
     size_t len = 0;
     uint8_t *input = read_all(stdin, &len);

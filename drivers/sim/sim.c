@@ -61,10 +61,13 @@ static const struct sim_protocol *const protocols[] = {
     &sim_protocol_aandd,
     &sim_protocol_scpi,
     &sim_protocol_modbus,
+    &sim_protocol_fluke_ttr,
+    &sim_protocol_fluke_1529,
+    &sim_protocol_millik,
 };
 
 static const char *const names[] = {
-    "mtsics", "sbi", "aandd", "scpi", "modbus",
+    "mtsics", "sbi", "aandd", "scpi", "modbus", "fluke-ttr", "fluke-1529", "millik",
     NULL,
 };
 

@@ -1,5 +1,6 @@
 /* The simulator core's private interface (drivers/sim/): what a simulated
- * protocol ("mtsics", "sbi", "aandd", "scpi", "modbus") sees of the core in
+ * protocol ("mtsics", "sbi", "aandd", "scpi", "modbus", "fluke-ttr", "fluke-1529",
+ * "millik") sees of the core in
  * drivers/sim/sim.c. Public contract: drv.h, "Instrument simulators";
  * user documentation: docs/simulators.md.
  *
@@ -218,6 +219,16 @@ extern const struct sim_protocol sim_protocol_mtsics;  /* drivers/sim/mtsics.c *
 extern const struct sim_protocol sim_protocol_sbi;     /* drivers/sim/sbi.c */
 extern const struct sim_protocol sim_protocol_aandd;   /* drivers/sim/aandd.c */
 extern const struct sim_protocol sim_protocol_scpi;    /* drivers/sim/scpi.c */
+extern const struct sim_protocol sim_protocol_fluke_ttr;  /* drivers/sim/fluke_ttr.c */
+extern const struct sim_protocol sim_protocol_fluke_1529; /* drivers/sim/fluke_1529.c */
+extern const struct sim_protocol sim_protocol_millik;     /* drivers/sim/millik.c */
+
+/* For the thermometer readouts (drivers/sim/thermo.c): the model's value
+ * is a temperature in degC; this is it in a Hart unit letter - C, F, K,
+ * or O, the resistance of a Pt100 with the IEC 60751 coefficients (R0 100
+ * ohm, A 3.9083e-3, B -5.775e-7, C -4.183e-12; **M**). */
+double sim_thermo_in(double t_c, char letter);
+
 /* Defined by drivers/sim/modbus.c; listed in sim.c's `protocols` table
  * once that file exists (see the marked line there). */
 extern const struct sim_protocol sim_protocol_modbus;

@@ -70,6 +70,10 @@ converse mtsics 9600,8N1 $'I4\\r\\n\nSI\\r\\n\nS\\r\\n\nZ\\r\\n\nXYZ\\r\\n\n'
 converse sbi 1200,7O1 $'\\x1bP\\r\\n\n\\x1bx1_\\r\\n\n\\x1bT\\r\\n\n\\x1bP\\r\\n\n'
 converse aandd 2400,7E1 $'Q\\r\\n\nS\\r\\n\n?ID\\r\\n\nR\\r\\n\n'
 converse scpi 9600,8N2,dtrdsr $'*IDN?\\n\nSYST:REM\\n\nCONF:VOLT:DC 10,0.00001\\n\nREAD?\\n\nSYST:ERR?\\n\n'
+# The reference thermometers (docs/temperature.md): the milliK ends its lines in CR alone.
+converse fluke-ttr 9600,8N1 $'DU=H\\r\nLF=ON\\r\nU=C\\r\n*IDN?\\r\nT\\r\nFETC?\\r\nU=O\\r\nT\\r\nXYZ\\r\n'
+converse fluke-1529 9600,8N1 $'*IDN?\\n\nUNIT:TEMP C\\n\nMEAS? 1\\n\nREAD? 3\\n\nMEAS? 9\\n\nSYST:ERR?\\n\n'
+converse millik 9600,8N1 $'MILLIK:REMOTE\\r\n*IDN?\\r\nMEAS:RES1? 115,NORM,4\\r\nMEAS:TEMP2?\\r\nMEAS:RES1? 7,NORM,4\\r\nMILLIK:LOCAL\\r\n*IDN?\\r\n'
 
 # Divergence: the replay stops with the trace line and both strings.
 "$CALDAQ" sim --trace "$tmp/mtsics.trace" --port-link "$tmp/div" --fast > /dev/null 2> "$tmp/div.err" &
