@@ -14,11 +14,13 @@
 /* ------------------------------------------------------------ registry */
 
 static const struct drv_ops *const all_ops[] = {
-    &drv_mtsics, &drv_sbi, &drv_aandd, &drv_scpi, &drv_modbus_gauge,
+    &drv_mtsics, &drv_sbi, &drv_aandd, &drv_scpi, &drv_modbus_gauge, &drv_toledo_cont, &drv_xk3190,
 };
-static const char *const names[] = {"mtsics", "sbi", "aandd", "scpi", "modbus", NULL};
+static const char *const names[] = {"mtsics", "sbi",         "aandd",  "scpi",
+                                    "modbus", "toledo-cont", "xk3190", NULL};
 static const struct drv_parser *const all_parsers[] = {
-    &drv_parser_mtsics, &drv_parser_sbi, &drv_parser_aandd, &drv_parser_scpi, &drv_parser_modbus,
+    &drv_parser_mtsics, &drv_parser_sbi,         &drv_parser_aandd,  &drv_parser_scpi,
+    &drv_parser_modbus, &drv_parser_toledo_cont, &drv_parser_xk3190,
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -287,7 +289,7 @@ int drv_open(const char *driver, const char *port, const char *serial,
     const struct drv_ops *ops = find_ops(driver);
     if (ops == NULL)
         return cd_fail(err, CD_ERR_NOT_FOUND,
-                       "no driver '%s' (known: mtsics, sbi, aandd, scpi, modbus)", driver);
+                       "no driver '%s' (known: mtsics, sbi, aandd, scpi, modbus, toledo-cont, xk3190)", driver);
     drv_dev *d = calloc(1, sizeof *d);
     if (d == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");

@@ -78,8 +78,31 @@ void drv_copy_trimmed(char *dst, size_t cap, const char *src, size_t n);
 int drv_bad_reply(struct cd_err *err, const char *driver, const char *what, const uint8_t *buf,
                   size_t len);
 
-extern const struct drv_ops drv_mtsics, drv_sbi, drv_aandd, drv_scpi, drv_modbus_gauge;
+/* Continuous-output instruments (drivers/stream.c): the bytes received
+ * and not yet framed, kept between reads. */
+#define DRV_STREAM_BUF 2048
+struct drv_stream {
+    uint8_t buf[DRV_STREAM_BUF];
+    size_t len;
+};
+/* The newest complete frame `p` reads in the stream: what is waiting is
+ * taken without waiting; when it holds no valid frame, bytes are awaited
+ * up to d->timeout_ms. Noise and refused frames (checksum errors) are
+ * skipped; only when no valid frame comes in time does it fail:
+ * CD_ERR_PROTOCOL naming what was refused (the last refusal, or the first
+ * noise bytes), CD_ERR_TIMEOUT for silence or a partial frame,
+ * CD_ERR_DISCONNECTED when the port went away (a frame received before
+ * that is still returned). `name` prefixes messages. */
+int drv_stream_read(drv_dev *d, struct drv_stream *s, const struct drv_parser *p,
+                    const char *name, struct drv_reading *out, struct cd_err *err);
+/* Identity from options for instruments that cannot tell it (continuous
+ * output): manufacturer=, model=, serial=; CD_ERR_NOT_FOUND for other keys. */
+int drv_identity_option(struct drv_identity *id, const char *key, const char *value,
+                        struct cd_err *err);
+
+extern const struct drv_ops drv_mtsics, drv_sbi, drv_aandd, drv_scpi, drv_modbus_gauge,
+    drv_toledo_cont, drv_xk3190;
 extern const struct drv_parser drv_parser_mtsics, drv_parser_sbi, drv_parser_aandd,
-    drv_parser_scpi, drv_parser_modbus;
+    drv_parser_scpi, drv_parser_modbus, drv_parser_toledo_cont, drv_parser_xk3190;
 
 #endif

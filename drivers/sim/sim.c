@@ -61,10 +61,12 @@ static const struct sim_protocol *const protocols[] = {
     &sim_protocol_aandd,
     &sim_protocol_scpi,
     &sim_protocol_modbus,
+    &sim_protocol_toledo_cont,
+    &sim_protocol_xk3190,
 };
 
 static const char *const names[] = {
-    "mtsics", "sbi", "aandd", "scpi", "modbus",
+    "mtsics", "sbi", "aandd", "scpi", "modbus", "toledo-cont", "xk3190",
     NULL,
 };
 
@@ -151,6 +153,7 @@ struct drv_sim {
     bool timer_on;
     double timer_at;
     unsigned long n_req, n_reply;
+    bool stream_inject;     /* error_every for the frame a streaming timer makes */
     uint8_t rx[RX_MAX];
     size_t rx_len;
     double rx_last;
@@ -495,6 +498,11 @@ void sim_timer_set(drv_sim *s, int delay_ms)
 void sim_timer_clear(drv_sim *s)
 {
     s->timer_on = false;
+}
+
+bool sim_stream_inject_error(const drv_sim *s)
+{
+    return s->stream_inject;
 }
 
 bool sim_timer_pending(const drv_sim *s)
@@ -1119,12 +1127,20 @@ int drv_sim_serve(drv_sim *s, int fd, int control_fd, struct cd_err *err)
             s->timer_on = false;
             struct sim_out out;
             out.len = 0;
+            if (s->proto->streams) {
+                /* continuous output: each frame stands for a request */
+                s->n_req++;
+                s->stream_inject = s->p.error_every > 0 && s->n_req % s->p.error_every == 0;
+            }
             if (s->proto->timer != NULL) {
                 rc = s->proto->timer(s, s->pstate, &out, err);
                 if (rc < 0)
                     break;
             }
             emit(s, &out, false);
+            if (s->proto->streams && s->p.disconnect_after > 0 &&
+                s->n_req >= s->p.disconnect_after)
+                disconnect = true;
         }
         rc = outq_flush(s, fd, err);
         if (rc != 0) {

@@ -195,7 +195,16 @@ struct sim_protocol {
     /* Optional: the timer fired (see sim_timer_set); append unrequested
      * bytes to `out` (a repeated reading, a late stable weight). */
     int (*timer)(drv_sim *s, void *st, struct sim_out *out, struct cd_err *err);
+
+    /* The instrument sends by itself (continuous output): each output of
+     * `timer` counts as a request for silent_after, disconnect_after and
+     * error_every (sim_stream_inject_error says when to spoil a frame). */
+    bool streams;
 };
+
+/* For a streaming protocol inside `timer`: error_every asks for this
+ * frame to be sent damaged (a checksum error). */
+bool sim_stream_inject_error(const drv_sim *s);
 
 /* The default framing for ASCII protocols: a request is everything up to
  * and including the first LF or CR, and a CR LF pair counts as one end.
@@ -218,6 +227,8 @@ extern const struct sim_protocol sim_protocol_mtsics;  /* drivers/sim/mtsics.c *
 extern const struct sim_protocol sim_protocol_sbi;     /* drivers/sim/sbi.c */
 extern const struct sim_protocol sim_protocol_aandd;   /* drivers/sim/aandd.c */
 extern const struct sim_protocol sim_protocol_scpi;    /* drivers/sim/scpi.c */
+extern const struct sim_protocol sim_protocol_toledo_cont; /* drivers/sim/toledo_cont.c */
+extern const struct sim_protocol sim_protocol_xk3190;  /* drivers/sim/xk3190.c */
 /* Defined by drivers/sim/modbus.c; listed in sim.c's `protocols` table
  * once that file exists (see the marked line there). */
 extern const struct sim_protocol sim_protocol_modbus;
