@@ -84,6 +84,8 @@ int drv_bad_reply(struct cd_err *err, const char *driver, const char *what, cons
 struct drv_stream {
     uint8_t buf[DRV_STREAM_BUF];
     size_t len;
+    struct cd_err gone;             /* the port failed after a frame was taken:
+                                     * the next read reports it (code != 0) */
 };
 /* The newest complete frame `p` reads in the stream: what is waiting is
  * taken without waiting; when it holds no valid frame, bytes are awaited

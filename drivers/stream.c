@@ -87,6 +87,8 @@ int drv_stream_read(drv_dev *d, struct drv_stream *s, const struct drv_parser *p
     double deadline = now_ms() + d->timeout_ms;
     struct scan sc = {0};
     scan(s, p, &sc, out);   /* a frame left from the last read, if any */
+    if (!sc.have && s->gone.code != 0)
+        return cd_fail(err, s->gone.code, "%s", s->gone.msg);
     for (;;) {
         int left = (int)(deadline - now_ms());
         if (s->len == sizeof s->buf) {
@@ -99,9 +101,13 @@ int drv_stream_read(drv_dev *d, struct drv_stream *s, const struct drv_parser *p
         int n = drv_transport_read(d->t, s->buf + s->len, sizeof s->buf - s->len,
                                    sc.have || left < 0 ? 0 : left, &e);
         if (n < 0) {
-            if (sc.have)
-                break;   /* the reading that arrived is not lost; the next read fails */
-            return cd_fail(err, n, "%s: %s", name, e.msg);
+            struct cd_err failure = {0};
+            cd_fail(&failure, n, "%s: %s", name, e.msg);
+            if (sc.have) {
+                s->gone = failure;   /* the reading that arrived is not lost; the next read fails */
+                break;
+            }
+            return cd_fail(err, n, "%s", failure.msg);
         }
         if (n > 0) {
             s->len += (size_t)n;

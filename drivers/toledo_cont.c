@@ -37,6 +37,7 @@ static int start(drv_dev *d, struct cd_err *err)
     drv_transport_record_split(d->t, IND_STX);   /* one trace record per frame */
     drv_transport_discard(d->t);                 /* output from before we opened */
     st->stream.len = 0;
+    st->stream.gone = (struct cd_err){0};
     return 0;
 }
 

@@ -49,6 +49,7 @@ static int start(drv_dev *d, struct cd_err *err)
     drv_transport_record_split(d->t, IND_STX);
     drv_transport_discard(d->t);
     st->stream.len = 0;
+    st->stream.gone = (struct cd_err){0};
     return 0;
 }
 
