@@ -289,7 +289,7 @@ int drv_decode(const char *driver, const char *const *options, const uint8_t *fr
 
 typedef struct drv_dev drv_dev;
 
-/* The drivers: "mtsics", "sbi", "aandd", "scpi", "modbus". */
+/* The drivers: "mtsics", "sbi", "aandd", "scpi", "modbus", "toledo-cont", "xk3190". */
 const char *const *drv_names(void);
 
 /* Open `port` (as for drv_transport_open; NULL `serial` takes the driver's
@@ -365,7 +365,8 @@ void drv_modbus_close(drv_modbus *m);
 
 typedef struct drv_sim drv_sim;
 
-/* The simulated instruments: "mtsics", "sbi", "aandd", "scpi", "modbus". */
+/* The simulated instruments: "mtsics", "sbi", "aandd", "scpi", "modbus", "toledo-cont",
+ * "xk3190". */
 const char *const *drv_sim_names(void);
 /* `options`: NULL-terminated "key=value" strings (loads, noise, faults, ...). */
 int drv_sim_new(const char *driver, const char *const *options, drv_sim **out,

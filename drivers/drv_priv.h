@@ -97,10 +97,23 @@ struct drv_stream {
  * that is still returned). `name` prefixes messages. */
 int drv_stream_read(drv_dev *d, struct drv_stream *s, const struct drv_parser *p,
                     const char *name, struct drv_reading *out, struct cd_err *err);
-/* Identity from options for instruments that cannot tell it (continuous
- * output): manufacturer=, model=, serial=; CD_ERR_NOT_FOUND for other keys. */
-int drv_identity_option(struct drv_identity *id, const char *key, const char *value,
-                        struct cd_err *err);
+/* The state of a continuous-output driver (toledo-cont, xk3190): the
+ * identity from options (the stream cannot tell it), the unit for frames
+ * that have none, and the stream. */
+struct drv_indicator {
+    struct drv_identity id;
+    char unit[16];
+    struct drv_stream stream;
+};
+/* Options manufacturer=, model=, serial=, unit=; CD_ERR_NOT_FOUND for others. */
+int drv_indicator_option(drv_dev *d, const char *key, const char *value, struct cd_err *err);
+/* After opening: the defaults where no option gave one, input discarded,
+ * one trace record per STX-started frame. */
+void drv_indicator_start(drv_dev *d, const char *manufacturer, const char *model);
+int drv_indicator_identify(drv_dev *d, struct drv_identity *out, struct cd_err *err);
+/* drv_stream_read, and the unit option on a frame without one. */
+int drv_indicator_read(drv_dev *d, const struct drv_parser *p, const char *name,
+                       struct drv_reading *out, struct cd_err *err);
 
 extern const struct drv_ops drv_mtsics, drv_sbi, drv_aandd, drv_scpi, drv_modbus_gauge,
     drv_toledo_cont, drv_xk3190;

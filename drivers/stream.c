@@ -4,6 +4,7 @@
  * (drv_parser.next and .parse); docs/drivers-indicators.md describes the
  * behaviour. */
 #include "drv_priv.h"
+#include "parsers/indicators.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -16,20 +17,54 @@ static double now_ms(void)
     return 1e3 * (double)ts.tv_sec + 1e-6 * (double)ts.tv_nsec;
 }
 
-int drv_identity_option(struct drv_identity *id, const char *key, const char *value,
-                        struct cd_err *err)
+int drv_indicator_option(drv_dev *d, const char *key, const char *value, struct cd_err *err)
 {
+    struct drv_indicator *st = d->state;
+    struct drv_identity *id = &st->id;
     char *field = strcmp(key, "manufacturer") == 0 ? id->manufacturer
                   : strcmp(key, "model") == 0      ? id->model
                   : strcmp(key, "serial") == 0     ? id->serial
+                  : strcmp(key, "unit") == 0       ? st->unit
                                                    : NULL;
+    size_t cap = field == st->unit ? sizeof st->unit : sizeof id->model;
     if (field == NULL)
         return CD_ERR_NOT_FOUND;
-    if (strlen(value) >= sizeof id->model)
-        return cd_fail(err, CD_ERR_INVALID, "option %s=%s: longer than %zu characters", key,
-                       value, sizeof id->model - 1);
-    snprintf(field, sizeof id->model, "%s", value);
+    if (value[0] == '\0' || strlen(value) >= cap)
+        return cd_fail(err, CD_ERR_INVALID, "%s: option %s=%s: 1 to %zu characters",
+                       d->ops->name, key, value, cap - 1);
+    snprintf(field, cap, "%s", value);
     return 0;
+}
+
+void drv_indicator_start(drv_dev *d, const char *manufacturer, const char *model)
+{
+    struct drv_indicator *st = d->state;
+    if (st->id.manufacturer[0] == '\0')
+        snprintf(st->id.manufacturer, sizeof st->id.manufacturer, "%s", manufacturer);
+    if (st->id.model[0] == '\0')
+        snprintf(st->id.model, sizeof st->id.model, "%s", model);
+    drv_transport_record_split(d->t, IND_STX);   /* one trace record per frame */
+    drv_transport_discard(d->t);                 /* output from before we opened */
+    st->stream.len = 0;
+    st->stream.gone = (struct cd_err){0};
+}
+
+int drv_indicator_identify(drv_dev *d, struct drv_identity *out, struct cd_err *err)
+{
+    (void)err;
+    const struct drv_indicator *st = d->state;
+    *out = st->id;
+    return 0;
+}
+
+int drv_indicator_read(drv_dev *d, const struct drv_parser *p, const char *name,
+                       struct drv_reading *out, struct cd_err *err)
+{
+    struct drv_indicator *st = d->state;
+    int rc = drv_stream_read(d, &st->stream, p, name, out, err);
+    if (rc == 0 && out->unit[0] == '\0')
+        snprintf(out->unit, sizeof out->unit, "%s", st->unit);
+    return rc;
 }
 
 struct scan {

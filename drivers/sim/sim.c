@@ -500,6 +500,12 @@ void sim_timer_clear(drv_sim *s)
     s->timer_on = false;
 }
 
+int sim_stream_period(const drv_sim *s)
+{
+    int ms = sim_stream_ms(s);
+    return ms < 10 ? 10 : ms;
+}
+
 bool sim_stream_inject_error(const drv_sim *s)
 {
     return s->stream_inject;
@@ -959,6 +965,10 @@ static int outq_flush(drv_sim *s, int fd, struct cd_err *err)
  * that disconnect_after names. */
 static int process_rx(drv_sim *s, bool *disconnect, struct cd_err *err)
 {
+    if (s->proto->streams) {
+        s->rx_len = 0;   /* an instrument that only sends ignores what it gets */
+        return 0;
+    }
     long (*frame)(drv_sim *, void *, const uint8_t *, size_t) =
         s->proto->frame != NULL ? s->proto->frame : sim_frame_line;
     size_t pos = 0;
@@ -1113,6 +1123,8 @@ int drv_sim_serve(drv_sim *s, int fd, int control_fd, struct cd_err *err)
     sim_timer_clear(s);
     if (s->proto->reset != NULL)
         s->proto->reset(s, s->pstate);
+    if (s->proto->streams)
+        sim_timer_set(s, sim_stream_period(s));   /* the first frame */
 
     bool disconnect = false;
     double host_away_until = -1;   /* pty with no host: poll it again then */

@@ -196,11 +196,18 @@ struct sim_protocol {
      * bytes to `out` (a repeated reading, a late stable weight). */
     int (*timer)(drv_sim *s, void *st, struct sim_out *out, struct cd_err *err);
 
-    /* The instrument sends by itself (continuous output): each output of
-     * `timer` counts as a request for silent_after, disconnect_after and
-     * error_every (sim_stream_inject_error says when to spoil a frame). */
+    /* The instrument sends by itself (continuous output): the core arms the
+     * timer for the first frame at each connection and drops what the host
+     * sends (`frame` and `handle` are not called, and may be NULL); `timer`
+     * sends a frame and sets the timer again (sim_stream_period). Each
+     * output of `timer` counts as a request for silent_after,
+     * disconnect_after and error_every (sim_stream_inject_error says when to
+     * spoil a frame). */
     bool streams;
 };
+
+/* stream_ms, at least 10 ms: the period of a streaming protocol's frames. */
+int sim_stream_period(const drv_sim *s);
 
 /* For a streaming protocol inside `timer`: error_every asks for this
  * frame to be sent damaged (a checksum error). */

@@ -46,33 +46,6 @@ static int option(drv_sim *s, void *vst, const char *key, const char *value,
     return CD_ERR_NOT_FOUND;
 }
 
-static int stream_period(drv_sim *s)
-{
-    int ms = sim_stream_ms(s);
-    return ms < 10 ? 10 : ms;
-}
-
-static void reset(drv_sim *s, void *vst)
-{
-    (void)vst;
-    sim_timer_set(s, stream_period(s));
-}
-
-static long frame(drv_sim *s, void *st, const uint8_t *buf, size_t len)
-{
-    (void)s;
-    (void)st;
-    (void)buf;
-    return -(long)len;   /* no commands: whatever the host sends is dropped */
-}
-
-static int handle(drv_sim *s, void *st, const struct sim_request *req, struct sim_out *out,
-                  struct cd_err *err)
-{
-    (void)s, (void)st, (void)req, (void)out, (void)err;
-    return 0;
-}
-
 /* SWA bits 0-2 and 3-4 for a display step: 0 when it has none. */
 static int swa_for(double res, int decimals)
 {
@@ -102,7 +75,7 @@ static int timer(drv_sim *s, void *vst, struct sim_out *out, struct cd_err *err)
 {
     (void)err;
     struct tc_state *st = vst;
-    sim_timer_set(s, stream_period(s));
+    sim_timer_set(s, sim_stream_period(s));
     struct sim_reading r;
     sim_read(s, &r);
     int swa = swa_for(r.resolution, r.decimals);
@@ -148,9 +121,6 @@ const struct sim_protocol sim_protocol_toledo_cont = {
     .defaults = defaults,
     .state_size = sizeof(struct tc_state),
     .option = option,
-    .reset = reset,
-    .frame = frame,
-    .handle = handle,
     .timer = timer,
     .streams = true,
 };

@@ -11,23 +11,7 @@
 #   - faults: garbage and truncated frames are skipped (readings continue),
 #     checksum errors on every frame, silence and a disconnect give clear
 #     errors, and every byte received stays in the trace.
-# Needs CALDAQ.
-set -euo pipefail
-: "${CALDAQ:?path of the caldaq binary}"
-PY=/usr/bin/python3
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    [ -n "${KEEP:-}" ] || rm -rf "$tmp"; echo "$tmp" >&2
-}
-trap cleanup EXIT
-
-wait_link() {
-    for _ in $(seq 100); do [ -L "$1" ] && return 0; sleep 0.05; done
-    echo "no symlink $1" >&2; exit 1
-}
+source "$(dirname "$0")/common.bash"
 
 # --- fixtures through caldaq decode
 for drv in toledo-cont xk3190; do
@@ -98,7 +82,7 @@ record_replay() {  # DRIVER [sim --set ...]
     "$CALDAQ" sim "$drv" --port-link "$tmp/$drv.sim" --seed 3 --settle 0 --fault disconnect=15 "$@" \
         </dev/null >/dev/null 2>&1 &
     pids+=($!)
-    wait_link "$tmp/$drv.sim"
+    wait_for "$tmp/$drv.sim"
     set +e
     "$CALDAQ" read --driver "$drv" --port "$tmp/$drv.sim" --count 100 --json \
         --record "$tmp/$drv.trace" > "$tmp/$drv.out1" 2> "$tmp/$drv.err1"
@@ -111,7 +95,7 @@ record_replay() {  # DRIVER [sim --set ...]
     "$CALDAQ" sim --trace "$tmp/$drv.trace" --port-link "$tmp/$drv.replay" \
         > /dev/null 2> "$tmp/$drv.replay.err" &
     local replay=$!
-    wait_link "$tmp/$drv.replay"
+    wait_for "$tmp/$drv.replay"
     set +e
     "$CALDAQ" read --driver "$drv" --port "$tmp/$drv.replay" --count 100 --json \
         --record "$tmp/$drv.again" > "$tmp/$drv.out2" 2> "$tmp/$drv.err2"
@@ -131,7 +115,7 @@ fault() {  # NAME DRIVER WANT_RC PATTERN sim-args...
         </dev/null >/dev/null 2>&1 &
     local sim=$!
     pids+=($sim)
-    wait_link "$tmp/$name.sim"
+    wait_for "$tmp/$name.sim"
     set +e
     "$CALDAQ" read --driver "$drv" --port "$tmp/$name.sim" --count 10 --json \
         --set timeout_ms=600 --record "$tmp/$name.trace" > "$tmp/$name.out" 2> "$tmp/$name.err"

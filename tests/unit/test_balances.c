@@ -34,6 +34,7 @@
 #include <jansson.h>
 
 #include "drv.h"
+#include "fixture_dir.h"
 
 #define FIXTURES "tests/fixtures"
 
@@ -124,28 +125,7 @@ static void check_fixture(const struct drv_parser *p, const char *bytes_path)
 
 static void fixtures_of(const char *driver, size_t at_least)
 {
-    const struct drv_parser *p = drv_parser_find(driver);
-    assert_non_null(p);
-    assert_string_equal(p->driver, driver);
-    char dir[256];
-    snprintf(dir, sizeof dir, "%s/%s", FIXTURES, driver);
-    DIR *dh = opendir(dir);
-    if (dh == NULL)
-        fail_msg("no %s (run from the repository root)", dir);
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(dh)) != NULL) {
-        size_t len = strlen(e->d_name);
-        if (len < 7 || strcmp(e->d_name + len - 6, ".bytes") != 0)
-            continue;
-        char path[512];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        check_fixture(p, path);
-        n++;
-    }
-    closedir(dh);
-    if (n < at_least)
-        fail_msg("%s: %zu fixtures, expected at least %zu", dir, n, at_least);
+    fixture_dir_each(driver, at_least, check_fixture);
 }
 
 static void test_fixtures_mtsics(void **state)
