@@ -48,48 +48,22 @@ static void sleep_ms(int ms)
 
 /* ------------------------------------------------------------ fixtures */
 
+/* One fixture: the parser against the .expect, and the framer finding the
+ * frame whole. */
 static void check_fixture(const struct drv_parser *p, const char *path)
 {
     uint8_t buf[256];
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s (run from the repository root)", path);
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    char exp_path[512];
-    snprintf(exp_path, sizeof exp_path, "%.*s.expect", (int)(strlen(path) - 6), path);
-    json_error_t je;
-    json_t *exp = json_load_file(exp_path, 0, &je);
-    if (exp == NULL)
-        fail_msg("%s: %s", exp_path, je.text);
+    size_t n = fixture_read(path, buf, sizeof buf);
     struct drv_reading r;
     struct cd_err err = {0};
     int rc = p->parse(buf, n, &r, &err);
-    json_t *status = json_object_get(exp, "status");
-    if (status == NULL) {
-        const char *want = json_string_value(json_object_get(exp, "error"));
-        if (rc != CD_ERR_PROTOCOL || strstr(err.msg, want) == NULL)
-            fail_msg("%s: rc %d \"%s\", expected a refusal with \"%s\"", path, rc, err.msg, want);
-        assert_true(isnan(r.value));
-    } else {
-        if (rc != 0)
-            fail_msg("%s: %s", path, err.msg);
-        assert_string_equal(drv_status_name(r.status), json_string_value(status));
-        json_t *v = json_object_get(exp, "value");
-        if (json_is_null(v))
-            assert_true(isnan(r.value));
-        else if (fabs(r.value - json_number_value(v)) > 1e-9)
-            fail_msg("%s: value %.17g, expected %.17g", path, r.value, json_number_value(v));
-        assert_string_equal(r.unit, json_string_value(json_object_get(exp, "unit")));
-        assert_string_equal(r.display, json_string_value(json_object_get(exp, "display")));
+    if (fixture_expect(path, rc, &r, &err))
         assert_true(r.resolution >= 0);
-    }
-    /* the same bytes as a stream: one frame, no noise (or all noise) */
     size_t skip = 0, flen = 0;
+    assert_non_null(p->next);
     int found = p->next(buf, n, true, &skip, &flen);
     if (rc == 0 && (found != 1 || skip != 0 || flen != n))
         fail_msg("%s: the framer found %d (skip %zu, len %zu of %zu)", path, found, skip, flen, n);
-    json_decref(exp);
 }
 
 static void fixtures_of(const char *driver, size_t at_least)
