@@ -120,6 +120,7 @@ int drv_stream_read(drv_dev *d, struct drv_stream *s, const struct drv_parser *p
                     const char *name, struct drv_reading *out, struct cd_err *err)
 {
     double deadline = now_ms() + d->timeout_ms;
+    int drains = 0;   /* reads after a frame is in hand: bounded, for a stream that never pauses */
     struct scan sc = {0};
     scan(s, p, &sc, out);   /* a frame left from the last read, if any */
     if (!sc.have && s->gone.code != 0)
@@ -147,7 +148,7 @@ int drv_stream_read(drv_dev *d, struct drv_stream *s, const struct drv_parser *p
         if (n > 0) {
             s->len += (size_t)n;
             scan(s, p, &sc, out);
-            if (now_ms() < deadline)
+            if (now_ms() < deadline && (!sc.have || ++drains < 64))
                 continue;   /* take everything waiting: the newest frame wins */
         }
         if (sc.have)
