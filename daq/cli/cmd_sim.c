@@ -214,7 +214,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
         return cli_usage_error("sim", "--speed and --fast apply to --trace only");
     if (optind >= argc)
         return cli_usage_error("sim", "no DRIVER given (one of mtsics, sbi, aandd, scpi, "
-                                      "modbus), and no --trace");
+                                      "modbus, toledo-cont, xk3190), and no --trace");
     if (optind != argc - 1)
         return cli_usage_error("sim", "give exactly one DRIVER");
     a->driver = argv[optind];
