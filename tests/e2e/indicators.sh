@@ -46,7 +46,7 @@ c = (-sum(b)) & 0x7F
 open(sys.argv[1], "wb").write(b + bytes([c]) + b"\xff\x00" + b + bytes([c ^ 1]) + b + bytes([c]))
 PY
 set +e
-"$CALDAQ" decode --driver toledo-cont --json < "$tmp/stream.bin" > "$tmp/stream.out"
+"$CALDAQ" decode --driver toledo-cont --json < "$tmp/stream.bin" > "$tmp/stream.out" 2> "$tmp/stream.err"
 rc=$?
 set -e
 [ "$rc" -eq 1 ]
