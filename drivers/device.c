@@ -15,13 +15,15 @@
 
 static const struct drv_ops *const all_ops[] = {
     &drv_mtsics, &drv_sbi, &drv_aandd, &drv_scpi, &drv_modbus_gauge,
-    &drv_fluke_ttr, &drv_fluke_1529, &drv_millik,
+    &drv_fluke_ttr, &drv_fluke_1529, &drv_millik, &drv_toledo_cont, &drv_xk3190,
 };
 static const char *const names[] = {"mtsics", "sbi", "aandd", "scpi", "modbus",
-                                    "fluke-ttr", "fluke-1529", "millik", NULL};
+                                    "fluke-ttr", "fluke-1529", "millik",
+                                    "toledo-cont", "xk3190", NULL};
 static const struct drv_parser *const all_parsers[] = {
     &drv_parser_mtsics, &drv_parser_sbi, &drv_parser_aandd, &drv_parser_scpi, &drv_parser_modbus,
     &drv_parser_fluke_ttr, &drv_parser_fluke_1529, &drv_parser_millik,
+    &drv_parser_toledo_cont, &drv_parser_xk3190,
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -344,8 +346,7 @@ int drv_open(const char *driver, const char *port, const char *serial,
     const struct drv_ops *ops = find_ops(driver);
     if (ops == NULL)
         return cd_fail(err, CD_ERR_NOT_FOUND,
-                       "no driver '%s' (known: mtsics, sbi, aandd, scpi, modbus, fluke-ttr, "
-                       "fluke-1529, millik)", driver);
+                       "no driver '%s' (known: mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190)", driver);
     drv_dev *d = calloc(1, sizeof *d);
     if (d == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");

@@ -110,10 +110,47 @@ int drv_thermo_identify(drv_dev *d, const char *name, const char *cmd, struct dr
 int drv_thermo_unit_option(const char *name, const char *value, bool ohms, char *letter,
                            struct cd_err *err);
 
+/* Continuous-output instruments (drivers/stream.c): the bytes received
+ * and not yet framed, kept between reads. */
+#define DRV_STREAM_BUF 2048
+struct drv_stream {
+    uint8_t buf[DRV_STREAM_BUF];
+    size_t len;
+    struct cd_err gone;             /* the port failed after a frame was taken:
+                                     * the next read reports it (code != 0) */
+};
+/* The newest complete frame `p` reads in the stream: what is waiting is
+ * taken without waiting; when it holds no valid frame, bytes are awaited
+ * up to d->timeout_ms. Noise and refused frames (checksum errors) are
+ * skipped; only when no valid frame comes in time does it fail:
+ * CD_ERR_PROTOCOL naming what was refused (the last refusal, or the first
+ * noise bytes), CD_ERR_TIMEOUT for silence or a partial frame,
+ * CD_ERR_DISCONNECTED when the port went away (a frame received before
+ * that is still returned). `name` prefixes messages. */
+int drv_stream_read(drv_dev *d, struct drv_stream *s, const struct drv_parser *p,
+                    const char *name, struct drv_reading *out, struct cd_err *err);
+/* The state of a continuous-output driver (toledo-cont, xk3190): the
+ * identity from options (the stream cannot tell it), the unit for frames
+ * that have none, and the stream. */
+struct drv_indicator {
+    struct drv_identity id;
+    char unit[16];
+    struct drv_stream stream;
+};
+/* Options manufacturer=, model=, serial=, unit=; CD_ERR_NOT_FOUND for others. */
+int drv_indicator_option(drv_dev *d, const char *key, const char *value, struct cd_err *err);
+/* After opening: the defaults where no option gave one, input discarded,
+ * one trace record per STX-started frame. */
+void drv_indicator_start(drv_dev *d, const char *manufacturer, const char *model);
+int drv_indicator_identify(drv_dev *d, struct drv_identity *out, struct cd_err *err);
+/* drv_stream_read, and the unit option on a frame without one. */
+int drv_indicator_read(drv_dev *d, const struct drv_parser *p, const char *name,
+                       struct drv_reading *out, struct cd_err *err);
+
 extern const struct drv_ops drv_mtsics, drv_sbi, drv_aandd, drv_scpi, drv_modbus_gauge,
-    drv_fluke_ttr, drv_fluke_1529, drv_millik;
+    drv_fluke_ttr, drv_fluke_1529, drv_millik, drv_toledo_cont, drv_xk3190;
 extern const struct drv_parser drv_parser_mtsics, drv_parser_sbi, drv_parser_aandd,
     drv_parser_scpi, drv_parser_modbus, drv_parser_fluke_ttr, drv_parser_fluke_1529,
-    drv_parser_millik;
+    drv_parser_millik, drv_parser_toledo_cont, drv_parser_xk3190;
 
 #endif

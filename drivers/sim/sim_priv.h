@@ -196,7 +196,23 @@ struct sim_protocol {
     /* Optional: the timer fired (see sim_timer_set); append unrequested
      * bytes to `out` (a repeated reading, a late stable weight). */
     int (*timer)(drv_sim *s, void *st, struct sim_out *out, struct cd_err *err);
+
+    /* The instrument sends by itself (continuous output): the core arms the
+     * timer for the first frame at each connection and drops what the host
+     * sends (`frame` and `handle` are not called, and may be NULL); `timer`
+     * sends a frame and sets the timer again (sim_stream_period). Each
+     * output of `timer` counts as a request for silent_after,
+     * disconnect_after and error_every (sim_stream_inject_error says when to
+     * spoil a frame). */
+    bool streams;
 };
+
+/* stream_ms, at least 10 ms: the period of a streaming protocol's frames. */
+int sim_stream_period(const drv_sim *s);
+
+/* For a streaming protocol inside `timer`: error_every asks for this
+ * frame to be sent damaged (a checksum error). */
+bool sim_stream_inject_error(const drv_sim *s);
 
 /* The default framing for ASCII protocols: a request is everything up to
  * and including the first LF or CR, and a CR LF pair counts as one end.
@@ -229,6 +245,8 @@ extern const struct sim_protocol sim_protocol_millik;     /* drivers/sim/millik.
  * ohm, A 3.9083e-3, B -5.775e-7, C -4.183e-12; **M**). */
 double sim_thermo_in(double t_c, char letter);
 
+extern const struct sim_protocol sim_protocol_toledo_cont; /* drivers/sim/toledo_cont.c */
+extern const struct sim_protocol sim_protocol_xk3190;  /* drivers/sim/xk3190.c */
 /* Defined by drivers/sim/modbus.c; listed in sim.c's `protocols` table
  * once that file exists (see the marked line there). */
 extern const struct sim_protocol sim_protocol_modbus;
