@@ -15,10 +15,15 @@
 
 static const struct drv_ops *const all_ops[] = {
     &drv_mtsics, &drv_sbi, &drv_aandd, &drv_scpi, &drv_modbus_gauge,
+    &drv_fluke_ttr, &drv_fluke_1529, &drv_millik, &drv_toledo_cont, &drv_xk3190,
 };
-static const char *const names[] = {"mtsics", "sbi", "aandd", "scpi", "modbus", NULL};
+static const char *const names[] = {"mtsics", "sbi", "aandd", "scpi", "modbus",
+                                    "fluke-ttr", "fluke-1529", "millik",
+                                    "toledo-cont", "xk3190", NULL};
 static const struct drv_parser *const all_parsers[] = {
     &drv_parser_mtsics, &drv_parser_sbi, &drv_parser_aandd, &drv_parser_scpi, &drv_parser_modbus,
+    &drv_parser_fluke_ttr, &drv_parser_fluke_1529, &drv_parser_millik,
+    &drv_parser_toledo_cont, &drv_parser_xk3190,
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -137,7 +142,7 @@ int drv_send(drv_dev *d, const char *cmd, struct cd_err *err)
 
 int drv_reply(drv_dev *d, char *buf, size_t cap, struct cd_err *err)
 {
-    return drv_transport_read_line(d->t, buf, cap, '\n', d->timeout_ms, err);
+    return drv_transport_read_line(d->t, buf, cap, d->eol, d->timeout_ms, err);
 }
 
 int drv_query(drv_dev *d, const char *cmd, char *buf, size_t cap, struct cd_err *err)
@@ -160,6 +165,60 @@ static bool is_text(uint8_t c)
     return (c >= 0x20 && c <= 0x7E) || c == '\r' || c == '\n';
 }
 
+int drv_idn_parse(const char *line, size_t n, const char *name, struct drv_identity *out,
+                  struct cd_err *err)
+{
+    char buf[256];
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if ((c < 0x20 || c > 0x7E) && c != '\r' && c != '\n')
+            return drv_bad_reply(err, name, "*IDN? reply is not text", (const uint8_t *)line, n);
+    }
+    if (n >= sizeof buf)
+        n = sizeof buf - 1;
+    memcpy(buf, line, n);
+    buf[n] = '\0';
+    /* manufacturer,model,serial,firmware: the 4th takes the rest */
+    char *field[4] = {NULL, NULL, NULL, NULL};
+    char *p = buf;
+    int nf = 0;
+    while (nf < 4) {
+        field[nf++] = p;
+        if (nf == 4)
+            break;
+        char *comma = strchr(p, ',');
+        if (comma == NULL)
+            break;
+        *comma = '\0';
+        p = comma + 1;
+    }
+    if (nf < 4)
+        return cd_fail(err, CD_ERR_PROTOCOL,
+                       "%s: *IDN? reply has %d field%s, not manufacturer,model,serial,firmware",
+                       name, nf, nf == 1 ? "" : "s");
+    drv_copy_trimmed(out->manufacturer, sizeof out->manufacturer, field[0], strlen(field[0]));
+    drv_copy_trimmed(out->model, sizeof out->model, field[1], strlen(field[1]));
+    drv_copy_trimmed(out->serial, sizeof out->serial, field[2], strlen(field[2]));
+    drv_copy_trimmed(out->firmware, sizeof out->firmware, field[3], strlen(field[3]));
+    if (out->manufacturer[0] == '\0' && out->model[0] == '\0')
+        return drv_bad_reply(err, name, "*IDN? reply names no manufacturer or model",
+                             (const uint8_t *)line, n);
+    return 0;
+}
+
+enum drv_verdict drv_classify_idn(const uint8_t *line, size_t n, void *ctx)
+{
+    (void)ctx;
+    int commas = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (line[i] == ',')
+            commas++;
+        else if ((line[i] < 0x20 || line[i] > 0x7E) && line[i] != '\r' && line[i] != '\n')
+            return DRV_SKIP;
+    }
+    return commas >= 3 ? DRV_TAKE : DRV_SKIP;
+}
+
 int drv_await_reply(drv_dev *d, const char *name, const char *cmd, int timeout_ms,
                     drv_classify_fn classify, void *ctx, char *line, size_t cap, size_t *start, size_t *len,
                        struct cd_err *err)
@@ -170,7 +229,7 @@ int drv_await_reply(drv_dev *d, const char *name, const char *cmd, int timeout_m
     for (;;) {
         int left = (int)(deadline - now_ms());
         struct cd_err e = {0};
-        int n = left > 0 ? drv_transport_read_line(d->t, line, cap, '\n', left, &e)
+        int n = left > 0 ? drv_transport_read_line(d->t, line, cap, d->eol, left, &e)
                          : cd_fail(&e, CD_ERR_TIMEOUT, "no complete reply within %d ms",
                                    timeout_ms);
         if (n == CD_ERR_TIMEOUT) {
@@ -287,12 +346,13 @@ int drv_open(const char *driver, const char *port, const char *serial,
     const struct drv_ops *ops = find_ops(driver);
     if (ops == NULL)
         return cd_fail(err, CD_ERR_NOT_FOUND,
-                       "no driver '%s' (known: mtsics, sbi, aandd, scpi, modbus)", driver);
+                       "no driver '%s' (known: mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190)", driver);
     drv_dev *d = calloc(1, sizeof *d);
     if (d == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
     d->ops = ops;
     d->timeout_ms = 2000;
+    d->eol = '\n';
     d->stability = (struct drv_stability){.n = 5, .band = 0, .seconds = 2};
     if (ops->state_size > 0 && (d->state = calloc(1, ops->state_size)) == NULL) {
         free(d);

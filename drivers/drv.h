@@ -90,6 +90,10 @@ int drv_transport_read_line(drv_transport *t, char *buf, size_t cap, char eol, i
                   struct cd_err *err);
 /* Drop buffered and pending input. */
 void drv_transport_discard(drv_transport *t);
+/* Received bytes are recorded a line at a time (a record ends after LF);
+ * with `start` >= 0 a record also begins at each byte `start` (STX-framed
+ * continuous output that has no LF). -1 (the default): LF only. */
+void drv_transport_record_split(drv_transport *t, int start);
 
 /* Tee every byte written and read into `w` (NULL stops). The transport does
  * not own the writer. Received bytes become one record per line. */
@@ -264,10 +268,18 @@ struct drv_identity {
  * identification) give CD_ERR_PROTOCOL; an instrument error reply gives a
  * reading with DRV_STATUS_ERROR. */
 struct drv_parser {
-    const char *driver;     /* "mtsics", "sbi", "aandd", "scpi", "modbus" */
+    const char *driver;     /* "mtsics", "sbi", "aandd", "scpi", "modbus", "fluke-ttr", ... */
     const char *summary;
     int (*parse)(const uint8_t *frame, size_t len, struct drv_reading *out,
                  struct cd_err *err);
+    /* Continuous-output instruments (toledo-cont, xk3190), NULL for the
+     * others: where the first frame in buf[0..len) lies. 1: a frame of
+     * *flen bytes after *skip bytes of noise; 0: no complete frame yet, and
+     * the first *skip bytes can never begin one (drop them). `eof`: no more
+     * bytes will come (a file), so a frame is not held back waiting for
+     * what may follow it. A frame found may still fail parse (a checksum
+     * error). */
+    int (*next)(const uint8_t *buf, size_t len, bool eof, size_t *skip, size_t *flen);
 };
 const struct drv_parser *drv_parser_find(const char *driver);
 /* One frame through the driver's parser; for "modbus" the options
@@ -277,7 +289,8 @@ int drv_decode(const char *driver, const char *const *options, const uint8_t *fr
 
 typedef struct drv_dev drv_dev;
 
-/* The drivers: "mtsics", "sbi", "aandd", "scpi", "modbus". */
+/* The drivers: "mtsics", "sbi", "aandd", "scpi", "modbus", "fluke-ttr",
+ * "fluke-1529", "millik", "toledo-cont", "xk3190" (docs/drivers.md). */
 const char *const *drv_names(void);
 
 /* Open `port` (as for drv_transport_open; NULL `serial` takes the driver's
@@ -353,7 +366,7 @@ void drv_modbus_close(drv_modbus *m);
 
 typedef struct drv_sim drv_sim;
 
-/* The simulated instruments: "mtsics", "sbi", "aandd", "scpi", "modbus". */
+/* The simulated instruments: the drivers' names (drv_names). */
 const char *const *drv_sim_names(void);
 /* `options`: NULL-terminated "key=value" strings (loads, noise, faults, ...). */
 int drv_sim_new(const char *driver, const char *const *options, drv_sim **out,

@@ -33,6 +33,8 @@ struct drv_dev {
     drv_modbus *mb;                 /* Modbus instruments */
     void *state;                    /* the driver's own, state_size bytes */
     int timeout_ms;                 /* reply timeout (option timeout_ms=) */
+    char eol;                       /* where reply lines end: '\n' unless the
+                                     * driver's start says '\r' (the milliK) */
     struct drv_stability stability; /* options stable_n=, stable_band=, stable_s= */
 };
 
@@ -44,8 +46,8 @@ int drv_device_error(const struct drv_parser *p, const char *name, const char *w
 /* Helpers for line protocols. */
 /* Write `cmd` (bytes as given, with its line end). */
 int drv_send(drv_dev *d, const char *cmd, struct cd_err *err);
-/* One reply line (up to LF, CR LF kept) into buf; the timeout is
- * d->timeout_ms. */
+/* One reply line (up to d->eol, normally LF; CR LF kept) into buf; the
+ * timeout is d->timeout_ms. */
 int drv_reply(drv_dev *d, char *buf, size_t cap, struct cd_err *err);
 /* drv_send then drv_reply. */
 int drv_query(drv_dev *d, const char *cmd, char *buf, size_t cap, struct cd_err *err);
@@ -78,8 +80,77 @@ void drv_copy_trimmed(char *dst, size_t cap, const char *src, size_t n);
 int drv_bad_reply(struct cd_err *err, const char *driver, const char *what, const uint8_t *buf,
                   size_t len);
 
-extern const struct drv_ops drv_mtsics, drv_sbi, drv_aandd, drv_scpi, drv_modbus_gauge;
+/* A *IDN? reply, manufacturer,model,serial,firmware (the 4th takes the
+ * rest), into `out`; CD_ERR_PROTOCOL prefixed by `name` otherwise. */
+int drv_idn_parse(const char *line, size_t n, const char *name, struct drv_identity *out,
+                  struct cd_err *err);
+/* A classifier for drv_await_reply taking the first *IDN?-shaped line
+ * (three commas, text) - echoes and stray readings are skipped. */
+enum drv_verdict drv_classify_idn(const uint8_t *line, size_t n, void *ctx);
+
+/* A SCPI query that failed with rc (`first` holding its message): the
+ * instrument's own error from SYST:ERR?, if it has one, as CD_ERR_DEVICE
+ * "NAME: QUERY failed (...); the WHO reports -102,..."; else the failure
+ * as it was (drivers/scpi.c). */
+int drv_scpi_query_failed(drv_dev *d, const char *name, const char *who, const char *query,
+                          int rc, const struct cd_err *first, struct cd_err *err);
+
+/* Reference thermometers (drivers/thermo.c). Send `cmd` (with its line
+ * end) and take the first reply line `p` reads as a reading - echoes and
+ * stray lines are skipped; with `bare_only` also readings that carry a unit
+ * of their own (periodic output lines). An error reply is CD_ERR_DEVICE
+ * naming the command; a reading without a unit gets `unit`. */
+int drv_thermo_query(drv_dev *d, const struct drv_parser *p, const char *cmd, const char *unit,
+                     bool bare_only, struct drv_reading *out, struct cd_err *err);
+/* *IDN? sent as `cmd`; the reply's four fields. */
+int drv_thermo_identify(drv_dev *d, const char *name, const char *cmd, struct drv_identity *out,
+                        struct cd_err *err);
+/* A unit option: C, F, K or O (either case) -> its letter, else
+ * CD_ERR_INVALID naming the driver. */
+int drv_thermo_unit_option(const char *name, const char *value, bool ohms, char *letter,
+                           struct cd_err *err);
+
+/* Continuous-output instruments (drivers/stream.c): the bytes received
+ * and not yet framed, kept between reads. */
+#define DRV_STREAM_BUF 2048
+struct drv_stream {
+    uint8_t buf[DRV_STREAM_BUF];
+    size_t len;
+    struct cd_err gone;             /* the port failed after a frame was taken:
+                                     * the next read reports it (code != 0) */
+};
+/* The newest complete frame `p` reads in the stream: what is waiting is
+ * taken without waiting; when it holds no valid frame, bytes are awaited
+ * up to d->timeout_ms. Noise and refused frames (checksum errors) are
+ * skipped; only when no valid frame comes in time does it fail:
+ * CD_ERR_PROTOCOL naming what was refused (the last refusal, or the first
+ * noise bytes), CD_ERR_TIMEOUT for silence or a partial frame,
+ * CD_ERR_DISCONNECTED when the port went away (a frame received before
+ * that is still returned). `name` prefixes messages. */
+int drv_stream_read(drv_dev *d, struct drv_stream *s, const struct drv_parser *p,
+                    const char *name, struct drv_reading *out, struct cd_err *err);
+/* The state of a continuous-output driver (toledo-cont, xk3190): the
+ * identity from options (the stream cannot tell it), the unit for frames
+ * that have none, and the stream. */
+struct drv_indicator {
+    struct drv_identity id;
+    char unit[16];
+    struct drv_stream stream;
+};
+/* Options manufacturer=, model=, serial=, unit=; CD_ERR_NOT_FOUND for others. */
+int drv_indicator_option(drv_dev *d, const char *key, const char *value, struct cd_err *err);
+/* After opening: the defaults where no option gave one, input discarded,
+ * one trace record per STX-started frame. */
+void drv_indicator_start(drv_dev *d, const char *manufacturer, const char *model);
+int drv_indicator_identify(drv_dev *d, struct drv_identity *out, struct cd_err *err);
+/* drv_stream_read, and the unit option on a frame without one. */
+int drv_indicator_read(drv_dev *d, const struct drv_parser *p, const char *name,
+                       struct drv_reading *out, struct cd_err *err);
+
+extern const struct drv_ops drv_mtsics, drv_sbi, drv_aandd, drv_scpi, drv_modbus_gauge,
+    drv_fluke_ttr, drv_fluke_1529, drv_millik, drv_toledo_cont, drv_xk3190;
 extern const struct drv_parser drv_parser_mtsics, drv_parser_sbi, drv_parser_aandd,
-    drv_parser_scpi, drv_parser_modbus;
+    drv_parser_scpi, drv_parser_modbus, drv_parser_fluke_ttr, drv_parser_fluke_1529,
+    drv_parser_millik, drv_parser_toledo_cont, drv_parser_xk3190;
 
 #endif

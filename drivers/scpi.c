@@ -114,11 +114,11 @@ static int option(drv_dev *d, const char *key, const char *value, struct cd_err 
 
 /* ------------------------------------------------------------ replies */
 
-/* After a failed query: why, according to the meter. Throws away what is
- * left of the reply, asks SYST:ERR? and returns 1 with the entry in
- * `text` when the meter reports an error, 0 when it reports none or does
- * not answer sensibly. */
-static int meter_error(drv_dev *d, char *text, size_t cap)
+/* After a failed query: why, according to the instrument. Throws away
+ * what is left of the reply, asks SYST:ERR? and returns 1 with the entry
+ * in `text` when it reports an error, 0 when it reports none or does not
+ * answer sensibly. */
+static int instrument_error(drv_dev *d, char *text, size_t cap)
 {
     drv_transport_discard(d->t);
     char line[REPLY_MAX];
@@ -134,16 +134,20 @@ static int meter_error(drv_dev *d, char *text, size_t cap)
     return code != 0;
 }
 
-/* A query that failed with rc (and `first` holding its message): the
- * meter's own error if it has one, else the failure as it was. */
+int drv_scpi_query_failed(drv_dev *d, const char *name, const char *who, const char *query,
+                          int rc, const struct cd_err *first, struct cd_err *err)
+{
+    char text[96];
+    if (rc != CD_ERR_DISCONNECTED && instrument_error(d, text, sizeof text))
+        return cd_fail(err, CD_ERR_DEVICE, "%s: %s failed (%s); the %s reports %s", name, query,
+                       cd_err_text(first), who, text);
+    return cd_fail(err, rc, "%s", cd_err_text(first));
+}
+
 static int query_failed(drv_dev *d, const char *query, int rc, const struct cd_err *first,
                         struct cd_err *err)
 {
-    char text[96];
-    if (rc != CD_ERR_DISCONNECTED && meter_error(d, text, sizeof text))
-        return cd_fail(err, CD_ERR_DEVICE, "scpi: %s failed (%s); the meter reports %s", query,
-                       cd_err_text(first), text);
-    return cd_fail(err, rc, "%s", cd_err_text(first));
+    return drv_scpi_query_failed(d, "scpi", "meter", query, rc, first, err);
 }
 
 /* ------------------------------------------------------------ the driver */
@@ -216,39 +220,7 @@ static int identify(drv_dev *d, struct drv_identity *out, struct cd_err *err)
     int rc = drv_query(d, "*IDN?\n", line, sizeof line, &e);
     if (rc < 0)
         return query_failed(d, "*IDN?", rc, &e, err);
-    size_t n = (size_t)rc;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)line[i];
-        if ((c < 0x20 || c > 0x7E) && c != '\r' && c != '\n')
-            return drv_bad_reply(err, "scpi", "*IDN? reply is not text", (const uint8_t *)line,
-                                 n);
-    }
-    /* manufacturer,model,serial,firmware: the 4th takes the rest */
-    char *field[4] = {NULL, NULL, NULL, NULL};
-    char *p = line;
-    int nf = 0;
-    while (nf < 4) {
-        field[nf++] = p;
-        if (nf == 4)
-            break;
-        char *comma = strchr(p, ',');
-        if (comma == NULL)
-            break;
-        *comma = '\0';
-        p = comma + 1;
-    }
-    if (nf < 4)
-        return cd_fail(err, CD_ERR_PROTOCOL,
-                       "scpi: *IDN? reply has %d field%s, not manufacturer,model,serial,firmware",
-                       nf, nf == 1 ? "" : "s");
-    drv_copy_trimmed(out->manufacturer, sizeof out->manufacturer, field[0], strlen(field[0]));
-    drv_copy_trimmed(out->model, sizeof out->model, field[1], strlen(field[1]));
-    drv_copy_trimmed(out->serial, sizeof out->serial, field[2], strlen(field[2]));
-    drv_copy_trimmed(out->firmware, sizeof out->firmware, field[3], strlen(field[3]));
-    if (out->manufacturer[0] == '\0' && out->model[0] == '\0')
-        return drv_bad_reply(err, "scpi", "*IDN? reply names no manufacturer or model",
-                             (const uint8_t *)line, n);
-    return 0;
+    return drv_idn_parse(line, (size_t)rc, "scpi", out, err);
 }
 
 static void stop(drv_dev *d)

@@ -19,6 +19,7 @@ struct drv_transport {
     uint8_t pending[READ_BUF]; /* received bytes of an unfinished line, not yet recorded */
     size_t n_pending;
     double pending_t;
+    int split_at;               /* a record begins at this byte too (-1: none) */
     struct drv_port_lock *lock; /* the port's lock, released after the backend closes */
 };
 
@@ -34,6 +35,7 @@ int drv_transport_new(const struct drv_transport_ops *ops, void *ctx, const char
     }
     t->ops = ops;
     t->ctx = ctx;
+    t->split_at = -1;
     *out = t;
     return 0;
 }
@@ -72,6 +74,11 @@ const char *drv_transport_kind(const drv_transport *t)
     return t->ops->kind;
 }
 
+void drv_transport_record_split(drv_transport *t, int start)
+{
+    t->split_at = start;
+}
+
 void drv_transport_record(drv_transport *t, struct drv_trace_writer *w)
 {
     flush_pending(t);
@@ -86,6 +93,8 @@ static void record_received(drv_transport *t, const uint8_t *b, size_t n)
         return;
     double now = drv_trace_writer_now(t->rec);
     for (size_t i = 0; i < n; i++) {
+        if (t->split_at >= 0 && b[i] == (uint8_t)t->split_at && t->n_pending > 0)
+            flush_pending(t);
         if (t->n_pending == 0)
             t->pending_t = now;
         t->pending[t->n_pending++] = b[i];

@@ -371,4 +371,53 @@ unc_model *unc_model_load_file(const char *path, struct unc_model_file_opts *opt
 unc_model *unc_model_load_string(const char *text, const char *source,
                                  struct unc_model_file_opts *opts, struct cd_err *err);
 
+/* ------------------------------------------------------------------ */
+/* Platinum resistance thermometers: Callendar-Van Dusen (uncertainty/cvd.c) */
+
+/* A PRT's own coefficients, as its certificate gives them (IEC 60751:2008,
+ * 5.1.2 form, from memory **M**):
+ *   t >= 0 degC:  R(t) = R0 (1 + A t + B t^2)
+ *   t <  0 degC:  R(t) = R0 (1 + A t + B t^2 + C (t - 100) t^3)
+ * t in degC (ITS-90), R in ohm. The standard Pt100 values are
+ * UNC_CVD_IEC60751_{A,B,C} with R0 = 100 ohm. u_* are the coefficients'
+ * standard uncertainties (0: not given); they are taken as uncorrelated
+ * (a certificate's fitted coefficients usually are correlated: where it
+ * gives their covariance, propagate it with the curve-fit code instead). */
+struct unc_cvd {
+    double r0, a, b, c;
+    double u_r0, u_a, u_b, u_c;
+};
+
+#define UNC_CVD_IEC60751_A 3.9083e-3
+#define UNC_CVD_IEC60751_B (-5.775e-7)
+#define UNC_CVD_IEC60751_C (-4.183e-12)
+/* The range IEC 60751 defines the equation over. */
+#define UNC_CVD_T_MIN (-200.0)
+#define UNC_CVD_T_MAX 850.0
+
+/* R(t). CD_ERR_INVALID for non-finite input, R0 <= 0, or t outside
+ * UNC_CVD_T_MIN..UNC_CVD_T_MAX. */
+int unc_cvd_resistance(double t, const struct unc_cvd *k, double *r, struct cd_err *err);
+/* dR/dt at t, in ohm/degC (0 for a non-finite t). */
+double unc_cvd_dr_dt(double t, const struct unc_cvd *k);
+/* The inverse: t for a measured R (closed form above 0 degC, Newton's
+ * method below, converged to 1e-9 degC within 50 steps). CD_ERR_INVALID
+ * for a resistance outside R(-200)..R(850) or coefficients that do not
+ * make R rise with t there; CD_ERR_NUMERIC if the iteration does not
+ * converge. */
+int unc_cvd_temperature(double r, const struct unc_cvd *k, double *t, struct cd_err *err);
+
+/* A resistance converted with its uncertainty: u(t)^2 =
+ * (dt/dR)^2 u(R)^2 + sum over p in {R0, A, B, C} of (dt/dp)^2 u(p)^2, with
+ * dt/dp = -(dR/dp) / (dR/dt) (JCGM 100 5.1.2, the law of propagation). */
+struct unc_cvd_result {
+    double t;              /* degC */
+    double u_t;            /* degC, standard uncertainty */
+    double dt_dr;          /* sensitivity to R, degC/ohm */
+    double u_t_from_r;     /* |dt/dR| u(R) */
+    double u_t_from_coeffs;/* the coefficients' part, root-sum-square */
+};
+int unc_cvd_convert(double r, double u_r, const struct unc_cvd *k, struct unc_cvd_result *out,
+                    struct cd_err *err);
+
 #endif

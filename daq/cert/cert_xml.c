@@ -239,6 +239,8 @@ static const char *dsi_unit(const char *u)
         {"Pa", "\\pascal"},       {"kPa", "\\kilo\\pascal"}, {"MPa", "\\mega\\pascal"},
         {"hPa", "\\hecto\\pascal"},
         {"A", "\\ampere"},        {"mA", "\\milli\\ampere"}, {"ohm", "\\ohm"},
+        /* temperature (issue 19): the profile's unit, and the readouts' */
+        {"°C", "\\degreecelsius"}, {"K", "\\kelvin"},     {"Ω", "\\ohm"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(u, map[i].caldaq) == 0)

@@ -12,12 +12,15 @@ static const char usage_text[] =
     "                     [--tcp] [--json]\n"
     "\n"
     "Decode raw instrument output read from stdin: one reading a line (for Modbus,\n"
-    "one RTU reply frame after another). Every frame gives a reading\n"
+    "one RTU reply frame after another; for the continuous output of toledo-cont and\n"
+    "xk3190 one frame after another, bytes between frames reported as noise). Every\n"
+    "frame gives a reading\n"
     "{\"value\", \"unit\", \"status\", \"display\"} or, when it cannot be decoded, an error\n"
     "record {\"error\", \"offset\"} with its byte offset in the input; the exit status\n"
     "is 1 when any frame was undecodable.\n"
     "\n"
-    "  --driver NAME   mtsics, sbi, aandd, scpi or modbus\n"
+    "  --driver NAME   mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont or xk3190\n"
+    "                  (docs/drivers.md)\n"
     "  --json          one JSON object a line\n"
     "  Modbus frames are decoded through a register map: --preset keller|generic,\n"
     "  --order ABCD|CDAB|BADC|DCBA, or --set KEY=VALUE (docs/drivers-dmm-modbus.md);\n"
@@ -77,8 +80,15 @@ static size_t frame_length(const char *driver, bool tcp, const uint8_t *buf, siz
             n = (size_t)3 + buf[2] + 2;   /* read: byte count, data, CRC */
         return n < left ? n : left;
     }
-    const uint8_t *lf = memchr(buf, '\n', left);
-    return lf != NULL ? (size_t)(lf - buf) + 1 : left;
+    /* The thermometer readouts may end lines in CR alone (the milliK, a
+     * Hart readout with LF=OFF): there a CR not followed by LF ends one. */
+    bool cr_ends = strcmp(driver, "millik") == 0 || strcmp(driver, "fluke-ttr") == 0 ||
+                   strcmp(driver, "fluke-1529") == 0;
+    for (size_t i = 0; i < left; i++) {
+        if (buf[i] == '\n' || (cr_ends && buf[i] == '\r' && (i + 1 == left || buf[i + 1] != '\n')))
+            return i + 1;
+    }
+    return left;
 }
 
 int cmd_decode(int argc, char **argv)
@@ -123,17 +133,39 @@ int cmd_decode(int argc, char **argv)
     if (optind != argc)
         return cli_usage_error("decode", "unexpected argument '%s'", argv[optind]);
     if (driver == NULL)
-        return cli_usage_error("decode", "--driver is required (mtsics, sbi, aandd, scpi, modbus)");
+        return cli_usage_error("decode", "--driver is required (mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190)");
     if (drv_parser_find(driver) == NULL)
-        return cli_usage_error("decode", "no driver '%s' (mtsics, sbi, aandd, scpi, modbus)",
+        return cli_usage_error("decode", "no driver '%s' (mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190)",
                                driver);
     size_t len = 0;
     uint8_t *input = read_all(stdin, &len);
     if (input == NULL)
         return cli_error("decode", "cannot read stdin (out of memory, or over 64 MiB)");
     size_t errors = 0;
+    const struct drv_parser *parser = drv_parser_find(driver);
     for (size_t off = 0; off < len;) {
-        size_t n = frame_length(driver, tcp, input + off, len - off);
+        size_t n = 0;
+        if (parser->next != NULL) {
+            /* a continuous stream: frames found by the parser, noise between */
+            size_t skip = 0;
+            int found = parser->next(input + off, len - off, true, &skip, &n);
+            if (skip > 0) {
+                errors++;
+                char what[96];
+                snprintf(what, sizeof what, "%s: %zu byte%s that begin no frame skipped", driver,
+                         skip, skip == 1 ? "" : "s");
+                if (json)
+                    cli_json_print_line(json_pack("{s:s, s:I}", "error", what, "offset",
+                                                  (json_int_t)off));
+                else
+                    printf("offset %zu: %s\n", off, what);
+                off += skip;
+            }
+            if (found != 1)
+                break;
+        } else {
+            n = frame_length(driver, tcp, input + off, len - off);
+        }
         struct drv_reading r;
         memset(&r, 0, sizeof r);
         struct cd_err err = {0};

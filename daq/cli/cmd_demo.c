@@ -167,10 +167,16 @@ int cmd_demo(int argc, char **argv)
     if (mkdir(out, 0775) < 0 && errno != EEXIST)
         return cli_error("demo", "%s: %s", out, strerror(errno));
 
-    char tmp[] = "/tmp/caldaq-demo.XXXXXX";
+    /* in $TMPDIR when it names a folder short enough for the simulator's
+     * control socket (a Unix socket's path holds 107 bytes), else /tmp */
+    const char *base = getenv("TMPDIR");
+    if (base == NULL || base[0] == '\0' || strlen(base) > 60)
+        base = "/tmp";
+    char tmp[96];
+    snprintf(tmp, sizeof tmp, "%s/caldaq-demo.XXXXXX", base);
     if (mkdtemp(tmp) == NULL)
-        return cli_error("demo", "cannot make a temporary folder: %s", strerror(errno));
-    char model[64], mass[64], port[64], control[64], reg[64];
+        return cli_error("demo", "cannot make a temporary folder in %s: %s", base, strerror(errno));
+    char model[128], mass[128], port[128], control[128], reg[128];
     snprintf(model, sizeof model, "%s/gauge-block.yaml", tmp);
     snprintf(mass, sizeof mass, "%s/mass-calibration.yaml", tmp);
     snprintf(port, sizeof port, "%s/balance", tmp);

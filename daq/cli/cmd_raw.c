@@ -101,12 +101,14 @@ static void print_bytes(char dir, const uint8_t *b, size_t n)
     fflush(stdout);
 }
 
-/* Listen up to timeout_ms for `lines` line ends; print what comes. */
+/* Listen up to timeout_ms for `lines` line ends (LF, CR LF, or CR alone
+ * as the milliK ends its lines); print what comes. */
 static int listen(drv_transport *t, int lines, int timeout_ms, struct cd_err *err)
 {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     int seen = 0;
+    bool after_cr = false;
     for (;;) {
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
@@ -121,8 +123,10 @@ static int listen(drv_transport *t, int lines, int timeout_ms, struct cd_err *er
         if (n == 0)
             return 0;
         print_bytes('<', buf, (size_t)n);
-        for (int i = 0; i < n; i++)
-            seen += buf[i] == '\n';
+        for (int i = 0; i < n; i++) {
+            seen += buf[i] == '\r' || (buf[i] == '\n' && !after_cr);
+            after_cr = buf[i] == '\r';
+        }
     }
 }
 

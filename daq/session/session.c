@@ -236,6 +236,7 @@ static const char *driver_of(const struct session *s)
 {
     return s->c->driver != NULL  ? s->c->driver
            : s->rec_driver[0]    ? s->rec_driver
+           : s->p->item.driver != NULL && s->p->item.driver[0] ? s->p->item.driver
                                  : ses_default_driver(s->p->family);
 }
 

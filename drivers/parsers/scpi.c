@@ -119,24 +119,53 @@ static int number_syntax(const char *p, const char *e)
     return p == e ? 0 : -1;
 }
 
+int scpi_text_line(const uint8_t *frame, size_t len, bool cr_ends, const char *driver,
+                   const char **b, const char **e, struct cd_err *err)
+{
+    if (len == 0)
+        return cd_fail(err, CD_ERR_PROTOCOL, "%s: an empty frame", driver);
+    uint8_t last = frame[len - 1];
+    if (last != '\n' && !(cr_ends && last == '\r'))
+        return drv_bad_reply(err, driver, "no line end (a truncated reply?)", frame, len);
+    for (size_t i = 0; i + 1 < len; i++) {
+        uint8_t c = frame[i];
+        if ((c < 0x20 || c > 0x7E) && c != '\t' && !(c == '\r' && i + 2 == len))
+            return drv_bad_reply(err, driver, "bytes that are not text (garbage on the line?)",
+                                 frame, len);
+    }
+    trim((const char *)frame, len, b, e);
+    if (*b == *e)
+        return drv_bad_reply(err, driver, "an empty line", frame, len);
+    return 0;
+}
+
+int scpi_number(const char *b, const char *e, double *out)
+{
+    char num[64];
+    size_t n = (size_t)(e - b);
+    if (n >= sizeof num || number_syntax(b, e) != 0)
+        return -1;
+    memcpy(num, b, n);
+    num[n] = '\0';
+    errno = 0;
+    char *end = NULL;
+    double v = strtod(num, &end);
+    double a = fabs(v);
+    if (end != num + n || errno == ERANGE || !isfinite(v) || a >= ABSURD_MAX ||
+        (a != 0 && a < ABSURD_TINY))
+        return -1;
+    *out = v;
+    return 0;
+}
+
 static int parse(const uint8_t *frame, size_t len, struct drv_reading *out, struct cd_err *err)
 {
     memset(out, 0, sizeof *out);
     out->value = NAN;
-    if (len == 0)
-        return cd_fail(err, CD_ERR_PROTOCOL, "scpi: an empty frame");
-    if (frame[len - 1] != '\n')
-        return drv_bad_reply(err, "scpi", "no line end (a truncated reply?)", frame, len);
-    for (size_t i = 0; i + 1 < len; i++) {
-        uint8_t c = frame[i];
-        if ((c < 0x20 || c > 0x7E) && c != '\t' && !(c == '\r' && i + 2 == len))
-            return drv_bad_reply(err, "scpi", "not a SCPI reply (bytes that are not text)",
-                                 frame, len);
-    }
     const char *b, *e;
-    trim((const char *)frame, len, &b, &e);
-    if (b == e)
-        return drv_bad_reply(err, "scpi", "an empty line", frame, len);
+    int rc = scpi_text_line(frame, len, false, "scpi", &b, &e, err);
+    if (rc != 0)
+        return rc;
     size_t n = (size_t)(e - b);
 
     int code;
@@ -155,16 +184,13 @@ static int parse(const uint8_t *frame, size_t len, struct drv_reading *out, stru
                              frame, len);
     if (n >= sizeof out->display || number_syntax(b, e) != 0)
         return drv_bad_reply(err, "scpi", "not a number", frame, len);
+    double v;
+    if (scpi_number(b, e, &v) != 0)
+        return drv_bad_reply(err, "scpi", "a number no meter sends", frame, len);
+    double a = fabs(v);
     char num[sizeof out->display];
     memcpy(num, b, n);
     num[n] = '\0';
-    errno = 0;
-    char *end = NULL;
-    double v = strtod(num, &end);
-    double a = fabs(v);
-    if (end != num + n || errno == ERANGE || !isfinite(v) || a >= ABSURD_MAX ||
-        (a != 0 && a < ABSURD_TINY))
-        return drv_bad_reply(err, "scpi", "a number no meter sends", frame, len);
     memcpy(out->display, num, n + 1);
     if (a >= OVERLOAD_MIN) {
         out->status = DRV_STATUS_OVERLOAD;

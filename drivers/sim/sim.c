@@ -61,10 +61,16 @@ static const struct sim_protocol *const protocols[] = {
     &sim_protocol_aandd,
     &sim_protocol_scpi,
     &sim_protocol_modbus,
+    &sim_protocol_fluke_ttr,
+    &sim_protocol_fluke_1529,
+    &sim_protocol_millik,
+    &sim_protocol_toledo_cont,
+    &sim_protocol_xk3190,
 };
 
 static const char *const names[] = {
-    "mtsics", "sbi", "aandd", "scpi", "modbus",
+    "mtsics", "sbi", "aandd", "scpi", "modbus", "fluke-ttr", "fluke-1529", "millik",
+    "toledo-cont", "xk3190",
     NULL,
 };
 
@@ -151,6 +157,7 @@ struct drv_sim {
     bool timer_on;
     double timer_at;
     unsigned long n_req, n_reply;
+    bool stream_inject;     /* error_every for the frame a streaming timer makes */
     uint8_t rx[RX_MAX];
     size_t rx_len;
     double rx_last;
@@ -495,6 +502,17 @@ void sim_timer_set(drv_sim *s, int delay_ms)
 void sim_timer_clear(drv_sim *s)
 {
     s->timer_on = false;
+}
+
+int sim_stream_period(const drv_sim *s)
+{
+    int ms = sim_stream_ms(s);
+    return ms < 10 ? 10 : ms;
+}
+
+bool sim_stream_inject_error(const drv_sim *s)
+{
+    return s->stream_inject;
 }
 
 bool sim_timer_pending(const drv_sim *s)
@@ -951,6 +969,10 @@ static int outq_flush(drv_sim *s, int fd, struct cd_err *err)
  * that disconnect_after names. */
 static int process_rx(drv_sim *s, bool *disconnect, struct cd_err *err)
 {
+    if (s->proto->streams) {
+        s->rx_len = 0;   /* an instrument that only sends ignores what it gets */
+        return 0;
+    }
     long (*frame)(drv_sim *, void *, const uint8_t *, size_t) =
         s->proto->frame != NULL ? s->proto->frame : sim_frame_line;
     size_t pos = 0;
@@ -1105,6 +1127,8 @@ int drv_sim_serve(drv_sim *s, int fd, int control_fd, struct cd_err *err)
     sim_timer_clear(s);
     if (s->proto->reset != NULL)
         s->proto->reset(s, s->pstate);
+    if (s->proto->streams)
+        sim_timer_set(s, sim_stream_period(s));   /* the first frame */
 
     bool disconnect = false;
     double host_away_until = -1;   /* pty with no host: poll it again then */
@@ -1119,12 +1143,20 @@ int drv_sim_serve(drv_sim *s, int fd, int control_fd, struct cd_err *err)
             s->timer_on = false;
             struct sim_out out;
             out.len = 0;
+            if (s->proto->streams) {
+                /* continuous output: each frame stands for a request */
+                s->n_req++;
+                s->stream_inject = s->p.error_every > 0 && s->n_req % s->p.error_every == 0;
+            }
             if (s->proto->timer != NULL) {
                 rc = s->proto->timer(s, s->pstate, &out, err);
                 if (rc < 0)
                     break;
             }
             emit(s, &out, false);
+            if (s->proto->streams && s->p.disconnect_after > 0 &&
+                s->n_req >= s->p.disconnect_after)
+                disconnect = true;
         }
         rc = outq_flush(s, fd, err);
         if (rc != 0) {

@@ -1,5 +1,6 @@
 /* The simulator core's private interface (drivers/sim/): what a simulated
- * protocol ("mtsics", "sbi", "aandd", "scpi", "modbus") sees of the core in
+ * protocol ("mtsics", "sbi", "aandd", "scpi", "modbus", "fluke-ttr", "fluke-1529",
+ * "millik") sees of the core in
  * drivers/sim/sim.c. Public contract: drv.h, "Instrument simulators";
  * user documentation: docs/simulators.md.
  *
@@ -195,7 +196,23 @@ struct sim_protocol {
     /* Optional: the timer fired (see sim_timer_set); append unrequested
      * bytes to `out` (a repeated reading, a late stable weight). */
     int (*timer)(drv_sim *s, void *st, struct sim_out *out, struct cd_err *err);
+
+    /* The instrument sends by itself (continuous output): the core arms the
+     * timer for the first frame at each connection and drops what the host
+     * sends (`frame` and `handle` are not called, and may be NULL); `timer`
+     * sends a frame and sets the timer again (sim_stream_period). Each
+     * output of `timer` counts as a request for silent_after,
+     * disconnect_after and error_every (sim_stream_inject_error says when to
+     * spoil a frame). */
+    bool streams;
 };
+
+/* stream_ms, at least 10 ms: the period of a streaming protocol's frames. */
+int sim_stream_period(const drv_sim *s);
+
+/* For a streaming protocol inside `timer`: error_every asks for this
+ * frame to be sent damaged (a checksum error). */
+bool sim_stream_inject_error(const drv_sim *s);
 
 /* The default framing for ASCII protocols: a request is everything up to
  * and including the first LF or CR, and a CR LF pair counts as one end.
@@ -218,6 +235,18 @@ extern const struct sim_protocol sim_protocol_mtsics;  /* drivers/sim/mtsics.c *
 extern const struct sim_protocol sim_protocol_sbi;     /* drivers/sim/sbi.c */
 extern const struct sim_protocol sim_protocol_aandd;   /* drivers/sim/aandd.c */
 extern const struct sim_protocol sim_protocol_scpi;    /* drivers/sim/scpi.c */
+extern const struct sim_protocol sim_protocol_fluke_ttr;  /* drivers/sim/fluke_ttr.c */
+extern const struct sim_protocol sim_protocol_fluke_1529; /* drivers/sim/fluke_1529.c */
+extern const struct sim_protocol sim_protocol_millik;     /* drivers/sim/millik.c */
+
+/* For the thermometer readouts (drivers/sim/thermo.c): the model's value
+ * is a temperature in degC; this is it in a Hart unit letter - C, F, K,
+ * or O, the resistance of a Pt100 with the IEC 60751 coefficients (R0 100
+ * ohm, A 3.9083e-3, B -5.775e-7, C -4.183e-12; **M**). */
+double sim_thermo_in(double t_c, char letter);
+
+extern const struct sim_protocol sim_protocol_toledo_cont; /* drivers/sim/toledo_cont.c */
+extern const struct sim_protocol sim_protocol_xk3190;  /* drivers/sim/xk3190.c */
 /* Defined by drivers/sim/modbus.c; listed in sim.c's `protocols` table
  * once that file exists (see the marked line there). */
 extern const struct sim_protocol sim_protocol_modbus;

@@ -75,6 +75,9 @@ read_and_replay sbi --loads 100 -- --serial 1200,7O1
 read_and_replay aandd --loads 100 -- --serial 2400,7E1
 read_and_replay scpi --loads 5 --unit V -- --set func=VOLT:DC --set range=10
 read_and_replay modbus --loads 1.5 -- --preset keller
+read_and_replay fluke-ttr --loads 25.587 --
+read_and_replay fluke-1529 -- --set ch=2
+read_and_replay millik -- --set ch=1 --set range=115
 
 expect_fail() {  # expect_fail NAME PATTERN DRIVER SIMARGS -- READARGS
     local name=$1 pattern=$2 drv=$3; shift 3
@@ -97,6 +100,37 @@ expect_fail mt-silent 'no complete reply within' mtsics --fault silent=4 --
 expect_fail mt-error 'ET\|error' mtsics --fault error=2 --
 expect_fail scpi-error 'error' scpi --fault error=3 -- --set func=VOLT:DC
 expect_fail modbus-exception 'exception' modbus --set exception=2 -- --preset keller
+expect_fail ttr-disconnect 'is disconnected' fluke-ttr --fault disconnect=4 --
+expect_fail ttr-silent 'no reply to T' fluke-ttr --fault silent=4 --
+expect_fail ttr-error 'T answered with an error: Error: unknown command' fluke-ttr --fault error=3 --
+expect_fail c1529-error 'MEAS? 1 failed.*the readout reports -102' fluke-1529 --fault error=4 --
+expect_fail c1529-silent 'no reply to MEAS? 1' fluke-1529 --fault silent=4 --
+expect_fail millik-error 'answered with an error: Error: Invalid command' millik --fault error=3 --
+expect_fail millik-disconnect 'is disconnected' millik --fault disconnect=3 --
+
+# A fault while recording: every reading taken before it is on stdout and
+# every byte exchanged before it is in the trace.
+# (disconnect=7: DU=H, LF=ON, U=C, *IDN? and two T are answered; the reply
+# to the 7th may be lost with the connection, so at least 2 readings.)
+start_sim ttr-rec fluke-ttr --fault disconnect=7 --loads 25.587 --set noise=0
+set +e
+"$CALDAQ" read --driver fluke-ttr --port "$tmp/ttr-rec" --count 5 --json --record "$tmp/ttr-rec.trace" \
+    > "$tmp/ttr-rec.json" 2> "$tmp/ttr-rec.err"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q 'is disconnected' "$tmp/ttr-rec.err" || { cat "$tmp/ttr-rec.err" >&2; exit 1; }
+n_json=$(grep -c '"display":"25.587"' "$tmp/ttr-rec.json" || true)
+n_trace=$(grep -c '^[0-9.]* < "t:   25.587 C\\r\\n"' "$tmp/ttr-rec.trace" || true)
+[ "$n_json" -ge 2 ] && [ "$n_trace" -ge "$n_json" ] || { echo "ttr-rec: $n_json readings, $n_trace in the trace" >&2; exit 1; }
+echo "ttr-rec: $n_json readings before the disconnect kept, their bytes in the trace"
+
+# Garbage before replies: the thermometer drivers resync on the next line.
+for drv in fluke-ttr fluke-1529 millik; do
+    start_sim "$drv-noisy" "$drv" --fault garbage=1
+    "$CALDAQ" read --driver "$drv" --port "$tmp/$drv-noisy" --count 3 --json > "$tmp/$drv-noisy.out"
+    [ "$(grep -c '"status":"stable"' "$tmp/$drv-noisy.out")" -eq 3 ]
+    echo "$drv-noisy: 3 readings through garbage"
+done
 
 # KELLER "Set Zero P1" (FC16 to 0xFF00) only when writing is allowed.
 start_sim kzero modbus --loads 0.03 --set noise=0
@@ -141,7 +175,7 @@ set -e
 echo "mt-garbage: $(cat "$tmp/garbage.err")"
 
 # decode every fixture: the same record as its .expect
-for drv in mtsics sbi aandd scpi modbus; do
+for drv in mtsics sbi aandd scpi modbus fluke-ttr fluke-1529 millik; do
     n=0
     for bytes in "$fixtures/$drv"/*.bytes; do
         [ -e "$bytes" ] || continue

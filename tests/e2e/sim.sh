@@ -114,6 +114,53 @@ rc=0
 wait "$pid" || rc=$?
 [ "$rc" -eq 0 ] || fail "caldaq sim scpi exited $rc after SIGINT"
 
+# ------------------------------------------- thermometer readouts (docs/temperature.md)
+: >"$tmp/err"
+"$CALDAQ" sim fluke-ttr --port-link "$tmp/ttr" --loads 25.587 --noise 0 --set duplex=full \
+    </dev/null >/dev/null 2>"$tmp/err" &
+pids+=($!)
+"$CALDAQ" sim fluke-1529 --port-link "$tmp/chub" --loads 25.1234 --noise 0 \
+    </dev/null >/dev/null 2>>"$tmp/err" &
+pids+=($!)
+"$CALDAQ" sim millik --port-link "$tmp/mk" --loads 0 --noise 0 </dev/null >/dev/null 2>>"$tmp/err" &
+pids+=($!)
+wait_for "$tmp/ttr" && wait_for "$tmp/chub" && wait_for "$tmp/mk" || fail "no thermometer simulators"
+
+"$PY" - "$tmp/ttr" "$tmp/chub" "$tmp/mk" <<'EOF' || fail "thermometer simulators' replies"
+import sys
+import serial
+
+def check(port, cmd, want, end=b"\n"):
+    port.write(cmd)
+    got = port.read_until(end)
+    ok = got == want
+    print(f"  {cmd!r:26} -> {got!r:34} {'ok' if ok else 'FAIL, want ' + repr(want)}")
+    if not ok:
+        sys.exit(1)
+
+ttr = serial.Serial(sys.argv[1], 9600, timeout=2)
+check(ttr, b"U=K\r", b"U=K\r\n")               # full duplex: the echo, no reply
+check(ttr, b"DU=H\r", b"DU=H\r\n")             # echoed, then half duplex
+check(ttr, b"T\r", b"t:  298.737 K\r\n")
+ttr.write(b"U=C\rLF=OFF\r")
+check(ttr, b"FETC?\r", b"25.587\r", b"\r")
+check(ttr, b"BOGUS\r", b"Error: unknown command\r", b"\r")
+
+chub = serial.Serial(sys.argv[2], 9600, timeout=3)
+check(chub, b"MEAS? 2\n", b"25.1254\r\n")
+check(chub, b"MEAS? 7\nSYST:ERR?\n", b'-222,"Data out of range"\r\n')
+chub.write(b"MEAS:PER 1\n")
+lines = [chub.read_until(b"\n") for _ in range(4)]
+print(f"  MEAS:PER 1 -> {lines}")
+assert lines == [b"%d: %.4f C\r\n" % (ch, 25.1234 + 0.001 * ch) for ch in range(1, 5)], lines
+chub.write(b"MEAS:PER 0\n")
+
+mk = serial.Serial(sys.argv[3], 9600, timeout=2)
+check(mk, b"MEAS:RES1? 115,NORM,4\r", b"100.00000\r", b"\r")
+check(mk, b"MEAS:RES1? 5,NORM,4\r", b"Error: Invalid range\r", b"\r")
+check(mk, b"MEAS:TEMP3?\r", b"Error: Invalid channel\r", b"\r")
+EOF
+
 # ---------------------------------------------------------------- usage errors
 rc=0
 "$CALDAQ" sim nosuch </dev/null >/dev/null 2>"$tmp/err" || rc=$?

@@ -37,7 +37,7 @@ set -e
 [ "$status" -eq 1 ] || { echo "expected exit 1, got $status" >&2; exit 1; }
 grep -q "example-lab.yaml:15: reference W-E2-01 (certificate VD-KL-2025-0412) was due" "$tmp/late.err"
 grep -q "reference DPC-01 (certificate VD-ĐT-2025-0031) was due for calibration on 2027-01-31" "$tmp/late.err"
-grep -q "7 of 7 standards past their due date on 2030-01-01" "$tmp/late.err"
+grep -q "9 of 9 standards past their due date on 2030-01-01" "$tmp/late.err"
 grep -q "OVERDUE by" "$tmp/late.out"
 
 # A broken register: exit 1, file:line on stderr, nothing on stdout.
@@ -68,7 +68,8 @@ ok = json.load(open(sys.argv[1], encoding="utf-8"))
 assert ok["ok"] is True and ok["overdue"] == [] and ok["on"] == "2026-01-01", ok
 assert "Trung tâm Khoa học–Công nghệ" in ok["lab"], ok["lab"]
 ids = [s["id"] for s in ok["standards"]]
-assert ids == ["W-E2-01", "P-REF-01", "DPC-01", "W-M1-01", "P-REF-DIG-01", "P-REF-MMHG-01", "T-REF-01"], ids
+assert ids == ["W-E2-01", "P-REF-01", "DPC-01", "W-M1-01", "P-REF-DIG-01", "P-REF-MMHG-01", "T-REF-01",
+               "W-M1-02", "T-REF-02"], ids
 w = ok["standards"][0]
 assert w["class"] == "E2" and w["k"] == 2 and w["days_left"] == 68 and w["in_date"], w
 item = [i for i in w["items"] if i["nominal"] == 100][0]

@@ -45,4 +45,33 @@ static inline int fuzz_parser(const char *driver, const uint8_t *data, size_t si
     return 0;
 }
 
+/* A continuous stream (toledo-cont, xk3190): the framer moves forward,
+ * stays inside the buffer, and every frame it finds goes through parse. */
+static inline int fuzz_stream(const char *driver, const uint8_t *data, size_t size)
+{
+    const struct drv_parser *p = drv_parser_find(driver);
+    if (p == NULL || p->next == NULL)
+        abort();
+    for (int eof = 0; eof <= 1; eof++) {
+        size_t off = 0;
+        while (off < size) {
+            size_t skip = (size_t)-1, flen = 0;
+            int found = p->next(data + off, size - off, eof, &skip, &flen);
+            if (skip > size - off)
+                abort();
+            off += skip;
+            if (found != 1)
+                break;
+            if (flen == 0 || flen > size - off)
+                abort();
+            struct drv_reading r;
+            struct cd_err err = {0};
+            int rc = p->parse(data + off, flen, &r, &err);
+            fuzz_check_reading(rc, &r, &err);
+            off += flen;
+        }
+    }
+    return 0;
+}
+
 #endif

@@ -41,6 +41,7 @@
 #include "drv.h"
 #include "modbus_harness.h"
 #include "test_support.h"
+#include "sim_harness.h"
 #include "modbus_words.h"
 #include "parsers/modbus_map.h"
 #include "parsers/scpi.h"
@@ -651,105 +652,7 @@ static void test_map_types(void **state)
     assert_true(r.resolution == 0.25);
 }
 
-/* ------------------------------------------------------------ a simulator on a pty */
-
-struct sim_pty {
-    drv_sim *sim;
-    struct drv_pty pty;
-    int ctl, ctl_sim;       /* control socketpair: ours, the simulator's */
-    pthread_t thread;
-    bool running;
-    int rc;
-    struct cd_err err;
-};
-
-static void *sim_main(void *arg)
-{
-    struct sim_pty *p = arg;
-    p->rc = drv_sim_serve(p->sim, p->pty.master, p->ctl_sim, &p->err);
-    return NULL;
-}
-
-static void sim_start(struct sim_pty *p, const char *driver, const char *const *opts)
-{
-    memset(p, 0, sizeof *p);
-    struct cd_err err = {0};
-    if (drv_sim_new(driver, opts, &p->sim, &err) != 0)
-        fail_msg("drv_sim_new: %s", cd_err_text(&err));
-    if (drv_pty_open(&p->pty, NULL, &err) != 0)
-        fail_msg("drv_pty_open: %s", cd_err_text(&err));
-    int cv[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cv), 0);
-    p->ctl = cv[0];
-    p->ctl_sim = cv[1];
-    assert_int_equal(pthread_create(&p->thread, NULL, sim_main, p), 0);
-    p->running = true;
-}
-
-/* A control command ("load 5"); waits for its reply line. */
-static void sim_ctl(struct sim_pty *p, const char *cmd)
-{
-    char line[128];
-    int len = snprintf(line, sizeof line, "%s\n", cmd);
-    assert_int_equal(write(p->ctl, line, (size_t)len), len);
-    char c = 0;
-    do {
-        struct pollfd pf = {.fd = p->ctl, .events = POLLIN};
-        assert_int_equal(poll(&pf, 1, 2000), 1);
-        assert_int_equal(read(p->ctl, &c, 1), 1);
-    } while (c != '\n');
-}
-
-static int sim_join(struct sim_pty *p)
-{
-    if (p->running) {
-        pthread_join(p->thread, NULL);
-        p->running = false;
-    }
-    return p->rc;
-}
-
-static void sim_stop(struct sim_pty *p)
-{
-    if (p->running) {
-        drv_sim_control(p->sim, "quit", NULL, 0, NULL);
-        sim_join(p);
-    }
-    if (p->rc < 0)
-        fail_msg("simulator: %s", cd_err_text(&p->err));
-    drv_pty_close(&p->pty);
-    close(p->ctl);
-    close(p->ctl_sim);
-    drv_sim_free(p->sim);
-}
-
-static drv_dev *open_ok(const char *driver, const char *port, const char *serial,
-                        const char *const *opts, struct drv_trace_writer *rec)
-{
-    drv_dev *d = NULL;
-    struct cd_err err = {0};
-    if (drv_open(driver, port, serial, opts, rec, &d, &err) != 0)
-        fail_msg("drv_open %s %s: %s", driver, port, cd_err_text(&err));
-    return d;
-}
-
-static void read_ok(drv_dev *d, struct drv_reading *r)
-{
-    struct cd_err err = {0};
-    if (drv_read(d, r, &err) != 0)
-        fail_msg("drv_read: %s", cd_err_text(&err));
-    assert_true(r->t > 1e9);
-}
-
-/* drv_read fails with `code` and a message holding `why`. */
-static void read_fails(drv_dev *d, int code, const char *why)
-{
-    struct drv_reading r;
-    struct cd_err err = {0};
-    int rc = drv_read(d, &r, &err);
-    if (rc != code || strstr(err.msg, why) == NULL)
-        fail_msg("drv_read: %d \"%s\", expected %d \"%s\"", rc, err.msg, code, why);
-}
+/* a simulator on a pty: sim_harness.h */
 
 /* ------------------------------------------------------------ SCPI driver */
 
@@ -900,7 +803,7 @@ static void test_scpi_faults(void **state)
     sim_start(&p, "scpi", OPTS("loads=2", "noise=0", "garbage_every=3"));
     d = open_ok("scpi", p.pty.path, NULL, OPTS("timeout_ms=250"), NULL);
     read_ok(d, &r);
-    read_fails(d, CD_ERR_PROTOCOL, "scpi: not a SCPI reply (bytes that are not text): "
+    read_fails(d, CD_ERR_PROTOCOL, "scpi: bytes that are not text (garbage on the line?): "
                                    "\"\\xFF\\x00\\xA5~\\x80+2.00000000E+00\\r\\n\"");
     read_ok(d, &r);
     assert_true(r.value == 2.0);

@@ -30,8 +30,10 @@ static void test_example_loads(void **state)
 {
     (void)state;
     prof_standards *reg = load_example();
-    /* issue 16 added three references for the verification profiles */
-    assert_int_equal(prof_standards_count(reg), 7);
+    /* issue 16 added three references for the verification profiles, issue 19
+     * the M1 weights of the platform scale and the reference PRT of the
+     * temperature calibration */
+    assert_int_equal(prof_standards_count(reg), 9);
     assert_non_null(strstr(prof_standards_lab(reg), "Trung tâm Khoa học–Công nghệ"));
 
     const struct prof_standard *w = prof_standards_get(reg, 0);
@@ -65,8 +67,10 @@ static void test_example_loads(void **state)
     assert_non_null(prof_standards_find(reg, "P-REF-MMHG-01"));
     assert_null(prof_standards_find(reg, "dpc-01"));
     assert_null(prof_standards_find(reg, "nope"));
-    assert_non_null(prof_standards_get(reg, 6));
-    assert_null(prof_standards_get(reg, 7));
+    assert_non_null(prof_standards_get(reg, 7));
+    assert_string_equal(prof_standards_get(reg, 7)->id, "W-M1-02");
+    assert_string_equal(prof_standards_get(reg, 8)->id, "T-REF-02");
+    assert_null(prof_standards_get(reg, 9));
     prof_standards_free(reg);
     prof_standards_free(NULL);
 }
