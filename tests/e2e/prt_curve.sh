@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# End to end (issue 19): a Pt100 calibrated as a Callendar–Van Dusen curve,
+# profiles/temperature-prt-curve-cvd.yaml. The PRT is read in ohms on the
+# fluke-ttr simulator (U=O: a Pt100 with the IEC 60751 coefficients at the
+# simulated temperature), the reference readout on the fluke-1529
+# simulator, both presented the bath's temperature at 0, 20, ..., 100 °C.
+# The run's readings are taken out with h5py and the whole computation is
+# done again here, independently: each point's y and u from the profile's
+# budget, the weighted least-squares quadratic by its normal equations
+# solved by hand (no numpy), R0 = c0, A = c1/c0, B = c2/c0 and their
+# covariance J C J^T; all must equal the results JSON, and A, B must be the
+# simulator's IEC 60751 values within their U. Then the certificate: its
+# DCC XML valid against PTB's schema.
+source "$(dirname "$0")/common.bash"
+show() { echo "--- $1" >&2; cat "$1" >&2; }
+: "${REFERENCE_DIR:=../shared/reference}"
+PROFILE=profiles/temperature-prt-curve-cvd.yaml
+sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' profiles/standards/example-lab.yaml > "$tmp/reg.yaml"
+
+sim() { # sim NAME DRIVER SEED NOISE
+    "$CALDAQ" sim "$2" --port-link "$tmp/$1" --control "$tmp/$1.ctl" --advance 0 --settle 0 \
+        --loads 20 --noise "$4" --seed "$3" </dev/null >"$tmp/$1.out" 2>&1 &
+    pids+=($!)
+    wait_for "$tmp/$1"
+    wait_for "$tmp/$1.ctl"
+}
+sim item fluke-ttr 7 0.002
+sim ref fluke-1529 8 0.001
+WINDOW=(stable_n=2 stable_s=0.01)
+mkdir -p "$tmp/runs"
+"$CALDAQ" session --profile "$PROFILE" --standards "$tmp/reg.yaml" --port "$tmp/item" \
+    --set unit=O --set "${WINDOW[0]}" --set "${WINDOW[1]}" --sim-control "$tmp/item.ctl" \
+    --ref-port "$tmp/ref" --ref-set "${WINDOW[0]}" --ref-set "${WINDOW[1]}" \
+    --ref-sim-control "$tmp/ref.ctl" --batch --out "$tmp/runs" --env 21,45 \
+    > "$tmp/session.out" 2>&1 || { show "$tmp/session.out"; fail "the PRT calibration did not complete"; }
+run=$(ls "$tmp"/runs/*.h5)
+"$CALDAQ" verify "$run" > /dev/null || fail "the run does not verify"
+
+"$PY" - "$run" "$tmp/reg.yaml" <<'PY' || fail "the curve recomputed here differs from the analysis"
+import json, math, re, sys, h5py
+def s(x): return x.decode() if isinstance(x, bytes) else str(x)
+f = h5py.File(sys.argv[1], "r")
+res = json.loads(f["results"]["v1"][()])
+rd = [r for r in f["readings"][...] if s(r["status"]) == "stable"]
+reg = open(sys.argv[2], encoding="utf-8").read()
+block = reg[reg.index("- id: T-REF-02"):]
+items = {float(m.group(1)): (float(m.group(2)), float(m.group(3)))
+         for m in re.finditer(r"nominal: (\d+), unit: \"°C\", value: ([\d.]+), U: ([\d.]+)", block)}
+S = 0.3908                                  # the profile's sensitivity, ohm/°C
+h_R = [0.002]                               # self-heating, ohm
+h_t = [0.006, 0.004, 0.005, 0.008, 0.004]   # drift, readout, stability, uniformity, immersion, °C
+d = 0.0001
+assert res["unit"] == "Ω", res["unit"]
+assert len(res["points"]) == 6
+X, Y, U = [], [], []
+for i, pt in enumerate(res["points"]):
+    r = [float(v["value"]) for v in rd if s(v["side"]) == "item" and int(v["point"]) == i]
+    t = [float(v["value"]) for v in rd if s(v["side"]) == "reference" and int(v["point"]) == i]
+    assert len(r) == 5 and len(t) == 5, (len(r), len(t))
+    n = len(r)
+    mean = sum(r) / n
+    sd = math.sqrt(sum((v - mean) ** 2 for v in r) / (n - 1))
+    value, U_ref = items[pt["nominal"]]
+    x = sum(t) / n + (value - pt["nominal"])
+    u2 = (sd ** 2 / n + (d / 2) ** 2 / 3 + sum(h * h / 3 for h in h_R)
+          + S ** 2 * ((U_ref / 2) ** 2 + sum(h * h / 3 for h in h_t)))
+    X.append(x); Y.append(mean); U.append(math.sqrt(u2))
+# weighted least squares: (X^T W X) c = X^T W y, solved by Gauss-Jordan
+N = [[0.0] * 3 for _ in range(3)]; b = [0.0] * 3
+for x, y, u in zip(X, Y, U):
+    g = [1, x, x * x]; w = 1 / u ** 2
+    for a in range(3):
+        b[a] += w * g[a] * y
+        for c in range(3):
+            N[a][c] += w * g[a] * g[c]
+def inverse(m):
+    a = [row[:] + [float(i == j) for j in range(3)] for i, row in enumerate(m)]
+    for i in range(3):
+        p = max(range(i, 3), key=lambda k: abs(a[k][i])); a[i], a[p] = a[p], a[i]
+        piv = a[i][i]; a[i] = [v / piv for v in a[i]]
+        for k in range(3):
+            if k != i:
+                fk = a[k][i]; a[k] = [vk - fk * vi for vk, vi in zip(a[k], a[i])]
+    return [row[3:] for row in a]
+C = inverse(N)
+c = [sum(C[a][k] * b[k] for k in range(3)) for a in range(3)]
+J = [[1, 0, 0], [-c[1] / c[0] ** 2, 1 / c[0], 0], [-c[2] / c[0] ** 2, 0, 1 / c[0]]]
+V = [[sum(J[i][k] * C[k][l] * J[j][l] for k in range(3) for l in range(3)) for j in range(3)]
+     for i in range(3)]
+R0, A, B = c[0], c[1] / c[0], c[2] / c[0]
+cv = res["curve"]
+def close(got, want, rel, what):
+    assert abs(got - want) <= rel * abs(want), (what, got, want)
+close(cv["R0"], R0, 1e-9, "R0"); close(cv["A"], A, 1e-7, "A"); close(cv["B"], B, 1e-6, "B")
+for i in range(3):
+    close(cv["u"][i], math.sqrt(V[i][i]), 1e-6, "u")
+    close(cv["U"][i], 2 * math.sqrt(V[i][i]), 1e-6, "U")
+    for j in range(3):
+        assert abs(cv["covariance"][i][j] - V[i][j]) <= 1e-6 * math.sqrt(V[i][i] * V[j][j]), (i, j)
+chi2 = 0
+for k, (x, y, u) in enumerate(zip(X, Y, U)):
+    fit = c[0] + c[1] * x + c[2] * x * x
+    chi2 += ((y - fit) / u) ** 2
+    p = cv["points"][k]
+    close(p["x"], x, 1e-12, "x"); close(p["y"], y, 1e-12, "y"); close(p["u"], u, 1e-9, "u(y)")
+    assert abs(p["residual"] - (y - fit)) < 1e-9, (p["residual"], y - fit)
+    assert abs(res["points"][k]["error"] - (y - fit)) < 1e-9
+close(cv["chi2"], chi2, 1e-6, "chi2")
+assert cv["dof"] == 3
+# the simulator's probe: IEC 60751 (R0 = 100 ohm, A = 3.9083e-3, B = -5.775e-7); the
+# reference's made-up certificate corrections shift x by 2 to 11 mK, inside U
+for got, want, U2, what in ((R0, 100, cv["U"][0], "R0"), (A, 3.9083e-3, cv["U"][1], "A"),
+                            (B, -5.775e-7, cv["U"][2], "B")):
+    assert abs(got - want) <= U2, (what, got, want, U2)
+print(f"  R0 = {R0:.5f} ohm, A = {A:.6e}, B = {B:.4e}; U(k=2) {cv['U'][0]:.2g}, "
+      f"{cv['U'][1]:.2g}, {cv['U'][2]:.2g}; r(A,B) = {cv['correlation'][1][2]:.4f}: as the analysis")
+PY
+
+# The certificate.
+"$CALDAQ" cert --keygen "$tmp/lab.key" > /dev/null
+sed -e "s|^signing_key: .*|signing_key: $tmp/lab.key|" examples/lab-example.yaml > "$tmp/lab.yaml"
+"$CALDAQ" cert "$run" --out "$tmp/cert" --lab "$tmp/lab.yaml" --item-serial PT100-0815 \
+    --number VD-HC-2026-T2 > "$tmp/cert.out" 2>&1 || { show "$tmp/cert.out"; fail "no certificate"; }
+XML_CATALOG_FILES="$REFERENCE_DIR/dcc/catalog.xml" xmllint --nonet --noout \
+    --schema "$REFERENCE_DIR/dcc/dcc.xsd" "$tmp/cert/VD-HC-2026-T2.xml" 2> "$tmp/xmllint" \
+    || { show "$tmp/xmllint"; fail "the DCC of the PRT calibration is not valid"; }
+"$CALDAQ" verify "$tmp/cert" --pub "$tmp/lab.key.pub" > /dev/null || fail "caldaq verify fails on the certificate"
+echo "prt_curve.sh: ok"
