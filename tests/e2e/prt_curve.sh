@@ -124,5 +124,35 @@ sed -e "s|^signing_key: .*|signing_key: $tmp/lab.key|" examples/lab-example.yaml
 XML_CATALOG_FILES="$REFERENCE_DIR/dcc/catalog.xml" xmllint --nonet --noout \
     --schema "$REFERENCE_DIR/dcc/dcc.xsd" "$tmp/cert/VD-HC-2026-T2.xml" 2> "$tmp/xmllint" \
     || { show "$tmp/xmllint"; fail "the DCC of the PRT calibration is not valid"; }
+# The coefficients as the three formats report them: the same digits in
+# the JSON file, the DCC (caldaq_cvdR0/A/B) and the PDF's text, each the
+# analysis' value rounded to the decimals of its U (two significant digits).
+pdftotext -layout "$tmp/cert/VD-HC-2026-T2.pdf" "$tmp/cert.txt"
+"$PY" - "$run" "$tmp/cert/VD-HC-2026-T2.json" "$tmp/cert/VD-HC-2026-T2.xml" "$tmp/cert.txt" <<'PY' \
+    || fail "the certificate's coefficients differ between the formats or from the analysis"
+import json, math, re, sys, h5py
+res = json.loads(h5py.File(sys.argv[1], "r")["results"]["v1"][()])["curve"]
+js = open(sys.argv[2], encoding="utf-8").read()
+xml = open(sys.argv[3], encoding="utf-8").read()
+pdf = open(sys.argv[4], encoding="utf-8").read()
+for i, name in enumerate(["R0", "A", "B"]):
+    U = res["U"][i]
+    dec = 1 - math.floor(math.log10(U))         # two significant digits
+    U2 = round(U, dec)
+    if U2 >= 10 ** (2 - dec):                    # 0.0996 -> 0.10: one decimal fewer
+        dec -= 1
+        U2 = round(U, dec)
+    v = f"{round(res[name], dec):.{dec}f}"
+    u = f"{U2:.{dec}f}"
+    m = re.search(r'"%s": \{\s*"value": (\S+),\s*"U": (\S+)\s*\}' % name, js)
+    assert m and m.group(1) == v and m.group(2) == u, (name, m and m.groups(), v, u)
+    m = re.search(r'refType="caldaq_cvd%s">.*?<si:value>(\S+)</si:value>.*?<si:uncertainty>(\S+)</si:uncertainty>'
+                  % name, xml, re.S)
+    assert m and m.group(1) == v and m.group(2) == u, (name, m and m.groups(), v, u)
+    assert re.search(r"^\s*%s\s+%s\s+%s\s" % (name, re.escape(v), re.escape(u)), pdf, re.M), (name, v, u)
+    print(f"  {name} = {v} ± {u} (k = 2) in the JSON, the DCC and the PDF")
+r_ab = f"{res['correlation'][1][2]:.4f}"
+assert f'"A_B": {r_ab}' in js and f"r(A, B) = {r_ab}" in pdf and f"<si:value>{r_ab}</si:value>" in xml, r_ab
+PY
 "$CALDAQ" verify "$tmp/cert" --pub "$tmp/lab.key.pub" > /dev/null || fail "caldaq verify fails on the certificate"
 echo "prt_curve.sh: ok"
