@@ -1623,7 +1623,8 @@ static int read_profile(struct reader *r, struct prof_profile *p)
         return FAIL(root, CD_ERR_PARSE, "instrument is missing");
     if ((rc = read_instrument(r, v, p)) != 0)
         return rc;
-    if ((v = cd_yaml_get(&r->y, root, "curve")) != NULL && (rc = read_curve(r, v, p)) != 0)
+    yaml_node_t *cn = cd_yaml_get(&r->y, root, "curve");
+    if (cn != NULL && (rc = read_curve(r, cn, p)) != 0)
         return rc;
     /* temperatures are written as the drivers report them (a PRT fitted
      * as a curve is read in ohms) */
