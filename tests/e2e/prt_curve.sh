@@ -12,40 +12,16 @@
 # simulator's IEC 60751 values within their U. Then the certificate: its
 # DCC XML valid against PTB's schema.
 source "$(dirname "$0")/common.bash"
-show() { echo "--- $1" >&2; cat "$1" >&2; }
-: "${REFERENCE_DIR:=../shared/reference}"
+source "$(dirname "$0")/bath.bash"
 PROFILE=profiles/temperature-prt-curve-cvd.yaml
-sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' profiles/standards/example-lab.yaml > "$tmp/reg.yaml"
+bath_sim item fluke-ttr 7 0.002
+bath_sim ref fluke-1529 8 0.001
+bath_session "$PROFILE" "PRT calibration" --set unit=O
 
-sim() { # sim NAME DRIVER SEED NOISE
-    "$CALDAQ" sim "$2" --port-link "$tmp/$1" --control "$tmp/$1.ctl" --advance 0 --settle 0 \
-        --loads 20 --noise "$4" --seed "$3" </dev/null >"$tmp/$1.out" 2>&1 &
-    pids+=($!)
-    wait_for "$tmp/$1"
-    wait_for "$tmp/$1.ctl"
-}
-sim item fluke-ttr 7 0.002
-sim ref fluke-1529 8 0.001
-WINDOW=(stable_n=2 stable_s=0.01)
-mkdir -p "$tmp/runs"
-"$CALDAQ" session --profile "$PROFILE" --standards "$tmp/reg.yaml" --port "$tmp/item" \
-    --set unit=O --set "${WINDOW[0]}" --set "${WINDOW[1]}" --sim-control "$tmp/item.ctl" \
-    --ref-port "$tmp/ref" --ref-set "${WINDOW[0]}" --ref-set "${WINDOW[1]}" \
-    --ref-sim-control "$tmp/ref.ctl" --batch --out "$tmp/runs" --env 21,45 \
-    > "$tmp/session.out" 2>&1 || { show "$tmp/session.out"; fail "the PRT calibration did not complete"; }
-run=$(ls "$tmp"/runs/*.h5)
-"$CALDAQ" verify "$run" > /dev/null || fail "the run does not verify"
-
-"$PY" - "$run" "$tmp/reg.yaml" <<'PY' || fail "the curve recomputed here differs from the analysis"
-import json, math, re, sys, h5py
-def s(x): return x.decode() if isinstance(x, bytes) else str(x)
-f = h5py.File(sys.argv[1], "r")
-res = json.loads(f["results"]["v1"][()])
-rd = [r for r in f["readings"][...] if s(r["status"]) == "stable"]
-reg = open(sys.argv[2], encoding="utf-8").read()
-block = reg[reg.index("- id: T-REF-02"):]
-items = {float(m.group(1)): (float(m.group(2)), float(m.group(3)))
-         for m in re.finditer(r"nominal: (\d+), unit: \"°C\", value: ([\d.]+), U: ([\d.]+)", block)}
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$(dirname "$0")" "$PY" - "$run" "$tmp/reg.yaml" <<'PY' || fail "the curve recomputed here differs from the analysis"
+import math, sys
+from bath_run import load, side
+res, rd, items = load(sys.argv[1], sys.argv[2])
 S = 0.3908                                  # the profile's sensitivity, ohm/°C
 h_R = [0.002]                               # self-heating, ohm
 h_t = [0.006, 0.004, 0.005, 0.008, 0.004]   # drift, readout, stability, uniformity, immersion, °C
@@ -54,8 +30,8 @@ assert res["unit"] == "Ω", res["unit"]
 assert len(res["points"]) == 6
 X, Y, U = [], [], []
 for i, pt in enumerate(res["points"]):
-    r = [float(v["value"]) for v in rd if s(v["side"]) == "item" and int(v["point"]) == i]
-    t = [float(v["value"]) for v in rd if s(v["side"]) == "reference" and int(v["point"]) == i]
+    r = side(rd, "item", i)
+    t = side(rd, "reference", i)
     assert len(r) == 5 and len(t) == 5, (len(r), len(t))
     n = len(r)
     mean = sum(r) / n
@@ -117,13 +93,8 @@ print(f"  R0 = {R0:.5f} ohm, A = {A:.6e}, B = {B:.4e}; U(k=2) {cv['U'][0]:.2g}, 
 PY
 
 # The certificate.
-"$CALDAQ" cert --keygen "$tmp/lab.key" > /dev/null
-sed -e "s|^signing_key: .*|signing_key: $tmp/lab.key|" examples/lab-example.yaml > "$tmp/lab.yaml"
-"$CALDAQ" cert "$run" --out "$tmp/cert" --lab "$tmp/lab.yaml" --item-serial PT100-0815 \
-    --number VD-HC-2026-T2 > "$tmp/cert.out" 2>&1 || { show "$tmp/cert.out"; fail "no certificate"; }
-XML_CATALOG_FILES="$REFERENCE_DIR/dcc/catalog.xml" xmllint --nonet --noout \
-    --schema "$REFERENCE_DIR/dcc/dcc.xsd" "$tmp/cert/VD-HC-2026-T2.xml" 2> "$tmp/xmllint" \
-    || { show "$tmp/xmllint"; fail "the DCC of the PRT calibration is not valid"; }
+bath_cert VD-HC-2026-T2 PT100-0815 "PRT calibration"
+
 # The coefficients as the three formats report them: the same digits in
 # the JSON file, the DCC (caldaq_cvdR0/A/B) and the PDF's text, each the
 # analysis' value rounded to the decimals of its U (two significant digits).
@@ -154,5 +125,4 @@ for i, name in enumerate(["R0", "A", "B"]):
 r_ab = f"{res['correlation'][1][2]:.4f}"
 assert f'"A_B": {r_ab}' in js and f"r(A, B) = {r_ab}" in pdf and f"<si:value>{r_ab}</si:value>" in xml, r_ab
 PY
-"$CALDAQ" verify "$tmp/cert" --pub "$tmp/lab.key.pub" > /dev/null || fail "caldaq verify fails on the certificate"
 echo "prt_curve.sh: ok"
