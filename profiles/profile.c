@@ -1636,6 +1636,11 @@ static int read_profile(struct reader *r, struct prof_profile *p)
                     p->unit);
     if ((rc = read_sides(r, root, p)) != 0 || (rc = read_verification(r, root, p)) != 0)
         return rc;
+    /* a typed resistance would be checked against a nominal temperature */
+    if (cn != NULL && p->item.read != PROF_READ_INSTRUMENT)
+        return FAIL(cn, CD_ERR_UNSUPPORTED,
+                    "curve: the PRT's resistance must be read by an instrument (item: read: "
+                    "instrument); typed resistances are not supported with a curve");
     if ((v = cd_yaml_get(&r->y, root, "standards")) == NULL)
         return FAIL(root, CD_ERR_PARSE, "standards is missing (the reference standards the "
                                         "procedure needs)");

@@ -904,7 +904,7 @@ void ana_result_print(FILE *f, const struct ana_result *r, const struct prof_pro
     for (size_t i = 0; i < r->n_points; i++) {
         const struct ana_point *pt = &r->points[i];
         char nominal[32];
-        snprintf(nominal, sizeof nominal, "%.10g %s", pt->nominal, p->unit);
+        snprintf(nominal, sizeof nominal, "%.10g %s", pt->nominal, prof_reference_unit(p));
         if (!pt->measured) {
             fprintf(f, "%14s %5s %16s %12s %11s %6s %8s %11.4g  %s\n", nominal, "0", "-", "-", "-",
                     "-", "-", fmax(fabs(pt->low), fabs(pt->high)), "not measured");
