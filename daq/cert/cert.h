@@ -247,6 +247,10 @@ struct cert_job {
     const char *who;
 };
 
+/* The unit of nominal values: the curve's x unit, else the unit (a doc
+ * made by hand may leave x_unit empty). */
+const char *cert_nominal_unit(const struct cert_doc *d);
+
 int cert_doc_build(const char *run_path, const struct ana_file *a, const struct cert_lab *lab,
                    const struct cert_job *job, struct cert_doc **out, struct cd_err *err);
 void cert_doc_free(struct cert_doc *d);

@@ -408,6 +408,11 @@ static int envelope(struct cert_doc *d, const struct ana_result *r,
     return 0;
 }
 
+const char *cert_nominal_unit(const struct cert_doc *d)
+{
+    return d->x_unit[0] != '\0' ? d->x_unit : d->unit;
+}
+
 /* The curve's reported figures (cert.h, struct cert_curve). */
 static void curve_figures(struct cert_doc *d, const struct ana_result *r)
 {

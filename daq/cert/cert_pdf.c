@@ -618,13 +618,13 @@ static void pfa(struct pdf *p)
     const char *nom = num(p, w->nominal, CERT_DEC_NONE);
     if (p->lang != LANG_MODE_EN)
         para(p, fmt(p, "Xác suất chấp nhận sai (JCGM 106) lớn nhất của các điểm đạt: %s %% tại "
-                       "%s %s, tính với %s.", pct, nom, d->unit,
+                       "%s %s, tính với %s.", pct, nom, cert_nominal_unit(d),
                     isinf(w->pfa_dof) ? "phân bố chuẩn"
                                       : fmt(p, "phân bố t với %.0f bậc tự do", w->pfa_dof)),
              8, false);
     if (p->lang != LANG_MODE_VI)
         para(p, fmt(p, "Largest probability of false acceptance (JCGM 106) of the points that "
-                       "pass: %s %% at %s %s, computed with %s.", pct, nom, d->unit,
+                       "pass: %s %% at %s %s, computed with %s.", pct, nom, cert_nominal_unit(d),
                     isinf(w->pfa_dof) ? "the normal distribution"
                                       : fmt(p, "the t-distribution with %.0f degrees of freedom",
                                             w->pfa_dof)),
@@ -955,7 +955,7 @@ static void chart(struct pdf *p)
 
     text(p, px0, py1 + 14, px1 - px0, false, 7.5, PANGO_ALIGN_CENTER,
          fmt(p, "%s (%s)", L(p, "Giá trị danh định", "Nominal value"),
-             d->x_unit[0] != '\0' ? d->x_unit : unit));
+             cert_nominal_unit(d)));
     cairo_save(cr);
     cairo_translate(cr, MARGIN_L - 2, py1);
     cairo_rotate(cr, -M_PI / 2);
@@ -1187,8 +1187,8 @@ static void body(struct pdf *p, const void *ctx)
         if (all[i].id == RC_RANGE && !d->ranges)
             continue;
         const char *vi = all[i].vi, *en = all[i].en, *cu = u;
-        if (all[i].id == RC_NOMINAL && d->x_unit[0] != '\0')
-            cu = d->x_unit;
+        if (all[i].id == RC_NOMINAL)
+            cu = cert_nominal_unit(d);
         if (d->has_curve && all[i].id == RC_REFERENCE) {
             vi = "Giá trị theo đường cong";
             en = "Value of the curve";
@@ -1249,7 +1249,7 @@ static void body(struct pdf *p, const void *ctx)
             worst = &d->points[i];
     para(p, fmt(p, "%s: %s %s", L(p, "Điểm đo có U lớn nhất, giá trị danh định",
                                   "The point with the largest U, nominal value"),
-                num(p, d->worst_nominal, CERT_DEC_NONE), u), 8.5, false);
+                num(p, d->worst_nominal, CERT_DEC_NONE), cert_nominal_unit(d)), 8.5, false);
     if (worst != NULL && worst->measured) {
         int dec = cert_point_decimals(worst);
         para(p, fmt(p, "u_c = %s %s, k = %s, U = %s %s",

@@ -248,13 +248,6 @@ static const char *dsi_unit(const char *u)
     return NULL;
 }
 
-/* The unit of nominal values: a curve's x unit (a doc made by hand may
- * leave x_unit empty: the unit then). */
-static const char *nominal_unit(const struct cert_doc *d)
-{
-    return d->x_unit[0] != '\0' ? d->x_unit : d->unit;
-}
-
 struct verdict_words { const char *caldaq, *dcc, *en, *vi; };
 
 /* caldaq verdicts (uncertainty/decision.c, cert.h) -> DCC conformity
@@ -314,9 +307,9 @@ static int check_doc(const struct cert_doc *d, struct cd_err *err)
     if (dsi_unit(d->unit) == NULL)
         return cd_fail(err, CD_ERR_UNSUPPORTED,
                        "certificate XML: no D-SI unit for \"%s\"", d->unit);
-    if (dsi_unit(nominal_unit(d)) == NULL)
+    if (dsi_unit(cert_nominal_unit(d)) == NULL)
         return cd_fail(err, CD_ERR_UNSUPPORTED,
-                       "certificate XML: no D-SI unit for \"%s\"", nominal_unit(d));
+                       "certificate XML: no D-SI unit for \"%s\"", cert_nominal_unit(d));
     if (d->item_serial[0] == '\0' && d->item_serial_stated[0] == '\0')
         return cd_fail(err, CD_ERR_INVALID,
                        "certificate XML: the item has no serial number (a DCC item needs an "
@@ -721,7 +714,7 @@ static xmlNodePtr list_quantity(struct xw *w, xmlNodePtr list, const struct cert
         xmlNodePtr rl = tx_ns(w, q, w->si, "realListXMLList", NULL);
         tx_ns(w, rl, w->si, "valueXMLList", v.p);
         tx_ns(w, rl, w->si, "unitXMLList",
-              dsi_unit(f == F_NOMINAL || f == F_X ? nominal_unit(d) : d->unit));
+              dsi_unit(f == F_NOMINAL || f == F_X ? cert_nominal_unit(d) : d->unit));
         if (unc) {
             xmlNodePtr eu = tx_ns(w, rl, w->si, "expandedUncXMLList", NULL);
             tx_ns(w, eu, w->si, "uncertaintyXMLList", U.p);
@@ -779,8 +772,8 @@ static void curve_result(struct xw *w, xmlNodePtr results, const struct cert_doc
 {
     const struct cert_curve *c = &d->curve;
     char inv[64], inv2[64];
-    snprintf(inv, sizeof inv, "%s\\tothe{-1}", dsi_unit(nominal_unit(d)));
-    snprintf(inv2, sizeof inv2, "%s\\tothe{-2}", dsi_unit(nominal_unit(d)));
+    snprintf(inv, sizeof inv, "%s\\tothe{-1}", dsi_unit(cert_nominal_unit(d)));
+    snprintf(inv2, sizeof inv2, "%s\\tothe{-2}", dsi_unit(cert_nominal_unit(d)));
     xmlNodePtr res = el(w, results, "result");
     attr(w, res, "refType", "caldaq_cvdCurve");
     ml(w, res, "name",
@@ -1037,9 +1030,9 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
             cert_fmt(p->nominal, CERT_DEC_NONE, num, sizeof num);
         else
             snprintf(num, sizeof num, "?");
-        snprintf(en, sizeof en, "Point %zu, nominal %s %s: %s", i + 1, num, nominal_unit(d),
+        snprintf(en, sizeof en, "Point %zu, nominal %s %s: %s", i + 1, num, cert_nominal_unit(d),
                  vw->en);
-        snprintf(vi, sizeof vi, "Điểm %zu, danh định %s %s: %s", i + 1, num, nominal_unit(d),
+        snprintf(vi, sizeof vi, "Điểm %zu, danh định %s %s: %s", i + 1, num, cert_nominal_unit(d),
                  vw->vi);
         contents(w, t, en, vi);
     }
@@ -1058,9 +1051,9 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
             else
                 snprintf(num, sizeof num, "?");
             snprintf(en, sizeof en, "Point %zu, nominal %s %s: not measured", i + 1, num,
-                     nominal_unit(d));
+                     cert_nominal_unit(d));
             snprintf(vi, sizeof vi, "Điểm %zu, danh định %s %s: chưa đo", i + 1, num,
-                     nominal_unit(d));
+                     cert_nominal_unit(d));
             contents(w, t, en, vi);
         }
     }
