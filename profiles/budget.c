@@ -54,7 +54,7 @@ static void point_name(const struct prof_profile *p, const struct prof_plan_poin
                        size_t cap)
 {
     snprintf(buf, cap, "test point %zu (%s, %.15g %s)", pt->index + 1, pt->role, pt->nominal,
-             p->unit);
+             prof_reference_unit(p));
 }
 
 int prof_point_limits(const struct prof_profile *p, const struct prof_plan_point *pt,
@@ -188,7 +188,8 @@ int prof_point_reference(const struct prof_profile *p, const struct prof_plan_po
     point_name(p, pt, name, sizeof name);
     if (need == NULL)
         return cd_fail(err, CD_ERR_INVALID, "%s: the profile names no reference standard", name);
-    if (pt->nominal == 0) {
+    /* a zero load needs no weight; 0 degC on a curve is a temperature */
+    if (pt->nominal == 0 && p->curve.form == PROF_CURVE_NONE) {
         *out = (struct prof_reference){0, 0, 0};
         return 0;
     }
@@ -210,7 +211,7 @@ int prof_point_reference(const struct prof_profile *p, const struct prof_plan_po
                 struct cd_err why = {0};
                 if (class_mpe(p, need->weight_class, pieces[i], &m, &why) != 0)
                     return cd_fail(err, why.code, "%s: piece %.15g %s: %s", name, pieces[i],
-                                   p->unit, why.msg);
+                                   prof_reference_unit(p), why.msg);
                 mpe += m;
             }
         }
@@ -226,7 +227,7 @@ int prof_point_reference(const struct prof_profile *p, const struct prof_plan_po
         double f = 0;
         for (size_t j = 0; j < s->n_items && found == s->n_items; j++) {
             const struct prof_std_item *it = &s->items[j];
-            double fj = unit_factor(it->unit, p->unit);
+            double fj = unit_factor(it->unit, prof_reference_unit(p));
             if (!used[j] && fj > 0 &&
                 fabs(it->nominal * fj - pieces[i]) <= 1e-9 * fabs(pieces[i])) {
                 found = j;
@@ -237,7 +238,7 @@ int prof_point_reference(const struct prof_profile *p, const struct prof_plan_po
             return cd_fail(err, CD_ERR_NOT_FOUND,
                            "%s: standard %s (certificate %s) has no %s%.15g %s item%s",
                            name, s->id, s->certificate, i > 0 || n > 1 ? "further " : "",
-                           pieces[i], p->unit,
+                           pieces[i], prof_reference_unit(p),
                            n == 1 && s->kind == PROF_STD_WEIGHT_SET
                                ? " (list the pieces that make this load: {at: ..., weights: "
                                  "[...]})"
@@ -250,7 +251,7 @@ int prof_point_reference(const struct prof_profile *p, const struct prof_plan_po
             double m;
             struct cd_err why = {0};
             if (class_mpe(p, need->weight_class, pieces[i], &m, &why) != 0)
-                return cd_fail(err, why.code, "%s: piece %.15g %s: %s", name, pieces[i], p->unit,
+                return cd_fail(err, why.code, "%s: piece %.15g %s: %s", name, pieces[i], prof_reference_unit(p),
                                why.msg);
             mpe += m;
         }
@@ -334,7 +335,7 @@ static int reference_U(const struct prof_profile *p, const struct prof_plan_poin
                        why.msg[0] ? why.msg : "no certified uncertainty of the reference");
     double largest = -1;
     for (size_t j = 0; j < s->n_items; j++) {
-        double f = unit_factor(s->items[j].unit, p->unit);
+        double f = unit_factor(s->items[j].unit, prof_reference_unit(p));
         if (f > 0 && s->items[j].U * f > largest)
             largest = s->items[j].U * f;
     }
@@ -342,7 +343,7 @@ static int reference_U(const struct prof_profile *p, const struct prof_plan_poin
         return cd_fail(err, CD_ERR_NOT_FOUND,
                        "reference %s (certificate %s) has no certified item in %s, so its "
                        "uncertainty is not known",
-                       s->id, s->certificate, p->unit);
+                       s->id, s->certificate, prof_reference_unit(p));
     *U = largest;
     return 0;
 }

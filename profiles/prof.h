@@ -637,6 +637,21 @@ struct prof_verification {
     const struct prof_check *checks;
 };
 
+/* A PRT calibrated as a curve (`curve:`, docs/profiles.md): the item's
+ * indication (instrument unit, ohm) against the reference's value at each
+ * point (x_unit, degC) fitted by weighted least squares, the budget of a
+ * point giving the resistance and its u. */
+enum prof_curve_form {
+    PROF_CURVE_NONE = 0,
+    PROF_CURVE_CVD,          /* R = R0 (1 + A t + B t^2), t >= 0 degC */
+};
+
+struct prof_curve {
+    enum prof_curve_form form;        /* NONE: the profile has no curve */
+    const char *x_unit;               /* the reference's unit: "\xC2\xB0" "C" */
+    int line;
+};
+
 struct prof_profile {
     const char *source;               /* the file name given to the loader */
     const char *text;                 /* the YAML text as loaded (stored in runs) */
@@ -668,7 +683,12 @@ struct prof_profile {
     struct prof_side item;            /* default: read INSTRUMENT */
     struct prof_side ref;             /* default: read CERTIFIED */
     struct prof_verification verification; /* kind VERIFICATION only */
+    struct prof_curve curve;          /* form NONE unless the profile has `curve:` */
 };
+
+/* The unit of the reference side: the curve's x unit, else the
+ * instrument's. */
+const char *prof_reference_unit(const struct prof_profile *p);
 
 /* Load and validate a profile: YAML syntax, keys and types (CD_ERR_PARSE),
  * values and rules (CD_ERR_INVALID), all naming file:line; formulas are

@@ -1545,12 +1545,52 @@ static int read_environment(struct reader *r, yaml_node_t *n, struct prof_enviro
     return 0;
 }
 
+/* curve: {form: cvd, x_unit: "°C"}: the item is a PRT read in ohms (the
+ * instrument's unit), the reference gives the temperature at each point;
+ * the analysis fits the curve (docs/profiles.md, "A PRT calibrated as a
+ * curve"). */
+#define DEG_C "\xC2\xB0" "C"
+#define OHM "\xCE\xA9"
+static int read_curve(struct reader *r, yaml_node_t *n, struct prof_profile *p)
+{
+    static const char *const keys[] = {"form", "x_unit", NULL};
+    static const char *const what = "curve";
+    int rc = cd_yaml_check_keys(&r->y, n, what, keys);
+    const char *form = NULL;
+    if (rc != 0 || (rc = get_text(r, n, "form", what, true, &form)) != 0 ||
+        (rc = get_text(r, n, "x_unit", what, true, &p->curve.x_unit)) != 0)
+        return rc;
+    if (strcmp(form, "cvd") != 0)
+        return FAIL(cd_yaml_get(&r->y, n, "form"), CD_ERR_INVALID,
+                    "curve: form '%s' is not known (cvd: Callendar-Van Dusen above 0 "
+                    DEG_C ")", form);
+    if (strcmp(p->curve.x_unit, DEG_C) != 0)
+        return FAIL(cd_yaml_get(&r->y, n, "x_unit"), CD_ERR_INVALID,
+                    "curve: x_unit '%s': a CVD curve is over the temperature in " DEG_C,
+                    p->curve.x_unit);
+    if (strcmp(p->unit, OHM) != 0)
+        return FAIL(n, CD_ERR_INVALID,
+                    "curve: form cvd fits the resistance: the instrument's unit must be " OHM
+                    ", not '%s'", p->unit);
+    if (p->family != PROF_FAMILY_TEMPERATURE)
+        return FAIL(n, CD_ERR_INVALID, "curve: form cvd belongs to a temperature profile "
+                                       "(family: temperature)");
+    p->curve.form = PROF_CURVE_CVD;
+    p->curve.line = cd_yaml_line(n);
+    return 0;
+}
+
+const char *prof_reference_unit(const struct prof_profile *p)
+{
+    return p->curve.form != PROF_CURVE_NONE ? p->curve.x_unit : p->unit;
+}
+
 static const char *const top_keys[] = {"caldaq_profile", "name", "title", "method",
                                        "national_document", "family", "register", "instrument",
                                        "standards", "constants", "plan", "budget",
                                        "decision_rule", "environment", "air_density", "notes",
                                        "kind", "comparison", "item", "reference", "verification",
-                                       NULL};
+                                       "curve", NULL};
 
 static int read_profile(struct reader *r, struct prof_profile *p)
 {
@@ -1583,14 +1623,24 @@ static int read_profile(struct reader *r, struct prof_profile *p)
         return FAIL(root, CD_ERR_PARSE, "instrument is missing");
     if ((rc = read_instrument(r, v, p)) != 0)
         return rc;
-    /* temperatures are written as the drivers report them */
-    if (p->family == PROF_FAMILY_TEMPERATURE && strcmp(p->unit, "\xC2\xB0" "C") != 0)
+    yaml_node_t *cn = cd_yaml_get(&r->y, root, "curve");
+    if (cn != NULL && (rc = read_curve(r, cn, p)) != 0)
+        return rc;
+    /* temperatures are written as the drivers report them (a PRT fitted
+     * as a curve is read in ohms) */
+    if (p->family == PROF_FAMILY_TEMPERATURE && p->curve.form == PROF_CURVE_NONE &&
+        strcmp(p->unit, DEG_C) != 0)
         return FAIL(cd_yaml_get(&r->y, v, "unit"), CD_ERR_INVALID,
                     "instrument: unit '%s': a temperature profile is in \xC2\xB0" "C (degrees "
                     "Celsius, written with the degree sign as the drivers report it)",
                     p->unit);
     if ((rc = read_sides(r, root, p)) != 0 || (rc = read_verification(r, root, p)) != 0)
         return rc;
+    /* a typed resistance would be checked against a nominal temperature */
+    if (cn != NULL && p->item.read != PROF_READ_INSTRUMENT)
+        return FAIL(cn, CD_ERR_UNSUPPORTED,
+                    "curve: the PRT's resistance must be read by an instrument (item: read: "
+                    "instrument); typed resistances are not supported with a curve");
     if ((v = cd_yaml_get(&r->y, root, "standards")) == NULL)
         return FAIL(root, CD_ERR_PARSE, "standards is missing (the reference standards the "
                                         "procedure needs)");

@@ -151,3 +151,47 @@ int unc_cvd_convert(double r, double u_r, const struct unc_cvd *k, struct unc_cv
     out->u_t = sqrt(out->u_t_from_r * out->u_t_from_r + uc2);
     return 0;
 }
+
+/* A quadratic fit R = c0 + c1 t + c2 t^2 as CVD coefficients above 0 degC,
+ * with their covariance by the Jacobian (unc.h, unc_cvd_from_fit). */
+int unc_cvd_from_fit(const struct unc_fit *f, struct unc_cvd_fit *out, struct cd_err *err)
+{
+    if (f == NULL || out == NULL)
+        return cd_fail(err, CD_ERR_INVALID, "no fit or no place for the CVD coefficients");
+    if (f->degree != 2 || f->n_coef != 3 || f->x0 != 0)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "CVD coefficients come from a quadratic in t about 0 degC; the fit is "
+                       "of degree %d about %g",
+                       f->degree, f->x0);
+    double c0 = f->coef[0], c1 = f->coef[1], c2 = f->coef[2];
+    if (!(c0 > 0) || !isfinite(c0) || !isfinite(c1) || !isfinite(c2))
+        return cd_fail(err, CD_ERR_INVALID,
+                       "the fitted resistance at 0 degC is %g ohm: not a PRT's R0", c0);
+    const double jac[3][3] = {
+        {1, 0, 0},
+        {-c1 / (c0 * c0), 1 / c0, 0},
+        {-c2 / (c0 * c0), 0, 1 / c0},
+    };
+    struct unc_cvd_fit r = {.r0 = c0, .a = c1 / c0, .b = c2 / c0};
+    /* V = J C J^T */
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            double v = 0;
+            for (int k = 0; k < 3; k++)
+                for (int l = 0; l < 3; l++)
+                    v += jac[i][k] * f->cov[k * 3 + l] * jac[j][l];
+            r.cov[i * 3 + j] = v;
+        }
+    for (int i = 0; i < 3; i++)
+        r.u[i] = sqrt(fmax(r.cov[i * 3 + i], 0));
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            double d = r.u[i] * r.u[j];
+            r.corr[i * 3 + j] = i == j ? 1.0 : d > 0 ? r.cov[i * 3 + j] / d : 0.0;
+        }
+    for (int i = 0; i < 9; i++)
+        if (!isfinite(r.cov[i]))
+            return cd_fail(err, CD_ERR_NUMERIC, "the CVD coefficients' covariance is not finite");
+    *out = r;
+    return 0;
+}

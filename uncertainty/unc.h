@@ -420,4 +420,24 @@ struct unc_cvd_result {
 int unc_cvd_convert(double r, double u_r, const struct unc_cvd *k, struct unc_cvd_result *out,
                     struct cd_err *err);
 
+/* The CVD coefficients of a PRT calibrated above 0 degC, from a quadratic
+ * fitted to its resistance against temperature (unc_fit_poly, degree 2,
+ * x0 = 0): R(t) = c0 + c1 t + c2 t^2 is R0 (1 + A t + B t^2) with
+ *   R0 = c0,  A = c1 / c0,  B = c2 / c0,
+ * and their covariance V = J C J^T, C the fit's covariance of (c0, c1, c2)
+ * and J the Jacobian of (R0, A, B) with respect to (c0, c1, c2):
+ *   J = [[1, 0, 0], [-c1/c0^2, 1/c0, 0], [-c2/c0^2, 0, 1/c0]]
+ * (JCGM 102:2011 6.2.1.3, the law of propagation for a multivariate
+ * measurement function; clause number from memory **M**). The order of
+ * cov and corr is (R0, A, B), row-major. */
+struct unc_cvd_fit {
+    double r0, a, b;
+    double u[3];           /* standard uncertainties of R0, A, B */
+    double cov[9];
+    double corr[9];
+};
+/* CD_ERR_INVALID for a fit that is not of degree 2 about x0 = 0, or c0 <= 0
+ * (no resistance at 0 degC). */
+int unc_cvd_from_fit(const struct unc_fit *f, struct unc_cvd_fit *out, struct cd_err *err);
+
 #endif

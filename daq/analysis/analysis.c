@@ -81,13 +81,15 @@ static int sort_readings(const struct ana_input *in, const char *side,
             (*ignored)++;
             continue;
         }
-        if (strcmp(rd->r.unit, p->unit) != 0) {
+        const char *unit = strcmp(side, DAQ_SIDE_REFERENCE) == 0 ? prof_reference_unit(p)
+                                                                  : p->unit;
+        if (strcmp(rd->r.unit, unit) != 0) {
             free(cap);
             free_readings(pr, p->n_points);
             return cd_fail(err, CD_ERR_INVALID,
                            "reading %zu (test point %d): the instrument showed %s %s, the profile "
                            "works in %s: set the instrument's unit to %s",
-                           k + 1, rd->point + 1, rd->r.display, rd->r.unit, p->unit, p->unit);
+                           k + 1, rd->point + 1, rd->r.display, rd->r.unit, unit, unit);
         }
         struct point_readings *t = &pr[rd->point];
         if (t->n == cap[rd->point]) {
@@ -515,6 +517,74 @@ static int result_points(const struct ana_input *in, const struct point_readings
     return 0;
 }
 
+/* ------------------------------------------------------------ curve */
+
+#define CURVE_MIN_POINTS 4
+/* k of the coefficients' U: k = 2 for a coverage of about 95 % with a
+ * normal distribution (JCGM 100 6.3.3; EA-4/02 M:2022 5.1 — clause from
+ * memory **M**); the weighted fit trusts the points' u, so no t factor. */
+#define CURVE_K 2.0
+
+/* A curve profile: the weighted least-squares fit of the points' y (the
+ * budget's value, the item's resistance) against x (the reference's
+ * temperature) through unc_fit_poly, weights 1/u^2 with u each point's
+ * budget u (x's uncertainty is in that budget through the sensitivity the
+ * profile states: the effective-variance approach, ISO/TS 28037:2010 6,
+ * from memory **M**); then R0, A, B and their covariance
+ * (unc_cvd_from_fit), the residual of each point as its error, decided
+ * against the profile's tolerance with the point's U. */
+static int fit_curve(const struct ana_input *in, struct ana_result *res, struct cd_err *err)
+{
+    const struct prof_profile *p = in->profile;
+    size_t n = 0;
+    for (size_t i = 0; i < res->n_points; i++)
+        n += res->points[i].measured;
+    if (n < CURVE_MIN_POINTS)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "profile %s fits a curve of 3 coefficients: it needs at least %d measured "
+                       "points, the run has %zu (measure the others: the run can be resumed)",
+                       p->name, CURVE_MIN_POINTS, n);
+    double *xyu = malloc(3 * n * sizeof *xyu);
+    if (xyu == NULL)
+        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+    size_t j = 0;
+    for (size_t i = 0; i < res->n_points; i++) {
+        struct ana_point *pt = &res->points[i];
+        if (!pt->measured)
+            continue;
+        pt->x = pt->stats[PROF_STAT_REF];
+        pt->y = pt->error;
+        xyu[j] = pt->x;
+        xyu[n + j] = pt->y;
+        xyu[2 * n + j] = pt->u;
+        j++;
+    }
+    struct unc_fit_data d = {.n = n, .x = xyu, .y = xyu + n, .u_y = xyu + 2 * n};
+    struct cd_err why = {0};
+    int rc = unc_fit_poly(&d, 2, 0, &res->fit, &why);
+    free(xyu);
+    if (rc == 0)
+        rc = unc_cvd_from_fit(&res->fit, &res->cvd, &why);
+    if (rc != 0)
+        return cd_fail(err, why.code, "profile %s: the curve fit: %s", p->name, why.msg);
+    res->has_curve = true;
+    res->curve_k = CURVE_K;
+    for (size_t i = 0; i < res->n_points; i++) {
+        struct ana_point *pt = &res->points[i];
+        if (!pt->measured)
+            continue;
+        double u_fit;
+        if ((rc = unc_fit_predict(&res->fit, pt->x, &pt->fit, &u_fit, err)) != 0)
+            return rc;
+        pt->error = pt->y - pt->fit;
+        double nu = isnan(pt->nu_eff) ? INFINITY : pt->nu_eff;
+        if ((rc = unc_decide_dof(&p->rule, pt->error, pt->u, pt->U, nu, pt->low, pt->high,
+                                 &pt->decision, err)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int worse(enum unc_verdict a, enum unc_verdict b)
 {
     static const int rank[] = {[UNC_PASS] = 0, [UNC_CONDITIONAL_PASS] = 1,
@@ -562,6 +632,8 @@ int ana_run(const struct ana_input *in, struct ana_result **out, struct cd_err *
     if (rc == 0) {
         side_tests(in->profile, pr, res);
         rc = result_points(in, pr, pr_ref, res, err);
+        if (rc == 0 && in->profile->curve.form != PROF_CURVE_NONE)
+            rc = fit_curve(in, res, err);
     }
     free_readings(pr, in->profile->n_points);
     free_readings(pr_ref, in->profile->n_points);
@@ -615,6 +687,50 @@ const char *ana_overall_name(const struct ana_result *r)
 static json_t *num(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* The curve of a curve profile: its form, the CVD coefficients with their
+ * u, U and covariance (order R0, A, B), the fit's own coefficients, chi^2
+ * and degrees of freedom, and per measured point x, y, the fit and the
+ * residual (docs/profiles.md, "A PRT calibrated as a curve"). */
+static json_t *curve_json(const struct ana_result *r, const struct prof_profile *p)
+{
+    const struct unc_cvd_fit *k = &r->cvd;
+    json_t *c = json_object();
+    json_object_set_new(c, "form", json_string("cvd"));
+    json_object_set_new(c, "x_unit", json_string(p->curve.x_unit));
+    json_object_set_new(c, "y_unit", json_string(p->unit));
+    json_object_set_new(c, "R0", json_real(k->r0));
+    json_object_set_new(c, "A", json_real(k->a));
+    json_object_set_new(c, "B", json_real(k->b));
+    json_object_set_new(c, "u", json_pack("[f, f, f]", k->u[0], k->u[1], k->u[2]));
+    json_object_set_new(c, "k", json_real(r->curve_k));
+    json_object_set_new(c, "U", json_pack("[f, f, f]", r->curve_k * k->u[0],
+                                          r->curve_k * k->u[1], r->curve_k * k->u[2]));
+    json_t *cov = json_array(), *corr = json_array();
+    for (int i = 0; i < 3; i++) {
+        json_array_append_new(cov, json_pack("[f, f, f]", k->cov[3 * i], k->cov[3 * i + 1],
+                                             k->cov[3 * i + 2]));
+        json_array_append_new(corr, json_pack("[f, f, f]", k->corr[3 * i], k->corr[3 * i + 1],
+                                              k->corr[3 * i + 2]));
+    }
+    json_object_set_new(c, "covariance", cov);
+    json_object_set_new(c, "correlation", corr);
+    const struct unc_fit *f = &r->fit;
+    json_object_set_new(c, "fit_coefficients",
+                        json_pack("[f, f, f]", f->coef[0], f->coef[1], f->coef[2]));
+    json_object_set_new(c, "chi2", json_real(f->chisq));
+    json_object_set_new(c, "dof", json_real(f->dof));
+    json_t *pts = json_array();
+    for (size_t i = 0; i < r->n_points; i++) {
+        const struct ana_point *pt = &r->points[i];
+        if (pt->measured)
+            json_array_append_new(pts, json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "x", pt->x,
+                                                 "y", pt->y, "u", pt->u, "U", pt->U, "fit",
+                                                 pt->fit, "residual", pt->error));
+    }
+    json_object_set_new(c, "points", pts);
+    return c;
 }
 
 json_t *ana_result_json(const struct ana_result *r, const struct prof_profile *p)
@@ -762,6 +878,8 @@ json_t *ana_result_json(const struct ana_result *r, const struct prof_profile *p
         json_array_append_new(points, o);
     }
     json_object_set_new(root, "points", points);
+    if (r->has_curve)
+        json_object_set_new(root, "curve", curve_json(r, p));
     return root;
 }
 
@@ -786,7 +904,7 @@ void ana_result_print(FILE *f, const struct ana_result *r, const struct prof_pro
     for (size_t i = 0; i < r->n_points; i++) {
         const struct ana_point *pt = &r->points[i];
         char nominal[32];
-        snprintf(nominal, sizeof nominal, "%.10g %s", pt->nominal, p->unit);
+        snprintf(nominal, sizeof nominal, "%.10g %s", pt->nominal, prof_reference_unit(p));
         if (!pt->measured) {
             fprintf(f, "%14s %5s %16s %12s %11s %6s %8s %11.4g  %s\n", nominal, "0", "-", "-", "-",
                     "-", "-", fmax(fabs(pt->low), fabs(pt->high)), "not measured");
@@ -801,6 +919,13 @@ void ana_result_print(FILE *f, const struct ana_result *r, const struct prof_pro
                 pt->stats[PROF_STAT_MEAN], pt->error, pt->U, pt->k, nu,
                 fmax(fabs(pt->low), fabs(pt->high)), unc_verdict_name(pt->decision.verdict));
     }
+    if (r->has_curve)
+        fprintf(f, "CVD curve (errors above are residuals from it): R0 = %.6f %s, A = %.6e, "
+                   "B = %.5e; U (k = %g) %.2g %s, %.2g, %.2g; r(A, B) = %.4f; chi2 = %.3g, "
+                   "dof %.0f\n",
+                r->cvd.r0, p->unit, r->cvd.a, r->cvd.b, r->curve_k, r->curve_k * r->cvd.u[0],
+                p->unit, r->curve_k * r->cvd.u[1], r->curve_k * r->cvd.u[2], r->cvd.corr[5],
+                r->fit.chisq, r->fit.dof);
     fprintf(f, "decision rule: %s\n", unc_rule_name(p->rule.rule));
     fprintf(f, "verdict: %s%s\n", ana_overall_name(r),
             r->complete ? "" : " (points not measured; the measured ones are shown)");

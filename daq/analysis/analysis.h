@@ -36,6 +36,10 @@ struct ana_point {
     double stats[PROF_STAT_COUNT];
     double error, u, nu_eff, k, p, U;
     double low, high;           /* permissible error limits (-MPE, +MPE) */
+    /* a curve profile: x the reference's value (curve x_unit), y the
+     * budget's value (the item's indication at x) and fit the curve at x;
+     * error is then the residual y - fit, u and U those of y */
+    double x, y, fit;
     struct unc_decision decision;
     size_t n_rows;
     struct ana_budget_row *rows;
@@ -86,6 +90,14 @@ struct ana_result {
     struct ana_check *checks;   /* one per profile check, in its order */
     bool checks_passed;         /* every check answered đạt */
     size_t n_typed;             /* readings typed by the operator (both sides) */
+    /* a PRT calibrated as a curve (profile `curve:`): the weighted fit of
+     * the points' y against x (uncertainty/fit.c), its CVD coefficients
+     * with their covariance (unc_cvd_from_fit) and the coverage factor of
+     * their U */
+    bool has_curve;
+    struct unc_fit fit;
+    struct unc_cvd_fit cvd;
+    double curve_k;
 };
 
 struct ana_input {
@@ -106,7 +118,8 @@ struct ana_input {
  * n_ignored. A stable reading in another unit than the profile's fails,
  * naming it: the instrument is set up wrongly. A point with more stable
  * readings than its `repeat` (measured again) uses its last `repeat`; the
- * earlier ones are counted in n_superseded. */
+ * earlier ones are counted in n_superseded. A curve profile needs at least
+ * four measured points (three coefficients and a degree of freedom). */
 int ana_run(const struct ana_input *in, struct ana_result **out, struct cd_err *err);
 void ana_result_free(struct ana_result *r);
 

@@ -111,6 +111,26 @@ struct cert_point {
     double hysteresis;      /* mean |down - up| over the series pairs */
     double pfa;             /* JCGM 106 probability of false accept (doc->has_pfa) */
     double pfa_dof;         /* of the t it was computed with; INFINITY: the normal */
+    /* a curve (doc->has_curve): the reference's value x at the point, in
+     * doc->x_unit, to CERT_CURVE_X_DEC decimals; `reference` is then the
+     * curve's value at x and `error` the residual */
+    double x;
+};
+
+/* The reference temperature of a curve's point as reported: 1 mK. */
+#define CERT_CURVE_X_DEC 3
+
+/* A PRT calibrated as a curve (profile `curve:`): the coefficients R0, A,
+ * B, each rounded to the decimals of its U (two significant digits, k =
+ * `k`), their correlation coefficients to 4 decimals, and the fit's chi^2
+ * (two significant digits) and degrees of freedom. */
+struct cert_curve {
+    char form[8];           /* "cvd" */
+    double coef[3];         /* R0 (unit), A (1/x_unit), B (1/x_unit^2) */
+    double U[3];
+    double k;
+    double r_r0_a, r_r0_b, r_a_b;
+    double chi2, dof;
 };
 
 /* The decimal places of a point's reported figures: cert_decimals(U). */
@@ -153,6 +173,9 @@ struct cert_doc {
     char title_en[256], title_vi[256];   /* the profile's */
     char method[256], national_document[256], profile_name[128];
     char unit[16];
+    char x_unit[16];                     /* of nominal values: the curve's x unit, else unit */
+    bool has_curve;
+    struct cert_curve curve;
     /* environment; NAN when not measured (the certificate says so) */
     double temp_c, rh_pct, p_hpa;
     size_t n_standards;
@@ -223,6 +246,10 @@ struct cert_job {
     bool audit;
     const char *who;
 };
+
+/* The unit of nominal values: the curve's x unit, else the unit (a doc
+ * made by hand may leave x_unit empty). */
+const char *cert_nominal_unit(const struct cert_doc *d);
 
 int cert_doc_build(const char *run_path, const struct ana_file *a, const struct cert_lab *lab,
                    const struct cert_job *job, struct cert_doc **out, struct cd_err *err);

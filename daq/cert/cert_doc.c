@@ -408,6 +408,30 @@ static int envelope(struct cert_doc *d, const struct ana_result *r,
     return 0;
 }
 
+const char *cert_nominal_unit(const struct cert_doc *d)
+{
+    return d->x_unit[0] != '\0' ? d->x_unit : d->unit;
+}
+
+/* The curve's reported figures (cert.h, struct cert_curve). */
+static void curve_figures(struct cert_doc *d, const struct ana_result *r)
+{
+    struct cert_curve *c = &d->curve;
+    d->has_curve = true;
+    snprintf(c->form, sizeof c->form, "cvd");
+    const double v[3] = {r->cvd.r0, r->cvd.a, r->cvd.b};
+    c->k = r->curve_k;
+    for (int i = 0; i < 3; i++) {
+        c->U[i] = two_digits(r->curve_k * r->cvd.u[i]);
+        c->coef[i] = cert_round(v[i], cert_decimals(c->U[i]));
+    }
+    c->r_r0_a = cert_round(r->cvd.corr[1], 4);
+    c->r_r0_b = cert_round(r->cvd.corr[2], 4);
+    c->r_a_b = cert_round(r->cvd.corr[5], 4);
+    c->chi2 = two_digits(r->fit.chisq);
+    c->dof = r->fit.dof;
+}
+
 int cert_doc_build(const char *run_path, const struct ana_file *a, const struct cert_lab *lab,
                    const struct cert_job *job, struct cert_doc **out, struct cd_err *err)
 {
@@ -493,6 +517,9 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     COPY(d->national_document, p->national_document);
     COPY(d->profile_name, p->name);
     COPY(d->unit, p->unit);
+    COPY(d->x_unit, prof_reference_unit(p));
+    if (r->has_curve)
+        curve_figures(d, r);
     /* the conditions as reported: 0.1 degC, 1 %RH, 0.1 hPa */
     d->temp_c = cert_round(r->env[0], 1);
     d->rh_pct = cert_round(r->env[1], 0);
@@ -539,7 +566,7 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
                                   .reference = NAN, .mean = NAN, .error = NAN, .U = NAN,
                                   .k = NAN, .p = NAN, .range = pt->range, .up = NAN,
                                   .down = NAN, .hysteresis = NAN, .pfa = NAN,
-                                  .pfa_dof = NAN};
+                                  .pfa_dof = NAN, .x = NAN};
         COPY(cp->verdict, point_verdict(pt));
         d->ranges |= isfinite(pt->range);
         if (!pt->measured)
@@ -554,6 +581,8 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
         cp->mean = cert_round(pt->stats[PROF_STAT_MEAN], dec);
         cp->error = cert_round(pt->error, dec);
         cp->k = cert_round(pt->k, 2);
+        if (r->has_curve)
+            cp->x = cert_round(pt->x, CERT_CURVE_X_DEC);
         cp->p = p->budget.coverage.k > 0 ? NAN : pt->p;
         if (isfinite(pt->stats[PROF_STAT_MEAN_DOWN])) {
             d->up_down = true;
@@ -670,6 +699,8 @@ static json_t *build_json(const struct cert_doc *d, struct cert_jb *b)
             json_object_set_new(o, "indication_down", fig(b, p->down, dec, false));
             json_object_set_new(o, "hysteresis", fig(b, p->hysteresis, dec, false));
         }
+        if (o != NULL && d->has_curve)
+            json_object_set_new(o, "x", fig(b, p->x, CERT_CURVE_X_DEC, false));
         if (o != NULL && d->has_pfa && p->measured) {
             json_object_set_new(o, "pfa", fig(b, p->pfa, cert_decimals(p->pfa), false));
             json_object_set_new(o, "pfa_distribution",
@@ -753,6 +784,28 @@ static json_t *build_json(const struct cert_doc *d, struct cert_jb *b)
         json_object_set_new(root, "coverage_statement",
                             json_pack("{s:s, s:s}", "en", coverage_statement(d, false), "vi",
                                       coverage_statement(d, true)));
+    if (d->has_curve) {
+        /* the nominal values and x are the reference's, in x_unit */
+        json_object_set_new(root, "x_unit", json_string(d->x_unit));
+        const struct cert_curve *c = &d->curve;
+        json_t *cj = json_object();
+        static const char *const names[3] = {"R0", "A", "B"};
+        for (int i = 0; i < 3; i++) {
+            int dec = cert_decimals(c->U[i]);
+            json_object_set_new(cj, names[i], json_pack("{s:o, s:o}", "value",
+                                                        fig(b, c->coef[i], dec, false), "U",
+                                                        fig(b, c->U[i], dec, false)));
+        }
+        json_object_set_new(cj, "form", json_string(c->form));
+        json_object_set_new(cj, "k", fig(b, c->k, 2, false));
+        json_object_set_new(cj, "correlation",
+                            json_pack("{s:o, s:o, s:o}", "R0_A", fig(b, c->r_r0_a, 4, false),
+                                      "R0_B", fig(b, c->r_r0_b, 4, false), "A_B",
+                                      fig(b, c->r_a_b, 4, false)));
+        json_object_set_new(cj, "chi2", fig(b, c->chi2, cert_decimals(c->chi2), false));
+        json_object_set_new(cj, "dof", json_real(c->dof));
+        json_object_set_new(root, "curve", cj);
+    }
     json_t *env = json_object_get(root, "environment");
     if (d->has_air) {
         int dec = cert_decimals(d->u_rho_a);

@@ -618,13 +618,13 @@ static void pfa(struct pdf *p)
     const char *nom = num(p, w->nominal, CERT_DEC_NONE);
     if (p->lang != LANG_MODE_EN)
         para(p, fmt(p, "Xác suất chấp nhận sai (JCGM 106) lớn nhất của các điểm đạt: %s %% tại "
-                       "%s %s, tính với %s.", pct, nom, d->unit,
+                       "%s %s, tính với %s.", pct, nom, cert_nominal_unit(d),
                     isinf(w->pfa_dof) ? "phân bố chuẩn"
                                       : fmt(p, "phân bố t với %.0f bậc tự do", w->pfa_dof)),
              8, false);
     if (p->lang != LANG_MODE_VI)
         para(p, fmt(p, "Largest probability of false acceptance (JCGM 106) of the points that "
-                       "pass: %s %% at %s %s, computed with %s.", pct, nom, d->unit,
+                       "pass: %s %% at %s %s, computed with %s.", pct, nom, cert_nominal_unit(d),
                     isinf(w->pfa_dof) ? "the normal distribution"
                                       : fmt(p, "the t-distribution with %.0f degrees of freedom",
                                             w->pfa_dof)),
@@ -954,12 +954,14 @@ static void chart(struct pdf *p)
     text(p, px0 + 17, py0 + 17.5, 200, false, 6.5, PANGO_ALIGN_LEFT, "± MPE");
 
     text(p, px0, py1 + 14, px1 - px0, false, 7.5, PANGO_ALIGN_CENTER,
-         fmt(p, "%s (%s)", L(p, "Giá trị danh định", "Nominal value"), unit));
+         fmt(p, "%s (%s)", L(p, "Giá trị danh định", "Nominal value"),
+             cert_nominal_unit(d)));
     cairo_save(cr);
     cairo_translate(cr, MARGIN_L - 2, py1);
     cairo_rotate(cr, -M_PI / 2);
     text(p, 0, 0, py1 - py0, false, 7.5, PANGO_ALIGN_CENTER,
-         fmt(p, "%s (%s)", L(p, "Sai số", "Error"), unit));
+         fmt(p, "%s (%s)", d->has_curve ? L(p, "Độ lệch so với đường cong", "Residual")
+                                        : L(p, "Sai số", "Error"), unit));
     cairo_restore(cr);
     p->y = py1 + 30;
 }
@@ -1034,6 +1036,77 @@ static void signature(struct pdf *p, const char *end_vi, const char *end_en)
 }
 
 /* ---------------------------------------------------------------- document */
+
+/* A PRT calibrated as a curve: R0, A, B with U, their correlation, the
+ * fit's chi^2, and the reference temperature of each point. */
+static void curve_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char *buf, size_t n)
+{
+    const struct cert_doc *d = ctx;
+    const struct cert_curve *cv = &d->curve;
+    static const char *const names[3] = {"R0", "A", "B"};
+    int dec = cert_decimals(cv->U[r]);
+    const char *v = "";
+    switch (c) {
+    case 0: v = names[r]; break;
+    case 1: v = num(p, cv->coef[r], dec); break;
+    case 2: v = num(p, cv->U[r], dec); break;
+    case 3:
+        v = r == 0 ? d->unit : fmt(p, "%s⁻%s", d->x_unit, r == 1 ? "¹" : "²");
+        break;
+    }
+    snprintf(buf, n, "%s", v);
+}
+
+static void curve_x_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char *buf, size_t n)
+{
+    const struct cert_point *pt = &((const struct cert_doc *)ctx)->points[r];
+    int dec = cert_point_decimals(pt);
+    const char *v = "—";
+    bool m = pt->measured;
+    switch (c) {
+    case 0: v = num(p, pt->nominal, CERT_DEC_NONE); break;
+    case 1: v = m ? num(p, pt->x, CERT_CURVE_X_DEC) : "—"; break;
+    case 2: v = m ? num(p, pt->mean, dec) : "—"; break;
+    case 3: v = m ? num(p, pt->error, dec) : "—"; break;
+    case 4: v = m ? num(p, pt->U, dec) : "—"; break;
+    }
+    snprintf(buf, n, "%s", v);
+}
+
+static void curve(struct pdf *p)
+{
+    const struct cert_doc *d = p->d;
+    const struct cert_curve *cv = &d->curve;
+    heading(p, L(p, "Hệ số Callendar–Van Dusen", "Callendar–Van Dusen coefficients"));
+    para(p, fmt(p, "R(t) = R0 (1 + A t + B t²), t ≥ 0 %s; %s", d->x_unit,
+                L(p, "khớp bình phương tối thiểu có trọng số các điểm dưới đây",
+                  "weighted least-squares fit of the points below")),
+         8.5, false);
+    const struct col ccols[] = {
+        {L(p, "Hệ số", "Coefficient"), 80, PANGO_ALIGN_LEFT},
+        {L(p, "Giá trị", "Value"), 120, PANGO_ALIGN_RIGHT},
+        {fmt(p, "U (k = %s)", num(p, cv->k, 2)), 100, PANGO_ALIGN_RIGHT},
+        {L(p, "Đơn vị", "Unit"), TEXT_W - 300, PANGO_ALIGN_LEFT},
+    };
+    table(p, ccols, 4, 3, curve_cell, d);
+    para(p, fmt(p, "%s: r(R0, A) = %s, r(R0, B) = %s, r(A, B) = %s",
+                L(p, "Hệ số tương quan", "Correlation coefficients"), num(p, cv->r_r0_a, 4),
+                num(p, cv->r_r0_b, 4), num(p, cv->r_a_b, 4)),
+         8.5, false);
+    para(p, fmt(p, "χ² = %s, %s %s", num(p, cv->chi2, cert_decimals(cv->chi2)),
+                L(p, "bậc tự do", "degrees of freedom"), num(p, cv->dof, 0)),
+         8.5, false);
+    const struct col xcols[] = {
+        {fmt(p, "%s (%s)", L(p, "Giá trị danh định", "Nominal value"), d->x_unit), 95,
+         PANGO_ALIGN_RIGHT},
+        {fmt(p, "%s (%s)", L(p, "Nhiệt độ chuẩn", "Reference temperature"), d->x_unit), 110,
+         PANGO_ALIGN_RIGHT},
+        {fmt(p, "%s (%s)", L(p, "Số chỉ", "Indication"), d->unit), 100, PANGO_ALIGN_RIGHT},
+        {fmt(p, "%s (%s)", L(p, "Độ lệch", "Residual"), d->unit), 95, PANGO_ALIGN_RIGHT},
+        {fmt(p, "U (%s)", d->unit), TEXT_W - 400, PANGO_ALIGN_RIGHT},
+    };
+    table(p, xcols, 5, d->n_points, curve_x_cell, d);
+}
 
 static void body(struct pdf *p, const void *ctx)
 {
@@ -1113,9 +1186,20 @@ static void body(struct pdf *p, const void *ctx)
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         if (all[i].id == RC_RANGE && !d->ranges)
             continue;
+        const char *vi = all[i].vi, *en = all[i].en, *cu = u;
+        if (all[i].id == RC_NOMINAL)
+            cu = cert_nominal_unit(d);
+        if (d->has_curve && all[i].id == RC_REFERENCE) {
+            vi = "Giá trị theo đường cong";
+            en = "Value of the curve";
+        }
+        if (d->has_curve && all[i].id == RC_ERROR) {
+            vi = "Độ lệch so với đường cong";
+            en = "Residual";
+        }
         const char *head = all[i].id == RC_K ? "k"
-                           : all[i].vi == NULL ? fmt(p, "%s (%s)", all[i].en, u)
-                                               : fmt(p, "%s (%s)", L(p, all[i].vi, all[i].en), u);
+                           : vi == NULL ? fmt(p, "%s (%s)", en, cu)
+                                        : fmt(p, "%s (%s)", L(p, vi, en), cu);
         if (all[i].id == RC_VERDICT)
             head = L(p, all[i].vi, all[i].en);
         double w = d->ranges ? all[i].wr : all[i].w;
@@ -1143,6 +1227,8 @@ static void body(struct pdf *p, const void *ctx)
                             .ids = {RC_NOMINAL, RC_UP, RC_DOWN, RC_HYST, RC_U}};
         table(p, ucols, 5, d->n_points, result_cell, &ut);
     }
+    if (d->has_curve)
+        curve(p);
     coverage(p);
     decision_rule(p);
     need(p, 20);
@@ -1163,7 +1249,7 @@ static void body(struct pdf *p, const void *ctx)
             worst = &d->points[i];
     para(p, fmt(p, "%s: %s %s", L(p, "Điểm đo có U lớn nhất, giá trị danh định",
                                   "The point with the largest U, nominal value"),
-                num(p, d->worst_nominal, CERT_DEC_NONE), u), 8.5, false);
+                num(p, d->worst_nominal, CERT_DEC_NONE), cert_nominal_unit(d)), 8.5, false);
     if (worst != NULL && worst->measured) {
         int dec = cert_point_decimals(worst);
         para(p, fmt(p, "u_c = %s %s, k = %s, U = %s %s",

@@ -307,6 +307,9 @@ static int check_doc(const struct cert_doc *d, struct cd_err *err)
     if (dsi_unit(d->unit) == NULL)
         return cd_fail(err, CD_ERR_UNSUPPORTED,
                        "certificate XML: no D-SI unit for \"%s\"", d->unit);
+    if (dsi_unit(cert_nominal_unit(d)) == NULL)
+        return cd_fail(err, CD_ERR_UNSUPPORTED,
+                       "certificate XML: no D-SI unit for \"%s\"", cert_nominal_unit(d));
     if (d->item_serial[0] == '\0' && d->item_serial_stated[0] == '\0')
         return cd_fail(err, CD_ERR_INVALID,
                        "certificate XML: the item has no serial number (a DCC item needs an "
@@ -632,7 +635,8 @@ static void condition(struct xw *w, xmlNodePtr ics, const char *ref, const char 
 
 /* One si:realListXMLList quantity of the measured points: `field` picks the
  * value; with `unc`, the expanded uncertainties (U, k, p) follow. */
-enum field { F_NOMINAL, F_REFERENCE, F_MEAN, F_ERROR, F_MPE, F_RANGE, F_UP, F_DOWN, F_HYST };
+enum field { F_NOMINAL, F_REFERENCE, F_MEAN, F_ERROR, F_MPE, F_RANGE, F_UP, F_DOWN, F_HYST, F_X };
+
 
 static double field_of(const struct cert_point *p, enum field f)
 {
@@ -646,6 +650,7 @@ static double field_of(const struct cert_point *p, enum field f)
     case F_UP: return p->up;
     case F_DOWN: return p->down;
     case F_HYST: return p->hysteresis;
+    case F_X: return p->x;
     }
     return NAN;
 }
@@ -658,6 +663,8 @@ static void field_text(const struct cert_point *p, enum field f, char *buf, size
     double v = field_of(p, f);
     if (f == F_NOMINAL || f == F_RANGE)
         cert_fmt(v, CERT_DEC_NONE, buf, cap);
+    else if (f == F_X)
+        cert_fmt(v, CERT_CURVE_X_DEC, buf, cap);
     else if (f == F_MPE)
         cert_fmt_exact(v, dec, buf, cap);
     else
@@ -706,7 +713,8 @@ static xmlNodePtr list_quantity(struct xw *w, xmlNodePtr list, const struct cert
         ml(w, q, "name", en, vi);
         xmlNodePtr rl = tx_ns(w, q, w->si, "realListXMLList", NULL);
         tx_ns(w, rl, w->si, "valueXMLList", v.p);
-        tx_ns(w, rl, w->si, "unitXMLList", dsi_unit(d->unit));
+        tx_ns(w, rl, w->si, "unitXMLList",
+              dsi_unit(f == F_NOMINAL || f == F_X ? cert_nominal_unit(d) : d->unit));
         if (unc) {
             xmlNodePtr eu = tx_ns(w, rl, w->si, "expandedUncXMLList", NULL);
             tx_ns(w, eu, w->si, "uncertaintyXMLList", U.p);
@@ -734,6 +742,58 @@ static void real_named(struct xw *w, xmlNodePtr data, const char *ref, const cha
     xmlNodePtr r = tx_ns(w, q, w->si, "real", NULL);
     tx_ns(w, r, w->si, "value", num);
     tx_ns(w, r, w->si, "unit", unit);
+}
+
+/* One si:real with its expanded uncertainty (U, k, the normal's p). */
+static void real_unc(struct xw *w, xmlNodePtr data, const char *ref, const char *en,
+                     const char *vi, double v, double U, double k, const char *unit)
+{
+    char num[64];
+    int dec = cert_decimals(U);
+    xmlNodePtr q = el(w, data, "quantity");
+    attr(w, q, "refType", ref);
+    ml(w, q, "name", en, vi);
+    xmlNodePtr r = tx_ns(w, q, w->si, "real", NULL);
+    cert_fmt(v, dec, num, sizeof num);
+    tx_ns(w, r, w->si, "value", num);
+    tx_ns(w, r, w->si, "unit", unit);
+    xmlNodePtr eu = tx_ns(w, r, w->si, "expandedUnc", NULL);
+    cert_fmt(U, dec, num, sizeof num);
+    tx_ns(w, eu, w->si, "uncertainty", num);
+    cert_fmt(k, 2, num, sizeof num);
+    tx_ns(w, eu, w->si, "coverageFactor", num);
+    fmt_num(num, sizeof num, round(erf(k / sqrt(2.0)) * 1e4) / 1e4, true);
+    tx_ns(w, eu, w->si, "coverageProbability", num);
+}
+
+/* A PRT calibrated as a curve: R0, A, B with U, their correlation
+ * coefficients and the fit's chi^2, a result of its own, as reported. */
+static void curve_result(struct xw *w, xmlNodePtr results, const struct cert_doc *d)
+{
+    const struct cert_curve *c = &d->curve;
+    char inv[64], inv2[64];
+    snprintf(inv, sizeof inv, "%s\\tothe{-1}", dsi_unit(cert_nominal_unit(d)));
+    snprintf(inv2, sizeof inv2, "%s\\tothe{-2}", dsi_unit(cert_nominal_unit(d)));
+    xmlNodePtr res = el(w, results, "result");
+    attr(w, res, "refType", "caldaq_cvdCurve");
+    ml(w, res, "name",
+       "Callendar-Van Dusen coefficients, R(t) = R0 (1 + A t + B t^2), t >= 0 °C",
+       "Hệ số Callendar-Van Dusen, R(t) = R0 (1 + A t + B t^2), t >= 0 °C");
+    xmlNodePtr data = el(w, res, "data");
+    real_unc(w, data, "caldaq_cvdR0", "R0", "R0", c->coef[0], c->U[0], c->k, dsi_unit(d->unit));
+    real_unc(w, data, "caldaq_cvdA", "A", "A", c->coef[1], c->U[1], c->k, inv);
+    real_unc(w, data, "caldaq_cvdB", "B", "B", c->coef[2], c->U[2], c->k, inv2);
+    real_named(w, data, "caldaq_correlationR0A", "Correlation coefficient r(R0, A)",
+               "Hệ số tương quan r(R0, A)", c->r_r0_a, 4, "\\one");
+    real_named(w, data, "caldaq_correlationR0B", "Correlation coefficient r(R0, B)",
+               "Hệ số tương quan r(R0, B)", c->r_r0_b, 4, "\\one");
+    real_named(w, data, "caldaq_correlationAB", "Correlation coefficient r(A, B)",
+               "Hệ số tương quan r(A, B)", c->r_a_b, 4, "\\one");
+    real_named(w, data, "caldaq_chiSquared", "Chi-squared of the weighted fit",
+               "Chi bình phương của phép khớp có trọng số", c->chi2, cert_decimals(c->chi2),
+               "\\one");
+    real_named(w, data, "caldaq_degreesOfFreedom", "Degrees of freedom of the fit",
+               "Bậc tự do của phép khớp", c->dof, 0, "\\one");
 }
 
 /* A balance's repeatability and eccentricity tests, each a result of its
@@ -907,8 +967,17 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
                       "Giá trị danh định", false);
         if (d->ranges)
             list_quantity(w, list, d, F_RANGE, "caldaq_range", "Range", "Thang đo", false);
-        list_quantity(w, list, d, F_REFERENCE, "basic_referenceValue", "Reference value",
-                      "Giá trị chuẩn", false);
+        if (d->has_curve) {
+            list_quantity(w, list, d, F_X, "caldaq_referenceTemperature",
+                          "Reference temperature (the reference's reading corrected)",
+                          "Nhiệt độ chuẩn (số chỉ của chuẩn đã hiệu chính)", false);
+            list_quantity(w, list, d, F_REFERENCE, "caldaq_curveValue",
+                          "Value of the fitted curve at the reference temperature",
+                          "Giá trị của đường cong tại nhiệt độ chuẩn", false);
+        } else {
+            list_quantity(w, list, d, F_REFERENCE, "basic_referenceValue", "Reference value",
+                          "Giá trị chuẩn", false);
+        }
         list_quantity(w, list, d, F_MEAN, "basic_measuredValue", "Indication",
                       "Số chỉ", false);
         if (d->up_down) {
@@ -921,8 +990,10 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
             list_quantity(w, list, d, F_HYST, "caldaq_hysteresis", "Hysteresis",
                           "Độ trễ", false);
         }
-        xmlNodePtr eq = list_quantity(w, list, d, F_ERROR, "basic_measurementError", "Error",
-                                      "Sai số", true);
+        xmlNodePtr eq = list_quantity(w, list, d, F_ERROR, "basic_measurementError",
+                                      d->has_curve ? "Residual from the fitted curve" : "Error",
+                                      d->has_curve ? "Độ lệch so với đường cong" : "Sai số",
+                                      true);
         /* The verdict of each listed point as DCC conformity, when all have one. */
         struct sbuf cv = {0};
         bool all = true;
@@ -959,11 +1030,15 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
             cert_fmt(p->nominal, CERT_DEC_NONE, num, sizeof num);
         else
             snprintf(num, sizeof num, "?");
-        snprintf(en, sizeof en, "Point %zu, nominal %s %s: %s", i + 1, num, d->unit, vw->en);
-        snprintf(vi, sizeof vi, "Điểm %zu, danh định %s %s: %s", i + 1, num, d->unit, vw->vi);
+        snprintf(en, sizeof en, "Point %zu, nominal %s %s: %s", i + 1, num, cert_nominal_unit(d),
+                 vw->en);
+        snprintf(vi, sizeof vi, "Điểm %zu, danh định %s %s: %s", i + 1, num, cert_nominal_unit(d),
+                 vw->vi);
         contents(w, t, en, vi);
     }
     side_results(w, res->parent, d);
+    if (d->has_curve)
+        curve_result(w, res->parent, d);
     if (n_measured < d->n_points) {
         t = el(w, data, "text");
         ml(w, t, "name", "Points not measured", "Các điểm chưa đo");
@@ -976,8 +1051,9 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
             else
                 snprintf(num, sizeof num, "?");
             snprintf(en, sizeof en, "Point %zu, nominal %s %s: not measured", i + 1, num,
-                     d->unit);
-            snprintf(vi, sizeof vi, "Điểm %zu, danh định %s %s: chưa đo", i + 1, num, d->unit);
+                     cert_nominal_unit(d));
+            snprintf(vi, sizeof vi, "Điểm %zu, danh định %s %s: chưa đo", i + 1, num,
+                     cert_nominal_unit(d));
             contents(w, t, en, vi);
         }
     }

@@ -122,9 +122,9 @@ static void print_plan(const struct prof_profile *p)
                 printf(" %.10g", q->nominal);
         }
         if (pt->test == PROF_TEST_ECCENTRICITY)
-            printf(" (at %.10g %s)", pt->nominal, p->unit);
+            printf(" (at %.10g %s)", pt->nominal, prof_reference_unit(p));
         else
-            printf(" %s", p->unit);
+            printf(" %s", prof_reference_unit(p));
         if (pt->repeat > 1)
             printf(", %u readings each", pt->repeat);
         printf("\n");

@@ -59,11 +59,11 @@ void ses_instruction(enum lang lang, const struct prof_profile *p,
         /* the item is brought to the nominal (a dial's pointer on its mark),
          * the reference read */
         snprintf(buf, cap, msg_text(lang, M_SET_ITEM), ses_side_label(lang, p, false), v,
-                 p->unit);
+                 prof_reference_unit(p));
         return;
     }
     if (p->family == PROF_FAMILY_TEMPERATURE) {
-        snprintf(buf, cap, msg_text(lang, M_BATH), v, p->unit);
+        snprintf(buf, cap, msg_text(lang, M_BATH), v, prof_reference_unit(p));
         return;
     }
     switch (p->family) {
@@ -140,7 +140,7 @@ void ses_print_results(FILE *f, enum lang lang, const struct ana_file *a)
     for (size_t i = 0; i < r->n_points; i++) {
         const struct ana_point *pt = &r->points[i];
         char nominal[40];
-        snprintf(nominal, sizeof nominal, "%.10g %s", pt->nominal, p->unit);
+        snprintf(nominal, sizeof nominal, "%.10g %s", pt->nominal, prof_reference_unit(p));
         double mpe = fmax(fabs(pt->low), fabs(pt->high));
         if (pt->measured)
             fprintf(f, "%14s %16.10g %12.4g %11.4g %6.3f %11.4g  %s\n", nominal,
@@ -630,10 +630,10 @@ static int read_instrument(struct session *s, drv_dev *dev, const char *side,
                                                                : "the instrument";
     if (!counted && rd.r.display[0] != '\0')
         return cd_fail(err, CD_ERR_DEVICE, "%s shows %s (%s) at %.10g %s", whose,
-                       drv_status_name(rd.r.status), rd.r.display, pt->nominal, s->p->unit);
+                       drv_status_name(rd.r.status), rd.r.display, pt->nominal, prof_reference_unit(s->p));
     if (!counted)
         return cd_fail(err, CD_ERR_DEVICE, "%s shows %s at %.10g %s, with no value: %s", whose,
-                       drv_status_name(rd.r.status), pt->nominal, s->p->unit,
+                       drv_status_name(rd.r.status), pt->nominal, prof_reference_unit(s->p),
                        no_value_why(rd.r.status));
     return 0;
 }
@@ -706,7 +706,7 @@ static int read_typed(struct session *s, bool reference, const struct prof_plan_
         rd.r.t = rd.t;
         rd.r.value = v;
         rd.r.status = DRV_STATUS_STABLE;
-        snprintf(rd.r.unit, sizeof rd.r.unit, "%s", p->unit);
+        snprintf(rd.r.unit, sizeof rd.r.unit, "%s", reference ? prof_reference_unit(p) : p->unit);
         snprintf(rd.r.display, sizeof rd.r.display, "%s", text);
         rd.r.resolution = side->resolution > 0 ? side->resolution : reference ? 0 : pt->resolution;
         /* in the journal (synced) before the screen says so */
@@ -850,7 +850,7 @@ static int walk(struct session *s, struct cd_err *err)
             char what[160];
             if (a == SES_SKIP) {
                 snprintf(what, sizeof what, "point %zu (%s %.10g %s) skipped by the operator",
-                         i + 1, pt->role, pt->nominal, p->unit);
+                         i + 1, pt->role, pt->nominal, prof_reference_unit(p));
                 /* in the journal (synced) before the screen says so */
                 int rc = stored(s, daq_run_audit(s->run, s->who, what, err));
                 if (rc != 0)
@@ -871,7 +871,7 @@ static int walk(struct session *s, struct cd_err *err)
             if (rc != 0)
                 return rc;
             snprintf(what, sizeof what, "point %zu (%s %.10g %s) finished", i + 1, pt->role,
-                     pt->nominal, p->unit);
+                     pt->nominal, prof_reference_unit(p));
             if ((p->environment.per_point && (rc = record_env(s, "point", err)) != 0) ||
                 (rc = stored(s, daq_run_audit(s->run, s->who, what, err))) != 0 ||
                 (rc = stored(s, daq_run_checkpoint(s->run, err))) != 0)

@@ -1363,6 +1363,88 @@ static void test_pfa_by_t(void **state)
     prof_profile_free(p);
 }
 
+/* ================================================================ curve */
+/* A Pt100 calibrated as a CVD curve (profiles/temperature-prt-curve-cvd.yaml):
+ * the reference reads each nominal exactly, so x is T-REF-02's certified
+ * value there (0.002, 20.004, 40.006, 60.007, 80.009, 100.011 degC), and
+ * the PRT reads R(x) = 100 (1 + A x + B x^2) with the IEC 60751 A, B,
+ * five times. By hand: s = 0, so every point's
+ *   u^2 = (d/2)^2/3 + 0.002^2/3 + S^2 ((U_ref/2)^2 + (0.006^2 + 0.004^2 +
+ *         0.005^2 + 0.008^2 + 0.004^2)/3),  d = 0.0001 ohm, S = 0.3908 ohm/degC;
+ * the curve passes through every point: R0 = 100, A, B exact, residuals
+ * and chi^2 zero. Three points only: refused (a quadratic needs four). */
+static void test_prt_curve(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load(&f, "profiles/temperature-prt-curve-cvd.yaml", "T-REF-02");
+    assert_int_equal(f.p->curve.form, PROF_CURVE_CVD);
+    static struct readings b;
+    memset(&b, 0, sizeof b);
+    const double A = 3.9083e-3, B = -5.775e-7, S = 0.3908, d = 0.0001;
+    double u_want[6], x_want[6];
+    size_t k = 0;
+    for (size_t i = 0; i < f.p->n_points; i++) {
+        const struct prof_plan_point *pt = &f.p->points[i];
+        const struct prof_std_item *it = NULL;
+        for (size_t j = 0; j < f.ref->n_items; j++)
+            if (f.ref->items[j].nominal == pt->nominal)
+                it = &f.ref->items[j];
+        assert_non_null(it);
+        double x = it->value;
+        double R = 100 * (1 + A * x + B * x * x);
+        for (unsigned n = 0; n < pt->repeat; n++) {
+            struct daq_reading *r = add_reading(&b, f.p, i, pt->nominal, "\xC2\xB0" "C",
+                                                DRV_STATUS_STABLE);
+            snprintf(r->side, sizeof r->side, "%s", DAQ_SIDE_REFERENCE);
+            add_reading(&b, f.p, i, R, "\xCE\xA9", DRV_STATUS_STABLE);
+        }
+        double ut = it->U / 2;
+        double sum_t = (0.006 * 0.006 + 0.004 * 0.004 + 0.005 * 0.005 + 0.008 * 0.008 +
+                        0.004 * 0.004) / 3;
+        u_want[k] = sqrt(d * d / 12 + 0.002 * 0.002 / 3 + S * S * (ut * ut + sum_t));
+        x_want[k++] = x;
+    }
+    assert_int_equal(k, 6);
+    struct ana_result *r = run(&f, &b);
+    assert_true(r->has_curve);
+    check_rel("R0", 0, r->cvd.r0, 100, 1e-12);
+    check_rel("A", 0, r->cvd.a, A, 1e-9);
+    check_rel("B", 0, r->cvd.b, B, 1e-7);
+    assert_true(r->fit.chisq < 1e-12);
+    check_rel("dof", 0, r->fit.dof, 3, 0);
+    for (size_t i = 0; i < r->n_points; i++) {
+        const struct ana_point *pt = &r->points[i];
+        check_rel("x", pt->nominal, pt->x, x_want[i], 1e-12);
+        check_rel("u", pt->nominal, pt->u, u_want[i], 1e-9);
+        check_rel("U", pt->nominal, pt->U, 2 * u_want[i], 1e-9);
+        assert_true(fabs(pt->error) < 1e-9);
+        assert_int_equal(pt->decision.verdict, UNC_PASS);
+    }
+    /* the results JSON carries the curve */
+    json_t *j = ana_result_json(r, f.p);
+    json_t *c = json_object_get(j, "curve");
+    assert_non_null(c);
+    check_rel("JSON A", 0, json_number_value(json_object_get(c, "A")), A, 1e-9);
+    assert_int_equal(json_array_size(json_object_get(c, "points")), 6);
+    json_decref(j);
+    ana_result_free(r);
+
+    /* only the first three points measured: no curve can be fitted */
+    size_t three = 0;
+    while (three < b.n && b.v[three].point < 3)
+        three++;
+    b.n = three;
+    struct ana_input in = {.profile = f.p, .readings = b.v, .n_readings = b.n,
+                           .reference = f.ref};
+    struct cd_err err = {0};
+    r = NULL;
+    assert_int_equal(ana_run(&in, &r, &err), CD_ERR_INVALID);
+    assert_null(r);
+    assert_non_null(strstr(err.msg, "at least 4 measured points"));
+    unload(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1371,6 +1453,7 @@ int main(void)
         cmocka_unit_test(test_other_plan),       cmocka_unit_test(test_unstable_ignored),
         cmocka_unit_test(test_wrong_unit),       cmocka_unit_test(test_pfa_by_t),
         cmocka_unit_test(test_balance_measured_air), cmocka_unit_test(test_dmm_mv_range),
+        cmocka_unit_test(test_prt_curve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
