@@ -14,11 +14,13 @@
 /* ------------------------------------------------------------ registry */
 
 static const struct drv_ops *const all_ops[] = {
-    &drv_mtsics, &drv_sbi, &drv_aandd, &drv_scpi, &drv_modbus_gauge,
+    &drv_mtsics, &drv_sbi, &drv_aandd, &drv_scpi, &drv_modbus_gauge, &drv_pace, &drv_bath,
 };
-static const char *const names[] = {"mtsics", "sbi", "aandd", "scpi", "modbus", NULL};
+static const char *const names[] = {"mtsics", "sbi", "aandd", "scpi", "modbus", "pace", "bath",
+                                    NULL};
 static const struct drv_parser *const all_parsers[] = {
     &drv_parser_mtsics, &drv_parser_sbi, &drv_parser_aandd, &drv_parser_scpi, &drv_parser_modbus,
+    &drv_parser_pace, &drv_parser_bath,
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -287,7 +289,7 @@ int drv_open(const char *driver, const char *port, const char *serial,
     const struct drv_ops *ops = find_ops(driver);
     if (ops == NULL)
         return cd_fail(err, CD_ERR_NOT_FOUND,
-                       "no driver '%s' (known: mtsics, sbi, aandd, scpi, modbus)", driver);
+                       "no driver '%s' (known: mtsics, sbi, aandd, scpi, modbus, pace, bath)", driver);
     drv_dev *d = calloc(1, sizeof *d);
     if (d == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
@@ -342,6 +344,86 @@ const char *drv_dev_driver(const drv_dev *d)
 bool drv_has_stability_flag(const drv_dev *d)
 {
     return d->ops->stability_flag;
+}
+
+bool drv_is_source(const drv_dev *d)
+{
+    return d->ops->source_set != NULL;
+}
+
+static int not_a_source(const drv_dev *d, struct cd_err *err)
+{
+    return cd_fail(err, CD_ERR_UNSUPPORTED, "%s: not a source caldaq can set (pace, bath)",
+                   d->ops->name);
+}
+
+int drv_source_set(drv_dev *d, double value, struct cd_err *err)
+{
+    if (d->ops->source_set == NULL)
+        return not_a_source(d, err);
+    if (!isfinite(value))
+        return cd_fail(err, CD_ERR_INVALID, "%s: a set point must be a number", d->ops->name);
+    return d->ops->source_set(d, value, err);
+}
+
+int drv_source_read(drv_dev *d, struct drv_source_reading *out, struct cd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->setpoint = out->actual = NAN;
+    out->in_limits = -1;
+    if (d->ops->source_read == NULL)
+        return not_a_source(d, err);
+    int rc = d->ops->source_read(d, out, err);
+    if (rc == 0)
+        out->t = drv_now();
+    return rc;
+}
+
+int drv_source_safe(drv_dev *d, char *said, size_t cap, struct cd_err *err)
+{
+    if (said != NULL && cap > 0)
+        said[0] = '\0';
+    if (d->ops->source_safe == NULL)
+        return not_a_source(d, err);
+    char local[160];
+    return d->ops->source_safe(d, said != NULL ? said : local, said != NULL ? cap : sizeof local,
+                               err);
+}
+
+int drv_idn_split(char *line, size_t n, const char *name, struct drv_identity *out,
+                  struct cd_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if ((c < 0x20 || c > 0x7E) && c != '\r' && c != '\n')
+            return drv_bad_reply(err, name, "*IDN? reply is not text", (const uint8_t *)line, n);
+    }
+    /* manufacturer,model,serial,firmware: the 4th takes the rest */
+    char *field[4] = {NULL, NULL, NULL, NULL};
+    char *p = line;
+    int nf = 0;
+    while (nf < 4) {
+        field[nf++] = p;
+        if (nf == 4)
+            break;
+        char *comma = strchr(p, ',');
+        if (comma == NULL)
+            break;
+        *comma = '\0';
+        p = comma + 1;
+    }
+    if (nf < 4)
+        return cd_fail(err, CD_ERR_PROTOCOL,
+                       "%s: *IDN? reply has %d field%s, not manufacturer,model,serial,firmware",
+                       name, nf, nf == 1 ? "" : "s");
+    drv_copy_trimmed(out->manufacturer, sizeof out->manufacturer, field[0], strlen(field[0]));
+    drv_copy_trimmed(out->model, sizeof out->model, field[1], strlen(field[1]));
+    drv_copy_trimmed(out->serial, sizeof out->serial, field[2], strlen(field[2]));
+    drv_copy_trimmed(out->firmware, sizeof out->firmware, field[3], strlen(field[3]));
+    if (out->manufacturer[0] == '\0' && out->model[0] == '\0')
+        return drv_bad_reply(err, name, "*IDN? reply names no manufacturer or model",
+                             (const uint8_t *)line, n);
+    return 0;
 }
 
 int drv_identify(drv_dev *d, struct drv_identity *out, struct cd_err *err)

@@ -25,6 +25,10 @@ struct drv_ops {
     int (*tare)(drv_dev *d, struct cd_err *err);
     /* Before the port closes (e.g. SCPI back to local). May be NULL. */
     void (*stop)(drv_dev *d);
+    /* Sources only (drv.h, "Sources"); NULL for instruments that only read. */
+    int (*source_set)(drv_dev *d, double value, struct cd_err *err);
+    int (*source_read)(drv_dev *d, struct drv_source_reading *out, struct cd_err *err);
+    int (*source_safe)(drv_dev *d, char *said, size_t cap, struct cd_err *err);
 };
 
 struct drv_dev {
@@ -74,6 +78,11 @@ double drv_now(void);
 double drv_display_resolution(const char *display);
 /* Copy `n` bytes of `src` into dst (cap bytes) as text, trimming spaces. */
 void drv_copy_trimmed(char *dst, size_t cap, const char *src, size_t n);
+/* An *IDN? reply "manufacturer,model,serial,firmware" (the 4th takes the
+ * rest) split into `out`; `line` is changed. CD_ERR_PROTOCOL when it is not
+ * text or names no manufacturer or model. `name` prefixes messages. */
+int drv_idn_split(char *line, size_t n, const char *name, struct drv_identity *out,
+                  struct cd_err *err);
 /* A CD_ERR_PROTOCOL failure quoting the bytes escaped. */
 int drv_bad_reply(struct cd_err *err, const char *driver, const char *what, const uint8_t *buf,
                   size_t len);
@@ -81,5 +90,8 @@ int drv_bad_reply(struct cd_err *err, const char *driver, const char *what, cons
 extern const struct drv_ops drv_mtsics, drv_sbi, drv_aandd, drv_scpi, drv_modbus_gauge;
 extern const struct drv_parser drv_parser_mtsics, drv_parser_sbi, drv_parser_aandd,
     drv_parser_scpi, drv_parser_modbus;
+/* sources (drivers/source.c, drivers/parsers/source.c) */
+extern const struct drv_ops drv_pace, drv_bath;
+extern const struct drv_parser drv_parser_pace, drv_parser_bath;
 
 #endif

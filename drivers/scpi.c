@@ -216,39 +216,7 @@ static int identify(drv_dev *d, struct drv_identity *out, struct cd_err *err)
     int rc = drv_query(d, "*IDN?\n", line, sizeof line, &e);
     if (rc < 0)
         return query_failed(d, "*IDN?", rc, &e, err);
-    size_t n = (size_t)rc;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)line[i];
-        if ((c < 0x20 || c > 0x7E) && c != '\r' && c != '\n')
-            return drv_bad_reply(err, "scpi", "*IDN? reply is not text", (const uint8_t *)line,
-                                 n);
-    }
-    /* manufacturer,model,serial,firmware: the 4th takes the rest */
-    char *field[4] = {NULL, NULL, NULL, NULL};
-    char *p = line;
-    int nf = 0;
-    while (nf < 4) {
-        field[nf++] = p;
-        if (nf == 4)
-            break;
-        char *comma = strchr(p, ',');
-        if (comma == NULL)
-            break;
-        *comma = '\0';
-        p = comma + 1;
-    }
-    if (nf < 4)
-        return cd_fail(err, CD_ERR_PROTOCOL,
-                       "scpi: *IDN? reply has %d field%s, not manufacturer,model,serial,firmware",
-                       nf, nf == 1 ? "" : "s");
-    drv_copy_trimmed(out->manufacturer, sizeof out->manufacturer, field[0], strlen(field[0]));
-    drv_copy_trimmed(out->model, sizeof out->model, field[1], strlen(field[1]));
-    drv_copy_trimmed(out->serial, sizeof out->serial, field[2], strlen(field[2]));
-    drv_copy_trimmed(out->firmware, sizeof out->firmware, field[3], strlen(field[3]));
-    if (out->manufacturer[0] == '\0' && out->model[0] == '\0')
-        return drv_bad_reply(err, "scpi", "*IDN? reply names no manufacturer or model",
-                             (const uint8_t *)line, n);
-    return 0;
+    return drv_idn_split(line, (size_t)rc, "scpi", out, err);
 }
 
 static void stop(drv_dev *d)

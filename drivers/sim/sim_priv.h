@@ -195,6 +195,10 @@ struct sim_protocol {
     /* Optional: the timer fired (see sim_timer_set); append unrequested
      * bytes to `out` (a repeated reading, a late stable weight). */
     int (*timer)(drv_sim *s, void *st, struct sim_out *out, struct cd_err *err);
+
+    /* Optional: the protocol's own state for the control command "status"
+     * (a source's set point, output, vent), appended after "; ". */
+    void (*describe)(drv_sim *s, void *st, char *buf, size_t cap);
 };
 
 /* The default framing for ASCII protocols: a request is everything up to
@@ -221,5 +225,7 @@ extern const struct sim_protocol sim_protocol_scpi;    /* drivers/sim/scpi.c */
 /* Defined by drivers/sim/modbus.c; listed in sim.c's `protocols` table
  * once that file exists (see the marked line there). */
 extern const struct sim_protocol sim_protocol_modbus;
+/* The sources (drivers/sim/source.c): Druck PACE and a Hart/Fluke bath. */
+extern const struct sim_protocol sim_protocol_pace, sim_protocol_bath;
 
 #endif
