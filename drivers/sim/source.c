@@ -11,7 +11,8 @@
  * restarted from the value reached whenever the target T changes, plus the
  * core's noise and drift (noise=, drift_per_s=), rounded to resolution=.
  * The target is the set point plus the fault offset stall= (0: none; a
- * controller that never reaches its set point); for the PACE it is the
+ * controller that never reaches a set point other than 0, as a PACE with a
+ * leak reaches atmosphere and nothing above it); for the PACE it is the
  * set point only while its output is on, the pressure held where it was
  * when the output is off, and 0 (gauge: atmosphere) once vented. Options
  * of the protocols: tau_s= (default 1 s), stall= (default 0, in the unit),
@@ -86,7 +87,7 @@ static void src_value(drv_sim *s, struct src_state *st, bool is_pace, double *se
     defaults_once(st);
     sim_read(s, r);
     double t = sim_now(s);
-    double target = r->load + st->stall;
+    double target = r->load + (r->load != 0 ? st->stall : 0);
     if (is_pace && st->vented)
         target = 0;
     else if (is_pace && !st->output)
