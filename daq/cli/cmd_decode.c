@@ -123,9 +123,9 @@ int cmd_decode(int argc, char **argv)
     if (optind != argc)
         return cli_usage_error("decode", "unexpected argument '%s'", argv[optind]);
     if (driver == NULL)
-        return cli_usage_error("decode", "--driver is required (mtsics, sbi, aandd, scpi, modbus)");
+        return cli_usage_error("decode", "--driver is required (mtsics, sbi, aandd, scpi, modbus, pace, bath)");
     if (drv_parser_find(driver) == NULL)
-        return cli_usage_error("decode", "no driver '%s' (mtsics, sbi, aandd, scpi, modbus)",
+        return cli_usage_error("decode", "no driver '%s' (mtsics, sbi, aandd, scpi, modbus, pace, bath)",
                                driver);
     size_t len = 0;
     uint8_t *input = read_all(stdin, &len);

@@ -129,7 +129,7 @@ static int parse_args(int argc, char **argv, struct read_args *a)
     if (optind != argc)
         return cli_usage_error("read", "unexpected argument '%s'", argv[optind]);
     if (a->driver == NULL)
-        return cli_usage_error("read", "--driver is required (mtsics, sbi, aandd, scpi, modbus)");
+        return cli_usage_error("read", "--driver is required (mtsics, sbi, aandd, scpi, modbus, pace, bath)");
     if (a->port == NULL)
         return cli_usage_error("read", "--port is required");
     return 0;
