@@ -29,19 +29,23 @@
 
 #include "drv_priv.h"
 
-/* The line without its end; -1 when it has none or holds bytes that are
- * not text. */
-static int text_line(const char *line, size_t len, size_t *n)
+/* The line without its end and the blanks before it: [*b, *e); -1 when it
+ * has no end or holds bytes that are not text. */
+static int text_line(const char *line, size_t len, const char **b, const char **e)
 {
     if (len == 0 || line[len - 1] != '\n')
         return -1;
-    size_t e = len - 1;
-    if (e > 0 && line[e - 1] == '\r')
-        e--;
-    for (size_t i = 0; i < e; i++)
+    size_t n = len - 1;
+    if (n > 0 && line[n - 1] == '\r')
+        n--;
+    for (size_t i = 0; i < n; i++)
         if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] > 0x7E)
             return -1;
-    *n = e;
+    const char *p = line;
+    while (p < line + n && *p == ' ')
+        p++;
+    *b = p;
+    *e = line + n;
     return 0;
 }
 
@@ -76,12 +80,9 @@ static int number_at(const char **p, const char *e, double *v, char *text, size_
 
 int pace_reply(const char *line, size_t len, char *header, size_t hcap, double v[2], size_t *n)
 {
-    size_t m;
-    if (text_line(line, len, &m) != 0)
+    const char *p, *e;
+    if (text_line(line, len, &p, &e) != 0)
         return -1;
-    const char *p = line, *e = line + m;
-    while (p < e && *p == ' ')
-        p++;
     size_t h = 0;
     if (p < e && (*p == ':' || *p == '*' || isalpha((unsigned char)*p))) {
         const char *b = p;
@@ -116,12 +117,9 @@ int pace_reply(const char *line, size_t len, char *header, size_t hcap, double v
 int bath_reply(const char *line, size_t len, char *key, size_t kcap, char *text, size_t tcap,
                double *v, char *unit)
 {
-    size_t m;
-    if (text_line(line, len, &m) != 0)
+    const char *p, *e;
+    if (text_line(line, len, &p, &e) != 0)
         return -1;
-    const char *p = line, *e = line + m;
-    while (p < e && *p == ' ')
-        p++;
     const char *b = p;
     while (p < e && isalpha((unsigned char)*p))
         p++;
