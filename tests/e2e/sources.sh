@@ -9,6 +9,8 @@
 #    (exit 4) with the point, the set point and the last actual value, the
 #    PACE is vented (its own SCPI vent state), the run's log says so, and
 #    --resume against a healthy PACE completes.
+# 2b. Ctrl-C while the PACE is on its way: exit 3, vented, the resume command
+#    carries the source.
 # 3. The same set-and-wait with the simulated bath for a temperature
 #    profile whose thermometers are read by eye (--typed).
 # Every wait is short: --source-stable-s, --source-timeout-s, tau_s=.
@@ -100,6 +102,25 @@ timeout 300 "$CALDAQ" session --resume "$run2" "${GAUGE[@]}" --source-port "tcp:
     || { show "$tmp/s3.out"; show "$tmp/s3.err"; fail "resume: status $?"; }
 grep -q "^Overall verdict: " "$tmp/s3.out" || fail "resume: no verdict"
 [ "$(grep -c '^\[[0-9]*/27\] set point ' "$tmp/s3.out")" -eq 26 ] || { show "$tmp/s3.out"; fail "resume: not the 26 remaining points"; }
+
+# --- 2b. Ctrl-C while the PACE is on its way: exit 3, vented, resumable ------
+start_pace pace4 --set stall=0.05
+mkdir "$tmp/runs5"
+timeout 120 "$CALDAQ" session --profile "$PACE" --out "$tmp/runs5" "${GAUGE[@]}" \
+    --source-port "tcp:127.0.0.1:$port" "${WAIT[@]}" --source-timeout-s 60 </dev/null \
+    >"$tmp/s5.out" 2>"$tmp/s5.err" &
+spid=$!
+for _ in $(seq 200); do grep -q '^\[1/27\] set point' "$tmp/s5.out" && break; sleep 0.05; done
+sleep 0.5
+kill -INT "$spid"
+set +e
+wait "$spid"
+status=$?
+set -e
+[ "$status" -eq 3 ] || { show "$tmp/s5.out"; show "$tmp/s5.err"; fail "Ctrl-C while waiting: status $status, not 3"; }
+grep -q "^The pressure controller is vented (safe state)$" "$tmp/s5.out" || fail "Ctrl-C: not said vented"
+grep -q "caldaq session --resume .*--source-port tcp:127.0.0.1:$port" "$tmp/s5.out" || { show "$tmp/s5.out"; fail "Ctrl-C: no resume command with the source"; }
+[[ "$(scpi "$port" ':SOUR:PRES:LEV:IMM:AMPL:VENT?')" =~ \ [12]$ ]] || fail "Ctrl-C: the PACE is not venting"
 
 # --- 3. the bath, a temperature point -----------------------------------------
 "$CALDAQ" sim bath --port-link "$tmp/bath" --control "$tmp/bath.ctl" --seed 4 --set tau_s=0.1 \
