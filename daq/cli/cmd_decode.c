@@ -17,7 +17,7 @@ static const char usage_text[] =
     "record {\"error\", \"offset\"} with its byte offset in the input; the exit status\n"
     "is 1 when any frame was undecodable.\n"
     "\n"
-    "  --driver NAME   mtsics, sbi, aandd, scpi or modbus\n"
+    "  --driver NAME   mtsics, sbi, aandd, scpi, modbus, pace or bath\n"
     "  --json          one JSON object a line\n"
     "  Modbus frames are decoded through a register map: --preset keller|generic,\n"
     "  --order ABCD|CDAB|BADC|DCBA, or --set KEY=VALUE (docs/drivers-dmm-modbus.md);\n"

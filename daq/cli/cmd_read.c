@@ -16,7 +16,7 @@ static const char usage_text[] =
     "\n"
     "Identify an instrument and print readings.\n"
     "\n"
-    "  --driver NAME     mtsics, sbi, aandd, scpi or modbus\n"
+    "  --driver NAME     mtsics, sbi, aandd, scpi, modbus, pace or bath\n"
     "  --port PORT       /dev/ttyUSB0, /dev/serial/by-id/..., /dev/caldaq/NAME or tcp:HOST:PORT\n"
     "  --serial S        BAUD,FRAME[,FLOW], e.g. 9600,8N1 (default: the driver's usual)\n"
     "  --count N         readings to take (default 1)\n"

@@ -23,7 +23,8 @@ static const char usage_text[] =
     "                  [--control PATH]\n"
     "       caldaq sim --trace FILE [--port-link PATH | --tcp PORT] [--speed X | --fast]\n"
     "\n"
-    "A simulated instrument: DRIVER is mtsics, sbi, aandd, scpi or modbus. On a\n"
+    "A simulated instrument: DRIVER is mtsics, sbi, aandd, scpi, modbus, or a\n"
+    "source: pace (use --tcp) or bath (docs/sources.md). On a\n"
     "pseudo-terminal (the default) it prints the device path to open, or makes the\n"
     "symlink PATH to it; with --tcp it listens on 127.0.0.1:PORT (0: any free port,\n"
     "printed) and serves one connection after another. With --trace it plays a\n"
@@ -213,7 +214,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
         return cli_usage_error("sim", "--speed and --fast apply to --trace only");
     if (optind >= argc)
         return cli_usage_error("sim", "no DRIVER given (one of mtsics, sbi, aandd, scpi, "
-                                      "modbus), and no --trace");
+                                      "modbus, pace, bath), and no --trace");
     if (optind != argc - 1)
         return cli_usage_error("sim", "give exactly one DRIVER");
     a->driver = argv[optind];
