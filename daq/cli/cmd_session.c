@@ -102,13 +102,13 @@ struct session_args {
     int n_source_opts;
 };
 
-/* A positive number of seconds for --source-stable-s / --source-timeout-s. */
+/* A positive number for --source-stable-s, --source-timeout-s (s) and --source-poll-ms (ms). */
 static int seconds_option(const char *flag, const char *value, double *out)
 {
     char *end = NULL;
     double v = strtod(value, &end);
     if (end == value || *end != '\0' || !(v > 0) || !isfinite(v))
-        return cli_usage_error("session", "%s takes a number of seconds above 0, not '%s'", flag,
+        return cli_usage_error("session", "%s takes a number above 0, not '%s'", flag,
                                value);
     *out = v;
     return 0;
