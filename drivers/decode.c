@@ -15,7 +15,7 @@ int drv_decode(const char *driver, const char *const *options, const uint8_t *fr
     const struct drv_parser *p = drv_parser_find(driver);
     if (p == NULL)
         return cd_fail(err, CD_ERR_NOT_FOUND,
-                       "no driver '%s' (known: mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190)", driver);
+                       "no driver '%s' (known: mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190, pace, bath)", driver);
     if (strcmp(driver, "modbus") != 0) {
         if (options != NULL && options[0] != NULL)
             return cd_fail(err, CD_ERR_INVALID, "%s: decoding takes no options ('%s')", driver,

@@ -16,14 +16,16 @@
 static const struct drv_ops *const all_ops[] = {
     &drv_mtsics, &drv_sbi, &drv_aandd, &drv_scpi, &drv_modbus_gauge,
     &drv_fluke_ttr, &drv_fluke_1529, &drv_millik, &drv_toledo_cont, &drv_xk3190,
+    &drv_pace, &drv_bath,
 };
 static const char *const names[] = {"mtsics", "sbi", "aandd", "scpi", "modbus",
                                     "fluke-ttr", "fluke-1529", "millik",
-                                    "toledo-cont", "xk3190", NULL};
+                                    "toledo-cont", "xk3190", "pace", "bath", NULL};
 static const struct drv_parser *const all_parsers[] = {
     &drv_parser_mtsics, &drv_parser_sbi, &drv_parser_aandd, &drv_parser_scpi, &drv_parser_modbus,
     &drv_parser_fluke_ttr, &drv_parser_fluke_1529, &drv_parser_millik,
     &drv_parser_toledo_cont, &drv_parser_xk3190,
+    &drv_parser_pace, &drv_parser_bath,
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -346,7 +348,7 @@ int drv_open(const char *driver, const char *port, const char *serial,
     const struct drv_ops *ops = find_ops(driver);
     if (ops == NULL)
         return cd_fail(err, CD_ERR_NOT_FOUND,
-                       "no driver '%s' (known: mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190)", driver);
+                       "no driver '%s' (known: mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190, pace, bath)", driver);
     drv_dev *d = calloc(1, sizeof *d);
     if (d == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");
@@ -402,6 +404,50 @@ const char *drv_dev_driver(const drv_dev *d)
 bool drv_has_stability_flag(const drv_dev *d)
 {
     return d->ops->stability_flag;
+}
+
+bool drv_is_source(const drv_dev *d)
+{
+    return d->ops->source_set != NULL;
+}
+
+static int not_a_source(const drv_dev *d, struct cd_err *err)
+{
+    return cd_fail(err, CD_ERR_UNSUPPORTED, "%s: not a source caldaq can set (pace, bath)",
+                   d->ops->name);
+}
+
+int drv_source_set(drv_dev *d, double value, struct cd_err *err)
+{
+    if (d->ops->source_set == NULL)
+        return not_a_source(d, err);
+    if (!isfinite(value))
+        return cd_fail(err, CD_ERR_INVALID, "%s: a set point must be a number", d->ops->name);
+    return d->ops->source_set(d, value, err);
+}
+
+int drv_source_read(drv_dev *d, struct drv_source_reading *out, struct cd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->setpoint = out->actual = NAN;
+    out->in_limits = -1;
+    if (d->ops->source_read == NULL)
+        return not_a_source(d, err);
+    int rc = d->ops->source_read(d, out, err);
+    if (rc == 0)
+        out->t = drv_now();
+    return rc;
+}
+
+int drv_source_safe(drv_dev *d, char *said, size_t cap, struct cd_err *err)
+{
+    if (said != NULL && cap > 0)
+        said[0] = '\0';
+    if (d->ops->source_safe == NULL)
+        return not_a_source(d, err);
+    char local[160];
+    return d->ops->source_safe(d, said != NULL ? said : local, said != NULL ? cap : sizeof local,
+                               err);
 }
 
 int drv_identify(drv_dev *d, struct drv_identity *out, struct cd_err *err)

@@ -340,6 +340,33 @@ int drv_read_stable_each(drv_dev *d, const struct drv_stability *crit, int timeo
 bool drv_has_stability_flag(const drv_dev *d);
 
 /* ------------------------------------------------------------------ */
+/* Sources caldaq sets and waits on (issue 19, docs/sources.md)          */
+
+/* A source ("pace", "bath") is opened with drv_open like any instrument;
+ * drv_read gives its actual value. Besides it can be set, read as a
+ * source, and put in its safe state. */
+struct drv_source_reading {
+    double setpoint;        /* as the source reports it; NAN when it cannot say */
+    double actual;          /* the controlled value now (pressure, bath temperature) */
+    int in_limits;          /* the source's own in-limits flag 1 / 0; -1: it has none */
+    char unit[16];
+    char display[64];       /* the actual value as the source wrote it */
+    double t;               /* seconds since the epoch */
+};
+
+/* Whether the driver is a source's (drv_source_* work on it). */
+bool drv_is_source(const drv_dev *d);
+/* Set the source to `value` (in the unit its readings have) and make it
+ * control there (PACE: output on). CD_ERR_UNSUPPORTED for an instrument
+ * that is not a source. */
+int drv_source_set(drv_dev *d, double value, struct cd_err *err);
+int drv_source_read(drv_dev *d, struct drv_source_reading *out, struct cd_err *err);
+/* Put the source in its safe state (PACE: vent; a bath: left at its set
+ * point, nothing sent). `said` (may be NULL) tells what was done, in
+ * English, for the run's log. */
+int drv_source_safe(drv_dev *d, char *said, size_t cap, struct cd_err *err);
+
+/* ------------------------------------------------------------------ */
 /* Modbus RTU / TCP through libmodbus                                   */
 
 typedef struct drv_modbus drv_modbus;

@@ -25,6 +25,10 @@ struct drv_ops {
     int (*tare)(drv_dev *d, struct cd_err *err);
     /* Before the port closes (e.g. SCPI back to local). May be NULL. */
     void (*stop)(drv_dev *d);
+    /* Sources only (drv.h, "Sources"); NULL for instruments that only read. */
+    int (*source_set)(drv_dev *d, double value, struct cd_err *err);
+    int (*source_read)(drv_dev *d, struct drv_source_reading *out, struct cd_err *err);
+    int (*source_safe)(drv_dev *d, char *said, size_t cap, struct cd_err *err);
 };
 
 struct drv_dev {
@@ -152,5 +156,8 @@ extern const struct drv_ops drv_mtsics, drv_sbi, drv_aandd, drv_scpi, drv_modbus
 extern const struct drv_parser drv_parser_mtsics, drv_parser_sbi, drv_parser_aandd,
     drv_parser_scpi, drv_parser_modbus, drv_parser_fluke_ttr, drv_parser_fluke_1529,
     drv_parser_millik, drv_parser_toledo_cont, drv_parser_xk3190;
+/* sources (drivers/source.c, drivers/parsers/source.c) */
+extern const struct drv_ops drv_pace, drv_bath;
+extern const struct drv_parser drv_parser_pace, drv_parser_bath;
 
 #endif

@@ -566,6 +566,18 @@ struct prof_environment {
     const char *const *humidity;      /* the same, %RH */
 };
 
+/* A source caldaq sets and waits on (issue 19, docs/sources.md): before
+ * each point the session sets it to the nominal, then waits until the
+ * actual value has stayed within +-band of it for stable_for_s seconds,
+ * giving up after timeout_s. `source:` in the profile. */
+struct prof_source {
+    bool given;                       /* the profile has a source: section */
+    const char *driver;               /* "pace", "bath" ("" when not given) */
+    double band;                      /* in the profile's unit, > 0 */
+    double stable_for_s;              /* > 0, default 30 */
+    double timeout_s;                 /* > stable_for_s, default 600 */
+};
+
 /* ---- two sides of a test point, and verification (issue 16) ---- */
 
 /* Calibration (hiệu chuẩn) or legal verification (kiểm định). */
@@ -676,6 +688,7 @@ struct prof_profile {
     size_t n_groups;
     struct prof_budget budget;
     struct prof_environment environment;
+    struct prof_source set_source;    /* issue 19: set and wait before each point (source:) */
     struct prof_air air;              /* the air density, for buoyancy (balances) */
     enum prof_kind kind;              /* CALIBRATION unless the profile says verification */
     enum prof_method comparison;      /* `comparison:` SET_REFERENCE unless the profile says

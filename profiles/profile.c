@@ -1585,12 +1585,46 @@ const char *prof_reference_unit(const struct prof_profile *p)
     return p->curve.form != PROF_CURVE_NONE ? p->curve.x_unit : p->unit;
 }
 
+/* source: {driver, band, stable_for_s, timeout_s} (issue 19). */
+static int read_source(struct reader *r, yaml_node_t *n, struct prof_source *src)
+{
+    static const char *const keys[] = {"driver", "band", "stable_for_s", "timeout_s", NULL};
+    static const char *const what = "source";
+    int rc = cd_yaml_check_keys(&r->y, n, what, keys);
+    if (rc != 0 || (rc = get_text(r, n, "driver", what, true, &src->driver)) != 0)
+        return rc;
+    if (strcmp(src->driver, "pace") != 0 && strcmp(src->driver, "bath") != 0)
+        return FAIL(cd_yaml_get(&r->y, n, "driver"), CD_ERR_INVALID,
+                    "source: driver '%s': expected pace or bath", src->driver);
+    src->stable_for_s = 30;
+    src->timeout_s = 600;
+    if ((rc = get_number_key(r, n, "band", what, true, &src->band)) != 0 ||
+        (rc = get_number_key(r, n, "stable_for_s", what, false, &src->stable_for_s)) != 0 ||
+        (rc = get_number_key(r, n, "timeout_s", what, false, &src->timeout_s)) != 0)
+        return rc;
+    if (!(src->band > 0) || !isfinite(src->band))
+        return FAIL(cd_yaml_get(&r->y, n, "band"), CD_ERR_INVALID,
+                    "source: band = %g must be more than 0 (a half-width in the profile's unit)",
+                    src->band);
+    if (!(src->stable_for_s > 0) || !isfinite(src->stable_for_s))
+        return FAIL(cd_yaml_get(&r->y, n, "stable_for_s"), CD_ERR_INVALID,
+                    "source: stable_for_s = %g must be more than 0 seconds", src->stable_for_s);
+    if (!(src->timeout_s > src->stable_for_s) || !isfinite(src->timeout_s))
+        return FAIL(cd_yaml_get(&r->y, n, "timeout_s") != NULL ? cd_yaml_get(&r->y, n, "timeout_s")
+                                                               : n,
+                    CD_ERR_INVALID,
+                    "source: timeout_s = %g must be longer than stable_for_s = %g",
+                    src->timeout_s, src->stable_for_s);
+    src->given = true;
+    return 0;
+}
+
 static const char *const top_keys[] = {"caldaq_profile", "name", "title", "method",
                                        "national_document", "family", "register", "instrument",
                                        "standards", "constants", "plan", "budget",
                                        "decision_rule", "environment", "air_density", "notes",
                                        "kind", "comparison", "item", "reference", "verification",
-                                       "curve", NULL};
+                                       "curve", "source", NULL};
 
 static int read_profile(struct reader *r, struct prof_profile *p)
 {
@@ -1656,6 +1690,9 @@ static int read_profile(struct reader *r, struct prof_profile *p)
         (rc = read_environment(r, v, &p->environment)) != 0)
         return rc;
     if ((v = cd_yaml_get(&r->y, root, "air_density")) != NULL && (rc = read_air(r, v, &p->air)) != 0)
+        return rc;
+    p->set_source.driver = "";
+    if ((v = cd_yaml_get(&r->y, root, "source")) != NULL && (rc = read_source(r, v, &p->set_source)) != 0)
         return rc;
     if ((v = cd_yaml_get(&r->y, root, "budget")) == NULL)
         return FAIL(root, CD_ERR_PARSE, "budget is missing");

@@ -19,7 +19,7 @@ static const char usage_text[] =
     "record {\"error\", \"offset\"} with its byte offset in the input; the exit status\n"
     "is 1 when any frame was undecodable.\n"
     "\n"
-    "  --driver NAME   mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont or xk3190\n"
+    "  --driver NAME   mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190, pace or bath\n"
     "                  (docs/drivers.md)\n"
     "  --json          one JSON object a line\n"
     "  Modbus frames are decoded through a register map: --preset keller|generic,\n"
@@ -133,9 +133,9 @@ int cmd_decode(int argc, char **argv)
     if (optind != argc)
         return cli_usage_error("decode", "unexpected argument '%s'", argv[optind]);
     if (driver == NULL)
-        return cli_usage_error("decode", "--driver is required (mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190)");
+        return cli_usage_error("decode", "--driver is required (mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190, pace, bath)");
     if (drv_parser_find(driver) == NULL)
-        return cli_usage_error("decode", "no driver '%s' (mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190)",
+        return cli_usage_error("decode", "no driver '%s' (mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190, pace, bath)",
                                driver);
     size_t len = 0;
     uint8_t *input = read_all(stdin, &len);

@@ -16,7 +16,7 @@ static const char usage_text[] =
     "\n"
     "Identify an instrument and print readings.\n"
     "\n"
-    "  --driver NAME     mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont or xk3190\n"
+    "  --driver NAME     mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190, pace or bath\n"
     "                    (docs/drivers.md)\n"
     "  --port PORT       /dev/ttyUSB0, /dev/serial/by-id/..., /dev/caldaq/NAME or tcp:HOST:PORT\n"
     "  --serial S        BAUD,FRAME[,FLOW], e.g. 9600,8N1 (default: the driver's usual)\n"
@@ -130,7 +130,7 @@ static int parse_args(int argc, char **argv, struct read_args *a)
     if (optind != argc)
         return cli_usage_error("read", "unexpected argument '%s'", argv[optind]);
     if (a->driver == NULL)
-        return cli_usage_error("read", "--driver is required (mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190)");
+        return cli_usage_error("read", "--driver is required (mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190, pace, bath)");
     if (a->port == NULL)
         return cli_usage_error("read", "--port is required");
     return 0;

@@ -17,6 +17,9 @@ static const char usage_text[] =
     "                      [--batch] [--sim-control PATH] [--lab LAB.yaml|NAME]\n"
     "                      [--ref-port PORT --ref-driver D [--ref-serial S]\n"
     "                       [--ref-set KEY=VALUE]...] [--typed FILE] [--records DB]\n"
+    "                      [--source-port PORT [--source-driver D] [--source-serial S]\n"
+    "                       [--source-set KEY=VALUE]... [--source-stable-s S]\n"
+    "                       [--source-timeout-s S] [--source-poll-ms MS]]\n"
     "       caldaq session --resume RUN.h5 --port PORT [--driver D] [--serial S] ...\n"
     "\n"
     "Run a calibration: check the profile's reference standards (a standard past\n"
@@ -54,6 +57,17 @@ static const char usage_text[] =
     "                     reference is read by an instrument (docs/verification.md);\n"
     "                     --ref-driver, --ref-serial and --ref-set as for the item\n"
     "  --ref-sim-control PATH  with --batch: the reference simulator's control socket\n"
+    "  --source-port PORT the source the profile names (source: in docs/profiles.md,\n"
+    "                     docs/sources.md): a Druck PACE (tcp:HOST:5025) or a bath.\n"
+    "                     Before each point the session sets it to the nominal and\n"
+    "                     waits until it has stayed within the profile's band, with\n"
+    "                     no prompt; Ctrl-C or a timeout leaves it safe (PACE\n"
+    "                     vented, bath at its set point) and the run resumable.\n"
+    "                     --source-driver (default: the profile's), --source-serial\n"
+    "                     and --source-set as for the item\n"
+    "  --source-stable-s S, --source-timeout-s S  replace the profile's stable_for_s\n"
+    "                     and timeout_s (tests, a quick check)\n"
+    "  --source-poll-ms MS read the source every MS ms (default 500)\n"
     "  --typed FILE       with --batch: readings read by eye, one a line as\n"
     "                     NOMINAL,VALUE AS TYPED (10,10,2 is 10.2 at point 10;\n"
     "                     add ,confirm to keep a value far from the nominal), and\n"
@@ -87,7 +101,21 @@ struct session_args {
     int n_opts;
     const char *ref_opts[MAX_OPTS + 1];
     int n_ref_opts;
+    const char *source_opts[MAX_OPTS + 1];
+    int n_source_opts;
 };
+
+/* A positive number for --source-stable-s, --source-timeout-s (s) and --source-poll-ms (ms). */
+static int seconds_option(const char *flag, const char *value, double *out)
+{
+    char *end = NULL;
+    double v = strtod(value, &end);
+    if (end == value || *end != '\0' || !(v > 0) || !isfinite(v))
+        return cli_usage_error("session", "%s takes a number above 0, not '%s'", flag,
+                               value);
+    *out = v;
+    return 0;
+}
 
 static volatile int interrupted;
 
@@ -109,6 +137,13 @@ static int parse_args(int argc, char **argv, struct session_args *a)
         {"sim-control", required_argument, NULL, 'c'}, {"resume", required_argument, NULL, 'r'},
         {"lab", required_argument, NULL, 'L'},      {"help", no_argument, NULL, 'h'},
         {"records", required_argument, NULL, 'R'}, CLI_REFERENCE_OPTIONS,
+        {"source-port", required_argument, NULL, 1001},
+        {"source-driver", required_argument, NULL, 1002},
+        {"source-serial", required_argument, NULL, 1003},
+        {"source-set", required_argument, NULL, 1004},
+        {"source-stable-s", required_argument, NULL, 1005},
+        {"source-timeout-s", required_argument, NULL, 1006},
+        {"source-poll-ms", required_argument, NULL, 1007},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -136,6 +171,31 @@ static int parse_args(int argc, char **argv, struct session_args *a)
         case 'c': a->c.sim_control = optarg; break;
         case 'r': a->c.resume_path = optarg; break;
         case 'b': a->batch = true; break;
+        case 1001: a->c.source_port = optarg; break;
+        case 1002: a->c.source_driver = optarg; break;
+        case 1003: a->c.source_serial = optarg; break;
+        case 1004:
+            if (strchr(optarg, '=') == NULL || a->n_source_opts == MAX_OPTS)
+                return cli_usage_error("session", "--source-set takes KEY=VALUE, not '%s'",
+                                       optarg);
+            a->source_opts[a->n_source_opts++] = optarg;
+            a->c.source_opts = a->source_opts;
+            break;
+        case 1005:
+            if (seconds_option("--source-stable-s", optarg, &a->c.source_stable_s) != 0)
+                return 2;
+            break;
+        case 1006:
+            if (seconds_option("--source-timeout-s", optarg, &a->c.source_timeout_s) != 0)
+                return 2;
+            break;
+        case 1007: {
+            double ms = 0;
+            if (seconds_option("--source-poll-ms", optarg, &ms) != 0)
+                return 2;
+            a->c.source_poll_ms = ms > 60000 ? 60000 : (int)ms;
+            break;
+        }
         case 'h': fputs(usage_text, stdout); return -1;
         default: {
             int taken = cli_session_option("session", c, optarg, &a->c, a->opts, &a->n_opts, MAX_OPTS);

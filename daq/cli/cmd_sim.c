@@ -24,7 +24,8 @@ static const char usage_text[] =
     "       caldaq sim --trace FILE [--port-link PATH | --tcp PORT] [--speed X | --fast]\n"
     "\n"
     "A simulated instrument: DRIVER is mtsics, sbi, aandd, scpi, modbus, fluke-ttr,\n"
-    "fluke-1529, millik, toledo-cont or xk3190 (the last two stream continuously).\n"
+    "fluke-1529, millik, toledo-cont or xk3190 (the last two stream continuously), or a\n"
+    "source: pace (use --tcp) or bath (docs/sources.md).\n"
     "On a pseudo-terminal (the default) it prints the device path to open, or makes the\n"
     "symlink PATH to it; with --tcp it listens on 127.0.0.1:PORT (0: any free port,\n"
     "printed) and serves one connection after another. With --trace it plays a\n"
@@ -214,7 +215,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
         return cli_usage_error("sim", "--speed and --fast apply to --trace only");
     if (optind >= argc)
         return cli_usage_error("sim", "no DRIVER given (one of mtsics, sbi, aandd, scpi, "
-                                      "mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190), and no --trace");
+                                      "mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190, pace, bath), and no --trace");
     if (optind != argc - 1)
         return cli_usage_error("sim", "give exactly one DRIVER");
     a->driver = argv[optind];

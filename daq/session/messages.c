@@ -87,6 +87,19 @@ static const char *const en[M_COUNT] = {
     [M_VERIFIED_COMPLETE] = "\nVerification complete. Run file: %s\n",
     [M_CYCLE] = "Verification cycle (%s): %d months\n",
     [M_REF_INSTRUMENT] = "Reference instrument reports: %s %s, serial %s\n",
+    [M_SOURCE_INSTRUMENT] = "Source reports: %s %s, serial %s\n",
+    [M_SOURCE_MANUAL] = "The profile names a source (%s) and no --source-port was given: each "
+                        "point is set by hand\n",
+    [M_SOURCE_LIVE_IN] = "\r  set %s %s  actual %s %s  %s  stable, %.0f s to go   ",
+    [M_SOURCE_LIVE_OUT] = "\r  set %s %s  actual %s %s  %s  outside ±%s %s   ",
+    [M_SOURCE_REACHED] = "[%zu/%zu] set point %s %s: within ±%s %s for %.1f s, after %.1f s "
+                         "(actual %s %s)\n",
+    [M_SOURCE_VENTED] = "The pressure controller is vented (safe state)\n",
+    [M_SOURCE_LEFT] = "The bath is left at its set point %s %s (safe state)\n",
+    [M_SOURCE_NOT_SETTLED] = "\nThe source did not settle at point %zu: %s\n"
+                             "The source is in its safe state. Every finished point is saved in "
+                             "%s.\nCheck the source (its supply, leaks, the set point within its "
+                             "range), then continue with:\n  %s\n",
     [M_RESULTS_NOT_STORED] = "\nThe calibration is complete in %s, but its results could not be "
                              "stored: %s\n"
                              "Make room on the disk that holds the run file, then store them "
@@ -173,6 +186,19 @@ static const char *const vi[M_COUNT] = {
     [M_VERIFIED_COMPLETE] = "\nKiểm định xong. Tệp kết quả đo: %s\n",
     [M_CYCLE] = "Chu kỳ kiểm định (%s): %d tháng\n",
     [M_REF_INSTRUMENT] = "Chuẩn đo lường báo: %s %s, số sê-ri %s\n",
+    [M_SOURCE_INSTRUMENT] = "Nguồn tạo báo: %s %s, số sê-ri %s\n",
+    [M_SOURCE_MANUAL] = "Quy trình có nguồn tạo (%s) nhưng không có --source-port: mỗi điểm "
+                        "được đặt bằng tay\n",
+    [M_SOURCE_LIVE_IN] = "\r  đặt %s %s  thực %s %s  %s  ổn định, còn %.0f s   ",
+    [M_SOURCE_LIVE_OUT] = "\r  đặt %s %s  thực %s %s  %s  ngoài ±%s %s   ",
+    [M_SOURCE_REACHED] = "[%zu/%zu] điểm đặt %s %s: trong ±%s %s suốt %.1f s, sau %.1f s "
+                         "(thực %s %s)\n",
+    [M_SOURCE_VENTED] = "Bộ điều khiển áp suất đã xả về khí quyển (trạng thái an toàn)\n",
+    [M_SOURCE_LEFT] = "Bể ổn nhiệt được giữ ở điểm đặt %s %s (trạng thái an toàn)\n",
+    [M_SOURCE_NOT_SETTLED] = "\nNguồn tạo không ổn định được ở điểm %zu: %s\n"
+                             "Nguồn tạo đã ở trạng thái an toàn. Mọi điểm đã đo được lưu trong "
+                             "%s.\nHãy kiểm tra nguồn tạo (nguồn cấp, rò rỉ, điểm đặt trong "
+                             "phạm vi), rồi tiếp tục bằng:\n  %s\n",
     [M_RESULTS_NOT_STORED] = "\nHiệu chuẩn đã xong trong %s, nhưng không lưu được kết quả: %s\n"
                              "Hãy giải phóng dung lượng trên ổ đĩa chứa tệp kết quả đo, rồi lưu "
                              "kết quả bằng lệnh:\n  caldaq analyze %s --write\n",

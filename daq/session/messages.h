@@ -81,6 +81,15 @@ enum msg {
     M_VERIFIED_COMPLETE,  /* file */
     M_CYCLE,              /* instrument type name, months */
     M_REF_INSTRUMENT,     /* manufacturer, model, serial */
+    /* a source caldaq sets and waits on (issue 19) */
+    M_SOURCE_INSTRUMENT,  /* manufacturer, model, serial */
+    M_SOURCE_MANUAL,      /* driver */
+    M_SOURCE_LIVE_IN,     /* set point, unit, actual, unit, trend, seconds to go */
+    M_SOURCE_LIVE_OUT,    /* set point, unit, actual, unit, trend, band, unit */
+    M_SOURCE_REACHED,     /* point, of, set point, unit, band, unit, stable s, after s, actual, unit */
+    M_SOURCE_VENTED,
+    M_SOURCE_LEFT,        /* set point, unit */
+    M_SOURCE_NOT_SETTLED, /* point, message, file, command */
     M_COUNT
 };
 

@@ -164,6 +164,7 @@ struct session {
     daq_run *run;
     drv_dev *dev;               /* the item's instrument; NULL when it is read by eye */
     drv_dev *ref_dev;           /* the reference's instrument; NULL unless it is read by one */
+    drv_dev *src_dev;           /* the source set before each point (issue 19); NULL: by hand */
     /* the reference instrument's conversation when the item's instrument
      * has the run's trace: RUN.h5.ref.trace beside the run */
     struct drv_trace_writer *ref_tw;
@@ -238,6 +239,17 @@ static const char *driver_of(const struct session *s)
            : s->rec_driver[0]    ? s->rec_driver
            : s->p->item.driver != NULL && s->p->item.driver[0] ? s->p->item.driver
                                  : ses_default_driver(s->p->family);
+}
+
+/* The source's wait, the profile's unless the session replaces it. */
+static double source_stable_s(const struct session *s)
+{
+    return s->c->source_stable_s > 0 ? s->c->source_stable_s : s->p->set_source.stable_for_s;
+}
+
+static double source_timeout_s(const struct session *s)
+{
+    return s->c->source_timeout_s > 0 ? s->c->source_timeout_s : s->p->set_source.timeout_s;
 }
 
 static const char *serial_of(const struct session *s)
@@ -541,6 +553,96 @@ static int open_instrument(struct session *s, bool resumed, struct cd_err *err)
     return rc;
 }
 
+/* The source the profile names (issue 19), on --source-port: opened,
+ * identified, said and recorded in the run's log. Without --source-port
+ * the points are set by hand, as before; --source-port for a profile
+ * without a source: section is refused (no band to wait for). */
+static int open_source(struct session *s, struct cd_err *err)
+{
+    const struct ses_config *c = s->c;
+    const struct prof_source *ps = &s->p->set_source;
+    if (c->source_port == NULL) {
+        if (ps->given)
+            say(s, msg_text(c->lang, M_SOURCE_MANUAL), ps->driver);
+        return 0;
+    }
+    if (!ps->given)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "--source-port: profile %s names no source (a source: section with "
+                       "driver and band, docs/profiles.md)",
+                       s->p->name);
+    const char *driver = c->source_driver != NULL ? c->source_driver : ps->driver;
+    int rc = drv_open(driver, c->source_port, c->source_serial, c->source_opts, NULL, &s->src_dev,
+                      err);
+    if (rc == 0 && !drv_is_source(s->src_dev))
+        rc = cd_fail(err, CD_ERR_INVALID, "--source-driver %s is not a source (pace, bath)",
+                     driver);
+    struct drv_identity id;
+    if (rc == 0)
+        rc = identify(s, s->src_dev, M_SOURCE_INSTRUMENT, &id, err);
+    if (rc != 0)
+        return rc;
+    char what[512];
+    snprintf(what, sizeof what,
+             "source %.40s %.40s serial %.40s on %.100s (driver %.20s): each point set and waited "
+             "on within ±%g %s for %g s, timeout %g s",
+             id.manufacturer, id.model, id.serial[0] ? id.serial : "-", c->source_port, driver,
+             ps->band, s->p->unit, source_stable_s(s), source_timeout_s(s));
+    return stored(s, daq_run_audit(s->run, s->who, what, err));
+}
+
+/* Set the source to the point and wait until it is there (issue 19);
+ * the set point and the stability reached go to the run's log. */
+static int source_step(struct session *s, const struct prof_plan_point *pt, struct cd_err *err)
+{
+    struct ses_source_wait w;
+    const struct prof_source *ps = &s->p->set_source;
+    int rc = ses_source_settle(s->src_dev, s->p, pt, ps->band, source_stable_s(s),
+                               source_timeout_s(s), s->c->source_poll_ms, s->ui, s->interrupted,
+                               &w, err);
+    char what[400];
+    if (rc == 0)
+        snprintf(what, sizeof what,
+                 "point %zu: source set to %.10g %s; within ±%g %s for %.1f s after %.1f s "
+                 "(actual %s %s)",
+                 pt->index + 1, pt->nominal, s->p->unit, ps->band, s->p->unit, w.stable_s,
+                 w.elapsed_s, w.actual_text, s->p->unit);
+    else
+        snprintf(what, sizeof what, "point %zu: source set to %.10g %s; not settled: %.250s",
+                 pt->index + 1, pt->nominal, s->p->unit, err->msg);
+    struct cd_err aerr = {0};
+    int arc = stored(s, daq_run_audit(s->run, s->who, what, rc == 0 ? err : &aerr));
+    if (rc == CD_ERR_TIMEOUT)
+        s->out->source_not_settled = true;
+    return rc != 0 ? rc : arc;
+}
+
+/* The end of a session with a source: its safe state, said, in the log. */
+static void source_safe(struct session *s)
+{
+    char said[200];
+    struct cd_err serr = {0};
+    bool vent = strcmp(drv_dev_driver(s->src_dev), "pace") == 0;
+    char what[320];
+    if (drv_source_safe(s->src_dev, said, sizeof said, &serr) == 0) {
+        char sp[48];
+        fmt_value(s->p->points[s->out->point].nominal, sp, sizeof sp);
+        if (vent)
+            say(s, "%s", msg_text(s->c->lang, M_SOURCE_VENTED));
+        else
+            say(s, msg_text(s->c->lang, M_SOURCE_LEFT), sp, s->p->unit);
+        snprintf(what, sizeof what, "source put in its safe state: %.200s", said);
+    } else {
+        snprintf(what, sizeof what, "source could not be put in its safe state: %.200s",
+                 serr.msg);
+        say(s, "%s\n", what);
+    }
+    if (s->run != NULL && !s->pending) {
+        struct cd_err aerr = {0};
+        daq_run_audit(s->run, s->who, what, &aerr);
+    }
+}
+
 /* Unstable readings on the way to a stable one: stored, and shown. */
 struct on_the_way {
     struct session *s;
@@ -732,7 +834,8 @@ static int measure(struct session *s, const struct prof_plan_point *pt, unsigned
     for (unsigned k = 0; k < remaining; k++) {
         if (*s->interrupted)
             return cd_fail(err, CD_ERR_INVALID, "interrupted");
-        if (k > 0 && pt->test == PROF_TEST_REPEATABILITY && s->ui->before_point != NULL) {
+        if (k > 0 && pt->test == PROF_TEST_REPEATABILITY && s->ui->before_point != NULL &&
+            s->src_dev == NULL) {
             enum ses_action a = s->ui->before_point(s->ui->ctx, s->p, pt, remaining - k);
             if (a == SES_ABORT)
                 return cd_fail(err, CD_ERR_INVALID, "stopped by the operator");
@@ -841,7 +944,8 @@ static int walk(struct session *s, struct cd_err *err)
             continue;
         for (;;) {
             unsigned remaining = pt->repeat - s->have[i];
-            enum ses_action a = s->ui->before_point != NULL
+            /* a source makes the point: nobody is asked (unattended) */
+            enum ses_action a = s->ui->before_point != NULL && s->src_dev == NULL
                                     ? s->ui->before_point(s->ui->ctx, p, pt, remaining)
                                     : SES_GO;
             if (a == SES_ABORT || *s->interrupted)
@@ -865,7 +969,9 @@ static int walk(struct session *s, struct cd_err *err)
                 if (rc != 0)
                     return rc;
             }
-            int rc = s->item_instr ? fit_device(s, pt, err) : 0;
+            int rc = s->src_dev != NULL ? source_step(s, pt, err) : 0;
+            if (rc == 0 && s->item_instr)
+                rc = fit_device(s, pt, err);
             if (rc == 0)
                 rc = measure(s, pt, remaining, err);
             if (rc != 0)
@@ -878,7 +984,7 @@ static int walk(struct session *s, struct cd_err *err)
                 return rc;
             do {
                 char note[512] = "";
-                a = s->ui->after_point != NULL
+                a = s->ui->after_point != NULL && s->src_dev == NULL
                         ? s->ui->after_point(s->ui->ctx, p, pt, s->have[i], s->out->run_path,
                                              note, sizeof note)
                         : SES_GO;
@@ -1214,6 +1320,10 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
         status = SES_INSTRUMENT;
         goto done;
     }
+    if (open_source(&s, err) != 0) {
+        status = err->code == CD_ERR_INVALID ? SES_USAGE : SES_INSTRUMENT;
+        goto done;
+    }
     if (add_lacking_standards(&s, reg, err) != 0 ||
         stored(&s, daq_run_checkpoint(s.run, err)) != 0) {
         status = SES_INSTRUMENT;
@@ -1247,6 +1357,12 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
         status = s.store_failed ? SES_INSTRUMENT : SES_BAD_INPUT;
 
 done:
+    if (s.src_dev != NULL) {
+        /* whatever the end: the source safe (vented, or left at its set
+         * point), said and in the run's log */
+        source_safe(&s);
+        drv_close(s.src_dev);
+    }
     drv_close(s.dev); /* the last bytes received go into the run's trace */
     drv_close(s.ref_dev);
     if (s.ref_tw != NULL) {

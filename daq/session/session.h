@@ -65,7 +65,51 @@ struct ses_config {
     const char *typed_path;
     const char *records;          /* the lab's records (a file or postgresql:// URL; NULL:
                                      none): the run is recorded there when it ends */
+    /* a source caldaq sets and waits on before each point (issue 19,
+     * docs/sources.md): its port (NULL: the points are set by hand), its
+     * driver (NULL: the profile's source: driver), serial settings and
+     * driver options KEY=VALUE; and, for tests and impatient benches, the
+     * profile's stable_for_s and timeout_s replaced (0: the profile's),
+     * the source read every poll_ms (0: 500) */
+    const char *source_port;
+    const char *source_driver;
+    const char *source_serial;
+    const char *const *source_opts;
+    double source_stable_s;
+    double source_timeout_s;
+    int source_poll_ms;
 };
+
+struct ses_ui;
+
+/* Where a source is on its way to a point (ses_ui.source_wait). */
+#define SES_TREND_MAX 8
+struct ses_source_wait {
+    double setpoint;              /* the nominal the source was set to */
+    double actual;                /* as last read */
+    char actual_text[64];         /* ... as the source wrote it */
+    char unit[16];                /* the profile's */
+    double band;                  /* +- band around the set point */
+    double stable_for_s;          /* how long it must stay inside */
+    double stable_s;              /* how long it has been inside (0 when outside) */
+    double elapsed_s, timeout_s;
+    double trend[SES_TREND_MAX];  /* the last values read, oldest first */
+    size_t n_trend;
+    bool done;                    /* the last call for the point: stable */
+};
+
+/* Set `dev` (a source) to the point's nominal and wait until its actual
+ * value has stayed within +-band for stable_for_s (every wait bounded by
+ * timeout_s), reading it every poll_ms and telling `ui->source_wait`.
+ * CD_ERR_TIMEOUT naming the point, the set point and the last actual
+ * value when it does not settle; CD_ERR_INVALID "stopped by the operator"
+ * when *interrupted becomes set. *w holds where it got. */
+int ses_source_settle(drv_dev *dev, const struct prof_profile *p, const struct prof_plan_point *pt,
+                      double band, double stable_for_s, double timeout_s, int poll_ms,
+                      const struct ses_ui *ui, const volatile int *interrupted,
+                      struct ses_source_wait *w, struct cd_err *err);
+/* The trend of w as a sparkline of block characters (UTF-8) in buf. */
+void ses_trend_text(const struct ses_source_wait *w, char *buf, size_t cap);
 
 enum ses_action {
     SES_GO,                       /* measure the point / go on */
@@ -127,6 +171,10 @@ struct ses_ui {
      * ask_typed. SES_GO or SES_ABORT. */
     enum ses_action (*ask_check)(void *ctx, const struct prof_check *c, const char *why,
                                  char *text, size_t cap);
+    /* A source is on its way to point `pt` (issue 19): called after each
+     * reading of it, the last time with w->done. NULL: nothing shown. */
+    void (*source_wait)(void *ctx, const struct prof_profile *p, const struct prof_plan_point *pt,
+                        const struct ses_source_wait *w);
 };
 
 struct ses_outcome {
@@ -141,6 +189,9 @@ struct ses_outcome {
     /* SES_INSTRUMENT with the run complete on disk but its results not
      * stored (`caldaq analyze RUN --write` stores them) */
     bool results_not_stored;
+    /* SES_INSTRUMENT because the source did not settle at the point (its
+     * safe state taken, the run resumable) */
+    bool source_not_settled;
     struct ana_file analysis;     /* when complete: the results, stored as a version */
 };
 

@@ -315,13 +315,59 @@ static enum ses_action batch_after(void *ctx, const struct prof_profile *p,
     return SES_GO;
 }
 
+/* The line a point ends its wait with: where the source settled. */
+static void source_reached(struct ses_term *t, const struct prof_profile *p,
+                           const struct prof_plan_point *pt, const struct ses_source_wait *w)
+{
+    char sp[48], band[48];
+    snprintf(sp, sizeof sp, "%.10g", w->setpoint);
+    snprintf(band, sizeof band, "%g", w->band);
+    fprintf(t->out, msg_text(t->lang, M_SOURCE_REACHED), pt->index + 1, p->n_points, sp, w->unit,
+            band, w->unit, w->stable_s, w->elapsed_s,
+            w->actual_text[0] ? w->actual_text : "?", w->unit);
+    fflush(t->out);
+}
+
+/* The live screen while a source settles: set point, actual, trend, and
+ * the seconds still to stay inside the band (or that it is outside). */
+static void term_source_wait(void *ctx, const struct prof_profile *p,
+                             const struct prof_plan_point *pt, const struct ses_source_wait *w)
+{
+    struct ses_term *t = ctx;
+    if (w->done) {
+        fputs("\n", t->out);
+        source_reached(t, p, pt, w);
+        return;
+    }
+    char sp[48], trend[64], band[48];
+    snprintf(sp, sizeof sp, "%.10g", w->setpoint);
+    snprintf(band, sizeof band, "%g", w->band);
+    ses_trend_text(w, trend, sizeof trend);
+    const char *actual = w->actual_text[0] ? w->actual_text : "?";
+    if (w->stable_s > 0 || fabs(w->actual - w->setpoint) <= w->band)
+        fprintf(t->out, msg_text(t->lang, M_SOURCE_LIVE_IN), sp, w->unit, actual, w->unit, trend,
+                fmax(0, w->stable_for_s - w->stable_s));
+    else
+        fprintf(t->out, msg_text(t->lang, M_SOURCE_LIVE_OUT), sp, w->unit, actual, w->unit,
+                trend, band, w->unit);
+    fflush(t->out);
+}
+
+/* Batch: one line per point, once the source has settled. */
+static void batch_source_wait(void *ctx, const struct prof_profile *p,
+                              const struct prof_plan_point *pt, const struct ses_source_wait *w)
+{
+    if (w->done)
+        source_reached(ctx, p, pt, w);
+}
+
 void ses_ui_terminal(struct ses_term *t, struct ses_ui *ui)
 {
     *ui = (struct ses_ui){.ctx = t, .before_point = term_before, .reading = term_reading,
                           .after_point = term_after, .say = term_say,
                           .ask_env = term_ask_env, .recorded = term_recorded,
                           .ask_typed = term_ask_typed, .confirm_typed = term_confirm_typed,
-                          .ask_check = term_ask_check};
+                          .ask_check = term_ask_check, .source_wait = term_source_wait};
 }
 
 void ses_ui_batch(struct ses_term *t, struct ses_ui *ui)
@@ -329,7 +375,7 @@ void ses_ui_batch(struct ses_term *t, struct ses_ui *ui)
     *ui = (struct ses_ui){.ctx = t, .before_point = batch_before, .reading = batch_reading,
                           .after_point = batch_after, .say = term_say,
                           .ask_typed = batch_ask_typed, .confirm_typed = batch_confirm_typed,
-                          .ask_check = batch_ask_check};
+                          .ask_check = batch_ask_check, .source_wait = batch_source_wait};
 }
 
 /* Quote `s` for a POSIX shell when it needs it. */
@@ -356,7 +402,10 @@ void ses_resume_command(const struct ses_config *c, const char *run, char *buf, 
     const char *flags[][2] = {{"--port", c->port},         {"--driver", c->driver},
                               {"--serial", c->serial},     {"--standards", c->standards_path},
                               {"--operator", c->operator_name}, {"--ref-port", c->ref_port},
-                              {"--ref-driver", c->ref_driver}, {"--ref-serial", c->ref_serial}};
+                              {"--ref-driver", c->ref_driver}, {"--ref-serial", c->ref_serial},
+                              {"--source-port", c->source_port},
+                              {"--source-driver", c->source_driver},
+                              {"--source-serial", c->source_serial}};
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         if (flags[i][1] == NULL)
             continue;
@@ -369,10 +418,28 @@ void ses_resume_command(const struct ses_config *c, const char *run, char *buf, 
         snprintf(buf + len, cap - len, " --set");
         shell_word(buf, cap, *o);
     }
-    for (const char *const *o = c->ref_opts; o != NULL && *o != NULL; o++) {
+    const struct {
+        const char *flag;
+        const char *const *opts;
+    } sets[] = {{"--ref-set", c->ref_opts}, {"--source-set", c->source_opts}};
+    for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++) {
+        for (const char *const *o = sets[k].opts; o != NULL && *o != NULL; o++) {
+            size_t len = strlen(buf);
+            snprintf(buf + len, cap - len, " %s", sets[k].flag);
+            shell_word(buf, cap, *o);
+        }
+    }
+    if (c->source_stable_s > 0) {
         size_t len = strlen(buf);
-        snprintf(buf + len, cap - len, " --ref-set");
-        shell_word(buf, cap, *o);
+        snprintf(buf + len, cap - len, " --source-stable-s %g", c->source_stable_s);
+    }
+    if (c->source_timeout_s > 0) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, cap - len, " --source-timeout-s %g", c->source_timeout_s);
+    }
+    if (c->source_poll_ms > 0) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, cap - len, " --source-poll-ms %d", c->source_poll_ms);
     }
     if (c->lang == LANG_VI) {
         size_t len = strlen(buf);
@@ -421,8 +488,11 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
             char resume[8192];
             ses_resume_command(c, o->run_path, resume, sizeof resume);
             bool settle = o->err.code == CD_ERR_TIMEOUT && strstr(o->err.msg, "no stable") != NULL;
-            fprintf(t->out, msg_text(l, settle ? M_NOT_SETTLED : M_INSTRUMENT_LOST), o->point + 1,
-                    o->err.msg, o->run_path, resume);
+            fprintf(t->out,
+                    msg_text(l, o->source_not_settled ? M_SOURCE_NOT_SETTLED
+                                : settle              ? M_NOT_SETTLED
+                                                      : M_INSTRUMENT_LOST),
+                    o->point + 1, o->err.msg, o->run_path, resume);
         }
         fprintf(stderr, "caldaq %s: %s\n", who, o->err.msg);
         break;

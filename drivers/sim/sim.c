@@ -66,11 +66,13 @@ static const struct sim_protocol *const protocols[] = {
     &sim_protocol_millik,
     &sim_protocol_toledo_cont,
     &sim_protocol_xk3190,
+    &sim_protocol_pace,
+    &sim_protocol_bath,
 };
 
 static const char *const names[] = {
     "mtsics", "sbi", "aandd", "scpi", "modbus", "fluke-ttr", "fluke-1529", "millik",
-    "toledo-cont", "xk3190",
+    "toledo-cont", "xk3190", "pace", "bath",
     NULL,
 };
 
@@ -841,12 +843,18 @@ int drv_sim_control(drv_sim *s, const char *command, char *reply, size_t cap,
         char where[64] = "";
         if (s->p.n_loads > 0 && s->load == s->p.loads[s->load_idx])
             snprintf(where, sizeof where, " (%zu/%zu)", s->load_idx + 1, s->p.n_loads);
+        char own[256] = "";
+        if (s->proto->describe != NULL) {
+            own[0] = ';';
+            own[1] = ' ';
+            s->proto->describe(s, s->pstate, own + 2, sizeof own - 2);
+        }
         return reply_set(reply, cap,
-                         "load %.*f %s%s value %.*f %s %s tare %.*f requests %lu replies %lu",
+                         "load %.*f %s%s value %.*f %s %s tare %.*f requests %lu replies %lu%s",
                          r.decimals, s->load, r.unit, where, r.decimals, r.value, r.unit,
                          r.overload ? "overload" : r.underload ? "underload"
                          : r.stable  ? "stable" : "unstable",
-                         r.decimals, r.tare, s->n_req, s->n_reply);
+                         r.decimals, r.tare, s->n_req, s->n_reply, own);
     }
     if (strcmp(cmd, "set") == 0 || strcmp(cmd, "fault") == 0) {
         if (arg == NULL || strchr(arg, '=') == NULL)

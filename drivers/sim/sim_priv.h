@@ -205,6 +205,9 @@ struct sim_protocol {
      * disconnect_after and error_every (sim_stream_inject_error says when to
      * spoil a frame). */
     bool streams;
+    /* Optional: the protocol's own state for the control command "status"
+     * (a source's set point, output, vent), appended after "; ". */
+    void (*describe)(drv_sim *s, void *st, char *buf, size_t cap);
 };
 
 /* stream_ms, at least 10 ms: the period of a streaming protocol's frames. */
@@ -250,5 +253,7 @@ extern const struct sim_protocol sim_protocol_xk3190;  /* drivers/sim/xk3190.c *
 /* Defined by drivers/sim/modbus.c; listed in sim.c's `protocols` table
  * once that file exists (see the marked line there). */
 extern const struct sim_protocol sim_protocol_modbus;
+/* The sources (drivers/sim/source.c): Druck PACE and a Hart/Fluke bath. */
+extern const struct sim_protocol sim_protocol_pace, sim_protocol_bath;
 
 #endif

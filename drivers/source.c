@@ -1,0 +1,253 @@
+/* The sources caldaq sets and waits on (issue 19, docs/sources.md): the
+ * Druck PACE pressure controller ("pace") and the Hart/Fluke temperature
+ * bath or dry-block ("bath"). Each is an instrument too: drv_read gives
+ * its actual value.
+ *
+ * pace - SCPI over TCP port 5025 (Druck PACE1000/5000/6000 SCPI manual
+ * K0472, **M** from memory; the commands as third-party PACE5000 drivers
+ * found by `search` send them, e.g. ESRF bliss pace.py). Commands end in
+ * LF; replies echo the header (parsers/source.c).
+ *   identify  *IDN?                          "GE Druck,PACE5000,1234567,02.00.00"
+ *   read      :SENS:PRES:INL?                ":SENS:PRES:INL 10.00012, 1"
+ *   set       :SOUR:PRES <v>, :OUTP:STAT ON  (no reply)
+ *   set point :SOUR:PRES?                    ":SOUR:PRES 10"
+ *   safe      :SOUR:PRES:LEV:IMM:AMPL:VENT 1, then
+ *             :SOUR:PRES:LEV:IMM:AMPL:VENT?  0 idle, 1 venting, 2 vent complete (**M**)
+ * Options: unit= the unit the controller works in (default bar; caldaq
+ * does not change it).
+ *
+ * bath - RS-232, 2400 baud 8N1 (**M**: the Hart controllers' default), commands
+ * end in CR, replies in CR LF [Fluke 7102 Micro-Bath User's Guide, Table 5
+ * "Controller Communications Commands"; the 7341 and 9102/9103 guides have
+ * the same commands, **M**]:
+ *   start     u=c                            temperatures in degC (no reply)
+ *   identify  *ver                           "ver.7341,2.00" (**M**)
+ *   read      t                              "t: 25.003 C"
+ *   set       s=<v>                          (no reply)
+ *   set point s                              "set: 25.00 C"
+ *   safe      nothing: a bath is left at its set point.
+ */
+#include "drv_priv.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "parsers/source.h"
+
+#define REPLY_MAX 256
+
+/* ------------------------------------------------------------ pace */
+
+struct pace_state {
+    char unit[16];
+};
+
+static int pace_option(drv_dev *d, const char *key, const char *value, struct cd_err *err)
+{
+    struct pace_state *st = d->state;
+    if (strcmp(key, "unit") != 0)
+        return CD_ERR_NOT_FOUND;
+    if (value[0] == '\0' || strlen(value) >= sizeof st->unit)
+        return cd_fail(err, CD_ERR_INVALID, "pace: unit=%s: a unit such as bar, kPa, psi", value);
+    snprintf(st->unit, sizeof st->unit, "%s", value);
+    return 0;
+}
+
+static int pace_start(drv_dev *d, struct cd_err *err)
+{
+    (void)err;
+    struct pace_state *st = d->state;
+    if (st->unit[0] == '\0')
+        snprintf(st->unit, sizeof st->unit, "bar");
+    drv_transport_discard(d->t);
+    return 0;
+}
+
+/* A query whose reply must carry `header` (or none) and `want` numbers. */
+static int pace_query(drv_dev *d, const char *query, const char *header, size_t want,
+                      double v[2], char *line, size_t cap, struct cd_err *err)
+{
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "%s?\n", query);
+    int rc = drv_query(d, cmd, line, cap, err);
+    if (rc < 0)
+        return rc;
+    char h[48];
+    size_t n = 0;
+    if (pace_reply(line, (size_t)rc, h, sizeof h, v, &n) != 0 || n != want ||
+        (h[0] != '\0' && strcmp(h, header) != 0))
+        return drv_bad_reply(err, "pace", query, (const uint8_t *)line, (size_t)rc);
+    return 0;
+}
+
+static int pace_identify(drv_dev *d, struct drv_identity *out, struct cd_err *err)
+{
+    char line[REPLY_MAX];
+    int rc = drv_query(d, "*IDN?\n", line, sizeof line, err);
+    return rc < 0 ? rc : drv_idn_parse(line, (size_t)rc, "pace", out, err);
+}
+
+static int pace_read(drv_dev *d, struct drv_reading *out, struct cd_err *err)
+{
+    struct pace_state *st = d->state;
+    char line[REPLY_MAX];
+    int rc = drv_query(d, ":SENS:PRES:INL?\n", line, sizeof line, err);
+    if (rc < 0)
+        return rc;
+    rc = drv_parser_pace.parse((const uint8_t *)line, (size_t)rc, out, err);
+    if (rc == 0)
+        snprintf(out->unit, sizeof out->unit, "%s", st->unit);
+    return rc;
+}
+
+static int pace_set(drv_dev *d, double value, struct cd_err *err)
+{
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, ":SOUR:PRES %.10g\n", value);
+    int rc = drv_send(d, cmd, err);
+    return rc != 0 ? rc : drv_send(d, ":OUTP:STAT ON\n", err);
+}
+
+static int pace_source_read(drv_dev *d, struct drv_source_reading *out, struct cd_err *err)
+{
+    struct drv_reading r;
+    int rc = pace_read(d, &r, err);
+    if (rc != 0)
+        return rc;
+    out->actual = r.value;
+    out->in_limits = r.status == DRV_STATUS_STABLE;
+    snprintf(out->unit, sizeof out->unit, "%s", r.unit);
+    snprintf(out->display, sizeof out->display, "%s", r.display);
+    double v[2];
+    char line[REPLY_MAX];
+    if ((rc = pace_query(d, ":SOUR:PRES", ":SOUR:PRES", 1, v, line, sizeof line, err)) != 0)
+        return rc;
+    out->setpoint = v[0];
+    return 0;
+}
+
+static int pace_safe(drv_dev *d, char *said, size_t cap, struct cd_err *err)
+{
+    int rc = drv_send(d, ":SOUR:PRES:LEV:IMM:AMPL:VENT 1\n", err);
+    if (rc != 0)
+        return rc;
+    double v[2];
+    char line[REPLY_MAX];
+    rc = pace_query(d, ":SOUR:PRES:LEV:IMM:AMPL:VENT", ":SOUR:PRES:LEV:IMM:AMPL:VENT", 1, v, line,
+                    sizeof line, err);
+    if (rc != 0)
+        return rc;
+    snprintf(said, cap, "vented (:SOUR:PRES:LEV:IMM:AMPL:VENT 1; the controller reports %s)",
+             v[0] == 2   ? "vent complete"
+             : v[0] == 1 ? "venting"
+                         : "vent idle");
+    return 0;
+}
+
+const struct drv_ops drv_pace = {
+    .name = "pace",
+    .summary = "Druck PACE1000/5000/6000 pressure controllers, SCPI over TCP port 5025 (a source)",
+    .default_serial = "9600,8N1",
+    .stability_flag = true,
+    .state_size = sizeof(struct pace_state),
+    .option = pace_option,
+    .start = pace_start,
+    .identify = pace_identify,
+    .read = pace_read,
+    .source_set = pace_set,
+    .source_read = pace_source_read,
+    .source_safe = pace_safe,
+};
+
+/* ------------------------------------------------------------ bath */
+
+static int bath_start(drv_dev *d, struct cd_err *err)
+{
+    drv_transport_discard(d->t);
+    return drv_send(d, "u=c\r", err);
+}
+
+/* A query answered "key: value C". */
+static int bath_query(drv_dev *d, const char *cmd, const char *want, struct drv_reading *out,
+                      struct cd_err *err)
+{
+    char line[REPLY_MAX];
+    int rc = drv_query(d, cmd, line, sizeof line, err);
+    if (rc < 0)
+        return rc;
+    char key[16], text[32], unit;
+    double v;
+    if (bath_reply(line, (size_t)rc, key, sizeof key, text, sizeof text, &v, &unit) != 0 ||
+        strcmp(key, want) != 0)
+        return drv_bad_reply(err, "bath", want, (const uint8_t *)line, (size_t)rc);
+    if (unit != 'C')
+        return cd_fail(err, CD_ERR_DEVICE, "bath: the controller reports in degF although "
+                                           "caldaq set u=c; check its units");
+    return drv_parser_bath.parse((const uint8_t *)line, (size_t)rc, out, err);
+}
+
+static int bath_read(drv_dev *d, struct drv_reading *out, struct cd_err *err)
+{
+    return bath_query(d, "t\r", "t", out, err);
+}
+
+static int bath_identify(drv_dev *d, struct drv_identity *out, struct cd_err *err)
+{
+    char line[REPLY_MAX];
+    int rc = drv_query(d, "*ver\r", line, sizeof line, err);
+    if (rc < 0)
+        return rc;
+    char model[32] = "", fw[32] = "";
+    if (sscanf(line, "ver.%31[^,\r\n],%31[^\r\n]", model, fw) != 2)
+        return drv_bad_reply(err, "bath", "*ver reply is not ver.MODEL,VERSION",
+                             (const uint8_t *)line, (size_t)rc);
+    snprintf(out->manufacturer, sizeof out->manufacturer, "Hart Scientific");
+    snprintf(out->model, sizeof out->model, "%s", model);
+    snprintf(out->firmware, sizeof out->firmware, "%s", fw);
+    return 0;
+}
+
+static int bath_set(drv_dev *d, double value, struct cd_err *err)
+{
+    char cmd[48];
+    snprintf(cmd, sizeof cmd, "s=%.3f\r", value);
+    return drv_send(d, cmd, err);
+}
+
+static int bath_source_read(drv_dev *d, struct drv_source_reading *out, struct cd_err *err)
+{
+    struct drv_reading r;
+    int rc = bath_query(d, "t\r", "t", &r, err);
+    if (rc != 0)
+        return rc;
+    out->actual = r.value;
+    snprintf(out->unit, sizeof out->unit, "%s", r.unit);
+    snprintf(out->display, sizeof out->display, "%s", r.display);
+    if ((rc = bath_query(d, "s\r", "set", &r, err)) != 0)
+        return rc;
+    out->setpoint = r.value;
+    out->in_limits = -1;
+    return 0;
+}
+
+static int bath_safe(drv_dev *d, char *said, size_t cap, struct cd_err *err)
+{
+    (void)d;
+    (void)err;
+    snprintf(said, cap, "left at its set point (a bath is safe controlling; nothing sent)");
+    return 0;
+}
+
+const struct drv_ops drv_bath = {
+    .name = "bath",
+    .summary = "Hart/Fluke temperature baths and dry-blocks (7341, 9100 series), RS-232 (a source)",
+    .default_serial = "2400,8N1",
+    .stability_flag = false,
+    .start = bath_start,
+    .identify = bath_identify,
+    .read = bath_read,
+    .source_set = bath_set,
+    .source_read = bath_source_read,
+    .source_safe = bath_safe,
+};
