@@ -386,3 +386,11 @@ int prof_check_reference_ratio(const struct prof_profile *p, const struct prof_s
     }
     return 0;
 }
+
+/* The unit of a point's reference: the curve's x (°C for a PRT read in
+ * ohms), else the profile's. Here, not in profile.c, so that the loader
+ * calls this file and never the other way round (tests/layering.sh). */
+const char *prof_reference_unit(const struct prof_profile *p)
+{
+    return p->curve.form != PROF_CURVE_NONE ? p->curve.x_unit : p->unit;
+}

@@ -1580,11 +1580,6 @@ static int read_curve(struct reader *r, yaml_node_t *n, struct prof_profile *p)
     return 0;
 }
 
-const char *prof_reference_unit(const struct prof_profile *p)
-{
-    return p->curve.form != PROF_CURVE_NONE ? p->curve.x_unit : p->unit;
-}
-
 /* source: {driver, band, stable_for_s, timeout_s} (issue 19). */
 static int read_source(struct reader *r, yaml_node_t *n, struct prof_source *src)
 {
