@@ -31,25 +31,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "test_support.h"
 #include <jansson.h>
 
 #include "drv.h"
 #include "fixture_dir.h"
 
 #define FIXTURES "tests/fixtures"
-
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* ------------------------------------------------------------ fixtures */
 

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "prof.h"
+#include "prof_support.h"
 
 #define BAD "tests/fixtures/profiles/bad"
 #define EXPIRED "tests/fixtures/profiles/expired/"
@@ -24,26 +25,6 @@
 /* a day on which every standard of the example register is in date
  * (W-E2-01 is due on 2026-03-10) */
 #define TODAY "2026-01-15"
-
-static struct prof_profile *load_ok(const char *path)
-{
-    struct cd_err err = {0};
-    struct prof_profile *p = prof_profile_load(path, &err);
-    if (p == NULL)
-        fail_msg("%s", err.msg);
-    return p;
-}
-
-static prof_standards *load_register(const struct prof_profile *p)
-{
-    assert_non_null(p->register_path);
-    assert_true(p->register_path[0] != '\0');
-    struct cd_err err = {0};
-    prof_standards *reg = prof_standards_load(p->register_path, &err);
-    if (reg == NULL)
-        fail_msg("%s", err.msg);
-    return reg;
-}
 
 /* The standards check on `today` passes. */
 static void check_standards_ok(const struct prof_profile *p, const char *today)

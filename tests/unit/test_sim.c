@@ -28,6 +28,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "drv.h"
 
 #define T_MS 2000 /* the longest a host waits for an expected reply */
@@ -47,13 +49,6 @@ struct harness {
     int rc;
     struct cd_err err;
 };
-
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void *serve_thread(void *arg)
 {
@@ -220,12 +215,6 @@ static void control(struct harness *h, const char *cmd, char *reply, size_t cap)
         n++;
     }
     reply[n] = '\0';
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 /* ------------------------------------------------------------ core */

@@ -8,6 +8,7 @@
 #ifndef CALDAQ_TEST_SUPPORT_H
 #define CALDAQ_TEST_SUPPORT_H
 
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -32,6 +33,20 @@ static inline bool under_ci(void)
             skip();                                                                       \
         }                                                                                 \
     } while (0)
+
+/* Seconds on the monotonic clock, for the bounds tests wait with. */
+static inline double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static inline void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
 
 /* waitpid with a bound: the child's status, or, after `timeout_ms`, the
  * child killed and the test failed naming `what`. */

@@ -17,28 +17,11 @@
 #include <cmocka.h>
 
 #include "prof.h"
+#include "prof_support.h"
 
 /* a day on which every standard the verification profiles use is in date */
 #define TODAY "2026-12-07"
 #define CYCLES "profiles/verification-cycles.yaml"
-
-static struct prof_profile *load_ok(const char *path)
-{
-    struct cd_err err = {0};
-    struct prof_profile *p = prof_profile_load(path, &err);
-    if (p == NULL)
-        fail_msg("%s", err.msg);
-    return p;
-}
-
-static prof_standards *load_register(const struct prof_profile *p)
-{
-    struct cd_err err = {0};
-    prof_standards *reg = prof_standards_load(p->register_path, &err);
-    if (reg == NULL)
-        fail_msg("%s", err.msg);
-    return reg;
-}
 
 static void check_standards_ok(const struct prof_profile *p)
 {
