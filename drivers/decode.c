@@ -13,9 +13,11 @@ int drv_decode(const char *driver, const char *const *options, const uint8_t *fr
 {
     memset(out, 0, sizeof *out);
     const struct drv_parser *p = drv_parser_find(driver);
-    if (p == NULL)
-        return cd_fail(err, CD_ERR_NOT_FOUND,
-                       "no driver '%s' (known: mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190, pace, bath)", driver);
+    if (p == NULL) {
+        char known[256];
+        drv_names_text(drv_names(), known, sizeof known);
+        return cd_fail(err, CD_ERR_NOT_FOUND, "no driver '%s' (known: %s)", driver, known);
+    }
     if (strcmp(driver, "modbus") != 0) {
         if (options != NULL && options[0] != NULL)
             return cd_fail(err, CD_ERR_INVALID, "%s: decoding takes no options ('%s')", driver,

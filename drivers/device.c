@@ -35,6 +35,19 @@ const char *const *drv_names(void)
     return names;
 }
 
+void drv_names_text(const char *const *list, char *buf, size_t cap)
+{
+    size_t len = 0;
+    if (cap > 0)
+        buf[0] = '\0';
+    for (size_t i = 0; list[i] != NULL && len < cap; i++) {
+        int n = snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", list[i]);
+        if (n < 0)
+            break;
+        len += (size_t)n;
+    }
+}
+
 const struct drv_parser *drv_parser_find(const char *driver)
 {
     for (size_t i = 0; i < COUNT(all_parsers); i++)
@@ -346,9 +359,11 @@ int drv_open(const char *driver, const char *port, const char *serial,
 {
     *out = NULL;
     const struct drv_ops *ops = find_ops(driver);
-    if (ops == NULL)
-        return cd_fail(err, CD_ERR_NOT_FOUND,
-                       "no driver '%s' (known: mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190, pace, bath)", driver);
+    if (ops == NULL) {
+        char known[256];
+        drv_names_text(names, known, sizeof known);
+        return cd_fail(err, CD_ERR_NOT_FOUND, "no driver '%s' (known: %s)", driver, known);
+    }
     drv_dev *d = calloc(1, sizeof *d);
     if (d == NULL)
         return cd_fail(err, CD_ERR_NOMEM, "out of memory");

@@ -290,8 +290,12 @@ int drv_decode(const char *driver, const char *const *options, const uint8_t *fr
 typedef struct drv_dev drv_dev;
 
 /* The drivers: "mtsics", "sbi", "aandd", "scpi", "modbus", "fluke-ttr",
- * "fluke-1529", "millik", "toledo-cont", "xk3190" (docs/drivers.md). */
+ * "fluke-1529", "millik", "toledo-cont", "xk3190", "pace", "bath"
+ * (docs/drivers.md). */
 const char *const *drv_names(void);
+/* A NULL-terminated list of names (drv_names(), drv_sim_names()) as text,
+ * "mtsics, sbi, ...", for messages: the one place the lists are spelt. */
+void drv_names_text(const char *const *names, char *buf, size_t cap);
 
 /* Open `port` (as for drv_transport_open; NULL `serial` takes the driver's
  * usual settings) for `driver`. `options`: NULL-terminated "key=value"

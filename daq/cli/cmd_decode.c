@@ -132,11 +132,12 @@ int cmd_decode(int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage_error("decode", "unexpected argument '%s'", argv[optind]);
+    char known[256];
+    drv_names_text(drv_names(), known, sizeof known);
     if (driver == NULL)
-        return cli_usage_error("decode", "--driver is required (mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190, pace, bath)");
+        return cli_usage_error("decode", "--driver is required (%s)", known);
     if (drv_parser_find(driver) == NULL)
-        return cli_usage_error("decode", "no driver '%s' (mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190, pace, bath)",
-                               driver);
+        return cli_usage_error("decode", "no driver '%s' (%s)", driver, known);
     size_t len = 0;
     uint8_t *input = read_all(stdin, &len);
     if (input == NULL)

@@ -129,8 +129,11 @@ static int parse_args(int argc, char **argv, struct read_args *a)
         return rc;
     if (optind != argc)
         return cli_usage_error("read", "unexpected argument '%s'", argv[optind]);
-    if (a->driver == NULL)
-        return cli_usage_error("read", "--driver is required (mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190, pace, bath)");
+    if (a->driver == NULL) {
+        char known[256];
+        drv_names_text(drv_names(), known, sizeof known);
+        return cli_usage_error("read", "--driver is required (%s)", known);
+    }
     if (a->port == NULL)
         return cli_usage_error("read", "--port is required");
     return 0;

@@ -213,9 +213,11 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
     }
     if (a->speed > 0 || a->fast)
         return cli_usage_error("sim", "--speed and --fast apply to --trace only");
-    if (optind >= argc)
-        return cli_usage_error("sim", "no DRIVER given (one of mtsics, sbi, aandd, scpi, "
-                                      "mtsics, sbi, aandd, scpi, modbus, fluke-ttr, fluke-1529, millik, toledo-cont, xk3190, pace, bath), and no --trace");
+    if (optind >= argc) {
+        char known[256];
+        drv_names_text(drv_sim_names(), known, sizeof known);
+        return cli_usage_error("sim", "no DRIVER given (one of %s), and no --trace", known);
+    }
     if (optind != argc - 1)
         return cli_usage_error("sim", "give exactly one DRIVER");
     a->driver = argv[optind];
