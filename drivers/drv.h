@@ -155,6 +155,10 @@ struct drv_trace_writer *drv_trace_writer_create(const char *path,
                                                  struct cd_err *err);
 /* Seconds since the writer started (monotonic clock). */
 double drv_trace_writer_now(const struct drv_trace_writer *w);
+/* The time of the last `<` record written, exactly as a reader of the trace
+ * parses it back (the clock a set-and-wait decides on, so a replay decides
+ * the same: docs/sources.md); NAN before the first one or for NULL. */
+double drv_trace_writer_last_reply(const struct drv_trace_writer *w);
 int drv_trace_writer_bytes(struct drv_trace_writer *w, enum drv_dir dir, double t,
                            const uint8_t *buf, size_t len, struct cd_err *err);
 int drv_trace_writer_event(struct drv_trace_writer *w, double t, const char *event,
@@ -186,6 +190,10 @@ struct drv_replay_opts {
     bool fast;              /* no delays */
     int host_timeout_ms;    /* how long to wait for host bytes the trace
                              * expects; default 10000 */
+    /* when set, called with the recorded time of every `<` record just
+     * before its bytes are sent (a session's trace clock, docs/sources.md) */
+    void (*replying)(void *ctx, double t);
+    void *replying_ctx;
 };
 
 struct drv_replay_stats {

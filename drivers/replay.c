@@ -25,6 +25,8 @@ struct player {
     struct timespec last;   /* wall time the previous record completed */
     struct timespec wrote;  /* wall time of the last write to the host */
     struct drv_replay_stats stats;
+    void (*replying)(void *ctx, double t);
+    void *replying_ctx;
 };
 
 static double since(const struct timespec *a)
@@ -200,6 +202,8 @@ int drv_replay(const struct drv_trace *t, int fd, int peer_fd, const struct drv_
     p->speed = o != NULL && o->speed > 0 ? o->speed : 1.0;
     p->fast = o != NULL && o->fast;
     p->host_timeout_ms = o != NULL && o->host_timeout_ms > 0 ? o->host_timeout_ms : 10000;
+    p->replying = o != NULL ? o->replying : NULL;
+    p->replying_ctx = o != NULL ? o->replying_ctx : NULL;
     clock_gettime(CLOCK_MONOTONIC, &p->last);
     p->wrote = p->last;
 
@@ -215,6 +219,8 @@ int drv_replay(const struct drv_trace *t, int fd, int peer_fd, const struct drv_
             break;
         case DRV_DIR_INSTR:
             sleep_s(delay - since(&p->last));
+            if (p->replying != NULL)
+                p->replying(p->replying_ctx, r->t);
             rc = send_instr(p, r, err);
             break;
         case DRV_DIR_EVENT:
