@@ -6,6 +6,8 @@
  * are those of the trace. */
 #include "session.h"
 
+#include "cd_i18n.h"
+
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -150,8 +152,8 @@ int ses_replay(const struct drv_trace *t, const struct drv_trace *ref_t,
     }
     if (plays_reference && ref_t != NULL)
         return cd_fail(err, CD_ERR_INVALID,
-                       "the profile reads the item by eye: the run's trace is the reference "
-                       "instrument's, and there is no other reference trace to play");
+                       _("--ref-trace: the profile reads the item by eye, so the run's trace is "
+                         "already the reference instrument's"));
     const char **driver = plays_reference ? &c->ref_driver : &c->driver;
     const char **serial = plays_reference ? &c->ref_serial : &c->serial;
     const char **port_of = plays_reference ? &c->ref_port : &c->port;
@@ -193,8 +195,9 @@ int ses_replay(const struct drv_trace *t, const struct drv_trace *ref_t,
     /* the conversation that diverged is named (one that differed in what
      * the host wrote before one that only waited for the host), with the
      * test point the session was at */
-    static const char *const whose[3] = {"the run's trace", "the reference instrument's trace",
-                                         "the source's trace"};
+    static const char *const whose[3] = {N_("the run's trace"),
+                                         N_("the reference instrument's trace"),
+                                         N_("the source's trace")};
     size_t told = 3;
     for (size_t k = 0; k < 3; k++) {
         player_stop(&pl[k]);
@@ -209,7 +212,7 @@ int ses_replay(const struct drv_trace *t, const struct drv_trace *ref_t,
         o->status = SES_INSTRUMENT;
         o->err = pl[told].err;
         char msg[sizeof o->err.msg + 80];
-        snprintf(msg, sizeof msg, "at test point %zu, %s: %s", o->point + 1, whose[told],
+        snprintf(msg, sizeof msg, _("at test point %zu, %s: %s"), o->point + 1, _(whose[told]),
                  o->err.msg);
         snprintf(o->err.msg, sizeof o->err.msg, "%.*s", (int)sizeof o->err.msg - 1, msg);
     }

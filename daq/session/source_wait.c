@@ -6,6 +6,8 @@
  * least every 100 ms. */
 #include "session.h"
 
+#include "cd_i18n.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -151,9 +153,10 @@ int ses_source_settle(drv_dev *dev, drv_dev *ref, const struct ses_clock *clock,
         if (w->elapsed_s >= timeout_s || mono_now() - start > 2 * timeout_s + 60)
             return ref != NULL
                        ? cd_fail(err, CD_ERR_TIMEOUT,
-                                 "source did not settle at test point %zu: set point %.10g %s, "
-                                 "last actual %s %s, last reference reading %s %s, the reference "
-                                 "not within a ±%g %s window for %g s within the timeout of %g s",
+                                 _("source did not settle at test point %zu: set point %.10g %s, "
+                                   "last actual %s %s, last reference reading %s %s, the "
+                                   "reference not within a ±%g %s window for %g s within the "
+                                   "timeout of %g s"),
                                  pt->index + 1, pt->nominal, p->unit,
                                  r.display[0] ? r.display : "?", p->unit,
                                  w->ref_text[0] ? w->ref_text : "?", w->ref_unit, band, p->unit,
