@@ -19,8 +19,10 @@
  * in_limits= (PACE: the half-width of its in-limits flag, default 0.001).
  * The core's settle_s is 0 for them: the lag is the settling.
  *
- * PACE extras (**M**, ours): :STAT:OPER:COND? answers a register whose
- * bit 0 is "vent complete" and bit 4 "in limits"; :SYST:ERR? answers
+ * PACE extras (ours, not K0472's): :STAT:OPER:COND? answers a register
+ * whose bit 0 is "vent complete" and bit 4 "in limits" (K0472 3.3 has the
+ * vent-complete and in-limits conditions in its pressure operation group,
+ * read with :STAT:OPER:PRES..., in another layout; the driver uses none); :SYST:ERR? answers
  * `:SYST:ERR -113,"Undefined header"` after an unknown command (the
  * error_every fault answers so too), else `:SYST:ERR 0,"No error"`.
  * Commands in short form, any case, a leading ':' optional.
@@ -272,7 +274,8 @@ static int bath_handle(drv_sim *s, void *vst, const struct sim_request *req, str
         sim_load_set(s, v);
         return 0;
     }
-    if (strcasecmp(line, "u=c") == 0 || strncasecmp(line, "sa=", 3) == 0)
+    if (strcasecmp(line, "u=c") == 0 || strncasecmp(line, "sa=", 3) == 0 ||
+        strncasecmp(line, "du=", 3) == 0 || strncasecmp(line, "lf=", 3) == 0)
         return 0;
     return sim_out_printf(out, "Err\r\n");
 }
