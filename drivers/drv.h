@@ -94,6 +94,13 @@ void drv_transport_discard(drv_transport *t);
  * with `start` >= 0 a record also begins at each byte `start` (STX-framed
  * continuous output that has no LF). -1 (the default): LF only. */
 void drv_transport_record_split(drv_transport *t, int start);
+/* Between drv_transport_batch(t, true) and (t, false) every byte received
+ * is recorded with the time of the first read that returned any: one
+ * reading of an instrument that sends by itself (drivers/stream.c), however
+ * many reads it took, so a replay paced by the host's reads gives each
+ * reading what it got (docs/trace-format.md). drv_transport_discard is one
+ * such batch by itself. */
+void drv_transport_batch(drv_transport *t, bool on);
 
 /* Tee every byte written and read into `w` (NULL stops). The transport does
  * not own the writer. Received bytes become one record per line. */

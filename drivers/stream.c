@@ -116,8 +116,22 @@ static void scan(struct drv_stream *s, const struct drv_parser *p, struct scan *
     s->len -= pos;
 }
 
+static int stream_read(drv_dev *d, struct drv_stream *s, const struct drv_parser *p,
+                       const char *name, struct drv_reading *out, struct cd_err *err);
+
 int drv_stream_read(drv_dev *d, struct drv_stream *s, const struct drv_parser *p,
                     const char *name, struct drv_reading *out, struct cd_err *err)
+{
+    /* every byte this reading receives recorded with one time: a replay
+     * gives the reading the same bytes (drv_transport_batch) */
+    drv_transport_batch(d->t, true);
+    int rc = stream_read(d, s, p, name, out, err);
+    drv_transport_batch(d->t, false);
+    return rc;
+}
+
+static int stream_read(drv_dev *d, struct drv_stream *s, const struct drv_parser *p,
+                       const char *name, struct drv_reading *out, struct cd_err *err)
 {
     double deadline = now_ms() + d->timeout_ms;
     int drains = 0;   /* reads after a frame is in hand: bounded, for a stream that never pauses */
