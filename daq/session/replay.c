@@ -97,14 +97,18 @@ static int player_start(struct player *pl, const struct drv_trace *t, bool fast,
         *serial = h->settings;
     if (strcmp(h->transport, "tcp") == 0) {
         int n = 0;
-        if ((pl->listen_fd = listen_loopback(&n)) < 0)
+        if ((pl->listen_fd = listen_loopback(&n)) < 0) {
+            pthread_mutex_destroy(&pl->lock);
             return cd_fail(err, CD_ERR_IO, "listen on 127.0.0.1: %s", strerror(errno));
+        }
         snprintf(port, cap, "tcp:127.0.0.1:%d", n);
         *serial = NULL;
     } else {
         int rc = drv_pty_open(&pl->pty, NULL, err);
-        if (rc != 0)
+        if (rc != 0) {
+            pthread_mutex_destroy(&pl->lock);
             return rc;
+        }
         snprintf(port, cap, "%s", pl->pty.path);
         pl->fd = pl->pty.master;
         pl->peer_fd = pl->pty.slave;
@@ -114,6 +118,7 @@ static int player_start(struct player *pl, const struct drv_trace *t, bool fast,
         if (pl->listen_fd >= 0)
             close(pl->listen_fd);
         pl->listen_fd = -1;
+        pthread_mutex_destroy(&pl->lock);
         return cd_fail(err, CD_ERR_IO, "cannot start the replay");
     }
     pl->started = true;
