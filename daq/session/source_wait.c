@@ -117,6 +117,10 @@ int ses_source_settle(drv_dev *dev, drv_dev *ref, const struct ses_clock *clock,
         if ((rc = drv_source_read(dev, &r, err)) != 0)
             return rc;
         double now = clock_now(clock);
+        if (isnan(first) && isnan(now))
+            clock = NULL; /* a source whose replies are not recorded: the monotonic clock */
+        if (isnan(now))
+            now = mono_now();
         if (isnan(first))
             first = now;
         w->actual = r.actual;
