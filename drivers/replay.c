@@ -2,6 +2,8 @@
  * byte, so CI runs the real serial code path against real conversations. */
 #include "drv.h"
 
+#include "cd_i18n.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -244,8 +246,8 @@ int drv_replay(const struct drv_trace *t, int fd, int peer_fd, const struct drv_
             if (paced && new_read && p->stats.bytes_instr > 0 &&
                 !wait_drained(p, p->host_timeout_ms)) {
                 rc = cd_fail(err, CD_ERR_TIMEOUT,
-                             "replay: the host did not read what was sent before trace line %d "
-                             "within %d ms",
+                             _("replay: the host did not read what was sent before trace line "
+                               "%d within %d ms"),
                              r->line, p->host_timeout_ms);
                 break;
             }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cd_i18n.h"
 #include "cli.h"
 #include "session.h"
 
@@ -78,7 +79,7 @@ static int positive_option(const char *flag, const char *value, double *out)
     char *end = NULL;
     double v = strtod(value, &end);
     if (end == value || *end != '\0' || !(v > 0) || !isfinite(v))
-        return cli_usage_error("replay", "%s takes a number above 0, not '%s'", flag, value);
+        return cli_usage_error("replay", _("%s takes a number above 0, not '%s'"), flag, value);
     *out = v;
     return 0;
 }
@@ -124,7 +125,8 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
         case 2002: a->source_trace_path = optarg; break;
         case 2003:
             if (strchr(optarg, '=') == NULL || a->n_source_opts == MAX_OPTS)
-                return cli_usage_error("replay", "--source-set takes KEY=VALUE, not '%s'", optarg);
+                return cli_usage_error("replay", _("--source-set takes KEY=VALUE, not '%s'"),
+                                       optarg);
             a->source_opts[a->n_source_opts++] = optarg;
             a->c.source_opts = a->source_opts;
             break;
