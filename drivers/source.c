@@ -15,7 +15,9 @@
  *   read      :SENS:PRES:INL?                ":SENS:PRES:INL 10.00012, 1" (the
  *             reply's form **M**, as third-party PACE5000 drivers parse it)
  *   set       :SOUR:PRES <v>, :OUTP:STAT ON  (no reply) [K0472 4-32 :OUTP:STAT:
- *             0/OFF controller off, 1/ON on; bliss sends :SOUR<n>:PRES <v>]
+ *             0/OFF controller off, 1/ON on; bliss sends :SOUR<n>:PRES <v>],
+ *             then :SYST:ERR?  ":SYST:ERR 0,\"No error\"", else the set point
+ *             refused (the entry's form as bliss reads it; -222 **M**)
  *   set point :SOUR:PRES?                    ":SOUR:PRES 10"
  *   safe      :SOUR:PRES:LEV:IMM:AMPL:VENT 1, then
  *             :SOUR:PRES:LEV:IMM:AMPL:VENT?  0 vent OK (none), 1 in progress,
@@ -45,7 +47,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "cd_i18n.h"
+#include "parsers/scpi.h"
 #include "parsers/source.h"
 
 #define REPLY_MAX 256
@@ -114,12 +119,34 @@ static int pace_read(drv_dev *d, struct drv_reading *out, struct cd_err *err)
     return rc;
 }
 
+/* The set point and the controller on, then the error queue asked whether
+ * it took them (a set point beyond its range: -222 "Data out of range";
+ * SYST:ERR? after each command as ESRF bliss pace.py does). */
 static int pace_set(drv_dev *d, double value, struct cd_err *err)
 {
     char cmd[64];
     snprintf(cmd, sizeof cmd, ":SOUR:PRES %.10g\n", value);
     int rc = drv_send(d, cmd, err);
-    return rc != 0 ? rc : drv_send(d, ":OUTP:STAT ON\n", err);
+    if (rc == 0)
+        rc = drv_send(d, ":OUTP:STAT ON\n", err);
+    char line[REPLY_MAX];
+    if (rc == 0 && (rc = drv_query(d, ":SYST:ERR?\n", line, sizeof line, err)) >= 0) {
+        size_t n = (size_t)rc;
+        const char *entry = line;
+        if (strncasecmp(entry, ":SYST:ERR ", 10) == 0) /* the header echoed */
+            entry += 10;
+        int code = 0;
+        char text[128];
+        if (scpi_error_entry(entry, n - (size_t)(entry - line), &code, text, sizeof text) != 1)
+            return drv_bad_reply(err, "pace", ":SYST:ERR?", (const uint8_t *)line, n);
+        if (code != 0)
+            return cd_fail(err, CD_ERR_DEVICE,
+                           _("pace: the controller did not take the set point %.10g: it reports "
+                             "%s"),
+                           value, text);
+        rc = 0;
+    }
+    return rc;
 }
 
 static int pace_source_read(drv_dev *d, struct drv_source_reading *out, struct cd_err *err)

@@ -13,6 +13,9 @@
 #    --resume against a healthy PACE completes.
 # 2b. Ctrl-C while the PACE is on its way: exit 3, vented, the resume command
 #    carries the source.
+# 2c. A set point beyond the PACE's range (capacity=): the PACE refuses it in
+#    its error queue (:SYST:ERR? after every set), the session stops (exit 4)
+#    saying so, the PACE vented.
 # 3. The same set-and-wait with the simulated bath for a temperature
 #    profile whose thermometers are read by eye (--typed).
 # Every wait is short: --source-stable-s, --source-timeout-s, tau_s=.
@@ -148,6 +151,22 @@ set -e
 grep -q "^The pressure controller is vented (safe state)$" "$tmp/s5.out" || fail "Ctrl-C: not said vented"
 grep -q "caldaq session --resume .*--source-port tcp:127.0.0.1:$port" "$tmp/s5.out" || { show "$tmp/s5.out"; fail "Ctrl-C: no resume command with the source"; }
 [[ "$(scpi "$port" ':SOUR:PRES:LEV:IMM:AMPL:VENT?')" =~ \ [12]$ ]] || fail "Ctrl-C: the PACE is not venting"
+
+# --- 2c. a set point beyond the controller's range: refused, said, vented -----
+start_pace pace6 --capacity 15
+mkdir "$tmp/runs6"
+set +e
+timeout 120 "$CALDAQ" session --profile "$PACE" --out "$tmp/runs6" "${GAUGE[@]}" \
+    --source-port "tcp:127.0.0.1:$port" "${WAIT[@]}" --source-timeout-s 10 </dev/null \
+    >"$tmp/s6.out" 2>"$tmp/s6.err"
+status=$?
+set -e
+[ "$status" -eq 4 ] || { show "$tmp/s6.out"; show "$tmp/s6.err"; fail "a refused set point: status $status, not 4"; }
+grep -q 'pace: the controller did not take the set point 17.5: it reports -222,"Data out of range"' \
+    "$tmp/s6.out" "$tmp/s6.err" || { show "$tmp/s6.out"; show "$tmp/s6.err"; fail "the refused set point not said"; }
+[ "$(grep -c '^\[[0-9]*/27\] set point .* bar: within ' "$tmp/s6.out")" -eq 7 ] \
+    || { show "$tmp/s6.out"; fail "not the 7 points below 17.5 bar before the refusal"; }
+grep -q "^The pressure controller is vented (safe state)$" "$tmp/s6.out" || fail "refused set point: not vented"
 
 # --- 3. the bath, a temperature point -----------------------------------------
 "$CALDAQ" sim bath --port-link "$tmp/bath" --control "$tmp/bath.ctl" --seed 4 --set tau_s=0.1 \
