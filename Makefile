@@ -302,8 +302,10 @@ check: deps
 RUN_TESTS = CALDAQ=$(abspath $(CALDAQ)) REFERENCE_DIR=$(REFERENCE_DIR) BUILD=$(BUILD) \
             bash tests/run-tests
 
-# runfile.sh writes its sample run with test_run --write-sample.
-test: $(CALDAQ) $(UNIT_BINS) $(BUILD)/tests/test_run $(BUILD)/gen_archive $(REPLAY_BINS)
+# runfile.sh writes its sample run with test_run --write-sample; install.sh
+# installs what `make install` would, already built here.
+test: $(CALDAQ) $(UNIT_BINS) $(BUILD)/tests/test_run $(BUILD)/gen_archive $(REPLAY_BINS) \
+      $(LIB_GUM) $(GUM_PC) $(MAN_STAMP) $(COMPLETION)
 	@$(RUN_TESTS) tests/layering.sh $(UNIT_BINS) $(REPLAY_BINS) $(E2E_TESTS)
 
 # Which module may include and call which: tests/layering.sh.
@@ -313,7 +315,7 @@ layering: $(CALDAQ)
 unit: $(UNIT_BINS)
 	@$(RUN_TESTS) $(UNIT_BINS)
 
-e2e: $(CALDAQ) $(BUILD)/tests/test_run $(BUILD)/gen_archive
+e2e: $(CALDAQ) $(BUILD)/tests/test_run $(BUILD)/gen_archive $(LIB_GUM) $(GUM_PC) $(MAN_STAMP) $(COMPLETION)
 	@$(RUN_TESTS) $(E2E_TESTS)
 
 # Until calibration sessions exist, the demo evaluates the shipped example
@@ -373,10 +375,11 @@ deb:
 	dpkg-buildpackage -us -uc -b -j2
 	@mkdir -p build/deb
 	changes=../caldaq_$(VERSION)_$$(dpkg-architecture -qDEB_HOST_ARCH).changes; \
-	    for f in $$(awk '/^Files:/ {on = 1; next} /^[^ ]/ {on = 0} on {print $$5}' $$changes) \
-	        $$(basename $$changes .changes).buildinfo; do mv -f ../$$f build/deb/; done; \
+	    for f in $$(awk '/^Files:/ {on = 1; next} /^[^ ]/ {on = 0} on {print $$5}' $$changes); do \
+	        mv -f ../$$f build/deb/; done; \
 	    mv -f $$changes build/deb/
-	lintian --fail-on error build/deb/caldaq_$(VERSION)_*.changes
+	lintian --fail-on error --info \
+	    build/deb/caldaq_$(VERSION)_*.changes
 
 clean:
 	rm -rf build
