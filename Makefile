@@ -15,9 +15,10 @@ LOCALEDIR  ?= $(PREFIX)/share/locale
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/caldaq
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
-# udev and systemd read /lib (Debian 12) but not /usr/lib/udev: for
-# PREFIX=/usr the files go there; under any other PREFIX they stay inside it
-# (systemd reads /usr/local/lib/systemd/system, udev reads only /etc and /lib).
+# udev rules and systemd units: under /lib for PREFIX=/usr (where Debian 12
+# packages put them), else under PREFIX/lib, which udev (udev(7), "Rules
+# files") and systemd (systemd.unit(5), "Unit File Load Path") also read for
+# /usr/local.
 UDEVRULESDIR   ?= $(if $(filter /usr,$(PREFIX)),,$(PREFIX))/lib/udev/rules.d
 SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),,$(PREFIX))/lib/systemd/system
 SANITIZE ?= 0
@@ -299,7 +300,7 @@ check: deps
 # Every test runs under a time limit (tests/run-tests: 300 s unless the
 # script asks for more) and the run ends with "N passed, N failed, N skipped".
 # Under CI=true a test that cannot find a peer or tool fails, never skips.
-RUN_TESTS = CALDAQ=$(abspath $(CALDAQ)) REFERENCE_DIR=$(REFERENCE_DIR) BUILD=$(BUILD) \
+RUN_TESTS = CALDAQ=$(abspath $(CALDAQ)) REFERENCE_DIR=$(REFERENCE_DIR) BUILD=$(BUILD) PREFIX=$(PREFIX) \
             bash tests/run-tests
 
 # runfile.sh writes its sample run with test_run --write-sample; install.sh

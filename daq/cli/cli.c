@@ -190,12 +190,13 @@ int cli_find_data(const char *rel, char *buf, size_t cap)
         *slash = '\0'; /* the program's folder */
     /* The order of docs/packaging.md: $CALDAQ_DATA; the checkout a program
      * built in it runs from (build/caldaq, build/asan/caldaq: the checkout
-     * is the folder one or two above, and holds profiles/prof.h); the data
-     * folder the program was built for (DATADIR, /usr/share/caldaq in the
-     * Debian package); share/caldaq beside the program's bin/ (a tree
-     * installed with DESTDIR or moved). */
+     * is the folder one or two above, and holds profiles/prof.h);
+     * share/caldaq beside the program's bin/ (the same as DATADIR once
+     * installed, and right for a tree installed with DESTDIR or moved); the
+     * data folder the program was built for (DATADIR, /usr/share/caldaq in
+     * the Debian package), for a BINDIR elsewhere. */
     char up1[4200], up2[4200], share[4200], mark[4300];
-    const char *bases[5] = {getenv("CALDAQ_DATA"), NULL, NULL, CALDAQ_DATADIR, NULL};
+    const char *bases[4] = {getenv("CALDAQ_DATA"), NULL, NULL, CALDAQ_DATADIR};
     if (exe[0] != '\0') {
         snprintf(up1, sizeof up1, "%s/..", exe);
         snprintf(up2, sizeof up2, "%s/../..", exe);
@@ -208,9 +209,9 @@ int cli_find_data(const char *rel, char *buf, size_t cap)
                 break;
             }
         }
-        bases[4] = share;
+        bases[2] = share;
     }
-    for (size_t i = 0; i < 5; i++) {
+    for (size_t i = 0; i < 4; i++) {
         if (bases[i] == NULL || bases[i][0] == '\0')
             continue;
         snprintf(buf, cap, "%s/%s", bases[i], rel);
