@@ -3,6 +3,9 @@
 # a full example; `make bench` prints benchmark figures.
 
 PREFIX  ?= /usr/local
+# Where make install puts the compiled translations; the program looks there
+# unless told otherwise (common/cd_i18n.h, cd_locale_dir()).
+LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR ?=
 # Where `make install` puts each piece (docs/packaging.md). The library goes
 # into the multiarch folder (lib/x86_64-linux-gnu) where the compiler has one.
@@ -11,7 +14,6 @@ BINDIR     ?= $(PREFIX)/bin
 LIBDIR     ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR    ?= $(PREFIX)/share/caldaq
-LOCALEDIR  ?= $(PREFIX)/share/locale
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/caldaq
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
@@ -107,7 +109,7 @@ FUZZ_TARGETS := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/
 REPLAY_BINS  := $(patsubst %,$(BUILD)/fuzz-replay/fuzz_%,$(FUZZ_TARGETS))
 BENCH_BIN  := $(BUILD)/bench_mcm
 
-.PHONY: all deps check test unit e2e demo bench install clean killtest layering man deb FORCE
+.PHONY: all deps check test unit e2e demo bench install clean killtest layering pot man deb FORCE
 all: $(CALDAQ) $(BUILD)/gen_archive $(LIB_GUM) $(GUM_PC)
 
 $(BUILD)/obj/%.o: %.c
@@ -158,7 +160,30 @@ $(LIB_CLI): $(call obj,$(CLI_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(CALDAQ): $(call obj,daq/cli/main.c) $(LIBS)
+# Translations (docs/i18n.md): po/LINGUAS names the languages, po/LANG.po
+# holds each one's texts; msgfmt compiles them beside the program
+# (build/locale/LANG/LC_MESSAGES/caldaq.mo), where build/caldaq finds them.
+LINGUAS  := $(shell cat po/LINGUAS 2>/dev/null)
+MO_FILES := $(foreach l,$(LINGUAS),$(BUILD)/locale/$(l)/LC_MESSAGES/caldaq.mo)
+
+$(BUILD)/locale/%/LC_MESSAGES/caldaq.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+$(BUILD)/obj/common/cd_i18n.o: CPPFLAGS += -DCD_LOCALEDIR='"$(LOCALEDIR)"'
+$(BUILD)/pic/common/cd_i18n.o: CPPFLAGS += -DCD_LOCALEDIR='"$(LOCALEDIR)"'
+$(BUILD)/obj/common/cd_i18n.o $(BUILD)/pic/common/cd_i18n.o: $(BUILD)/paths
+
+# po/caldaq.pot, the template a translator starts from: every _() and N_()
+# text of the program's sources.
+I18N_SRC := $(sort $(COMMON_SRC) $(UNC_SRC) $(PROF_SRC) $(DRV_SRC) $(STORE_SRC) $(ANA_SRC) \
+              $(REC_SRC) $(SES_SRC) $(CERT_SRC) $(RP_SRC) $(CLI_SRC) daq/cli/main.c \
+              $(wildcard common/*.h uncertainty/*.h profiles/*.h drivers/*.h drivers/*/*.h daq/*/*.h))
+pot:
+	xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=TRANSLATORS: \
+	    --package-name=caldaq --msgid-bugs-address= --sort-by-file -o po/caldaq.pot $(I18N_SRC)
+
+$(CALDAQ): $(call obj,daq/cli/main.c) $(LIBS) $(MO_FILES)
 	$(CC) $(LDFLAGS) -o $@ $(call obj,daq/cli/main.c) $(LIBS) $(LDLIBS)
 
 # The folders compiled into the program and the .pc file: rewritten only
@@ -225,6 +250,7 @@ LIBS_SES    := $(LIB_SES) $(LIBS_ANA)
 test_libs = $(or $(LIBS_FOR_$(1)),$(LIBS))
 LIBS_FOR_test_csv        := $(LIB_COMMON)
 LIBS_FOR_test_zone       := $(LIB_COMMON)
+LIBS_FOR_test_i18n       := $(LIB_COMMON)
 LIBS_FOR_test_gum        := $(LIBS_UNC)
 LIBS_FOR_test_fit        := $(LIBS_UNC)
 LIBS_FOR_test_decision   := $(LIBS_UNC)
@@ -301,7 +327,7 @@ check: deps
 # script asks for more) and the run ends with "N passed, N failed, N skipped".
 # Under CI=true a test that cannot find a peer or tool fails, never skips.
 RUN_TESTS = CALDAQ=$(abspath $(CALDAQ)) REFERENCE_DIR=$(REFERENCE_DIR) BUILD=$(BUILD) PREFIX=$(PREFIX) \
-            bash tests/run-tests
+            CALDAQ_LOCALEDIR=$(abspath $(BUILD)/locale) bash tests/run-tests
 
 # runfile.sh writes its sample run with test_run --write-sample; install.sh
 # installs what `make install` would, already built here.
@@ -313,7 +339,7 @@ test: $(CALDAQ) $(UNIT_BINS) $(BUILD)/tests/test_run $(BUILD)/gen_archive $(REPL
 layering: $(CALDAQ)
 	@$(RUN_TESTS) tests/layering.sh
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(MO_FILES)
 	@$(RUN_TESTS) $(UNIT_BINS)
 
 e2e: $(CALDAQ) $(BUILD)/tests/test_run $(BUILD)/gen_archive $(LIB_GUM) $(GUM_PC) $(MAN_STAMP) $(COMPLETION)
@@ -363,7 +389,7 @@ install: $(CALDAQ) $(LIB_GUM) $(GUM_PC) $(MAN_STAMP) $(COMPLETION)
 	install -m 644 udev/60-caldaq.rules $(DESTDIR)$(UDEVRULESDIR)/
 	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	install -m 644 udev/README $(DESTDIR)$(DOCDIR)/README.udev
-	$(foreach mo,$(wildcard $(BUILD)/locale/*/LC_MESSAGES/caldaq.mo),\
+	$(foreach mo,$(MO_FILES),\
 	    install -D -m 644 $(mo) $(DESTDIR)$(LOCALEDIR)/$(patsubst $(BUILD)/locale/%,%,$(mo)) &&) true
 	$(foreach unit,$(wildcard tools/*.service),\
 	    install -D -m 644 $(unit) $(DESTDIR)$(SYSTEMDUNITDIR)/$(notdir $(unit)) &&) true
