@@ -119,8 +119,13 @@ flags=$(PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_LIBDIR=$dest$LIBDIR/pkgconfig \
     pkg-config --cflags --libs caldaq-gum) || fail "pkg-config does not find caldaq-gum.pc"
 case $flags in *"-I$dest$INCLUDEDIR/caldaq"*"-L$dest$LIBDIR"*) ;;
     *) fail "pkg-config gives '$flags', not the installed folders" ;; esac
+# A library built with SANITIZE=1 needs its program built the same way (the
+# sanitizer's runtime must come first).
+san=""
+dyn=$(readelf -d "$lib")
+case $dyn in *libasan*) san="-fsanitize=address,undefined" ;; esac
 # shellcheck disable=SC2086
-cc -std=c17 -Wall -Wextra -Werror -o "$tmp/h1" "$tmp/h1.c" $flags || fail "h1.c does not build"
+cc -std=c17 -Wall -Wextra -Werror $san -o "$tmp/h1" "$tmp/h1.c" $flags || fail "h1.c does not build"
 loads=$(LD_LIBRARY_PATH=$dest$LIBDIR ldd "$tmp/h1")
 grep -q "libcaldaq-gum.so.0 => $dest$LIBDIR/" <<<"$loads" ||
     fail "h1 does not load the installed library: $loads"
