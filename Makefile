@@ -189,7 +189,7 @@ $(CALDAQ): $(call obj,daq/cli/main.c) $(LIBS) $(MO_FILES)
 # The folders compiled into the program and the .pc file: rewritten only
 # when one changes, so that `make PREFIX=/usr` rebuilds what holds them.
 PATHS := PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) DATADIR=$(DATADIR) \
-         LOCALEDIR=$(LOCALEDIR) VERSION=$(VERSION)
+         LOCALEDIR=$(LOCALEDIR) DOCDIR=$(DOCDIR) VERSION=$(VERSION)
 $(BUILD)/paths: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(PATHS)' | cmp -s - $@ || echo '$(PATHS)' > $@
@@ -228,7 +228,7 @@ $(GUM_PC): uncertainty/caldaq-gum.pc.in $(BUILD)/paths
 # by help2man from their --help.
 man: $(MAN_STAMP)
 $(MAN_STAMP): $(CALDAQ) tools/gen-man $(BUILD)/paths
-	tools/gen-man $(CALDAQ) $(dir $@) $(DATADIR)
+	tools/gen-man $(CALDAQ) $(dir $@) $(DATADIR) $(DOCDIR)
 	@touch $@
 
 $(COMPLETION): $(CALDAQ) tools/gen-completion

@@ -24,6 +24,8 @@ repo=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-build}
 PREFIX=${PREFIX:-/usr/local}
 dest=$tmp/root
+# a make of its own, not a job of the make that runs the tests
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 make -C "$repo" --no-print-directory BUILD="$BUILD" PREFIX="$PREFIX" DESTDIR="$dest" install \
     >"$tmp/install.log" 2>&1 || { tail -20 "$tmp/install.log" >&2; fail "make install failed"; }
