@@ -1,6 +1,7 @@
 # caldaq — see README.md. `make` builds build/caldaq; `make check` installs
 # what is missing (tools/install-deps) and runs every test; `make demo` runs
-# a full example; `make bench` prints benchmark figures.
+# a full example; `make bench` prints benchmark figures; `make install` and
+# `make deb` (the Debian packages): docs/packaging.md.
 
 PREFIX  ?= /usr/local
 # Where make install puts the compiled translations; the program looks there
