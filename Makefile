@@ -1,12 +1,29 @@
 # caldaq — see README.md. `make` builds build/caldaq; `make check` installs
 # what is missing (tools/install-deps) and runs every test; `make demo` runs
-# a full example; `make bench` prints benchmark figures.
+# a full example; `make bench` prints benchmark figures; `make install` and
+# `make deb` (the Debian packages): docs/packaging.md.
 
 PREFIX  ?= /usr/local
 # Where make install puts the compiled translations; the program looks there
 # unless told otherwise (common/cd_i18n.h, cd_locale_dir()).
 LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR ?=
+# Where `make install` puts each piece (docs/packaging.md). The library goes
+# into the multiarch folder (lib/x86_64-linux-gnu) where the compiler has one.
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR    ?= $(PREFIX)/share/caldaq
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/caldaq
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# udev rules and systemd units: under /lib for PREFIX=/usr (where Debian 12
+# packages put them), else under PREFIX/lib, which udev (udev(7), "Rules
+# files") and systemd (systemd.unit(5), "Unit File Load Path") also read for
+# /usr/local.
+UDEVRULESDIR   ?= $(if $(filter /usr,$(PREFIX)),,$(PREFIX))/lib/udev/rules.d
+SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),,$(PREFIX))/lib/systemd/system
 SANITIZE ?= 0
 
 ifeq ($(SANITIZE),1)
@@ -67,6 +84,22 @@ LIBS       := $(LIB_CLI) $(LIB_RP) $(LIB_CERT) $(LIB_SES) $(LIB_REC) $(LIB_ANA) 
               $(LIB_DRV) $(LIB_PROF) $(LIB_UNC) $(LIB_COMMON)
 CALDAQ     := $(BUILD)/caldaq
 
+# The GUM engine (uncertainty/ + common/) also as a shared library for a
+# lab's own programs, libcaldaq-gum.so.0, exporting only what unc.h and cd.h
+# declare (a version script made from the two headers); caldaq itself links
+# the static libraries. docs/packaging.md.
+VERSION     := $(shell sed -n 's/^\#define CALDAQ_VERSION "\(.*\)"$$/\1/p' daq/cli/main.c)
+GUM_SOMAJOR := 0
+GUM_SONAME  := libcaldaq-gum.so.$(GUM_SOMAJOR)
+LIB_GUM     := $(BUILD)/libcaldaq-gum.so.$(VERSION)
+GUM_HEADERS := uncertainty/unc.h common/cd.h
+GUM_PIC     := $(patsubst %.c,$(BUILD)/pic/%.o,$(UNC_SRC) $(COMMON_SRC))
+GUM_LIBS    := $(shell pkg-config --libs gsl yaml-0.1 2>/dev/null) -lm
+GUM_PC      := $(BUILD)/caldaq-gum.pc
+# Generated at build time from build/caldaq (tools/gen-man, tools/gen-completion).
+MAN_STAMP   := $(BUILD)/man/.stamp
+COMPLETION  := $(BUILD)/completion/caldaq
+
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 E2E_TESTS  := $(sort $(wildcard tests/e2e/*.sh))
@@ -77,8 +110,8 @@ FUZZ_TARGETS := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/
 REPLAY_BINS  := $(patsubst %,$(BUILD)/fuzz-replay/fuzz_%,$(FUZZ_TARGETS))
 BENCH_BIN  := $(BUILD)/bench_mcm
 
-.PHONY: all deps check test unit e2e demo bench install clean killtest layering pot
-all: $(CALDAQ) $(BUILD)/gen_archive
+.PHONY: all deps check test unit e2e demo bench install clean killtest layering pot man deb FORCE
+all: $(CALDAQ) $(BUILD)/gen_archive $(LIB_GUM) $(GUM_PC)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -139,6 +172,8 @@ $(BUILD)/locale/%/LC_MESSAGES/caldaq.mo: po/%.po
 	msgfmt --check -o $@ $<
 
 $(BUILD)/obj/common/cd_i18n.o: CPPFLAGS += -DCD_LOCALEDIR='"$(LOCALEDIR)"'
+$(BUILD)/pic/common/cd_i18n.o: CPPFLAGS += -DCD_LOCALEDIR='"$(LOCALEDIR)"'
+$(BUILD)/obj/common/cd_i18n.o $(BUILD)/pic/common/cd_i18n.o: $(BUILD)/paths
 
 # po/caldaq.pot, the template a translator starts from: every _() and N_()
 # text of the program's sources.
@@ -151,6 +186,56 @@ pot:
 
 $(CALDAQ): $(call obj,daq/cli/main.c) $(LIBS) $(MO_FILES)
 	$(CC) $(LDFLAGS) -o $@ $(call obj,daq/cli/main.c) $(LIBS) $(LDLIBS)
+
+# The folders compiled into the program and the .pc file: rewritten only
+# when one changes, so that `make PREFIX=/usr` rebuilds what holds them.
+PATHS := PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) DATADIR=$(DATADIR) \
+         LOCALEDIR=$(LOCALEDIR) DOCDIR=$(DOCDIR) VERSION=$(VERSION)
+$(BUILD)/paths: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PATHS)' | cmp -s - $@ || echo '$(PATHS)' > $@
+
+# The shipped profiles and examples of an installation (cli_find_data()).
+$(BUILD)/obj/daq/cli/cli.o: $(BUILD)/paths
+$(BUILD)/obj/daq/cli/cli.o: CPPFLAGS += -DCALDAQ_DATADIR='"$(DATADIR)"'
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -MMD -MP -c $< -o $@
+
+# Exported: every global symbol the engine's objects define that unc.h or
+# cd.h names; everything else (the expression evaluator, the YAML helpers,
+# the statistics) stays local to the library.
+$(BUILD)/caldaq-gum.map: $(GUM_PIC) $(GUM_HEADERS)
+	cat $(GUM_HEADERS) | tr -cs 'A-Za-z0-9_' '\n' | sort -u > $@.words
+	{ echo 'CALDAQ_GUM_$(GUM_SOMAJOR) {'; echo 'global:'; \
+	  nm -g --defined-only $(GUM_PIC) | awk 'NF == 3 {print $$3}' | sort -u | \
+	      comm -12 - $@.words | sed 's/.*/    &;/'; \
+	  echo 'local:'; echo '    *;'; echo '};'; } > $@.tmp
+	rm -f $@.words
+	mv $@.tmp $@
+
+$(LIB_GUM): $(GUM_PIC) $(BUILD)/caldaq-gum.map
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(GUM_SONAME) -Wl,--version-script=$(BUILD)/caldaq-gum.map \
+	    -Wl,--no-undefined -Wl,--as-needed -o $@ $(GUM_PIC) $(GUM_LIBS)
+	ln -sf $(notdir $@) $(BUILD)/$(GUM_SONAME)
+	ln -sf $(GUM_SONAME) $(BUILD)/libcaldaq-gum.so
+
+$(GUM_PC): uncertainty/caldaq-gum.pc.in $(BUILD)/paths
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# A manual page for caldaq and one for each subcommand (caldaq-gum.1 ...),
+# by help2man from their --help.
+man: $(MAN_STAMP)
+$(MAN_STAMP): $(CALDAQ) tools/gen-man $(BUILD)/paths
+	tools/gen-man $(CALDAQ) $(dir $@) $(DATADIR) $(DOCDIR)
+	@touch $@
+
+$(COMPLETION): $(CALDAQ) tools/gen-completion
+	@mkdir -p $(dir $@)
+	tools/gen-completion $(CALDAQ) > $@.tmp
+	mv $@.tmp $@
 
 # Each unit test links the module it tests and what that module may use
 # (tests/layering.sh), nothing above it: the GUM engine's tests link only
@@ -242,11 +327,13 @@ check: deps
 # Every test runs under a time limit (tests/run-tests: 300 s unless the
 # script asks for more) and the run ends with "N passed, N failed, N skipped".
 # Under CI=true a test that cannot find a peer or tool fails, never skips.
-RUN_TESTS = CALDAQ=$(abspath $(CALDAQ)) REFERENCE_DIR=$(REFERENCE_DIR) BUILD=$(BUILD) \
+RUN_TESTS = CALDAQ=$(abspath $(CALDAQ)) REFERENCE_DIR=$(REFERENCE_DIR) BUILD=$(BUILD) PREFIX=$(PREFIX) \
             CALDAQ_LOCALEDIR=$(abspath $(BUILD)/locale) bash tests/run-tests
 
-# runfile.sh writes its sample run with test_run --write-sample.
-test: $(CALDAQ) $(UNIT_BINS) $(BUILD)/tests/test_run $(BUILD)/gen_archive $(REPLAY_BINS)
+# runfile.sh writes its sample run with test_run --write-sample; install.sh
+# installs what `make install` would, already built here.
+test: $(CALDAQ) $(UNIT_BINS) $(BUILD)/tests/test_run $(BUILD)/gen_archive $(REPLAY_BINS) \
+      $(LIB_GUM) $(GUM_PC) $(MAN_STAMP) $(COMPLETION)
 	@$(RUN_TESTS) tests/layering.sh $(UNIT_BINS) $(REPLAY_BINS) $(E2E_TESTS)
 
 # Which module may include and call which: tests/layering.sh.
@@ -256,7 +343,7 @@ layering: $(CALDAQ)
 unit: $(UNIT_BINS) $(MO_FILES)
 	@$(RUN_TESTS) $(UNIT_BINS)
 
-e2e: $(CALDAQ) $(BUILD)/tests/test_run $(BUILD)/gen_archive
+e2e: $(CALDAQ) $(BUILD)/tests/test_run $(BUILD)/gen_archive $(LIB_GUM) $(GUM_PC) $(MAN_STAMP) $(COMPLETION)
 	@$(RUN_TESTS) $(E2E_TESTS)
 
 # Until calibration sessions exist, the demo evaluates the shipped example
@@ -282,14 +369,45 @@ bench: deps
 killtest: $(CALDAQ)
 	CALDAQ=$(abspath $(CALDAQ)) KILLTEST_N=$${KILLTEST_N:-500} bash tests/e2e/killtest.sh
 
-install: $(CALDAQ)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/caldaq
-	install -m 755 $(CALDAQ) $(DESTDIR)$(PREFIX)/bin/caldaq
-	install -m 644 $(LIB_UNC) $(LIB_COMMON) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 uncertainty/unc.h common/cd.h $(DESTDIR)$(PREFIX)/include/caldaq/
-	install -d $(DESTDIR)$(PREFIX)/share/caldaq/profiles/standards
-	install -m 644 profiles/*.yaml $(DESTDIR)$(PREFIX)/share/caldaq/profiles/
-	install -m 644 profiles/standards/*.yaml $(DESTDIR)$(PREFIX)/share/caldaq/profiles/standards/
+# Everything under DESTDIR + the folders above (docs/packaging.md; what goes
+# where is checked by tests/e2e/install.sh). The wildcards install what other
+# parts add when they are there: translations, the systemd unit of caldaq serve.
+install: $(CALDAQ) $(LIB_GUM) $(GUM_PC) $(MAN_STAMP) $(COMPLETION)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/caldaq \
+	    $(DESTDIR)$(DATADIR)/profiles/standards $(DESTDIR)$(DATADIR)/examples \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(DOCDIR)
+	install -m 755 $(CALDAQ) $(DESTDIR)$(BINDIR)/caldaq
+	install -m 644 $(LIB_GUM) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(LIB_GUM)) $(DESTDIR)$(LIBDIR)/$(GUM_SONAME)
+	ln -sf $(GUM_SONAME) $(DESTDIR)$(LIBDIR)/libcaldaq-gum.so
+	install -m 644 $(GUM_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 $(GUM_HEADERS) $(DESTDIR)$(INCLUDEDIR)/caldaq/
+	install -m 644 profiles/*.yaml $(DESTDIR)$(DATADIR)/profiles/
+	install -m 644 profiles/standards/*.yaml $(DESTDIR)$(DATADIR)/profiles/standards/
+	install -m 644 examples/*.yaml $(DESTDIR)$(DATADIR)/examples/
+	install -m 644 $(BUILD)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/caldaq
+	install -m 644 udev/60-caldaq.rules $(DESTDIR)$(UDEVRULESDIR)/
+	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 udev/README $(DESTDIR)$(DOCDIR)/README.udev
+	$(foreach mo,$(MO_FILES),\
+	    install -D -m 644 $(mo) $(DESTDIR)$(LOCALEDIR)/$(patsubst $(BUILD)/locale/%,%,$(mo)) &&) true
+	$(foreach unit,$(wildcard tools/*.service),\
+	    install -D -m 644 $(unit) $(DESTDIR)$(SYSTEMDUNITDIR)/$(notdir $(unit)) &&) true
+
+# `make deb`: the Debian packages (debian/, docs/packaging.md) into
+# build/deb/, then lintian on them; tools/deb-check installs them into a
+# scratch Debian 12 and runs caldaq demo there.
+deb:
+	@tools/install-deps --deb
+	dpkg-buildpackage -us -uc -b -j2
+	@mkdir -p build/deb
+	changes=../caldaq_$(VERSION)_$$(dpkg-architecture -qDEB_HOST_ARCH).changes; \
+	    for f in $$(awk '/^Files:/ {on = 1; next} /^[^ ]/ {on = 0} on {print $$5}' $$changes); do \
+	        mv -f ../$$f build/deb/; done; \
+	    mv -f $$changes build/deb/
+	lintian --fail-on error --info \
+	    build/deb/caldaq_$(VERSION)_*.changes
 
 clean:
 	rm -rf build
