@@ -20,7 +20,7 @@ endif
 
 CC      ?= cc
 PKGS    := gsl yaml-0.1 jansson libserialport libmodbus hdf5 libsodium cairo pangocairo fontconfig libqrencode libxml-2.0 \
-           sqlite3 libpq
+           sqlite3 libpq libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -31,7 +31,7 @@ CFLAGS  += -std=c17 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -pthread $(SANFLAG
 # daq/ is one folder per job, bottom up (docs/ARCHITECTURE.md); each folder's
 # public header is reached by its bare name. tests/layering.sh keeps the
 # includes pointing one way.
-DAQ_MODULES := store analysis records session cert reprocess cli
+DAQ_MODULES := store analysis records session cert reprocess portal cli
 CPPFLAGS += -Icommon -Iuncertainty -Iprofiles -Idrivers $(addprefix -Idaq/,$(DAQ_MODULES)) $(PKG_CFLAGS)
 LDFLAGS += -pthread $(SANFLAGS)
 LDLIBS  += $(PKG_LIBS) -lutil -lm
@@ -47,6 +47,7 @@ REC_SRC    := $(wildcard daq/records/*.c)
 SES_SRC    := $(wildcard daq/session/*.c)
 CERT_SRC   := $(wildcard daq/cert/*.c)
 RP_SRC     := $(wildcard daq/reprocess/*.c)
+PORTAL_SRC := $(wildcard daq/portal/*.c)
 CLI_SRC    := $(filter-out daq/cli/main.c,$(wildcard daq/cli/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -61,9 +62,10 @@ LIB_REC    := $(BUILD)/libcaldaq_records.a
 LIB_SES    := $(BUILD)/libcaldaq_session.a
 LIB_CERT   := $(BUILD)/libcaldaq_cert.a
 LIB_RP     := $(BUILD)/libcaldaq_reprocess.a
+LIB_PORTAL := $(BUILD)/libcaldaq_portal.a
 LIB_CLI    := $(BUILD)/libcaldaq_cli.a
 # Link order: a library before the ones it uses.
-LIBS       := $(LIB_CLI) $(LIB_RP) $(LIB_CERT) $(LIB_SES) $(LIB_REC) $(LIB_ANA) $(LIB_STORE) \
+LIBS       := $(LIB_CLI) $(LIB_PORTAL) $(LIB_RP) $(LIB_CERT) $(LIB_SES) $(LIB_REC) $(LIB_ANA) $(LIB_STORE) \
               $(LIB_DRV) $(LIB_PROF) $(LIB_UNC) $(LIB_COMMON)
 CALDAQ     := $(BUILD)/caldaq
 
@@ -121,6 +123,10 @@ $(LIB_CERT): $(call obj,$(CERT_SRC))
 	$(AR) rcs $@ $^
 
 $(LIB_RP): $(call obj,$(RP_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB_PORTAL): $(call obj,$(PORTAL_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
