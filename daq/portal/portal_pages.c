@@ -850,6 +850,9 @@ static void verify_result(const struct req *r, struct buf *b, const json_t *c,
     if (u.signature_ok && u.trusted)
         buf_f(b, "<li class=\"genuine\">%s</li>\n",
               tr(r, N_("Its signature checks with the lab's key.")));
+    else if (u.signature_ok && pub != NULL)
+        buf_f(b, "<li class=\"bad\">%s</li>\n",
+              tr(r, N_("Its signature checks, but it was not made with the lab's key.")));
     else if (u.signature_ok)
         buf_f(b, "<li>%s</li>\n",
               tr(r, N_("Its signature checks, but this server was not given the lab's key to "
