@@ -109,6 +109,35 @@ bad:
                    s);
 }
 
+/* The URL and its arguments percent-decoded (RFC 3986 2.1), but for %00:
+ * a NUL would end the text the handler sees and hide what follows it
+ * ("/verify/%00/../x" would read as "/verify/"), so it stays "%00" and the
+ * parameter is refused as any other bad character. */
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls, (void)c;
+    char *w = s;
+    for (const char *r = s; *r;) {
+        int hi = r[0] == '%' ? hexval(r[1]) : -1, lo = hi >= 0 ? hexval(r[2]) : -1;
+        if (lo >= 0 && (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 /* ---------------------------------------------------------------- language */
 
 /* The language of a request: ?lang=vi|en, else the first of vi and en in
@@ -545,7 +574,7 @@ int portal_start(const struct portal_opts *o, portal **out, struct cd_err *err)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(o->per_ip ? o->per_ip : PORTAL_PER_IP),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(o->timeout_s ? o->timeout_s : PORTAL_TIMEOUT_S),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        completed, p, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+        completed, p, MHD_OPTION_UNESCAPE_CALLBACK, unescape, p, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
     if (p->d == NULL) {
         int e = errno;
         portal_stop(p);
