@@ -327,7 +327,7 @@ static void run_view(const struct req *r, const struct daq_run_view *v, struct b
         buf_f(b, "<p>%s</p>\n", tr(r, N_("The run has no results stored (caldaq analyze --write).")));
     } else {
         portal_svg_chart(r, res, b);
-        const char *pcols[] = {tr(r, N_("Nominal")), tr(r, N_("Error")), tr(r, N_("U")),
+        const char *pcols[] = {tr(r, N_("Nominal")), tr(r, N_("Measurement error")), tr(r, N_("U")),
                                tr(r, N_("k")),       tr(r, N_("MPE")),   tr(r, N_("Verdict"))};
         th(b, pcols, 6);
         size_t i;

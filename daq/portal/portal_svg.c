@@ -111,7 +111,7 @@ void portal_svg_chart(const struct req *r, const json_t *results, struct buf *b)
     buf_f(b, "</text>\n<text x=\"14\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\" "
              "transform=\"rotate(-90 14 %.1f)\">",
           (H - B + T) / 2, (H - B + T) / 2);
-    buf_h(b, tr(r, N_("Error")));
+    buf_h(b, tr(r, N_("Measurement error")));
     buf_s(b, "</text>\n");
     /* the envelope: +MPE and -MPE through the points of each group */
     for (int sign = -1; sign <= 1; sign += 2) {
