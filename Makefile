@@ -227,6 +227,10 @@ $(BUILD)/gen_archive: tools/gen_archive.c $(LIBS)
 $(BUILD)/bench_open: tools/bench/bench_open.c $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
+# the portal's load generator: plain sockets, no caldaq library
+$(BUILD)/bench_http: tools/bench/bench_http.c
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
 $(BUILD)/bench_cert: tools/bench/bench_cert.c $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
@@ -275,7 +279,7 @@ bench: deps
 	@tools/install-deps --bench
 	@$(MAKE) --no-print-directory OPT=-O3 BUILD=build/bench build/bench/bench_mcm \
 	    build/bench/bench_expr build/bench/bench_replay build/bench/bench_run \
-	    build/bench/bench_cert build/bench/bench_open build/bench/caldaq
+	    build/bench/bench_cert build/bench/bench_open build/bench/bench_http build/bench/caldaq
 	build/bench/bench_expr
 	tools/bench/run
 	build/bench/bench_replay
@@ -283,6 +287,7 @@ bench: deps
 	tools/bench/cert
 	tools/bench/reprocess
 	tools/bench/records
+	tools/bench/portal
 
 # The crash-safety test with more kills than make check runs.
 killtest: $(CALDAQ)

@@ -283,6 +283,9 @@ static enum MHD_Result simple(struct MHD_Connection *c, const struct req *r, uns
 
 /* ---------------------------------------------------------------- upload */
 
+/* The mark of a GET seen once (its address only). */
+static const char first_call = 0;
+
 struct upload {
     struct MHD_PostProcessor *pp;
     struct buf file;
@@ -318,7 +321,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     (void)cls, (void)c, (void)toe;
     struct upload *u = *con_cls;
-    if (u == NULL)
+    if (u == NULL || *con_cls == (void *)&first_call)
         return;
     if (u->pp != NULL)
         MHD_destroy_post_processor(u->pp);
@@ -398,6 +401,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         struct reply rep = {.fd = -1};
         page_verify(&r, vnum, u->file.p ? u->file.p : "", u->file.n, u->sent, &rep);
         return send_reply(c, &rep, false);
+    }
+    /* a GET answered on the library's second call, once the request is
+     * read whole: answered on the first, the connection cannot be kept
+     * alive (the library cannot tell that no body follows) */
+    if (get && *con_cls == NULL) {
+        *con_cls = (void *)&first_call;
+        return MHD_YES;
     }
     if (*con_cls == NULL && !get) {
         /* anything else that may carry a body: refused at once */
