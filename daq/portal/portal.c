@@ -59,14 +59,14 @@ int portal_hash_password(const char *password, char *out, size_t cap, struct cd_
     return 0;
 }
 
-/* "ADDR:PORT" or "[ADDR6]:PORT" into a socket address. */
-static int parse_listen(const char *s, struct sockaddr_storage *ss, bool *v6, char *host,
+int portal_listen_parse(const char *s, struct sockaddr_storage *ss, bool *v6, char *host,
                         size_t host_cap, struct cd_err *err)
 {
     const char *colon = strrchr(s, ':');
     const char *h = s;
     size_t hn;
-    if (s[0] == '[') {
+    bool bracket = s[0] == '[';
+    if (bracket) {
         const char *close = strchr(s, ']');
         if (close == NULL || close[1] != ':')
             goto bad;
@@ -77,6 +77,8 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, bool *v6, ch
         if (colon == NULL)
             goto bad;
         hn = (size_t)(colon - s);
+        if (memchr(s, ':', hn) != NULL)   /* an IPv6 address goes in brackets */
+            goto bad;
     }
     if (hn == 0 || hn >= host_cap)
         goto bad;
@@ -90,13 +92,13 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, bool *v6, ch
     memset(ss, 0, sizeof *ss);
     struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
     struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-    if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+    if (!bracket && inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
         a4->sin_family = AF_INET;
         a4->sin_port = htons((uint16_t)port);
         *v6 = false;
         return 0;
     }
-    if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+    if (bracket && inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
         a6->sin6_family = AF_INET6;
         a6->sin6_port = htons((uint16_t)port);
         *v6 = true;
@@ -140,43 +142,11 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 
 /* ---------------------------------------------------------------- language */
 
-/* The language of a request: ?lang=vi|en, else the first of vi and en in
- * Accept-Language by its q (RFC 9110 12.5.4), else English. */
+/* The language of a request (portal_lang_pick). */
 static const char *pick_lang(struct MHD_Connection *c)
 {
-    const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
-    if (q != NULL && (strcmp(q, "vi") == 0 || strcmp(q, "en") == 0))
-        return q;
-    const char *al = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language");
-    if (al == NULL || strlen(al) > 512)
-        return "en";
-    double best = 0;
-    const char *pick = "en";
-    for (const char *p = al; *p;) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        const char *tag = p;
-        while (*p && *p != ',' && *p != ';' && *p != ' ')
-            p++;
-        size_t n = (size_t)(p - tag);
-        double w = 1;
-        while (*p && *p != ',') {
-            if (strncmp(p, ";q=", 3) == 0)
-                w = strtod(p + 3, NULL);
-            p++;
-        }
-        const char *lang = (n >= 2 && strncasecmp(tag, "vi", 2) == 0 && (n == 2 || tag[2] == '-'))
-                               ? "vi"
-                           : (n >= 2 && strncasecmp(tag, "en", 2) == 0 &&
-                              (n == 2 || tag[2] == '-'))
-                               ? "en"
-                               : NULL;
-        if (lang != NULL && w > best) {
-            best = w;
-            pick = lang;
-        }
-    }
-    return pick;
+    return portal_lang_pick(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang"),
+                            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"));
 }
 
 /* ---------------------------------------------------------------- login */
@@ -522,7 +492,7 @@ int portal_start(const struct portal_opts *o, portal **out, struct cd_err *err)
     struct sockaddr_storage ss;
     bool v6 = false;
     char host[64];
-    int rc = parse_listen(o->listen ? o->listen : PORTAL_LISTEN_DEFAULT, &ss, &v6, host,
+    int rc = portal_listen_parse(o->listen ? o->listen : PORTAL_LISTEN_DEFAULT, &ss, &v6, host,
                           sizeof host, err);
     if (rc != 0)
         return rc;

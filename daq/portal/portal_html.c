@@ -5,6 +5,7 @@
 #include "portal_int.h"
 
 #include <stdarg.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,57 @@ bool portal_date_ok(const char *s)
         return false;
     for (int i = 0; i < 10; i++)
         if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    return true;
+}
+
+const char *portal_lang_pick(const char *arg, const char *accept)
+{
+    if (arg != NULL && (strcmp(arg, "vi") == 0 || strcmp(arg, "en") == 0))
+        return strcmp(arg, "vi") == 0 ? "vi" : "en";
+    if (accept == NULL || strlen(accept) > 512)
+        return "en";
+    double best = 0;
+    const char *pick = "en";
+    for (const char *p = accept; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *tag = p;
+        while (*p && *p != ',' && *p != ';' && *p != ' ')
+            p++;
+        size_t n = (size_t)(p - tag);
+        /* the weight: ";q=" and a number from 0 to 1 (RFC 9110 12.4.2);
+         * anything else in the parameters is passed over */
+        double w = 1;
+        while (*p && *p != ',') {
+            if (strncmp(p, ";q=", 3) == 0) {
+                char *end;
+                w = strtod(p + 3, &end);
+                if (end == p + 3 || !(w >= 0 && w <= 1))
+                    w = 0;
+                p = end > p ? end : p + 1;
+                continue;
+            }
+            p++;
+        }
+        bool vi = n >= 2 && strncasecmp(tag, "vi", 2) == 0 && (n == 2 || tag[2] == '-');
+        bool en = n >= 2 && strncasecmp(tag, "en", 2) == 0 && (n == 2 || tag[2] == '-');
+        if ((vi || en) && w > best) {
+            best = w;
+            pick = vi ? "vi" : "en";
+        }
+    }
+    return pick;
+}
+
+bool portal_file_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 120 || s[0] == '.')
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_' || *p == '.'))
             return false;
     return true;
 }

@@ -135,5 +135,17 @@ void portal_svg_chart(const struct req *r, const json_t *results, struct buf *b)
 bool portal_run_id_ok(const char *s);
 /* YYYY-MM-DD, digits only. */
 bool portal_date_ok(const char *s);
+/* A file name a certificate's record may list: letters, digits, '-', '_',
+ * '.', not beginning with '.', at most 120 bytes. */
+bool portal_file_name_ok(const char *s);
+/* The language of a request: `arg` (?lang=) when "vi" or "en", else the
+ * first of vi and en in `accept` (Accept-Language, RFC 9110 12.5.4) by its
+ * weight q, else "en". Either may be NULL. A static string. */
+const char *portal_lang_pick(const char *arg, const char *accept);
+/* "ADDR:PORT" or "[ADDR6]:PORT", numeric, port 0..65535, into a socket
+ * address; `host` gets ADDR. CD_ERR_INVALID naming --listen otherwise. */
+struct sockaddr_storage;
+int portal_listen_parse(const char *s, struct sockaddr_storage *ss, bool *v6, char *host,
+                        size_t host_cap, struct cd_err *err);
 
 #endif

@@ -624,24 +624,10 @@ void page_cert(const struct req *r, const char *number, struct reply *rep)
     page_end(r, b);
 }
 
-/* A file name the records may list: letters, digits, '-', '_', '.', not
- * beginning with '.', short. */
-static bool file_name_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 120 || s[0] == '.')
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '-' || *p == '_' || *p == '.'))
-            return false;
-    return true;
-}
-
 void page_cert_file(const struct req *r, const char *number, const char *name,
                     struct reply *rep)
 {
-    if (!file_name_ok(name)) {
+    if (!portal_file_name_ok(name)) {
         page_error(r, MHD_HTTP_BAD_REQUEST, tr(r, N_("That is not a file of a certificate.")), rep);
         return;
     }
