@@ -62,6 +62,16 @@ v=$(send "$tmp/certs/C-1-A1.pdf" C-1)
 [ "$v" = "not the issued file" ] || fail "C-1-A1.pdf sent to C-1: '$v'"
 echo "  original: issued, genuine, amended; one byte changed: not the issued file; C-1-A1: valid"
 
+# withdrawn while the server runs: the page and the check say so at once
+"$CALDAQ" cert --withdraw C-1-A1 --reason "sent to the wrong customer" --lab "$tmp/lab.yaml" > /dev/null \
+    || fail "withdraw C-1-A1"
+[ "$(page "$BASE/verify/C-1-A1")" = 200 ] || fail "/verify/C-1-A1 after the withdrawal"
+grep -q 'class="status withdrawn">withdrawn<' "$tmp/b" || fail "/verify/C-1-A1: not 'withdrawn'"
+grep -q "sent to the wrong customer" "$tmp/b" || fail "/verify/C-1-A1: the reason of the withdrawal"
+v=$(send "$tmp/certs/C-1-A1.pdf" C-1-A1)
+[ "$v" = "issued, genuine, withdrawn" ] || fail "C-1-A1.pdf after the withdrawal: '$v'"
+echo "  withdrawn: the page gives the reason; the PDF: issued, genuine, withdrawn"
+
 # a file signed by another key, in the folder as if issued: the bytes are
 # the issued ones, but the signature is not the lab's
 "$CALDAQ" cert --keygen "$tmp/other.key" > /dev/null
