@@ -104,6 +104,10 @@ int cmd_serve(int argc, char **argv)
     printf(_("listening on http://%s/ (%s)\n"), portal_address(p),
            portal_login_required(p) ? _("login required but for /verify")
                                     : _("loopback: no login"));
+    if (!portal_vietnamese(p))
+        fprintf(stderr, "%s\n",
+                _("caldaq serve: warning: no Vietnamese catalogue (caldaq.mo; CALDAQ_LOCALEDIR): "
+                  "the Vietnamese pages show the English texts"));
     fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig);

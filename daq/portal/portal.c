@@ -547,14 +547,20 @@ int portal_start(const struct portal_opts *o, portal **out, struct cd_err *err)
     if (cd_catalog_open("vi", &p->vi, &cerr) != 0)
         p->vi = NULL;
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | (v6 ? MHD_USE_IPv6 : 0);
-    p->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, handler, p, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)(o->connections ? o->connections : PORTAL_CONNECTIONS),
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(o->per_ip ? o->per_ip : PORTAL_PER_IP),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(o->timeout_s ? o->timeout_s : PORTAL_TIMEOUT_S),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        completed, p, MHD_OPTION_UNESCAPE_CALLBACK, unescape, p, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+    unsigned conns = o->connections ? o->connections : PORTAL_CONNECTIONS;
+    unsigned per_ip = o->per_ip ? o->per_ip : PORTAL_PER_IP;
+    unsigned timeout = o->timeout_s ? o->timeout_s : PORTAL_TIMEOUT_S;
+    p->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, p,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                            MHD_OPTION_THREAD_POOL_SIZE, threads,
+                            MHD_OPTION_CONNECTION_LIMIT, conns,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+                            MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, p,
+                            MHD_OPTION_UNESCAPE_CALLBACK, unescape, p,
+                            MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+                            MHD_OPTION_END);
     if (p->d == NULL) {
         int e = errno;
         portal_stop(p);
@@ -576,6 +582,11 @@ const char *portal_address(const portal *p)
 bool portal_login_required(const portal *p)
 {
     return p->login;
+}
+
+bool portal_vietnamese(const portal *p)
+{
+    return p->vi != NULL;
 }
 
 void portal_stop(portal *p)

@@ -47,6 +47,9 @@ int portal_start(const struct portal_opts *o, portal **out, struct cd_err *err);
 const char *portal_address(const portal *p);
 /* Whether pages other than /verify and /static need a login. */
 bool portal_login_required(const portal *p);
+/* Whether the Vietnamese catalogue was found (else the Vietnamese pages
+ * show the English texts). */
+bool portal_vietnamese(const portal *p);
 /* Stop listening, finish the requests under way, free. NULL: nothing. */
 void portal_stop(portal *p);
 
