@@ -847,10 +847,16 @@ static void verify_result(const struct req *r, struct buf *b, const json_t *c,
         buf_f(b, "<li class=\"bad\">%s</li>\n", tr(r, N_("Its signature does not check.")));
     buf_s(b, "</ul>\n");
     const char *st = js(c, "status");
-    bool genuine = u.issued && u.signature_ok && (u.trusted || pub == NULL);
+    /* genuine: the lab's key signed these bytes; without the lab's key
+     * here, the signature beside the issued file checks but says nothing
+     * of whose it is */
+    bool genuine = u.issued && u.signature_ok && u.trusted;
     buf_f(b, "<p class=\"verdict %s\">%s ", genuine ? "genuine" : "bad", tr(r, N_("Verdict:")));
     if (genuine)
         buf_f(b, "%s, %s, %s", tr(r, N_("issued")), tr(r, N_("genuine")), status_text(r, st));
+    else if (u.issued && u.signature_ok && pub == NULL)
+        buf_f(b, "%s, %s, %s", tr(r, N_("issued")),
+              tr(r, N_("signed (the lab's key is not known here)")), status_text(r, st));
     else if (u.issued)
         buf_f(b, "%s, %s", tr(r, N_("issued")), tr(r, N_("but its signature does not check")));
     else

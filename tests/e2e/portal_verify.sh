@@ -85,6 +85,12 @@ v=$(send "$tmp/othercerts/C-2.pdf" C-2)
 grep -q "Its signature checks, but it was not made with the lab's key" "$tmp/b" || fail "another key"
 echo "  a file signed with another key than the lab's: not genuine"
 portal_stop
+# no lab file: no key to say whose the signature is
+portal_start nolab --listen 127.0.0.1:0 --records "$tmp/records.db"
+v=$(send "$tmp/C-1-original.pdf" C-1)
+[ "$v" = "issued, signed (the lab's key is not known here), amended" ] || fail "without the lab's key: '$v'"
+echo "  without the lab's key: issued, signed (the lab's key is not known here), amended"
+portal_stop
 
 # without verify_url: the QR code of before
 sed -e '/^verify_url:/d' -e "s|^records: .*|records: $tmp/plain.db|" "$tmp/lab-nologin.yaml" > "$tmp/plain.yaml"
