@@ -149,7 +149,7 @@ $(BUILD)/obj/common/cd_i18n.o: CPPFLAGS += -DCD_LOCALEDIR='"$(LOCALEDIR)"'
 # po/caldaq.pot, the template a translator starts from: every _() and N_()
 # text of the program's sources.
 I18N_SRC := $(sort $(COMMON_SRC) $(UNC_SRC) $(PROF_SRC) $(DRV_SRC) $(STORE_SRC) $(ANA_SRC) \
-              $(REC_SRC) $(SES_SRC) $(CERT_SRC) $(RP_SRC) $(CLI_SRC) daq/cli/main.c \
+              $(REC_SRC) $(SES_SRC) $(CERT_SRC) $(RP_SRC) $(PORTAL_SRC) $(CLI_SRC) daq/cli/main.c \
               $(wildcard common/*.h uncertainty/*.h profiles/*.h drivers/*.h drivers/*/*.h daq/*/*.h))
 pot:
 	xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=TRANSLATORS: \
