@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cd_i18n.h"
 #include "cert.h"
@@ -104,6 +105,10 @@ int cmd_serve(int argc, char **argv)
     printf(_("listening on http://%s/ (%s)\n"), portal_address(p),
            portal_login_required(p) ? _("login required but for /verify")
                                     : _("loopback: no login"));
+    if (geteuid() == 0)
+        fprintf(stderr, "%s\n",
+                _("caldaq serve: warning: running as root; the portal needs no privilege "
+                  "(tools/caldaq-serve.service runs it as the user caldaq)"));
     if (!portal_vietnamese(p))
         fprintf(stderr, "%s\n",
                 _("caldaq serve: warning: no Vietnamese catalogue (caldaq.mo; CALDAQ_LOCALEDIR): "
