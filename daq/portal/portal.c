@@ -255,6 +255,8 @@ static enum MHD_Result simple(struct MHD_Connection *c, const struct req *r, uns
 
 /* The mark of a GET seen once (its address only). */
 static const char first_call = 0;
+/* ... and one whose body was dropped. */
+static const char body_seen = 0;
 
 struct upload {
     struct MHD_PostProcessor *pp;
@@ -291,7 +293,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     (void)cls, (void)c, (void)toe;
     struct upload *u = *con_cls;
-    if (u == NULL || *con_cls == (void *)&first_call)
+    if (u == NULL || *con_cls == (void *)&first_call || *con_cls == (void *)&body_seen)
         return;
     if (u->pp != NULL)
         MHD_destroy_post_processor(u->pp);
@@ -386,6 +388,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
     if (!get)
         return MHD_NO;
+    if (*upload_data_size != 0) {
+        /* a GET with a body: read and dropped (bounded by the idle
+         * timeout), then refused */
+        *upload_data_size = 0;
+        *con_cls = (void *)&body_seen;
+        return MHD_YES;
+    }
+    if (*con_cls == (void *)&body_seen)
+        return simple(c, &r, MHD_HTTP_BAD_REQUEST,
+                      tr(&r, N_("This request carries a body; only the upload to /verify/NUMBER "
+                                "may.")));
 
     struct reply rep = {.fd = -1};
     /* public: the stylesheet and verification */

@@ -106,9 +106,10 @@ expect 405 / -X PUT -d x
 expect 405 /cert/C-1 -X DELETE
 expect 405 /search -X POST -d q=x
 expect 200 /verify/C-1 -I
+expect 400 /verify/C-1 -X GET -d body
 expect 415 /verify/C-1 -X POST -H 'Content-Type: application/octet-stream' --data-binary @"$tmp/certs/C-1.pdf"
 expect 400 /verify/C-1 -F other=x
-echo "  PUT/DELETE/POST elsewhere: 405; HEAD: 200; an upload not as a form: 415, without a file: 400"
+echo "  PUT/DELETE/POST elsewhere: 405; HEAD: 200; a GET with a body: 400; an upload not as a form: 415, without a file: 400"
 
 # --- language ---------------------------------------------------------------------
 expect 200 /verify/C-1 -H 'Accept-Language: vi-VN,vi;q=0.9,en;q=0.5'
