@@ -37,7 +37,7 @@ endif
 
 CC      ?= cc
 PKGS    := gsl yaml-0.1 jansson libserialport libmodbus hdf5 libsodium cairo pangocairo fontconfig libqrencode libxml-2.0 \
-           sqlite3 libpq
+           sqlite3 libpq libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -48,7 +48,7 @@ CFLAGS  += -std=c17 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -pthread $(SANFLAG
 # daq/ is one folder per job, bottom up (docs/ARCHITECTURE.md); each folder's
 # public header is reached by its bare name. tests/layering.sh keeps the
 # includes pointing one way.
-DAQ_MODULES := store analysis records session cert reprocess cli
+DAQ_MODULES := store analysis records session cert reprocess portal cli
 CPPFLAGS += -Icommon -Iuncertainty -Iprofiles -Idrivers $(addprefix -Idaq/,$(DAQ_MODULES)) $(PKG_CFLAGS)
 LDFLAGS += -pthread $(SANFLAGS)
 LDLIBS  += $(PKG_LIBS) -lutil -lm
@@ -64,6 +64,7 @@ REC_SRC    := $(wildcard daq/records/*.c)
 SES_SRC    := $(wildcard daq/session/*.c)
 CERT_SRC   := $(wildcard daq/cert/*.c)
 RP_SRC     := $(wildcard daq/reprocess/*.c)
+PORTAL_SRC := $(wildcard daq/portal/*.c)
 CLI_SRC    := $(filter-out daq/cli/main.c,$(wildcard daq/cli/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -78,9 +79,10 @@ LIB_REC    := $(BUILD)/libcaldaq_records.a
 LIB_SES    := $(BUILD)/libcaldaq_session.a
 LIB_CERT   := $(BUILD)/libcaldaq_cert.a
 LIB_RP     := $(BUILD)/libcaldaq_reprocess.a
+LIB_PORTAL := $(BUILD)/libcaldaq_portal.a
 LIB_CLI    := $(BUILD)/libcaldaq_cli.a
 # Link order: a library before the ones it uses.
-LIBS       := $(LIB_CLI) $(LIB_RP) $(LIB_CERT) $(LIB_SES) $(LIB_REC) $(LIB_ANA) $(LIB_STORE) \
+LIBS       := $(LIB_CLI) $(LIB_PORTAL) $(LIB_RP) $(LIB_CERT) $(LIB_SES) $(LIB_REC) $(LIB_ANA) $(LIB_STORE) \
               $(LIB_DRV) $(LIB_PROF) $(LIB_UNC) $(LIB_COMMON)
 CALDAQ     := $(BUILD)/caldaq
 
@@ -157,6 +159,10 @@ $(LIB_RP): $(call obj,$(RP_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+$(LIB_PORTAL): $(call obj,$(PORTAL_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 $(LIB_CLI): $(call obj,$(CLI_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -178,7 +184,7 @@ $(BUILD)/obj/common/cd_i18n.o $(BUILD)/pic/common/cd_i18n.o: $(BUILD)/paths
 # po/caldaq.pot, the template a translator starts from: every _() and N_()
 # text of the program's sources.
 I18N_SRC := $(sort $(COMMON_SRC) $(UNC_SRC) $(PROF_SRC) $(DRV_SRC) $(STORE_SRC) $(ANA_SRC) \
-              $(REC_SRC) $(SES_SRC) $(CERT_SRC) $(RP_SRC) $(CLI_SRC) daq/cli/main.c \
+              $(REC_SRC) $(SES_SRC) $(CERT_SRC) $(RP_SRC) $(PORTAL_SRC) $(CLI_SRC) daq/cli/main.c \
               $(wildcard common/*.h uncertainty/*.h profiles/*.h drivers/*.h drivers/*/*.h daq/*/*.h))
 pot:
 	xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=TRANSLATORS: \
@@ -306,6 +312,10 @@ $(BUILD)/gen_archive: tools/gen_archive.c $(LIBS)
 $(BUILD)/bench_open: tools/bench/bench_open.c $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
+# the portal's load generator: plain sockets, no caldaq library
+$(BUILD)/bench_http: tools/bench/bench_http.c
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
 $(BUILD)/bench_cert: tools/bench/bench_cert.c $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
@@ -356,7 +366,7 @@ bench: deps
 	@tools/install-deps --bench
 	@$(MAKE) --no-print-directory OPT=-O3 BUILD=build/bench build/bench/bench_mcm \
 	    build/bench/bench_expr build/bench/bench_replay build/bench/bench_run \
-	    build/bench/bench_cert build/bench/bench_open build/bench/caldaq
+	    build/bench/bench_cert build/bench/bench_open build/bench/bench_http build/bench/caldaq
 	build/bench/bench_expr
 	tools/bench/run
 	build/bench/bench_replay
@@ -364,6 +374,7 @@ bench: deps
 	tools/bench/cert
 	tools/bench/reprocess
 	tools/bench/records
+	tools/bench/portal
 
 # The crash-safety test with more kills than make check runs.
 killtest: $(CALDAQ)

@@ -32,6 +32,7 @@ int cmd_replay(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_reprocess(int argc, char **argv);
 int cmd_records(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 /* `caldaq verify` of a certificate (cmd_cert.c). */
 /* `caldaq verify CERTIFICATE [--pub KEY.pub | --lab LAB.yaml] [--run RUN.h5]`
  * (argv as cmd_verify got it): 0 intact and signed by the trusted key, 1
