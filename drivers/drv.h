@@ -94,6 +94,13 @@ void drv_transport_discard(drv_transport *t);
  * with `start` >= 0 a record also begins at each byte `start` (STX-framed
  * continuous output that has no LF). -1 (the default): LF only. */
 void drv_transport_record_split(drv_transport *t, int start);
+/* Between drv_transport_batch(t, true) and (t, false) every byte received
+ * is recorded with the time of the first read that returned any: one
+ * reading of an instrument that sends by itself (drivers/stream.c), however
+ * many reads it took, so a replay paced by the host's reads gives each
+ * reading what it got (docs/trace-format.md). drv_transport_discard is one
+ * such batch by itself. */
+void drv_transport_batch(drv_transport *t, bool on);
 
 /* Tee every byte written and read into `w` (NULL stops). The transport does
  * not own the writer. Received bytes become one record per line. */
@@ -155,6 +162,10 @@ struct drv_trace_writer *drv_trace_writer_create(const char *path,
                                                  struct cd_err *err);
 /* Seconds since the writer started (monotonic clock). */
 double drv_trace_writer_now(const struct drv_trace_writer *w);
+/* The time of the last `<` record written, exactly as a reader of the trace
+ * parses it back (the clock a set-and-wait decides on, so a replay decides
+ * the same: docs/sources.md); NAN before the first one or for NULL. */
+double drv_trace_writer_last_reply(const struct drv_trace_writer *w);
 int drv_trace_writer_bytes(struct drv_trace_writer *w, enum drv_dir dir, double t,
                            const uint8_t *buf, size_t len, struct cd_err *err);
 int drv_trace_writer_event(struct drv_trace_writer *w, double t, const char *event,
@@ -186,6 +197,10 @@ struct drv_replay_opts {
     bool fast;              /* no delays */
     int host_timeout_ms;    /* how long to wait for host bytes the trace
                              * expects; default 10000 */
+    /* when set, called with the recorded time of every `<` record just
+     * before its bytes are sent (a session's trace clock, docs/sources.md) */
+    void (*replying)(void *ctx, double t);
+    void *replying_ctx;
 };
 
 struct drv_replay_stats {

@@ -2,14 +2,19 @@
  * readouts over RS-232 (docs/temperature.md; parser:
  * drivers/parsers/fluke_1529.c).
  *
- * Conversation (SCPI-style, commands end in LF; **M** throughout: the 1529
- * technical guide's command pages were not among those we could read, the
- * commands are those of the brief and the SCPI conventions the readout
- * follows):
- *   open   UNIT:TEMP <u>   C, F or K (O for ohms, **M**)
- *          SYST:ERR?       "0,\"No error\"" or the readout's objection
- *   read   MEAS? <n>       the number alone for channel n (1-4)
- *   ident  *IDN?           "HART,1529,A12345,1.00"
+ * Conversation [1529 UG: Hart Scientific "1529 Chub-E4 Thermometer Readout
+ * User's Guide", section 8, read at manualsdump.com fluke-1529_chub-e4
+ * pp. 92, 96; 1529 TG: its Technical Guide, 7.3, manualslib.com 1256812
+ * p. 84]. Commands end in CR or LF (1529 UG 8.3, TG 7.3.2; LF here), one
+ * command a line (no compound commands), not case sensitive:
+ *   open   UNIT:TEMP <u>   C, F or K (the command: TG 7.3 command list; the
+ *                          letters and O for ohms **M**)
+ *          SYST:ERR?       "0,\"No error\"" or the readout's objection (**M**)
+ *   read   MEAS? <n>       the number alone for channel n (1-4): "MEAS? 1" ->
+ *                          "0.0127" (1529 UG 8.4.1.7; READ? and FETC? the same,
+ *                          8.4.1.8)
+ *   ident  *IDN?           "HART,1529,A12345,1.00" (**M**, the form of the
+ *                          1502A's "HART,1502A,<serial>,v.vv")
  * A failed MEAS? (no reply, a garbled one) asks SYST:ERR? why, as the
  * "scpi" driver does. Lines of the periodic output (MEAS:PER, "1: 25.1234
  * C") that arrive while a query waits are skipped, not taken as its reply.

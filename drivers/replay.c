@@ -2,6 +2,8 @@
  * byte, so CI runs the real serial code path against real conversations. */
 #include "drv.h"
 
+#include "cd_i18n.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -25,6 +27,8 @@ struct player {
     struct timespec last;   /* wall time the previous record completed */
     struct timespec wrote;  /* wall time of the last write to the host */
     struct drv_replay_stats stats;
+    void (*replying)(void *ctx, double t);
+    void *replying_ctx;
 };
 
 static double since(const struct timespec *a)
@@ -149,10 +153,10 @@ static int send_instr(struct player *p, const struct drv_trace_record *r, struct
  * a pty master reach the slave's queue through the kernel's flip buffer a
  * little later, so an empty queue counts only once they had time to
  * arrive, and only when it stays empty. */
-static void wait_drained(struct player *p, int timeout_ms)
+static bool wait_drained(struct player *p, int timeout_ms)
 {
     if (p->peer_fd < 0)
-        return;
+        return true;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     sleep_s(0.03 - since(&p->wrote));
@@ -160,10 +164,31 @@ static void wait_drained(struct player *p, int timeout_ms)
     while (empty_checks < 2 && since(&start) * 1e3 < timeout_ms) {
         int pending = 0;
         if (ioctl(p->peer_fd, FIONREAD, &pending) < 0)
-            return;
+            return false;
         empty_checks = pending == 0 ? empty_checks + 1 : 0;
         sleep_s(0.005);
     }
+    return empty_checks >= 2;
+}
+
+/* A trace of an instrument that sends by itself (no `>` record: a
+ * weighing indicator's continuous output) played on a pty is paced by the
+ * host's readings: the recorder stamps every record a reading of such an
+ * instrument received with one time, that of the reading's first read that
+ * returned bytes (drv_transport_batch), so the records of one stamp are
+ * what one reading got. The next stamp's records are sent only once the host has read
+ * everything sent before (and, unless fast, after the recorded delay), so
+ * each reading of the replaying host gets what the recording host's got
+ * and takes the same newest frame (docs/trace-format.md, "Replay"). */
+
+static bool paced_by_reads(const struct drv_trace *t, int peer_fd)
+{
+    if (peer_fd < 0)
+        return false;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->records[i].dir == DRV_DIR_HOST)
+            return false;
+    return true;
 }
 
 /* After the last record: any further host byte is a divergence. */
@@ -200,21 +225,35 @@ int drv_replay(const struct drv_trace *t, int fd, int peer_fd, const struct drv_
     p->speed = o != NULL && o->speed > 0 ? o->speed : 1.0;
     p->fast = o != NULL && o->fast;
     p->host_timeout_ms = o != NULL && o->host_timeout_ms > 0 ? o->host_timeout_ms : 10000;
+    p->replying = o != NULL ? o->replying : NULL;
+    p->replying_ctx = o != NULL ? o->replying_ctx : NULL;
     clock_gettime(CLOCK_MONOTONIC, &p->last);
     p->wrote = p->last;
 
     int rc = 0;
+    bool paced = paced_by_reads(t, peer_fd);
     double prev_t = t->n > 0 ? t->records[0].t : 0;
     for (size_t i = 0; i < t->n && rc == 0; i++) {
         const struct drv_trace_record *r = &t->records[i];
         double delay = p->fast ? 0 : (r->t - prev_t) / p->speed;
+        bool new_read = i > 0 && r->t != prev_t;
         prev_t = r->t;
         switch (r->dir) {
         case DRV_DIR_HOST:
             rc = expect_host(p, r, err);
             break;
         case DRV_DIR_INSTR:
+            if (paced && new_read && p->stats.bytes_instr > 0 &&
+                !wait_drained(p, p->host_timeout_ms)) {
+                rc = cd_fail(err, CD_ERR_TIMEOUT,
+                             _("replay: the host did not read what was sent before trace line "
+                               "%d within %d ms"),
+                             r->line, p->host_timeout_ms);
+                break;
+            }
             sleep_s(delay - since(&p->last));
+            if (p->replying != NULL)
+                p->replying(p->replying_ctx, r->t);
             rc = send_instr(p, r, err);
             break;
         case DRV_DIR_EVENT:

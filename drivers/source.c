@@ -3,24 +3,39 @@
  * bath or dry-block ("bath"). Each is an instrument too: drv_read gives
  * its actual value.
  *
- * pace - SCPI over TCP port 5025 (Druck PACE1000/5000/6000 SCPI manual
- * K0472, **M** from memory; the commands as third-party PACE5000 drivers
- * found by `search` send them, e.g. ESRF bliss pace.py). Commands end in
- * LF; replies echo the header (parsers/source.c).
- *   identify  *IDN?                          "GE Druck,PACE5000,1234567,02.00.00"
- *   read      :SENS:PRES:INL?                ":SENS:PRES:INL 10.00012, 1"
- *   set       :SOUR:PRES <v>, :OUTP:STAT ON  (no reply)
+ * pace - SCPI over TCP port 5025 [K0472: GE/Druck "PACE Series SCPI Remote
+ * Communications Manual", K0472 Revision A, read at manualshive.com
+ * (ge/pace-series/4144770, ge/druck-pace1000/132671); bliss: ESRF bliss
+ * bliss/controllers/temperature/pace.py (repository marc2332/bliss), a
+ * working PACE5000/6000 driver over TCP port 5025]. Replies echo the
+ * header (K0472 examples: "RX> :OUTP:STAT 0"; parsers/source.c). Commands
+ * end in LF here (**M**: K0472 section 2.2 "Message Terminators" was not
+ * read; bliss ends them in CR).
+ *   identify  *IDN?                          "GE Druck,PACE5000,1234567,02.00.00" (**M**)
+ *   read      :SENS:PRES:INL?                ":SENS:PRES:INL 10.00012, 1" (the
+ *             reply's form **M**, as third-party PACE5000 drivers parse it)
+ *   set       :SOUR:PRES <v>, :OUTP:STAT ON  (no reply) [K0472 4-32 :OUTP:STAT:
+ *             0/OFF controller off, 1/ON on; bliss sends :SOUR<n>:PRES <v>],
+ *             then :SYST:ERR?  ":SYST:ERR 0,\"No error\"", else the set point
+ *             refused (the entry's form as bliss reads it; -222 **M**)
  *   set point :SOUR:PRES?                    ":SOUR:PRES 10"
  *   safe      :SOUR:PRES:LEV:IMM:AMPL:VENT 1, then
- *             :SOUR:PRES:LEV:IMM:AMPL:VENT?  0 idle, 1 venting, 2 vent complete (**M**)
+ *             :SOUR:PRES:LEV:IMM:AMPL:VENT?  0 vent OK (none), 1 in progress,
+ *             2 completed [K0472 4-89]
  * Options: unit= the unit the controller works in (default bar; caldaq
  * does not change it).
  *
- * bath - RS-232, 2400 baud 8N1 (**M**: the Hart controllers' default), commands
- * end in CR, replies in CR LF [Fluke 7102 Micro-Bath User's Guide, Table 5
- * "Controller Communications Commands"; the 7341 and 9102/9103 guides have
- * the same commands, **M**]:
- *   start     u=c                            temperatures in degC (no reply)
+ * bath - RS-232, 2400 baud 8N1 [the Hart bath controllers' serial menu: "The
+ * baud rate is pre-programmed to 2400 baud", 300-2400 selectable; duplex
+ * full by default, every command echoed (Hart 6331 bath manual 10.1.2.1,
+ * 10.1.2.3, manualshive.com fluke-calibration/calpower-6331 p. 61); 8N1
+ * **M**], commands end in CR, replies in CR LF [Fluke 7102 Micro-Bath
+ * User's Guide, Table 5 "Controller Communications Commands"
+ * (easymanua.ls/fluke/7102/manual?p=38); the 9105/9107 guide's table has
+ * the same u=, sa=, du=, lf= (manualsdump.com fluke-9105model-9107model
+ * p. 53); the 7341's **M**]:
+ *   start     du=h, lf=on, u=c               half duplex (no echo), replies
+ *                                            end in CR LF, degC (no replies)
  *   identify  *ver                           "ver.7341,2.00" (**M**)
  *   read      t                              "t: 25.003 C"
  *   set       s=<v>                          (no reply)
@@ -32,7 +47,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "cd_i18n.h"
+#include "parsers/scpi.h"
 #include "parsers/source.h"
 
 #define REPLY_MAX 256
@@ -101,12 +119,34 @@ static int pace_read(drv_dev *d, struct drv_reading *out, struct cd_err *err)
     return rc;
 }
 
+/* The set point and the controller on, then the error queue asked whether
+ * it took them (a set point beyond its range: -222 "Data out of range";
+ * SYST:ERR? after each command as ESRF bliss pace.py does). */
 static int pace_set(drv_dev *d, double value, struct cd_err *err)
 {
     char cmd[64];
     snprintf(cmd, sizeof cmd, ":SOUR:PRES %.10g\n", value);
     int rc = drv_send(d, cmd, err);
-    return rc != 0 ? rc : drv_send(d, ":OUTP:STAT ON\n", err);
+    if (rc == 0)
+        rc = drv_send(d, ":OUTP:STAT ON\n", err);
+    char line[REPLY_MAX];
+    if (rc == 0 && (rc = drv_query(d, ":SYST:ERR?\n", line, sizeof line, err)) >= 0) {
+        size_t n = (size_t)rc;
+        const char *entry = line;
+        if (strncasecmp(entry, ":SYST:ERR ", 10) == 0) /* the header echoed */
+            entry += 10;
+        int code = 0;
+        char text[128];
+        if (scpi_error_entry(entry, n - (size_t)(entry - line), &code, text, sizeof text) != 1)
+            return drv_bad_reply(err, "pace", ":SYST:ERR?", (const uint8_t *)line, n);
+        if (code != 0)
+            return cd_fail(err, CD_ERR_DEVICE,
+                           _("pace: the controller did not take the set point %.10g: it reports "
+                             "%s"),
+                           value, text);
+        rc = 0;
+    }
+    return rc;
 }
 
 static int pace_source_read(drv_dev *d, struct drv_source_reading *out, struct cd_err *err)
@@ -162,10 +202,16 @@ const struct drv_ops drv_pace = {
 
 /* ------------------------------------------------------------ bath */
 
+/* Half duplex (a controller in full duplex, its factory setting, echoes
+ * every command), replies ended in CR LF, temperatures in degC: none of
+ * the three answers. */
 static int bath_start(drv_dev *d, struct cd_err *err)
 {
     drv_transport_discard(d->t);
-    return drv_send(d, "u=c\r", err);
+    int rc = drv_send(d, "du=h\r", err);
+    if (rc == 0)
+        rc = drv_send(d, "lf=on\r", err);
+    return rc == 0 ? drv_send(d, "u=c\r", err) : rc;
 }
 
 /* A query answered "key: value C". */

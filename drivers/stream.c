@@ -44,7 +44,11 @@ void drv_indicator_start(drv_dev *d, const char *manufacturer, const char *model
     if (st->id.model[0] == '\0')
         snprintf(st->id.model, sizeof st->id.model, "%s", model);
     drv_transport_record_split(d->t, IND_STX);   /* one trace record per frame */
-    drv_transport_discard(d->t);                 /* output from before we opened */
+    /* Output waiting from before the open is not set aside here: the first
+     * reading takes it with whatever follows and keeps the newest frame, as
+     * every reading does. Setting it aside at the open would depend on when
+     * the open happened, and a replay, paced by the host's readings, could
+     * not give the first reading what it got (docs/drivers-indicators.md). */
     st->stream.len = 0;
     st->stream.gone = (struct cd_err){0};
 }
@@ -116,8 +120,22 @@ static void scan(struct drv_stream *s, const struct drv_parser *p, struct scan *
     s->len -= pos;
 }
 
+static int stream_read(drv_dev *d, struct drv_stream *s, const struct drv_parser *p,
+                       const char *name, struct drv_reading *out, struct cd_err *err);
+
 int drv_stream_read(drv_dev *d, struct drv_stream *s, const struct drv_parser *p,
                     const char *name, struct drv_reading *out, struct cd_err *err)
+{
+    /* every byte this reading receives recorded with one time: a replay
+     * gives the reading the same bytes (drv_transport_batch) */
+    drv_transport_batch(d->t, true);
+    int rc = stream_read(d, s, p, name, out, err);
+    drv_transport_batch(d->t, false);
+    return rc;
+}
+
+static int stream_read(drv_dev *d, struct drv_stream *s, const struct drv_parser *p,
+                       const char *name, struct drv_reading *out, struct cd_err *err)
 {
     double deadline = now_ms() + d->timeout_ms;
     int drains = 0;   /* reads after a frame is in hand: bounded, for a stream that never pauses */

@@ -359,6 +359,7 @@ struct drv_trace_writer {
     bool owns;
     struct timespec start;
     int error;              /* first write error, kept */
+    double last_reply;      /* time of the last `<` record as written; NAN: none */
 };
 
 static double seconds_since(const struct timespec *start)
@@ -371,6 +372,11 @@ static double seconds_since(const struct timespec *start)
 double drv_trace_writer_now(const struct drv_trace_writer *w)
 {
     return seconds_since(&w->start);
+}
+
+double drv_trace_writer_last_reply(const struct drv_trace_writer *w)
+{
+    return w != NULL ? w->last_reply : NAN;
 }
 
 static void write_header(FILE *f, const struct drv_trace_header *h)
@@ -413,6 +419,7 @@ struct drv_trace_writer *drv_trace_writer_new(FILE *f, const struct drv_trace_he
         return NULL;
     }
     w->f = f;
+    w->last_reply = NAN;
     clock_gettime(CLOCK_MONOTONIC, &w->start);
     write_header(f, h);
     if (fflush(f) != 0) {
@@ -459,7 +466,12 @@ int drv_trace_writer_bytes(struct drv_trace_writer *w, enum drv_dir dir, double 
     if (len == 0)
         return 0;
     char chunk[1024];
-    fprintf(w->f, "%.6f %c \"", t < 0 ? 0.0 : t, (char)dir);
+    char stamp[48];
+    snprintf(stamp, sizeof stamp, "%.6f", t < 0 ? 0.0 : t);
+    /* the time as a replay of the trace will read it back, to the bit */
+    if (dir == DRV_DIR_INSTR)
+        w->last_reply = strtod(stamp, NULL);
+    fprintf(w->f, "%s %c \"", stamp, (char)dir);
     /* Escape in pieces so any length goes through a fixed buffer. */
     for (size_t off = 0; off < len; off += 200) {
         size_t n = len - off < 200 ? len - off : 200;

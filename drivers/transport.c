@@ -3,6 +3,7 @@
 #include "drv.h"
 #include "port_lock.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +21,8 @@ struct drv_transport {
     size_t n_pending;
     double pending_t;
     int split_at;               /* a record begins at this byte too (-1: none) */
+    bool batching;              /* drv_transport_batch: one time for every read */
+    double batch_t;             /* ... that time, once a read returned bytes (NAN: none yet) */
     struct drv_port_lock *lock; /* the port's lock, released after the backend closes */
 };
 
@@ -36,6 +39,7 @@ int drv_transport_new(const struct drv_transport_ops *ops, void *ctx, const char
     t->ops = ops;
     t->ctx = ctx;
     t->split_at = -1;
+    t->batch_t = NAN;
     *out = t;
     return 0;
 }
@@ -79,6 +83,12 @@ void drv_transport_record_split(drv_transport *t, int start)
     t->split_at = start;
 }
 
+void drv_transport_batch(drv_transport *t, bool on)
+{
+    t->batching = on;
+    t->batch_t = NAN;
+}
+
 void drv_transport_record(drv_transport *t, struct drv_trace_writer *w)
 {
     flush_pending(t);
@@ -91,7 +101,9 @@ static void record_received(drv_transport *t, const uint8_t *b, size_t n)
 {
     if (t->rec == NULL)
         return;
-    double now = drv_trace_writer_now(t->rec);
+    double now = t->batching && !isnan(t->batch_t) ? t->batch_t : drv_trace_writer_now(t->rec);
+    if (t->batching)
+        t->batch_t = now;
     for (size_t i = 0; i < n; i++) {
         if (t->split_at >= 0 && b[i] == (uint8_t)t->split_at && t->n_pending > 0)
             flush_pending(t);
@@ -204,7 +216,13 @@ void drv_transport_discard(drv_transport *t)
     uint8_t scrap[256];
     t->head = t->tail = 0;
     int n;
-    /* Discarded bytes still went over the wire: they are recorded. */
+    /* Discarded bytes still went over the wire: they are recorded, as one
+     * batch (drv_transport_batch). */
+    bool was = t->batching;
+    double was_t = t->batch_t;
+    drv_transport_batch(t, true);
     while ((n = t->ops->read(t->ctx, scrap, sizeof scrap, 0, NULL)) > 0)
         record_received(t, scrap, (size_t)n);
+    t->batching = was;
+    t->batch_t = was_t;
 }

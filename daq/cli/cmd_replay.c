@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cd_i18n.h"
 #include "cli.h"
 #include "session.h"
 
@@ -17,7 +18,9 @@ static const char usage_text[] =
     "usage: caldaq replay TRACE --profile P --out DIR [--fast] [--driver D] [--set KEY=VALUE]...\n"
     "                     [--standards FILE] [--env T,RH[,P]] [--lang vi|en]\n"
     "                     [--lab LAB.yaml|NAME] [--records DB] [--typed FILE]\n"
-    "                     [--ref-set KEY=VALUE]...\n"
+    "                     [--ref-set KEY=VALUE]... [--ref-trace FILE]\n"
+    "                     [--source-trace FILE [--source-set KEY=VALUE]...\n"
+    "                      [--source-stable-s S] [--source-timeout-s S] [--source-poll-ms MS]]\n"
     "\n"
     "Run a calibration session against a recorded trace (caldaq trace RUN.h5 gives\n"
     "the trace of a run) instead of an instrument, with no prompts. The trace\n"
@@ -43,6 +46,13 @@ static const char usage_text[] =
     "                     instrument's conversation as its trace, which then plays\n"
     "                     the reference (--ref-set for its driver options)\n"
     "  --records DB       the lab's records: the run is recorded when it ends\n"
+    "  --ref-trace FILE   the reference instrument's conversation (RUN.h5.ref.trace,\n"
+    "                     when both the item and the reference are instruments),\n"
+    "                     played together with TRACE\n"
+    "  --source-trace FILE the source's conversation (RUN.h5.source.trace, a session\n"
+    "                     with a pressure controller or a bath), played together\n"
+    "                     with TRACE; --source-stable-s and --source-timeout-s as in\n"
+    "                     the recorded session (its run's log says them)\n"
     "\n"
     "Exit status as caldaq session: 0 complete, 1 bad input, 2 usage, 4 the trace\n"
     "and the session diverged (or the trace ended early).\n";
@@ -58,7 +68,21 @@ struct replay_args {
     int n_opts;
     const char *ref_opts[MAX_OPTS + 1];
     int n_ref_opts;
+    const char *ref_trace_path, *source_trace_path;
+    const char *source_opts[MAX_OPTS + 1];
+    int n_source_opts;
 };
+
+/* A positive number for --source-stable-s, --source-timeout-s and --source-poll-ms. */
+static int positive_option(const char *flag, const char *value, double *out)
+{
+    char *end = NULL;
+    double v = strtod(value, &end);
+    if (end == value || *end != '\0' || !(v > 0) || !isfinite(v))
+        return cli_usage_error("replay", _("%s takes a number above 0, not '%s'"), flag, value);
+    *out = v;
+    return 0;
+}
 
 static int parse_args(int argc, char **argv, struct replay_args *a)
 {
@@ -70,6 +94,12 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
         {"lab", required_argument, NULL, 'L'},     {"help", no_argument, NULL, 'h'},
         {"typed", required_argument, NULL, 'T'},   {"ref-set", required_argument, NULL, 'X'},
         {"records", required_argument, NULL, 'R'},
+        {"ref-trace", required_argument, NULL, 2001},
+        {"source-trace", required_argument, NULL, 2002},
+        {"source-set", required_argument, NULL, 2003},
+        {"source-stable-s", required_argument, NULL, 2004},
+        {"source-timeout-s", required_argument, NULL, 2005},
+        {"source-poll-ms", required_argument, NULL, 2006},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -91,6 +121,30 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
             if (a->c.records == NULL && a->lab.records[0] != '\0')
                 a->c.records = a->lab.records;
             break;
+        case 2001: a->ref_trace_path = optarg; break;
+        case 2002: a->source_trace_path = optarg; break;
+        case 2003:
+            if (strchr(optarg, '=') == NULL || a->n_source_opts == MAX_OPTS)
+                return cli_usage_error("replay", _("--source-set takes KEY=VALUE, not '%s'"),
+                                       optarg);
+            a->source_opts[a->n_source_opts++] = optarg;
+            a->c.source_opts = a->source_opts;
+            break;
+        case 2004:
+            if (positive_option("--source-stable-s", optarg, &a->c.source_stable_s) != 0)
+                return 2;
+            break;
+        case 2005:
+            if (positive_option("--source-timeout-s", optarg, &a->c.source_timeout_s) != 0)
+                return 2;
+            break;
+        case 2006: {
+            double ms = 0;
+            if (positive_option("--source-poll-ms", optarg, &ms) != 0)
+                return 2;
+            a->c.source_poll_ms = ms > 60000 ? 60000 : (int)ms;
+            break;
+        }
         case 'h': fputs(usage_text, stdout); return -1;
         default: {
             int taken = cli_session_option("replay", c, optarg, &a->c, a->opts, &a->n_opts, MAX_OPTS);
@@ -127,15 +181,27 @@ int cmd_replay(int argc, char **argv)
     struct drv_trace *t = NULL;
     if (drv_trace_load(a.trace_path, &t, &err) != 0)
         return cli_error("replay", "%s", cd_err_text(&err));
+    struct drv_trace *ref_t = NULL, *src_t = NULL;
+    if ((a.ref_trace_path != NULL && drv_trace_load(a.ref_trace_path, &ref_t, &err) != 0) ||
+        (a.source_trace_path != NULL && drv_trace_load(a.source_trace_path, &src_t, &err) != 0)) {
+        drv_trace_free(t);
+        drv_trace_free(ref_t);
+        return cli_error("replay", "%s", cd_err_text(&err));
+    }
     struct ses_term term = {.lang = a.c.lang, .in = stdin, .out = stdout};
     if (cli_open_typed("replay", &a.c, &term) != 0) {
         drv_trace_free(t);
+        drv_trace_free(ref_t);
+        drv_trace_free(src_t);
         return 1;
     }
     struct ses_ui ui;
     ses_ui_batch(&term, &ui);
     struct ses_outcome o;
-    if (ses_replay(t, &a.c, &ui, a.fast, &o, &err) != 0) {
+    rc = ses_replay(t, ref_t, src_t, &a.c, &ui, a.fast, &o, &err);
+    drv_trace_free(ref_t);
+    drv_trace_free(src_t);
+    if (rc != 0) {
         drv_trace_free(t);
         return cli_error("replay", "%s", cd_err_text(&err));
     }

@@ -4,6 +4,8 @@
  * safe on disk, and at the end the analysis stored in the run. */
 #include "session.h"
 
+#include "cd_i18n.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -169,6 +171,10 @@ struct session {
      * has the run's trace: RUN.h5.ref.trace beside the run */
     struct drv_trace_writer *ref_tw;
     char ref_trace_path[4200];
+    /* the source's conversation (issue 19): RUN.h5.source.trace beside
+     * the run; its replies' times are the clock of the set-and-wait */
+    struct drv_trace_writer *src_tw;
+    char src_trace_path[4200];
     bool item_instr, item_typed, ref_instr, ref_typed;
     unsigned *have;             /* readings per point so far (of every side read) */
     unsigned *have_item, *have_ref; /* per side, while counting a resumed run */
@@ -572,8 +578,20 @@ static int open_source(struct session *s, struct cd_err *err)
                        "driver and band, docs/profiles.md)",
                        s->p->name);
     const char *driver = c->source_driver != NULL ? c->source_driver : ps->driver;
-    int rc = drv_open(driver, c->source_port, c->source_serial, c->source_opts, NULL, &s->src_dev,
-                      err);
+    /* every byte both ways recorded, so an unattended session replays */
+    struct drv_trace_header h = {0};
+    snprintf(h.driver, sizeof h.driver, "%s", driver);
+    snprintf(h.port, sizeof h.port, "%s", c->source_port);
+    snprintf(h.transport, sizeof h.transport, "%s",
+             strncmp(c->source_port, "tcp:", 4) == 0 ? "tcp" : "serial");
+    snprintf(h.settings, sizeof h.settings, "%s", c->source_serial != NULL ? c->source_serial : "");
+    snprintf(s->src_trace_path, sizeof s->src_trace_path, "%s.source%s.trace", s->out->run_path,
+             c->resume_path != NULL ? ".resumed" : "");
+    s->src_tw = drv_trace_writer_create(s->src_trace_path, &h, err);
+    if (s->src_tw == NULL)
+        return err->code != 0 ? err->code : CD_ERR_IO;
+    int rc = drv_open(driver, c->source_port, c->source_serial, c->source_opts, s->src_tw,
+                      &s->src_dev, err);
     if (rc == 0 && !drv_is_source(s->src_dev))
         rc = cd_fail(err, CD_ERR_INVALID, "--source-driver %s is not a source (pace, bath)",
                      driver);
@@ -582,13 +600,32 @@ static int open_source(struct session *s, struct cd_err *err)
         rc = identify(s, s->src_dev, M_SOURCE_INSTRUMENT, &id, err);
     if (rc != 0)
         return rc;
-    char what[512];
+    char what[768];
     snprintf(what, sizeof what,
              "source %.40s %.40s serial %.40s on %.100s (driver %.20s): each point set and waited "
              "on within ±%g %s for %g s, timeout %g s",
              id.manufacturer, id.model, id.serial[0] ? id.serial : "-", c->source_port, driver,
              ps->band, s->p->unit, source_stable_s(s), source_timeout_s(s));
+    rc = stored(s, daq_run_audit(s->run, s->who, what, err));
+    if (rc != 0)
+        return rc;
+    snprintf(what, sizeof what, "source: stability judged on %s; its conversation in %.200s",
+             s->ref_dev != NULL ? "the reference instrument's readings"
+                                : "its own reading (no reference instrument)",
+             s->src_trace_path);
+    if (s->ref_dev == NULL)
+        say(s, "%s\n", _("No reference instrument: the source's own reading decides when a point "
+                         "is stable"));
+    else
+        say(s, "%s\n", _("The reference instrument's readings decide when a point is stable"));
     return stored(s, daq_run_audit(s->run, s->who, what, err));
+}
+
+/* The live set-and-wait's clock: the time of the source's last reply as
+ * its trace records it, which a replay of that trace gives back. */
+static double source_trace_clock(void *ctx)
+{
+    return drv_trace_writer_last_reply(ctx);
 }
 
 /* Set the source to the point and wait until it is there (issue 19);
@@ -597,16 +634,25 @@ static int source_step(struct session *s, const struct prof_plan_point *pt, stru
 {
     struct ses_source_wait w;
     const struct prof_source *ps = &s->p->set_source;
-    int rc = ses_source_settle(s->src_dev, s->p, pt, ps->band, source_stable_s(s),
+    struct ses_clock clock = {.now = s->c->source_clock, .ctx = s->c->source_clock_ctx};
+    if (clock.now == NULL) {
+        clock.now = source_trace_clock;
+        clock.ctx = s->src_tw;
+    }
+    int rc = ses_source_settle(s->src_dev, s->ref_dev, &clock, s->p, pt, ps->band,
+                               source_stable_s(s),
                                source_timeout_s(s), s->c->source_poll_ms, s->ui, s->interrupted,
                                &w, err);
     char what[400];
     if (rc == 0)
         snprintf(what, sizeof what,
                  "point %zu: source set to %.10g %s; within ±%g %s for %.1f s after %.1f s "
-                 "(actual %s %s)",
+                 "(actual %s %s%s%.60s%s%.16s)",
                  pt->index + 1, pt->nominal, s->p->unit, ps->band, s->p->unit, w.stable_s,
-                 w.elapsed_s, w.actual_text, s->p->unit);
+                 w.elapsed_s, w.actual_text, s->p->unit,
+                 w.on_reference ? "; the reference stable, last read " : "",
+                 w.on_reference ? w.ref_text : "", w.on_reference ? " " : "",
+                 w.on_reference ? w.ref_unit : "");
     else
         snprintf(what, sizeof what, "point %zu: source set to %.10g %s; not settled: %.250s",
                  pt->index + 1, pt->nominal, s->p->unit, err->msg);
@@ -1362,6 +1408,15 @@ done:
          * point), said and in the run's log */
         source_safe(&s);
         drv_close(s.src_dev);
+    }
+    if (s.src_tw != NULL) {
+        struct cd_err terr = {0};
+        if (drv_trace_writer_close(s.src_tw, &terr) != 0 && status == SES_COMPLETE) {
+            *err = terr;
+            status = SES_INSTRUMENT;
+        }
+        if (s.out->run_path[0] == '\0')
+            unlink(s.src_trace_path); /* no run was made: nothing to keep it for */
     }
     drv_close(s.dev); /* the last bytes received go into the run's trace */
     drv_close(s.ref_dev);

@@ -78,6 +78,11 @@ struct ses_config {
     double source_stable_s;
     double source_timeout_s;
     int source_poll_ms;
+    /* replay (ses_replay): the clock of the source's set-and-wait, the
+     * recorded time of the source trace's last reply; NULL: the live
+     * session's own recorder (docs/sources.md, "Recorded and replayed") */
+    double (*source_clock)(void *ctx);
+    void *source_clock_ctx;
 };
 
 struct ses_ui;
@@ -96,15 +101,36 @@ struct ses_source_wait {
     double trend[SES_TREND_MAX];  /* the last values read, oldest first */
     size_t n_trend;
     bool done;                    /* the last call for the point: stable */
+    /* the wait watches the reference instrument (a session with one):
+     * stable_s is then how long its readings have stayed within a
+     * +-band window, the source's own actual within +-band of the set
+     * point besides; false: the source's own reading decides */
+    bool on_reference;
+    double ref_value;             /* the reference's last reading (NAN: none valid) */
+    char ref_text[64];            /* ... as the instrument displayed it */
+    char ref_unit[16];
+};
+
+/* The clock a set-and-wait decides on: `now` gives seconds on any fixed
+ * base; NULL `now`: the monotonic clock. */
+struct ses_clock {
+    double (*now)(void *ctx);
+    void *ctx;
 };
 
 /* Set `dev` (a source) to the point's nominal and wait until its actual
  * value has stayed within +-band for stable_for_s (every wait bounded by
  * timeout_s), reading it every poll_ms and telling `ui->source_wait`.
+ * With `ref` (the reference instrument, may be NULL) read after the
+ * source at every poll, stability is the reference's: its readings have
+ * stayed within a window +-band wide for stable_for_s, and the source's
+ * actual is within +-band of the set point. Time is `clock` read after
+ * each source reading (elapsed from the first).
  * CD_ERR_TIMEOUT naming the point, the set point and the last actual
  * value when it does not settle; CD_ERR_INVALID "stopped by the operator"
  * when *interrupted becomes set. *w holds where it got. */
-int ses_source_settle(drv_dev *dev, const struct prof_profile *p, const struct prof_plan_point *pt,
+int ses_source_settle(drv_dev *dev, drv_dev *ref, const struct ses_clock *clock,
+                      const struct prof_profile *p, const struct prof_plan_point *pt,
                       double band, double stable_for_s, double timeout_s, int poll_ms,
                       const struct ses_ui *ui, const volatile int *interrupted,
                       struct ses_source_wait *w, struct cd_err *err);
@@ -203,11 +229,15 @@ void ses_outcome_free(struct ses_outcome *o);
 /* Run the session against a recorded trace that plays the instrument: the
  * trace's driver (unless c names one) and serial settings; c->port is set
  * to the pty or loopback port the trace is played on (valid during the
- * call only). A divergence from the trace is the outcome's error, with the
- * trace line. 0 when the session ran (its end in *o); an error when the
+ * call only). With `ref_t` (RUN.h5.ref.trace, may be NULL) the reference
+ * instrument's conversation is played too (c->ref_port), with `src_t`
+ * (RUN.h5.source.trace) the source's (c->source_port; its recorded reply
+ * times are the set-and-wait's clock). A divergence from any trace is the
+ * outcome's error, with the trace line. 0 when the session ran (its end in *o); an error when the
  * replay could not be set up. */
-int ses_replay(const struct drv_trace *t, struct ses_config *c, const struct ses_ui *ui, bool fast,
-               struct ses_outcome *o, struct cd_err *err);
+int ses_replay(const struct drv_trace *t, const struct drv_trace *ref_t,
+               const struct drv_trace *src_t, struct ses_config *c, const struct ses_ui *ui,
+               bool fast, struct ses_outcome *o, struct cd_err *err);
 
 /* The technician's instruction for a point, in `lang`: "Đặt quả cân 200 g
  * lên đĩa cân", "Raise the pressure to 10 bar (increasing)", ... */

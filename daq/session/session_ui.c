@@ -3,6 +3,8 @@
  * for CI and scripted labs, one line per point and no questions. */
 #include "session.h"
 
+#include "cd_i18n.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -325,6 +327,9 @@ static void source_reached(struct ses_term *t, const struct prof_profile *p,
     fprintf(t->out, msg_text(t->lang, M_SOURCE_REACHED), pt->index + 1, p->n_points, sp, w->unit,
             band, w->unit, w->stable_s, w->elapsed_s,
             w->actual_text[0] ? w->actual_text : "?", w->unit);
+    if (w->on_reference)
+        fprintf(t->out, _("  the reference read %s %s, within a ±%s %s window for %.1f s\n"),
+                w->ref_text[0] ? w->ref_text : "?", w->ref_unit, band, w->unit, w->stable_s);
     fflush(t->out);
 }
 
@@ -350,6 +355,13 @@ static void term_source_wait(void *ctx, const struct prof_profile *p,
     else
         fprintf(t->out, msg_text(t->lang, M_SOURCE_LIVE_OUT), sp, w->unit, actual, w->unit,
                 trend, band, w->unit);
+    /* whose stability is watched: the reference's reading when the
+     * session reads one, else the source's own (docs/sources.md) */
+    if (w->on_reference)
+        fprintf(t->out, _("reference %s %s   "), w->ref_text[0] ? w->ref_text : "?",
+                w->ref_unit);
+    else
+        fputs(_("(no reference instrument: the source's own reading decides)   "), t->out);
     fflush(t->out);
 }
 

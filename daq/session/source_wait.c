@@ -1,8 +1,12 @@
 /* Set and wait (issue 19, docs/sources.md): a source is set to the point's
  * nominal, then read until its actual value has stayed within +-band for
- * the profile's stable_for_s, with a timeout. Every wait is bounded: by
- * the timeout, and by *interrupted (Ctrl-C), checked at least every 100 ms. */
+ * the profile's stable_for_s, with a timeout; with a reference instrument
+ * it is the reference's readings that must have stayed stable. Every wait
+ * is bounded: by the timeout, and by *interrupted (Ctrl-C), checked at
+ * least every 100 ms. */
 #include "session.h"
+
+#include "cd_i18n.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -52,7 +56,35 @@ static void add_trend(struct ses_source_wait *w, double v)
     w->trend[w->n_trend++] = v;
 }
 
-int ses_source_settle(drv_dev *dev, const struct prof_profile *p, const struct prof_plan_point *pt,
+static double clock_now(const struct ses_clock *c)
+{
+    return c != NULL && c->now != NULL ? c->now(c->ctx) : mono_now();
+}
+
+/* The reference's stability window: the readings since `since` all lie
+ * within [lo, hi], hi - lo <= 2 band. A reading that does not fit starts
+ * a new window at itself (conservative: the wait can only get longer). */
+struct ref_window {
+    double since, lo, hi;
+};
+
+static void ref_window_add(struct ref_window *rw, double t, double v, double band)
+{
+    if (!isfinite(v)) {
+        rw->since = NAN;
+        return;
+    }
+    if (!isnan(rw->since) && fmax(rw->hi, v) - fmin(rw->lo, v) <= 2 * band) {
+        rw->lo = fmin(rw->lo, v);
+        rw->hi = fmax(rw->hi, v);
+        return;
+    }
+    rw->since = t;
+    rw->lo = rw->hi = v;
+}
+
+int ses_source_settle(drv_dev *dev, drv_dev *ref, const struct ses_clock *clock,
+                      const struct prof_profile *p, const struct prof_plan_point *pt,
                       double band, double stable_for_s, double timeout_s, int poll_ms,
                       const struct ses_ui *ui, const volatile int *interrupted,
                       struct ses_source_wait *w, struct cd_err *err)
@@ -63,13 +95,18 @@ int ses_source_settle(drv_dev *dev, const struct prof_profile *p, const struct p
     w->band = band;
     w->stable_for_s = stable_for_s;
     w->timeout_s = timeout_s;
+    w->on_reference = ref != NULL;
+    w->ref_value = NAN;
     snprintf(w->unit, sizeof w->unit, "%s", p->unit);
     if (poll_ms <= 0)
         poll_ms = 500;
     int rc = drv_source_set(dev, pt->nominal, err);
     if (rc != 0)
         return rc;
-    double start = mono_now(), inside_since = NAN;
+    /* the pace of the polls is the monotonic clock; the decisions are
+     * taken on `clock`, which a replay reproduces (docs/sources.md) */
+    double start = mono_now(), first = NAN, inside_since = NAN;
+    struct ref_window rw = {.since = NAN};
     for (;;) {
         if (*interrupted)
             return cd_fail(err, CD_ERR_INVALID,
@@ -79,32 +116,66 @@ int ses_source_settle(drv_dev *dev, const struct prof_profile *p, const struct p
         struct drv_source_reading r;
         if ((rc = drv_source_read(dev, &r, err)) != 0)
             return rc;
-        double now = mono_now();
+        double now = clock_now(clock);
+        if (isnan(first) && isnan(now))
+            clock = NULL; /* a source whose replies are not recorded: the monotonic clock */
+        if (isnan(now))
+            now = mono_now();
+        if (isnan(first))
+            first = now;
         w->actual = r.actual;
         snprintf(w->actual_text, sizeof w->actual_text, "%s", r.display);
-        add_trend(w, r.actual);
-        w->elapsed_s = now - start;
+        w->elapsed_s = now - first;
         bool inside = fabs(r.actual - pt->nominal) <= band;
-        if (!inside)
-            inside_since = NAN;
-        else if (isnan(inside_since))
-            inside_since = now;
-        w->stable_s = inside ? now - inside_since : 0;
+        if (ref != NULL) {
+            struct drv_reading rr;
+            if ((rc = drv_read(ref, &rr, err)) != 0)
+                return rc;
+            bool valid = rr.status != DRV_STATUS_OVERLOAD && rr.status != DRV_STATUS_UNDERLOAD &&
+                         rr.status != DRV_STATUS_ERROR && isfinite(rr.value);
+            w->ref_value = valid ? rr.value : NAN;
+            snprintf(w->ref_text, sizeof w->ref_text, "%s", rr.display);
+            snprintf(w->ref_unit, sizeof w->ref_unit, "%s", rr.unit);
+            ref_window_add(&rw, now, w->ref_value, band);
+            add_trend(w, valid ? rr.value : r.actual);
+            w->stable_s = inside && !isnan(rw.since) ? now - rw.since : 0;
+        } else {
+            add_trend(w, r.actual);
+            if (!inside)
+                inside_since = NAN;
+            else if (isnan(inside_since))
+                inside_since = now;
+            w->stable_s = inside ? now - inside_since : 0;
+        }
         w->done = inside && w->stable_s >= stable_for_s;
         if (ui->source_wait != NULL)
             ui->source_wait(ui->ctx, p, pt, w);
         if (w->done)
             return 0;
-        if (w->elapsed_s >= timeout_s)
-            return cd_fail(err, CD_ERR_TIMEOUT,
-                           "source did not settle at test point %zu: set point %.10g %s, last "
-                           "actual %s %s, not within ±%g %s for %g s within the timeout of %g s",
-                           pt->index + 1, pt->nominal, p->unit,
-                           r.display[0] ? r.display : "?", p->unit, band, p->unit,
-                           stable_for_s, timeout_s);
+        /* the trace clock decides; the monotonic one bounds the wait should
+         * that clock stand still */
+        if (w->elapsed_s >= timeout_s || mono_now() - start > 2 * timeout_s + 60)
+            return ref != NULL
+                       ? cd_fail(err, CD_ERR_TIMEOUT,
+                                 _("source did not settle at test point %zu: set point %.10g %s, "
+                                   "last actual %s %s, last reference reading %s %s, the "
+                                   "reference not within a ±%g %s window for %g s within the "
+                                   "timeout of %g s"),
+                                 pt->index + 1, pt->nominal, p->unit,
+                                 r.display[0] ? r.display : "?", p->unit,
+                                 w->ref_text[0] ? w->ref_text : "?", w->ref_unit, band, p->unit,
+                                 stable_for_s, timeout_s)
+                       : cd_fail(err, CD_ERR_TIMEOUT,
+                                 "source did not settle at test point %zu: set point %.10g %s, "
+                                 "last actual %s %s, not within ±%g %s for %g s within the "
+                                 "timeout of %g s",
+                                 pt->index + 1, pt->nominal, p->unit,
+                                 r.display[0] ? r.display : "?", p->unit, band, p->unit,
+                                 stable_for_s, timeout_s);
         /* the next reading: after poll_ms, at the timeout at the latest,
          * Ctrl-C seen within 100 ms */
-        double next = fmin(now + poll_ms / 1000.0, start + timeout_s);
+        double mnow = mono_now();
+        double next = fmin(mnow + poll_ms / 1000.0, start + timeout_s + poll_ms / 1000.0);
         while (!*interrupted && mono_now() < next) {
             double left = next - mono_now();
             nap_ms(left > 0.1 ? 100 : (int)(left * 1000) + 1);

@@ -2,11 +2,13 @@
  * of a Fluke/Hart 1524 or 1529 "Chub-E4" thermometer readout in, one
  * reading out; no I/O.
  *
- * What a line may be (all **M**: the 1529 technical guide's command pages
- * were not among the pages we could read; the forms follow the brief and
- * the family's 1502A/1521 manuals):
+ * What a line may be:
  *   - the reply to MEAS? n, READ? n or FETC? n: the number alone,
- *     "25.1234" - unit "" (the driver knows it from UNIT:TEMP);
+ *     "25.1234" - unit "" (the driver knows it from UNIT:TEMP) [1529
+ *     Chub-E4 User's Guide 8.4.1.7: "MEAS? 1" -> "0.0127"; 8.4.1.8 READ?
+ *     the same (manualsdump.com fluke-1529_chub-e4 p. 96)];
+ * the rest **M** (the forms follow the brief and the family's 1502A/1521
+ * manuals; the pages on periodic output and the error queue were not read):
  *   - a line of the periodic output (MEAS:PER, the serial "print" of the
  *     readout): "1: 25.1234 C", channel, value and unit, optionally with
  *     "hh:mm:ss" and "yyyy-mm-dd" after it; unit "°C", "°F", "K" or "Ω";

@@ -2,21 +2,26 @@
  * docs/sources.md): the Druck PACE's SCPI replies and the Hart/Fluke
  * bath's "key: value unit" lines. Pure, no I/O.
  *
- * PACE (SCPI over TCP port 5025; Druck PACE1000/5000/6000 SCPI manual
- * K0472, **M** from memory: it could not be read here): a query is
- * answered with its header echoed and the value, ":SENS:PRES 10.00012",
+ * PACE (SCPI over TCP port 5025): a query is answered with its header
+ * echoed and the value [GE/Druck PACE Series SCPI Remote Communications
+ * Manual K0472 Rev. A, e.g. 4-32 "RX> :OUTP:STAT 0", 4-87 "RX>
+ * :SOUR:PRES:INL:TIME 2"; ESRF bliss bliss/controllers/temperature/pace.py
+ * (repository marc2332/bliss) splits replies at the space the same way],
  * and the in-limits query with the pressure and a flag 1 (in limits) or 0,
- * ":SENS:PRES:INL 10.00012, 1" (the same form in third-party PACE5000
- * drivers and their tests found by `search`: ESRF bliss pace.py, and a
- * test double answering ":SENS:PRES:INL 1000.5, 1"). A reply without the
- * header (the PACE's header echo turned off) is taken too.
+ * ":SENS:PRES:INL 10.00012, 1" (**M**: K0472's page for :SENS:PRES:INL?
+ * was not read; the form is the one third-party PACE5000 drivers found by
+ * `search` parse, "value, flag", and a test double of theirs answering
+ * ":SENS:PRES:INL 1000.5, 1"; K0472 3.3: in limits means within the limits
+ * for the in-limits time, :SOUR:PRES:INL:TIME, default 2 s, 4-87). A reply
+ * without the header (the PACE's header echo turned off) is taken too.
  *
  * Bath (Hart Scientific / Fluke 7102, 7103, 7320, 7340, 7341, 9100-series
  * controllers): "Read temperature t[emperature] -> t: 999.99 {C or F}",
  * "Read current set-point s[etpoint] -> set: 999.99 {C or F}" [Fluke 7102
  * Micro-Bath User's Guide, "Interface Commands", Table 5 "Controller
- * Communications Commands" (easymanua.ls/fluke/7102/manual?p=38); the 7341
- * and 9102/9103 guides have the same table, **M** from memory].
+ * Communications Commands" (easymanua.ls/fluke/7102/manual?p=38); the
+ * 9105/9107 guide's table has the same forms (manualsdump.com
+ * fluke-9105model-9107model p. 53); the 7341's, **M**].
  */
 #include "source.h"
 

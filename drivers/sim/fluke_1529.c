@@ -1,8 +1,9 @@
 /* The "fluke-1529" simulator: a Fluke/Hart 1529 Chub-E4 thermometer
  * readout (four channels; the 1524 answers the same way) on RS-232.
  *
- * Bytes (all **M**: the brief's commands and SCPI conventions; the 1529
- * technical guide's command pages were not among those we could read):
+ * Bytes (the reading commands as the 1529 Chub-E4 User's Guide 8.4.1.7-8
+ * has them, "MEAS? 1" -> "0.0127", and commands ended by CR or LF, 8.3;
+ * the rest **M**: the brief's commands and SCPI conventions):
  *   - commands end in LF (CR taken); replies end in CR LF.
  *   - *IDN? -> "HART,1529,<serial>,<firmware>"; *CLS; UNIT:TEMP C|F|K|O
  *     and UNIT:TEMP? -> the letter; MEAS? [n], READ? [n], FETC? [n] -> the

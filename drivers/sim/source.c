@@ -19,8 +19,12 @@
  * in_limits= (PACE: the half-width of its in-limits flag, default 0.001).
  * The core's settle_s is 0 for them: the lag is the settling.
  *
- * PACE extras (**M**, ours): :STAT:OPER:COND? answers a register whose
- * bit 0 is "vent complete" and bit 4 "in limits"; :SYST:ERR? answers
+ * A set point beyond capacity= (0, the default: none) is refused and kept
+ * out of the queue as SCPI -222 "Data out of range" for :SYST:ERR?.
+ * PACE extras (ours, not K0472's): :STAT:OPER:COND? answers a register
+ * whose bit 0 is "vent complete" and bit 4 "in limits" (K0472 3.3 has the
+ * vent-complete and in-limits conditions in its pressure operation group,
+ * read with :STAT:OPER:PRES..., in another layout; the driver uses none); :SYST:ERR? answers
  * `:SYST:ERR -113,"Undefined header"` after an unknown command (the
  * error_every fault answers so too), else `:SYST:ERR 0,"No error"`.
  * Commands in short form, any case, a leading ':' optional.
@@ -41,6 +45,7 @@ struct src_state {
     bool output, vented, held_set;
     double held;
     int errors;               /* unknown commands since the last :SYST:ERR? */
+    bool range_error;         /* a set point beyond capacity= since then */
 };
 
 static void defaults_once(struct src_state *st)
@@ -160,6 +165,7 @@ static int pace_handle(drv_sim *s, void *vst, const struct sim_request *req, str
     }
     if (is_cmd(cmd, "*CLS")) {
         st->errors = 0;
+        st->range_error = false;
         return 0;
     }
     if (is_cmd(cmd, ":SENS:PRES?"))
@@ -180,13 +186,21 @@ static int pace_handle(drv_sim *s, void *vst, const struct sim_request *req, str
                                   (st->output && fabs(clean - sp) <= st->in_limits ? 16 : 0));
     if (is_cmd(cmd, ":SYST:ERR?")) {
         int e = st->errors;
+        bool range = st->range_error;
         st->errors = 0;
-        return e ? sim_out_printf(out, ":SYST:ERR -113,\"Undefined header\"\r\n")
-                 : sim_out_printf(out, ":SYST:ERR 0,\"No error\"\r\n");
+        st->range_error = false;
+        return range ? sim_out_printf(out, ":SYST:ERR -222,\"Data out of range\"\r\n")
+               : e   ? sim_out_printf(out, ":SYST:ERR -113,\"Undefined header\"\r\n")
+                     : sim_out_printf(out, ":SYST:ERR 0,\"No error\"\r\n");
     }
     double v;
     if (is_cmd(cmd, ":SOUR:PRES") && arg != NULL && sim_parse_double(arg, &v) == 0) {
-        sim_load_set(s, v);
+        /* beyond the controller's range (capacity=, 0: none): refused, the
+         * set point kept (SCPI -222, "Data out of range") */
+        if (r.capacity > 0 && fabs(v) > r.capacity)
+            st->range_error = true;
+        else
+            sim_load_set(s, v);
         return 0;
     }
     if (is_cmd(cmd, ":OUTP:STAT") && arg != NULL) {
@@ -272,7 +286,8 @@ static int bath_handle(drv_sim *s, void *vst, const struct sim_request *req, str
         sim_load_set(s, v);
         return 0;
     }
-    if (strcasecmp(line, "u=c") == 0 || strncasecmp(line, "sa=", 3) == 0)
+    if (strcasecmp(line, "u=c") == 0 || strncasecmp(line, "sa=", 3) == 0 ||
+        strncasecmp(line, "du=", 3) == 0 || strncasecmp(line, "lf=", 3) == 0)
         return 0;
     return sim_out_printf(out, "Err\r\n");
 }

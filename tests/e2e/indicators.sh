@@ -5,9 +5,9 @@
 #     frame by frame with the noise reported;
 #   - readings through a pty from `caldaq sim` (10 Hz), recorded; the trace
 #     (ended by the simulator's disconnect) played back through a pty and
-#     recorded again: byte-identical from the first frame after the port was
-#     opened (frames the replay streamed before that are flushed by the open,
-#     as the live ones were);
+#     recorded again: byte-identical from the first byte (what the replay
+#     streamed before the host opened its port is read and recorded by the
+#     open, not lost), also for a recording that begins inside a frame;
 #   - faults: garbage and truncated frames are skipped (readings continue),
 #     checksum errors on every frame, silence and a disconnect give clear
 #     errors, and every byte received stays in the trace.
@@ -62,16 +62,19 @@ def records(path):
     return [l.rstrip("\n").split(" ", 2)[1:] for l in open(path, encoding="ascii")
             if not l.startswith("#") and l.strip()]
 a, b = records(sys.argv[1]), records(sys.argv[2])
-# The replay starts streaming when its pty appears; opening a serial port
-# flushes what arrived before (as it did for the live recording), so the
-# replayed recording may begin a frame or two later: it must be the tail of
-# the original, byte for byte, through the disconnect.
-lost = len(a) - len(b)
-if lost < 0 or lost > 3 or a[lost:] != b:
+# Every byte is recorded, from the first (those waiting when the port was
+# opened, a frame's tail before the first full frame, are read and recorded
+# by the open, not lost), and the replay keeps its pty's slave open, so what
+# it streamed before the host opened waits there: the replayed recording
+# is the original, record for record, from the first byte to the disconnect.
+if a != b:
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            sys.exit(f"record {i + 1} differs: {x} vs {y}")
     sys.exit(f"traces differ: {len(a)} vs {len(b)} records")
 if len(b) < 5:
     sys.exit(f"only {len(b)} records")
-print(f"  {len(b)} records byte-identical (of {len(a)}; {lost} sent before the port was opened)")
+print(f"  {len(b)} records byte-identical from the first byte")
 PY
 }
 
@@ -107,6 +110,44 @@ record_replay() {  # DRIVER [sim --set ...]
 record_replay toledo-cont
 record_replay xk3190
 record_replay xk3190 --set xk_format=wg
+
+# --- a recording that begins inside a frame (a real port opened while the
+# indicator was sending): the tail before the first full frame, and a noise
+# byte, are recorded, replayed and recorded again, byte for byte.
+mid_frame() {  # DRIVER: $tmp/DRIVER.trace with its first 5 bytes cut away
+    local drv=$1
+    "$PY" - "$tmp/$drv.trace" "$tmp/$drv.mid" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="ascii").read().splitlines(True)
+head = [l for l in lines if l.startswith("#")]
+recs = [l for l in lines if not l.startswith("#") and l.strip()]
+t, d, payload = recs[0].rstrip("\n").split(" ", 2)
+assert d == "<", recs[0]
+# the frame's tail: its first 5 bytes cut away (escapes kept whole)
+body = payload[1:-1]
+i = 0
+for _ in range(5):
+    i += 4 if body[i] == "\\" and body[i + 1] == "x" else 2 if body[i] == "\\" else 1
+tail = body[i:]
+open(sys.argv[2], "w", encoding="ascii").writelines(
+    head + [f'{t} < "\\xFF{tail}"\n'] + recs[1:])
+PY
+    "$CALDAQ" sim --trace "$tmp/$drv.mid" --port-link "$tmp/$drv.midpty" > /dev/null 2> "$tmp/$drv.mid.err" &
+    local replay=$!
+    wait_for "$tmp/$drv.midpty"
+    set +e
+    "$CALDAQ" read --driver "$drv" --port "$tmp/$drv.midpty" --count 100 --json \
+        --record "$tmp/$drv.midagain" > "$tmp/$drv.mid.out" 2> "$tmp/$drv.mid.err2"
+    set -e
+    wait "$replay" || { cat "$tmp/$drv.mid.err" >&2; exit 1; }
+    grep -q '"status":"stable"' "$tmp/$drv.mid.out" || { cat "$tmp/$drv.mid.err2" >&2; exit 1; }
+    echo "$drv, begun inside a frame:"
+    same_exchanges "$tmp/$drv.mid" "$tmp/$drv.midagain"
+    grep -v '^#' "$tmp/$drv.midagain" | head -n 1 | grep -q '< "\\xFF' \
+        || { echo "$drv: the tail before the first full frame was not recorded first" >&2; exit 1; }
+}
+mid_frame toledo-cont
+mid_frame xk3190
 
 # --- faults
 fault() {  # NAME DRIVER WANT_RC PATTERN sim-args...

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End to end: `caldaq replay` reproduces recorded sessions exactly. Every
 # trace in tests/traces/ (batch sessions against the simulators, made by
-# tools/record-session-traces: balance class II on MT-SICS, SBI and A&D, DMM
-# on SCPI, pressure on Modbus RTU and TCP) is replayed with the command in
+# tools/record-session-traces: balance class II on MT-SICS, SBI and A&D and
+# on the streaming Toledo and XK3190 indicators, DMM on SCPI, pressure on
+# Modbus RTU and TCP) is replayed with the command in
 # its NAME.cmd; the new run must be complete and intact, say to the
 # instrument exactly what the trace recorded, hold the recorded readings
 # (same count, points, repetitions, roles, nominals, statuses, units,

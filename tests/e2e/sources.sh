@@ -4,13 +4,18 @@
 #    simulated Druck PACE on TCP, the item the Modbus gauge simulator that
 #    the session presents each load to: no prompt, complete, one line per
 #    point saying where the PACE settled, the set points and waits in the
-#    run's audit log, the PACE vented at the end.
+#    run's audit log, the PACE vented at the end. 1b: the session replayed
+#    from its two conversations (the gauge's, the PACE's) gives the same
+#    readings and results.
 # 2. A PACE that never reaches its set point (stall=): the session times out
 #    (exit 4) with the point, the set point and the last actual value, the
 #    PACE is vented (its own SCPI vent state), the run's log says so, and
 #    --resume against a healthy PACE completes.
 # 2b. Ctrl-C while the PACE is on its way: exit 3, vented, the resume command
 #    carries the source.
+# 2c. A set point beyond the PACE's range (capacity=): the PACE refuses it in
+#    its error queue (:SYST:ERR? after every set), the session stops (exit 4)
+#    saying so, the PACE vented.
 # 3. The same set-and-wait with the simulated bath for a temperature
 #    profile whose thermometers are read by eye (--typed).
 # Every wait is short: --source-stable-s, --source-timeout-s, tau_s=.
@@ -76,6 +81,31 @@ print(f"  {len(sets)} set points up, down, up; each with the stability reached")
 PY
 [ "$(scpi "$port" ':SOUR:PRES:LEV:IMM:AMPL:VENT?' | cut -d' ' -f2)" != 0 ] || fail "PACE not vented after the run"
 
+# --- 1b. the unattended session replays: the gauge's conversation (the run's
+# trace) and the PACE's (RUN.h5.source.trace) played together give the same
+# readings and results, byte for byte
+[ -s "$run1.source.trace" ] || fail "the PACE's conversation was not recorded beside the run"
+grep -q '^# driver: pace$' "$run1.source.trace" || fail "the source's trace names no driver"
+"$CALDAQ" trace "$run1" >"$tmp/gauge.trace"
+mkdir "$tmp/runs1r"
+timeout 300 "$CALDAQ" replay "$tmp/gauge.trace" --profile "$PACE" --out "$tmp/runs1r" \
+    --set preset=keller --set stable_n=2 --set stable_s=0.01 --standards "$tmp/reg.yaml" --lang en \
+    --source-trace "$run1.source.trace" "${WAIT[@]}" --source-timeout-s 10 --fast </dev/null \
+    >"$tmp/r1.out" 2>&1 || { show "$tmp/r1.out"; fail "the replay of the PACE session: status $?"; }
+"$PY" - "$run1" "$(ls "$tmp"/runs1r/*.h5)" <<'PY' || fail "the replayed PACE run differs"
+import json, sys, h5py
+a, b = (h5py.File(p, "r") for p in sys.argv[1:3])
+ra, rb = a["readings"][...], b["readings"][...]
+assert len(ra) == len(rb) > 0, (len(ra), len(rb))
+for n in ra.dtype.names:
+    if n != "t":   # when it was read: the replay's own clock
+        assert (ra[n] == rb[n]).all(), n
+ja, jb = (json.loads(f["results"]["v1"][()]) for f in (a, b))
+ja.pop("run_id"), jb.pop("run_id")
+assert ja == jb, "results differ"
+print(f"  replayed (gauge and PACE): {len(ra)} readings and the results identical")
+PY
+
 # --- 2. a PACE that never gets there: timeout, vented, resumable -------------
 start_pace pace2 --set stall=0.05
 mkdir "$tmp/runs2"
@@ -121,6 +151,22 @@ set -e
 grep -q "^The pressure controller is vented (safe state)$" "$tmp/s5.out" || fail "Ctrl-C: not said vented"
 grep -q "caldaq session --resume .*--source-port tcp:127.0.0.1:$port" "$tmp/s5.out" || { show "$tmp/s5.out"; fail "Ctrl-C: no resume command with the source"; }
 [[ "$(scpi "$port" ':SOUR:PRES:LEV:IMM:AMPL:VENT?')" =~ \ [12]$ ]] || fail "Ctrl-C: the PACE is not venting"
+
+# --- 2c. a set point beyond the controller's range: refused, said, vented -----
+start_pace pace6 --capacity 15
+mkdir "$tmp/runs6"
+set +e
+timeout 120 "$CALDAQ" session --profile "$PACE" --out "$tmp/runs6" "${GAUGE[@]}" \
+    --source-port "tcp:127.0.0.1:$port" "${WAIT[@]}" --source-timeout-s 10 </dev/null \
+    >"$tmp/s6.out" 2>"$tmp/s6.err"
+status=$?
+set -e
+[ "$status" -eq 4 ] || { show "$tmp/s6.out"; show "$tmp/s6.err"; fail "a refused set point: status $status, not 4"; }
+grep -q 'pace: the controller did not take the set point 17.5: it reports -222,"Data out of range"' \
+    "$tmp/s6.out" "$tmp/s6.err" || { show "$tmp/s6.out"; show "$tmp/s6.err"; fail "the refused set point not said"; }
+[ "$(grep -c '^\[[0-9]*/27\] set point .* bar: within ' "$tmp/s6.out")" -eq 7 ] \
+    || { show "$tmp/s6.out"; fail "not the 7 points below 17.5 bar before the refusal"; }
+grep -q "^The pressure controller is vented (safe state)$" "$tmp/s6.out" || fail "refused set point: not vented"
 
 # --- 3. the bath, a temperature point -----------------------------------------
 "$CALDAQ" sim bath --port-link "$tmp/bath" --control "$tmp/bath.ctl" --seed 4 --set tau_s=0.1 \

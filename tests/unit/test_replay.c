@@ -227,6 +227,60 @@ static void test_record_replay_byte_identical(void **state)
     free(text);
 }
 
+/* An instrument that sends by itself: no `>` record. The records of one
+ * time are what one reading got; with --fast the player still sends the
+ * next time's records only once the host has read what came before, so a
+ * host that waits gets the first reading's bytes alone. A recording made
+ * with drv_transport_batch stamps one reading's records with one time. */
+static const char stream[] = "# caldaq-trace 1\n"
+                             "# transport: serial\n"
+                             "0.100000 < \"A1\\r\\n\"\n"
+                             "0.100000 < \"A2\\r\\n\"\n"
+                             "0.500000 < \"B1\\r\\n\"\n"
+                             "0.900000 < \"C1\\r\\n\"\n"
+                             "0.900000 < \"C2\\r\\n\"\n";
+
+static void test_stream_paced_by_readings(void **state)
+{
+    (void)state;
+    struct session s;
+    start(&s, stream, (struct drv_replay_opts){.fast = true});
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    struct cd_err err = {0};
+    struct drv_trace_writer *w = drv_trace_writer_new(f, NULL, &err);
+    drv_transport_record(s.host, w);
+    static const char *const want[] = {"A1\r\nA2\r\n", "B1\r\n", "C1\r\nC2\r\n"};
+    for (size_t k = 0; k < 3; k++) {
+        struct timespec nap = {.tv_nsec = 300 * 1000000L}; /* far longer than the player's step */
+        nanosleep(&nap, NULL);
+        /* one reading: everything waiting, as drivers/stream.c takes it */
+        uint8_t buf[64];
+        size_t got = 0;
+        drv_transport_batch(s.host, true);
+        for (int n; (n = drv_transport_read(s.host, buf + got, sizeof buf - got, got ? 0 : 2000,
+                                             &err)) > 0;)
+            got += (size_t)n;
+        drv_transport_batch(s.host, false);
+        assert_int_equal(got, strlen(want[k]));
+        assert_memory_equal(buf, want[k], got);
+    }
+    finish(&s);
+    assert_int_equal(s.rc, 0);
+    drv_trace_writer_close(w, &err);
+    fclose(f);
+    struct drv_trace *t = NULL;
+    if (drv_trace_parse(text, len, "again", &t, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(t->n, 5);
+    assert_true(t->records[0].t == t->records[1].t);
+    assert_true(t->records[1].t < t->records[2].t && t->records[2].t < t->records[3].t);
+    assert_true(t->records[3].t == t->records[4].t);
+    drv_trace_free(t);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_host_writes_after_the_end),
         cmocka_unit_test(test_silent_host_times_out),
         cmocka_unit_test(test_record_replay_byte_identical),
+        cmocka_unit_test(test_stream_paced_by_readings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

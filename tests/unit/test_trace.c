@@ -1,6 +1,7 @@
 /* Trace files: round trip of every byte value, the documented example,
  * and malformed traces rejected with their line number. */
 #include <setjmp.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -75,6 +76,44 @@ static void test_round_trip_random_bytes(void **state)
     }
     assert_int_equal(t->records[RECORDS].dir, DRV_DIR_EVENT);
     assert_string_equal((const char *)t->records[RECORDS].data, "disconnect");
+    drv_trace_free(t);
+    free(text);
+}
+
+/* The time of the last reply as the writer tells it is, to the bit, the
+ * time a reader parses back from the record (the set-and-wait's clock,
+ * which a replay must reproduce: docs/sources.md). */
+static void test_last_reply_as_parsed(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    struct cd_err err = {0};
+    struct drv_trace_writer *w = drv_trace_writer_new(f, NULL, &err);
+    assert_non_null(w);
+    assert_true(isnan(drv_trace_writer_last_reply(w)));
+    assert_true(isnan(drv_trace_writer_last_reply(NULL)));
+    static const double times[] = {0.1234567891, 1.0000004999, 2.5000005, 7.333333333333, 9.99999951};
+    double told[5];
+    for (size_t i = 0; i < 5; i++) {
+        const uint8_t q[] = "t\r", a[] = "t: 25.003 C\r\n";
+        assert_int_equal(drv_trace_writer_bytes(w, DRV_DIR_HOST, times[i] - 1e-4, q, 2, &err), 0);
+        double before = drv_trace_writer_last_reply(w);
+        assert_int_equal(drv_trace_writer_bytes(w, DRV_DIR_INSTR, times[i], a, 13, &err), 0);
+        told[i] = drv_trace_writer_last_reply(w);
+        assert_true(i == 0 ? isnan(before) : before == told[i - 1]); /* `>` leaves it */
+    }
+    assert_int_equal(drv_trace_writer_close(w, &err), 0);
+    fclose(f);
+    struct drv_trace *t = NULL;
+    if (drv_trace_parse(text, len, "mem.trace", &t, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(t->n, 10);
+    for (size_t i = 0; i < 5; i++) {
+        assert_true(t->records[2 * i + 1].t == told[i]); /* exactly equal */
+        assert_true(fabs(told[i] - times[i]) <= 5.0001e-7);
+    }
     drv_trace_free(t);
     free(text);
 }
@@ -187,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_escape_examples),     cmocka_unit_test(test_round_trip_random_bytes),
         cmocka_unit_test(test_design_example),      cmocka_unit_test(test_malformed_traces),
         cmocka_unit_test(test_missing_file),        cmocka_unit_test(test_serial_settings),
+        cmocka_unit_test(test_last_reply_as_parsed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,1 @@
+caldaq replay tests/traces/balance-xk3190.trace --profile profiles/balance-cg18-class-ii.yaml --driver xk3190 --set unit=g --set stable_band=0.002 --set stable_s=0.02 --standards tests/traces/standards.yaml --fast --out DIR
