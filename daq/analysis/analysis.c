@@ -3,6 +3,7 @@
  * tolerance and the reference come from the profile module, the GUM
  * evaluation and the decision from the engine. */
 #include "analysis.h"
+#include "cd_i18n.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -39,18 +40,18 @@ static int sort_readings(const struct ana_input *in, const char *side,
     const struct prof_profile *p = in->profile;
     struct point_readings *pr = calloc(p->n_points ? p->n_points : 1, sizeof *pr);
     if (pr == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     for (size_t i = 0; i < p->n_points; i++) {
         pr[i].v = malloc((p->points[i].repeat + 1) * sizeof *pr[i].v);
         if (pr[i].v == NULL) {
             free_readings(pr, p->n_points);
-            return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         }
     }
     size_t *cap = calloc(p->n_points ? p->n_points : 1, sizeof *cap);
     if (cap == NULL) {
         free_readings(pr, p->n_points);
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     }
     for (size_t i = 0; i < p->n_points; i++)
         cap[i] = p->points[i].repeat + 1;
@@ -63,8 +64,8 @@ static int sort_readings(const struct ana_input *in, const char *side,
             free(cap);
             free_readings(pr, p->n_points);
             return cd_fail(err, CD_ERR_INVALID,
-                           "reading %zu belongs to test point %d, but profile %s has %zu test "
-                           "points: the run was not recorded with this profile",
+                           _("reading %zu belongs to test point %d, but profile %s has %zu test "
+                           "points: the run was not recorded with this profile"),
                            k + 1, rd->point + 1, p->name, p->n_points);
         }
         const struct prof_plan_point *pt = &p->points[rd->point];
@@ -72,8 +73,8 @@ static int sort_readings(const struct ana_input *in, const char *side,
             free(cap);
             free_readings(pr, p->n_points);
             return cd_fail(err, CD_ERR_INVALID,
-                           "reading %zu: test point %d is %s at %.15g %s in profile %s, but the "
-                           "run recorded %s at %.15g: the run was not recorded with this profile",
+                           _("reading %zu: test point %d is %s at %.15g %s in profile %s, but the "
+                           "run recorded %s at %.15g: the run was not recorded with this profile"),
                            k + 1, rd->point + 1, pt->role, pt->nominal, p->unit, p->name,
                            rd->role[0] ? rd->role : "(no role)", rd->nominal);
         }
@@ -87,8 +88,8 @@ static int sort_readings(const struct ana_input *in, const char *side,
             free(cap);
             free_readings(pr, p->n_points);
             return cd_fail(err, CD_ERR_INVALID,
-                           "reading %zu (test point %d): the instrument showed %s %s, the profile "
-                           "works in %s: set the instrument's unit to %s",
+                           _("reading %zu (test point %d): the instrument showed %s %s, the profile "
+                           "works in %s: set the instrument's unit to %s"),
                            k + 1, rd->point + 1, rd->r.display, rd->r.unit, unit, unit);
         }
         struct point_readings *t = &pr[rd->point];
@@ -98,7 +99,7 @@ static int sort_readings(const struct ana_input *in, const char *side,
             if (nv == NULL) {
                 free(cap);
                 free_readings(pr, p->n_points);
-                return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+                return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
             }
             t->v = nv;
             cap[rd->point] = nc;
@@ -140,7 +141,7 @@ static int collect_checks(const struct ana_input *in, struct ana_result *res, st
     size_t n = p->verification.n_checks;
     res->checks = calloc(n ? n : 1, sizeof *res->checks);
     if (res->checks == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     res->n_checks = n;
     for (size_t i = 0; i < n; i++)
         res->checks[i].check = &p->verification.checks[i];
@@ -151,8 +152,8 @@ static int collect_checks(const struct ana_input *in, struct ana_result *res, st
         if (rd->point < 0 || (size_t)rd->point >= n ||
             strcmp(rd->role, p->verification.checks[rd->point].id) != 0)
             return cd_fail(err, CD_ERR_INVALID,
-                           "reading %zu answers check %d '%s', which profile %s does not have "
-                           "there: the run was not recorded with this profile",
+                           _("reading %zu answers check %d '%s', which profile %s does not have "
+                           "there: the run was not recorded with this profile"),
                            k + 1, rd->point + 1, rd->role, p->name);
         struct ana_check *c = &res->checks[rd->point];
         c->answered = true;
@@ -369,7 +370,7 @@ static int evaluate(const struct ana_input *in, struct ana_point *pt, struct cd_
     pt->U = o->U;
     pt->rows = calloc(o->n_rows ? o->n_rows : 1, sizeof *pt->rows);
     if (pt->rows == NULL) {
-        rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        rc = cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     } else {
         pt->n_rows = o->n_rows;
         for (size_t i = 0; i < o->n_rows; i++) {
@@ -427,7 +428,7 @@ static int result_points(const struct ana_input *in, const struct point_readings
     const struct prof_profile *p = in->profile;
     res->points = calloc(p->n_points ? p->n_points : 1, sizeof *res->points);
     if (res->points == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     res->complete = true;
     for (size_t i = 0; i < p->n_points; i++) {
         const struct prof_plan_point *pp = &p->points[i];
@@ -541,12 +542,12 @@ static int fit_curve(const struct ana_input *in, struct ana_result *res, struct 
         n += res->points[i].measured;
     if (n < CURVE_MIN_POINTS)
         return cd_fail(err, CD_ERR_INVALID,
-                       "profile %s fits a curve of 3 coefficients: it needs at least %d measured "
-                       "points, the run has %zu (measure the others: the run can be resumed)",
+                       _("profile %s fits a curve of 3 coefficients: it needs at least %d measured "
+                       "points, the run has %zu (measure the others: the run can be resumed)"),
                        p->name, CURVE_MIN_POINTS, n);
     double *xyu = malloc(3 * n * sizeof *xyu);
     if (xyu == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     size_t j = 0;
     for (size_t i = 0; i < res->n_points; i++) {
         struct ana_point *pt = &res->points[i];
@@ -566,7 +567,7 @@ static int fit_curve(const struct ana_input *in, struct ana_result *res, struct 
     if (rc == 0)
         rc = unc_cvd_from_fit(&res->fit, &res->cvd, &why);
     if (rc != 0)
-        return cd_fail(err, why.code, "profile %s: the curve fit: %s", p->name, why.msg);
+        return cd_fail(err, why.code, _("profile %s: the curve fit: %s"), p->name, why.msg);
     res->has_curve = true;
     res->curve_k = CURVE_K;
     for (size_t i = 0; i < res->n_points; i++) {
@@ -608,10 +609,10 @@ int ana_run(const struct ana_input *in, struct ana_result **out, struct cd_err *
 {
     *out = NULL;
     if (in == NULL || in->profile == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "no profile to analyse with");
+        return cd_fail(err, CD_ERR_INVALID, _("no profile to analyse with"));
     struct ana_result *res = calloc(1, sizeof *res);
     if (res == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     struct point_readings *pr = NULL, *pr_ref = NULL;
     size_t ref_ignored = 0, ref_superseded = 0;
     int rc = sort_readings(in, DAQ_SIDE_ITEM, &pr, &res->n_ignored, &res->n_superseded, err);
@@ -666,8 +667,8 @@ int ana_run(const struct ana_input *in, struct ana_result **out, struct cd_err *
         /* A verification that failed at a check may stop before its test */
         if (measured == 0 && !(res->verification && res->verdict == UNC_FAIL))
             rc = cd_fail(err, CD_ERR_INVALID,
-                         "no test point of the error test has a stable reading: nothing to "
-                         "analyse");
+                         _("no test point of the error test has a stable reading: nothing to "
+                         "analyse"));
     }
     if (rc != 0) {
         ana_result_free(res);

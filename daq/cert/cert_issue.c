@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cert_records.h"
+#include "cd_i18n.h"
 
 int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struct cert_job *job,
                const char *out_dir, const char *format, const char *langs, bool quiet,
@@ -114,7 +115,7 @@ static int read_pub(const char *path, char pub[65], struct cd_err *err)
     char line[256] = "";
     FILE *f = fopen(path, "r");
     if (f == NULL)
-        return cd_fail(err, CD_ERR_IO, "%s: cannot read the lab's public key: %s", path,
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot read the lab's public key: %s"), path,
                        strerror(errno));
     bool got = fgets(line, sizeof line, f) != NULL;
     fclose(f);
@@ -130,8 +131,8 @@ static int read_pub(const char *path, char pub[65], struct cd_err *err)
     pub[64] = '\0';
     return ok ? 0
               : cd_fail(err, CD_ERR_PARSE,
-                        "%s: not an Ed25519 public key (64 hex digits, as caldaq cert --keygen "
-                        "writes KEY.pub)",
+                        _("%s: not an Ed25519 public key (64 hex digits, as caldaq cert --keygen "
+                        "writes KEY.pub)"),
                         path);
 }
 
@@ -143,8 +144,8 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
     char manifest[4400], report[8192];
     if (find_manifest(path, manifest, sizeof manifest) != 0)
         return cd_fail(err_out, CD_ERR_NOT_FOUND,
-                       "%s: not an HDF5 file (a run) nor a caldaq certificate (no "
-                       "NUMBER.manifest.json beside it)",
+                       _("%s: not an HDF5 file (a run) nor a caldaq certificate (no "
+                       "NUMBER.manifest.json beside it)"),
                        path);
     char pub[65] = "", signer[65] = "";
     if (pub_path != NULL && read_pub(pub_path, pub, err_out) != 0)
@@ -181,7 +182,7 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
                       : run_sha == NULL || strlen(run_sha) != 64 ? "no run_sha256"
                                                                  : NULL;
     if (why != NULL) {
-        rc = cd_fail(err_out, CD_ERR_PARSE, "%s: not a caldaq manifest: %s", manifest, why);
+        rc = cd_fail(err_out, CD_ERR_PARSE, _("%s: not a caldaq manifest: %s"), manifest, why);
         json_decref(m);
         return rc;
     }

@@ -28,6 +28,7 @@
 
 #include "cert.h"
 #include "cert_priv.h"
+#include "cd_i18n.h"
 
 /* A4 in points, margins, and where the running header/footer sit. */
 #define PAGE_W 595.276
@@ -1357,10 +1358,10 @@ int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_t
                    const char *path, const struct cert_pdf_spec *spec, struct cd_err *err)
 {
     if (d == NULL || path == NULL || path[0] == '\0' || d->lab == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "cert_write_pdf: no document or path");
+        return cd_fail(err, CD_ERR_INVALID, _("cert_write_pdf: no document or path"));
     if ((d->n_points > 0 && d->points == NULL) || (d->n_standards > 0 && d->standards == NULL) ||
         (d->n_budget > 0 && d->budget == NULL))
-        return cd_fail(err, CD_ERR_INVALID, "cert_write_pdf: a count without its array");
+        return cd_fail(err, CD_ERR_INVALID, _("cert_write_pdf: a count without its array"));
     int lang;
     if (langs == NULL || strcmp(langs, "vi+en") == 0)
         lang = LANG_MODE_BOTH;
@@ -1370,11 +1371,11 @@ int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_t
         lang = LANG_MODE_EN;
     else
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate languages \"%s\": expected vi+en, vi or en", langs);
+                       _("certificate languages \"%s\": expected vi+en, vi or en"), langs);
 
     struct pdf *p = calloc(1, sizeof *p);
     if (p == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     p->d = d;
     p->lang = lang;
     p->spec = spec;
@@ -1386,7 +1387,7 @@ int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_t
         p->qr = QRcode_encodeString(qr_text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
         if (p->qr == NULL) {
             rc = cd_fail(err, errno == ENOMEM ? CD_ERR_NOMEM : CD_ERR_INVALID,
-                         "QR code of %zu bytes: %s", strlen(qr_text), strerror(errno));
+                         _("QR code of %zu bytes: %s"), strlen(qr_text), strerror(errno));
             goto out;
         }
     }
@@ -1395,7 +1396,7 @@ int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_t
         cairo_status_t st = cairo_surface_status(p->logo);
         if (st != CAIRO_STATUS_SUCCESS) {
             rc = cd_fail(err, st == CAIRO_STATUS_NO_MEMORY ? CD_ERR_NOMEM : CD_ERR_IO,
-                         "lab logo %s: %s", d->lab->logo, cairo_status_to_string(st));
+                         _("lab logo %s: %s"), d->lab->logo, cairo_status_to_string(st));
             goto out;
         }
     }
@@ -1405,7 +1406,7 @@ int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_t
     int pages = record(p, &st);
     if (pages < 0) {
         rc = cd_fail(err, st == CAIRO_STATUS_NO_MEMORY ? CD_ERR_NOMEM : CD_ERR_NUMERIC,
-                     "laying out certificate %s: %s", d->number, cairo_status_to_string(st));
+                     _("laying out certificate %s: %s"), d->number, cairo_status_to_string(st));
         goto out;
     }
 
@@ -1413,7 +1414,7 @@ int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_t
     size_t tl = strlen(path) + 8;
     tmp = malloc(tl);
     if (tmp == NULL) {
-        rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        rc = cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         goto out;
     }
     snprintf(tmp, tl, "%s.tmp", path);
@@ -1431,9 +1432,9 @@ int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_t
         int e = file.errnum != 0 ? file.errnum : errno;
         if (wrote < 0 && file.errnum == 0)
             rc = cd_fail(err, st == CAIRO_STATUS_NO_MEMORY ? CD_ERR_NOMEM : CD_ERR_IO,
-                         "writing %s: %s", tmp, cairo_status_to_string(st));
+                         _("writing %s: %s"), tmp, cairo_status_to_string(st));
         else
-            rc = cd_fail(err, CD_ERR_IO, "writing %s: %s", tmp, strerror(e != 0 ? e : EIO));
+            rc = cd_fail(err, CD_ERR_IO, _("writing %s: %s"), tmp, strerror(e != 0 ? e : EIO));
         unlink(tmp);
         goto out;
     }

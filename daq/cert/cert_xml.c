@@ -51,6 +51,7 @@
 #include <libxml/tree.h>
 
 #include "cert.h"
+#include "cd_i18n.h"
 
 #define CALDAQ_XML_VERSION "0.1.0"
 #define DCC_NS "https://ptb.de/dcc"
@@ -274,7 +275,7 @@ static int check_text(struct cd_err *err, const char *what, const char *s)
 {
     if (!xml_text_ok(s))
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate XML: %s is not valid UTF-8 text", what);
+                       _("certificate XML: %s is not valid UTF-8 text"), what);
     return 0;
 }
 
@@ -282,44 +283,44 @@ static int check_doc(const struct cert_doc *d, struct cd_err *err)
 {
     const struct cert_lab *lab = d->lab;
     if (lab == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "certificate XML: no laboratory");
+        return cd_fail(err, CD_ERR_INVALID, _("certificate XML: no laboratory"));
     if (d->number[0] == '\0')
-        return cd_fail(err, CD_ERR_INVALID, "certificate XML: no certificate number");
+        return cd_fail(err, CD_ERR_INVALID, _("certificate XML: no certificate number"));
     if (strlen(lab->country) != 2 || lab->country[0] < 'A' || lab->country[0] > 'Z' ||
         lab->country[1] < 'A' || lab->country[1] > 'Z')
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate XML: the laboratory's country \"%s\" is not an ISO 3166-1 "
-                       "alpha-2 code", lab->country);
+                       _("certificate XML: the laboratory's country \"%s\" is not an ISO 3166-1 "
+                       "alpha-2 code"), lab->country);
     if (!is_date(d->calibrated))
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate XML: calibration date \"%s\" is not YYYY-MM-DD",
+                       _("certificate XML: calibration date \"%s\" is not YYYY-MM-DD"),
                        d->calibrated);
     if (d->received[0] != '\0' && !is_date(d->received))
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate XML: receipt date \"%s\" is not YYYY-MM-DD", d->received);
+                       _("certificate XML: receipt date \"%s\" is not YYYY-MM-DD"), d->received);
     if (d->issued[0] != '\0' && !is_date(d->issued))
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate XML: issue date \"%s\" is not YYYY-MM-DD", d->issued);
+                       _("certificate XML: issue date \"%s\" is not YYYY-MM-DD"), d->issued);
     if (strcmp(d->place, "laboratory") != 0 && strcmp(d->place, "customer") != 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate XML: place \"%s\" is neither laboratory nor customer",
+                       _("certificate XML: place \"%s\" is neither laboratory nor customer"),
                        d->place);
     if (dsi_unit(d->unit) == NULL)
         return cd_fail(err, CD_ERR_UNSUPPORTED,
-                       "certificate XML: no D-SI unit for \"%s\"", d->unit);
+                       _("certificate XML: no D-SI unit for \"%s\""), d->unit);
     if (dsi_unit(cert_nominal_unit(d)) == NULL)
         return cd_fail(err, CD_ERR_UNSUPPORTED,
-                       "certificate XML: no D-SI unit for \"%s\"", cert_nominal_unit(d));
+                       _("certificate XML: no D-SI unit for \"%s\""), cert_nominal_unit(d));
     if (d->item_serial[0] == '\0' && d->item_serial_stated[0] == '\0')
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate XML: the item has no serial number (a DCC item needs an "
-                       "identification)");
+                       _("certificate XML: the item has no serial number (a DCC item needs an "
+                       "identification)"));
     if (d->signatory[0] == '\0')
-        return cd_fail(err, CD_ERR_INVALID, "certificate XML: no signatory");
+        return cd_fail(err, CD_ERR_INVALID, _("certificate XML: no signatory"));
     if (d->n_points == 0 || d->points == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "certificate XML: no calibration points");
+        return cd_fail(err, CD_ERR_INVALID, _("certificate XML: no calibration points"));
     if (d->n_standards > 0 && d->standards == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "certificate XML: standards missing");
+        return cd_fail(err, CD_ERR_INVALID, _("certificate XML: standards missing"));
 
     const struct { const char *what, *s; } texts[] = {
         {"the number", d->number}, {"the customer", d->customer},
@@ -353,7 +354,7 @@ static int check_doc(const struct cert_doc *d, struct cd_err *err)
         const struct cert_point *p = &d->points[i];
         if (verdict_words(p->verdict) == NULL)
             return cd_fail(err, CD_ERR_INVALID,
-                           "certificate XML: point %zu has an unknown verdict \"%s\"", i + 1,
+                           _("certificate XML: point %zu has an unknown verdict \"%s\""), i + 1,
                            p->verdict);
         if (!p->measured)
             continue;
@@ -366,30 +367,30 @@ static int check_doc(const struct cert_doc *d, struct cd_err *err)
         for (size_t j = 0; j < sizeof nums / sizeof nums[0]; j++)
             if (!isfinite(nums[j].v))
                 return cd_fail(err, CD_ERR_NUMERIC,
-                               "certificate XML: point %zu is measured but its %s is not a "
-                               "number", i + 1, nums[j].what);
+                               _("certificate XML: point %zu is measured but its %s is not a "
+                               "number"), i + 1, nums[j].what);
         if (p->U < 0)
             return cd_fail(err, CD_ERR_INVALID,
-                           "certificate XML: point %zu has a negative uncertainty", i + 1);
+                           _("certificate XML: point %zu has a negative uncertainty"), i + 1);
         if (p->k < 1 || p->k > 1e6)
             return cd_fail(err, CD_ERR_INVALID,
-                           "certificate XML: point %zu has a coverage factor %g outside [1, "
-                           "1e6]", i + 1, p->k);
+                           _("certificate XML: point %zu has a coverage factor %g outside [1, "
+                           "1e6]"), i + 1, p->k);
         if (!isnan(p->p) && !(p->p > 0 && p->p <= 1))
             return cd_fail(err, CD_ERR_INVALID,
-                           "certificate XML: point %zu has a coverage probability %g outside "
-                           "(0, 1]", i + 1, p->p);
+                           _("certificate XML: point %zu has a coverage probability %g outside "
+                           "(0, 1]"), i + 1, p->p);
         if (isinf(p->mpe))
             return cd_fail(err, CD_ERR_NUMERIC,
-                           "certificate XML: point %zu has an infinite MPE", i + 1);
+                           _("certificate XML: point %zu has an infinite MPE"), i + 1);
         if (!isnan(p->mpe))
             n_mpe++;
     }
     if (n_mpe != 0 && n_mpe != n_measured)
         return cd_fail(err, CD_ERR_NUMERIC,
-                       "certificate XML: the MPE is given for some measured points only");
+                       _("certificate XML: the MPE is given for some measured points only"));
     if (verdict_words(d->verdict) == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "certificate XML: unknown overall verdict \"%s\"",
+        return cd_fail(err, CD_ERR_INVALID, _("certificate XML: unknown overall verdict \"%s\""),
                        d->verdict);
     return 0;
 }
@@ -1067,7 +1068,7 @@ static int write_file(const char *path, xmlChar *buf, size_t len, struct cd_err 
     if (f == NULL) {
         int e = errno;
         xmlFree(buf);
-        return cd_fail(err, CD_ERR_IO, "certificate XML: cannot create %s: %s", path,
+        return cd_fail(err, CD_ERR_IO, _("certificate XML: cannot create %s: %s"), path,
                        strerror(e));
     }
     size_t n = fwrite(buf, 1, len, f);
@@ -1076,13 +1077,13 @@ static int write_file(const char *path, xmlChar *buf, size_t len, struct cd_err 
     if (n != len) {
         fclose(f);
         remove(path);
-        return cd_fail(err, CD_ERR_IO, "certificate XML: cannot write %s: %s", path,
+        return cd_fail(err, CD_ERR_IO, _("certificate XML: cannot write %s: %s"), path,
                        strerror(e));
     }
     if (fclose(f) != 0) {
         e = errno;
         remove(path);
-        return cd_fail(err, CD_ERR_IO, "certificate XML: cannot write %s: %s", path,
+        return cd_fail(err, CD_ERR_IO, _("certificate XML: cannot write %s: %s"), path,
                        strerror(e));
     }
     return 0;
@@ -1092,7 +1093,7 @@ int cert_write_xml(const struct cert_doc *d, const char *langs, const char *path
                    struct cd_err *err)
 {
     if (d == NULL || langs == NULL || path == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "certificate XML: missing argument");
+        return cd_fail(err, CD_ERR_INVALID, _("certificate XML: missing argument"));
     struct xw w = {0};
     if (strcmp(langs, "vi+en") == 0) {
         w.langs[0] = LANG_VI;
@@ -1106,7 +1107,7 @@ int cert_write_xml(const struct cert_doc *d, const char *langs, const char *path
         w.n_langs = 1;
     } else {
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate XML: languages \"%s\" (expected vi+en, vi or en)", langs);
+                       _("certificate XML: languages \"%s\" (expected vi+en, vi or en)"), langs);
     }
     int rc = check_doc(d, err);
     if (rc != 0)
@@ -1118,7 +1119,7 @@ int cert_write_xml(const struct cert_doc *d, const char *langs, const char *path
                           : NULL;
     if (root == NULL) {
         xmlFreeDoc(w.doc);
-        return cd_fail(err, CD_ERR_NOMEM, "certificate XML: out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("certificate XML: out of memory"));
     }
     xmlDocSetRootElement(w.doc, root);
     w.dcc = xmlNewNs(root, (const xmlChar *)DCC_NS, (const xmlChar *)"dcc");
@@ -1145,7 +1146,7 @@ int cert_write_xml(const struct cert_doc *d, const char *langs, const char *path
     }
     if (w.oom) {
         xmlFreeDoc(w.doc);
-        return cd_fail(err, CD_ERR_NOMEM, "certificate XML: out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("certificate XML: out of memory"));
     }
     /* Serialised in memory and written here rather than with
      * xmlSaveFormatFileEnc: libxml2 reports a failed open or write on
@@ -1157,7 +1158,7 @@ int cert_write_xml(const struct cert_doc *d, const char *langs, const char *path
     xmlFreeDoc(w.doc);
     if (buf == NULL || len <= 0) {
         xmlFree(buf);
-        return cd_fail(err, CD_ERR_NOMEM, "certificate XML: cannot serialise the document");
+        return cd_fail(err, CD_ERR_NOMEM, _("certificate XML: cannot serialise the document"));
     }
     return write_file(path, buf, (size_t)len, err);
 }

@@ -6,6 +6,7 @@
  * patterns. */
 #define _DEFAULT_SOURCE   /* realpath */
 #include "records_int.h"
+#include "cd_i18n.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ static json_t *rows_json(const struct db_rows *r, const char *const *names, size
 static int check_text(const char *s, const char *what, struct cd_err *err)
 {
     if (s != NULL && strlen(s) > REC_TEXT_MAX)
-        return cd_fail(err, CD_ERR_INVALID, "%s: longer than %d bytes", what, REC_TEXT_MAX);
+        return cd_fail(err, CD_ERR_INVALID, _("%s: longer than %d bytes"), what, REC_TEXT_MAX);
     return 0;
 }
 
@@ -224,7 +225,7 @@ int rec_show(rec_db *db, const char *key, json_t **out, struct cd_err *err)
     if (rc != 0)
         return rc;
     return cd_fail(err, CD_ERR_NOT_FOUND,
-                   "'%.80s%s': no certificate number, run id or run path in the records", key,
+                   _("'%.80s%s': no certificate number, run id or run path in the records"), key,
                    strlen(key) > 80 ? "..." : "");
 }
 
@@ -233,7 +234,7 @@ int rec_due(rec_db *db, const char *today, int within_days, json_t **out, struct
     *out = NULL;
     char until[11];
     if (rec_date_add(today, within_days, until) != 0)
-        return cd_fail(err, CD_ERR_INVALID, "today: '%.20s' is not a date (YYYY-MM-DD)", today);
+        return cd_fail(err, CD_ERR_INVALID, _("today: '%.20s' is not a date (YYYY-MM-DD)"), today);
     const char *p[] = {today, until};
     int rc = 0;
     /* an item's latest valid certificate with a validity date: earlier

@@ -1,5 +1,6 @@
 /* HDF5 types and error messages of the run store. */
 #include "run_h5.h"
+#include "cd_i18n.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -62,8 +63,8 @@ int rs_h5_fail(struct cd_err *err, int code, const char *file, const char *objec
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &w);
     H5Eclear2(H5E_DEFAULT);
     if (w.text[0] != '\0')
-        return cd_fail(err, code, "%s: %s: cannot %s (HDF5: %s)", file, object, what, w.text);
-    return cd_fail(err, code, "%s: %s: cannot %s", file, object, what);
+        return cd_fail(err, code, _("%s: %s: cannot %s (HDF5: %s)"), file, object, what, w.text);
+    return cd_fail(err, code, _("%s: %s: cannot %s"), file, object, what);
 }
 
 /* A fixed-length, NUL-terminated UTF-8 string of `size` bytes. */

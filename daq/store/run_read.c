@@ -10,6 +10,7 @@
  * bytes first (run_h5raw.c). What remains is caught by reading in a child
  * process (run_guard.c). */
 #include "run_h5.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,12 +37,12 @@ static int fail(struct rctx *c, const char *object, const char *what)
 
 static int nomem(struct rctx *c)
 {
-    return cd_fail(c->err, CD_ERR_NOMEM, "%s: out of memory", c->path);
+    return cd_fail(c->err, CD_ERR_NOMEM, _("%s: out of memory"), c->path);
 }
 
 static int damaged(struct rctx *c, const char *object, const char *what, const char *why)
 {
-    return cd_fail(c->err, CD_ERR_PARSE, "%s: %s%s%s: damaged: %s", c->path, object,
+    return cd_fail(c->err, CD_ERR_PARSE, _("%s: %s%s%s: damaged: %s"), c->path, object,
                    what[0] ? ": " : "", what, why);
 }
 
@@ -90,7 +91,7 @@ static int attr_string(struct rctx *c, hid_t obj, const char *objname, const cha
     htri_t exists = H5Aexists(obj, name);
     if (exists <= 0) {
         H5Eclear2(H5E_DEFAULT);
-        return cd_fail(c->err, CD_ERR_PARSE, "%s: %s: attribute %s is missing", c->path,
+        return cd_fail(c->err, CD_ERR_PARSE, _("%s: %s: attribute %s is missing"), c->path,
                        objname, name);
     }
     char what[96];
@@ -102,7 +103,7 @@ static int attr_string(struct rctx *c, hid_t obj, const char *objname, const cha
     if (ft < 0 || sp < 0) {
         rc = fail(c, objname, what);
     } else if (H5Tget_class(ft) != H5T_STRING || H5Sget_simple_extent_npoints(sp) != 1) {
-        rc = cd_fail(c->err, CD_ERR_PARSE, "%s: %s: attribute %s is not a single string",
+        rc = cd_fail(c->err, CD_ERR_PARSE, _("%s: %s: attribute %s is not a single string"),
                      c->path, objname, name);
     } else if ((rc = check_attr_bytes(c, obj, objname, name)) != 0) {
         /* said */
@@ -168,7 +169,7 @@ static int text_dataset(struct rctx *c, hid_t loc, const char *name, const char 
     if (ft < 0 || sp < 0) {
         rc = fail(c, objname, "read");
     } else if (H5Tget_class(ft) != H5T_STRING || H5Sget_simple_extent_npoints(sp) != 1) {
-        rc = cd_fail(c->err, CD_ERR_PARSE, "%s: %s is not a single string", c->path, objname);
+        rc = cd_fail(c->err, CD_ERR_PARSE, _("%s: %s is not a single string"), c->path, objname);
     } else if (H5Tis_variable_str(ft) > 0) {
         char *p = NULL;
         /* the string's descriptor is the dataset's data when contiguous
@@ -267,10 +268,10 @@ static int table(struct rctx *c, hid_t loc, const char *name, const char *objnam
     if (count < 0 || ft < 0) {
         rc = fail(c, objname, "read the size of");
     } else if (H5Sget_simple_extent_ndims(sp) != 1) {
-        rc = cd_fail(c->err, CD_ERR_PARSE, "%s: %s is not a one-dimensional table", c->path,
+        rc = cd_fail(c->err, CD_ERR_PARSE, _("%s: %s is not a one-dimensional table"), c->path,
                      objname);
     } else if (H5Tget_class(ft) != H5Tget_class(memtype) || fsize == 0) {
-        rc = cd_fail(c->err, CD_ERR_PARSE, "%s: %s is not a table of %s", c->path, objname,
+        rc = cd_fail(c->err, CD_ERR_PARSE, _("%s: %s is not a table of %s"), c->path, objname,
                      H5Tget_class(memtype) == H5T_COMPOUND ? "records" : "bytes");
     } else if (compound_damaged(ft, fsize, why, sizeof why)) {
         rc = damaged(c, objname, "", why);
@@ -326,13 +327,12 @@ static int read_root(struct rctx *c, hid_t f, struct rs_data *d)
     if (rc != 0 && has > 0)
         return rc;
     if (rc != 0)
-        return cd_fail(c->err, CD_ERR_UNSUPPORTED, "%s: not a caldaq run (%s)", c->path,
+        return cd_fail(c->err, CD_ERR_UNSUPPORTED, _("%s: not a caldaq run (%s)"), c->path,
                        why.msg);
     if (strcmp(schema, DAQ_RUN_SCHEMA) != 0)
         rc = cd_fail(c->err, CD_ERR_UNSUPPORTED,
-                     "%s: schema \"%.64s\" is not supported (this caldaq reads " DAQ_RUN_SCHEMA
-                     ")",
-                     c->path, schema);
+                     _("%s: schema \"%.64s\" is not supported (this caldaq reads %s)"),
+                     c->path, schema, DAQ_RUN_SCHEMA);
     free(schema);
     if (rc != 0)
         return rc;
@@ -500,7 +500,7 @@ static int read_results(struct rctx *c, hid_t f, struct rs_data *d)
             rc = fail(c, "/results", "list");
         } else if ((size_t)l >= sizeof name || (versions[i] = version_of(name)) == 0) {
             rc = cd_fail(c->err, CD_ERR_PARSE,
-                         "%s: /results/%s is not a result version (v1, v2, ...)", c->path, name);
+                         _("%s: /results/%s is not a result version (v1, v2, ...)"), c->path, name);
         }
     }
     if (rc == 0)
@@ -535,12 +535,12 @@ static int validate_trace(const char *path, const struct rs_data *d, struct cd_e
         const struct rs_trace_rec *r = &d->trace[i];
         if (r->dir != '>' && r->dir != '<' && r->dir != '!')
             return cd_fail(err, CD_ERR_PARSE,
-                           "%s: /trace/index row %zu: direction 0x%02X is not '>', '<' or '!'",
+                           _("%s: /trace/index row %zu: direction 0x%02X is not '>', '<' or '!'"),
                            path, i, (unsigned char)r->dir);
         if (r->offset > d->n_trace_bytes || r->length > d->n_trace_bytes - r->offset)
             return cd_fail(err, CD_ERR_PARSE,
-                           "%s: /trace/index row %zu: bytes %llu+%llu lie outside /trace/bytes "
-                           "(%zu bytes)",
+                           _("%s: /trace/index row %zu: bytes %llu+%llu lie outside /trace/bytes "
+                           "(%zu bytes)"),
                            path, i, (unsigned long long)r->offset, (unsigned long long)r->length,
                            d->n_trace_bytes);
     }
@@ -565,9 +565,9 @@ int rs_h5_read(const char *path, struct rs_data *d, struct cd_err *err)
         H5Eclear2(H5E_DEFAULT);
         rs_h5_types_free(&ty);
         if (is == 0)
-            return cd_fail(err, CD_ERR_UNSUPPORTED, "%s: not an HDF5 file (not a caldaq run)",
+            return cd_fail(err, CD_ERR_UNSUPPORTED, _("%s: not an HDF5 file (not a caldaq run)"),
                            path);
-        return cd_fail(err, CD_ERR_IO, "%s: cannot read", path);
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot read"), path);
     }
     hid_t fapl = rs_h5_fapl();
     hid_t f = fapl < 0 ? -1 : H5Fopen(path, H5F_ACC_RDONLY, fapl);

@@ -1,6 +1,7 @@
 /* One complete run file built from memory (a snapshot), as bytes: the
  * caller writes them to RUN.h5.tmp and renames; this file only knows HDF5. */
 #include "run_h5.h"
+#include "cd_i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -386,7 +387,7 @@ int rs_h5_image(const char *label, const struct rs_data *d, void **image, size_t
     if (rc == 0 && size <= 0)
         rc = fail(&c, "/", "take the image of the file");
     else if (rc == 0 && buf == NULL)
-        rc = cd_fail(err, CD_ERR_NOMEM, "%s: out of memory for a %zd-byte snapshot", label,
+        rc = cd_fail(err, CD_ERR_NOMEM, _("%s: out of memory for a %zd-byte snapshot"), label,
                      size);
     else if (rc == 0 && H5Fget_file_image(f, buf, (size_t)size) != size)
         rc = fail(&c, "/", "take the image of the file");
