@@ -15,6 +15,7 @@
 
 #include "analysis.h"
 #include "cd.h"
+#include "cd_i18n.h"
 
 /* ---------------------------------------------------------------- lab */
 
@@ -217,6 +218,11 @@ struct cert_doc {
      * and why, stated on every format; "" when it is none */
     char amends[64];
     char amend_reason[512];
+    /* the catalogue the documents' Vietnamese texts come from: every fixed
+     * text is an English msgid looked up there, whatever the process's
+     * language (cert_issue() opens it once per issuing; NULL: each writer
+     * opens its own when it writes Vietnamese) */
+    const struct cd_catalog *vi;
 };
 
 struct cert_job {
