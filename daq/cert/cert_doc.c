@@ -667,20 +667,35 @@ static json_t *fig(struct cert_jb *b, double v, int dec, bool exact)
     return cert_json_fig(b, v, dec, exact);
 }
 
-static const char *coverage_statement(const struct cert_doc *d, bool vi)
+/* The English msgid of the coverage statement a fixed k = 2 needs; NULL
+ * when none. */
+static const char *coverage_statement(const struct cert_doc *d)
 {
     bool fixed2 = false;
     for (size_t i = 0; i < d->n_points; i++)
         fixed2 |= d->points[i].measured && isnan(d->points[i].p) && d->points[i].k == 2;
     if (!fixed2)
         return NULL;
-    return vi ? "k = 2, tương ứng với mức tin cậy xấp xỉ 95 % đối với phân bố chuẩn"
-              : "k = 2, corresponding to a coverage probability of approximately 95 % for a "
-                "normal distribution";
+    return N_("k = 2, corresponding to a coverage probability of approximately 95 % for a "
+              "normal distribution");
 }
 
-static json_t *build_json(const struct cert_doc *d, struct cert_jb *b)
+const char *cert_role_msgid(const char *role)
 {
+    static const char *const known[] = {N_("reference"), N_("weights"), N_("calibrator"),
+                                        N_("environment")};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(role, known[i]) == 0)
+            return known[i];
+    return role;
+}
+
+/* `vi`: the catalogue of the Vietnamese texts (NULL: the English ones in
+ * their place). */
+static json_t *build_json(const struct cert_doc *d, const struct cd_catalog *vi,
+                          struct cert_jb *b)
+{
+    const char *results_only = N_("The results relate only to the item calibrated.");
     json_t *pts = json_array(), *stds = json_array(), *budget = json_array();
     for (size_t i = 0; i < d->n_points; i++) {
         const struct cert_point *p = &d->points[i];
@@ -751,8 +766,8 @@ static json_t *build_json(const struct cert_doc *d, struct cert_jb *b)
         "verdict", d->verdict, "annex_budget_at", fig(b, d->worst_nominal, CERT_DEC_NONE, false), "annex_budget", budget,
         "authorised_by", "name", d->signatory, "title_en", d->signatory_title_en, "title_vi",
         d->signatory_title_vi, "run", "file", d->run_path, "id", d->run_id, "sha256",
-        d->run_sha256, "statements", "en", "The results relate only to the item calibrated.",
-        "vi", "Kết quả chỉ có giá trị đối với phương tiện được hiệu chuẩn.");
+        d->run_sha256, "statements", "en", results_only, "vi",
+        cd_catalog_text(vi, results_only));
     if (root == NULL)
         return NULL;
     json_object_set_new(json_object_get(root, "lab"), "traceability",
@@ -781,10 +796,10 @@ static json_t *build_json(const struct cert_doc *d, struct cert_jb *b)
         }
         json_object_set_new(root, "mpe_envelope", env_pieces);
     }
-    if (coverage_statement(d, false) != NULL)
+    if (coverage_statement(d) != NULL)
         json_object_set_new(root, "coverage_statement",
-                            json_pack("{s:s, s:s}", "en", coverage_statement(d, false), "vi",
-                                      coverage_statement(d, true)));
+                            json_pack("{s:s, s:s}", "en", coverage_statement(d), "vi",
+                                      cd_catalog_text(vi, coverage_statement(d))));
     if (d->has_curve) {
         /* the nominal values and x are the reference's, in x_unit */
         json_object_set_new(root, "x_unit", json_string(d->x_unit));
@@ -848,7 +863,7 @@ static json_t *build_json(const struct cert_doc *d, struct cert_jb *b)
 json_t *cert_json(const struct cert_doc *d)
 {
     struct cert_jb b = {.marks = false};
-    return build_json(d, &b);
+    return build_json(d, d->vi, &b);
 }
 
 /* `"\u0001DIGITS"` (a marked figure as jansson escapes it) -> DIGITS. */
@@ -879,7 +894,14 @@ int cert_write_json(const struct cert_doc *d, const char *xml_sha256, const char
                     struct cd_err *err)
 {
     struct cert_jb b = {.marks = true};
-    json_t *j = build_json(d, &b);
+    struct cd_catalog *own = NULL;
+    if (d->vi == NULL) {
+        int rc = cd_catalog_open("vi", &own, err);
+        if (rc != 0)
+            return rc;
+    }
+    json_t *j = build_json(d, d->vi != NULL ? d->vi : own, &b);
+    cd_catalog_close(own);
     if (j == NULL)
         return cd_fail(err, CD_ERR_NOMEM, _("certificate JSON: out of memory"));
     if (xml_sha256 != NULL && xml_sha256[0] != '\0')

@@ -91,16 +91,18 @@ static const char *tr(const struct pdf *p, bool vi, const char *msgid)
     return vi ? cd_catalog_text(p->vi, msgid) : msgid;
 }
 
-/* A label in the certificate's languages: "Vietnamese / English". */
+/* A label in the certificate's languages: "Vietnamese / English" (once
+ * when both are the same: a text with no translation). */
 static const char *L(struct pdf *p, const char *en)
 {
+    const char *vi = tr(p, true, en);
     switch (p->lang) {
     case LANG_MODE_VI:
-        return tr(p, true, en);
+        return vi;
     case LANG_MODE_EN:
         return en;
     default:
-        return fmt(p, "%s / %s", tr(p, true, en), en);
+        return strcmp(vi, en) == 0 ? en : fmt(p, "%s / %s", vi, en);
     }
 }
 
@@ -538,9 +540,9 @@ static const char *env_value(struct pdf *p, double v, int dec, const char *unit)
 
 static void std_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char *buf, size_t n)
 {
-    (void)p;
     const struct cert_standard *s = (const struct cert_standard *)ctx + r;
-    const char *v = c == 0 ? s->id : c == 1 ? s->role : c == 2 ? s->certificate : s->due;
+    const char *role = s->role[0] != '\0' ? L(p, cert_role_msgid(s->role)) : "";
+    const char *v = c == 0 ? s->id : c == 1 ? role : c == 2 ? s->certificate : s->due;
     snprintf(buf, n, "%s", or_dash(v));
 }
 

@@ -24,6 +24,13 @@
 int cert_doc_dates(struct cert_doc *d, const struct cert_lab *lab, const struct cert_job *job,
                    const char *when, const char *event, const char *which, struct cd_err *err);
 
+/* ---------------------------------------------------------------- texts (cert_doc.c) */
+
+/* A standard's role as the documents show it: the English msgid of a role
+ * caldaq knows ("weights", "calibrator", "reference", "environment"),
+ * translated through the document's catalogue; any other role as given. */
+const char *cert_role_msgid(const char *role);
+
 /* ---------------------------------------------------------------- JSON (cert_doc.c) */
 
 /* A JSON document whose reported figures keep their digits (cert.h,

@@ -42,10 +42,10 @@ static void identification(struct pdf *p, const struct cert_verif *v)
     cert_pdf_kv(p, L(p, N_("Manufacturer")), d->item_manufacturer);
     const char *spec = "";
     if (v->range[0] != '\0' && v->accuracy[0] != '\0')
-        spec = F(p, "%s: %s; %s: %s", L(p, N_("Range")), v->range,
+        spec = F(p, "%s: %s; %s: %s", L(p, N_("Measuring range")), v->range,
                  L(p, N_("Accuracy class")), v->accuracy);
     else if (v->range[0] != '\0')
-        spec = F(p, "%s: %s", L(p, N_("Range")), v->range);
+        spec = F(p, "%s: %s", L(p, N_("Measuring range")), v->range);
     else if (v->accuracy[0] != '\0')
         spec = F(p, "%s: %s", L(p, N_("Accuracy class")), v->accuracy);
     cert_pdf_kv(p, L(p, N_("Specifications")), spec);
@@ -299,7 +299,7 @@ static void reading_cell(struct pdf *p, const void *ctx, size_t r, size_t c, cha
     case 0: s = dash(o->when); break;
     case 1: s = check ? dash(o->role) : cert_pdf_num(p, o->nominal, CERT_DEC_NONE); break;
     case 2: s = side_text(p, o->side); break;
-    case 3: s = typed ? L(p, N_("typed")) : L(p, N_("instrument")); break;
+    case 3: s = typed ? L(p, N_("typed")) : L(p, N_("read from the instrument")); break;
     case 4: s = dash(o->text); break;
     case 5:
         s = check  ? (o->value == 1 ? L(p, N_("Pass")) : L(p, N_("Fail")))
