@@ -676,6 +676,7 @@ static const char *coverage_statement(const struct cert_doc *d)
         fixed2 |= d->points[i].measured && isnan(d->points[i].p) && d->points[i].k == 2;
     if (!fixed2)
         return NULL;
+    /* xgettext:no-c-format */
     return N_("k = 2, corresponding to a coverage probability of approximately 95 % for a "
               "normal distribution");
 }

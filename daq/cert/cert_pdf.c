@@ -747,6 +747,7 @@ static void coverage(struct pdf *p)
          * (from memory) */
         for (int vi = 1; vi >= 0; vi--)
             if (has(p, vi))
+                /* xgettext:no-c-format */
                 para(p, tr(p, vi, N_("The expanded uncertainty U is the standard uncertainty "
                                      "multiplied by the coverage factor k = 2, corresponding to a "
                                      "coverage probability of approximately 95 % for a normal "

@@ -869,6 +869,7 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
     for (size_t i = 0; i < d->n_points; i++)
         fixed2 |= d->points[i].measured && isnan(d->points[i].p) && d->points[i].k == 2;
     mlt(w, um, "description",
+        /* xgettext:no-c-format */
         fixed2 ? N_("The expanded uncertainty U is the standard uncertainty multiplied by the "
                     "coverage factor k, determined in accordance with the GUM (JCGM 100:2008): "
                     "k = 2, corresponding to a coverage probability of approximately 95 % for "

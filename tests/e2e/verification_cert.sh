@@ -126,7 +126,7 @@ PY
 pdftotext "$tmp/pass.cert/$n.pdf" "$tmp/pass.txt"
 for want in "GIẤY CHỨNG NHẬN KIỂM ĐỊNH" "VERIFICATION CERTIFICATE" "T-123456" "Có hiệu lực đến" "$valid" \
     "Đạt yêu cầu đo lường" "ĐLVN 08:2011 Áp kế kiểu lò xo – Quy trình kiểm định" "Công ty Áp Lực" \
-    "AK-2026-001" "Y-100" "Wika" "Số tem / số niêm phong" "Kiểm tra bên ngoài" "4,1" "Biến sai" "$n"; do
+    "AK-2026-001" "Y-100" "Wika" "Số tem / số niêm phong" "Kiểm tra bên ngoài" "4,1" "Độ trễ" "$n"; do
     grep -qF -- "$want" "$tmp/pass.txt" || { show "$tmp/pass.txt"; fail "the certificate's text has no '$want'"; }
 done
 pdftotext -layout "$tmp/pass.cert/$n.pdf" "$tmp/pass.layout.txt"
