@@ -31,6 +31,11 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
     int rc = cert_life_open(&life, &j, out_dir, err);
     if (rc == 0)
         rc = cert_doc_build(run_path, f, lab, &j, &d, err);
+    /* the documents' Vietnamese, whatever the process's language: one
+     * catalogue for every format (the JSON is always bilingual) */
+    struct cd_catalog *vi = NULL;
+    if (rc == 0 && (rc = cd_catalog_open("vi", &vi, err)) == 0)
+        d->vi = vi;
     bool begun = rc == 0 && (rc = cert_life_begin(&life, &j, d, out_dir, err)) == 0;
     char path[3][4400], xml_sha[65] = "", qr[512];
     const char *kinds[3] = {"xml", "json", "pdf"};
@@ -56,7 +61,7 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
     if (rc == 0)
         rc = cert_manifest_write(out_dir, d, files, NULL, lab, quiet, err);
     if (rc == 0 && !quiet)
-        printf("certificate %s: verdict %s\n", d->number, d->verdict);
+        printf(_("certificate %s: verdict %s\n"), d->number, d->verdict);
     if (rc == 0 && number != NULL)
         snprintf(number, 64, "%s", d->number);
     if (begun)
@@ -64,6 +69,7 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
     cert_life_close(&life);
     json_decref(files);
     cert_doc_free(d);
+    cd_catalog_close(vi);
     return rc;
 }
 

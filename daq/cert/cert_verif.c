@@ -473,13 +473,11 @@ json_t *cert_verif_json(const struct cert_verif *v, bool record, struct cert_jb 
     json_object_set_new(root, "sides",
                         json_pack("{s:s, s:s, s:s}", "method", v->method, "item", v->item_read,
                                   "reference", v->ref_read));
+    const char *statement = v->passed ? N_("meets the metrological requirements")
+                                      : N_("does not meet the metrological requirements");
     json_object_set_new(root, "statement",
-                        json_pack("{s:s, s:s}", "vi",
-                                  v->passed ? "Đạt yêu cầu đo lường"
-                                            : "Không đạt yêu cầu đo lường",
-                                  "en",
-                                  v->passed ? "meets the metrological requirements"
-                                            : "does not meet the metrological requirements"));
+                        json_pack("{s:s, s:s}", "vi", cd_catalog_text(v->doc->vi, statement),
+                                  "en", statement));
     json_object_set_new(root, "points", pts);
     json_object_set_new(root, "checks", chk);
     if (record) {
@@ -522,17 +520,21 @@ int cert_verif_issue(const struct ana_file *f, const struct cert_lab *lab,
     /* a passing verification is valid until the date its cycle gives */
     if (rc == 0 && v->passed && j.valid_until == NULL)
         j.valid_until = v->valid_until;
+    struct cd_catalog *vi = NULL; /* the documents' Vietnamese (cert_issue) */
+    if (rc == 0 && (rc = cd_catalog_open("vi", &vi, err)) == 0)
+        v->doc->vi = vi;
     bool begun = rc == 0 && (rc = cert_life_begin(&life, &j, v->doc, out_dir, err)) == 0;
     if (rc != 0) {
         cert_life_close(&life);
         cert_verif_free(v);
+        cd_catalog_close(vi);
         return rc;
     }
     if (warning[0] != '\0' && !quiet)
-        fprintf(stderr, "caldaq cert: warning: %s\n", warning);
+        fprintf(stderr, _("caldaq cert: warning: %s\n"), warning);
     if (cert_format_wants(format, "xml") && !quiet)
-        printf("%s: a verification: no DCC XML (the DCC is a calibration certificate; "
-               "docs/verification.md)\n",
+        printf(_("%s: a verification: no DCC XML (the DCC is a calibration certificate; "
+               "docs/verification.md)\n"),
                v->doc->number);
     const struct cert_doc *d = v->doc;
     json_t *files = json_object();
@@ -570,15 +572,18 @@ int cert_verif_issue(const struct ana_file *f, const struct cert_lab *lab,
     cert_life_close(&life);
     if (rc == 0 && !quiet) {
         if (v->passed)
-            printf("verification %s: pass (Đạt yêu cầu đo lường): certificate, stamp %s, valid "
-                   "until %s\n",
+            printf(_("verification %s: pass (meets the metrological requirements): certificate, "
+                   "stamp %s, valid until %s\n"),
                    d->number, v->stamp, v->valid_until);
         else
-            printf("verification %s: fail (Không đạt): notice of failure\n", d->number);
+            printf(_("verification %s: fail (does not meet the metrological requirements): "
+                   "notice of failure\n"),
+                   d->number);
     }
     if (rc == 0 && number != NULL)
         snprintf(number, 64, "%s", d->number);
     json_decref(files);
     cert_verif_free(v);
+    cd_catalog_close(vi);
     return rc;
 }
