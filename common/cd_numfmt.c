@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "cd.h"
+#include "cd_i18n.h"
 
 int cd_decsep_parse(const char *text, enum cd_decsep *out, struct cd_err *err)
 {
@@ -15,7 +16,7 @@ int cd_decsep_parse(const char *text, enum cd_decsep *out, struct cd_err *err)
         *out = CD_DECSEP_POINT;
         return 0;
     }
-    return cd_fail(err, CD_ERR_INVALID, "decimal_separator: '%s' is neither comma nor point",
+    return cd_fail(err, CD_ERR_INVALID, _("decimal_separator: '%s' is neither comma nor point"),
                    text != NULL ? text : "");
 }
 

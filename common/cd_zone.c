@@ -6,6 +6,7 @@
  * process (a library must not), and glibc silently takes UTC for a zone it
  * cannot read, which is how a mistyped zone moved due dates by 7 hours. */
 #include "cd.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -413,12 +414,12 @@ static int zone_load(const char *name, const char *dir, bool fallback, struct cd
     *out = NULL;
     struct cd_zone *z = calloc(1, sizeof *z);
     if (z == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     const char *n = name[0] == ':' ? name + 1 : name;
     snprintf(z->name, sizeof z->name, "%s", n);
     if (strlen(n) >= 200) {
         cd_zone_free(z);
-        return cd_fail(err, CD_ERR_INVALID, "time zone '%.40s...': too long to be a zone", n);
+        return cd_fail(err, CD_ERR_INVALID, _("time zone '%.40s...': too long to be a zone"), n);
     }
     char path[512] = "";
     if (n[0] == '/')
@@ -439,8 +440,8 @@ static int zone_load(const char *name, const char *dir, bool fallback, struct cd
         free(buf);
         if (why != NULL) {
             int rc = cd_fail(err, CD_ERR_INVALID,
-                             "time zone '%s': %s is not a time zone file of the tz database "
-                             "(%s)",
+                             _("time zone '%s': %s is not a time zone file of the tz database "
+                             "(%s)"),
                              n, path, why);
             cd_zone_free(z);
             return rc;
@@ -460,12 +461,12 @@ static int zone_load(const char *name, const char *dir, bool fallback, struct cd
     }
     int rc;
     if (path[0] != '\0' && open_errno != ENOENT && open_errno != ENOTDIR)
-        rc = cd_fail(err, CD_ERR_INVALID, "time zone '%s': %s: %s", n, path,
+        rc = cd_fail(err, CD_ERR_INVALID, _("time zone '%s': %s: %s"), n, path,
                      strerror(open_errno));
     else
         rc = cd_fail(err, CD_ERR_INVALID,
-                     "time zone '%s': no such zone in %s, and not a POSIX TZ rule such as "
-                     "<+07>-7 (zones are named like Asia/Ho_Chi_Minh, Europe/Berlin, UTC)",
+                     _("time zone '%s': no such zone in %s, and not a POSIX TZ rule such as "
+                     "<+07>-7 (zones are named like Asia/Ho_Chi_Minh, Europe/Berlin, UTC)"),
                      n, dir);
     cd_zone_free(z);
     return rc;
@@ -477,7 +478,7 @@ int cd_zone_load(const char *name, struct cd_zone **out, struct cd_err *err)
         name = CD_ZONE_DEFAULT;
     if (name[0] == '\0' || (name[0] == ':' && name[1] == '\0')) {
         *out = NULL;
-        return cd_fail(err, CD_ERR_INVALID, "the time zone is empty (the default is %s)",
+        return cd_fail(err, CD_ERR_INVALID, _("the time zone is empty (the default is %s)"),
                        CD_ZONE_DEFAULT);
     }
     return zone_load(name, ZONEINFO, true, out, err);
@@ -492,7 +493,7 @@ int cd_tz_check(const char *tz, const char *tzdir, struct cd_err *err)
     struct cd_err e = {0};
     int rc = zone_load(tz, tzdir != NULL && tzdir[0] != '\0' ? tzdir : ZONEINFO, false, &z, &e);
     cd_zone_free(z);
-    return rc == 0 ? 0 : cd_fail(err, rc, "TZ=%.200s: %s", tz, e.msg);
+    return rc == 0 ? 0 : cd_fail(err, rc, _("TZ=%.200s: %s"), tz, e.msg);
 }
 
 /* ------------------------------------------------------------ dates */

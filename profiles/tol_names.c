@@ -3,6 +3,7 @@
  * forms (tol_oiml.c) can name a class in a message without calling back
  * into the dispatcher. */
 #include "prof.h"
+#include "cd_i18n.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -43,7 +44,7 @@ static int parse_name(const char *what, const char *const *names, size_t n, cons
                       int *out, struct cd_err *err)
 {
     if (name == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "no %s given", what);
+        return cd_fail(err, CD_ERR_INVALID, _("no %s given"), what);
     for (size_t i = 1; i < n; i++) {
         if (strcasecmp(names[i], name) == 0) {
             *out = (int)i;
@@ -58,7 +59,7 @@ static int parse_name(const char *what, const char *const *names, size_t n, cons
             break;
         used += (size_t)w;
     }
-    return cd_fail(err, CD_ERR_INVALID, "unknown %s \"%s\": expected one of %s", what, name, list);
+    return cd_fail(err, CD_ERR_INVALID, _("unknown %s \"%s\": expected one of %s"), what, name, list);
 }
 
 #define NAME_FUNCS(fn_name, fn_parse, type, names, what)                          \

@@ -5,6 +5,7 @@
 
 #include "cd.h"
 #include "cli.h"
+#include "cd_i18n.h"
 
 #ifndef CALDAQ_VERSION
 #define CALDAQ_VERSION "0.1.0"
@@ -40,10 +41,10 @@ static const struct {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: caldaq COMMAND [ARGS...]\n\ncommands:\n");
+    fprintf(f, _("usage: caldaq COMMAND [ARGS...]\n\ncommands:\n"));
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nEvery command has --help. caldaq --version prints the version.\n");
+    fprintf(f, _("\nEvery command has --help. caldaq --version prints the version.\n"));
 }
 
 int main(int argc, char **argv)
@@ -58,7 +59,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(name, "--version") == 0) {
-        printf("caldaq %s\n", CALDAQ_VERSION);
+        printf(_("caldaq %s\n"), CALDAQ_VERSION);
         return 0;
     }
     /* glibc reads a TZ it does not understand as UTC without a word: time
@@ -67,15 +68,15 @@ int main(int argc, char **argv)
     struct cd_err err = {0};
     if (cd_tz_check(getenv("TZ"), getenv("TZDIR"), &err) != 0) {
         fprintf(stderr,
-                "caldaq: %s\n(unset TZ to use the system's zone, or name one such as "
-                "TZ=Asia/Ho_Chi_Minh)\n",
+                _("caldaq: %s\n(unset TZ to use the system's zone, or name one such as "
+                "TZ=Asia/Ho_Chi_Minh)\n"),
                 err.msg);
         return 2;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(commands[i].name, name) == 0)
             return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "caldaq: '%s' is not a caldaq command\n", name);
+    fprintf(stderr, _("caldaq: '%s' is not a caldaq command\n"), name);
     usage(stderr);
     return 2;
 }

@@ -2,6 +2,7 @@
  * with prompts, a live reading and a stability indicator; and batch mode
  * for CI and scripted labs, one line per point and no questions. */
 #include "session.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <math.h>
@@ -182,7 +183,7 @@ static int typed_next(struct ses_term *t, char *key, size_t kcap, char *value, s
             return 0;
         if (got < 0)
             /* said, then taken as a wrong entry: the next line answers */
-            fprintf(t->out, "%s:%d: not NOMINAL,VALUE nor CHECK-ID,ANSWER: ignored\n",
+            fprintf(t->out, _("%s:%d: not NOMINAL,VALUE nor CHECK-ID,ANSWER: ignored\n"),
                     t->typed_path, t->typed_line);
     }
 }
@@ -197,7 +198,7 @@ static enum ses_action batch_ask_typed(void *ctx, const struct prof_profile *p,
         fprintf(t->out, "%s:%d: %s\n", t->typed_path, t->typed_line, why);
     char key[64], value[256];
     if (typed_next(t, key, sizeof key, value, sizeof value) != 0) {
-        fprintf(t->out, "%s: no reading for point %zu (%.10g %s): the file ends\n",
+        fprintf(t->out, _("%s: no reading for point %zu (%.10g %s): the file ends\n"),
                 t->typed_path != NULL ? t->typed_path : "--typed", pt->index + 1, pt->nominal,
                 p->unit);
         return SES_ABORT;
@@ -205,7 +206,7 @@ static enum ses_action batch_ask_typed(void *ctx, const struct prof_profile *p,
     char *end = NULL;
     double nominal = strtod(key, &end);
     if (end == key || *end != '\0' || fabs(nominal - pt->nominal) > 1e-9 * fmax(1, fabs(nominal))) {
-        fprintf(t->out, "%s:%d: '%s' where point %zu's nominal %.10g %s was expected\n",
+        fprintf(t->out, _("%s:%d: '%s' where point %zu's nominal %.10g %s was expected\n"),
                 t->typed_path, t->typed_line, key, pt->index + 1, pt->nominal, p->unit);
         return SES_ABORT;
     }
@@ -218,7 +219,7 @@ static bool batch_confirm_typed(void *ctx, const char *why)
 {
     struct ses_term *t = ctx;
     if (!t->typed_confirm)
-        fprintf(t->out, "%s:%d: %s; end the line with ,confirm to keep it\n", t->typed_path,
+        fprintf(t->out, _("%s:%d: %s; end the line with ,confirm to keep it\n"), t->typed_path,
                 t->typed_line, why);
     return t->typed_confirm;
 }
@@ -231,12 +232,12 @@ static enum ses_action batch_ask_check(void *ctx, const struct prof_check *c, co
         fprintf(t->out, "%s:%d: %s\n", t->typed_path, t->typed_line, why);
     char key[64], value[256];
     if (typed_next(t, key, sizeof key, value, sizeof value) != 0) {
-        fprintf(t->out, "%s: no answer for check %s: the file ends\n",
+        fprintf(t->out, _("%s: no answer for check %s: the file ends\n"),
                 t->typed_path != NULL ? t->typed_path : "--typed", c->id);
         return SES_ABORT;
     }
     if (strcmp(key, c->id) != 0) {
-        fprintf(t->out, "%s:%d: '%s' where the answer of check %s was expected\n",
+        fprintf(t->out, _("%s:%d: '%s' where the answer of check %s was expected\n"),
                 t->typed_path, t->typed_line, key, c->id);
         return SES_ABORT;
     }
@@ -453,9 +454,9 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
     enum lang l = t->lang;
     if (strcmp(who, "session") != 0 && o->status != SES_COMPLETE) {
         /* replay and demo: nothing to resume, the message is the story */
-        fprintf(stderr, "caldaq %s: %s\n", who, o->err.msg);
+        fprintf(stderr, _("caldaq %s: %s\n"), who, o->err.msg);
         if (o->run_path[0] != '\0')
-            fprintf(stderr, "caldaq %s: the points before it are in %s\n", who, o->run_path);
+            fprintf(stderr, _("caldaq %s: the points before it are in %s\n"), who, o->run_path);
         return (int)o->status;
     }
     switch (o->status) {
@@ -494,12 +495,12 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
                                                       : M_INSTRUMENT_LOST),
                     o->point + 1, o->err.msg, o->run_path, resume);
         }
-        fprintf(stderr, "caldaq %s: %s\n", who, o->err.msg);
+        fprintf(stderr, _("caldaq %s: %s\n"), who, o->err.msg);
         break;
     default:
-        fprintf(stderr, "caldaq %s: %s\n", who, o->err.msg);
+        fprintf(stderr, _("caldaq %s: %s\n"), who, o->err.msg);
         if (o->status == SES_USAGE) /* as the command line's own usage errors */
-            fprintf(stderr, "Try 'caldaq %s --help'.\n", who);
+            fprintf(stderr, _("Try 'caldaq %s --help'.\n"), who);
         break;
     }
     fflush(t->out);
