@@ -277,10 +277,10 @@ struct tzif_header {
 static const char *header(const unsigned char *p, size_t len, struct tzif_header *h)
 {
     if (len < 44 || memcmp(p, "TZif", 4) != 0)
-        return "no TZif header";
+        return _("no TZif header");
     h->version = p[4] == 0 ? 1 : p[4] - '0';
     if (h->version < 1 || h->version > 9)
-        return "an unknown TZif version";
+        return _("an unknown TZif version");
     h->isutcnt = be32(p + 20);
     h->isstdcnt = be32(p + 24);
     h->leapcnt = be32(p + 28);
@@ -290,7 +290,7 @@ static const char *header(const unsigned char *p, size_t len, struct tzif_header
     if (h->typecnt == 0 || h->typecnt > 256 || h->timecnt > TRANS_MAX || h->charcnt > 65536 ||
         h->leapcnt > 65536 || (h->isutcnt != 0 && h->isutcnt != h->typecnt) ||
         (h->isstdcnt != 0 && h->isstdcnt != h->typecnt))
-        return "counts out of range";
+        return _("counts out of range");
     return NULL;
 }
 
@@ -311,7 +311,7 @@ static const char *tzif_parse(const unsigned char *buf, size_t len, struct cd_zo
         return why;
     size_t tsize = 4, off = 44;
     if (block_size(&h, 4) > len - 44)
-        return "the file is cut short";
+        return _("the file is cut short");
     if (h.version >= 2) {
         off = 44 + block_size(&h, 4);
         if ((why = header(buf + off, len - off, &h)) != NULL)
@@ -319,22 +319,22 @@ static const char *tzif_parse(const unsigned char *buf, size_t len, struct cd_zo
         off += 44;
         tsize = 8;
         if (block_size(&h, 8) > len - off)
-            return "the file is cut short";
+            return _("the file is cut short");
     }
     const unsigned char *p = buf + off;
     z->n_trans = h.timecnt;
     z->trans = calloc(h.timecnt + 1, sizeof *z->trans);
     z->idx = calloc(h.timecnt + 1, 1);
     if (z->trans == NULL || z->idx == NULL)
-        return "out of memory";
+        return _("out of memory");
     for (size_t i = 0; i < h.timecnt; i++, p += tsize) {
         z->trans[i] = tsize == 8 ? be64(p) : (long long)(int32_t)be32(p);
         if (i > 0 && z->trans[i] <= z->trans[i - 1])
-            return "transitions out of order";
+            return _("transitions out of order");
     }
     for (size_t i = 0; i < h.timecnt; i++, p++) {
         if (*p >= h.typecnt)
-            return "a transition to a type that does not exist";
+            return _("a transition to a type that does not exist");
         z->idx[i] = *p;
     }
     z->n_types = h.typecnt;
@@ -342,22 +342,22 @@ static const char *tzif_parse(const unsigned char *buf, size_t len, struct cd_zo
         long u = (long)(int32_t)be32(p);
         /* RFC 8536: utoff in [-89999, 93599]; -2^31 is invalid */
         if (u < -89999 || u > 93599 || p[4] > 1 || p[5] >= h.charcnt + (h.charcnt == 0))
-            return "a time type out of range";
+            return _("a time type out of range");
         z->utoff[i] = u;
     }
     if (h.version >= 2) {
         const unsigned char *foot = buf + off + block_size(&h, 8), *end = buf + len;
         if (foot >= end || *foot != '\n')
-            return "no footer";
+            return _("no footer");
         const unsigned char *nl = memchr(foot + 1, '\n', (size_t)(end - foot - 1));
         if (nl == NULL || nl - foot - 1 >= 256)
-            return "the footer is not ended";
+            return _("the footer is not ended");
         char rule[256];
         memcpy(rule, foot + 1, (size_t)(nl - foot - 1));
         rule[nl - foot - 1] = '\0';
         if (rule[0] != '\0') {
             if (!posix_parse(rule, &z->rule))
-                return "the footer is not a POSIX TZ rule";
+                return _("the footer is not a POSIX TZ rule");
             z->has_rule = true;
         }
     }
@@ -433,9 +433,9 @@ static int zone_load(const char *name, const char *dir, bool fallback, struct cd
         size_t len = buf != NULL ? fread(buf, 1, TZIF_MAX + 1, f) : 0;
         int read_errno = ferror(f) ? errno : 0;
         fclose(f);
-        const char *why = buf == NULL                ? "out of memory"
+        const char *why = buf == NULL                ? _("out of memory")
                           : read_errno != 0          ? strerror(read_errno)
-                          : len > TZIF_MAX           ? "larger than any zone"
+                          : len > TZIF_MAX           ? _("larger than any zone")
                                                      : tzif_parse(buf, len, z);
         free(buf);
         if (why != NULL) {

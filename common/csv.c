@@ -376,7 +376,7 @@ static int number_error(enum num_kind k, struct span f, char sep, const char *fi
         return cd_fail(err, CD_ERR_PARSE, _("%s:%zu: field %zu (%s): %s is not a number%s"), file,
                        line, col + 1, role_name(r), quote(f, q, sizeof q),
                        sep == ';' && memchr(f.p, ',', f.len) != NULL
-                           ? " (decimal comma? write a point)" : "");
+                           ? _(" (decimal comma? write a point)") : "");
     }
 }
 
@@ -411,7 +411,7 @@ static int parse_row(const struct layout *lo, struct span line, size_t lineno, c
     if (n != lo->n_fields)
         return cd_fail(err, CD_ERR_PARSE, _("%s:%zu: %zu field%s, expected %zu as in the %s on line %zu "
                        "(separator %s)"), file, lineno, n, n == 1 ? "" : "s", lo->n_fields,
-                       lo->header ? "header" : "first row", lo->defined_on,
+                       lo->header ? _("header") : _("first row"), lo->defined_on,
                        separator_name(lo->sep));
     double v[4] = {0, 0, 0, NAN};
     struct span rest = line;

@@ -54,7 +54,7 @@ const char *prof_test_name(enum prof_test t)
 static void point_name(const struct prof_profile *p, const struct prof_plan_point *pt, char *buf,
                        size_t cap)
 {
-    snprintf(buf, cap, "test point %zu (%s, %.15g %s)", pt->index + 1, pt->role, pt->nominal,
+    snprintf(buf, cap, _("test point %zu (%s, %.15g %s)"), pt->index + 1, pt->role, pt->nominal,
              prof_reference_unit(p));
 }
 
@@ -241,8 +241,8 @@ int prof_point_reference(const struct prof_profile *p, const struct prof_plan_po
                            name, s->id, s->certificate, i > 0 || n > 1 ? "further " : "",
                            pieces[i], prof_reference_unit(p),
                            n == 1 && s->kind == PROF_STD_WEIGHT_SET
-                               ? " (list the pieces that make this load: {at: ..., weights: "
-                                 "[...]})"
+                               ? _(" (list the pieces that make this load: {at: ..., weights: "
+                                 "[...]})")
                                : "");
         used[found] = true;
         const struct prof_std_item *it = &s->items[found];
@@ -333,7 +333,7 @@ static int reference_U(const struct prof_profile *p, const struct prof_plan_poin
     }
     if (p->ref.read == PROF_READ_CERTIFIED)
         return cd_fail(err, why.code ? why.code : CD_ERR_INVALID, "%s",
-                       why.msg[0] ? why.msg : "no certified uncertainty of the reference");
+                       why.msg[0] ? why.msg : _("no certified uncertainty of the reference"));
     double largest = -1;
     for (size_t j = 0; j < s->n_items; j++) {
         double f = unit_factor(s->items[j].unit, prof_reference_unit(p));
@@ -382,7 +382,7 @@ int prof_check_reference_ratio(const struct prof_profile *p, const struct prof_s
                            s->id, s->certificate, U, p->unit, pt->nominal, p->unit, name,
                            v->reference_ratio, mpe, p->unit,
                            v->ratio_source[0] ? v->ratio_source
-                                              : "the default ratio: U at most one third of the MPE");
+                                              : _("the default ratio: U at most one third of the MPE"));
         }
     }
     return 0;

@@ -66,14 +66,14 @@ static int read_entry(const struct cd_yaml_doc *y, prof_cycles *c, yaml_node_t *
 {
     static const char *const keys[] = {"type", "en", "vi", "months", "source", NULL};
     char what[48];
-    snprintf(what, sizeof what, "cycles entry %zu", i + 1);
+    snprintf(what, sizeof what, _("cycles entry %zu"), i + 1);
     int rc = cd_yaml_check_keys(y, e, what, keys);
     if (rc != 0 || (rc = text(y, c, e, "type", what, &out->type)) != 0)
         return rc;
     if (!is_type(out->type))
         return FAIL(cd_yaml_get(y, e, "type"), CD_ERR_INVALID,
                     _("%s: type '%s': lower-case letters, digits and '-' only"), what, out->type);
-    snprintf(what, sizeof what, "cycles entry '%s'", out->type);
+    snprintf(what, sizeof what, _("cycles entry '%s'"), out->type);
     if ((rc = text(y, c, e, "en", what, &out->name_en)) != 0 ||
         (rc = text(y, c, e, "vi", what, &out->name_vi)) != 0 ||
         (rc = text(y, c, e, "source", what, &out->source)) != 0)
@@ -101,7 +101,7 @@ static int read_table(const struct cd_yaml_doc *y, prof_cycles *c)
     yaml_node_t *root = yaml_document_get_root_node(y->doc);
     if (root == NULL)
         return FAIL(NULL, CD_ERR_PARSE, _("the file is empty"));
-    int rc = cd_yaml_check_keys(y, root, "cycles table", keys);
+    int rc = cd_yaml_check_keys(y, root, _("cycles table"), keys);
     if (rc != 0)
         return rc;
     yaml_node_t *v = cd_yaml_get(y, root, "caldaq_verification_cycles");
@@ -110,7 +110,7 @@ static int read_table(const struct cd_yaml_doc *y, prof_cycles *c)
                     _("caldaq_verification_cycles: 1 is missing (the format version)"));
     if (cd_yaml_scalar(v) == NULL || strcmp(cd_yaml_scalar(v), "1") != 0)
         return FAIL(v, CD_ERR_UNSUPPORTED, _("caldaq_verification_cycles: only version 1 is known"));
-    if ((rc = text(y, c, root, "source", "cycles table", &c->source)) != 0)
+    if ((rc = text(y, c, root, _("source"), _("cycles table"), &c->source)) != 0)
         return rc;
     yaml_node_t *list = cd_yaml_get(y, root, "cycles");
     if (list == NULL)
@@ -139,7 +139,7 @@ static int read_table(const struct cd_yaml_doc *y, prof_cycles *c)
 prof_cycles *prof_cycles_load_string(const char *text_in, const char *source, struct cd_err *err)
 {
     if (source == NULL)
-        source = "verification cycles";
+        source = _("verification cycles");
     yaml_document_t doc;
     if (cd_yaml_load_string(text_in, source, &doc, err) != 0)
         return NULL;

@@ -147,7 +147,7 @@ static int get_enum(struct reader *r, yaml_node_t *map, const char *key, const c
     struct cd_err why = {0};
     if (cd_yaml_scalar(n) == NULL || parse(cd_yaml_scalar(n), out, &why) != 0)
         return FAIL(n, CD_ERR_INVALID, "%s: %s: %s", what, key,
-                    why.msg[0] ? why.msg : "must be a name");
+                    why.msg[0] ? why.msg : _("must be a name"));
     return 0;
 }
 
@@ -297,7 +297,7 @@ static int read_tolerance(struct reader *r, yaml_node_t *n, struct prof_toleranc
             if (cd_yaml_scalar(v) == NULL ||
                 prof_dmm_table_find(cd_yaml_scalar(v), &t->dmm.table, &why) != 0)
                 return FAIL(v, CD_ERR_INVALID, _("tolerance: table: %s"),
-                            why.msg[0] ? why.msg : "must be a name");
+                            why.msg[0] ? why.msg : _("must be a name"));
             if (cd_yaml_get(&r->y, n, "pct_reading") || cd_yaml_get(&r->y, n, "pct_range") ||
                 cd_yaml_get(&r->y, n, "overrange_pct"))
                 return FAIL(v, CD_ERR_INVALID,
@@ -383,7 +383,7 @@ static int read_needs(struct reader *r, yaml_node_t *n, struct prof_profile *p)
         yaml_node_t *e = seq_item(r, n, i);
         struct prof_std_need *s = &needs[i];
         char what[64];
-        snprintf(what, sizeof what, "standards entry %zu", i + 1);
+        snprintf(what, sizeof what, _("standards entry %zu"), i + 1);
         if ((rc = cd_yaml_check_keys(&r->y, e, what, keys)) ||
             (rc = get_text(r, e, "role", what, true, &s->role)) ||
             (rc = get_enum(r, e, "kind", what, prof_std_kind_parse_any, &s->kind)) ||
@@ -617,7 +617,7 @@ static int read_group(struct reader *r, struct prof_profile *p, yaml_node_t *g, 
     static const char *const keys[] = {"test", "load", "points", "positions", "series", "repeat",
                                        "range", "resolution", "constants", "weights", NULL};
     char what[64];
-    snprintf(what, sizeof what, "plan entry %zu", gi + 1);
+    snprintf(what, sizeof what, _("plan entry %zu"), gi + 1);
     int rc = cd_yaml_check_keys(&r->y, g, what, keys);
     if (rc != 0)
         return rc;
@@ -862,14 +862,14 @@ static int read_input(struct reader *r, yaml_node_t *n, struct prof_budget_input
 {
     static const char *const keys[] = {"name", "label", "dist", "value", "u", "half_width",
                                        "beta", "dof", "source", NULL};
-    int rc = cd_yaml_check_keys(&r->y, n, "budget input", keys);
-    if (rc != 0 || (rc = get_text(r, n, "name", "budget input", true, &in->name)) != 0)
+    int rc = cd_yaml_check_keys(&r->y, n, _("budget input"), keys);
+    if (rc != 0 || (rc = get_text(r, n, _("name"), _("budget input"), true, &in->name)) != 0)
         return rc;
     if (!is_identifier(in->name))
         return FAIL(cd_yaml_get(&r->y, n, "name"), CD_ERR_INVALID,
                     _("budget input: '%s' is not a name (letters, digits, _)"), in->name);
     char what[128];
-    snprintf(what, sizeof what, "budget input '%s'", in->name);
+    snprintf(what, sizeof what, _("budget input '%s'"), in->name);
     if ((rc = get_text(r, n, "label", what, false, &in->label)) != 0 ||
         (rc = get_text(r, n, "source", what, false, &in->source)) != 0)
         return rc;
@@ -888,7 +888,7 @@ static int read_input(struct reader *r, yaml_node_t *n, struct prof_budget_input
                     _("%s: half_width is given but the distribution is %s%s, which takes u: "
                     "add dist: rectangular (or another) or give u"),
                     what, unc_dist_name(in->dist),
-                    cd_yaml_get(&r->y, n, "dist") == NULL ? " (the default)" : "");
+                    cd_yaml_get(&r->y, n, _("dist")) == NULL ? _(" (the default)") : "");
     if (wants_u && un == NULL)
         return FAIL(n, CD_ERR_PARSE, _("%s: u is missing (a %s input is given by its standard "
                                      "uncertainty; write u: 0 for an exact value)"),
@@ -1324,14 +1324,14 @@ static int read_check(struct reader *r, yaml_node_t *e, size_t i, struct prof_ch
     static const char *const keys[] = {"stage", "id", "vi", "en", "clause", NULL};
     static const char *const stages[] = {"?", "external", "technical"};
     char what[48];
-    snprintf(what, sizeof what, "verification: check %zu", i + 1);
+    snprintf(what, sizeof what, _("verification: check %zu"), i + 1);
     int rc = cd_yaml_check_keys(&r->y, e, what, keys);
     if (rc != 0 || (rc = get_text(r, e, "id", what, true, &c->id)) != 0)
         return rc;
     if (!is_check_id(c->id))
         return FAIL(cd_yaml_get(&r->y, e, "id"), CD_ERR_INVALID,
                     _("%s: id '%s': lower-case letters, digits and '-' only"), what, c->id);
-    snprintf(what, sizeof what, "verification: check '%s'", c->id);
+    snprintf(what, sizeof what, _("verification: check '%s'"), c->id);
     if (cd_yaml_get(&r->y, e, "stage") == NULL)
         return FAIL(e, CD_ERR_PARSE, _("%s: stage is missing (external or technical)"), what);
     char prefix[64];
@@ -1509,8 +1509,8 @@ static int read_air(struct reader *r, yaml_node_t *n, struct prof_air *air)
         if (!ok || !isfinite(*to[i]))
             return FAIL(cd_yaml_get(&r->y, n, keys[i]), CD_ERR_INVALID,
                         _("%s: %s = %g must be %s"), what, keys[i], *to[i],
-                        i == 3 ? "a density of air in kg/m3 (about 1.2)"
-                               : "a standard uncertainty (0 or more)");
+                        i == 3 ? _("a density of air in kg/m3 (about 1.2)")
+                               : _("a standard uncertainty (0 or more)"));
     }
     if (rc == 0)
         air->given = true;
@@ -1563,16 +1563,16 @@ static int read_curve(struct reader *r, yaml_node_t *n, struct prof_profile *p)
         return rc;
     if (strcmp(form, "cvd") != 0)
         return FAIL(cd_yaml_get(&r->y, n, "form"), CD_ERR_INVALID,
-                    "curve: form '%s' is not known (cvd: Callendar-Van Dusen above 0 "
-                    DEG_C ")", form);
+                    _("curve: form '%s' is not known (cvd: Callendar-Van Dusen above 0 °C)"),
+                    form);
     if (strcmp(p->curve.x_unit, DEG_C) != 0)
         return FAIL(cd_yaml_get(&r->y, n, "x_unit"), CD_ERR_INVALID,
-                    "curve: x_unit '%s': a CVD curve is over the temperature in " DEG_C,
+                    _("curve: x_unit '%s': a CVD curve is over the temperature in °C"),
                     p->curve.x_unit);
     if (strcmp(p->unit, OHM) != 0)
         return FAIL(n, CD_ERR_INVALID,
-                    "curve: form cvd fits the resistance: the instrument's unit must be " OHM
-                    ", not '%s'", p->unit);
+                    _("curve: form cvd fits the resistance: the instrument's unit must be Ω, "
+                      "not '%s'"), p->unit);
     if (p->family != PROF_FAMILY_TEMPERATURE)
         return FAIL(n, CD_ERR_INVALID, _("curve: form cvd belongs to a temperature profile "
                                        "(family: temperature)"));

@@ -335,7 +335,7 @@ static const char *const std_keys[] = {"id",        "kind",      "description", 
 
 static int read_standard(const struct reader *r, yaml_node_t *n, struct prof_standard *s)
 {
-    int rc = cd_yaml_check_keys(&r->y, n, "each standard", std_keys);
+    int rc = cd_yaml_check_keys(&r->y, n, _("each standard"), std_keys);
     if (rc != 0)
         return rc;
     s->line = cd_yaml_line(n);
@@ -360,7 +360,7 @@ static int read_standard(const struct reader *r, yaml_node_t *n, struct prof_sta
     struct cd_err why = {0};
     if (cd_yaml_scalar(f) == NULL || prof_std_kind_parse(cd_yaml_scalar(f), &s->kind, &why) != 0)
         return cd_yaml_fail(&r->y, f, CD_ERR_PARSE, "%s: %s", what,
-                       cd_yaml_scalar(f) != NULL ? why.msg : "kind must be a name");
+                       cd_yaml_scalar(f) != NULL ? why.msg : _("kind must be a name"));
 
     if ((rc = get_text(r, n, "description", what, false, &s->description)) != 0 ||
         (rc = get_text(r, n, "class", what, false, &s->class_name)) != 0 ||
@@ -406,7 +406,7 @@ static int read_register(const struct reader *r)
     yaml_node_t *root = yaml_document_get_root_node(r->y.doc);
     if (root == NULL)
         return cd_yaml_fail(&r->y, NULL, CD_ERR_PARSE, _("the file is empty"));
-    int rc = cd_yaml_check_keys(&r->y, root, "a standards register", top_keys);
+    int rc = cd_yaml_check_keys(&r->y, root, _("a standards register"), top_keys);
     if (rc != 0)
         return rc;
     if ((rc = get_text(r, root, "lab", "register", false, &r->reg->lab)) != 0)

@@ -105,7 +105,7 @@ static int resolve(const struct prof_dmm *s, struct prof_dmm_row *row, const cha
         if (tol_same(s->range, t->rows[i].range, 1e-9)) {
             *row = t->rows[i];
             char where[96];
-            snprintf(where, sizeof where, "multimeter table %s, %.15g %s range", name,
+            snprintf(where, sizeof where, _("multimeter table %s, %.15g %s range"), name,
                      row->range, *unit);
             return check_row(where, row, err);
         }

@@ -125,10 +125,10 @@ int unc_decide_dof(const struct unc_decision_rule *rule, double y, double u, dou
         return cd_fail(err, CD_ERR_INVALID, _("the measured value is not a number"));
     if (isinf(y))
         return cd_fail(err, CD_ERR_INVALID, _("the measured value is infinite"));
-    rc = check_uncertainty("standard uncertainty u", u, err);
+    rc = check_uncertainty(_("standard uncertainty u"), u, err);
     if (rc != 0)
         return rc;
-    rc = check_uncertainty("expanded uncertainty U", U, err);
+    rc = check_uncertainty(_("expanded uncertainty U"), U, err);
     if (rc != 0)
         return rc;
     if (isnan(nu))
@@ -144,7 +144,7 @@ int unc_decide_dof(const struct unc_decision_rule *rule, double y, double u, dou
     /* w: the guard band, ILAC-G8 4.2.2 (r U) and 4.2.3 (U); 0 for 4.2.1. */
     double w = 0.0;
     if (rule->rule == UNC_RULE_GUARD_BAND) {
-        rc = check_uncertainty("guard band factor r", rule->r, err);
+        rc = check_uncertainty(_("guard band factor r"), rule->r, err);
         if (rc != 0)
             return rc;
         w = rule->r * U;
@@ -209,10 +209,10 @@ const char *unc_pdf_name(enum unc_pdf d)
 const char *unc_verdict_name(enum unc_verdict v)
 {
     switch (v) {
-    case UNC_PASS: return "pass";
-    case UNC_CONDITIONAL_PASS: return "conditional pass";
-    case UNC_CONDITIONAL_FAIL: return "conditional fail";
-    case UNC_FAIL: return "fail";
+    case UNC_PASS: return N_("pass");
+    case UNC_CONDITIONAL_PASS: return N_("conditional pass");
+    case UNC_CONDITIONAL_FAIL: return N_("conditional fail");
+    case UNC_FAIL: return N_("fail");
     }
     return "unknown verdict";
 }

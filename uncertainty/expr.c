@@ -177,7 +177,7 @@ static void place(const struct parser *ps, char *out, size_t size)
     if (ps->len <= QUOTE_WHOLE)
         snprintf(out, size, "column %d", column(ps));
     else
-        snprintf(out, size, "column %d of %zu", column(ps), ps->len);
+        snprintf(out, size, _("column %d of %zu"), column(ps), ps->len);
 }
 
 /* Reports "WHERE: expression "TEXT": WHAT"; WHAT says where in the text
@@ -291,7 +291,7 @@ static int parse_name(struct parser *ps)
     char name[128];
     if (len >= sizeof name) {
         ps->p = start;
-        return syntax(ps, "name too long");
+        return syntax(ps, _("name too long"));
     }
     memcpy(name, start, len);
     name[len] = '\0';
@@ -336,7 +336,7 @@ static int parse_number(struct parser *ps)
     if (end == ps->p)
         return syntax(ps, "expected a number");
     if (errno == ERANGE || !isfinite(v))
-        return syntax(ps, "number out of range");
+        return syntax(ps, _("number out of range"));
     ps->p = end;
     return node(ps, EXPR_NUM, -1, -1, v, 0);
 }
@@ -352,8 +352,8 @@ static int parse_primary(struct parser *ps)
     if (isalpha((unsigned char)c) || c == '_')
         return parse_name(ps);
     if (c == '\0')
-        return syntax(ps, "expected a number, name or '('");
-    return syntax(ps, "unexpected character");
+        return syntax(ps, _("expected a number, name or '('"));
+    return syntax(ps, _("unexpected character"));
 }
 
 /* power := primary ['^' unary]   (right associative; -x^2 is -(x^2)) */
@@ -444,7 +444,7 @@ struct expr *expr_parse(const char *text, expr_lookup_fn lookup, void *ctx, cons
     if (root >= 0) {
         skip_space(&ps);
         if (*ps.p != '\0')
-            root = syntax(&ps, "unexpected character after expression");
+            root = syntax(&ps, _("unexpected character after expression"));
     }
     if (root < 0) {
         expr_free(e);

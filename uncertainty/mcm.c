@@ -458,7 +458,7 @@ static void heavy_tails(const struct plan *p, struct moments *mo, char *warning,
         if (!uses)
             continue;
         const struct unc_input *in = &m->inputs[i];
-        append(warning, cap, &used, "%s'%s' (", listed == 0 ? "Monte Carlo: input " : ", ",
+        append(warning, cap, &used, "%s'%s' (", listed == 0 ? _("Monte Carlo: input ") : ", ",
                in->name);
         if (in->line > 0)
             append(warning, cap, &used, "%s:%d, ", m->source != NULL ? m->source : "model",
@@ -474,8 +474,8 @@ static void heavy_tails(const struct plan *p, struct moments *mo, char *warning,
     append(warning, cap, &used,
            _(" %s drawn from a t-distribution with 2 or fewer degrees of freedom, which has no "
            "variance (JCGM 101 6.4.9)%s: u(y) of the Monte Carlo is not defined%s for output%s"),
-           listed == 1 ? "is" : "are", no_mean ? " and with 1 not even a mean" : "",
-           no_mean ? ", nor y where such an input enters," : "", affected == 1 ? "" : "s");
+           listed == 1 ? _("is") : _("are"), no_mean ? _(" and with 1 not even a mean") : "",
+           no_mean ? _(", nor y where such an input enters,") : "", affected == 1 ? "" : "s");
     for (size_t j = 0, k = 0; j < m->n_outputs; j++)
         if (!mo[j].var)
             append(warning, cap, &used, "%s '%s'", k++ == 0 ? "" : ",", m->outputs[j].name);
@@ -822,12 +822,12 @@ static void validate(struct unc_mcm_output *o, const struct unc_lpu_output *lpu,
 const char *unc_validation_name(enum unc_validation v)
 {
     switch (v) {
-    case UNC_VALIDATION_NONE: return "no law of propagation to validate";
-    case UNC_VALIDATION_PASSED: return "validated";
-    case UNC_VALIDATION_FAILED: return "NOT validated";
-    case UNC_VALIDATION_NOTHING: return "u = 0, nothing to validate";
+    case UNC_VALIDATION_NONE: return N_("no law of propagation to validate");
+    case UNC_VALIDATION_PASSED: return N_("validated");
+    case UNC_VALIDATION_FAILED: return N_("NOT validated");
+    case UNC_VALIDATION_NOTHING: return N_("u = 0, nothing to validate");
     }
-    return "unknown validation state";
+    return N_("unknown validation state");
 }
 
 const char *unc_mcm_generator(void)

@@ -119,13 +119,13 @@ static const char *name_taken(const unc_model *m, const char *name)
 {
     for (size_t i = 0; i < m->n_inputs; i++)
         if (strcmp(m->inputs[i].name, name) == 0)
-            return "an input";
+            return _("an input");
     for (size_t i = 0; i < m->n_constants; i++)
         if (strcmp(m->constants[i].name, name) == 0)
             return "a constant";
     for (size_t i = 0; i < m->n_outputs; i++)
         if (strcmp(m->outputs[i].name, name) == 0)
-            return "an output";
+            return _("an output");
     for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
         if (strcmp(reserved[i], name) == 0)
             return "a function";

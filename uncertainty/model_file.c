@@ -229,7 +229,7 @@ static int add_correlation(const struct reader *r, struct load *ld, yaml_node_t 
     if (cd_yaml_scalar(a) == NULL || cd_yaml_scalar(b) == NULL)
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("correlation: the first two items name inputs"));
     double rv;
-    int rc = cd_yaml_number(&r->y, c, "correlation coefficient", &rv);
+    int rc = cd_yaml_number(&r->y, c, _("correlation coefficient"), &rv);
     if (rc != 0)
         return rc;
     return unc_model_set_correlation(ld->m, cd_yaml_scalar(a), cd_yaml_scalar(b), rv, cd_yaml_line(n), r->y.err);
@@ -347,17 +347,17 @@ static int read_limits(const struct reader *r, struct load *ld, yaml_node_t *n, 
             return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
                            _("tolerance: give nominal and mpe together, or low and/or high"));
         double v, e;
-        if ((rc = cd_yaml_number(&r->y, nom, "tolerance nominal", &v)) != 0 ||
-            (rc = cd_yaml_number(&r->y, mpe, "tolerance mpe", &e)) != 0)
+        if ((rc = cd_yaml_number(&r->y, nom, _("tolerance nominal"), &v)) != 0 ||
+            (rc = cd_yaml_number(&r->y, mpe, _("tolerance mpe"), &e)) != 0)
             return rc;
         if (!(e > 0))
             return cd_yaml_fail(&r->y, mpe, CD_ERR_INVALID, _("tolerance mpe must be positive"));
         low = v - e;
         high = v + e;
     } else {
-        if (lo != NULL && (rc = cd_yaml_number(&r->y, lo, "tolerance low", &low)) != 0)
+        if (lo != NULL && (rc = cd_yaml_number(&r->y, lo, _("tolerance low"), &low)) != 0)
             return rc;
-        if (hi != NULL && (rc = cd_yaml_number(&r->y, hi, "tolerance high", &high)) != 0)
+        if (hi != NULL && (rc = cd_yaml_number(&r->y, hi, _("tolerance high"), &high)) != 0)
             return rc;
     }
     return unc_model_set_tolerance(ld->m, output, low, high, cd_yaml_line(n), r->y.err);
@@ -401,7 +401,7 @@ static int load_document(const struct reader *r, struct load *ld)
     if (root->type != YAML_MAPPING_NODE)
         return cd_yaml_fail(&r->y, root, CD_ERR_PARSE,
                        _("a model file is a mapping with model (or outputs) and inputs"));
-    int rc = cd_yaml_check_keys(&r->y, root, "model file", top_keys);
+    int rc = cd_yaml_check_keys(&r->y, root, _("model file"), top_keys);
     if (rc != 0)
         return rc;
     struct unc_coverage cov;

@@ -81,8 +81,8 @@ static int parse_args(int argc, char **argv, struct analyze_args *a)
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("analyze", optind >= argc ? "no run file given"
-                                                         : "give exactly one run file");
+        return cli_usage_error("analyze", optind >= argc ? _("no run file given")
+                                                         : _("give exactly one run file"));
     a->path = argv[optind];
     if (a->operator_name == NULL)
         a->operator_name = getenv("USER") != NULL ? getenv("USER") : "caldaq";

@@ -154,8 +154,10 @@ int cmd_decode(int argc, char **argv)
             if (skip > 0) {
                 errors++;
                 char what[96];
-                snprintf(what, sizeof what, "%s: %zu byte%s that begin no frame skipped", driver,
-                         skip, skip == 1 ? "" : "s");
+                snprintf(what, sizeof what,
+                         skip == 1 ? _("%s: %zu byte that begins no frame skipped")
+                                   : _("%s: %zu bytes that begin no frame skipped"),
+                         driver, skip);
                 if (json)
                     cli_json_print_line(json_pack("{s:s, s:I}", "error", what, "offset",
                                                   (json_int_t)off));

@@ -251,7 +251,7 @@ static void print_human(const struct fit_args *a, const struct unc_fit *f, size_
                         const struct prediction *pr)
 {
     printf(_("%s: %zu points, degree %d about x0 = %g, %s\n"), a->path, n, f->degree, f->x0,
-           f->weighted ? "weighted by 1/u_y^2" : "ordinary least squares");
+           f->weighted ? _("weighted by 1/u_y^2") : _("ordinary least squares"));
     printf("y = a0");
     for (int i = 1; i <= f->degree; i++)
         printf(i == 1 ? " + a1 (x - x0)" : " + a%d (x - x0)^%d", i, i);

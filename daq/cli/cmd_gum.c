@@ -89,8 +89,8 @@ static int parse_args(int argc, char **argv, struct gum_args *a)
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("gum", optind >= argc ? "no model file given"
-                                                     : "give exactly one model file");
+        return cli_usage_error("gum", optind >= argc ? _("no model file given")
+                                                     : _("give exactly one model file"));
     a->path = argv[optind];
     return 0;
 }
@@ -166,7 +166,7 @@ static void print_mcm(const struct unc_mcm_result *r, const struct unc_mcm_outpu
                       const char *unit, bool have_lpu)
 {
     printf(_("\n  Monte Carlo (JCGM 101): %zu trials%s, seed %llu\n"), r->trials,
-           r->adaptive ? (r->converged ? " (adaptive, converged)" : " (adaptive, NOT converged)")
+           r->adaptive ? (r->converged ? _(" (adaptive, converged)") : _(" (adaptive, NOT converged)"))
                        : "",
            (unsigned long long)r->seed);
     if (isnan(o->y))
@@ -183,11 +183,11 @@ static void print_mcm(const struct unc_mcm_result *r, const struct unc_mcm_outpu
     printf(_("  %.2f %% shortest interval                   %s\n"), 100 * r->p,
            unc_format_interval(iv, sizeof iv, o->short_low, o->short_high, o->u));
     if (have_lpu && o->validation == UNC_VALIDATION_NOTHING)
-        printf(_("  validation of the LPU (JCGM 101 8): %s\n"), unc_validation_name(o->validation));
+        printf(_("  validation of the LPU (JCGM 101 8): %s\n"), _(unc_validation_name(o->validation)));
     else if (have_lpu)
         printf(_("  validation of the LPU (JCGM 101 8): d_low = %.3g, d_high = %.3g, delta = %.3g"
                " -> %s\n"),
-               o->d_low, o->d_high, o->delta, unc_validation_name(o->validation));
+               o->d_low, o->d_high, o->delta, _(unc_validation_name(o->validation)));
     if (have_lpu && o->validation == UNC_VALIDATION_FAILED)
         printf(_("  -> the law of propagation is not adequate here: report the Monte Carlo "
                "interval\n"));
@@ -210,7 +210,7 @@ static void print_decision(const struct decision *d, const char *unit)
     printf(_("]%s, decision rule %s"), unit, unc_rule_name(d->rule.rule));
     if (d->rule.rule == UNC_RULE_GUARD_BAND)
         printf(" (w = %g U)", d->rule.r);
-    printf(_("\n  verdict    = %s"), unc_verdict_name(d->result.verdict));
+    printf(_("\n  verdict    = %s"), _(unc_verdict_name(d->result.verdict)));
     printf(_("  (probability that the true value is outside the tolerance: %.3g %%, %s"),
            100 * d->result.pfa, unc_pdf_name(d->result.pfa_pdf));
     if (d->result.pfa_pdf == UNC_PDF_STUDENT_T)

@@ -79,8 +79,8 @@ static int parse_args(int argc, char **argv, struct profile_args *a)
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("profile", optind >= argc ? "no profile file given"
-                                                         : "give exactly one profile file");
+        return cli_usage_error("profile", optind >= argc ? _("no profile file given")
+                                                         : _("give exactly one profile file"));
     if (a->standards != NULL && a->no_standards)
         return cli_usage_error("profile", _("--standards and --no-standards contradict each other"));
     a->path = argv[optind];

@@ -108,8 +108,8 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("replay", optind >= argc ? "no trace file given"
-                                                        : "give exactly one trace file");
+        return cli_usage_error("replay", optind >= argc ? _("no trace file given")
+                                                        : _("give exactly one trace file"));
     if (a->c.profile_path == NULL)
         return cli_usage_error("replay", _("--profile is required"));
     a->trace_path = argv[optind];

@@ -149,7 +149,7 @@ static void show_standards(const struct daq_run_view *v)
         printf("  %-16s %-18s %-10s %12s %-4s %16.10g %12.4g %5.3g %-6s %s%s\n", s->id,
                s->certificate, s->role[0] ? s->role : "-", nominal, s->mark[0] ? s->mark : "-",
                s->value, s->u, s->k, s->unit, s->due_date[0] ? s->due_date : "-",
-               overdue ? "  OVERDUE at the time of the run" : "");
+               overdue ? _("  OVERDUE at the time of the run") : "");
     }
 }
 
@@ -336,7 +336,7 @@ int cmd_show(int argc, char **argv)
         printf(_("lab        %s\n"), i->lab);
     printf(_("profile    %s  sha256 %s\n"), i->profile_name[0] ? i->profile_name : "-",
            i->profile_sha256);
-    printf("written by caldaq %s, format " DAQ_RUN_SCHEMA "\n", i->caldaq_version);
+    printf(_("written by caldaq %s, format %s\n"), i->caldaq_version, DAQ_RUN_SCHEMA);
     const struct daq_device *d = &v->device;
     printf(_("\ndevice     %s %s"), d->id.manufacturer[0] ? d->id.manufacturer : "-",
            d->id.model[0] ? d->id.model : "-");

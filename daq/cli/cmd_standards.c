@@ -67,8 +67,8 @@ static int parse_args(int argc, char **argv, struct std_args *a)
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("standards", optind >= argc ? "no register file given"
-                                                           : "give exactly one register file");
+        return cli_usage_error("standards", optind >= argc ? _("no register file given")
+                                                           : _("give exactly one register file"));
     a->path = argv[optind];
     if (a->on[0] == '\0' && cd_today(a->on) != 0)
         return cli_error("standards", _("cannot tell today's date: give --on YYYY-MM-DD"));

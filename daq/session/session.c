@@ -692,10 +692,10 @@ static bool instrument_fault(int code)
 static const char *no_value_why(enum drv_status st)
 {
     switch (st) {
-    case DRV_STATUS_OVERLOAD: return "the load is above the instrument's capacity";
-    case DRV_STATUS_UNDERLOAD: return "the load is below the instrument's range";
-    case DRV_STATUS_ERROR: return "the instrument reports an error";
-    default: return "the instrument sent no number";
+    case DRV_STATUS_OVERLOAD: return _("the load is above the instrument's capacity");
+    case DRV_STATUS_UNDERLOAD: return _("the load is below the instrument's range");
+    case DRV_STATUS_ERROR: return _("the instrument reports an error");
+    default: return _("the instrument sent no number");
     }
 }
 
@@ -729,8 +729,8 @@ static int read_instrument(struct session *s, drv_dev *dev, const char *side,
     bool counted = rd.r.status == DRV_STATUS_STABLE && isfinite(rd.r.value);
     if (s->ui->reading != NULL)
         s->ui->reading(s->ui->ctx, s->p, &rd.r, counted);
-    const char *whose = strcmp(side, DAQ_SIDE_REFERENCE) == 0 ? "the reference instrument"
-                                                               : "the instrument";
+    const char *whose = strcmp(side, DAQ_SIDE_REFERENCE) == 0 ? _("the reference instrument")
+                                                               : _("the instrument");
     if (!counted && rd.r.display[0] != '\0')
         return cd_fail(err, CD_ERR_DEVICE, _("%s shows %s (%s) at %.10g %s"), whose,
                        drv_status_name(rd.r.status), rd.r.display, pt->nominal, prof_reference_unit(s->p));
@@ -1213,15 +1213,12 @@ static void note_in_records(const struct ses_config *c, const struct ses_ui *ui,
     char line[CD_ERR_MSG_MAX + 200];
     if (rc != 0)
         snprintf(line, sizeof line,
-                 c->lang == LANG_VI ? "Chưa ghi được vào hồ sơ của phòng thí nghiệm (%s); lệnh "
-                                      "`caldaq records import` sẽ ghi sau."
-                                    : "Not recorded in the lab's records (%s); `caldaq records "
-                                      "import` records the run later.",
+                 _("Not recorded in the lab's records (%s); `caldaq records "
+                                      "import` records the run later."),
                  err.msg);
     else
         snprintf(line, sizeof line, "%s",
-                 c->lang == LANG_VI ? "Đã ghi vào hồ sơ của phòng thí nghiệm."
-                                    : "Recorded in the lab's records.");
+                 _("Recorded in the lab's records."));
     if (ui->say != NULL)
         ui->say(ui->ctx, line);
 }
@@ -1288,9 +1285,9 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
     if ((s.item_instr && c->port == NULL) || (s.ref_instr && c->ref_port == NULL)) {
         cd_fail(err, CD_ERR_INVALID,
                 s.item_instr && c->port == NULL
-                    ? "profile %s reads the item with its instrument: give its port with --port"
-                    : "profile %s reads the reference with an instrument: give its port with "
-                      "--ref-port",
+                    ? _("profile %s reads the item with its instrument: give its port with --port")
+                    : _("profile %s reads the reference with an instrument: give its port with "
+                      "--ref-port"),
                 s.p->name);
         status = SES_USAGE;
         goto done;
@@ -1349,7 +1346,8 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
         status = s.store_failed      ? SES_INSTRUMENT
                  : *s.interrupted    ? SES_ABORTED
                  : instrument_fault(err->code) ? SES_INSTRUMENT
-                 : err->code == CD_ERR_INVALID && strstr(err->msg, "operator") != NULL
+                 : err->code == CD_ERR_INVALID && (strstr(err->msg, "operator") != NULL ||
+                                                     strstr(err->msg, _("stopped by the operator")) != NULL)
                      ? SES_ABORTED
                      : SES_INSTRUMENT;
         goto done;

@@ -249,14 +249,14 @@ static enum ses_action batch_ask_check(void *ctx, const struct prof_check *c, co
 static int term_ask_env(void *ctx, const char *where, double env[3])
 {
     struct ses_term *t = ctx;
+    /* TRANSLATORS: "Temperature ... at the %s": when conditions are read */
     static const struct {
-        const char *where, *en, *vi;
-    } words[] = {{"start", "start", "bắt đầu"}, {"end", "end", "kết thúc"},
-                 {"point", "this point", "điểm này"}};
+        const char *where, *en;
+    } words[] = {{"start", N_("start")}, {"end", N_("end")}, {"point", N_("this point")}};
     const char *w = where;
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(words[i].where, where) == 0)
-            w = t->lang == LANG_VI ? words[i].vi : words[i].en;
+            w = t->lang == LANG_VI ? _(words[i].en) : words[i].en;
     for (;;) {
         char line[128];
         fprintf(t->out, msg_text(t->lang, M_ASK_ENV), w);
@@ -488,7 +488,8 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
         } else if (o->run_path[0] != '\0') {
             char resume[8192];
             ses_resume_command(c, o->run_path, resume, sizeof resume);
-            bool settle = o->err.code == CD_ERR_TIMEOUT && strstr(o->err.msg, "no stable") != NULL;
+            bool settle = o->err.code == CD_ERR_TIMEOUT && (strstr(o->err.msg, "no stable") != NULL ||
+                                                          strstr(o->err.msg, _("no stable reading")) != NULL);
             fprintf(t->out,
                     msg_text(l, o->source_not_settled ? M_SOURCE_NOT_SETTLED
                                 : settle              ? M_NOT_SETTLED
