@@ -110,7 +110,7 @@ static int read_table(const struct cd_yaml_doc *y, prof_cycles *c)
                     _("caldaq_verification_cycles: 1 is missing (the format version)"));
     if (cd_yaml_scalar(v) == NULL || strcmp(cd_yaml_scalar(v), "1") != 0)
         return FAIL(v, CD_ERR_UNSUPPORTED, _("caldaq_verification_cycles: only version 1 is known"));
-    if ((rc = text(y, c, root, _("source"), _("cycles table"), &c->source)) != 0)
+    if ((rc = text(y, c, root, "source", _("cycles table"), &c->source)) != 0)
         return rc;
     yaml_node_t *list = cd_yaml_get(y, root, "cycles");
     if (list == NULL)

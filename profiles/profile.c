@@ -863,7 +863,7 @@ static int read_input(struct reader *r, yaml_node_t *n, struct prof_budget_input
     static const char *const keys[] = {"name", "label", "dist", "value", "u", "half_width",
                                        "beta", "dof", "source", NULL};
     int rc = cd_yaml_check_keys(&r->y, n, _("budget input"), keys);
-    if (rc != 0 || (rc = get_text(r, n, _("name"), _("budget input"), true, &in->name)) != 0)
+    if (rc != 0 || (rc = get_text(r, n, "name", _("budget input"), true, &in->name)) != 0)
         return rc;
     if (!is_identifier(in->name))
         return FAIL(cd_yaml_get(&r->y, n, "name"), CD_ERR_INVALID,
@@ -888,7 +888,7 @@ static int read_input(struct reader *r, yaml_node_t *n, struct prof_budget_input
                     _("%s: half_width is given but the distribution is %s%s, which takes u: "
                     "add dist: rectangular (or another) or give u"),
                     what, unc_dist_name(in->dist),
-                    cd_yaml_get(&r->y, n, _("dist")) == NULL ? _(" (the default)") : "");
+                    cd_yaml_get(&r->y, n, "dist") == NULL ? _(" (the default)") : "");
     if (wants_u && un == NULL)
         return FAIL(n, CD_ERR_PARSE, _("%s: u is missing (a %s input is given by its standard "
                                      "uncertainty; write u: 0 for an exact value)"),

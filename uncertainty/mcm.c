@@ -474,7 +474,7 @@ static void heavy_tails(const struct plan *p, struct moments *mo, char *warning,
     append(warning, cap, &used,
            _(" %s drawn from a t-distribution with 2 or fewer degrees of freedom, which has no "
            "variance (JCGM 101 6.4.9)%s: u(y) of the Monte Carlo is not defined%s for output%s"),
-           listed == 1 ? _("is") : _("are"), no_mean ? _(" and with 1 not even a mean") : "",
+           listed == 1 ? "is" : "are", no_mean ? _(" and with 1 not even a mean") : "",
            no_mean ? _(", nor y where such an input enters,") : "", affected == 1 ? "" : "s");
     for (size_t j = 0, k = 0; j < m->n_outputs; j++)
         if (!mo[j].var)

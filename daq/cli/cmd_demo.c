@@ -119,12 +119,12 @@ static int demo_register(const char *example, const char *out)
     char due[16];
     localtime_r(&later, &tm);
     strftime(due, sizeof due, "%Y-%m-%d", &tm);
-    fprintf(f, _("# caldaq demo: %s with every due date moved to %s.\n"), example, due);
+    fprintf(f, "# caldaq demo: %s with every due date moved to %s.\n", example, due);
     char line[1024];
     while (fgets(line, sizeof line, in) != NULL) {
         char *key = line + strspn(line, " ");
         if (strncmp(key, "due:", 4) == 0)
-            fprintf(f, _("%.*sdue: %s\n"), (int)(key - line), line, due);
+            fprintf(f, "%.*sdue: %s\n", (int)(key - line), line, due);
         else
             fputs(line, f);
     }
