@@ -12,8 +12,9 @@
 
 #include "cli.h"
 #include "session.h"
+#include "cd_i18n.h"
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq replay TRACE --profile P --out DIR [--fast] [--driver D] [--set KEY=VALUE]...\n"
     "                     [--standards FILE] [--env T,RH[,P]] [--lang vi|en]\n"
     "                     [--lab LAB.yaml|NAME] [--records DB] [--typed FILE]\n"
@@ -45,7 +46,7 @@ static const char usage_text[] =
     "  --records DB       the lab's records: the run is recorded when it ends\n"
     "\n"
     "Exit status as caldaq session: 0 complete, 1 bad input, 2 usage, 4 the trace\n"
-    "and the session diverged (or the trace ended early).\n";
+    "and the session diverged (or the trace ended early).\n");
 
 #define MAX_OPTS 32
 
@@ -91,7 +92,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
             if (a->c.records == NULL && a->lab.records[0] != '\0')
                 a->c.records = a->lab.records;
             break;
-        case 'h': fputs(usage_text, stdout); return -1;
+        case 'h': fputs(_(usage_text), stdout); return -1;
         default: {
             int taken = cli_session_option("replay", c, optarg, &a->c, a->opts, &a->n_opts, MAX_OPTS);
             if (taken < 0)
@@ -107,10 +108,10 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("replay", optind >= argc ? "no trace file given"
-                                                        : "give exactly one trace file");
+        return cli_usage_error("replay", optind >= argc ? _("no trace file given")
+                                                        : _("give exactly one trace file"));
     if (a->c.profile_path == NULL)
-        return cli_usage_error("replay", "--profile is required");
+        return cli_usage_error("replay", _("--profile is required"));
     a->trace_path = argv[optind];
     a->c.driver_opts = a->opts;
     a->c.operator_name = "caldaq replay";

@@ -5,6 +5,7 @@
  * stops the replay with the trace line. The readings, and so the results,
  * are those of the trace. */
 #include "session.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -28,7 +29,7 @@ static void *play(void *arg)
     if (pl->listen_fd >= 0) {
         pl->fd = accept(pl->listen_fd, NULL, NULL);
         if (pl->fd < 0) {
-            pl->rc = cd_fail(&pl->err, CD_ERR_IO, "accept: %s", strerror(errno));
+            pl->rc = cd_fail(&pl->err, CD_ERR_IO, _("accept: %s"), strerror(errno));
             return NULL;
         }
     }
@@ -80,7 +81,7 @@ int ses_replay(const struct drv_trace *t, struct ses_config *c, const struct ses
     if (strcmp(h->transport, "tcp") == 0) {
         int n = 0;
         if ((pl.listen_fd = listen_loopback(&n)) < 0)
-            return cd_fail(err, CD_ERR_IO, "listen on 127.0.0.1: %s", strerror(errno));
+            return cd_fail(err, CD_ERR_IO, _("listen on 127.0.0.1: %s"), strerror(errno));
         snprintf(port, sizeof port, "tcp:127.0.0.1:%d", n);
         *serial = NULL;
     } else {
@@ -98,7 +99,7 @@ int ses_replay(const struct drv_trace *t, struct ses_config *c, const struct ses
         if (pl.listen_fd >= 0)
             close(pl.listen_fd);
         *port_of = NULL;
-        return cd_fail(err, CD_ERR_IO, "cannot start the replay");
+        return cd_fail(err, CD_ERR_IO, _("cannot start the replay"));
     }
     ses_run(c, ui, NULL, o);
     if (pl.listen_fd >= 0)

@@ -3,6 +3,7 @@
  * the profile's stable_for_s, with a timeout. Every wait is bounded: by
  * the timeout, and by *interrupted (Ctrl-C), checked at least every 100 ms. */
 #include "session.h"
+#include "cd_i18n.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -73,8 +74,8 @@ int ses_source_settle(drv_dev *dev, const struct prof_profile *p, const struct p
     for (;;) {
         if (*interrupted)
             return cd_fail(err, CD_ERR_INVALID,
-                           "stopped by the operator while the source went to %.10g %s at test "
-                           "point %zu",
+                           _("stopped by the operator while the source went to %.10g %s at test "
+                           "point %zu"),
                            pt->nominal, p->unit, pt->index + 1);
         struct drv_source_reading r;
         if ((rc = drv_source_read(dev, &r, err)) != 0)
@@ -97,8 +98,8 @@ int ses_source_settle(drv_dev *dev, const struct prof_profile *p, const struct p
             return 0;
         if (w->elapsed_s >= timeout_s)
             return cd_fail(err, CD_ERR_TIMEOUT,
-                           "source did not settle at test point %zu: set point %.10g %s, last "
-                           "actual %s %s, not within ±%g %s for %g s within the timeout of %g s",
+                           _("source did not settle at test point %zu: set point %.10g %s, last "
+                           "actual %s %s, not within ±%g %s for %g s within the timeout of %g s"),
                            pt->index + 1, pt->nominal, p->unit,
                            r.display[0] ? r.display : "?", p->unit, band, p->unit,
                            stable_for_s, timeout_s);
