@@ -44,6 +44,10 @@ struct cert_lab {
     /* personal fields the open-data export includes (docs/records.md) */
     size_t n_open_data_include;
     char open_data_include[4][24];
+    /* the decimal sign of figures written in Vietnamese (decimal_separator:
+     * comma, the default, or point); English and the data formats (the
+     * DCC's xs:double, JSON) always use the point */
+    enum cd_decsep decimal_sep_vi;
 };
 
 int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err);

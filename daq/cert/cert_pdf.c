@@ -65,6 +65,8 @@ struct pdf {
     QRcode *qr;                 /* NULL when no text */
     const struct cert_pdf_spec *spec; /* the document's title, number label and body */
     const struct cd_catalog *vi; /* the Vietnamese texts (d->vi, else own) */
+    enum cd_decsep sep;         /* of the figures: the lab's Vietnamese one in a Vietnamese
+                                 * document, else the point */
     struct cd_catalog *own;     /* opened for this PDF when the doc brings none */
     char ring[RING_N][RING_LEN];/* short-lived strings */
     int ri;
@@ -132,7 +134,20 @@ static const char *num(struct pdf *p, double v, int dec)
 {
     char *s = ring_next(p);
     cert_fmt(v, dec, s, RING_LEN);
+    cd_decimal_sep(s, p->sep);
     return s[0] != '\0' ? s : "—";
+}
+
+/* A figure already written, in a text of side vi: with the lab's
+ * Vietnamese decimal sign there (a bilingual document's shared tables keep
+ * p->sep). */
+static const char *side_num(struct pdf *p, bool vi, const char *s)
+{
+    if (!vi)
+        return s;
+    char *o = ring_next(p);
+    snprintf(o, RING_LEN, "%s", s);
+    return cd_decimal_sep(o, p->d->lab->decimal_sep_vi);
 }
 
 /* A limit (the MPE) beside rounded figures: exact, with at least dec decimals. */
@@ -140,6 +155,7 @@ static const char *limit(struct pdf *p, double v, int dec)
 {
     char *s = ring_next(p);
     cert_fmt_exact(v, dec, s, RING_LEN);
+    cd_decimal_sep(s, p->sep);
     return s[0] != '\0' ? s : "—";
 }
 
@@ -635,7 +651,7 @@ static void pfa(struct pdf *p)
     }
     if (w == NULL)
         return;
-    const char *pct = 100 * w->pfa < 0.01 ? "< 0.01"
+    const char *pct = 100 * w->pfa < 0.01 ? fmt(p, "< %s", num(p, 0.01, 2))
                                           : num(p, 100 * w->pfa, cert_decimals(100 * w->pfa));
     const char *nom = num(p, w->nominal, CERT_DEC_NONE);
     for (int vi = 1; vi >= 0; vi--) {
@@ -645,13 +661,14 @@ static void pfa(struct pdf *p)
             para(p, fmt(p, tr(p, vi, N_("Largest probability of false acceptance (JCGM 106) of "
                                         "the points that pass: %s %% at %s %s, computed with the "
                                         "normal distribution.")),
-                        pct, nom, cert_nominal_unit(d)),
+                        side_num(p, vi, pct), side_num(p, vi, nom), cert_nominal_unit(d)),
                  8, false);
         else
             para(p, fmt(p, tr(p, vi, N_("Largest probability of false acceptance (JCGM 106) of "
                                         "the points that pass: %s %% at %s %s, computed with the "
                                         "t-distribution with %.0f degrees of freedom.")),
-                        pct, nom, cert_nominal_unit(d), w->pfa_dof),
+                        side_num(p, vi, pct), side_num(p, vi, nom), cert_nominal_unit(d),
+                        w->pfa_dof),
                  8, false);
     }
 }
@@ -697,9 +714,9 @@ static void decision_rule(struct pdf *p)
         const char *t;
         if (strcmp(d->decision_rule, "guard-band") == 0)
             t = fmt(p, tr(p, vi, N_("Decision rule: binary decision with a guard band w = r·U, "
-                                    "r = %g (ILAC-G8:09/2019): Pass when |error| ≤ MPE − w, "
+                                    "r = %s (ILAC-G8:09/2019): Pass when |error| ≤ MPE − w, "
                                     "otherwise Fail.")),
-                    d->guard_r);
+                    side_num(p, vi, fmt(p, "%g", d->guard_r)));
         else if (strcmp(d->decision_rule, "non-binary") == 0)
             t = tr(p, vi, N_("Decision rule: non-binary decision (ILAC-G8:09/2019): Pass when "
                              "|error| + U ≤ MPE; conditional pass when |error| ≤ MPE < |error| "
@@ -849,7 +866,7 @@ static void chart(struct pdf *p)
         cairo_stroke(cr);
         double vv = fabs(v) < ystep * 1e-6 ? 0.0 : v;
         text(p, px0 - 58, yy - 4.5, 53, false, 6.5, PANGO_ALIGN_RIGHT,
-             fmt(p, "%.*f", ydec, vv));
+             cd_decimal_sep((char *)fmt(p, "%.*f", ydec, vv), p->sep));
     }
     double xfirst = ceil(x0v / xstep) * xstep;
     int nx = (int)floor((x1v - xfirst) / xstep + 1e-6);
@@ -865,7 +882,8 @@ static void chart(struct pdf *p)
         cairo_line_to(cr, xx, py1 + 3);
         cairo_stroke(cr);
         double vv = fabs(v) < xstep * 1e-6 ? 0.0 : v;
-        text(p, xx - 30, py1 + 4, 60, false, 6.5, PANGO_ALIGN_CENTER, fmt(p, "%.*f", xdec, vv));
+        text(p, xx - 30, py1 + 4, 60, false, 6.5, PANGO_ALIGN_CENTER,
+             cd_decimal_sep((char *)fmt(p, "%.*f", xdec, vv), p->sep));
     }
     /* zero line and frame */
     cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
@@ -1392,6 +1410,7 @@ int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_t
     FILE *f = NULL;
 
     p->vi = d->vi;
+    p->sep = lang == LANG_MODE_VI ? d->lab->decimal_sep_vi : CD_DECSEP_POINT;
     if (p->vi == NULL && has(p, true)) {
         rc = cd_catalog_open("vi", &p->own, err);
         if (rc != 0)

@@ -350,8 +350,8 @@ int cert_verif_build(const struct ana_file *f, const struct cert_lab *lab,
         }
     } else if (job->stamp != NULL && cap > 0) {
         snprintf(warning, cap,
-                 "--stamp %.63s not used: the verification failed, so the notice of failure "
-                 "carries no stamp and no validity date (the stamp is not put on the instrument)",
+                 _("--stamp %.63s not used: the verification failed, so the notice of failure "
+                 "carries no stamp and no validity date (the stamp is not put on the instrument)"),
                  job->stamp);
     }
     *out = v;
