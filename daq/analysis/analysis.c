@@ -381,6 +381,8 @@ static int evaluate(const struct ana_input *in, struct ana_point *pt, struct cd_
                 if (strcmp(p->budget.inputs[j].name, br->name) != 0)
                     continue;
                 snprintf(r->label, sizeof r->label, "%s", p->budget.inputs[j].label);
+                snprintf(r->label_vi, sizeof r->label_vi, "%s",
+                         p->budget.inputs[j].label_vi != NULL ? p->budget.inputs[j].label_vi : "");
                 snprintf(r->source, sizeof r->source, "%s", p->budget.inputs[j].source);
             }
             r->x = br->x;

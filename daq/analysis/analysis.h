@@ -22,6 +22,7 @@
 struct ana_budget_row {
     char name[64];
     char label[128];
+    char label_vi[128];         /* the profile's Vietnamese label, "" when none */
     char source[192];           /* the clause the profile cites, "" when none */
     double x, u, dof, c, contribution, share; /* as unc_budget_row */
 };

@@ -143,6 +143,7 @@ int cert_point_decimals(const struct cert_point *pt);
 
 struct cert_budget_row {
     char name[64], label[128];
+    char label_vi[128];     /* the profile's Vietnamese label, "" when none */
     double x, u, c, contribution, share, dof;
     char source[192];       /* the clause the profile cites, "" when none */
 };
@@ -177,6 +178,9 @@ struct cert_doc {
     char item_serial_stated[64];         /* the customer's, "" when not given */
     char title_en[256], title_vi[256];   /* the profile's */
     char method[256], national_document[256], profile_name[128];
+    /* the profile's Vietnamese of them, "" when it gives none (the one
+     * text is shown in both languages) */
+    char method_vi[256], national_document_vi[256];
     char unit[16];
     char x_unit[16];                     /* of nominal values: the curve's x unit, else unit */
     bool has_curve;

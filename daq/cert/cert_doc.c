@@ -516,6 +516,8 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     COPY(d->title_vi, p->title_vi);
     COPY(d->method, p->method);
     COPY(d->national_document, p->national_document);
+    COPY(d->method_vi, p->method_vi != NULL ? p->method_vi : "");
+    COPY(d->national_document_vi, p->national_document_vi != NULL ? p->national_document_vi : "");
     COPY(d->profile_name, p->name);
     COPY(d->unit, p->unit);
     COPY(d->x_unit, prof_reference_unit(p));
@@ -614,6 +616,7 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
             struct cert_budget_row *cb = &d->budget[d->n_budget++];
             COPY(cb->name, b->name);
             COPY(cb->label, b->label);
+            COPY(cb->label_vi, b->label_vi);
             /* the annex's figures to four significant digits (cert.h) */
             cb->x = sig4(b->x);
             cb->u = sig4(b->u);
@@ -742,6 +745,10 @@ static json_t *build_json(const struct cert_doc *d, const struct cd_catalog *vi,
                               fig(b, r->contribution, cert_sig_decimals(r->contribution, 4),
                                   false),
                               "share", fig(b, r->share, 3, false), "dof", num(r->dof)));
+        /* the profile's Vietnamese label, when it gives one */
+        if (r->label_vi[0] != '\0')
+            json_object_set_new(json_array_get(budget, json_array_size(budget) - 1), "label_vi",
+                                json_string(r->label_vi));
     }
     const struct cert_lab *l = d->lab;
     json_t *lab = json_pack("{s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:s}", "name", "en", l->name_en,
@@ -771,6 +778,13 @@ static json_t *build_json(const struct cert_doc *d, const struct cd_catalog *vi,
         cd_catalog_text(vi, results_only));
     if (root == NULL)
         return NULL;
+    /* the profile's Vietnamese of the method and the national document */
+    if (d->method_vi[0] != '\0')
+        json_object_set_new(json_object_get(root, "method"), "procedure_vi",
+                            json_string(d->method_vi));
+    if (d->national_document_vi[0] != '\0')
+        json_object_set_new(json_object_get(root, "method"), "national_document_vi",
+                            json_string(d->national_document_vi));
     json_object_set_new(json_object_get(root, "lab"), "traceability",
                         json_pack("{s:s, s:s}", "en", l->traceability_en, "vi",
                                   l->traceability_vi));

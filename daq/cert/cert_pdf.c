@@ -623,8 +623,9 @@ static void budget_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char
     switch (c) {
     case 0: v = or_dash(b->name); break;
     case 1:
-        v = b->source[0] != '\0' ? fmt(p, "%s\n(%s)", or_dash(b->label), b->source)
-                                  : or_dash(b->label);
+        v = or_dash(cert_pdf_pick(p, b->label_vi, b->label));
+        if (b->source[0] != '\0')
+            v = fmt(p, "%s\n(%s)", v, b->source);
         break;
     case 2: v = g4(p, b->x); break;
     case 3: v = g4(p, b->u); break;
@@ -1185,9 +1186,9 @@ static void body(struct pdf *p, const void *ctx)
     kv(p, L(p, N_("Date of issue")), d->issued);
 
     heading(p, L(p, N_("Calibration method")));
-    kv(p, L(p, N_("Method")), d->method);
+    kv(p, L(p, N_("Method")), cert_pdf_pick(p, d->method_vi, d->method));
     if (d->national_document[0] != '\0')
-        kv(p, L(p, N_("Note")), d->national_document);
+        kv(p, L(p, N_("Note")), cert_pdf_pick(p, d->national_document_vi, d->national_document));
 
     conditions(p);
     standards(p);

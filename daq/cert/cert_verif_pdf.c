@@ -53,7 +53,9 @@ static void identification(struct pdf *p, const struct cert_verif *v)
     if (d->customer_address[0] != '\0')
         cert_pdf_kv(p, L(p, N_("Address")), d->customer_address);
     cert_pdf_kv(p, L(p, N_("Procedure")),
-                d->national_document[0] != '\0' ? d->national_document : d->method);
+                d->national_document[0] != '\0'
+                    ? cert_pdf_pick(p, d->national_document_vi, d->national_document)
+                    : cert_pdf_pick(p, d->method_vi, d->method));
     const char *place = strcmp(d->place, "customer") == 0
                             ? F(p, "%s (%s)", L(p, N_("at the owner's premises")),
                                 dash(d->customer_address))

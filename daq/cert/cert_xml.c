@@ -583,18 +583,22 @@ static void statements(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
         s = el(w, sts, "statement");
         if (d->national_document[0] != '\0')
             tx(w, s, "norm", d->national_document);
+        /* the profile's Vietnamese of them when it gives one */
+        const char *meth_vi = d->method_vi[0] != '\0' ? d->method_vi : d->method;
+        const char *nat_vi = d->national_document_vi[0] != '\0' ? d->national_document_vi
+                                                                : d->national_document;
         if (d->national_document[0] != '\0' && d->method[0] != '\0') {
             m = N_("Calibration method: %s, according to %s.");
             snprintf(en, sizeof en, m, d->method, d->national_document);
-            snprintf(vi, sizeof vi, T(w, m), d->method, d->national_document);
+            snprintf(vi, sizeof vi, T(w, m), meth_vi, nat_vi);
         } else if (d->method[0] != '\0') {
             m = N_("Calibration method: %s.");
             snprintf(en, sizeof en, m, d->method);
-            snprintf(vi, sizeof vi, T(w, m), d->method);
+            snprintf(vi, sizeof vi, T(w, m), meth_vi);
         } else {
             m = N_("Calibrated according to %s.");
             snprintf(en, sizeof en, m, d->national_document);
-            snprintf(vi, sizeof vi, T(w, m), d->national_document);
+            snprintf(vi, sizeof vi, T(w, m), nat_vi);
         }
         ml(w, s, "declaration", en, vi);
     }
@@ -858,7 +862,7 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
         xmlNodePtr um = el(w, ums, "usedMethod");
         attr(w, um, "refType", "basic_method");
         ml(w, um, "name", d->method[0] != '\0' ? d->method : d->national_document,
-           d->method[0] != '\0' ? d->method : d->national_document);
+           d->method[0] != '\0' ? d->method_vi : d->national_document_vi);
         if (d->national_document[0] != '\0')
             tx(w, um, "norm", d->national_document);
     }
