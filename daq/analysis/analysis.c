@@ -682,7 +682,7 @@ int ana_run(const struct ana_input *in, struct ana_result **out, struct cd_err *
 
 const char *ana_overall_name(const struct ana_result *r)
 {
-    return r->complete ? unc_verdict_name(r->verdict) : "incomplete";
+    return r->complete ? unc_verdict_name(r->verdict) : N_("incomplete");
 }
 
 /* ------------------------------------------------------------ output */
@@ -888,29 +888,29 @@ json_t *ana_result_json(const struct ana_result *r, const struct prof_profile *p
 
 void ana_result_print(FILE *f, const struct ana_result *r, const struct prof_profile *p)
 {
-    fprintf(f, "profile %s (%s)\n", p->name, p->method);
+    fprintf(f, _("profile %s (%s)\n"), p->name, p->method);
     if (r->has_air)
-        fprintf(f, "air density %.5f kg/m3, u = %.2g kg/m3 (%s)\n", r->air.rho, r->air.u,
-                r->air.measured ? "OIML R111-1 E.3-1 from the conditions measured"
-                                : "the profile's estimate: the conditions were not measured");
+        fprintf(f, _("air density %.5f kg/m3, u = %.2g kg/m3 (%s)\n"), r->air.rho, r->air.u,
+                r->air.measured ? _("OIML R111-1 E.3-1 from the conditions measured")
+                                : _("the profile's estimate: the conditions were not measured"));
     if (r->has_repeatability)
-        fprintf(f, "repeatability at %.15g %s: n = %zu, mean %.10g, s = %.3g %s\n", r->rep_load,
+        fprintf(f, _("repeatability at %.15g %s: n = %zu, mean %.10g, s = %.3g %s\n"), r->rep_load,
                 p->unit, r->rep_n, r->rep_mean, r->rep_s, p->unit);
     if (r->n_positions > 0) {
-        fprintf(f, "eccentricity at %.15g %s:", r->ecc_load, p->unit);
+        fprintf(f, _("eccentricity at %.15g %s:"), r->ecc_load, p->unit);
         for (size_t i = 0; i < r->n_positions; i++)
             fprintf(f, " %s %+.6g", r->positions[i].name, r->positions[i].deviation);
-        fprintf(f, "; largest %.6g %s\n", r->ecc_max, p->unit);
+        fprintf(f, _("; largest %.6g %s\n"), r->ecc_max, p->unit);
     }
-    fprintf(f, "%14s %5s %16s %12s %11s %6s %8s %11s  %s\n", "nominal", "n", "mean", "error", "U",
-            "k", "nu_eff", "MPE", "verdict");
+    fprintf(f, "%14s %5s %16s %12s %11s %6s %8s %11s  %s\n", _("nominal"), "n", _("mean"),
+            _("error"), "U", "k", "nu_eff", _("MPE"), _("verdict"));
     for (size_t i = 0; i < r->n_points; i++) {
         const struct ana_point *pt = &r->points[i];
         char nominal[32];
         snprintf(nominal, sizeof nominal, "%.10g %s", pt->nominal, prof_reference_unit(p));
         if (!pt->measured) {
             fprintf(f, "%14s %5s %16s %12s %11s %6s %8s %11.4g  %s\n", nominal, "0", "-", "-", "-",
-                    "-", "-", fmax(fabs(pt->low), fabs(pt->high)), "not measured");
+                    "-", "-", fmax(fabs(pt->low), fabs(pt->high)), _("not measured"));
             continue;
         }
         char nu[16];
@@ -920,16 +920,17 @@ void ana_result_print(FILE *f, const struct ana_result *r, const struct prof_pro
             snprintf(nu, sizeof nu, "inf");
         fprintf(f, "%14s %5zu %16.10g %12.4g %11.4g %6.3f %8s %11.4g  %s\n", nominal, pt->n,
                 pt->stats[PROF_STAT_MEAN], pt->error, pt->U, pt->k, nu,
-                fmax(fabs(pt->low), fabs(pt->high)), unc_verdict_name(pt->decision.verdict));
+                fmax(fabs(pt->low), fabs(pt->high)), _(unc_verdict_name(pt->decision.verdict)));
     }
     if (r->has_curve)
-        fprintf(f, "CVD curve (errors above are residuals from it): R0 = %.6f %s, A = %.6e, "
+        fprintf(f, _("CVD curve (errors above are residuals from it): R0 = %.6f %s, A = %.6e, "
                    "B = %.5e; U (k = %g) %.2g %s, %.2g, %.2g; r(A, B) = %.4f; chi2 = %.3g, "
-                   "dof %.0f\n",
+                   "dof %.0f\n"),
                 r->cvd.r0, p->unit, r->cvd.a, r->cvd.b, r->curve_k, r->curve_k * r->cvd.u[0],
                 p->unit, r->curve_k * r->cvd.u[1], r->curve_k * r->cvd.u[2], r->cvd.corr[5],
                 r->fit.chisq, r->fit.dof);
-    fprintf(f, "decision rule: %s\n", unc_rule_name(p->rule.rule));
-    fprintf(f, "verdict: %s%s\n", ana_overall_name(r),
-            r->complete ? "" : " (points not measured; the measured ones are shown)");
+    fprintf(f, _("decision rule: %s\n"), unc_rule_name(p->rule.rule));
+    fprintf(f, r->complete ? _("verdict: %s\n")
+                           : _("verdict: %s (points not measured; the measured ones are shown)\n"),
+            _(ana_overall_name(r)));
 }

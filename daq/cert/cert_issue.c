@@ -205,8 +205,8 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
         if ((strcmp(tail, ".pdf") != 0 && strcmp(tail, ".xml") != 0 &&
              strcmp(tail, ".json") != 0) ||
             (tail != name + nl && strcmp(tail, ".xml") == 0) || !json_is_string(sha)) {
-            fprintf(report_to, "%.200s: FAILED: not a file of certificate %s (NUMBER.pdf, .xml "
-                    "or .json, NUMBER-record.pdf or .json, with its sha256)\n", name, number);
+            fprintf(report_to, _("%.200s: FAILED: not a file of certificate %s (NUMBER.pdf, .xml "
+                    "or .json, NUMBER-record.pdf or .json, with its sha256)\n"), name, number);
             bad++;
             continue;
         }
@@ -215,7 +215,7 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
         char file_signer[65] = "";
         if (cert_verify_file(file, pub_path ? pub : NULL, file_signer, report, sizeof report,
                              &err) != 0) {
-            fprintf(report_to, "%s: FAILED: %s\n", name, err.msg);
+            fprintf(report_to, _("%s: FAILED: %s\n"), name, err.msg);
             bad++;
             continue;
         }
@@ -223,15 +223,15 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
          * certificate: a file re-signed by someone else is not part of it. */
         if (strcmp(file_signer, signer) != 0) {
             fprintf(report_to,
-                    "%s: FAILED: signed with key %.16s…, not the key that signed the manifest "
-                    "%.16s…\n",
+                    _("%s: FAILED: signed with key %.16s…, not the key that signed the manifest "
+                    "%.16s…\n"),
                     name, file_signer, signer);
             bad++;
             continue;
         }
         if (cert_sha256_file(file, now, &err) != 0 ||
             strcmp(now, json_string_value(sha)) != 0) {
-            fprintf(report_to, "%s: FAILED: sha256 %s, the manifest says %s\n", name, now,
+            fprintf(report_to, _("%s: FAILED: sha256 %s, the manifest says %s\n"), name, now,
                     json_string_value(sha));
             bad++;
             continue;
@@ -242,16 +242,16 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
         char now[65];
         cd_err_clear(&err);
         if (cert_sha256_file(run_path, now, &err) != 0) {
-            fprintf(report_to, "%s: FAILED: %s\n", run_path, err.msg);
+            fprintf(report_to, _("%s: FAILED: %s\n"), run_path, err.msg);
             bad++;
         } else if (strcmp(now, run_sha) != 0) {
             fprintf(report_to,
-                    "%s: FAILED: the run file differs from the one certified (sha256 %s, the "
-                    "certificate says %s)\n",
+                    _("%s: FAILED: the run file differs from the one certified (sha256 %s, the "
+                    "certificate says %s)\n"),
                     run_path, now, run_sha);
             bad++;
         } else {
-            fprintf(report_to, "%s: the run certified (sha256 %s)\n", run_path, now);
+            fprintf(report_to, _("%s: the run certified (sha256 %s)\n"), run_path, now);
         }
     }
     snprintf(out->number, sizeof out->number, "%s", number);
@@ -259,14 +259,14 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
     out->failures = bad;
     out->trusted = pub_path != NULL;
     if (bad)
-        fprintf(report_to, "certificate %s: NOT intact\n", number);
+        fprintf(report_to, _("certificate %s: NOT intact\n"), number);
     else if (out->trusted)
-        fprintf(report_to, "certificate %s: intact\n", number);
+        fprintf(report_to, _("certificate %s: intact\n"), number);
     else
         fprintf(report_to,
-                "certificate %s: NOT trusted: signed by a key caldaq was not told to trust: %s "
+                _("certificate %s: NOT trusted: signed by a key caldaq was not told to trust: %s "
                 "(the files are as that key signed them; --pub KEY.pub or --lab LAB.yaml says "
-                "whether it is the lab's)\n",
+                "whether it is the lab's)\n"),
                 number, signer);
     json_decref(m);
     return 0;

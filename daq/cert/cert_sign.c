@@ -72,13 +72,23 @@ int cert_key_check(const char *key_path, char *warning, size_t cap, struct cd_er
     warning[0] = '\0';
     if (stat(key_path, &st) != 0)
         return cd_fail(err, CD_ERR_IO, "%s: %s", key_path, strerror(errno));
-    if ((st.st_mode & 077) != 0)
-        snprintf(warning, cap,
-                 "the lab's secret key %s can be %s by %s (mode %04o): anyone who can read it "
-                 "can sign certificates in the lab's name; chmod 600 %s",
-                 key_path, (st.st_mode & 022) != 0 ? "read or written" : "read",
-                 (st.st_mode & 007) != 0 ? "other users" : "its group",
-                 (unsigned)(st.st_mode & 07777), key_path);
+    if ((st.st_mode & 077) != 0) {
+        bool written = (st.st_mode & 022) != 0, others = (st.st_mode & 007) != 0;
+        const char *m =
+            written ? (others ? _("the lab's secret key %s can be read or written by other users "
+                                  "(mode %04o): anyone who can read it can sign certificates in "
+                                  "the lab's name; chmod 600 %s")
+                              : _("the lab's secret key %s can be read or written by its group "
+                                  "(mode %04o): anyone who can read it can sign certificates in "
+                                  "the lab's name; chmod 600 %s"))
+                    : (others ? _("the lab's secret key %s can be read by other users (mode "
+                                  "%04o): anyone who can read it can sign certificates in the "
+                                  "lab's name; chmod 600 %s")
+                              : _("the lab's secret key %s can be read by its group (mode %04o): "
+                                  "anyone who can read it can sign certificates in the lab's "
+                                  "name; chmod 600 %s"));
+        snprintf(warning, cap, m, key_path, (unsigned)(st.st_mode & 07777), key_path);
+    }
     return 0;
 }
 
@@ -284,7 +294,7 @@ int cert_verify_file(const char *path, const char *expected_pub_hex, char signer
                        _("%s: the signature file's sha256 line (%s) is not the file's SHA-256 "
                        "(%s): the signature file was altered"),
                        path, sha_line, hh);
-    snprintf(report, cap, "%s: signature good (Ed25519 key %.16s…), sha256 %s", path, pk_hex,
+    snprintf(report, cap, _("%s: signature good (Ed25519 key %.16s…), sha256 %s"), path, pk_hex,
              hh);
     return 0;
 }
@@ -315,7 +325,7 @@ int cert_issue_sign(const char *path, const struct cert_lab *lab, json_t *files,
     const char *slash = strrchr(path, '/');
     json_object_set_new(files, slash != NULL ? slash + 1 : path, json_string(sha));
     if (!quiet)
-        printf("%s (signed: %s.sig)\n", path, path);
+        printf(_("%s (signed: %s.sig)\n"), path, path);
     return 0;
 }
 
@@ -338,7 +348,7 @@ int cert_manifest_write(const char *out_dir, const struct cert_doc *d, json_t *f
                  : cert_sign_file(mpath, lab->key, err);
     json_decref(manifest);
     if (rc == 0 && !quiet)
-        printf("%s (signed)\n", mpath);
+        printf(_("%s (signed)\n"), mpath);
     return rc;
 }
 

@@ -1001,10 +1001,10 @@ int rp_summary_write(const char *out, const char *const *dirs, int n_dirs, FILE 
             fprintf(js, "%s\n  %s", i ? "," : "", text);
         free(text);
         if (report != NULL && st != NULL && strcmp(st, "failed") == 0)
-            fprintf(report, "  FAILED %s: %s\n", json_string_value(json_object_get(r, "path")),
+            fprintf(report, _("  FAILED %s: %s\n"), json_string_value(json_object_get(r, "path")),
                    json_string_value(json_object_get(r, "error")));
         else if (report != NULL && json_is_true(json_object_get(r, "verdict_changed")))
-            fprintf(report, "  changed %s: %s -> %s\n", json_string_value(json_object_get(r, "path")),
+            fprintf(report, _("  changed %s: %s -> %s\n"), json_string_value(json_object_get(r, "path")),
                    json_string_value(json_object_get(r, "old_verdict")),
                    json_string_value(json_object_get(r, "new_verdict")));
         json_decref(r);
