@@ -384,6 +384,9 @@ static int evaluate(const struct ana_input *in, struct ana_point *pt, struct cd_
                 snprintf(r->label_vi, sizeof r->label_vi, "%s",
                          p->budget.inputs[j].label_vi != NULL ? p->budget.inputs[j].label_vi : "");
                 snprintf(r->source, sizeof r->source, "%s", p->budget.inputs[j].source);
+                snprintf(r->source_vi, sizeof r->source_vi, "%s",
+                         p->budget.inputs[j].source_vi != NULL ? p->budget.inputs[j].source_vi
+                                                               : "");
             }
             r->x = br->x;
             r->u = br->u;

@@ -146,6 +146,7 @@ struct cert_budget_row {
     char label_vi[128];     /* the profile's Vietnamese label, "" when none */
     double x, u, c, contribution, share, dof;
     char source[192];       /* the clause the profile cites, "" when none */
+    char source_vi[256];    /* its Vietnamese, "" when the profile gives none */
 };
 
 /* One position of the eccentricity test. */

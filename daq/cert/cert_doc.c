@@ -625,6 +625,7 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
             cb->share = cert_round(b->share, 3);
             cb->dof = b->dof;
             COPY(cb->source, b->source);
+            COPY(cb->source_vi, b->source_vi);
         }
     }
     rc = cert_sha256_file(run_path, d->run_sha256, err);
@@ -749,6 +750,9 @@ static json_t *build_json(const struct cert_doc *d, const struct cd_catalog *vi,
         if (r->label_vi[0] != '\0')
             json_object_set_new(json_array_get(budget, json_array_size(budget) - 1), "label_vi",
                                 json_string(r->label_vi));
+        if (r->source_vi[0] != '\0')
+            json_object_set_new(json_array_get(budget, json_array_size(budget) - 1), "source_vi",
+                                json_string(r->source_vi));
     }
     const struct cert_lab *l = d->lab;
     json_t *lab = json_pack("{s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:s}", "name", "en", l->name_en,

@@ -625,7 +625,7 @@ static void budget_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char
     case 1:
         v = or_dash(cert_pdf_pick(p, b->label_vi, b->label));
         if (b->source[0] != '\0')
-            v = fmt(p, "%s\n(%s)", v, b->source);
+            v = fmt(p, "%s\n(%s)", v, cert_pdf_pick(p, b->source_vi, b->source));
         break;
     case 2: v = g4(p, b->x); break;
     case 3: v = g4(p, b->u); break;
