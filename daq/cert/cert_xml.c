@@ -66,6 +66,8 @@ struct xw {
     enum lang langs[2];
     size_t n_langs;
     const struct cd_catalog *vi; /* the Vietnamese of the fixed texts (cert_doc.vi, or own) */
+    enum cd_decsep vi_sep;       /* the decimal sign of figures in Vietnamese texts (the lab's);
+                                  * the values (xs:double) always have the point */
     bool oom;           /* a libxml2 allocation failed somewhere */
 };
 
@@ -222,6 +224,14 @@ static xmlNodePtr ml(struct xw *w, xmlNodePtr parent, const char *name, const ch
 static const char *T(const struct xw *w, const char *msgid)
 {
     return cd_catalog_text(w->vi, msgid);
+}
+
+/* A figure of a Vietnamese text: `num` (written with the point) in
+ * `buf` with the lab's decimal sign. */
+static const char *vi_num(const struct xw *w, const char *num, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", num);
+    return cd_decimal_sep(buf, w->vi_sep);
 }
 
 /* The same for a fixed text: the English msgid, its Vietnamese from the
@@ -544,7 +554,8 @@ static void statements(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
         m = N_("Decision rule: guarded acceptance, the acceptance limits are the MPE reduced by "
                "a guard band w = r U with r = %s. Statement of conformity: %s.");
         snprintf(en, sizeof en, m, num, ov->en);
-        snprintf(vi, sizeof vi, T(w, m), num, T(w, ov->en));
+        char num_vi[64];
+        snprintf(vi, sizeof vi, T(w, m), vi_num(w, num, num_vi, sizeof num_vi), T(w, ov->en));
     } else {
         if (strcmp(d->decision_rule, "non-binary") == 0)
             m = N_("Decision rule: non-binary (pass, conditional pass, conditional fail, fail), "
@@ -784,12 +795,17 @@ static void curve_result(struct xw *w, xmlNodePtr results, const struct cert_doc
     real_unc(w, data, "caldaq_cvdR0", "R0", c->coef[0], c->U[0], c->k, dsi_unit(d->unit));
     real_unc(w, data, "caldaq_cvdA", "A", c->coef[1], c->U[1], c->k, inv);
     real_unc(w, data, "caldaq_cvdB", "B", c->coef[2], c->U[2], c->k, inv2);
-    real_named(w, data, "caldaq_correlationR0A", N_("Correlation coefficient r(R0, A)"), c->r_r0_a, 4, "\\one");
-    real_named(w, data, "caldaq_correlationR0B", N_("Correlation coefficient r(R0, B)"), c->r_r0_b, 4, "\\one");
-    real_named(w, data, "caldaq_correlationAB", N_("Correlation coefficient r(A, B)"), c->r_a_b, 4, "\\one");
-    real_named(w, data, "caldaq_chiSquared", N_("Chi-squared of the weighted fit"), c->chi2, cert_decimals(c->chi2),
+    real_named(w, data, "caldaq_correlationR0A", N_("Correlation coefficient r(R0, A)"),
+               c->r_r0_a, 4, "\\one");
+    real_named(w, data, "caldaq_correlationR0B", N_("Correlation coefficient r(R0, B)"),
+               c->r_r0_b, 4, "\\one");
+    real_named(w, data, "caldaq_correlationAB", N_("Correlation coefficient r(A, B)"),
+               c->r_a_b, 4, "\\one");
+    real_named(w, data, "caldaq_chiSquared", N_("Chi-squared of the weighted fit"),
+               c->chi2, cert_decimals(c->chi2),
                "\\one");
-    real_named(w, data, "caldaq_degreesOfFreedom", N_("Degrees of freedom of the fit"), c->dof, 0, "\\one");
+    real_named(w, data, "caldaq_degreesOfFreedom", N_("Degrees of freedom of the fit"),
+               c->dof, 0, "\\one");
 }
 
 /* A balance's repeatability and eccentricity tests, each a result of its
@@ -807,7 +823,8 @@ static void side_results(struct xw *w, xmlNodePtr results, const struct cert_doc
                    (double)d->rep_n, 0, "\\one");
         real_named(w, data, "caldaq_mean", N_("Mean indication"),
                    d->rep_mean, d->dec_d, unit);
-        real_named(w, data, "caldaq_standardDeviation", N_("Experimental standard deviation s"), d->rep_s,
+        real_named(w, data, "caldaq_standardDeviation", N_("Experimental standard deviation s"),
+                   d->rep_s,
                    d->rep_s > 0 ? cert_decimals(d->rep_s) : d->dec_d, unit);
     }
     if (d->n_positions > 0) {
@@ -843,7 +860,8 @@ static void side_results(struct xw *w, xmlNodePtr results, const struct cert_doc
                 tx_ns(w, rl, w->si, "unitXMLList", unit);
             }
             if (d->has_eccentricity)
-                real_named(w, data, "caldaq_maxDeviation", N_("Largest deviation"), d->ecc_max, d->dec_d, unit);
+                real_named(w, data, "caldaq_maxDeviation", N_("Largest deviation"),
+                           d->ecc_max, d->dec_d, unit);
         }
         free(ind.p);
         free(dev.p);
@@ -917,7 +935,8 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
     xmlNodePtr ics = el(w, mr, "influenceConditions");
     condition(w, ics, "basic_temperature", N_("Ambient temperature"),
               d->temp_c, 1, "\\degreecelsius");
-    condition(w, ics, "basic_humidityRelative", N_("Ambient relative humidity"), d->rh_pct, 0, "\\percent");
+    condition(w, ics, "basic_humidityRelative", N_("Ambient relative humidity"),
+              d->rh_pct, 0, "\\percent");
     condition(w, ics, "basic_pressure", N_("Ambient air pressure"),
               d->p_hpa, 1, "\\hecto\\pascal");
     if (d->has_air) {
@@ -965,7 +984,8 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
             list_quantity(w, list, d, F_REFERENCE, "caldaq_curveValue",
                           N_("Value of the fitted curve at the reference temperature"), false);
         } else {
-            list_quantity(w, list, d, F_REFERENCE, "basic_referenceValue", N_("Reference value"), false);
+            list_quantity(w, list, d, F_REFERENCE, "basic_referenceValue", N_("Reference value"),
+                          false);
         }
         list_quantity(w, list, d, F_MEAN, "basic_measuredValue", N_("Indication"), false);
         if (d->up_down) {
@@ -1017,7 +1037,9 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
             snprintf(num, sizeof num, "?");
         const char *m = N_("Point %zu, nominal %s %s: %s");
         snprintf(en, sizeof en, m, i + 1, num, cert_nominal_unit(d), vw->en);
-        snprintf(vi, sizeof vi, T(w, m), i + 1, num, cert_nominal_unit(d), T(w, vw->en));
+        char num_vi[64];
+        snprintf(vi, sizeof vi, T(w, m), i + 1, vi_num(w, num, num_vi, sizeof num_vi),
+                 cert_nominal_unit(d), T(w, vw->en));
         contents(w, t, en, vi);
     }
     side_results(w, res->parent, d);
@@ -1036,7 +1058,9 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
                 snprintf(num, sizeof num, "?");
             const char *m = N_("Point %zu, nominal %s %s: not measured");
             snprintf(en, sizeof en, m, i + 1, num, cert_nominal_unit(d));
-            snprintf(vi, sizeof vi, T(w, m), i + 1, num, cert_nominal_unit(d));
+            char num_vi[64];
+            snprintf(vi, sizeof vi, T(w, m), i + 1, vi_num(w, num, num_vi, sizeof num_vi),
+                     cert_nominal_unit(d));
             contents(w, t, en, vi);
         }
     }
@@ -1096,6 +1120,7 @@ int cert_write_xml(const struct cert_doc *d, const char *langs, const char *path
         return rc;
     struct cd_catalog *own = NULL;
     w.vi = d->vi;
+    w.vi_sep = d->lab->decimal_sep_vi;
     if (w.vi == NULL && (w.langs[0] == LANG_VI || w.n_langs == 2)) {
         rc = cd_catalog_open("vi", &own, err);
         if (rc != 0)

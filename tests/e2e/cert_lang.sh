@@ -134,6 +134,10 @@ root = ET.parse(sys.argv[5]).getroot()
 vals = [e.text for tag in ("valueXMLList", "value", "uncertaintyXMLList") for e in root.iter("{%s}%s" % (ns["si"], tag))]
 assert vals and not any("," in v for v in vals), f"the DCC's values {vals}: xs:double with the point"
 assert any("." in v for v in vals), "no decimal figure in the DCC"
+# the DCC's Vietnamese texts write their figures as the page does
+vi_texts = [e.text or "" for e in root.iter("{%s}content" % ns["dcc"])
+            if e.get("lang") == "vi" and (e.text or "").startswith("Điểm")]
+assert vi_texts and not any(re.search(r"\d\.\d", t) for t in vi_texts), vi_texts[:3]
 PY
 done
 
