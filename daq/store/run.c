@@ -154,7 +154,7 @@ static int write_file(const daq_run *run, const char *path, const void *buf, siz
                       struct cd_err *err)
 {
     char what[4200];
-    snprintf(what, sizeof what, "write the snapshot %s", path);
+    snprintf(what, sizeof what, _("write the snapshot %s"), path);
     int fd = run_file_create(path, O_TRUNC);
     if (fd < 0)
         return io_fail(run, err, what, errno);
@@ -217,7 +217,7 @@ static int journal_reset(daq_run *run, struct cd_err *err)
     int n = snprintf(head, sizeof head, RS_JOURNAL_MAGIC " %s\n", run->d.info.run_id);
     if (ftruncate(run->journal_fd, 0) != 0 || write_all(run->journal_fd, head, (size_t)n) != 0 ||
         fdatasync(run->journal_fd) != 0)
-        return io_fail(run, err, "reset the journal", errno);
+        return io_fail(run, err, _("reset the journal"), errno);
     return 0;
 }
 
@@ -358,7 +358,7 @@ static int trace_absorb(daq_run *run, struct cd_err *err)
 {
     const char *path = trace_live(run);
     if (run->trace_f != NULL && fflush(run->trace_f) != 0)
-        return io_fail(run, err, "write the trace journal", errno);
+        return io_fail(run, err, _("write the trace journal"), errno);
     char *buf;
     size_t len, used;
     int rc = read_lines(path, run->trace_done, run->trace_done > 0 ? TRACE_MAGIC_LINE : "",
@@ -1228,7 +1228,7 @@ static int trace_resume(daq_run *run, struct cd_err *err)
     else if (fprintf(f, TRACE_BEFORE_KEY " %zu\n" TRACE_OFFSET_KEY " %.17g\n", d->n_trace,
                      offset) < 0 ||
              fflush(f) != 0 || fsync(fileno(f)) != 0)
-        rc = io_fail(run, err, "write the trace journal", errno);
+        rc = io_fail(run, err, _("write the trace journal"), errno);
     if (rc != 0) {
         drv_trace_writer_close(w, NULL);
         fclose(f);
@@ -1415,7 +1415,7 @@ int daq_run_close(daq_run *run, const char *status, struct cd_err *err)
     int trc = drv_trace_writer_close(run->tw, &terr);
     run->tw = NULL;
     if (fclose(run->trace_f) != 0 && trc == 0)
-        trc = io_fail(run, &terr, "write the trace journal", errno);
+        trc = io_fail(run, &terr, _("write the trace journal"), errno);
     run->trace_f = NULL;
     if (trc == 0)
         trc = trace_absorb(run, &terr);

@@ -217,7 +217,7 @@ int rs_h5_types_new(struct rs_h5_types *t, struct cd_err *err)
     if (t->vstr < 0 || t->standard < 0 || t->env < 0 || t->reading < 0 || t->trace_rec < 0 ||
         t->audit < 0) {
         rs_h5_types_free(t);
-        return rs_h5_fail(err, CD_ERR_IO, "run file", "datatypes", "build the HDF5 types");
+        return rs_h5_fail(err, CD_ERR_IO, "run file", "datatypes", _("build the HDF5 types"));
     }
     return 0;
 }
