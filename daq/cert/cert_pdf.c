@@ -29,7 +29,6 @@
 #include "cd_i18n.h"
 #include "cert.h"
 #include "cert_priv.h"
-#include "cd_i18n.h"
 
 /* A4 in points, margins, and where the running header/footer sit. */
 #define PAGE_W 595.276

@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include <cairo.h>
 #include <pango/pangocairo.h>
 
@@ -583,6 +585,7 @@ static void degenerate(void **state)
 
 int main(void)
 {
+    use_build_locale();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(bilingual, setup, teardown),
         cmocka_unit_test_setup_teardown(vietnamese, setup, teardown),
