@@ -114,8 +114,12 @@ static int choose_lang(int *argc, char **argv, const char **out)
         const char *l = lang_name(value);
         /* cert --lang vi+en names the documents' languages */
         bool own = command != NULL && keeps_lang(command);
-        if (l == NULL && !(own && strcmp(command, "cert") == 0)) {
+        /* a command that parses --lang itself reports a bad value itself
+         * (cert --lang vi+en names the documents' languages) */
+        if (l == NULL && !own) {
             fprintf(stderr, _("caldaq: --lang takes vi or en, not '%s'\n"), value);
+            if (command != NULL)
+                fprintf(stderr, _("Try 'caldaq %s --help'.\n"), command);
             return 2;
         }
         if (l != NULL)
