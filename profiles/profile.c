@@ -93,6 +93,27 @@ static int get_text(struct reader *r, yaml_node_t *map, const char *key, const c
     return 0;
 }
 
+/* A text in English, or in both languages: `key: "text"` or
+ * `key: {en: "text", vi: "văn bản"}` (docs/profiles.md, "Languages"). *vi is
+ * "" when only English is given. */
+static int get_text_lang(struct reader *r, yaml_node_t *map, const char *key, const char *what,
+                         bool required, const char **en, const char **vi)
+{
+    static const char *const keys[] = {"en", "vi", NULL};
+    *vi = "";
+    yaml_node_t *n = cd_yaml_get(&r->y, map, key);
+    if (n == NULL || n->type != YAML_MAPPING_NODE)
+        return get_text(r, map, key, what, required, en);
+    char label[160];
+    snprintf(label, sizeof label, "%s: %s", what, key);
+    int rc = cd_yaml_check_keys(&r->y, n, label, keys);
+    if (rc == 0)
+        rc = get_text(r, n, "en", label, required, en);
+    if (rc == 0)
+        rc = get_text(r, n, "vi", label, false, vi);
+    return rc;
+}
+
 static int get_number_key(struct reader *r, yaml_node_t *map, const char *key, const char *what,
                           bool required, double *out)
 {
@@ -870,7 +891,7 @@ static int read_input(struct reader *r, yaml_node_t *n, struct prof_budget_input
                     _("budget input: '%s' is not a name (letters, digits, _)"), in->name);
     char what[128];
     snprintf(what, sizeof what, _("budget input '%s'"), in->name);
-    if ((rc = get_text(r, n, "label", what, false, &in->label)) != 0 ||
+    if ((rc = get_text_lang(r, n, "label", what, false, &in->label, &in->label_vi)) != 0 ||
         (rc = get_text(r, n, "source", what, false, &in->source)) != 0)
         return rc;
     in->line = cd_yaml_line(n);
@@ -1641,8 +1662,9 @@ static int read_profile(struct reader *r, struct prof_profile *p)
         if (!(isalnum((unsigned char)*c) || *c == '-' || *c == '_' || *c == '.'))
             return FAIL(cd_yaml_get(&r->y, root, "name"), CD_ERR_INVALID,
                         _("name '%s': letters, digits, '-', '_' and '.' only"), p->name);
-    if ((rc = read_title(r, root, p)) || (rc = get_text(r, root, "method", "profile", true, &p->method)) ||
-        (rc = get_text(r, root, "national_document", "profile", false, &p->national_document)) ||
+    if ((rc = read_title(r, root, p)) || (rc = get_text_lang(r, root, "method", "profile", true, &p->method, &p->method_vi)) ||
+        (rc = get_text_lang(r, root, "national_document", "profile", false, &p->national_document,
+                            &p->national_document_vi)) ||
         (rc = read_family(r, root, p)) || (rc = read_register_path(r, root, p)))
         return rc;
     if ((v = cd_yaml_get(&r->y, root, "constants")) != NULL && (rc = read_constants(r, v)) != 0)
