@@ -7,7 +7,8 @@
 #     their usual error paths (a missing file, an unknown option, a bad
 #     value), demo, show, analyze, profile check, standards check, gum, fit —
 #     says no English sentence: no run of three or more English words of
-#     which one is a common English word ("the", "is", "not", ...), once
+#     which one is a common English word ("the", "is", "not", ...) or three
+#     are words of caldaq's English output ("nominal mean error"), once
 #     quoted text, file names, option names, numbers and identifiers are
 #     set aside. Each offending line is printed with its command;
 #  3. --lang is taken before and after the command, and LANG/LANGUAGE
@@ -53,16 +54,25 @@ stop=" the a an of to in is are was be not no and or for with by on at from this
       must give given cannot can has have take takes only than as when which what where here
       there use used uses file found missing unknown expected should will would into after
       before each every any all none one two more most less least about also but if then "
+# Words of caldaq's English output: three of them in a row (or with common
+# words among them) are a line left in English, such as a table heading.
+dict=" nominal mean error verdict pass fail decision rule simple repeatability eccentricity
+      density reading readings point points standard certificate calibration verification
+      instrument reference profile result results uncertainty expanded coverage factor
+      degrees freedom interval input output share value unit status complete incomplete
+      measured stable settling temperature humidity pressure largest conditions environment
+      load range resolution tolerance budget check checked left days trials seed "
 # Words that stay as they are in Vietnamese text: names of programs, units,
 # standards, formats (they break a run, as a number does).
 keep=" caldaq Monte Carlo GUM JCGM EURAMET OIML DKD ASME ĐLVN PTB DCC XML JSON CSV PDF YAML
       HDF5 SQLite Ed25519 SHA TZif POSIX UTC Modbus RTU TCP USB Callendar Van Dusen PRT PACE
       Druck Mettler Toledo Excellence Sartorius Fluke Keller Lobaro Ubuntu Linux Mint CI "
 scan() { # COMMAND-TEXT FILE: print the lines of FILE with an English run
-    awk -v cmd="$1" -v stop="$stop" -v keep="$keep" '
+    awk -v cmd="$1" -v stop="$stop" -v dict="$dict" -v keep="$keep" '
     BEGIN {
         n = split(stop, s, /[ \n]+/); for (i = 1; i <= n; i++) if (s[i] != "") st[s[i]] = 1
         n = split(keep, k, /[ \n]+/); for (i = 1; i <= n; i++) if (k[i] != "") kp[k[i]] = 1
+        n = split(dict, d, /[ \n]+/); for (i = 1; i <= n; i++) if (d[i] != "") dc[d[i]] = 1
     }
     {
         line = $0
@@ -74,7 +84,7 @@ scan() { # COMMAND-TEXT FILE: print the lines of FILE with an English run
         gsub(/\047[^\047]*\047/, " ", t) # single-quoted: names, values
         gsub(/`[^`]*`/, " ", t)        # commands
         m = split(t, w, /[ \t]+/)
-        run = 0; hit = 0; bad = 0
+        run = 0; hit = 0; known = 0; bad = 0
         for (i = 1; i <= m + 1; i++) {
             x = (i <= m) ? w[i] : ""
             gsub(/^[(\[{<,.:;!?]+|[)\]}>,.:;!?]+$/, "", x)
@@ -83,10 +93,11 @@ scan() { # COMMAND-TEXT FILE: print the lines of FILE with an English run
             if (english) {
                 run++
                 if (tolower(x) in st) hit++
+                if ((tolower(x) in st) || (tolower(x) in dc)) known++
             }
             if (!english || i > m) {
-                if (run >= 3 && hit >= 1) bad = 1
-                run = 0; hit = 0
+                if (run >= 3 && (hit >= 1 || known >= 3)) bad = 1
+                run = 0; hit = 0; known = 0
             }
         }
         if (bad) printf "%s: %s\n", cmd, line
