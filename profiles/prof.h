@@ -501,7 +501,7 @@ const char *prof_stat_name(enum prof_stat s);
 struct prof_budget_input {
     const char *name;
     const char *label;                /* "" when not given */
-    const char *label_vi;             /* its Vietnamese (label: {en, vi}); "" when not given */
+    const char *label_vi;             /* label: {en: ..., vi: ...}; "" when not given */
     enum unc_dist dist;
     const unc_formula *value;         /* NULL: 0 */
     const unc_formula *u;             /* NORMAL, STUDENT_T */
@@ -672,8 +672,8 @@ struct prof_profile {
     const char *title_en, *title_vi;
     const char *method;               /* the normative reference */
     const char *national_document;    /* the ĐLVN document for the same instrument, or a note */
-    /* the same in Vietnamese (method: {en, vi}); "" when the profile gives
-     * English only */
+    /* their Vietnamese (method: {en: ..., vi: ...}); "" when not given: the
+     * documents show the one text in both languages */
     const char *method_vi, *national_document_vi;
     const char *register_path;        /* default standards register, resolved against the
                                        * profile's directory; "" when not given */

@@ -93,11 +93,11 @@ static int get_text(struct reader *r, yaml_node_t *map, const char *key, const c
     return 0;
 }
 
-/* A text in English, or in both languages: `key: "text"` or
- * `key: {en: "text", vi: "văn bản"}` (docs/profiles.md, "Languages"). *vi is
- * "" when only English is given. */
-static int get_text_lang(struct reader *r, yaml_node_t *map, const char *key, const char *what,
-                         bool required, const char **en, const char **vi)
+/* A text a document shows in both languages: one text (English, or the
+ * same in both), or {en: ..., vi: ...} (en required when the text is,
+ * vi optional). *vi is "" when not given. */
+static int get_text_bi(struct reader *r, yaml_node_t *map, const char *key, const char *what,
+                       bool required, const char **en, const char **vi)
 {
     static const char *const keys[] = {"en", "vi", NULL};
     *vi = "";
@@ -891,7 +891,7 @@ static int read_input(struct reader *r, yaml_node_t *n, struct prof_budget_input
                     _("budget input: '%s' is not a name (letters, digits, _)"), in->name);
     char what[128];
     snprintf(what, sizeof what, _("budget input '%s'"), in->name);
-    if ((rc = get_text_lang(r, n, "label", what, false, &in->label, &in->label_vi)) != 0 ||
+    if ((rc = get_text_bi(r, n, "label", what, false, &in->label, &in->label_vi)) != 0 ||
         (rc = get_text(r, n, "source", what, false, &in->source)) != 0)
         return rc;
     in->line = cd_yaml_line(n);
@@ -1662,9 +1662,10 @@ static int read_profile(struct reader *r, struct prof_profile *p)
         if (!(isalnum((unsigned char)*c) || *c == '-' || *c == '_' || *c == '.'))
             return FAIL(cd_yaml_get(&r->y, root, "name"), CD_ERR_INVALID,
                         _("name '%s': letters, digits, '-', '_' and '.' only"), p->name);
-    if ((rc = read_title(r, root, p)) || (rc = get_text_lang(r, root, "method", "profile", true, &p->method, &p->method_vi)) ||
-        (rc = get_text_lang(r, root, "national_document", "profile", false, &p->national_document,
-                            &p->national_document_vi)) ||
+    if ((rc = read_title(r, root, p)) ||
+        (rc = get_text_bi(r, root, "method", "profile", true, &p->method, &p->method_vi)) ||
+        (rc = get_text_bi(r, root, "national_document", "profile", false, &p->national_document,
+                          &p->national_document_vi)) ||
         (rc = read_family(r, root, p)) || (rc = read_register_path(r, root, p)))
         return rc;
     if ((v = cd_yaml_get(&r->y, root, "constants")) != NULL && (rc = read_constants(r, v)) != 0)
