@@ -509,6 +509,7 @@ struct prof_budget_input {
     double beta;                      /* TRAPEZOIDAL */
     const unc_formula *dof;           /* NULL: infinite */
     const char *source;               /* the clause the line comes from, "" when not given */
+    const char *source_vi;            /* source: {en: ..., vi: ...}; "" when not given */
     int line;
 };
 

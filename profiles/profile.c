@@ -892,7 +892,7 @@ static int read_input(struct reader *r, yaml_node_t *n, struct prof_budget_input
     char what[128];
     snprintf(what, sizeof what, _("budget input '%s'"), in->name);
     if ((rc = get_text_bi(r, n, "label", what, false, &in->label, &in->label_vi)) != 0 ||
-        (rc = get_text(r, n, "source", what, false, &in->source)) != 0)
+        (rc = get_text_bi(r, n, "source", what, false, &in->source, &in->source_vi)) != 0)
         return rc;
     in->line = cd_yaml_line(n);
     in->dist = UNC_DIST_NORMAL;

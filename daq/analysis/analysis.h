@@ -22,7 +22,9 @@
 struct ana_budget_row {
     char name[64];
     char label[128];
+    char label_vi[128];         /* the profile's Vietnamese label, "" when none */
     char source[192];           /* the clause the profile cites, "" when none */
+    char source_vi[256];        /* its Vietnamese, "" when the profile gives none */
     double x, u, dof, c, contribution, share; /* as unc_budget_row */
 };
 
