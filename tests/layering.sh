@@ -15,7 +15,7 @@ build=${1:-${BUILD:-}}
 # module      | public headers (what other modules may include) | may use
 # Bottom up: a module may use only modules above it in this table.
 table='
-common        | cd.h cd_pool.h cd_yaml.h csv.h  |
+common        | cd.h cd_i18n.h cd_pool.h cd_yaml.h csv.h |
 uncertainty   | unc.h unc_yaml.h                | common
 drivers       | drv.h                           | common
 profiles      | prof.h                          | uncertainty common

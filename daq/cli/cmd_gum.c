@@ -134,8 +134,11 @@ static void print_nu(double nu)
 
 static void print_lpu(const struct unc_lpu_output *o, const char *unit)
 {
-    printf("%-12s %16s %12s %8s %13s %12s %7s\n", "input", "x", "u(x)", "dof", "c",
-           "c·u(x)", "share");
+    /* TRANSLATORS: headings of the budget table: an input quantity, its share of u(y)^2 */
+    msg_pad(stdout, _("input"), 12, 0);
+    printf(" %16s %12s %8s %13s %12s ", "x", "u(x)", "dof", "c", "c·u(x)");
+    msg_pad(stdout, _("share"), 7, 1);
+    fputc('\n', stdout);
     for (size_t i = 0; i < o->n_rows; i++) {
         const struct unc_budget_row *r = &o->rows[i];
         /* + 0.0 turns a negative zero into a plain 0 in the table. */

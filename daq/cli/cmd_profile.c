@@ -133,12 +133,24 @@ static void print_plan(const struct prof_profile *p)
     }
 }
 
+/* The profile's own text in the language of the messages: its Vietnamese
+ * when it gives one (docs/profiles.md, "Languages"). */
+static const char *in_lang(bool vi, const char *en, const char *vi_text)
+{
+    return vi && vi_text != NULL && vi_text[0] != '\0' ? vi_text : en;
+}
+
 static void print_text(const struct prof_profile *p)
 {
-    printf(_("profile %s\n  %s\n  %s\n"), p->name, p->title_en, p->title_vi);
-    printf(_("method: %s\n"), p->method);
+    bool vi = lang_from_environment() == LANG_VI;
+    if (vi)
+        printf(_("profile %s\n  %s\n"), p->name, p->title_vi);
+    else
+        printf(_("profile %s\n  %s\n  %s\n"), p->name, p->title_en, p->title_vi);
+    printf(_("method: %s\n"), in_lang(vi, p->method, p->method_vi));
     if (p->national_document[0] != '\0')
-        printf(_("national document: %s\n"), p->national_document);
+        printf(_("national document: %s\n"),
+               in_lang(vi, p->national_document, p->national_document_vi));
     printf(_("instrument: %s, unit %s, resolution "), prof_family_name(p->family), p->unit);
     if (p->resolution > 0)
         printf("%g %s", p->resolution, p->unit);
@@ -156,7 +168,7 @@ static void print_text(const struct prof_profile *p)
                v->n_checks, v->instrument_type, v->reference_ratio);
         for (size_t i = 0; i < v->n_checks; i++)
             printf("  %-9s %-16s %s\n", prof_check_stage_name(v->checks[i].stage),
-                   v->checks[i].id, v->checks[i].text_en);
+                   v->checks[i].id, vi ? v->checks[i].text_vi : v->checks[i].text_en);
     }
     print_plan(p);
     printf(_("budget: %s = %s (%zu inputs; "), p->budget.output, p->budget.expression,
@@ -167,7 +179,8 @@ static void print_text(const struct prof_profile *p)
         printf(_("coverage probability %.2f %%)\n"), 100 * p->budget.coverage.p);
     for (size_t i = 0; i < p->budget.n_inputs; i++) {
         const struct prof_budget_input *in = &p->budget.inputs[i];
-        printf("  %-10s %-12s %s\n", in->name, unc_dist_name(in->dist), in->label);
+        printf("  %-10s %-12s %s\n", in->name, unc_dist_name(in->dist),
+               in_lang(vi, in->label, in->label_vi));
     }
     printf(_("decision rule: %s"), unc_rule_name(p->rule.rule));
     if (p->rule.rule == UNC_RULE_GUARD_BAND)

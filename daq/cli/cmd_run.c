@@ -130,13 +130,33 @@ static const char show_usage[] = N_(
     "seconds, 30 by default).\n"
     "Machine-readable: caldaq export RUN.h5 --json. Format: docs/run-format.md.\n");
 
+/* A table heading in the language of the messages, each cell padded to its
+ * width on screen (msg_pad counts characters, not bytes: "danh định");
+ * negative widths align left, 0 ends the line. */
+static void heading(const char *const *cells, const int *widths, size_t n)
+{
+    fputs("  ", stdout);
+    for (size_t i = 0; i < n; i++) {
+        /* one-letter symbols (u, k, n, s) and max-min stay as they are */
+        const char *c = strlen(cells[i]) > 1 && strchr(cells[i], '-') == NULL ? _(cells[i]) : cells[i];
+        if (widths[i] == 0)
+            fputs(c, stdout);
+        else
+            msg_pad(stdout, c, widths[i] < 0 ? -widths[i] : widths[i], widths[i] > 0);
+        fputs(i + 1 < n ? " " : "\n", stdout);
+    }
+}
+
 static void show_standards(const struct daq_run_view *v)
 {
     printf(_("\nreference standards (%zu)\n"), v->n_standards);
     if (v->n_standards == 0)
         return;
-    printf("  %-16s %-18s %-10s %12s %-4s %16s %12s %5s %-6s %s\n", "id", "certificate", "role",
-           "nominal", "mark", "value", "u", "k", "unit", "due");
+    static const char *const std_head[] = {N_("id"),    N_("certificate"), N_("role"), N_("nominal"),
+                                           N_("mark"),  N_("value"),       "u",        "k",
+                                           N_("unit"),  N_("due")};
+    static const int std_w[] = {-16, -18, -10, 12, -4, 16, 12, 5, -6, 0};
+    heading(std_head, std_w, sizeof std_w / sizeof std_w[0]);
     char run_day[11] = "";
     snprintf(run_day, sizeof run_day, "%.10s", v->info.started);
     for (size_t i = 0; i < v->n_standards; i++) {
@@ -158,7 +178,9 @@ static void show_env(const struct daq_run_view *v)
     printf(_("\nenvironment (%zu)\n"), v->n_env);
     if (v->n_env == 0)
         return;
-    printf("  %-8s %-25s %9s %8s %9s\n", "where", "time", "temp/degC", "RH/%", "p/hPa");
+    static const char *const env_head[] = {N_("where"), N_("time"), "temp/degC", "RH/%", "p/hPa"};
+    static const int env_w[] = {-8, -25, 9, 8, 9};
+    heading(env_head, env_w, sizeof env_w / sizeof env_w[0]);
     for (size_t i = 0; i < v->n_env; i++) {
         const struct daq_env *e = &v->env[i];
         char t[40];
@@ -265,8 +287,11 @@ static void show_readings(const struct daq_run_view *v)
     qsort(idx, n, sizeof *idx, by_point);
     if (sides)
         printf("  %-9s", "side");
-    printf("  %5s %-14s %12s %5s %6s %14s %14s %14s  %-5s %s\n", "point", "role", "nominal", "n",
-           "stable", "mean", "s", "max-min", "unit", "others");
+    static const char *const rd_head[] = {N_("point"), N_("role"), N_("nominal"), "n",
+                                          N_("stable"), N_("mean"), "s",          "max-min ",
+                                          N_("unit"),   N_("others")};
+    static const int rd_w[] = {5, -14, 12, 5, 6, 14, 14, 15, -5, 0};
+    heading(rd_head, rd_w, sizeof rd_w / sizeof rd_w[0]);
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && idx[j].point == idx[i].point && idx[j].side == idx[i].side)

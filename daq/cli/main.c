@@ -82,8 +82,11 @@ static bool keeps_lang(const char *command)
  * "--" (before the command, or after it), else the first of LANGUAGE,
  * LC_ALL, LC_MESSAGES, LANG that is set: Vietnamese when it begins with
  * "vi", else English. --lang is taken out of argv unless the command
- * parses it itself. 0, or 2 after a usage error. */
-static int choose_lang(int *argc, char **argv, const char **out)
+ * parses it itself. A value that is neither is left in *bad (the
+ * language then comes from the environment, to say so in it). 0, or 2
+ * after a usage error. */
+static int choose_lang(int *argc, char **argv, const char **out, const char **bad,
+                       const char **bad_command)
 {
     const char *given = NULL, *command = NULL;
     int w = 1;
@@ -96,8 +99,8 @@ static int choose_lang(int *argc, char **argv, const char **out)
             rest = true;
         else if (!rest && strcmp(a, "--lang") == 0) {
             if (r + 1 >= *argc) {
-                fprintf(stderr, _("caldaq: --lang needs a value (vi or en)\n"));
-                return 2;
+                *bad = ""; /* said in main(), in the environment's language */
+                break;
             }
             value = argv[r + 1];
             used = 2;
@@ -112,11 +115,12 @@ static int choose_lang(int *argc, char **argv, const char **out)
             continue;
         }
         const char *l = lang_name(value);
-        /* cert --lang vi+en names the documents' languages */
         bool own = command != NULL && keeps_lang(command);
-        if (l == NULL && !(own && strcmp(command, "cert") == 0)) {
-            fprintf(stderr, _("caldaq: --lang takes vi or en, not '%s'\n"), value);
-            return 2;
+        /* a command that parses --lang itself reports a bad value itself
+         * (cert --lang vi+en names the documents' languages) */
+        if (l == NULL && !own) {
+            *bad = value;
+            *bad_command = command;
         }
         if (l != NULL)
             given = l;
@@ -164,10 +168,20 @@ static void set_lang(const char *lang)
 
 int main(int argc, char **argv)
 {
-    const char *lang = "en";
-    if (choose_lang(&argc, argv, &lang) != 0)
+    const char *lang = "en", *bad = NULL, *bad_command = NULL;
+    if (choose_lang(&argc, argv, &lang, &bad, &bad_command) != 0)
         return 2;
     set_lang(lang);
+    if (bad != NULL && bad[0] == '\0') {
+        fprintf(stderr, _("caldaq: --lang needs a value (vi or en)\n"));
+        return 2;
+    }
+    if (bad != NULL) {
+        fprintf(stderr, _("caldaq: --lang takes vi or en, not '%s'\n"), bad);
+        if (bad_command != NULL)
+            fprintf(stderr, _("Try 'caldaq %s --help'.\n"), bad_command);
+        return 2;
+    }
     if (argc < 2) {
         usage(stderr);
         return 2;

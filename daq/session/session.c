@@ -101,6 +101,9 @@ void ses_instruction(enum lang lang, const struct prof_profile *p,
         snprintf(buf, cap, msg_text(lang, M_SET_CALIBRATOR), v, p->unit, range, p->unit);
         break;
     }
+    /* Vietnamese writes 0,5 bar (docs/i18n.md) */
+    if (lang == LANG_VI)
+        cd_decimal_sep(buf, CD_DECSEP_COMMA);
 }
 
 static enum msg verdict_word(enum unc_verdict v)
@@ -143,13 +146,15 @@ void ses_print_results(FILE *f, enum lang lang, const struct ana_file *a)
         char nominal[40];
         snprintf(nominal, sizeof nominal, "%.10g %s", pt->nominal, prof_reference_unit(p));
         double mpe = fmax(fabs(pt->low), fabs(pt->high));
+        char line[256];
         if (pt->measured)
-            fprintf(f, "%14s %16.10g %12.4g %11.4g %6.3f %11.4g  %s\n", nominal,
-                    pt->stats[PROF_STAT_MEAN], pt->error, pt->U, pt->k, mpe,
-                    msg_text(lang, point_msg(pt)));
+            snprintf(line, sizeof line, "%14s %16.10g %12.4g %11.4g %6.3f %11.4g  %s\n", nominal,
+                     pt->stats[PROF_STAT_MEAN], pt->error, pt->U, pt->k, mpe,
+                     msg_text(lang, point_msg(pt)));
         else
-            fprintf(f, "%14s %16s %12s %11s %6s %11.4g  %s\n", nominal, "-", "-", "-", "-", mpe,
-                    msg_text(lang, M_NOT_MEASURED));
+            snprintf(line, sizeof line, "%14s %16s %12s %11s %6s %11.4g  %s\n", nominal, "-", "-",
+                     "-", "-", mpe, msg_text(lang, M_NOT_MEASURED));
+        fputs(lang == LANG_VI ? cd_decimal_sep(line, CD_DECSEP_COMMA) : line, f);
     }
     fprintf(f, msg_text(lang, M_VERDICT), msg_text(lang, verdict_msg(r)));
 }
@@ -379,8 +384,11 @@ static int record_env(struct session *s, const char *where, struct cd_err *err)
     clock_gettime(CLOCK_REALTIME, &now);
     e.t = (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
     snprintf(e.where, sizeof e.where, "%s", where);
-    if (strcmp(where, "start") == 0)
-        say(s, msg_text(s->c->lang, M_ENV), e.temp_c, e.rh_pct);
+    if (strcmp(where, "start") == 0) {
+        char env[128];
+        snprintf(env, sizeof env, msg_text(s->c->lang, M_ENV), e.temp_c, e.rh_pct);
+        say(s, "%s", s->c->lang == LANG_VI ? cd_decimal_sep(env, CD_DECSEP_COMMA) : env);
+    }
     return stored(s, daq_run_add_env(s->run, &e, err));
 }
 

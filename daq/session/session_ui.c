@@ -69,7 +69,10 @@ static void term_reading(void *ctx, const struct prof_profile *p, const struct d
                          bool counted)
 {
     struct ses_term *t = ctx;
-    const char *shown = r->display[0] ? r->display : "?";
+    char shown[sizeof r->display + 2];
+    snprintf(shown, sizeof shown, "%s", r->display[0] ? r->display : "?");
+    if (t->lang == LANG_VI)
+        cd_decimal_sep(shown, CD_DECSEP_COMMA); /* 100,001 g (docs/i18n.md) */
     fprintf(t->out, msg_text(t->lang, counted ? M_READING_STABLE : M_READING_UNSTABLE), shown,
             r->unit[0] ? r->unit : p->unit);
     fflush(t->out);
@@ -302,8 +305,11 @@ static void batch_reading(void *ctx, const struct prof_profile *p, const struct 
 {
     struct ses_term *t = ctx;
     if (counted) {
-        fprintf(t->out, "  %s %s\n", r->display[0] ? r->display : "?",
-                r->unit[0] ? r->unit : p->unit);
+        char shown[sizeof r->display + 2];
+        snprintf(shown, sizeof shown, "%s", r->display[0] ? r->display : "?");
+        if (t->lang == LANG_VI)
+            cd_decimal_sep(shown, CD_DECSEP_COMMA);
+        fprintf(t->out, "  %s %s\n", shown, r->unit[0] ? r->unit : p->unit);
         fflush(t->out);
     }
 }
