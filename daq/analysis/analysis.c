@@ -889,9 +889,11 @@ json_t *ana_result_json(const struct ana_result *r, const struct prof_profile *p
     return root;
 }
 
-void ana_result_print(FILE *f, const struct ana_result *r, const struct prof_profile *p)
+void ana_result_print(FILE *f, const struct ana_result *r, const struct prof_profile *p,
+                      bool vi)
 {
-    fprintf(f, _("profile %s (%s)\n"), p->name, p->method);
+    fprintf(f, _("profile %s (%s)\n"), p->name,
+            vi && p->method_vi != NULL && p->method_vi[0] != '\0' ? p->method_vi : p->method);
     if (r->has_air)
         fprintf(f, _("air density %.5f kg/m3, u = %.2g kg/m3 (%s)\n"), r->air.rho, r->air.u,
                 r->air.measured ? _("OIML R111-1 E.3-1 from the conditions measured")

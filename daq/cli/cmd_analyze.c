@@ -116,7 +116,7 @@ int cmd_analyze(int argc, char **argv)
     } else {
         printf(_("run %s (%s, %s)\n"), f.view->info.run_id, f.view->info.started,
                f.view->info.status);
-        ana_result_print(stdout, f.result, f.profile);
+        ana_result_print(stdout, f.result, f.profile, lang_from_environment() == LANG_VI);
         if (a.write)
             printf(_("stored in %s as results v%d\n"), a.path, f.version);
     }
