@@ -41,6 +41,7 @@ static const struct {
     {"analyze", cmd_analyze, N_("results of a run against its profile: errors, U, verdicts")},
     {"demo", cmd_demo, N_("a tour with no hardware: uncertainty examples and a simulated balance")},
     {"raw", cmd_raw, N_("send bytes to an instrument, print every byte back, record a trace")},
+    {"serve", cmd_serve, N_("the lab's web portal and the public verification of certificates")},
 };
 
 static void usage(FILE *f)
