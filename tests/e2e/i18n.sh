@@ -133,7 +133,7 @@ check -s 2 "$CALDAQ" "${V[@]}" no-such-command
 LANGUAGE=vi check -s 2 "$CALDAQ" --lang xx --help
 LANGUAGE=vi check -s 2 "$CALDAQ" gum --help --lang
 commands="gum fit ports read decode acquire show export trace verify sim standards profile session
-          replay reprocess cert records analyze demo raw"
+          replay reprocess cert records analyze demo raw serve"
 for c in $commands; do
     check -s 0 "$CALDAQ" "${V[@]}" "$c" --help
     check -s 2 "$CALDAQ" "$c" --no-such-option "${V[@]}"
