@@ -93,4 +93,32 @@ int cd_iso8601_epoch(const char *s, long long *t);
  * nothing. */
 int cd_today(char out[11]);
 
+/* ---- decimal separator (cd_numfmt.c, docs/i18n.md) ----
+ * Vietnamese writes 21,5 where English writes 21.5 (TCVN 7870-1, like ISO
+ * 80000-1, allows both; Vietnamese certificates use the comma). The choice
+ * is made where a text is shown to a person — the screen in Vietnamese, a
+ * Vietnamese certificate — never in data: JSON, CSV, HDF5 attributes and
+ * traces keep the point, and LC_NUMERIC is never changed (printf and strtod
+ * keep the point in the whole program). */
+enum cd_decsep {
+    CD_DECSEP_POINT,
+    CD_DECSEP_COMMA,
+};
+
+/* "comma" or "point" (a lab file's decimal_separator); CD_ERR_INVALID
+ * naming the value otherwise. */
+int cd_decsep_parse(const char *text, enum cd_decsep *out, struct cd_err *err);
+/* The separator a text in language `lang` uses unless the lab says
+ * otherwise: the comma for Vietnamese ("vi", "vi_VN..."), else the point. */
+enum cd_decsep cd_decsep_default(const char *lang);
+/* `value` with `decimals` places (printf "%.*f") and separator `sep` into
+ * buf (always terminated); the length printf would give. */
+int cd_format_decimal(char *buf, size_t size, double value, int decimals, enum cd_decsep sep);
+/* Rewrite in place, in a text already printed with the point, each point
+ * that stands between two digits as `sep` ("21.5 °C" -> "21,5 °C"); a point
+ * with no digit on either side (a sentence's full stop, "run.h5") stays.
+ * For texts of numbers and units only: a version such as 1.2.3 would
+ * change too. Returns s. */
+char *cd_decimal_sep(char *s, enum cd_decsep sep);
+
 #endif

@@ -1,4 +1,5 @@
 #include "cd.h"
+#include "cd_i18n.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,25 +28,25 @@ const char *cd_strerror(int code)
 {
     switch (code) {
     case CD_OK: return "success";
-    case CD_ERR_NOMEM: return "out of memory";
-    case CD_ERR_INVALID: return "invalid value";
-    case CD_ERR_PARSE: return "malformed input";
-    case CD_ERR_IO: return "input/output error";
-    case CD_ERR_NUMERIC: return "numerical failure";
-    case CD_ERR_UNSUPPORTED: return "not supported";
-    case CD_ERR_NOT_FOUND: return "not found";
-    case CD_ERR_TIMEOUT: return "timed out";
+    case CD_ERR_NOMEM: return _("out of memory");
+    case CD_ERR_INVALID: return _("invalid value");
+    case CD_ERR_PARSE: return _("malformed input");
+    case CD_ERR_IO: return _("input/output error");
+    case CD_ERR_NUMERIC: return _("numerical failure");
+    case CD_ERR_UNSUPPORTED: return _("not supported");
+    case CD_ERR_NOT_FOUND: return _("not found");
+    case CD_ERR_TIMEOUT: return _("timed out");
     case CD_ERR_DISCONNECTED: return "disconnected";
-    case CD_ERR_PROTOCOL: return "protocol error";
-    case CD_ERR_DEVICE: return "instrument error";
-    default: return "unknown error";
+    case CD_ERR_PROTOCOL: return _("protocol error");
+    case CD_ERR_DEVICE: return _("instrument error");
+    default: return _("unknown error");
     }
 }
 
 const char *cd_err_text(const struct cd_err *err)
 {
     if (err == NULL)
-        return "unknown error";
+        return _("unknown error");
     if (err->msg[0] != '\0')
         return err->msg;
     return cd_strerror(err->code);

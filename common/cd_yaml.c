@@ -1,4 +1,5 @@
 #include "cd_yaml.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <math.h>
@@ -68,14 +69,14 @@ int cd_yaml_check_keys(const struct cd_yaml_doc *y, yaml_node_t *map, const char
                        const char *const *known)
 {
     if (map == NULL || map->type != YAML_MAPPING_NODE)
-        return cd_yaml_fail(y, map, CD_ERR_PARSE, "%s must be a mapping (key: value), not %s",
+        return cd_yaml_fail(y, map, CD_ERR_PARSE, _("%s must be a mapping (key: value), not %s"),
                             what, cd_yaml_type_name(map));
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         yaml_node_t *k = cd_yaml_node(y, p->key);
         const char *name = cd_yaml_scalar(k);
         if (name == NULL)
-            return cd_yaml_fail(y, k, CD_ERR_PARSE, "%s: keys must be plain names", what);
+            return cd_yaml_fail(y, k, CD_ERR_PARSE, _("%s: keys must be plain names"), what);
         bool ok = false;
         for (const char *const *q = known; *q != NULL; q++)
             if (strcmp(*q, name) == 0)
@@ -87,12 +88,12 @@ int cd_yaml_check_keys(const struct cd_yaml_doc *y, yaml_node_t *map, const char
                 if (q[1] != NULL)
                     strncat(list, ", ", sizeof list - strlen(list) - 1);
             }
-            return cd_yaml_fail(y, k, CD_ERR_PARSE, "%s: unknown key '%s' (known: %s)", what,
+            return cd_yaml_fail(y, k, CD_ERR_PARSE, _("%s: unknown key '%s' (known: %s)"), what,
                                 name, list);
         }
         for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++)
             if (strcmp(cd_yaml_scalar(cd_yaml_node(y, q->key)), name) == 0)
-                return cd_yaml_fail(y, k, CD_ERR_PARSE, "%s: key '%s' given twice (first on line %d)",
+                return cd_yaml_fail(y, k, CD_ERR_PARSE, _("%s: key '%s' given twice (first on line %d)"),
                                     what, name, cd_yaml_line(cd_yaml_node(y, q->key)));
     }
     return 0;
@@ -108,13 +109,13 @@ int cd_yaml_number(const struct cd_yaml_doc *y, const yaml_node_t *n, const char
 {
     const char *s = cd_yaml_scalar(n);
     if (s == NULL)
-        return cd_yaml_fail(y, n, CD_ERR_PARSE, "%s must be a number, not %s", what,
+        return cd_yaml_fail(y, n, CD_ERR_PARSE, _("%s must be a number, not %s"), what,
                             cd_yaml_type_name(n));
     const char *t = s[0] == '+' || s[0] == '-' ? s + 1 : s;
     if (strcasecmp(t, ".nan") == 0 || strcasecmp(t, "nan") == 0 ||
         strcasecmp(t, ".inf") == 0 || strcasecmp(t, "inf") == 0 ||
         strcasecmp(t, "infinity") == 0)
-        return cd_yaml_fail(y, n, CD_ERR_INVALID, "%s = %s: must be a finite number", what, s);
+        return cd_yaml_fail(y, n, CD_ERR_INVALID, _("%s = %s: must be a finite number"), what, s);
     /* A scalar can be megabytes long: messages quote its start only, so
      * that the reason is never cut off, and a number longer than anyone
      * types (17 digits carry all a double holds) is called too long. */
@@ -124,14 +125,14 @@ int cd_yaml_number(const struct cd_yaml_doc *y, const yaml_node_t *n, const char
     errno = 0;
     double v = strtod(s, &end);
     if (end == s || *end != '\0')
-        return cd_yaml_fail(y, n, CD_ERR_PARSE, "%s: '%.*s%s' is not a number", what,
+        return cd_yaml_fail(y, n, CD_ERR_PARSE, _("%s: '%.*s%s' is not a number"), what,
                             NUMBER_QUOTE, s, more);
     if (len > NUMBER_MAX)
         return cd_yaml_fail(y, n, CD_ERR_PARSE,
-                            "%s: a number of %zu characters is too long (at most %d): '%.*s%s'",
+                            _("%s: a number of %zu characters is too long (at most %d): '%.*s%s'"),
                             what, len, NUMBER_MAX, NUMBER_QUOTE, s, more);
     if ((errno == ERANGE && fabs(v) > 1.0) || !isfinite(v))
-        return cd_yaml_fail(y, n, CD_ERR_PARSE, "%s: '%.*s%s' is out of range", what,
+        return cd_yaml_fail(y, n, CD_ERR_PARSE, _("%s: '%.*s%s' is out of range"), what,
                             NUMBER_QUOTE, s, more);
     *out = v;
     return 0;
@@ -158,19 +159,19 @@ static int load(yaml_parser_t *parser, const char *text, size_t len, const char 
         (strstr(parser->context, "flow") != NULL || strstr(parser->context, "quoted") != NULL) &&
         parser->context_mark.line < parser->problem_mark.line)
         return cd_fail(err, CD_ERR_PARSE,
-                       "%s:%zu: YAML syntax error: %s %s opened on this line (noticed on line %zu)",
+                       _("%s:%zu: YAML syntax error: %s %s opened on this line (noticed on line %zu)"),
                        source, parser->context_mark.line + 1, parser->problem, parser->context,
                        parser->problem_mark.line + 1);
     if (parser->problem_mark.line > 0 || parser->problem_mark.column > 0)
-        return cd_fail(err, CD_ERR_PARSE, "%s:%zu: YAML syntax error: %s%s%s", source,
+        return cd_fail(err, CD_ERR_PARSE, _("%s:%zu: YAML syntax error: %s%s%s"), source,
                        parser->problem_mark.line + 1, parser->problem ? parser->problem : "?",
                        parser->context ? " " : "", parser->context ? parser->context : "");
     /* reader errors (bad UTF-8, control characters) give a byte offset */
     if (parser->error == YAML_READER_ERROR)
-        return cd_fail(err, CD_ERR_PARSE, "%s:%zu: not valid UTF-8 text: %s (byte %zu)", source,
+        return cd_fail(err, CD_ERR_PARSE, _("%s:%zu: not valid UTF-8 text: %s (byte %zu)"), source,
                        line_of(text, len, parser->problem_offset),
                        parser->problem ? parser->problem : "?", parser->problem_offset);
-    return cd_fail(err, CD_ERR_PARSE, "%s: YAML syntax error: %s", source,
+    return cd_fail(err, CD_ERR_PARSE, _("%s: YAML syntax error: %s"), source,
                    parser->problem ? parser->problem : "unreadable");
 }
 
@@ -178,10 +179,10 @@ int cd_yaml_load_string(const char *text, const char *source, yaml_document_t *d
                         struct cd_err *err)
 {
     if (text == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "%s: no text given", source);
+        return cd_fail(err, CD_ERR_INVALID, _("%s: no text given"), source);
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     size_t len = strlen(text);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     int rc = load(&parser, text, len, source, doc, err);
@@ -193,10 +194,10 @@ int cd_yaml_read_file(const char *path, char **text, struct cd_err *err)
 {
     *text = NULL;
     if (path == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "no file given");
+        return cd_fail(err, CD_ERR_INVALID, _("no file given"));
     FILE *f = fopen(path, "rb");
     if (f == NULL)
-        return cd_fail(err, CD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot open: %s"), path, strerror(errno));
     char *buf = NULL;
     size_t len = 0, cap = 0;
     int rc = 0;
@@ -205,7 +206,7 @@ int cd_yaml_read_file(const char *path, char **text, struct cd_err *err)
             size_t ncap = cap ? 2 * cap : 8192;
             char *nb = realloc(buf, ncap);
             if (nb == NULL) {
-                rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+                rc = cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
                 break;
             }
             buf = nb;
@@ -217,12 +218,12 @@ int cd_yaml_read_file(const char *path, char **text, struct cd_err *err)
             break;
     }
     if (rc == 0 && ferror(f))
-        rc = cd_fail(err, CD_ERR_IO, "%s: read error", path);
+        rc = cd_fail(err, CD_ERR_IO, _("%s: read error"), path);
     fclose(f);
     if (rc == 0) {
         buf[len] = '\0';
         if (strlen(buf) != len)
-            rc = cd_fail(err, CD_ERR_PARSE, "%s:%zu: the file contains a NUL byte: not a text file",
+            rc = cd_fail(err, CD_ERR_PARSE, _("%s:%zu: the file contains a NUL byte: not a text file"),
                          path, line_of(buf, len, strlen(buf)));
     }
     if (rc != 0) {

@@ -6,6 +6,7 @@
  * process (a library must not), and glibc silently takes UTC for a zone it
  * cannot read, which is how a mistyped zone moved due dates by 7 hours. */
 #include "cd.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -276,10 +277,10 @@ struct tzif_header {
 static const char *header(const unsigned char *p, size_t len, struct tzif_header *h)
 {
     if (len < 44 || memcmp(p, "TZif", 4) != 0)
-        return "no TZif header";
+        return _("no TZif header");
     h->version = p[4] == 0 ? 1 : p[4] - '0';
     if (h->version < 1 || h->version > 9)
-        return "an unknown TZif version";
+        return _("an unknown TZif version");
     h->isutcnt = be32(p + 20);
     h->isstdcnt = be32(p + 24);
     h->leapcnt = be32(p + 28);
@@ -289,7 +290,7 @@ static const char *header(const unsigned char *p, size_t len, struct tzif_header
     if (h->typecnt == 0 || h->typecnt > 256 || h->timecnt > TRANS_MAX || h->charcnt > 65536 ||
         h->leapcnt > 65536 || (h->isutcnt != 0 && h->isutcnt != h->typecnt) ||
         (h->isstdcnt != 0 && h->isstdcnt != h->typecnt))
-        return "counts out of range";
+        return _("counts out of range");
     return NULL;
 }
 
@@ -310,7 +311,7 @@ static const char *tzif_parse(const unsigned char *buf, size_t len, struct cd_zo
         return why;
     size_t tsize = 4, off = 44;
     if (block_size(&h, 4) > len - 44)
-        return "the file is cut short";
+        return _("the file is cut short");
     if (h.version >= 2) {
         off = 44 + block_size(&h, 4);
         if ((why = header(buf + off, len - off, &h)) != NULL)
@@ -318,22 +319,22 @@ static const char *tzif_parse(const unsigned char *buf, size_t len, struct cd_zo
         off += 44;
         tsize = 8;
         if (block_size(&h, 8) > len - off)
-            return "the file is cut short";
+            return _("the file is cut short");
     }
     const unsigned char *p = buf + off;
     z->n_trans = h.timecnt;
     z->trans = calloc(h.timecnt + 1, sizeof *z->trans);
     z->idx = calloc(h.timecnt + 1, 1);
     if (z->trans == NULL || z->idx == NULL)
-        return "out of memory";
+        return _("out of memory");
     for (size_t i = 0; i < h.timecnt; i++, p += tsize) {
         z->trans[i] = tsize == 8 ? be64(p) : (long long)(int32_t)be32(p);
         if (i > 0 && z->trans[i] <= z->trans[i - 1])
-            return "transitions out of order";
+            return _("transitions out of order");
     }
     for (size_t i = 0; i < h.timecnt; i++, p++) {
         if (*p >= h.typecnt)
-            return "a transition to a type that does not exist";
+            return _("a transition to a type that does not exist");
         z->idx[i] = *p;
     }
     z->n_types = h.typecnt;
@@ -341,22 +342,22 @@ static const char *tzif_parse(const unsigned char *buf, size_t len, struct cd_zo
         long u = (long)(int32_t)be32(p);
         /* RFC 8536: utoff in [-89999, 93599]; -2^31 is invalid */
         if (u < -89999 || u > 93599 || p[4] > 1 || p[5] >= h.charcnt + (h.charcnt == 0))
-            return "a time type out of range";
+            return _("a time type out of range");
         z->utoff[i] = u;
     }
     if (h.version >= 2) {
         const unsigned char *foot = buf + off + block_size(&h, 8), *end = buf + len;
         if (foot >= end || *foot != '\n')
-            return "no footer";
+            return _("no footer");
         const unsigned char *nl = memchr(foot + 1, '\n', (size_t)(end - foot - 1));
         if (nl == NULL || nl - foot - 1 >= 256)
-            return "the footer is not ended";
+            return _("the footer is not ended");
         char rule[256];
         memcpy(rule, foot + 1, (size_t)(nl - foot - 1));
         rule[nl - foot - 1] = '\0';
         if (rule[0] != '\0') {
             if (!posix_parse(rule, &z->rule))
-                return "the footer is not a POSIX TZ rule";
+                return _("the footer is not a POSIX TZ rule");
             z->has_rule = true;
         }
     }
@@ -413,12 +414,12 @@ static int zone_load(const char *name, const char *dir, bool fallback, struct cd
     *out = NULL;
     struct cd_zone *z = calloc(1, sizeof *z);
     if (z == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     const char *n = name[0] == ':' ? name + 1 : name;
     snprintf(z->name, sizeof z->name, "%s", n);
     if (strlen(n) >= 200) {
         cd_zone_free(z);
-        return cd_fail(err, CD_ERR_INVALID, "time zone '%.40s...': too long to be a zone", n);
+        return cd_fail(err, CD_ERR_INVALID, _("time zone '%.40s...': too long to be a zone"), n);
     }
     char path[512] = "";
     if (n[0] == '/')
@@ -432,15 +433,15 @@ static int zone_load(const char *name, const char *dir, bool fallback, struct cd
         size_t len = buf != NULL ? fread(buf, 1, TZIF_MAX + 1, f) : 0;
         int read_errno = ferror(f) ? errno : 0;
         fclose(f);
-        const char *why = buf == NULL                ? "out of memory"
+        const char *why = buf == NULL                ? _("out of memory")
                           : read_errno != 0          ? strerror(read_errno)
-                          : len > TZIF_MAX           ? "larger than any zone"
+                          : len > TZIF_MAX           ? _("larger than any zone")
                                                      : tzif_parse(buf, len, z);
         free(buf);
         if (why != NULL) {
             int rc = cd_fail(err, CD_ERR_INVALID,
-                             "time zone '%s': %s is not a time zone file of the tz database "
-                             "(%s)",
+                             _("time zone '%s': %s is not a time zone file of the tz database "
+                             "(%s)"),
                              n, path, why);
             cd_zone_free(z);
             return rc;
@@ -460,12 +461,12 @@ static int zone_load(const char *name, const char *dir, bool fallback, struct cd
     }
     int rc;
     if (path[0] != '\0' && open_errno != ENOENT && open_errno != ENOTDIR)
-        rc = cd_fail(err, CD_ERR_INVALID, "time zone '%s': %s: %s", n, path,
+        rc = cd_fail(err, CD_ERR_INVALID, _("time zone '%s': %s: %s"), n, path,
                      strerror(open_errno));
     else
         rc = cd_fail(err, CD_ERR_INVALID,
-                     "time zone '%s': no such zone in %s, and not a POSIX TZ rule such as "
-                     "<+07>-7 (zones are named like Asia/Ho_Chi_Minh, Europe/Berlin, UTC)",
+                     _("time zone '%s': no such zone in %s, and not a POSIX TZ rule such as "
+                     "<+07>-7 (zones are named like Asia/Ho_Chi_Minh, Europe/Berlin, UTC)"),
                      n, dir);
     cd_zone_free(z);
     return rc;
@@ -477,7 +478,7 @@ int cd_zone_load(const char *name, struct cd_zone **out, struct cd_err *err)
         name = CD_ZONE_DEFAULT;
     if (name[0] == '\0' || (name[0] == ':' && name[1] == '\0')) {
         *out = NULL;
-        return cd_fail(err, CD_ERR_INVALID, "the time zone is empty (the default is %s)",
+        return cd_fail(err, CD_ERR_INVALID, _("the time zone is empty (the default is %s)"),
                        CD_ZONE_DEFAULT);
     }
     return zone_load(name, ZONEINFO, true, out, err);
@@ -492,7 +493,7 @@ int cd_tz_check(const char *tz, const char *tzdir, struct cd_err *err)
     struct cd_err e = {0};
     int rc = zone_load(tz, tzdir != NULL && tzdir[0] != '\0' ? tzdir : ZONEINFO, false, &z, &e);
     cd_zone_free(z);
-    return rc == 0 ? 0 : cd_fail(err, rc, "TZ=%.200s: %s", tz, e.msg);
+    return rc == 0 ? 0 : cd_fail(err, rc, _("TZ=%.200s: %s"), tz, e.msg);
 }
 
 /* ------------------------------------------------------------ dates */

@@ -5,6 +5,7 @@
  * they are instead of silently ending a line as fgets would.
  */
 #include "csv.h"
+#include "cd_i18n.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -287,13 +288,13 @@ static int layout_from_names(struct layout *lo, struct span line, const char *fi
         if (r == ROLE_NONE)
             continue;
         if (lo->has[r])
-            return cd_fail(err, CD_ERR_PARSE, "%s:%zu: column %s named twice (fields %zu and %zu)",
+            return cd_fail(err, CD_ERR_PARSE, _("%s:%zu: column %s named twice (fields %zu and %zu)"),
                            file, lo->defined_on, role_name(r), lo->col[r] + 1, i + 1);
         lo->has[r] = true;
         lo->col[r] = i;
     }
     if (lo->has[ROLE_X] != lo->has[ROLE_Y])
-        return cd_fail(err, CD_ERR_PARSE, "%s:%zu: the header names column %s but no column %s",
+        return cd_fail(err, CD_ERR_PARSE, _("%s:%zu: the header names column %s but no column %s"),
                        file, lo->defined_on, lo->has[ROLE_X] ? "x" : "y",
                        lo->has[ROLE_X] ? "y" : "x");
     return 0;
@@ -305,8 +306,8 @@ static int layout_by_position(struct layout *lo, const char *file, struct cd_err
 {
     if (lo->n_fields < 2 || lo->n_fields > 3)
         return cd_fail(err, CD_ERR_PARSE,
-                       "%s:%zu: %zu field%s; expected 2 (x,y) or 3 (x,y,u_y), or a header "
-                       "naming the x, y and u columns",
+                       _("%s:%zu: %zu field%s; expected 2 (x,y) or 3 (x,y,u_y), or a header "
+                       "naming the x, y and u columns"),
                        file, lo->defined_on, lo->n_fields, lo->n_fields == 1 ? "" : "s");
     memset(lo->has, 0, sizeof lo->has);
     lo->has[ROLE_X] = lo->has[ROLE_Y] = true;
@@ -356,26 +357,26 @@ static int number_error(enum num_kind k, struct span f, char sep, const char *fi
     char q[4 * CSV_QUOTE_MAX + 16];
     switch (k) {
     case NUM_EMPTY:
-        return cd_fail(err, CD_ERR_PARSE, "%s:%zu: field %zu (%s) is empty", file, line, col + 1,
+        return cd_fail(err, CD_ERR_PARSE, _("%s:%zu: field %zu (%s) is empty"), file, line, col + 1,
                        role_name(r));
     case NUM_NOT_FINITE:
-        return cd_fail(err, CD_ERR_INVALID, "%s:%zu: field %zu (%s): %s is not finite", file,
+        return cd_fail(err, CD_ERR_INVALID, _("%s:%zu: field %zu (%s): %s is not finite"), file,
                        line, col + 1, role_name(r), quote(f, q, sizeof q));
     case NUM_RANGE:
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s:%zu: field %zu (%s): %s is out of the range of a double", file, line,
+                       _("%s:%zu: field %zu (%s): %s is out of the range of a double"), file, line,
                        col + 1, role_name(r), quote(f, q, sizeof q));
     case NUM_TOO_LONG:
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s:%zu: field %zu (%s): a number of %zu characters is too long (at most "
-                       "%d): %s",
+                       _("%s:%zu: field %zu (%s): a number of %zu characters is too long (at most "
+                       "%d): %s"),
                        file, line, col + 1, role_name(r), f.len, CSV_NUMBER_MAX - 1,
                        quote(f, q, sizeof q));
     default:
-        return cd_fail(err, CD_ERR_PARSE, "%s:%zu: field %zu (%s): %s is not a number%s", file,
+        return cd_fail(err, CD_ERR_PARSE, _("%s:%zu: field %zu (%s): %s is not a number%s"), file,
                        line, col + 1, role_name(r), quote(f, q, sizeof q),
                        sep == ';' && memchr(f.p, ',', f.len) != NULL
-                           ? " (decimal comma? write a point)" : "");
+                           ? _(" (decimal comma? write a point)") : "");
     }
 }
 
@@ -393,7 +394,7 @@ static int points_push(struct points *pts, double x, double y, double u, struct 
         if (nu != NULL)
             pts->u = nu;
         if (nx == NULL || ny == NULL || nu == NULL)
-            return cd_fail(err, CD_ERR_NOMEM, "out of memory after %zu rows", pts->n);
+            return cd_fail(err, CD_ERR_NOMEM, _("out of memory after %zu rows"), pts->n);
         pts->cap = cap;
     }
     pts->x[pts->n] = x;
@@ -408,9 +409,9 @@ static int parse_row(const struct layout *lo, struct span line, size_t lineno, c
 {
     size_t n = count_fields(line, lo->sep);
     if (n != lo->n_fields)
-        return cd_fail(err, CD_ERR_PARSE, "%s:%zu: %zu field%s, expected %zu as in the %s on line %zu "
-                       "(separator %s)", file, lineno, n, n == 1 ? "" : "s", lo->n_fields,
-                       lo->header ? "header" : "first row", lo->defined_on,
+        return cd_fail(err, CD_ERR_PARSE, _("%s:%zu: %zu field%s, expected %zu as in the %s on line %zu "
+                       "(separator %s)"), file, lineno, n, n == 1 ? "" : "s", lo->n_fields,
+                       lo->header ? _("header") : _("first row"), lo->defined_on,
                        separator_name(lo->sep));
     double v[4] = {0, 0, 0, NAN};
     struct span rest = line;
@@ -424,8 +425,8 @@ static int parse_row(const struct layout *lo, struct span line, size_t lineno, c
             return number_error(k, f, lo->sep, file, lineno, col, r, err);
         /* Checked here, where the line is known, not later by point index. */
         if (r == ROLE_U && !(v[r] > 0))
-            return cd_fail(err, CD_ERR_INVALID, "%s:%zu: field %zu (u_y): u_y = %g must be "
-                           "positive", file, lineno, col + 1, v[r]);
+            return cd_fail(err, CD_ERR_INVALID, _("%s:%zu: field %zu (u_y): u_y = %g must be "
+                           "positive"), file, lineno, col + 1, v[r]);
     }
     return points_push(pts, v[ROLE_X], v[ROLE_Y], v[ROLE_U], err);
 }
@@ -435,11 +436,11 @@ static int no_data_error(const struct layout *lo, bool have_layout, size_t last_
 {
     size_t line = last_line > 0 ? last_line : 1;
     if (!have_layout && last_line == 0)
-        return cd_fail(err, CD_ERR_PARSE, "%s:%zu: empty file, no data rows", file, line);
+        return cd_fail(err, CD_ERR_PARSE, _("%s:%zu: empty file, no data rows"), file, line);
     if (!have_layout)
-        return cd_fail(err, CD_ERR_PARSE, "%s:%zu: no data rows, only comments and blank lines",
+        return cd_fail(err, CD_ERR_PARSE, _("%s:%zu: no data rows, only comments and blank lines"),
                        file, line);
-    return cd_fail(err, CD_ERR_PARSE, "%s:%zu: no data rows after the header on line %zu", file,
+    return cd_fail(err, CD_ERR_PARSE, _("%s:%zu: no data rows after the header on line %zu"), file,
                    line, lo->defined_on);
 }
 
@@ -482,10 +483,10 @@ int csv_parse_xy(const char *text, size_t len, const char *name, struct csv_xy *
                  struct cd_err *err)
 {
     if (out == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "csv: no place for the result");
+        return cd_fail(err, CD_ERR_INVALID, _("csv: no place for the result"));
     memset(out, 0, sizeof *out);
     if (text == NULL && len > 0)
-        return cd_fail(err, CD_ERR_INVALID, "csv: no text given");
+        return cd_fail(err, CD_ERR_INVALID, _("csv: no text given"));
     const char *file = name != NULL ? name : "csv";
     struct cursor c = {text, len, 0, 0};
     static const char bom[] = "\xEF\xBB\xBF";
@@ -521,7 +522,7 @@ static int slurp(FILE *f, const char *name, char **text, size_t *len, struct cd_
             char *nbuf = realloc(buf, ncap);
             if (nbuf == NULL) {
                 free(buf);
-                return cd_fail(err, CD_ERR_NOMEM, "%s: out of memory after %zu bytes", name, n);
+                return cd_fail(err, CD_ERR_NOMEM, _("%s: out of memory after %zu bytes"), name, n);
             }
             buf = nbuf;
             cap = ncap;
@@ -533,7 +534,7 @@ static int slurp(FILE *f, const char *name, char **text, size_t *len, struct cd_
         if (ferror(f)) {
             int e = errno;
             free(buf);
-            return cd_fail(err, CD_ERR_IO, "read %s: %s", name, strerror(e));
+            return cd_fail(err, CD_ERR_IO, _("read %s: %s"), name, strerror(e));
         }
         break;
     }
@@ -545,14 +546,14 @@ static int slurp(FILE *f, const char *name, char **text, size_t *len, struct cd_
 int csv_read_xy(const char *path, struct csv_xy *out, struct cd_err *err)
 {
     if (out == NULL || path == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "csv: no file or no place for the result");
+        return cd_fail(err, CD_ERR_INVALID, _("csv: no file or no place for the result"));
     memset(out, 0, sizeof *out);
     bool from_stdin = strcmp(path, "-") == 0;
     const char *name = from_stdin ? "stdin" : path;
     FILE *f = from_stdin ? stdin : fopen(path, "rb");
     if (f == NULL) {
         int e = errno;
-        return cd_fail(err, e == ENOENT ? CD_ERR_NOT_FOUND : CD_ERR_IO, "cannot open %s: %s",
+        return cd_fail(err, e == ENOENT ? CD_ERR_NOT_FOUND : CD_ERR_IO, _("cannot open %s: %s"),
                        path, strerror(e));
     }
     char *text = NULL;

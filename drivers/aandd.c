@@ -34,6 +34,7 @@
  * drivers/mtsics.c: see the comment there.
  */
 #include "drv_priv.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -78,13 +79,13 @@ static int option(drv_dev *d, const char *key, const char *value, struct cd_err 
     struct ad_state *st = d->state;
     if (strcmp(key, "ack") == 0) {
         if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0)
-            return cd_fail(err, CD_ERR_INVALID, "aandd: option ack=%s: 0 or 1", value);
+            return cd_fail(err, CD_ERR_INVALID, _("aandd: option ack=%s: 0 or 1"), value);
         st->no_ack = value[0] == '0';
         return 0;
     }
     if (strcmp(key, "tare_acks") == 0) {
         if (strcmp(value, "1") != 0 && strcmp(value, "2") != 0)
-            return cd_fail(err, CD_ERR_INVALID, "aandd: option tare_acks=%s: 1 or 2", value);
+            return cd_fail(err, CD_ERR_INVALID, _("aandd: option tare_acks=%s: 1 or 2"), value);
         st->single_tare_ack = value[0] == '1';
         return 0;
     }
@@ -94,7 +95,7 @@ static int option(drv_dev *d, const char *key, const char *value, struct cd_err 
         long v = strtol(value, &end, 10);
         if (end == value || *end != '\0' || errno != 0 || v < 0 || v > 600000)
             return cd_fail(err, CD_ERR_INVALID,
-                           "aandd: option settle_timeout_ms=%s: 0 to 600000 ms", value);
+                           _("aandd: option settle_timeout_ms=%s: 0 to 600000 ms"), value);
         st->settle_timeout_ms = (int)v;
         return 0;
     }

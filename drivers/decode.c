@@ -7,6 +7,7 @@
 
 #include "drv_priv.h"
 #include "parsers/modbus_map.h"
+#include "cd_i18n.h"
 
 int drv_decode(const char *driver, const char *const *options, const uint8_t *frame, size_t len,
                struct drv_reading *out, struct cd_err *err)
@@ -16,11 +17,11 @@ int drv_decode(const char *driver, const char *const *options, const uint8_t *fr
     if (p == NULL) {
         char known[256];
         drv_names_text(drv_names(), known, sizeof known);
-        return cd_fail(err, CD_ERR_NOT_FOUND, "no driver '%s' (known: %s)", driver, known);
+        return cd_fail(err, CD_ERR_NOT_FOUND, _("no driver '%s' (known: %s)"), driver, known);
     }
     if (strcmp(driver, "modbus") != 0) {
         if (options != NULL && options[0] != NULL)
-            return cd_fail(err, CD_ERR_INVALID, "%s: decoding takes no options ('%s')", driver,
+            return cd_fail(err, CD_ERR_INVALID, _("%s: decoding takes no options ('%s')"), driver,
                            options[0]);
         return p->parse(frame, len, out, err);
     }
@@ -32,11 +33,11 @@ int drv_decode(const char *driver, const char *const *options, const uint8_t *fr
         const char *eq = strchr(*o, '=');
         char key[64];
         if (eq == NULL)
-            return cd_fail(err, CD_ERR_INVALID, "modbus: option '%s' is not KEY=VALUE", *o);
+            return cd_fail(err, CD_ERR_INVALID, _("modbus: option '%s' is not KEY=VALUE"), *o);
         snprintf(key, sizeof key, "%.*s", (int)(eq - *o), *o);
         int rc = modbus_map_option(&map, key, eq + 1, err);
         if (rc == CD_ERR_NOT_FOUND)
-            return cd_fail(err, CD_ERR_INVALID, "modbus: unknown map option '%s'", key);
+            return cd_fail(err, CD_ERR_INVALID, _("modbus: unknown map option '%s'"), key);
         if (rc != 0)
             return rc;
     }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "drv_priv.h"
+#include "cd_i18n.h"
 
 /* ------------------------------------------------------------ registry */
 
@@ -209,7 +210,7 @@ int drv_idn_parse(const char *line, size_t n, const char *name, struct drv_ident
     }
     if (nf < 4)
         return cd_fail(err, CD_ERR_PROTOCOL,
-                       "%s: *IDN? reply has %d field%s, not manufacturer,model,serial,firmware",
+                       _("%s: *IDN? reply has %d field%s, not manufacturer,model,serial,firmware"),
                        name, nf, nf == 1 ? "" : "s");
     drv_copy_trimmed(out->manufacturer, sizeof out->manufacturer, field[0], strlen(field[0]));
     drv_copy_trimmed(out->model, sizeof out->model, field[1], strlen(field[1]));
@@ -245,17 +246,17 @@ int drv_await_reply(drv_dev *d, const char *name, const char *cmd, int timeout_m
         int left = (int)(deadline - now_ms());
         struct cd_err e = {0};
         int n = left > 0 ? drv_transport_read_line(d->t, line, cap, d->eol, left, &e)
-                         : cd_fail(&e, CD_ERR_TIMEOUT, "no complete reply within %d ms",
+                         : cd_fail(&e, CD_ERR_TIMEOUT, _("no complete reply within %d ms"),
                                    timeout_ms);
         if (n == CD_ERR_TIMEOUT) {
             if (lines_skipped > 0) {
                 char what[128];
                 snprintf(what, sizeof what,
-                         "no valid reply to %s within %d ms; skipped %zu line%s, the first",
+                         _("no valid reply to %s within %d ms; skipped %zu line%s, the first"),
                          cmd, timeout_ms, lines_skipped, lines_skipped == 1 ? "" : "s");
                 return drv_bad_reply(err, name, what, skipped, n_skipped);
             }
-            return cd_fail(err, CD_ERR_TIMEOUT, "%s: no reply to %s: %s", name, cmd, e.msg);
+            return cd_fail(err, CD_ERR_TIMEOUT, _("%s: no reply to %s: %s"), name, cmd, e.msg);
         }
         if (n == CD_ERR_PROTOCOL) {   /* an overlong line: skip it */
             lines_skipped++;
@@ -300,7 +301,7 @@ static int parse_positive(const char *key, const char *value, double *out, struc
     errno = 0;
     double v = strtod(value, &end);
     if (end == value || *end != '\0' || !isfinite(v) || v < 0)
-        return cd_fail(err, CD_ERR_INVALID, "option %s=%s: expected a non-negative number", key,
+        return cd_fail(err, CD_ERR_INVALID, _("option %s=%s: expected a non-negative number"), key,
                        value);
     *out = v;
     return 0;
@@ -321,7 +322,7 @@ static int common_option(drv_dev *d, const char *key, const char *value, struct 
         if ((rc = parse_positive(key, value, &v, err)) != 0)
             return rc;
         if (v < 2 || v > 1000)
-            return cd_fail(err, CD_ERR_INVALID, "option stable_n=%s: 2 to 1000 readings", value);
+            return cd_fail(err, CD_ERR_INVALID, _("option stable_n=%s: 2 to 1000 readings"), value);
         d->stability.n = (int)v;
         return 0;
     }
@@ -337,7 +338,7 @@ static int apply_options(drv_dev *d, const char *const *options, struct cd_err *
     for (const char *const *o = options; o != NULL && *o != NULL; o++) {
         const char *eq = strchr(*o, '=');
         if (eq == NULL || eq == *o)
-            return cd_fail(err, CD_ERR_INVALID, "%s: option '%s' is not KEY=VALUE",
+            return cd_fail(err, CD_ERR_INVALID, _("%s: option '%s' is not KEY=VALUE"),
                            d->ops->name, *o);
         char key[64];
         snprintf(key, sizeof key, "%.*s", (int)(eq - *o), *o);
@@ -345,7 +346,7 @@ static int apply_options(drv_dev *d, const char *const *options, struct cd_err *
         if (rc == CD_ERR_NOT_FOUND && d->ops->option != NULL)
             rc = d->ops->option(d, key, eq + 1, err);
         if (rc == CD_ERR_NOT_FOUND)
-            return cd_fail(err, CD_ERR_INVALID, "%s: unknown option '%s' (docs/drivers.md)",
+            return cd_fail(err, CD_ERR_INVALID, _("%s: unknown option '%s' (docs/drivers.md)"),
                            d->ops->name, key);
         if (rc != 0)
             return rc;
@@ -362,18 +363,18 @@ int drv_open(const char *driver, const char *port, const char *serial,
     if (ops == NULL) {
         char known[256];
         drv_names_text(names, known, sizeof known);
-        return cd_fail(err, CD_ERR_NOT_FOUND, "no driver '%s' (known: %s)", driver, known);
+        return cd_fail(err, CD_ERR_NOT_FOUND, _("no driver '%s' (known: %s)"), driver, known);
     }
     drv_dev *d = calloc(1, sizeof *d);
     if (d == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     d->ops = ops;
     d->timeout_ms = 2000;
     d->eol = '\n';
     d->stability = (struct drv_stability){.n = 5, .band = 0, .seconds = 2};
     if (ops->state_size > 0 && (d->state = calloc(1, ops->state_size)) == NULL) {
         free(d);
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     }
     int rc = apply_options(d, options, err);
     if (rc == 0 && !ops->uses_modbus) {
@@ -428,7 +429,7 @@ bool drv_is_source(const drv_dev *d)
 
 static int not_a_source(const drv_dev *d, struct cd_err *err)
 {
-    return cd_fail(err, CD_ERR_UNSUPPORTED, "%s: not a source caldaq can set (pace, bath)",
+    return cd_fail(err, CD_ERR_UNSUPPORTED, _("%s: not a source caldaq can set (pace, bath)"),
                    d->ops->name);
 }
 
@@ -437,7 +438,7 @@ int drv_source_set(drv_dev *d, double value, struct cd_err *err)
     if (d->ops->source_set == NULL)
         return not_a_source(d, err);
     if (!isfinite(value))
-        return cd_fail(err, CD_ERR_INVALID, "%s: a set point must be a number", d->ops->name);
+        return cd_fail(err, CD_ERR_INVALID, _("%s: a set point must be a number"), d->ops->name);
     return d->ops->source_set(d, value, err);
 }
 
@@ -469,7 +470,7 @@ int drv_identify(drv_dev *d, struct drv_identity *out, struct cd_err *err)
 {
     memset(out, 0, sizeof *out);
     if (d->ops->identify == NULL)
-        return cd_fail(err, CD_ERR_UNSUPPORTED, "%s: the instrument cannot identify itself",
+        return cd_fail(err, CD_ERR_UNSUPPORTED, _("%s: the instrument cannot identify itself"),
                        d->ops->name);
     return d->ops->identify(d, out, err);
 }
@@ -487,7 +488,7 @@ int drv_read(drv_dev *d, struct drv_reading *out, struct cd_err *err)
 int drv_zero(drv_dev *d, struct cd_err *err)
 {
     if (d->ops->zero == NULL)
-        return cd_fail(err, CD_ERR_UNSUPPORTED, "%s: the instrument has no remote zero",
+        return cd_fail(err, CD_ERR_UNSUPPORTED, _("%s: the instrument has no remote zero"),
                        d->ops->name);
     return d->ops->zero(d, err);
 }
@@ -495,7 +496,7 @@ int drv_zero(drv_dev *d, struct cd_err *err)
 int drv_tare(drv_dev *d, struct cd_err *err)
 {
     if (d->ops->tare == NULL)
-        return cd_fail(err, CD_ERR_UNSUPPORTED, "%s: the instrument has no remote tare",
+        return cd_fail(err, CD_ERR_UNSUPPORTED, _("%s: the instrument has no remote tare"),
                        d->ops->name);
     return d->ops->tare(d, err);
 }
@@ -549,7 +550,7 @@ int drv_read_stable_each(drv_dev *d, const struct drv_stability *crit, int timeo
                 return 0;
             if (seen != NULL && !seen(out, ctx))
                 return cd_fail(err, CD_ERR_INVALID,
-                               "stopped while waiting for a stable reading");
+                               _("stopped while waiting for a stable reading"));
         } else {
             /* A window of the last n readings within the band, spanning at
              * least c.seconds: then the last one is declared stable. */
@@ -576,11 +577,11 @@ int drv_read_stable_each(drv_dev *d, const struct drv_stability *crit, int timeo
             out->status = DRV_STATUS_UNSTABLE;
             if (seen != NULL && !seen(out, ctx))
                 return cd_fail(err, CD_ERR_INVALID,
-                               "stopped while waiting for a stable reading");
+                               _("stopped while waiting for a stable reading"));
         }
         if (monotonic_s() > deadline)
             return cd_fail(err, CD_ERR_TIMEOUT,
-                           "%s: no stable reading within %d ms (last: %s%s%s, %s)", d->ops->name,
+                           _("%s: no stable reading within %d ms (last: %s%s%s, %s)"), d->ops->name,
                            timeout_ms, out->display[0] ? out->display : "no value",
                            out->display[0] && out->unit[0] ? " " : "",
                            out->display[0] ? out->unit : "", drv_status_name(out->status));

@@ -30,6 +30,7 @@
 
 #include "parsers/scpi.h"
 #include "parsers/thermo.h"
+#include "cd_i18n.h"
 
 #define NAME "fluke-1529"
 
@@ -48,7 +49,7 @@ static int option(drv_dev *d, const char *key, const char *value, struct cd_err 
             st->ch = value[0] - '0';
             return 0;
         }
-        return cd_fail(err, CD_ERR_INVALID, NAME ": ch=%s: expected a channel 1 to 4", value);
+        return cd_fail(err, CD_ERR_INVALID, _("%s: ch=%s: expected a channel 1 to 4"), NAME, value);
     }
     return CD_ERR_NOT_FOUND;
 }
@@ -83,8 +84,8 @@ static int start(drv_dev *d, struct cd_err *err)
                          sizeof line, &at, &n, &e);
     if (rc == CD_ERR_TIMEOUT)
         return cd_fail(err, rc,
-                       NAME ": %s: check the cable, the readout's serial settings (9600,8N1 "
-                       "here unless --serial says otherwise) and that it is a 1524/1529",
+                       _("%s: %s: check the cable, the readout's serial settings (9600,8N1 "
+                       "here unless --serial says otherwise) and that it is a 1524/1529"), NAME,
                        cd_err_text(&e));
     if (rc != 0)
         return cd_fail(err, rc, "%s", cd_err_text(&e));
@@ -92,7 +93,7 @@ static int start(drv_dev *d, struct cd_err *err)
         char text[128];
         drv_copy_trimmed(text, sizeof text, line + at, n);
         cmd[strlen(cmd) - 1] = '\0';
-        return cd_fail(err, CD_ERR_DEVICE, NAME ": the readout refused \"%s\": %s", cmd, text);
+        return cd_fail(err, CD_ERR_DEVICE, _("%s: the readout refused \"%s\": %s"), NAME, cmd, text);
     }
     return 0;
 }

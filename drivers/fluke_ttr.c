@@ -27,6 +27,7 @@
 #include <strings.h>
 
 #include "parsers/thermo.h"
+#include "cd_i18n.h"
 
 #define NAME "fluke-ttr"
 
@@ -45,7 +46,7 @@ static int option(drv_dev *d, const char *key, const char *value, struct cd_err 
             st->fetch = strcasecmp(value, "FETC") == 0;
             return 0;
         }
-        return cd_fail(err, CD_ERR_INVALID, NAME ": cmd=%s: expected T or FETC", value);
+        return cd_fail(err, CD_ERR_INVALID, _("%s: cmd=%s: expected T or FETC"), NAME, value);
     }
     return CD_ERR_NOT_FOUND;
 }

@@ -31,6 +31,7 @@
 #include <strings.h>
 
 #include "parsers/thermo.h"
+#include "cd_i18n.h"
 
 #define NAME "millik"
 
@@ -55,15 +56,15 @@ static int option(drv_dev *d, const char *key, const char *value, struct cd_err 
         long v = strtol(value, &end, 10);
         if (end == value || *end != '\0' || !channel_ok((int)v))
             return cd_fail(err, CD_ERR_INVALID,
-                           NAME ": ch=%s: expected 1 or 2, or 10-17, 20-27, 30-37, 40-47 on "
-                           "millisKanners",
+                           _("%s: ch=%s: expected 1 or 2, or 10-17, 20-27, 30-37, 40-47 on "
+                           "millisKanners"), NAME,
                            value);
         st->ch = (int)v;
         return 0;
     }
     if (strcmp(key, "func") == 0) {
         if (strcasecmp(value, "res") != 0 && strcasecmp(value, "temp") != 0)
-            return cd_fail(err, CD_ERR_INVALID, NAME ": func=%s: expected res or temp", value);
+            return cd_fail(err, CD_ERR_INVALID, _("%s: func=%s: expected res or temp"), NAME, value);
         st->temp = strcasecmp(value, "temp") == 0;
         return 0;
     }
@@ -74,19 +75,19 @@ static int option(drv_dev *d, const char *key, const char *value, struct cd_err 
                 st->range = ranges[i];
                 return 0;
             }
-        return cd_fail(err, CD_ERR_INVALID, NAME ": range=%s: expected 115, 460 or 500000 (ohm)",
+        return cd_fail(err, CD_ERR_INVALID, _("%s: range=%s: expected 115, 460 or 500000 (ohm)"), NAME,
                        value);
     }
     if (strcmp(key, "current") == 0) {
         if (strcasecmp(value, "NORM") != 0 && strcasecmp(value, "ROOT2") != 0)
-            return cd_fail(err, CD_ERR_INVALID, NAME ": current=%s: expected NORM or ROOT2",
+            return cd_fail(err, CD_ERR_INVALID, _("%s: current=%s: expected NORM or ROOT2"), NAME,
                            value);
         st->root2 = strcasecmp(value, "ROOT2") == 0;
         return 0;
     }
     if (strcmp(key, "wires") == 0) {
         if (strcmp(value, "3") != 0 && strcmp(value, "4") != 0)
-            return cd_fail(err, CD_ERR_INVALID, NAME ": wires=%s: expected 3 or 4", value);
+            return cd_fail(err, CD_ERR_INVALID, _("%s: wires=%s: expected 3 or 4"), NAME, value);
         st->wires = value[0] - '0';
         return 0;
     }

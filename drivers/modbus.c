@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "port_lock.h"
+#include "cd_i18n.h"
 
 #define DEFAULT_TIMEOUT_MS 1000
 #define PROXY_CHUNK 512
@@ -249,7 +250,7 @@ static int proxy_start(int lib_fd, bool lib_is_socket, int dev_fd, bool dev_is_s
     if (p == NULL) {
         close(lib_fd);
         close(dev_fd);
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     }
     p->lib_fd = lib_fd;
     p->dev_fd = dev_fd;
@@ -262,7 +263,7 @@ static int proxy_start(int lib_fd, bool lib_is_socket, int dev_fd, bool dev_is_s
         int e = errno;
         p->stop[0] = p->stop[1] = -1;
         *out = p;
-        return cd_fail(err, CD_ERR_IO, "pipe: %s", strerror(e));
+        return cd_fail(err, CD_ERR_IO, _("pipe: %s"), strerror(e));
     }
     set_nonblock_cloexec(p->stop[0]);
     set_nonblock_cloexec(p->stop[1]);
@@ -271,7 +272,7 @@ static int proxy_start(int lib_fd, bool lib_is_socket, int dev_fd, bool dev_is_s
     *out = p;
     int rc = pthread_create(&p->thread, NULL, proxy_main, p);
     if (rc != 0)
-        return cd_fail(err, CD_ERR_IO, "starting the Modbus recorder thread: %s", strerror(rc));
+        return cd_fail(err, CD_ERR_IO, _("starting the Modbus recorder thread: %s"), strerror(rc));
     p->running = true;
     return 0;
 }
@@ -371,11 +372,11 @@ static int parse_tcp_port(const char *port, char *host, size_t host_cap, char *s
     const char *rest = port + 4;
     const char *colon = strrchr(rest, ':');
     if (colon == NULL || colon == rest || colon[1] == '\0')
-        return cd_fail(err, CD_ERR_INVALID, "port \"%s\": expected tcp:HOST:PORT", port);
+        return cd_fail(err, CD_ERR_INVALID, _("port \"%s\": expected tcp:HOST:PORT"), port);
     char *end = NULL;
     long n = strtol(colon + 1, &end, 10);
     if (*end != '\0' || n < 1 || n > 65535)
-        return cd_fail(err, CD_ERR_INVALID, "port \"%s\": '%s' is not a TCP port number", port,
+        return cd_fail(err, CD_ERR_INVALID, _("port \"%s\": '%s' is not a TCP port number"), port,
                        colon + 1);
     const char *h = rest;
     size_t hl = (size_t)(colon - rest);
@@ -384,7 +385,7 @@ static int parse_tcp_port(const char *port, char *host, size_t host_cap, char *s
         hl -= 2;
     }
     if (hl == 0 || hl >= host_cap)
-        return cd_fail(err, CD_ERR_INVALID, "port \"%s\": bad host name", port);
+        return cd_fail(err, CD_ERR_INVALID, _("port \"%s\": bad host name"), port);
     memcpy(host, h, hl);
     host[hl] = '\0';
     snprintf(service, service_cap, "%ld", n);
@@ -439,9 +440,9 @@ static int tcp_connect(const char *port, const char *host, const char *service, 
     freeaddrinfo(ai);
     if (fd < 0) {
         if (last == ETIMEDOUT)
-            return cd_fail(err, CD_ERR_TIMEOUT, "%s: no connection within %d ms", port,
+            return cd_fail(err, CD_ERR_TIMEOUT, _("%s: no connection within %d ms"), port,
                            timeout_ms);
-        return cd_fail(err, CD_ERR_IO, "%s: connect: %s", port, strerror(last));
+        return cd_fail(err, CD_ERR_IO, _("%s: connect: %s"), port, strerror(last));
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -472,7 +473,7 @@ static int serial_open(const char *path, const struct drv_serial_settings *s,
 {
     speed_t speed = baud_constant(s->baud);
     if (speed == (speed_t)-1)
-        return cd_fail(err, CD_ERR_UNSUPPORTED, "%s: %d baud is not a standard rate", path,
+        return cd_fail(err, CD_ERR_UNSUPPORTED, _("%s: %d baud is not a standard rate"), path,
                        s->baud);
     int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
@@ -482,7 +483,7 @@ static int serial_open(const char *path, const struct drv_serial_settings *s,
     if (tcgetattr(fd, &tio) < 0) {
         int e = errno;
         close(fd);
-        return cd_fail(err, CD_ERR_IO, "%s: not a serial port: %s", path, strerror(e));
+        return cd_fail(err, CD_ERR_IO, _("%s: not a serial port: %s"), path, strerror(e));
     }
     cfmakeraw(&tio);
     tio.c_cflag &= ~(tcflag_t)(CSIZE | PARENB | PARODD | CSTOPB | CRTSCTS);
@@ -504,7 +505,7 @@ static int serial_open(const char *path, const struct drv_serial_settings *s,
     if (tcsetattr(fd, TCSANOW, &tio) < 0) {
         int e = errno;
         close(fd);
-        return cd_fail(err, CD_ERR_IO, "%s: cannot set %d baud: %s", path, s->baud,
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot set %d baud: %s"), path, s->baud,
                        strerror(e));
     }
     tcflush(fd, TCIOFLUSH);
@@ -536,31 +537,31 @@ static int modbus_fail(drv_modbus *m, int e, const char *what, struct cd_err *er
 {
     if (e >= EMBXILFUN && e <= EMBXGTAR) {
         int code = e - MODBUS_ENOBASE;
-        return cd_fail(err, CD_ERR_DEVICE, "%s unit %d: Modbus exception %02X (%s) %s", m->port,
+        return cd_fail(err, CD_ERR_DEVICE, _("%s unit %d: Modbus exception %02X (%s) %s"), m->port,
                        m->unit_id, code, exception_name(code), what);
     }
     if (proxy_dev_is_gone(m->proxy) || e == ECONNRESET || e == EPIPE || e == ENOTCONN)
-        return cd_fail(err, CD_ERR_DISCONNECTED, "%s unit %d: the instrument went away %s",
+        return cd_fail(err, CD_ERR_DISCONNECTED, _("%s unit %d: the instrument went away %s"),
                        m->port, m->unit_id, what);
     switch (e) {
     case ETIMEDOUT:
-        return cd_fail(err, CD_ERR_TIMEOUT, "%s unit %d: no answer within %d ms %s", m->port,
+        return cd_fail(err, CD_ERR_TIMEOUT, _("%s unit %d: no answer within %d ms %s"), m->port,
                        m->unit_id, m->timeout_ms, what);
     case EMBBADCRC:
-        return cd_fail(err, CD_ERR_PROTOCOL, "%s unit %d: bad CRC in the reply %s", m->port,
+        return cd_fail(err, CD_ERR_PROTOCOL, _("%s unit %d: bad CRC in the reply %s"), m->port,
                        m->unit_id, what);
     case EMBBADDATA:
     case EMBBADEXC:
     case EMBUNKEXC:
     case EMBMDATA:
     case EMBBADSLAVE:
-        return cd_fail(err, CD_ERR_PROTOCOL, "%s unit %d: %s %s", m->port, m->unit_id,
+        return cd_fail(err, CD_ERR_PROTOCOL, _("%s unit %d: %s %s"), m->port, m->unit_id,
                        modbus_strerror(e), what);
     case EINVAL:
-        return cd_fail(err, CD_ERR_INVALID, "%s unit %d: %s %s", m->port, m->unit_id,
+        return cd_fail(err, CD_ERR_INVALID, _("%s unit %d: %s %s"), m->port, m->unit_id,
                        modbus_strerror(e), what);
     default:
-        return cd_fail(err, CD_ERR_IO, "%s unit %d: %s %s", m->port, m->unit_id,
+        return cd_fail(err, CD_ERR_IO, _("%s unit %d: %s %s"), m->port, m->unit_id,
                        modbus_strerror(e), what);
     }
 }
@@ -574,7 +575,7 @@ static int open_tcp(drv_modbus *m, struct cd_err *err)
     if (rc != 0)
         return rc;
     if (m->unit_id < 0 || m->unit_id > 255)
-        return cd_fail(err, CD_ERR_INVALID, "%s: unit id %d is not 0-255", m->port, m->unit_id);
+        return cd_fail(err, CD_ERR_INVALID, _("%s: unit id %d is not 0-255"), m->port, m->unit_id);
     m->ctx = modbus_new_tcp_pi(host, service);
     if (m->ctx == NULL)
         return cd_fail(err, errno == ENOMEM ? CD_ERR_NOMEM : CD_ERR_INVALID, "%s: %s", m->port,
@@ -589,7 +590,7 @@ static int open_tcp(drv_modbus *m, struct cd_err *err)
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
         int e = errno;
         close(dev);
-        return cd_fail(err, CD_ERR_IO, "socketpair: %s", strerror(e));
+        return cd_fail(err, CD_ERR_IO, _("socketpair: %s"), strerror(e));
     }
     fcntl(sv[0], F_SETFD, FD_CLOEXEC);
     /* libmodbus owns sv[0] from here (modbus_close closes it). */
@@ -610,12 +611,12 @@ static int open_rtu(drv_modbus *m, const char *serial, struct cd_err *err)
     case DRV_PARITY_ODD: parity = 'O'; break;
     default:
         return cd_fail(err, CD_ERR_UNSUPPORTED,
-                       "%s: Modbus RTU takes parity N, E or O, not mark or space", m->port);
+                       _("%s: Modbus RTU takes parity N, E or O, not mark or space"), m->port);
     }
     if (s.flow != DRV_FLOW_NONE)
-        return cd_fail(err, CD_ERR_UNSUPPORTED, "%s: Modbus RTU has no flow control", m->port);
+        return cd_fail(err, CD_ERR_UNSUPPORTED, _("%s: Modbus RTU has no flow control"), m->port);
     if (m->unit_id < 1 || m->unit_id > 247)
-        return cd_fail(err, CD_ERR_INVALID, "%s: unit id %d is not 1-247", m->port, m->unit_id);
+        return cd_fail(err, CD_ERR_INVALID, _("%s: unit id %d is not 1-247"), m->port, m->unit_id);
     /* The same checks and lock as every serial port (port_lock.h); no
      * exclusive mode (TIOCEXCL): a session reads a gauge and a
      * thermo-hygrometer on one RS-485 bus by opening it twice. */
@@ -658,17 +659,17 @@ int drv_modbus_open(const char *port, const char *serial, int unit_id, int timeo
                     struct drv_trace_writer *rec, drv_modbus **out, struct cd_err *err)
 {
     if (out == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "drv_modbus_open: no place for the handle");
+        return cd_fail(err, CD_ERR_INVALID, _("drv_modbus_open: no place for the handle"));
     *out = NULL;
     if (port == NULL || port[0] == '\0')
-        return cd_fail(err, CD_ERR_INVALID, "no Modbus port given");
+        return cd_fail(err, CD_ERR_INVALID, _("no Modbus port given"));
     if (strlen(port) >= sizeof ((drv_modbus *)0)->port)
-        return cd_fail(err, CD_ERR_INVALID, "port name too long");
+        return cd_fail(err, CD_ERR_INVALID, _("port name too long"));
     if (timeout_ms < 0)
-        return cd_fail(err, CD_ERR_INVALID, "%s: negative timeout %d ms", port, timeout_ms);
+        return cd_fail(err, CD_ERR_INVALID, _("%s: negative timeout %d ms"), port, timeout_ms);
     drv_modbus *m = calloc(1, sizeof *m);
     if (m == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     snprintf(m->port, sizeof m->port, "%s", port);
     m->unit_id = unit_id;
     m->timeout_ms = timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
@@ -680,7 +681,7 @@ int drv_modbus_open(const char *port, const char *serial, int unit_id, int timeo
     if (rc != 0)
         goto fail;
     if (modbus_set_slave(m->ctx, unit_id) < 0) {
-        rc = cd_fail(err, CD_ERR_INVALID, "%s: unit id %d: %s", port, unit_id,
+        rc = cd_fail(err, CD_ERR_INVALID, _("%s: unit id %d: %s"), port, unit_id,
                      modbus_strerror(errno));
         goto fail;
     }
@@ -695,7 +696,7 @@ int drv_modbus_open(const char *port, const char *serial, int unit_id, int timeo
     if (!(m->tcp && m->proxy != NULL) && modbus_connect(m->ctx) < 0) {
         int e = errno;
         if (e == ETIMEDOUT || e == EINPROGRESS)
-            rc = cd_fail(err, CD_ERR_TIMEOUT, "%s: no connection within %d ms", port,
+            rc = cd_fail(err, CD_ERR_TIMEOUT, _("%s: no connection within %d ms"), port,
                          m->timeout_ms);
         else
             rc = cd_fail(err, e == ENOENT ? CD_ERR_NOT_FOUND : CD_ERR_IO, "%s: %s", port,
@@ -729,17 +730,17 @@ int drv_modbus_read_registers(drv_modbus *m, int function, int address, int coun
                               uint16_t *out, struct cd_err *err)
 {
     if (m == NULL || out == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "drv_modbus_read_registers: no handle or buffer");
+        return cd_fail(err, CD_ERR_INVALID, _("drv_modbus_read_registers: no handle or buffer"));
     if (function != 3 && function != 4)
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: function %d: registers are read with function 3 (holding) or 4 "
-                       "(input)",
+                       _("%s: function %d: registers are read with function 3 (holding) or 4 "
+                       "(input)"),
                        m->port, function);
     if (count < 1 || count > MODBUS_MAX_READ_REGISTERS)
-        return cd_fail(err, CD_ERR_INVALID, "%s: cannot read %d registers at once (1-%d)",
+        return cd_fail(err, CD_ERR_INVALID, _("%s: cannot read %d registers at once (1-%d)"),
                        m->port, count, MODBUS_MAX_READ_REGISTERS);
     if (address < 0 || address + count > 0x10000)
-        return cd_fail(err, CD_ERR_INVALID, "%s: register address %d out of range (0-65535)",
+        return cd_fail(err, CD_ERR_INVALID, _("%s: register address %d out of range (0-65535)"),
                        m->port, address);
     char what[96];
     snprintf(what, sizeof what, "reading %d register%s at 0x%04X (function %02d)", count,
@@ -752,7 +753,7 @@ int drv_modbus_read_registers(drv_modbus *m, int function, int address, int coun
     if (r != 0)
         return r;
     if (rc != count)
-        return cd_fail(err, CD_ERR_PROTOCOL, "%s unit %d: %d registers in the reply %s",
+        return cd_fail(err, CD_ERR_PROTOCOL, _("%s unit %d: %d registers in the reply %s"),
                        m->port, m->unit_id, rc, what);
     return 0;
 }
@@ -760,9 +761,9 @@ int drv_modbus_read_registers(drv_modbus *m, int function, int address, int coun
 int drv_modbus_write_register(drv_modbus *m, int address, uint16_t value, struct cd_err *err)
 {
     if (m == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "drv_modbus_write_register: no handle");
+        return cd_fail(err, CD_ERR_INVALID, _("drv_modbus_write_register: no handle"));
     if (address < 0 || address > 0xFFFF)
-        return cd_fail(err, CD_ERR_INVALID, "%s: register address %d out of range (0-65535)",
+        return cd_fail(err, CD_ERR_INVALID, _("%s: register address %d out of range (0-65535)"),
                        m->port, address);
     char what[96];
     snprintf(what, sizeof what, "writing 0x%04X to register 0x%04X (function 06)", value,
@@ -777,11 +778,11 @@ int drv_modbus_write_registers(drv_modbus *m, int address, int count, const uint
                                struct cd_err *err)
 {
     if (m == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "drv_modbus_write_registers: no handle");
+        return cd_fail(err, CD_ERR_INVALID, _("drv_modbus_write_registers: no handle"));
     if (address < 0 || count < 1 || count > 123 || address + count > 0x10000)
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: writing %d registers at %d: out of range (1-123 registers, "
-                       "addresses 0-65535)",
+                       _("%s: writing %d registers at %d: out of range (1-123 registers, "
+                       "addresses 0-65535)"),
                        m->port, count, address);
     char what[96];
     snprintf(what, sizeof what, "writing %d register%s at 0x%04X (function 16)", count,

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "parsers/modbus_map.h"
+#include "cd_i18n.h"
 
 struct gauge_state {
     struct modbus_map map;
@@ -46,7 +47,7 @@ static int option(drv_dev *d, const char *key, const char *value, struct cd_err 
             st->allow_write = value[0] == '1';
             return 0;
         }
-        return cd_fail(err, CD_ERR_INVALID, "modbus: allow_write=%s: expected 0 or 1", value);
+        return cd_fail(err, CD_ERR_INVALID, _("modbus: allow_write=%s: expected 0 or 1"), value);
     }
     return modbus_map_option(&st->map, key, value, err);
 }
@@ -71,7 +72,7 @@ static int read_reading(drv_dev *d, struct drv_reading *out, struct cd_err *err)
     if (rc != 0)
         return rc;
     if (out->status == DRV_STATUS_ERROR)
-        return cd_fail(err, CD_ERR_DEVICE, "modbus: unit %d: %s", st->map.unit_id, out->error);
+        return cd_fail(err, CD_ERR_DEVICE, _("modbus: unit %d: %s"), st->map.unit_id, out->error);
     return 0;
 }
 
@@ -103,14 +104,14 @@ static int zero(drv_dev *d, struct cd_err *err)
     struct gauge_state *st = state(d);
     if (st->map.zero_address < 0)
         return cd_fail(err, CD_ERR_UNSUPPORTED,
-                       "modbus: %s%s has no documented remote zero: zero the gauge on its own "
-                       "keys or software",
+                       _("modbus: %s%s has no documented remote zero: zero the gauge on its own "
+                       "keys or software"),
                        st->map.preset[0] ? "preset " : "this register map",
                        st->map.preset);
     if (!st->allow_write)
         return cd_fail(err, CD_ERR_INVALID,
-                       "modbus: zeroing writes to the gauge (FC16 to 0x%04X): give "
-                       "allow_write=1 to allow it",
+                       _("modbus: zeroing writes to the gauge (FC16 to 0x%04X): give "
+                       "allow_write=1 to allow it"),
                        (unsigned)st->map.zero_address);
     /* KELLER Serie30 4.10 "Set Zero P1": the float written becomes the
      * reading now; 0.0 zeroes. */

@@ -24,6 +24,7 @@
  *     their meaning; no command is repeated automatically.
  */
 #include "drv_priv.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <math.h>
@@ -80,7 +81,7 @@ static int option(drv_dev *d, const char *key, const char *value, struct cd_err 
         long v = strtol(value, &end, 10);
         if (end == value || *end != '\0' || errno != 0 || v < 0 || v > 600000)
             return cd_fail(err, CD_ERR_INVALID,
-                           "mtsics: option settle_timeout_ms=%s: 0 to 600000 ms", value);
+                           _("mtsics: option settle_timeout_ms=%s: 0 to 600000 ms"), value);
         st->settle_timeout_ms = (int)v;
         return 0;
     }

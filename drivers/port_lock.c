@@ -25,6 +25,7 @@
  *    state after the command in parentheses): proc(5). */
 #define _DEFAULT_SOURCE /* major, minor */
 #include "port_lock.h"
+#include "cd_i18n.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -59,19 +60,19 @@ int drv_port_check(const char *port, const char *device, struct cd_err *err)
     if (stat(device, &st) != 0) {
         if (errno == ENOENT)
             return cd_fail(err, CD_ERR_NOT_FOUND,
-                           "%s: no such port: is the instrument plugged in? ('caldaq ports' "
-                           "lists what is there)",
+                           _("%s: no such port: is the instrument plugged in? ('caldaq ports' "
+                           "lists what is there)"),
                            port);
         return cd_fail(err, CD_ERR_IO, "%s: %s", port, strerror(errno));
     }
     if (S_ISDIR(st.st_mode))
-        return cd_fail(err, CD_ERR_IO, "%s is a folder, not a serial port: %s", port,
+        return cd_fail(err, CD_ERR_IO, _("%s is a folder, not a serial port: %s"), port,
                        port_advice);
     if (S_ISREG(st.st_mode))
-        return cd_fail(err, CD_ERR_IO, "%s is a file, not a serial port: %s", port,
+        return cd_fail(err, CD_ERR_IO, _("%s is a file, not a serial port: %s"), port,
                        port_advice);
     if (!S_ISCHR(st.st_mode))
-        return cd_fail(err, CD_ERR_IO, "%s is not a serial port (not a character device): %s",
+        return cd_fail(err, CD_ERR_IO, _("%s is not a serial port (not a character device): %s"),
                        port, port_advice);
     /* The kernel files every character device under a class in sysfs;
      * serial ports (ttyS, ttyUSB, ttyACM) are in "tty". Pseudo-terminals
@@ -89,8 +90,8 @@ int drv_port_check(const char *port, const char *device, struct cd_err *err)
     if (strcmp(cls, "tty") == 0)
         return 0;
     return cd_fail(err, CD_ERR_IO,
-                   "%s is not a serial port (the kernel lists it as a '%s' device, not a "
-                   "terminal): %s",
+                   _("%s is not a serial port (the kernel lists it as a '%s' device, not a "
+                   "terminal): %s"),
                    port, cls, port_advice);
 }
 
@@ -219,13 +220,13 @@ static int in_use(const char *port, const char *device, long pid, const char *lo
         snprintf(also, sizeof also, " (%s)", device);
     if (pid <= 0)
         return cd_fail(err, CD_ERR_IO,
-                       "%s%s is in use: its lock %s is being written or cannot be read", port,
+                       _("%s%s is in use: its lock %s is being written or cannot be read"), port,
                        also, lock);
     char who[96];
     holder_name(pid, who, sizeof who);
     return cd_fail(err, CD_ERR_IO,
-                   "%s%s is in use by %s (pid %ld): wait until it has finished, or stop it "
-                   "(its lock: %s)",
+                   _("%s%s is in use by %s (pid %ld): wait until it has finished, or stop it "
+                   "(its lock: %s)"),
                    port, also, who, pid, lock);
 }
 
@@ -278,7 +279,7 @@ int drv_port_lock(const char *port, const char *device, struct drv_port_lock **o
     *out = NULL;
     struct drv_port_lock *l = calloc(1, sizeof *l);
     if (l == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     const char *dir = NULL;
     for (size_t i = 0; i < sizeof lock_dirs / sizeof lock_dirs[0] && dir == NULL; i++) {
         struct stat st;
@@ -320,14 +321,14 @@ int drv_port_lock(const char *port, const char *device, struct drv_port_lock **o
         if (s == LOCK_STALE && unlink(l->path) != 0 && errno != ENOENT) {
             int u = errno;
             cd_fail(err, CD_ERR_IO,
-                    "%s: the lock %s is left over from process %ld, which has ended, and "
-                    "cannot be removed (%s): remove it by hand",
+                    _("%s: the lock %s is left over from process %ld, which has ended, and "
+                    "cannot be removed (%s): remove it by hand"),
                     port, l->path, pid, strerror(u));
             free(l);
             return CD_ERR_IO;
         }
     }
-    cd_fail(err, CD_ERR_IO, "%s: could not take the lock %s: other programs keep taking it",
+    cd_fail(err, CD_ERR_IO, _("%s: could not take the lock %s: other programs keep taking it"),
             port, l->path);
     free(l);
     return CD_ERR_IO;
@@ -356,7 +357,7 @@ int drv_port_busy(const char *port, const char *device, struct cd_err *err)
             return in_use(port, device, pid, path, err);
     }
     return cd_fail(err, CD_ERR_IO,
-                   "%s is in use: another program has it open for itself alone (TIOCEXCL); "
-                   "close that program first",
+                   _("%s is in use: another program has it open for itself alone (TIOCEXCL); "
+                   "close that program first"),
                    port);
 }

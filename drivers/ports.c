@@ -6,6 +6,7 @@
  * /dev/serial/by-id, /dev/serial/by-path and /dev/caldaq (udev/README),
  * matched to a port by resolving both to the same device node. */
 #include "ports.h"
+#include "cd_i18n.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -130,7 +131,7 @@ static int scan_dir(struct link_scan *s, const char *dir, enum link_kind kind, i
     if (d == NULL) {
         if (errno == ENOENT || errno == ENOTDIR)
             return 0; /* no adapter plugged in, or no caldaq rules installed */
-        return cd_fail(err, CD_ERR_IO, "read %s: %s", dir, strerror(errno));
+        return cd_fail(err, CD_ERR_IO, _("read %s: %s"), dir, strerror(errno));
     }
     int rc = 0;
     for (;;) {
@@ -138,7 +139,7 @@ static int scan_dir(struct link_scan *s, const char *dir, enum link_kind kind, i
         struct dirent *e = readdir(d);
         if (e == NULL) {
             if (errno != 0)
-                rc = cd_fail(err, CD_ERR_IO, "read %s: %s", dir, strerror(errno));
+                rc = cd_fail(err, CD_ERR_IO, _("read %s: %s"), dir, strerror(errno));
             break;
         }
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
@@ -176,7 +177,7 @@ int drv_ports_find_links(const char *dev_root, struct drv_port_info *p, size_t n
                          struct cd_err *err)
 {
     if (dev_root == NULL || (p == NULL && n > 0))
-        return cd_fail(err, CD_ERR_INVALID, "find port links: no folder or no ports given");
+        return cd_fail(err, CD_ERR_INVALID, _("find port links: no folder or no ports given"));
     if (n == 0)
         return 0;
     struct link_scan s = {.ports = p, .n = n};
@@ -184,7 +185,7 @@ int drv_ports_find_links(const char *dev_root, struct drv_port_info *p, size_t n
     s.caldaq_depth = calloc(n, sizeof *s.caldaq_depth);
     int rc = 0;
     if (s.real == NULL || s.caldaq_depth == NULL) {
-        rc = cd_fail(err, CD_ERR_NOMEM, "find port links: out of memory");
+        rc = cd_fail(err, CD_ERR_NOMEM, _("find port links: out of memory"));
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
@@ -205,7 +206,7 @@ int drv_ports_find_links(const char *dev_root, struct drv_port_info *p, size_t n
         char dir[1024];
         int len = snprintf(dir, sizeof dir, "%s/%s", dev_root, dirs[k].sub);
         if (len < 0 || (size_t)len >= sizeof dir) {
-            rc = cd_fail(err, CD_ERR_INVALID, "find port links: folder name too long: %s",
+            rc = cd_fail(err, CD_ERR_INVALID, _("find port links: folder name too long: %s"),
                          dev_root);
             break;
         }
@@ -234,11 +235,11 @@ static int sp_failure(enum sp_return r, const char *what, struct cd_err *err)
         return rc;
     }
     case SP_ERR_MEM:
-        return cd_fail(err, CD_ERR_NOMEM, "%s: out of memory", what);
+        return cd_fail(err, CD_ERR_NOMEM, _("%s: out of memory"), what);
     case SP_ERR_SUPP:
-        return cd_fail(err, CD_ERR_UNSUPPORTED, "%s: not supported on this system", what);
+        return cd_fail(err, CD_ERR_UNSUPPORTED, _("%s: not supported on this system"), what);
     default:
-        return cd_fail(err, CD_ERR_INVALID, "%s: libserialport error %d", what, (int)r);
+        return cd_fail(err, CD_ERR_INVALID, _("%s: libserialport error %d"), what, (int)r);
     }
 }
 
@@ -265,7 +266,7 @@ int drv_ports_list_in(const char *dev_root, struct drv_port_info **out, size_t *
                       struct cd_err *err)
 {
     if (out == NULL || n == NULL || dev_root == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "list serial ports: missing argument");
+        return cd_fail(err, CD_ERR_INVALID, _("list serial ports: missing argument"));
     *out = NULL;
     *n = 0;
     /* libserialport lists the tty class of sysfs. A system that shows no
@@ -287,7 +288,7 @@ int drv_ports_list_in(const char *dev_root, struct drv_port_info **out, size_t *
     struct drv_port_info *p = calloc(count, sizeof *p);
     if (p == NULL) {
         sp_free_port_list(list);
-        return cd_fail(err, CD_ERR_NOMEM, "list serial ports: out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("list serial ports: out of memory"));
     }
     for (size_t i = 0; i < count; i++)
         fill_info(list[i], &p[i]);

@@ -2,6 +2,7 @@
 /* Pseudo-terminals stand in for serial ports: simulators and trace replay
  * sit on the master, caldaq opens the slave with the real serial code. */
 #include "drv.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,7 @@ int drv_pty_open(struct drv_pty *p, const char *link, struct cd_err *err)
     cfmakeraw(&raw);
     cfsetspeed(&raw, B9600);
     if (openpty(&p->master, &p->slave, p->path, &raw, NULL) < 0)
-        return cd_fail(err, CD_ERR_IO, "openpty: %s", strerror(errno));
+        return cd_fail(err, CD_ERR_IO, _("openpty: %s"), strerror(errno));
     fcntl(p->master, F_SETFD, FD_CLOEXEC);
     fcntl(p->slave, F_SETFD, FD_CLOEXEC);
     if (link != NULL) {
@@ -30,14 +31,14 @@ int drv_pty_open(struct drv_pty *p, const char *link, struct cd_err *err)
             if (!S_ISLNK(st.st_mode)) {
                 drv_pty_close(p);
                 return cd_fail(err, CD_ERR_INVALID,
-                               "%s exists and is not a symlink: not replacing it", link);
+                               _("%s exists and is not a symlink: not replacing it"), link);
             }
             unlink(link);
         }
         if (symlink(p->path, link) < 0) {
             int e = errno;
             drv_pty_close(p);
-            return cd_fail(err, CD_ERR_IO, "symlink %s -> pty: %s", link, strerror(e));
+            return cd_fail(err, CD_ERR_IO, _("symlink %s -> pty: %s"), link, strerror(e));
         }
         snprintf(p->link, sizeof p->link, "%s", link);
     }

@@ -1,6 +1,7 @@
 /* Trace replay: the recorded instrument answers the host again, byte for
  * byte, so CI runs the real serial code path against real conversations. */
 #include "drv.h"
+#include "cd_i18n.h"
 
 #include "cd_i18n.h"
 
@@ -85,8 +86,8 @@ static int diverged(struct player *p, const struct drv_trace_record *r, size_t m
     size_t wlen = r->len - matched + pre < SHOW ? r->len - matched + pre : SHOW;
     drv_escape(r->data + matched - pre, wlen, want, sizeof want);
     return cd_fail(err, CD_ERR_PROTOCOL,
-                   "replay diverged at trace line %d: the host wrote \"%s\", the trace expects "
-                   "\"%s\"",
+                   _("replay diverged at trace line %d: the host wrote \"%s\", the trace expects "
+                   "\"%s\""),
                    r->line, got, want);
 }
 
@@ -101,14 +102,14 @@ static int expect_host(struct player *p, const struct drv_trace_record *r, struc
                 size_t left = r->len - matched;
                 drv_escape(r->data + matched, left < SHOW ? left : SHOW, want, sizeof want);
                 return cd_fail(err, CD_ERR_TIMEOUT,
-                               "replay: trace line %d expects the host to write \"%s\" but it "
-                               "sent nothing for %d ms",
+                               _("replay: trace line %d expects the host to write \"%s\" but it "
+                               "sent nothing for %d ms"),
                                r->line, want, p->host_timeout_ms);
             }
             if (n < 0)
                 return cd_fail(err, CD_ERR_DISCONNECTED,
-                               "replay: the host closed the port; trace line %d still "
-                               "expects it to write",
+                               _("replay: the host closed the port; trace line %d still "
+                               "expects it to write"),
                                r->line);
         }
         size_t k = 0;
@@ -140,7 +141,7 @@ static int send_instr(struct player *p, const struct drv_trace_record *r, struct
         }
         if (n <= 0)
             return cd_fail(err, CD_ERR_DISCONNECTED,
-                           "replay: the host went away before trace line %d was sent", r->line);
+                           _("replay: the host went away before trace line %d was sent"), r->line);
         done += (size_t)n;
     }
     p->stats.bytes_instr += r->len;
@@ -202,8 +203,8 @@ static int finish(struct player *p, struct cd_err *err)
         char got[4 * SHOW + 1];
         drv_escape(p->host, p->n_host < SHOW ? p->n_host : SHOW, got, sizeof got);
         return cd_fail(err, CD_ERR_PROTOCOL,
-                       "replay diverged after the end of the trace (line %d): the host wrote "
-                       "\"%s\"",
+                       _("replay diverged after the end of the trace (line %d): the host wrote "
+                       "\"%s\""),
                        line, got);
     }
     if (p->peer_fd < 0)
@@ -217,7 +218,7 @@ int drv_replay(const struct drv_trace *t, int fd, int peer_fd, const struct drv_
     struct player *p = calloc(1, sizeof *p);
     if (p == NULL) {
         close(fd);
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     }
     p->t = t;
     p->fd = fd;

@@ -28,6 +28,7 @@
  * drivers/mtsics.c: see the comment there.
  */
 #include "drv_priv.h"
+#include "cd_i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,13 +50,13 @@ static int option(drv_dev *d, const char *key, const char *value, struct cd_err 
     struct sbi_state *st = d->state;
     if (strcmp(key, "autoprint") == 0) {
         if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0)
-            return cd_fail(err, CD_ERR_INVALID, "sbi: option autoprint=%s: 0 or 1", value);
+            return cd_fail(err, CD_ERR_INVALID, _("sbi: option autoprint=%s: 0 or 1"), value);
         st->autoprint = value[0] == '1';
         return 0;
     }
     if (strcmp(key, "keys") == 0) {
         if (strcmp(value, "separate") != 0 && strcmp(value, "combined") != 0)
-            return cd_fail(err, CD_ERR_INVALID, "sbi: option keys=%s: separate or combined",
+            return cd_fail(err, CD_ERR_INVALID, _("sbi: option keys=%s: separate or combined"),
                            value);
         st->combined_keys = strcmp(value, "combined") == 0;
         return 0;

@@ -31,6 +31,7 @@
 #include <strings.h>
 
 #include "parsers/scpi.h"
+#include "cd_i18n.h"
 
 #define REPLY_MAX 256
 
@@ -79,8 +80,8 @@ static int keyword_or_number(const char *key, const char *value, bool is_range, 
     errno = 0;
     double v = chars_ok ? strtod(value, &end) : 0;
     if (!chars_ok || end != value + n || errno != 0 || !isfinite(v) || v <= 0)
-        return cd_fail(err, CD_ERR_INVALID, "scpi: %s=%s: expected %sMIN, MAX, DEF or a positive "
-                       "number", key, value, is_range ? "AUTO, " : "");
+        return cd_fail(err, CD_ERR_INVALID, _("scpi: %s=%s: expected %sMIN, MAX, DEF or a positive "
+                       "number"), key, value, is_range ? "AUTO, " : "");
     memcpy(out, value, n + 1);
     return 0;
 }
@@ -101,8 +102,8 @@ static int option(drv_dev *d, const char *key, const char *value, struct cd_err 
             }
         }
         return cd_fail(err, CD_ERR_INVALID,
-                       "scpi: func=%s: expected VOLT:DC, VOLT:AC, CURR:DC, CURR:AC, RES, FRES, "
-                       "FREQ or PER",
+                       _("scpi: func=%s: expected VOLT:DC, VOLT:AC, CURR:DC, CURR:AC, RES, FRES, "
+                       "FREQ or PER"),
                        value);
     }
     if (strcmp(key, "range") == 0)
@@ -139,7 +140,7 @@ int drv_scpi_query_failed(drv_dev *d, const char *name, const char *who, const c
 {
     char text[96];
     if (rc != CD_ERR_DISCONNECTED && instrument_error(d, text, sizeof text))
-        return cd_fail(err, CD_ERR_DEVICE, "%s: %s failed (%s); the %s reports %s", name, query,
+        return cd_fail(err, CD_ERR_DEVICE, _("%s: %s failed (%s); the %s reports %s"), name, query,
                        cd_err_text(first), who, text);
     return cd_fail(err, rc, "%s", cd_err_text(first));
 }
@@ -181,9 +182,9 @@ static int start(drv_dev *d, struct cd_err *err)
     rc = drv_query(d, "SYST:ERR?\n", line, sizeof line, &e);
     if (rc == CD_ERR_TIMEOUT)
         return cd_fail(err, rc,
-                       "scpi: no answer to SYST:ERR? (%s): check the cable (the 34401A needs a "
+                       _("scpi: no answer to SYST:ERR? (%s): check the cable (the 34401A needs a "
                        "null-modem cable with DTR/DSR), the meter's RS-232 interface and baud "
-                       "rate (9600,8N2 here unless --serial says otherwise)",
+                       "rate (9600,8N2 here unless --serial says otherwise)"),
                        cd_err_text(&e));
     if (rc < 0)
         return cd_fail(err, rc, "%s", cd_err_text(&e));
@@ -193,7 +194,7 @@ static int start(drv_dev *d, struct cd_err *err)
         return drv_bad_reply(err, "scpi", "SYST:ERR? answered something else (not a SCPI meter?)",
                              (const uint8_t *)line, (size_t)rc);
     if (code != 0)
-        return cd_fail(err, CD_ERR_DEVICE, "scpi: the meter refused \"%s\": %s", st->conf, text);
+        return cd_fail(err, CD_ERR_DEVICE, _("scpi: the meter refused \"%s\": %s"), st->conf, text);
     return 0;
 }
 
@@ -208,7 +209,7 @@ static int read_reading(drv_dev *d, struct drv_reading *out, struct cd_err *err)
     if (rc != 0)
         return query_failed(d, "READ?", rc, &e, err);
     if (out->status == DRV_STATUS_ERROR)
-        return cd_fail(err, CD_ERR_DEVICE, "scpi: READ? answered with an error: %s", out->error);
+        return cd_fail(err, CD_ERR_DEVICE, _("scpi: READ? answered with an error: %s"), out->error);
     snprintf(out->unit, sizeof out->unit, "%s", funcs[st->func].unit);
     return 0;
 }

@@ -1,6 +1,7 @@
 /* Serial settings as users and trace headers write them: "9600,8N1",
  * "1200 7O1 rtscts". */
 #include "drv.h"
+#include "cd_i18n.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@ int drv_serial_settings_parse(const char *text, struct drv_serial_settings *out,
                                     .stop_bits = 1, .flow = DRV_FLOW_NONE};
     char buf[128];
     if (text == NULL || strlen(text) >= sizeof buf)
-        return cd_fail(err, CD_ERR_INVALID, "serial settings missing or too long");
+        return cd_fail(err, CD_ERR_INVALID, _("serial settings missing or too long"));
     snprintf(buf, sizeof buf, "%s", text);
     int field = 0;
     char *save = NULL;
@@ -37,15 +38,15 @@ int drv_serial_settings_parse(const char *text, struct drv_serial_settings *out,
             long baud = strtol(tok, &end, 10);
             if (end == tok || *end != '\0' || baud < 50 || baud > 4000000)
                 return cd_fail(err, CD_ERR_INVALID,
-                               "serial settings \"%s\": '%s' is not a baud rate", text, tok);
+                               _("serial settings \"%s\": '%s' is not a baud rate"), text, tok);
             s.baud = (int)baud;
         } else if (field == 1) {
             const char *p = strchr(parity_letters, toupper((unsigned char)tok[1]));
             if (strlen(tok) != 3 || tok[0] < '5' || tok[0] > '8' || tok[1] == '\0' || p == NULL ||
                 (tok[2] != '1' && tok[2] != '2'))
                 return cd_fail(err, CD_ERR_INVALID,
-                               "serial settings \"%s\": '%s' is not a frame such as 8N1 or 7E2 "
-                               "(data bits 5-8, parity N/O/E/M/S, stop bits 1-2)",
+                               _("serial settings \"%s\": '%s' is not a frame such as 8N1 or 7E2 "
+                               "(data bits 5-8, parity N/O/E/M/S, stop bits 1-2)"),
                                text, tok);
             s.data_bits = tok[0] - '0';
             s.parity = (enum drv_parity)(p - parity_letters);
@@ -57,19 +58,19 @@ int drv_serial_settings_parse(const char *text, struct drv_serial_settings *out,
                     break;
             if (i == sizeof flows / sizeof flows[0])
                 return cd_fail(err, CD_ERR_INVALID,
-                               "serial settings \"%s\": unknown flow control '%s' (none, "
-                               "rtscts, xonxoff, dtrdsr)",
+                               _("serial settings \"%s\": unknown flow control '%s' (none, "
+                               "rtscts, xonxoff, dtrdsr)"),
                                text, tok);
             s.flow = flows[i].flow;
         } else {
             return cd_fail(err, CD_ERR_INVALID,
-                           "serial settings \"%s\": expected BAUD,FRAME[,FLOW] such as "
-                           "9600,8N1 or 1200,7O1,rtscts",
+                           _("serial settings \"%s\": expected BAUD,FRAME[,FLOW] such as "
+                           "9600,8N1 or 1200,7O1,rtscts"),
                            text);
         }
     }
     if (field == 0)
-        return cd_fail(err, CD_ERR_INVALID, "serial settings are empty");
+        return cd_fail(err, CD_ERR_INVALID, _("serial settings are empty"));
     *out = s;
     return 0;
 }

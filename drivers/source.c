@@ -52,6 +52,7 @@
 #include "cd_i18n.h"
 #include "parsers/scpi.h"
 #include "parsers/source.h"
+#include "cd_i18n.h"
 
 #define REPLY_MAX 256
 
@@ -67,7 +68,7 @@ static int pace_option(drv_dev *d, const char *key, const char *value, struct cd
     if (strcmp(key, "unit") != 0)
         return CD_ERR_NOT_FOUND;
     if (value[0] == '\0' || strlen(value) >= sizeof st->unit)
-        return cd_fail(err, CD_ERR_INVALID, "pace: unit=%s: a unit such as bar, kPa, psi", value);
+        return cd_fail(err, CD_ERR_INVALID, _("pace: unit=%s: a unit such as bar, kPa, psi"), value);
     snprintf(st->unit, sizeof st->unit, "%s", value);
     return 0;
 }
@@ -228,8 +229,8 @@ static int bath_query(drv_dev *d, const char *cmd, const char *want, struct drv_
         strcmp(key, want) != 0)
         return drv_bad_reply(err, "bath", want, (const uint8_t *)line, (size_t)rc);
     if (unit != 'C')
-        return cd_fail(err, CD_ERR_DEVICE, "bath: the controller reports in degF although "
-                                           "caldaq set u=c; check its units");
+        return cd_fail(err, CD_ERR_DEVICE, _("bath: the controller reports in degF although "
+                                           "caldaq set u=c; check its units"));
     return drv_parser_bath.parse((const uint8_t *)line, (size_t)rc, out, err);
 }
 

@@ -5,6 +5,7 @@
  * behaviour. */
 #include "drv_priv.h"
 #include "parsers/indicators.h"
+#include "cd_i18n.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -30,7 +31,7 @@ int drv_indicator_option(drv_dev *d, const char *key, const char *value, struct 
     if (field == NULL)
         return CD_ERR_NOT_FOUND;
     if (value[0] == '\0' || strlen(value) >= cap)
-        return cd_fail(err, CD_ERR_INVALID, "%s: option %s=%s: 1 to %zu characters",
+        return cd_fail(err, CD_ERR_INVALID, _("%s: option %s=%s: 1 to %zu characters"),
                        d->ops->name, key, value, cap - 1);
     snprintf(field, cap, "%s", value);
     return 0;
@@ -180,21 +181,21 @@ static int stream_read(drv_dev *d, struct drv_stream *s, const struct drv_parser
     }
     if (sc.refused > 0)
         return cd_fail(err, CD_ERR_PROTOCOL,
-                       "%s: no valid frame within %d ms; %zu frame%s refused, the last: %s", name,
+                       _("%s: no valid frame within %d ms; %zu frame%s refused, the last: %s"), name,
                        d->timeout_ms, sc.refused, sc.refused == 1 ? "" : "s",
                        sc.last_refusal.msg);
     if (sc.noise > 0) {
         char what[128];
-        snprintf(what, sizeof what, "no frame within %d ms; skipped %zu byte%s of noise, the first",
+        snprintf(what, sizeof what, _("no frame within %d ms; skipped %zu byte%s of noise, the first"),
                  d->timeout_ms, sc.noise, sc.noise == 1 ? "" : "s");
         return drv_bad_reply(err, name, what, sc.first_noise, sc.n_first_noise);
     }
     if (s->len > 0)
         return cd_fail(err, CD_ERR_TIMEOUT,
-                       "%s: %s: no complete frame within %d ms (a partial frame arrived)", name,
+                       _("%s: %s: no complete frame within %d ms (a partial frame arrived)"), name,
                        drv_transport_name(d->t), d->timeout_ms);
     return cd_fail(err, CD_ERR_TIMEOUT,
-                   "%s: %s: nothing received within %d ms (the indicator sends by itself: is its "
-                   "output set to continuous, and are the serial settings right?)",
+                   _("%s: %s: nothing received within %d ms (the indicator sends by itself: is its "
+                   "output set to continuous, and are the serial settings right?)"),
                    name, drv_transport_name(d->t), d->timeout_ms);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "parsers/thermo.h"
+#include "cd_i18n.h"
 
 #define LINE_MAX_THERMO 256
 
@@ -43,7 +44,7 @@ int drv_thermo_query(drv_dev *d, const struct drv_parser *p, const char *cmd, co
     struct cd_err e = {0};
     int rc = drv_send(d, cmd, &e);
     if (rc != 0)
-        return cd_fail(err, rc, "%s: sending %s: %s", p->driver, what, cd_err_text(&e));
+        return cd_fail(err, rc, _("%s: sending %s: %s"), p->driver, what, cd_err_text(&e));
     struct want w = {.parser = p, .bare_only = bare_only};
     char line[LINE_MAX_THERMO];
     size_t at = 0, n = 0;
@@ -52,7 +53,7 @@ int drv_thermo_query(drv_dev *d, const struct drv_parser *p, const char *cmd, co
     if (rc != 0)
         return rc;
     if (w.r.status == DRV_STATUS_ERROR)
-        return cd_fail(err, CD_ERR_DEVICE, "%s: %s answered with an error: %s", p->driver, what,
+        return cd_fail(err, CD_ERR_DEVICE, _("%s: %s answered with an error: %s"), p->driver, what,
                        w.r.error);
     *out = w.r;
     if (out->unit[0] == '\0')
@@ -84,6 +85,6 @@ int drv_thermo_unit_option(const char *name, const char *value, bool ohms, char 
         *letter = (char)toupper((unsigned char)value[0]);
         return 0;
     }
-    return cd_fail(err, CD_ERR_INVALID, "%s: unit=%s: expected C, F, K%s", name, value,
+    return cd_fail(err, CD_ERR_INVALID, _("%s: unit=%s: expected C, F, K%s"), name, value,
                    ohms ? " or O (ohms)" : "");
 }

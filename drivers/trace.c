@@ -2,6 +2,7 @@
  * double-quoted string with C escapes. Reader, writer and the escaping
  * both share, so that writing then reading gives back the same bytes. */
 #include "drv.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <math.h>
@@ -65,14 +66,14 @@ int drv_unescape(const char **pp, uint8_t *out, size_t cap, int col0, struct cd_
     const char *start = *pp;
     const char *p = start;
     if (*p != '"')
-        return cd_fail(err, CD_ERR_PARSE, "expected '\"' to open the bytes");
+        return cd_fail(err, CD_ERR_PARSE, _("expected '\"' to open the bytes"));
     p++;
     size_t n = 0;
     for (;;) {
         unsigned char c = (unsigned char)*p;
         int value;
         if (c == '\0' || c == '\n')
-            return cd_fail(err, CD_ERR_PARSE, "column %d: the string is not closed with '\"'",
+            return cd_fail(err, CD_ERR_PARSE, _("column %d: the string is not closed with '\"'"),
                            (int)(p - start) + col0);
         if (c == '"') {
             p++;
@@ -91,27 +92,27 @@ int drv_unescape(const char **pp, uint8_t *out, size_t cap, int col0, struct cd_
                 int lo = hi < 0 ? -1 : hex_value(p[3]);
                 if (lo < 0)
                     return cd_fail(err, CD_ERR_PARSE,
-                                   "column %d: \\x needs two hex digits", (int)(p - start) + col0);
+                                   _("column %d: \\x needs two hex digits"), (int)(p - start) + col0);
                 value = hi * 16 + lo;
                 p += 4;
                 break;
             }
             default:
                 return cd_fail(err, CD_ERR_PARSE,
-                               "column %d: unknown escape '\\%c' (use \\r \\n \\t \\\\ \\\" "
-                               "or \\xHH)",
+                               _("column %d: unknown escape '\\%c' (use \\r \\n \\t \\\\ \\\" "
+                               "or \\xHH)"),
                                (int)(p - start) + col0, e != '\0' ? e : '?');
             }
         } else if (c < 0x20 || c >= 0x7f) {
             return cd_fail(err, CD_ERR_PARSE,
-                           "column %d: byte 0x%02X must be written as \\x%02X", (int)(p - start) + col0,
+                           _("column %d: byte 0x%02X must be written as \\x%02X"), (int)(p - start) + col0,
                            c, c);
         } else {
             value = c;
             p++;
         }
         if (n >= cap)
-            return cd_fail(err, CD_ERR_PARSE, "the string is longer than %zu bytes", cap);
+            return cd_fail(err, CD_ERR_PARSE, _("the string is longer than %zu bytes"), cap);
         out[n++] = (uint8_t)value;
     }
     *pp = p;
@@ -175,14 +176,14 @@ static int parse_record(char *line, const char *source, int lineno, uint8_t *poo
     double t = strtod(p, &end);
     if (end == p || (*end != ' ' && *end != '\t'))
         return cd_fail(err, CD_ERR_PARSE,
-                       "%s:%d: a record starts with the time in seconds, then '>', '<' or '!'",
+                       _("%s:%d: a record starts with the time in seconds, then '>', '<' or '!'"),
                        source, lineno);
     if (!isfinite(t) || t < 0 || errno == ERANGE)
-        return cd_fail(err, CD_ERR_PARSE, "%s:%d: time %.20s is not a finite number of seconds",
+        return cd_fail(err, CD_ERR_PARSE, _("%s:%d: time %.20s is not a finite number of seconds"),
                        source, lineno, line);
     if (t < *last_t)
         return cd_fail(err, CD_ERR_PARSE,
-                       "%s:%d: time %.6f goes back before the previous record (%.6f)", source,
+                       _("%s:%d: time %.6f goes back before the previous record (%.6f)"), source,
                        lineno, t, *last_t);
     *last_t = t;
     p = end;
@@ -191,7 +192,7 @@ static int parse_record(char *line, const char *source, int lineno, uint8_t *poo
     char dir = *p;
     if (dir != '>' && dir != '<' && dir != '!')
         return cd_fail(err, CD_ERR_PARSE,
-                       "%s:%d: direction must be '>' (host to instrument), '<' or '!' (event)",
+                       _("%s:%d: direction must be '>' (host to instrument), '<' or '!' (event)"),
                        source, lineno);
     p++;
     while (*p == ' ' || *p == '\t')
@@ -213,7 +214,7 @@ static int parse_record(char *line, const char *source, int lineno, uint8_t *poo
                 known = 1;
         if (!known || *p != '\0')
             return cd_fail(err, CD_ERR_PARSE,
-                           "%s:%d: unknown event '%.32s' (known: disconnect, timeout)", source,
+                           _("%s:%d: unknown event '%.32s' (known: disconnect, timeout)"), source,
                            lineno, name);
         memcpy(pool + *used, name, len);
         pool[*used + len] = '\0';
@@ -229,10 +230,10 @@ static int parse_record(char *line, const char *source, int lineno, uint8_t *poo
     while (*q == ' ' || *q == '\t' || *q == '\r')
         q++;
     if (*q != '\0')
-        return cd_fail(err, CD_ERR_PARSE, "%s:%d: unexpected text after the closing '\"'", source,
+        return cd_fail(err, CD_ERR_PARSE, _("%s:%d: unexpected text after the closing '\"'"), source,
                        lineno);
     if (n == 0)
-        return cd_fail(err, CD_ERR_PARSE, "%s:%d: a record needs at least one byte", source,
+        return cd_fail(err, CD_ERR_PARSE, _("%s:%d: a record needs at least one byte"), source,
                        lineno);
     r->len = (size_t)n;
     *used += (size_t)n;
@@ -246,7 +247,7 @@ int drv_trace_parse(const char *text, size_t len, const char *source, struct drv
     if (source == NULL)
         source = "trace";
     if (memchr(text, '\0', len) != NULL)
-        return cd_fail(err, CD_ERR_PARSE, "%s: a NUL byte in a text trace (a binary file?)",
+        return cd_fail(err, CD_ERR_PARSE, _("%s: a NUL byte in a text trace (a binary file?)"),
                        source);
     struct drv_trace *t = calloc(1, sizeof *t);
     char *copy = malloc(len + 1);
@@ -261,7 +262,7 @@ int drv_trace_parse(const char *text, size_t len, const char *source, struct drv
     if (t == NULL || copy == NULL || t->records == NULL || t->pool == NULL) {
         free(copy);
         drv_trace_free(t);
-        return cd_fail(err, CD_ERR_NOMEM, "%s: out of memory", source);
+        return cd_fail(err, CD_ERR_NOMEM, _("%s: out of memory"), source);
     }
     memcpy(copy, text, len);
     copy[len] = '\0';
@@ -284,13 +285,12 @@ int drv_trace_parse(const char *text, size_t len, const char *source, struct drv
         if (lineno == 1) {
             if (strncmp(line, "# caldaq-trace ", 15) != 0)
                 rc = cd_fail(err, CD_ERR_PARSE,
-                             "%s:1: not a caldaq trace (the first line must be \"" TRACE_MAGIC
-                             "\")",
-                             source);
+                             _("%s:1: not a caldaq trace (the first line must be \"%s\")"),
+                             source, TRACE_MAGIC);
             else if (strcmp(line, TRACE_MAGIC) != 0)
                 rc = cd_fail(err, CD_ERR_PARSE,
-                             "%s:1: trace format version \"%s\" is not supported (this caldaq "
-                             "reads version 1)",
+                             _("%s:1: trace format version \"%s\" is not supported (this caldaq "
+                             "reads version 1)"),
                              source, line + 15);
             continue;
         }
@@ -308,7 +308,7 @@ int drv_trace_parse(const char *text, size_t len, const char *source, struct drv
             t->n++;
     }
     if (rc == 0 && lineno == 0)
-        rc = cd_fail(err, CD_ERR_PARSE, "%s: the trace is empty", source);
+        rc = cd_fail(err, CD_ERR_PARSE, _("%s: the trace is empty"), source);
     free(copy);
     if (rc != 0) {
         drv_trace_free(t);
@@ -323,7 +323,7 @@ int drv_trace_load(const char *path, struct drv_trace **out, struct cd_err *err)
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (f == NULL)
-        return cd_fail(err, CD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot open: %s"), path, strerror(errno));
     size_t cap = 1 << 16;
     size_t len = 0;
     char *buf = malloc(cap);
@@ -342,9 +342,9 @@ int drv_trace_load(const char *path, struct drv_trace **out, struct cd_err *err)
             break;
     }
     if (buf == NULL || len == cap)
-        rc = cd_fail(err, CD_ERR_NOMEM, "%s: out of memory", path);
+        rc = cd_fail(err, CD_ERR_NOMEM, _("%s: out of memory"), path);
     else if (ferror(f))
-        rc = cd_fail(err, CD_ERR_IO, "%s: read error: %s", path, strerror(errno));
+        rc = cd_fail(err, CD_ERR_IO, _("%s: read error: %s"), path, strerror(errno));
     fclose(f);
     if (rc == 0)
         rc = drv_trace_parse(buf, len, path, out, err);
@@ -415,7 +415,7 @@ struct drv_trace_writer *drv_trace_writer_new(FILE *f, const struct drv_trace_he
 {
     struct drv_trace_writer *w = calloc(1, sizeof *w);
     if (w == NULL) {
-        cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         return NULL;
     }
     w->f = f;
@@ -423,7 +423,7 @@ struct drv_trace_writer *drv_trace_writer_new(FILE *f, const struct drv_trace_he
     clock_gettime(CLOCK_MONOTONIC, &w->start);
     write_header(f, h);
     if (fflush(f) != 0) {
-        cd_fail(err, CD_ERR_IO, "writing the trace header: %s", strerror(errno));
+        cd_fail(err, CD_ERR_IO, _("writing the trace header: %s"), strerror(errno));
         free(w);
         return NULL;
     }
@@ -436,7 +436,7 @@ struct drv_trace_writer *drv_trace_writer_create(const char *path,
 {
     FILE *f = fopen(path, "w");
     if (f == NULL) {
-        cd_fail(err, CD_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        cd_fail(err, CD_ERR_IO, _("%s: cannot create: %s"), path, strerror(errno));
         return NULL;
     }
     struct drv_trace_writer *w = drv_trace_writer_new(f, h, err);
@@ -455,7 +455,7 @@ static int finish_line(struct drv_trace_writer *w, struct cd_err *err)
     if (fputc('\n', w->f) == EOF || fflush(w->f) != 0) {
         if (w->error == 0)
             w->error = CD_ERR_IO;
-        return cd_fail(err, CD_ERR_IO, "writing the trace: %s", strerror(errno));
+        return cd_fail(err, CD_ERR_IO, _("writing the trace: %s"), strerror(errno));
     }
     return 0;
 }
@@ -500,6 +500,6 @@ int drv_trace_writer_close(struct drv_trace_writer *w, struct cd_err *err)
         rc = CD_ERR_IO;
     free(w);
     if (rc != 0)
-        return cd_fail(err, rc, "the trace was not written completely");
+        return cd_fail(err, rc, _("the trace was not written completely"));
     return 0;
 }

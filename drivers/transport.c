@@ -2,6 +2,7 @@
  * table, a read buffer for line-oriented protocols, and the recorder tee. */
 #include "drv.h"
 #include "port_lock.h"
+#include "cd_i18n.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -34,7 +35,7 @@ int drv_transport_new(const struct drv_transport_ops *ops, void *ctx, const char
     if (t == NULL || (t->name = strdup(name != NULL ? name : "?")) == NULL) {
         free(t);
         ops->close(ctx);
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     }
     t->ops = ops;
     t->ctx = ctx;
@@ -184,7 +185,7 @@ int drv_transport_read_line(drv_transport *t, char *buf, size_t cap, char eol, i
             if (len + 1 > cap) {
                 t->head += len;
                 return cd_fail(err, CD_ERR_PROTOCOL,
-                               "%s: a line of %zu bytes is longer than expected (%zu)", t->name,
+                               _("%s: a line of %zu bytes is longer than expected (%zu)"), t->name,
                                len, cap - 1);
             }
             memcpy(buf, start, len);
@@ -196,13 +197,13 @@ int drv_transport_read_line(drv_transport *t, char *buf, size_t cap, char eol, i
         if (avail + 1 >= cap || avail == sizeof t->buf) {
             t->head += avail;
             return cd_fail(err, CD_ERR_PROTOCOL,
-                           "%s: %zu bytes without a line end: not the expected protocol or "
-                           "settings?",
+                           _("%s: %zu bytes without a line end: not the expected protocol or "
+                           "settings?"),
                            t->name, avail);
         }
         int left = (int)(deadline - now_ms());
         if (left <= 0)
-            return cd_fail(err, CD_ERR_TIMEOUT, "%s: no complete reply within %d ms%s", t->name,
+            return cd_fail(err, CD_ERR_TIMEOUT, _("%s: no complete reply within %d ms%s"), t->name,
                            timeout_ms, avail > 0 ? " (a partial line arrived)" : "");
         /* fill() moves the buffer to the front; `scanned` stays valid. */
         int n = fill(t, left, err);

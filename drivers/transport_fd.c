@@ -1,6 +1,7 @@
 /* Transports over a plain file descriptor: TCP sockets (Modbus TCP, and
  * instruments behind a serial-to-Ethernet server) and pty masters. */
 #include "drv.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,7 @@ static int fd_read(void *vctx, uint8_t *buf, size_t cap, int timeout_ms, struct 
         r = poll(&p, 1, timeout_ms < 0 ? 0 : timeout_ms);
     while (r < 0 && errno == EINTR);
     if (r < 0)
-        return cd_fail(err, CD_ERR_IO, "%s: poll: %s", c->name, strerror(errno));
+        return cd_fail(err, CD_ERR_IO, _("%s: poll: %s"), c->name, strerror(errno));
     if (r == 0)
         return 0;
     ssize_t n;
@@ -35,12 +36,12 @@ static int fd_read(void *vctx, uint8_t *buf, size_t cap, int timeout_ms, struct 
     while (n < 0 && errno == EINTR);
     if (n == 0 || (n < 0 && (errno == EIO || errno == ECONNRESET || errno == EPIPE)))
         return cd_fail(err, CD_ERR_DISCONNECTED,
-                       "%s: the instrument side is disconnected (it closed the connection)",
+                       _("%s: the instrument side is disconnected (it closed the connection)"),
                        c->name);
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return 0;
-        return cd_fail(err, CD_ERR_IO, "%s: read: %s", c->name, strerror(errno));
+        return cd_fail(err, CD_ERR_IO, _("%s: read: %s"), c->name, strerror(errno));
     }
     return (int)n;
 }
@@ -55,7 +56,7 @@ static int fd_write(void *vctx, const uint8_t *buf, size_t len, int timeout_ms, 
         if (r < 0 && errno == EINTR)
             continue;
         if (r == 0)
-            return cd_fail(err, CD_ERR_TIMEOUT, "%s: write timed out after %zu of %zu bytes",
+            return cd_fail(err, CD_ERR_TIMEOUT, _("%s: write timed out after %zu of %zu bytes"),
                            c->name, done, len);
         ssize_t n = send(c->fd, buf + done, len - done, MSG_NOSIGNAL);
         if (n < 0 && errno == ENOTSOCK)
@@ -65,9 +66,9 @@ static int fd_write(void *vctx, const uint8_t *buf, size_t len, int timeout_ms, 
                 continue;
             if (errno == EPIPE || errno == ECONNRESET || errno == EIO)
                 return cd_fail(err, CD_ERR_DISCONNECTED,
-                               "%s: the instrument side is disconnected (write: %s)", c->name,
+                               _("%s: the instrument side is disconnected (write: %s)"), c->name,
                                strerror(errno));
-            return cd_fail(err, CD_ERR_IO, "%s: write: %s", c->name, strerror(errno));
+            return cd_fail(err, CD_ERR_IO, _("%s: write: %s"), c->name, strerror(errno));
         }
         done += (size_t)n;
     }
@@ -97,7 +98,7 @@ static int wrap(int fd, const char *name, const struct drv_transport_ops *ops,
     struct fd_ctx *c = calloc(1, sizeof *c);
     if (c == NULL) {
         close(fd);
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     }
     c->fd = fd;
     snprintf(c->name, sizeof c->name, "%s", name);
@@ -145,7 +146,7 @@ int drv_transport_open_tcp(const char *host, int port, int timeout_ms, drv_trans
     struct addrinfo *res = NULL;
     int g = getaddrinfo(host, service, &hints, &res);
     if (g != 0)
-        return cd_fail(err, CD_ERR_NOT_FOUND, "tcp:%s:%d: %s", host, port, gai_strerror(g));
+        return cd_fail(err, CD_ERR_NOT_FOUND, _("tcp:%s:%d: %s"), host, port, gai_strerror(g));
     int fd = -1;
     int why = 0;
     for (struct addrinfo *ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
@@ -157,7 +158,7 @@ int drv_transport_open_tcp(const char *host, int port, int timeout_ms, drv_trans
     char name[300];
     snprintf(name, sizeof name, "tcp:%s:%d", host, port);
     if (fd < 0)
-        return cd_fail(err, why == ETIMEDOUT ? CD_ERR_TIMEOUT : CD_ERR_IO, "%s: cannot connect: %s",
+        return cd_fail(err, why == ETIMEDOUT ? CD_ERR_TIMEOUT : CD_ERR_IO, _("%s: cannot connect: %s"),
                        name, strerror(why));
     return wrap(fd, name, &tcp_ops, out, err);
 }

@@ -4,6 +4,7 @@
  * descriptor transport). Kept apart so that the calls point one way:
  * transport_open -> transport_serial -> transport_fd -> transport. */
 #include "drv.h"
+#include "cd_i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ int drv_transport_open(const char *port, const char *serial, drv_transport **out
         long p = colon != NULL ? strtol(colon + 1, &end, 10) : 0;
         if (colon == NULL || colon == hostport || end == colon + 1 || *end != '\0' || p <= 0 ||
             p > 65535)
-            return cd_fail(err, CD_ERR_INVALID, "%s: write a TCP port as tcp:HOST:PORT", port);
+            return cd_fail(err, CD_ERR_INVALID, _("%s: write a TCP port as tcp:HOST:PORT"), port);
         char host[256];
         snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
         return drv_transport_open_tcp(host, (int)p, 5000, out, err);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "port_lock.h"
+#include "cd_i18n.h"
 
 struct serial_ctx {
     struct sp_port *port;
@@ -65,8 +66,8 @@ static int serial_write(void *vctx, const uint8_t *buf, size_t len, int timeout_
         return serial_fail(c->path, "write", r, err);
     if ((size_t)r < len)
         return cd_fail(err, CD_ERR_TIMEOUT,
-                       "%s: only %d of %zu bytes written within %d ms (flow control holding "
-                       "the line?)",
+                       _("%s: only %d of %zu bytes written within %d ms (flow control holding "
+                       "the line?)"),
                        c->path, (int)r, len, timeout_ms);
     return 0;
 }
@@ -129,7 +130,7 @@ static int open_pty(const char *real, const char *path, const struct drv_serial_
     if (fd < 0 && errno == EBUSY)
         return drv_port_busy(path, real, err);
     if (fd < 0)
-        return cd_fail(err, errno == ENOENT ? CD_ERR_NOT_FOUND : CD_ERR_IO, "%s: open: %s", path,
+        return cd_fail(err, errno == ENOENT ? CD_ERR_NOT_FOUND : CD_ERR_IO, _("%s: open: %s"), path,
                        strerror(errno));
     struct termios t;
     memset(&t, 0, sizeof t);
@@ -164,7 +165,7 @@ static int open_pty(const char *real, const char *path, const struct drv_serial_
     if (tcsetattr(fd, TCSANOW, &t) < 0) {
         int e = errno;
         close(fd);
-        return cd_fail(err, CD_ERR_IO, "%s: configure: %s", path, strerror(e));
+        return cd_fail(err, CD_ERR_IO, _("%s: configure: %s"), path, strerror(e));
     }
     return drv_transport_open_fd(fd, path, out, err);
 }
@@ -179,7 +180,7 @@ static int open_port(const char *real, const char *path, const struct drv_serial
 {
     struct serial_ctx *c = calloc(1, sizeof *c);
     if (c == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     snprintf(c->path, sizeof c->path, "%s", path);
     c->exclusive_fd = -1;
     errno = 0;
@@ -189,8 +190,8 @@ static int open_port(const char *real, const char *path, const struct drv_serial
         /* drv_port_check() found the device: libserialport did not find
          * it in /sys/class/tty. */
         rc = cd_fail(err, CD_ERR_IO,
-                     "%s: not a serial port libserialport knows (no entry in /sys/class/tty; "
-                     "'caldaq ports' lists the ports there are)",
+                     _("%s: not a serial port libserialport knows (no entry in /sys/class/tty; "
+                     "'caldaq ports' lists the ports there are)"),
                      path);
     } else if (r != SP_OK) {
         rc = serial_fail(path, "not a serial port", r, err);
@@ -198,14 +199,14 @@ static int open_port(const char *real, const char *path, const struct drv_serial
         int e = errno;
         if (r == SP_ERR_FAIL && (e == EACCES || e == EPERM))
             rc = cd_fail(err, CD_ERR_IO,
-                         "%s: permission denied: add the user to the dialout group "
+                         _("%s: permission denied: add the user to the dialout group "
                          "(sudo adduser $USER dialout, then log in again) or install "
-                         "udev/60-caldaq.rules",
+                         "udev/60-caldaq.rules"),
                          path);
         else if (r == SP_ERR_FAIL && e == ENOENT)
             rc = cd_fail(err, CD_ERR_NOT_FOUND,
-                         "%s: no such port: is the instrument plugged in? ('caldaq ports' "
-                         "lists what is there)",
+                         _("%s: no such port: is the instrument plugged in? ('caldaq ports' "
+                         "lists what is there)"),
                          path);
         else if (r == SP_ERR_FAIL && e == EBUSY)
             rc = drv_port_busy(path, real, err);

@@ -23,6 +23,7 @@
  *     u^2(rho)   = (2e-4 rho)^2 + sum (d rho/d x  u(x))^2
  */
 #include "prof.h"
+#include "cd_i18n.h"
 
 #include <math.h>
 
@@ -37,7 +38,7 @@ int prof_air_density(const struct prof_air *air, double temp_c, double rh_pct, d
     *out = (struct prof_air_density){false, NAN, NAN};
     if (air == NULL || !air->given)
         return cd_fail(err, CD_ERR_INVALID,
-                       "the profile gives no air_density");
+                       _("the profile gives no air_density"));
     if (isnan(temp_c) || isnan(rh_pct) || isnan(p_hpa)) {
         *out = (struct prof_air_density){false, air->estimate, air->u_estimate};
         return 0;
@@ -47,8 +48,8 @@ int prof_air_density(const struct prof_air *air, double temp_c, double rh_pct, d
     double rho = (R111_A * p_hpa - R111_B * rh_pct * e) / T;
     if (!(T > 0) || !(rho > 0) || !isfinite(rho))
         return cd_fail(err, CD_ERR_INVALID,
-                       "air density from %.6g degC, %.6g %%RH, %.6g hPa: %.6g kg/m3 is not a "
-                       "density (are the conditions in degC, %%RH and hPa?)",
+                       _("air density from %.6g degC, %.6g %%RH, %.6g hPa: %.6g kg/m3 is not a "
+                       "density (are the conditions in degC, %%RH and hPa?)"),
                        temp_c, rh_pct, p_hpa, rho);
     double dp = R111_A / T;
     double dh = -R111_B * e / T;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "profile_priv.h"
+#include "cd_i18n.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -53,7 +54,7 @@ const char *prof_test_name(enum prof_test t)
 static void point_name(const struct prof_profile *p, const struct prof_plan_point *pt, char *buf,
                        size_t cap)
 {
-    snprintf(buf, cap, "test point %zu (%s, %.15g %s)", pt->index + 1, pt->role, pt->nominal,
+    snprintf(buf, cap, _("test point %zu (%s, %.15g %s)"), pt->index + 1, pt->role, pt->nominal,
              prof_reference_unit(p));
 }
 
@@ -75,7 +76,7 @@ static int eval(const struct prof_profile *p, const struct prof_plan_point *pt,
         return 0;
     char name[160];
     point_name(p, pt, name, sizeof name);
-    return cd_fail(err, why.code, "%s: budget input '%s': %s: %s", name, input, what, why.msg);
+    return cd_fail(err, why.code, _("%s: budget input '%s': %s: %s"), name, input, what, why.msg);
 }
 
 int prof_budget_model(const struct prof_profile *p, const struct prof_plan_point *pt,
@@ -88,7 +89,7 @@ int prof_budget_model(const struct prof_profile *p, const struct prof_plan_point
     if (vars == NULL || m == NULL) {
         free(vars);
         unc_model_free(m);
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     }
     memcpy(vars, stats, PROF_STAT_COUNT * sizeof *vars);
     memcpy(vars + PROF_STAT_COUNT, pt->constants, p->n_constants * sizeof *vars);
@@ -114,8 +115,8 @@ int prof_budget_model(const struct prof_profile *p, const struct prof_plan_point
                 char name[160];
                 point_name(p, pt, name, sizeof name);
                 rc = cd_fail(err, CD_ERR_INVALID,
-                             "%s: budget input '%s': dof = \"%s\" = %g must be positive (too "
-                             "few readings?)",
+                             _("%s: budget input '%s': dof = \"%s\" = %g must be positive (too "
+                             "few readings?)"),
                              name, in->name, unc_formula_text(in->dof), spec.dof);
             }
         }
@@ -173,8 +174,8 @@ static int class_mpe(const struct prof_profile *p, enum prof_r111_class c, doubl
     t.r111.weight_class = c;
     struct cd_err why = {0};
     if (prof_mass_unit_parse(p->unit, &t.r111.unit, &why) != 0)
-        return cd_fail(err, CD_ERR_INVALID, "weights of class %s: the profile's unit '%s' is not "
-                                            "a mass unit", prof_r111_class_name(c), p->unit);
+        return cd_fail(err, CD_ERR_INVALID, _("weights of class %s: the profile's unit '%s' is not "
+                                            "a mass unit"), prof_r111_class_name(c), p->unit);
     return prof_mpe_at(&t, nominal, mpe, err);
 }
 
@@ -187,7 +188,7 @@ int prof_point_reference(const struct prof_profile *p, const struct prof_plan_po
     char name[160];
     point_name(p, pt, name, sizeof name);
     if (need == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "%s: the profile names no reference standard", name);
+        return cd_fail(err, CD_ERR_INVALID, _("%s: the profile names no reference standard"), name);
     /* a zero load needs no weight; 0 degC on a curve is a temperature */
     if (pt->nominal == 0 && p->curve.form == PROF_CURVE_NONE) {
         *out = (struct prof_reference){0, 0, 0};
@@ -203,14 +204,14 @@ int prof_point_reference(const struct prof_profile *p, const struct prof_plan_po
     double value = 0, u = 0, mpe = class_mpes ? 0 : NAN;
     if (need->source == PROF_REF_NOMINAL || s == NULL) {
         if (need->source == PROF_REF_CERTIFICATE)
-            return cd_fail(err, CD_ERR_NOT_FOUND, "%s: no certified values of the %s standard",
+            return cd_fail(err, CD_ERR_NOT_FOUND, _("%s: no certified values of the %s standard"),
                            name, need->role);
         for (size_t i = 0; i < n; i++) {
             double m = NAN;
             if (class_mpes) {
                 struct cd_err why = {0};
                 if (class_mpe(p, need->weight_class, pieces[i], &m, &why) != 0)
-                    return cd_fail(err, why.code, "%s: piece %.15g %s: %s", name, pieces[i],
+                    return cd_fail(err, why.code, _("%s: piece %.15g %s: %s"), name, pieces[i],
                                    prof_reference_unit(p), why.msg);
                 mpe += m;
             }
@@ -220,7 +221,7 @@ int prof_point_reference(const struct prof_profile *p, const struct prof_plan_po
     }
     bool used[256] = {false};
     if (s->n_items > COUNT(used))
-        return cd_fail(err, CD_ERR_UNSUPPORTED, "%s: standard %s has more than %zu items", name,
+        return cd_fail(err, CD_ERR_UNSUPPORTED, _("%s: standard %s has more than %zu items"), name,
                        s->id, COUNT(used));
     for (size_t i = 0; i < n; i++) {
         size_t found = s->n_items;
@@ -236,12 +237,12 @@ int prof_point_reference(const struct prof_profile *p, const struct prof_plan_po
         }
         if (found == s->n_items)
             return cd_fail(err, CD_ERR_NOT_FOUND,
-                           "%s: standard %s (certificate %s) has no %s%.15g %s item%s",
+                           _("%s: standard %s (certificate %s) has no %s%.15g %s item%s"),
                            name, s->id, s->certificate, i > 0 || n > 1 ? "further " : "",
                            pieces[i], prof_reference_unit(p),
                            n == 1 && s->kind == PROF_STD_WEIGHT_SET
-                               ? " (list the pieces that make this load: {at: ..., weights: "
-                                 "[...]})"
+                               ? _(" (list the pieces that make this load: {at: ..., weights: "
+                                 "[...]})")
                                : "");
         used[found] = true;
         const struct prof_std_item *it = &s->items[found];
@@ -251,7 +252,7 @@ int prof_point_reference(const struct prof_profile *p, const struct prof_plan_po
             double m;
             struct cd_err why = {0};
             if (class_mpe(p, need->weight_class, pieces[i], &m, &why) != 0)
-                return cd_fail(err, why.code, "%s: piece %.15g %s: %s", name, pieces[i], prof_reference_unit(p),
+                return cd_fail(err, why.code, _("%s: piece %.15g %s: %s"), name, pieces[i], prof_reference_unit(p),
                                why.msg);
             mpe += m;
         }
@@ -270,12 +271,12 @@ int prof_profile_check_standards(const struct prof_profile *p, const prof_standa
         const struct prof_standard *s = prof_standards_find(reg, need->id);
         if (s == NULL)
             return cd_fail(err, CD_ERR_NOT_FOUND,
-                           "%s:%d: standard '%s' (role %s) is not in the register", p->source,
+                           _("%s:%d: standard '%s' (role %s) is not in the register"), p->source,
                            need->line, need->id, need->role);
         if (s->kind != need->kind)
             return cd_fail(err, CD_ERR_INVALID,
-                           "%s:%d: standard '%s' is a %s in the register (line %d), the profile "
-                           "needs a %s",
+                           _("%s:%d: standard '%s' is a %s in the register (line %d), the profile "
+                           "needs a %s"),
                            p->source, need->line, need->id, prof_std_kind_name(s->kind), s->line,
                            prof_std_kind_name(need->kind));
         struct cd_err why = {0};
@@ -309,7 +310,7 @@ int prof_profile_check_cycles(const struct prof_profile *p, struct cd_err *err)
         prof_cycles_free(c);
         if (e == NULL)
             return cd_fail(err, why.code ? why.code : CD_ERR_INVALID,
-                           "%s: verification: instrument_type '%s': %s", p->source,
+                           _("%s: verification: instrument_type '%s': %s"), p->source,
                            p->verification.instrument_type, why.msg);
     }
     return 0;
@@ -332,7 +333,7 @@ static int reference_U(const struct prof_profile *p, const struct prof_plan_poin
     }
     if (p->ref.read == PROF_READ_CERTIFIED)
         return cd_fail(err, why.code ? why.code : CD_ERR_INVALID, "%s",
-                       why.msg[0] ? why.msg : "no certified uncertainty of the reference");
+                       why.msg[0] ? why.msg : _("no certified uncertainty of the reference"));
     double largest = -1;
     for (size_t j = 0; j < s->n_items; j++) {
         double f = unit_factor(s->items[j].unit, prof_reference_unit(p));
@@ -341,8 +342,8 @@ static int reference_U(const struct prof_profile *p, const struct prof_plan_poin
     }
     if (largest < 0)
         return cd_fail(err, CD_ERR_NOT_FOUND,
-                       "reference %s (certificate %s) has no certified item in %s, so its "
-                       "uncertainty is not known",
+                       _("reference %s (certificate %s) has no certified item in %s, so its "
+                       "uncertainty is not known"),
                        s->id, s->certificate, prof_reference_unit(p));
     *U = largest;
     return 0;
@@ -352,14 +353,14 @@ int prof_check_reference_ratio(const struct prof_profile *p, const struct prof_s
                                struct cd_err *err)
 {
     if (p == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "no profile");
+        return cd_fail(err, CD_ERR_INVALID, _("no profile"));
     if (p->kind != PROF_KIND_VERIFICATION)
         return 0;
     const struct prof_verification *v = &p->verification;
     if (s == NULL)
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: a verification needs the certificate of its reference standard to "
-                       "check that it is good enough (U at most 1/%g of the MPE)",
+                       _("%s: a verification needs the certificate of its reference standard to "
+                       "check that it is good enough (U at most 1/%g of the MPE)"),
                        p->source, v->reference_ratio);
     for (size_t i = 0; i < p->n_points; i++) {
         const struct prof_plan_point *pt = &p->points[i];
@@ -376,12 +377,12 @@ int prof_check_reference_ratio(const struct prof_profile *p, const struct prof_s
             char name[160];
             point_name(p, pt, name, sizeof name);
             return cd_fail(err, CD_ERR_INVALID,
-                           "reference %s (certificate %s): U = %.6g %s at %.15g %s (%s) is more "
-                           "than 1/%g of the MPE %.6g %s (%s)",
+                           _("reference %s (certificate %s): U = %.6g %s at %.15g %s (%s) is more "
+                           "than 1/%g of the MPE %.6g %s (%s)"),
                            s->id, s->certificate, U, p->unit, pt->nominal, p->unit, name,
                            v->reference_ratio, mpe, p->unit,
                            v->ratio_source[0] ? v->ratio_source
-                                              : "the default ratio: U at most one third of the MPE");
+                                              : _("the default ratio: U at most one third of the MPE"));
         }
     }
     return 0;

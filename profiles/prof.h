@@ -501,6 +501,7 @@ const char *prof_stat_name(enum prof_stat s);
 struct prof_budget_input {
     const char *name;
     const char *label;                /* "" when not given */
+    const char *label_vi;             /* label: {en: ..., vi: ...}; "" when not given */
     enum unc_dist dist;
     const unc_formula *value;         /* NULL: 0 */
     const unc_formula *u;             /* NORMAL, STUDENT_T */
@@ -508,6 +509,7 @@ struct prof_budget_input {
     double beta;                      /* TRAPEZOIDAL */
     const unc_formula *dof;           /* NULL: infinite */
     const char *source;               /* the clause the line comes from, "" when not given */
+    const char *source_vi;            /* source: {en: ..., vi: ...}; "" when not given */
     int line;
 };
 
@@ -671,6 +673,9 @@ struct prof_profile {
     const char *title_en, *title_vi;
     const char *method;               /* the normative reference */
     const char *national_document;    /* the ĐLVN document for the same instrument, or a note */
+    /* their Vietnamese (method: {en: ..., vi: ...}); "" when not given: the
+     * documents show the one text in both languages */
+    const char *method_vi, *national_document_vi;
     const char *register_path;        /* default standards register, resolved against the
                                        * profile's directory; "" when not given */
     enum prof_family family;

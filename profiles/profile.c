@@ -17,6 +17,7 @@
 #include "cd_yaml.h"
 #include "unc_yaml.h"
 #include "profile_priv.h"
+#include "cd_i18n.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -69,7 +70,7 @@ struct reader {
 };
 
 #define FAIL(n, code, ...) cd_yaml_fail(&r->y, (n), (code), __VA_ARGS__)
-#define NOMEM(n) FAIL((n), CD_ERR_NOMEM, "out of memory")
+#define NOMEM(n) FAIL((n), CD_ERR_NOMEM, _("out of memory"))
 
 static int get_text(struct reader *r, yaml_node_t *map, const char *key, const char *what,
                     bool required, const char **out)
@@ -77,19 +78,40 @@ static int get_text(struct reader *r, yaml_node_t *map, const char *key, const c
     yaml_node_t *n = cd_yaml_get(&r->y, map, key);
     if (n == NULL) {
         if (required)
-            return FAIL(map, CD_ERR_PARSE, "%s: %s is missing", what, key);
+            return FAIL(map, CD_ERR_PARSE, _("%s: %s is missing"), what, key);
         *out = "";
         return 0;
     }
     const char *s = cd_yaml_scalar(n);
     if (s == NULL)
-        return FAIL(n, CD_ERR_PARSE, "%s: %s must be text, not %s", what, key,
+        return FAIL(n, CD_ERR_PARSE, _("%s: %s must be text, not %s"), what, key,
                     cd_yaml_type_name(n));
     if (required && s[0] == '\0')
-        return FAIL(n, CD_ERR_PARSE, "%s: %s is empty", what, key);
+        return FAIL(n, CD_ERR_PARSE, _("%s: %s is empty"), what, key);
     if ((*out = keep(r->o, strdup(s))) == NULL)
         return NOMEM(n);
     return 0;
+}
+
+/* A text a document shows in both languages: one text (English, or the
+ * same in both), or {en: ..., vi: ...} (en required when the text is,
+ * vi optional). *vi is "" when not given. */
+static int get_text_bi(struct reader *r, yaml_node_t *map, const char *key, const char *what,
+                       bool required, const char **en, const char **vi)
+{
+    static const char *const keys[] = {"en", "vi", NULL};
+    *vi = "";
+    yaml_node_t *n = cd_yaml_get(&r->y, map, key);
+    if (n == NULL || n->type != YAML_MAPPING_NODE)
+        return get_text(r, map, key, what, required, en);
+    char label[160];
+    snprintf(label, sizeof label, "%s: %s", what, key);
+    int rc = cd_yaml_check_keys(&r->y, n, label, keys);
+    if (rc == 0)
+        rc = get_text(r, n, "en", label, required, en);
+    if (rc == 0)
+        rc = get_text(r, n, "vi", label, false, vi);
+    return rc;
 }
 
 static int get_number_key(struct reader *r, yaml_node_t *map, const char *key, const char *what,
@@ -98,7 +120,7 @@ static int get_number_key(struct reader *r, yaml_node_t *map, const char *key, c
     yaml_node_t *n = cd_yaml_get(&r->y, map, key);
     if (n == NULL) {
         if (required)
-            return FAIL(map, CD_ERR_PARSE, "%s: %s is missing", what, key);
+            return FAIL(map, CD_ERR_PARSE, _("%s: %s is missing"), what, key);
         return 0;
     }
     char label[160];
@@ -119,9 +141,9 @@ static yaml_node_t *seq_item(struct reader *r, const yaml_node_t *n, size_t i)
 static int need_list(struct reader *r, yaml_node_t *n, const char *what)
 {
     if (n->type != YAML_SEQUENCE_NODE)
-        return FAIL(n, CD_ERR_PARSE, "%s must be a list, not %s", what, cd_yaml_type_name(n));
+        return FAIL(n, CD_ERR_PARSE, _("%s must be a list, not %s"), what, cd_yaml_type_name(n));
     if (seq_len(n) == 0)
-        return FAIL(n, CD_ERR_INVALID, "%s is empty", what);
+        return FAIL(n, CD_ERR_INVALID, _("%s is empty"), what);
     return 0;
 }
 
@@ -142,11 +164,11 @@ static int get_enum(struct reader *r, yaml_node_t *map, const char *key, const c
 {
     yaml_node_t *n = cd_yaml_get(&r->y, map, key);
     if (n == NULL)
-        return FAIL(map, CD_ERR_PARSE, "%s: %s is missing", what, key);
+        return FAIL(map, CD_ERR_PARSE, _("%s: %s is missing"), what, key);
     struct cd_err why = {0};
     if (cd_yaml_scalar(n) == NULL || parse(cd_yaml_scalar(n), out, &why) != 0)
         return FAIL(n, CD_ERR_INVALID, "%s: %s: %s", what, key,
-                    why.msg[0] ? why.msg : "must be a name");
+                    why.msg[0] ? why.msg : _("must be a name"));
     return 0;
 }
 
@@ -167,9 +189,9 @@ static int get_scale(struct reader *r, yaml_node_t *map, struct prof_scale *scal
 {
     yaml_node_t *n = cd_yaml_get(&r->y, map, "scale");
     if (n == NULL)
-        return FAIL(map, CD_ERR_PARSE, "tolerance: scale is missing ([low, high])");
+        return FAIL(map, CD_ERR_PARSE, _("tolerance: scale is missing ([low, high])"));
     if (n->type != YAML_SEQUENCE_NODE || seq_len(n) != 2)
-        return FAIL(n, CD_ERR_PARSE, "tolerance: scale must be [low, high]");
+        return FAIL(n, CD_ERR_PARSE, _("tolerance: scale must be [low, high]"));
     int rc;
     if ((rc = cd_yaml_number(&r->y, seq_item(r, n, 0), "tolerance: scale low", &scale->low)) ||
         (rc = cd_yaml_number(&r->y, seq_item(r, n, 1), "tolerance: scale high", &scale->high)))
@@ -188,7 +210,7 @@ static int get_bool(struct reader *r, yaml_node_t *n, const char *what, bool *ou
         *out = false;
         return 0;
     }
-    return FAIL(n, CD_ERR_PARSE, "%s must be true or false", what);
+    return FAIL(n, CD_ERR_PARSE, _("%s must be true or false"), what);
 }
 
 static int read_piecewise(struct reader *r, yaml_node_t *map, struct prof_piecewise *pw)
@@ -203,11 +225,11 @@ static int read_piecewise(struct reader *r, yaml_node_t *map, struct prof_piecew
         else if (s != NULL && strcasecmp(s, interp[1]) == 0)
             pw->interp = PROF_INTERP_LINEAR;
         else
-            return FAIL(in, CD_ERR_INVALID, "tolerance: interpolation must be step or linear");
+            return FAIL(in, CD_ERR_INVALID, _("tolerance: interpolation must be step or linear"));
     }
     yaml_node_t *pts = cd_yaml_get(&r->y, map, "points");
     if (pts == NULL)
-        return FAIL(map, CD_ERR_PARSE, "tolerance: points is missing ([[x, mpe], ...])");
+        return FAIL(map, CD_ERR_PARSE, _("tolerance: points is missing ([[x, mpe], ...])"));
     int rc = need_list(r, pts, "tolerance: points");
     if (rc != 0)
         return rc;
@@ -218,7 +240,7 @@ static int read_piecewise(struct reader *r, yaml_node_t *map, struct prof_piecew
     for (size_t i = 0; i < n; i++) {
         yaml_node_t *e = seq_item(r, pts, i);
         if (e->type != YAML_SEQUENCE_NODE || seq_len(e) != 2)
-            return FAIL(e, CD_ERR_PARSE, "tolerance: each point must be [x, mpe]");
+            return FAIL(e, CD_ERR_PARSE, _("tolerance: each point must be [x, mpe]"));
         if ((rc = cd_yaml_number(&r->y, seq_item(r, e, 0), "tolerance: point x", &p[i].x)) ||
             (rc = cd_yaml_number(&r->y, seq_item(r, e, 1), "tolerance: point mpe", &p[i].mpe)))
             return rc;
@@ -255,7 +277,7 @@ static int read_tolerance(struct reader *r, yaml_node_t *n, struct prof_toleranc
             if (strcmp(allowed[t->kind][i], cd_yaml_scalar(k)) == 0)
                 ok = true;
         if (!ok)
-            return FAIL(k, CD_ERR_PARSE, "tolerance: '%s' does not apply to form %s",
+            return FAIL(k, CD_ERR_PARSE, _("tolerance: '%s' does not apply to form %s"),
                         cd_yaml_scalar(k), prof_tol_kind_name(t->kind));
     }
     yaml_node_t *v;
@@ -295,12 +317,12 @@ static int read_tolerance(struct reader *r, yaml_node_t *n, struct prof_toleranc
             struct cd_err why = {0};
             if (cd_yaml_scalar(v) == NULL ||
                 prof_dmm_table_find(cd_yaml_scalar(v), &t->dmm.table, &why) != 0)
-                return FAIL(v, CD_ERR_INVALID, "tolerance: table: %s",
-                            why.msg[0] ? why.msg : "must be a name");
+                return FAIL(v, CD_ERR_INVALID, _("tolerance: table: %s"),
+                            why.msg[0] ? why.msg : _("must be a name"));
             if (cd_yaml_get(&r->y, n, "pct_reading") || cd_yaml_get(&r->y, n, "pct_range") ||
                 cd_yaml_get(&r->y, n, "overrange_pct"))
                 return FAIL(v, CD_ERR_INVALID,
-                            "tolerance: give either a table or pct_reading/pct_range, not both");
+                            _("tolerance: give either a table or pct_reading/pct_range, not both"));
         } else if ((rc = get_number_key(r, n, "pct_reading", "tolerance", true,
                                         &t->dmm.pct_reading)) ||
                    (rc = get_number_key(r, n, "pct_range", "tolerance", true,
@@ -318,11 +340,11 @@ static int read_tolerance(struct reader *r, yaml_node_t *n, struct prof_toleranc
             return rc;
         break;
     default:
-        return FAIL(n, CD_ERR_INVALID, "tolerance: unknown form");
+        return FAIL(n, CD_ERR_INVALID, _("tolerance: unknown form"));
     }
     struct cd_err why = {0};
     if (prof_tolerance_check(t, &why) != 0)
-        return FAIL(n, CD_ERR_INVALID, "tolerance: %s", why.msg);
+        return FAIL(n, CD_ERR_INVALID, _("tolerance: %s"), why.msg);
     return 0;
 }
 
@@ -337,20 +359,20 @@ static int read_instrument(struct reader *r, yaml_node_t *n, struct prof_profile
     yaml_node_t *res = cd_yaml_get(&r->y, n, "resolution");
     if (res == NULL)
         return FAIL(n, CD_ERR_PARSE,
-                    "instrument: resolution is missing (the scale interval d as displayed, or "
-                    "'displayed' to take it from each reading)");
+                    _("instrument: resolution is missing (the scale interval d as displayed, or "
+                    "'displayed' to take it from each reading)"));
     if (cd_yaml_scalar(res) != NULL && strcmp(cd_yaml_scalar(res), "displayed") == 0) {
         p->resolution = 0;
     } else {
         if ((rc = cd_yaml_number(&r->y, res, "instrument: resolution", &p->resolution)) != 0)
             return rc;
         if (!(p->resolution > 0))
-            return FAIL(res, CD_ERR_INVALID, "instrument: resolution = %g must be positive",
+            return FAIL(res, CD_ERR_INVALID, _("instrument: resolution = %g must be positive"),
                         p->resolution);
     }
     yaml_node_t *tol = cd_yaml_get(&r->y, n, "tolerance");
     if (tol == NULL)
-        return FAIL(n, CD_ERR_PARSE, "instrument: tolerance is missing");
+        return FAIL(n, CD_ERR_PARSE, _("instrument: tolerance is missing"));
     if ((rc = read_tolerance(r, tol, &p->tolerance)) != 0)
         return rc;
     /* the mass forms state their unit: it must be the instrument's, or
@@ -360,8 +382,8 @@ static int read_instrument(struct reader *r, yaml_node_t *n, struct prof_profile
                                                                        : PROF_MASS_UNSET;
     if (mu != PROF_MASS_UNSET && strcmp(prof_mass_unit_name(mu), p->unit) != 0)
         return FAIL(cd_yaml_get(&r->y, tol, "unit"), CD_ERR_INVALID,
-                    "tolerance: unit %s differs from the instrument's unit %s: state both in the "
-                    "same unit",
+                    _("tolerance: unit %s differs from the instrument's unit %s: state both in the "
+                    "same unit"),
                     prof_mass_unit_name(mu), p->unit);
     return 0;
 }
@@ -382,7 +404,7 @@ static int read_needs(struct reader *r, yaml_node_t *n, struct prof_profile *p)
         yaml_node_t *e = seq_item(r, n, i);
         struct prof_std_need *s = &needs[i];
         char what[64];
-        snprintf(what, sizeof what, "standards entry %zu", i + 1);
+        snprintf(what, sizeof what, _("standards entry %zu"), i + 1);
         if ((rc = cd_yaml_check_keys(&r->y, e, what, keys)) ||
             (rc = get_text(r, e, "role", what, true, &s->role)) ||
             (rc = get_enum(r, e, "kind", what, prof_std_kind_parse_any, &s->kind)) ||
@@ -391,7 +413,7 @@ static int read_needs(struct reader *r, yaml_node_t *n, struct prof_profile *p)
         s->line = cd_yaml_line(e);
         for (size_t j = 0; j < i; j++)
             if (strcmp(needs[j].role, s->role) == 0)
-                return FAIL(e, CD_ERR_INVALID, "standards: role '%s' given twice (first on line %d)",
+                return FAIL(e, CD_ERR_INVALID, _("standards: role '%s' given twice (first on line %d)"),
                             s->role, needs[j].line);
         yaml_node_t *v = cd_yaml_get(&r->y, e, "reference_value");
         if (v != NULL) {
@@ -401,18 +423,18 @@ static int read_needs(struct reader *r, yaml_node_t *n, struct prof_profile *p)
             else if (src != NULL && strcmp(src, "nominal") == 0)
                 s->source = PROF_REF_NOMINAL;
             else
-                return FAIL(v, CD_ERR_INVALID, "%s: reference_value must be certificate or nominal",
+                return FAIL(v, CD_ERR_INVALID, _("%s: reference_value must be certificate or nominal"),
                             what);
             if (p->reference != NULL)
                 return FAIL(v, CD_ERR_INVALID,
-                            "standards: only one standard gives the reference value ('%s' on "
-                            "line %d already does)",
+                            _("standards: only one standard gives the reference value ('%s' on "
+                            "line %d already does)"),
                             p->reference->role, p->reference->line);
             p->reference = s;
         }
         if ((v = cd_yaml_get(&r->y, e, "class")) != NULL) {
             if (s->kind != PROF_STD_WEIGHT_SET)
-                return FAIL(v, CD_ERR_INVALID, "%s: class applies to weight sets only", what);
+                return FAIL(v, CD_ERR_INVALID, _("%s: class applies to weight sets only"), what);
             if ((rc = get_enum(r, e, "class", what, prof_r111_class_parse_any,
                                &s->weight_class)) != 0)
                 return rc;
@@ -428,7 +450,7 @@ static int read_needs(struct reader *r, yaml_node_t *n, struct prof_profile *p)
 static int read_constants(struct reader *r, yaml_node_t *n)
 {
     if (n->type != YAML_MAPPING_NODE)
-        return FAIL(n, CD_ERR_PARSE, "constants must be a mapping (name: number)");
+        return FAIL(n, CD_ERR_PARSE, _("constants must be a mapping (name: number)"));
     size_t count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
     r->constant_names = keep(r->o, calloc(count + 1, sizeof *r->constant_names));
     r->constant_values = keep(r->o, calloc(count + 1, sizeof *r->constant_values));
@@ -439,16 +461,16 @@ static int read_constants(struct reader *r, yaml_node_t *n)
         yaml_node_t *k = cd_yaml_node(&r->y, pr->key);
         const char *name = cd_yaml_scalar(k);
         if (!is_identifier(name))
-            return FAIL(k, CD_ERR_INVALID, "constants: '%s' is not a name (letters, digits, _)",
+            return FAIL(k, CD_ERR_INVALID, _("constants: '%s' is not a name (letters, digits, _)"),
                         name ? name : "?");
         for (int s = 0; s < PROF_STAT_COUNT; s++)
             if (strcmp(prof_stat_name((enum prof_stat)s), name) == 0)
                 return FAIL(k, CD_ERR_INVALID,
-                            "constants: '%s' is the name of a statistic of the test point",
+                            _("constants: '%s' is the name of a statistic of the test point"),
                             name);
         for (size_t j = 0; j < i; j++)
             if (strcmp(r->constant_names[j], name) == 0)
-                return FAIL(k, CD_ERR_INVALID, "constants: '%s' given twice", name);
+                return FAIL(k, CD_ERR_INVALID, _("constants: '%s' given twice"), name);
         char what[96];
         snprintf(what, sizeof what, "constant '%s'", name);
         int rc = cd_yaml_number(&r->y, cd_yaml_node(&r->y, pr->value), what,
@@ -514,11 +536,11 @@ static int read_load(struct reader *r, yaml_node_t *n, const char *what, double 
         if ((rc = cd_yaml_number(&r->y, e, label, &v[i])) != 0)
             return rc;
         if (!(v[i] > 0))
-            return FAIL(e, CD_ERR_INVALID, "%s: a piece of %g is not positive", label, v[i]);
+            return FAIL(e, CD_ERR_INVALID, _("%s: a piece of %g is not positive"), label, v[i]);
         sum += v[i];
     }
     if (fabs(sum - *at) > 1e-9 * fmax(fabs(*at), 1e-300))
-        return FAIL(w, CD_ERR_INVALID, "%s: the pieces add up to %.15g, not %.15g", label, sum,
+        return FAIL(w, CD_ERR_INVALID, _("%s: the pieces add up to %.15g, not %.15g"), label, sum,
                     *at);
     *n_weights = count;
     *weights = v;
@@ -539,7 +561,7 @@ static int get_repeat(struct reader *r, yaml_node_t *g, const char *what, unsign
     if (rc != 0)
         return rc;
     if (v != floor(v) || v < min || v > 1000)
-        return FAIL(n, CD_ERR_INVALID, "%s = %g must be a whole number from %u to 1000", label, v,
+        return FAIL(n, CD_ERR_INVALID, _("%s = %g must be a whole number from %u to 1000"), label, v,
                     min);
     *out = (unsigned)v;
     return 0;
@@ -559,7 +581,7 @@ static int group_constants(struct reader *r, yaml_node_t *g, const char *what,
     if (n == NULL)
         return 0;
     if (n->type != YAML_MAPPING_NODE)
-        return FAIL(n, CD_ERR_PARSE, "%s: constants must be a mapping (name: number)", what);
+        return FAIL(n, CD_ERR_PARSE, _("%s: constants must be a mapping (name: number)"), what);
     for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
          pr++) {
         yaml_node_t *k = cd_yaml_node(&r->y, pr->key);
@@ -569,8 +591,8 @@ static int group_constants(struct reader *r, yaml_node_t *g, const char *what,
             j++;
         if (j == r->n_constants)
             return FAIL(k, CD_ERR_INVALID,
-                        "%s: constant '%s' is not declared in the profile's constants (a group "
-                        "may only change a declared constant)",
+                        _("%s: constant '%s' is not declared in the profile's constants (a group "
+                        "may only change a declared constant)"),
                         what, name ? name : "?");
         char label[128];
         snprintf(label, sizeof label, "%s: constant '%s'", what, name);
@@ -596,7 +618,7 @@ static int read_series(struct reader *r, yaml_node_t *g, const char *what,
     if (rc != 0)
         return rc;
     if (seq_len(n) > 8)
-        return FAIL(n, CD_ERR_INVALID, "%s: at most 8 series", label);
+        return FAIL(n, CD_ERR_INVALID, _("%s: at most 8 series"), label);
     for (size_t i = 0; i < seq_len(n); i++) {
         const char *s = cd_yaml_scalar(seq_item(r, n, i));
         if (s != NULL && strcmp(s, "up") == 0)
@@ -604,7 +626,7 @@ static int read_series(struct reader *r, yaml_node_t *g, const char *what,
         else if (s != NULL && strcmp(s, "down") == 0)
             dirs[i] = PROF_DIR_DOWN;
         else
-            return FAIL(seq_item(r, n, i), CD_ERR_INVALID, "%s: each series is up or down", label);
+            return FAIL(seq_item(r, n, i), CD_ERR_INVALID, _("%s: each series is up or down"), label);
     }
     *n_dirs = seq_len(n);
     return 0;
@@ -616,7 +638,7 @@ static int read_group(struct reader *r, struct prof_profile *p, yaml_node_t *g, 
     static const char *const keys[] = {"test", "load", "points", "positions", "series", "repeat",
                                        "range", "resolution", "constants", "weights", NULL};
     char what[64];
-    snprintf(what, sizeof what, "plan entry %zu", gi + 1);
+    snprintf(what, sizeof what, _("plan entry %zu"), gi + 1);
     int rc = cd_yaml_check_keys(&r->y, g, what, keys);
     if (rc != 0)
         return rc;
@@ -627,16 +649,16 @@ static int read_group(struct reader *r, struct prof_profile *p, yaml_node_t *g, 
         if (tname != NULL && strcmp(tname, prof_test_name((enum prof_test)t)) == 0)
             test = (enum prof_test)t;
     if (tn == NULL)
-        return FAIL(g, CD_ERR_PARSE, "%s: test is missing", what);
+        return FAIL(g, CD_ERR_PARSE, _("%s: test is missing"), what);
     if (test == PROF_TEST_UNSET)
-        return FAIL(tn, CD_ERR_INVALID, "%s: test must be repeatability, eccentricity or error",
+        return FAIL(tn, CD_ERR_INVALID, _("%s: test must be repeatability, eccentricity or error"),
                     what);
     if (test != PROF_TEST_ERROR && have[test])
-        return FAIL(tn, CD_ERR_INVALID, "%s: only one %s test per profile (the first is on line %d)",
+        return FAIL(tn, CD_ERR_INVALID, _("%s: only one %s test per profile (the first is on line %d)"),
                     what, tname, have[test]);
     have[test] = cd_yaml_line(tn);
     if (test == PROF_TEST_ECCENTRICITY && p->family != PROF_FAMILY_BALANCE)
-        return FAIL(tn, CD_ERR_INVALID, "%s: an eccentricity test is for balances", what);
+        return FAIL(tn, CD_ERR_INVALID, _("%s: an eccentricity test is for balances"), what);
     /* keys that do not fit the test */
     static const char *const not_for[][4] = {
         [PROF_TEST_REPEATABILITY] = {"points", "positions", "series", NULL},
@@ -645,17 +667,17 @@ static int read_group(struct reader *r, struct prof_profile *p, yaml_node_t *g, 
     };
     for (size_t i = 0; i < 4 && not_for[test][i] != NULL; i++)
         if (cd_yaml_get(&r->y, g, not_for[test][i]) != NULL)
-            return FAIL(g, CD_ERR_PARSE, "%s: '%s' does not apply to a %s test", what,
+            return FAIL(g, CD_ERR_PARSE, _("%s: '%s' does not apply to a %s test"), what,
                         not_for[test][i], tname);
 
     double range = NAN, resolution = p->resolution;
     if ((rc = get_number_key(r, g, "range", what, false, &range)) != 0)
         return rc;
     if (!isnan(range) && !(range > 0))
-        return FAIL(cd_yaml_get(&r->y, g, "range"), CD_ERR_INVALID, "%s: range must be positive",
+        return FAIL(cd_yaml_get(&r->y, g, "range"), CD_ERR_INVALID, _("%s: range must be positive"),
                     what);
     if (p->tolerance.kind == PROF_TOL_DMM && isnan(range) && isnan(p->tolerance.dmm.range))
-        return FAIL(g, CD_ERR_INVALID, "%s: the DMM tolerance needs the range of this group",
+        return FAIL(g, CD_ERR_INVALID, _("%s: the DMM tolerance needs the range of this group"),
                     what);
     if (isnan(range) && p->tolerance.kind == PROF_TOL_DMM)
         range = p->tolerance.dmm.range;
@@ -664,7 +686,7 @@ static int read_group(struct reader *r, struct prof_profile *p, yaml_node_t *g, 
         if ((rc = cd_yaml_number(&r->y, rn, "resolution", &resolution)) != 0)
             return rc;
         if (!(resolution > 0))
-            return FAIL(rn, CD_ERR_INVALID, "%s: resolution = %g must be positive", what,
+            return FAIL(rn, CD_ERR_INVALID, _("%s: resolution = %g must be positive"), what,
                         resolution);
     }
     const double *constants = NULL;
@@ -677,11 +699,11 @@ static int read_group(struct reader *r, struct prof_profile *p, yaml_node_t *g, 
     if (test == PROF_TEST_REPEATABILITY || test == PROF_TEST_ECCENTRICITY) {
         yaml_node_t *ln = cd_yaml_get(&r->y, g, "load");
         if (ln == NULL)
-            return FAIL(g, CD_ERR_PARSE, "%s: load is missing", what);
+            return FAIL(g, CD_ERR_PARSE, _("%s: load is missing"), what);
         if ((rc = cd_yaml_number(&r->y, ln, "load", &proto.nominal)) != 0)
             return rc;
         if (!(proto.nominal > 0))
-            return FAIL(ln, CD_ERR_INVALID, "%s: load = %g must be positive", what, proto.nominal);
+            return FAIL(ln, CD_ERR_INVALID, _("%s: load = %g must be positive"), what, proto.nominal);
         proto.line = cd_yaml_line(ln);
         yaml_node_t *w = cd_yaml_get(&r->y, g, "weights");
         if (w != NULL) {
@@ -701,11 +723,11 @@ static int read_group(struct reader *r, struct prof_profile *p, yaml_node_t *g, 
                     return rc;
                 if (!(v[i] > 0))
                     return FAIL(seq_item(r, w, i), CD_ERR_INVALID,
-                                "%s: a piece of %g is not positive", label, v[i]);
+                                _("%s: a piece of %g is not positive"), label, v[i]);
                 sum += v[i];
             }
             if (fabs(sum - proto.nominal) > 1e-9 * proto.nominal)
-                return FAIL(w, CD_ERR_INVALID, "%s: the pieces add up to %.15g, not the load %.15g",
+                return FAIL(w, CD_ERR_INVALID, _("%s: the pieces add up to %.15g, not the load %.15g"),
                             label, sum, proto.nominal);
             nw = seq_len(w);
             wv = v;
@@ -728,17 +750,17 @@ static int read_group(struct reader *r, struct prof_profile *p, yaml_node_t *g, 
             return rc;
         yaml_node_t *pos = cd_yaml_get(&r->y, g, "positions");
         if (pos == NULL)
-            return FAIL(g, CD_ERR_PARSE, "%s: positions is missing (e.g. [centre, front, left, "
-                                         "back, right])", what);
+            return FAIL(g, CD_ERR_PARSE, _("%s: positions is missing (e.g. [centre, front, left, "
+                                         "back, right])"), what);
         if ((rc = need_list(r, pos, "positions")) != 0)
             return rc;
         if (seq_len(pos) < 2)
-            return FAIL(pos, CD_ERR_INVALID, "%s: at least two positions, the centre first", what);
+            return FAIL(pos, CD_ERR_INVALID, _("%s: at least two positions, the centre first"), what);
         for (size_t i = 0; i < seq_len(pos); i++) {
             yaml_node_t *e = seq_item(r, pos, i);
             const char *name = cd_yaml_scalar(e);
             if (name == NULL || name[0] == '\0')
-                return FAIL(e, CD_ERR_PARSE, "%s: each position is a name", what);
+                return FAIL(e, CD_ERR_PARSE, _("%s: each position is a name"), what);
             struct prof_plan_point *pt = add_point(r, pl);
             if (pt == NULL || (proto.position = keep(r->o, strdup(name))) == NULL)
                 return NOMEM(e);
@@ -756,7 +778,7 @@ static int read_group(struct reader *r, struct prof_profile *p, yaml_node_t *g, 
         return rc;
     yaml_node_t *pts = cd_yaml_get(&r->y, g, "points");
     if (pts == NULL)
-        return FAIL(g, CD_ERR_PARSE, "%s: points is missing", what);
+        return FAIL(g, CD_ERR_PARSE, _("%s: points is missing"), what);
     if ((rc = need_list(r, pts, "points")) != 0)
         return rc;
     size_t n = seq_len(pts);
@@ -770,8 +792,8 @@ static int read_group(struct reader *r, struct prof_profile *p, yaml_node_t *g, 
             return rc;
         if (!(at > prev))
             return FAIL(e, CD_ERR_INVALID,
-                        "%s: points must increase (%.15g after %.15g); down series walk them "
-                        "backwards",
+                        _("%s: points must increase (%.15g after %.15g); down series walk them "
+                        "backwards"),
                         what, at, prev);
         prev = at;
     }
@@ -803,7 +825,7 @@ static int read_plan(struct reader *r, yaml_node_t *n, struct prof_profile *p)
     for (size_t g = 0; g < seq_len(n) && rc == 0; g++)
         rc = read_group(r, p, seq_item(r, n, g), g, &pl, have);
     if (rc == 0 && !have[PROF_TEST_ERROR])
-        rc = FAIL(n, CD_ERR_INVALID, "plan: needs at least one error test (test: error)");
+        rc = FAIL(n, CD_ERR_INVALID, _("plan: needs at least one error test (test: error)"));
     if (rc != 0) {
         free(pl.v);
         return rc;
@@ -818,7 +840,7 @@ static int read_plan(struct reader *r, yaml_node_t *n, struct prof_profile *p)
             pl.v[i].test == PROF_TEST_ECCENTRICITY) {
             if (prof_point_limits(p, &pl.v[i], &lo, &hi, &why) != 0) {
                 yaml_node_t at = {.start_mark = {.line = (size_t)pl.v[i].line - 1}};
-                return FAIL(&at, CD_ERR_INVALID, "test point %.15g %s: %s", pl.v[i].nominal,
+                return FAIL(&at, CD_ERR_INVALID, _("test point %.15g %s: %s"), pl.v[i].nominal,
                             p->unit, why.msg);
             }
         }
@@ -835,7 +857,7 @@ static int formula(struct reader *r, yaml_node_t *n, const char *what, const unc
 {
     const char *text = cd_yaml_scalar(n);
     if (text == NULL || text[0] == '\0')
-        return FAIL(n, CD_ERR_PARSE, "%s must be a number or a formula, not %s", what,
+        return FAIL(n, CD_ERR_PARSE, _("%s must be a number or a formula, not %s"), what,
                     cd_yaml_type_name(n));
     const char **names = malloc((PROF_STAT_COUNT + r->n_constants) * sizeof *names);
     if (names == NULL)
@@ -861,16 +883,16 @@ static int read_input(struct reader *r, yaml_node_t *n, struct prof_budget_input
 {
     static const char *const keys[] = {"name", "label", "dist", "value", "u", "half_width",
                                        "beta", "dof", "source", NULL};
-    int rc = cd_yaml_check_keys(&r->y, n, "budget input", keys);
-    if (rc != 0 || (rc = get_text(r, n, "name", "budget input", true, &in->name)) != 0)
+    int rc = cd_yaml_check_keys(&r->y, n, _("budget input"), keys);
+    if (rc != 0 || (rc = get_text(r, n, "name", _("budget input"), true, &in->name)) != 0)
         return rc;
     if (!is_identifier(in->name))
         return FAIL(cd_yaml_get(&r->y, n, "name"), CD_ERR_INVALID,
-                    "budget input: '%s' is not a name (letters, digits, _)", in->name);
+                    _("budget input: '%s' is not a name (letters, digits, _)"), in->name);
     char what[128];
-    snprintf(what, sizeof what, "budget input '%s'", in->name);
-    if ((rc = get_text(r, n, "label", what, false, &in->label)) != 0 ||
-        (rc = get_text(r, n, "source", what, false, &in->source)) != 0)
+    snprintf(what, sizeof what, _("budget input '%s'"), in->name);
+    if ((rc = get_text_bi(r, n, "label", what, false, &in->label, &in->label_vi)) != 0 ||
+        (rc = get_text_bi(r, n, "source", what, false, &in->source, &in->source_vi)) != 0)
         return rc;
     in->line = cd_yaml_line(n);
     in->dist = UNC_DIST_NORMAL;
@@ -884,23 +906,23 @@ static int read_input(struct reader *r, yaml_node_t *n, struct prof_budget_input
     yaml_node_t *un = cd_yaml_get(&r->y, n, "u"), *hn = cd_yaml_get(&r->y, n, "half_width");
     if (wants_u && un == NULL && hn != NULL)
         return FAIL(hn, CD_ERR_PARSE,
-                    "%s: half_width is given but the distribution is %s%s, which takes u: "
-                    "add dist: rectangular (or another) or give u",
+                    _("%s: half_width is given but the distribution is %s%s, which takes u: "
+                    "add dist: rectangular (or another) or give u"),
                     what, unc_dist_name(in->dist),
-                    cd_yaml_get(&r->y, n, "dist") == NULL ? " (the default)" : "");
+                    cd_yaml_get(&r->y, n, "dist") == NULL ? _(" (the default)") : "");
     if (wants_u && un == NULL)
-        return FAIL(n, CD_ERR_PARSE, "%s: u is missing (a %s input is given by its standard "
-                                     "uncertainty; write u: 0 for an exact value)",
+        return FAIL(n, CD_ERR_PARSE, _("%s: u is missing (a %s input is given by its standard "
+                                     "uncertainty; write u: 0 for an exact value)"),
                     what, unc_dist_name(in->dist));
     if (!wants_u && hn == NULL)
-        return FAIL(n, CD_ERR_PARSE, "%s: half_width is missing (a %s input is given by its "
-                                     "half-width)",
+        return FAIL(n, CD_ERR_PARSE, _("%s: half_width is missing (a %s input is given by its "
+                                     "half-width)"),
                     what, unc_dist_name(in->dist));
     if (wants_u && hn != NULL)
-        return FAIL(hn, CD_ERR_PARSE, "%s: half_width does not apply to a %s input (give u)",
+        return FAIL(hn, CD_ERR_PARSE, _("%s: half_width does not apply to a %s input (give u)"),
                     what, unc_dist_name(in->dist));
     if (!wants_u && un != NULL)
-        return FAIL(un, CD_ERR_PARSE, "%s: u does not apply to a %s input (give half_width)",
+        return FAIL(un, CD_ERR_PARSE, _("%s: u does not apply to a %s input (give half_width)"),
                     what, unc_dist_name(in->dist));
     char label[160];
     if ((v = cd_yaml_get(&r->y, n, "value")) != NULL) {
@@ -925,7 +947,7 @@ static int read_input(struct reader *r, yaml_node_t *n, struct prof_budget_input
     }
     if ((v = cd_yaml_get(&r->y, n, "beta")) != NULL) {
         if (in->dist != UNC_DIST_TRAPEZOIDAL)
-            return FAIL(v, CD_ERR_PARSE, "%s: beta applies to trapezoidal inputs only", what);
+            return FAIL(v, CD_ERR_PARSE, _("%s: beta applies to trapezoidal inputs only"), what);
         snprintf(label, sizeof label, "%s: beta", what);
         if ((rc = cd_yaml_number(&r->y, v, label, &in->beta)) != 0)
             return rc;
@@ -953,9 +975,9 @@ static int check_stats_available(struct reader *r, const struct prof_profile *p,
     if (f != NULL && !p->air.given &&
         (unc_formula_uses(f, PROF_STAT_RHO_A) || unc_formula_uses(f, PROF_STAT_U_RHO_A)))
         return FAIL(n, CD_ERR_INVALID,
-                    "budget input '%s' uses the air density (rho_a, u_rho_a), but the profile "
+                    _("budget input '%s' uses the air density (rho_a, u_rho_a), but the profile "
                     "gives no air_density (the sensors' uncertainties and the "
-                    "estimate for runs that did not measure the conditions)",
+                    "estimate for runs that did not measure the conditions)"),
                     in->name);
     for (size_t i = 0; i < COUNT(deps); i++) {
         if (f == NULL || !unc_formula_uses(f, deps[i].s))
@@ -963,27 +985,27 @@ static int check_stats_available(struct reader *r, const struct prof_profile *p,
         const char *name = prof_stat_name(deps[i].s);
         if (deps[i].needs == 1 && !rep)
             return FAIL(n, CD_ERR_INVALID,
-                        "budget input '%s' uses %s, but the plan has no repeatability test",
+                        _("budget input '%s' uses %s, but the plan has no repeatability test"),
                         in->name, name);
         if (deps[i].needs == 2 && !ecc)
             return FAIL(n, CD_ERR_INVALID,
-                        "budget input '%s' uses %s, but the plan has no eccentricity test",
+                        _("budget input '%s' uses %s, but the plan has no eccentricity test"),
                         in->name, name);
         if (deps[i].needs == 3 && p->reference == NULL)
             return FAIL(n, CD_ERR_INVALID,
-                        "budget input '%s' uses %s, but no standard gives the reference value "
-                        "(reference_value: certificate or nominal)",
+                        _("budget input '%s' uses %s, but no standard gives the reference value "
+                        "(reference_value: certificate or nominal)"),
                         in->name, name);
         if (deps[i].s == PROF_STAT_U_REF && p->reference->source != PROF_REF_CERTIFICATE)
             return FAIL(n, CD_ERR_INVALID,
-                        "budget input '%s' uses u_ref, which needs reference_value: certificate "
+                        _("budget input '%s' uses u_ref, which needs reference_value: certificate "
                         "(a nominal reference has no certified uncertainty: state it in the "
-                        "budget)",
+                        "budget)"),
                         in->name);
         if (deps[i].s == PROF_STAT_MPE_REF && p->reference->weight_class == PROF_R111_UNSET)
             return FAIL(n, CD_ERR_INVALID,
-                        "budget input '%s' uses mpe_ref, which needs the class of the weights "
-                        "(class: F1 in the standards entry)",
+                        _("budget input '%s' uses mpe_ref, which needs the class of the weights "
+                        "(class: F1 in the standards entry)"),
                         in->name);
     }
     return 0;
@@ -999,28 +1021,28 @@ static int read_budget(struct reader *r, yaml_node_t *n, struct prof_profile *p)
         return rc;
     if (!is_identifier(b->output))
         return FAIL(cd_yaml_get(&r->y, n, "output"), CD_ERR_INVALID,
-                    "budget: output '%s' is not a name", b->output);
+                    _("budget: output '%s' is not a name"), b->output);
     b->line = cd_yaml_line(cd_yaml_get(&r->y, n, "expression"));
     b->coverage = (struct unc_coverage){.p = UNC_P_DEFAULT, .k = 0};
     yaml_node_t *cv = cd_yaml_get(&r->y, n, "coverage"), *kv = cd_yaml_get(&r->y, n, "k");
     if (cv != NULL && kv != NULL)
-        return FAIL(kv, CD_ERR_INVALID, "budget: give coverage (a probability) or k, not both");
+        return FAIL(kv, CD_ERR_INVALID, _("budget: give coverage (a probability) or k, not both"));
     if (cv != NULL) {
         if ((rc = cd_yaml_number(&r->y, cv, "budget: coverage", &b->coverage.p)) != 0)
             return rc;
         if (!(b->coverage.p > 0 && b->coverage.p < 1))
-            return FAIL(cv, CD_ERR_INVALID, "budget: coverage = %g must be between 0 and 1",
+            return FAIL(cv, CD_ERR_INVALID, _("budget: coverage = %g must be between 0 and 1"),
                         b->coverage.p);
     }
     if (kv != NULL) {
         if ((rc = cd_yaml_number(&r->y, kv, "budget: k", &b->coverage.k)) != 0)
             return rc;
         if (!(b->coverage.k > 0))
-            return FAIL(kv, CD_ERR_INVALID, "budget: k = %g must be positive", b->coverage.k);
+            return FAIL(kv, CD_ERR_INVALID, _("budget: k = %g must be positive"), b->coverage.k);
     }
     yaml_node_t *ins = cd_yaml_get(&r->y, n, "inputs");
     if (ins == NULL)
-        return FAIL(n, CD_ERR_PARSE, "budget: inputs is missing");
+        return FAIL(n, CD_ERR_PARSE, _("budget: inputs is missing"));
     if ((rc = need_list(r, ins, "budget: inputs")) != 0)
         return rc;
     size_t count = seq_len(ins);
@@ -1033,7 +1055,7 @@ static int read_budget(struct reader *r, yaml_node_t *n, struct prof_profile *p)
             return rc;
         for (size_t j = 0; j < i; j++)
             if (strcmp(in[j].name, in[i].name) == 0)
-                return FAIL(e, CD_ERR_INVALID, "budget: input '%s' given twice (first on line %d)",
+                return FAIL(e, CD_ERR_INVALID, _("budget: input '%s' given twice (first on line %d)"),
                             in[i].name, in[j].line);
         const unc_formula *fs[] = {in[i].value, in[i].u, in[i].half_width, in[i].dof};
         for (size_t k = 0; k < COUNT(fs); k++) {
@@ -1073,7 +1095,7 @@ static int read_title(struct reader *r, yaml_node_t *root, struct prof_profile *
     static const char *const keys[] = {"en", "vi", NULL};
     yaml_node_t *n = cd_yaml_get(&r->y, root, "title");
     if (n == NULL)
-        return FAIL(root, CD_ERR_PARSE, "title is missing ({en: ..., vi: ...})");
+        return FAIL(root, CD_ERR_PARSE, _("title is missing ({en: ..., vi: ...})"));
     int rc = cd_yaml_check_keys(&r->y, n, "title", keys);
     if (rc != 0 || (rc = get_text(r, n, "en", "title", true, &p->title_en)) != 0 ||
         (rc = get_text(r, n, "vi", "title", true, &p->title_vi)) != 0)
@@ -1086,12 +1108,12 @@ static int read_family(struct reader *r, yaml_node_t *root, struct prof_profile 
     yaml_node_t *n = cd_yaml_get(&r->y, root, "family");
     if (n == NULL)
         return FAIL(root, CD_ERR_PARSE,
-                    "family is missing (balance, pressure, dmm or temperature)");
+                    _("family is missing (balance, pressure, dmm or temperature)"));
     for (int f = PROF_FAMILY_BALANCE; f <= PROF_FAMILY_TEMPERATURE; f++)
         if (cd_yaml_scalar(n) && strcmp(cd_yaml_scalar(n), prof_family_name(f)) == 0)
             p->family = (enum prof_family)f;
     if (p->family == PROF_FAMILY_UNSET)
-        return FAIL(n, CD_ERR_INVALID, "family must be balance, pressure, dmm or temperature");
+        return FAIL(n, CD_ERR_INVALID, _("family must be balance, pressure, dmm or temperature"));
     return 0;
 }
 
@@ -1108,7 +1130,7 @@ static int get_choice(struct reader *r, yaml_node_t *map, const char *key, const
         return 0;
     const char *s = cd_yaml_scalar(n);
     if (s == NULL)
-        return FAIL(n, CD_ERR_PARSE, "%s%s must be text, not %s", what, key, cd_yaml_type_name(n));
+        return FAIL(n, CD_ERR_PARSE, _("%s%s must be text, not %s"), what, key, cd_yaml_type_name(n));
     char list[160] = "";
     for (int i = 1; i < count; i++) {
         if (strcmp(s, names[i]) == 0) {
@@ -1119,7 +1141,7 @@ static int get_choice(struct reader *r, yaml_node_t *map, const char *key, const
         snprintf(list + len, sizeof list - len, "%s%s", i == 1 ? "" : i == count - 1 ? " or " : ", ",
                  names[i]);
     }
-    return FAIL(n, CD_ERR_INVALID, "%s%s '%s' is not known: %s", what, key, s, list);
+    return FAIL(n, CD_ERR_INVALID, _("%s%s '%s' is not known: %s"), what, key, s, list);
 }
 
 static bool is_check_id(const char *s)
@@ -1179,24 +1201,24 @@ static int read_side(struct reader *r, yaml_node_t *root, const char *key, bool 
     side->read = (enum prof_read)read;
     if (!is_ref && side->read == PROF_READ_CERTIFIED)
         return FAIL(cd_yaml_get(&r->y, n, "read"), CD_ERR_INVALID,
-                    "item: read certified is for the reference (the item is read by an "
-                    "instrument or typed)");
+                    _("item: read certified is for the reference (the item is read by an "
+                    "instrument or typed)"));
     if ((rc = read_label(r, n, key, &side->label_en, &side->label_vi)) != 0)
         return rc;
     yaml_node_t *v = cd_yaml_get(&r->y, n, "driver");
     if (v != NULL && side->read != PROF_READ_INSTRUMENT)
-        return FAIL(v, CD_ERR_INVALID, "%s: driver applies to a side read by an instrument "
-                                       "(read: instrument), not to read: %s",
+        return FAIL(v, CD_ERR_INVALID, _("%s: driver applies to a side read by an instrument "
+                                       "(read: instrument), not to read: %s"),
                     key, reads[side->read]);
     if ((rc = get_text(r, n, "driver", key, false, &side->driver)) != 0)
         return rc;
     if (v != NULL && side->driver[0] == '\0')
-        return FAIL(v, CD_ERR_INVALID, "%s: driver is empty", key);
+        return FAIL(v, CD_ERR_INVALID, _("%s: driver is empty"), key);
     static const char *const typed_only[] = {"range", "resolution", "confirm_beyond_mpe"};
     for (size_t i = 0; i < COUNT(typed_only); i++)
         if ((v = cd_yaml_get(&r->y, n, typed_only[i])) != NULL && side->read != PROF_READ_TYPED)
-            return FAIL(v, CD_ERR_INVALID, "%s: %s applies to a side typed by the technician "
-                                           "(read: typed), not to read: %s",
+            return FAIL(v, CD_ERR_INVALID, _("%s: %s applies to a side typed by the technician "
+                                           "(read: typed), not to read: %s"),
                         key, typed_only[i], reads[side->read]);
     if (side->read != PROF_READ_TYPED)
         return 0;
@@ -1214,28 +1236,28 @@ static int read_side(struct reader *r, yaml_node_t *root, const char *key, bool 
     side->confirm_beyond_mpe = 5;
     if ((v = cd_yaml_get(&r->y, n, "range")) != NULL) {
         if (v->type != YAML_SEQUENCE_NODE || seq_len(v) != 2)
-            return FAIL(v, CD_ERR_PARSE, "%s: range must be [low, high]", key);
+            return FAIL(v, CD_ERR_PARSE, _("%s: range must be [low, high]"), key);
         char label[48];
         snprintf(label, sizeof label, "%s: range", key);
         if ((rc = cd_yaml_number(&r->y, seq_item(r, v, 0), label, &side->low)) != 0 ||
             (rc = cd_yaml_number(&r->y, seq_item(r, v, 1), label, &side->high)) != 0)
             return rc;
         if (!(side->low < side->high))
-            return FAIL(v, CD_ERR_INVALID, "%s: range [%.15g, %.15g]: low must be below high",
+            return FAIL(v, CD_ERR_INVALID, _("%s: range [%.15g, %.15g]: low must be below high"),
                         key, side->low, side->high);
     }
     if ((rc = get_number_key(r, n, "resolution", key, false, &side->resolution)) != 0)
         return rc;
     if (!(side->resolution >= 0))
         return FAIL(cd_yaml_get(&r->y, n, "resolution"), CD_ERR_INVALID,
-                    "%s: resolution = %g must be positive (or 0: any number of decimals)", key,
+                    _("%s: resolution = %g must be positive (or 0: any number of decimals)"), key,
                     side->resolution);
     if ((rc = get_number_key(r, n, "confirm_beyond_mpe", key, false,
                              &side->confirm_beyond_mpe)) != 0)
         return rc;
     if (!(side->confirm_beyond_mpe >= 0))
         return FAIL(cd_yaml_get(&r->y, n, "confirm_beyond_mpe"), CD_ERR_INVALID,
-                    "%s: confirm_beyond_mpe = %g must be 0 (never ask) or more", key,
+                    _("%s: confirm_beyond_mpe = %g must be 0 (never ask) or more"), key,
                     side->confirm_beyond_mpe);
     return 0;
 }
@@ -1252,8 +1274,8 @@ static int check_typed_range(struct reader *r, const struct prof_profile *p, yam
             yaml_node_t *n = cd_yaml_get(&r->y, root, "item");
             yaml_node_t *rn = n != NULL ? cd_yaml_get(&r->y, n, "range") : NULL;
             return FAIL(rn != NULL ? rn : n, CD_ERR_INVALID,
-                        "item: test point %.15g %s (line %d) is outside the range [%.15g, %.15g] "
-                        "a typed reading may take",
+                        _("item: test point %.15g %s (line %d) is outside the range [%.15g, %.15g] "
+                        "a typed reading may take"),
                         x, p->unit, p->points[i].line, s->low, s->high);
         }
     }
@@ -1274,20 +1296,20 @@ static int bind_read_reference(struct reader *r, struct prof_profile *p, yaml_no
             need = (struct prof_std_need *)&p->needs[i]; /* owned by this loader */
     if (need == NULL)
         return FAIL(at, CD_ERR_INVALID,
-                    "reference: read %s needs a standards entry with role: reference (its "
-                    "register entry gives the correction and the uncertainty U)",
+                    _("reference: read %s needs a standards entry with role: reference (its "
+                    "register entry gives the correction and the uncertainty U)"),
                     prof_read_name(p->ref.read));
     if (p->reference != NULL && p->reference != need)
         return FAIL(at, CD_ERR_INVALID,
-                    "reference: read %s: the reference value comes from the reading of the "
+                    _("reference: read %s: the reference value comes from the reading of the "
                     "standard of role reference, not from '%s' (line %d): remove its "
-                    "reference_value",
+                    "reference_value"),
                     prof_read_name(p->ref.read), p->reference->role, p->reference->line);
     if (need->source == PROF_REF_NOMINAL) {
         yaml_node_t *line = &(yaml_node_t){.start_mark = {.line = (size_t)need->line - 1}};
         return FAIL(line, CD_ERR_INVALID,
-                    "standards: role reference: reference_value nominal does not apply to a "
-                    "reference that is read (read: %s): write certificate or leave it out",
+                    _("standards: role reference: reference_value nominal does not apply to a "
+                    "reference that is read (read: %s): write certificate or leave it out"),
                     prof_read_name(p->ref.read));
     }
     need->source = PROF_REF_CERTIFICATE;
@@ -1323,16 +1345,16 @@ static int read_check(struct reader *r, yaml_node_t *e, size_t i, struct prof_ch
     static const char *const keys[] = {"stage", "id", "vi", "en", "clause", NULL};
     static const char *const stages[] = {"?", "external", "technical"};
     char what[48];
-    snprintf(what, sizeof what, "verification: check %zu", i + 1);
+    snprintf(what, sizeof what, _("verification: check %zu"), i + 1);
     int rc = cd_yaml_check_keys(&r->y, e, what, keys);
     if (rc != 0 || (rc = get_text(r, e, "id", what, true, &c->id)) != 0)
         return rc;
     if (!is_check_id(c->id))
         return FAIL(cd_yaml_get(&r->y, e, "id"), CD_ERR_INVALID,
-                    "%s: id '%s': lower-case letters, digits and '-' only", what, c->id);
-    snprintf(what, sizeof what, "verification: check '%s'", c->id);
+                    _("%s: id '%s': lower-case letters, digits and '-' only"), what, c->id);
+    snprintf(what, sizeof what, _("verification: check '%s'"), c->id);
     if (cd_yaml_get(&r->y, e, "stage") == NULL)
-        return FAIL(e, CD_ERR_PARSE, "%s: stage is missing (external or technical)", what);
+        return FAIL(e, CD_ERR_PARSE, _("%s: stage is missing (external or technical)"), what);
     char prefix[64];
     snprintf(prefix, sizeof prefix, "%s: ", what);
     int stage;
@@ -1358,31 +1380,31 @@ static int read_verification(struct reader *r, yaml_node_t *root, struct prof_pr
                                         .reference_ratio = NAN, .ratio_source = ""};
         if (n != NULL)
             return FAIL(n, CD_ERR_INVALID,
-                        "verification applies to kind: verification (this profile is a %s)",
+                        _("verification applies to kind: verification (this profile is a %s)"),
                         prof_kind_name(p->kind));
         return 0;
     }
     if (n == NULL)
         return FAIL(root, CD_ERR_PARSE,
-                    "kind verification: the verification section is missing (instrument_type, "
-                    "checks, ...)");
+                    _("kind verification: the verification section is missing (instrument_type, "
+                    "checks, ...)"));
     if (p->national_document[0] == '\0')
         return FAIL(root, CD_ERR_PARSE,
-                    "kind verification: national_document is missing (the ĐLVN procedure)");
+                    _("kind verification: national_document is missing (the ĐLVN procedure)"));
     int rc = cd_yaml_check_keys(&r->y, n, "verification", keys);
     if (rc != 0 || (rc = get_text(r, n, "instrument_type", "verification", true,
                                   &v->instrument_type)) != 0)
         return rc;
     if (!is_check_id(v->instrument_type))
         return FAIL(cd_yaml_get(&r->y, n, "instrument_type"), CD_ERR_INVALID,
-                    "verification: instrument_type '%s': lower-case letters, digits and '-' "
-                    "only (a type of the cycles table)",
+                    _("verification: instrument_type '%s': lower-case letters, digits and '-' "
+                    "only (a type of the cycles table)"),
                     v->instrument_type);
     const char *rel;
     if ((rc = get_text(r, n, "cycles", "verification", false, &rel)) != 0)
         return rc;
     if (cd_yaml_get(&r->y, n, "cycles") != NULL && rel[0] == '\0')
-        return FAIL(cd_yaml_get(&r->y, n, "cycles"), CD_ERR_INVALID, "verification: cycles is empty");
+        return FAIL(cd_yaml_get(&r->y, n, "cycles"), CD_ERR_INVALID, _("verification: cycles is empty"));
     if ((rc = resolve_path(r, n, rel[0] ? rel : "verification-cycles.yaml", &v->cycles_path)) != 0)
         return rc;
     v->reference_ratio = 3;
@@ -1391,15 +1413,15 @@ static int read_verification(struct reader *r, yaml_node_t *root, struct prof_pr
         return rc;
     if (!(v->reference_ratio >= 1))
         return FAIL(cd_yaml_get(&r->y, n, "reference_ratio"), CD_ERR_INVALID,
-                    "verification: reference_ratio = %g must be 1 or more (MPE >= ratio x U of "
-                    "the reference)",
+                    _("verification: reference_ratio = %g must be 1 or more (MPE >= ratio x U of "
+                    "the reference)"),
                     v->reference_ratio);
     if ((rc = get_text(r, n, "ratio_source", "verification", false, &v->ratio_source)) != 0)
         return rc;
     yaml_node_t *cl = cd_yaml_get(&r->y, n, "checks");
     if (cl == NULL)
-        return FAIL(n, CD_ERR_PARSE, "verification: checks is missing (the external and "
-                                     "technical inspection, at least one)");
+        return FAIL(n, CD_ERR_PARSE, _("verification: checks is missing (the external and "
+                                     "technical inspection, at least one)"));
     if ((rc = need_list(r, cl, "verification: checks")) != 0)
         return rc;
     size_t count = seq_len(cl);
@@ -1413,7 +1435,7 @@ static int read_verification(struct reader *r, yaml_node_t *root, struct prof_pr
         for (size_t j = 0; j < i; j++)
             if (strcmp(c[j].id, c[i].id) == 0)
                 return FAIL(cd_yaml_get(&r->y, e, "id"), CD_ERR_INVALID,
-                            "verification: check id '%s' given twice (first on line %d)",
+                            _("verification: check id '%s' given twice (first on line %d)"),
                             c[i].id, c[j].line);
     }
     v->checks = c;
@@ -1440,9 +1462,9 @@ static int read_sides(struct reader *r, yaml_node_t *root, struct prof_profile *
     if (p->comparison == PROF_METHOD_SET_ITEM && p->ref.read == PROF_READ_CERTIFIED) {
         yaml_node_t *at = cd_yaml_get(&r->y, root, "comparison");
         return FAIL(at, CD_ERR_INVALID,
-                    "comparison set-item brings the item to the nominal and reads the reference, "
+                    _("comparison set-item brings the item to the nominal and reads the reference, "
                     "so the reference must be read (reference: {read: instrument} or "
-                    "{read: typed}), not certified");
+                    "{read: typed}), not certified"));
     }
     return 0;
 }
@@ -1469,7 +1491,7 @@ static int read_channel(struct reader *r, yaml_node_t *n, const char *what,
     if (rc != 0)
         return rc;
     if (cd_yaml_get(&r->y, n, "register") == NULL)
-        return FAIL(n, CD_ERR_PARSE, "%s: register is missing", what);
+        return FAIL(n, CD_ERR_PARSE, _("%s: register is missing"), what);
     size_t count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
     const char **opts = keep(r->o, calloc(count + 1, sizeof *opts));
     if (opts == NULL)
@@ -1479,7 +1501,7 @@ static int read_channel(struct reader *r, yaml_node_t *n, const char *what,
         const char *k = cd_yaml_scalar(cd_yaml_node(&r->y, pr->key));
         yaml_node_t *v = cd_yaml_node(&r->y, pr->value);
         if (cd_yaml_scalar(v) == NULL || cd_yaml_scalar(v)[0] == '\0')
-            return FAIL(v, CD_ERR_PARSE, "%s: %s must be a value", what, k);
+            return FAIL(v, CD_ERR_PARSE, _("%s: %s must be a value"), what, k);
         char *opt = keep(r->o, malloc(strlen(k) + strlen(cd_yaml_scalar(v)) + 2));
         if (opt == NULL)
             return NOMEM(v);
@@ -1507,9 +1529,9 @@ static int read_air(struct reader *r, yaml_node_t *n, struct prof_air *air)
         bool ok = i == 3 ? *to[i] > 0 && *to[i] < 2 : *to[i] >= 0;
         if (!ok || !isfinite(*to[i]))
             return FAIL(cd_yaml_get(&r->y, n, keys[i]), CD_ERR_INVALID,
-                        "%s: %s = %g must be %s", what, keys[i], *to[i],
-                        i == 3 ? "a density of air in kg/m3 (about 1.2)"
-                               : "a standard uncertainty (0 or more)");
+                        _("%s: %s = %g must be %s"), what, keys[i], *to[i],
+                        i == 3 ? _("a density of air in kg/m3 (about 1.2)")
+                               : _("a standard uncertainty (0 or more)"));
     }
     if (rc == 0)
         air->given = true;
@@ -1536,8 +1558,8 @@ static int read_environment(struct reader *r, yaml_node_t *n, struct prof_enviro
         return rc;
     yaml_node_t *t = cd_yaml_get(&r->y, sn, "temperature"), *h = cd_yaml_get(&r->y, sn, "humidity");
     if (t == NULL || h == NULL)
-        return FAIL(sn, CD_ERR_PARSE, "environment: sensor: temperature and humidity are both "
-                                      "needed ({register: ..., type: ..., scale: ...})");
+        return FAIL(sn, CD_ERR_PARSE, _("environment: sensor: temperature and humidity are both "
+                                      "needed ({register: ..., type: ..., scale: ...})"));
     if ((rc = read_channel(r, t, "environment: sensor: temperature", &e->temperature)) != 0 ||
         (rc = read_channel(r, h, "environment: sensor: humidity", &e->humidity)) != 0)
         return rc;
@@ -1562,19 +1584,19 @@ static int read_curve(struct reader *r, yaml_node_t *n, struct prof_profile *p)
         return rc;
     if (strcmp(form, "cvd") != 0)
         return FAIL(cd_yaml_get(&r->y, n, "form"), CD_ERR_INVALID,
-                    "curve: form '%s' is not known (cvd: Callendar-Van Dusen above 0 "
-                    DEG_C ")", form);
+                    _("curve: form '%s' is not known (cvd: Callendar-Van Dusen above 0 °C)"),
+                    form);
     if (strcmp(p->curve.x_unit, DEG_C) != 0)
         return FAIL(cd_yaml_get(&r->y, n, "x_unit"), CD_ERR_INVALID,
-                    "curve: x_unit '%s': a CVD curve is over the temperature in " DEG_C,
+                    _("curve: x_unit '%s': a CVD curve is over the temperature in °C"),
                     p->curve.x_unit);
     if (strcmp(p->unit, OHM) != 0)
         return FAIL(n, CD_ERR_INVALID,
-                    "curve: form cvd fits the resistance: the instrument's unit must be " OHM
-                    ", not '%s'", p->unit);
+                    _("curve: form cvd fits the resistance: the instrument's unit must be Ω, "
+                      "not '%s'"), p->unit);
     if (p->family != PROF_FAMILY_TEMPERATURE)
-        return FAIL(n, CD_ERR_INVALID, "curve: form cvd belongs to a temperature profile "
-                                       "(family: temperature)");
+        return FAIL(n, CD_ERR_INVALID, _("curve: form cvd belongs to a temperature profile "
+                                       "(family: temperature)"));
     p->curve.form = PROF_CURVE_CVD;
     p->curve.line = cd_yaml_line(n);
     return 0;
@@ -1590,7 +1612,7 @@ static int read_source(struct reader *r, yaml_node_t *n, struct prof_source *src
         return rc;
     if (strcmp(src->driver, "pace") != 0 && strcmp(src->driver, "bath") != 0)
         return FAIL(cd_yaml_get(&r->y, n, "driver"), CD_ERR_INVALID,
-                    "source: driver '%s': expected pace or bath", src->driver);
+                    _("source: driver '%s': expected pace or bath"), src->driver);
     src->stable_for_s = 30;
     src->timeout_s = 600;
     if ((rc = get_number_key(r, n, "band", what, true, &src->band)) != 0 ||
@@ -1599,16 +1621,16 @@ static int read_source(struct reader *r, yaml_node_t *n, struct prof_source *src
         return rc;
     if (!(src->band > 0) || !isfinite(src->band))
         return FAIL(cd_yaml_get(&r->y, n, "band"), CD_ERR_INVALID,
-                    "source: band = %g must be more than 0 (a half-width in the profile's unit)",
+                    _("source: band = %g must be more than 0 (a half-width in the profile's unit)"),
                     src->band);
     if (!(src->stable_for_s > 0) || !isfinite(src->stable_for_s))
         return FAIL(cd_yaml_get(&r->y, n, "stable_for_s"), CD_ERR_INVALID,
-                    "source: stable_for_s = %g must be more than 0 seconds", src->stable_for_s);
+                    _("source: stable_for_s = %g must be more than 0 seconds"), src->stable_for_s);
     if (!(src->timeout_s > src->stable_for_s) || !isfinite(src->timeout_s))
         return FAIL(cd_yaml_get(&r->y, n, "timeout_s") != NULL ? cd_yaml_get(&r->y, n, "timeout_s")
                                                                : n,
                     CD_ERR_INVALID,
-                    "source: timeout_s = %g must be longer than stable_for_s = %g",
+                    _("source: timeout_s = %g must be longer than stable_for_s = %g"),
                     src->timeout_s, src->stable_for_s);
     src->given = true;
     return 0;
@@ -1625,23 +1647,25 @@ static int read_profile(struct reader *r, struct prof_profile *p)
 {
     yaml_node_t *root = yaml_document_get_root_node(r->y.doc);
     if (root == NULL)
-        return FAIL(NULL, CD_ERR_PARSE, "the file is empty");
+        return FAIL(NULL, CD_ERR_PARSE, _("the file is empty"));
     int rc = cd_yaml_check_keys(&r->y, root, "profile", top_keys);
     if (rc != 0)
         return rc;
     yaml_node_t *v = cd_yaml_get(&r->y, root, "caldaq_profile");
     if (v == NULL)
-        return FAIL(root, CD_ERR_PARSE, "caldaq_profile: 1 is missing (the format version)");
+        return FAIL(root, CD_ERR_PARSE, _("caldaq_profile: 1 is missing (the format version)"));
     if (cd_yaml_scalar(v) == NULL || strcmp(cd_yaml_scalar(v), "1") != 0)
-        return FAIL(v, CD_ERR_UNSUPPORTED, "caldaq_profile: only version 1 is known");
+        return FAIL(v, CD_ERR_UNSUPPORTED, _("caldaq_profile: only version 1 is known"));
     if ((rc = get_text(r, root, "name", "profile", true, &p->name)) != 0)
         return rc;
     for (const char *c = p->name; *c; c++)
         if (!(isalnum((unsigned char)*c) || *c == '-' || *c == '_' || *c == '.'))
             return FAIL(cd_yaml_get(&r->y, root, "name"), CD_ERR_INVALID,
-                        "name '%s': letters, digits, '-', '_' and '.' only", p->name);
-    if ((rc = read_title(r, root, p)) || (rc = get_text(r, root, "method", "profile", true, &p->method)) ||
-        (rc = get_text(r, root, "national_document", "profile", false, &p->national_document)) ||
+                        _("name '%s': letters, digits, '-', '_' and '.' only"), p->name);
+    if ((rc = read_title(r, root, p)) ||
+        (rc = get_text_bi(r, root, "method", "profile", true, &p->method, &p->method_vi)) ||
+        (rc = get_text_bi(r, root, "national_document", "profile", false, &p->national_document,
+                          &p->national_document_vi)) ||
         (rc = read_family(r, root, p)) || (rc = read_register_path(r, root, p)))
         return rc;
     if ((v = cd_yaml_get(&r->y, root, "constants")) != NULL && (rc = read_constants(r, v)) != 0)
@@ -1649,7 +1673,7 @@ static int read_profile(struct reader *r, struct prof_profile *p)
     p->n_constants = r->n_constants;
     p->constant_names = r->constant_names;
     if ((v = cd_yaml_get(&r->y, root, "instrument")) == NULL)
-        return FAIL(root, CD_ERR_PARSE, "instrument is missing");
+        return FAIL(root, CD_ERR_PARSE, _("instrument is missing"));
     if ((rc = read_instrument(r, v, p)) != 0)
         return rc;
     yaml_node_t *cn = cd_yaml_get(&r->y, root, "curve");
@@ -1660,23 +1684,23 @@ static int read_profile(struct reader *r, struct prof_profile *p)
     if (p->family == PROF_FAMILY_TEMPERATURE && p->curve.form == PROF_CURVE_NONE &&
         strcmp(p->unit, DEG_C) != 0)
         return FAIL(cd_yaml_get(&r->y, v, "unit"), CD_ERR_INVALID,
-                    "instrument: unit '%s': a temperature profile is in \xC2\xB0" "C (degrees "
-                    "Celsius, written with the degree sign as the drivers report it)",
+                    _("instrument: unit '%s': a temperature profile is in \xC2\xB0" "C (degrees "
+                    "Celsius, written with the degree sign as the drivers report it)"),
                     p->unit);
     if ((rc = read_sides(r, root, p)) != 0 || (rc = read_verification(r, root, p)) != 0)
         return rc;
     /* a typed resistance would be checked against a nominal temperature */
     if (cn != NULL && p->item.read != PROF_READ_INSTRUMENT)
         return FAIL(cn, CD_ERR_UNSUPPORTED,
-                    "curve: the PRT's resistance must be read by an instrument (item: read: "
-                    "instrument); typed resistances are not supported with a curve");
+                    _("curve: the PRT's resistance must be read by an instrument (item: read: "
+                    "instrument); typed resistances are not supported with a curve"));
     if ((v = cd_yaml_get(&r->y, root, "standards")) == NULL)
-        return FAIL(root, CD_ERR_PARSE, "standards is missing (the reference standards the "
-                                        "procedure needs)");
+        return FAIL(root, CD_ERR_PARSE, _("standards is missing (the reference standards the "
+                                        "procedure needs)"));
     if ((rc = read_needs(r, v, p)) != 0 || (rc = bind_read_reference(r, p, root)) != 0)
         return rc;
     if ((v = cd_yaml_get(&r->y, root, "plan")) == NULL)
-        return FAIL(root, CD_ERR_PARSE, "plan is missing");
+        return FAIL(root, CD_ERR_PARSE, _("plan is missing"));
     if ((rc = read_plan(r, v, p)) != 0 || (rc = check_typed_range(r, p, root)) != 0)
         return rc;
     /* the environment and the air density before the budget, which may use them */
@@ -1690,7 +1714,7 @@ static int read_profile(struct reader *r, struct prof_profile *p)
     if ((v = cd_yaml_get(&r->y, root, "source")) != NULL && (rc = read_source(r, v, &p->set_source)) != 0)
         return rc;
     if ((v = cd_yaml_get(&r->y, root, "budget")) == NULL)
-        return FAIL(root, CD_ERR_PARSE, "budget is missing");
+        return FAIL(root, CD_ERR_PARSE, _("budget is missing"));
     if ((rc = read_budget(r, v, p)) != 0)
         return rc;
     return unc_yaml_decision_rule(&r->y, cd_yaml_get(&r->y, root, "decision_rule"), &p->rule);
@@ -1702,14 +1726,14 @@ static struct prof_profile *load(yaml_document_t *doc, const char *text, const c
     struct prof_owned *o = calloc(1, sizeof *o);
     if (o == NULL) {
         yaml_document_delete(doc);
-        cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         return NULL;
     }
     struct prof_profile *p = &o->pub;
     struct reader r = {.y = {.doc = doc, .source = source, .err = err}, .o = o};
     int rc = (p->source = keep(o, strdup(source))) == NULL ||
                      (p->text = keep(o, strdup(text))) == NULL
-                 ? cd_fail(err, CD_ERR_NOMEM, "out of memory")
+                 ? cd_fail(err, CD_ERR_NOMEM, _("out of memory"))
                  : 0;
     if (rc == 0) {
         r.y.source = p->source;

@@ -15,6 +15,7 @@
 
 #include "cd_pool.h"
 #include "cd_yaml.h"
+#include "cd_i18n.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -49,8 +50,8 @@ int prof_std_kind_parse(const char *name, enum prof_std_kind *out, struct cd_err
         }
     }
     return cd_fail(err, CD_ERR_INVALID,
-                   "unknown kind \"%s\": expected one of weight-set, pressure-reference, "
-                   "calibrator, thermometer, hygrometer, other",
+                   _("unknown kind \"%s\": expected one of weight-set, pressure-reference, "
+                   "calibrator, thermometer, hygrometer, other"),
                    name != NULL ? name : "");
 }
 
@@ -72,26 +73,26 @@ int prof_date_parse(const char *iso, long *day, struct cd_err *err)
 {
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (iso == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "no date given");
+        return cd_fail(err, CD_ERR_INVALID, _("no date given"));
     int ok = strlen(iso) == 10 && iso[4] == '-' && iso[7] == '-';
     for (int i = 0; ok && i < 10; i++)
         if (i != 4 && i != 7 && (iso[i] < '0' || iso[i] > '9'))
             ok = 0;
     if (!ok)
-        return cd_fail(err, CD_ERR_INVALID, "'%s' is not a date of the form YYYY-MM-DD", iso);
+        return cd_fail(err, CD_ERR_INVALID, _("'%s' is not a date of the form YYYY-MM-DD"), iso);
     long y = strtol(iso, NULL, 10);
     long m = (iso[5] - '0') * 10 + (iso[6] - '0');
     long d = (iso[8] - '0') * 10 + (iso[9] - '0');
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (m < 1 || m > 12)
-        return cd_fail(err, CD_ERR_INVALID, "'%s' is not a calendar date (month %ld)", iso, m);
+        return cd_fail(err, CD_ERR_INVALID, _("'%s' is not a calendar date (month %ld)"), iso, m);
     int last = mdays[m - 1] + (m == 2 && leap);
     if (d < 1 || d > last)
         return cd_fail(err, CD_ERR_INVALID,
-                       "'%s' is not a calendar date (month %ld of %ld has %d days)", iso, m, y,
+                       _("'%s' is not a calendar date (month %ld of %ld has %d days)"), iso, m, y,
                        last);
     if (y < 1900)
-        return cd_fail(err, CD_ERR_INVALID, "'%s': a year before 1900 is surely a typing error",
+        return cd_fail(err, CD_ERR_INVALID, _("'%s': a year before 1900 is surely a typing error"),
                        iso);
     *day = days_from_civil(y, m, d);
     return 0;
@@ -102,7 +103,7 @@ int prof_standard_days_left(const struct prof_standard *s, const char *today_iso
 {
     long today = 0;
     if (s == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "no reference standard given");
+        return cd_fail(err, CD_ERR_INVALID, _("no reference standard given"));
     int rc = prof_date_parse(today_iso, &today, err);
     if (rc != 0)
         return rc;
@@ -119,8 +120,8 @@ int prof_standard_check_due(const struct prof_standard *s, const char *today_iso
         return rc;
     if (left < 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "reference %s (certificate %s) was due for calibration on %s; it may "
-                       "not be used after that date",
+                       _("reference %s (certificate %s) was due for calibration on %s; it may "
+                       "not be used after that date"),
                        s->id, s->certificate, s->due);
     return 0;
 }
@@ -160,7 +161,7 @@ int prof_standard_item_find(const struct prof_standard *s, double nominal, const
                             struct cd_err *err)
 {
     if (s == NULL || unit == NULL || out == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "item lookup needs a standard, a unit and a result");
+        return cd_fail(err, CD_ERR_INVALID, _("item lookup needs a standard, a unit and a result"));
     *out = NULL;
     const struct prof_std_item *found = NULL;
     for (size_t i = 0; i < s->n_items; i++) {
@@ -171,14 +172,14 @@ int prof_standard_item_find(const struct prof_standard *s, double nominal, const
             continue;
         if (found != NULL)
             return cd_fail(err, CD_ERR_INVALID,
-                           "reference %s has several %.15g %s items (marks '%s' and '%s'): "
-                           "say which",
+                           _("reference %s has several %.15g %s items (marks '%s' and '%s'): "
+                           "say which"),
                            s->id, nominal, unit, found->mark, it->mark);
         found = it;
     }
     if (found == NULL)
         return cd_fail(err, CD_ERR_NOT_FOUND,
-                       "reference %s (certificate %s) has no certified value at %.15g %s%s%s",
+                       _("reference %s (certificate %s) has no certified value at %.15g %s%s%s"),
                        s->id, s->certificate, nominal, unit,
                        mark != NULL && mark[0] ? " mark " : "", mark != NULL ? mark : "");
     *out = found;
@@ -215,19 +216,19 @@ static int get_text(const struct reader *r, yaml_node_t *map, const char *key, c
     yaml_node_t *n = cd_yaml_get(&r->y, map, key);
     if (n == NULL) {
         if (required)
-            return cd_yaml_fail(&r->y, map, CD_ERR_PARSE, "%s: %s is missing", what, key);
+            return cd_yaml_fail(&r->y, map, CD_ERR_PARSE, _("%s: %s is missing"), what, key);
         *out = "";
         return 0;
     }
     const char *s = cd_yaml_scalar(n);
     if (s == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: %s must be text, not %s", what, key,
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("%s: %s must be text, not %s"), what, key,
                        cd_yaml_type_name(n));
     if (required && s[0] == '\0')
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: %s is empty", what, key);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("%s: %s is empty"), what, key);
     char *copy = keep(r->reg, strdup(s));
     if (copy == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_NOMEM, "out of memory");
+        return cd_yaml_fail(&r->y, n, CD_ERR_NOMEM, _("out of memory"));
     *out = copy;
     return 0;
 }
@@ -237,7 +238,7 @@ static int get_date(const struct reader *r, yaml_node_t *n, const char *what, ch
 {
     const char *s = cd_yaml_scalar(n);
     if (s == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s must be a date YYYY-MM-DD, not %s", what,
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("%s must be a date YYYY-MM-DD, not %s"), what,
                        cd_yaml_type_name(n));
     struct cd_err why = {0};
     if (prof_date_parse(s, day, &why) != 0)
@@ -260,7 +261,7 @@ static int read_item(const struct reader *r, struct prof_standard *s, yaml_node_
     static const char *const needed[] = {"nominal", "unit", "value", "U"};
     for (size_t i = 0; i < COUNT(needed); i++)
         if (cd_yaml_get(&r->y, n, needed[i]) == NULL)
-            return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: %s is missing", what, needed[i]);
+            return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("%s: %s is missing"), what, needed[i]);
     if ((rc = get_text(r, n, "unit", what, true, &it->unit)) != 0 ||
         (rc = get_text(r, n, "mark", what, false, &it->mark)) != 0)
         return rc;
@@ -270,7 +271,7 @@ static int read_item(const struct reader *r, struct prof_standard *s, yaml_node_
         return rc;
     if (s->kind == PROF_STD_WEIGHT_SET && !(it->nominal > 0))
         return cd_yaml_fail(&r->y, f, CD_ERR_INVALID,
-                       "standard '%s': nominal %g %s: a weight's nominal value must be positive",
+                       _("standard '%s': nominal %g %s: a weight's nominal value must be positive"),
                        s->id, it->nominal, it->unit);
     snprintf(what, sizeof what, "standard '%s': %g %s: value", s->id, it->nominal, it->unit);
     f = cd_yaml_get(&r->y, n, "value");
@@ -280,15 +281,15 @@ static int read_item(const struct reader *r, struct prof_standard *s, yaml_node_
      * in 10^4 at most (class M3): more is a value typed for another piece. */
     if (s->kind == PROF_STD_WEIGHT_SET && fabs(it->value - it->nominal) > 0.01 * it->nominal)
         return cd_yaml_fail(&r->y, f, CD_ERR_INVALID,
-                       "standard '%s': value %.10g %s is more than 1 %% away from the "
-                       "nominal %g %s",
+                       _("standard '%s': value %.10g %s is more than 1 %% away from the "
+                       "nominal %g %s"),
                        s->id, it->value, it->unit, it->nominal, it->unit);
     snprintf(what, sizeof what, "standard '%s': %g %s: U", s->id, it->nominal, it->unit);
     f = cd_yaml_get(&r->y, n, "U");
     if ((rc = cd_yaml_number(&r->y, f, what, &it->U)) != 0)
         return rc;
     if (!(it->U > 0))
-        return cd_yaml_fail(&r->y, f, CD_ERR_INVALID, "%s = %g must be positive", what, it->U);
+        return cd_yaml_fail(&r->y, f, CD_ERR_INVALID, _("%s = %g must be positive"), what, it->U);
     return 0;
 }
 
@@ -297,18 +298,18 @@ static int read_items(const struct reader *r, struct prof_standard *s, yaml_node
     yaml_node_t *n = cd_yaml_get(&r->y, entry, "items");
     if (n == NULL)
         return cd_yaml_fail(&r->y, entry, CD_ERR_PARSE,
-                       "standard '%s': items is missing (the certified values: "
-                       "[{nominal, unit, value, U}, ...])",
+                       _("standard '%s': items is missing (the certified values: "
+                       "[{nominal, unit, value, U}, ...])"),
                        s->id);
     if (n->type != YAML_SEQUENCE_NODE)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "standard '%s': items must be a list, not %s", s->id,
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("standard '%s': items must be a list, not %s"), s->id,
                        cd_yaml_type_name(n));
     size_t len = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
     if (len == 0)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "standard '%s': items is empty", s->id);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("standard '%s': items is empty"), s->id);
     struct prof_std_item *items = keep(r->reg, calloc(len, sizeof *items));
     if (items == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_NOMEM, "out of memory");
+        return cd_yaml_fail(&r->y, n, CD_ERR_NOMEM, _("out of memory"));
     s->items = items;
     for (size_t i = 0; i < len; i++) {
         yaml_node_t *in = cd_yaml_node(&r->y, n->data.sequence.items.start[i]);
@@ -321,8 +322,8 @@ static int read_items(const struct reader *r, struct prof_standard *s, yaml_node
                 strcmp(items[j].unit, items[i].unit) == 0 &&
                 strcmp(items[j].mark, items[i].mark) == 0)
                 return cd_yaml_fail(&r->y, in, CD_ERR_INVALID,
-                               "standard '%s': a second %g %s item (first on line %d): give "
-                               "each piece a different mark, e.g. mark: \"*\"",
+                               _("standard '%s': a second %g %s item (first on line %d): give "
+                               "each piece a different mark, e.g. mark: \"*\""),
                                s->id, items[i].nominal, items[i].unit, items[j].line);
     }
     return 0;
@@ -334,7 +335,7 @@ static const char *const std_keys[] = {"id",        "kind",      "description", 
 
 static int read_standard(const struct reader *r, yaml_node_t *n, struct prof_standard *s)
 {
-    int rc = cd_yaml_check_keys(&r->y, n, "each standard", std_keys);
+    int rc = cd_yaml_check_keys(&r->y, n, _("each standard"), std_keys);
     if (rc != 0)
         return rc;
     s->line = cd_yaml_line(n);
@@ -343,23 +344,23 @@ static int read_standard(const struct reader *r, yaml_node_t *n, struct prof_sta
     for (const char *c = s->id; *c; c++)
         if ((unsigned char)*c <= ' ')
             return cd_yaml_fail(&r->y, cd_yaml_get(&r->y, n, "id"), CD_ERR_INVALID,
-                           "standard id '%s' must not contain spaces or control characters",
+                           _("standard id '%s' must not contain spaces or control characters"),
                            s->id);
     for (size_t i = 0; i < r->reg->n; i++)
         if (strcmp(r->reg->stds[i].id, s->id) == 0)
             return cd_yaml_fail(&r->y, cd_yaml_get(&r->y, n, "id"), CD_ERR_INVALID,
-                           "standard id '%s' is used twice (first on line %d)", s->id,
+                           _("standard id '%s' is used twice (first on line %d)"), s->id,
                            r->reg->stds[i].line);
     char what[200];
     snprintf(what, sizeof what, "standard '%s'", s->id);
 
     yaml_node_t *f = cd_yaml_get(&r->y, n, "kind");
     if (f == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: kind is missing", what);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("%s: kind is missing"), what);
     struct cd_err why = {0};
     if (cd_yaml_scalar(f) == NULL || prof_std_kind_parse(cd_yaml_scalar(f), &s->kind, &why) != 0)
         return cd_yaml_fail(&r->y, f, CD_ERR_PARSE, "%s: %s", what,
-                       cd_yaml_scalar(f) != NULL ? why.msg : "kind must be a name");
+                       cd_yaml_scalar(f) != NULL ? why.msg : _("kind must be a name"));
 
     if ((rc = get_text(r, n, "description", what, false, &s->description)) != 0 ||
         (rc = get_text(r, n, "class", what, false, &s->class_name)) != 0 ||
@@ -369,7 +370,7 @@ static int read_standard(const struct reader *r, yaml_node_t *n, struct prof_sta
     if (s->kind == PROF_STD_WEIGHT_SET) {
         f = cd_yaml_get(&r->y, n, "class");
         if (f == NULL)
-            return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: a weight set needs its OIML R111 class",
+            return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("%s: a weight set needs its OIML R111 class"),
                            what);
         if (prof_r111_class_parse(s->class_name, &s->weight_class, &why) != 0)
             return cd_yaml_fail(&r->y, f, CD_ERR_INVALID, "%s: %s", what, why.msg);
@@ -379,22 +380,22 @@ static int read_standard(const struct reader *r, yaml_node_t *n, struct prof_sta
         (rc = get_date(r, f, "calibrated", s->calibrated, &s->calibrated_day)) != 0)
         return rc;
     if ((f = cd_yaml_get(&r->y, n, "due")) == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: due (the date the calibration expires) is "
-                                           "missing", what);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("%s: due (the date the calibration expires) is "
+                                           "missing"), what);
     if ((rc = get_date(r, f, "due", s->due, &s->due_day)) != 0)
         return rc;
     if (s->calibrated[0] != '\0' && s->due_day <= s->calibrated_day)
-        return cd_yaml_fail(&r->y, f, CD_ERR_INVALID, "%s: due %s is not after calibrated %s", what,
+        return cd_yaml_fail(&r->y, f, CD_ERR_INVALID, _("%s: due %s is not after calibrated %s"), what,
                        s->due, s->calibrated);
 
     if ((f = cd_yaml_get(&r->y, n, "k")) == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "%s: k (the coverage factor of U) is missing", what);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("%s: k (the coverage factor of U) is missing"), what);
     char kwhat[220];
     snprintf(kwhat, sizeof kwhat, "%s: k", what);
     if ((rc = cd_yaml_number(&r->y, f, kwhat, &s->k)) != 0)
         return rc;
     if (!(s->k > 0))
-        return cd_yaml_fail(&r->y, f, CD_ERR_INVALID, "%s: k = %g must be positive", what, s->k);
+        return cd_yaml_fail(&r->y, f, CD_ERR_INVALID, _("%s: k = %g must be positive"), what, s->k);
     return read_items(r, s, n);
 }
 
@@ -404,25 +405,25 @@ static int read_register(const struct reader *r)
 {
     yaml_node_t *root = yaml_document_get_root_node(r->y.doc);
     if (root == NULL)
-        return cd_yaml_fail(&r->y, NULL, CD_ERR_PARSE, "the file is empty");
-    int rc = cd_yaml_check_keys(&r->y, root, "a standards register", top_keys);
+        return cd_yaml_fail(&r->y, NULL, CD_ERR_PARSE, _("the file is empty"));
+    int rc = cd_yaml_check_keys(&r->y, root, _("a standards register"), top_keys);
     if (rc != 0)
         return rc;
     if ((rc = get_text(r, root, "lab", "register", false, &r->reg->lab)) != 0)
         return rc;
     yaml_node_t *list = cd_yaml_get(&r->y, root, "standards");
     if (list == NULL)
-        return cd_yaml_fail(&r->y, root, CD_ERR_PARSE, "no standards: the register needs a standards "
-                                              "list");
+        return cd_yaml_fail(&r->y, root, CD_ERR_PARSE, _("no standards: the register needs a standards "
+                                              "list"));
     if (list->type != YAML_SEQUENCE_NODE)
-        return cd_yaml_fail(&r->y, list, CD_ERR_PARSE, "standards must be a list, not %s",
+        return cd_yaml_fail(&r->y, list, CD_ERR_PARSE, _("standards must be a list, not %s"),
                        cd_yaml_type_name(list));
     size_t len = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
     if (len == 0)
-        return cd_yaml_fail(&r->y, list, CD_ERR_PARSE, "standards is empty");
+        return cd_yaml_fail(&r->y, list, CD_ERR_PARSE, _("standards is empty"));
     r->reg->stds = calloc(len, sizeof *r->reg->stds);
     if (r->reg->stds == NULL)
-        return cd_yaml_fail(&r->y, list, CD_ERR_NOMEM, "out of memory");
+        return cd_yaml_fail(&r->y, list, CD_ERR_NOMEM, _("out of memory"));
     for (size_t i = 0; i < len; i++) {
         struct prof_standard *s = &r->reg->stds[i];
         if ((rc = read_standard(r, cd_yaml_node(&r->y, list->data.sequence.items.start[i]), s)) != 0)
@@ -437,7 +438,7 @@ static prof_standards *load(yaml_document_t *doc, const char *source, struct cd_
     prof_standards *reg = calloc(1, sizeof *reg);
     if (reg == NULL) {
         yaml_document_delete(doc);
-        cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         return NULL;
     }
     struct reader r = {.y = {.doc = doc, .source = source, .err = err}, .reg = reg};

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "tol_priv.h"
+#include "cd_i18n.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -44,7 +45,7 @@ int prof_dmm_table_find(const char *name, const struct prof_dmm_table **out,
                         struct cd_err *err)
 {
     if (name == NULL || out == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "prof_dmm_table_find: no name or no result");
+        return cd_fail(err, CD_ERR_INVALID, _("prof_dmm_table_find: no name or no result"));
     for (size_t i = 0; i < COUNT(dmm_tables); i++) {
         if (strcasecmp(dmm_tables[i]->name, name) == 0) {
             *out = dmm_tables[i];
@@ -52,7 +53,7 @@ int prof_dmm_table_find(const char *name, const struct prof_dmm_table **out,
         }
     }
     return cd_fail(err, CD_ERR_NOT_FOUND,
-                   "no multimeter specification table called \"%s\"; caldaq has: %s", name,
+                   _("no multimeter specification table called \"%s\"; caldaq has: %s"), name,
                    prof_dmm_34401a_dcv_1y.name);
 }
 
@@ -60,19 +61,19 @@ static int check_row(const char *where, const struct prof_dmm_row *r, struct cd_
 {
     if (!(isfinite(r->pct_reading) && r->pct_reading >= 0))
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: the %% of reading must be a number >= 0, got %.15g", where,
+                       _("%s: the %% of reading must be a number >= 0, got %.15g"), where,
                        r->pct_reading);
     if (!(isfinite(r->pct_range) && r->pct_range >= 0))
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: the %% of range must be a number >= 0, got %.15g", where,
+                       _("%s: the %% of range must be a number >= 0, got %.15g"), where,
                        r->pct_range);
     if (r->pct_reading == 0 && r->pct_range == 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: %% of reading and %% of range are both 0: no tolerance at all",
+                       _("%s: %% of reading and %% of range are both 0: no tolerance at all"),
                        where);
     if (!(isfinite(r->overrange_pct) && r->overrange_pct >= 0))
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: the overrange must be a number >= 0 (%%), got %.15g", where,
+                       _("%s: the overrange must be a number >= 0 (%%), got %.15g"), where,
                        r->overrange_pct);
     return 0;
 }
@@ -84,7 +85,7 @@ static int resolve(const struct prof_dmm *s, struct prof_dmm_row *row, const cha
     *unit = "";
     if (!(isfinite(s->range) && s->range > 0))
         return cd_fail(err, CD_ERR_INVALID,
-                       "multimeter: the range must be a positive number, got %.15g", s->range);
+                       _("multimeter: the range must be a positive number, got %.15g"), s->range);
     if (s->table == NULL) {
         *row = (struct prof_dmm_row){s->range, s->pct_reading, s->pct_range, s->overrange_pct};
         return check_row("multimeter", row, err);
@@ -94,17 +95,17 @@ static int resolve(const struct prof_dmm *s, struct prof_dmm_row *row, const cha
     const char *name = t->name != NULL ? t->name : "?";
     if (s->pct_reading != 0 || s->pct_range != 0 || s->overrange_pct != 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "multimeter: give either the specification table %s or the "
-                       "percentages, not both",
+                       _("multimeter: give either the specification table %s or the "
+                       "percentages, not both"),
                        name);
     if (t->rows == NULL || t->n_rows == 0)
-        return cd_fail(err, CD_ERR_INVALID, "multimeter table %s has no ranges", name);
+        return cd_fail(err, CD_ERR_INVALID, _("multimeter table %s has no ranges"), name);
     *unit = t->unit != NULL ? t->unit : "";
     for (size_t i = 0; i < t->n_rows; i++) {
         if (tol_same(s->range, t->rows[i].range, 1e-9)) {
             *row = t->rows[i];
             char where[96];
-            snprintf(where, sizeof where, "multimeter table %s, %.15g %s range", name,
+            snprintf(where, sizeof where, _("multimeter table %s, %.15g %s range"), name,
                      row->range, *unit);
             return check_row(where, row, err);
         }
@@ -119,7 +120,7 @@ static int resolve(const struct prof_dmm *s, struct prof_dmm_row *row, const cha
         used += (size_t)w;
     }
     return cd_fail(err, CD_ERR_INVALID,
-                   "multimeter table %s has no %.15g %s range; its ranges are %s %s", name,
+                   _("multimeter table %s has no %.15g %s range; its ranges are %s %s"), name,
                    s->range, *unit, list, *unit);
 }
 
@@ -138,13 +139,13 @@ int tol_dmm_mpe(const struct prof_dmm *s, double reading, double *mpe, struct cd
     if (rc != 0)
         return rc;
     if (isnan(reading))
-        return cd_fail(err, CD_ERR_INVALID, "multimeter: the reading is not a number");
+        return cd_fail(err, CD_ERR_INVALID, _("multimeter: the reading is not a number"));
     double limit = row.range * (1 + row.overrange_pct / 100);
     const char *sp = unit[0] != '\0' ? " " : "";
     if (!(fabs(reading) <= limit * (1 + 1e-12)))
         return cd_fail(err, CD_ERR_INVALID,
-                       "multimeter: reading %.15g%s%s is beyond the %.15g%s%s range (accepted "
-                       "up to +-%.15g%s%s)",
+                       _("multimeter: reading %.15g%s%s is beyond the %.15g%s%s range (accepted "
+                       "up to +-%.15g%s%s)"),
                        reading, sp, unit, row.range, sp, unit, limit, sp, unit);
     *mpe = row.pct_reading / 100 * fabs(reading) + row.pct_range / 100 * row.range;
     return 0;

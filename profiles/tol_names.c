@@ -3,6 +3,7 @@
  * forms (tol_oiml.c) can name a class in a message without calling back
  * into the dispatcher. */
 #include "prof.h"
+#include "cd_i18n.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -43,7 +44,7 @@ static int parse_name(const char *what, const char *const *names, size_t n, cons
                       int *out, struct cd_err *err)
 {
     if (name == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "no %s given", what);
+        return cd_fail(err, CD_ERR_INVALID, _("no %s given"), what);
     for (size_t i = 1; i < n; i++) {
         if (strcasecmp(names[i], name) == 0) {
             *out = (int)i;
@@ -58,7 +59,7 @@ static int parse_name(const char *what, const char *const *names, size_t n, cons
             break;
         used += (size_t)w;
     }
-    return cd_fail(err, CD_ERR_INVALID, "unknown %s \"%s\": expected one of %s", what, name, list);
+    return cd_fail(err, CD_ERR_INVALID, _("unknown %s \"%s\": expected one of %s"), what, name, list);
 }
 
 #define NAME_FUNCS(fn_name, fn_parse, type, names, what)                          \
@@ -70,8 +71,8 @@ static int parse_name(const char *what, const char *const *names, size_t n, cons
     {                                                                             \
         int v = 0;                                                                \
         if (out == NULL)                                                          \
-            return cd_fail(err, CD_ERR_INVALID, "no place for the parsed " what); \
-        int rc = parse_name(what, names, COUNT(names), name, &v, err);            \
+            return cd_fail(err, CD_ERR_INVALID, _("no place for the parsed %s"), _(what)); \
+        int rc = parse_name(_(what), names, COUNT(names), name, &v, err);         \
         if (rc != 0)                                                              \
             return rc;                                                            \
         *out = (type)v;                                                           \
@@ -79,15 +80,15 @@ static int parse_name(const char *what, const char *const *names, size_t n, cons
     }
 
 NAME_FUNCS(prof_tol_kind_name, prof_tol_kind_parse, enum prof_tol_kind, kind_names,
-           "tolerance form")
+           N_("tolerance form"))
 NAME_FUNCS(prof_mass_unit_name, prof_mass_unit_parse, enum prof_mass_unit, unit_names,
-           "mass unit")
+           N_("mass unit"))
 NAME_FUNCS(prof_r76_class_name, prof_r76_class_parse, enum prof_r76_class, r76_names,
-           "OIML R76 accuracy class")
+           N_("OIML R76 accuracy class"))
 NAME_FUNCS(prof_r111_class_name, prof_r111_class_parse, enum prof_r111_class, r111_names,
-           "OIML R111 weight class")
+           N_("OIML R111 weight class"))
 NAME_FUNCS(prof_asme_grade_name, prof_asme_grade_parse, enum prof_asme_grade, asme_names,
-           "ASME B40.100 grade")
+           N_("ASME B40.100 grade"))
 
 /* Issue 16's names, as a profile writes them. */
 const char *prof_kind_name(enum prof_kind k)

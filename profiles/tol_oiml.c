@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "tol_priv.h"
+#include "cd_i18n.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -83,59 +84,59 @@ static bool is_1_2_5(double v)
 int prof_r76_check(const struct prof_r76 *s, struct cd_err *err)
 {
     if (s == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "OIML R76: no instrument given");
+        return cd_fail(err, CD_ERR_INVALID, _("OIML R76: no instrument given"));
     if ((int)s->accuracy_class <= 0 || (size_t)s->accuracy_class >= COUNT(r76_classes))
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R76: accuracy class not set or unknown (%d); the classes are I, "
-                       "II, III and IIII",
+                       _("OIML R76: accuracy class not set or unknown (%d); the classes are I, "
+                       "II, III and IIII"),
                        (int)s->accuracy_class);
     const char *cls = prof_r76_class_name(s->accuracy_class);
     const struct r76_class *c = &r76_classes[s->accuracy_class];
     double mg = tol_mg_per_unit(s->unit);
     if (mg == 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R76 class %s: mass unit not set or unknown (%d): mg, g, kg or t",
+                       _("OIML R76 class %s: mass unit not set or unknown (%d): mg, g, kg or t"),
                        cls, (int)s->unit);
     const char *u = prof_mass_unit_name(s->unit);
 
     if (!(isfinite(s->e) && s->e > 0))
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R76 class %s: the verification scale interval e must be a "
-                       "positive number, got %.15g",
+                       _("OIML R76 class %s: the verification scale interval e must be a "
+                       "positive number, got %.15g"),
                        cls, s->e);
     if (!(isfinite(s->max) && s->max > 0))
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R76 class %s: Max must be a positive number, got %.15g", cls,
+                       _("OIML R76 class %s: Max must be a positive number, got %.15g"), cls,
                        s->max);
     if (!(isfinite(s->d) && s->d >= 0))
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R76 class %s: the actual scale interval d must be a positive "
-                       "number (or 0 for d = e), got %.15g",
+                       _("OIML R76 class %s: the actual scale interval d must be a positive "
+                       "number (or 0 for d = e), got %.15g"),
                        cls, s->d);
     double d = s->d > 0 ? s->d : s->e;
     if (d > s->e * (1 + 1e-9))
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R76 class %s: d = %.15g %s is larger than e = %.15g %s; d <= e",
+                       _("OIML R76 class %s: d = %.15g %s is larger than e = %.15g %s; d <= e"),
                        cls, d, u, s->e, u);
     if (!(isfinite(s->min) && s->min >= 0))
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R76 class %s: Min must be a number >= 0 (0: not stated), got "
-                       "%.15g",
+                       _("OIML R76 class %s: Min must be a number >= 0 (0: not stated), got "
+                       "%.15g"),
                        cls, s->min);
     if (s->min > s->max)
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R76 class %s: Min = %.15g %s is above Max = %.15g %s", cls, s->min,
+                       _("OIML R76 class %s: Min = %.15g %s is above Max = %.15g %s"), cls, s->min,
                        u, s->max, u);
     if (!is_1_2_5(s->e))
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R76 class %s: e = %.15g %s is not of the form 1, 2 or 5 x 10^k",
+                       _("OIML R76 class %s: e = %.15g %s is not of the form 1, 2 or 5 x 10^k"),
                        cls, s->e, u);
 
     double e_mg = s->e * mg;
     if (e_mg < c->rows[0].e_min_mg * (1 - 1e-9))
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R76 class %s: e = %.15g %s is below the class's smallest "
-                       "verification scale interval, %.15g mg (R76-1 Table 3)",
+                       _("OIML R76 class %s: e = %.15g %s is below the class's smallest "
+                       "verification scale interval, %.15g mg (R76-1 Table 3)"),
                        cls, s->e, u, c->rows[0].e_min_mg);
     const struct r76_row *row = &c->rows[0];
     for (size_t i = 1; i < c->n_rows; i++) {
@@ -148,18 +149,18 @@ int prof_r76_check(const struct prof_r76 *s, struct cd_err *err)
         n = round(n);
     if (n < row->n_min)
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R76 class %s: n = Max/e = %.15g is below the class limit %.15g "
-                       "for e = %.15g %s (R76-1 Table 3)",
+                       _("OIML R76 class %s: n = Max/e = %.15g is below the class limit %.15g "
+                       "for e = %.15g %s (R76-1 Table 3)"),
                        cls, n, row->n_min, s->e, u);
     if (n > row->n_max)
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R76 class %s: n = Max/e = %.15g is above the class limit %.15g "
-                       "for e = %.15g %s (R76-1 Table 3)",
+                       _("OIML R76 class %s: n = Max/e = %.15g is above the class limit %.15g "
+                       "for e = %.15g %s (R76-1 Table 3)"),
                        cls, n, row->n_max, s->e, u);
     if (s->min > 0 && s->min < row->min_factor * d * (1 - 1e-9))
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R76 class %s: Min = %.15g %s is below the class limit %.15g %s = "
-                       "%.15g x %s (R76-1 Table 3, 3.4.3)",
+                       _("OIML R76 class %s: Min = %.15g %s is below the class limit %.15g %s = "
+                       "%.15g x %s (R76-1 Table 3, 3.4.3)"),
                        cls, s->min, u, row->min_factor * d, u, row->min_factor,
                        s->d > 0 ? "d" : "e");
     return 0;
@@ -171,16 +172,16 @@ int tol_r76_mpe(const struct prof_r76 *s, double load, double *mpe, struct cd_er
     const char *u = prof_mass_unit_name(s->unit);
     const struct r76_class *c = &r76_classes[s->accuracy_class];
     if (isnan(load))
-        return cd_fail(err, CD_ERR_INVALID, "OIML R76 class %s: the load is not a number", cls);
+        return cd_fail(err, CD_ERR_INVALID, _("OIML R76 class %s: the load is not a number"), cls);
     double m = load / s->e;
     if (m < -R76_EDGE_TOL_E)
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R76 class %s: load %.15g %s is negative; the MPE table starts "
-                       "at zero load",
+                       _("OIML R76 class %s: load %.15g %s is negative; the MPE table starts "
+                       "at zero load"),
                        cls, load, u);
     if (m > s->max / s->e + R76_EDGE_TOL_E)
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R76 class %s: load %.15g %s is above Max = %.15g %s", cls, load, u,
+                       _("OIML R76 class %s: load %.15g %s is above Max = %.15g %s"), cls, load, u,
                        s->max, u);
     double k;
     if (m <= c->edge1 + R76_EDGE_TOL_E)
@@ -225,12 +226,12 @@ int tol_r111_check(const struct prof_r111 *s, struct cd_err *err)
 {
     if ((int)s->weight_class < PROF_R111_E1 || (int)s->weight_class > PROF_R111_M3)
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R111: weight class not set or unknown (%d); the classes are E1, "
-                       "E2, F1, F2, M1, M2 and M3",
+                       _("OIML R111: weight class not set or unknown (%d); the classes are E1, "
+                       "E2, F1, F2, M1, M2 and M3"),
                        (int)s->weight_class);
     if (tol_mg_per_unit(s->unit) == 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R111 class %s: mass unit not set or unknown (%d): mg, g, kg or t",
+                       _("OIML R111 class %s: mass unit not set or unknown (%d): mg, g, kg or t"),
                        prof_r111_class_name(s->weight_class), (int)s->unit);
     return 0;
 }
@@ -242,8 +243,8 @@ int tol_r111_mpe(const struct prof_r111 *s, double nominal, double *mpe, struct 
     double mg = tol_mg_per_unit(s->unit);
     if (!(isfinite(nominal) && nominal > 0))
         return cd_fail(err, CD_ERR_INVALID,
-                       "OIML R111 class %s: the nominal value must be a positive number, got "
-                       "%.15g",
+                       _("OIML R111 class %s: the nominal value must be a positive number, got "
+                       "%.15g"),
                        cls, nominal);
     double nominal_mg = nominal * mg;
     for (size_t i = 0; i < COUNT(r111_rows); i++) {
@@ -253,7 +254,7 @@ int tol_r111_mpe(const struct prof_r111 *s, double nominal, double *mpe, struct 
         }
     }
     return cd_fail(err, CD_ERR_UNSUPPORTED,
-                   "OIML R111 class %s: no MPE for a nominal value of %.15g %s; caldaq's "
-                   "table has 1 g, 10 g, 100 g, 1 kg, 10 kg and 20 kg",
+                   _("OIML R111 class %s: no MPE for a nominal value of %.15g %s; caldaq's "
+                   "table has 1 g, 10 g, 100 g, 1 kg, 10 kg and 20 kg"),
                    cls, nominal, u);
 }

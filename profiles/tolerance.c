@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "tol_priv.h"
+#include "cd_i18n.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -23,11 +24,11 @@ static int check_scale(const char *form, const struct prof_scale *s, struct cd_e
 {
     if (!isfinite(s->low) || !isfinite(s->high) || !isfinite(s->high - s->low))
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: the scale limits must be finite numbers, got %.15g to %.15g", form,
+                       _("%s: the scale limits must be finite numbers, got %.15g to %.15g"), form,
                        s->low, s->high);
     if (!(s->high > s->low))
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: the scale's high end %.15g must be above its low end %.15g", form,
+                       _("%s: the scale's high end %.15g must be above its low end %.15g"), form,
                        s->high, s->low);
     return 0;
 }
@@ -40,10 +41,10 @@ static int scale_position(const char *form, const struct prof_scale *s, double x
     double span = s->high - s->low;
     double slack = 1e-9 * span;
     if (isnan(x))
-        return cd_fail(err, CD_ERR_INVALID, "%s: the pressure is not a number", form);
+        return cd_fail(err, CD_ERR_INVALID, _("%s: the pressure is not a number"), form);
     if (x < s->low - slack || x > s->high + slack)
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: pressure %.15g is outside the gauge's scale %.15g to %.15g", form, x,
+                       _("%s: pressure %.15g is outside the gauge's scale %.15g to %.15g"), form, x,
                        s->low, s->high);
     double p = (x - s->low) / span;
     *pos = p < 0 ? 0 : p > 1 ? 1 : p;
@@ -62,8 +63,8 @@ static int en837_class(double class_pct, double *pct, struct cd_err *err)
         }
     }
     return cd_fail(err, CD_ERR_INVALID,
-                   "EN 837-1: there is no accuracy class %.15g; the classes are 0.1, 0.25, "
-                   "0.6, 1, 1.6, 2.5 and 4",
+                   _("EN 837-1: there is no accuracy class %.15g; the classes are 0.1, 0.25, "
+                   "0.6, 1, 1.6, 2.5 and 4"),
                    class_pct);
 }
 
@@ -114,8 +115,8 @@ static int asme_check(const struct prof_asme *s, struct cd_err *err)
 {
     if ((int)s->grade <= 0 || (size_t)s->grade >= COUNT(asme_grades))
         return cd_fail(err, CD_ERR_INVALID,
-                       "ASME B40.100: accuracy grade not set or unknown (%d); the grades are "
-                       "4A, 3A, 2A, 1A, A, B, C and D",
+                       _("ASME B40.100: accuracy grade not set or unknown (%d); the grades are "
+                       "4A, 3A, 2A, 1A, A, B, C and D"),
                        (int)s->grade);
     return check_scale("ASME B40.100", &s->scale, err);
 }
@@ -140,31 +141,31 @@ static int piecewise_check(const struct prof_piecewise *s, struct cd_err *err)
 {
     if (s->interp != PROF_INTERP_STEP && s->interp != PROF_INTERP_LINEAR)
         return cd_fail(err, CD_ERR_INVALID,
-                       "piecewise table: interpolation not set or unknown (%d): step or linear",
+                       _("piecewise table: interpolation not set or unknown (%d): step or linear"),
                        (int)s->interp);
     if (s->points == NULL || s->n_points < 2)
         return cd_fail(err, CD_ERR_INVALID,
-                       "piecewise table: needs at least 2 breakpoints, has %zu",
+                       _("piecewise table: needs at least 2 breakpoints, has %zu"),
                        s->points == NULL ? (size_t)0 : s->n_points);
     const struct prof_point *p = s->points;
     for (size_t i = 0; i < s->n_points; i++) {
         if (!isfinite(p[i].x))
             return cd_fail(err, CD_ERR_INVALID,
-                           "piecewise table: breakpoint %zu: x is not a finite number", i + 1);
+                           _("piecewise table: breakpoint %zu: x is not a finite number"), i + 1);
         if (!(isfinite(p[i].mpe) && p[i].mpe > 0))
             return cd_fail(err, CD_ERR_INVALID,
-                           "piecewise table: breakpoint %zu (x = %.15g): the MPE must be a "
-                           "positive number, got %.15g",
+                           _("piecewise table: breakpoint %zu (x = %.15g): the MPE must be a "
+                           "positive number, got %.15g"),
                            i + 1, p[i].x, p[i].mpe);
         if (i > 0 && !(p[i].x > p[i - 1].x))
             return cd_fail(err, CD_ERR_INVALID,
-                           "piecewise table: breakpoint %zu: x = %.15g is not above the "
-                           "previous breakpoint's %.15g; breakpoints go in increasing x",
+                           _("piecewise table: breakpoint %zu: x = %.15g is not above the "
+                           "previous breakpoint's %.15g; breakpoints go in increasing x"),
                            i + 1, p[i].x, p[i - 1].x);
     }
     if (!isfinite(p[s->n_points - 1].x - p[0].x))
         return cd_fail(err, CD_ERR_INVALID,
-                       "piecewise table: the table is too wide (%.15g to %.15g)", p[0].x,
+                       _("piecewise table: the table is too wide (%.15g to %.15g)"), p[0].x,
                        p[s->n_points - 1].x);
     return 0;
 }
@@ -176,10 +177,10 @@ static int piecewise_mpe(const struct prof_piecewise *s, double x, double *mpe,
     size_t n = s->n_points;
     double slack = 1e-9 * (p[n - 1].x - p[0].x);
     if (isnan(x))
-        return cd_fail(err, CD_ERR_INVALID, "piecewise table: x is not a number");
+        return cd_fail(err, CD_ERR_INVALID, _("piecewise table: x is not a number"));
     if (x < p[0].x - slack || x > p[n - 1].x + slack)
         return cd_fail(err, CD_ERR_INVALID,
-                       "piecewise table: x = %.15g is outside the table (%.15g to %.15g)", x,
+                       _("piecewise table: x = %.15g is outside the table (%.15g to %.15g)"), x,
                        p[0].x, p[n - 1].x);
 
     if (s->interp == PROF_INTERP_STEP) {
@@ -215,7 +216,7 @@ static int piecewise_mpe(const struct prof_piecewise *s, double x, double *mpe,
 int prof_tolerance_check(const struct prof_tolerance *t, struct cd_err *err)
 {
     if (t == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "no tolerance given");
+        return cd_fail(err, CD_ERR_INVALID, _("no tolerance given"));
     switch (t->kind) {
     case PROF_TOL_OIML_R76:
         return prof_r76_check(&t->r76, err);
@@ -233,15 +234,15 @@ int prof_tolerance_check(const struct prof_tolerance *t, struct cd_err *err)
         break;
     }
     return cd_fail(err, CD_ERR_INVALID,
-                   "tolerance form not set or unknown (%d): expected oiml-r76, oiml-r111, "
-                   "en-837-1, asme-b40.100, dmm or piecewise",
+                   _("tolerance form not set or unknown (%d): expected oiml-r76, oiml-r111, "
+                   "en-837-1, asme-b40.100, dmm or piecewise"),
                    (int)t->kind);
 }
 
 int prof_mpe_at(const struct prof_tolerance *t, double x, double *mpe, struct cd_err *err)
 {
     if (mpe == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "prof_mpe_at: no place for the result");
+        return cd_fail(err, CD_ERR_INVALID, _("prof_mpe_at: no place for the result"));
     *mpe = NAN;
     int rc = prof_tolerance_check(t, err);
     if (rc != 0)
@@ -279,7 +280,7 @@ int prof_limits_at(const struct prof_tolerance *t, double x, double *low, double
                    struct cd_err *err)
 {
     if (low == NULL || high == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "prof_limits_at: no place for the result");
+        return cd_fail(err, CD_ERR_INVALID, _("prof_limits_at: no place for the result"));
     *low = NAN;
     *high = NAN;
     double mpe;
@@ -304,14 +305,14 @@ int prof_tolerance_breaks(const struct prof_tolerance *t, double x0, double x1, 
                           size_t cap, size_t *n, struct cd_err *err)
 {
     if (n == NULL || (xs == NULL && cap > 0))
-        return cd_fail(err, CD_ERR_INVALID, "prof_tolerance_breaks: no place for the result");
+        return cd_fail(err, CD_ERR_INVALID, _("prof_tolerance_breaks: no place for the result"));
     *n = 0;
     int rc = prof_tolerance_check(t, err);
     if (rc != 0)
         return rc;
     if (!(x0 <= x1))
         return cd_fail(err, CD_ERR_INVALID,
-                       "prof_tolerance_breaks: the interval [%.15g, %.15g] is empty", x0, x1);
+                       _("prof_tolerance_breaks: the interval [%.15g, %.15g] is empty"), x0, x1);
     switch (t->kind) {
     case PROF_TOL_OIML_R76: {
         double edges[2];

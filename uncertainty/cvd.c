@@ -14,6 +14,7 @@
  * Pure functions: no I/O, no state.
  */
 #include "unc.h"
+#include "cd_i18n.h"
 
 #include <math.h>
 
@@ -23,17 +24,17 @@
 static int coeffs_ok(const struct unc_cvd *k, struct cd_err *err)
 {
     if (k == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "cvd: no coefficients");
+        return cd_fail(err, CD_ERR_INVALID, _("cvd: no coefficients"));
     if (!isfinite(k->r0) || !isfinite(k->a) || !isfinite(k->b) || !isfinite(k->c) ||
         !(k->r0 > 0))
         return cd_fail(err, CD_ERR_INVALID,
-                       "cvd: coefficients R0=%g A=%g B=%g C=%g: R0 must be positive and all "
-                       "finite",
+                       _("cvd: coefficients R0=%g A=%g B=%g C=%g: R0 must be positive and all "
+                       "finite"),
                        k->r0, k->a, k->b, k->c);
     if (!(k->u_r0 >= 0) || !(k->u_a >= 0) || !(k->u_b >= 0) || !(k->u_c >= 0) ||
         !isfinite(k->u_r0 + k->u_a + k->u_b + k->u_c))
         return cd_fail(err, CD_ERR_INVALID,
-                       "cvd: the coefficients' uncertainties must be finite and not negative");
+                       _("cvd: the coefficients' uncertainties must be finite and not negative"));
     return 0;
 }
 
@@ -63,8 +64,8 @@ int unc_cvd_resistance(double t, const struct unc_cvd *k, double *r, struct cd_e
         return rc;
     if (!isfinite(t) || t < UNC_CVD_T_MIN || t > UNC_CVD_T_MAX)
         return cd_fail(err, CD_ERR_INVALID,
-                       "cvd: %g degC is outside the Callendar-Van Dusen range (IEC 60751: "
-                       "%g to %g degC)",
+                       _("cvd: %g degC is outside the Callendar-Van Dusen range (IEC 60751: "
+                       "%g to %g degC)"),
                        t, UNC_CVD_T_MIN, UNC_CVD_T_MAX);
     *r = cvd_r(t, k);
     return 0;
@@ -79,13 +80,13 @@ int unc_cvd_temperature(double r, const struct unc_cvd *k, double *t, struct cd_
     if (!(r_hi > k->r0 && k->r0 > r_lo) || unc_cvd_dr_dt(UNC_CVD_T_MIN, k) <= 0 ||
         unc_cvd_dr_dt(UNC_CVD_T_MAX, k) <= 0 || unc_cvd_dr_dt(0, k) <= 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "cvd: coefficients R0=%g A=%g B=%g C=%g do not make R rise with t over "
-                       "%g..%g degC (not a platinum thermometer's?)",
+                       _("cvd: coefficients R0=%g A=%g B=%g C=%g do not make R rise with t over "
+                       "%g..%g degC (not a platinum thermometer's?)"),
                        k->r0, k->a, k->b, k->c, UNC_CVD_T_MIN, UNC_CVD_T_MAX);
     if (!isfinite(r) || r < r_lo || r > r_hi)
         return cd_fail(err, CD_ERR_INVALID,
-                       "cvd: %g ohm is outside what this PRT reads over %g..%g degC "
-                       "(%.4f..%.4f ohm)",
+                       _("cvd: %g ohm is outside what this PRT reads over %g..%g degC "
+                       "(%.4f..%.4f ohm)"),
                        r, UNC_CVD_T_MIN, UNC_CVD_T_MAX, r_lo, r_hi);
     /* The quadratic branch in closed form: exact for t >= 0, the start
      * for Newton's method below 0. */
@@ -120,7 +121,7 @@ int unc_cvd_temperature(double r, const struct unc_cvd *k, double *t, struct cd_
         }
     }
     return cd_fail(err, CD_ERR_NUMERIC,
-                   "cvd: the temperature for %g ohm did not converge (R0=%g A=%g B=%g C=%g)", r,
+                   _("cvd: the temperature for %g ohm did not converge (R0=%g A=%g B=%g C=%g)"), r,
                    k->r0, k->a, k->b, k->c);
 }
 
@@ -128,7 +129,7 @@ int unc_cvd_convert(double r, double u_r, const struct unc_cvd *k, struct unc_cv
                     struct cd_err *err)
 {
     if (!(u_r >= 0) || !isfinite(u_r))
-        return cd_fail(err, CD_ERR_INVALID, "cvd: u(R) = %g ohm: must be finite and not negative",
+        return cd_fail(err, CD_ERR_INVALID, _("cvd: u(R) = %g ohm: must be finite and not negative"),
                        u_r);
     double t;
     int rc = unc_cvd_temperature(r, k, &t, err);
@@ -157,16 +158,16 @@ int unc_cvd_convert(double r, double u_r, const struct unc_cvd *k, struct unc_cv
 int unc_cvd_from_fit(const struct unc_fit *f, struct unc_cvd_fit *out, struct cd_err *err)
 {
     if (f == NULL || out == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "no fit or no place for the CVD coefficients");
+        return cd_fail(err, CD_ERR_INVALID, _("no fit or no place for the CVD coefficients"));
     if (f->degree != 2 || f->n_coef != 3 || f->x0 != 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "CVD coefficients come from a quadratic in t about 0 degC; the fit is "
-                       "of degree %d about %g",
+                       _("CVD coefficients come from a quadratic in t about 0 degC; the fit is "
+                       "of degree %d about %g"),
                        f->degree, f->x0);
     double c0 = f->coef[0], c1 = f->coef[1], c2 = f->coef[2];
     if (!(c0 > 0) || !isfinite(c0) || !isfinite(c1) || !isfinite(c2))
         return cd_fail(err, CD_ERR_INVALID,
-                       "the fitted resistance at 0 degC is %g ohm: not a PRT's R0", c0);
+                       _("the fitted resistance at 0 degC is %g ohm: not a PRT's R0"), c0);
     const double jac[3][3] = {
         {1, 0, 0},
         {-c1 / (c0 * c0), 1 / c0, 0},
@@ -191,7 +192,7 @@ int unc_cvd_from_fit(const struct unc_fit *f, struct unc_cvd_fit *out, struct cd
         }
     for (int i = 0; i < 9; i++)
         if (!isfinite(r.cov[i]))
-            return cd_fail(err, CD_ERR_NUMERIC, "the CVD coefficients' covariance is not finite");
+            return cd_fail(err, CD_ERR_NUMERIC, _("the CVD coefficients' covariance is not finite"));
     *out = r;
     return 0;
 }

@@ -17,6 +17,7 @@
  * keeps ILAC-G8's "PFA < 2.5 %" true at the tie.
  */
 #include "unc.h"
+#include "cd_i18n.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -28,29 +29,29 @@
 static int check_tolerance(double low, double high, struct cd_err *err)
 {
     if (isnan(low))
-        return cd_fail(err, CD_ERR_INVALID, "tolerance lower limit is not a number");
+        return cd_fail(err, CD_ERR_INVALID, _("tolerance lower limit is not a number"));
     if (isnan(high))
-        return cd_fail(err, CD_ERR_INVALID, "tolerance upper limit is not a number");
+        return cd_fail(err, CD_ERR_INVALID, _("tolerance upper limit is not a number"));
     if (low == INFINITY)
         return cd_fail(err, CD_ERR_INVALID,
-                       "tolerance lower limit cannot be +infinity: give a finite value, "
-                       "or -infinity for a tolerance with only an upper limit");
+                       _("tolerance lower limit cannot be +infinity: give a finite value, "
+                       "or -infinity for a tolerance with only an upper limit"));
     if (high == -INFINITY)
         return cd_fail(err, CD_ERR_INVALID,
-                       "tolerance upper limit cannot be -infinity: give a finite value, "
-                       "or +infinity for a tolerance with only a lower limit");
+                       _("tolerance upper limit cannot be -infinity: give a finite value, "
+                       "or +infinity for a tolerance with only a lower limit"));
     if (isinf(low) && isinf(high))
         return cd_fail(err, CD_ERR_INVALID,
-                       "the tolerance has no limits: give a lower limit, an upper limit "
-                       "or both");
+                       _("the tolerance has no limits: give a lower limit, an upper limit "
+                       "or both"));
     if (low == high)
         return cd_fail(err, CD_ERR_INVALID,
-                       "tolerance lower and upper limits are both %.15g: the lower limit "
-                       "must be below the upper limit",
+                       _("tolerance lower and upper limits are both %.15g: the lower limit "
+                       "must be below the upper limit"),
                        low);
     if (low > high)
         return cd_fail(err, CD_ERR_INVALID,
-                       "tolerance lower limit %.15g is above the upper limit %.15g", low,
+                       _("tolerance lower limit %.15g is above the upper limit %.15g"), low,
                        high);
     return 0;
 }
@@ -58,11 +59,11 @@ static int check_tolerance(double low, double high, struct cd_err *err)
 static int check_uncertainty(const char *what, double v, struct cd_err *err)
 {
     if (isnan(v))
-        return cd_fail(err, CD_ERR_INVALID, "%s is not a number", what);
+        return cd_fail(err, CD_ERR_INVALID, _("%s is not a number"), what);
     if (v < 0)
-        return cd_fail(err, CD_ERR_INVALID, "%s %.15g is negative", what, v);
+        return cd_fail(err, CD_ERR_INVALID, _("%s %.15g is negative"), what, v);
     if (isinf(v))
-        return cd_fail(err, CD_ERR_INVALID, "%s is infinite", what);
+        return cd_fail(err, CD_ERR_INVALID, _("%s is infinite"), what);
     return 0;
 }
 
@@ -109,33 +110,33 @@ int unc_decide_dof(const struct unc_decision_rule *rule, double y, double u, dou
                    struct cd_err *err)
 {
     if (rule == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "no decision rule given");
+        return cd_fail(err, CD_ERR_INVALID, _("no decision rule given"));
     if (out == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "no place to store the decision");
+        return cd_fail(err, CD_ERR_INVALID, _("no place to store the decision"));
     if (rule->rule != UNC_RULE_SIMPLE && rule->rule != UNC_RULE_GUARD_BAND &&
         rule->rule != UNC_RULE_NON_BINARY)
         return cd_fail(err, CD_ERR_INVALID,
-                       "unknown decision rule %d: use simple, guard-band or non-binary",
+                       _("unknown decision rule %d: use simple, guard-band or non-binary"),
                        (int)rule->rule);
     int rc = check_tolerance(low, high, err);
     if (rc != 0)
         return rc;
     if (isnan(y))
-        return cd_fail(err, CD_ERR_INVALID, "the measured value is not a number");
+        return cd_fail(err, CD_ERR_INVALID, _("the measured value is not a number"));
     if (isinf(y))
-        return cd_fail(err, CD_ERR_INVALID, "the measured value is infinite");
-    rc = check_uncertainty("standard uncertainty u", u, err);
+        return cd_fail(err, CD_ERR_INVALID, _("the measured value is infinite"));
+    rc = check_uncertainty(_("standard uncertainty u"), u, err);
     if (rc != 0)
         return rc;
-    rc = check_uncertainty("expanded uncertainty U", U, err);
+    rc = check_uncertainty(_("expanded uncertainty U"), U, err);
     if (rc != 0)
         return rc;
     if (isnan(nu))
-        return cd_fail(err, CD_ERR_INVALID, "degrees of freedom are not a number");
+        return cd_fail(err, CD_ERR_INVALID, _("degrees of freedom are not a number"));
     if (nu < 1)
         return cd_fail(err, CD_ERR_INVALID,
-                       "degrees of freedom %.15g are below 1: no t-distribution to compute "
-                       "a probability with",
+                       _("degrees of freedom %.15g are below 1: no t-distribution to compute "
+                       "a probability with"),
                        nu);
     /* floor(nu), as for k; a t beyond NU_NORMAL is the normal. */
     double dof = nu > NU_NORMAL ? INFINITY : floor(nu);
@@ -143,13 +144,13 @@ int unc_decide_dof(const struct unc_decision_rule *rule, double y, double u, dou
     /* w: the guard band, ILAC-G8 4.2.2 (r U) and 4.2.3 (U); 0 for 4.2.1. */
     double w = 0.0;
     if (rule->rule == UNC_RULE_GUARD_BAND) {
-        rc = check_uncertainty("guard band factor r", rule->r, err);
+        rc = check_uncertainty(_("guard band factor r"), rule->r, err);
         if (rc != 0)
             return rc;
         w = rule->r * U;
         if (isinf(w))
             return cd_fail(err, CD_ERR_INVALID,
-                           "guard band r U = %.15g x %.15g is too large to compute", rule->r,
+                           _("guard band r U = %.15g x %.15g is too large to compute"), rule->r,
                            U);
     } else if (rule->rule == UNC_RULE_NON_BINARY) {
         w = U;
@@ -208,10 +209,10 @@ const char *unc_pdf_name(enum unc_pdf d)
 const char *unc_verdict_name(enum unc_verdict v)
 {
     switch (v) {
-    case UNC_PASS: return "pass";
-    case UNC_CONDITIONAL_PASS: return "conditional pass";
-    case UNC_CONDITIONAL_FAIL: return "conditional fail";
-    case UNC_FAIL: return "fail";
+    case UNC_PASS: return N_("pass");
+    case UNC_CONDITIONAL_PASS: return N_("conditional pass");
+    case UNC_CONDITIONAL_FAIL: return N_("conditional fail");
+    case UNC_FAIL: return N_("fail");
     }
     return "unknown verdict";
 }
@@ -244,7 +245,7 @@ int unc_rule_parse(const char *name, enum unc_rule *out, struct cd_err *err)
 {
     if (name == NULL)
         return cd_fail(err, CD_ERR_INVALID,
-                       "no decision rule named: use simple, guard-band or non-binary");
+                       _("no decision rule named: use simple, guard-band or non-binary"));
     for (size_t i = 0; i < sizeof rule_names / sizeof rule_names[0]; i++) {
         if (strcasecmp(name, rule_names[i].name) == 0) {
             if (out != NULL)
@@ -253,6 +254,6 @@ int unc_rule_parse(const char *name, enum unc_rule *out, struct cd_err *err)
         }
     }
     return cd_fail(err, CD_ERR_INVALID,
-                   "unknown decision rule \"%.64s\": use simple, guard-band or non-binary",
+                   _("unknown decision rule \"%.64s\": use simple, guard-band or non-binary"),
                    name);
 }

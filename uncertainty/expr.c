@@ -1,4 +1,5 @@
 #include "expr.h"
+#include "cd_i18n.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -176,7 +177,7 @@ static void place(const struct parser *ps, char *out, size_t size)
     if (ps->len <= QUOTE_WHOLE)
         snprintf(out, size, "column %d", column(ps));
     else
-        snprintf(out, size, "column %d of %zu", column(ps), ps->len);
+        snprintf(out, size, _("column %d of %zu"), column(ps), ps->len);
 }
 
 /* Reports "WHERE: expression "TEXT": WHAT"; WHAT says where in the text
@@ -194,7 +195,7 @@ static int report(struct parser *ps, int code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(what, sizeof what, fmt, ap);
         va_end(ap);
-        cd_fail(ps->err, code, "%s: expression %s: %s", ps->where, quoted, what);
+        cd_fail(ps->err, code, _("%s: expression %s: %s"), ps->where, quoted, what);
     }
     ps->failed = 1;
     return -1;
@@ -204,9 +205,9 @@ static int syntax(struct parser *ps, const char *what)
 {
     char at[64];
     if (*ps->p == '\0')
-        return report(ps, CD_ERR_PARSE, "%s at end of expression", what);
+        return report(ps, CD_ERR_PARSE, _("%s at end of expression"), what);
     place(ps, at, sizeof at);
-    return report(ps, CD_ERR_PARSE, "%s at %s ('%c')", what, at, *ps->p);
+    return report(ps, CD_ERR_PARSE, _("%s at %s ('%c')"), what, at, *ps->p);
 }
 
 /* A node, or the error that the list is full or memory short. */
@@ -217,15 +218,15 @@ static int node(struct parser *ps, enum expr_op op, int a, int b, double v, int 
         return i;
     if (ps->t.failed == CD_ERR_NOMEM) {
         if (!ps->failed)
-            cd_fail(ps->err, CD_ERR_NOMEM, "%s: out of memory parsing expression", ps->where);
+            cd_fail(ps->err, CD_ERR_NOMEM, _("%s: out of memory parsing expression"), ps->where);
         ps->failed = 1;
         return -1;
     }
     char at[64];
     place(ps, at, sizeof at);
     return report(ps, CD_ERR_PARSE,
-                  "more than %d numbers, names and operations (the limit of one expression) "
-                  "at %s",
+                  _("more than %d numbers, names and operations (the limit of one expression) "
+                  "at %s"),
                   EXPR_MAX_NODES, at);
 }
 
@@ -237,8 +238,8 @@ static int enter(struct parser *ps)
         char at[64];
         place(ps, at, sizeof at);
         return report(ps, CD_ERR_PARSE,
-                      "nested more than %d levels deep (parentheses, function arguments, signs "
-                      "and powers each count) at %s",
+                      _("nested more than %d levels deep (parentheses, function arguments, signs "
+                      "and powers each count) at %s"),
                       EXPR_MAX_DEPTH, at);
     }
     ps->depth++;
@@ -290,7 +291,7 @@ static int parse_name(struct parser *ps)
     char name[128];
     if (len >= sizeof name) {
         ps->p = start;
-        return syntax(ps, "name too long");
+        return syntax(ps, _("name too long"));
     }
     memcpy(name, start, len);
     name[len] = '\0';
@@ -309,7 +310,7 @@ static int parse_name(struct parser *ps)
         ps->p = start;
         place(ps, at, sizeof at);
         return report(ps, CD_ERR_PARSE,
-                      "unknown function '%s' at %s (known: sqrt exp log sin cos tan abs)", name,
+                      _("unknown function '%s' at %s (known: sqrt exp log sin cos tan abs)"), name,
                       at);
     }
 
@@ -319,7 +320,7 @@ static int parse_name(struct parser *ps)
     if (kind == 0) {
         ps->p = start;
         place(ps, at, sizeof at);
-        return report(ps, CD_ERR_NOT_FOUND, "unknown name '%s' at %s (not an input or constant)",
+        return report(ps, CD_ERR_NOT_FOUND, _("unknown name '%s' at %s (not an input or constant)"),
                       name, at);
     }
     if (kind == 1)
@@ -335,7 +336,7 @@ static int parse_number(struct parser *ps)
     if (end == ps->p)
         return syntax(ps, "expected a number");
     if (errno == ERANGE || !isfinite(v))
-        return syntax(ps, "number out of range");
+        return syntax(ps, _("number out of range"));
     ps->p = end;
     return node(ps, EXPR_NUM, -1, -1, v, 0);
 }
@@ -351,8 +352,8 @@ static int parse_primary(struct parser *ps)
     if (isalpha((unsigned char)c) || c == '_')
         return parse_name(ps);
     if (c == '\0')
-        return syntax(ps, "expected a number, name or '('");
-    return syntax(ps, "unexpected character");
+        return syntax(ps, _("expected a number, name or '('"));
+    return syntax(ps, _("unexpected character"));
 }
 
 /* power := primary ['^' unary]   (right associative; -x^2 is -(x^2)) */
@@ -430,7 +431,7 @@ struct expr *expr_parse(const char *text, expr_lookup_fn lookup, void *ctx, cons
 {
     struct expr *e = calloc(1, sizeof *e);
     if (e == NULL) {
-        cd_fail(err, CD_ERR_NOMEM, "%s: out of memory parsing expression",
+        cd_fail(err, CD_ERR_NOMEM, _("%s: out of memory parsing expression"),
                 where != NULL ? where : "model");
         return NULL;
     }
@@ -443,7 +444,7 @@ struct expr *expr_parse(const char *text, expr_lookup_fn lookup, void *ctx, cons
     if (root >= 0) {
         skip_space(&ps);
         if (*ps.p != '\0')
-            root = syntax(&ps, "unexpected character after expression");
+            root = syntax(&ps, _("unexpected character after expression"));
     }
     if (root < 0) {
         expr_free(e);
@@ -746,7 +747,7 @@ struct expr *expr_diff(const struct expr *e, int v, struct cd_err *err)
     int root = derive(&t, e, v, d, dep);
     if (t.failed == TAPE_FULL) {
         cd_fail(err, CD_ERR_UNSUPPORTED,
-                "the derivative needs more than %d nodes (the limit; the expression has %zu)",
+                _("the derivative needs more than %d nodes (the limit; the expression has %zu)"),
                 EXPR_MAX_DERIVED_NODES, n);
         goto done;
     }
@@ -754,7 +755,7 @@ struct expr *expr_diff(const struct expr *e, int v, struct cd_err *err)
         goto nomem;
     goto done;
 nomem:
-    cd_fail(err, CD_ERR_NOMEM, "out of memory differentiating an expression");
+    cd_fail(err, CD_ERR_NOMEM, _("out of memory differentiating an expression"));
 done:
     expr_free(work);
     free(d);

@@ -7,6 +7,7 @@
  * of those u_y rather than being folded into them.
  */
 #include "unc.h"
+#include "cd_i18n.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -55,7 +56,7 @@ static int fit_work_alloc(struct fit_work *fw, size_t n, size_t n_coef, bool wei
     if (fw->design == NULL || fw->y == NULL || (weighted && fw->w == NULL) || fw->c == NULL
         || fw->cov == NULL || fw->ws == NULL) {
         fit_work_free(fw);
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory for %zu points", n);
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory for %zu points"), n);
     }
     return 0;
 }
@@ -65,19 +66,19 @@ static int check_points(const struct unc_fit_data *d, struct cd_err *err)
 {
     for (size_t i = 0; i < d->n; i++) {
         if (!isfinite(d->x[i]))
-            return cd_fail(err, CD_ERR_INVALID, "point %zu: x = %g is not finite", i + 1,
+            return cd_fail(err, CD_ERR_INVALID, _("point %zu: x = %g is not finite"), i + 1,
                            d->x[i]);
         if (!isfinite(d->y[i]))
-            return cd_fail(err, CD_ERR_INVALID, "point %zu: y = %g is not finite", i + 1,
+            return cd_fail(err, CD_ERR_INVALID, _("point %zu: y = %g is not finite"), i + 1,
                            d->y[i]);
         if (d->u_y == NULL)
             continue;
         if (!isfinite(d->u_y[i]))
-            return cd_fail(err, CD_ERR_INVALID, "point %zu: u_y = %g is not finite",
+            return cd_fail(err, CD_ERR_INVALID, _("point %zu: u_y = %g is not finite"),
                            i + 1, d->u_y[i]);
         if (!(d->u_y[i] > 0))
             return cd_fail(err, CD_ERR_INVALID,
-                           "point %zu: u_y = %g must be positive for a weighted fit",
+                           _("point %zu: u_y = %g must be positive for a weighted fit"),
                            i + 1, d->u_y[i]);
     }
     return 0;
@@ -98,7 +99,7 @@ static int check_distinct_x(const struct unc_fit_data *d, int degree, size_t n_c
 {
     double *sorted = malloc(d->n * sizeof *sorted);
     if (sorted == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory for %zu points", d->n);
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory for %zu points"), d->n);
     memcpy(sorted, d->x, d->n * sizeof *sorted);
     qsort(sorted, d->n, sizeof *sorted, compare_double);
     size_t distinct = 1;
@@ -108,11 +109,11 @@ static int check_distinct_x(const struct unc_fit_data *d, int degree, size_t n_c
     free(sorted);
     if (distinct == 1)
         return cd_fail(err, CD_ERR_NUMERIC,
-                       "all %zu x values are equal (%g): the curve's slope is undetermined",
+                       _("all %zu x values are equal (%g): the curve's slope is undetermined"),
                        d->n, d->x[0]);
     if (distinct < n_coef)
         return cd_fail(err, CD_ERR_NUMERIC,
-                       "only %zu distinct x values; a degree-%d curve needs at least %zu",
+                       _("only %zu distinct x values; a degree-%d curve needs at least %zu"),
                        distinct, degree, n_coef);
     return 0;
 }
@@ -121,20 +122,20 @@ static int check_arguments(const struct unc_fit_data *d, int degree, double x0,
                            const struct unc_fit *out, struct cd_err *err)
 {
     if (d == NULL || out == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "no data or no result given");
+        return cd_fail(err, CD_ERR_INVALID, _("no data or no result given"));
     if (degree < FIT_DEGREE_MIN || degree > FIT_DEGREE_MAX)
-        return cd_fail(err, CD_ERR_INVALID, "degree %d is not supported (use %d to %d)",
+        return cd_fail(err, CD_ERR_INVALID, _("degree %d is not supported (use %d to %d)"),
                        degree, FIT_DEGREE_MIN, FIT_DEGREE_MAX);
     if (!isfinite(x0))
-        return cd_fail(err, CD_ERR_INVALID, "x0 = %g is not finite", x0);
+        return cd_fail(err, CD_ERR_INVALID, _("x0 = %g is not finite"), x0);
     size_t n_coef = (size_t)degree + 1;
     if (d->n <= n_coef)
         return cd_fail(err, CD_ERR_INVALID,
-                       "%zu points for a degree-%d curve with %zu coefficients; "
-                       "need at least %zu points (more points than coefficients)",
+                       _("%zu points for a degree-%d curve with %zu coefficients; "
+                       "need at least %zu points (more points than coefficients)"),
                        d->n, degree, n_coef, n_coef + 1);
     if (d->x == NULL || d->y == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "x or y values missing");
+        return cd_fail(err, CD_ERR_INVALID, _("x or y values missing"));
     return 0;
 }
 
@@ -149,7 +150,7 @@ static int fill_system(const struct unc_fit_data *d, double x0, size_t n_coef,
         for (size_t j = 0; j < n_coef; j++) {
             if (!isfinite(power))
                 return cd_fail(err, CD_ERR_NUMERIC,
-                               "point %zu: (x - x0)^%zu overflows (x = %g, x0 = %g)",
+                               _("point %zu: (x - x0)^%zu overflows (x = %g, x0 = %g)"),
                                i + 1, j, d->x[i], x0);
             gsl_matrix_set(fw->design, i, j, power);
             power *= dx;
@@ -160,7 +161,7 @@ static int fill_system(const struct unc_fit_data *d, double x0, size_t n_coef,
         double weight = 1.0 / (d->u_y[i] * d->u_y[i]);
         if (!isfinite(weight))
             return cd_fail(err, CD_ERR_NUMERIC,
-                           "point %zu: u_y = %g is too small to weight the point", i + 1,
+                           _("point %zu: u_y = %g is too small to weight the point"), i + 1,
                            d->u_y[i]);
         gsl_vector_set(fw->w, i, weight);
     }
@@ -182,12 +183,12 @@ static int solve(struct fit_work *fw, size_t n_coef, double *chisq, struct cd_er
         status = gsl_multifit_wlinear_tsvd(fw->design, fw->w, fw->y, GSL_DBL_EPSILON, fw->c,
                                            fw->cov, chisq, &rank, fw->ws);
     if (status != GSL_SUCCESS)
-        return cd_fail(err, CD_ERR_NUMERIC, "least squares failed: %s",
+        return cd_fail(err, CD_ERR_NUMERIC, _("least squares failed: %s"),
                        gsl_strerror(status));
     if (rank < n_coef)
         return cd_fail(err, CD_ERR_NUMERIC,
-                       "singular design (rank %zu of %zu): the x values cannot "
-                       "separate the curve's coefficients",
+                       _("singular design (rank %zu of %zu): the x values cannot "
+                       "separate the curve's coefficients"),
                        rank, n_coef);
     return 0;
 }
@@ -245,10 +246,10 @@ static int check_result(const struct unc_fit *f, struct cd_err *err)
     size_t p = f->n_coef;
     for (size_t i = 0; i < p * p; i++)
         if (!isfinite(f->cov[i]))
-            return cd_fail(err, CD_ERR_NUMERIC, "the coefficients' covariance is not finite");
+            return cd_fail(err, CD_ERR_NUMERIC, _("the coefficients' covariance is not finite"));
     for (size_t i = 0; i < p; i++)
         if (!isfinite(f->coef[i]))
-            return cd_fail(err, CD_ERR_NUMERIC, "coefficient a%zu is not finite", i);
+            return cd_fail(err, CD_ERR_NUMERIC, _("coefficient a%zu is not finite"), i);
     return 0;
 }
 
@@ -300,13 +301,13 @@ int unc_fit_poly(const struct unc_fit_data *d, int degree, double x0, struct unc
 int unc_fit_predict(const struct unc_fit *f, double x, double *y, double *u, struct cd_err *err)
 {
     if (f == NULL || y == NULL || u == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "predict needs a fit and places for y and u");
+        return cd_fail(err, CD_ERR_INVALID, _("predict needs a fit and places for y and u"));
     if (f->degree < FIT_DEGREE_MIN || f->degree > FIT_DEGREE_MAX
         || f->n_coef != (size_t)f->degree + 1)
-        return cd_fail(err, CD_ERR_INVALID, "predict given a fit of degree %d with %zu "
-                       "coefficients: not a result of unc_fit_poly", f->degree, f->n_coef);
+        return cd_fail(err, CD_ERR_INVALID, _("predict given a fit of degree %d with %zu "
+                       "coefficients: not a result of unc_fit_poly"), f->degree, f->n_coef);
     if (!isfinite(x))
-        return cd_fail(err, CD_ERR_INVALID, "cannot predict at x = %g", x);
+        return cd_fail(err, CD_ERR_INVALID, _("cannot predict at x = %g"), x);
 
     /* u^2 = gᵀ C g with g_i = (x - x0)^i, the sensitivities of y to a_i. */
     size_t p = f->n_coef;
@@ -327,7 +328,7 @@ int unc_fit_predict(const struct unc_fit *f, double x, double *y, double *u, str
         u2 = 0;
     double value = curve_value(f, x);
     if (!isfinite(value) || !isfinite(u2))
-        return cd_fail(err, CD_ERR_NUMERIC, "the curve overflows at x = %g", x);
+        return cd_fail(err, CD_ERR_NUMERIC, _("the curve overflows at x = %g"), x);
     *y = value;
     *u = sqrt(u2);
     return 0;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "expr.h"
+#include "cd_i18n.h"
 
 struct unc_formula {
     char *text;
@@ -51,21 +52,21 @@ unc_formula *unc_formula_parse(const char *text, const char *const *names, size_
                                const char *where, struct cd_err *err)
 {
     if (text == NULL || (names == NULL && n_names > 0)) {
-        cd_fail(err, CD_ERR_INVALID, "%s: no formula given", where ? where : "formula");
+        cd_fail(err, CD_ERR_INVALID, _("%s: no formula given"), where ? where : "formula");
         return NULL;
     }
     unc_formula *f = calloc(1, sizeof *f);
     if (f == NULL || (f->text = strdup(text)) == NULL ||
         (n_names > 0 && (f->names = calloc(n_names, sizeof *f->names)) == NULL)) {
         unc_formula_free(f);
-        cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         return NULL;
     }
     for (size_t i = 0; i < n_names; i++) {
         if ((f->names[i] = strdup(names[i])) == NULL) {
             f->n_names = i;
             unc_formula_free(f);
-            cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
             return NULL;
         }
     }
@@ -105,7 +106,7 @@ int unc_formula_eval(const unc_formula *f, const double *values, double *out, st
         }
     }
     if (missing[0] != '\0')
-        return cd_fail(err, CD_ERR_NUMERIC, "\"%s\" cannot be computed: %s %s not available",
+        return cd_fail(err, CD_ERR_NUMERIC, _("\"%s\" cannot be computed: %s %s not available"),
                        f->text, missing, strchr(missing, ',') ? "are" : "is");
-    return cd_fail(err, CD_ERR_NUMERIC, "\"%s\" is not a finite number here (%g)", f->text, y);
+    return cd_fail(err, CD_ERR_NUMERIC, _("\"%s\" is not a finite number here (%g)"), f->text, y);
 }

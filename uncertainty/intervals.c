@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "model_priv.h"
+#include "cd_i18n.h"
 
 static void swap(double *a, double *b)
 {
@@ -279,7 +280,7 @@ int unc_coverage_intervals(double *v, size_t n, double p, double *sym_low, doubl
 {
     for (size_t i = 0; i < n; i++)
         if (isnan(v[i]))
-            return cd_fail(err, CD_ERR_NUMERIC, "model value %zu is not a number", i + 1);
+            return cd_fail(err, CD_ERR_NUMERIC, _("model value %zu is not a number"), i + 1);
     return intervals(v, n, p, false, sym_low, sym_high, short_low, short_high, err);
 }
 
@@ -294,9 +295,9 @@ static int intervals(double *v, size_t n, double p, bool spend_middle, double *s
                      struct cd_err *err)
 {
     if (!(p > 0 && p < 1))
-        return cd_fail(err, CD_ERR_INVALID, "coverage probability %g outside (0, 1)", p);
+        return cd_fail(err, CD_ERR_INVALID, _("coverage probability %g outside (0, 1)"), p);
     if (n < 2)
-        return cd_fail(err, CD_ERR_INVALID, "%zu model values: too few for an interval", n);
+        return cd_fail(err, CD_ERR_INVALID, _("%zu model values: too few for an interval"), n);
 
     /* JCGM 101 7.7.1: q = pM, or the integer part of pM + 1/2. */
     double pm = p * (double)n;

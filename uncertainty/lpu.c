@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model_priv.h"
+#include "cd_i18n.h"
 
 void unc_lpu_result_free(struct unc_lpu_result *r)
 {
@@ -104,7 +105,7 @@ static int second_order_variance(const unc_model *m, const struct unc_output *o,
         struct expr *djj = expr_diff(o->d1[j], (int)j, &why);
         if (djj == NULL)
             return model_fail(m, o->line, err, why.code,
-                              "output '%s': second-order terms (GUM 5.1.2 note), d2/d%s2: %s",
+                              _("output '%s': second-order terms (GUM 5.1.2 note), d2/d%s2: %s"),
                               o->name, m->inputs[j].name, why.msg);
         for (size_t i = 0; i < n; i++) {
             double ui2 = m->inputs[i].u * m->inputs[i].u;
@@ -115,8 +116,8 @@ static int second_order_variance(const unc_model *m, const struct unc_output *o,
                 expr_free(dij);
                 expr_free(djj);
                 return model_fail(m, o->line, err, why.code,
-                                  "output '%s': second-order terms (GUM 5.1.2 note), "
-                                  "derivatives in %s and %s: %s",
+                                  _("output '%s': second-order terms (GUM 5.1.2 note), "
+                                  "derivatives in %s and %s: %s"),
                                   o->name, m->inputs[j].name, m->inputs[i].name, why.msg);
             }
             double second = expr_eval(dij, x);
@@ -140,19 +141,19 @@ static int evaluate_output(const unc_model *m, const struct unc_output *o, const
     out->y = expr_eval(o->expr, x);
     if (!isfinite(out->y))
         return model_fail(m, o->line, err, CD_ERR_NUMERIC,
-                          "output '%s' is not finite at the inputs' best estimates "
-                          "(division by zero, log or sqrt of a negative value?)",
+                          _("output '%s' is not finite at the inputs' best estimates "
+                          "(division by zero, log or sqrt of a negative value?)"),
                           o->name);
     for (size_t i = 0; i < n; i++) {
         c[i] = expr_eval(o->d1[i], x);
         if (!isfinite(c[i]))
             return model_fail(m, o->line, err, CD_ERR_NUMERIC,
-                              "sensitivity of '%s' to '%s' is not finite at the best estimates",
+                              _("sensitivity of '%s' to '%s' is not finite at the best estimates"),
                               o->name, m->inputs[i].name);
     }
     out->rows = calloc(n, sizeof *out->rows);
     if (out->rows == NULL)
-        return model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+        return model_fail(m, 0, err, CD_ERR_NOMEM, _("out of memory"));
     out->n_rows = n;
     for (size_t i = 0; i < n; i++) {
         const struct unc_input *in = &m->inputs[i];
@@ -179,10 +180,10 @@ int unc_lpu(const unc_model *m, struct unc_coverage cov, struct unc_lpu_result *
 {
     *out = NULL;
     if (!m->prepared)
-        return model_fail(m, 0, err, CD_ERR_INVALID, "model not prepared");
+        return model_fail(m, 0, err, CD_ERR_INVALID, _("model not prepared"));
     if (!(cov.k > 0) && !(cov.p > 0 && cov.p < 1))
         return model_fail(m, 0, err, CD_ERR_INVALID,
-                          "coverage probability must lie strictly between 0 and 1");
+                          _("coverage probability must lie strictly between 0 and 1"));
     size_t n = m->n_inputs;
     size_t q = m->n_outputs;
     struct unc_lpu_result *r = calloc(1, sizeof *r);
@@ -192,7 +193,7 @@ int unc_lpu(const unc_model *m, struct unc_coverage cov, struct unc_lpu_result *
     size_t *group = calloc(n + 1, sizeof *group);
     int rc = 0;
     if (r == NULL || x == NULL || cu == NULL || c == NULL || group == NULL) {
-        rc = model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+        rc = model_fail(m, 0, err, CD_ERR_NOMEM, _("out of memory"));
         goto done;
     }
     r->n_outputs = q;
@@ -200,7 +201,7 @@ int unc_lpu(const unc_model *m, struct unc_coverage cov, struct unc_lpu_result *
     r->covariance = calloc(q * q, sizeof *r->covariance);
     r->correlation = calloc(q * q, sizeof *r->correlation);
     if (r->outputs == NULL || r->covariance == NULL || r->correlation == NULL) {
-        rc = model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+        rc = model_fail(m, 0, err, CD_ERR_NOMEM, _("out of memory"));
         goto done;
     }
     correlation_groups(m, group);

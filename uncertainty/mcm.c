@@ -33,6 +33,7 @@
 
 #include "model_priv.h"
 #include "stats.h"
+#include "cd_i18n.h"
 
 #define LANES 8
 #define CHUNK (16 * EXPR_BLOCK)
@@ -155,15 +156,15 @@ static int plan_group(struct plan *p, size_t *members, size_t n, struct cd_err *
         const struct unc_input *in = &m->inputs[members[a]];
         if (!is_gaussian_like(in))
             return model_fail(m, in->line, err, CD_ERR_UNSUPPORTED,
-                              "Monte Carlo: '%s' is correlated with other inputs but has a "
+                              _("Monte Carlo: '%s' is correlated with other inputs but has a "
                               "non-Gaussian distribution; only normal or t inputs can be "
-                              "correlated",
+                              "correlated"),
                               in->name);
         int same = (isinf(in->dof) && isinf(first->dof)) || in->dof == first->dof;
         if (!same)
             return model_fail(m, in->line, err, CD_ERR_UNSUPPORTED,
-                              "Monte Carlo: correlated inputs '%s' and '%s' have different "
-                              "dof; a joint distribution needs equal dof",
+                              _("Monte Carlo: correlated inputs '%s' and '%s' have different "
+                              "dof; a joint distribution needs equal dof"),
                               first->name, in->name);
     }
     struct group *g = &p->groups[p->n_groups];
@@ -174,7 +175,7 @@ static int plan_group(struct plan *p, size_t *members, size_t n, struct cd_err *
     if (g->members == NULL || g->chol == NULL) {
         free(g->members);
         free(g->chol);
-        return model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+        return model_fail(m, 0, err, CD_ERR_NOMEM, _("out of memory"));
     }
     p->n_groups++;
     memcpy(g->members, members, n * sizeof *members);
@@ -183,7 +184,7 @@ static int plan_group(struct plan *p, size_t *members, size_t n, struct cd_err *
      * (|r| = 1) falls back to the symmetric square root by eigenvectors. */
     gsl_matrix *a = gsl_matrix_alloc(n, n);
     if (a == NULL)
-        return model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+        return model_fail(m, 0, err, CD_ERR_NOMEM, _("out of memory"));
     size_t N = m->n_inputs;
     for (size_t r = 0; r < n; r++)
         for (size_t c = 0; c < n; c++)
@@ -203,7 +204,7 @@ static int plan_group(struct plan *p, size_t *members, size_t n, struct cd_err *
         if (eval == NULL || evec == NULL || w == NULL ||
             gsl_eigen_symmv(a, eval, evec, w) != GSL_SUCCESS) {
             rc = model_fail(m, 0, err, CD_ERR_NUMERIC,
-                            "Monte Carlo: cannot factor the correlation matrix");
+                            _("Monte Carlo: cannot factor the correlation matrix"));
         } else {
             for (size_t r = 0; r < n; r++)
                 for (size_t c = 0; c < n; c++) {
@@ -230,7 +231,7 @@ static int plan_init(struct plan *p, const unc_model *m, uint64_t seed, struct c
     int *seen = calloc(n, sizeof *seen);
     int rc = 0;
     if (p->kind == NULL || p->groups == NULL || stack == NULL || seen == NULL) {
-        rc = model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+        rc = model_fail(m, 0, err, CD_ERR_NOMEM, _("out of memory"));
         goto done;
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -260,7 +261,7 @@ static int plan_init(struct plan *p, const unc_model *m, uint64_t seed, struct c
     for (size_t l = 0; l < LANES && rc == 0; l++) {
         p->lane_rng[l] = gsl_rng_alloc(MCM_RNG);
         if (p->lane_rng[l] == NULL)
-            rc = model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+            rc = model_fail(m, 0, err, CD_ERR_NOMEM, _("out of memory"));
         else
             gsl_rng_set(p->lane_rng[l], (unsigned long)(seed * LANES + l + 1));
     }
@@ -457,12 +458,12 @@ static void heavy_tails(const struct plan *p, struct moments *mo, char *warning,
         if (!uses)
             continue;
         const struct unc_input *in = &m->inputs[i];
-        append(warning, cap, &used, "%s'%s' (", listed == 0 ? "Monte Carlo: input " : ", ",
+        append(warning, cap, &used, "%s'%s' (", listed == 0 ? _("Monte Carlo: input ") : ", ",
                in->name);
         if (in->line > 0)
             append(warning, cap, &used, "%s:%d, ", m->source != NULL ? m->source : "model",
                    in->line);
-        append(warning, cap, &used, "%g degree%s of freedom)", nu, nu == 1 ? "" : "s");
+        append(warning, cap, &used, _("%g degree%s of freedom)"), nu, nu == 1 ? "" : "s");
         listed++;
     }
     if (listed == 0)
@@ -471,14 +472,14 @@ static void heavy_tails(const struct plan *p, struct moments *mo, char *warning,
     for (size_t j = 0; j < m->n_outputs; j++)
         affected += !mo[j].var;
     append(warning, cap, &used,
-           " %s drawn from a t-distribution with 2 or fewer degrees of freedom, which has no "
-           "variance (JCGM 101 6.4.9)%s: u(y) of the Monte Carlo is not defined%s for output%s",
-           listed == 1 ? "is" : "are", no_mean ? " and with 1 not even a mean" : "",
-           no_mean ? ", nor y where such an input enters," : "", affected == 1 ? "" : "s");
+           _(" %s drawn from a t-distribution with 2 or fewer degrees of freedom, which has no "
+           "variance (JCGM 101 6.4.9)%s: u(y) of the Monte Carlo is not defined%s for output%s"),
+           listed == 1 ? "is" : "are", no_mean ? _(" and with 1 not even a mean") : "",
+           no_mean ? _(", nor y where such an input enters,") : "", affected == 1 ? "" : "s");
     for (size_t j = 0, k = 0; j < m->n_outputs; j++)
         if (!mo[j].var)
             append(warning, cap, &used, "%s '%s'", k++ == 0 ? "" : ",", m->outputs[j].name);
-    append(warning, cap, &used, "; the coverage intervals are reported");
+    append(warning, cap, &used, _("; the coverage intervals are reported"));
 }
 
 /* ------------------------------------------------------------ driver */
@@ -511,7 +512,7 @@ static int run_init(struct run *r, const unc_model *m, const struct unc_mcm_opti
     r->lane_acc = calloc(LANES * m->n_outputs, sizeof *r->lane_acc);
     r->batch_acc = calloc(m->n_outputs, sizeof *r->batch_acc);
     if (r->workers == NULL || r->values == NULL || r->lane_acc == NULL || r->batch_acc == NULL)
-        return model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+        return model_fail(m, 0, err, CD_ERR_NOMEM, _("out of memory"));
     size_t regs = 1;
     for (size_t j = 0; j < m->n_outputs; j++) {
         size_t k = expr_prog_registers(m->outputs[j].prog);
@@ -529,7 +530,7 @@ static int run_init(struct run *r, const unc_model *m, const struct unc_mcm_opti
         w->scratch = calloc(regs * EXPR_BLOCK, sizeof *w->scratch);
         w->z = calloc(m->n_inputs + 1, sizeof *w->z);
         if (w->columns == NULL || w->scratch == NULL || w->z == NULL)
-            return model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+            return model_fail(m, 0, err, CD_ERR_NOMEM, _("out of memory"));
     }
     return 0;
 }
@@ -584,7 +585,7 @@ static int reserve(struct run *r, const unc_model *m, size_t trials, struct cd_e
     if (want < trials)
         want = trials;
     if (want > SIZE_MAX / sizeof(double))
-        return model_fail(m, 0, err, CD_ERR_NOMEM, "%zu Monte Carlo trials: too many", want);
+        return model_fail(m, 0, err, CD_ERR_NOMEM, _("%zu Monte Carlo trials: too many"), want);
     size_t bytes = want * sizeof(double);
     size_t q = m->n_outputs;
     double *fresh[q + 1];
@@ -594,7 +595,7 @@ static int reserve(struct run *r, const unc_model *m, size_t trials, struct cd_e
             for (size_t k = 0; k < j; k++)
                 values_free(fresh[k], bytes);
             return model_fail(m, 0, err, CD_ERR_NOMEM,
-                              "out of memory for %zu Monte Carlo trials", want);
+                              _("out of memory for %zu Monte Carlo trials"), want);
         }
     }
     for (size_t j = 0; j < q; j++) {
@@ -662,9 +663,9 @@ static int summarise(const unc_model *m, size_t j, double *v, size_t n, double p
         for (size_t t = 0; t < n; t++)
             if (!isfinite(v[t]))
                 return model_fail(m, m->outputs[j].line, err, CD_ERR_NUMERIC,
-                                  "Monte Carlo: output '%s' is not finite for some drawn "
+                                  _("Monte Carlo: output '%s' is not finite for some drawn "
                                   "inputs (division by zero, log or sqrt of a negative "
-                                  "value?)",
+                                  "value?)"),
                                   m->outputs[j].name);
     }
     s->y = mean;
@@ -750,7 +751,7 @@ static int adaptive(struct run *r, const unc_model *m, const struct unc_mcm_opti
     struct stats_acc *all = calloc(q, sizeof *all);
     int rc = 0;
     if (bs == NULL || scratch == NULL || all == NULL) {
-        rc = model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+        rc = model_fail(m, 0, err, CD_ERR_NOMEM, _("out of memory"));
         goto done;
     }
     *converged = false;
@@ -821,12 +822,12 @@ static void validate(struct unc_mcm_output *o, const struct unc_lpu_output *lpu,
 const char *unc_validation_name(enum unc_validation v)
 {
     switch (v) {
-    case UNC_VALIDATION_NONE: return "no law of propagation to validate";
-    case UNC_VALIDATION_PASSED: return "validated";
-    case UNC_VALIDATION_FAILED: return "NOT validated";
-    case UNC_VALIDATION_NOTHING: return "u = 0, nothing to validate";
+    case UNC_VALIDATION_NONE: return N_("no law of propagation to validate");
+    case UNC_VALIDATION_PASSED: return N_("validated");
+    case UNC_VALIDATION_FAILED: return N_("NOT validated");
+    case UNC_VALIDATION_NOTHING: return N_("u = 0, nothing to validate");
     }
-    return "unknown validation state";
+    return N_("unknown validation state");
 }
 
 const char *unc_mcm_generator(void)
@@ -838,7 +839,7 @@ int unc_mcm_draw_only(const unc_model *m, uint64_t seed, size_t trials, double *
                       struct cd_err *err)
 {
     if (!m->prepared)
-        return model_fail(m, 0, err, CD_ERR_INVALID, "model not prepared");
+        return model_fail(m, 0, err, CD_ERR_INVALID, _("model not prepared"));
     struct unc_mcm_options o;
     unc_mcm_options_default(&o);
     o.seed = seed;
@@ -868,20 +869,20 @@ int unc_mcm(const unc_model *m, const struct unc_mcm_options *opts,
     if (o.ndig <= 0)
         o.ndig = 2;
     if (!m->prepared)
-        return model_fail(m, 0, err, CD_ERR_INVALID, "model not prepared");
+        return model_fail(m, 0, err, CD_ERR_INVALID, _("model not prepared"));
     if (!(o.p > 0 && o.p < 1))
         return model_fail(m, 0, err, CD_ERR_INVALID,
-                          "coverage probability %g must lie strictly between 0 and 1", o.p);
+                          _("coverage probability %g must lie strictly between 0 and 1"), o.p);
     if (o.trials != 0 && (double)o.trials < 1.0 / (1.0 - o.p))
         return model_fail(m, 0, err, CD_ERR_INVALID,
-                          "%zu Monte Carlo trials are too few for p = %g; JCGM 101 7.2.2 asks "
-                          "for at least 10^4 (or use --mcm auto)",
+                          _("%zu Monte Carlo trials are too few for p = %g; JCGM 101 7.2.2 asks "
+                          "for at least 10^4 (or use --mcm auto)"),
                           o.trials, o.p);
     size_t q = m->n_outputs;
     struct unc_mcm_result *res = calloc(1, sizeof *res);
     if (res == NULL || (res->outputs = calloc(q, sizeof *res->outputs)) == NULL) {
         free(res);
-        return model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+        return model_fail(m, 0, err, CD_ERR_NOMEM, _("out of memory"));
     }
     res->n_outputs = q;
     res->seed = o.seed;
@@ -891,7 +892,7 @@ int unc_mcm(const unc_model *m, const struct unc_mcm_options *opts,
     int rc = run_init(&r, m, &o, err);
     struct moments *mo = calloc(q, sizeof *mo);
     if (rc == 0 && mo == NULL)
-        rc = model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+        rc = model_fail(m, 0, err, CD_ERR_NOMEM, _("out of memory"));
     if (rc == 0)
         heavy_tails(&r.plan, mo, res->warning, sizeof res->warning);
     if (rc == 0) {

@@ -15,6 +15,7 @@
 
 #include "model_priv.h"
 #include "stats.h"
+#include "cd_i18n.h"
 
 int model_fail(const struct unc_model *m, int line, struct cd_err *err, int code,
                const char *fmt, ...)
@@ -118,13 +119,13 @@ static const char *name_taken(const unc_model *m, const char *name)
 {
     for (size_t i = 0; i < m->n_inputs; i++)
         if (strcmp(m->inputs[i].name, name) == 0)
-            return "an input";
+            return _("an input");
     for (size_t i = 0; i < m->n_constants; i++)
         if (strcmp(m->constants[i].name, name) == 0)
             return "a constant";
     for (size_t i = 0; i < m->n_outputs; i++)
         if (strcmp(m->outputs[i].name, name) == 0)
-            return "an output";
+            return _("an output");
     for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
         if (strcmp(reserved[i], name) == 0)
             return "a function";
@@ -134,15 +135,15 @@ static const char *name_taken(const unc_model *m, const char *name)
 static int check_new_name(unc_model *m, const char *name, int line, struct cd_err *err)
 {
     if (m->prepared)
-        return model_fail(m, line, err, CD_ERR_INVALID, "model already prepared");
+        return model_fail(m, line, err, CD_ERR_INVALID, _("model already prepared"));
     if (!valid_name(name))
         return model_fail(m, line, err, CD_ERR_INVALID,
-                          "'%s' is not a valid name (letters, digits, '_'; not starting "
-                          "with a digit)",
+                          _("'%s' is not a valid name (letters, digits, '_'; not starting "
+                          "with a digit)"),
                           name != NULL ? name : "");
     const char *taken = name_taken(m, name);
     if (taken != NULL)
-        return model_fail(m, line, err, CD_ERR_INVALID, "'%s' is already %s", name, taken);
+        return model_fail(m, line, err, CD_ERR_INVALID, _("'%s' is already %s"), name, taken);
     return 0;
 }
 
@@ -153,13 +154,13 @@ int unc_model_add_constant(unc_model *m, const char *name, double value, int lin
     if (rc != 0)
         return rc;
     if (!isfinite(value))
-        return model_fail(m, line, err, CD_ERR_INVALID, "constant '%s' is not a finite number",
+        return model_fail(m, line, err, CD_ERR_INVALID, _("constant '%s' is not a finite number"),
                           name);
     if (grow((void **)&m->constants, &m->cap_constants, m->n_constants, sizeof *m->constants))
-        return model_fail(m, line, err, CD_ERR_NOMEM, "out of memory");
+        return model_fail(m, line, err, CD_ERR_NOMEM, _("out of memory"));
     struct unc_constant *c = &m->constants[m->n_constants];
     if ((c->name = strdup(name)) == NULL)
-        return model_fail(m, line, err, CD_ERR_NOMEM, "out of memory");
+        return model_fail(m, line, err, CD_ERR_NOMEM, _("out of memory"));
     c->value = value;
     c->line = line;
     m->n_constants++;
@@ -203,17 +204,17 @@ int unc_model_add_input(unc_model *m, const struct unc_input_spec *s, struct cd_
         return rc;
     const char *n = s->name;
     if (!isfinite(s->value))
-        return model_fail(m, line, err, CD_ERR_INVALID, "input '%s': value is not a finite number",
+        return model_fail(m, line, err, CD_ERR_INVALID, _("input '%s': value is not a finite number"),
                           n);
     switch (s->dist) {
     case UNC_DIST_NORMAL:
     case UNC_DIST_STUDENT_T:
         if (!isfinite(s->u))
             return model_fail(m, line, err, CD_ERR_INVALID,
-                              "input '%s': u is missing or not a finite number", n);
+                              _("input '%s': u is missing or not a finite number"), n);
         if (s->u < 0)
             return model_fail(m, line, err, CD_ERR_INVALID,
-                              "input '%s': u = %g is negative", n, s->u);
+                              _("input '%s': u = %g is negative"), n, s->u);
         break;
     case UNC_DIST_RECTANGULAR:
     case UNC_DIST_TRIANGULAR:
@@ -221,32 +222,32 @@ int unc_model_add_input(unc_model *m, const struct unc_input_spec *s, struct cd_
     case UNC_DIST_TRAPEZOIDAL:
         if (!isfinite(s->half_width))
             return model_fail(m, line, err, CD_ERR_INVALID,
-                              "input '%s': half_width is missing or not a finite number "
-                              "(%s distribution)",
+                              _("input '%s': half_width is missing or not a finite number "
+                              "(%s distribution)"),
                               n, dist_name(s->dist));
         if (s->half_width < 0)
             return model_fail(m, line, err, CD_ERR_INVALID,
-                              "input '%s': half_width = %g is negative", n, s->half_width);
+                              _("input '%s': half_width = %g is negative"), n, s->half_width);
         break;
     default:
-        return model_fail(m, line, err, CD_ERR_INVALID, "input '%s': unknown distribution", n);
+        return model_fail(m, line, err, CD_ERR_INVALID, _("input '%s': unknown distribution"), n);
     }
     if (s->dist == UNC_DIST_TRAPEZOIDAL && !(s->beta >= 0 && s->beta <= 1))
         return model_fail(m, line, err, CD_ERR_INVALID,
-                          "input '%s': beta must lie in [0, 1] (ratio of the top to the base "
-                          "of the trapezoid)",
+                          _("input '%s': beta must lie in [0, 1] (ratio of the top to the base "
+                          "of the trapezoid)"),
                           n);
     if (isnan(s->dof) || s->dof <= 0)
         return model_fail(m, line, err, CD_ERR_INVALID,
-                          "input '%s': dof must be positive (absent means infinite)", n);
+                          _("input '%s': dof must be positive (absent means infinite)"), n);
     if (s->dof < 1)
-        return model_fail(m, line, err, CD_ERR_INVALID, "input '%s': dof = %g is below 1; %s", n,
+        return model_fail(m, line, err, CD_ERR_INVALID, _("input '%s': dof = %g is below 1; %s"), n,
                           s->dof, UNC_DOF_BELOW_1_WHY);
     if (s->dist == UNC_DIST_STUDENT_T && !isfinite(s->dof))
         return model_fail(m, line, err, CD_ERR_INVALID,
-                          "input '%s': a student-t input needs finite dof", n);
+                          _("input '%s': a student-t input needs finite dof"), n);
     if (grow((void **)&m->inputs, &m->cap_inputs, m->n_inputs, sizeof *m->inputs))
-        return model_fail(m, line, err, CD_ERR_NOMEM, "out of memory");
+        return model_fail(m, line, err, CD_ERR_NOMEM, _("out of memory"));
     struct unc_input *in = &m->inputs[m->n_inputs];
     memset(in, 0, sizeof *in);
     in->name = strdup(n);
@@ -254,7 +255,7 @@ int unc_model_add_input(unc_model *m, const struct unc_input_spec *s, struct cd_
     if (in->name == NULL || (s->unit != NULL && in->unit == NULL)) {
         free(in->name);
         free(in->unit);
-        return model_fail(m, line, err, CD_ERR_NOMEM, "out of memory");
+        return model_fail(m, line, err, CD_ERR_NOMEM, _("out of memory"));
     }
     in->dist = s->dist;
     in->value = s->value;
@@ -273,12 +274,12 @@ int unc_model_add_observations(unc_model *m, const char *name, const char *unit,
 {
     if (n < 2)
         return model_fail(m, line, err, CD_ERR_INVALID,
-                          "input '%s': %zu observation%s; a Type A evaluation needs at least 2",
+                          _("input '%s': %zu observation%s; a Type A evaluation needs at least 2"),
                           name != NULL ? name : "", n, n == 1 ? "" : "s");
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(obs[i]))
             return model_fail(m, line, err, CD_ERR_INVALID,
-                              "input '%s': observation %zu is not a finite number", name, i + 1);
+                              _("input '%s': observation %zu is not a finite number"), name, i + 1);
     }
     /* GUM 4.2.1 (mean), 4.2.2 (s^2 = sum (q_k - q_bar)^2 / (n - 1)), 4.2.3
      * (u = s / sqrt(n)), from deviations so large readings keep s's digits. */
@@ -295,7 +296,7 @@ int unc_model_add_observations(unc_model *m, const char *name, const char *unit,
     struct unc_input *in = &m->inputs[m->n_inputs - 1];
     in->obs = malloc(n * sizeof *obs);
     if (in->obs == NULL)
-        return model_fail(m, line, err, CD_ERR_NOMEM, "out of memory");
+        return model_fail(m, line, err, CD_ERR_NOMEM, _("out of memory"));
     memcpy(in->obs, obs, n * sizeof *obs);
     in->n_obs = n;
     in->simultaneous = simultaneous;
@@ -319,25 +320,25 @@ int unc_model_set_correlation(unc_model *m, const char *a, const char *b, double
     size_t ia, ib;
     if (!find_input(m, a, &ia))
         return model_fail(m, line, err, CD_ERR_NOT_FOUND,
-                          "correlation names '%s', which is not an input", a);
+                          _("correlation names '%s', which is not an input"), a);
     if (!find_input(m, b, &ib))
         return model_fail(m, line, err, CD_ERR_NOT_FOUND,
-                          "correlation names '%s', which is not an input", b);
+                          _("correlation names '%s', which is not an input"), b);
     if (ia == ib)
         return model_fail(m, line, err, CD_ERR_INVALID,
-                          "correlation of '%s' with itself (always 1)", a);
+                          _("correlation of '%s' with itself (always 1)"), a);
     if (!isfinite(r) || r < -1 || r > 1)
         return model_fail(m, line, err, CD_ERR_INVALID,
-                          "correlation r(%s, %s) = %g must lie in [-1, 1]", a, b, r);
+                          _("correlation r(%s, %s) = %g must lie in [-1, 1]"), a, b, r);
     for (size_t k = 0; k < m->n_given; k++) {
         const struct unc_corr_given *g = &m->given[k];
         if ((g->a == ia && g->b == ib) || (g->a == ib && g->b == ia))
             return model_fail(m, line, err, CD_ERR_INVALID,
-                              "correlation r(%s, %s) given twice (first at line %d)", a, b,
+                              _("correlation r(%s, %s) given twice (first at line %d)"), a, b,
                               g->line);
     }
     if (grow((void **)&m->given, &m->cap_given, m->n_given, sizeof *m->given))
-        return model_fail(m, line, err, CD_ERR_NOMEM, "out of memory");
+        return model_fail(m, line, err, CD_ERR_NOMEM, _("out of memory"));
     m->given[m->n_given++] = (struct unc_corr_given){.a = ia, .b = ib, .r = r, .line = line};
     return 0;
 }
@@ -349,9 +350,9 @@ int unc_model_add_output(unc_model *m, const char *name, const char *unit, const
     if (rc != 0)
         return rc;
     if (text == NULL || text[0] == '\0')
-        return model_fail(m, line, err, CD_ERR_INVALID, "output '%s' has no expression", name);
+        return model_fail(m, line, err, CD_ERR_INVALID, _("output '%s' has no expression"), name);
     if (grow((void **)&m->outputs, &m->cap_outputs, m->n_outputs, sizeof *m->outputs))
-        return model_fail(m, line, err, CD_ERR_NOMEM, "out of memory");
+        return model_fail(m, line, err, CD_ERR_NOMEM, _("out of memory"));
     struct unc_output *o = &m->outputs[m->n_outputs];
     memset(o, 0, sizeof *o);
     o->name = strdup(name);
@@ -361,7 +362,7 @@ int unc_model_add_output(unc_model *m, const char *name, const char *unit, const
     if (o->name == NULL || o->unit == NULL || o->text == NULL) {
         output_clear(o, 0);
         memset(o, 0, sizeof *o);
-        return model_fail(m, line, err, CD_ERR_NOMEM, "out of memory");
+        return model_fail(m, line, err, CD_ERR_NOMEM, _("out of memory"));
     }
     m->n_outputs++;
     return 0;
@@ -377,15 +378,15 @@ int unc_model_set_tolerance(unc_model *m, const char *output, double low, double
         if (isnan(low) || isnan(high) || low == INFINITY || high == -INFINITY ||
             (isinf(low) && isinf(high)))
             return model_fail(m, line, err, CD_ERR_INVALID,
-                              "tolerance of '%s': give a finite lower limit, upper limit or both",
+                              _("tolerance of '%s': give a finite lower limit, upper limit or both"),
                               output);
         if (!(low < high))
             return model_fail(m, line, err, CD_ERR_INVALID,
-                              "tolerance of '%s': lower limit %.15g is not below upper limit "
-                              "%.15g",
+                              _("tolerance of '%s': lower limit %.15g is not below upper limit "
+                              "%.15g"),
                               output, low, high);
         if (o->has_tolerance)
-            return model_fail(m, line, err, CD_ERR_INVALID, "tolerance of '%s' given twice",
+            return model_fail(m, line, err, CD_ERR_INVALID, _("tolerance of '%s' given twice"),
                               output);
         o->has_tolerance = true;
         o->tol_low = low;
@@ -393,7 +394,7 @@ int unc_model_set_tolerance(unc_model *m, const char *output, double low, double
         return 0;
     }
     return model_fail(m, line, err, CD_ERR_NOT_FOUND,
-                      "tolerance for '%s', which is not an output of the model", output);
+                      _("tolerance for '%s', which is not an output of the model"), output);
 }
 
 bool unc_model_output_tolerance(const unc_model *m, size_t j, double *low, double *high)
@@ -443,7 +444,7 @@ static int build_correlation(unc_model *m, struct cd_err *err)
     size_t n = m->n_inputs;
     m->corr = calloc(n * n, sizeof *m->corr);
     if (m->corr == NULL)
-        return model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+        return model_fail(m, 0, err, CD_ERR_NOMEM, _("out of memory"));
     for (size_t i = 0; i < n; i++)
         m->corr[i * n + i] = 1.0;
 
@@ -456,8 +457,8 @@ static int build_correlation(unc_model *m, struct cd_err *err)
             first_sim = q;
         else if (q->n_obs != first_sim->n_obs)
             return model_fail(m, q->line, err, CD_ERR_INVALID,
-                              "simultaneous observations of '%s' (%zu) and '%s' (%zu) differ "
-                              "in number",
+                              _("simultaneous observations of '%s' (%zu) and '%s' (%zu) differ "
+                              "in number"),
                               q->name, q->n_obs, first_sim->name, first_sim->n_obs);
         for (size_t j = 0; j < i; j++) {
             const struct unc_input *w = &m->inputs[j];
@@ -475,8 +476,8 @@ static int build_correlation(unc_model *m, struct cd_err *err)
         const struct unc_input *b = &m->inputs[g->b];
         if (a->simultaneous && b->simultaneous)
             return model_fail(m, g->line, err, CD_ERR_INVALID,
-                              "r(%s, %s) is computed from their simultaneous observations; "
-                              "remove the stated correlation",
+                              _("r(%s, %s) is computed from their simultaneous observations; "
+                              "remove the stated correlation"),
                               a->name, b->name);
         m->corr[g->a * n + g->b] = g->r;
         m->corr[g->b * n + g->a] = g->r;
@@ -496,21 +497,21 @@ static int build_correlation(unc_model *m, struct cd_err *err)
     gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(n);
     int rc = 0;
     if (a == NULL || eval == NULL || w == NULL) {
-        rc = model_fail(m, 0, err, CD_ERR_NOMEM, "out of memory");
+        rc = model_fail(m, 0, err, CD_ERR_NOMEM, _("out of memory"));
     } else {
         for (size_t i = 0; i < n * n; i++)
             a->data[(i / n) * a->tda + i % n] = m->corr[i];
         if (gsl_eigen_symm(a, eval, w) != GSL_SUCCESS) {
             rc = model_fail(m, 0, err, CD_ERR_NUMERIC,
-                            "eigenvalues of the correlation matrix did not converge");
+                            _("eigenvalues of the correlation matrix did not converge"));
         } else {
             double least = gsl_vector_min(eval);
             if (least < -1e-10) {
                 int line = m->n_given > 0 ? m->given[0].line : 0;
                 rc = model_fail(m, line, err, CD_ERR_INVALID,
-                                "the correlation matrix is not positive semi-definite "
+                                _("the correlation matrix is not positive semi-definite "
                                 "(smallest eigenvalue %.3g): the stated correlations "
-                                "contradict each other",
+                                "contradict each other"),
                                 least);
             }
         }
@@ -527,9 +528,9 @@ int unc_model_prepare(unc_model *m, struct cd_err *err)
         return 0;
     gsl_set_error_handler_off();
     if (m->n_outputs == 0)
-        return model_fail(m, 0, err, CD_ERR_INVALID, "the model has no output quantity");
+        return model_fail(m, 0, err, CD_ERR_INVALID, _("the model has no output quantity"));
     if (m->n_inputs == 0)
-        return model_fail(m, 0, err, CD_ERR_INVALID, "the model has no inputs");
+        return model_fail(m, 0, err, CD_ERR_INVALID, _("the model has no inputs"));
     int rc = build_correlation(m, err);
     if (rc != 0)
         return rc;
@@ -546,17 +547,17 @@ int unc_model_prepare(unc_model *m, struct cd_err *err)
             return err != NULL ? err->code : CD_ERR_PARSE;
         o->d1 = calloc(m->n_inputs, sizeof *o->d1);
         if (o->d1 == NULL)
-            return model_fail(m, o->line, err, CD_ERR_NOMEM, "out of memory");
+            return model_fail(m, o->line, err, CD_ERR_NOMEM, _("out of memory"));
         for (size_t i = 0; i < m->n_inputs; i++) {
             struct cd_err why = {0};
             o->d1[i] = expr_diff(o->expr, (int)i, &why);
             if (o->d1[i] == NULL)
-                return model_fail(m, o->line, err, why.code, "output '%s': sensitivity to '%s': %s",
+                return model_fail(m, o->line, err, why.code, _("output '%s': sensitivity to '%s': %s"),
                                   o->name, m->inputs[i].name, why.msg);
         }
         o->prog = expr_compile(o->expr);
         if (o->prog == NULL)
-            return model_fail(m, o->line, err, CD_ERR_NOMEM, "out of memory");
+            return model_fail(m, o->line, err, CD_ERR_NOMEM, _("out of memory"));
     }
     m->prepared = true;
     return 0;
@@ -617,8 +618,8 @@ int unc_dist_parse(const char *name, enum unc_dist *out, struct cd_err *err)
         }
     }
     return cd_fail(err, CD_ERR_INVALID,
-                   "unknown distribution '%s' (normal, rectangular, triangular, arcsine, "
-                   "student-t, trapezoidal)",
+                   _("unknown distribution '%s' (normal, rectangular, triangular, arcsine, "
+                   "student-t, trapezoidal)"),
                    name != NULL ? name : "?");
 }
 

@@ -16,6 +16,7 @@
 #include "unc_yaml.h"
 
 #include "model_priv.h"
+#include "cd_i18n.h"
 
 struct reader {
     struct cd_yaml_doc y;   /* first: the shared helpers take &r->y */
@@ -42,9 +43,9 @@ static int get_dof(const struct reader *r, const yaml_node_t *n, const char *inp
     snprintf(what, sizeof what, "input '%s': dof", input);
     int rc = cd_yaml_number(&r->y, n, what, out);
     if (rc == 0 && *out <= 0)
-        return cd_yaml_fail(&r->y, n, CD_ERR_INVALID, "input '%s': dof = %g must be positive", input, *out);
+        return cd_yaml_fail(&r->y, n, CD_ERR_INVALID, _("input '%s': dof = %g must be positive"), input, *out);
     if (rc == 0 && *out < 1)
-        return cd_yaml_fail(&r->y, n, CD_ERR_INVALID, "input '%s': dof = %g is below 1; %s", input,
+        return cd_yaml_fail(&r->y, n, CD_ERR_INVALID, _("input '%s': dof = %g is below 1; %s"), input,
                             *out, UNC_DOF_BELOW_1_WHY);
     return rc;
 }
@@ -55,13 +56,13 @@ static int each_pair(const struct reader *r, yaml_node_t *map, const char *what,
                      void *ctx)
 {
     if (map->type != YAML_MAPPING_NODE)
-        return cd_yaml_fail(&r->y, map, CD_ERR_PARSE, "%s must be a mapping (key: value)", what);
+        return cd_yaml_fail(&r->y, map, CD_ERR_PARSE, _("%s must be a mapping (key: value)"), what);
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         yaml_node_t *k = cd_yaml_node(&r->y, p->key);
         yaml_node_t *v = cd_yaml_node(&r->y, p->value);
         if (cd_yaml_scalar(k) == NULL)
-            return cd_yaml_fail(&r->y, k, CD_ERR_PARSE, "%s: keys must be plain names", what);
+            return cd_yaml_fail(&r->y, k, CD_ERR_PARSE, _("%s: keys must be plain names"), what);
         int rc = fn(r, k, v, ctx);
         if (rc != 0)
             return rc;
@@ -93,7 +94,7 @@ static int get_dist(const struct reader *r, yaml_node_t *n, const char *input, e
 {
     struct cd_err why = {0};
     if (unc_dist_parse(cd_yaml_scalar(n), out, &why) != 0)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "input '%s': %s", input, why.msg);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("input '%s': %s"), input, why.msg);
     return 0;
 }
 
@@ -101,12 +102,12 @@ static int get_observations(const struct reader *r, yaml_node_t *n, const char *
                             double **out, size_t *count)
 {
     if (n->type != YAML_SEQUENCE_NODE)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "input '%s': observations must be a list of numbers",
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("input '%s': observations must be a list of numbers"),
                        input);
     size_t len = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
     double *v = calloc(len + 1, sizeof *v);
     if (v == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_NOMEM, "out of memory");
+        return cd_yaml_fail(&r->y, n, CD_ERR_NOMEM, _("out of memory"));
     for (size_t i = 0; i < len; i++) {
         yaml_node_t *item = cd_yaml_node(&r->y, n->data.sequence.items.start[i]);
         char what[160];
@@ -130,13 +131,13 @@ static int add_input(const struct reader *r, struct load *ld, yaml_node_t *n)
 {
     if (n->type != YAML_MAPPING_NODE)
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
-                       "each input must be a mapping such as {name: x, value: 1, u: 0.1}");
+                       _("each input must be a mapping such as {name: x, value: 1, u: 0.1}"));
     int rc = cd_yaml_check_keys(&r->y, n, "input", input_keys);
     if (rc != 0)
         return rc;
     const char *name = cd_yaml_scalar(cd_yaml_get(&r->y, n, "name"));
     if (name == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "input without a name");
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("input without a name"));
     const char *unit = cd_yaml_scalar(cd_yaml_get(&r->y, n, "unit"));
     int line = cd_yaml_line(n);
 
@@ -146,8 +147,8 @@ static int add_input(const struct reader *r, struct load *ld, yaml_node_t *n)
         for (size_t i = 0; i < sizeof excluded / sizeof excluded[0]; i++)
             if (cd_yaml_get(&r->y, n, excluded[i]) != NULL)
                 return cd_yaml_fail(&r->y, cd_yaml_get(&r->y, n, excluded[i]), CD_ERR_PARSE,
-                               "input '%s': '%s' cannot be given with observations (they "
-                               "determine value, u and dof)",
+                               _("input '%s': '%s' cannot be given with observations (they "
+                               "determine value, u and dof)"),
                                name, excluded[i]);
         bool simultaneous = false;
         yaml_node_t *sim = cd_yaml_get(&r->y, n, "simultaneous");
@@ -157,7 +158,7 @@ static int add_input(const struct reader *r, struct load *ld, yaml_node_t *n)
                 simultaneous = true;
             else if (s == NULL || strcmp(s, "false") != 0)
                 return cd_yaml_fail(&r->y, sim, CD_ERR_PARSE,
-                               "input '%s': simultaneous must be true or false", name);
+                               _("input '%s': simultaneous must be true or false"), name);
         }
         double *v = NULL;
         size_t count = 0;
@@ -170,7 +171,7 @@ static int add_input(const struct reader *r, struct load *ld, yaml_node_t *n)
     }
     if (cd_yaml_get(&r->y, n, "simultaneous") != NULL)
         return cd_yaml_fail(&r->y, cd_yaml_get(&r->y, n, "simultaneous"), CD_ERR_PARSE,
-                       "input '%s': simultaneous applies only to observations", name);
+                       _("input '%s': simultaneous applies only to observations"), name);
 
     struct unc_input_spec spec = {
         .name = name, .unit = unit, .dist = UNC_DIST_NORMAL, .value = NAN, .u = NAN,
@@ -181,7 +182,7 @@ static int add_input(const struct reader *r, struct load *ld, yaml_node_t *n)
     if ((f = cd_yaml_get(&r->y, n, "dist")) != NULL && (rc = get_dist(r, f, name, &spec.dist)) != 0)
         return rc;
     if ((f = cd_yaml_get(&r->y, n, "value")) == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "input '%s': value is missing", name);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("input '%s': value is missing"), name);
     snprintf(what, sizeof what, "input '%s': value", name);
     if ((rc = cd_yaml_number(&r->y, f, what, &spec.value)) != 0)
         return rc;
@@ -190,24 +191,24 @@ static int add_input(const struct reader *r, struct load *ld, yaml_node_t *n)
     const char *wrong = wants_u ? "half_width" : "u";
     if (cd_yaml_get(&r->y, n, wrong) != NULL)
         return cd_yaml_fail(&r->y, cd_yaml_get(&r->y, n, wrong), CD_ERR_PARSE,
-                       "input '%s': a %s distribution takes %s, not %s", name,
+                       _("input '%s': a %s distribution takes %s, not %s"), name,
                        cd_yaml_get(&r->y, n, "dist") != NULL ? cd_yaml_scalar(cd_yaml_get(&r->y, n, "dist")) : "normal",
                        needed, wrong);
     if ((f = cd_yaml_get(&r->y, n, needed)) == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "input '%s': %s is missing", name, needed);
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("input '%s': %s is missing"), name, needed);
     snprintf(what, sizeof what, "input '%s': %s", name, needed);
     if ((rc = cd_yaml_number(&r->y, f, what, wants_u ? &spec.u : &spec.half_width)) != 0)
         return rc;
     if ((f = cd_yaml_get(&r->y, n, "beta")) != NULL) {
         if (spec.dist != UNC_DIST_TRAPEZOIDAL)
-            return cd_yaml_fail(&r->y, f, CD_ERR_PARSE, "input '%s': beta applies only to trapezoidal",
+            return cd_yaml_fail(&r->y, f, CD_ERR_PARSE, _("input '%s': beta applies only to trapezoidal"),
                            name);
         snprintf(what, sizeof what, "input '%s': beta", name);
         if ((rc = cd_yaml_number(&r->y, f, what, &spec.beta)) != 0)
             return rc;
     } else if (spec.dist == UNC_DIST_TRAPEZOIDAL) {
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
-                       "input '%s': a trapezoidal distribution needs beta (top/base, 0..1)", name);
+                       _("input '%s': a trapezoidal distribution needs beta (top/base, 0..1)"), name);
     }
     if ((f = cd_yaml_get(&r->y, n, "dof")) != NULL && (rc = get_dof(r, f, name, &spec.dof)) != 0)
         return rc;
@@ -221,14 +222,14 @@ static int add_correlation(const struct reader *r, struct load *ld, yaml_node_t 
                      : 0;
     if (len != 3)
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
-                       "each correlation is a list [input_a, input_b, r]");
+                       _("each correlation is a list [input_a, input_b, r]"));
     yaml_node_t *a = cd_yaml_node(&r->y, n->data.sequence.items.start[0]);
     yaml_node_t *b = cd_yaml_node(&r->y, n->data.sequence.items.start[1]);
     yaml_node_t *c = cd_yaml_node(&r->y, n->data.sequence.items.start[2]);
     if (cd_yaml_scalar(a) == NULL || cd_yaml_scalar(b) == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "correlation: the first two items name inputs");
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("correlation: the first two items name inputs"));
     double rv;
-    int rc = cd_yaml_number(&r->y, c, "correlation coefficient", &rv);
+    int rc = cd_yaml_number(&r->y, c, _("correlation coefficient"), &rv);
     if (rc != 0)
         return rc;
     return unc_model_set_correlation(ld->m, cd_yaml_scalar(a), cd_yaml_scalar(b), rv, cd_yaml_line(n), r->y.err);
@@ -240,10 +241,10 @@ static int add_model_text(const struct reader *r, struct load *ld, yaml_node_t *
 {
     const char *text = cd_yaml_scalar(n);
     if (text == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "model must be an expression string");
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("model must be an expression string"));
     char *copy = strdup(text);
     if (copy == NULL)
-        return cd_yaml_fail(&r->y, n, CD_ERR_NOMEM, "out of memory");
+        return cd_yaml_fail(&r->y, n, CD_ERR_NOMEM, _("out of memory"));
     int rc = 0;
     int count = 0;
     char *save = NULL;
@@ -275,7 +276,7 @@ static int add_model_text(const struct reader *r, struct load *ld, yaml_node_t *
     }
     free(copy);
     if (rc == 0 && count == 0)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "model is empty");
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("model is empty"));
     return rc;
 }
 
@@ -293,7 +294,7 @@ static int add_output(const struct reader *r, yaml_node_t *k, yaml_node_t *v, vo
         unit = cd_yaml_scalar(cd_yaml_get(&r->y, v, "unit"));
     }
     if (text == NULL)
-        return cd_yaml_fail(&r->y, v, CD_ERR_PARSE, "output '%s' needs an expression", cd_yaml_scalar(k));
+        return cd_yaml_fail(&r->y, v, CD_ERR_PARSE, _("output '%s' needs an expression"), cd_yaml_scalar(k));
     return unc_model_add_output(ld->m, cd_yaml_scalar(k), unit, text, cd_yaml_line(k), r->y.err);
 }
 
@@ -304,15 +305,15 @@ static int read_coverage(const struct reader *r, yaml_node_t *root, struct unc_c
     yaml_node_t *p = cd_yaml_get(&r->y, root, "coverage");
     yaml_node_t *k = cd_yaml_get(&r->y, root, "k");
     if (p != NULL && k != NULL)
-        return cd_yaml_fail(&r->y, k, CD_ERR_PARSE, "give either coverage (a probability) or k, not both");
+        return cd_yaml_fail(&r->y, k, CD_ERR_PARSE, _("give either coverage (a probability) or k, not both"));
     if (p != NULL) {
         int rc = cd_yaml_number(&r->y, p, "coverage", &c->p);
         if (rc != 0)
             return rc;
         if (!(c->p > 0 && c->p < 1))
             return cd_yaml_fail(&r->y, p, CD_ERR_INVALID,
-                           "coverage %g must be a probability such as 0.95 or 0.9545 "
-                           "(write 0.95 for 95 %%)",
+                           _("coverage %g must be a probability such as 0.95 or 0.9545 "
+                           "(write 0.95 for 95 %%)"),
                            c->p);
     }
     if (k != NULL) {
@@ -320,7 +321,7 @@ static int read_coverage(const struct reader *r, yaml_node_t *root, struct unc_c
         if (rc != 0)
             return rc;
         if (!(c->k > 0))
-            return cd_yaml_fail(&r->y, k, CD_ERR_INVALID, "k must be positive");
+            return cd_yaml_fail(&r->y, k, CD_ERR_INVALID, _("k must be positive"));
     }
     return 0;
 }
@@ -332,7 +333,7 @@ static int read_limits(const struct reader *r, struct load *ld, yaml_node_t *n, 
     static const char *const keys[] = {"low", "high", "nominal", "mpe", NULL};
     if (n->type != YAML_MAPPING_NODE)
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
-                       "tolerance must be {low: L, high: H} or {nominal: N, mpe: E}");
+                       _("tolerance must be {low: L, high: H} or {nominal: N, mpe: E}"));
     int rc = cd_yaml_check_keys(&r->y, n, "tolerance", keys);
     if (rc != 0)
         return rc;
@@ -344,19 +345,19 @@ static int read_limits(const struct reader *r, struct load *ld, yaml_node_t *n, 
     if (nom != NULL || mpe != NULL) {
         if (lo != NULL || hi != NULL || nom == NULL || mpe == NULL)
             return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
-                           "tolerance: give nominal and mpe together, or low and/or high");
+                           _("tolerance: give nominal and mpe together, or low and/or high"));
         double v, e;
-        if ((rc = cd_yaml_number(&r->y, nom, "tolerance nominal", &v)) != 0 ||
-            (rc = cd_yaml_number(&r->y, mpe, "tolerance mpe", &e)) != 0)
+        if ((rc = cd_yaml_number(&r->y, nom, _("tolerance nominal"), &v)) != 0 ||
+            (rc = cd_yaml_number(&r->y, mpe, _("tolerance mpe"), &e)) != 0)
             return rc;
         if (!(e > 0))
-            return cd_yaml_fail(&r->y, mpe, CD_ERR_INVALID, "tolerance mpe must be positive");
+            return cd_yaml_fail(&r->y, mpe, CD_ERR_INVALID, _("tolerance mpe must be positive"));
         low = v - e;
         high = v + e;
     } else {
-        if (lo != NULL && (rc = cd_yaml_number(&r->y, lo, "tolerance low", &low)) != 0)
+        if (lo != NULL && (rc = cd_yaml_number(&r->y, lo, _("tolerance low"), &low)) != 0)
             return rc;
-        if (hi != NULL && (rc = cd_yaml_number(&r->y, hi, "tolerance high", &high)) != 0)
+        if (hi != NULL && (rc = cd_yaml_number(&r->y, hi, _("tolerance high"), &high)) != 0)
             return rc;
     }
     return unc_model_set_tolerance(ld->m, output, low, high, cd_yaml_line(n), r->y.err);
@@ -365,7 +366,7 @@ static int read_limits(const struct reader *r, struct load *ld, yaml_node_t *n, 
 static int read_tolerance(const struct reader *r, struct load *ld, yaml_node_t *n)
 {
     if (n->type != YAML_MAPPING_NODE)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "tolerance must be a mapping");
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("tolerance must be a mapping"));
     int per_output = 0;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
         if (cd_yaml_node(&r->y, p->value)->type == YAML_MAPPING_NODE)
@@ -373,8 +374,8 @@ static int read_tolerance(const struct reader *r, struct load *ld, yaml_node_t *
     if (!per_output) {
         if (unc_model_output_count(ld->m) != 1)
             return cd_yaml_fail(&r->y, n, CD_ERR_PARSE,
-                           "the model has several outputs: give tolerance as "
-                           "{OUTPUT: {low: L, high: H}, ...}");
+                           _("the model has several outputs: give tolerance as "
+                           "{OUTPUT: {low: L, high: H}, ...}"));
         return read_limits(r, ld, n, unc_model_output_name(ld->m, 0));
     }
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -396,11 +397,11 @@ static int load_document(const struct reader *r, struct load *ld)
 {
     yaml_node_t *root = yaml_document_get_root_node(r->y.doc);
     if (root == NULL)
-        return cd_yaml_fail(&r->y, NULL, CD_ERR_PARSE, "the file is empty");
+        return cd_yaml_fail(&r->y, NULL, CD_ERR_PARSE, _("the file is empty"));
     if (root->type != YAML_MAPPING_NODE)
         return cd_yaml_fail(&r->y, root, CD_ERR_PARSE,
-                       "a model file is a mapping with model (or outputs) and inputs");
-    int rc = cd_yaml_check_keys(&r->y, root, "model file", top_keys);
+                       _("a model file is a mapping with model (or outputs) and inputs"));
+    int rc = cd_yaml_check_keys(&r->y, root, _("model file"), top_keys);
     if (rc != 0)
         return rc;
     struct unc_coverage cov;
@@ -420,9 +421,9 @@ static int load_document(const struct reader *r, struct load *ld)
 
     n = cd_yaml_get(&r->y, root, "inputs");
     if (n == NULL)
-        return cd_yaml_fail(&r->y, root, CD_ERR_PARSE, "no inputs: the model file needs an inputs list");
+        return cd_yaml_fail(&r->y, root, CD_ERR_PARSE, _("no inputs: the model file needs an inputs list"));
     if (n->type != YAML_SEQUENCE_NODE)
-        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "inputs must be a list");
+        return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("inputs must be a list"));
     for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
          it++)
         if ((rc = add_input(r, ld, cd_yaml_node(&r->y, *it))) != 0)
@@ -431,7 +432,7 @@ static int load_document(const struct reader *r, struct load *ld)
     n = cd_yaml_get(&r->y, root, "correlations");
     if (n != NULL && !is_null(n)) {
         if (n->type != YAML_SEQUENCE_NODE)
-            return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, "correlations must be a list of [a, b, r]");
+            return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("correlations must be a list of [a, b, r]"));
         for (yaml_node_item_t *it = n->data.sequence.items.start;
              it < n->data.sequence.items.top; it++)
             if ((rc = add_correlation(r, ld, cd_yaml_node(&r->y, *it))) != 0)
@@ -442,12 +443,12 @@ static int load_document(const struct reader *r, struct load *ld)
     yaml_node_t *outputs = cd_yaml_get(&r->y, root, "outputs");
     if ((model == NULL) == (outputs == NULL))
         return cd_yaml_fail(&r->y, root, CD_ERR_PARSE,
-                       "give the model either as model: \"expression\" or as outputs: "
-                       "{name: expression, ...}");
+                       _("give the model either as model: \"expression\" or as outputs: "
+                       "{name: expression, ...}"));
     if (outputs != NULL) {
         if (cd_yaml_get(&r->y, root, "measurand") != NULL)
             return cd_yaml_fail(&r->y, cd_yaml_get(&r->y, root, "measurand"), CD_ERR_PARSE,
-                           "measurand goes with model; with outputs, name each output");
+                           _("measurand goes with model; with outputs, name each output"));
         rc = each_pair(r, outputs, "outputs", add_output, ld);
     } else {
         rc = add_measurand(r, ld, root, model);
@@ -468,7 +469,7 @@ static int add_measurand(const struct reader *r, struct load *ld, yaml_node_t *r
     if (meas != NULL) {
         static const char *const keys[] = {"name", "unit", "description", NULL};
         if (meas->type != YAML_MAPPING_NODE)
-            return cd_yaml_fail(&r->y, meas, CD_ERR_PARSE, "measurand must be {name: ..., unit: ...}");
+            return cd_yaml_fail(&r->y, meas, CD_ERR_PARSE, _("measurand must be {name: ..., unit: ...}"));
         if ((rc = cd_yaml_check_keys(&r->y, meas, "measurand", keys)) != 0)
             return rc;
         name = cd_yaml_scalar(cd_yaml_get(&r->y, meas, "name"));
@@ -484,7 +485,7 @@ static unc_model *load(yaml_document_t *docp, const char *source,
     unc_model *m = unc_model_new(source);
     if (m == NULL) {
         yaml_document_delete(&doc);
-        cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         return NULL;
     }
     struct reader r = {.y = {.doc = &doc, .source = source, .err = err}};

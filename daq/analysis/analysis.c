@@ -3,6 +3,7 @@
  * tolerance and the reference come from the profile module, the GUM
  * evaluation and the decision from the engine. */
 #include "analysis.h"
+#include "cd_i18n.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -39,18 +40,18 @@ static int sort_readings(const struct ana_input *in, const char *side,
     const struct prof_profile *p = in->profile;
     struct point_readings *pr = calloc(p->n_points ? p->n_points : 1, sizeof *pr);
     if (pr == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     for (size_t i = 0; i < p->n_points; i++) {
         pr[i].v = malloc((p->points[i].repeat + 1) * sizeof *pr[i].v);
         if (pr[i].v == NULL) {
             free_readings(pr, p->n_points);
-            return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         }
     }
     size_t *cap = calloc(p->n_points ? p->n_points : 1, sizeof *cap);
     if (cap == NULL) {
         free_readings(pr, p->n_points);
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     }
     for (size_t i = 0; i < p->n_points; i++)
         cap[i] = p->points[i].repeat + 1;
@@ -63,8 +64,8 @@ static int sort_readings(const struct ana_input *in, const char *side,
             free(cap);
             free_readings(pr, p->n_points);
             return cd_fail(err, CD_ERR_INVALID,
-                           "reading %zu belongs to test point %d, but profile %s has %zu test "
-                           "points: the run was not recorded with this profile",
+                           _("reading %zu belongs to test point %d, but profile %s has %zu test "
+                           "points: the run was not recorded with this profile"),
                            k + 1, rd->point + 1, p->name, p->n_points);
         }
         const struct prof_plan_point *pt = &p->points[rd->point];
@@ -72,8 +73,8 @@ static int sort_readings(const struct ana_input *in, const char *side,
             free(cap);
             free_readings(pr, p->n_points);
             return cd_fail(err, CD_ERR_INVALID,
-                           "reading %zu: test point %d is %s at %.15g %s in profile %s, but the "
-                           "run recorded %s at %.15g: the run was not recorded with this profile",
+                           _("reading %zu: test point %d is %s at %.15g %s in profile %s, but the "
+                           "run recorded %s at %.15g: the run was not recorded with this profile"),
                            k + 1, rd->point + 1, pt->role, pt->nominal, p->unit, p->name,
                            rd->role[0] ? rd->role : "(no role)", rd->nominal);
         }
@@ -87,8 +88,8 @@ static int sort_readings(const struct ana_input *in, const char *side,
             free(cap);
             free_readings(pr, p->n_points);
             return cd_fail(err, CD_ERR_INVALID,
-                           "reading %zu (test point %d): the instrument showed %s %s, the profile "
-                           "works in %s: set the instrument's unit to %s",
+                           _("reading %zu (test point %d): the instrument showed %s %s, the profile "
+                           "works in %s: set the instrument's unit to %s"),
                            k + 1, rd->point + 1, rd->r.display, rd->r.unit, unit, unit);
         }
         struct point_readings *t = &pr[rd->point];
@@ -98,7 +99,7 @@ static int sort_readings(const struct ana_input *in, const char *side,
             if (nv == NULL) {
                 free(cap);
                 free_readings(pr, p->n_points);
-                return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+                return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
             }
             t->v = nv;
             cap[rd->point] = nc;
@@ -140,7 +141,7 @@ static int collect_checks(const struct ana_input *in, struct ana_result *res, st
     size_t n = p->verification.n_checks;
     res->checks = calloc(n ? n : 1, sizeof *res->checks);
     if (res->checks == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     res->n_checks = n;
     for (size_t i = 0; i < n; i++)
         res->checks[i].check = &p->verification.checks[i];
@@ -151,8 +152,8 @@ static int collect_checks(const struct ana_input *in, struct ana_result *res, st
         if (rd->point < 0 || (size_t)rd->point >= n ||
             strcmp(rd->role, p->verification.checks[rd->point].id) != 0)
             return cd_fail(err, CD_ERR_INVALID,
-                           "reading %zu answers check %d '%s', which profile %s does not have "
-                           "there: the run was not recorded with this profile",
+                           _("reading %zu answers check %d '%s', which profile %s does not have "
+                           "there: the run was not recorded with this profile"),
                            k + 1, rd->point + 1, rd->role, p->name);
         struct ana_check *c = &res->checks[rd->point];
         c->answered = true;
@@ -369,7 +370,7 @@ static int evaluate(const struct ana_input *in, struct ana_point *pt, struct cd_
     pt->U = o->U;
     pt->rows = calloc(o->n_rows ? o->n_rows : 1, sizeof *pt->rows);
     if (pt->rows == NULL) {
-        rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        rc = cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     } else {
         pt->n_rows = o->n_rows;
         for (size_t i = 0; i < o->n_rows; i++) {
@@ -380,7 +381,12 @@ static int evaluate(const struct ana_input *in, struct ana_point *pt, struct cd_
                 if (strcmp(p->budget.inputs[j].name, br->name) != 0)
                     continue;
                 snprintf(r->label, sizeof r->label, "%s", p->budget.inputs[j].label);
+                snprintf(r->label_vi, sizeof r->label_vi, "%s",
+                         p->budget.inputs[j].label_vi != NULL ? p->budget.inputs[j].label_vi : "");
                 snprintf(r->source, sizeof r->source, "%s", p->budget.inputs[j].source);
+                snprintf(r->source_vi, sizeof r->source_vi, "%s",
+                         p->budget.inputs[j].source_vi != NULL ? p->budget.inputs[j].source_vi
+                                                               : "");
             }
             r->x = br->x;
             r->u = br->u;
@@ -427,7 +433,7 @@ static int result_points(const struct ana_input *in, const struct point_readings
     const struct prof_profile *p = in->profile;
     res->points = calloc(p->n_points ? p->n_points : 1, sizeof *res->points);
     if (res->points == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     res->complete = true;
     for (size_t i = 0; i < p->n_points; i++) {
         const struct prof_plan_point *pp = &p->points[i];
@@ -541,12 +547,12 @@ static int fit_curve(const struct ana_input *in, struct ana_result *res, struct 
         n += res->points[i].measured;
     if (n < CURVE_MIN_POINTS)
         return cd_fail(err, CD_ERR_INVALID,
-                       "profile %s fits a curve of 3 coefficients: it needs at least %d measured "
-                       "points, the run has %zu (measure the others: the run can be resumed)",
+                       _("profile %s fits a curve of 3 coefficients: it needs at least %d measured "
+                       "points, the run has %zu (measure the others: the run can be resumed)"),
                        p->name, CURVE_MIN_POINTS, n);
     double *xyu = malloc(3 * n * sizeof *xyu);
     if (xyu == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     size_t j = 0;
     for (size_t i = 0; i < res->n_points; i++) {
         struct ana_point *pt = &res->points[i];
@@ -566,7 +572,7 @@ static int fit_curve(const struct ana_input *in, struct ana_result *res, struct 
     if (rc == 0)
         rc = unc_cvd_from_fit(&res->fit, &res->cvd, &why);
     if (rc != 0)
-        return cd_fail(err, why.code, "profile %s: the curve fit: %s", p->name, why.msg);
+        return cd_fail(err, why.code, _("profile %s: the curve fit: %s"), p->name, why.msg);
     res->has_curve = true;
     res->curve_k = CURVE_K;
     for (size_t i = 0; i < res->n_points; i++) {
@@ -608,10 +614,10 @@ int ana_run(const struct ana_input *in, struct ana_result **out, struct cd_err *
 {
     *out = NULL;
     if (in == NULL || in->profile == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "no profile to analyse with");
+        return cd_fail(err, CD_ERR_INVALID, _("no profile to analyse with"));
     struct ana_result *res = calloc(1, sizeof *res);
     if (res == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     struct point_readings *pr = NULL, *pr_ref = NULL;
     size_t ref_ignored = 0, ref_superseded = 0;
     int rc = sort_readings(in, DAQ_SIDE_ITEM, &pr, &res->n_ignored, &res->n_superseded, err);
@@ -666,8 +672,8 @@ int ana_run(const struct ana_input *in, struct ana_result **out, struct cd_err *
         /* A verification that failed at a check may stop before its test */
         if (measured == 0 && !(res->verification && res->verdict == UNC_FAIL))
             rc = cd_fail(err, CD_ERR_INVALID,
-                         "no test point of the error test has a stable reading: nothing to "
-                         "analyse");
+                         _("no test point of the error test has a stable reading: nothing to "
+                         "analyse"));
     }
     if (rc != 0) {
         ana_result_free(res);
@@ -679,7 +685,7 @@ int ana_run(const struct ana_input *in, struct ana_result **out, struct cd_err *
 
 const char *ana_overall_name(const struct ana_result *r)
 {
-    return r->complete ? unc_verdict_name(r->verdict) : "incomplete";
+    return r->complete ? unc_verdict_name(r->verdict) : N_("incomplete");
 }
 
 /* ------------------------------------------------------------ output */
@@ -883,31 +889,33 @@ json_t *ana_result_json(const struct ana_result *r, const struct prof_profile *p
     return root;
 }
 
-void ana_result_print(FILE *f, const struct ana_result *r, const struct prof_profile *p)
+void ana_result_print(FILE *f, const struct ana_result *r, const struct prof_profile *p,
+                      bool vi)
 {
-    fprintf(f, "profile %s (%s)\n", p->name, p->method);
+    fprintf(f, _("profile %s (%s)\n"), p->name,
+            vi && p->method_vi != NULL && p->method_vi[0] != '\0' ? p->method_vi : p->method);
     if (r->has_air)
-        fprintf(f, "air density %.5f kg/m3, u = %.2g kg/m3 (%s)\n", r->air.rho, r->air.u,
-                r->air.measured ? "OIML R111-1 E.3-1 from the conditions measured"
-                                : "the profile's estimate: the conditions were not measured");
+        fprintf(f, _("air density %.5f kg/m3, u = %.2g kg/m3 (%s)\n"), r->air.rho, r->air.u,
+                r->air.measured ? _("OIML R111-1 E.3-1 from the conditions measured")
+                                : _("the profile's estimate: the conditions were not measured"));
     if (r->has_repeatability)
-        fprintf(f, "repeatability at %.15g %s: n = %zu, mean %.10g, s = %.3g %s\n", r->rep_load,
+        fprintf(f, _("repeatability at %.15g %s: n = %zu, mean %.10g, s = %.3g %s\n"), r->rep_load,
                 p->unit, r->rep_n, r->rep_mean, r->rep_s, p->unit);
     if (r->n_positions > 0) {
-        fprintf(f, "eccentricity at %.15g %s:", r->ecc_load, p->unit);
+        fprintf(f, _("eccentricity at %.15g %s:"), r->ecc_load, p->unit);
         for (size_t i = 0; i < r->n_positions; i++)
             fprintf(f, " %s %+.6g", r->positions[i].name, r->positions[i].deviation);
-        fprintf(f, "; largest %.6g %s\n", r->ecc_max, p->unit);
+        fprintf(f, _("; largest %.6g %s\n"), r->ecc_max, p->unit);
     }
-    fprintf(f, "%14s %5s %16s %12s %11s %6s %8s %11s  %s\n", "nominal", "n", "mean", "error", "U",
-            "k", "nu_eff", "MPE", "verdict");
+    fprintf(f, "%14s %5s %16s %12s %11s %6s %8s %11s  %s\n", _("nominal"), "n", _("mean"),
+            _("error"), "U", "k", "nu_eff", _("MPE"), _("verdict"));
     for (size_t i = 0; i < r->n_points; i++) {
         const struct ana_point *pt = &r->points[i];
         char nominal[32];
         snprintf(nominal, sizeof nominal, "%.10g %s", pt->nominal, prof_reference_unit(p));
         if (!pt->measured) {
             fprintf(f, "%14s %5s %16s %12s %11s %6s %8s %11.4g  %s\n", nominal, "0", "-", "-", "-",
-                    "-", "-", fmax(fabs(pt->low), fabs(pt->high)), "not measured");
+                    "-", "-", fmax(fabs(pt->low), fabs(pt->high)), _("not measured"));
             continue;
         }
         char nu[16];
@@ -917,16 +925,17 @@ void ana_result_print(FILE *f, const struct ana_result *r, const struct prof_pro
             snprintf(nu, sizeof nu, "inf");
         fprintf(f, "%14s %5zu %16.10g %12.4g %11.4g %6.3f %8s %11.4g  %s\n", nominal, pt->n,
                 pt->stats[PROF_STAT_MEAN], pt->error, pt->U, pt->k, nu,
-                fmax(fabs(pt->low), fabs(pt->high)), unc_verdict_name(pt->decision.verdict));
+                fmax(fabs(pt->low), fabs(pt->high)), _(unc_verdict_name(pt->decision.verdict)));
     }
     if (r->has_curve)
-        fprintf(f, "CVD curve (errors above are residuals from it): R0 = %.6f %s, A = %.6e, "
+        fprintf(f, _("CVD curve (errors above are residuals from it): R0 = %.6f %s, A = %.6e, "
                    "B = %.5e; U (k = %g) %.2g %s, %.2g, %.2g; r(A, B) = %.4f; chi2 = %.3g, "
-                   "dof %.0f\n",
+                   "dof %.0f\n"),
                 r->cvd.r0, p->unit, r->cvd.a, r->cvd.b, r->curve_k, r->curve_k * r->cvd.u[0],
                 p->unit, r->curve_k * r->cvd.u[1], r->curve_k * r->cvd.u[2], r->cvd.corr[5],
                 r->fit.chisq, r->fit.dof);
-    fprintf(f, "decision rule: %s\n", unc_rule_name(p->rule.rule));
-    fprintf(f, "verdict: %s%s\n", ana_overall_name(r),
-            r->complete ? "" : " (points not measured; the measured ones are shown)");
+    fprintf(f, _("decision rule: %s\n"), unc_rule_name(p->rule.rule));
+    fprintf(f, r->complete ? _("verdict: %s\n")
+                           : _("verdict: %s (points not measured; the measured ones are shown)\n"),
+            _(ana_overall_name(r)));
 }

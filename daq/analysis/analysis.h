@@ -22,7 +22,9 @@
 struct ana_budget_row {
     char name[64];
     char label[128];
+    char label_vi[128];         /* the profile's Vietnamese label, "" when none */
     char source[192];           /* the clause the profile cites, "" when none */
+    char source_vi[256];        /* its Vietnamese, "" when the profile gives none */
     double x, u, dof, c, contribution, share; /* as unc_budget_row */
 };
 
@@ -128,8 +130,10 @@ void ana_result_free(struct ana_result *r);
 json_t *ana_result_json(const struct ana_result *r, const struct prof_profile *p);
 
 /* The result as the technician reads it: one line per point and the
- * overall verdict. */
-void ana_result_print(FILE *f, const struct ana_result *r, const struct prof_profile *p);
+ * overall verdict, in the language of the messages; `vi`: that language is
+ * Vietnamese, so the profile's own texts (its method) are shown in it. */
+void ana_result_print(FILE *f, const struct ana_result *r, const struct prof_profile *p,
+                      bool vi);
 
 /* "pass", ..., or "incomplete" when points are missing. */
 const char *ana_overall_name(const struct ana_result *r);

@@ -1,5 +1,6 @@
 /* Analysing a run file (analyze_run.h). */
 #include "analysis.h"
+#include "cd_i18n.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@ static int reference_from_run(const struct daq_run_view *v, const struct prof_st
 {
     out->items = calloc(v->n_standards + 1, sizeof *out->items);
     if (out->items == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     size_t n = 0;
     const struct daq_standard *first = NULL;
     for (size_t i = 0; i < v->n_standards; i++) {
@@ -33,7 +34,7 @@ static int reference_from_run(const struct daq_run_view *v, const struct prof_st
             continue;
         if (first != NULL && strcmp(first->id, s->id) != 0)
             return cd_fail(err, CD_ERR_INVALID,
-                           "the run records two standards for the role '%s' (%s and %s)",
+                           _("the run records two standards for the role '%s' (%s and %s)"),
                            need->role, first->id, s->id);
         if (first == NULL)
             first = s;
@@ -43,8 +44,8 @@ static int reference_from_run(const struct daq_run_view *v, const struct prof_st
     }
     if (first == NULL)
         return cd_fail(err, CD_ERR_NOT_FOUND,
-                       "the run records no certified values for the '%s' standard: give the "
-                       "register with --standards",
+                       _("the run records no certified values for the '%s' standard: give the "
+                       "register with --standards"),
                        need->role);
     out->std = (struct prof_standard){.id = first->id, .kind = need->kind,
                                       .certificate = first->certificate, .k = first->k,
@@ -76,10 +77,10 @@ static int analyse(const struct ana_file_opts *a, const struct daq_run_view *v,
             const char *id = used_id(v, p->reference);
             if (id[0] == '\0')
                 rc = cd_fail(err, CD_ERR_NOT_FOUND,
-                             "neither the run nor the profile names the '%s' standard",
+                             _("neither the run nor the profile names the '%s' standard"),
                              p->reference->role);
             else if ((ref = prof_standards_find(reg, id)) == NULL)
-                rc = cd_fail(err, CD_ERR_NOT_FOUND, "%s: no standard '%s' (the run's %s)",
+                rc = cd_fail(err, CD_ERR_NOT_FOUND, _("%s: no standard '%s' (the run's %s)"),
                              a->standards_path, id, p->reference->role);
         } else if (reference_from_run(v, p->reference, &rr, &missing) == 0) {
             ref = &rr.std;
@@ -106,7 +107,7 @@ static int store(const char *path, const struct ana_file_opts *a, const struct p
 {
     char *text = json_dumps(doc, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
     if (text == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     daq_run *run = NULL;
     int rc = daq_run_reopen(path, &run, err);
     if (rc == 0) {
@@ -168,8 +169,8 @@ int ana_file_run_view(const char *path, struct daq_run_view *view, const struct 
         out->profile = prof_profile_load_string(v->profile_text, source, &why);
         if (out->profile == NULL)
             cd_fail(err, why.code,
-                    "the profile stored in the run (%s) cannot be used: %s; give one with "
-                    "--profile",
+                    _("the profile stored in the run (%s) cannot be used: %s; give one with "
+                    "--profile"),
                     v->info.profile_name, why.msg);
     }
     int rc = out->profile == NULL ? err->code : 0;
@@ -178,7 +179,7 @@ int ana_file_run_view(const char *path, struct daq_run_view *view, const struct 
     if (rc == 0) {
         out->doc = ana_result_json(out->result, out->profile);
         if (out->doc == NULL) {
-            rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            rc = cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         } else {
             json_object_set_new(out->doc, "run_id", json_string(v->info.run_id));
             json_object_set_new(out->doc, "profile_source",

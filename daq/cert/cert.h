@@ -15,6 +15,7 @@
 
 #include "analysis.h"
 #include "cd.h"
+#include "cd_i18n.h"
 
 /* ---------------------------------------------------------------- lab */
 
@@ -43,6 +44,10 @@ struct cert_lab {
     /* personal fields the open-data export includes (docs/records.md) */
     size_t n_open_data_include;
     char open_data_include[4][24];
+    /* the decimal sign of figures written in Vietnamese (decimal_separator:
+     * comma, the default, or point); English and the data formats (the
+     * DCC's xs:double, JSON) always use the point */
+    enum cd_decsep decimal_sep_vi;
     /* the public verification page (caldaq serve, docs/portal.md): a
      * certificate's QR code carries verify_url + its number; "" keeps the
      * text QR of before */
@@ -154,8 +159,10 @@ int cert_point_decimals(const struct cert_point *pt);
 
 struct cert_budget_row {
     char name[64], label[128];
+    char label_vi[128];     /* the profile's Vietnamese label, "" when none */
     double x, u, c, contribution, share, dof;
     char source[192];       /* the clause the profile cites, "" when none */
+    char source_vi[256];    /* its Vietnamese, "" when the profile gives none */
 };
 
 /* One position of the eccentricity test. */
@@ -188,6 +195,9 @@ struct cert_doc {
     char item_serial_stated[64];         /* the customer's, "" when not given */
     char title_en[256], title_vi[256];   /* the profile's */
     char method[256], national_document[256], profile_name[128];
+    /* the profile's Vietnamese of them, "" when it gives none (the one
+     * text is shown in both languages) */
+    char method_vi[256], national_document_vi[256];
     char unit[16];
     char x_unit[16];                     /* of nominal values: the curve's x unit, else unit */
     bool has_curve;
@@ -233,6 +243,11 @@ struct cert_doc {
      * and why, stated on every format; "" when it is none */
     char amends[64];
     char amend_reason[512];
+    /* the catalogue the documents' Vietnamese texts come from: every fixed
+     * text is an English msgid looked up there, whatever the process's
+     * language (cert_issue() opens it once per issuing; NULL: each writer
+     * opens its own when it writes Vietnamese) */
+    const struct cd_catalog *vi;
 };
 
 struct cert_job {

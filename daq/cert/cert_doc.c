@@ -3,6 +3,7 @@
  * format uses, and its JSON form. */
 #include "cert.h"
 #include "cert_priv.h"
+#include "cd_i18n.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -52,19 +53,19 @@ int cert_number_check(const char *s, const char *what, size_t max, struct cd_err
     shown(s, show);
     size_t n = strlen(s);
     if (n == 0)
-        return cd_fail(err, CD_ERR_INVALID, "%s is empty", what);
+        return cd_fail(err, CD_ERR_INVALID, _("%s is empty"), what);
     if (n > max)
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s '%s%s' is %zu bytes long, at most %zu are kept: a number is never "
-                       "cut, give a shorter one",
+                       _("%s '%s%s' is %zu bytes long, at most %zu are kept: a number is never "
+                       "cut, give a shorter one"),
                        what, show, n > 80 ? "..." : "", n, max);
     /* Said first, whatever comes before it: the reason most worth knowing. */
     const char *sep = strpbrk(s, "/\\");
     if (sep != NULL)
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s '%s': '%c' cannot be part of a certificate number: the number is "
+                       _("%s '%s': '%c' cannot be part of a certificate number: the number is "
                        "the name of the certificate's files, and '%c' would reach into another "
-                       "folder (write KĐ/2026/15 as KD-2026-15)",
+                       "folder (write KĐ/2026/15 as KD-2026-15)"),
                        what, show, *sep, *sep);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -74,23 +75,23 @@ int cert_number_check(const char *s, const char *what, size_t max, struct cd_err
             continue;
         if (c == '-' || c == '_')
             return cd_fail(err, CD_ERR_INVALID,
-                           "%s '%s' %s with '%c': it must begin and end with a letter or a "
-                           "digit",
+                           _("%s '%s' %s with '%c': it must begin and end with a letter or a "
+                           "digit"),
                            what, show, i == 0 ? "begins" : "ends", c);
         if (c >= 0x80)
             return cd_fail(err, CD_ERR_INVALID,
-                           "%s '%s': only the letters A-Z and a-z: a letter such as Đ or Ư is "
+                           _("%s '%s': only the letters A-Z and a-z: a letter such as Đ or Ư is "
                            "a different byte string on other systems and in URLs (write KD "
-                           "for KĐ)",
+                           "for KĐ)"),
                            what, show);
         if (c < 0x20 || c == 0x7f)
             return cd_fail(err, CD_ERR_INVALID,
-                           "%s '%s': a control character (0x%02x) at byte %zu: only letters "
-                           "A-Z a-z, digits, '-' and '_'",
+                           _("%s '%s': a control character (0x%02x) at byte %zu: only letters "
+                           "A-Z a-z, digits, '-' and '_'"),
                            what, show, c, i + 1);
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s '%s': '%c' is not allowed: only letters A-Z a-z, digits, '-' and "
-                       "'_' (the number names the certificate's files)",
+                       _("%s '%s': '%c' is not allowed: only letters A-Z a-z, digits, '-' and "
+                       "'_' (the number names the certificate's files)"),
                        what, show, c);
     }
     return 0;
@@ -275,40 +276,40 @@ int cert_doc_dates(struct cert_doc *d, const struct cert_lab *lab, const struct 
     rc = cd_zone_today(zone, today);
     cd_zone_free(zone);
     if (rc != 0)
-        return cd_fail(err, CD_ERR_INVALID, "cannot tell today's date in %s", zname);
+        return cd_fail(err, CD_ERR_INVALID, _("cannot tell today's date in %s"), zname);
     COPY(d->issued, job->issued != NULL ? job->issued : today);
     COPY(d->received, job->received);
     long cal, iss, now, rec = 0;
     if (prof_date_parse(d->calibrated, &cal, NULL) != 0)
-        return cd_fail(err, CD_ERR_INVALID, "the run's %s time '%.40s' is not a date",
+        return cd_fail(err, CD_ERR_INVALID, _("the run's %s time '%.40s' is not a date"),
                        strcmp(which, "ended") == 0 ? "end" : "start", started);
     if (prof_date_parse(d->issued, &iss, NULL) != 0)
-        return cd_fail(err, CD_ERR_INVALID, "--issued '%s' is not a date YYYY-MM-DD", d->issued);
+        return cd_fail(err, CD_ERR_INVALID, _("--issued '%s' is not a date YYYY-MM-DD"), d->issued);
     if (d->received[0] != '\0' && prof_date_parse(d->received, &rec, NULL) != 0)
-        return cd_fail(err, CD_ERR_INVALID, "--received '%s' is not a date YYYY-MM-DD",
+        return cd_fail(err, CD_ERR_INVALID, _("--received '%s' is not a date YYYY-MM-DD"),
                        d->received);
     if (prof_date_parse(today, &now, NULL) != 0)
-        return cd_fail(err, CD_ERR_INVALID, "cannot tell today's date in %s", zname);
+        return cd_fail(err, CD_ERR_INVALID, _("cannot tell today's date in %s"), zname);
     if (d->received[0] != '\0' && rec > cal)
         return cd_fail(err, CD_ERR_INVALID,
-                       "--received %s is after the %s on %s (the run's date in %s): "
-                       "an item is received before it is %s",
+                       _("--received %s is after the %s on %s (the run's date in %s): "
+                       "an item is received before it is %s"),
                        d->received, event, d->calibrated, zname,
                        strcmp(event, "verification") == 0 ? "verified" : "calibrated");
     if (cal > now)
         return cd_fail(err, CD_ERR_INVALID,
-                       "the %s on %s (the run %s %s) is after today, %s in %s: "
-                       "check the clock of the computer that made the run",
+                       _("the %s on %s (the run %s %s) is after today, %s in %s: "
+                       "check the clock of the computer that made the run"),
                        event, d->calibrated, which, started, today, zname);
     if (iss < cal)
         return cd_fail(err, CD_ERR_INVALID,
-                       "--issued %s is before the %s on %s (the run's date in %s): a "
-                       "certificate is issued on or after the day of %s",
+                       _("--issued %s is before the %s on %s (the run's date in %s): a "
+                       "certificate is issued on or after the day of %s"),
                        d->issued, event, d->calibrated, zname, event);
     if (iss > now)
         return cd_fail(err, CD_ERR_INVALID,
-                       "--issued %s is after today, %s in %s: a certificate is not dated in the "
-                       "future",
+                       _("--issued %s is after today, %s in %s: a certificate is not dated in the "
+                       "future"),
                        d->issued, today, zname);
     return 0;
 }
@@ -384,7 +385,7 @@ static int envelope(struct cert_doc *d, const struct ana_result *r,
         size_t nb = 0;
         struct cd_err why = {0};
         if (prof_tolerance_breaks(&t, x0, x1, xs + 1, 8, &nb, &why) != 0)
-            return cd_fail(err, why.code, "the MPE envelope of the chart: %s", why.msg);
+            return cd_fail(err, why.code, _("the MPE envelope of the chart: %s"), why.msg);
         xs[0] = x0;
         xs[nb + 1] = x1;
         for (size_t k = 0; k + 1 < nb + 2; k++) {
@@ -394,11 +395,11 @@ static int envelope(struct cert_doc *d, const struct ana_result *r,
             double m0, m1;
             if (x0 == x1) {
                 if (prof_mpe_at(&t, a, &m0, &why) != 0)
-                    return cd_fail(err, why.code, "the MPE envelope of the chart: %s", why.msg);
+                    return cd_fail(err, why.code, _("the MPE envelope of the chart: %s"), why.msg);
                 m1 = m0;
             } else if (prof_mpe_at(&t, a + in, &m0, &why) != 0 ||
                        prof_mpe_at(&t, b - in, &m1, &why) != 0) {
-                return cd_fail(err, why.code, "the MPE envelope of the chart: %s", why.msg);
+                return cd_fail(err, why.code, _("the MPE envelope of the chart: %s"), why.msg);
             }
             d->envelope[d->n_envelope++] =
                 (struct cert_envelope){.group = pt->group, .x0 = a, .x1 = b, .mpe0 = m0,
@@ -441,11 +442,11 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     const struct prof_profile *p = a->profile;
     if (strcmp(v->info.status, "complete") != 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: the run is %s; a certificate is issued for a complete run "
-                       "(resume it first)",
+                       _("%s: the run is %s; a certificate is issued for a complete run "
+                       "(resume it first)"),
                        run_path, v->info.status);
     if (job->signatory >= lab->n_signatories)
-        return cd_fail(err, CD_ERR_INVALID, "signatory %zu: the lab lists %zu", job->signatory + 1,
+        return cd_fail(err, CD_ERR_INVALID, _("signatory %zu: the lab lists %zu"), job->signatory + 1,
                        lab->n_signatories);
     /* Checked here as well as by the command line: batch reprocessing and
      * other callers reach this without it, and the number becomes a path. */
@@ -456,7 +457,7 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
         return rc;
     struct cert_doc *d = calloc(1, sizeof *d);
     if (d == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     rc = 0;
     d->lab = lab;
     COPY(d->run_path, run_path);
@@ -507,14 +508,16 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     if (d->item_serial[0] == '\0' && d->item_serial_stated[0] == '\0') {
         cert_doc_free(d);
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: the instrument reported no serial number and none was stated: a "
-                       "certificate must identify the item (caldaq cert --item-serial S)",
+                       _("%s: the instrument reported no serial number and none was stated: a "
+                       "certificate must identify the item (caldaq cert --item-serial S)"),
                        run_path);
     }
     COPY(d->title_en, p->title_en);
     COPY(d->title_vi, p->title_vi);
     COPY(d->method, p->method);
     COPY(d->national_document, p->national_document);
+    COPY(d->method_vi, p->method_vi != NULL ? p->method_vi : "");
+    COPY(d->national_document_vi, p->national_document_vi != NULL ? p->national_document_vi : "");
     COPY(d->profile_name, p->name);
     COPY(d->unit, p->unit);
     COPY(d->x_unit, prof_reference_unit(p));
@@ -542,7 +545,7 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     d->points = calloc(r->n_points + 1, sizeof *d->points);
     if (d->standards == NULL || d->points == NULL) {
         cert_doc_free(d);
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     }
     for (size_t i = 0; i < v->n_standards; i++) {
         const struct daq_standard *s = &v->standards[i];
@@ -598,7 +601,7 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
     }
     if ((rc = side_tests(d, r, p)) != 0 || (rc = envelope(d, r, p, err)) != 0) {
         cert_doc_free(d);
-        return rc == CD_ERR_NOMEM ? cd_fail(err, rc, "out of memory") : rc;
+        return rc == CD_ERR_NOMEM ? cd_fail(err, rc, _("out of memory")) : rc;
     }
     if (worst != NULL) {
         d->worst_nominal = worst->nominal;
@@ -606,13 +609,14 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
         d->budget = calloc(worst->n_rows + 1, sizeof *d->budget);
         if (d->budget == NULL) {
             cert_doc_free(d);
-            return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         }
         for (size_t i = 0; i < worst->n_rows; i++) {
             const struct ana_budget_row *b = &worst->rows[i];
             struct cert_budget_row *cb = &d->budget[d->n_budget++];
             COPY(cb->name, b->name);
             COPY(cb->label, b->label);
+            COPY(cb->label_vi, b->label_vi);
             /* the annex's figures to four significant digits (cert.h) */
             cb->x = sig4(b->x);
             cb->u = sig4(b->u);
@@ -621,6 +625,7 @@ int cert_doc_build(const char *run_path, const struct ana_file *a, const struct 
             cb->share = cert_round(b->share, 3);
             cb->dof = b->dof;
             COPY(cb->source, b->source);
+            COPY(cb->source_vi, b->source_vi);
         }
     }
     rc = cert_sha256_file(run_path, d->run_sha256, err);
@@ -666,20 +671,36 @@ static json_t *fig(struct cert_jb *b, double v, int dec, bool exact)
     return cert_json_fig(b, v, dec, exact);
 }
 
-static const char *coverage_statement(const struct cert_doc *d, bool vi)
+/* The English msgid of the coverage statement a fixed k = 2 needs; NULL
+ * when none. */
+static const char *coverage_statement(const struct cert_doc *d)
 {
     bool fixed2 = false;
     for (size_t i = 0; i < d->n_points; i++)
         fixed2 |= d->points[i].measured && isnan(d->points[i].p) && d->points[i].k == 2;
     if (!fixed2)
         return NULL;
-    return vi ? "k = 2, tương ứng với mức tin cậy xấp xỉ 95 % đối với phân bố chuẩn"
-              : "k = 2, corresponding to a coverage probability of approximately 95 % for a "
-                "normal distribution";
+    /* xgettext:no-c-format */
+    return N_("k = 2, corresponding to a coverage probability of approximately 95 % for a "
+              "normal distribution");
 }
 
-static json_t *build_json(const struct cert_doc *d, struct cert_jb *b)
+const char *cert_role_msgid(const char *role)
 {
+    static const char *const known[] = {N_("reference"), N_("weights"), N_("calibrator"),
+                                        N_("environment")};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(role, known[i]) == 0)
+            return known[i];
+    return role;
+}
+
+/* `vi`: the catalogue of the Vietnamese texts (NULL: the English ones in
+ * their place). */
+static json_t *build_json(const struct cert_doc *d, const struct cd_catalog *vi,
+                          struct cert_jb *b)
+{
+    const char *results_only = N_("The results relate only to the item calibrated.");
     json_t *pts = json_array(), *stds = json_array(), *budget = json_array();
     for (size_t i = 0; i < d->n_points; i++) {
         const struct cert_point *p = &d->points[i];
@@ -725,6 +746,13 @@ static json_t *build_json(const struct cert_doc *d, struct cert_jb *b)
                               fig(b, r->contribution, cert_sig_decimals(r->contribution, 4),
                                   false),
                               "share", fig(b, r->share, 3, false), "dof", num(r->dof)));
+        /* the profile's Vietnamese label, when it gives one */
+        if (r->label_vi[0] != '\0')
+            json_object_set_new(json_array_get(budget, json_array_size(budget) - 1), "label_vi",
+                                json_string(r->label_vi));
+        if (r->source_vi[0] != '\0')
+            json_object_set_new(json_array_get(budget, json_array_size(budget) - 1), "source_vi",
+                                json_string(r->source_vi));
     }
     const struct cert_lab *l = d->lab;
     json_t *lab = json_pack("{s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:s}", "name", "en", l->name_en,
@@ -750,10 +778,17 @@ static json_t *build_json(const struct cert_doc *d, struct cert_jb *b)
         "verdict", d->verdict, "annex_budget_at", fig(b, d->worst_nominal, CERT_DEC_NONE, false), "annex_budget", budget,
         "authorised_by", "name", d->signatory, "title_en", d->signatory_title_en, "title_vi",
         d->signatory_title_vi, "run", "file", d->run_path, "id", d->run_id, "sha256",
-        d->run_sha256, "statements", "en", "The results relate only to the item calibrated.",
-        "vi", "Kết quả chỉ có giá trị đối với phương tiện được hiệu chuẩn.");
+        d->run_sha256, "statements", "en", results_only, "vi",
+        cd_catalog_text(vi, results_only));
     if (root == NULL)
         return NULL;
+    /* the profile's Vietnamese of the method and the national document */
+    if (d->method_vi[0] != '\0')
+        json_object_set_new(json_object_get(root, "method"), "procedure_vi",
+                            json_string(d->method_vi));
+    if (d->national_document_vi[0] != '\0')
+        json_object_set_new(json_object_get(root, "method"), "national_document_vi",
+                            json_string(d->national_document_vi));
     json_object_set_new(json_object_get(root, "lab"), "traceability",
                         json_pack("{s:s, s:s}", "en", l->traceability_en, "vi",
                                   l->traceability_vi));
@@ -780,10 +815,10 @@ static json_t *build_json(const struct cert_doc *d, struct cert_jb *b)
         }
         json_object_set_new(root, "mpe_envelope", env_pieces);
     }
-    if (coverage_statement(d, false) != NULL)
+    if (coverage_statement(d) != NULL)
         json_object_set_new(root, "coverage_statement",
-                            json_pack("{s:s, s:s}", "en", coverage_statement(d, false), "vi",
-                                      coverage_statement(d, true)));
+                            json_pack("{s:s, s:s}", "en", coverage_statement(d), "vi",
+                                      cd_catalog_text(vi, coverage_statement(d))));
     if (d->has_curve) {
         /* the nominal values and x are the reference's, in x_unit */
         json_object_set_new(root, "x_unit", json_string(d->x_unit));
@@ -847,7 +882,7 @@ static json_t *build_json(const struct cert_doc *d, struct cert_jb *b)
 json_t *cert_json(const struct cert_doc *d)
 {
     struct cert_jb b = {.marks = false};
-    return build_json(d, &b);
+    return build_json(d, d->vi, &b);
 }
 
 /* `"\u0001DIGITS"` (a marked figure as jansson escapes it) -> DIGITS. */
@@ -878,9 +913,16 @@ int cert_write_json(const struct cert_doc *d, const char *xml_sha256, const char
                     struct cd_err *err)
 {
     struct cert_jb b = {.marks = true};
-    json_t *j = build_json(d, &b);
+    struct cd_catalog *own = NULL;
+    if (d->vi == NULL) {
+        int rc = cd_catalog_open("vi", &own, err);
+        if (rc != 0)
+            return rc;
+    }
+    json_t *j = build_json(d, d->vi != NULL ? d->vi : own, &b);
+    cd_catalog_close(own);
     if (j == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "certificate JSON: out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("certificate JSON: out of memory"));
     if (xml_sha256 != NULL && xml_sha256[0] != '\0')
         json_object_set_new(j, "xml_sha256", json_string(xml_sha256));
     int rc = cert_json_write(j, &b, "certificate JSON", path, err);
@@ -893,27 +935,27 @@ int cert_json_write(const json_t *j, const struct cert_jb *b, const char *what,
 {
     char *text = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
     if (text == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "%s: out of memory", what);
+        return cd_fail(err, CD_ERR_NOMEM, _("%s: out of memory"), what);
     /* every marked figure and nothing else: a text of the document that
      * began with the mark would be found here too, and be refused */
     size_t n = unmark(text);
     json_t *check = n == b->n_marks ? json_loads(text, 0, NULL) : NULL;
     if (check == NULL) {
         free(text);
-        return cd_fail(err, CD_ERR_INVALID, "%s: a text of the document holds a control character",
+        return cd_fail(err, CD_ERR_INVALID, _("%s: a text of the document holds a control character"),
                        what);
     }
     json_decref(check);
     FILE *f = cert_file_create(path); /* 0640 whatever the umask */
     int rc = 0;
     if (f == NULL) {
-        rc = cd_fail(err, CD_ERR_IO, "%s: cannot write", path);
+        rc = cd_fail(err, CD_ERR_IO, _("%s: cannot write"), path);
     } else {
         size_t len = strlen(text);
         bool ok = fwrite(text, 1, len, f) == len && fputc('\n', f) != EOF;
         if (fclose(f) != 0 || !ok) {
             remove(path);
-            rc = cd_fail(err, CD_ERR_IO, "%s: cannot write", path);
+            rc = cd_fail(err, CD_ERR_IO, _("%s: cannot write"), path);
         }
     }
     free(text);

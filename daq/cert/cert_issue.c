@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cert_records.h"
+#include "cd_i18n.h"
 
 int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struct cert_job *job,
                const char *out_dir, const char *format, const char *langs, bool quiet,
@@ -30,6 +31,11 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
     int rc = cert_life_open(&life, &j, out_dir, err);
     if (rc == 0)
         rc = cert_doc_build(run_path, f, lab, &j, &d, err);
+    /* the documents' Vietnamese, whatever the process's language: one
+     * catalogue for every format (the JSON is always bilingual) */
+    struct cd_catalog *vi = NULL;
+    if (rc == 0 && (rc = cd_catalog_open("vi", &vi, err)) == 0)
+        d->vi = vi;
     bool begun = rc == 0 && (rc = cert_life_begin(&life, &j, d, out_dir, err)) == 0;
     char path[3][4400], xml_sha[65] = "", qr[512];
     const char *kinds[3] = {"xml", "json", "pdf"};
@@ -61,7 +67,7 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
     if (rc == 0)
         rc = cert_manifest_write(out_dir, d, files, NULL, lab, quiet, err);
     if (rc == 0 && !quiet)
-        printf("certificate %s: verdict %s\n", d->number, d->verdict);
+        printf(_("certificate %s: verdict %s\n"), d->number, d->verdict);
     if (rc == 0 && number != NULL)
         snprintf(number, 64, "%s", d->number);
     if (begun)
@@ -69,6 +75,7 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
     cert_life_close(&life);
     json_decref(files);
     cert_doc_free(d);
+    cd_catalog_close(vi);
     return rc;
 }
 
@@ -120,7 +127,7 @@ static int read_pub(const char *path, char pub[65], struct cd_err *err)
     char line[256] = "";
     FILE *f = fopen(path, "r");
     if (f == NULL)
-        return cd_fail(err, CD_ERR_IO, "%s: cannot read the lab's public key: %s", path,
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot read the lab's public key: %s"), path,
                        strerror(errno));
     bool got = fgets(line, sizeof line, f) != NULL;
     fclose(f);
@@ -136,8 +143,8 @@ static int read_pub(const char *path, char pub[65], struct cd_err *err)
     pub[64] = '\0';
     return ok ? 0
               : cd_fail(err, CD_ERR_PARSE,
-                        "%s: not an Ed25519 public key (64 hex digits, as caldaq cert --keygen "
-                        "writes KEY.pub)",
+                        _("%s: not an Ed25519 public key (64 hex digits, as caldaq cert --keygen "
+                        "writes KEY.pub)"),
                         path);
 }
 
@@ -149,8 +156,8 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
     char manifest[4400], report[8192];
     if (find_manifest(path, manifest, sizeof manifest) != 0)
         return cd_fail(err_out, CD_ERR_NOT_FOUND,
-                       "%s: not an HDF5 file (a run) nor a caldaq certificate (no "
-                       "NUMBER.manifest.json beside it)",
+                       _("%s: not an HDF5 file (a run) nor a caldaq certificate (no "
+                       "NUMBER.manifest.json beside it)"),
                        path);
     char pub[65] = "", signer[65] = "";
     if (pub_path != NULL && read_pub(pub_path, pub, err_out) != 0)
@@ -187,7 +194,7 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
                       : run_sha == NULL || strlen(run_sha) != 64 ? "no run_sha256"
                                                                  : NULL;
     if (why != NULL) {
-        rc = cd_fail(err_out, CD_ERR_PARSE, "%s: not a caldaq manifest: %s", manifest, why);
+        rc = cd_fail(err_out, CD_ERR_PARSE, _("%s: not a caldaq manifest: %s"), manifest, why);
         json_decref(m);
         return rc;
     }
@@ -204,8 +211,8 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
         if ((strcmp(tail, ".pdf") != 0 && strcmp(tail, ".xml") != 0 &&
              strcmp(tail, ".json") != 0) ||
             (tail != name + nl && strcmp(tail, ".xml") == 0) || !json_is_string(sha)) {
-            fprintf(report_to, "%.200s: FAILED: not a file of certificate %s (NUMBER.pdf, .xml "
-                    "or .json, NUMBER-record.pdf or .json, with its sha256)\n", name, number);
+            fprintf(report_to, _("%.200s: FAILED: not a file of certificate %s (NUMBER.pdf, .xml "
+                    "or .json, NUMBER-record.pdf or .json, with its sha256)\n"), name, number);
             bad++;
             continue;
         }
@@ -214,7 +221,7 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
         char file_signer[65] = "";
         if (cert_verify_file(file, pub_path ? pub : NULL, file_signer, report, sizeof report,
                              &err) != 0) {
-            fprintf(report_to, "%s: FAILED: %s\n", name, err.msg);
+            fprintf(report_to, _("%s: FAILED: %s\n"), name, err.msg);
             bad++;
             continue;
         }
@@ -222,15 +229,15 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
          * certificate: a file re-signed by someone else is not part of it. */
         if (strcmp(file_signer, signer) != 0) {
             fprintf(report_to,
-                    "%s: FAILED: signed with key %.16s…, not the key that signed the manifest "
-                    "%.16s…\n",
+                    _("%s: FAILED: signed with key %.16s…, not the key that signed the manifest "
+                    "%.16s…\n"),
                     name, file_signer, signer);
             bad++;
             continue;
         }
         if (cert_sha256_file(file, now, &err) != 0 ||
             strcmp(now, json_string_value(sha)) != 0) {
-            fprintf(report_to, "%s: FAILED: sha256 %s, the manifest says %s\n", name, now,
+            fprintf(report_to, _("%s: FAILED: sha256 %s, the manifest says %s\n"), name, now,
                     json_string_value(sha));
             bad++;
             continue;
@@ -241,16 +248,16 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
         char now[65];
         cd_err_clear(&err);
         if (cert_sha256_file(run_path, now, &err) != 0) {
-            fprintf(report_to, "%s: FAILED: %s\n", run_path, err.msg);
+            fprintf(report_to, _("%s: FAILED: %s\n"), run_path, err.msg);
             bad++;
         } else if (strcmp(now, run_sha) != 0) {
             fprintf(report_to,
-                    "%s: FAILED: the run file differs from the one certified (sha256 %s, the "
-                    "certificate says %s)\n",
+                    _("%s: FAILED: the run file differs from the one certified (sha256 %s, the "
+                    "certificate says %s)\n"),
                     run_path, now, run_sha);
             bad++;
         } else {
-            fprintf(report_to, "%s: the run certified (sha256 %s)\n", run_path, now);
+            fprintf(report_to, _("%s: the run certified (sha256 %s)\n"), run_path, now);
         }
     }
     snprintf(out->number, sizeof out->number, "%s", number);
@@ -258,14 +265,14 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
     out->failures = bad;
     out->trusted = pub_path != NULL;
     if (bad)
-        fprintf(report_to, "certificate %s: NOT intact\n", number);
+        fprintf(report_to, _("certificate %s: NOT intact\n"), number);
     else if (out->trusted)
-        fprintf(report_to, "certificate %s: intact\n", number);
+        fprintf(report_to, _("certificate %s: intact\n"), number);
     else
         fprintf(report_to,
-                "certificate %s: NOT trusted: signed by a key caldaq was not told to trust: %s "
+                _("certificate %s: NOT trusted: signed by a key caldaq was not told to trust: %s "
                 "(the files are as that key signed them; --pub KEY.pub or --lab LAB.yaml says "
-                "whether it is the lab's)\n",
+                "whether it is the lab's)\n"),
                 number, signer);
     json_decref(m);
     return 0;

@@ -10,6 +10,7 @@
 
 #include "cd_i18n.h"
 #include "cd_yaml.h"
+#include "cd_i18n.h"
 
 struct reader {
     struct cd_yaml_doc y;
@@ -23,15 +24,15 @@ static int text(struct reader *r, yaml_node_t *map, const char *key, bool requir
     yaml_node_t *n = cd_yaml_get(&r->y, map, key);
     if (n == NULL) {
         if (required)
-            return FAIL(map, CD_ERR_PARSE, "%s is missing", key);
+            return FAIL(map, CD_ERR_PARSE, _("%s is missing"), key);
         out[0] = '\0';
         return 0;
     }
     const char *s = cd_yaml_scalar(n);
     if (s == NULL || (required && s[0] == '\0'))
-        return FAIL(n, CD_ERR_PARSE, "%s must be text", key);
+        return FAIL(n, CD_ERR_PARSE, _("%s must be text"), key);
     if (strlen(s) >= cap)
-        return FAIL(n, CD_ERR_INVALID, "%s is longer than %zu bytes", key, cap - 1);
+        return FAIL(n, CD_ERR_INVALID, _("%s is longer than %zu bytes"), key, cap - 1);
     memcpy(out, s, strlen(s) + 1);
     return 0;
 }
@@ -44,7 +45,7 @@ static int bilingual(struct reader *r, yaml_node_t *map, const char *key, bool r
     yaml_node_t *n = cd_yaml_get(&r->y, map, key);
     if (n == NULL) {
         if (required)
-            return FAIL(map, CD_ERR_PARSE, "%s is missing ({en: ..., vi: ...})", key);
+            return FAIL(map, CD_ERR_PARSE, _("%s is missing ({en: ..., vi: ...})"), key);
         en[0] = vi[0] = '\0';
         return 0;
     }
@@ -170,7 +171,8 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
                                        "certificate_prefix",      "logo",  "signing_key",
                                        "traceability",            "signatories",
                                        "time_zone", "verification_cycles", "records",
-                                       "open_data_include", "verify_url", "portal", NULL};
+                                       "open_data_include", "decimal_separator", "verify_url",
+                                       "portal", NULL};
     static const char *const sig_keys[] = {"name", "title", NULL};
     memset(out, 0, sizeof *out);
     struct cd_err prefix_err = {0};
@@ -193,7 +195,7 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
     if (rc == 0 && (strlen(out->country) != 2 || out->country[0] < 'A' || out->country[0] > 'Z' ||
                     out->country[1] < 'A' || out->country[1] > 'Z'))
         rc = FAIL(cd_yaml_get(&r->y, root, "country"), CD_ERR_INVALID,
-                  "country: an ISO 3166-1 code of two capital letters, such as VN");
+                  _("country: an ISO 3166-1 code of two capital letters, such as VN"));
     if (rc == 0)
         rc = text(r, root, "email", true, out->email, sizeof out->email);
     if (rc == 0)
@@ -214,7 +216,7 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
      * mistyped zone is refused with its line, not taken as UTC later. */
     yaml_node_t *tz = rc == 0 ? cd_yaml_get(&r->y, root, "time_zone") : NULL;
     if (rc == 0 && tz != NULL && out->time_zone[0] == '\0')
-        rc = FAIL(tz, CD_ERR_INVALID, "time_zone is empty: leave it out for %s",
+        rc = FAIL(tz, CD_ERR_INVALID, _("time_zone is empty: leave it out for %s"),
                   CD_ZONE_DEFAULT);
     if (rc == 0 && tz == NULL)
         snprintf(out->time_zone, sizeof out->time_zone, "%s", CD_ZONE_DEFAULT);
@@ -222,7 +224,7 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
         struct cd_zone *zone = NULL;
         struct cd_err zerr = {0};
         if (cd_zone_load(out->time_zone, &zone, &zerr) != 0)
-            rc = FAIL(tz != NULL ? tz : root, CD_ERR_INVALID, "time_zone: %s", zerr.msg);
+            rc = FAIL(tz != NULL ? tz : root, CD_ERR_INVALID, _("time_zone: %s"), zerr.msg);
         cd_zone_free(zone);
     }
     if (rc == 0)
@@ -239,12 +241,12 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
     if (rc == 0 && (sigs == NULL || sigs->type != YAML_SEQUENCE_NODE ||
                     sigs->data.sequence.items.top == sigs->data.sequence.items.start))
         rc = FAIL(sigs != NULL ? sigs : root, CD_ERR_PARSE,
-                  "signatories: a list of at least one {name: ..., title: {en: ..., vi: ...}}");
+                  _("signatories: a list of at least one {name: ..., title: {en: ..., vi: ...}}"));
     for (yaml_node_item_t *it = sigs != NULL ? sigs->data.sequence.items.start : NULL;
          rc == 0 && it < sigs->data.sequence.items.top; it++) {
         yaml_node_t *s = cd_yaml_node(&r->y, *it);
         if (out->n_signatories == sizeof out->signatories / sizeof out->signatories[0]) {
-            rc = FAIL(s, CD_ERR_UNSUPPORTED, "signatories: at most 4");
+            rc = FAIL(s, CD_ERR_UNSUPPORTED, _("signatories: at most 4"));
             break;
         }
         struct cert_signatory *sg = &out->signatories[out->n_signatories];
@@ -259,7 +261,7 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
         rc = text(r, root, "records", false, out->records, sizeof out->records);
     yaml_node_t *inc = rc == 0 ? cd_yaml_get(&r->y, root, "open_data_include") : NULL;
     if (inc != NULL && inc->type != YAML_SEQUENCE_NODE)
-        rc = FAIL(inc, CD_ERR_PARSE, "open_data_include: a list of field names ([customer])");
+        rc = FAIL(inc, CD_ERR_PARSE, _("open_data_include: a list of field names ([customer])"));
     for (yaml_node_item_t *it = inc != NULL && rc == 0 ? inc->data.sequence.items.start : NULL;
          it != NULL && rc == 0 && it < inc->data.sequence.items.top; it++) {
         yaml_node_t *f = cd_yaml_node(&r->y, *it);
@@ -267,11 +269,21 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
         if (out->n_open_data_include == sizeof out->open_data_include /
                                             sizeof out->open_data_include[0] ||
             s == NULL || strlen(s) >= sizeof out->open_data_include[0])
-            rc = FAIL(f, CD_ERR_INVALID, "open_data_include: at most 4 field names");
+            rc = FAIL(f, CD_ERR_INVALID, _("open_data_include: at most 4 field names"));
         else
             snprintf(out->open_data_include[out->n_open_data_include++],
                      sizeof out->open_data_include[0], "%s", s);
     }
+    /* the decimal sign of the figures in Vietnamese (docs/certificates.md):
+     * the comma unless the lab says point */
+    char sep[16] = "";
+    struct cd_err sep_err = {0};
+    out->decimal_sep_vi = CD_DECSEP_COMMA;
+    if (rc == 0)
+        rc = text(r, root, "decimal_separator", false, sep, sizeof sep);
+    if (rc == 0 && sep[0] != '\0' && cd_decsep_parse(sep, &out->decimal_sep_vi, &sep_err) != 0)
+        rc = FAIL(cd_yaml_get(&r->y, root, "decimal_separator"), CD_ERR_INVALID, "%s",
+                  sep_err.msg);
     if (rc == 0)
         rc = portal_keys(r, root, out);
     yaml_document_delete(&doc);

@@ -26,6 +26,7 @@
 #include <pango/pangocairo.h>
 #include <qrencode.h>
 
+#include "cd_i18n.h"
 #include "cert.h"
 #include "cert_priv.h"
 
@@ -62,6 +63,10 @@ struct pdf {
     cairo_surface_t *logo;      /* NULL when none */
     QRcode *qr;                 /* NULL when no text */
     const struct cert_pdf_spec *spec; /* the document's title, number label and body */
+    const struct cd_catalog *vi; /* the Vietnamese texts (d->vi, else own) */
+    enum cd_decsep sep;         /* of the figures: the lab's Vietnamese one in a Vietnamese
+                                 * document, else the point */
+    struct cd_catalog *own;     /* opened for this PDF when the doc brings none */
     char ring[RING_N][RING_LEN];/* short-lived strings */
     int ri;
 };
@@ -79,21 +84,37 @@ static char *ring_next(struct pdf *p)
 /* A formatted short-lived string (cert_priv.h). */
 #define fmt cert_pdf_fmt
 
-/* A label in the certificate's languages: "Vietnamese / English". */
-static const char *L(struct pdf *p, const char *vi, const char *en)
+/* A fixed text of the document in one of its languages: the English msgid
+ * itself, or its Vietnamese from the catalogue (never the process's
+ * language). */
+static const char *tr(const struct pdf *p, bool vi, const char *msgid)
 {
+    return vi ? cd_catalog_text(p->vi, msgid) : msgid;
+}
+
+/* A label in the certificate's languages: "Vietnamese / English" (once
+ * when both are the same: a text with no translation). */
+static const char *L(struct pdf *p, const char *en)
+{
+    const char *vi = tr(p, true, en);
     switch (p->lang) {
     case LANG_MODE_VI:
         return vi;
     case LANG_MODE_EN:
         return en;
     default:
-        return fmt(p, "%s / %s", vi, en);
+        return strcmp(vi, en) == 0 ? en : fmt(p, "%s / %s", vi, en);
     }
 }
 
 /* The lab's name or traceability text in one language, falling back to
  * the other when one is empty. */
+/* Whether the document has side vi (Vietnamese) or !vi (English). */
+static bool has(const struct pdf *p, bool vi)
+{
+    return (p->lang & (vi ? LANG_MODE_VI : LANG_MODE_EN)) != 0;
+}
+
 static const char *pick(const char *vi, const char *en, bool want_vi)
 {
     if (want_vi)
@@ -112,7 +133,20 @@ static const char *num(struct pdf *p, double v, int dec)
 {
     char *s = ring_next(p);
     cert_fmt(v, dec, s, RING_LEN);
+    cd_decimal_sep(s, p->sep);
     return s[0] != '\0' ? s : "—";
+}
+
+/* A figure already written, in a text of side vi: with the lab's
+ * Vietnamese decimal sign there (a bilingual document's shared tables keep
+ * p->sep). */
+static const char *side_num(struct pdf *p, bool vi, const char *s)
+{
+    if (!vi)
+        return s;
+    char *o = ring_next(p);
+    snprintf(o, RING_LEN, "%s", s);
+    return cd_decimal_sep(o, p->d->lab->decimal_sep_vi);
 }
 
 /* A limit (the MPE) beside rounded figures: exact, with at least dec decimals. */
@@ -120,23 +154,24 @@ static const char *limit(struct pdf *p, double v, int dec)
 {
     char *s = ring_next(p);
     cert_fmt_exact(v, dec, s, RING_LEN);
+    cd_decimal_sep(s, p->sep);
     return s[0] != '\0' ? s : "—";
 }
 
 static const char *verdict_text(struct pdf *p, const char *v)
 {
     if (strcmp(v, "pass") == 0)
-        return L(p, "Đạt", "Pass");
+        return L(p, N_("Pass"));
     if (strcmp(v, "fail") == 0)
-        return L(p, "Không đạt", "Fail");
+        return L(p, N_("Fail"));
     if (strcmp(v, "conditional pass") == 0)
-        return L(p, "Đạt có điều kiện", "Conditional pass");
+        return L(p, N_("Conditional pass"));
     if (strcmp(v, "conditional fail") == 0)
-        return L(p, "Không đạt có điều kiện", "Conditional fail");
+        return L(p, N_("Conditional fail"));
     if (strcmp(v, "not measured") == 0)
-        return L(p, "chưa đo", "not measured");
+        return L(p, N_("not measured"));
     if (strcmp(v, "incomplete") == 0)
-        return L(p, "Chưa đủ điểm đo", "Incomplete");
+        return L(p, N_("Incomplete"));
     return or_dash(v);
 }
 
@@ -208,7 +243,7 @@ static void page_header(struct pdf *p)
     text(p, MARGIN_L, 20, TEXT_W * 0.55, false, 7,
          PANGO_ALIGN_LEFT, pick(d->lab->name_vi, d->lab->name_en, p->lang != LANG_MODE_EN));
     text(p, MARGIN_L + TEXT_W * 0.45, 20, TEXT_W * 0.55, false, 7, PANGO_ALIGN_RIGHT,
-         fmt(p, "%s: %s", L(p, p->spec->number_vi, p->spec->number_en), d->number));
+         fmt(p, "%s: %s", L(p, p->spec->number_label), d->number));
     cairo_set_line_width(cr, 0.5);
     cairo_move_to(cr, MARGIN_L, 34);
     cairo_line_to(cr, MARGIN_R, 34);
@@ -224,16 +259,18 @@ static void page_footer(struct pdf *p)
         snprintf(total, sizeof total, "%d", p->total);
     else
         snprintf(total, sizeof total, "?");
+    const char *page_of = N_("Page %d of %s");
     const char *pg;
     switch (p->lang) {
     case LANG_MODE_VI:
-        pg = fmt(p, "Trang %d/%s", p->page, total);
+        pg = fmt(p, tr(p, true, page_of), p->page, total);
         break;
     case LANG_MODE_EN:
-        pg = fmt(p, "Page %d of %s", p->page, total);
+        pg = fmt(p, page_of, p->page, total);
         break;
     default:
-        pg = fmt(p, "Trang %d/%s / Page %d of %s", p->page, total, p->page, total);
+        pg = fmt(p, "%s / %s", fmt(p, tr(p, true, page_of), p->page, total),
+                 fmt(p, page_of, p->page, total));
         break;
     }
     cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
@@ -473,25 +510,25 @@ static void first_page_top(struct pdf *p)
     y += text(p, lx, y, lw, false, 8, PANGO_ALIGN_CENTER, where);
     if (lab->phone[0] != '\0' || lab->email[0] != '\0')
         y += text(p, lx, y, lw, false, 8, PANGO_ALIGN_CENTER,
-                  fmt(p, "%s: %s   %s: %s", L(p, "Điện thoại", "Phone"), or_dash(lab->phone),
+                  fmt(p, "%s: %s   %s: %s", L(p, N_("Phone")), or_dash(lab->phone),
                       "Email", or_dash(lab->email)));
     y += text(p, lx, y, lw, false, 8, PANGO_ALIGN_CENTER,
-              fmt(p, "%s: %s", L(p, "Công nhận", "Accreditation"),
+              fmt(p, "%s: %s", L(p, N_("Accreditation")),
                   lab->accreditation[0] ? lab->accreditation
-                                        : L(p, "không có", "none")));
+                                        : L(p, N_("none"))));
     if (y < top + box)
         y = top + box;
     p->y = y + 14;
 
     if (p->lang != LANG_MODE_EN)
         p->y += text(p, MARGIN_L, p->y, TEXT_W, true, 15, PANGO_ALIGN_CENTER,
-                     p->spec->title_vi);
+                     tr(p, true, p->spec->title));
     if (p->lang != LANG_MODE_VI)
         p->y += text(p, MARGIN_L, p->y, TEXT_W, true, p->lang == LANG_MODE_EN ? 15 : 12,
-                     PANGO_ALIGN_CENTER, p->spec->title_en);
+                     PANGO_ALIGN_CENTER, p->spec->title);
     p->y += 4;
     p->y += text(p, MARGIN_L, p->y, TEXT_W, true, 11, PANGO_ALIGN_CENTER,
-                 fmt(p, "%s: %s", L(p, "Số", "No."), d->number));
+                 fmt(p, "%s: %s", L(p, N_("No.")), d->number));
     p->y += 8;
 }
 
@@ -502,9 +539,9 @@ static void amendment(struct pdf *p)
     const struct cert_doc *d = p->d;
     if (d->amends[0] == '\0')
         return;
-    heading(p, L(p, "Sửa đổi", "Amendment"));
-    kv(p, L(p, "Thay thế giấy chứng nhận số", "Replaces certificate No."), d->amends);
-    kv(p, L(p, "Lý do", "Reason"), d->amend_reason);
+    heading(p, L(p, N_("Amendment")));
+    kv(p, L(p, N_("Replaces certificate No.")), d->amends);
+    kv(p, L(p, N_("Reason")), d->amend_reason);
 }
 
 /* ---------------------------------------------------------------- sections */
@@ -512,15 +549,15 @@ static void amendment(struct pdf *p)
 static const char *env_value(struct pdf *p, double v, int dec, const char *unit)
 {
     if (!isfinite(v))
-        return L(p, "không đo", "not measured");
+        return L(p, N_("not measured"));
     return fmt(p, "%s %s", num(p, v, dec), unit);
 }
 
 static void std_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char *buf, size_t n)
 {
-    (void)p;
     const struct cert_standard *s = (const struct cert_standard *)ctx + r;
-    const char *v = c == 0 ? s->id : c == 1 ? s->role : c == 2 ? s->certificate : s->due;
+    const char *role = s->role[0] != '\0' ? L(p, cert_role_msgid(s->role)) : "";
+    const char *v = c == 0 ? s->id : c == 1 ? role : c == 2 ? s->certificate : s->due;
     snprintf(buf, n, "%s", or_dash(v));
 }
 
@@ -585,8 +622,9 @@ static void budget_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char
     switch (c) {
     case 0: v = or_dash(b->name); break;
     case 1:
-        v = b->source[0] != '\0' ? fmt(p, "%s\n(%s)", or_dash(b->label), b->source)
-                                  : or_dash(b->label);
+        v = or_dash(cert_pdf_pick(p, b->label_vi, b->label));
+        if (b->source[0] != '\0')
+            v = fmt(p, "%s\n(%s)", v, cert_pdf_pick(p, b->source_vi, b->source));
         break;
     case 2: v = g4(p, b->x); break;
     case 3: v = g4(p, b->u); break;
@@ -613,22 +651,26 @@ static void pfa(struct pdf *p)
     }
     if (w == NULL)
         return;
-    const char *pct = 100 * w->pfa < 0.01 ? "< 0.01"
+    const char *pct = 100 * w->pfa < 0.01 ? fmt(p, "< %s", num(p, 0.01, 2))
                                           : num(p, 100 * w->pfa, cert_decimals(100 * w->pfa));
     const char *nom = num(p, w->nominal, CERT_DEC_NONE);
-    if (p->lang != LANG_MODE_EN)
-        para(p, fmt(p, "Xác suất chấp nhận sai (JCGM 106) lớn nhất của các điểm đạt: %s %% tại "
-                       "%s %s, tính với %s.", pct, nom, cert_nominal_unit(d),
-                    isinf(w->pfa_dof) ? "phân bố chuẩn"
-                                      : fmt(p, "phân bố t với %.0f bậc tự do", w->pfa_dof)),
-             8, false);
-    if (p->lang != LANG_MODE_VI)
-        para(p, fmt(p, "Largest probability of false acceptance (JCGM 106) of the points that "
-                       "pass: %s %% at %s %s, computed with %s.", pct, nom, cert_nominal_unit(d),
-                    isinf(w->pfa_dof) ? "the normal distribution"
-                                      : fmt(p, "the t-distribution with %.0f degrees of freedom",
-                                            w->pfa_dof)),
-             8, false);
+    for (int vi = 1; vi >= 0; vi--) {
+        if (!has(p, vi))
+            continue;
+        if (isinf(w->pfa_dof))
+            para(p, fmt(p, tr(p, vi, N_("Largest probability of false acceptance (JCGM 106) of "
+                                        "the points that pass: %s %% at %s %s, computed with the "
+                                        "normal distribution.")),
+                        side_num(p, vi, pct), side_num(p, vi, nom), cert_nominal_unit(d)),
+                 8, false);
+        else
+            para(p, fmt(p, tr(p, vi, N_("Largest probability of false acceptance (JCGM 106) of "
+                                        "the points that pass: %s %% at %s %s, computed with the "
+                                        "t-distribution with %.0f degrees of freedom.")),
+                        side_num(p, vi, pct), side_num(p, vi, nom), cert_nominal_unit(d),
+                        w->pfa_dof),
+                 8, false);
+    }
 }
 
 /* A balance's repeatability and eccentricity tests (cg-18 5.1, 5.3), as
@@ -638,27 +680,27 @@ static void side_tests(struct pdf *p)
     const struct cert_doc *d = p->d;
     const char *u = d->unit;
     if (d->has_repeatability) {
-        heading(p, L(p, "Thử độ lặp lại", "Repeatability test"));
-        kv(p, L(p, "Tải", "Load"), fmt(p, "%s %s", num(p, d->rep_load, CERT_DEC_NONE), u));
-        kv(p, L(p, "Số lần đọc", "Number of readings"), fmt(p, "%zu", d->rep_n));
-        kv(p, L(p, "Số chỉ trung bình", "Mean indication"),
+        heading(p, L(p, N_("Repeatability test")));
+        kv(p, L(p, N_("Load")), fmt(p, "%s %s", num(p, d->rep_load, CERT_DEC_NONE), u));
+        kv(p, L(p, N_("Number of readings")), fmt(p, "%zu", d->rep_n));
+        kv(p, L(p, N_("Mean indication")),
            fmt(p, "%s %s", num(p, d->rep_mean, d->dec_d), u));
-        kv(p, L(p, "Độ lệch chuẩn thực nghiệm s", "Experimental standard deviation s"),
+        kv(p, L(p, N_("Experimental standard deviation s")),
            fmt(p, "%s %s", num(p, d->rep_s, d->rep_s > 0 ? cert_decimals(d->rep_s) : d->dec_d),
                u));
     }
     if (d->n_positions > 0) {
-        heading(p, fmt(p, "%s (%s %s %s)", L(p, "Thử tải lệch tâm", "Eccentricity test"),
-                       L(p, "tải", "load"), num(p, d->ecc_load, CERT_DEC_NONE), u));
+        heading(p, fmt(p, "%s (%s %s %s)", L(p, N_("Eccentricity test")),
+                       L(p, N_("load")), num(p, d->ecc_load, CERT_DEC_NONE), u));
         const struct col ecols[] = {
-            {L(p, "Vị trí", "Position"), 150, PANGO_ALIGN_LEFT},
-            {fmt(p, "%s (%s)", L(p, "Số chỉ", "Indication"), u), 170, PANGO_ALIGN_RIGHT},
-            {fmt(p, "%s (%s)", L(p, "Sai lệch so với tâm", "Deviation from the centre"), u),
+            {L(p, N_("Position")), 150, PANGO_ALIGN_LEFT},
+            {fmt(p, "%s (%s)", L(p, N_("Indication")), u), 170, PANGO_ALIGN_RIGHT},
+            {fmt(p, "%s (%s)", L(p, N_("Deviation from the centre")), u),
              TEXT_W - 320, PANGO_ALIGN_RIGHT},
         };
         table(p, ecols, 3, d->n_positions, ecc_cell, d);
         if (d->has_eccentricity)
-            para(p, fmt(p, "%s: %s %s", L(p, "Sai lệch lớn nhất", "Largest deviation"),
+            para(p, fmt(p, "%s: %s %s", L(p, N_("Largest deviation")),
                         num(p, d->ecc_max, d->dec_d), u), 8.5, false);
     }
 }
@@ -666,37 +708,28 @@ static void side_tests(struct pdf *p)
 static void decision_rule(struct pdf *p)
 {
     const struct cert_doc *d = p->d;
-    const char *vi, *en;
-    char vbuf[RING_LEN], ebuf[RING_LEN];
-    if (strcmp(d->decision_rule, "guard-band") == 0) {
-        snprintf(vbuf, sizeof vbuf,
-                 "quyết định nhị phân có dải bảo vệ w = r·U với r = %g (ILAC-G8:09/2019): "
-                 "Đạt khi |sai số| ≤ MPE − w, Không đạt khi ngược lại", d->guard_r);
-        snprintf(ebuf, sizeof ebuf,
-                 "binary decision with a guard band w = r·U, r = %g (ILAC-G8:09/2019): "
-                 "Pass when |error| ≤ MPE − w, otherwise Fail", d->guard_r);
-        vi = vbuf;
-        en = ebuf;
-    } else if (strcmp(d->decision_rule, "non-binary") == 0) {
-        vi = "quyết định không nhị phân (ILAC-G8:09/2019): Đạt khi |sai số| + U ≤ MPE; "
-             "Đạt có điều kiện khi |sai số| ≤ MPE < |sai số| + U; Không đạt có điều kiện khi "
-             "|sai số| − U ≤ MPE < |sai số|; Không đạt khi |sai số| − U > MPE";
-        en = "non-binary decision (ILAC-G8:09/2019): Pass when |error| + U ≤ MPE; conditional "
-             "pass when |error| ≤ MPE < |error| + U; conditional fail when |error| − U ≤ MPE < "
-             "|error|; Fail when |error| − U > MPE";
-    } else if (strcmp(d->decision_rule, "simple") == 0) {
-        vi = "chấp nhận đơn giản, w = 0 (ILAC-G8:09/2019): Đạt khi |sai số| ≤ MPE; độ không "
-             "đảm bảo đo không được tính vào giới hạn";
-        en = "simple acceptance, w = 0 (ILAC-G8:09/2019): Pass when |error| ≤ MPE; the "
-             "uncertainty is not taken into account in the limit";
-    } else {
-        snprintf(vbuf, sizeof vbuf, "%s", or_dash(d->decision_rule));
-        vi = en = vbuf;
+    for (int vi = 1; vi >= 0; vi--) {
+        if (!has(p, vi))
+            continue;
+        const char *t;
+        if (strcmp(d->decision_rule, "guard-band") == 0)
+            t = fmt(p, tr(p, vi, N_("Decision rule: binary decision with a guard band w = r·U, "
+                                    "r = %s (ILAC-G8:09/2019): Pass when |error| ≤ MPE − w, "
+                                    "otherwise Fail.")),
+                    side_num(p, vi, fmt(p, "%g", d->guard_r)));
+        else if (strcmp(d->decision_rule, "non-binary") == 0)
+            t = tr(p, vi, N_("Decision rule: non-binary decision (ILAC-G8:09/2019): Pass when "
+                             "|error| + U ≤ MPE; conditional pass when |error| ≤ MPE < |error| "
+                             "+ U; conditional fail when |error| − U ≤ MPE < |error|; Fail when "
+                             "|error| − U > MPE."));
+        else if (strcmp(d->decision_rule, "simple") == 0)
+            t = tr(p, vi, N_("Decision rule: simple acceptance, w = 0 (ILAC-G8:09/2019): Pass "
+                             "when |error| ≤ MPE; the uncertainty is not taken into account in "
+                             "the limit."));
+        else
+            t = fmt(p, tr(p, vi, N_("Decision rule: %s.")), or_dash(d->decision_rule));
+        para(p, t, 8, false);
     }
-    if (p->lang != LANG_MODE_EN)
-        para(p, fmt(p, "Quy tắc quyết định: %s.", vi), 8, false);
-    if (p->lang != LANG_MODE_VI)
-        para(p, fmt(p, "Decision rule: %s.", en), 8, false);
     pfa(p);
 }
 
@@ -715,14 +748,13 @@ static void coverage(struct pdf *p)
     }
     if (isfinite(pv)) {
         const char *pp = fmt(p, "%.0f", 100.0 * pv);
-        if (p->lang != LANG_MODE_EN)
-            para(p, fmt(p, "Độ không đảm bảo đo mở rộng U được công bố là độ không đảm bảo đo "
-                           "chuẩn nhân với hệ số phủ k, ứng với mức tin cậy xấp xỉ p ≈ %s %%.", pp),
-                 8, false);
-        if (p->lang != LANG_MODE_VI)
-            para(p, fmt(p, "The expanded uncertainty U is the standard uncertainty multiplied by "
-                           "the coverage factor k, for a coverage probability of p ≈ %s %%.", pp),
-                 8, false);
+        for (int vi = 1; vi >= 0; vi--)
+            if (has(p, vi))
+                para(p, fmt(p, tr(p, vi, N_("The expanded uncertainty U is the standard "
+                                            "uncertainty multiplied by the coverage factor k, "
+                                            "for a coverage probability of p ≈ %s %%.")),
+                            pp),
+                     8, false);
     }
     bool fixed2 = false;
     for (size_t i = 0; i < d->n_points; i++)
@@ -730,20 +762,20 @@ static void coverage(struct pdf *p)
     if (fixed2) {
         /* the statement a fixed k = 2 needs, in the words of EA-4/02 M:2013 5
          * (from memory) */
-        if (p->lang != LANG_MODE_EN)
-            para(p, "Độ không đảm bảo đo mở rộng U được công bố là độ không đảm bảo đo chuẩn "
-                    "nhân với hệ số phủ k = 2, tương ứng với mức tin cậy xấp xỉ 95 % đối với "
-                    "phân bố chuẩn.", 8, false);
-        if (p->lang != LANG_MODE_VI)
-            para(p, "The expanded uncertainty U is the standard uncertainty multiplied by the "
-                    "coverage factor k = 2, corresponding to a coverage probability of "
-                    "approximately 95 % for a normal distribution.", 8, false);
+        for (int vi = 1; vi >= 0; vi--)
+            if (has(p, vi))
+                /* xgettext:no-c-format */
+                para(p, tr(p, vi, N_("The expanded uncertainty U is the standard uncertainty "
+                                     "multiplied by the coverage factor k = 2, corresponding to a "
+                                     "coverage probability of approximately 95 % for a normal "
+                                     "distribution.")),
+                     8, false);
     } else if (fixed) {
-        if (p->lang != LANG_MODE_EN)
-            para(p, "Hệ số phủ k cố định (k fixed): U = k·u, không nêu mức tin cậy.", 8, false);
-        if (p->lang != LANG_MODE_VI)
-            para(p, "Coverage factor k fixed: U = k·u, no coverage probability is stated.", 8,
-                 false);
+        for (int vi = 1; vi >= 0; vi--)
+            if (has(p, vi))
+                para(p, tr(p, vi, N_("Coverage factor k fixed: U = k·u, no coverage probability "
+                                     "is stated.")),
+                     8, false);
     }
 }
 
@@ -809,7 +841,7 @@ static void chart(struct pdf *p)
     if (!isfinite(x1v - x0v) || !(x1v > x0v) || !isfinite(y1v) || !(y1v > 0) ||
         (x1v - x0v) / xstep > 20 || (x1v - x0v) / xstep < 1)
         return;
-    heading(p, L(p, "Biểu đồ sai số", "Error chart"));
+    heading(p, L(p, N_("Error chart")));
     need(p, total_h);
 
     double px0 = MARGIN_L + 60, px1 = MARGIN_R - 10;
@@ -834,7 +866,7 @@ static void chart(struct pdf *p)
         cairo_stroke(cr);
         double vv = fabs(v) < ystep * 1e-6 ? 0.0 : v;
         text(p, px0 - 58, yy - 4.5, 53, false, 6.5, PANGO_ALIGN_RIGHT,
-             fmt(p, "%.*f", ydec, vv));
+             cd_decimal_sep((char *)fmt(p, "%.*f", ydec, vv), p->sep));
     }
     double xfirst = ceil(x0v / xstep) * xstep;
     int nx = (int)floor((x1v - xfirst) / xstep + 1e-6);
@@ -850,7 +882,8 @@ static void chart(struct pdf *p)
         cairo_line_to(cr, xx, py1 + 3);
         cairo_stroke(cr);
         double vv = fabs(v) < xstep * 1e-6 ? 0.0 : v;
-        text(p, xx - 30, py1 + 4, 60, false, 6.5, PANGO_ALIGN_CENTER, fmt(p, "%.*f", xdec, vv));
+        text(p, xx - 30, py1 + 4, 60, false, 6.5, PANGO_ALIGN_CENTER,
+             cd_decimal_sep((char *)fmt(p, "%.*f", xdec, vv), p->sep));
     }
     /* zero line and frame */
     cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
@@ -944,7 +977,7 @@ static void chart(struct pdf *p)
     cairo_fill(cr);
     cairo_set_source_rgb(cr, 0, 0, 0);
     text(p, px0 + 17, py0 + 5.5, 200, false, 6.5, PANGO_ALIGN_LEFT,
-         L(p, "sai số ± U", "error ± U"));
+         L(p, N_("error ± U")));
     cairo_set_source_rgb(cr, 0.80, 0.10, 0.10);
     cairo_set_line_width(cr, 1.0);
     cairo_move_to(cr, px0 + 5, py0 + 22);
@@ -954,14 +987,14 @@ static void chart(struct pdf *p)
     text(p, px0 + 17, py0 + 17.5, 200, false, 6.5, PANGO_ALIGN_LEFT, "± MPE");
 
     text(p, px0, py1 + 14, px1 - px0, false, 7.5, PANGO_ALIGN_CENTER,
-         fmt(p, "%s (%s)", L(p, "Giá trị danh định", "Nominal value"),
+         fmt(p, "%s (%s)", L(p, N_("Nominal value")),
              cert_nominal_unit(d)));
     cairo_save(cr);
     cairo_translate(cr, MARGIN_L - 2, py1);
     cairo_rotate(cr, -M_PI / 2);
     text(p, 0, 0, py1 - py0, false, 7.5, PANGO_ALIGN_CENTER,
-         fmt(p, "%s (%s)", d->has_curve ? L(p, "Độ lệch so với đường cong", "Residual")
-                                        : L(p, "Sai số", "Error"), unit));
+         fmt(p, "%s (%s)", d->has_curve ? L(p, N_("Residual"))
+                                        : L(p, N_("Error")), unit));
     cairo_restore(cr);
     p->y = py1 + 30;
 }
@@ -971,19 +1004,19 @@ static void chart(struct pdf *p)
 static void conditions(struct pdf *p)
 {
     const struct cert_doc *d = p->d;
-    heading(p, L(p, "Điều kiện môi trường", "Environmental conditions"));
-    kv(p, L(p, "Nhiệt độ", "Temperature"), env_value(p, d->temp_c, 1, "°C"));
-    kv(p, L(p, "Độ ẩm tương đối", "Relative humidity"), env_value(p, d->rh_pct, 0, "%RH"));
-    kv(p, L(p, "Áp suất khí quyển", "Atmospheric pressure"), env_value(p, d->p_hpa, 1, "hPa"));
+    heading(p, L(p, N_("Environmental conditions")));
+    kv(p, L(p, N_("Temperature")), env_value(p, d->temp_c, 1, "°C"));
+    kv(p, L(p, N_("Relative humidity")), env_value(p, d->rh_pct, 0, "%RH"));
+    kv(p, L(p, N_("Atmospheric pressure")), env_value(p, d->p_hpa, 1, "hPa"));
     if (d->has_air) {
         int adec = cert_decimals(d->u_rho_a);
-        kv(p, L(p, "Khối lượng riêng của không khí", "Air density"),
+        kv(p, L(p, N_("Air density")),
            fmt(p, "%s kg/m³, u = %s kg/m³ (%s)", num(p, d->rho_a, adec), num(p, d->u_rho_a, adec),
                d->air_measured
-                   ? L(p, "OIML R111-1:2004 E.3-1 từ điều kiện môi trường đã đo",
-                       "OIML R111-1:2004 E.3-1 from the conditions measured")
-                   : L(p, "giá trị ước lượng của quy trình, không đo điều kiện môi trường",
-                       "the procedure's estimate: the conditions were not measured")));
+                   ? L(p,
+                       N_("OIML R111-1:2004 E.3-1 from the conditions measured"))
+                   : L(p,
+                       N_("the procedure's estimate: the conditions were not measured"))));
     }
 
 }
@@ -993,33 +1026,30 @@ static void standards(struct pdf *p)
 {
     const struct cert_doc *d = p->d;
     const struct cert_lab *lab = d->lab;
-    heading(p, L(p, "Chuẩn đo lường sử dụng", "Reference standards used"));
+    heading(p, L(p, N_("Reference standards used")));
     const struct col scols[] = {
-        {L(p, "Mã chuẩn", "ID"), 130, PANGO_ALIGN_LEFT},
-        {L(p, "Vai trò", "Role"), 95, PANGO_ALIGN_LEFT},
-        {L(p, "Số giấy chứng nhận", "Certificate No."), 160, PANGO_ALIGN_LEFT},
-        {L(p, "Hạn hiệu chuẩn", "Due date"), TEXT_W - 385, PANGO_ALIGN_CENTER},
+        {L(p, N_("ID")), 130, PANGO_ALIGN_LEFT},
+        {L(p, N_("Role")), 95, PANGO_ALIGN_LEFT},
+        {L(p, N_("Certificate No.")), 160, PANGO_ALIGN_LEFT},
+        {L(p, N_("Due date")), TEXT_W - 385, PANGO_ALIGN_CENTER},
     };
     table(p, scols, 4, d->n_standards, std_cell, d->standards);
-    if (p->lang != LANG_MODE_EN)
-        para(p, fmt(p, "Liên kết chuẩn: %s",
-                    or_dash(pick(lab->traceability_vi, lab->traceability_en, true))),
-             8, false);
-    if (p->lang != LANG_MODE_VI)
-        para(p, fmt(p, "Traceability: %s",
-                    or_dash(pick(lab->traceability_vi, lab->traceability_en, false))),
-             8, false);
+    for (int vi = 1; vi >= 0; vi--)
+        if (has(p, vi))
+            para(p, fmt(p, tr(p, vi, N_("Traceability: %s")),
+                        or_dash(pick(lab->traceability_vi, lab->traceability_en, vi))),
+                 8, false);
 }
 
 /* The signatory, the end mark and the last page. */
-static void signature(struct pdf *p, const char *end_vi, const char *end_en)
+static void signature(struct pdf *p, const char *end)
 {
     const struct cert_doc *d = p->d;
     need(p, 90);
     p->y += 14;
     double sx = MARGIN_L + TEXT_W * 0.5, sw = TEXT_W * 0.5;
     p->y += text(p, sx, p->y, sw, false, 8.5, PANGO_ALIGN_CENTER,
-                 L(p, "Người phê duyệt", "Authorised signatory"));
+                 L(p, N_("Authorised signatory")));
     p->y += 30;                 /* room for the signature */
     p->y += text(p, sx, p->y, sw, true, 9.5, PANGO_ALIGN_CENTER, or_dash(d->signatory));
     const char *stitle =
@@ -1031,7 +1061,7 @@ static void signature(struct pdf *p, const char *end_vi, const char *end_en)
     p->y += 16;
     need(p, 14);
     p->y += text(p, MARGIN_L, p->y, TEXT_W, true, 8.5, PANGO_ALIGN_CENTER,
-                 fmt(p, "--- %s ---", L(p, end_vi, end_en)));
+                 fmt(p, "--- %s ---", L(p, end)));
     close_page(p); /* the footers are painted with the total (render) */
 }
 
@@ -1077,32 +1107,32 @@ static void curve(struct pdf *p)
 {
     const struct cert_doc *d = p->d;
     const struct cert_curve *cv = &d->curve;
-    heading(p, L(p, "Hệ số Callendar–Van Dusen", "Callendar–Van Dusen coefficients"));
+    heading(p, L(p, N_("Callendar–Van Dusen coefficients")));
     para(p, fmt(p, "R(t) = R0 (1 + A t + B t²), t ≥ 0 %s; %s", d->x_unit,
-                L(p, "khớp bình phương tối thiểu có trọng số các điểm dưới đây",
-                  "weighted least-squares fit of the points below")),
+                L(p,
+                  N_("weighted least-squares fit of the points below"))),
          8.5, false);
     const struct col ccols[] = {
-        {L(p, "Hệ số", "Coefficient"), 80, PANGO_ALIGN_LEFT},
-        {L(p, "Giá trị", "Value"), 120, PANGO_ALIGN_RIGHT},
+        {L(p, N_("Coefficient")), 80, PANGO_ALIGN_LEFT},
+        {L(p, N_("Value")), 120, PANGO_ALIGN_RIGHT},
         {fmt(p, "U (k = %s)", num(p, cv->k, 2)), 100, PANGO_ALIGN_RIGHT},
-        {L(p, "Đơn vị", "Unit"), TEXT_W - 300, PANGO_ALIGN_LEFT},
+        {L(p, N_("Unit")), TEXT_W - 300, PANGO_ALIGN_LEFT},
     };
     table(p, ccols, 4, 3, curve_cell, d);
     para(p, fmt(p, "%s: r(R0, A) = %s, r(R0, B) = %s, r(A, B) = %s",
-                L(p, "Hệ số tương quan", "Correlation coefficients"), num(p, cv->r_r0_a, 4),
+                L(p, N_("Correlation coefficients")), num(p, cv->r_r0_a, 4),
                 num(p, cv->r_r0_b, 4), num(p, cv->r_a_b, 4)),
          8.5, false);
     para(p, fmt(p, "χ² = %s, %s %s", num(p, cv->chi2, cert_decimals(cv->chi2)),
-                L(p, "bậc tự do", "degrees of freedom"), num(p, cv->dof, 0)),
+                L(p, N_("degrees of freedom")), num(p, cv->dof, 0)),
          8.5, false);
     const struct col xcols[] = {
-        {fmt(p, "%s (%s)", L(p, "Giá trị danh định", "Nominal value"), d->x_unit), 95,
+        {fmt(p, "%s (%s)", L(p, N_("Nominal value")), d->x_unit), 95,
          PANGO_ALIGN_RIGHT},
-        {fmt(p, "%s (%s)", L(p, "Nhiệt độ chuẩn", "Reference temperature"), d->x_unit), 110,
+        {fmt(p, "%s (%s)", L(p, N_("Reference temperature")), d->x_unit), 110,
          PANGO_ALIGN_RIGHT},
-        {fmt(p, "%s (%s)", L(p, "Số chỉ", "Indication"), d->unit), 100, PANGO_ALIGN_RIGHT},
-        {fmt(p, "%s (%s)", L(p, "Độ lệch", "Residual"), d->unit), 95, PANGO_ALIGN_RIGHT},
+        {fmt(p, "%s (%s)", L(p, N_("Indication")), d->unit), 100, PANGO_ALIGN_RIGHT},
+        {fmt(p, "%s (%s)", L(p, N_("Residual")), d->unit), 95, PANGO_ALIGN_RIGHT},
         {fmt(p, "U (%s)", d->unit), TEXT_W - 400, PANGO_ALIGN_RIGHT},
     };
     table(p, xcols, 5, d->n_points, curve_x_cell, d);
@@ -1118,53 +1148,53 @@ static void body(struct pdf *p, const void *ctx)
     first_page_top(p);
     amendment(p);
 
-    heading(p, L(p, "Khách hàng", "Customer"));
-    kv(p, L(p, "Tên khách hàng", "Customer"), d->customer);
-    kv(p, L(p, "Địa chỉ", "Address"), d->customer_address);
+    heading(p, L(p, N_("Customer")));
+    kv(p, L(p, N_("Customer")), d->customer);
+    kv(p, L(p, N_("Address")), d->customer_address);
     const char *place;
     if (strcmp(d->place, "customer") == 0)
-        place = fmt(p, "%s (%s)", L(p, "Tại cơ sở của khách hàng", "at the customer's premises"),
+        place = fmt(p, "%s (%s)", L(p, N_("at the customer's premises")),
                     or_dash(d->customer_address));
     else if (strcmp(d->place, "laboratory") == 0 || d->place[0] == '\0')
-        place = L(p, "Phòng thí nghiệm", "laboratory");
+        place = L(p, N_("laboratory"));
     else
         place = d->place;
-    kv(p, L(p, "Địa điểm hiệu chuẩn", "Place of calibration"), place);
+    kv(p, L(p, N_("Place of calibration")), place);
 
-    heading(p, L(p, "Phương tiện đo được hiệu chuẩn", "Item calibrated"));
+    heading(p, L(p, N_("Item calibrated")));
     const char *title = p->lang == LANG_MODE_BOTH && d->title_vi[0] && d->title_en[0]
                             ? fmt(p, "%s / %s", d->title_vi, d->title_en)
                             : pick(d->title_vi, d->title_en, p->lang != LANG_MODE_EN);
-    kv(p, L(p, "Tên phương tiện đo", "Item"), title);
-    kv(p, L(p, "Cơ sở sản xuất", "Manufacturer"), d->item_manufacturer);
-    kv(p, L(p, "Kiểu", "Model"), d->item_model);
-    kv(p, L(p, "Số sê-ri", "Serial No."),
+    kv(p, L(p, N_("Item")), title);
+    kv(p, L(p, N_("Manufacturer")), d->item_manufacturer);
+    kv(p, L(p, N_("Model")), d->item_model);
+    kv(p, L(p, N_("Serial No.")),
        d->item_serial[0] != '\0'
            ? fmt(p, "%s (%s)", d->item_serial,
-                 L(p, "thiết bị báo", "as reported by the instrument"))
+                 L(p, N_("as reported by the instrument")))
            : "");
-    kv(p, L(p, "Phiên bản phần mềm", "Firmware"), d->item_firmware);
+    kv(p, L(p, N_("Firmware")), d->item_firmware);
     if (d->item_serial_stated[0] != '\0')
-        kv(p, L(p, "Số sê-ri (khách hàng nêu)", "Serial No. (customer)"),
+        kv(p, L(p, N_("Serial No. (customer)")),
            d->item_serial_stated);
 
-    heading(p, L(p, "Ngày tháng", "Dates"));
-    kv(p, L(p, "Ngày nhận", "Date received"),
-       d->received[0] ? d->received : L(p, "không nêu", "not stated"));
-    kv(p, L(p, "Ngày hiệu chuẩn", "Date of calibration"), d->calibrated);
-    kv(p, L(p, "Ngày cấp", "Date of issue"), d->issued);
+    heading(p, L(p, N_("Dates")));
+    kv(p, L(p, N_("Date received")),
+       d->received[0] ? d->received : L(p, N_("not stated")));
+    kv(p, L(p, N_("Date of calibration")), d->calibrated);
+    kv(p, L(p, N_("Date of issue")), d->issued);
 
-    heading(p, L(p, "Phương pháp hiệu chuẩn", "Calibration method"));
-    kv(p, L(p, "Phương pháp", "Method"), d->method);
+    heading(p, L(p, N_("Calibration method")));
+    kv(p, L(p, N_("Method")), cert_pdf_pick(p, d->method_vi, d->method));
     if (d->national_document[0] != '\0')
-        kv(p, L(p, "Ghi chú", "Note"), d->national_document);
+        kv(p, L(p, N_("Note")), cert_pdf_pick(p, d->national_document_vi, d->national_document));
 
     conditions(p);
     standards(p);
 
     side_tests(p);
-    heading(p, fmt(p, "%s (%s: %s)", L(p, "Kết quả hiệu chuẩn", "Calibration results"),
-                   L(p, "đơn vị", "unit"), u));
+    heading(p, fmt(p, "%s (%s: %s)", L(p, N_("Calibration results")),
+                   L(p, N_("unit")), u));
     /* the results: a range column for multimeters (two "1 V" rows on two
      * ranges are two results), every figure as the doc reports it */
     struct col rcols[MAX_COLS];
@@ -1172,36 +1202,33 @@ static void body(struct pdf *p, const void *ctx)
     size_t nc = 0;
     double rest = TEXT_W;
     /* widths without and with the range column */
-    const struct { int id; const char *vi, *en; double w, wr; PangoAlignment a; } all[] = {
-        {RC_NOMINAL, "Giá trị danh định", "Nominal value", 58, 46, PANGO_ALIGN_RIGHT},
-        {RC_RANGE, "Thang đo", "Range", 0, 38, PANGO_ALIGN_RIGHT},
-        {RC_REFERENCE, "Giá trị chuẩn", "Reference value", 64, 60, PANGO_ALIGN_RIGHT},
-        {RC_MEAN, "Số chỉ (trung bình)", "Indication (mean)", 64, 60, PANGO_ALIGN_RIGHT},
-        {RC_ERROR, "Sai số", "Error", 58, 56, PANGO_ALIGN_RIGHT},
-        {RC_U, NULL, "U", 52, 54, PANGO_ALIGN_RIGHT},
-        {RC_K, NULL, "k", 30, 28, PANGO_ALIGN_CENTER},
-        {RC_MPE, "Sai số cho phép lớn nhất MPE", "MPE", 58, 56, PANGO_ALIGN_RIGHT},
-        {RC_VERDICT, "Kết luận", "Verdict", 0, 0, PANGO_ALIGN_CENTER},
+    /* msgid NULL: the symbol, the same in every language */
+    const struct { int id; const char *msgid; double w, wr; PangoAlignment a; } all[] = {
+        {RC_NOMINAL, N_("Nominal value"), 58, 46, PANGO_ALIGN_RIGHT},
+        {RC_RANGE, N_("Range"), 0, 38, PANGO_ALIGN_RIGHT},
+        {RC_REFERENCE, N_("Reference value"), 64, 60, PANGO_ALIGN_RIGHT},
+        {RC_MEAN, N_("Indication (mean)"), 64, 60, PANGO_ALIGN_RIGHT},
+        {RC_ERROR, N_("Error"), 58, 56, PANGO_ALIGN_RIGHT},
+        {RC_U, NULL, 52, 54, PANGO_ALIGN_RIGHT},
+        {RC_K, NULL, 30, 28, PANGO_ALIGN_CENTER},
+        {RC_MPE, N_("MPE"), 58, 56, PANGO_ALIGN_RIGHT},
+        {RC_VERDICT, N_("Verdict"), 0, 0, PANGO_ALIGN_CENTER},
     };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         if (all[i].id == RC_RANGE && !d->ranges)
             continue;
-        const char *vi = all[i].vi, *en = all[i].en, *cu = u;
+        const char *msgid = all[i].msgid, *cu = u;
         if (all[i].id == RC_NOMINAL)
             cu = cert_nominal_unit(d);
-        if (d->has_curve && all[i].id == RC_REFERENCE) {
-            vi = "Giá trị theo đường cong";
-            en = "Value of the curve";
-        }
-        if (d->has_curve && all[i].id == RC_ERROR) {
-            vi = "Độ lệch so với đường cong";
-            en = "Residual";
-        }
+        if (d->has_curve && all[i].id == RC_REFERENCE)
+            msgid = N_("Value of the curve");
+        if (d->has_curve && all[i].id == RC_ERROR)
+            msgid = N_("Residual");
         const char *head = all[i].id == RC_K ? "k"
-                           : vi == NULL ? fmt(p, "%s (%s)", en, cu)
-                                        : fmt(p, "%s (%s)", L(p, vi, en), cu);
+                           : msgid == NULL ? fmt(p, "U (%s)", cu)
+                                           : fmt(p, "%s (%s)", L(p, msgid), cu);
         if (all[i].id == RC_VERDICT)
-            head = L(p, all[i].vi, all[i].en);
+            head = L(p, msgid);
         double w = d->ranges ? all[i].wr : all[i].w;
         rcols[nc] = (struct col){head, all[i].id == RC_VERDICT ? rest : w, all[i].a};
         rt.ids[nc++] = all[i].id;
@@ -1211,16 +1238,16 @@ static void body(struct pdf *p, const void *ctx)
     if (d->up_down) {
         /* DKD-R 6-1 and cg-18 with loading and unloading: the indications
          * of each direction and the hysteresis per point */
-        para(p, L(p, "Số chỉ theo chiều tăng và giảm, độ trễ",
-                  "Indications increasing and decreasing, hysteresis"), 8.5, true);
+        para(p, L(p,
+                  N_("Indications increasing and decreasing, hysteresis")), 8.5, true);
         const struct col ucols[] = {
-            {fmt(p, "%s (%s)", L(p, "Giá trị danh định", "Nominal value"), u), 90,
+            {fmt(p, "%s (%s)", L(p, N_("Nominal value")), u), 90,
              PANGO_ALIGN_RIGHT},
-            {fmt(p, "%s (%s)", L(p, "Số chỉ khi tăng", "Indication up"), u), 105,
+            {fmt(p, "%s (%s)", L(p, N_("Indication up")), u), 105,
              PANGO_ALIGN_RIGHT},
-            {fmt(p, "%s (%s)", L(p, "Số chỉ khi giảm", "Indication down"), u), 105,
+            {fmt(p, "%s (%s)", L(p, N_("Indication down")), u), 105,
              PANGO_ALIGN_RIGHT},
-            {fmt(p, "%s (%s)", L(p, "Độ trễ", "Hysteresis"), u), 95, PANGO_ALIGN_RIGHT},
+            {fmt(p, "%s (%s)", L(p, N_("Hysteresis")), u), 95, PANGO_ALIGN_RIGHT},
             {fmt(p, "U (%s)", u), TEXT_W - 395, PANGO_ALIGN_RIGHT},
         };
         struct rtable ut = {.points = d->points,
@@ -1234,7 +1261,7 @@ static void body(struct pdf *p, const void *ctx)
     need(p, 20);
     p->y += 2;
     p->y += text(p, MARGIN_L, p->y, TEXT_W, true, 10, PANGO_ALIGN_LEFT,
-                 fmt(p, "%s: %s", L(p, "Kết luận chung", "Statement of conformity"),
+                 fmt(p, "%s: %s", L(p, N_("Statement of conformity")),
                      verdict_text(p, d->verdict))) + 4;
 
     chart(p);
@@ -1242,13 +1269,13 @@ static void body(struct pdf *p, const void *ctx)
     /* the annex: the budget of the point with the largest U */
     new_page(p);
     p->y += text(p, MARGIN_L, p->y, TEXT_W, true, 11, PANGO_ALIGN_LEFT,
-                 L(p, "Phụ lục: ngân sách độ không đảm bảo đo", "Annex: uncertainty budget")) + 4;
+                 L(p, N_("Annex: uncertainty budget"))) + 4;
     const struct cert_point *worst = NULL;
     for (size_t i = 0; i < d->n_points; i++)
         if (d->points[i].nominal == d->worst_nominal)
             worst = &d->points[i];
-    para(p, fmt(p, "%s: %s %s", L(p, "Điểm đo có U lớn nhất, giá trị danh định",
-                                  "The point with the largest U, nominal value"),
+    para(p, fmt(p, "%s: %s %s", L(p,
+                                  N_("The point with the largest U, nominal value")),
                 num(p, d->worst_nominal, CERT_DEC_NONE), cert_nominal_unit(d)), 8.5, false);
     if (worst != NULL && worst->measured) {
         int dec = cert_point_decimals(worst);
@@ -1258,24 +1285,24 @@ static void body(struct pdf *p, const void *ctx)
              8.5, false);
     }
     const struct col bcols[] = {
-        {L(p, "Đại lượng", "Quantity"), 62, PANGO_ALIGN_LEFT},
-        {L(p, "Mô tả", "Description"), 138, PANGO_ALIGN_LEFT},
-        {L(p, "Giá trị xᵢ", "Value xᵢ"), 58, PANGO_ALIGN_RIGHT},
+        {L(p, N_("Quantity")), 62, PANGO_ALIGN_LEFT},
+        {L(p, N_("Description")), 138, PANGO_ALIGN_LEFT},
+        {L(p, N_("Value xᵢ")), 58, PANGO_ALIGN_RIGHT},
         {"u(xᵢ)", 52, PANGO_ALIGN_RIGHT},
-        {L(p, "Hệ số nhạy cᵢ", "Sensitivity cᵢ"), 52, PANGO_ALIGN_RIGHT},
-        {fmt(p, "%s uᵢ(y) (%s)", L(p, "Đóng góp", "Contribution"), u), 60, PANGO_ALIGN_RIGHT},
-        {L(p, "Tỷ lệ %", "Share %"), 38, PANGO_ALIGN_RIGHT},
-        {L(p, "Bậc tự do", "DoF"), TEXT_W - 460, PANGO_ALIGN_RIGHT},
+        {L(p, N_("Sensitivity cᵢ")), 52, PANGO_ALIGN_RIGHT},
+        {fmt(p, "%s uᵢ(y) (%s)", L(p, N_("Contribution")), u), 60, PANGO_ALIGN_RIGHT},
+        {L(p, N_("Share %")), 38, PANGO_ALIGN_RIGHT},
+        {L(p, N_("DoF")), TEXT_W - 460, PANGO_ALIGN_RIGHT},
     };
     table(p, bcols, 8, d->n_budget, budget_cell, d->budget);
 
     p->y += 10;
-    para(p, L(p, "Kết quả chỉ có giá trị đối với phương tiện được hiệu chuẩn",
-              "The results relate only to the item calibrated"), 8.5, false);
-    para(p, L(p, "Không được sao chép giấy chứng nhận này nếu không sao chép toàn bộ",
-              "This certificate shall not be reproduced except in full"), 8.5, false);
+    para(p, L(p,
+              N_("The results relate only to the item calibrated")), 8.5, false);
+    para(p, L(p,
+              N_("This certificate shall not be reproduced except in full")), 8.5, false);
 
-    signature(p, "Hết giấy chứng nhận", "End of certificate");
+    signature(p, N_("End of certificate"));
 }
 
 /* ---------------------------------------------------------------- output */
@@ -1347,8 +1374,8 @@ int cert_write_pdf(const struct cert_doc *d, const char *langs, const char *qr_t
                    const char *path, struct cd_err *err)
 {
     const struct cert_pdf_spec spec = {
-        .title_vi = "GIẤY CHỨNG NHẬN HIỆU CHUẨN", .title_en = "CALIBRATION CERTIFICATE",
-        .number_vi = "Số giấy chứng nhận", .number_en = "Certificate No.", .body = body,
+        .title = N_("CALIBRATION CERTIFICATE"), .number_label = N_("Certificate No."),
+        .body = body,
     };
     return cert_pdf_write(d, langs, qr_text, path, &spec, err);
 }
@@ -1357,10 +1384,10 @@ int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_t
                    const char *path, const struct cert_pdf_spec *spec, struct cd_err *err)
 {
     if (d == NULL || path == NULL || path[0] == '\0' || d->lab == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "cert_write_pdf: no document or path");
+        return cd_fail(err, CD_ERR_INVALID, _("cert_write_pdf: no document or path"));
     if ((d->n_points > 0 && d->points == NULL) || (d->n_standards > 0 && d->standards == NULL) ||
         (d->n_budget > 0 && d->budget == NULL))
-        return cd_fail(err, CD_ERR_INVALID, "cert_write_pdf: a count without its array");
+        return cd_fail(err, CD_ERR_INVALID, _("cert_write_pdf: a count without its array"));
     int lang;
     if (langs == NULL || strcmp(langs, "vi+en") == 0)
         lang = LANG_MODE_BOTH;
@@ -1370,11 +1397,11 @@ int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_t
         lang = LANG_MODE_EN;
     else
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate languages \"%s\": expected vi+en, vi or en", langs);
+                       _("certificate languages \"%s\": expected vi+en, vi or en"), langs);
 
     struct pdf *p = calloc(1, sizeof *p);
     if (p == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     p->d = d;
     p->lang = lang;
     p->spec = spec;
@@ -1382,11 +1409,20 @@ int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_t
     char *tmp = NULL;
     FILE *f = NULL;
 
+    p->vi = d->vi;
+    p->sep = lang == LANG_MODE_VI ? d->lab->decimal_sep_vi : CD_DECSEP_POINT;
+    if (p->vi == NULL && has(p, true)) {
+        rc = cd_catalog_open("vi", &p->own, err);
+        if (rc != 0)
+            goto out;
+        p->vi = p->own;
+    }
+
     if (qr_text != NULL && qr_text[0] != '\0') {
         p->qr = QRcode_encodeString(qr_text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
         if (p->qr == NULL) {
             rc = cd_fail(err, errno == ENOMEM ? CD_ERR_NOMEM : CD_ERR_INVALID,
-                         "QR code of %zu bytes: %s", strlen(qr_text), strerror(errno));
+                         _("QR code of %zu bytes: %s"), strlen(qr_text), strerror(errno));
             goto out;
         }
     }
@@ -1395,7 +1431,7 @@ int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_t
         cairo_status_t st = cairo_surface_status(p->logo);
         if (st != CAIRO_STATUS_SUCCESS) {
             rc = cd_fail(err, st == CAIRO_STATUS_NO_MEMORY ? CD_ERR_NOMEM : CD_ERR_IO,
-                         "lab logo %s: %s", d->lab->logo, cairo_status_to_string(st));
+                         _("lab logo %s: %s"), d->lab->logo, cairo_status_to_string(st));
             goto out;
         }
     }
@@ -1405,7 +1441,7 @@ int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_t
     int pages = record(p, &st);
     if (pages < 0) {
         rc = cd_fail(err, st == CAIRO_STATUS_NO_MEMORY ? CD_ERR_NOMEM : CD_ERR_NUMERIC,
-                     "laying out certificate %s: %s", d->number, cairo_status_to_string(st));
+                     _("laying out certificate %s: %s"), d->number, cairo_status_to_string(st));
         goto out;
     }
 
@@ -1413,7 +1449,7 @@ int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_t
     size_t tl = strlen(path) + 8;
     tmp = malloc(tl);
     if (tmp == NULL) {
-        rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        rc = cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         goto out;
     }
     snprintf(tmp, tl, "%s.tmp", path);
@@ -1431,9 +1467,9 @@ int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_t
         int e = file.errnum != 0 ? file.errnum : errno;
         if (wrote < 0 && file.errnum == 0)
             rc = cd_fail(err, st == CAIRO_STATUS_NO_MEMORY ? CD_ERR_NOMEM : CD_ERR_IO,
-                         "writing %s: %s", tmp, cairo_status_to_string(st));
+                         _("writing %s: %s"), tmp, cairo_status_to_string(st));
         else
-            rc = cd_fail(err, CD_ERR_IO, "writing %s: %s", tmp, strerror(e != 0 ? e : EIO));
+            rc = cd_fail(err, CD_ERR_IO, _("writing %s: %s"), tmp, strerror(e != 0 ? e : EIO));
         unlink(tmp);
         goto out;
     }
@@ -1463,6 +1499,7 @@ out:
         cairo_surface_destroy(p->logo);
     if (p->qr != NULL)
         QRcode_free(p->qr);
+    cd_catalog_close(p->own);
     free(p);
     return rc;
 }
@@ -1499,9 +1536,14 @@ bool cert_pdf_has(const struct pdf *p, bool vi)
     return (p->lang & (vi ? LANG_MODE_VI : LANG_MODE_EN)) != 0;
 }
 
-const char *cert_pdf_L(struct pdf *p, const char *vi, const char *en)
+const char *cert_pdf_tr(const struct pdf *p, bool vi, const char *msgid)
 {
-    return L(p, vi, en);
+    return tr(p, vi, msgid);
+}
+
+const char *cert_pdf_L(struct pdf *p, const char *en)
+{
+    return L(p, en);
 }
 
 const char *cert_pdf_fmt(struct pdf *p, const char *f, ...)
@@ -1582,7 +1624,7 @@ void cert_pdf_standards(struct pdf *p)
     standards(p);
 }
 
-void cert_pdf_signature(struct pdf *p, const char *end_vi, const char *end_en)
+void cert_pdf_signature(struct pdf *p, const char *end)
 {
-    signature(p, end_vi, end_en);
+    signature(p, end);
 }

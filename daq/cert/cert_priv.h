@@ -24,6 +24,13 @@
 int cert_doc_dates(struct cert_doc *d, const struct cert_lab *lab, const struct cert_job *job,
                    const char *when, const char *event, const char *which, struct cd_err *err);
 
+/* ---------------------------------------------------------------- texts (cert_doc.c) */
+
+/* A standard's role as the documents show it: the English msgid of a role
+ * caldaq knows ("weights", "calibrator", "reference", "environment"),
+ * translated through the document's catalogue; any other role as given. */
+const char *cert_role_msgid(const char *role);
+
 /* ---------------------------------------------------------------- JSON (cert_doc.c) */
 
 /* A JSON document whose reported figures keep their digits (cert.h,
@@ -140,9 +147,11 @@ int cert_verif_issue(const struct ana_file *f, const struct cert_lab *lab,
 
 struct pdf; /* cert_pdf.c's page state: the document, the languages, the cursor */
 
+/* Texts are English msgids (N_()), shown in Vietnamese through the
+ * document's catalogue (cert_doc.vi). */
 struct cert_pdf_spec {
-    const char *title_vi, *title_en;   /* the first page's title */
-    const char *number_vi, *number_en; /* the number's label in the running header */
+    const char *title;                 /* the first page's title */
+    const char *number_label;          /* the number's label in the running header */
     void (*body)(struct pdf *p, const void *ctx); /* lays out every page */
     const void *ctx;
 };
@@ -157,11 +166,15 @@ int cert_pdf_write(const struct cert_doc *d, const char *langs, const char *qr_t
 void cert_pdf_top(struct pdf *p);
 /* Whether the document is in Vietnamese (vi) or in English (!vi). */
 bool cert_pdf_has(const struct pdf *p, bool vi);
+/* A fixed text in one side's language: the English msgid (!vi) or its
+ * Vietnamese from the document's catalogue (vi). */
+const char *cert_pdf_tr(const struct pdf *p, bool vi, const char *msgid);
 /* Short-lived strings (a ring of them, reused after 48): a label in the
- * document's languages ("vi / en"), a formatted text, a reported figure
+ * document's languages ("vi / en", from the English msgid `en`), a
+ * formatted text, a reported figure
  * (cert_fmt, "—" when none), a limit (cert_fmt_exact), and one of two
  * texts (both when bilingual, the one there is when one is empty). */
-const char *cert_pdf_L(struct pdf *p, const char *vi, const char *en);
+const char *cert_pdf_L(struct pdf *p, const char *en);
 const char *cert_pdf_fmt(struct pdf *p, const char *f, ...) __attribute__((format(printf, 2, 3)));
 const char *cert_pdf_num(struct pdf *p, double v, int dec);
 const char *cert_pdf_limit(struct pdf *p, double v, int dec);
@@ -190,10 +203,10 @@ void cert_pdf_table(struct pdf *p, const struct cert_pdf_col *cols, size_t nc, s
 
 /* The blocks of the calibration certificate: the environmental
  * conditions; the reference standards with the traceability statement;
- * the signatory with the end mark (`end_vi` / `end_en`), which closes the
- * last page. */
+ * the signatory with the end mark (`end`, an English msgid), which closes
+ * the last page. */
 void cert_pdf_conditions(struct pdf *p);
 void cert_pdf_standards(struct pdf *p);
-void cert_pdf_signature(struct pdf *p, const char *end_vi, const char *end_en);
+void cert_pdf_signature(struct pdf *p, const char *end);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "records.h"
 #include "run.h"
+#include "cd_i18n.h"
 
 static bool issued_in(const char *out_dir, const char *number)
 {
@@ -58,11 +59,11 @@ int cert_life_open(struct cert_life *life, struct cert_job *job, const char *out
     if (job->amends == NULL)
         return 0;
     if (job->reason == NULL || job->reason[0] == '\0')
-        return cd_fail(err, CD_ERR_INVALID, "--reason: an amendment says why (ISO/IEC 17025 7.8.8)");
+        return cd_fail(err, CD_ERR_INVALID, _("--reason: an amendment says why (ISO/IEC 17025 7.8.8)"));
     if (life->db == NULL && !issued_in(out_dir, job->amends))
         return cd_fail(err, CD_ERR_NOT_FOUND,
-                       "--amend %s: no such certificate in %s, and no records configured "
-                       "(--records DB, or records: in LAB.yaml)",
+                       _("--amend %s: no such certificate in %s, and no records configured "
+                       "(--records DB, or records: in LAB.yaml)"),
                        job->amends, out_dir);
     if (job->number != NULL)
         return 0;
@@ -77,7 +78,7 @@ int cert_life_open(struct cert_life *life, struct cert_job *job, const char *out
             return cert_number_check(job->number, "the amendment's number", CERT_NUMBER_MAX, err);
         }
     }
-    return cd_fail(err, CD_ERR_INVALID, "--amend %s: 99 amendments already; give --number",
+    return cd_fail(err, CD_ERR_INVALID, _("--amend %s: 99 amendments already; give --number"),
                    job->amends);
 }
 
@@ -86,8 +87,8 @@ int cert_life_begin(struct cert_life *life, const struct cert_job *job, struct c
 {
     if (issued_in(out_dir, d->number))
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate %s was issued in %s already: a number is never issued twice "
-                       "(ISO/IEC 17025 7.8.8; amend it with --amend %s --reason TEXT)",
+                       _("certificate %s was issued in %s already: a number is never issued twice "
+                       "(ISO/IEC 17025 7.8.8; amend it with --amend %s --reason TEXT)"),
                        d->number, out_dir, d->number);
     const char *who = job->who != NULL ? job->who : d->signatory;
     if (life->db != NULL) {
@@ -188,15 +189,15 @@ int cert_life_end(struct cert_life *life, const struct cert_job *job, const stru
         rc = rec_cert_issued(life->db, &c, who, &e);
     if (rc != 0)
         return cd_fail(err, rc,
-                       "certificate %s is issued (its files are in %s) but not recorded: %s; "
-                       "`caldaq records import %s` records it",
+                       _("certificate %s is issued (its files are in %s) but not recorded: %s; "
+                       "`caldaq records import %s` records it"),
                        d->number, out_dir, e.msg[0] ? e.msg : cd_err_text(err), out_dir);
     /* the run's record follows its hash, changed by the audit entry */
     if (d->run_path[0] != '\0' && f->view != NULL &&
         rec_run_note(life->db, d->run_path, f->view, NULL, who, &e) != 0)
         return cd_fail(err, CD_ERR_IO,
-                       "certificate %s is issued and recorded, but the record of its run is "
-                       "not updated: %s (`caldaq records import %s` will report it changed)",
+                       _("certificate %s is issued and recorded, but the record of its run is "
+                       "not updated: %s (`caldaq records import %s` will report it changed)"),
                        d->number, e.msg, d->run_path);
     return 0;
 }
@@ -211,11 +212,11 @@ int cert_withdraw(const char *records, const char *number, const char *reason, c
                   struct cd_err *err)
 {
     if (reason == NULL || reason[0] == '\0')
-        return cd_fail(err, CD_ERR_INVALID, "--reason: a withdrawal says why (ISO/IEC 17025 7.8.8)");
+        return cd_fail(err, CD_ERR_INVALID, _("--reason: a withdrawal says why (ISO/IEC 17025 7.8.8)"));
     if (records == NULL || records[0] == '\0')
         return cd_fail(err, CD_ERR_INVALID,
-                       "--withdraw: a withdrawal is kept in the lab's records: give --records DB "
-                       "(or records: in LAB.yaml)");
+                       _("--withdraw: a withdrawal is kept in the lab's records: give --records DB "
+                       "(or records: in LAB.yaml)"));
     rec_db *db = NULL;
     int rc = rec_open(records, &db, err);
     char run_path[4096] = "";
@@ -230,8 +231,8 @@ int cert_withdraw(const char *records, const char *number, const char *reason, c
         if (run_audit(run_path, who, what, &e) != 0 ||
             rec_run_note(db, run_path, NULL, NULL, who, &e) != 0)
             rc = cd_fail(err, CD_ERR_IO,
-                         "certificate %s is withdrawn in the records, but its run %s has no "
-                         "audit entry of it: %s",
+                         _("certificate %s is withdrawn in the records, but its run %s has no "
+                         "audit entry of it: %s"),
                          number, run_path, e.msg);
     }
     rec_close(db);

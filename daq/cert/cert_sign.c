@@ -7,6 +7,7 @@
  * (shared by calibration certificates and verification documents). */
 #include "cert.h"
 #include "cert_priv.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +23,7 @@ static int read_all(const char *path, unsigned char **buf, size_t *len, struct c
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
-        return cd_fail(err, CD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot open: %s"), path, strerror(errno));
     size_t cap = 1 << 16, n = 0;
     unsigned char *b = malloc(cap);
     size_t got;
@@ -41,10 +42,10 @@ static int read_all(const char *path, unsigned char **buf, size_t *len, struct c
     bool bad = ferror(f);
     fclose(f);
     if (b == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     if (bad) {
         free(b);
-        return cd_fail(err, CD_ERR_IO, "%s: read error", path);
+        return cd_fail(err, CD_ERR_IO, _("%s: read error"), path);
     }
     *buf = b;
     *len = n;
@@ -71,13 +72,23 @@ int cert_key_check(const char *key_path, char *warning, size_t cap, struct cd_er
     warning[0] = '\0';
     if (stat(key_path, &st) != 0)
         return cd_fail(err, CD_ERR_IO, "%s: %s", key_path, strerror(errno));
-    if ((st.st_mode & 077) != 0)
-        snprintf(warning, cap,
-                 "the lab's secret key %s can be %s by %s (mode %04o): anyone who can read it "
-                 "can sign certificates in the lab's name; chmod 600 %s",
-                 key_path, (st.st_mode & 022) != 0 ? "read or written" : "read",
-                 (st.st_mode & 007) != 0 ? "other users" : "its group",
-                 (unsigned)(st.st_mode & 07777), key_path);
+    if ((st.st_mode & 077) != 0) {
+        bool written = (st.st_mode & 022) != 0, others = (st.st_mode & 007) != 0;
+        const char *m =
+            written ? (others ? _("the lab's secret key %s can be read or written by other users "
+                                  "(mode %04o): anyone who can read it can sign certificates in "
+                                  "the lab's name; chmod 600 %s")
+                              : _("the lab's secret key %s can be read or written by its group "
+                                  "(mode %04o): anyone who can read it can sign certificates in "
+                                  "the lab's name; chmod 600 %s"))
+                    : (others ? _("the lab's secret key %s can be read by other users (mode "
+                                  "%04o): anyone who can read it can sign certificates in the "
+                                  "lab's name; chmod 600 %s")
+                              : _("the lab's secret key %s can be read by its group (mode %04o): "
+                                  "anyone who can read it can sign certificates in the lab's "
+                                  "name; chmod 600 %s"));
+        snprintf(warning, cap, m, key_path, (unsigned)(st.st_mode & 07777), key_path);
+    }
     return 0;
 }
 
@@ -98,7 +109,7 @@ int cert_sha256_file(const char *path, char hex[65], struct cd_err *err)
 int cert_keygen(const char *key_path, struct cd_err *err)
 {
     if (sodium_init() < 0)
-        return cd_fail(err, CD_ERR_INVALID, "libsodium could not start");
+        return cd_fail(err, CD_ERR_INVALID, _("libsodium could not start"));
     unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
     crypto_sign_keypair(pk, sk);
     char skh[2 * sizeof sk + 1], pkh[2 * sizeof pk + 1];
@@ -107,7 +118,7 @@ int cert_keygen(const char *key_path, struct cd_err *err)
     sodium_memzero(sk, sizeof sk);
     int fd = open(key_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0)
-        return cd_fail(err, CD_ERR_IO, "%s: %s (an existing key is never overwritten)", key_path,
+        return cd_fail(err, CD_ERR_IO, _("%s: %s (an existing key is never overwritten)"), key_path,
                        strerror(errno));
     bool bad = dprintf(fd, "%s\n", skh) < 0;
     bad |= close(fd) != 0;
@@ -116,9 +127,9 @@ int cert_keygen(const char *key_path, struct cd_err *err)
     snprintf(pub, sizeof pub, "%s.pub", key_path);
     FILE *f = fopen(pub, "w");
     if (bad || f == NULL)
-        return cd_fail(err, CD_ERR_IO, "%s: cannot write the key pair", key_path);
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot write the key pair"), key_path);
     fprintf(f, "%s\n", pkh);
-    return fclose(f) == 0 ? 0 : cd_fail(err, CD_ERR_IO, "%s: write error", pub);
+    return fclose(f) == 0 ? 0 : cd_fail(err, CD_ERR_IO, _("%s: write error"), pub);
 }
 
 static int load_secret(const char *path, unsigned char sk[crypto_sign_SECRETKEYBYTES],
@@ -134,8 +145,8 @@ static int load_secret(const char *path, unsigned char sk[crypto_sign_SECRETKEYB
                         NULL) == 0 && got == crypto_sign_SECRETKEYBYTES
              ? 0
              : cd_fail(err, CD_ERR_INVALID,
-                       "%s: not an Ed25519 secret key (128 hex digits; caldaq cert --keygen "
-                       "makes one)",
+                       _("%s: not an Ed25519 secret key (128 hex digits; caldaq cert --keygen "
+                       "makes one)"),
                        path);
     sodium_memzero(buf, len);
     free(buf);
@@ -145,7 +156,7 @@ static int load_secret(const char *path, unsigned char sk[crypto_sign_SECRETKEYB
 int cert_sign_file(const char *path, const char *key_path, struct cd_err *err)
 {
     if (sodium_init() < 0)
-        return cd_fail(err, CD_ERR_INVALID, "libsodium could not start");
+        return cd_fail(err, CD_ERR_INVALID, _("libsodium could not start"));
     unsigned char sk[crypto_sign_SECRETKEYBYTES];
     int rc = load_secret(key_path, sk, err);
     if (rc != 0)
@@ -173,7 +184,7 @@ int cert_sign_file(const char *path, const char *key_path, struct cd_err *err)
     if (f == NULL)
         return cd_fail(err, CD_ERR_IO, "%s: %s", out, strerror(errno));
     fprintf(f, "ed25519 %s\npublic-key %s\nsha256 %s\n", sigh, pkh, hh);
-    return fclose(f) == 0 ? 0 : cd_fail(err, CD_ERR_IO, "%s: write error", out);
+    return fclose(f) == 0 ? 0 : cd_fail(err, CD_ERR_IO, _("%s: write error"), out);
 }
 
 /* Whether s[0..n) is exactly n lower-case hex digits, as sodium_bin2hex
@@ -208,10 +219,10 @@ static int read_sig(const char *sigpath, char hex[SIG_LINES][129], struct cd_err
     bool bad = ferror(f) != 0;
     fclose(f);
     if (bad)
-        return cd_fail(err, CD_ERR_IO, "%s: read error", sigpath);
+        return cd_fail(err, CD_ERR_IO, _("%s: read error"), sigpath);
     buf[len] = '\0';
     if (strlen(buf) != len)
-        return cd_fail(err, CD_ERR_PARSE, "%s: not a caldaq signature file (a NUL byte)",
+        return cd_fail(err, CD_ERR_PARSE, _("%s: not a caldaq signature file (a NUL byte)"),
                        sigpath);
     const char *p = buf;
     for (int i = 0; i < SIG_LINES; i++) {
@@ -221,8 +232,8 @@ static int read_sig(const char *sigpath, char hex[SIG_LINES][129], struct cd_err
         if (n != kn + 1 + want[i].digits || strncmp(p, want[i].key, kn) != 0 || p[kn] != ' ' ||
             !lower_hex(p + kn + 1, want[i].digits) || nl == NULL)
             return cd_fail(err, CD_ERR_PARSE,
-                           "%s:%d: not a caldaq signature file: the line must be '%s' and %zu "
-                           "lower-case hex digits, ended by a newline, found '%.*s'",
+                           _("%s:%d: not a caldaq signature file: the line must be '%s' and %zu "
+                           "lower-case hex digits, ended by a newline, found '%.*s'"),
                            sigpath, i + 1, want[i].key, want[i].digits, (int)(n > 40 ? 40 : n),
                            p);
         memcpy(hex[i], p + kn + 1, want[i].digits);
@@ -231,8 +242,8 @@ static int read_sig(const char *sigpath, char hex[SIG_LINES][129], struct cd_err
     }
     if (*p != '\0')
         return cd_fail(err, CD_ERR_PARSE,
-                       "%s:%d: not a caldaq signature file: an unknown line after the three "
-                       "(ed25519, public-key, sha256)",
+                       _("%s:%d: not a caldaq signature file: an unknown line after the three "
+                       "(ed25519, public-key, sha256)"),
                        sigpath, SIG_LINES + 1);
     return 0;
 }
@@ -260,19 +271,19 @@ static int verify_bytes(const char *path, const unsigned char *buf, size_t len,
     sodium_bin2hex(hh, 65, h, sizeof h);
     if (expected_pub_hex != NULL && strcmp(expected_pub_hex, pk_hex) != 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: signed with key %.16s…, not the lab's key %.16s…", path, pk_hex,
+                       _("%s: signed with key %.16s…, not the lab's key %.16s…"), path, pk_hex,
                        expected_pub_hex);
     if (crypto_sign_verify_detached(sig, buf, len, pk) != 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: the signature does not match: the file was changed after it was "
-                       "signed (sha256 now %s, signed %s)",
+                       _("%s: the signature does not match: the file was changed after it was "
+                       "signed (sha256 now %s, signed %s)"),
                        path, hh, sha_line);
     /* The signature covers the file's bytes, not this line; the line is
      * there for people and tools that compare hashes, so it must be true. */
     if (strcmp(sha_line, hh) != 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: the signature file's sha256 line (%s) is not the file's SHA-256 "
-                       "(%s): the signature file was altered",
+                       _("%s: the signature file's sha256 line (%s) is not the file's SHA-256 "
+                       "(%s): the signature file was altered"),
                        path, sha_line, hh);
     return 0;
 }
@@ -281,11 +292,11 @@ int cert_verify_file(const char *path, const char *expected_pub_hex, char signer
                      char *report, size_t cap, struct cd_err *err)
 {
     if (sodium_init() < 0)
-        return cd_fail(err, CD_ERR_INVALID, "libsodium could not start");
+        return cd_fail(err, CD_ERR_INVALID, _("libsodium could not start"));
     char sigpath[4200];
     snprintf(sigpath, sizeof sigpath, "%s.sig", path);
     if (access(sigpath, F_OK) != 0)
-        return cd_fail(err, CD_ERR_NOT_FOUND, "%s: no signature (%s): not issued by caldaq cert",
+        return cd_fail(err, CD_ERR_NOT_FOUND, _("%s: no signature (%s): not issued by caldaq cert"),
                        path, sigpath);
     char pk_hex[65] = "", hh[65];
     /* the signature file first: a file that is no caldaq signature is
@@ -305,7 +316,7 @@ int cert_verify_file(const char *path, const char *expected_pub_hex, char signer
         memcpy(signer, pk_hex, 65);
     if (rc != 0)
         return rc;
-    snprintf(report, cap, "%s: signature good (Ed25519 key %.16s…), sha256 %s", path, pk_hex,
+    snprintf(report, cap, _("%s: signature good (Ed25519 key %.16s…), sha256 %s"), path, pk_hex,
              hh);
     return 0;
 }
@@ -314,7 +325,7 @@ int cert_verify_bytes(const char *name, const void *data, size_t len, const char
                       const char *expected_pub_hex, char signer[65], struct cd_err *err)
 {
     if (sodium_init() < 0)
-        return cd_fail(err, CD_ERR_INVALID, "libsodium could not start");
+        return cd_fail(err, CD_ERR_INVALID, _("libsodium could not start"));
     char hh[65];
     return verify_bytes(name, data, len, sig_path, expected_pub_hex, signer, hh, err);
 }
@@ -352,7 +363,7 @@ int cert_issue_sign(const char *path, const struct cert_lab *lab, json_t *files,
     const char *slash = strrchr(path, '/');
     json_object_set_new(files, slash != NULL ? slash + 1 : path, json_string(sha));
     if (!quiet)
-        printf("%s (signed: %s.sig)\n", path, path);
+        printf(_("%s (signed: %s.sig)\n"), path, path);
     return 0;
 }
 
@@ -371,11 +382,11 @@ int cert_manifest_write(const char *out_dir, const struct cert_doc *d, json_t *f
         json_object_update(manifest, extra);
     json_object_set_new(manifest, "files", json_incref(files));
     int rc = dump_json(manifest, mpath, JSON_INDENT(2)) != 0
-                 ? cd_fail(err, CD_ERR_IO, "%s: cannot write", mpath)
+                 ? cd_fail(err, CD_ERR_IO, _("%s: cannot write"), mpath)
                  : cert_sign_file(mpath, lab->key, err);
     json_decref(manifest);
     if (rc == 0 && !quiet)
-        printf("%s (signed)\n", mpath);
+        printf(_("%s (signed)\n"), mpath);
     return rc;
 }
 

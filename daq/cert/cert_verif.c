@@ -22,6 +22,7 @@
 #include "cert.h"
 #include "cert_priv.h"
 #include "cert_records.h"
+#include "cd_i18n.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -126,7 +127,7 @@ static int readings(struct cert_verif *v, const struct ana_file *f, const struct
     const struct daq_run_view *view = f->view;
     v->readings = calloc(view->n_readings + 1, sizeof *v->readings);
     if (v->readings == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     struct cd_zone *zone = NULL;
     int rc = cd_zone_load(lab->time_zone[0] != '\0' ? lab->time_zone : NULL, &zone, err);
     if (rc != 0)
@@ -164,7 +165,7 @@ static int points(struct cert_verif *v, const struct ana_file *f, struct cd_err 
     const struct daq_run_view *view = f->view;
     v->points = calloc(r->n_points + 1, sizeof *v->points);
     if (v->points == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     for (size_t i = 0; i < r->n_points; i++) {
         const struct ana_point *pt = &r->points[i];
         struct cert_verif_point *o = &v->points[v->n_points++];
@@ -210,7 +211,7 @@ static int checks(struct cert_verif *v, const struct ana_file *f, struct cd_err 
     const struct ana_result *r = f->result;
     v->checks = calloc(r->n_checks + 1, sizeof *v->checks);
     if (v->checks == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     for (size_t i = 0; i < r->n_checks; i++) {
         const struct ana_check *c = &r->checks[i];
         struct cert_verif_check *o = &v->checks[v->n_checks++];
@@ -235,13 +236,13 @@ static int stamp_check(const char *s, struct cd_err *err)
     size_t n = strlen(s);
     if (n == 0 || n > 63)
         return cd_fail(err, CD_ERR_INVALID,
-                       "--stamp: the stamp or seal number is %s (1 to 63 bytes)",
+                       _("--stamp: the stamp or seal number is %s (1 to 63 bytes)"),
                        n == 0 ? "empty" : "too long");
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 || c == 0x7f)
             return cd_fail(err, CD_ERR_INVALID,
-                           "--stamp: a control character (0x%02x) at byte %zu", c, i + 1);
+                           _("--stamp: a control character (0x%02x) at byte %zu"), c, i + 1);
     }
     return 0;
 }
@@ -256,15 +257,15 @@ static int validity(struct cert_verif *v, const struct prof_profile *p,
                                                                    : NULL;
     if (path == NULL)
         return cd_fail(err, CD_ERR_INVALID,
-                       "the verification passed, and its validity date needs the verification "
+                       _("the verification passed, and its validity date needs the verification "
                        "cycles table: give it with --cycles FILE (e.g. "
                        "profiles/verification-cycles.yaml) or as verification_cycles: in the "
-                       "lab file");
+                       "lab file"));
     const char *type = p->verification.instrument_type;
     if (type == NULL || type[0] == '\0')
         return cd_fail(err, CD_ERR_INVALID,
-                       "profile %s names no verification instrument_type: the cycle of its "
-                       "validity date cannot be looked up in %s",
+                       _("profile %s names no verification instrument_type: the cycle of its "
+                       "validity date cannot be looked up in %s"),
                        p->name, path);
     prof_cycles *c = prof_cycles_load(path, err);
     if (c == NULL)
@@ -273,7 +274,7 @@ static int validity(struct cert_verif *v, const struct prof_profile *p,
     const struct prof_cycle *cy = prof_cycles_find(c, type, &why);
     int rc = 0;
     if (cy == NULL) {
-        rc = cd_fail(err, CD_ERR_NOT_FOUND, "the validity date: %s", why.msg);
+        rc = cd_fail(err, CD_ERR_NOT_FOUND, _("the validity date: %s"), why.msg);
     } else {
         COPY(v->instrument_type, type);
         v->cycle_months = cy->months;
@@ -305,7 +306,7 @@ int cert_verif_build(const struct ana_file *f, const struct cert_lab *lab,
         return rc;
     struct cert_verif *v = calloc(1, sizeof *v);
     if (v == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     struct cert_job j = *job;
     j.received = NULL; /* checked above against the day the run ended */
     rc = cert_doc_build(f->view != NULL ? f->path : "", f, lab, &j, &v->doc, err);
@@ -338,9 +339,9 @@ int cert_verif_build(const struct ana_file *f, const struct cert_lab *lab,
         if (job->stamp == NULL) {
             cert_verif_free(v);
             return cd_fail(err, CD_ERR_INVALID,
-                           "the verification passed: give the number of the stamp or seal put "
+                           _("the verification passed: give the number of the stamp or seal put "
                            "on the instrument with --stamp NUMBER (số tem / số niêm phong); a "
-                           "verification certificate carries it");
+                           "verification certificate carries it"));
         }
         COPY(v->stamp, job->stamp);
         if ((rc = validity(v, p, lab, job, err)) != 0) {
@@ -349,8 +350,8 @@ int cert_verif_build(const struct ana_file *f, const struct cert_lab *lab,
         }
     } else if (job->stamp != NULL && cap > 0) {
         snprintf(warning, cap,
-                 "--stamp %.63s not used: the verification failed, so the notice of failure "
-                 "carries no stamp and no validity date (the stamp is not put on the instrument)",
+                 _("--stamp %.63s not used: the verification failed, so the notice of failure "
+                 "carries no stamp and no validity date (the stamp is not put on the instrument)"),
                  job->stamp);
     }
     *out = v;
@@ -472,13 +473,11 @@ json_t *cert_verif_json(const struct cert_verif *v, bool record, struct cert_jb 
     json_object_set_new(root, "sides",
                         json_pack("{s:s, s:s, s:s}", "method", v->method, "item", v->item_read,
                                   "reference", v->ref_read));
+    const char *statement = v->passed ? N_("meets the metrological requirements")
+                                      : N_("does not meet the metrological requirements");
     json_object_set_new(root, "statement",
-                        json_pack("{s:s, s:s}", "vi",
-                                  v->passed ? "Đạt yêu cầu đo lường"
-                                            : "Không đạt yêu cầu đo lường",
-                                  "en",
-                                  v->passed ? "meets the metrological requirements"
-                                            : "does not meet the metrological requirements"));
+                        json_pack("{s:s, s:s}", "vi", cd_catalog_text(v->doc->vi, statement),
+                                  "en", statement));
     json_object_set_new(root, "points", pts);
     json_object_set_new(root, "checks", chk);
     if (record) {
@@ -496,7 +495,7 @@ int cert_verif_write_json(const struct cert_verif *v, bool record, const char *p
     struct cert_jb b = {.marks = true};
     json_t *j = cert_verif_json(v, record, &b);
     if (j == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "verification JSON: out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("verification JSON: out of memory"));
     int rc = cert_json_write(j, &b, record ? "verification record JSON" : "verification JSON",
                              path, err);
     json_decref(j);
@@ -521,17 +520,21 @@ int cert_verif_issue(const struct ana_file *f, const struct cert_lab *lab,
     /* a passing verification is valid until the date its cycle gives */
     if (rc == 0 && v->passed && j.valid_until == NULL)
         j.valid_until = v->valid_until;
+    struct cd_catalog *vi = NULL; /* the documents' Vietnamese (cert_issue) */
+    if (rc == 0 && (rc = cd_catalog_open("vi", &vi, err)) == 0)
+        v->doc->vi = vi;
     bool begun = rc == 0 && (rc = cert_life_begin(&life, &j, v->doc, out_dir, err)) == 0;
     if (rc != 0) {
         cert_life_close(&life);
         cert_verif_free(v);
+        cd_catalog_close(vi);
         return rc;
     }
     if (warning[0] != '\0' && !quiet)
-        fprintf(stderr, "caldaq cert: warning: %s\n", warning);
+        fprintf(stderr, _("caldaq cert: warning: %s\n"), warning);
     if (cert_format_wants(format, "xml") && !quiet)
-        printf("%s: a verification: no DCC XML (the DCC is a calibration certificate; "
-               "docs/verification.md)\n",
+        printf(_("%s: a verification: no DCC XML (the DCC is a calibration certificate; "
+               "docs/verification.md)\n"),
                v->doc->number);
     const struct cert_doc *d = v->doc;
     json_t *files = json_object();
@@ -561,7 +564,7 @@ int cert_verif_issue(const struct ana_file *f, const struct cert_lab *lab,
     }
     if (rc == 0 && json_object_size(files) == 0)
         rc = cd_fail(err, CD_ERR_INVALID,
-                     "--format %s: a verification is written as pdf and json", format);
+                     _("--format %s: a verification is written as pdf and json"), format);
     json_t *extra = json_pack("{s:s, s:s, s:s}", "kind", "verification", "document",
                               v->passed ? "certificate" : "notice", "result",
                               v->passed ? "pass" : "fail");
@@ -573,15 +576,18 @@ int cert_verif_issue(const struct ana_file *f, const struct cert_lab *lab,
     cert_life_close(&life);
     if (rc == 0 && !quiet) {
         if (v->passed)
-            printf("verification %s: pass (Đạt yêu cầu đo lường): certificate, stamp %s, valid "
-                   "until %s\n",
+            printf(_("verification %s: pass (meets the metrological requirements): certificate, "
+                   "stamp %s, valid until %s\n"),
                    d->number, v->stamp, v->valid_until);
         else
-            printf("verification %s: fail (Không đạt): notice of failure\n", d->number);
+            printf(_("verification %s: fail (does not meet the metrological requirements): "
+                   "notice of failure\n"),
+                   d->number);
     }
     if (rc == 0 && number != NULL)
         snprintf(number, 64, "%s", d->number);
     json_decref(files);
     cert_verif_free(v);
+    cd_catalog_close(vi);
     return rc;
 }

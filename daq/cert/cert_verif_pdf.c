@@ -5,6 +5,7 @@
  * of y, QR code and signature). Vietnamese first; the terms are those of
  * the ĐLVN documents and Thông tư 23/2013/TT-BKHCN (giấy chứng nhận kiểm
  * định, tem kiểm định, đơn vị sử dụng, phương pháp thực hiện). */
+#include "cd_i18n.h"
 #include "cert.h"
 #include "cert_priv.h"
 
@@ -23,8 +24,8 @@ static const char *dash(const char *s)
 static const char *result_text(struct pdf *p, bool measured, bool passed)
 {
     if (!measured)
-        return L(p, "chưa đo", "not measured");
-    return passed ? L(p, "Đạt", "Pass") : L(p, "Không đạt", "Fail");
+        return L(p, N_("not measured"));
+    return passed ? L(p, N_("Pass")) : L(p, N_("Fail"));
 }
 
 /* ---------------------------------------------------------------- blocks */
@@ -32,36 +33,38 @@ static const char *result_text(struct pdf *p, bool measured, bool passed)
 static void identification(struct pdf *p, const struct cert_verif *v)
 {
     const struct cert_doc *d = v->doc;
-    cert_pdf_heading(p, L(p, "Phương tiện đo", "Measuring instrument"));
-    cert_pdf_kv(p, L(p, "Tên phương tiện đo", "Measuring instrument"),
+    cert_pdf_heading(p, L(p, N_("Measuring instrument")));
+    cert_pdf_kv(p, L(p, N_("Measuring instrument")),
                 cert_pdf_pick(p, d->title_vi, d->title_en));
-    cert_pdf_kv(p, L(p, "Kiểu", "Type / model"), d->item_model);
-    cert_pdf_kv(p, L(p, "Số sản xuất", "Serial No."),
+    cert_pdf_kv(p, L(p, N_("Type / model")), d->item_model);
+    cert_pdf_kv(p, L(p, N_("Serial No.")),
                 d->item_serial_stated[0] != '\0' ? d->item_serial_stated : d->item_serial);
-    cert_pdf_kv(p, L(p, "Cơ sở sản xuất", "Manufacturer"), d->item_manufacturer);
+    cert_pdf_kv(p, L(p, N_("Manufacturer")), d->item_manufacturer);
     const char *spec = "";
     if (v->range[0] != '\0' && v->accuracy[0] != '\0')
-        spec = F(p, "%s: %s; %s: %s", L(p, "Phạm vi đo", "Range"), v->range,
-                 L(p, "Cấp chính xác", "Accuracy class"), v->accuracy);
+        spec = F(p, "%s: %s; %s: %s", L(p, N_("Measuring range")), v->range,
+                 L(p, N_("Accuracy class")), v->accuracy);
     else if (v->range[0] != '\0')
-        spec = F(p, "%s: %s", L(p, "Phạm vi đo", "Range"), v->range);
+        spec = F(p, "%s: %s", L(p, N_("Measuring range")), v->range);
     else if (v->accuracy[0] != '\0')
-        spec = F(p, "%s: %s", L(p, "Cấp chính xác", "Accuracy class"), v->accuracy);
-    cert_pdf_kv(p, L(p, "Đặc trưng kỹ thuật", "Specifications"), spec);
-    cert_pdf_kv(p, L(p, "Đơn vị sử dụng", "Owner"), d->customer);
+        spec = F(p, "%s: %s", L(p, N_("Accuracy class")), v->accuracy);
+    cert_pdf_kv(p, L(p, N_("Specifications")), spec);
+    cert_pdf_kv(p, L(p, N_("Owner")), d->customer);
     if (d->customer_address[0] != '\0')
-        cert_pdf_kv(p, L(p, "Địa chỉ", "Address"), d->customer_address);
-    cert_pdf_kv(p, L(p, "Phương pháp thực hiện", "Procedure"),
-                d->national_document[0] != '\0' ? d->national_document : d->method);
+        cert_pdf_kv(p, L(p, N_("Address")), d->customer_address);
+    cert_pdf_kv(p, L(p, N_("Procedure")),
+                d->national_document[0] != '\0'
+                    ? cert_pdf_pick(p, d->national_document_vi, d->national_document)
+                    : cert_pdf_pick(p, d->method_vi, d->method));
     const char *place = strcmp(d->place, "customer") == 0
-                            ? F(p, "%s (%s)", L(p, "Tại nơi sử dụng", "at the owner's premises"),
+                            ? F(p, "%s (%s)", L(p, N_("at the owner's premises")),
                                 dash(d->customer_address))
-                            : L(p, "Tại tổ chức kiểm định", "at the verification body");
-    cert_pdf_kv(p, L(p, "Địa điểm thực hiện", "Place of verification"), place);
-    cert_pdf_kv(p, L(p, "Ngày kiểm định", "Date of verification"), d->calibrated);
+                            : L(p, N_("at the verification body"));
+    cert_pdf_kv(p, L(p, N_("Place of verification")), place);
+    cert_pdf_kv(p, L(p, N_("Date of verification")), d->calibrated);
     if (d->received[0] != '\0')
-        cert_pdf_kv(p, L(p, "Ngày nhận", "Date received"), d->received);
-    cert_pdf_kv(p, L(p, "Ngày cấp", "Date of issue"), d->issued);
+        cert_pdf_kv(p, L(p, N_("Date received")), d->received);
+    cert_pdf_kv(p, L(p, N_("Date of issue")), d->issued);
 }
 
 struct ptable {
@@ -116,18 +119,17 @@ static void points_table(struct pdf *p, const struct cert_verif *v, enum prows r
     bool h = v->has_hysteresis;
     const struct {
         enum pcol id;
-        const char *vi, *en;
+        const char *msgid;
         double w, wh; /* without and with the hysteresis column */
         enum cert_pdf_align a;
     } all[] = {
-        {PC_NOMINAL, "Giá trị danh định", "Nominal value", 70, 62, CERT_PDF_RIGHT},
-        {PC_READING, "Số chỉ của phương tiện đo, như đã đọc", "Instrument reading, as read", 110,
-         100, CERT_PDF_RIGHT},
-        {PC_REFERENCE, "Giá trị chuẩn", "Reference value", 85, 76, CERT_PDF_RIGHT},
-        {PC_ERROR, "Sai số", "Error", 70, 62, CERT_PDF_RIGHT},
-        {PC_HYSTERESIS, "Biến sai", "Hysteresis", 0, 60, CERT_PDF_RIGHT},
-        {PC_MPE, "Sai số lớn nhất cho phép", "MPE", 75, 68, CERT_PDF_RIGHT},
-        {PC_RESULT, "Kết luận", "Result", 0, 0, CERT_PDF_CENTER},
+        {PC_NOMINAL, N_("Nominal value"), 70, 62, CERT_PDF_RIGHT},
+        {PC_READING, N_("Instrument reading, as read"), 110, 100, CERT_PDF_RIGHT},
+        {PC_REFERENCE, N_("Reference value"), 85, 76, CERT_PDF_RIGHT},
+        {PC_ERROR, N_("Error"), 70, 62, CERT_PDF_RIGHT},
+        {PC_HYSTERESIS, N_("Hysteresis"), 0, 60, CERT_PDF_RIGHT},
+        {PC_MPE, N_("MPE"), 75, 68, CERT_PDF_RIGHT},
+        {PC_RESULT, N_("Result"), 0, 0, CERT_PDF_CENTER},
     };
     struct cert_pdf_col cols[7];
     size_t nc = 0;
@@ -136,8 +138,8 @@ static void points_table(struct pdf *p, const struct cert_verif *v, enum prows r
         if (all[i].id == PC_HYSTERESIS && !h)
             continue;
         double w = all[i].id == PC_RESULT ? rest : h ? all[i].wh : all[i].w;
-        const char *head = all[i].id == PC_RESULT ? L(p, all[i].vi, all[i].en)
-                                                  : F(p, "%s (%s)", L(p, all[i].vi, all[i].en), u);
+        const char *head = all[i].id == PC_RESULT ? L(p, all[i].msgid)
+                                                  : F(p, "%s (%s)", L(p, all[i].msgid), u);
         cols[nc] = (struct cert_pdf_col){head, w, all[i].a};
         t.cols[nc++] = all[i].id;
         rest -= w;
@@ -154,9 +156,9 @@ struct ctable {
 static const char *stage_text(struct pdf *p, const char *stage)
 {
     if (strcmp(stage, "external") == 0)
-        return L(p, "Kiểm tra bên ngoài", "External inspection");
+        return L(p, N_("External inspection"));
     if (strcmp(stage, "technical") == 0)
-        return L(p, "Kiểm tra kỹ thuật", "Technical inspection");
+        return L(p, N_("Technical inspection"));
     return dash(stage);
 }
 
@@ -169,8 +171,8 @@ static void check_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char 
     case 0: s = stage_text(p, o->stage); break;
     case 1: s = cert_pdf_pick(p, o->text_vi, o->text_en); break;
     case 2: s = dash(o->clause); break;
-    case 3: s = o->answered ? dash(o->answer) : L(p, "chưa trả lời", "not answered"); break;
-    default: s = o->answered ? result_text(p, true, o->passed) : L(p, "Không đạt", "Fail"); break;
+    case 3: s = o->answered ? dash(o->answer) : L(p, N_("not answered")); break;
+    default: s = o->answered ? result_text(p, true, o->passed) : L(p, N_("Fail")); break;
     }
     snprintf(buf, n, "%s", s);
 }
@@ -184,11 +186,11 @@ static void checks_table(struct pdf *p, const struct cert_verif *v, bool failed)
     if (t.n == 0 && failed)
         return;
     const struct cert_pdf_col cols[] = {
-        {L(p, "Bước", "Stage"), 80, CERT_PDF_LEFT},
-        {L(p, "Nội dung kiểm tra", "Check"), 205, CERT_PDF_LEFT},
-        {L(p, "Điều khoản", "Clause"), 60, CERT_PDF_CENTER},
-        {L(p, "Trả lời (như đã nhập)", "Answer (as typed)"), 75, CERT_PDF_CENTER},
-        {L(p, "Kết quả", "Result"), CERT_PDF_TEXT_W - 420, CERT_PDF_CENTER},
+        {L(p, N_("Stage")), 80, CERT_PDF_LEFT},
+        {L(p, N_("Check")), 205, CERT_PDF_LEFT},
+        {L(p, N_("Clause")), 60, CERT_PDF_CENTER},
+        {L(p, N_("Answer (as typed)")), 75, CERT_PDF_CENTER},
+        {L(p, N_("Result")), CERT_PDF_TEXT_W - 420, CERT_PDF_CENTER},
     };
     cert_pdf_table(p, cols, 5, t.n, check_cell, &t);
 }
@@ -196,10 +198,10 @@ static void checks_table(struct pdf *p, const struct cert_verif *v, bool failed)
 static void statement(struct pdf *p, const struct cert_verif *v)
 {
     cert_pdf_para(p,
-                  F(p, "%s: %s", L(p, "Kết luận", "Result"),
-                    v->passed ? L(p, "Đạt yêu cầu đo lường", "meets the metrological requirements")
-                              : L(p, "Không đạt yêu cầu đo lường",
-                                  "does not meet the metrological requirements")),
+                  F(p, "%s: %s", L(p, N_("Result")),
+                    v->passed ? L(p, N_("meets the metrological requirements"))
+                              : L(p,
+                                  N_("does not meet the metrological requirements"))),
                   10.5, true);
 }
 
@@ -212,24 +214,24 @@ static void certificate_body(struct pdf *p, const void *ctx)
     identification(p, v);
     cert_pdf_space(p, 4);
     statement(p, v);
-    cert_pdf_kv(p, L(p, "Số tem / số niêm phong", "Stamp or seal No."), v->stamp);
-    cert_pdf_kv(p, L(p, "Có hiệu lực đến", "Valid until"), v->valid_until);
+    cert_pdf_kv(p, L(p, N_("Stamp or seal No.")), v->stamp);
+    cert_pdf_kv(p, L(p, N_("Valid until")), v->valid_until);
     cert_pdf_para(p,
-                  F(p, "%s: %d %s (%s)", L(p, "Chu kỳ kiểm định", "Verification cycle"),
-                    v->cycle_months, L(p, "tháng", "months"), dash(v->cycle_source)),
+                  F(p, "%s: %d %s (%s)", L(p, N_("Verification cycle")),
+                    v->cycle_months, L(p, N_("months")), dash(v->cycle_source)),
                   8, false);
 
     cert_pdf_new_page(p);
-    cert_pdf_para(p, L(p, "Phụ lục: kết quả kiểm định", "Annex: verification results"), 11,
+    cert_pdf_para(p, L(p, N_("Annex: verification results")), 11,
                   true);
     cert_pdf_conditions(p);
     cert_pdf_standards(p);
-    cert_pdf_heading(p, L(p, "Kiểm tra bên ngoài và kiểm tra kỹ thuật",
-                          "External and technical inspection"));
+    cert_pdf_heading(p, L(p,
+                          N_("External and technical inspection")));
     checks_table(p, v, false);
-    cert_pdf_heading(p, L(p, "Kiểm tra đo lường", "Metrological test"));
+    cert_pdf_heading(p, L(p, N_("Metrological test")));
     points_table(p, v, PR_ALL);
-    cert_pdf_signature(p, "Hết giấy chứng nhận", "End of certificate");
+    cert_pdf_signature(p, N_("End of certificate"));
 }
 
 /* ---------------------------------------------------------------- notice */
@@ -250,33 +252,32 @@ static void notice_body(struct pdf *p, const void *ctx)
         measured |= v->points[i].measured;
     }
     if (check_failed) {
-        cert_pdf_heading(p, L(p, "Các nội dung kiểm tra không đạt", "Checks that failed"));
+        cert_pdf_heading(p, L(p, N_("Checks that failed")));
         checks_table(p, v, true);
     }
     if (point_failed) {
-        cert_pdf_heading(p, L(p, "Các điểm kiểm tra đo lường không đạt",
-                              "Points of the metrological test that failed"));
+        cert_pdf_heading(p, L(p,
+                              N_("Points of the metrological test that failed")));
         points_table(p, v, PR_FAILED);
     }
     if (check_failed && !measured) {
         /* the procedure stops at a check that fails */
-        cert_pdf_para(p, L(p, "Không thực hiện kiểm tra đo lường.",
-                           "The metrological test was not carried out."),
+        cert_pdf_para(p, L(p,
+                           N_("The metrological test was not carried out.")),
                       8.5, false);
     } else if (unmeasured && !check_failed && !point_failed) {
-        cert_pdf_heading(p, L(p, "Các điểm kiểm tra đo lường chưa đo",
-                              "Points of the metrological test not measured"));
+        cert_pdf_heading(p, L(p,
+                              N_("Points of the metrological test not measured")));
         points_table(p, v, PR_UNMEASURED);
     }
     cert_pdf_para(p,
-                  L(p, "Phương tiện đo không được dán tem kiểm định; không cấp giấy chứng nhận "
-                       "kiểm định.",
-                    "No verification stamp is put on the instrument; no verification "
-                    "certificate is issued."),
+                  L(p,
+                    N_("No verification stamp is put on the instrument; no verification "
+                    "certificate is issued.")),
                   8.5, false);
     cert_pdf_conditions(p);
     cert_pdf_standards(p);
-    cert_pdf_signature(p, "Hết thông báo", "End of notice");
+    cert_pdf_signature(p, N_("End of notice"));
 }
 
 /* ---------------------------------------------------------------- record */
@@ -284,10 +285,10 @@ static void notice_body(struct pdf *p, const void *ctx)
 static const char *side_text(struct pdf *p, const char *side)
 {
     if (strcmp(side, DAQ_SIDE_REFERENCE) == 0)
-        return L(p, "chuẩn", "reference");
+        return L(p, N_("reference"));
     if (strcmp(side, DAQ_SIDE_CHECK) == 0)
-        return L(p, "kiểm tra", "check");
-    return L(p, "phương tiện đo", "instrument");
+        return L(p, N_("check"));
+    return L(p, N_("instrument"));
 }
 
 static void reading_cell(struct pdf *p, const void *ctx, size_t r, size_t c, char *buf, size_t n)
@@ -300,10 +301,10 @@ static void reading_cell(struct pdf *p, const void *ctx, size_t r, size_t c, cha
     case 0: s = dash(o->when); break;
     case 1: s = check ? dash(o->role) : cert_pdf_num(p, o->nominal, CERT_DEC_NONE); break;
     case 2: s = side_text(p, o->side); break;
-    case 3: s = typed ? L(p, "nhập tay", "typed") : L(p, "thiết bị", "instrument"); break;
+    case 3: s = typed ? L(p, N_("typed")) : L(p, N_("read from the instrument")); break;
     case 4: s = dash(o->text); break;
     case 5:
-        s = check  ? (o->value == 1 ? L(p, "Đạt", "Pass") : L(p, "Không đạt", "Fail"))
+        s = check  ? (o->value == 1 ? L(p, N_("Pass")) : L(p, N_("Fail")))
             : isfinite(o->value) ? F(p, "%s %s", cert_pdf_num(p, o->value, CERT_DEC_NONE), o->unit)
                                  : dash(o->status);
         break;
@@ -318,42 +319,42 @@ static void record_body(struct pdf *p, const void *ctx)
     const struct cert_doc *d = v->doc;
     cert_pdf_top(p);
     identification(p, v);
-    cert_pdf_heading(p, L(p, "Thực hiện", "Performed"));
-    cert_pdf_kv(p, L(p, "Người thực hiện", "Operator"), v->operator_name);
-    cert_pdf_kv(p, L(p, "Cách đọc", "How each side was read"),
-                F(p, "%s: %s; %s: %s; %s: %s", L(p, "phương tiện đo", "instrument"),
-                  dash(v->item_read), L(p, "chuẩn", "reference"), dash(v->ref_read),
-                  L(p, "phương pháp", "method"), dash(v->method)));
+    cert_pdf_heading(p, L(p, N_("Performed")));
+    cert_pdf_kv(p, L(p, N_("Operator")), v->operator_name);
+    cert_pdf_kv(p, L(p, N_("How each side was read")),
+                F(p, "%s: %s; %s: %s; %s: %s", L(p, N_("instrument")),
+                  dash(v->item_read), L(p, N_("reference")), dash(v->ref_read),
+                  L(p, N_("method")), dash(v->method)));
     if (v->ref_instrument[0] != '\0')
-        cert_pdf_kv(p, L(p, "Thiết bị đọc chuẩn", "Reference instrument"), v->ref_instrument);
-    cert_pdf_kv(p, L(p, "Số giá trị nhập tay", "Readings typed"), F(p, "%zu", v->n_typed));
-    cert_pdf_kv(p, L(p, "Tệp dữ liệu", "Run file"), F(p, "%s (sha256 %s)", d->run_id,
+        cert_pdf_kv(p, L(p, N_("Reference instrument")), v->ref_instrument);
+    cert_pdf_kv(p, L(p, N_("Readings typed")), F(p, "%zu", v->n_typed));
+    cert_pdf_kv(p, L(p, N_("Run file")), F(p, "%s (sha256 %s)", d->run_id,
                                                        d->run_sha256));
     cert_pdf_conditions(p);
     cert_pdf_standards(p);
-    cert_pdf_heading(p, L(p, "Kiểm tra bên ngoài và kiểm tra kỹ thuật",
-                          "External and technical inspection"));
+    cert_pdf_heading(p, L(p,
+                          N_("External and technical inspection")));
     checks_table(p, v, false);
-    cert_pdf_heading(p, L(p, "Các số đọc, như đã nhập hoặc hiển thị",
-                          "Every reading, as typed or displayed"));
+    cert_pdf_heading(p, L(p,
+                          N_("Every reading, as typed or displayed")));
     const struct cert_pdf_col cols[] = {
-        {L(p, "Thời điểm", "When"), 78, CERT_PDF_LEFT},
-        {F(p, "%s (%s)", L(p, "Điểm", "Point"), d->unit), 52, CERT_PDF_RIGHT},
-        {L(p, "Phía", "Side"), 62, CERT_PDF_LEFT},
-        {L(p, "Nguồn", "Source"), 58, CERT_PDF_LEFT},
-        {L(p, "Như đã nhập / hiển thị", "As typed / displayed"), 80, CERT_PDF_RIGHT},
-        {L(p, "Giá trị", "Value"), 75, CERT_PDF_RIGHT},
-        {L(p, "Người nhập", "Typed by"), CERT_PDF_TEXT_W - 405, CERT_PDF_LEFT},
+        {L(p, N_("When")), 78, CERT_PDF_LEFT},
+        {F(p, "%s (%s)", L(p, N_("Point")), d->unit), 52, CERT_PDF_RIGHT},
+        {L(p, N_("Side")), 62, CERT_PDF_LEFT},
+        {L(p, N_("Source")), 58, CERT_PDF_LEFT},
+        {L(p, N_("As typed / displayed")), 80, CERT_PDF_RIGHT},
+        {L(p, N_("Value")), 75, CERT_PDF_RIGHT},
+        {L(p, N_("Typed by")), CERT_PDF_TEXT_W - 405, CERT_PDF_LEFT},
     };
     cert_pdf_table(p, cols, 7, v->n_readings, reading_cell, v->readings);
-    cert_pdf_heading(p, L(p, "Kiểm tra đo lường", "Metrological test"));
+    cert_pdf_heading(p, L(p, N_("Metrological test")));
     points_table(p, v, PR_ALL);
     statement(p, v);
     if (v->passed) {
-        cert_pdf_kv(p, L(p, "Số tem / số niêm phong", "Stamp or seal No."), v->stamp);
-        cert_pdf_kv(p, L(p, "Có hiệu lực đến", "Valid until"), v->valid_until);
+        cert_pdf_kv(p, L(p, N_("Stamp or seal No.")), v->stamp);
+        cert_pdf_kv(p, L(p, N_("Valid until")), v->valid_until);
     }
-    cert_pdf_signature(p, "Hết biên bản", "End of record");
+    cert_pdf_signature(p, N_("End of record"));
 }
 
 int cert_verif_write_pdf(const struct cert_verif *v, bool record, const char *langs,
@@ -361,16 +362,14 @@ int cert_verif_write_pdf(const struct cert_verif *v, bool record, const char *la
 {
     struct cert_pdf_spec spec = {.ctx = v};
     if (record) {
-        spec = (struct cert_pdf_spec){"BIÊN BẢN KIỂM ĐỊNH", "VERIFICATION RECORD", "Số biên bản",
-                                      "Record No.", record_body, v};
-    } else if (v->passed) {
-        spec = (struct cert_pdf_spec){"GIẤY CHỨNG NHẬN KIỂM ĐỊNH", "VERIFICATION CERTIFICATE",
-                                      "Số giấy chứng nhận", "Certificate No.", certificate_body,
+        spec = (struct cert_pdf_spec){N_("VERIFICATION RECORD"), N_("Record No."), record_body,
                                       v};
+    } else if (v->passed) {
+        spec = (struct cert_pdf_spec){N_("VERIFICATION CERTIFICATE"), N_("Certificate No."),
+                                      certificate_body, v};
     } else {
-        spec = (struct cert_pdf_spec){"THÔNG BÁO KẾT QUẢ KIỂM ĐỊNH KHÔNG ĐẠT",
-                                      "NOTICE OF VERIFICATION FAILURE", "Số thông báo",
-                                      "Notice No.", notice_body, v};
+        spec = (struct cert_pdf_spec){N_("NOTICE OF VERIFICATION FAILURE"), N_("Notice No."),
+                                      notice_body, v};
     }
     return cert_pdf_write(v->doc, langs, qr_text, path, &spec, err);
 }

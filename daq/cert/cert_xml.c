@@ -51,6 +51,8 @@
 #include <libxml/tree.h>
 
 #include "cert.h"
+#include "cert_priv.h"
+#include "cd_i18n.h"
 
 #define CALDAQ_XML_VERSION "0.1.0"
 #define DCC_NS "https://ptb.de/dcc"
@@ -63,6 +65,9 @@ struct xw {
     xmlNsPtr dcc, si;
     enum lang langs[2];
     size_t n_langs;
+    const struct cd_catalog *vi; /* the Vietnamese of the fixed texts (cert_doc.vi, or own) */
+    enum cd_decsep vi_sep;       /* the decimal sign of figures in Vietnamese texts (the lab's);
+                                  * the values (xs:double) always have the point */
     bool oom;           /* a libxml2 allocation failed somewhere */
 };
 
@@ -215,6 +220,27 @@ static xmlNodePtr ml(struct xw *w, xmlNodePtr parent, const char *name, const ch
     return n;
 }
 
+/* The Vietnamese of a fixed text (an English msgid). */
+static const char *T(const struct xw *w, const char *msgid)
+{
+    return cd_catalog_text(w->vi, msgid);
+}
+
+/* A figure of a Vietnamese text: `num` (written with the point) in
+ * `buf` with the lab's decimal sign. */
+static const char *vi_num(const struct xw *w, const char *num, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", num);
+    return cd_decimal_sep(buf, w->vi_sep);
+}
+
+/* The same for a fixed text: the English msgid, its Vietnamese from the
+ * document's catalogue. */
+static xmlNodePtr mlt(struct xw *w, xmlNodePtr parent, const char *name, const char *msgid)
+{
+    return ml(w, parent, name, msgid, T(w, msgid));
+}
+
 /* The same for a proper name: one content, no language. */
 static xmlNodePtr plain(struct xw *w, xmlNodePtr parent, const char *name, const char *s)
 {
@@ -248,19 +274,20 @@ static const char *dsi_unit(const char *u)
     return NULL;
 }
 
-struct verdict_words { const char *caldaq, *dcc, *en, *vi; };
+/* en: an English msgid, in Vietnamese through the document's catalogue */
+struct verdict_words { const char *caldaq, *dcc, *en; };
 
 /* caldaq verdicts (uncertainty/decision.c, cert.h) -> DCC conformity
  * (dcc:stringConformityStatementStatusType) and the words of the PDF. */
 static const struct verdict_words *verdict_words(const char *v)
 {
     static const struct verdict_words tab[] = {
-        {"pass", "pass", "pass", "đạt"},
-        {"fail", "fail", "fail", "không đạt"},
-        {"conditional pass", "conditionalPass", "conditional pass", "đạt có điều kiện"},
-        {"conditional fail", "conditionalFail", "conditional fail", "không đạt có điều kiện"},
-        {"not measured", NULL, "not measured", "chưa đo"},
-        {"incomplete", NULL, "incomplete (points not measured)", "chưa đủ điểm đo"},
+        {"pass", "pass", N_("pass")},
+        {"fail", "fail", N_("fail")},
+        {"conditional pass", "conditionalPass", N_("conditional pass")},
+        {"conditional fail", "conditionalFail", N_("conditional fail")},
+        {"not measured", NULL, N_("not measured")},
+        {"incomplete", NULL, N_("incomplete (points not measured)")},
     };
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
         if (strcmp(v, tab[i].caldaq) == 0)
@@ -274,7 +301,7 @@ static int check_text(struct cd_err *err, const char *what, const char *s)
 {
     if (!xml_text_ok(s))
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate XML: %s is not valid UTF-8 text", what);
+                       _("certificate XML: %s is not valid UTF-8 text"), what);
     return 0;
 }
 
@@ -282,44 +309,44 @@ static int check_doc(const struct cert_doc *d, struct cd_err *err)
 {
     const struct cert_lab *lab = d->lab;
     if (lab == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "certificate XML: no laboratory");
+        return cd_fail(err, CD_ERR_INVALID, _("certificate XML: no laboratory"));
     if (d->number[0] == '\0')
-        return cd_fail(err, CD_ERR_INVALID, "certificate XML: no certificate number");
+        return cd_fail(err, CD_ERR_INVALID, _("certificate XML: no certificate number"));
     if (strlen(lab->country) != 2 || lab->country[0] < 'A' || lab->country[0] > 'Z' ||
         lab->country[1] < 'A' || lab->country[1] > 'Z')
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate XML: the laboratory's country \"%s\" is not an ISO 3166-1 "
-                       "alpha-2 code", lab->country);
+                       _("certificate XML: the laboratory's country \"%s\" is not an ISO 3166-1 "
+                       "alpha-2 code"), lab->country);
     if (!is_date(d->calibrated))
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate XML: calibration date \"%s\" is not YYYY-MM-DD",
+                       _("certificate XML: calibration date \"%s\" is not YYYY-MM-DD"),
                        d->calibrated);
     if (d->received[0] != '\0' && !is_date(d->received))
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate XML: receipt date \"%s\" is not YYYY-MM-DD", d->received);
+                       _("certificate XML: receipt date \"%s\" is not YYYY-MM-DD"), d->received);
     if (d->issued[0] != '\0' && !is_date(d->issued))
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate XML: issue date \"%s\" is not YYYY-MM-DD", d->issued);
+                       _("certificate XML: issue date \"%s\" is not YYYY-MM-DD"), d->issued);
     if (strcmp(d->place, "laboratory") != 0 && strcmp(d->place, "customer") != 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate XML: place \"%s\" is neither laboratory nor customer",
+                       _("certificate XML: place \"%s\" is neither laboratory nor customer"),
                        d->place);
     if (dsi_unit(d->unit) == NULL)
         return cd_fail(err, CD_ERR_UNSUPPORTED,
-                       "certificate XML: no D-SI unit for \"%s\"", d->unit);
+                       _("certificate XML: no D-SI unit for \"%s\""), d->unit);
     if (dsi_unit(cert_nominal_unit(d)) == NULL)
         return cd_fail(err, CD_ERR_UNSUPPORTED,
-                       "certificate XML: no D-SI unit for \"%s\"", cert_nominal_unit(d));
+                       _("certificate XML: no D-SI unit for \"%s\""), cert_nominal_unit(d));
     if (d->item_serial[0] == '\0' && d->item_serial_stated[0] == '\0')
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate XML: the item has no serial number (a DCC item needs an "
-                       "identification)");
+                       _("certificate XML: the item has no serial number (a DCC item needs an "
+                       "identification)"));
     if (d->signatory[0] == '\0')
-        return cd_fail(err, CD_ERR_INVALID, "certificate XML: no signatory");
+        return cd_fail(err, CD_ERR_INVALID, _("certificate XML: no signatory"));
     if (d->n_points == 0 || d->points == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "certificate XML: no calibration points");
+        return cd_fail(err, CD_ERR_INVALID, _("certificate XML: no calibration points"));
     if (d->n_standards > 0 && d->standards == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "certificate XML: standards missing");
+        return cd_fail(err, CD_ERR_INVALID, _("certificate XML: standards missing"));
 
     const struct { const char *what, *s; } texts[] = {
         {"the number", d->number}, {"the customer", d->customer},
@@ -353,7 +380,7 @@ static int check_doc(const struct cert_doc *d, struct cd_err *err)
         const struct cert_point *p = &d->points[i];
         if (verdict_words(p->verdict) == NULL)
             return cd_fail(err, CD_ERR_INVALID,
-                           "certificate XML: point %zu has an unknown verdict \"%s\"", i + 1,
+                           _("certificate XML: point %zu has an unknown verdict \"%s\""), i + 1,
                            p->verdict);
         if (!p->measured)
             continue;
@@ -366,30 +393,30 @@ static int check_doc(const struct cert_doc *d, struct cd_err *err)
         for (size_t j = 0; j < sizeof nums / sizeof nums[0]; j++)
             if (!isfinite(nums[j].v))
                 return cd_fail(err, CD_ERR_NUMERIC,
-                               "certificate XML: point %zu is measured but its %s is not a "
-                               "number", i + 1, nums[j].what);
+                               _("certificate XML: point %zu is measured but its %s is not a "
+                               "number"), i + 1, nums[j].what);
         if (p->U < 0)
             return cd_fail(err, CD_ERR_INVALID,
-                           "certificate XML: point %zu has a negative uncertainty", i + 1);
+                           _("certificate XML: point %zu has a negative uncertainty"), i + 1);
         if (p->k < 1 || p->k > 1e6)
             return cd_fail(err, CD_ERR_INVALID,
-                           "certificate XML: point %zu has a coverage factor %g outside [1, "
-                           "1e6]", i + 1, p->k);
+                           _("certificate XML: point %zu has a coverage factor %g outside [1, "
+                           "1e6]"), i + 1, p->k);
         if (!isnan(p->p) && !(p->p > 0 && p->p <= 1))
             return cd_fail(err, CD_ERR_INVALID,
-                           "certificate XML: point %zu has a coverage probability %g outside "
-                           "(0, 1]", i + 1, p->p);
+                           _("certificate XML: point %zu has a coverage probability %g outside "
+                           "(0, 1]"), i + 1, p->p);
         if (isinf(p->mpe))
             return cd_fail(err, CD_ERR_NUMERIC,
-                           "certificate XML: point %zu has an infinite MPE", i + 1);
+                           _("certificate XML: point %zu has an infinite MPE"), i + 1);
         if (!isnan(p->mpe))
             n_mpe++;
     }
     if (n_mpe != 0 && n_mpe != n_measured)
         return cd_fail(err, CD_ERR_NUMERIC,
-                       "certificate XML: the MPE is given for some measured points only");
+                       _("certificate XML: the MPE is given for some measured points only"));
     if (verdict_words(d->verdict) == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "certificate XML: unknown overall verdict \"%s\"",
+        return cd_fail(err, CD_ERR_INVALID, _("certificate XML: unknown overall verdict \"%s\""),
                        d->verdict);
     return 0;
 }
@@ -412,12 +439,12 @@ static void core_data(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
 }
 
 static void identification(struct xw *w, xmlNodePtr ids, const char *issuer, const char *value,
-                           const char *en, const char *vi)
+                           const char *msgid)
 {
     xmlNodePtr id = el(w, ids, "identification");
     tx(w, id, "issuer", issuer);
     tx(w, id, "value", value);
-    ml(w, id, "name", en, vi);
+    mlt(w, id, "name", msgid);
 }
 
 static void items(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
@@ -426,7 +453,7 @@ static void items(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
     ml(w, item, "name", d->title_en, d->title_vi);
     if (d->item_firmware[0] != '\0') {
         xmlNodePtr sw = el(w, el(w, item, "installedSoftwares"), "software");
-        ml(w, sw, "name", "Firmware", "Phần mềm nhúng");
+        mlt(w, sw, "name", N_("Firmware"));
         tx(w, sw, "release", d->item_firmware);
         tx(w, sw, "type", "firmware");
     }
@@ -435,18 +462,16 @@ static void items(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
     if (d->item_manufacturer[0] != '\0')
         plain(w, man, "name", d->item_manufacturer);
     else
-        ml(w, man, "name", "not stated", "không rõ");
+        mlt(w, man, "name", N_("not stated"));
     if (d->item_model[0] != '\0')
         tx(w, item, "model", d->item_model);
     xmlNodePtr ids = el(w, item, "identifications");
     if (d->item_serial[0] != '\0')
         identification(w, ids, "manufacturer", d->item_serial,
-                       "Serial number (as reported by the instrument)",
-                       "Số sản xuất (do phương tiện đo báo)");
+                       N_("Serial number (as reported by the instrument)"));
     if (d->item_serial_stated[0] != '\0')
         identification(w, ids, "customer", d->item_serial_stated,
-                       "Serial number (as stated by the customer)",
-                       "Số sản xuất (do khách hàng cung cấp)");
+                       N_("Serial number (as stated by the customer)"));
 }
 
 static void laboratory(struct xw *w, xmlNodePtr adm, const struct cert_lab *lab)
@@ -496,7 +521,7 @@ static void customer(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
     } else {
         /* dcc:locationType needs at least one child: the schema forces a
          * placeholder when no address was given. */
-        ml(w, loc, "further", "address not stated", "không cung cấp địa chỉ");
+        mlt(w, loc, "further", N_("address not stated"));
     }
 }
 
@@ -512,10 +537,9 @@ static void statements(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
         attr(w, a, "refType", "caldaq_amendment");
         tx(w, a, "norm", "ISO/IEC 17025:2017");
         tx(w, a, "reference", "7.8.8.2");
-        snprintf(en, sizeof en, "This certificate replaces certificate %s. Reason: %.900s",
-                 d->amends, d->amend_reason);
-        snprintf(vi, sizeof vi, "Giấy chứng nhận này thay thế giấy chứng nhận số %s. Lý do: %.900s",
-                 d->amends, d->amend_reason);
+        const char *m = N_("This certificate replaces certificate %s. Reason: %.900s");
+        snprintf(en, sizeof en, m, d->amends, d->amend_reason);
+        snprintf(vi, sizeof vi, T(w, m), d->amends, d->amend_reason);
         ml(w, a, "declaration", en, vi);
     }
 
@@ -524,32 +548,24 @@ static void statements(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
     attr(w, s, "refType", "basic_conformity");
     tx(w, s, "norm", "ILAC-G8:09/2019");
     const struct verdict_words *ov = verdict_words(d->verdict);
+    const char *m;
     if (strcmp(d->decision_rule, "guard-band") == 0) {
         fmt_num(num, sizeof num, isfinite(d->guard_r) ? d->guard_r : 1, false);
-        snprintf(en, sizeof en,
-                 "Decision rule: guarded acceptance, the acceptance limits are the MPE reduced "
-                 "by a guard band w = r U with r = %s. Statement of conformity: %s.",
-                 num, ov->en);
-        snprintf(vi, sizeof vi,
-                 "Quy tắc quyết định: chấp nhận có dải bảo vệ, giới hạn chấp nhận là sai số "
-                 "lớn nhất cho phép trừ dải bảo vệ w = r U với r = %s. Kết luận phù hợp: %s.",
-                 num, ov->vi);
-    } else if (strcmp(d->decision_rule, "non-binary") == 0) {
-        snprintf(en, sizeof en,
-                 "Decision rule: non-binary (pass, conditional pass, conditional fail, fail), "
-                 "taking the expanded uncertainty U into account. Statement of conformity: %s.",
-                 ov->en);
-        snprintf(vi, sizeof vi,
-                 "Quy tắc quyết định: không nhị phân (đạt, đạt có điều kiện, không đạt có điều "
-                 "kiện, không đạt), có tính đến độ không đảm bảo đo mở rộng U. Kết luận phù "
-                 "hợp: %s.", ov->vi);
+        m = N_("Decision rule: guarded acceptance, the acceptance limits are the MPE reduced by "
+               "a guard band w = r U with r = %s. Statement of conformity: %s.");
+        snprintf(en, sizeof en, m, num, ov->en);
+        char num_vi[64];
+        snprintf(vi, sizeof vi, T(w, m), vi_num(w, num, num_vi, sizeof num_vi), T(w, ov->en));
     } else {
-        snprintf(en, sizeof en,
-                 "Decision rule: simple acceptance (the error is compared with the MPE; "
-                 "shared risk). Statement of conformity: %s.", ov->en);
-        snprintf(vi, sizeof vi,
-                 "Quy tắc quyết định: chấp nhận đơn giản (sai số được so với sai số lớn nhất cho "
-                 "phép; rủi ro chia sẻ). Kết luận phù hợp: %s.", ov->vi);
+        if (strcmp(d->decision_rule, "non-binary") == 0)
+            m = N_("Decision rule: non-binary (pass, conditional pass, conditional fail, fail), "
+                   "taking the expanded uncertainty U into account. Statement of conformity: "
+                   "%s.");
+        else
+            m = N_("Decision rule: simple acceptance (the error is compared with the MPE; "
+                   "shared risk). Statement of conformity: %s.");
+        snprintf(en, sizeof en, m, ov->en);
+        snprintf(vi, sizeof vi, T(w, m), T(w, ov->en));
     }
     ml(w, s, "declaration", en, vi);
     if (ov->dcc != NULL)
@@ -559,43 +575,41 @@ static void statements(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
     s = el(w, sts, "statement");
     attr(w, s, "refType", "basic_traceability");
     tx(w, s, "traceable", "true");
+    const char *trace = N_("The results are metrologically traceable to the SI through the "
+                           "reference standards listed in this certificate.");
     ml(w, s, "declaration",
-       d->lab->traceability_en[0] != '\0'
-           ? d->lab->traceability_en
-           : "The results are metrologically traceable to the SI through the reference "
-             "standards listed in this certificate.",
-       d->lab->traceability_vi[0] != '\0'
-           ? d->lab->traceability_vi
-           : "Kết quả đo được liên kết chuẩn đến hệ đơn vị SI thông qua các chuẩn đo lường "
-             "nêu trong giấy chứng nhận này.");
+       d->lab->traceability_en[0] != '\0' ? d->lab->traceability_en : trace,
+       d->lab->traceability_vi[0] != '\0' ? d->lab->traceability_vi : T(w, trace));
 
     /* The results relate only to the item calibrated. */
     s = el(w, sts, "statement");
     tx(w, s, "norm", "ISO/IEC 17025:2017");
     tx(w, s, "reference", "7.8.2.1");
-    ml(w, s, "declaration",
-       "The results relate only to the item calibrated. This certificate shall not be "
-       "reproduced except in full without the written approval of the laboratory.",
-       "Kết quả chỉ có giá trị đối với phương tiện đo được hiệu chuẩn. Không được sao chép "
-       "một phần giấy chứng nhận này khi chưa có sự đồng ý bằng văn bản của phòng thí "
-       "nghiệm.");
+    mlt(w, s, "declaration",
+       N_("The results relate only to the item calibrated. This certificate shall not be "
+       "reproduced except in full without the written approval of the laboratory."));
 
     /* Method and the national document. */
     if (d->method[0] != '\0' || d->national_document[0] != '\0') {
         s = el(w, sts, "statement");
         if (d->national_document[0] != '\0')
             tx(w, s, "norm", d->national_document);
+        /* the profile's Vietnamese of them when it gives one */
+        const char *meth_vi = d->method_vi[0] != '\0' ? d->method_vi : d->method;
+        const char *nat_vi = d->national_document_vi[0] != '\0' ? d->national_document_vi
+                                                                : d->national_document;
         if (d->national_document[0] != '\0' && d->method[0] != '\0') {
-            snprintf(en, sizeof en, "Calibration method: %s, according to %s.", d->method,
-                     d->national_document);
-            snprintf(vi, sizeof vi, "Phương pháp hiệu chuẩn: %s, theo %s.", d->method,
-                     d->national_document);
+            m = N_("Calibration method: %s, according to %s.");
+            snprintf(en, sizeof en, m, d->method, d->national_document);
+            snprintf(vi, sizeof vi, T(w, m), meth_vi, nat_vi);
         } else if (d->method[0] != '\0') {
-            snprintf(en, sizeof en, "Calibration method: %s.", d->method);
-            snprintf(vi, sizeof vi, "Phương pháp hiệu chuẩn: %s.", d->method);
+            m = N_("Calibration method: %s.");
+            snprintf(en, sizeof en, m, d->method);
+            snprintf(vi, sizeof vi, T(w, m), meth_vi);
         } else {
-            snprintf(en, sizeof en, "Calibrated according to %s.", d->national_document);
-            snprintf(vi, sizeof vi, "Hiệu chuẩn theo %s.", d->national_document);
+            m = N_("Calibrated according to %s.");
+            snprintf(en, sizeof en, m, d->national_document);
+            snprintf(vi, sizeof vi, T(w, m), nat_vi);
         }
         ml(w, s, "declaration", en, vi);
     }
@@ -604,7 +618,7 @@ static void statements(struct xw *w, xmlNodePtr adm, const struct cert_doc *d)
     if (d->issued[0] != '\0') {
         s = el(w, sts, "statement");
         attr(w, s, "refType", "caldaq_issueDate");
-        ml(w, s, "declaration", "Date of issue", "Ngày cấp");
+        mlt(w, s, "declaration", N_("Date of issue"));
         tx(w, s, "date", d->issued);
     }
 }
@@ -619,18 +633,18 @@ static void real_quantity(struct xw *w, xmlNodePtr data, double v, int dec, cons
     tx_ns(w, r, w->si, "unit", unit);
 }
 
-static void condition(struct xw *w, xmlNodePtr ics, const char *ref, const char *en,
-                      const char *vi, double v, int dec, const char *unit)
+static void condition(struct xw *w, xmlNodePtr ics, const char *ref, const char *msgid,
+                      double v, int dec, const char *unit)
 {
     xmlNodePtr ic = el(w, ics, "influenceCondition");
     if (ref != NULL)
         attr(w, ic, "refType", ref);
-    ml(w, ic, "name", en, vi);
+    mlt(w, ic, "name", msgid);
     xmlNodePtr data = el(w, ic, "data");
     if (isfinite(v))
         real_quantity(w, data, v, dec, unit);
     else /* a certificate must say it: the condition was not measured */
-        ml(w, data, "text", "not measured", "không đo");
+        mlt(w, data, "text", N_("not measured"));
 }
 
 /* One si:realListXMLList quantity of the measured points: `field` picks the
@@ -683,8 +697,7 @@ static double coverage_p(const struct cert_point *p)
 }
 
 static xmlNodePtr list_quantity(struct xw *w, xmlNodePtr list, const struct cert_doc *d,
-                                enum field f, const char *ref, const char *en, const char *vi,
-                                bool unc)
+                                enum field f, const char *ref, const char *msgid, bool unc)
 {
     struct sbuf v = {0}, U = {0}, k = {0}, pr = {0};
     char num[512];
@@ -710,7 +723,7 @@ static xmlNodePtr list_quantity(struct xw *w, xmlNodePtr list, const struct cert
         q = el(w, list, "quantity");
         if (ref != NULL)
             attr(w, q, "refType", ref);
-        ml(w, q, "name", en, vi);
+        mlt(w, q, "name", msgid);
         xmlNodePtr rl = tx_ns(w, q, w->si, "realListXMLList", NULL);
         tx_ns(w, rl, w->si, "valueXMLList", v.p);
         tx_ns(w, rl, w->si, "unitXMLList",
@@ -730,29 +743,29 @@ static xmlNodePtr list_quantity(struct xw *w, xmlNodePtr list, const struct cert
 }
 
 /* One si:real quantity with a name, in a result's data. */
-static void real_named(struct xw *w, xmlNodePtr data, const char *ref, const char *en,
-                       const char *vi, double v, int dec, const char *unit)
+static void real_named(struct xw *w, xmlNodePtr data, const char *ref, const char *msgid,
+                       double v, int dec, const char *unit)
 {
     char num[64];
     cert_fmt(v, dec, num, sizeof num);
     xmlNodePtr q = el(w, data, "quantity");
     if (ref != NULL)
         attr(w, q, "refType", ref);
-    ml(w, q, "name", en, vi);
+    mlt(w, q, "name", msgid);
     xmlNodePtr r = tx_ns(w, q, w->si, "real", NULL);
     tx_ns(w, r, w->si, "value", num);
     tx_ns(w, r, w->si, "unit", unit);
 }
 
 /* One si:real with its expanded uncertainty (U, k, the normal's p). */
-static void real_unc(struct xw *w, xmlNodePtr data, const char *ref, const char *en,
-                     const char *vi, double v, double U, double k, const char *unit)
+static void real_unc(struct xw *w, xmlNodePtr data, const char *ref, const char *msgid,
+                     double v, double U, double k, const char *unit)
 {
     char num[64];
     int dec = cert_decimals(U);
     xmlNodePtr q = el(w, data, "quantity");
     attr(w, q, "refType", ref);
-    ml(w, q, "name", en, vi);
+    mlt(w, q, "name", msgid);
     xmlNodePtr r = tx_ns(w, q, w->si, "real", NULL);
     cert_fmt(v, dec, num, sizeof num);
     tx_ns(w, r, w->si, "value", num);
@@ -776,24 +789,23 @@ static void curve_result(struct xw *w, xmlNodePtr results, const struct cert_doc
     snprintf(inv2, sizeof inv2, "%s\\tothe{-2}", dsi_unit(cert_nominal_unit(d)));
     xmlNodePtr res = el(w, results, "result");
     attr(w, res, "refType", "caldaq_cvdCurve");
-    ml(w, res, "name",
-       "Callendar-Van Dusen coefficients, R(t) = R0 (1 + A t + B t^2), t >= 0 °C",
-       "Hệ số Callendar-Van Dusen, R(t) = R0 (1 + A t + B t^2), t >= 0 °C");
+    mlt(w, res, "name",
+       N_("Callendar-Van Dusen coefficients, R(t) = R0 (1 + A t + B t^2), t >= 0 °C"));
     xmlNodePtr data = el(w, res, "data");
-    real_unc(w, data, "caldaq_cvdR0", "R0", "R0", c->coef[0], c->U[0], c->k, dsi_unit(d->unit));
-    real_unc(w, data, "caldaq_cvdA", "A", "A", c->coef[1], c->U[1], c->k, inv);
-    real_unc(w, data, "caldaq_cvdB", "B", "B", c->coef[2], c->U[2], c->k, inv2);
-    real_named(w, data, "caldaq_correlationR0A", "Correlation coefficient r(R0, A)",
-               "Hệ số tương quan r(R0, A)", c->r_r0_a, 4, "\\one");
-    real_named(w, data, "caldaq_correlationR0B", "Correlation coefficient r(R0, B)",
-               "Hệ số tương quan r(R0, B)", c->r_r0_b, 4, "\\one");
-    real_named(w, data, "caldaq_correlationAB", "Correlation coefficient r(A, B)",
-               "Hệ số tương quan r(A, B)", c->r_a_b, 4, "\\one");
-    real_named(w, data, "caldaq_chiSquared", "Chi-squared of the weighted fit",
-               "Chi bình phương của phép khớp có trọng số", c->chi2, cert_decimals(c->chi2),
+    real_unc(w, data, "caldaq_cvdR0", "R0", c->coef[0], c->U[0], c->k, dsi_unit(d->unit));
+    real_unc(w, data, "caldaq_cvdA", "A", c->coef[1], c->U[1], c->k, inv);
+    real_unc(w, data, "caldaq_cvdB", "B", c->coef[2], c->U[2], c->k, inv2);
+    real_named(w, data, "caldaq_correlationR0A", N_("Correlation coefficient r(R0, A)"),
+               c->r_r0_a, 4, "\\one");
+    real_named(w, data, "caldaq_correlationR0B", N_("Correlation coefficient r(R0, B)"),
+               c->r_r0_b, 4, "\\one");
+    real_named(w, data, "caldaq_correlationAB", N_("Correlation coefficient r(A, B)"),
+               c->r_a_b, 4, "\\one");
+    real_named(w, data, "caldaq_chiSquared", N_("Chi-squared of the weighted fit"),
+               c->chi2, cert_decimals(c->chi2),
                "\\one");
-    real_named(w, data, "caldaq_degreesOfFreedom", "Degrees of freedom of the fit",
-               "Bậc tự do của phép khớp", c->dof, 0, "\\one");
+    real_named(w, data, "caldaq_degreesOfFreedom", N_("Degrees of freedom of the fit"),
+               c->dof, 0, "\\one");
 }
 
 /* A balance's repeatability and eccentricity tests, each a result of its
@@ -804,23 +816,23 @@ static void side_results(struct xw *w, xmlNodePtr results, const struct cert_doc
     if (d->has_repeatability) {
         xmlNodePtr res = el(w, results, "result");
         attr(w, res, "refType", "caldaq_repeatability");
-        ml(w, res, "name", "Repeatability test", "Thử độ lặp lại");
+        mlt(w, res, "name", N_("Repeatability test"));
         xmlNodePtr data = el(w, res, "data");
-        real_named(w, data, "caldaq_load", "Load", "Tải", d->rep_load, CERT_DEC_NONE, unit);
-        real_named(w, data, "caldaq_numberOfReadings", "Number of readings", "Số lần đọc",
+        real_named(w, data, "caldaq_load", N_("Load"), d->rep_load, CERT_DEC_NONE, unit);
+        real_named(w, data, "caldaq_numberOfReadings", N_("Number of readings"),
                    (double)d->rep_n, 0, "\\one");
-        real_named(w, data, "caldaq_mean", "Mean indication", "Số chỉ trung bình",
+        real_named(w, data, "caldaq_mean", N_("Mean indication"),
                    d->rep_mean, d->dec_d, unit);
-        real_named(w, data, "caldaq_standardDeviation", "Experimental standard deviation s",
-                   "Độ lệch chuẩn thực nghiệm s", d->rep_s,
+        real_named(w, data, "caldaq_standardDeviation", N_("Experimental standard deviation s"),
+                   d->rep_s,
                    d->rep_s > 0 ? cert_decimals(d->rep_s) : d->dec_d, unit);
     }
     if (d->n_positions > 0) {
         xmlNodePtr res = el(w, results, "result");
         attr(w, res, "refType", "caldaq_eccentricity");
-        ml(w, res, "name", "Eccentricity test", "Thử tải lệch tâm");
+        mlt(w, res, "name", N_("Eccentricity test"));
         xmlNodePtr data = el(w, res, "data");
-        real_named(w, data, "caldaq_load", "Load", "Tải", d->ecc_load, CERT_DEC_NONE, unit);
+        real_named(w, data, "caldaq_load", N_("Load"), d->ecc_load, CERT_DEC_NONE, unit);
         struct sbuf ind = {0}, dev = {0}, names = {0};
         char num[64];
         for (size_t i = 0; i < d->n_positions; i++) {
@@ -834,23 +846,22 @@ static void side_results(struct xw *w, xmlNodePtr results, const struct cert_doc
             w->oom = true;
         } else {
             xmlNodePtr list = el(w, data, "list");
-            const struct { const char *ref, *en, *vi, *values; } qs[] = {
-                {"caldaq_indication", "Indication at each position (centre first)",
-                 "Số chỉ tại mỗi vị trí (tâm trước)", ind.p},
-                {"caldaq_deviation", "Deviation from the centre", "Sai lệch so với tâm", dev.p},
+            const struct { const char *ref, *msgid, *values; } qs[] = {
+                {"caldaq_indication", N_("Indication at each position (centre first)"), ind.p},
+                {"caldaq_deviation", N_("Deviation from the centre"), dev.p},
             };
             for (size_t k = 0; k < 2; k++) {
                 xmlNodePtr q = el(w, list, "quantity");
                 attr(w, q, "refType", qs[k].ref);
-                ml(w, q, "name", qs[k].en, qs[k].vi);
+                mlt(w, q, "name", qs[k].msgid);
                 ml(w, q, "description", names.p, names.p);
                 xmlNodePtr rl = tx_ns(w, q, w->si, "realListXMLList", NULL);
                 tx_ns(w, rl, w->si, "valueXMLList", qs[k].values);
                 tx_ns(w, rl, w->si, "unitXMLList", unit);
             }
             if (d->has_eccentricity)
-                real_named(w, data, "caldaq_maxDeviation", "Largest deviation",
-                           "Sai lệch lớn nhất", d->ecc_max, d->dec_d, unit);
+                real_named(w, data, "caldaq_maxDeviation", N_("Largest deviation"),
+                           d->ecc_max, d->dec_d, unit);
         }
         free(ind.p);
         free(dev.p);
@@ -862,35 +873,32 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
 {
     char en[512], vi[512], num[64];
     xmlNodePtr mr = el(w, el(w, root, "measurementResults"), "measurementResult");
-    ml(w, mr, "name", "Calibration results", "Kết quả hiệu chuẩn");
+    mlt(w, mr, "name", N_("Calibration results"));
 
     xmlNodePtr ums = el(w, mr, "usedMethods");
     if (d->method[0] != '\0' || d->national_document[0] != '\0') {
         xmlNodePtr um = el(w, ums, "usedMethod");
         attr(w, um, "refType", "basic_method");
         ml(w, um, "name", d->method[0] != '\0' ? d->method : d->national_document,
-           d->method[0] != '\0' ? d->method : d->national_document);
+           d->method[0] != '\0' ? d->method_vi : d->national_document_vi);
         if (d->national_document[0] != '\0')
             tx(w, um, "norm", d->national_document);
     }
     xmlNodePtr um = el(w, ums, "usedMethod");
     attr(w, um, "refType", "basic_uncertainty");
-    ml(w, um, "name", "Expanded measurement uncertainty", "Độ không đảm bảo đo mở rộng");
+    mlt(w, um, "name", N_("Expanded measurement uncertainty"));
     bool fixed2 = false;
     for (size_t i = 0; i < d->n_points; i++)
         fixed2 |= d->points[i].measured && isnan(d->points[i].p) && d->points[i].k == 2;
-    ml(w, um, "description",
-       fixed2 ? "The expanded uncertainty U is the standard uncertainty multiplied by the "
-                "coverage factor k, determined in accordance with the GUM (JCGM 100:2008): "
-                "k = 2, corresponding to a coverage probability of approximately 95 % for a "
-                "normal distribution."
-              : "The expanded uncertainty U is the standard uncertainty multiplied by the "
-                "coverage factor k, determined in accordance with the GUM (JCGM 100:2008).",
-       fixed2 ? "Độ không đảm bảo đo mở rộng U bằng độ không đảm bảo đo chuẩn nhân với hệ số "
-                "phủ k, được xác định theo GUM (JCGM 100:2008): k = 2, tương ứng với mức tin "
-                "cậy xấp xỉ 95 % đối với phân bố chuẩn."
-              : "Độ không đảm bảo đo mở rộng U bằng độ không đảm bảo đo chuẩn nhân với hệ số "
-                "phủ k, được xác định theo GUM (JCGM 100:2008).");
+    mlt(w, um, "description",
+        /* xgettext:no-c-format */
+        fixed2 ? N_("The expanded uncertainty U is the standard uncertainty multiplied by the "
+                    "coverage factor k, determined in accordance with the GUM (JCGM 100:2008): "
+                    "k = 2, corresponding to a coverage probability of approximately 95 % for "
+                    "a normal distribution.")
+               : N_("The expanded uncertainty U is the standard uncertainty multiplied by the "
+                    "coverage factor k, determined in accordance with the GUM (JCGM "
+                    "100:2008)."));
     tx(w, um, "norm", "JCGM 100:2008");
 
     if (d->n_standards > 0) {
@@ -901,39 +909,43 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
             attr(w, me, "refType", "basic_standardUsed");
             plain(w, me, "name", st->id);
             if (st->role[0] != '\0' || st->due[0] != '\0') {
-                snprintf(en, sizeof en, "Reference standard%s%s%s%s.",
-                         st->role[0] != '\0' ? ", role: " : "", st->role,
-                         st->due[0] != '\0' ? ", calibration due " : "", st->due);
-                snprintf(vi, sizeof vi, "Chuẩn đo lường%s%s%s%s.",
-                         st->role[0] != '\0' ? ", vai trò: " : "", st->role,
-                         st->due[0] != '\0' ? ", hạn hiệu chuẩn " : "", st->due);
+                const char *role = cert_role_msgid(st->role);
+                if (st->role[0] != '\0' && st->due[0] != '\0') {
+                    const char *m = N_("Reference standard, role: %s, calibration due %s.");
+                    snprintf(en, sizeof en, m, role, st->due);
+                    snprintf(vi, sizeof vi, T(w, m), T(w, role), st->due);
+                } else if (st->role[0] != '\0') {
+                    const char *m = N_("Reference standard, role: %s.");
+                    snprintf(en, sizeof en, m, role);
+                    snprintf(vi, sizeof vi, T(w, m), T(w, role));
+                } else {
+                    const char *m = N_("Reference standard, calibration due %s.");
+                    snprintf(en, sizeof en, m, st->due);
+                    snprintf(vi, sizeof vi, T(w, m), st->due);
+                }
                 ml(w, me, "description", en, vi);
             }
             xmlNodePtr ids = el(w, me, "identifications");
-            identification(w, ids, "calibrationLaboratory", st->id, "Standard", "Chuẩn");
+            identification(w, ids, "calibrationLaboratory", st->id, N_("Standard"));
             if (st->certificate[0] != '\0')
-                identification(w, ids, "other", st->certificate, "Calibration certificate no.",
-                               "Số giấy chứng nhận hiệu chuẩn");
+                identification(w, ids, "other", st->certificate, N_("Calibration certificate no."));
         }
     }
 
     xmlNodePtr ics = el(w, mr, "influenceConditions");
-    condition(w, ics, "basic_temperature", "Ambient temperature", "Nhiệt độ môi trường",
+    condition(w, ics, "basic_temperature", N_("Ambient temperature"),
               d->temp_c, 1, "\\degreecelsius");
-    condition(w, ics, "basic_humidityRelative", "Ambient relative humidity",
-              "Độ ẩm tương đối môi trường", d->rh_pct, 0, "\\percent");
-    condition(w, ics, "basic_pressure", "Ambient air pressure", "Áp suất khí quyển",
+    condition(w, ics, "basic_humidityRelative", N_("Ambient relative humidity"),
+              d->rh_pct, 0, "\\percent");
+    condition(w, ics, "basic_pressure", N_("Ambient air pressure"),
               d->p_hpa, 1, "\\hecto\\pascal");
     if (d->has_air) {
         xmlNodePtr ic = el(w, ics, "influenceCondition");
         attr(w, ic, "refType", "caldaq_airDensity");
-        ml(w, ic, "name", "Air density (buoyancy correction)",
-           "Khối lượng riêng của không khí (hiệu chính lực đẩy không khí)");
-        ml(w, ic, "description",
-           d->air_measured ? "OIML R111-1:2004 E.3-1 from the conditions measured"
-                           : "the procedure's estimate: the conditions were not measured",
-           d->air_measured ? "OIML R111-1:2004 E.3-1 từ điều kiện môi trường đã đo"
-                           : "giá trị ước lượng của quy trình: không đo điều kiện môi trường");
+        mlt(w, ic, "name", N_("Air density (buoyancy correction)"));
+        mlt(w, ic, "description",
+            d->air_measured ? N_("OIML R111-1:2004 E.3-1 from the conditions measured")
+                            : N_("the procedure's estimate: the conditions were not measured"));
         xmlNodePtr data = el(w, ic, "data");
         char num[64];
         int dec = cert_decimals(d->u_rho_a);
@@ -951,7 +963,7 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
     }
 
     xmlNodePtr res = el(w, el(w, mr, "results"), "result");
-    ml(w, res, "name", "Calibration results", "Kết quả hiệu chuẩn");
+    mlt(w, res, "name", N_("Calibration results"));
     xmlNodePtr data = el(w, res, "data");
 
     size_t n_measured = 0;
@@ -963,36 +975,29 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
         }
     if (n_measured > 0) {
         xmlNodePtr list = el(w, data, "list");
-        list_quantity(w, list, d, F_NOMINAL, "basic_nominalValue", "Nominal value",
-                      "Giá trị danh định", false);
+        list_quantity(w, list, d, F_NOMINAL, "basic_nominalValue", N_("Nominal value"), false);
         if (d->ranges)
-            list_quantity(w, list, d, F_RANGE, "caldaq_range", "Range", "Thang đo", false);
+            list_quantity(w, list, d, F_RANGE, "caldaq_range", N_("Range"), false);
         if (d->has_curve) {
             list_quantity(w, list, d, F_X, "caldaq_referenceTemperature",
-                          "Reference temperature (the reference's reading corrected)",
-                          "Nhiệt độ chuẩn (số chỉ của chuẩn đã hiệu chính)", false);
+                          N_("Reference temperature (the reference's reading corrected)"), false);
             list_quantity(w, list, d, F_REFERENCE, "caldaq_curveValue",
-                          "Value of the fitted curve at the reference temperature",
-                          "Giá trị của đường cong tại nhiệt độ chuẩn", false);
+                          N_("Value of the fitted curve at the reference temperature"), false);
         } else {
-            list_quantity(w, list, d, F_REFERENCE, "basic_referenceValue", "Reference value",
-                          "Giá trị chuẩn", false);
+            list_quantity(w, list, d, F_REFERENCE, "basic_referenceValue", N_("Reference value"),
+                          false);
         }
-        list_quantity(w, list, d, F_MEAN, "basic_measuredValue", "Indication",
-                      "Số chỉ", false);
+        list_quantity(w, list, d, F_MEAN, "basic_measuredValue", N_("Indication"), false);
         if (d->up_down) {
             list_quantity(w, list, d, F_UP, "caldaq_indicationUp",
-                          "Indication, increasing (mean of the up series)",
-                          "Số chỉ khi tăng (trung bình các chuỗi tăng)", false);
+                          N_("Indication, increasing (mean of the up series)"), false);
             list_quantity(w, list, d, F_DOWN, "caldaq_indicationDown",
-                          "Indication, decreasing (mean of the down series)",
-                          "Số chỉ khi giảm (trung bình các chuỗi giảm)", false);
-            list_quantity(w, list, d, F_HYST, "caldaq_hysteresis", "Hysteresis",
-                          "Độ trễ", false);
+                          N_("Indication, decreasing (mean of the down series)"), false);
+            list_quantity(w, list, d, F_HYST, "caldaq_hysteresis", N_("Hysteresis"), false);
         }
         xmlNodePtr eq = list_quantity(w, list, d, F_ERROR, "basic_measurementError",
-                                      d->has_curve ? "Residual from the fitted curve" : "Error",
-                                      d->has_curve ? "Độ lệch so với đường cong" : "Sai số",
+                                      d->has_curve ? N_("Residual from the fitted curve")
+                                                   : N_("Error"),
                                       true);
         /* The verdict of each listed point as DCC conformity, when all have one. */
         struct sbuf cv = {0};
@@ -1011,18 +1016,18 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
         else if (all && cv.p != NULL) {
             xmlNodePtr md = el(w, el(w, eq, "measurementMetaData"), "metaData");
             attr(w, md, "refType", "basic_conformity");
-            ml(w, md, "declaration", "Conformity of each point", "Kết luận từng điểm");
+            mlt(w, md, "declaration", N_("Conformity of each point"));
             tx(w, md, "conformityXMLList", cv.p);
         }
         free(cv.p);
         if (mpe)
             list_quantity(w, list, d, F_MPE, "caldaq_maximumPermissibleError",
-                          "Maximum permissible error (±)", "Sai số lớn nhất cho phép (±)", false);
+                          N_("Maximum permissible error (±)"), false);
     }
 
     /* The verdict per point as text, every point, measured or not. */
     xmlNodePtr t = el(w, data, "text");
-    ml(w, t, "name", "Verdict per point", "Kết luận từng điểm");
+    mlt(w, t, "name", N_("Verdict per point"));
     for (size_t i = 0; i < d->n_points; i++) {
         const struct cert_point *p = &d->points[i];
         const struct verdict_words *vw = verdict_words(p->verdict);
@@ -1030,10 +1035,11 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
             cert_fmt(p->nominal, CERT_DEC_NONE, num, sizeof num);
         else
             snprintf(num, sizeof num, "?");
-        snprintf(en, sizeof en, "Point %zu, nominal %s %s: %s", i + 1, num, cert_nominal_unit(d),
-                 vw->en);
-        snprintf(vi, sizeof vi, "Điểm %zu, danh định %s %s: %s", i + 1, num, cert_nominal_unit(d),
-                 vw->vi);
+        const char *m = N_("Point %zu, nominal %s %s: %s");
+        snprintf(en, sizeof en, m, i + 1, num, cert_nominal_unit(d), vw->en);
+        char num_vi[64];
+        snprintf(vi, sizeof vi, T(w, m), i + 1, vi_num(w, num, num_vi, sizeof num_vi),
+                 cert_nominal_unit(d), T(w, vw->en));
         contents(w, t, en, vi);
     }
     side_results(w, res->parent, d);
@@ -1041,7 +1047,7 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
         curve_result(w, res->parent, d);
     if (n_measured < d->n_points) {
         t = el(w, data, "text");
-        ml(w, t, "name", "Points not measured", "Các điểm chưa đo");
+        mlt(w, t, "name", N_("Points not measured"));
         for (size_t i = 0; i < d->n_points; i++) {
             const struct cert_point *p = &d->points[i];
             if (p->measured)
@@ -1050,9 +1056,10 @@ static void results(struct xw *w, xmlNodePtr root, const struct cert_doc *d)
                 cert_fmt(p->nominal, CERT_DEC_NONE, num, sizeof num);
             else
                 snprintf(num, sizeof num, "?");
-            snprintf(en, sizeof en, "Point %zu, nominal %s %s: not measured", i + 1, num,
-                     cert_nominal_unit(d));
-            snprintf(vi, sizeof vi, "Điểm %zu, danh định %s %s: chưa đo", i + 1, num,
+            const char *m = N_("Point %zu, nominal %s %s: not measured");
+            snprintf(en, sizeof en, m, i + 1, num, cert_nominal_unit(d));
+            char num_vi[64];
+            snprintf(vi, sizeof vi, T(w, m), i + 1, vi_num(w, num, num_vi, sizeof num_vi),
                      cert_nominal_unit(d));
             contents(w, t, en, vi);
         }
@@ -1067,7 +1074,7 @@ static int write_file(const char *path, xmlChar *buf, size_t len, struct cd_err 
     if (f == NULL) {
         int e = errno;
         xmlFree(buf);
-        return cd_fail(err, CD_ERR_IO, "certificate XML: cannot create %s: %s", path,
+        return cd_fail(err, CD_ERR_IO, _("certificate XML: cannot create %s: %s"), path,
                        strerror(e));
     }
     size_t n = fwrite(buf, 1, len, f);
@@ -1076,13 +1083,13 @@ static int write_file(const char *path, xmlChar *buf, size_t len, struct cd_err 
     if (n != len) {
         fclose(f);
         remove(path);
-        return cd_fail(err, CD_ERR_IO, "certificate XML: cannot write %s: %s", path,
+        return cd_fail(err, CD_ERR_IO, _("certificate XML: cannot write %s: %s"), path,
                        strerror(e));
     }
     if (fclose(f) != 0) {
         e = errno;
         remove(path);
-        return cd_fail(err, CD_ERR_IO, "certificate XML: cannot write %s: %s", path,
+        return cd_fail(err, CD_ERR_IO, _("certificate XML: cannot write %s: %s"), path,
                        strerror(e));
     }
     return 0;
@@ -1092,7 +1099,7 @@ int cert_write_xml(const struct cert_doc *d, const char *langs, const char *path
                    struct cd_err *err)
 {
     if (d == NULL || langs == NULL || path == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "certificate XML: missing argument");
+        return cd_fail(err, CD_ERR_INVALID, _("certificate XML: missing argument"));
     struct xw w = {0};
     if (strcmp(langs, "vi+en") == 0) {
         w.langs[0] = LANG_VI;
@@ -1106,11 +1113,20 @@ int cert_write_xml(const struct cert_doc *d, const char *langs, const char *path
         w.n_langs = 1;
     } else {
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate XML: languages \"%s\" (expected vi+en, vi or en)", langs);
+                       _("certificate XML: languages \"%s\" (expected vi+en, vi or en)"), langs);
     }
     int rc = check_doc(d, err);
     if (rc != 0)
         return rc;
+    struct cd_catalog *own = NULL;
+    w.vi = d->vi;
+    w.vi_sep = d->lab->decimal_sep_vi;
+    if (w.vi == NULL && (w.langs[0] == LANG_VI || w.n_langs == 2)) {
+        rc = cd_catalog_open("vi", &own, err);
+        if (rc != 0)
+            return rc;
+        w.vi = own;
+    }
 
     w.doc = xmlNewDoc((const xmlChar *)"1.0");
     xmlNodePtr root = w.doc != NULL
@@ -1118,7 +1134,8 @@ int cert_write_xml(const struct cert_doc *d, const char *langs, const char *path
                           : NULL;
     if (root == NULL) {
         xmlFreeDoc(w.doc);
-        return cd_fail(err, CD_ERR_NOMEM, "certificate XML: out of memory");
+        cd_catalog_close(own);
+        return cd_fail(err, CD_ERR_NOMEM, _("certificate XML: out of memory"));
     }
     xmlDocSetRootElement(w.doc, root);
     w.dcc = xmlNewNs(root, (const xmlChar *)DCC_NS, (const xmlChar *)"dcc");
@@ -1143,9 +1160,10 @@ int cert_write_xml(const struct cert_doc *d, const char *langs, const char *path
         statements(&w, adm, d);
         results(&w, root, d);
     }
+    cd_catalog_close(own); /* the texts are in the document now */
     if (w.oom) {
         xmlFreeDoc(w.doc);
-        return cd_fail(err, CD_ERR_NOMEM, "certificate XML: out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("certificate XML: out of memory"));
     }
     /* Serialised in memory and written here rather than with
      * xmlSaveFormatFileEnc: libxml2 reports a failed open or write on
@@ -1157,7 +1175,7 @@ int cert_write_xml(const struct cert_doc *d, const char *langs, const char *path
     xmlFreeDoc(w.doc);
     if (buf == NULL || len <= 0) {
         xmlFree(buf);
-        return cd_fail(err, CD_ERR_NOMEM, "certificate XML: cannot serialise the document");
+        return cd_fail(err, CD_ERR_NOMEM, _("certificate XML: cannot serialise the document"));
     }
     return write_file(path, buf, (size_t)len, err);
 }

@@ -4,6 +4,7 @@
 #include "drv.h"
 #include "prof.h"
 #include "run.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -18,7 +19,7 @@ int cli_error(const char *sub, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "caldaq %s: ", sub);
+    fprintf(stderr, _("caldaq %s: "), sub);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
@@ -29,9 +30,9 @@ int cli_usage_error(const char *sub, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "caldaq %s: ", sub);
+    fprintf(stderr, _("caldaq %s: "), sub);
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'caldaq %s --help'.\n", sub);
+    fprintf(stderr, _("\nTry 'caldaq %s --help'.\n"), sub);
     va_end(ap);
     return 2;
 }
@@ -39,8 +40,8 @@ int cli_usage_error(const char *sub, const char *fmt, ...)
 int cli_option_error(const char *sub, int c, char **argv)
 {
     if (c == ':')
-        return cli_usage_error(sub, "%s needs a value", argv[optind - 1]);
-    return cli_usage_error(sub, "unknown option '%s'", argv[optind - 1]);
+        return cli_usage_error(sub, _("%s needs a value"), argv[optind - 1]);
+    return cli_usage_error(sub, _("unknown option '%s'"), argv[optind - 1]);
 }
 
 json_t *cli_json_number(double v)
@@ -140,13 +141,13 @@ int cli_json_print_line(json_t *root)
 int cli_action(const char *sub, const char *action, const char *usage, int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error(sub, "no action given (caldaq %s %s FILE)", sub, action);
+        return cli_usage_error(sub, _("no action given (caldaq %s %s FILE)"), sub, action);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage, stdout);
         return -1;
     }
     if (strcmp(argv[1], action) != 0)
-        return cli_usage_error(sub, "unknown action '%s' (the action is %s)", argv[1], action);
+        return cli_usage_error(sub, _("unknown action '%s' (the action is %s)"), argv[1], action);
     return 0;
 }
 
@@ -154,7 +155,7 @@ int cli_date_option(const char *sub, const char *value, char out[11])
 {
     long day;
     if (prof_date_parse(value, &day, NULL) != 0)
-        return cli_usage_error(sub, "--on takes a calendar date YYYY-MM-DD, not '%s'", value);
+        return cli_usage_error(sub, _("--on takes a calendar date YYYY-MM-DD, not '%s'"), value);
     memcpy(out, value, 11);
     return 0;
 }
@@ -168,11 +169,11 @@ int cli_env_option(const char *sub, const char *value, double env[3])
     int k = 0;
     for (char *tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save), k++)
         if (k > 2 || cli_parse_double(tok, &env[k]) != 0)
-            return cli_usage_error(sub, "--env takes TEMP_C,RH_PCT[,P_HPA], not '%s'", value);
+            return cli_usage_error(sub, _("--env takes TEMP_C,RH_PCT[,P_HPA], not '%s'"), value);
     if (k < 2 || !(env[1] >= 0 && env[1] <= 100) || !(env[0] >= -50 && env[0] <= 100) ||
         (k == 3 && !(env[2] > 0)))
-        return cli_usage_error(sub, "--env: temperature in degC, humidity 0-100 %%RH and "
-                                    "pressure in hPa, such as 20.5,45,1013");
+        return cli_usage_error(sub, _("--env: temperature in degC, humidity 0-100 %%RH and "
+                                    "pressure in hPa, such as 20.5,45,1013"));
     return 0;
 }
 
@@ -241,14 +242,14 @@ int cli_session_option(const char *sub, int c, const char *value, struct ses_con
         return 0;
     case 'l':
         if (lang_parse(value, &cfg->lang) != 0)
-            return cli_usage_error(sub, "--lang takes vi or en, not '%s'", value);
+            return cli_usage_error(sub, _("--lang takes vi or en, not '%s'"), value);
         return 0;
     case 'R':
         cfg->records = value;
         return 0;
     case 'x':
         if (strchr(value, '=') == NULL || *n == max)
-            return cli_usage_error(sub, "--set takes KEY=VALUE, not '%s'", value);
+            return cli_usage_error(sub, _("--set takes KEY=VALUE, not '%s'"), value);
         opts[(*n)++] = value;
         return 0;
     default:
@@ -267,7 +268,7 @@ int cli_reference_option(const char *sub, int c, const char *value, struct ses_c
     case 'K': cfg->ref_sim_control = value; return 0;
     case 'X':
         if (strchr(value, '=') == NULL || *n == max)
-            return cli_usage_error(sub, "--ref-set takes KEY=VALUE, not '%s'", value);
+            return cli_usage_error(sub, _("--ref-set takes KEY=VALUE, not '%s'"), value);
         ref_opts[(*n)++] = value;
         cfg->ref_opts = ref_opts;
         return 0;
@@ -282,7 +283,7 @@ int cli_open_typed(const char *sub, const struct ses_config *cfg, struct ses_ter
         return 0;
     t->typed = fopen(cfg->typed_path, "r");
     if (t->typed == NULL)
-        return cli_error(sub, "--typed %s: %s", cfg->typed_path, strerror(errno));
+        return cli_error(sub, _("--typed %s: %s"), cfg->typed_path, strerror(errno));
     t->typed_path = cfg->typed_path;
     return 0;
 }
@@ -301,11 +302,11 @@ int cli_lab_option(const char *sub, const char *value, struct cli_lab *out)
     struct cd_err err = {0};
     struct cd_zone *zone = NULL;
     if (cert_lab_load(value, &lab, &err) != 0 || cd_zone_load(lab.time_zone, &zone, &err) != 0)
-        return cli_error(sub, "--lab: %s", cd_err_text(&err));
+        return cli_error(sub, _("--lab: %s"), cd_err_text(&err));
     int rc = cd_zone_today(zone, out->today);
     cd_zone_free(zone);
     if (rc != 0)
-        return cli_error(sub, "cannot tell today's date in %s", lab.time_zone);
+        return cli_error(sub, _("cannot tell today's date in %s"), lab.time_zone);
     snprintf(out->name, sizeof out->name, "%s", lab.name_vi);
     snprintf(out->records, sizeof out->records, "%s", lab.records);
     return 0;
@@ -324,5 +325,5 @@ void cli_key_warning(const char *sub, const char *lab_path)
     char warning[9000];
     if (cert_lab_load(lab_path, &lab, &err) == 0 &&
         cert_key_check(lab.key, warning, sizeof warning, &err) == 0 && warning[0] != '\0')
-        fprintf(stderr, "caldaq %s: warning: %s\n", sub, warning);
+        fprintf(stderr, _("caldaq %s: warning: %s\n"), sub, warning);
 }

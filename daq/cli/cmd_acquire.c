@@ -18,9 +18,10 @@
 #include "prof.h"
 #include "run.h"
 #include "session.h"
+#include "cd_i18n.h"
 
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq acquire --driver NAME --port PORT --points LIST [--repeat N] [--stable]\n"
     "                      [--out DIR] [--operator NAME] [--lab LAB.yaml|NAME] [--serial S]\n"
     "                      [--set KEY=VALUE]... [--sim-control PATH] [--env T,RH[,P]]\n"
@@ -45,7 +46,7 @@ static const char usage_text[] =
     "                       control socket PATH to present the load (caldaq sim --control)\n"
     "  --set KEY=VALUE      a driver option (docs/drivers.md), e.g. preset=keller\n"
     "  --env T,RH[,P]       environmental conditions (degC, %RH, hPa), recorded at the\n"
-    "                       start and the end; without it the run says 'not measured'\n";
+    "                       start and the end; without it the run says 'not measured'\n");
 
 #define MAX_POINTS 256
 #define MAX_OPTS 32
@@ -128,40 +129,40 @@ static int parse_args(int argc, char **argv, struct acquire_args *a)
             break;
         case 'P':
             if (parse_points(optarg, a) != 0)
-                return cli_usage_error("acquire", "--points takes numbers such as 0,100,200 "
-                                                  "(at most %d), not '%s'",
+                return cli_usage_error("acquire", _("--points takes numbers such as 0,100,200 "
+                                                  "(at most %d), not '%s'"),
                                        MAX_POINTS, optarg);
             break;
         case 'n':
             if (cli_parse_size(optarg, &a->repeat) != 0 || a->repeat == 0 || a->repeat > 10000)
-                return cli_usage_error("acquire", "--repeat takes 1 to 10000, not '%s'", optarg);
+                return cli_usage_error("acquire", _("--repeat takes 1 to 10000, not '%s'"), optarg);
             break;
         case 'x':
             if (strchr(optarg, '=') == NULL || a->n_opts == MAX_OPTS)
-                return cli_usage_error("acquire", "--set takes KEY=VALUE, not '%s'", optarg);
+                return cli_usage_error("acquire", _("--set takes KEY=VALUE, not '%s'"), optarg);
             a->opts[a->n_opts++] = optarg;
             break;
-        case 'h': fputs(usage_text, stdout); return -1;
+        case 'h': fputs(_(usage_text), stdout); return -1;
         case ':':
         default: return cli_option_error("acquire", c, argv);
         }
     }
     if (optind != argc)
-        return cli_usage_error("acquire", "unexpected argument '%s'", argv[optind]);
+        return cli_usage_error("acquire", _("unexpected argument '%s'"), argv[optind]);
     if (a->profile_path != NULL && a->n_points > 0)
-        return cli_usage_error("acquire", "--points and --profile exclude each other");
+        return cli_usage_error("acquire", _("--points and --profile exclude each other"));
     if (a->standards_path != NULL && a->profile_path == NULL)
-        return cli_usage_error("acquire", "--standards goes with --profile");
+        return cli_usage_error("acquire", _("--standards goes with --profile"));
     if (a->driver == NULL || a->port == NULL || (a->n_points == 0 && a->profile_path == NULL))
-        return cli_usage_error("acquire", "--driver, --port and --points (or --profile) are "
-                                          "required");
+        return cli_usage_error("acquire", _("--driver, --port and --points (or --profile) are "
+                                          "required"));
     return 0;
 }
 
 static void on_point(void *ctx, size_t point, double nominal, unsigned long long readings)
 {
     (void)ctx;
-    printf("point %zu (%.10g): %llu readings saved\n", point, nominal, readings);
+    printf(_("point %zu (%.10g): %llu readings saved\n"), point, nominal, readings);
     fflush(stdout);
 }
 

@@ -12,8 +12,9 @@
 #include "cli.h"
 #include "prof.h"
 #include "run.h"
+#include "cd_i18n.h"
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq analyze RUN.h5 [--profile P] [--standards REG] [--json] [--write]\n"
     "                      [--operator NAME]\n"
     "\n"
@@ -33,7 +34,7 @@ static const char usage_text[] =
     "  --operator NAME   who asked for the analysis, for the audit log (default $USER)\n"
     "\n"
     "Exit status: 0 when the results were computed (whatever the verdict), 1 on an\n"
-    "error, 2 on a usage error. Profiles and statistics: docs/profiles.md.\n";
+    "error, 2 on a usage error. Profiles and statistics: docs/profiles.md.\n");
 
 struct analyze_args {
     const char *path, *profile, *standards, *operator_name;
@@ -73,15 +74,15 @@ static int parse_args(int argc, char **argv, struct analyze_args *a)
             a->operator_name = optarg;
             break;
         case 'h':
-            fputs(usage_text, stdout);
+            fputs(_(usage_text), stdout);
             return -1;
         default:
             return cli_option_error("analyze", c, argv);
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("analyze", optind >= argc ? "no run file given"
-                                                         : "give exactly one run file");
+        return cli_usage_error("analyze", optind >= argc ? _("no run file given")
+                                                         : _("give exactly one run file"));
     a->path = argv[optind];
     if (a->operator_name == NULL)
         a->operator_name = getenv("USER") != NULL ? getenv("USER") : "caldaq";
@@ -105,19 +106,19 @@ int cmd_analyze(int argc, char **argv)
     if (ana_file_run_view(a.path, v, &o, &f, &err) != 0)
         return cli_error("analyze", "%s: %s", a.path, cd_err_text(&err));
     if (a.profile != NULL && strcmp(f.profile->name, f.view->info.profile_name) != 0 && !a.json)
-        fprintf(stderr, "caldaq analyze: note: the run was recorded with profile %s; "
-                        "analysing with %s\n",
+        fprintf(stderr, _("caldaq analyze: note: the run was recorded with profile %s; "
+                        "analysing with %s\n"),
                 f.view->info.profile_name, f.profile->name);
     if (a.json) {
         if (a.write)
             json_object_set_new(f.doc, "results_version", json_integer(f.version));
         rc = cli_json_print(json_incref(f.doc));
     } else {
-        printf("run %s (%s, %s)\n", f.view->info.run_id, f.view->info.started,
+        printf(_("run %s (%s, %s)\n"), f.view->info.run_id, f.view->info.started,
                f.view->info.status);
-        ana_result_print(stdout, f.result, f.profile);
+        ana_result_print(stdout, f.result, f.profile, lang_from_environment() == LANG_VI);
         if (a.write)
-            printf("stored in %s as results v%d\n", a.path, f.version);
+            printf(_("stored in %s as results v%d\n"), a.path, f.version);
     }
     ana_file_free(&f);
     return rc;

@@ -10,8 +10,9 @@
 #include "cert.h"
 #include "cli.h"
 #include "run.h"
+#include "cd_i18n.h"
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq cert RUN.h5 --out DIR --lab LAB.yaml [--format pdf,xml,json]\n"
     "                   [--lang vi+en|vi|en] [--customer NAME] [--customer-address A]\n"
     "                   [--received YYYY-MM-DD] [--issued YYYY-MM-DD] [--number N]\n"
@@ -66,7 +67,7 @@ static const char usage_text[] =
     "                     the records (default number: NUMBER-A1, -A2, ...)\n"
     "  --withdraw NUMBER  mark NUMBER withdrawn in the records, with --reason\n"
     "  --valid-until D    the date the item falls due, as agreed with the customer\n"
-    "                     (recorded for `caldaq records due`)\n";
+    "                     (recorded for `caldaq records due`)\n");
 
 struct cert_args {
     const char *run, *out, *lab, *format, *langs, *keygen, *withdraw;
@@ -123,7 +124,7 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
             break;
         case 'y':
             if (optarg[0] == '\0' || strlen(optarg) > 500)
-                return cli_usage_error("cert", "--reason: from 1 to 500 bytes of text");
+                return cli_usage_error("cert", _("--reason: from 1 to 500 bytes of text"));
             a->job.reason = optarg;
             break;
         case 'v':
@@ -139,7 +140,7 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
         case 'l':
             if (strcmp(optarg, "vi+en") != 0 && strcmp(optarg, "vi") != 0 &&
                 strcmp(optarg, "en") != 0)
-                return cli_usage_error("cert", "--lang takes vi+en, vi or en, not '%s'", optarg);
+                return cli_usage_error("cert", _("--lang takes vi+en, vi or en, not '%s'"), optarg);
             a->langs = optarg;
             break;
         case 'r':
@@ -154,37 +155,37 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
             break;
         case 'p':
             if (strcmp(optarg, "laboratory") != 0 && strcmp(optarg, "customer") != 0)
-                return cli_usage_error("cert", "--place takes laboratory or customer");
+                return cli_usage_error("cert", _("--place takes laboratory or customer"));
             a->job.place = optarg;
             break;
         case 's':
             if (cli_parse_size(optarg, &sig) != 0 || sig == 0)
-                return cli_usage_error("cert", "--signatory takes 1, 2, ...");
+                return cli_usage_error("cert", _("--signatory takes 1, 2, ..."));
             break;
-        case 'h': fputs(usage_text, stdout); return -1;
+        case 'h': fputs(_(usage_text), stdout); return -1;
         default: return cli_option_error("cert", c, argv);
         }
     }
     a->job.signatory = (size_t)(sig - 1);
     if ((a->job.amends != NULL || a->withdraw != NULL) && a->job.reason == NULL)
-        return cli_usage_error("cert", "--%s takes --reason TEXT (ISO/IEC 17025 7.8.8)",
+        return cli_usage_error("cert", _("--%s takes --reason TEXT (ISO/IEC 17025 7.8.8)"),
                                a->withdraw != NULL ? "withdraw" : "amend");
     if (a->withdraw != NULL)
         return optind == argc && a->job.amends == NULL
                    ? 0
-                   : cli_usage_error("cert", "--withdraw takes no run file and no --amend");
+                   : cli_usage_error("cert", _("--withdraw takes no run file and no --amend"));
     if (a->keygen != NULL)
-        return optind == argc ? 0 : cli_usage_error("cert", "--keygen takes no run file");
+        return optind == argc ? 0 : cli_usage_error("cert", _("--keygen takes no run file"));
     if (optind != argc - 1)
-        return cli_usage_error("cert", "give exactly one run file");
+        return cli_usage_error("cert", _("give exactly one run file"));
     a->run = argv[optind];
     if (a->out == NULL || a->lab == NULL)
-        return cli_usage_error("cert", "--out and --lab are required");
+        return cli_usage_error("cert", _("--out and --lab are required"));
     for (const char *f = a->format; *f;) {
         size_t n = strcspn(f, ",");
         if (!((n == 3 && (strncmp(f, "pdf", 3) == 0 || strncmp(f, "xml", 3) == 0)) ||
               (n == 4 && strncmp(f, "json", 4) == 0)))
-            return cli_usage_error("cert", "--format takes pdf, xml and json, comma-separated");
+            return cli_usage_error("cert", _("--format takes pdf, xml and json, comma-separated"));
         f += n + (f[n] == ',');
     }
     return 0;
@@ -200,8 +201,8 @@ int cmd_cert(int argc, char **argv)
     if (a.keygen != NULL) {
         if (cert_keygen(a.keygen, &err) != 0)
             return cli_error("cert", "%s", cd_err_text(&err));
-        printf("key pair: %s (secret, keep it safe) and %s.pub (give it to anyone who checks "
-               "certificates)\n",
+        printf(_("key pair: %s (secret, keep it safe) and %s.pub (give it to anyone who checks "
+               "certificates)\n"),
                a.keygen, a.keygen);
         return 0;
     }
@@ -214,7 +215,7 @@ int cmd_cert(int argc, char **argv)
                                                    : NULL;
         if (cert_withdraw(records, a.withdraw, a.job.reason, cli_user(), &err) != 0)
             return cli_error("cert", "%s", cd_err_text(&err));
-        printf("certificate %s: withdrawn\n", a.withdraw);
+        printf(_("certificate %s: withdrawn\n"), a.withdraw);
         return 0;
     }
     if (cert_lab_load(a.lab, &lab, &err) != 0)
@@ -233,8 +234,8 @@ int cmd_cert(int argc, char **argv)
         return cli_error("cert", "%s: %s", a.run, cd_err_text(&err));
     if (f.profile->kind != PROF_KIND_VERIFICATION && (a.job.stamp != NULL || a.job.cycles != NULL)) {
         rc = cli_usage_error("cert",
-                             "--stamp and --cycles are for a verification; %s is a calibration "
-                             "run (profile %s)",
+                             _("--stamp and --cycles are for a verification; %s is a calibration "
+                             "run (profile %s)"),
                              a.run, f.profile->name);
         ana_file_free(&f);
         return rc;
@@ -261,8 +262,8 @@ static int trusted_key(const char *pub_arg, const char *lab_path, char *pub, siz
         return cli_error("verify", "%s", cd_err_text(&err));
     if ((size_t)snprintf(pub, cap, "%s.pub", lab.key) >= cap || access(pub, R_OK) != 0)
         return cli_error("verify",
-                         "%s: the lab's signing key %s has no %s.pub beside it: give the lab's "
-                         "public key with --pub KEY.pub",
+                         _("%s: the lab's signing key %s has no %s.pub beside it: give the lab's "
+                         "public key with --pub KEY.pub"),
                          lab_path, lab.key, lab.key);
     *pub_out = pub;
     return 0;
@@ -289,11 +290,11 @@ int cmd_verify_cert(int argc, char **argv)
             return cli_option_error("verify", c, argv);
     }
     if (optind != argc - 1)
-        return optind == argc ? cli_usage_error("verify", "no certificate given")
-                              : cli_usage_error("verify", "unexpected argument '%s'",
+        return optind == argc ? cli_usage_error("verify", _("no certificate given"))
+                              : cli_usage_error("verify", _("unexpected argument '%s'"),
                                                 argv[optind + 1]);
     if (pub_arg != NULL && lab_path != NULL)
-        return cli_usage_error("verify", "give --pub or --lab, not both");
+        return cli_usage_error("verify", _("give --pub or --lab, not both"));
     char pub_buf[4200];
     const char *pub = NULL;
     int rc = trusted_key(pub_arg, lab_path, pub_buf, sizeof pub_buf, &pub);
@@ -310,8 +311,8 @@ int cmd_verify_cert(int argc, char **argv)
          * under the forger's key. A status of its own, so scripts that only
          * test for 0 do not take it as the lab's. */
         cli_error("verify",
-                  "signed by a key caldaq was not told to trust: %s (give the lab's key with "
-                  "--pub KEY.pub or --lab LAB.yaml)",
+                  _("signed by a key caldaq was not told to trust: %s (give the lab's key with "
+                  "--pub KEY.pub or --lab LAB.yaml)"),
                   r.signer);
         return 3;
     }

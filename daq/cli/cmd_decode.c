@@ -6,8 +6,9 @@
 
 #include "cli.h"
 #include "drv.h"
+#include "cd_i18n.h"
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq decode --driver NAME [--preset NAME] [--order O] [--set KEY=VALUE]...\n"
     "                     [--tcp] [--json]\n"
     "\n"
@@ -25,7 +26,7 @@ static const char usage_text[] =
     "  Modbus frames are decoded through a register map: --preset keller|generic,\n"
     "  --order ABCD|CDAB|BADC|DCBA, or --set KEY=VALUE (docs/drivers-dmm-modbus.md);\n"
     "  without one, two registers are a float32 ABCD and one an int16. Frames are RTU\n"
-    "  replies, or Modbus TCP ADUs with --tcp.\n";
+    "  replies, or Modbus TCP ADUs with --tcp.\n");
 
 #define MAX_INPUT (64u << 20)
 
@@ -119,29 +120,29 @@ int cmd_decode(int argc, char **argv)
         case 'O':
         case 's':
             if (n_opts == MAX_OPTS || (c == 's' && strchr(optarg, '=') == NULL))
-                return cli_usage_error("decode", "--set takes KEY=VALUE, not '%s'", optarg);
+                return cli_usage_error("decode", _("--set takes KEY=VALUE, not '%s'"), optarg);
             snprintf(owned[n_opts], sizeof owned[0], "%s%s", c == 'P' ? "preset=" :
                      c == 'O' ? "order=" : "", optarg);
             options[n_opts] = owned[n_opts];
             n_opts++;
             break;
-        case 'h': fputs(usage_text, stdout); return 0;
+        case 'h': fputs(_(usage_text), stdout); return 0;
         case ':':
         default: return cli_option_error("decode", c, argv);
         }
     }
     if (optind != argc)
-        return cli_usage_error("decode", "unexpected argument '%s'", argv[optind]);
+        return cli_usage_error("decode", _("unexpected argument '%s'"), argv[optind]);
     char known[256];
     drv_names_text(drv_names(), known, sizeof known);
     if (driver == NULL)
-        return cli_usage_error("decode", "--driver is required (%s)", known);
+        return cli_usage_error("decode", _("--driver is required (%s)"), known);
     if (drv_parser_find(driver) == NULL)
-        return cli_usage_error("decode", "no driver '%s' (%s)", driver, known);
+        return cli_usage_error("decode", _("no driver '%s' (%s)"), driver, known);
     size_t len = 0;
     uint8_t *input = read_all(stdin, &len);
     if (input == NULL)
-        return cli_error("decode", "cannot read stdin (out of memory, or over 64 MiB)");
+        return cli_error("decode", _("cannot read stdin (out of memory, or over 64 MiB)"));
     size_t errors = 0;
     const struct drv_parser *parser = drv_parser_find(driver);
     for (size_t off = 0; off < len;) {
@@ -153,13 +154,15 @@ int cmd_decode(int argc, char **argv)
             if (skip > 0) {
                 errors++;
                 char what[96];
-                snprintf(what, sizeof what, "%s: %zu byte%s that begin no frame skipped", driver,
-                         skip, skip == 1 ? "" : "s");
+                snprintf(what, sizeof what,
+                         skip == 1 ? _("%s: %zu byte that begins no frame skipped")
+                                   : _("%s: %zu bytes that begin no frame skipped"),
+                         driver, skip);
                 if (json)
                     cli_json_print_line(json_pack("{s:s, s:I}", "error", what, "offset",
                                                   (json_int_t)off));
                 else
-                    printf("offset %zu: %s\n", off, what);
+                    printf(_("offset %zu: %s\n"), off, what);
                 off += skip;
             }
             if (found != 1)
@@ -176,7 +179,7 @@ int cmd_decode(int argc, char **argv)
                 cli_json_print_line(json_pack("{s:s, s:I}", "error", cd_err_text(&err), "offset",
                                               (json_int_t)off));
             else
-                printf("offset %zu: %s\n", off, cd_err_text(&err));
+                printf(_("offset %zu: %s\n"), off, cd_err_text(&err));
         } else if (json) {
             cli_json_print_line(cli_json_reading(&r));
         } else {
@@ -187,7 +190,7 @@ int cmd_decode(int argc, char **argv)
     free(input);
     fflush(stdout);
     if (errors > 0)
-        return cli_error("decode", "%zu frame%s could not be decoded", errors,
+        return cli_error("decode", _("%zu frame%s could not be decoded"), errors,
                          errors == 1 ? "" : "s");
     return 0;
 }

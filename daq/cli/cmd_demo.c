@@ -18,8 +18,9 @@
 
 #include "cli.h"
 #include "session.h"
+#include "cd_i18n.h"
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq demo [--out DIR] [--interactive] [--lang vi|en]\n"
     "\n"
     "A tour with no hardware: the GUM H.1 uncertainty budget, the JCGM 101 9.3\n"
@@ -32,7 +33,7 @@ static const char usage_text[] =
     "                  places the load on the simulated balance), live readings\n"
     "  --lang vi|en    language of the session (default: from LANG)\n"
     "\n"
-    "Exit status as caldaq session (0: the calibration completed).\n";
+    "Exit status as caldaq session (0: the calibration completed).\n");
 
 /* GUM H.1, the end gauge (the same as examples/gauge-block.yaml). */
 static const char gauge_block[] =
@@ -150,20 +151,20 @@ int cmd_demo(int argc, char **argv)
         case 'i': interactive = true; break;
         case 'l':
             if (lang_parse(optarg, &lang) != 0)
-                return cli_usage_error("demo", "--lang takes vi or en, not '%s'", optarg);
+                return cli_usage_error("demo", _("--lang takes vi or en, not '%s'"), optarg);
             break;
-        case 'h': fputs(usage_text, stdout); return 0;
+        case 'h': fputs(_(usage_text), stdout); return 0;
         case ':':
         default: return cli_option_error("demo", c, argv);
         }
     }
     if (optind != argc)
-        return cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
+        return cli_usage_error("demo", _("unexpected argument '%s'"), argv[optind]);
     char profile[4096], example[4096];
     if (cli_find_data("profiles/balance-cg18-class-ii.yaml", profile, sizeof profile) != 0 ||
         cli_find_data("profiles/standards/example-lab.yaml", example, sizeof example) != 0)
-        return cli_error("demo", "cannot find the shipped profiles (set CALDAQ_DATA to the "
-                                 "folder that holds profiles/)");
+        return cli_error("demo", _("cannot find the shipped profiles (set CALDAQ_DATA to the "
+                                 "folder that holds profiles/)"));
     if (mkdir(out, 0775) < 0 && errno != EEXIST)
         return cli_error("demo", "%s: %s", out, strerror(errno));
 
@@ -175,7 +176,7 @@ int cmd_demo(int argc, char **argv)
     char tmp[96];
     snprintf(tmp, sizeof tmp, "%s/caldaq-demo.XXXXXX", base);
     if (mkdtemp(tmp) == NULL)
-        return cli_error("demo", "cannot make a temporary folder in %s: %s", base, strerror(errno));
+        return cli_error("demo", _("cannot make a temporary folder in %s: %s"), base, strerror(errno));
     char model[128], mass[128], port[128], control[128], reg[128];
     snprintf(model, sizeof model, "%s/gauge-block.yaml", tmp);
     snprintf(mass, sizeof mass, "%s/mass-calibration.yaml", tmp);
@@ -184,17 +185,17 @@ int cmd_demo(int argc, char **argv)
     snprintf(reg, sizeof reg, "%s/standards.yaml", tmp);
     if (write_text(model, gauge_block) != 0 || write_text(mass, mass_calibration) != 0 ||
         demo_register(example, reg) != 0)
-        return cli_error("demo", "%s: cannot write the examples", tmp);
+        return cli_error("demo", _("%s: cannot write the examples"), tmp);
 
-    printf("== 1. Uncertainty budget: end gauge calibration (JCGM 100 H.1)\n\n");
+    printf(_("== 1. Uncertainty budget: end gauge calibration (JCGM 100 H.1)\n\n"));
     char *gum[] = {"caldaq", "gum", model, NULL};
     int status = run_self(gum) == 0 ? 0 : 1;
-    printf("\n== 2. Monte Carlo: mass calibration (JCGM 101 9.3)\n\n");
+    printf(_("\n== 2. Monte Carlo: mass calibration (JCGM 101 9.3)\n\n"));
     char *mcm[] = {"caldaq", "gum", mass, "--mcm", "auto", NULL};
     if (status == 0 && run_self(mcm) != 0)
         status = 1;
 
-    printf("\n== 3. Calibration of a simulated balance, class II, 220 g (EURAMET cg-18)\n\n");
+    printf(_("\n== 3. Calibration of a simulated balance, class II, 220 g (EURAMET cg-18)\n\n"));
     pid_t sim = -1;
     if (status == 0) {
         fflush(stdout);
@@ -213,7 +214,7 @@ int cmd_demo(int argc, char **argv)
             _exit(127);
         }
         if (sim < 0 || wait_for(port) != 0 || wait_for(control) != 0)
-            status = cli_error("demo", "the simulated balance did not start");
+            status = cli_error("demo", _("the simulated balance did not start"));
     }
     if (status == 0) {
         struct ses_config cfg = {.profile_path = profile, .standards_path = reg,
@@ -231,8 +232,8 @@ int cmd_demo(int argc, char **argv)
         ses_run(&cfg, &ui, NULL, &o);
         status = ses_report(&term, &cfg, &o, "demo");
         if (status == 0)
-            printf("\nrun file: %s\nresults: stored in it as version %d (caldaq analyze %s; "
-                   "caldaq show, export, trace, verify)\n",
+            printf(_("\nrun file: %s\nresults: stored in it as version %d (caldaq analyze %s; "
+                   "caldaq show, export, trace, verify)\n"),
                    o.run_path, o.analysis.version, o.run_path);
         ses_outcome_free(&o);
     }

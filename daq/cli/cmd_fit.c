@@ -10,10 +10,11 @@
 
 #include "csv.h"
 #include "unc.h"
+#include "cd_i18n.h"
 
 #define FIT_MAX_AT 64
 
-static const char *const fit_usage =
+static const char *const fit_usage = N_(
     "usage: caldaq fit DATA.csv [--degree N] [--x0 X] [--at X]... [--coverage P] [--json]\n"
     "\n"
     "Fit y = a0 + a1 (x - x0) + ... + aN (x - x0)^N by least squares and give each\n"
@@ -29,7 +30,7 @@ static const char *const fit_usage =
     "  --coverage P  coverage probability for k (default 0.9545: k = 2 with\n"
     "                infinite dof); k = t_P(n - N - 1) for an unweighted fit\n"
     "  --json        machine-readable results on stdout\n"
-    "  --help        this text\n";
+    "  --help        this text\n");
 
 struct fit_args {
     const char *path;
@@ -53,24 +54,24 @@ static int parse_option(int opt, const char *arg, struct fit_args *a)
     switch (opt) {
     case 'd':
         if (cli_parse_size(arg, &n) != 0 || n < 1 || n > 3)
-            return cli_usage_error("fit", "--degree must be 1, 2 or 3, not '%s'", arg);
+            return cli_usage_error("fit", _("--degree must be 1, 2 or 3, not '%s'"), arg);
         a->degree = (int)n;
         return 0;
     case 'x':
         if (cli_parse_double(arg, &a->x0) != 0)
-            return cli_usage_error("fit", "--x0 needs a finite number, not '%s'", arg);
+            return cli_usage_error("fit", _("--x0 needs a finite number, not '%s'"), arg);
         return 0;
     case 'a':
         if (a->n_at == FIT_MAX_AT)
-            return cli_usage_error("fit", "at most %d --at values", FIT_MAX_AT);
+            return cli_usage_error("fit", _("at most %d --at values"), FIT_MAX_AT);
         if (cli_parse_double(arg, &v) != 0)
-            return cli_usage_error("fit", "--at needs a finite number, not '%s'", arg);
+            return cli_usage_error("fit", _("--at needs a finite number, not '%s'"), arg);
         a->at[a->n_at++] = v;
         return 0;
     case 'p':
         if (cli_parse_double(arg, &v) != 0 || !(v > 0 && v < 1))
-            return cli_usage_error("fit", "--coverage must be a probability between 0 and 1 "
-                                   "(e.g. 0.95), not '%s'", arg);
+            return cli_usage_error("fit", _("--coverage must be a probability between 0 and 1 "
+                                   "(e.g. 0.95), not '%s'"), arg);
         a->p = v;
         return 0;
     case 'j':
@@ -80,7 +81,7 @@ static int parse_option(int opt, const char *arg, struct fit_args *a)
         a->help = true;
         return 0;
     default:
-        return cli_usage_error("fit", "unexpected option");
+        return cli_usage_error("fit", _("unexpected option"));
     }
 }
 
@@ -89,8 +90,8 @@ static int parse_option(int opt, const char *arg, struct fit_args *a)
 static int unknown_option(const char *typed)
 {
     if (strncmp(typed, "--", 2) == 0)
-        return cli_usage_error("fit", "'%s': unknown option, or one that takes no value", typed);
-    return cli_usage_error("fit", "unknown option in '%s'", typed);
+        return cli_usage_error("fit", _("'%s': unknown option, or one that takes no value"), typed);
+    return cli_usage_error("fit", _("unknown option in '%s'"), typed);
 }
 
 static int parse_args(int argc, char **argv, struct fit_args *a)
@@ -114,7 +115,7 @@ static int parse_args(int argc, char **argv, struct fit_args *a)
     int opt;
     while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         if (opt == ':')
-            return cli_usage_error("fit", "%s needs a value", argv[optind - 1]);
+            return cli_usage_error("fit", _("%s needs a value"), argv[optind - 1]);
         if (opt == '?')
             return unknown_option(argv[optind - 1]);
         int rc = parse_option(opt, optarg, a);
@@ -124,9 +125,9 @@ static int parse_args(int argc, char **argv, struct fit_args *a)
     if (a->help)
         return 0;
     if (optind >= argc)
-        return cli_usage_error("fit", "no data file given");
+        return cli_usage_error("fit", _("no data file given"));
     if (argc - optind > 1)
-        return cli_usage_error("fit", "one data file only, got '%s' and '%s'", argv[optind],
+        return cli_usage_error("fit", _("one data file only, got '%s' and '%s'"), argv[optind],
                                argv[optind + 1]);
     a->path = argv[optind];
     return 0;
@@ -198,8 +199,8 @@ static int print_json(const struct fit_args *a, const struct unc_fit *f, size_t 
                              "chisq", cli_json_number(f->chisq),
                              "predictions", json_predictions(pr, a->n_at, a->p));
     if (root == NULL)
-        return cli_error("fit", "cannot build the JSON result (out of memory)");
-    return cli_json_print(root) == 0 ? 0 : cli_error("fit", "cannot write the JSON result");
+        return cli_error("fit", _("cannot build the JSON result (out of memory)"));
+    return cli_json_print(root) == 0 ? 0 : cli_error("fit", _("cannot write the JSON result"));
 }
 
 static void print_coefficients(const struct unc_fit *f)
@@ -211,7 +212,7 @@ static void print_coefficients(const struct unc_fit *f)
 
 static void print_correlation(const struct unc_fit *f)
 {
-    printf("\ncorrelation\n  %-4s", "");
+    printf(_("\ncorrelation\n  %-4s"), "");
     for (size_t j = 0; j < f->n_coef; j++) {
         char name[24];
         snprintf(name, sizeof name, "a%zu", j);
@@ -229,17 +230,17 @@ static void print_correlation(const struct unc_fit *f)
 static void print_scatter(const struct unc_fit *f)
 {
     if (f->weighted)
-        printf("\nchisq = %.6g with %.0f dof (chisq/dof = %.4g; near 1 when u_y fits the "
-               "scatter)\n", f->chisq, f->dof, f->chisq / f->dof);
+        printf(_("\nchisq = %.6g with %.0f dof (chisq/dof = %.4g; near 1 when u_y fits the "
+               "scatter)\n"), f->chisq, f->dof, f->chisq / f->dof);
     else
-        printf("\ns_resid = %.6g with %.0f dof\n", f->s_resid, f->dof);
+        printf(_("\ns_resid = %.6g with %.0f dof\n"), f->s_resid, f->dof);
 }
 
 static void print_predictions(const struct fit_args *a, const struct prediction *pr)
 {
     if (a->n_at == 0)
         return;
-    printf("\npredictions (coverage p = %.4g %%)\n", 100 * a->p);
+    printf(_("\npredictions (coverage p = %.4g %%)\n"), 100 * a->p);
     printf("  %14s %16s %14s %8s %14s\n", "x", "y", "u", "k", "U");
     for (size_t i = 0; i < a->n_at; i++)
         printf("  %14.8g %16.10g %14.6g %8.4f %14.6g\n", pr[i].x, pr[i].y, pr[i].u, pr[i].k,
@@ -249,8 +250,8 @@ static void print_predictions(const struct fit_args *a, const struct prediction 
 static void print_human(const struct fit_args *a, const struct unc_fit *f, size_t n,
                         const struct prediction *pr)
 {
-    printf("%s: %zu points, degree %d about x0 = %g, %s\n", a->path, n, f->degree, f->x0,
-           f->weighted ? "weighted by 1/u_y^2" : "ordinary least squares");
+    printf(_("%s: %zu points, degree %d about x0 = %g, %s\n"), a->path, n, f->degree, f->x0,
+           f->weighted ? _("weighted by 1/u_y^2") : _("ordinary least squares"));
     printf("y = a0");
     for (int i = 1; i <= f->degree; i++)
         printf(i == 1 ? " + a1 (x - x0)" : " + a%d (x - x0)^%d", i, i);
@@ -268,7 +269,7 @@ int cmd_fit(int argc, char **argv)
     if (rc != 0)
         return rc;
     if (a.help) {
-        fputs(fit_usage, stdout);
+        fputs(_(fit_usage), stdout);
         return 0;
     }
 

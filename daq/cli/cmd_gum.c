@@ -6,8 +6,9 @@
 
 #include "cli.h"
 #include "unc.h"
+#include "cd_i18n.h"
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq gum MODEL.yaml [--mcm N|auto] [--seed S] [--coverage P] [--threads N]\n"
     "                  [--json]\n"
     "\n"
@@ -24,7 +25,7 @@ static const char usage_text[] =
     "  --json          machine-readable results on stdout\n"
     "\n"
     "k comes from the t-distribution with nu_eff rounded down (GUM G.4.1 note).\n"
-    "Model file format: docs/model-files.md.\n";
+    "Model file format: docs/model-files.md.\n");
 
 struct gum_args {
     const char *path;
@@ -56,40 +57,40 @@ static int parse_args(int argc, char **argv, struct gum_args *a)
             if (strcmp(optarg, "auto") == 0)
                 a->trials = 0;
             else if (cli_parse_size(optarg, &a->trials) != 0 || a->trials == 0)
-                return cli_usage_error("gum", "--mcm takes a number of trials or 'auto', not '%s'",
+                return cli_usage_error("gum", _("--mcm takes a number of trials or 'auto', not '%s'"),
                                        optarg);
             break;
         case 's':
             if (cli_parse_size(optarg, &a->seed) != 0)
-                return cli_usage_error("gum", "--seed takes a non-negative integer, not '%s'",
+                return cli_usage_error("gum", _("--seed takes a non-negative integer, not '%s'"),
                                        optarg);
             break;
         case 'p':
             if (cli_parse_double(optarg, &a->coverage) != 0 ||
                 !(a->coverage > 0 && a->coverage < 1))
                 return cli_usage_error("gum",
-                                       "--coverage takes a probability between 0 and 1, "
-                                       "not '%s'",
+                                       _("--coverage takes a probability between 0 and 1, "
+                                       "not '%s'"),
                                        optarg);
             break;
         case 't':
             if (cli_parse_size(optarg, &v) != 0 || v == 0 || v > 64)
-                return cli_usage_error("gum", "--threads takes 1 to 64, not '%s'", optarg);
+                return cli_usage_error("gum", _("--threads takes 1 to 64, not '%s'"), optarg);
             a->threads = (int)v;
             break;
         case 'j':
             a->json = true;
             break;
         case 'h':
-            fputs(usage_text, stdout);
+            fputs(_(usage_text), stdout);
             return -1;
         case ':':
         default: return cli_option_error("gum", c, argv);
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("gum", optind >= argc ? "no model file given"
-                                                     : "give exactly one model file");
+        return cli_usage_error("gum", optind >= argc ? _("no model file given")
+                                                     : _("give exactly one model file"));
     a->path = argv[optind];
     return 0;
 }
@@ -133,8 +134,11 @@ static void print_nu(double nu)
 
 static void print_lpu(const struct unc_lpu_output *o, const char *unit)
 {
-    printf("%-12s %16s %12s %8s %13s %12s %7s\n", "input", "x", "u(x)", "dof", "c",
-           "c·u(x)", "share");
+    /* TRANSLATORS: headings of the budget table: an input quantity, its share of u(y)^2 */
+    msg_pad(stdout, _("input"), 12, 0);
+    printf(" %16s %12s %8s %13s %12s ", "x", "u(x)", "dof", "c", "c·u(x)");
+    msg_pad(stdout, _("share"), 7, 1);
+    fputc('\n', stdout);
     for (size_t i = 0; i < o->n_rows; i++) {
         const struct unc_budget_row *r = &o->rows[i];
         /* + 0.0 turns a negative zero into a plain 0 in the table. */
@@ -145,18 +149,18 @@ static void print_lpu(const struct unc_lpu_output *o, const char *unit)
     printf("\n  y      = %.10g%s\n", o->y, unit);
     printf("  u(y)   = %.5g%s\n", o->u, unit);
     if (!isnan(o->u_second_order))
-        printf("  u(y) with second-order terms (GUM 5.1.2) = %.5g%s\n", o->u_second_order,
+        printf(_("  u(y) with second-order terms (GUM 5.1.2) = %.5g%s\n"), o->u_second_order,
                unit);
-    printf("  nu_eff = ");
+    printf(_("  nu_eff = "));
     if (isinf(o->nu_eff))
-        printf("infinite\n");
+        printf(_("infinite\n"));
     else
         printf("%.2f\n", o->nu_eff);
     if (isnan(o->p))
-        printf("  k      = %.4g (stated)\n", o->k);
+        printf(_("  k      = %.4g (stated)\n"), o->k);
     else
-        printf("  k      = %.4f for p = %.2f %%\n", o->k, 100 * o->p);
-    printf("  U      = %.5g%s\n  result = ", o->U, unit);
+        printf(_("  k      = %.4f for p = %.2f %%\n"), o->k, 100 * o->p);
+    printf(_("  U      = %.5g%s\n  result = "), o->U, unit);
     print_rounded(o->y, o->U, unit);
     printf("\n");
 }
@@ -164,32 +168,32 @@ static void print_lpu(const struct unc_lpu_output *o, const char *unit)
 static void print_mcm(const struct unc_mcm_result *r, const struct unc_mcm_output *o,
                       const char *unit, bool have_lpu)
 {
-    printf("\n  Monte Carlo (JCGM 101): %zu trials%s, seed %llu\n", r->trials,
-           r->adaptive ? (r->converged ? " (adaptive, converged)" : " (adaptive, NOT converged)")
+    printf(_("\n  Monte Carlo (JCGM 101): %zu trials%s, seed %llu\n"), r->trials,
+           r->adaptive ? (r->converged ? _(" (adaptive, converged)") : _(" (adaptive, NOT converged)"))
                        : "",
            (unsigned long long)r->seed);
     if (isnan(o->y))
-        printf("  y      = not defined\n");
+        printf(_("  y      = not defined\n"));
     else
         printf("  y      = %.10g%s\n", o->y, unit);
     if (isnan(o->u))
-        printf("  u(y)   = not defined (an input has no variance: see the warning)\n");
+        printf(_("  u(y)   = not defined (an input has no variance: see the warning)\n"));
     else
         printf("  u(y)   = %.5g%s\n", o->u, unit);
     char iv[128];
-    printf("  %.2f %% probabilistically symmetric interval %s\n", 100 * r->p,
+    printf(_("  %.2f %% probabilistically symmetric interval %s\n"), 100 * r->p,
            unc_format_interval(iv, sizeof iv, o->sym_low, o->sym_high, o->u));
-    printf("  %.2f %% shortest interval                   %s\n", 100 * r->p,
+    printf(_("  %.2f %% shortest interval                   %s\n"), 100 * r->p,
            unc_format_interval(iv, sizeof iv, o->short_low, o->short_high, o->u));
     if (have_lpu && o->validation == UNC_VALIDATION_NOTHING)
-        printf("  validation of the LPU (JCGM 101 8): %s\n", unc_validation_name(o->validation));
+        printf(_("  validation of the LPU (JCGM 101 8): %s\n"), _(unc_validation_name(o->validation)));
     else if (have_lpu)
-        printf("  validation of the LPU (JCGM 101 8): d_low = %.3g, d_high = %.3g, delta = %.3g"
-               " -> %s\n",
-               o->d_low, o->d_high, o->delta, unc_validation_name(o->validation));
+        printf(_("  validation of the LPU (JCGM 101 8): d_low = %.3g, d_high = %.3g, delta = %.3g"
+               " -> %s\n"),
+               o->d_low, o->d_high, o->delta, _(unc_validation_name(o->validation)));
     if (have_lpu && o->validation == UNC_VALIDATION_FAILED)
-        printf("  -> the law of propagation is not adequate here: report the Monte Carlo "
-               "interval\n");
+        printf(_("  -> the law of propagation is not adequate here: report the Monte Carlo "
+               "interval\n"));
 }
 
 static void print_limit(double v)
@@ -202,18 +206,18 @@ static void print_limit(double v)
 
 static void print_decision(const struct decision *d, const char *unit)
 {
-    printf("\n  conformity: tolerance [");
+    printf(_("\n  conformity: tolerance ["));
     print_limit(d->low);
     printf(", ");
     print_limit(d->high);
-    printf("]%s, decision rule %s", unit, unc_rule_name(d->rule.rule));
+    printf(_("]%s, decision rule %s"), unit, unc_rule_name(d->rule.rule));
     if (d->rule.rule == UNC_RULE_GUARD_BAND)
         printf(" (w = %g U)", d->rule.r);
-    printf("\n  verdict    = %s", unc_verdict_name(d->result.verdict));
-    printf("  (probability that the true value is outside the tolerance: %.3g %%, %s",
+    printf(_("\n  verdict    = %s"), _(unc_verdict_name(d->result.verdict)));
+    printf(_("  (probability that the true value is outside the tolerance: %.3g %%, %s"),
            100 * d->result.pfa, unc_pdf_name(d->result.pfa_pdf));
     if (d->result.pfa_pdf == UNC_PDF_STUDENT_T)
-        printf(" with %.0f degrees of freedom", d->result.pfa_dof);
+        printf(_(" with %.0f degrees of freedom"), d->result.pfa_dof);
     printf(")\n");
 }
 
@@ -234,7 +238,7 @@ static void print_text(const unc_model *m, const struct unc_lpu_result *lpu,
     }
     size_t q = lpu->n_outputs;
     if (q > 1) {
-        printf("\ncorrelation of the outputs\n%12s", "");
+        printf(_("\ncorrelation of the outputs\n%12s"), "");
         for (size_t b = 0; b < q; b++)
             printf(" %10s", unc_model_output_name(m, b));
         printf("\n");
@@ -362,11 +366,11 @@ int cmd_gum(int argc, char **argv)
             goto done;
         }
         if (mcm->warning[0] != '\0')
-            fprintf(stderr, "caldaq gum: warning: %s\n", mcm->warning);
+            fprintf(stderr, _("caldaq gum: warning: %s\n"), mcm->warning);
     }
     dec = calloc(lpu->n_outputs, sizeof *dec);
     if (dec == NULL) {
-        status = cli_error("gum", "out of memory");
+        status = cli_error("gum", _("out of memory"));
         goto done;
     }
     for (size_t j = 0; j < lpu->n_outputs; j++) {

@@ -8,8 +8,9 @@
 
 #include "cli.h"
 #include "drv.h"
+#include "cd_i18n.h"
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq ports [--json]\n"
     "\n"
     "List the serial ports of this computer: the device, the USB vendor and\n"
@@ -24,7 +25,7 @@ static const char usage_text[] =
     "  --json   an array of objects on stdout: path, description, usb, vid, pid\n"
     "           (4 hex digits), manufacturer, product, serial, by_id, by_path,\n"
     "           caldaq (null when absent) and accessible (whether this user may\n"
-    "           open the port)\n";
+    "           open the port)\n");
 
 static int parse_args(int argc, char **argv, bool *json)
 {
@@ -43,14 +44,14 @@ static int parse_args(int argc, char **argv, bool *json)
             *json = true;
             break;
         case 'h':
-            fputs(usage_text, stdout);
+            fputs(_(usage_text), stdout);
             return -1;
         default:
-            return cli_usage_error("ports", "unknown option '%s'", argv[optind - 1]);
+            return cli_usage_error("ports", _("unknown option '%s'"), argv[optind - 1]);
         }
     }
     if (optind < argc)
-        return cli_usage_error("ports", "takes no arguments, not '%s'", argv[optind]);
+        return cli_usage_error("ports", _("takes no arguments, not '%s'"), argv[optind]);
     return 0;
 }
 
@@ -114,7 +115,7 @@ static void max_width(size_t *w, const char *s)
 
 static void print_none(void)
 {
-    printf("No serial ports found.\n"
+    printf(_("No serial ports found.\n"
            "\n"
            "  - Plug the adapter in and run 'caldaq ports' again; 'sudo dmesg | tail' shows\n"
            "    whether the kernel saw it (look for ttyUSB or ttyACM).\n"
@@ -124,7 +125,7 @@ static void print_none(void)
            "  - Opening a port needs the dialout group: 'sudo usermod -aG dialout $USER',\n"
            "    then log out and in again.\n"
            "  - Stable names under /dev/caldaq come from udev/60-caldaq.rules: see\n"
-           "    udev/README for installing it and naming your own adapters.\n");
+           "    udev/README for installing it and naming your own adapters.\n"));
 }
 
 static void print_text(const struct drv_port_info *p, size_t n)
@@ -158,7 +159,7 @@ static void print_text(const struct drv_port_info *p, size_t n)
     print_cell("VID:PID", w_ids + 2);
     print_cell("ADAPTER", w_adapter + 2);
     print_cell("SERIAL", w_serial + 2);
-    printf("CALDAQ NAME\n");
+    printf(_("CALDAQ NAME\n"));
     for (size_t i = 0; i < n; i++) {
         int acc = access_error(&p[i]);
         print_cell(p[i].path, w_path + 2);
@@ -169,25 +170,25 @@ static void print_text(const struct drv_port_info *p, size_t n)
         if (acc == 0)
             printf("\n");
         else if (acc == EACCES || acc == EPERM)
-            printf("  (no permission)\n");
+            printf(_("  (no permission)\n"));
         else
             printf("  (%s)\n", strerror(acc));
         if (p[i].by_id[0] != '\0')
-            printf("%*s  by-id:   %s\n", (int)w_path, "", p[i].by_id);
+            printf(_("%*s  by-id:   %s\n"), (int)w_path, "", p[i].by_id);
         if (p[i].by_path[0] != '\0')
-            printf("%*s  by-path: %s\n", (int)w_path, "", p[i].by_path);
+            printf(_("%*s  by-path: %s\n"), (int)w_path, "", p[i].by_path);
         if (p[i].usb && p[i].caldaq_link[0] == '\0')
             no_caldaq++;
         if (acc == EACCES || acc == EPERM)
             no_access++;
     }
     if (no_access > 0)
-        printf("\n%zu port%s cannot be opened by this user: 'sudo usermod -aG dialout $USER',\n"
-               "then log out and in again.\n",
+        printf(_("\n%zu port%s cannot be opened by this user: 'sudo usermod -aG dialout $USER',\n"
+               "then log out and in again.\n"),
                no_access, no_access == 1 ? "" : "s");
     if (no_caldaq > 0)
-        printf("\n%zu USB adapter%s no /dev/caldaq name: install udev/60-caldaq.rules, or\n"
-               "name your own adapters (udev/README). Meanwhile the by-id name is stable.\n",
+        printf(_("\n%zu USB adapter%s no /dev/caldaq name: install udev/60-caldaq.rules, or\n"
+               "name your own adapters (udev/README). Meanwhile the by-id name is stable.\n"),
                no_caldaq, no_caldaq == 1 ? " has" : "s have");
     free(adapter);
     free(ids);
@@ -273,7 +274,7 @@ int cmd_ports(int argc, char **argv)
     int status = 0;
     if (json) {
         json_t *root = json_ports(ports, n);
-        status = root != NULL ? cli_json_print(root) : cli_error("ports", "out of memory");
+        status = root != NULL ? cli_json_print(root) : cli_error("ports", _("out of memory"));
     } else {
         print_text(ports, n);
     }

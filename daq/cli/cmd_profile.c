@@ -9,8 +9,9 @@
 
 #include "cli.h"
 #include "prof.h"
+#include "cd_i18n.h"
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq profile check FILE [--standards REG | --no-standards] [--on YYYY-MM-DD]\n"
     "                            [--json]\n"
     "\n"
@@ -27,7 +28,7 @@ static const char usage_text[] =
     "  --on DATE         the day of the check (default: today in Asia/Ho_Chi_Minh)\n"
     "  --json            machine-readable summary on stdout\n"
     "\n"
-    "Profile format: docs/profiles.md.\n";
+    "Profile format: docs/profiles.md.\n");
 
 struct profile_args {
     const char *path;
@@ -47,7 +48,7 @@ static int parse_args(int argc, char **argv, struct profile_args *a)
         {NULL, 0, NULL, 0},
     };
     *a = (struct profile_args){0};
-    int rc = cli_action("profile", "check", usage_text, argc, argv);
+    int rc = cli_action("profile", "check", _(usage_text), argc, argv);
     if (rc != 0)
         return rc;
     argc--;
@@ -71,20 +72,20 @@ static int parse_args(int argc, char **argv, struct profile_args *a)
             a->json = true;
             break;
         case 'h':
-            fputs(usage_text, stdout);
+            fputs(_(usage_text), stdout);
             return -1;
         default:
             return cli_option_error("profile", c, argv);
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("profile", optind >= argc ? "no profile file given"
-                                                         : "give exactly one profile file");
+        return cli_usage_error("profile", optind >= argc ? _("no profile file given")
+                                                         : _("give exactly one profile file"));
     if (a->standards != NULL && a->no_standards)
-        return cli_usage_error("profile", "--standards and --no-standards contradict each other");
+        return cli_usage_error("profile", _("--standards and --no-standards contradict each other"));
     a->path = argv[optind];
     if (a->on[0] == '\0' && cd_today(a->on) != 0)
-        return cli_error("profile", "cannot tell today's date: give --on YYYY-MM-DD");
+        return cli_error("profile", _("cannot tell today's date: give --on YYYY-MM-DD"));
     return 0;
 }
 
@@ -95,7 +96,7 @@ static const char *direction_name(enum prof_direction d)
 
 static void print_plan(const struct prof_profile *p)
 {
-    printf("plan: %zu test points\n", p->n_points);
+    printf(_("plan: %zu test points\n"), p->n_points);
     for (size_t i = 0; i < p->n_points;) {
         const struct prof_plan_point *pt = &p->points[i];
         size_t j = i;
@@ -110,9 +111,9 @@ static void print_plan(const struct prof_profile *p)
             printf("    ");
         printf(" %-13s", prof_test_name(pt->test));
         if (pt->test == PROF_TEST_ERROR)
-            printf(" series %d %-4s", pt->series + 1, direction_name(pt->direction));
+            printf(_(" series %d %-4s"), pt->series + 1, direction_name(pt->direction));
         if (!isnan(pt->range))
-            printf(" range %g %s", pt->range, p->unit);
+            printf(_(" range %g %s"), pt->range, p->unit);
         printf(":");
         for (size_t k = i; k < j; k++) {
             const struct prof_plan_point *q = &p->points[k];
@@ -122,53 +123,66 @@ static void print_plan(const struct prof_profile *p)
                 printf(" %.10g", q->nominal);
         }
         if (pt->test == PROF_TEST_ECCENTRICITY)
-            printf(" (at %.10g %s)", pt->nominal, prof_reference_unit(p));
+            printf(_(" (at %.10g %s)"), pt->nominal, prof_reference_unit(p));
         else
             printf(" %s", prof_reference_unit(p));
         if (pt->repeat > 1)
-            printf(", %u readings each", pt->repeat);
+            printf(_(", %u readings each"), pt->repeat);
         printf("\n");
         i = j;
     }
 }
 
+/* The profile's own text in the language of the messages: its Vietnamese
+ * when it gives one (docs/profiles.md, "Languages"). */
+static const char *in_lang(bool vi, const char *en, const char *vi_text)
+{
+    return vi && vi_text != NULL && vi_text[0] != '\0' ? vi_text : en;
+}
+
 static void print_text(const struct prof_profile *p)
 {
-    printf("profile %s\n  %s\n  %s\n", p->name, p->title_en, p->title_vi);
-    printf("method: %s\n", p->method);
+    bool vi = lang_from_environment() == LANG_VI;
+    if (vi)
+        printf(_("profile %s\n  %s\n"), p->name, p->title_vi);
+    else
+        printf(_("profile %s\n  %s\n  %s\n"), p->name, p->title_en, p->title_vi);
+    printf(_("method: %s\n"), in_lang(vi, p->method, p->method_vi));
     if (p->national_document[0] != '\0')
-        printf("national document: %s\n", p->national_document);
-    printf("instrument: %s, unit %s, resolution ", prof_family_name(p->family), p->unit);
+        printf(_("national document: %s\n"),
+               in_lang(vi, p->national_document, p->national_document_vi));
+    printf(_("instrument: %s, unit %s, resolution "), prof_family_name(p->family), p->unit);
     if (p->resolution > 0)
         printf("%g %s", p->resolution, p->unit);
     else
-        printf("as displayed");
-    printf(", tolerance %s\n", prof_tol_kind_name(p->tolerance.kind));
+        printf(_("as displayed"));
+    printf(_(", tolerance %s\n"), prof_tol_kind_name(p->tolerance.kind));
     if (p->kind == PROF_KIND_VERIFICATION || p->item.read != PROF_READ_INSTRUMENT ||
         p->ref.read != PROF_READ_CERTIFIED)
-        printf("%s: item read %s, reference read %s (%s)\n", prof_kind_name(p->kind),
+        printf(_("%s: item read %s, reference read %s (%s)\n"), prof_kind_name(p->kind),
                prof_read_name(p->item.read), prof_read_name(p->ref.read),
                prof_method_name(p->comparison));
     if (p->kind == PROF_KIND_VERIFICATION) {
         const struct prof_verification *v = &p->verification;
-        printf("checklist (%zu), instrument type %s, reference U at most 1/%g of the MPE:\n",
+        printf(_("checklist (%zu), instrument type %s, reference U at most 1/%g of the MPE:\n"),
                v->n_checks, v->instrument_type, v->reference_ratio);
         for (size_t i = 0; i < v->n_checks; i++)
             printf("  %-9s %-16s %s\n", prof_check_stage_name(v->checks[i].stage),
-                   v->checks[i].id, v->checks[i].text_en);
+                   v->checks[i].id, vi ? v->checks[i].text_vi : v->checks[i].text_en);
     }
     print_plan(p);
-    printf("budget: %s = %s (%zu inputs; ", p->budget.output, p->budget.expression,
+    printf(_("budget: %s = %s (%zu inputs; "), p->budget.output, p->budget.expression,
            p->budget.n_inputs);
     if (p->budget.coverage.k > 0)
         printf("k = %g)\n", p->budget.coverage.k);
     else
-        printf("coverage probability %.2f %%)\n", 100 * p->budget.coverage.p);
+        printf(_("coverage probability %.2f %%)\n"), 100 * p->budget.coverage.p);
     for (size_t i = 0; i < p->budget.n_inputs; i++) {
         const struct prof_budget_input *in = &p->budget.inputs[i];
-        printf("  %-10s %-12s %s\n", in->name, unc_dist_name(in->dist), in->label);
+        printf("  %-10s %-12s %s\n", in->name, unc_dist_name(in->dist),
+               in_lang(vi, in->label, in->label_vi));
     }
-    printf("decision rule: %s", unc_rule_name(p->rule.rule));
+    printf(_("decision rule: %s"), unc_rule_name(p->rule.rule));
     if (p->rule.rule == UNC_RULE_GUARD_BAND)
         printf(" (w = %g U)", p->rule.r);
     printf("\n");
@@ -287,16 +301,16 @@ int cmd_profile(int argc, char **argv)
                 const struct prof_std_need *n = &p->needs[i];
                 const struct prof_standard *s = n->id[0] ? prof_standards_find(reg, n->id) : NULL;
                 if (s != NULL)
-                    printf("standard %s: %s, certificate %s, due %s: in date on %s\n", n->role,
+                    printf(_("standard %s: %s, certificate %s, due %s: in date on %s\n"), n->role,
                            s->id, s->certificate, s->due, a.on);
                 else
-                    printf("standard %s: %s, chosen at the session\n", n->role,
+                    printf(_("standard %s: %s, chosen at the session\n"), n->role,
                            prof_std_kind_name(n->kind));
             }
         } else {
-            printf("standards: not checked (no register)\n");
+            printf(_("standards: not checked (no register)\n"));
         }
-        printf("%s: ok\n", a.path);
+        printf(_("%s: ok\n"), a.path);
     }
     prof_standards_free(reg);
     prof_profile_free(p);

@@ -7,8 +7,9 @@
 
 #include "cli.h"
 #include "drv.h"
+#include "cd_i18n.h"
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq raw --port PORT [--serial 9600,8N1] [--record FILE] [--driver NAME]\n"
     "                  [--timeout-ms N] [--lines N]\n"
     "\n"
@@ -21,7 +22,7 @@ static const char usage_text[] =
     "  --port PORT      /dev/ttyUSB0, /dev/serial/by-id/..., /dev/caldaq/NAME or tcp:HOST:PORT\n"
     "  --serial S       BAUD,FRAME[,FLOW], e.g. 9600,8N1 or 1200,7O1,rtscts (default 9600,8N1)\n"
     "  --record FILE    write the conversation as a caldaq trace\n"
-    "  --driver NAME    the driver named in the trace header\n";
+    "  --driver NAME    the driver named in the trace header\n");
 
 struct raw_args {
     const char *port;
@@ -53,23 +54,23 @@ static int parse_args(int argc, char **argv, struct raw_args *a)
         case 'd': a->driver = optarg; break;
         case 't':
             if (cli_parse_size(optarg, &v) != 0 || v > 600000)
-                return cli_usage_error("raw", "--timeout-ms takes 0 to 600000, not '%s'", optarg);
+                return cli_usage_error("raw", _("--timeout-ms takes 0 to 600000, not '%s'"), optarg);
             a->timeout_ms = (int)v;
             break;
         case 'l':
             if (cli_parse_size(optarg, &v) != 0 || v > 100000)
-                return cli_usage_error("raw", "--lines takes a count, not '%s'", optarg);
+                return cli_usage_error("raw", _("--lines takes a count, not '%s'"), optarg);
             a->lines = (int)v;
             break;
-        case 'h': fputs(usage_text, stdout); return -1;
+        case 'h': fputs(_(usage_text), stdout); return -1;
         case ':':
         default: return cli_option_error("raw", c, argv);
         }
     }
     if (optind != argc)
-        return cli_usage_error("raw", "unexpected argument '%s'", argv[optind]);
+        return cli_usage_error("raw", _("unexpected argument '%s'"), argv[optind]);
     if (a->port == NULL)
-        return cli_usage_error("raw", "--port is required");
+        return cli_usage_error("raw", _("--port is required"));
     return 0;
 }
 
@@ -176,7 +177,7 @@ int cmd_raw(int argc, char **argv)
         uint8_t bytes[2048];
         int n = line_bytes(line, bytes, sizeof bytes, &err);
         if (n < 0) {
-            status = cli_error("raw", "stdin line %d: %s", lineno, cd_err_text(&err));
+            status = cli_error("raw", _("stdin line %d: %s"), lineno, cd_err_text(&err));
             break;
         }
         print_bytes('>', bytes, (size_t)n);

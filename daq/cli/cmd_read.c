@@ -7,8 +7,9 @@
 
 #include "cli.h"
 #include "drv.h"
+#include "cd_i18n.h"
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq read --driver NAME --port PORT [--serial S] [--count N] [--stable]\n"
     "                   [--interval-ms N] [--preset NAME] [--register A] [--type T]\n"
     "                   [--order O] [--function F] [--unit-id N] [--set KEY=VALUE]...\n"
@@ -31,7 +32,7 @@ static const char usage_text[] =
     "          --order ABCD|CDAB|BADC|DCBA --function 3|4 --unit-id N\n"
     "          (more map keys: scale=, dp_register=, unit=, unit_register=)\n"
     "  --set KEY=VALUE   any driver option (docs/drivers.md), e.g. func=VOLT:DC range=10\n"
-    "  --json            one JSON object per line: the identity, then each reading\n";
+    "  --json            one JSON object per line: the identity, then each reading\n");
 
 #define MAX_OPTS 64
 
@@ -54,7 +55,7 @@ struct read_args {
 static int add_opt(struct read_args *a, const char *key, const char *value)
 {
     if (a->n_opts == MAX_OPTS)
-        return cli_usage_error("read", "too many options");
+        return cli_usage_error("read", _("too many options"));
     if (key != NULL)
         snprintf(a->owned[a->n_opts], sizeof a->owned[0], "%s=%s", key, value);
     else
@@ -101,17 +102,17 @@ static int parse_args(int argc, char **argv, struct read_args *a)
         case O_TARE: a->tare = true; break;
         case 'n':
             if (cli_parse_size(optarg, &a->count) != 0 || a->count == 0)
-                return cli_usage_error("read", "--count takes a positive number, not '%s'",
+                return cli_usage_error("read", _("--count takes a positive number, not '%s'"),
                                        optarg);
             break;
         case O_INTERVAL:
             if (cli_parse_size(optarg, &a->interval_ms) != 0 || a->interval_ms > 86400000)
-                return cli_usage_error("read", "--interval-ms takes milliseconds, not '%s'",
+                return cli_usage_error("read", _("--interval-ms takes milliseconds, not '%s'"),
                                        optarg);
             break;
         case 'o':
             if (strchr(optarg, '=') == NULL)
-                return cli_usage_error("read", "--set takes KEY=VALUE, not '%s'", optarg);
+                return cli_usage_error("read", _("--set takes KEY=VALUE, not '%s'"), optarg);
             rc = add_opt(a, NULL, optarg);
             break;
         case O_PRESET: rc = add_opt(a, "preset", optarg); break;
@@ -120,7 +121,7 @@ static int parse_args(int argc, char **argv, struct read_args *a)
         case O_ORDER: rc = add_opt(a, "order", optarg); break;
         case O_FUNCTION: rc = add_opt(a, "function", optarg); break;
         case O_UNIT_ID: rc = add_opt(a, "unit_id", optarg); break;
-        case 'h': fputs(usage_text, stdout); return -1;
+        case 'h': fputs(_(usage_text), stdout); return -1;
         case ':':
         default: return cli_option_error("read", c, argv);
         }
@@ -128,14 +129,14 @@ static int parse_args(int argc, char **argv, struct read_args *a)
     if (rc != 0)
         return rc;
     if (optind != argc)
-        return cli_usage_error("read", "unexpected argument '%s'", argv[optind]);
+        return cli_usage_error("read", _("unexpected argument '%s'"), argv[optind]);
     if (a->driver == NULL) {
         char known[256];
         drv_names_text(drv_names(), known, sizeof known);
-        return cli_usage_error("read", "--driver is required (%s)", known);
+        return cli_usage_error("read", _("--driver is required (%s)"), known);
     }
     if (a->port == NULL)
-        return cli_usage_error("read", "--port is required");
+        return cli_usage_error("read", _("--port is required"));
     return 0;
 }
 
@@ -181,7 +182,7 @@ int cmd_read(int argc, char **argv)
             status = cli_error("read", "%s", cd_err_text(&err));
             goto done;
         }
-        fprintf(stderr, "caldaq read: %s\n", cd_err_text(&err));
+        fprintf(stderr, _("caldaq read: %s\n"), cd_err_text(&err));
         cd_err_clear(&err);
     }
     if (a.json)
@@ -189,7 +190,7 @@ int cmd_read(int argc, char **argv)
                                       "manufacturer", id.manufacturer, "model", id.model,
                                       "serial", id.serial, "firmware", id.firmware));
     else
-        printf("%s %s, serial %s, firmware %s\n", id.manufacturer[0] ? id.manufacturer : "?",
+        printf(_("%s %s, serial %s, firmware %s\n"), id.manufacturer[0] ? id.manufacturer : "?",
                id.model[0] ? id.model : "?", id.serial[0] ? id.serial : "?",
                id.firmware[0] ? id.firmware : "?");
     if ((a.zero && drv_zero(d, &err) != 0) || (a.tare && drv_tare(d, &err) != 0)) {
@@ -200,7 +201,7 @@ int cmd_read(int argc, char **argv)
         struct drv_reading r;
         rc = a.stable ? drv_read_stable(d, NULL, 30000, &r, &err) : drv_read(d, &r, &err);
         if (rc != 0) {
-            status = cli_error("read", "reading %llu: %s", i + 1, cd_err_text(&err));
+            status = cli_error("read", _("reading %llu: %s"), i + 1, cd_err_text(&err));
             break;
         }
         if (a.json)

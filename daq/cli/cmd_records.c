@@ -8,8 +8,9 @@
 #include "cert.h"
 #include "cli.h"
 #include "records.h"
+#include "cd_i18n.h"
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq records search TEXT [--customer C] [--serial S] [--from D] [--to D]\n"
     "                             [--verdict V] [--limit N] [--json]\n"
     "       caldaq records show NUMBER|RUN [--json]\n"
@@ -37,7 +38,7 @@ static const char usage_text[] =
     "                     read the runs (default 1)\n"
     "  export --open-data DIR  certificates.csv/.json, standards.csv/.json and\n"
     "                     schema.json (caldaq-open-data/1), no personal data unless\n"
-    "                     LAB.yaml's open_data_include names it\n";
+    "                     LAB.yaml's open_data_include names it\n");
 
 struct records_args {
     const char *action, *records, *lab, *open_data;
@@ -53,7 +54,7 @@ static int date_arg(const char *what, const char *value, const char **out)
 {
     long day;
     if (prof_date_parse(value, &day, NULL) != 0)
-        return cli_usage_error("records", "%s takes a calendar date YYYY-MM-DD, not '%.40s'", what,
+        return cli_usage_error("records", _("%s takes a calendar date YYYY-MM-DD, not '%.40s'"), what,
                                value);
     *out = value;
     return 0;
@@ -74,8 +75,8 @@ static int parse_args(int argc, char **argv, struct records_args *a)
     memset(a, 0, sizeof *a);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         if (argc < 2)
-            return cli_usage_error("records", "no action given (search, show, due, import, export)");
-        fputs(usage_text, stdout);
+            return cli_usage_error("records", _("no action given (search, show, due, import, export)"));
+        fputs(_(usage_text), stdout);
         return -1;
     }
     a->action = argv[1];
@@ -85,7 +86,7 @@ static int parse_args(int argc, char **argv, struct records_args *a)
         known |= strcmp(a->action, actions[i]) == 0;
     if (!known)
         return cli_usage_error("records",
-                               "unknown action '%.40s' (search, show, due, import, export)",
+                               _("unknown action '%.40s' (search, show, due, import, export)"),
                                a->action);
     optind = 2;
     opterr = 0;
@@ -104,7 +105,7 @@ static int parse_args(int argc, char **argv, struct records_args *a)
         case 't': rc = date_arg("--to", optarg, &a->q.to); break;
         case 'n':
             if (cli_parse_size(optarg, &limit) != 0 || limit == 0 || limit > 100000)
-                return cli_usage_error("records", "--limit takes 1 to 100000, not '%.40s'",
+                return cli_usage_error("records", _("--limit takes 1 to 100000, not '%.40s'"),
                                        optarg);
             a->q.limit = (size_t)limit;
             break;
@@ -114,10 +115,10 @@ static int parse_args(int argc, char **argv, struct records_args *a)
         case 'j':
             if (cli_parse_size(optarg, &a->jobs) != 0 || a->jobs == 0 ||
                 a->jobs > REC_IMPORT_JOBS_MAX)
-                return cli_usage_error("records", "-j takes 1 to %d, not '%.40s'",
+                return cli_usage_error("records", _("-j takes 1 to %d, not '%.40s'"),
                                        REC_IMPORT_JOBS_MAX, optarg);
             break;
-        case 'h': fputs(usage_text, stdout); return -1;
+        case 'h': fputs(_(usage_text), stdout); return -1;
         default: return cli_option_error("records", c, argv);
         }
         if (rc != 0)
@@ -128,16 +129,16 @@ static int parse_args(int argc, char **argv, struct records_args *a)
     a->argv = argv;
     int nargs = argc - optind;
     if (strcmp(a->action, "search") == 0 && nargs != 1)
-        return cli_usage_error("records", "search takes one TEXT (\"\" for everything)");
+        return cli_usage_error("records", _("search takes one TEXT (\"\" for everything)"));
     if (strcmp(a->action, "show") == 0 && nargs != 1)
-        return cli_usage_error("records", "show takes one certificate number or run");
+        return cli_usage_error("records", _("show takes one certificate number or run"));
     if ((strcmp(a->action, "due") == 0 || strcmp(a->action, "export") == 0) && nargs != 0)
-        return cli_usage_error("records", "%s takes no argument ('%.40s')", a->action,
+        return cli_usage_error("records", _("%s takes no argument ('%.40s')"), a->action,
                                argv[optind]);
     if (strcmp(a->action, "import") == 0 && nargs == 0)
-        return cli_usage_error("records", "import takes one or more paths");
+        return cli_usage_error("records", _("import takes one or more paths"));
     if (strcmp(a->action, "export") == 0 && a->open_data == NULL)
-        return cli_usage_error("records", "export takes --open-data DIR");
+        return cli_usage_error("records", _("export takes --open-data DIR"));
     if (strcmp(a->action, "search") == 0)
         a->q.text = argv[optind];
     return 0;
@@ -149,7 +150,7 @@ static void report_line(void *ctx, const char *path, const char *what)
 {
     (void)ctx;
     if (strcmp(what, "added") != 0)
-        fprintf(stderr, "caldaq records: %s: %s\n", path, what);
+        fprintf(stderr, _("caldaq records: %s: %s\n"), path, what);
 }
 
 static int print_json_or(json_t *r, bool json, void (*table)(FILE *, const json_t *))
@@ -171,12 +172,12 @@ int cmd_records(int argc, char **argv)
     struct cert_lab lab;
     bool have_lab = a.lab != NULL;
     if (have_lab && cert_lab_load(a.lab, &lab, &err) != 0)
-        return cli_error("records", "--lab: %s", cd_err_text(&err));
+        return cli_error("records", _("--lab: %s"), cd_err_text(&err));
     const char *where = a.records != NULL ? a.records : have_lab ? lab.records : "";
     if (where[0] == '\0')
         return cli_usage_error("records",
-                               "no records: give --records DB (a file or a postgresql:// URL) or "
-                               "--lab LAB.yaml with records:");
+                               _("no records: give --records DB (a file or a postgresql:// URL) or "
+                               "--lab LAB.yaml with records:"));
     int within = 30;
     if (a.within != NULL && rec_period_parse(a.within, "--within", &within, &err) != 0)
         return cli_usage_error("records", "%s", err.msg);
@@ -187,7 +188,7 @@ int cmd_records(int argc, char **argv)
                     cd_zone_today(zone, today) != 0)
                  : cd_today(today) != 0) {
         cd_zone_free(zone);
-        return cli_error("records", "cannot tell today's date");
+        return cli_error("records", _("cannot tell today's date"));
     }
     cd_zone_free(zone);
     rec_db *db = NULL;
@@ -213,8 +214,8 @@ int cmd_records(int argc, char **argv)
                         (size_t)(a.argc - a.first_arg), (unsigned)a.jobs, cli_user(),
                         report_line, NULL, &st, &err);
         if (rc == 0) {
-            printf("imported: %zu runs added, %zu already recorded; %zu certificates added, %zu "
-                   "already recorded; %zu standards; %zu changed since recorded, %zu unreadable\n",
+            printf(_("imported: %zu runs added, %zu already recorded; %zu certificates added, %zu "
+                   "already recorded; %zu standards; %zu changed since recorded, %zu unreadable\n"),
                    st.runs_added, st.runs_known, st.certs_added, st.certs_known, st.standards,
                    st.changed, st.failed);
             status = st.changed > 0 || st.failed > 0;
@@ -226,8 +227,8 @@ int cmd_records(int argc, char **argv)
             inc[o.n_include++] = lab.open_data_include[i];
         rc = rec_export_open_data(db, a.open_data, &o, &err);
         if (rc == 0)
-            printf("%s: certificates.csv, certificates.json, standards.csv, standards.json, "
-                   "schema.json (%s)\n",
+            printf(_("%s: certificates.csv, certificates.json, standards.csv, standards.json, "
+                   "schema.json (%s)\n"),
                    a.open_data, REC_OPEN_DATA_SCHEMA);
     }
     rec_close(db);

@@ -14,7 +14,7 @@
 #include "cli.h"
 #include "session.h"
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq replay TRACE --profile P --out DIR [--fast] [--driver D] [--set KEY=VALUE]...\n"
     "                     [--standards FILE] [--env T,RH[,P]] [--lang vi|en]\n"
     "                     [--lab LAB.yaml|NAME] [--records DB] [--typed FILE]\n"
@@ -55,7 +55,7 @@ static const char usage_text[] =
     "                     the recorded session (its run's log says them)\n"
     "\n"
     "Exit status as caldaq session: 0 complete, 1 bad input, 2 usage, 4 the trace\n"
-    "and the session diverged (or the trace ended early).\n";
+    "and the session diverged (or the trace ended early).\n");
 
 #define MAX_OPTS 32
 
@@ -145,7 +145,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
             a->c.source_poll_ms = ms > 60000 ? 60000 : (int)ms;
             break;
         }
-        case 'h': fputs(usage_text, stdout); return -1;
+        case 'h': fputs(_(usage_text), stdout); return -1;
         default: {
             int taken = cli_session_option("replay", c, optarg, &a->c, a->opts, &a->n_opts, MAX_OPTS);
             if (taken < 0)
@@ -161,10 +161,10 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("replay", optind >= argc ? "no trace file given"
-                                                        : "give exactly one trace file");
+        return cli_usage_error("replay", optind >= argc ? _("no trace file given")
+                                                        : _("give exactly one trace file"));
     if (a->c.profile_path == NULL)
-        return cli_usage_error("replay", "--profile is required");
+        return cli_usage_error("replay", _("--profile is required"));
     a->trace_path = argv[optind];
     a->c.driver_opts = a->opts;
     a->c.operator_name = "caldaq replay";

@@ -10,8 +10,9 @@
 #include "cert.h"
 #include "cli.h"
 #include "reprocess.h"
+#include "cd_i18n.h"
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq reprocess PATH... --out DIR [-j N] [--shard I/N] [--profile P]\n"
     "                        [--standards REG] [--standard ID --revised FILE]\n"
     "                        [--write-back [--records DB]] [--cert --lab LAB.yaml] [--json]\n"
@@ -45,7 +46,7 @@ static const char usage_text[] =
     "\n"
     "A progress bar with the rate and the time left is shown on a terminal.\n"
     "Exit status: 0 when every run was re-analysed, 1 when some failed (listed),\n"
-    "2 usage error.\n";
+    "2 usage error.\n");
 
 struct rp_args {
     struct rp_options o;
@@ -85,32 +86,32 @@ static int parse_args(int argc, char **argv, struct rp_args *a)
         case 'm': a->merge = true; break;
         case 'j':
             if (cli_parse_size(optarg, &a->o.jobs) != 0 || a->o.jobs == 0 || a->o.jobs > 256)
-                return cli_usage_error("reprocess", "-j takes 1 to 256, not '%s'", optarg);
+                return cli_usage_error("reprocess", _("-j takes 1 to 256, not '%s'"), optarg);
             break;
         case 's': {
             char slash;
             if (sscanf(optarg, "%llu/%llu%c", &a->o.shard_i, &a->o.shard_n, &slash) != 2 ||
                 a->o.shard_n == 0 || a->o.shard_i == 0 || a->o.shard_i > a->o.shard_n)
-                return cli_usage_error("reprocess", "--shard takes I/N with 1 <= I <= N, not '%s'",
+                return cli_usage_error("reprocess", _("--shard takes I/N with 1 <= I <= N, not '%s'"),
                                        optarg);
             break;
         }
-        case 'h': fputs(usage_text, stdout); return -1;
+        case 'h': fputs(_(usage_text), stdout); return -1;
         default: return cli_option_error("reprocess", c, argv);
         }
     }
     a->o.paths = (const char *const *)argv + optind;
     a->o.n_paths = argc - optind;
     if (a->o.out == NULL || a->o.n_paths == 0)
-        return cli_usage_error("reprocess", "give PATH... and --out DIR");
+        return cli_usage_error("reprocess", _("give PATH... and --out DIR"));
     if ((a->o.standard_id == NULL) != (a->o.revised == NULL))
-        return cli_usage_error("reprocess", "--standard ID and --revised FILE go together");
+        return cli_usage_error("reprocess", _("--standard ID and --revised FILE go together"));
     if (a->o.revised != NULL && a->o.standards != NULL)
-        return cli_usage_error("reprocess", "--standards and --revised exclude each other");
+        return cli_usage_error("reprocess", _("--standards and --revised exclude each other"));
     if (a->o.cert && a->o.lab == NULL)
-        return cli_usage_error("reprocess", "--cert needs --lab LAB.yaml");
+        return cli_usage_error("reprocess", _("--cert needs --lab LAB.yaml"));
     if (a->o.records != NULL && !a->o.write_back)
-        return cli_usage_error("reprocess", "--records goes with --write-back");
+        return cli_usage_error("reprocess", _("--records goes with --write-back"));
     return 0;
 }
 
@@ -133,7 +134,7 @@ static void on_start(void *ctx, size_t todo, size_t skipped)
     struct rp_view *w = ctx;
     (void)todo;
     if (skipped > 0 && !w->json)
-        fprintf(stderr, "caldaq reprocess: %zu runs already done in %s (resumed)\n", skipped,
+        fprintf(stderr, _("caldaq reprocess: %zu runs already done in %s (resumed)\n"), skipped,
                 w->out);
     w->t0 = monotonic_s();
 }
@@ -145,7 +146,7 @@ static void progress(void *ctx, size_t done, size_t total)
     double dt = monotonic_s() - w->t0;
     double rate = dt > 0 ? (double)done / dt : 0;
     int width = 30, fill = total ? (int)((double)width * (double)done / (double)total) : width;
-    fprintf(stderr, "\r[%.*s%*s] %zu/%zu  %.0f runs/s  %.0f s left ", fill,
+    fprintf(stderr, _("\r[%.*s%*s] %zu/%zu  %.0f runs/s  %.0f s left "), fill,
             "##############################", width - fill, "", done, total, rate,
             rate > 0 ? (double)(total - done) / rate : 0.0);
     fflush(stderr);
@@ -169,7 +170,7 @@ int cmd_reprocess(int argc, char **argv)
         struct cert_lab lab;
         if (a.o.write_back && a.o.records == NULL && a.o.lab != NULL) {
             if (cert_lab_load(a.o.lab, &lab, &err) != 0)
-                return cli_error("reprocess", "--lab: %s", cd_err_text(&err));
+                return cli_error("reprocess", _("--lab: %s"), cd_err_text(&err));
             a.o.records = lab.records[0] != '\0' ? lab.records : NULL;
         }
         struct rp_view view = {.json = a.json, .out = a.o.out};
@@ -193,16 +194,16 @@ int cmd_reprocess(int argc, char **argv)
         if (f != NULL)
             fclose(f);
     } else {
-        printf("%zu runs: %zu re-analysed, %zu verdicts changed, %zu not affected, %zu failed\n",
+        printf(_("%zu runs: %zu re-analysed, %zu verdicts changed, %zu not affected, %zu failed\n"),
                t.runs, t.reanalysed, t.verdicts_changed, t.not_affected, t.failed);
-        printf("summary: %s/summary.csv, %s/summary.json\n", a.o.out, a.o.out);
+        printf(_("summary: %s/summary.csv, %s/summary.json\n"), a.o.out, a.o.out);
     }
     if (t.workers_restarted > 0 && !a.json)
-        fprintf(stderr, "caldaq reprocess: %zu worker(s) died on a run (listed as failed) and "
-                        "were replaced\n", t.workers_restarted);
+        fprintf(stderr, _("caldaq reprocess: %zu worker(s) died on a run (listed as failed) and "
+                        "were replaced\n"), t.workers_restarted);
     if (t.bad_workers > 0)
-        return cli_error("reprocess", "%zu worker(s) stopped early; run the same command again "
-                                      "to finish (finished runs are kept)",
+        return cli_error("reprocess", _("%zu worker(s) stopped early; run the same command again "
+                                      "to finish (finished runs are kept)"),
                          t.bad_workers);
     return t.failed != 0 ? 1 : 0;
 }

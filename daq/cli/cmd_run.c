@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "run.h"
+#include "cd_i18n.h"
 
 
 /* ------------------------------------------------------------ arguments */
@@ -47,17 +48,17 @@ static int parse_run_args(const char *sub, const char *usage, int allowed, int a
         switch (c) {
         case 'c':
             if (!(allowed & OPT_CSV))
-                return cli_usage_error(sub, "unknown option '--csv'");
+                return cli_usage_error(sub, _("unknown option '--csv'"));
             a->csv = true;
             break;
         case 'j':
             if (!(allowed & OPT_JSON))
-                return cli_usage_error(sub, "unknown option '--json'");
+                return cli_usage_error(sub, _("unknown option '--json'"));
             a->json = true;
             break;
         case 'o':
             if (!(allowed & OPT_OUT))
-                return cli_usage_error(sub, "unknown option '%s'", argv[optind - 1]);
+                return cli_usage_error(sub, _("unknown option '%s'"), argv[optind - 1]);
             a->out = optarg;
             break;
         case 'h':
@@ -68,9 +69,9 @@ static int parse_run_args(const char *sub, const char *usage, int allowed, int a
         }
     }
     if (optind >= argc)
-        return cli_usage_error(sub, "no run file given");
+        return cli_usage_error(sub, _("no run file given"));
     if (optind != argc - 1)
-        return cli_usage_error(sub, "give exactly one run file");
+        return cli_usage_error(sub, _("give exactly one run file"));
     a->path = argv[optind];
     return 0;
 }
@@ -114,7 +115,7 @@ static void print_value(double v, int decimals)
 
 /* ------------------------------------------------------------ show */
 
-static const char show_usage[] =
+static const char show_usage[] = N_(
     "usage: caldaq show RUN.h5\n"
     "\n"
     "A readable summary of a run file: identity, status and times, operator, profile,\n"
@@ -127,15 +128,35 @@ static const char show_usage[] =
     "(caldaq verify gives that verdict as its exit status); 1 when it could not,\n"
     "a damaged file included (read in a separate process, given CALDAQ_READ_TIMEOUT\n"
     "seconds, 30 by default).\n"
-    "Machine-readable: caldaq export RUN.h5 --json. Format: docs/run-format.md.\n";
+    "Machine-readable: caldaq export RUN.h5 --json. Format: docs/run-format.md.\n");
+
+/* A table heading in the language of the messages, each cell padded to its
+ * width on screen (msg_pad counts characters, not bytes: "danh định");
+ * negative widths align left, 0 ends the line. */
+static void heading(const char *const *cells, const int *widths, size_t n)
+{
+    fputs("  ", stdout);
+    for (size_t i = 0; i < n; i++) {
+        /* one-letter symbols (u, k, n, s) and max-min stay as they are */
+        const char *c = strlen(cells[i]) > 1 && strchr(cells[i], '-') == NULL ? _(cells[i]) : cells[i];
+        if (widths[i] == 0)
+            fputs(c, stdout);
+        else
+            msg_pad(stdout, c, widths[i] < 0 ? -widths[i] : widths[i], widths[i] > 0);
+        fputs(i + 1 < n ? " " : "\n", stdout);
+    }
+}
 
 static void show_standards(const struct daq_run_view *v)
 {
-    printf("\nreference standards (%zu)\n", v->n_standards);
+    printf(_("\nreference standards (%zu)\n"), v->n_standards);
     if (v->n_standards == 0)
         return;
-    printf("  %-16s %-18s %-10s %12s %-4s %16s %12s %5s %-6s %s\n", "id", "certificate", "role",
-           "nominal", "mark", "value", "u", "k", "unit", "due");
+    static const char *const std_head[] = {N_("id"),    N_("certificate"), N_("role"), N_("nominal"),
+                                           N_("mark"),  N_("value"),       "u",        "k",
+                                           N_("unit"),  N_("due")};
+    static const int std_w[] = {-16, -18, -10, 12, -4, 16, 12, 5, -6, 0};
+    heading(std_head, std_w, sizeof std_w / sizeof std_w[0]);
     char run_day[11] = "";
     snprintf(run_day, sizeof run_day, "%.10s", v->info.started);
     for (size_t i = 0; i < v->n_standards; i++) {
@@ -148,16 +169,18 @@ static void show_standards(const struct daq_run_view *v)
         printf("  %-16s %-18s %-10s %12s %-4s %16.10g %12.4g %5.3g %-6s %s%s\n", s->id,
                s->certificate, s->role[0] ? s->role : "-", nominal, s->mark[0] ? s->mark : "-",
                s->value, s->u, s->k, s->unit, s->due_date[0] ? s->due_date : "-",
-               overdue ? "  OVERDUE at the time of the run" : "");
+               overdue ? _("  OVERDUE at the time of the run") : "");
     }
 }
 
 static void show_env(const struct daq_run_view *v)
 {
-    printf("\nenvironment (%zu)\n", v->n_env);
+    printf(_("\nenvironment (%zu)\n"), v->n_env);
     if (v->n_env == 0)
         return;
-    printf("  %-8s %-25s %9s %8s %9s\n", "where", "time", "temp/degC", "RH/%", "p/hPa");
+    static const char *const env_head[] = {N_("where"), N_("time"), "temp/degC", "RH/%", "p/hPa"};
+    static const int env_w[] = {-8, -25, 9, 8, 9};
+    heading(env_head, env_w, sizeof env_w / sizeof env_w[0]);
     for (size_t i = 0; i < v->n_env; i++) {
         const struct daq_env *e = &v->env[i];
         char t[40];
@@ -248,7 +271,7 @@ static void show_point(const struct daq_reading *rs, const struct point_key *idx
 static void show_readings(const struct daq_run_view *v)
 {
     size_t n = v->n_readings;
-    printf("\nreadings (%zu)\n", n);
+    printf(_("\nreadings (%zu)\n"), n);
     if (n == 0)
         return;
     struct point_key *idx = malloc(n * sizeof *idx);
@@ -264,8 +287,11 @@ static void show_readings(const struct daq_run_view *v)
     qsort(idx, n, sizeof *idx, by_point);
     if (sides)
         printf("  %-9s", "side");
-    printf("  %5s %-14s %12s %5s %6s %14s %14s %14s  %-5s %s\n", "point", "role", "nominal", "n",
-           "stable", "mean", "s", "max-min", "unit", "others");
+    static const char *const rd_head[] = {N_("point"), N_("role"), N_("nominal"), "n",
+                                          N_("stable"), N_("mean"), "s",          "max-min ",
+                                          N_("unit"),   N_("others")};
+    static const int rd_w[] = {5, -14, 12, 5, 6, 14, 14, 15, -5, 0};
+    heading(rd_head, rd_w, sizeof rd_w / sizeof rd_w[0]);
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && idx[j].point == idx[i].point && idx[j].side == idx[i].side)
@@ -288,25 +314,25 @@ static void show_trace(const struct daq_run_view *v)
         else
             events++;
     }
-    printf("\ntrace      %zu bytes in %zu records (%zu sent, %zu received, %zu events)",
+    printf(_("\ntrace      %zu bytes in %zu records (%zu sent, %zu received, %zu events)"),
            daq_run_view_trace_bytes(v), t != NULL ? t->n : 0, host, instr, events);
     if (t != NULL && t->n > 0)
         printf(", %.3f s", t->records[t->n - 1].t);
     printf("\n");
     if (t != NULL && (t->header.transport[0] || t->header.port[0]))
-        printf("           %s %s%s%s, driver %s\n", t->header.transport, t->header.port,
+        printf(_("           %s %s%s%s, driver %s\n"), t->header.transport, t->header.port,
                t->header.settings[0] ? " " : "", t->header.settings,
                t->header.driver[0] ? t->header.driver : "-");
 }
 
 static void show_results_audit(const struct daq_run_view *v)
 {
-    printf("\nresults (%zu version%s)\n", v->n_results, v->n_results == 1 ? "" : "s");
+    printf(_("\nresults (%zu version%s)\n"), v->n_results, v->n_results == 1 ? "" : "s");
     for (size_t i = 0; i < v->n_results; i++)
-        printf("  v%-3zu %-25s %-20s %zu bytes of JSON\n", i + 1,
+        printf(_("  v%-3zu %-25s %-20s %zu bytes of JSON\n"), i + 1,
                daq_run_view_result_created(v, i), daq_run_view_result_engine(v, i),
                strlen(v->results[i]));
-    printf("\naudit log (%zu entr%s)\n", v->n_audit, v->n_audit == 1 ? "y" : "ies");
+    printf(_("\naudit log (%zu entr%s)\n"), v->n_audit, v->n_audit == 1 ? "y" : "ies");
     for (size_t i = 0; i < v->n_audit; i++) {
         const struct daq_audit_entry *a = &v->audit[i];
         char t[40];
@@ -318,7 +344,7 @@ static void show_results_audit(const struct daq_run_view *v)
 int cmd_show(int argc, char **argv)
 {
     struct run_args a;
-    int rc = parse_run_args("show", show_usage, 0, argc, argv, &a);
+    int rc = parse_run_args("show", _(show_usage), 0, argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     struct cd_err err = {0};
@@ -326,24 +352,24 @@ int cmd_show(int argc, char **argv)
     if (daq_run_open_guarded(a.path, cli_read_timeout(), &v, &err) != 0)
         return cli_error("show", "%s", cd_err_text(&err));
     const struct daq_run_info *i = &v->info;
-    printf("run        %s\n", i->run_id);
-    printf("status     %s\n", i->status);
-    printf("started    %s\n", i->started);
-    printf("ended      %s\n", i->ended[0] ? i->ended : "-");
-    printf("operator   %s\n", i->operator_name[0] ? i->operator_name : "-");
+    printf(_("run        %s\n"), i->run_id);
+    printf(_("status     %s\n"), i->status);
+    printf(_("started    %s\n"), i->started);
+    printf(_("ended      %s\n"), i->ended[0] ? i->ended : "-");
+    printf(_("operator   %s\n"), i->operator_name[0] ? i->operator_name : "-");
     if (i->lab[0])
-        printf("lab        %s\n", i->lab);
-    printf("profile    %s  sha256 %s\n", i->profile_name[0] ? i->profile_name : "-",
+        printf(_("lab        %s\n"), i->lab);
+    printf(_("profile    %s  sha256 %s\n"), i->profile_name[0] ? i->profile_name : "-",
            i->profile_sha256);
-    printf("written by caldaq %s, format " DAQ_RUN_SCHEMA "\n", i->caldaq_version);
+    printf(_("written by caldaq %s, format %s\n"), i->caldaq_version, DAQ_RUN_SCHEMA);
     const struct daq_device *d = &v->device;
-    printf("\ndevice     %s %s", d->id.manufacturer[0] ? d->id.manufacturer : "-",
+    printf(_("\ndevice     %s %s"), d->id.manufacturer[0] ? d->id.manufacturer : "-",
            d->id.model[0] ? d->id.model : "-");
     if (d->id.serial[0])
-        printf(", serial %s", d->id.serial);
+        printf(_(", serial %s"), d->id.serial);
     if (d->id.firmware[0])
-        printf(", firmware %s", d->id.firmware);
-    printf("\n           driver %s on %s%s%s\n", d->driver[0] ? d->driver : "-",
+        printf(_(", firmware %s"), d->id.firmware);
+    printf(_("\n           driver %s on %s%s%s\n"), d->driver[0] ? d->driver : "-",
            d->port[0] ? d->port : "-", d->settings[0] ? ", " : "", d->settings);
     show_standards(v);
     show_env(v);
@@ -352,7 +378,7 @@ int cmd_show(int argc, char **argv)
     const char *note = "";
     daq_run_view_pending(v, &n_pending, &note);
     if (note[0] != '\0')
-        printf("  journal: %s\n", note);
+        printf(_("  journal: %s\n"), note);
     show_trace(v);
     show_results_audit(v);
 
@@ -361,13 +387,13 @@ int cmd_show(int argc, char **argv)
     cd_err_clear(&err);
     rc = daq_run_check_guarded(a.path, cli_read_timeout(), &f, &nf, &err);
     if (rc == 0)
-        printf("\nintegrity  intact (content sha256 %s)\n", v->content_sha256);
+        printf(_("\nintegrity  intact (content sha256 %s)\n"), v->content_sha256);
     else if (rc == CD_ERR_INVALID) {
-        printf("\nintegrity  NOT INTACT (caldaq verify %s)\n", a.path);
+        printf(_("\nintegrity  NOT INTACT (caldaq verify %s)\n"), a.path);
         for (size_t k = 0; k < nf; k++)
             printf("           %s\n", f[k].text);
     } else {
-        printf("\nintegrity  not checked: %s\n", cd_err_text(&err));
+        printf(_("\nintegrity  not checked: %s\n"), cd_err_text(&err));
     }
     free(f);
     daq_run_view_free(v);
@@ -376,7 +402,7 @@ int cmd_show(int argc, char **argv)
 
 /* ------------------------------------------------------------ export */
 
-static const char export_usage[] =
+static const char export_usage[] = N_(
     "usage: caldaq export RUN.h5 --csv|--json\n"
     "\n"
     "Write a run's readings on stdout, every reading (unstable, zero and error\n"
@@ -391,16 +417,16 @@ static const char export_usage[] =
     "           finite are null; each result version is embedded as JSON; \"pending\" holds\n"
     "           readings of an unfinished point found in RUN.h5.journal\n"
     "\n"
-    "Format of the file: docs/run-format.md.\n";
+    "Format of the file: docs/run-format.md.\n");
 
 int cmd_export(int argc, char **argv)
 {
     struct run_args a;
-    int rc = parse_run_args("export", export_usage, OPT_CSV | OPT_JSON, argc, argv, &a);
+    int rc = parse_run_args("export", _(export_usage), OPT_CSV | OPT_JSON, argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     if (a.csv == a.json)
-        return cli_usage_error("export", "give one of --csv and --json");
+        return cli_usage_error("export", _("give one of --csv and --json"));
     struct cd_err err = {0};
     struct daq_run_view *v = NULL;
     if (daq_run_open_guarded(a.path, cli_read_timeout(), &v, &err) != 0)
@@ -411,23 +437,23 @@ int cmd_export(int argc, char **argv)
         rc = cli_json_print(daq_run_view_json(v));
     daq_run_view_free(v);
     if (fflush(stdout) != 0 || ferror(stdout))
-        return cli_error("export", "writing to stdout failed");
+        return cli_error("export", _("writing to stdout failed"));
     return rc;
 }
 
 /* ------------------------------------------------------------ trace */
 
-static const char trace_usage[] =
+static const char trace_usage[] = N_(
     "usage: caldaq trace RUN.h5 [--out FILE]\n"
     "\n"
     "Write the conversation recorded in a run as a replayable trace (# caldaq-trace 1,\n"
     "docs/trace-format.md) on stdout or to FILE: every record as it was recorded, the\n"
-    "header from the run. Play it with caldaq sim --trace FILE.\n";
+    "header from the run. Play it with caldaq sim --trace FILE.\n");
 
 int cmd_trace(int argc, char **argv)
 {
     struct run_args a;
-    int rc = parse_run_args("trace", trace_usage, OPT_OUT, argc, argv, &a);
+    int rc = parse_run_args("trace", _(trace_usage), OPT_OUT, argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     struct cd_err err = {0};
@@ -461,7 +487,7 @@ int cmd_trace(int argc, char **argv)
 
 /* ------------------------------------------------------------ verify */
 
-static const char verify_usage[] =
+static const char verify_usage[] = N_(
     "usage: caldaq verify RUN.h5 [--json]\n"
     "       caldaq verify CERTIFICATE [--pub LAB_KEY.pub | --lab LAB.yaml] [--run RUN.h5]\n"
     "\n"
@@ -492,7 +518,7 @@ static const char verify_usage[] =
     "3 a certificate intact but signed by a key caldaq was not told to trust (no --pub\n"
     "or --lab given).\n"
     "A run file's hashes detect changes; they do not prove who wrote the file\n"
-    "(docs/run-format.md).\n";
+    "(docs/run-format.md).\n");
 
 /* Whether `path` is an HDF5 file (its signature at offset 0). */
 static bool is_hdf5(const char *path)
@@ -526,7 +552,7 @@ int cmd_verify(int argc, char **argv)
     if (verify_wants_cert(argc, argv))
         return cmd_verify_cert(argc, argv);
     struct run_args a;
-    int rc = parse_run_args("verify", verify_usage, OPT_JSON, argc, argv, &a);
+    int rc = parse_run_args("verify", _(verify_usage), OPT_JSON, argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     struct cd_err err = {0};
@@ -554,13 +580,13 @@ int cmd_verify(int argc, char **argv)
         if (cli_json_print(root) != 0)
             rc = CD_ERR_IO;
     } else if (n == 0) {
-        printf("%s: intact", a.path);
+        printf(_("%s: intact"), a.path);
         if (v != NULL)
-            printf(" (content sha256 %s, %zu audit entr%s, status %s)", v->content_sha256,
+            printf(_(" (content sha256 %s, %zu audit entr%s, status %s)"), v->content_sha256,
                    v->n_audit, v->n_audit == 1 ? "y" : "ies", v->info.status);
         printf("\n");
     } else {
-        printf("%s: NOT intact\n", a.path);
+        printf(_("%s: NOT intact\n"), a.path);
         for (size_t i = 0; i < n; i++)
             printf("  %s\n", f[i].text);
     }

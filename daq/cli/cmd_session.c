@@ -9,8 +9,9 @@
 
 #include "cli.h"
 #include "session.h"
+#include "cd_i18n.h"
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq session --profile P --port PORT --out DIR [--driver D] [--serial S]\n"
     "                      [--set KEY=VALUE]... [--dut-serial S] [--operator O]\n"
     "                      [--standards FILE] [--env TEMP_C,RH_PCT[,P_HPA]] [--lang vi|en]\n"
@@ -89,7 +90,7 @@ static const char usage_text[] =
     "date), 2 usage error, 3 aborted (by the technician or Ctrl-C), 4 instrument\n"
     "error (could not be opened, or failed mid-session: the finished points are\n"
     "saved and the message says how to resume) or the run file could not be\n"
-    "written (a full disk: the message says so; resumable once there is room).\n";
+    "written (a full disk: the message says so; resumable once there is room).\n");
 
 #define MAX_OPTS 32
 
@@ -111,7 +112,7 @@ static int seconds_option(const char *flag, const char *value, double *out)
     char *end = NULL;
     double v = strtod(value, &end);
     if (end == value || *end != '\0' || !(v > 0) || !isfinite(v))
-        return cli_usage_error("session", "%s takes a number above 0, not '%s'", flag,
+        return cli_usage_error("session", _("%s takes a number above 0, not '%s'"), flag,
                                value);
     *out = v;
     return 0;
@@ -176,7 +177,7 @@ static int parse_args(int argc, char **argv, struct session_args *a)
         case 1003: a->c.source_serial = optarg; break;
         case 1004:
             if (strchr(optarg, '=') == NULL || a->n_source_opts == MAX_OPTS)
-                return cli_usage_error("session", "--source-set takes KEY=VALUE, not '%s'",
+                return cli_usage_error("session", _("--source-set takes KEY=VALUE, not '%s'"),
                                        optarg);
             a->source_opts[a->n_source_opts++] = optarg;
             a->c.source_opts = a->source_opts;
@@ -196,7 +197,7 @@ static int parse_args(int argc, char **argv, struct session_args *a)
             a->c.source_poll_ms = ms > 60000 ? 60000 : (int)ms;
             break;
         }
-        case 'h': fputs(usage_text, stdout); return -1;
+        case 'h': fputs(_(usage_text), stdout); return -1;
         default: {
             int taken = cli_session_option("session", c, optarg, &a->c, a->opts, &a->n_opts, MAX_OPTS);
             if (taken < 0)
@@ -212,18 +213,18 @@ static int parse_args(int argc, char **argv, struct session_args *a)
         }
     }
     if (optind != argc)
-        return cli_usage_error("session", "unexpected argument '%s'", argv[optind]);
+        return cli_usage_error("session", _("unexpected argument '%s'"), argv[optind]);
     if ((a->c.profile_path == NULL) == (a->c.resume_path == NULL))
-        return cli_usage_error("session", "give --profile for a new session or --resume RUN.h5");
+        return cli_usage_error("session", _("give --profile for a new session or --resume RUN.h5"));
     /* --port: the engine asks for it when the profile reads the item with
      * an instrument (a gauge read by eye has none) */
     if (a->c.typed_path != NULL && !a->batch)
-        return cli_usage_error("session", "--typed goes with --batch (at the bench the readings "
-                                          "are typed as the session asks)");
+        return cli_usage_error("session", _("--typed goes with --batch (at the bench the readings "
+                                          "are typed as the session asks)"));
     if (a->c.ref_sim_control != NULL && !a->batch)
-        return cli_usage_error("session", "--ref-sim-control goes with --batch");
+        return cli_usage_error("session", _("--ref-sim-control goes with --batch"));
     if (a->c.sim_control != NULL && !a->batch)
-        return cli_usage_error("session", "--sim-control goes with --batch");
+        return cli_usage_error("session", _("--sim-control goes with --batch"));
     a->c.driver_opts = a->opts;
     return 0;
 }

@@ -15,8 +15,9 @@
 
 #include "cli.h"
 #include "drv.h"
+#include "cd_i18n.h"
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq sim DRIVER [--port-link PATH | --tcp PORT] [--loads LIST] [--noise SD]\n"
     "                  [--resolution D] [--drift D] [--settle S] [--advance S] [--unit U]\n"
     "                  [--capacity C] [--seed S] [--fault KIND=N ...] [--set KEY=VALUE ...]\n"
@@ -56,7 +57,7 @@ static const char usage_text[] =
     "Control commands, one a line on stdin (answered on stdout, after the device path\n"
     "or port) or on the --control socket (answered there): next, prev, load VALUE,\n"
     "settle, status, set KEY=VALUE, fault KIND=N, help, quit. With --tcp they are read\n"
-    "while a connection is being served. Options and formats: docs/simulators.md.\n";
+    "while a connection is being served. Options and formats: docs/simulators.md.\n");
 
 #define MAX_OPTS 64
 
@@ -83,11 +84,11 @@ static void args_free(struct sim_args *a)
 static int add_opt(struct sim_args *a, const char *key, const char *value)
 {
     if (a->n_opts == MAX_OPTS)
-        return cli_usage_error("sim", "too many options");
+        return cli_usage_error("sim", _("too many options"));
     size_t len = strlen(key) + 1 + strlen(value) + 1;
     char *kv = malloc(len);
     if (kv == NULL)
-        return cli_error("sim", "out of memory");
+        return cli_error("sim", _("out of memory"));
     snprintf(kv, len, "%s=%s", key, value);
     a->opts[a->n_opts++] = kv;
     a->opts[a->n_opts] = NULL;
@@ -105,7 +106,7 @@ static int add_fault(struct sim_args *a, const char *arg)
     };
     const char *eq = strchr(arg, '=');
     if (eq == NULL || eq == arg || eq[1] == '\0')
-        return cli_usage_error("sim", "--fault takes KIND=N, not '%s'", arg);
+        return cli_usage_error("sim", _("--fault takes KIND=N, not '%s'"), arg);
     char kind[64];
     snprintf(kind, sizeof kind, "%.*s", (int)(eq - arg), arg);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -161,7 +162,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
             break;
         case 'P':
             if (cli_parse_size(optarg, &v) != 0 || v > 65535)
-                return cli_usage_error("sim", "--tcp takes a port 0-65535, not '%s'", optarg);
+                return cli_usage_error("sim", _("--tcp takes a port 0-65535, not '%s'"), optarg);
             a->tcp_port = (int)v;
             break;
         case 'f':
@@ -169,12 +170,12 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
             break;
         case 'o':
             if (strchr(optarg, '=') == NULL || optarg[0] == '=')
-                return cli_usage_error("sim", "--set takes KEY=VALUE, not '%s'", optarg);
+                return cli_usage_error("sim", _("--set takes KEY=VALUE, not '%s'"), optarg);
             if (a->n_opts == MAX_OPTS)
-                return cli_usage_error("sim", "too many options");
+                return cli_usage_error("sim", _("too many options"));
             a->opts[a->n_opts] = strdup(optarg);
             if (a->opts[a->n_opts] == NULL)
-                return cli_error("sim", "out of memory");
+                return cli_error("sim", _("out of memory"));
             a->opts[++a->n_opts] = NULL;
             a->sim_opts = true;
             break;
@@ -187,14 +188,14 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
             break;
         case 'x':
             if (cli_parse_double(optarg, &a->speed) != 0 || !(a->speed > 0))
-                return cli_usage_error("sim", "--speed takes a positive number, not '%s'",
+                return cli_usage_error("sim", _("--speed takes a positive number, not '%s'"),
                                        optarg);
             break;
         case 'F':
             a->fast = true;
             break;
         case 'h':
-            fputs(usage_text, stdout);
+            fputs(_(usage_text), stdout);
             return -1;
         case ':':
         default: return cli_option_error("sim", c, argv);
@@ -203,23 +204,23 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
             return rc;
     }
     if (a->link != NULL && a->tcp_port >= 0)
-        return cli_usage_error("sim", "give --port-link or --tcp, not both");
+        return cli_usage_error("sim", _("give --port-link or --tcp, not both"));
     if (a->trace != NULL) {
         if (optind != argc)
-            return cli_usage_error("sim", "--trace plays a trace: no DRIVER ('%s')", argv[optind]);
+            return cli_usage_error("sim", _("--trace plays a trace: no DRIVER ('%s')"), argv[optind]);
         if (a->sim_opts)
-            return cli_usage_error("sim", "simulator options do not apply to --trace");
+            return cli_usage_error("sim", _("simulator options do not apply to --trace"));
         return 0;
     }
     if (a->speed > 0 || a->fast)
-        return cli_usage_error("sim", "--speed and --fast apply to --trace only");
+        return cli_usage_error("sim", _("--speed and --fast apply to --trace only"));
     if (optind >= argc) {
         char known[256];
         drv_names_text(drv_sim_names(), known, sizeof known);
-        return cli_usage_error("sim", "no DRIVER given (one of %s), and no --trace", known);
+        return cli_usage_error("sim", _("no DRIVER given (one of %s), and no --trace"), known);
     }
     if (optind != argc - 1)
-        return cli_usage_error("sim", "give exactly one DRIVER");
+        return cli_usage_error("sim", _("give exactly one DRIVER"));
     a->driver = argv[optind];
     return 0;
 }
@@ -392,7 +393,7 @@ static int run_sim(const struct sim_args *a, drv_sim *sim, struct sig_ctx *sc)
             return cli_error("sim", "%s", cd_err_text(&err));
     } else if (fcntl(STDIN_FILENO, F_GETFD) >= 0) {
         if (relay_start(&relay) != 0)
-            return cli_error("sim", "cannot relay stdin: %s", strerror(errno));
+            return cli_error("sim", _("cannot relay stdin: %s"), strerror(errno));
         control_fd = relay.sp[1];
     }
     struct drv_sim_host h = {.link = a->link, .tcp_port = a->tcp_port, .control_fd = control_fd,
@@ -434,7 +435,7 @@ int cmd_sim(int argc, char **argv)
     if (signals_start(&sc, &th) != 0) {
         drv_sim_free(sim);
         args_free(&a);
-        return cli_error("sim", "cannot set up signal handling: %s", strerror(errno));
+        return cli_error("sim", _("cannot set up signal handling: %s"), strerror(errno));
     }
     if (sim != NULL)
         rc = run_sim(&a, sim, &sc);

@@ -10,8 +10,9 @@
 
 #include "cli.h"
 #include "prof.h"
+#include "cd_i18n.h"
 
-static const char usage_text[] =
+static const char usage_text[] = N_(
     "usage: caldaq standards check FILE [--on YYYY-MM-DD] [--json]\n"
     "\n"
     "Load and validate a reference standards register (weight sets, pressure\n"
@@ -24,7 +25,7 @@ static const char usage_text[] =
     "              default time zone, whatever TZ says)\n"
     "  --json      machine-readable results on stdout\n"
     "\n"
-    "Register format: docs/standards.md.\n";
+    "Register format: docs/standards.md.\n");
 
 struct std_args {
     const char *path;
@@ -41,7 +42,7 @@ static int parse_args(int argc, char **argv, struct std_args *a)
         {NULL, 0, NULL, 0},
     };
     *a = (struct std_args){0};
-    int rc = cli_action("standards", "check", usage_text, argc, argv);
+    int rc = cli_action("standards", "check", _(usage_text), argc, argv);
     if (rc != 0)
         return rc;
     argc--;
@@ -59,18 +60,18 @@ static int parse_args(int argc, char **argv, struct std_args *a)
             a->json = true;
             break;
         case 'h':
-            fputs(usage_text, stdout);
+            fputs(_(usage_text), stdout);
             return -1;
         case ':':
         default: return cli_option_error("standards", c, argv);
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("standards", optind >= argc ? "no register file given"
-                                                           : "give exactly one register file");
+        return cli_usage_error("standards", optind >= argc ? _("no register file given")
+                                                           : _("give exactly one register file"));
     a->path = argv[optind];
     if (a->on[0] == '\0' && cd_today(a->on) != 0)
-        return cli_error("standards", "cannot tell today's date: give --on YYYY-MM-DD");
+        return cli_error("standards", _("cannot tell today's date: give --on YYYY-MM-DD"));
     return 0;
 }
 
@@ -89,33 +90,33 @@ static int decimals_of(double v, int min)
 static void print_text(const struct std_args *a, const prof_standards *reg, const long *left)
 {
     size_t n = prof_standards_count(reg);
-    printf("Reference standards register %s\n", a->path);
+    printf(_("Reference standards register %s\n"), a->path);
     if (prof_standards_lab(reg)[0] != '\0')
-        printf("Lab: %s\n", prof_standards_lab(reg));
-    printf("Checked on %s: %zu standard%s\n", a->on, n, n == 1 ? "" : "s");
+        printf(_("Lab: %s\n"), prof_standards_lab(reg));
+    printf(_("Checked on %s: %zu standard%s\n"), a->on, n, n == 1 ? "" : "s");
     for (size_t i = 0; i < n; i++) {
         const struct prof_standard *s = prof_standards_get(reg, i);
         printf("\n%s  %s", s->id, prof_std_kind_name(s->kind));
         if (s->class_name[0] != '\0')
-            printf(", class %s", s->class_name);
+            printf(_(", class %s"), s->class_name);
         printf("\n");
         if (s->description[0] != '\0')
             printf("  %s\n", s->description);
-        printf("  certificate %s", s->certificate);
+        printf(_("  certificate %s"), s->certificate);
         if (s->issued_by[0] != '\0')
             printf(" (%s)", s->issued_by);
         printf("\n  ");
         if (s->calibrated[0] != '\0')
-            printf("calibrated %s, ", s->calibrated);
-        printf("due %s: ", s->due);
+            printf(_("calibrated %s, "), s->calibrated);
+        printf(_("due %s: "), s->due);
         if (left[i] > 1)
-            printf("%ld days left\n", left[i]);
+            printf(_("%ld days left\n"), left[i]);
         else if (left[i] == 1)
-            printf("1 day left\n");
+            printf(_("1 day left\n"));
         else if (left[i] == 0)
-            printf("due today (the last day of use)\n");
+            printf(_("due today (the last day of use)\n"));
         else
-            printf("OVERDUE by %ld day%s: may not be used\n", -left[i], left[i] == -1 ? "" : "s");
+            printf(_("OVERDUE by %ld day%s: may not be used\n"), -left[i], left[i] == -1 ? "" : "s");
         printf("  k = %g\n", s->k);
         printf("    %-14s %-20s %s\n", "nominal", "value", "U");
         for (size_t j = 0; j < s->n_items; j++) {
@@ -180,7 +181,7 @@ int cmd_standards(int argc, char **argv)
     long *left = calloc(n > 0 ? n : 1, sizeof *left);
     if (left == NULL) {
         prof_standards_free(reg);
-        return cli_error("standards", "out of memory");
+        return cli_error("standards", _("out of memory"));
     }
     size_t overdue = 0;
     for (size_t i = 0; i < n; i++) {
@@ -203,12 +204,12 @@ int cmd_standards(int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         cd_err_clear(&err);
         if (prof_standard_check_due(prof_standards_get(reg, i), a.on, &err) != 0) {
-            status = cli_error("standards", "%s:%d: %s (checked on %s)", a.path,
+            status = cli_error("standards", _("%s:%d: %s (checked on %s)"), a.path,
                                prof_standards_get(reg, i)->line, cd_err_text(&err), a.on);
         }
     }
     if (overdue > 0)
-        status = cli_error("standards", "%zu of %zu standards past their due date on %s",
+        status = cli_error("standards", _("%zu of %zu standards past their due date on %s"),
                            overdue, n, a.on);
     free(left);
     prof_standards_free(reg);

@@ -48,9 +48,9 @@ bool portal_is_loopback(const char *addr)
 int portal_hash_password(const char *password, char *out, size_t cap, struct cd_err *err)
 {
     if (sodium_init() < 0)
-        return cd_fail(err, CD_ERR_INVALID, "libsodium could not start");
+        return cd_fail(err, CD_ERR_INVALID, _("libsodium could not start"));
     if (cap < crypto_pwhash_STRBYTES)
-        return cd_fail(err, CD_ERR_INVALID, "password hash: buffer too small");
+        return cd_fail(err, CD_ERR_INVALID, _("password hash: buffer too small"));
     if (strlen(password) < 8)
         return cd_fail(err, CD_ERR_INVALID, _("the password: at least 8 characters"));
     if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
@@ -501,7 +501,7 @@ int portal_start(const struct portal_opts *o, portal **out, struct cd_err *err)
 {
     *out = NULL;
     if (sodium_init() < 0)
-        return cd_fail(err, CD_ERR_INVALID, "libsodium could not start");
+        return cd_fail(err, CD_ERR_INVALID, _("libsodium could not start"));
     struct sockaddr_storage ss;
     bool v6 = false;
     char host[64];
@@ -511,7 +511,7 @@ int portal_start(const struct portal_opts *o, portal **out, struct cd_err *err)
         return rc;
     struct portal *p = calloc(1, sizeof *p);
     if (p == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     pthread_mutex_init(&p->db_lock, NULL);
     pthread_cond_init(&p->db_free, NULL);
     pthread_mutex_init(&p->run_lock, NULL);

@@ -2,6 +2,7 @@
  * 17025:2017 7.8.8), the lab's standards, and the parsers of what users
  * type (periods). Every statement through records_db.c, parameters bound. */
 #include "records_int.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,19 +16,19 @@
 int rec_period_parse(const char *text, const char *what, int *days, struct cd_err *err)
 {
     if (text == NULL || text[0] == '\0')
-        return cd_fail(err, CD_ERR_INVALID, "%s: empty (a period such as 30d or 6w)", what);
+        return cd_fail(err, CD_ERR_INVALID, _("%s: empty (a period such as 30d or 6w)"), what);
     long long n = 0;
     const char *p = text;
     for (; *p >= '0' && *p <= '9'; p++) {
         n = n * 10 + (*p - '0');
         if (n > 36500)
-            return cd_fail(err, CD_ERR_INVALID, "%s: '%.32s' is longer than 100 years", what,
+            return cd_fail(err, CD_ERR_INVALID, _("%s: '%.32s' is longer than 100 years"), what,
                            text);
     }
     if (p == text)
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: '%.32s' is not a period (a number of days with d, or weeks with w: "
-                       "30d, 6w)",
+                       _("%s: '%.32s' is not a period (a number of days with d, or weeks with w: "
+                       "30d, 6w)"),
                        what, text);
     int scale = 0;
     if (*p == '\0' || (p[0] == 'd' && p[1] == '\0'))
@@ -36,10 +37,10 @@ int rec_period_parse(const char *text, const char *what, int *days, struct cd_er
         scale = 7;
     if (scale == 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: '%.32s': unknown unit (d for days, w for weeks: 30d, 6w)", what,
+                       _("%s: '%.32s': unknown unit (d for days, w for weeks: 30d, 6w)"), what,
                        text);
     if (n * scale > 36500)
-        return cd_fail(err, CD_ERR_INVALID, "%s: '%.32s' is longer than 100 years", what, text);
+        return cd_fail(err, CD_ERR_INVALID, _("%s: '%.32s' is longer than 100 years"), what, text);
     *days = (int)(n * scale);
     return 0;
 }
@@ -87,7 +88,7 @@ static int file_sha256(const char *path, char hex[65], struct cd_err *err)
     bool bad = ferror(f) != 0;
     fclose(f);
     if (bad)
-        return cd_fail(err, CD_ERR_IO, "%s: read error", path);
+        return cd_fail(err, CD_ERR_IO, _("%s: read error"), path);
     crypto_hash_sha256_final(&st, h);
     sodium_bin2hex(hex, 65, h, sizeof h);
     return 0;
@@ -270,8 +271,8 @@ static int reserve_body(rec_db *db, void *vctx, struct cd_err *err)
         return rc;
     if (r.n_rows > 0) {
         rc = cd_fail(err, CD_ERR_INVALID,
-                     "certificate %s exists in the records (%s%s%s): a number is never issued "
-                     "twice (ISO/IEC 17025 7.8.8: amend it with --amend %s --reason TEXT)",
+                     _("certificate %s exists in the records (%s%s%s): a number is never issued "
+                     "twice (ISO/IEC 17025 7.8.8: amend it with --amend %s --reason TEXT)"),
                      c->number, db_cell(&r, 0, 0), db_cell(&r, 0, 1)[0] ? ", replaced by " : "",
                      db_cell(&r, 0, 1), c->number);
         db_rows_free(&r);
@@ -286,10 +287,10 @@ static int reserve_body(rec_db *db, void *vctx, struct cd_err *err)
         const char *st = r.n_rows > 0 ? db_cell(&r, 0, 0) : NULL;
         if (st == NULL)
             rc = cd_fail(err, CD_ERR_NOT_FOUND,
-                         "--amend %s: no such certificate in the records", c->replaces);
+                         _("--amend %s: no such certificate in the records"), c->replaces);
         else if (strcmp(st, "valid") != 0)
             rc = cd_fail(err, CD_ERR_INVALID,
-                         "--amend %s: the certificate is %s: only a valid one can be amended",
+                         _("--amend %s: the certificate is %s: only a valid one can be amended"),
                          c->replaces, st);
         db_rows_free(&r);
         if (rc != 0)
@@ -306,8 +307,8 @@ static int reserve_body(rec_db *db, void *vctx, struct cd_err *err)
     if (rc != 0 && db_last_failure(db) == DB_FAIL_UNIQUE) {
         cd_err_clear(err);
         return cd_fail(err, CD_ERR_INVALID,
-                       "certificate %s exists in the records (issued just now by another "
-                       "process): a number is never issued twice",
+                       _("certificate %s exists in the records (issued just now by another "
+                       "process): a number is never issued twice"),
                        c->number);
     }
     if (rc == 0)
@@ -380,8 +381,8 @@ static int issued_body(rec_db *db, void *vctx, struct cd_err *err)
     /* a number recorded as issued already is never written over */
     if (rc == 0 && r.n_rows != 1)
         rc = cd_fail(err, CD_ERR_INVALID,
-                     "certificate %s is recorded as issued already: a number is never issued "
-                     "twice",
+                     _("certificate %s is recorded as issued already: a number is never issued "
+                     "twice"),
                      c->number);
     if (rc == 0)
         db_rows_free(&r);
@@ -411,7 +412,7 @@ static int issued_body(rec_db *db, void *vctx, struct cd_err *err)
         if (rc == 0 && updated == 0) {
             if (r.n_rows > 0)
                 rc = cd_fail(err, CD_ERR_INVALID,
-                             "certificate %s is %s: it cannot be amended by %s", c->replaces,
+                             _("certificate %s is %s: it cannot be amended by %s"), c->replaces,
                              db_cell(&r, 0, 0), c->number);
             db_rows_free(&r);
         }
@@ -486,11 +487,11 @@ static int withdraw_body(rec_db *db, void *vctx, struct cd_err *err)
     if (rc != 0)
         return rc;
     if (r.n_rows == 0)
-        rc = cd_fail(err, CD_ERR_NOT_FOUND, "--withdraw %s: no such certificate in the records",
+        rc = cd_fail(err, CD_ERR_NOT_FOUND, _("--withdraw %s: no such certificate in the records"),
                      c->number);
     else if (strcmp(db_cell(&r, 0, 0), "valid") != 0)
         rc = cd_fail(err, CD_ERR_INVALID,
-                     "--withdraw %s: the certificate is %s: only a valid one can be withdrawn",
+                     _("--withdraw %s: the certificate is %s: only a valid one can be withdrawn"),
                      c->number, db_cell(&r, 0, 0));
     if (rc == 0 && c->run_path != NULL)
         snprintf(c->run_path, 4096, "%s", db_cell(&r, 0, 1));
@@ -521,7 +522,7 @@ int rec_cert_status(rec_db *db, const char *number, char status[16], struct cd_e
     if (rc != 0)
         return rc;
     if (r.n_rows == 0)
-        rc = cd_fail(err, CD_ERR_NOT_FOUND, "certificate %s: not in the records", number);
+        rc = cd_fail(err, CD_ERR_NOT_FOUND, _("certificate %s: not in the records"), number);
     else
         snprintf(status, 16, "%s", db_cell(&r, 0, 0));
     db_rows_free(&r);

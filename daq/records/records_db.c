@@ -16,6 +16,7 @@
  * one row. */
 #define _GNU_SOURCE   /* memmem */
 #include "records_int.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -135,7 +136,7 @@ static int lite_exec(rec_db *db, const char *sql, const char *const *params, siz
                 free(row[c]);
             sqlite3_finalize(st);
             db_rows_free(out);
-            return cd_fail(err, CD_ERR_NOMEM, "records: out of memory");
+            return cd_fail(err, CD_ERR_NOMEM, _("records: out of memory"));
         }
     }
     int ext = sqlite3_extended_errcode(db->lite);
@@ -149,7 +150,7 @@ static int lite_exec(rec_db *db, const char *sql, const char *const *params, siz
                : ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY
                    ? DB_FAIL_UNIQUE
                    : DB_FAIL_OTHER;
-    return cd_fail(err, CD_ERR_IO, "records (sqlite): %s", msg);
+    return cd_fail(err, CD_ERR_IO, _("records (sqlite): %s"), msg);
 }
 
 /* strpos(haystack, needle): where needle first begins in haystack
@@ -181,7 +182,7 @@ static int lite_open(const char *path, rec_db *db, struct cd_err *err)
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                              NULL);
     if (rc != SQLITE_OK)
-        return cd_fail(err, CD_ERR_IO, "records %s: %s", path,
+        return cd_fail(err, CD_ERR_IO, _("records %s: %s"), path,
                        db->lite != NULL ? sqlite3_errmsg(db->lite) : sqlite3_errstr(rc));
     sqlite3_extended_result_codes(db->lite, 1);
     /* a writer waits up to 10 s for another before SQLITE_BUSY, and the
@@ -192,7 +193,7 @@ static int lite_open(const char *path, rec_db *db, struct cd_err *err)
                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
                                  lite_strpos, NULL, NULL);
     if (rc != SQLITE_OK)
-        return cd_fail(err, CD_ERR_IO, "records %s: %s", path, sqlite3_errmsg(db->lite));
+        return cd_fail(err, CD_ERR_IO, _("records %s: %s"), path, sqlite3_errmsg(db->lite));
     struct db_rows r;
     rc = lite_exec(db, "PRAGMA journal_mode=WAL", NULL, 0, &r, err);
     if (rc == 0)
@@ -240,7 +241,7 @@ static int pg_exec(rec_db *db, const char *sql, const char *const *params, size_
         if (!ok) {
             PQclear(res);
             db_rows_free(out);
-            return cd_fail(err, CD_ERR_NOMEM, "records: out of memory");
+            return cd_fail(err, CD_ERR_NOMEM, _("records: out of memory"));
         }
     }
     PQclear(res);
@@ -257,11 +258,11 @@ static int pg_open(const char *url, rec_db *db, struct cd_err *err)
 {
     db->pg = PQconnectdb(url);
     if (db->pg == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "records: out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("records: out of memory"));
     if (PQstatus(db->pg) != CONNECTION_OK) {
         const char *msg = PQerrorMessage(db->pg);
         /* the URL may hold a password: the message names the server only */
-        return cd_fail(err, CD_ERR_IO, "records: cannot connect to PostgreSQL: %.*s",
+        return cd_fail(err, CD_ERR_IO, _("records: cannot connect to PostgreSQL: %.*s"),
                        (int)strcspn(msg, "\n"), msg);
     }
     PQsetNoticeProcessor(db->pg, pg_quiet, NULL);
@@ -434,8 +435,8 @@ static int migrate_body(rec_db *db, void *vctx, struct cd_err *err)
     db_rows_free(&r);
     if (m->from > SCHEMA_VERSION)
         return cd_fail(err, CD_ERR_UNSUPPORTED,
-                       "records: the database has schema version %d, this caldaq knows up to "
-                       "%d: use a newer caldaq",
+                       _("records: the database has schema version %d, this caldaq knows up to "
+                       "%d: use a newer caldaq"),
                        m->from, SCHEMA_VERSION);
     for (int v = m->from; rc == 0 && v < SCHEMA_VERSION; v++) {
         for (size_t i = 0; rc == 0 && i < migrations[v].n; i++) {
@@ -466,16 +467,16 @@ int rec_open(const char *where, rec_db **out, struct cd_err *err)
 {
     *out = NULL;
     if (where == NULL || where[0] == '\0')
-        return cd_fail(err, CD_ERR_INVALID, "--records: empty (a file, or a postgresql:// URL)");
+        return cd_fail(err, CD_ERR_INVALID, _("--records: empty (a file, or a postgresql:// URL)"));
     if (strlen(where) > 4096)
-        return cd_fail(err, CD_ERR_INVALID, "--records: longer than 4096 bytes");
+        return cd_fail(err, CD_ERR_INVALID, _("--records: longer than 4096 bytes"));
     if (strchr(where, ':') != NULL && strstr(where, "://") != NULL && !is_pg_url(where))
         return cd_fail(err, CD_ERR_INVALID,
-                       "--records: '%.40s': a URL must begin postgresql:// (or give a file)",
+                       _("--records: '%.40s': a URL must begin postgresql:// (or give a file)"),
                        where);
     rec_db *db = calloc(1, sizeof *db);
     if (db == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "records: out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("records: out of memory"));
     snprintf(db->where, sizeof db->where, "%s", where);
     int rc = is_pg_url(where) ? pg_open(where, db, err) : lite_open(where, db, err);
     /* two processes opening a new database at once: the migration is one

@@ -6,6 +6,7 @@
  * customer's name and address) and the item's serial are left out unless
  * the lab's configuration names them. */
 #include "records_int.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -118,7 +119,7 @@ static int write_table(const char *dir, const char *name, const struct db_rows *
     json_t *doc = json_pack("{s:s, s:o}", "schema", REC_OPEN_DATA_SCHEMA, name, rows);
     bad |= doc == NULL || json_dump_file(doc, path, JSON_INDENT(1)) != 0;
     json_decref(doc);
-    return bad ? cd_fail(err, CD_ERR_IO, "%s/%s: cannot write", dir, name) : 0;
+    return bad ? cd_fail(err, CD_ERR_IO, _("%s/%s: cannot write"), dir, name) : 0;
 }
 
 static json_t *schema_fields(const struct od_field *fields, size_t nf,
@@ -142,8 +143,8 @@ int rec_export_open_data(rec_db *db, const char *dir, const struct rec_open_data
             known |= cert_fields[c].personal && strcmp(cert_fields[c].name, o->include[i]) == 0;
         if (!known)
             return cd_fail(err, CD_ERR_INVALID,
-                           "open_data include: '%.64s' is not a field that can be included "
-                           "(serial, customer, customer_address)",
+                           _("open_data include: '%.64s' is not a field that can be included "
+                           "(serial, customer, customer_address)"),
                            o->include[i]);
     }
     if (mkdir(dir, 0775) != 0 && errno != EEXIST)
@@ -181,7 +182,7 @@ int rec_export_open_data(rec_db *db, const char *dir, const struct rec_open_data
         schema_fields(cert_fields, N_CERT_FIELDS, o), "standards", "files",
         "standards.csv standards.json", "fields", schema_fields(std_fields, N_STD_FIELDS, o));
     if (schema == NULL || json_dump_file(schema, path, JSON_INDENT(1)) != 0)
-        rc = cd_fail(err, CD_ERR_IO, "%s: cannot write", path);
+        rc = cd_fail(err, CD_ERR_IO, _("%s: cannot write"), path);
     json_decref(schema);
     return rc;
 }

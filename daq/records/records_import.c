@@ -11,6 +11,7 @@
  * an import beside a session holds the database for short moments only. */
 #define _DEFAULT_SOURCE
 #include "records_int.h"
+#include "cd_i18n.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -71,9 +72,9 @@ static int walk(const char *path, int depth, struct file_list *runs, struct file
         return cd_fail(err, CD_ERR_NOT_FOUND, "%s: %s", path, strerror(errno));
     if (!S_ISDIR(st.st_mode)) {
         if (ends_with(path, ".manifest.json"))
-            return list_add(manifests, path) == 0 ? 0 : cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            return list_add(manifests, path) == 0 ? 0 : cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         if (ends_with(path, ".h5"))
-            return list_add(runs, path) == 0 ? 0 : cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            return list_add(runs, path) == 0 ? 0 : cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         return 0;
     }
     if (depth > 32)
@@ -91,7 +92,7 @@ static int walk(const char *path, int depth, struct file_list *runs, struct file
         if ((size_t)snprintf(sub, sizeof sub, "%s/%s", path, e->d_name) >= sizeof sub)
             continue;
         if (list_add(&here, sub) != 0)
-            rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            rc = cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     }
     closedir(d);
     if (here.n > 0)
@@ -199,7 +200,7 @@ static int import_runs(rec_db *db, const struct file_list *runs, size_t start, s
     if (reader == NULL || batch == NULL) {
         daq_run_reader_free(reader);
         free(batch);
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     }
     size_t nb = 0;
     int rc = 0;
@@ -252,7 +253,7 @@ static int import_runs(rec_db *db, const struct file_list *runs, size_t start, s
         memcpy(p->sha, sha, sizeof sha);
         p->v = v;
         if (p->path == NULL)
-            rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            rc = cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         if (rc == 0 && nb == IMPORT_BATCH) {
             rc = flush_batch(db, batch, nb, who, report, ctx, st, err);
             nb = 0;
@@ -474,14 +475,14 @@ static int import_in_parallel(rec_db *db, const struct file_list *runs, unsigned
     for (unsigned k = 1; k < jobs && rc == 0; k++) {
         int p[2];
         if (pipe(p) != 0) {
-            rc = cd_fail(err, CD_ERR_IO, "import: pipe: %s", strerror(errno));
+            rc = cd_fail(err, CD_ERR_IO, _("import: pipe: %s"), strerror(errno));
             break;
         }
         pid_t pid = fork();
         if (pid < 0) {
             close(p[0]);
             close(p[1]);
-            rc = cd_fail(err, CD_ERR_IO, "import: fork: %s", strerror(errno));
+            rc = cd_fail(err, CD_ERR_IO, _("import: fork: %s"), strerror(errno));
             break;
         }
         if (pid == 0) {
@@ -521,7 +522,7 @@ static int import_in_parallel(rec_db *db, const struct file_list *runs, unsigned
         while (waitpid(pids[k], &status, 0) < 0 && errno == EINTR)
             ;
         if (got != sizeof r) {
-            rc = rc != 0 ? rc : cd_fail(err, CD_ERR_IO, "import: worker %u died", k);
+            rc = rc != 0 ? rc : cd_fail(err, CD_ERR_IO, _("import: worker %u died"), k);
             continue;
         }
         st->runs_added += r.st.runs_added;

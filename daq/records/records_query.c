@@ -6,6 +6,7 @@
  * patterns. */
 #define _DEFAULT_SOURCE   /* realpath */
 #include "records_int.h"
+#include "cd_i18n.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ static json_t *rows_json(const struct db_rows *r, const char *const *names, size
 static int check_text(const char *s, const char *what, struct cd_err *err)
 {
     if (s != NULL && strlen(s) > REC_TEXT_MAX)
-        return cd_fail(err, CD_ERR_INVALID, "%s: longer than %d bytes", what, REC_TEXT_MAX);
+        return cd_fail(err, CD_ERR_INVALID, _("%s: longer than %d bytes"), what, REC_TEXT_MAX);
     return 0;
 }
 
@@ -224,7 +225,7 @@ int rec_show(rec_db *db, const char *key, json_t **out, struct cd_err *err)
     if (rc != 0)
         return rc;
     return cd_fail(err, CD_ERR_NOT_FOUND,
-                   "'%.80s%s': no certificate number, run id or run path in the records", key,
+                   _("'%.80s%s': no certificate number, run id or run path in the records"), key,
                    strlen(key) > 80 ? "..." : "");
 }
 
@@ -233,7 +234,7 @@ int rec_due(rec_db *db, const char *today, int within_days, json_t **out, struct
     *out = NULL;
     char until[11];
     if (rec_date_add(today, within_days, until) != 0)
-        return cd_fail(err, CD_ERR_INVALID, "today: '%.20s' is not a date (YYYY-MM-DD)", today);
+        return cd_fail(err, CD_ERR_INVALID, _("today: '%.20s' is not a date (YYYY-MM-DD)"), today);
     const char *p[] = {today, until};
     int rc = 0;
     /* an item's latest valid certificate with a validity date: earlier
@@ -311,10 +312,18 @@ void rec_print_search(FILE *f, const json_t *r)
     const json_t *certs = json_object_get(r, "certificates"), *runs = json_object_get(r, "runs");
     size_t i;
     const json_t *o;
-    fprintf(f, "certificates: %zu\n", json_array_size(certs));
-    if (json_array_size(certs) > 0)
-        fprintf(f, "  %-24s %-10s %-10s %-24s %-16s %-14s %s\n", "number", "status", "issued",
-                "customer", "serial", "verdict", "valid until");
+    fprintf(f, _("certificates: %zu\n"), json_array_size(certs));
+    if (json_array_size(certs) > 0) {
+        /* the headings padded by characters, as the cells (Vietnamese ones too) */
+        fputs("  ", f);
+        cell(f, _("number"), 24);
+        cell(f, _("status"), 10);
+        cell(f, _("issued"), 10);
+        cell(f, _("customer"), 24);
+        cell(f, _("serial"), 16);
+        cell(f, _("verdict"), 14);
+        fprintf(f, "%s\n", _("valid until"));
+    }
     json_array_foreach(certs, i, o)
     {
         fputs("  ", f);
@@ -326,10 +335,16 @@ void rec_print_search(FILE *f, const json_t *r)
         cell(f, str(o, "verdict"), 14);
         fprintf(f, "%s\n", str(o, "valid_until"));
     }
-    fprintf(f, "runs: %zu\n", json_array_size(runs));
-    if (json_array_size(runs) > 0)
-        fprintf(f, "  %-36s %-10s %-24s %-16s %-10s %s\n", "run", "started", "procedure",
-                "serial", "status", "verdict");
+    fprintf(f, _("runs: %zu\n"), json_array_size(runs));
+    if (json_array_size(runs) > 0) {
+        fputs("  ", f);
+        cell(f, _("run"), 36);
+        cell(f, _("started"), 10);
+        cell(f, _("procedure"), 24);
+        cell(f, _("serial"), 16);
+        cell(f, _("status"), 10);
+        fprintf(f, "%s\n", _("verdict"));
+    }
     json_array_foreach(runs, i, o)
     {
         fputs("  ", f);
@@ -341,14 +356,14 @@ void rec_print_search(FILE *f, const json_t *r)
         fprintf(f, "%s\n", str(o, "verdict"));
     }
     if (json_is_true(json_object_get(r, "truncated")))
-        fputs("(more match: narrow the search)\n", f);
+        fputs(_("(more match: narrow the search)\n"), f);
 }
 
 static void print_events(FILE *f, const json_t *events)
 {
     size_t i;
     const json_t *e;
-    fputs("events:\n", f);
+    fputs(_("events:\n"), f);
     json_array_foreach(events, i, e)
         fprintf(f, "  %s  %-22s %s  (%s)\n", str(e, "at"), str(e, "kind"), str(e, "detail"),
                 str(e, "who"));
@@ -360,41 +375,41 @@ void rec_print_show(FILE *f, const json_t *r)
     size_t i;
     const json_t *o;
     if (c != NULL) {
-        fprintf(f, "certificate %s (%s): %s\n", str(c, "number"), str(c, "kind"),
+        fprintf(f, _("certificate %s (%s): %s\n"), str(c, "number"), str(c, "kind"),
                 str(c, "status"));
         if (json_string_value(json_object_get(c, "replaced_by")) != NULL)
-            fprintf(f, "  replaced by  %s: %s\n", str(c, "replaced_by"), str(c, "reason"));
+            fprintf(f, _("  replaced by  %s: %s\n"), str(c, "replaced_by"), str(c, "reason"));
         if (json_string_value(json_object_get(c, "replaces")) != NULL)
-            fprintf(f, "  replaces     %s\n", str(c, "replaces"));
+            fprintf(f, _("  replaces     %s\n"), str(c, "replaces"));
         if (strcmp(str(c, "status"), "withdrawn") == 0)
-            fprintf(f, "  withdrawn:   %s\n", str(c, "reason"));
-        fprintf(f, "  issued       %s (calibrated %s), signed by %s\n", str(c, "issued"),
+            fprintf(f, _("  withdrawn:   %s\n"), str(c, "reason"));
+        fprintf(f, _("  issued       %s (calibrated %s), signed by %s\n"), str(c, "issued"),
                 str(c, "calibrated"), str(c, "signatory"));
-        fprintf(f, "  customer     %s\n", str(c, "customer"));
-        fprintf(f, "  item         %s %s %s, serial %s\n", str(c, "type"),
+        fprintf(f, _("  customer     %s\n"), str(c, "customer"));
+        fprintf(f, _("  item         %s %s %s, serial %s\n"), str(c, "type"),
                 str(c, "manufacturer"), str(c, "model"), str(c, "serial"));
-        fprintf(f, "  procedure    %s, verdict %s, valid until %s\n", str(c, "procedure"),
+        fprintf(f, _("  procedure    %s, verdict %s, valid until %s\n"), str(c, "procedure"),
                 str(c, "verdict"), str(c, "valid_until"));
-        fprintf(f, "  run          %s (%s)\n", str(c, "run_id"), str(c, "run_path"));
-        fprintf(f, "  files in     %s\n", str(c, "folder"));
+        fprintf(f, _("  run          %s (%s)\n"), str(c, "run_id"), str(c, "run_path"));
+        fprintf(f, _("  files in     %s\n"), str(c, "folder"));
         json_array_foreach(json_object_get(c, "files"), i, o)
             fprintf(f, "    %-32s sha256 %s\n", str(o, "name"), str(o, "sha256"));
         print_events(f, json_object_get(c, "events"));
         return;
     }
     const json_t *run = json_object_get(r, "run");
-    fprintf(f, "run %s: %s, verdict %s\n", str(run, "run_id"), str(run, "status"),
+    fprintf(f, _("run %s: %s, verdict %s\n"), str(run, "run_id"), str(run, "status"),
             str(run, "verdict"));
-    fprintf(f, "  file         %s\n  sha256       %s\n", str(run, "path"), str(run, "sha256"));
-    fprintf(f, "  started      %s, ended %s, operator %s, lab %s\n", str(run, "started"),
+    fprintf(f, _("  file         %s\n  sha256       %s\n"), str(run, "path"), str(run, "sha256"));
+    fprintf(f, _("  started      %s, ended %s, operator %s, lab %s\n"), str(run, "started"),
             str(run, "ended"), str(run, "operator"), str(run, "lab"));
-    fprintf(f, "  procedure    %s\n  item         %s %s %s, serial %s\n", str(run, "procedure"),
+    fprintf(f, _("  procedure    %s\n  item         %s %s %s, serial %s\n"), str(run, "procedure"),
             str(run, "type"), str(run, "manufacturer"), str(run, "model"), str(run, "serial"));
     json_array_foreach(json_object_get(run, "standards"), i, o)
-        fprintf(f, "  standard     %s (certificate %s, due %s)\n", str(o, "id"),
+        fprintf(f, _("  standard     %s (certificate %s, due %s)\n"), str(o, "id"),
                 str(o, "certificate"), str(o, "due"));
     json_array_foreach(json_object_get(run, "certificates"), i, o)
-        fprintf(f, "  certificate  %s (%s, issued %s)\n", str(o, "number"), str(o, "status"),
+        fprintf(f, _("  certificate  %s (%s, issued %s)\n"), str(o, "number"), str(o, "status"),
                 str(o, "issued"));
     print_events(f, json_object_get(run, "events"));
 }
@@ -404,11 +419,17 @@ void rec_print_due(FILE *f, const json_t *r)
     size_t i;
     const json_t *o;
     const json_t *items = json_object_get(r, "items"), *stds = json_object_get(r, "standards");
-    fprintf(f, "due by %s (today %s)\n", str(r, "until"), str(r, "today"));
-    fprintf(f, "customer items: %zu\n", json_array_size(items));
-    if (json_array_size(items) > 0)
-        fprintf(f, "  %-8s %-10s %-24s %-24s %-16s %s\n", "state", "until", "customer", "item",
-                "serial", "certificate");
+    fprintf(f, _("due by %s (today %s)\n"), str(r, "until"), str(r, "today"));
+    fprintf(f, _("customer items: %zu\n"), json_array_size(items));
+    if (json_array_size(items) > 0) {
+        fputs("  ", f);
+        cell(f, _("state"), 8);
+        cell(f, _("until"), 10);
+        cell(f, _("customer"), 24);
+        cell(f, _("item"), 24);
+        cell(f, _("serial"), 16);
+        fprintf(f, "%s\n", _("certificate"));
+    }
     json_array_foreach(items, i, o)
     {
         char item[160];
@@ -421,10 +442,15 @@ void rec_print_due(FILE *f, const json_t *r)
         cell(f, str(o, "serial"), 16);
         fprintf(f, "%s (%s)\n", str(o, "certificate"), str(o, "kind"));
     }
-    fprintf(f, "the lab's standards: %zu\n", json_array_size(stds));
-    if (json_array_size(stds) > 0)
-        fprintf(f, "  %-8s %-10s %-20s %-24s %s\n", "state", "due", "standard", "certificate",
-                "description");
+    fprintf(f, _("the lab's standards: %zu\n"), json_array_size(stds));
+    if (json_array_size(stds) > 0) {
+        fputs("  ", f);
+        cell(f, _("state"), 8);
+        cell(f, _("due"), 10);
+        cell(f, _("standard"), 20);
+        cell(f, _("certificate"), 24);
+        fprintf(f, "%s\n", _("description"));
+    }
     json_array_foreach(stds, i, o)
     {
         fputs("  ", f);

@@ -24,6 +24,7 @@
 
 #include "cert.h"
 #include "records.h"
+#include "cd_i18n.h"
 
 /* ------------------------------------------------------------ listing */
 
@@ -1000,10 +1001,10 @@ int rp_summary_write(const char *out, const char *const *dirs, int n_dirs, FILE 
             fprintf(js, "%s\n  %s", i ? "," : "", text);
         free(text);
         if (report != NULL && st != NULL && strcmp(st, "failed") == 0)
-            fprintf(report, "  FAILED %s: %s\n", json_string_value(json_object_get(r, "path")),
+            fprintf(report, _("  FAILED %s: %s\n"), json_string_value(json_object_get(r, "path")),
                    json_string_value(json_object_get(r, "error")));
         else if (report != NULL && json_is_true(json_object_get(r, "verdict_changed")))
-            fprintf(report, "  changed %s: %s -> %s\n", json_string_value(json_object_get(r, "path")),
+            fprintf(report, _("  changed %s: %s -> %s\n"), json_string_value(json_object_get(r, "path")),
                    json_string_value(json_object_get(r, "old_verdict")),
                    json_string_value(json_object_get(r, "new_verdict")));
         json_decref(r);
@@ -1027,7 +1028,7 @@ int rp_summary_write(const char *out, const char *const *dirs, int n_dirs, FILE 
         if (files != NULL && files[d] != NULL)
             fclose(files[d]);
     free(files);
-    return rc == 0 ? 0 : cd_fail(err, CD_ERR_IO, "%s: cannot write the summary", out);
+    return rc == 0 ? 0 : cd_fail(err, CD_ERR_IO, _("%s: cannot write the summary"), out);
 }
 
 /* ------------------------------------------------------------ the batch */
@@ -1109,7 +1110,7 @@ int rp_run(const struct rp_options *o, FILE *report, struct rp_totals *t, struct
         int e = errno;
         fclose(todo);
         close(todo_fd);
-        return cd_fail(err, CD_ERR_IO, "%s: cannot list the runs: %s", unlisted,
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot list the runs: %s"), unlisted,
                        strerror(e != 0 ? e : EIO));
     }
     bool todo_ok = todo != NULL && !ferror(todo);

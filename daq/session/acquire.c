@@ -4,6 +4,7 @@
  * the raw conversation is recorded, and every finished point is safe on
  * disk before the next begins. */
 #include "session.h"
+#include "cd_i18n.h"
 
 #include <math.h>
 #include <signal.h>
@@ -85,7 +86,7 @@ static int acquire_points(const struct ses_acquire *a, const struct acq_point *p
             return err->code;
         for (unsigned long long k = 0; k < pts[p].repeat; k++) {
             if (*a->interrupted)
-                return cd_fail(err, CD_ERR_INVALID, "interrupted");
+                return cd_fail(err, CD_ERR_INVALID, _("interrupted"));
             struct daq_reading rd = {.point = (int32_t)p, .repetition = (int32_t)k,
                                      .nominal = pts[p].nominal};
             snprintf(rd.role, sizeof rd.role, "%s", pts[p].role);
@@ -164,8 +165,8 @@ int ses_acquire_run(const struct ses_acquire *a, struct ses_acquire_result *res,
         prof_standards_free(reg);
         prof_profile_free(profile);
         free(pts);
-        return pts == NULL ? cd_fail(err, CD_ERR_NOMEM, "out of memory")
-                           : cd_fail(err, CD_ERR_INVALID, "interrupted");
+        return pts == NULL ? cd_fail(err, CD_ERR_NOMEM, _("out of memory"))
+                           : cd_fail(err, CD_ERR_INVALID, _("interrupted"));
     }
 
     char stamp[32];

@@ -5,8 +5,8 @@
  * stops the replay with the trace line. The readings, and so the results,
  * are those of the trace. */
 #include "session.h"
-
 #include "cd_i18n.h"
+
 
 #include <errno.h>
 #include <math.h>
@@ -38,7 +38,7 @@ static void *play(void *arg)
     if (pl->listen_fd >= 0) {
         pl->fd = accept(pl->listen_fd, NULL, NULL);
         if (pl->fd < 0) {
-            pl->rc = cd_fail(&pl->err, CD_ERR_IO, "accept: %s", strerror(errno));
+            pl->rc = cd_fail(&pl->err, CD_ERR_IO, _("accept: %s"), strerror(errno));
             return NULL;
         }
     }
@@ -99,7 +99,7 @@ static int player_start(struct player *pl, const struct drv_trace *t, bool fast,
         int n = 0;
         if ((pl->listen_fd = listen_loopback(&n)) < 0) {
             pthread_mutex_destroy(&pl->lock);
-            return cd_fail(err, CD_ERR_IO, "listen on 127.0.0.1: %s", strerror(errno));
+            return cd_fail(err, CD_ERR_IO, _("listen on 127.0.0.1: %s"), strerror(errno));
         }
         snprintf(port, cap, "tcp:127.0.0.1:%d", n);
         *serial = NULL;
@@ -119,7 +119,7 @@ static int player_start(struct player *pl, const struct drv_trace *t, bool fast,
             close(pl->listen_fd);
         pl->listen_fd = -1;
         pthread_mutex_destroy(&pl->lock);
-        return cd_fail(err, CD_ERR_IO, "cannot start the replay");
+        return cd_fail(err, CD_ERR_IO, _("cannot start the replay"));
     }
     pl->started = true;
     return 0;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "records.h"
+#include "cd_i18n.h"
 
 
 #ifndef CALDAQ_VERSION
@@ -102,6 +103,9 @@ void ses_instruction(enum lang lang, const struct prof_profile *p,
         snprintf(buf, cap, msg_text(lang, M_SET_CALIBRATOR), v, p->unit, range, p->unit);
         break;
     }
+    /* Vietnamese writes 0,5 bar (docs/i18n.md) */
+    if (lang == LANG_VI)
+        cd_decimal_sep(buf, CD_DECSEP_COMMA);
 }
 
 static enum msg verdict_word(enum unc_verdict v)
@@ -144,13 +148,15 @@ void ses_print_results(FILE *f, enum lang lang, const struct ana_file *a)
         char nominal[40];
         snprintf(nominal, sizeof nominal, "%.10g %s", pt->nominal, prof_reference_unit(p));
         double mpe = fmax(fabs(pt->low), fabs(pt->high));
+        char line[256];
         if (pt->measured)
-            fprintf(f, "%14s %16.10g %12.4g %11.4g %6.3f %11.4g  %s\n", nominal,
-                    pt->stats[PROF_STAT_MEAN], pt->error, pt->U, pt->k, mpe,
-                    msg_text(lang, point_msg(pt)));
+            snprintf(line, sizeof line, "%14s %16.10g %12.4g %11.4g %6.3f %11.4g  %s\n", nominal,
+                     pt->stats[PROF_STAT_MEAN], pt->error, pt->U, pt->k, mpe,
+                     msg_text(lang, point_msg(pt)));
         else
-            fprintf(f, "%14s %16s %12s %11s %6s %11.4g  %s\n", nominal, "-", "-", "-", "-", mpe,
-                    msg_text(lang, M_NOT_MEASURED));
+            snprintf(line, sizeof line, "%14s %16s %12s %11s %6s %11.4g  %s\n", nominal, "-", "-",
+                     "-", "-", mpe, msg_text(lang, M_NOT_MEASURED));
+        fputs(lang == LANG_VI ? cd_decimal_sep(line, CD_DECSEP_COMMA) : line, f);
     }
     fprintf(f, msg_text(lang, M_VERDICT), msg_text(lang, verdict_msg(r)));
 }
@@ -370,7 +376,7 @@ static int record_env(struct session *s, const char *where, struct cd_err *err)
         double env[3];
         int asked = s->ui->ask_env(s->ui->ctx, where, env);
         if (asked == -2 || *s->interrupted)
-            return cd_fail(err, CD_ERR_INVALID, "stopped by the operator");
+            return cd_fail(err, CD_ERR_INVALID, _("stopped by the operator"));
         if (asked == 0) {
             e.temp_c = env[0];
             e.rh_pct = env[1];
@@ -384,8 +390,11 @@ static int record_env(struct session *s, const char *where, struct cd_err *err)
     clock_gettime(CLOCK_REALTIME, &now);
     e.t = (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
     snprintf(e.where, sizeof e.where, "%s", where);
-    if (strcmp(where, "start") == 0)
-        say(s, msg_text(s->c->lang, M_ENV), e.temp_c, e.rh_pct);
+    if (strcmp(where, "start") == 0) {
+        char env[128];
+        snprintf(env, sizeof env, msg_text(s->c->lang, M_ENV), e.temp_c, e.rh_pct);
+        say(s, "%s", s->c->lang == LANG_VI ? cd_decimal_sep(env, CD_DECSEP_COMMA) : env);
+    }
     return stored(s, daq_run_add_env(s->run, &e, err));
 }
 
@@ -450,13 +459,13 @@ static int open_reference(struct session *s, bool resumed, struct cd_err *err)
                                                                   : NULL;
     if (c->ref_port == NULL)
         return cd_fail(err, CD_ERR_INVALID,
-                       "profile %s reads the reference with an instrument: give its port with "
-                       "--ref-port",
+                       _("profile %s reads the reference with an instrument: give its port with "
+                       "--ref-port"),
                        s->p->name);
     if (driver == NULL)
         return cd_fail(err, CD_ERR_INVALID,
-                       "profile %s names no driver for the reference instrument: give one with "
-                       "--ref-driver",
+                       _("profile %s names no driver for the reference instrument: give one with "
+                       "--ref-driver"),
                        s->p->name);
     const char *opts[64];
     size_t n = 0;
@@ -515,7 +524,7 @@ static int open_instrument(struct session *s, bool resumed, struct cd_err *err)
     }
     if (c->port == NULL)
         return cd_fail(err, CD_ERR_INVALID,
-                       "profile %s reads the item with its instrument: give its port with --port",
+                       _("profile %s reads the item with its instrument: give its port with --port"),
                        s->p->name);
     const char *driver = driver_of(s);
     /* opened as the user said first: whether it reports stability decides
@@ -574,8 +583,8 @@ static int open_source(struct session *s, struct cd_err *err)
     }
     if (!ps->given)
         return cd_fail(err, CD_ERR_INVALID,
-                       "--source-port: profile %s names no source (a source: section with "
-                       "driver and band, docs/profiles.md)",
+                       _("--source-port: profile %s names no source (a source: section with "
+                       "driver and band, docs/profiles.md)"),
                        s->p->name);
     const char *driver = c->source_driver != NULL ? c->source_driver : ps->driver;
     /* every byte both ways recorded, so an unattended session replays */
@@ -593,7 +602,7 @@ static int open_source(struct session *s, struct cd_err *err)
     int rc = drv_open(driver, c->source_port, c->source_serial, c->source_opts, s->src_tw,
                       &s->src_dev, err);
     if (rc == 0 && !drv_is_source(s->src_dev))
-        rc = cd_fail(err, CD_ERR_INVALID, "--source-driver %s is not a source (pace, bath)",
+        rc = cd_fail(err, CD_ERR_INVALID, _("--source-driver %s is not a source (pace, bath)"),
                      driver);
     struct drv_identity id;
     if (rc == 0)
@@ -737,10 +746,10 @@ static bool instrument_fault(int code)
 static const char *no_value_why(enum drv_status st)
 {
     switch (st) {
-    case DRV_STATUS_OVERLOAD: return "the load is above the instrument's capacity";
-    case DRV_STATUS_UNDERLOAD: return "the load is below the instrument's range";
-    case DRV_STATUS_ERROR: return "the instrument reports an error";
-    default: return "the instrument sent no number";
+    case DRV_STATUS_OVERLOAD: return _("the load is above the instrument's capacity");
+    case DRV_STATUS_UNDERLOAD: return _("the load is below the instrument's range");
+    case DRV_STATUS_ERROR: return _("the instrument reports an error");
+    default: return _("the instrument sent no number");
     }
 }
 
@@ -774,13 +783,13 @@ static int read_instrument(struct session *s, drv_dev *dev, const char *side,
     bool counted = rd.r.status == DRV_STATUS_STABLE && isfinite(rd.r.value);
     if (s->ui->reading != NULL)
         s->ui->reading(s->ui->ctx, s->p, &rd.r, counted);
-    const char *whose = strcmp(side, DAQ_SIDE_REFERENCE) == 0 ? "the reference instrument"
-                                                               : "the instrument";
+    const char *whose = strcmp(side, DAQ_SIDE_REFERENCE) == 0 ? _("the reference instrument")
+                                                               : _("the instrument");
     if (!counted && rd.r.display[0] != '\0')
-        return cd_fail(err, CD_ERR_DEVICE, "%s shows %s (%s) at %.10g %s", whose,
+        return cd_fail(err, CD_ERR_DEVICE, _("%s shows %s (%s) at %.10g %s"), whose,
                        drv_status_name(rd.r.status), rd.r.display, pt->nominal, prof_reference_unit(s->p));
     if (!counted)
-        return cd_fail(err, CD_ERR_DEVICE, "%s shows %s at %.10g %s, with no value: %s", whose,
+        return cd_fail(err, CD_ERR_DEVICE, _("%s shows %s at %.10g %s, with no value: %s"), whose,
                        drv_status_name(rd.r.status), pt->nominal, prof_reference_unit(s->p),
                        no_value_why(rd.r.status));
     return 0;
@@ -805,8 +814,8 @@ static int read_typed(struct session *s, bool reference, const struct prof_plan_
     enum lang lang = s->c->lang;
     if (s->ui->ask_typed == NULL)
         return cd_fail(err, CD_ERR_INVALID,
-                       "profile %s has readings read by eye, and this session cannot ask for "
-                       "them (in batch mode give them with --typed FILE)",
+                       _("profile %s has readings read by eye, and this session cannot ask for "
+                       "them (in batch mode give them with --typed FILE)"),
                        p->name);
     double low, high, mpe = NAN;
     if (prof_point_limits(p, pt, &low, &high, NULL) == 0)
@@ -816,11 +825,11 @@ static int read_typed(struct session *s, bool reference, const struct prof_plan_
     char reason[512], text[128], entry[400];
     for (;;) {
         if (*s->interrupted)
-            return cd_fail(err, CD_ERR_INVALID, "interrupted");
+            return cd_fail(err, CD_ERR_INVALID, _("interrupted"));
         text[0] = '\0';
         enum ses_action a = s->ui->ask_typed(s->ui->ctx, p, pt, what, why, text, sizeof text);
         if (a == SES_ABORT || *s->interrupted)
-            return cd_fail(err, CD_ERR_INVALID, "stopped by the operator at test point %zu",
+            return cd_fail(err, CD_ERR_INVALID, _("stopped by the operator at test point %zu"),
                            pt->index + 1);
         text[strcspn(text, "\r\n")] = '\0';
         double v;
@@ -879,12 +888,12 @@ static int measure(struct session *s, const struct prof_plan_point *pt, unsigned
     const char *item_side = classic(s) ? "" : DAQ_SIDE_ITEM;
     for (unsigned k = 0; k < remaining; k++) {
         if (*s->interrupted)
-            return cd_fail(err, CD_ERR_INVALID, "interrupted");
+            return cd_fail(err, CD_ERR_INVALID, _("interrupted"));
         if (k > 0 && pt->test == PROF_TEST_REPEATABILITY && s->ui->before_point != NULL &&
             s->src_dev == NULL) {
             enum ses_action a = s->ui->before_point(s->ui->ctx, s->p, pt, remaining - k);
             if (a == SES_ABORT)
-                return cd_fail(err, CD_ERR_INVALID, "stopped by the operator");
+                return cd_fail(err, CD_ERR_INVALID, _("stopped by the operator"));
         }
         unsigned rep = s->have[pt->index];
         int rc = 0;
@@ -919,8 +928,8 @@ static int run_checks(struct session *s, bool *failed, struct cd_err *err)
             continue;
         if (s->ui->ask_check == NULL)
             return cd_fail(err, CD_ERR_INVALID,
-                           "profile %s has a checklist, and this session cannot ask it (in "
-                           "batch mode give the answers with --typed FILE)",
+                           _("profile %s has a checklist, and this session cannot ask it (in "
+                           "batch mode give the answers with --typed FILE)"),
                            s->p->name);
         if (c->stage != stage) {
             stage = c->stage;
@@ -936,7 +945,7 @@ static int run_checks(struct session *s, bool *failed, struct cd_err *err)
             if (*s->interrupted ||
                 s->ui->ask_check(s->ui->ctx, c, why, text, sizeof text) == SES_ABORT ||
                 *s->interrupted)
-                return cd_fail(err, CD_ERR_INVALID, "stopped by the operator at check %s",
+                return cd_fail(err, CD_ERR_INVALID, _("stopped by the operator at check %s"),
                                c->id);
             text[strcspn(text, "\r\n")] = '\0';
             if ((answer = ses_check_answer(text)) >= 0)
@@ -995,7 +1004,7 @@ static int walk(struct session *s, struct cd_err *err)
                                     ? s->ui->before_point(s->ui->ctx, p, pt, remaining)
                                     : SES_GO;
             if (a == SES_ABORT || *s->interrupted)
-                return cd_fail(err, CD_ERR_INVALID, "stopped by the operator at test point %zu",
+                return cd_fail(err, CD_ERR_INVALID, _("stopped by the operator at test point %zu"),
                                i + 1);
             char what[160];
             if (a == SES_SKIP) {
@@ -1047,7 +1056,7 @@ static int walk(struct session *s, struct cd_err *err)
                                                                             : SES_REC_NOTE);
             } while (a == SES_NOTE);
             if (a == SES_ABORT)
-                return cd_fail(err, CD_ERR_INVALID, "stopped by the operator after test point %zu",
+                return cd_fail(err, CD_ERR_INVALID, _("stopped by the operator after test point %zu"),
                                i + 1);
             if (a != SES_REPEAT)
                 break;
@@ -1070,7 +1079,7 @@ static int recorded_standards_in_date(const daq_run *run, const char *today_arg,
     const char *today = today_arg;
     if (today == NULL) {
         if (cd_today(now) != 0)
-            return cd_fail(err, CD_ERR_INVALID, "cannot tell today's date");
+            return cd_fail(err, CD_ERR_INVALID, _("cannot tell today's date"));
         today = now;
     }
     long t, due;
@@ -1083,8 +1092,8 @@ static int recorded_standards_in_date(const daq_run *run, const char *today_arg,
             continue;
         if (due < t)
             return cd_fail(err, CD_ERR_INVALID,
-                           "reference %s (certificate %s) was due for calibration on %s; it may "
-                           "not be used after that date",
+                           _("reference %s (certificate %s) was due for calibration on %s; it may "
+                           "not be used after that date"),
                            st[i].id, st[i].certificate, st[i].due_date);
     }
     return 0;
@@ -1117,12 +1126,12 @@ static int resumed_standards(struct session *s, prof_standards **reg, struct cd_
     struct cd_err why = {0};
     int rc = ses_load_standards(s->c->standards_path, s->p, s->c->today, reg, &why);
     if (rc == 0 && *reg == NULL)
-        rc = cd_fail(&why, CD_ERR_NOT_FOUND, "the profile names no register");
+        rc = cd_fail(&why, CD_ERR_NOT_FOUND, _("the profile names no register"));
     if (rc != 0)
         return cd_fail(err, rc,
-                       "the run records no reference standards (its session was interrupted "
+                       _("the run records no reference standards (its session was interrupted "
                        "before they were saved) and they cannot be taken from the register: "
-                       "%s; give the register that was used with --standards",
+                       "%s; give the register that was used with --standards"),
                        why.msg);
     return 0;
 }
@@ -1210,8 +1219,8 @@ static int verification_ready(struct session *s, const prof_standards *reg, stru
             : NULL;
     if (ref == NULL)
         return cd_fail(err, CD_ERR_INVALID,
-                       "verification profile %s needs its reference standard from the register "
-                       "(a standards entry with role reference and an id)",
+                       _("verification profile %s needs its reference standard from the register "
+                       "(a standards entry with role reference and an id)"),
                        p->name);
     int rc = prof_check_reference_ratio(p, ref, err);
     if (rc != 0)
@@ -1258,15 +1267,12 @@ static void note_in_records(const struct ses_config *c, const struct ses_ui *ui,
     char line[CD_ERR_MSG_MAX + 200];
     if (rc != 0)
         snprintf(line, sizeof line,
-                 c->lang == LANG_VI ? "Chưa ghi được vào hồ sơ của phòng thí nghiệm (%s); lệnh "
-                                      "`caldaq records import` sẽ ghi sau."
-                                    : "Not recorded in the lab's records (%s); `caldaq records "
-                                      "import` records the run later.",
+                 _("Not recorded in the lab's records (%s); `caldaq records "
+                                      "import` records the run later."),
                  err.msg);
     else
         snprintf(line, sizeof line, "%s",
-                 c->lang == LANG_VI ? "Đã ghi vào hồ sơ của phòng thí nghiệm."
-                                    : "Recorded in the lab's records.");
+                 _("Recorded in the lab's records."));
     if (ui->say != NULL)
         ui->say(ui->ctx, line);
 }
@@ -1320,7 +1326,7 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
         (s.checked = calloc(s.p->verification.n_checks + 1, sizeof *s.checked)) == NULL ||
         (!resumed && verification_ready(&s, reg, err) != 0)) {
         if (err->code == 0)
-            cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         status = SES_BAD_INPUT;
         goto done;
     }
@@ -1333,9 +1339,9 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
     if ((s.item_instr && c->port == NULL) || (s.ref_instr && c->ref_port == NULL)) {
         cd_fail(err, CD_ERR_INVALID,
                 s.item_instr && c->port == NULL
-                    ? "profile %s reads the item with its instrument: give its port with --port"
-                    : "profile %s reads the reference with an instrument: give its port with "
-                      "--ref-port",
+                    ? _("profile %s reads the item with its instrument: give its port with --port")
+                    : _("profile %s reads the reference with an instrument: give its port with "
+                      "--ref-port"),
                 s.p->name);
         status = SES_USAGE;
         goto done;
@@ -1394,7 +1400,8 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
         status = s.store_failed      ? SES_INSTRUMENT
                  : *s.interrupted    ? SES_ABORTED
                  : instrument_fault(err->code) ? SES_INSTRUMENT
-                 : err->code == CD_ERR_INVALID && strstr(err->msg, "operator") != NULL
+                 : err->code == CD_ERR_INVALID && (strstr(err->msg, "operator") != NULL ||
+                                                     strstr(err->msg, _("stopped by the operator")) != NULL)
                      ? SES_ABORTED
                      : SES_INSTRUMENT;
         goto done;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "session.h"
+#include "cd_i18n.h"
 
 /* Ask the simulator to present `load` (its control socket answers one line). */
 int ses_present_load(const char *path, double load, struct cd_err *err)
@@ -23,7 +24,7 @@ int ses_present_load(const char *path, double load, struct cd_err *err)
         int e = errno;
         if (fd >= 0)
             close(fd);
-        return cd_fail(err, CD_ERR_IO, "%s: cannot reach the simulator: %s", path, strerror(e));
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot reach the simulator: %s"), path, strerror(e));
     }
     char cmd[64];
     int n = snprintf(cmd, sizeof cmd, "load %.10g\n", load);
@@ -33,7 +34,7 @@ int ses_present_load(const char *path, double load, struct cd_err *err)
         got = read(fd, reply, sizeof reply - 1);
     close(fd);
     if (got <= 0)
-        return cd_fail(err, CD_ERR_IO, "%s: the simulator did not answer 'load'", path);
+        return cd_fail(err, CD_ERR_IO, _("%s: the simulator did not answer 'load'"), path);
     return 0;
 }
 
@@ -63,7 +64,7 @@ int ses_load_standards(const char *standards_path, const struct prof_profile *p,
         return err->code;
     char now[11];
     int rc = today == NULL && cd_today(now) != 0
-                 ? cd_fail(err, CD_ERR_INVALID, "cannot tell today's date")
+                 ? cd_fail(err, CD_ERR_INVALID, _("cannot tell today's date"))
                  : prof_profile_check_standards(p, reg, today != NULL ? today : now, err);
     if (rc != 0) {
         prof_standards_free(reg);

@@ -2,6 +2,7 @@
  * with prompts, a live reading and a stability indicator; and batch mode
  * for CI and scripted labs, one line per point and no questions. */
 #include "session.h"
+#include "cd_i18n.h"
 
 #include "cd_i18n.h"
 
@@ -70,7 +71,10 @@ static void term_reading(void *ctx, const struct prof_profile *p, const struct d
                          bool counted)
 {
     struct ses_term *t = ctx;
-    const char *shown = r->display[0] ? r->display : "?";
+    char shown[sizeof r->display + 2];
+    snprintf(shown, sizeof shown, "%s", r->display[0] ? r->display : "?");
+    if (t->lang == LANG_VI)
+        cd_decimal_sep(shown, CD_DECSEP_COMMA); /* 100,001 g (docs/i18n.md) */
     fprintf(t->out, msg_text(t->lang, counted ? M_READING_STABLE : M_READING_UNSTABLE), shown,
             r->unit[0] ? r->unit : p->unit);
     fflush(t->out);
@@ -184,7 +188,7 @@ static int typed_next(struct ses_term *t, char *key, size_t kcap, char *value, s
             return 0;
         if (got < 0)
             /* said, then taken as a wrong entry: the next line answers */
-            fprintf(t->out, "%s:%d: not NOMINAL,VALUE nor CHECK-ID,ANSWER: ignored\n",
+            fprintf(t->out, _("%s:%d: not NOMINAL,VALUE nor CHECK-ID,ANSWER: ignored\n"),
                     t->typed_path, t->typed_line);
     }
 }
@@ -199,7 +203,7 @@ static enum ses_action batch_ask_typed(void *ctx, const struct prof_profile *p,
         fprintf(t->out, "%s:%d: %s\n", t->typed_path, t->typed_line, why);
     char key[64], value[256];
     if (typed_next(t, key, sizeof key, value, sizeof value) != 0) {
-        fprintf(t->out, "%s: no reading for point %zu (%.10g %s): the file ends\n",
+        fprintf(t->out, _("%s: no reading for point %zu (%.10g %s): the file ends\n"),
                 t->typed_path != NULL ? t->typed_path : "--typed", pt->index + 1, pt->nominal,
                 p->unit);
         return SES_ABORT;
@@ -207,7 +211,7 @@ static enum ses_action batch_ask_typed(void *ctx, const struct prof_profile *p,
     char *end = NULL;
     double nominal = strtod(key, &end);
     if (end == key || *end != '\0' || fabs(nominal - pt->nominal) > 1e-9 * fmax(1, fabs(nominal))) {
-        fprintf(t->out, "%s:%d: '%s' where point %zu's nominal %.10g %s was expected\n",
+        fprintf(t->out, _("%s:%d: '%s' where point %zu's nominal %.10g %s was expected\n"),
                 t->typed_path, t->typed_line, key, pt->index + 1, pt->nominal, p->unit);
         return SES_ABORT;
     }
@@ -220,7 +224,7 @@ static bool batch_confirm_typed(void *ctx, const char *why)
 {
     struct ses_term *t = ctx;
     if (!t->typed_confirm)
-        fprintf(t->out, "%s:%d: %s; end the line with ,confirm to keep it\n", t->typed_path,
+        fprintf(t->out, _("%s:%d: %s; end the line with ,confirm to keep it\n"), t->typed_path,
                 t->typed_line, why);
     return t->typed_confirm;
 }
@@ -233,12 +237,12 @@ static enum ses_action batch_ask_check(void *ctx, const struct prof_check *c, co
         fprintf(t->out, "%s:%d: %s\n", t->typed_path, t->typed_line, why);
     char key[64], value[256];
     if (typed_next(t, key, sizeof key, value, sizeof value) != 0) {
-        fprintf(t->out, "%s: no answer for check %s: the file ends\n",
+        fprintf(t->out, _("%s: no answer for check %s: the file ends\n"),
                 t->typed_path != NULL ? t->typed_path : "--typed", c->id);
         return SES_ABORT;
     }
     if (strcmp(key, c->id) != 0) {
-        fprintf(t->out, "%s:%d: '%s' where the answer of check %s was expected\n",
+        fprintf(t->out, _("%s:%d: '%s' where the answer of check %s was expected\n"),
                 t->typed_path, t->typed_line, key, c->id);
         return SES_ABORT;
     }
@@ -250,14 +254,14 @@ static enum ses_action batch_ask_check(void *ctx, const struct prof_check *c, co
 static int term_ask_env(void *ctx, const char *where, double env[3])
 {
     struct ses_term *t = ctx;
+    /* TRANSLATORS: "Temperature ... at the %s": when conditions are read */
     static const struct {
-        const char *where, *en, *vi;
-    } words[] = {{"start", "start", "bắt đầu"}, {"end", "end", "kết thúc"},
-                 {"point", "this point", "điểm này"}};
+        const char *where, *en;
+    } words[] = {{"start", N_("start")}, {"end", N_("end")}, {"point", N_("this point")}};
     const char *w = where;
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(words[i].where, where) == 0)
-            w = t->lang == LANG_VI ? words[i].vi : words[i].en;
+            w = t->lang == LANG_VI ? _(words[i].en) : words[i].en;
     for (;;) {
         char line[128];
         fprintf(t->out, msg_text(t->lang, M_ASK_ENV), w);
@@ -303,8 +307,11 @@ static void batch_reading(void *ctx, const struct prof_profile *p, const struct 
 {
     struct ses_term *t = ctx;
     if (counted) {
-        fprintf(t->out, "  %s %s\n", r->display[0] ? r->display : "?",
-                r->unit[0] ? r->unit : p->unit);
+        char shown[sizeof r->display + 2];
+        snprintf(shown, sizeof shown, "%s", r->display[0] ? r->display : "?");
+        if (t->lang == LANG_VI)
+            cd_decimal_sep(shown, CD_DECSEP_COMMA);
+        fprintf(t->out, "  %s %s\n", shown, r->unit[0] ? r->unit : p->unit);
         fflush(t->out);
     }
 }
@@ -465,9 +472,9 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
     enum lang l = t->lang;
     if (strcmp(who, "session") != 0 && o->status != SES_COMPLETE) {
         /* replay and demo: nothing to resume, the message is the story */
-        fprintf(stderr, "caldaq %s: %s\n", who, o->err.msg);
+        fprintf(stderr, _("caldaq %s: %s\n"), who, o->err.msg);
         if (o->run_path[0] != '\0')
-            fprintf(stderr, "caldaq %s: the points before it are in %s\n", who, o->run_path);
+            fprintf(stderr, _("caldaq %s: the points before it are in %s\n"), who, o->run_path);
         return (int)o->status;
     }
     switch (o->status) {
@@ -499,19 +506,20 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
         } else if (o->run_path[0] != '\0') {
             char resume[8192];
             ses_resume_command(c, o->run_path, resume, sizeof resume);
-            bool settle = o->err.code == CD_ERR_TIMEOUT && strstr(o->err.msg, "no stable") != NULL;
+            bool settle = o->err.code == CD_ERR_TIMEOUT && (strstr(o->err.msg, "no stable") != NULL ||
+                                                          strstr(o->err.msg, _("no stable reading")) != NULL);
             fprintf(t->out,
                     msg_text(l, o->source_not_settled ? M_SOURCE_NOT_SETTLED
                                 : settle              ? M_NOT_SETTLED
                                                       : M_INSTRUMENT_LOST),
                     o->point + 1, o->err.msg, o->run_path, resume);
         }
-        fprintf(stderr, "caldaq %s: %s\n", who, o->err.msg);
+        fprintf(stderr, _("caldaq %s: %s\n"), who, o->err.msg);
         break;
     default:
-        fprintf(stderr, "caldaq %s: %s\n", who, o->err.msg);
+        fprintf(stderr, _("caldaq %s: %s\n"), who, o->err.msg);
         if (o->status == SES_USAGE) /* as the command line's own usage errors */
-            fprintf(stderr, "Try 'caldaq %s --help'.\n", who);
+            fprintf(stderr, _("Try 'caldaq %s --help'.\n"), who);
         break;
     }
     fflush(t->out);

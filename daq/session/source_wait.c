@@ -5,6 +5,7 @@
  * is bounded: by the timeout, and by *interrupted (Ctrl-C), checked at
  * least every 100 ms. */
 #include "session.h"
+#include "cd_i18n.h"
 
 #include "cd_i18n.h"
 
@@ -110,8 +111,8 @@ int ses_source_settle(drv_dev *dev, drv_dev *ref, const struct ses_clock *clock,
     for (;;) {
         if (*interrupted)
             return cd_fail(err, CD_ERR_INVALID,
-                           "stopped by the operator while the source went to %.10g %s at test "
-                           "point %zu",
+                           _("stopped by the operator while the source went to %.10g %s at test "
+                           "point %zu"),
                            pt->nominal, p->unit, pt->index + 1);
         struct drv_source_reading r;
         if ((rc = drv_source_read(dev, &r, err)) != 0)
@@ -166,9 +167,9 @@ int ses_source_settle(drv_dev *dev, drv_dev *ref, const struct ses_clock *clock,
                                  w->ref_text[0] ? w->ref_text : "?", w->ref_unit, band, p->unit,
                                  stable_for_s, timeout_s)
                        : cd_fail(err, CD_ERR_TIMEOUT,
-                                 "source did not settle at test point %zu: set point %.10g %s, "
-                                 "last actual %s %s, not within ±%g %s for %g s within the "
-                                 "timeout of %g s",
+                                 _("source did not settle at test point %zu: set point %.10g %s, "
+                                   "last actual %s %s, not within ±%g %s for %g s within the "
+                                   "timeout of %g s"),
                                  pt->index + 1, pt->nominal, p->unit,
                                  r.display[0] ? r.display : "?", p->unit, band, p->unit,
                                  stable_for_s, timeout_s);

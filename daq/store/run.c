@@ -6,6 +6,7 @@
  * run can be reopened (results and audit only); an interrupted one resumed
  * (what its journals hold recovered, then written like a new one). */
 #include "run_int.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -90,10 +91,10 @@ static int fsync_path(const char *path, bool dir, struct cd_err *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
     if (fd < 0)
-        return cd_fail(err, CD_ERR_IO, "%s: cannot open to sync: %s", path, strerror(errno));
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot open to sync: %s"), path, strerror(errno));
     int rc = 0;
     if (fsync(fd) != 0 && !(dir && (errno == EINVAL || errno == EROFS)))
-        rc = cd_fail(err, CD_ERR_IO, "%s: fsync: %s", path, strerror(errno));
+        rc = cd_fail(err, CD_ERR_IO, _("%s: fsync: %s"), path, strerror(errno));
     close(fd);
     return rc;
 }
@@ -138,14 +139,14 @@ static int io_fail(const daq_run *run, struct cd_err *err, const char *what, int
 {
     if (e == ENOSPC)
         return cd_fail(err, CD_ERR_IO,
-                       "%s: cannot %s: no space left on the device that holds the run "
-                       "(folder %s)",
+                       _("%s: cannot %s: no space left on the device that holds the run "
+                       "(folder %s)"),
                        run->path, what, run->dir_path);
     if (e == EDQUOT)
         return cd_fail(err, CD_ERR_IO,
-                       "%s: cannot %s: the disk quota for the folder %s is used up", run->path,
+                       _("%s: cannot %s: the disk quota for the folder %s is used up"), run->path,
                        what, run->dir_path);
-    return cd_fail(err, CD_ERR_IO, "%s: cannot %s: %s", run->path, what, strerror(e));
+    return cd_fail(err, CD_ERR_IO, _("%s: cannot %s: %s"), run->path, what, strerror(e));
 }
 
 /* `len` bytes into a new file `path`, synced. */
@@ -153,7 +154,7 @@ static int write_file(const daq_run *run, const char *path, const void *buf, siz
                       struct cd_err *err)
 {
     char what[4200];
-    snprintf(what, sizeof what, "write the snapshot %s", path);
+    snprintf(what, sizeof what, _("write the snapshot %s"), path);
     int fd = run_file_create(path, O_TRUNC);
     if (fd < 0)
         return io_fail(run, err, what, errno);
@@ -171,7 +172,7 @@ static int write_file(const daq_run *run, const char *path, const void *buf, siz
 static int snapshot(daq_run *run, bool first, struct cd_err *err)
 {
     if (rs_seal(&run->d) != 0)
-        return cd_fail(err, CD_ERR_NOMEM, "%s: out of memory", run->path);
+        return cd_fail(err, CD_ERR_NOMEM, _("%s: out of memory"), run->path);
     void *image = NULL;
     size_t len = 0;
     int rc = rs_h5_image(run->tmp_path, &run->d, &image, &len, err);
@@ -182,20 +183,20 @@ static int snapshot(daq_run *run, bool first, struct cd_err *err)
         if (link(run->tmp_path, run->path) == 0) {
             unlink(run->tmp_path);
         } else if (errno == EEXIST) {
-            rc = cd_fail(err, CD_ERR_INVALID, "%s already exists: a run is never overwritten",
+            rc = cd_fail(err, CD_ERR_INVALID, _("%s already exists: a run is never overwritten"),
                          run->path);
         } else {
             /* No hard links here (vfat, some network file systems). */
             struct stat st;
             if (lstat(run->path, &st) == 0)
                 rc = cd_fail(err, CD_ERR_INVALID,
-                             "%s already exists: a run is never overwritten", run->path);
+                             _("%s already exists: a run is never overwritten"), run->path);
             else if (rename(run->tmp_path, run->path) != 0)
-                rc = cd_fail(err, CD_ERR_IO, "%s: rename from %s: %s", run->path,
+                rc = cd_fail(err, CD_ERR_IO, _("%s: rename from %s: %s"), run->path,
                              run->tmp_path, strerror(errno));
         }
     } else if (rc == 0 && rename(run->tmp_path, run->path) != 0) {
-        rc = cd_fail(err, CD_ERR_IO, "%s: rename from %s: %s", run->path, run->tmp_path,
+        rc = cd_fail(err, CD_ERR_IO, _("%s: rename from %s: %s"), run->path, run->tmp_path,
                      strerror(errno));
     }
     if (rc != 0) {
@@ -216,7 +217,7 @@ static int journal_reset(daq_run *run, struct cd_err *err)
     int n = snprintf(head, sizeof head, RS_JOURNAL_MAGIC " %s\n", run->d.info.run_id);
     if (ftruncate(run->journal_fd, 0) != 0 || write_all(run->journal_fd, head, (size_t)n) != 0 ||
         fdatasync(run->journal_fd) != 0)
-        return io_fail(run, err, "reset the journal", errno);
+        return io_fail(run, err, _("reset the journal"), errno);
     return 0;
 }
 
@@ -243,7 +244,7 @@ static int journal_lock(daq_run *run, struct cd_err *err)
     if (flock(run->journal_fd, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK)
         return 0;
     return cd_fail(err, CD_ERR_INVALID,
-                   "%s: a session is still writing this run (%s is locked by it)", run->path,
+                   _("%s: a session is still writing this run (%s is locked by it)"), run->path,
                    run->journal_path);
 }
 
@@ -254,7 +255,7 @@ static int journal_open(daq_run *run, bool exclusive, struct cd_err *err)
     run->journal_fd =
         run_file_create(run->journal_path, (exclusive ? O_EXCL : O_TRUNC) | O_APPEND);
     if (run->journal_fd < 0)
-        return cd_fail(err, CD_ERR_IO, "%s: cannot create the journal: %s", run->journal_path,
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot create the journal: %s"), run->journal_path,
                        strerror(errno));
     int rc = journal_lock(run, err);
     return rc != 0 ? rc : journal_reset(run, err);
@@ -292,7 +293,7 @@ static int read_lines(const char *path, off_t from, const char *prefix, bool mis
     if (fd < 0) {
         if (missing_ok && errno == ENOENT)
             return 0;
-        return cd_fail(err, CD_ERR_IO, "%s: cannot read the trace journal: %s", path,
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot read the trace journal: %s"), path,
                        strerror(errno));
     }
     struct stat st;
@@ -305,7 +306,7 @@ static int read_lines(const char *path, off_t from, const char *prefix, bool mis
     char *b = malloc(pl + want + 1);
     if (b == NULL) {
         close(fd);
-        return cd_fail(err, CD_ERR_NOMEM, "%s: out of memory", path);
+        return cd_fail(err, CD_ERR_NOMEM, _("%s: out of memory"), path);
     }
     memcpy(b, prefix, pl);
     size_t got = 0;
@@ -338,7 +339,7 @@ static int trace_append(daq_run *run, const struct drv_trace *t, size_t from, st
     for (size_t i = from; i < t->n; i++) {
         const struct drv_trace_record *r = &t->records[i];
         if (rs_add_trace(&run->d, r->t + run->trace_offset, (char)r->dir, r->data, r->len) != 0)
-            return cd_fail(err, CD_ERR_NOMEM, "%s: out of memory", run->trace_path);
+            return cd_fail(err, CD_ERR_NOMEM, _("%s: out of memory"), run->trace_path);
     }
     return 0;
 }
@@ -357,7 +358,7 @@ static int trace_absorb(daq_run *run, struct cd_err *err)
 {
     const char *path = trace_live(run);
     if (run->trace_f != NULL && fflush(run->trace_f) != 0)
-        return io_fail(run, err, "write the trace journal", errno);
+        return io_fail(run, err, _("write the trace journal"), errno);
     char *buf;
     size_t len, used;
     int rc = read_lines(path, run->trace_done, run->trace_done > 0 ? TRACE_MAGIC_LINE : "",
@@ -394,7 +395,7 @@ static int trace_open(daq_run *run, bool exclusive, struct cd_err *err)
     if (fd >= 0 && run->trace_f == NULL)
         close(fd);
     if (run->trace_f == NULL)
-        return cd_fail(err, CD_ERR_IO, "%s: cannot create the trace journal: %s",
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot create the trace journal: %s"),
                        run->trace_path, strerror(errno));
     struct drv_trace_header h;
     memset(&h, 0, sizeof h);
@@ -528,7 +529,7 @@ static int audit_add_to(daq_run *run, const char *who, const char *what, bool jo
 {
     struct rs_data *d = &run->d;
     if (who == NULL || what == NULL || who[0] == '\0' || what[0] == '\0')
-        return cd_fail(err, CD_ERR_INVALID, "an audit entry needs who and what");
+        return cd_fail(err, CD_ERR_INVALID, _("an audit entry needs who and what"));
     struct daq_audit_entry a;
     memset(&a, 0, sizeof a);
     a.seq = (int64_t)d->n_audit + 1;
@@ -539,13 +540,13 @@ static int audit_add_to(daq_run *run, const char *who, const char *what, bool jo
         char line[2048];
         int n = rs_journal_audit_line(&a, line, sizeof line);
         if (n < 0)
-            return cd_fail(err, CD_ERR_INVALID, "audit entry too long for the journal");
+            return cd_fail(err, CD_ERR_INVALID, _("audit entry too long for the journal"));
         int rc = journal_append(run, line, (size_t)n, "journal the audit entry", err);
         if (rc != 0)
             return rc;
     }
     if (audit_append(d, &a) != 0)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     return 0;
 }
 
@@ -567,20 +568,20 @@ static int run_new(const char *path, const struct daq_run_info *info, const char
 {
     *out = NULL;
     if (path == NULL || path[0] == '\0' || info == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "daq_run_create: no path or no run information");
+        return cd_fail(err, CD_ERR_INVALID, _("daq_run_create: no path or no run information"));
     if (sodium_init() < 0)
-        return cd_fail(err, CD_ERR_IO, "libsodium cannot initialise");
+        return cd_fail(err, CD_ERR_IO, _("libsodium cannot initialise"));
     struct stat st;
     if (lstat(path, &st) == 0)
-        return cd_fail(err, CD_ERR_INVALID, "%s already exists: a run is never overwritten",
+        return cd_fail(err, CD_ERR_INVALID, _("%s already exists: a run is never overwritten"),
                        path);
     daq_run *run = run_alloc(path);
     if (run == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     run->d.profile = strdup(profile_text != NULL ? profile_text : "");
     if (run->d.profile == NULL) {
         run_free(run);
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     }
 
     struct daq_run_info *i = &run->d.info;
@@ -667,8 +668,8 @@ int daq_run_create_begin(const char *path, const struct daq_run_info *info,
 static int refuse_reopened(const daq_run *run, const char *what, struct cd_err *err)
 {
     return cd_fail(err, CD_ERR_INVALID,
-                   "%s: cannot add %s to a reopened %s run: readings, trace, device, standards "
-                   "and environment stay as measured (only results and audit entries)",
+                   _("%s: cannot add %s to a reopened %s run: readings, trace, device, standards "
+                   "and environment stay as measured (only results and audit entries)"),
                    run->path, what, run->d.info.status);
 }
 
@@ -719,7 +720,7 @@ const struct daq_reading *daq_run_readings(const daq_run *run, size_t *n)
 int daq_run_set_device(daq_run *run, const struct daq_device *dev, struct cd_err *err)
 {
     if (run == NULL || dev == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "daq_run_set_device: no run or no device");
+        return cd_fail(err, CD_ERR_INVALID, _("daq_run_set_device: no run or no device"));
     if (run->reopened)
         return refuse_reopened(run, "the device", err);
     struct daq_device *v = &run->d.device;
@@ -749,16 +750,16 @@ static bool is_date(const char *s)
 int daq_run_add_standard(daq_run *run, const struct daq_standard *s, struct cd_err *err)
 {
     if (run == NULL || s == NULL || s->id[0] == '\0')
-        return cd_fail(err, CD_ERR_INVALID, "a reference standard needs an id");
+        return cd_fail(err, CD_ERR_INVALID, _("a reference standard needs an id"));
     if (run->reopened)
         return refuse_reopened(run, "a reference standard", err);
     if (s->due_date[0] != '\0' && !is_date(s->due_date))
-        return cd_fail(err, CD_ERR_INVALID, "standard %.64s: due date \"%.16s\" is not YYYY-MM-DD",
+        return cd_fail(err, CD_ERR_INVALID, _("standard %.64s: due date \"%.16s\" is not YYYY-MM-DD"),
                        s->id, s->due_date);
     struct rs_data *d = &run->d;
     if (rs_grow((void **)&d->standards, &d->cap_standards, d->n_standards + 1,
                 sizeof *d->standards) != 0)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     struct daq_standard *c = &d->standards[d->n_standards++];
     memset(c, 0, sizeof *c);
     RS_COPY(c->id, s->id);
@@ -777,12 +778,12 @@ int daq_run_add_standard(daq_run *run, const struct daq_standard *s, struct cd_e
 int daq_run_add_env(daq_run *run, const struct daq_env *e, struct cd_err *err)
 {
     if (run == NULL || e == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "daq_run_add_env: no run or no conditions");
+        return cd_fail(err, CD_ERR_INVALID, _("daq_run_add_env: no run or no conditions"));
     if (run->reopened)
         return refuse_reopened(run, "environmental conditions", err);
     struct rs_data *d = &run->d;
     if (rs_grow((void **)&d->env, &d->cap_env, d->n_env + 1, sizeof *d->env) != 0)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     struct daq_env *c = &d->env[d->n_env++];
     memset(c, 0, sizeof *c);
     c->t = e->t;
@@ -796,7 +797,7 @@ int daq_run_add_env(daq_run *run, const struct daq_env *e, struct cd_err *err)
 int daq_run_add_reading(daq_run *run, const struct daq_reading *r, struct cd_err *err)
 {
     if (run == NULL || r == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "daq_run_add_reading: no run or no reading");
+        return cd_fail(err, CD_ERR_INVALID, _("daq_run_add_reading: no run or no reading"));
     if (run->reopened)
         return refuse_reopened(run, "a reading", err);
     /* The journal of a resume not yet taken is the interrupted session's
@@ -811,14 +812,14 @@ int daq_run_add_reading(daq_run *run, const struct daq_reading *r, struct cd_err
     struct rs_data *d = &run->d;
     struct rs_reading row;
     if (rs_reading_from(r, &row) != 0)
-        return cd_fail(err, CD_ERR_INVALID, "reading with an unknown status %d", (int)r->r.status);
+        return cd_fail(err, CD_ERR_INVALID, _("reading with an unknown status %d"), (int)r->r.status);
     if (rs_grow((void **)&d->readings, &d->cap_readings, d->n_readings + 1,
                 sizeof *d->readings) != 0)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     char line[2048];
     int n = rs_journal_line(d->n_readings, &row, line, sizeof line);
     if (n < 0)
-        return cd_fail(err, CD_ERR_INVALID, "reading too long for the journal");
+        return cd_fail(err, CD_ERR_INVALID, _("reading too long for the journal"));
     /* In the journal (on disk) first: a reading the caller was told about
      * survives a crash. */
     int rc = journal_append(run, line, (size_t)n, "journal the reading", err);
@@ -836,7 +837,7 @@ struct drv_trace_writer *daq_run_trace_writer(daq_run *run)
 int daq_run_audit(daq_run *run, const char *who, const char *what, struct cd_err *err)
 {
     if (run == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "daq_run_audit: no run");
+        return cd_fail(err, CD_ERR_INVALID, _("daq_run_audit: no run"));
     return audit_add(run, who, what, err);
 }
 
@@ -844,11 +845,11 @@ int daq_run_add_results(daq_run *run, const char *json, const char *engine, int 
                         struct cd_err *err)
 {
     if (run == NULL || json == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "daq_run_add_results: no run or no results");
+        return cd_fail(err, CD_ERR_INVALID, _("daq_run_add_results: no run or no results"));
     json_error_t je;
     json_t *doc = json_loads(json, JSON_DECODE_ANY, &je);
     if (doc == NULL)
-        return cd_fail(err, CD_ERR_PARSE, "results are not JSON: line %d column %d: %s",
+        return cd_fail(err, CD_ERR_PARSE, _("results are not JSON: line %d column %d: %s"),
                        je.line, je.column, je.text);
     json_decref(doc);
     struct rs_data *d = &run->d;
@@ -868,7 +869,7 @@ int daq_run_add_results(daq_run *run, const char *json, const char *engine, int 
         return rc;
     if (rs_add_result(d, v, created, engine != NULL ? engine : "", json) != 0) {
         d->n_audit = n_audit;
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     }
     if (version != NULL)
         *version = v;
@@ -878,7 +879,7 @@ int daq_run_add_results(daq_run *run, const char *json, const char *engine, int 
 int daq_run_checkpoint(daq_run *run, struct cd_err *err)
 {
     if (run == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "daq_run_checkpoint: no run");
+        return cd_fail(err, CD_ERR_INVALID, _("daq_run_checkpoint: no run"));
     if (run->reopened)
         return snapshot(run, false, err); /* no journals: nothing is measured */
     /* A trace journal that cannot be read must not cost the readings their
@@ -903,10 +904,10 @@ int daq_run_checkpoint(daq_run *run, struct cd_err *err)
 static int run_exists(const char *path, const char *verb, struct cd_err *err)
 {
     if (sodium_init() < 0)
-        return cd_fail(err, CD_ERR_IO, "libsodium cannot initialise");
+        return cd_fail(err, CD_ERR_IO, _("libsodium cannot initialise"));
     struct stat st;
     if (stat(path, &st) != 0)
-        return cd_fail(err, errno == ENOENT ? CD_ERR_NOT_FOUND : CD_ERR_IO, "%s: cannot %s: %s",
+        return cd_fail(err, errno == ENOENT ? CD_ERR_NOT_FOUND : CD_ERR_IO, _("%s: cannot %s: %s"),
                        path, verb, strerror(errno));
     return 0;
 }
@@ -920,8 +921,8 @@ static int run_load(daq_run *run, const char *verb, struct cd_err *err)
     int rc = daq_run_verify(run->path, report, sizeof report, &verr);
     if (rc == CD_ERR_INVALID)
         return cd_fail(err, CD_ERR_INVALID,
-                       "%s: refusing to %s: the run fails verification (tampered or "
-                       "damaged): %s",
+                       _("%s: refusing to %s: the run fails verification (tampered or "
+                       "damaged): %s"),
                        run->path, verb, report);
     if (rc != 0)
         return cd_fail(err, rc, "%s", verr.msg);
@@ -975,7 +976,7 @@ static int writer_lock(daq_run *run, int wait_ms, struct cd_err *err)
     for (;;) {
         int fd = open(run->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0)
-            return cd_fail(err, CD_ERR_IO, "%s: cannot make the lock %s: %s", run->path,
+            return cd_fail(err, CD_ERR_IO, _("%s: cannot make the lock %s: %s"), run->path,
                            run->lock_path, strerror(errno));
         if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
             struct stat mine, there;
@@ -1003,8 +1004,8 @@ static int writer_lock(daq_run *run, int wait_ms, struct cd_err *err)
             who[n > 0 ? n : 0] = '\0';
             who[strcspn(who, "\n")] = '\0';
             return cd_fail(err, CD_ERR_TIMEOUT,
-                           "%s: another caldaq is writing to this run (%s); waited %.0f s for "
-                           "it to finish: try again when it has (the lock is %s)",
+                           _("%s: another caldaq is writing to this run (%s); waited %.0f s for "
+                           "it to finish: try again when it has (the lock is %s)"),
                            run->path, who[0] ? who : "who, it does not say", wait_ms / 1000.0,
                            run->lock_path);
         }
@@ -1024,13 +1025,13 @@ int daq_run_reopen_wait(const char *path, int wait_ms, daq_run **out, struct cd_
     if (out != NULL)
         *out = NULL;
     if (path == NULL || path[0] == '\0' || out == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "daq_run_reopen: no path");
+        return cd_fail(err, CD_ERR_INVALID, _("daq_run_reopen: no path"));
     int rc = run_exists(path, "reopen", err);
     if (rc != 0)
         return rc;
     daq_run *run = run_alloc(path);
     if (run == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     run->reopened = true;
     /* Locked before it is read: what the run holds is what the previous
      * writer left. */
@@ -1041,11 +1042,11 @@ int daq_run_reopen_wait(const char *path, int wait_ms, daq_run **out, struct cd_
     if (rc == 0 && strcmp(status, "complete") != 0 && strcmp(status, "aborted") != 0)
         rc = strcmp(status, "in-progress") == 0
                  ? cd_fail(err, CD_ERR_INVALID,
-                           "%s: refusing to reopen: the run is still in-progress (a session may "
-                           "be writing it, or it was killed): resume it instead",
+                           _("%s: refusing to reopen: the run is still in-progress (a session may "
+                           "be writing it, or it was killed): resume it instead"),
                            path)
                  : cd_fail(err, CD_ERR_INVALID,
-                           "%s: refusing to reopen: unknown status \"%.16s\"", path, status);
+                           _("%s: refusing to reopen: unknown status \"%.16s\""), path, status);
     /* In memory until the close snapshot: a crash before it leaves the file
      * as it was. */
     if (rc == 0)
@@ -1163,17 +1164,17 @@ static int trace_recover(daq_run *run, size_t *n_recovered, struct cd_err *err)
     struct drv_trace *t = NULL;
     struct cd_err perr = {0};
     if (trace_journal_base(buf, &before, &offset) != 0)
-        rc = cd_fail(err, CD_ERR_PARSE, "%s: a malformed \"%s\" or \"%s\" line",
+        rc = cd_fail(err, CD_ERR_PARSE, _("%s: a malformed \"%s\" or \"%s\" line"),
                      run->trace_path, TRACE_BEFORE_KEY + 2, TRACE_OFFSET_KEY + 2);
     else if (drv_trace_parse(buf, len, run->trace_path, &t, &perr) != 0)
-        rc = cd_fail(err, perr.code, "%s (the trace journal of the interrupted session: move it "
-                     "aside to resume without its unsaved records)", perr.msg);
+        rc = cd_fail(err, perr.code, _("%s (the trace journal of the interrupted session: move it "
+                     "aside to resume without its unsaved records)"), perr.msg);
     free(buf);
     const struct rs_data *d = &run->d;
     if (rc == 0 && before > d->n_trace)
         rc = cd_fail(err, CD_ERR_INVALID,
-                     "%s: begins after record %zu of the run's trace, which has %zu: not this "
-                     "run's trace journal, or damaged",
+                     _("%s: begins after record %zu of the run's trace, which has %zu: not this "
+                     "run's trace journal, or damaged"),
                      run->trace_path, before, d->n_trace);
     for (size_t i = 0; rc == 0 && t != NULL && i < t->n && before + i < d->n_trace; i++) {
         const struct drv_trace_record *r = &t->records[i];
@@ -1181,8 +1182,8 @@ static int trace_recover(daq_run *run, size_t *n_recovered, struct cd_err *err)
         if (have->dir != (char)r->dir || have->length != r->len ||
             memcmp(d->trace_bytes + have->offset, r->data, r->len) != 0)
             rc = cd_fail(err, CD_ERR_INVALID,
-                         "%s:%d: the record is not record %zu of the run's trace: not this "
-                         "run's trace journal, or damaged",
+                         _("%s:%d: the record is not record %zu of the run's trace: not this "
+                         "run's trace journal, or damaged"),
                          run->trace_path, r->line, before + i);
     }
     if (rc == 0 && t != NULL && before + t->n > d->n_trace) {
@@ -1216,7 +1217,7 @@ static int trace_resume(daq_run *run, struct cd_err *err)
     if (fd >= 0 && f == NULL)
         close(fd);
     if (f == NULL)
-        return cd_fail(err, CD_ERR_IO, "%s: cannot create the trace journal: %s", tmp,
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot create the trace journal: %s"), tmp,
                        strerror(errno));
     int rc = 0;
     struct drv_trace_header h = d->trace_header;
@@ -1227,7 +1228,7 @@ static int trace_resume(daq_run *run, struct cd_err *err)
     else if (fprintf(f, TRACE_BEFORE_KEY " %zu\n" TRACE_OFFSET_KEY " %.17g\n", d->n_trace,
                      offset) < 0 ||
              fflush(f) != 0 || fsync(fileno(f)) != 0)
-        rc = io_fail(run, err, "write the trace journal", errno);
+        rc = io_fail(run, err, _("write the trace journal"), errno);
     if (rc != 0) {
         drv_trace_writer_close(w, NULL);
         fclose(f);
@@ -1248,7 +1249,7 @@ static int trace_resume(daq_run *run, struct cd_err *err)
 static int resume_take(daq_run *run, struct cd_err *err)
 {
     if (rename(run->trace_tmp_path, run->trace_path) != 0)
-        return cd_fail(err, CD_ERR_IO, "%s: rename from %s: %s", run->trace_path,
+        return cd_fail(err, CD_ERR_IO, _("%s: rename from %s: %s"), run->trace_path,
                        run->trace_tmp_path, strerror(errno));
     run->resume_pending = false;
     run->journal_made = false;
@@ -1286,13 +1287,13 @@ int daq_run_resume_begin(const char *path, daq_run **out, struct cd_err *err)
     if (out != NULL)
         *out = NULL;
     if (path == NULL || path[0] == '\0' || out == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "daq_run_resume: no path");
+        return cd_fail(err, CD_ERR_INVALID, _("daq_run_resume: no path"));
     int rc = run_exists(path, "resume", err);
     if (rc != 0)
         return rc;
     daq_run *run = run_alloc(path);
     if (run == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     run->resume_pending = true; /* nothing is written until the resume is taken */
     /* The journal locked first: a session still writing the run holds it,
      * and one that closes meanwhile cannot slip between the read and the
@@ -1304,7 +1305,7 @@ int daq_run_resume_begin(const char *path, daq_run **out, struct cd_err *err)
         run->journal_made = run->journal_fd >= 0;
     }
     if (run->journal_fd < 0)
-        rc = cd_fail(err, CD_ERR_IO, "%s: cannot open the journal: %s", run->journal_path,
+        rc = cd_fail(err, CD_ERR_IO, _("%s: cannot open the journal: %s"), run->journal_path,
                      strerror(errno));
     if (rc == 0)
         rc = journal_lock(run, err);
@@ -1313,9 +1314,9 @@ int daq_run_resume_begin(const char *path, daq_run **out, struct cd_err *err)
     struct rs_data *d = &run->d;
     const char *status = d->info.status;
     if (rc == 0 && strcmp(status, "complete") == 0)
-        rc = cd_fail(err, CD_ERR_INVALID, "%s: the run is complete; nothing to resume", path);
+        rc = cd_fail(err, CD_ERR_INVALID, _("%s: the run is complete; nothing to resume"), path);
     else if (rc == 0 && strcmp(status, "in-progress") != 0 && strcmp(status, "aborted") != 0)
-        rc = cd_fail(err, CD_ERR_INVALID, "%s: refusing to resume: unknown status \"%.16s\"",
+        rc = cd_fail(err, CD_ERR_INVALID, _("%s: refusing to resume: unknown status \"%.16s\""),
                      path, status);
 
     /* What the session measured after its last snapshot, and what it
@@ -1330,12 +1331,12 @@ int daq_run_resume_begin(const char *path, daq_run **out, struct cd_err *err)
                                  sizeof note, err);
     for (size_t i = 0; rc == 0 && i < n_entries; i++)
         if (audit_append(d, &entries[i]) != 0)
-            rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            rc = cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     free(entries);
     if (rc == 0 && n_rows > 0) {
         if (rs_grow((void **)&d->readings, &d->cap_readings, d->n_readings + n_rows,
                     sizeof *d->readings) != 0) {
-            rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            rc = cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         } else {
             memcpy(d->readings + d->n_readings, rows, n_rows * sizeof *rows);
             d->n_readings += n_rows;
@@ -1405,7 +1406,7 @@ int daq_run_close(daq_run *run, const char *status, struct cd_err *err)
          * last snapshot says in-progress and the journals are kept. */
         run_free(run);
         return cd_fail(err, CD_ERR_INVALID,
-                       "a run ends \"complete\" or \"aborted\", not \"%s\"",
+                       _("a run ends \"complete\" or \"aborted\", not \"%s\""),
                        status != NULL ? status : "(null)");
     }
     /* As at a checkpoint, a trace that cannot be taken in must not cost
@@ -1414,7 +1415,7 @@ int daq_run_close(daq_run *run, const char *status, struct cd_err *err)
     int trc = drv_trace_writer_close(run->tw, &terr);
     run->tw = NULL;
     if (fclose(run->trace_f) != 0 && trc == 0)
-        trc = io_fail(run, &terr, "write the trace journal", errno);
+        trc = io_fail(run, &terr, _("write the trace journal"), errno);
     run->trace_f = NULL;
     if (trc == 0)
         trc = trace_absorb(run, &terr);

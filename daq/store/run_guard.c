@@ -35,6 +35,7 @@
  * allocate gigabytes).
  */
 #include "run_int.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -239,7 +240,7 @@ static int spawn(struct daq_run_reader *r, struct cd_err *err, const char *path)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-        return cd_fail(err, CD_ERR_IO, "%s: cannot read it in a child process: %s", path,
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot read it in a child process: %s"), path,
                        strerror(errno));
     /* no fflush: the child ends with _exit, so the caller's stdio
      * buffers it holds a copy of are never written twice */
@@ -248,7 +249,7 @@ static int spawn(struct daq_run_reader *r, struct cd_err *err, const char *path)
         int e = errno;
         close(sv[0]);
         close(sv[1]);
-        return cd_fail(err, CD_ERR_IO, "%s: cannot read it in a child process: %s", path,
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot read it in a child process: %s"), path,
                        strerror(e));
     }
     if (pid == 0) {
@@ -457,7 +458,7 @@ int rs_reader_read(daq_run_reader *r, const char *path, struct rs_data *d, struc
         return cd_fail(err, errno == ENOENT ? CD_ERR_NOT_FOUND : CD_ERR_IO, "%s: %s", path,
                        strerror(errno));
     if (strlen(path) == 0 || strlen(path) > MAX_PATH_BYTES)
-        return cd_fail(err, CD_ERR_INVALID, "%.200s: path too long", path);
+        return cd_fail(err, CD_ERR_INVALID, _("%.200s: path too long"), path);
     for (int attempt = 0;; attempt++) {
         if (r->pid == 0 && spawn(r, err, path) != 0)
             return err != NULL ? err->code : CD_ERR_IO;
@@ -475,7 +476,7 @@ int rs_reader_read(daq_run_reader *r, const char *path, struct rs_data *d, struc
         int status = retire(r);
         if (o == TIMED_OUT)
             return cd_fail(err, CD_ERR_TIMEOUT,
-                           "%s: damaged run file (reading it took longer than %u s)", path,
+                           _("%s: damaged run file (reading it took longer than %u s)"), path,
                            r->timeout_s);
         /* died, or sent what no file could give: if the child had read
          * other files first, one of them may be the cause; once more in a
@@ -484,18 +485,18 @@ int rs_reader_read(daq_run_reader *r, const char *path, struct rs_data *d, struc
             continue;
         if (o == TOO_LARGE)
             return cd_fail(err, CD_ERR_PARSE,
-                           "%s: damaged run file (the process reading it sent more than the "
-                           "file holds)",
+                           _("%s: damaged run file (the process reading it sent more than the "
+                           "file holds)"),
                            path);
         if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
             return cd_fail(err, CD_ERR_PARSE,
-                           "%s: damaged run file (the HDF5 library crashed reading it: %s)", path,
+                           _("%s: damaged run file (the HDF5 library crashed reading it: %s)"), path,
                            strsignal(WTERMSIG(status)));
         /* killed by us after it closed its end, or exited: a sanitizer's
          * report, an allocation the memory cap refused */
         return cd_fail(err, CD_ERR_PARSE,
-                       "%s: damaged run file (the HDF5 library crashed reading it: the reading "
-                       "process ended without an answer)",
+                       _("%s: damaged run file (the HDF5 library crashed reading it: the reading "
+                       "process ended without an answer)"),
                        path);
     }
 }

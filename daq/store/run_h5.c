@@ -1,5 +1,6 @@
 /* HDF5 types and error messages of the run store. */
 #include "run_h5.h"
+#include "cd_i18n.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -62,8 +63,8 @@ int rs_h5_fail(struct cd_err *err, int code, const char *file, const char *objec
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &w);
     H5Eclear2(H5E_DEFAULT);
     if (w.text[0] != '\0')
-        return cd_fail(err, code, "%s: %s: cannot %s (HDF5: %s)", file, object, what, w.text);
-    return cd_fail(err, code, "%s: %s: cannot %s", file, object, what);
+        return cd_fail(err, code, _("%s: %s: cannot %s (HDF5: %s)"), file, object, what, w.text);
+    return cd_fail(err, code, _("%s: %s: cannot %s"), file, object, what);
 }
 
 /* A fixed-length, NUL-terminated UTF-8 string of `size` bytes. */
@@ -216,7 +217,7 @@ int rs_h5_types_new(struct rs_h5_types *t, struct cd_err *err)
     if (t->vstr < 0 || t->standard < 0 || t->env < 0 || t->reading < 0 || t->trace_rec < 0 ||
         t->audit < 0) {
         rs_h5_types_free(t);
-        return rs_h5_fail(err, CD_ERR_IO, "run file", "datatypes", "build the HDF5 types");
+        return rs_h5_fail(err, CD_ERR_IO, "run file", "datatypes", _("build the HDF5 types"));
     }
     return 0;
 }

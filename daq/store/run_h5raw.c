@@ -26,6 +26,7 @@
  * badly. It includes no HDF5 header: the library gives the addresses
  * (run_read.c), this file reads bytes. */
 #include "run_int.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -133,25 +134,25 @@ static int load_heap(struct rs_raw *r, uint64_t addr, char *why, size_t cap)
     const uint64_t head = 8 + ss, objhdr = 8 + ss;
     uint8_t hdr[16];
     if (read_at(r, addr, hdr, head) != 0) {
-        snprintf(why, cap, "its global heap at %llu lies outside the file",
+        snprintf(why, cap, _("its global heap at %llu lies outside the file"),
                  (unsigned long long)addr);
         return -1;
     }
     if (memcmp(hdr, "GCOL", 4) != 0 || hdr[4] != 1) {
-        snprintf(why, cap, "no global heap at %llu (its signature is damaged)",
+        snprintf(why, cap, _("no global heap at %llu (its signature is damaged)"),
                  (unsigned long long)addr);
         return -1;
     }
     uint64_t size = le(hdr + 8, ss);
     if (size < head + objhdr || size > r->size) {
-        snprintf(why, cap, "the global heap at %llu says it holds %llu bytes",
+        snprintf(why, cap, _("the global heap at %llu says it holds %llu bytes"),
                  (unsigned long long)addr, (unsigned long long)size);
         return -1;
     }
     uint8_t *h = malloc((size_t)size);
     if (h == NULL || read_at(r, addr, h, (size_t)size) != 0) {
         free(h);
-        snprintf(why, cap, "the global heap at %llu (%llu bytes) runs past the end of the file",
+        snprintf(why, cap, _("the global heap at %llu (%llu bytes) runs past the end of the file"),
                  (unsigned long long)addr, (unsigned long long)size);
         return -1;
     }
@@ -163,8 +164,8 @@ static int load_heap(struct rs_raw *r, uint64_t addr, char *why, size_t cap)
             /* free space: the rest of the collection, last */
             if (osize != size - p) {
                 snprintf(why, cap,
-                         "the global heap at %llu is damaged (its free space says %llu bytes "
-                         "where %llu are left)",
+                         _("the global heap at %llu is damaged (its free space says %llu bytes "
+                         "where %llu are left)"),
                          (unsigned long long)addr, (unsigned long long)osize,
                          (unsigned long long)(size - p));
                 free(h);
@@ -174,8 +175,8 @@ static int load_heap(struct rs_raw *r, uint64_t addr, char *why, size_t cap)
         }
         if (osize > size || objhdr + align8(osize) > size - p) {
             snprintf(why, cap,
-                     "the global heap at %llu is damaged (object %u of %llu bytes runs past "
-                     "its end)",
+                     _("the global heap at %llu is damaged (object %u of %llu bytes runs past "
+                     "its end)"),
                      (unsigned long long)addr, idx, (unsigned long long)osize);
             free(h);
             return -1;
@@ -208,7 +209,7 @@ static int heap_object(struct rs_raw *r, uint64_t addr, uint64_t idx, uint64_t *
         }
         p += objhdr + align8(osize);
     }
-    snprintf(why, cap, "its string is object %llu of the global heap at %llu, which has none",
+    snprintf(why, cap, _("its string is object %llu of the global heap at %llu, which has none"),
              (unsigned long long)idx, (unsigned long long)addr);
     return -1;
 }
@@ -224,14 +225,14 @@ static int check_descriptor(struct rs_raw *r, const uint8_t *d, uint64_t max_len
     if (addr == 0 || addr == UNDEF_ADDR) {
         /* no heap object: a null string, which has no length */
         if (len != 0) {
-            snprintf(why, cap, "its string of %llu bytes has no heap object",
+            snprintf(why, cap, _("its string of %llu bytes has no heap object"),
                      (unsigned long long)len);
             return -1;
         }
         return 0;
     }
     if (len > max_len) {
-        snprintf(why, cap, "its string says it is %llu bytes long (at most %llu make sense)",
+        snprintf(why, cap, _("its string says it is %llu bytes long (at most %llu make sense)"),
                  (unsigned long long)len, (unsigned long long)max_len);
         return -1;
     }
@@ -240,7 +241,7 @@ static int check_descriptor(struct rs_raw *r, const uint8_t *d, uint64_t max_len
         return -1;
     if (size != len) {
         snprintf(why, cap,
-                 "its string says it is %llu bytes long, its heap object holds %llu",
+                 _("its string says it is %llu bytes long, its heap object holds %llu"),
                  (unsigned long long)len, (unsigned long long)size);
         return -1;
     }
@@ -251,7 +252,7 @@ int rs_raw_check_vstr(struct rs_raw *r, uint64_t addr, uint64_t max_len, char *w
 {
     uint8_t d[16];
     if (read_at(r, addr, d, 4 + r->sizeof_addr + 4) != 0) {
-        snprintf(why, cap, "its data at %llu lies outside the file", (unsigned long long)addr);
+        snprintf(why, cap, _("its data at %llu lies outside the file"), (unsigned long long)addr);
         return -1;
     }
     return check_descriptor(r, d, max_len, why, cap);
@@ -294,7 +295,7 @@ static int check_attr_msg(struct rs_raw *r, const uint8_t *m, uint64_t len, cons
                           uint64_t max_len, char *why, size_t cap)
 {
     if (len < 8) {
-        snprintf(why, cap, "its attribute message is cut short");
+        snprintf(why, cap, _("its attribute message is cut short"));
         return -1;
     }
     unsigned version = m[0], flags = m[1];
@@ -310,7 +311,7 @@ static int check_attr_msg(struct rs_raw *r, const uint8_t *m, uint64_t len, cons
     } else if (version == 3) {
         at = 9;
     } else {
-        snprintf(why, cap, "an attribute message has version %u (1 to 3 exist)", version);
+        snprintf(why, cap, _("an attribute message has version %u (1 to 3 exist)"), version);
         return -1;
     }
     uint64_t name_at = at;
@@ -318,7 +319,7 @@ static int check_attr_msg(struct rs_raw *r, const uint8_t *m, uint64_t len, cons
     uint64_t ds_at = dt_at + (pad ? align8(dt_size) : dt_size);
     uint64_t data_at = ds_at + (pad ? align8(ds_size) : ds_size);
     if (name_size == 0 || data_at > len) {
-        snprintf(why, cap, "an attribute message is damaged (its parts run past its end)");
+        snprintf(why, cap, _("an attribute message is damaged (its parts run past its end)"));
         return -1;
     }
     size_t want = strlen(name) + 1;
@@ -327,7 +328,7 @@ static int check_attr_msg(struct rs_raw *r, const uint8_t *m, uint64_t len, cons
     if (flags & 0x3)
         return RS_RAW_UNCHECKED; /* shared datatype or dataspace: elsewhere */
     if (dt_size < 8) {
-        snprintf(why, cap, "its datatype is cut short");
+        snprintf(why, cap, _("its datatype is cut short"));
         return -1;
     }
     const uint8_t *dt = m + dt_at;
@@ -335,14 +336,14 @@ static int check_attr_msg(struct rs_raw *r, const uint8_t *m, uint64_t len, cons
     uint64_t type_size = le(dt + 4, 4);
     int64_t elements = dataspace_elements(m + ds_at, ds_size, r->sizeof_size);
     if (elements < 0) {
-        snprintf(why, cap, "its dataspace is damaged");
+        snprintf(why, cap, _("its dataspace is damaged"));
         return -1;
     }
     bool vstring = cls == 9 && (dt[1] & 0x0f) == 1;
     uint64_t stored = cls == 9 ? 4 + r->sizeof_addr + 4 : type_size;
     uint64_t data_len = len - data_at;
     if (stored != 0 && (uint64_t)elements > data_len / stored) {
-        snprintf(why, cap, "its value needs %llu x %llu bytes, its message holds %llu",
+        snprintf(why, cap, _("its value needs %llu x %llu bytes, its message holds %llu"),
                  (unsigned long long)elements, (unsigned long long)stored,
                  (unsigned long long)data_len);
         return -1;
@@ -353,7 +354,7 @@ static int check_attr_msg(struct rs_raw *r, const uint8_t *m, uint64_t len, cons
      * allocates length x its size, so a damaged size of 0xFFFF0001 makes
      * a 4-byte string 16 GB. A string's characters are bytes. */
     if (dt_size < 16 || le(dt + 8 + 4, 4) != 1) {
-        snprintf(why, cap, "its string's characters are %llu bytes each (a byte makes sense)",
+        snprintf(why, cap, _("its string's characters are %llu bytes each (a byte makes sense)"),
                  dt_size < 16 ? 0ULL : (unsigned long long)le(dt + 8 + 4, 4));
         return -1;
     }
@@ -378,14 +379,14 @@ static int walk_chunk(struct rs_raw *r, const struct chunk *c, int version, bool
                       char *why, size_t cap)
 {
     if (c->len > r->size) {
-        snprintf(why, cap, "its object header says a chunk of %llu bytes",
+        snprintf(why, cap, _("its object header says a chunk of %llu bytes"),
                  (unsigned long long)c->len);
         return -1;
     }
     uint8_t *b = malloc(c->len > 0 ? (size_t)c->len : 1);
     if (b == NULL || read_at(r, c->addr, b, (size_t)c->len) != 0) {
         free(b);
-        snprintf(why, cap, "its object header runs past the end of the file");
+        snprintf(why, cap, _("its object header runs past the end of the file"));
         return -1;
     }
     const uint64_t mh = version == 1 ? 8 : (crt_order ? 6 : 4);
@@ -394,8 +395,8 @@ static int walk_chunk(struct rs_raw *r, const struct chunk *c, int version, bool
         unsigned type = version == 1 ? (unsigned)le(b + p, 2) : b[p];
         uint64_t size = version == 1 ? le(b + p + 2, 2) : le(b + p + 1, 2);
         if (size > c->len - p - mh) {
-            snprintf(why, cap, "its object header is damaged (message type %u of %llu bytes "
-                     "runs past its chunk)", type, (unsigned long long)size);
+            snprintf(why, cap, _("its object header is damaged (message type %u of %llu bytes "
+                     "runs past its chunk)"), type, (unsigned long long)size);
             rc = -1;
             break;
         }
@@ -403,7 +404,7 @@ static int walk_chunk(struct rs_raw *r, const struct chunk *c, int version, bool
         if (type == 0x10) { /* continuation: address, length */
             const unsigned sa = r->sizeof_addr, ss = r->sizeof_size;
             if (size < sa + ss || *n_queue == MAX_CHUNKS) {
-                snprintf(why, cap, "its object header is damaged (a continuation %s)",
+                snprintf(why, cap, _("its object header is damaged (a continuation %s)"),
                          *n_queue == MAX_CHUNKS ? "loop" : "cut short");
                 rc = -1;
                 break;
@@ -427,7 +428,7 @@ int rs_raw_check_attr(struct rs_raw *r, uint64_t header, const char *name, uint6
 {
     uint8_t pre[40]; /* the longest version 2 prefix: 6 + 16 + 4 + 8 bytes */
     if (read_at(r, header, pre, 16) != 0) {
-        snprintf(why, cap, "its object header lies outside the file");
+        snprintf(why, cap, _("its object header lies outside the file"));
         return -1;
     }
     struct chunk queue[MAX_CHUNKS];
@@ -444,12 +445,12 @@ int rs_raw_check_attr(struct rs_raw *r, uint64_t header, const char *name, uint6
         uint64_t at = 6 + ((flags & 0x20) ? 16 : 0) + ((flags & 0x10) ? 4 : 0);
         unsigned width = 1u << (flags & 0x3);
         if (read_at(r, header, pre, (size_t)(at + width)) != 0) {
-            snprintf(why, cap, "its object header lies outside the file");
+            snprintf(why, cap, _("its object header lies outside the file"));
             return -1;
         }
         queue[n_queue++] = (struct chunk){header + at + width, le(pre + at, width)};
     } else {
-        snprintf(why, cap, "its object header is damaged (version %u)", pre[0]);
+        snprintf(why, cap, _("its object header is damaged (version %u)"), pre[0]);
         return -1;
     }
     for (size_t i = 0; i < n_queue; i++) {
@@ -458,7 +459,7 @@ int rs_raw_check_attr(struct rs_raw *r, uint64_t header, const char *name, uint6
             /* "OCHK", the messages, a checksum */
             uint8_t sig[4];
             if (c.len < 8 || read_at(r, c.addr, sig, 4) != 0 || memcmp(sig, "OCHK", 4) != 0) {
-                snprintf(why, cap, "its object header is damaged (a continuation chunk)");
+                snprintf(why, cap, _("its object header is damaged (a continuation chunk)"));
                 return -1;
             }
             c.addr += 4;

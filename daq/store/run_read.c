@@ -10,6 +10,7 @@
  * bytes first (run_h5raw.c). What remains is caught by reading in a child
  * process (run_guard.c). */
 #include "run_h5.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,12 +37,12 @@ static int fail(struct rctx *c, const char *object, const char *what)
 
 static int nomem(struct rctx *c)
 {
-    return cd_fail(c->err, CD_ERR_NOMEM, "%s: out of memory", c->path);
+    return cd_fail(c->err, CD_ERR_NOMEM, _("%s: out of memory"), c->path);
 }
 
 static int damaged(struct rctx *c, const char *object, const char *what, const char *why)
 {
-    return cd_fail(c->err, CD_ERR_PARSE, "%s: %s%s%s: damaged: %s", c->path, object,
+    return cd_fail(c->err, CD_ERR_PARSE, _("%s: %s%s%s: damaged: %s"), c->path, object,
                    what[0] ? ": " : "", what, why);
 }
 
@@ -78,7 +79,7 @@ static int check_attr_bytes(struct rctx *c, hid_t obj, const char *objname, cons
     char why[200] = "", what[96];
     if (rs_raw_check_attr(c->raw, addr, name, RS_MAX_ATTR_BYTES, why, sizeof why) >= 0)
         return 0;
-    snprintf(what, sizeof what, "attribute %s", name);
+    snprintf(what, sizeof what, _("attribute %s"), name);
     return damaged(c, objname, what, why);
 }
 
@@ -90,11 +91,11 @@ static int attr_string(struct rctx *c, hid_t obj, const char *objname, const cha
     htri_t exists = H5Aexists(obj, name);
     if (exists <= 0) {
         H5Eclear2(H5E_DEFAULT);
-        return cd_fail(c->err, CD_ERR_PARSE, "%s: %s: attribute %s is missing", c->path,
+        return cd_fail(c->err, CD_ERR_PARSE, _("%s: %s: attribute %s is missing"), c->path,
                        objname, name);
     }
     char what[96];
-    snprintf(what, sizeof what, "read attribute %s", name);
+    snprintf(what, sizeof what, _("read attribute %s"), name);
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
     hid_t ft = a < 0 ? -1 : H5Aget_type(a);
     hid_t sp = a < 0 ? -1 : H5Aget_space(a);
@@ -102,7 +103,7 @@ static int attr_string(struct rctx *c, hid_t obj, const char *objname, const cha
     if (ft < 0 || sp < 0) {
         rc = fail(c, objname, what);
     } else if (H5Tget_class(ft) != H5T_STRING || H5Sget_simple_extent_npoints(sp) != 1) {
-        rc = cd_fail(c->err, CD_ERR_PARSE, "%s: %s: attribute %s is not a single string",
+        rc = cd_fail(c->err, CD_ERR_PARSE, _("%s: %s: attribute %s is not a single string"),
                      c->path, objname, name);
     } else if ((rc = check_attr_bytes(c, obj, objname, name)) != 0) {
         /* said */
@@ -121,8 +122,8 @@ static int attr_string(struct rctx *c, hid_t obj, const char *objname, const cha
         char *buf = NULL;
         if (size == 0 || size > RS_MAX_ATTR_BYTES || size > c->file_size) {
             char why[96], label[80];
-            snprintf(why, sizeof why, "its string type is %zu bytes long", size);
-            snprintf(label, sizeof label, "attribute %s", name);
+            snprintf(why, sizeof why, _("its string type is %zu bytes long"), size);
+            snprintf(label, sizeof label, _("attribute %s"), name);
             rc = damaged(c, objname, label, why);
         } else if ((buf = calloc(1, size + 1)) == NULL) {
             rc = nomem(c);
@@ -161,14 +162,14 @@ static int text_dataset(struct rctx *c, hid_t loc, const char *name, const char 
     *out = NULL;
     hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
     if (ds < 0)
-        return fail(c, objname, "open");
+        return fail(c, objname, _("open"));
     hid_t ft = H5Dget_type(ds);
     hid_t sp = H5Dget_space(ds);
     int rc = 0;
     if (ft < 0 || sp < 0) {
-        rc = fail(c, objname, "read");
+        rc = fail(c, objname, _("read"));
     } else if (H5Tget_class(ft) != H5T_STRING || H5Sget_simple_extent_npoints(sp) != 1) {
-        rc = cd_fail(c->err, CD_ERR_PARSE, "%s: %s is not a single string", c->path, objname);
+        rc = cd_fail(c->err, CD_ERR_PARSE, _("%s: %s is not a single string"), c->path, objname);
     } else if (H5Tis_variable_str(ft) > 0) {
         char *p = NULL;
         /* the string's descriptor is the dataset's data when contiguous
@@ -180,7 +181,7 @@ static int text_dataset(struct rctx *c, hid_t loc, const char *name, const char 
             rs_raw_check_vstr(c->raw, at, RS_MAX_TEXT_BYTES, why, sizeof why) < 0) {
             rc = damaged(c, objname, "", why);
         } else if (H5Dread(ds, c->ty->vstr, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p) < 0) {
-            rc = fail(c, objname, "read");
+            rc = fail(c, objname, _("read"));
         } else {
             *out = strdup(p != NULL ? p : "");
             H5Dvlen_reclaim(c->ty->vstr, sp, H5P_DEFAULT, &p);
@@ -192,12 +193,12 @@ static int text_dataset(struct rctx *c, hid_t loc, const char *name, const char 
         char *buf = NULL;
         if (size == 0 || size > RS_MAX_TEXT_BYTES || size > c->file_size) {
             char why[96];
-            snprintf(why, sizeof why, "its string type is %zu bytes long", size);
+            snprintf(why, sizeof why, _("its string type is %zu bytes long"), size);
             rc = damaged(c, objname, "", why);
         } else if ((buf = calloc(1, size + 1)) == NULL)
             rc = nomem(c);
         else if (H5Dread(ds, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-            rc = fail(c, objname, "read");
+            rc = fail(c, objname, _("read"));
         if (rc == 0)
             *out = buf;
         else
@@ -250,7 +251,7 @@ static int table(struct rctx *c, hid_t loc, const char *name, const char *objnam
 {
     hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
     if (ds < 0)
-        return fail(c, objname, "open");
+        return fail(c, objname, _("open"));
     hid_t sp = H5Dget_space(ds);
     hid_t ft = H5Dget_type(ds);
     hid_t dcpl = H5Dget_create_plist(ds);
@@ -265,12 +266,12 @@ static int table(struct rctx *c, hid_t loc, const char *name, const char *objnam
     int filters = dcpl < 0 ? 0 : H5Pget_nfilters(dcpl);
     uint64_t room = c->file_size * (filters != 0 ? 1024 : 1);
     if (count < 0 || ft < 0) {
-        rc = fail(c, objname, "read the size of");
+        rc = fail(c, objname, _("read the size of"));
     } else if (H5Sget_simple_extent_ndims(sp) != 1) {
-        rc = cd_fail(c->err, CD_ERR_PARSE, "%s: %s is not a one-dimensional table", c->path,
+        rc = cd_fail(c->err, CD_ERR_PARSE, _("%s: %s is not a one-dimensional table"), c->path,
                      objname);
     } else if (H5Tget_class(ft) != H5Tget_class(memtype) || fsize == 0) {
-        rc = cd_fail(c->err, CD_ERR_PARSE, "%s: %s is not a table of %s", c->path, objname,
+        rc = cd_fail(c->err, CD_ERR_PARSE, _("%s: %s is not a table of %s"), c->path, objname,
                      H5Tget_class(memtype) == H5T_COMPOUND ? "records" : "bytes");
     } else if (compound_damaged(ft, fsize, why, sizeof why)) {
         rc = damaged(c, objname, "", why);
@@ -285,7 +286,7 @@ static int table(struct rctx *c, hid_t loc, const char *name, const char *objnam
             rc = nomem(c);
         } else if (k > 0 && H5Dread(ds, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
             free(buf);
-            rc = fail(c, objname, "read");
+            rc = fail(c, objname, _("read"));
         } else {
             free(*rows);
             *rows = buf;
@@ -307,7 +308,7 @@ static int table(struct rctx *c, hid_t loc, const char *name, const char *objnam
 static int open_group(struct rctx *c, hid_t loc, const char *name, const char *objname, hid_t *g)
 {
     *g = H5Gopen2(loc, name, H5P_DEFAULT);
-    return *g < 0 ? fail(c, objname, "open") : 0;
+    return *g < 0 ? fail(c, objname, _("open")) : 0;
 }
 
 static int read_root(struct rctx *c, hid_t f, struct rs_data *d)
@@ -326,13 +327,12 @@ static int read_root(struct rctx *c, hid_t f, struct rs_data *d)
     if (rc != 0 && has > 0)
         return rc;
     if (rc != 0)
-        return cd_fail(c->err, CD_ERR_UNSUPPORTED, "%s: not a caldaq run (%s)", c->path,
+        return cd_fail(c->err, CD_ERR_UNSUPPORTED, _("%s: not a caldaq run (%s)"), c->path,
                        why.msg);
     if (strcmp(schema, DAQ_RUN_SCHEMA) != 0)
         rc = cd_fail(c->err, CD_ERR_UNSUPPORTED,
-                     "%s: schema \"%.64s\" is not supported (this caldaq reads " DAQ_RUN_SCHEMA
-                     ")",
-                     c->path, schema);
+                     _("%s: schema \"%.64s\" is not supported (this caldaq reads %s)"),
+                     c->path, schema, DAQ_RUN_SCHEMA);
     free(schema);
     if (rc != 0)
         return rc;
@@ -474,7 +474,7 @@ static int read_results(struct rctx *c, hid_t f, struct rs_data *d)
         return rc;
     H5G_info_t gi;
     if (H5Gget_info(g, &gi) < 0) {
-        rc = fail(c, "/results", "list");
+        rc = fail(c, "/results", _("list"));
         H5Gclose(g);
         return rc;
     }
@@ -497,10 +497,10 @@ static int read_results(struct rctx *c, hid_t f, struct rs_data *d)
         ssize_t l = H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name,
                                        H5P_DEFAULT);
         if (l < 0) {
-            rc = fail(c, "/results", "list");
+            rc = fail(c, "/results", _("list"));
         } else if ((size_t)l >= sizeof name || (versions[i] = version_of(name)) == 0) {
             rc = cd_fail(c->err, CD_ERR_PARSE,
-                         "%s: /results/%s is not a result version (v1, v2, ...)", c->path, name);
+                         _("%s: /results/%s is not a result version (v1, v2, ...)"), c->path, name);
         }
     }
     if (rc == 0)
@@ -535,12 +535,12 @@ static int validate_trace(const char *path, const struct rs_data *d, struct cd_e
         const struct rs_trace_rec *r = &d->trace[i];
         if (r->dir != '>' && r->dir != '<' && r->dir != '!')
             return cd_fail(err, CD_ERR_PARSE,
-                           "%s: /trace/index row %zu: direction 0x%02X is not '>', '<' or '!'",
+                           _("%s: /trace/index row %zu: direction 0x%02X is not '>', '<' or '!'"),
                            path, i, (unsigned char)r->dir);
         if (r->offset > d->n_trace_bytes || r->length > d->n_trace_bytes - r->offset)
             return cd_fail(err, CD_ERR_PARSE,
-                           "%s: /trace/index row %zu: bytes %llu+%llu lie outside /trace/bytes "
-                           "(%zu bytes)",
+                           _("%s: /trace/index row %zu: bytes %llu+%llu lie outside /trace/bytes "
+                           "(%zu bytes)"),
                            path, i, (unsigned long long)r->offset, (unsigned long long)r->length,
                            d->n_trace_bytes);
     }
@@ -565,14 +565,14 @@ int rs_h5_read(const char *path, struct rs_data *d, struct cd_err *err)
         H5Eclear2(H5E_DEFAULT);
         rs_h5_types_free(&ty);
         if (is == 0)
-            return cd_fail(err, CD_ERR_UNSUPPORTED, "%s: not an HDF5 file (not a caldaq run)",
+            return cd_fail(err, CD_ERR_UNSUPPORTED, _("%s: not an HDF5 file (not a caldaq run)"),
                            path);
-        return cd_fail(err, CD_ERR_IO, "%s: cannot read", path);
+        return cd_fail(err, CD_ERR_IO, _("%s: cannot read"), path);
     }
     hid_t fapl = rs_h5_fapl();
     hid_t f = fapl < 0 ? -1 : H5Fopen(path, H5F_ACC_RDONLY, fapl);
     if (f < 0) {
-        rc = rs_h5_fail(err, CD_ERR_IO, path, "/", "open the file");
+        rc = rs_h5_fail(err, CD_ERR_IO, path, "/", _("open the file"));
         rs_h5_close(fapl);
         rs_h5_types_free(&ty);
         return rc;

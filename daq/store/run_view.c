@@ -1,6 +1,7 @@
 /* Reading a run back (daq_run_open), checking it (daq_run_verify), and the
  * reading journal's line format, written by run.c and read here. */
 #include "run_int.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <math.h>
@@ -221,14 +222,14 @@ int rs_journal_read_all(const char *journal_path, const char *run_id, size_t n_i
             size_t ml = strlen(RS_JOURNAL_MAGIC);
             if (strncmp(line, RS_JOURNAL_MAGIC " ", ml + 1) != 0) {
                 if (strict)
-                    rc = cd_fail(err, CD_ERR_PARSE, "%s:1: not a caldaq journal", journal_path);
+                    rc = cd_fail(err, CD_ERR_PARSE, _("%s:1: not a caldaq journal"), journal_path);
                 else
                     snprintf(note, cap, "%s: not a caldaq journal; ignored", journal_path);
                 break;
             }
             if (strcmp(line + ml + 1, run_id) != 0) {
                 if (strict)
-                    rc = cd_fail(err, CD_ERR_INVALID, "%s:1: belongs to another run (%.40s)",
+                    rc = cd_fail(err, CD_ERR_INVALID, _("%s:1: belongs to another run (%.40s)"),
                                  journal_path, line + ml + 1);
                 else
                     snprintf(note, cap, "%s: belongs to another run (%.40s); ignored",
@@ -242,7 +243,7 @@ int rs_journal_read_all(const char *journal_path, const char *run_id, size_t n_i
             struct daq_audit_entry a;
             if (parse_audit_line(line + kl + 1, &a) != 0) {
                 if (strict)
-                    rc = cd_fail(err, CD_ERR_PARSE, "%s:%d: malformed line", journal_path,
+                    rc = cd_fail(err, CD_ERR_PARSE, _("%s:%d: malformed line"), journal_path,
                                  lineno);
                 else
                     snprintf(note, cap, "%s:%d: malformed line; it and what follows are ignored",
@@ -253,13 +254,13 @@ int rs_journal_read_all(const char *journal_path, const char *run_id, size_t n_i
                 continue; /* in the snapshot already */
             if (strict && (size_t)a.seq != n_audit_in_file + n_entries + 1) {
                 rc = cd_fail(err, CD_ERR_PARSE,
-                             "%s:%d: log entry %lld where log entry %zu comes next",
+                             _("%s:%d: log entry %lld where log entry %zu comes next"),
                              journal_path, lineno, (long long)a.seq,
                              n_audit_in_file + n_entries + 1);
                 break;
             }
             if (rs_grow((void **)&entries, &cap_entries, n_entries + 1, sizeof *entries) != 0) {
-                rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+                rc = cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
                 break;
             }
             entries[n_entries++] = a;
@@ -272,7 +273,7 @@ int rs_journal_read_all(const char *journal_path, const char *run_id, size_t n_i
             bad = true;
         if (bad) {
             if (strict)
-                rc = cd_fail(err, CD_ERR_PARSE, "%s:%d: malformed line", journal_path, lineno);
+                rc = cd_fail(err, CD_ERR_PARSE, _("%s:%d: malformed line"), journal_path, lineno);
             else
                 snprintf(note, cap, "%s:%d: malformed line; it and what follows are ignored",
                          journal_path, lineno);
@@ -281,12 +282,12 @@ int rs_journal_read_all(const char *journal_path, const char *run_id, size_t n_i
         if (index < n_in_file)
             continue; /* the snapshot that holds it was written, the reset was not */
         if (strict && index != n_in_file + *n) {
-            rc = cd_fail(err, CD_ERR_PARSE, "%s:%d: reading %zu where reading %zu comes next",
+            rc = cd_fail(err, CD_ERR_PARSE, _("%s:%d: reading %zu where reading %zu comes next"),
                          journal_path, lineno, index, n_in_file + *n);
             break;
         }
         if (rs_grow((void **)out, &cap_out, *n + 1, sizeof **out) != 0) {
-            rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            rc = cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
             break;
         }
         (*out)[(*n)++] = row;
@@ -325,7 +326,7 @@ int rs_journal_load(const char *journal_path, const char *run_id, size_t n_in_fi
         *out = calloc(n_rows, sizeof **out);
         if (*out == NULL) {
             free(rows);
-            return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         }
         for (size_t i = 0; i < n_rows; i++)
             rs_reading_to(&rows[i], &(*out)[i]);
@@ -427,9 +428,9 @@ static int open_view(const char *path, daq_run_reader *r, struct daq_run_view **
 {
     *out = NULL;
     if (path == NULL)
-        return cd_fail(err, CD_ERR_INVALID, "daq_run_open: no path");
+        return cd_fail(err, CD_ERR_INVALID, _("daq_run_open: no path"));
     if (sodium_init() < 0)
-        return cd_fail(err, CD_ERR_IO, "libsodium cannot initialise");
+        return cd_fail(err, CD_ERR_IO, _("libsodium cannot initialise"));
     struct rs_data d;
     int rc = read_data(path, r, &d, err);
     if (rc != 0)
@@ -437,7 +438,7 @@ static int open_view(const char *path, daq_run_reader *r, struct daq_run_view **
     struct view_impl *x = calloc(1, sizeof *x);
     if (x == NULL) {
         rs_data_free(&d);
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     }
     struct daq_run_view *v = &x->pub;
     v->info = d.info;
@@ -462,10 +463,10 @@ static int open_view(const char *path, daq_run_reader *r, struct daq_run_view **
     x->engine = calloc(d.n_results > 0 ? d.n_results : 1, sizeof *x->engine);
     if (v->readings == NULL || v->results == NULL || x->created == NULL || x->engine == NULL ||
         build_trace(&d, &v->trace) != 0)
-        rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        rc = cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     for (size_t i = 0; rc == 0 && i < d.n_readings; i++) {
         if (rs_reading_to(&d.readings[i], &v->readings[i]) != 0)
-            rc = cd_fail(err, CD_ERR_PARSE, "%s: /readings row %zu: unknown status \"%.16s\"",
+            rc = cd_fail(err, CD_ERR_PARSE, _("%s: /readings row %zu: unknown status \"%.16s\""),
                          path, i, d.readings[i].status);
         v->n_readings = i + 1;
     }
@@ -479,7 +480,7 @@ static int open_view(const char *path, daq_run_reader *r, struct daq_run_view **
     if (rc == 0) {
         char *jpath = malloc(strlen(path) + sizeof ".journal");
         if (jpath == NULL) {
-            rc = cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            rc = cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         } else {
             sprintf(jpath, "%s.journal", path);
             rc = rs_journal_load(jpath, v->info.run_id, d.n_readings, d.n_audit, &x->pending,
@@ -506,7 +507,7 @@ int daq_run_reader_open(daq_run_reader *r, const char *path, struct daq_run_view
 {
     if (r == NULL) {
         *out = NULL;
-        return cd_fail(err, CD_ERR_INVALID, "daq_run_reader_open: no reader");
+        return cd_fail(err, CD_ERR_INVALID, _("daq_run_reader_open: no reader"));
     }
     return open_view(path, r, out, err);
 }
@@ -517,7 +518,7 @@ int daq_run_open_guarded(const char *path, unsigned timeout_s, struct daq_run_vi
     *out = NULL;
     daq_run_reader *r = daq_run_reader_new(timeout_s);
     if (r == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     int rc = open_view(path, r, out, err);
     daq_run_reader_free(r);
     return rc;
@@ -682,7 +683,7 @@ static int check(const char *path, daq_run_reader *r, struct daq_run_finding **o
     *out = NULL;
     *n = 0;
     if (sodium_init() < 0)
-        return cd_fail(err, CD_ERR_IO, "libsodium cannot initialise");
+        return cd_fail(err, CD_ERR_IO, _("libsodium cannot initialise"));
     struct findings f = {0};
     struct rs_data d;
     struct cd_err rerr = {0};
@@ -697,7 +698,7 @@ static int check(const char *path, daq_run_reader *r, struct daq_run_finding **o
         size_t nd = 0;
         if (rs_digests(&d, &dg, &nd) != 0) {
             rs_data_free(&d);
-            return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         }
         check_manifest(&d, dg, nd, &f);
         free(dg);
@@ -710,7 +711,7 @@ static int check(const char *path, daq_run_reader *r, struct daq_run_finding **o
     }
     if (f.nomem) {
         free(f.a);
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     }
     *out = f.a;
     *n = f.n;
@@ -732,7 +733,7 @@ int daq_run_check_guarded(const char *path, unsigned timeout_s, struct daq_run_f
     *n = 0;
     daq_run_reader *r = daq_run_reader_new(timeout_s);
     if (r == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     int rc = check(path, r, out, n, err);
     daq_run_reader_free(r);
     return rc;

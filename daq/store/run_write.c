@@ -1,6 +1,7 @@
 /* One complete run file built from memory (a snapshot), as bytes: the
  * caller writes them to RUN.h5.tmp and renames; this file only knows HDF5. */
 #include "run_h5.h"
+#include "cd_i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +49,7 @@ static int attr_str(struct wctx *c, hid_t obj, const char *objname, const char *
         /* Report before any other HDF5 call: each one clears the stack. */
         char obj_attr[160];
         snprintf(obj_attr, sizeof obj_attr, "%s attribute %s", objname, name);
-        code = fail(c, obj_attr, "write");
+        code = fail(c, obj_attr, _("write"));
     }
     rs_h5_close(a);
     rs_h5_close(sp);
@@ -159,13 +160,13 @@ static int table(struct wctx *c, hid_t loc, const char *name, const char *objnam
 static int close_obj(struct wctx *c, hid_t id, const char *objname)
 {
     herr_t rc = H5Iget_type(id) == H5I_GROUP ? H5Gclose(id) : H5Dclose(id);
-    return rc < 0 ? fail(c, objname, "close") : 0;
+    return rc < 0 ? fail(c, objname, _("close")) : 0;
 }
 
 static int group(struct wctx *c, hid_t loc, const char *name, const char *objname, hid_t *out)
 {
     *out = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    return *out < 0 ? fail(c, objname, "create") : 0;
+    return *out < 0 ? fail(c, objname, _("create")) : 0;
 }
 
 static int write_root(struct wctx *c, hid_t f, const struct rs_data *d)
@@ -353,7 +354,7 @@ int rs_h5_image(const char *label, const struct rs_data *d, void **image, size_t
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
         H5Pset_fapl_core(fapl, image_increment(d), 0) < 0) {
-        rc = fail(&c, "/", "set up the file access");
+        rc = fail(&c, "/", _("set up the file access"));
         rs_h5_close(fapl);
         rs_h5_types_free(&ty);
         return rc;
@@ -361,7 +362,7 @@ int rs_h5_image(const char *label, const struct rs_data *d, void **image, size_t
     hid_t f = H5Fcreate(label, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
     if (f < 0) {
-        rc = fail(&c, "/", "create the file");
+        rc = fail(&c, "/", _("create the file"));
         rs_h5_types_free(&ty);
         return rc;
     }
@@ -380,20 +381,20 @@ int rs_h5_image(const char *label, const struct rs_data *d, void **image, size_t
      * image is what the driver holds, and the metadata cache is not in it
      * until a flush), then asked once for its size, once for the bytes. */
     if (rc == 0 && H5Fflush(f, H5F_SCOPE_LOCAL) < 0)
-        rc = fail(&c, "/", "flush the file");
+        rc = fail(&c, "/", _("flush the file"));
     ssize_t size = rc == 0 ? H5Fget_file_image(f, NULL, 0) : -1;
     void *buf = size > 0 ? malloc((size_t)size) : NULL;
     if (rc == 0 && size <= 0)
-        rc = fail(&c, "/", "take the image of the file");
+        rc = fail(&c, "/", _("take the image of the file"));
     else if (rc == 0 && buf == NULL)
-        rc = cd_fail(err, CD_ERR_NOMEM, "%s: out of memory for a %zd-byte snapshot", label,
+        rc = cd_fail(err, CD_ERR_NOMEM, _("%s: out of memory for a %zd-byte snapshot"), label,
                      size);
     else if (rc == 0 && H5Fget_file_image(f, buf, (size_t)size) != size)
-        rc = fail(&c, "/", "take the image of the file");
+        rc = fail(&c, "/", _("take the image of the file"));
     /* In memory a close has nothing to write, so it cannot leave a
      * half-closed file behind for HDF5's exit handler. */
     if (H5Fclose(f) < 0 && rc == 0)
-        rc = fail(&c, "/", "close the file");
+        rc = fail(&c, "/", _("close the file"));
     rs_h5_types_free(&ty);
     if (rc != 0) {
         free(buf);

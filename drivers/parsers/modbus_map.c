@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "drv_priv.h"
+#include "cd_i18n.h"
 
 #define MAX_REGS 125
 #define MAX_DP 6
@@ -145,8 +146,8 @@ static const struct preset *find_preset(const char *name)
 static int unknown_preset(const char *name, struct cd_err *err)
 {
     return cd_fail(err, CD_ERR_NOT_FOUND,
-                   "modbus: no preset '%s' (known: keller, keller-tob1, keller-int32, generic, "
-                   "lobaro-v1)",
+                   _("modbus: no preset '%s' (known: keller, keller-tob1, keller-int32, generic, "
+                   "lobaro-v1)"),
                    name);
 }
 
@@ -203,8 +204,8 @@ static int parse_address(const char *key, const char *value, int *out, struct cd
                  : strtol(digits, &end, base);
     if (v < 0 || errno != 0 || end == NULL || *end != '\0' || v > 0xFFFF)
         return cd_fail(err, CD_ERR_INVALID,
-                       "modbus: %s=%s: expected a register address 0-65535 (decimal or 0x hex; "
-                       "the wire address, so manual register 40003 is 2)",
+                       _("modbus: %s=%s: expected a register address 0-65535 (decimal or 0x hex; "
+                       "the wire address, so manual register 40003 is 2)"),
                        key, value);
     *out = (int)v;
     return 0;
@@ -217,7 +218,7 @@ static int parse_small(const char *key, const char *value, long lo, long hi, int
     errno = 0;
     long v = strtol(value, &end, 10);
     if (end == value || *end != '\0' || errno != 0 || v < lo || v > hi)
-        return cd_fail(err, CD_ERR_INVALID, "modbus: %s=%s: expected %ld to %ld", key, value, lo,
+        return cd_fail(err, CD_ERR_INVALID, _("modbus: %s=%s: expected %ld to %ld"), key, value, lo,
                        hi);
     *out = (int)v;
     return 0;
@@ -257,13 +258,13 @@ int modbus_map_option(struct modbus_map *m, const char *key, const char *value,
             return 0;
         }
         return cd_fail(err, CD_ERR_INVALID,
-                       "modbus: type=%s: expected int16, uint16, int32, uint32 or float32", value);
+                       _("modbus: type=%s: expected int16, uint16, int32, uint32 or float32"), value);
     }
     if (strcmp(key, "order") == 0) {
         if (drv_modbus_order_parse(value, &m->order) != 0)
             return cd_fail(err, CD_ERR_INVALID,
-                           "modbus: order=%s: expected ABCD, CDAB, BADC or DCBA "
-                           "(protocols.md 3.2)",
+                           _("modbus: order=%s: expected ABCD, CDAB, BADC or DCBA "
+                           "(protocols.md 3.2)"),
                            value);
         m->set |= SET_ORDER;
         return 0;
@@ -288,7 +289,7 @@ int modbus_map_option(struct modbus_map *m, const char *key, const char *value,
         double s = strtod(value, &end);
         if (end == value || *end != '\0' || errno != 0 || !isfinite(s) || s == 0)
             return cd_fail(err, CD_ERR_INVALID,
-                           "modbus: scale=%s: expected a non-zero number (value = raw * scale)",
+                           _("modbus: scale=%s: expected a non-zero number (value = raw * scale)"),
                            value);
         m->scale = s;
         m->set |= SET_SCALE;
@@ -307,12 +308,12 @@ int modbus_map_option(struct modbus_map *m, const char *key, const char *value,
     if (strcmp(key, "unit") == 0) {
         size_t n = strlen(value);
         if (n == 0 || n >= sizeof m->unit)
-            return cd_fail(err, CD_ERR_INVALID, "modbus: unit=%s: 1 to %zu characters", value,
+            return cd_fail(err, CD_ERR_INVALID, _("modbus: unit=%s: 1 to %zu characters"), value,
                            sizeof m->unit - 1);
         for (size_t i = 0; i < n; i++)
             if ((unsigned char)value[i] < 0x20 || value[i] == 0x7F || value[i] == '"')
-                return cd_fail(err, CD_ERR_INVALID, "modbus: unit=%s: no control characters or "
-                               "quotes", value);
+                return cd_fail(err, CD_ERR_INVALID, _("modbus: unit=%s: no control characters or "
+                               "quotes"), value);
         memcpy(m->unit, value, n + 1);
         m->set |= SET_UNIT;
         if (!(m->set & SET_UNIT_REGISTER))
@@ -336,28 +337,28 @@ int modbus_map_check(const struct modbus_map *m, struct cd_err *err)
 {
     if (m->address < 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "modbus: no register map: give preset=NAME (keller, keller-tob1, "
-                       "keller-int32, generic) or register=ADDR with type=, order=, function=");
+                       _("modbus: no register map: give preset=NAME (keller, keller-tob1, "
+                       "keller-int32, generic) or register=ADDR with type=, order=, function="));
     if (m->function != 3 && m->function != 4)
-        return cd_fail(err, CD_ERR_INVALID, "modbus: function %d: registers are read with "
-                       "function 3 or 4", m->function);
+        return cd_fail(err, CD_ERR_INVALID, _("modbus: function %d: registers are read with "
+                       "function 3 or 4"), m->function);
     if ((unsigned)m->type > MODBUS_TYPE_FLOAT32 || (unsigned)m->order > DRV_MODBUS_DCBA)
-        return cd_fail(err, CD_ERR_INVALID, "modbus: bad type or word order");
+        return cd_fail(err, CD_ERR_INVALID, _("modbus: bad type or word order"));
     if (m->address + type_width(m->type) > 0x10000)
-        return cd_fail(err, CD_ERR_INVALID, "modbus: a %s at 0x%04X runs past register 0xFFFF",
+        return cd_fail(err, CD_ERR_INVALID, _("modbus: a %s at 0x%04X runs past register 0xFFFF"),
                        type_names[m->type], (unsigned)m->address);
     if ((m->set & SET_SCALE) && (m->set & SET_DP_REGISTER))
         return cd_fail(err, CD_ERR_INVALID,
-                       "modbus: give scale= or dp_register=, not both");
+                       _("modbus: give scale= or dp_register=, not both"));
     if ((m->set & SET_UNIT) && (m->set & SET_UNIT_REGISTER))
-        return cd_fail(err, CD_ERR_INVALID, "modbus: give unit= or unit_register=, not both");
+        return cd_fail(err, CD_ERR_INVALID, _("modbus: give unit= or unit_register=, not both"));
     if (m->type == MODBUS_TYPE_FLOAT32 && m->dp_register >= 0)
         return cd_fail(err, CD_ERR_INVALID,
-                       "modbus: a float32 has no decimal-places register (use scale=)");
+                       _("modbus: a float32 has no decimal-places register (use scale=)"));
     if (!isfinite(m->scale) || m->scale == 0)
-        return cd_fail(err, CD_ERR_INVALID, "modbus: scale must be a non-zero number");
+        return cd_fail(err, CD_ERR_INVALID, _("modbus: scale must be a non-zero number"));
     if (m->unit_id < 0 || m->unit_id > 255)
-        return cd_fail(err, CD_ERR_INVALID, "modbus: unit id %d is not 0-255", m->unit_id);
+        return cd_fail(err, CD_ERR_INVALID, _("modbus: unit id %d is not 0-255"), m->unit_id);
     int first = 0, count = 0;
     return modbus_map_span(m, &first, &count, err);
 }
@@ -378,8 +379,8 @@ int modbus_map_span(const struct modbus_map *m, int *first, int *count, struct c
     }
     if (hi - lo > MAX_REGS)
         return cd_fail(err, CD_ERR_INVALID,
-                       "modbus: the value, decimal-places and unit registers (0x%04X-0x%04X) are "
-                       "more than %d registers apart: one request cannot read them",
+                       _("modbus: the value, decimal-places and unit registers (0x%04X-0x%04X) are "
+                       "more than %d registers apart: one request cannot read them"),
                        (unsigned)lo, (unsigned)(hi - 1), MAX_REGS);
     *first = lo;
     *count = hi - lo;
@@ -444,7 +445,7 @@ int modbus_map_decode(const struct modbus_map *m, const uint16_t *regs, size_t n
     modbus_map_span(m, &first, &count, NULL);
     if (n != (size_t)count)
         return cd_fail(err, CD_ERR_PROTOCOL,
-                       "modbus: %zu register%s in the reply; the map reads %d from 0x%04X", n,
+                       _("modbus: %zu register%s in the reply; the map reads %d from 0x%04X"), n,
                        n == 1 ? "" : "s", count, (unsigned)first);
 
     if (m->unit_register >= 0) {
@@ -452,8 +453,8 @@ int modbus_map_decode(const struct modbus_map *m, const uint16_t *regs, size_t n
         const char *u = modbus_unit_name(code);
         if (u == NULL)
             return cd_fail(err, CD_ERR_PROTOCOL,
-                           "modbus: unit code %u in register 0x%04X is not one the map knows "
-                           "(0 MPa ... 8 mmH2O, protocols.md 3.4)",
+                           _("modbus: unit code %u in register 0x%04X is not one the map knows "
+                           "(0 MPa ... 8 mmH2O, protocols.md 3.4)"),
                            code, (unsigned)m->unit_register);
         snprintf(out->unit, sizeof out->unit, "%s", u);
     } else {
@@ -518,7 +519,7 @@ int modbus_map_decode(const struct modbus_map *m, const uint16_t *regs, size_t n
         unsigned dp = regs[m->dp_register - first];
         if (dp > MAX_DP)
             return cd_fail(err, CD_ERR_PROTOCOL,
-                           "modbus: %u decimal places in register 0x%04X (0-%d expected)", dp,
+                           _("modbus: %u decimal places in register 0x%04X (0-%d expected)"), dp,
                            (unsigned)m->dp_register, MAX_DP);
         k = (int)dp;
     } else {
@@ -559,7 +560,7 @@ static int bad_frame(struct cd_err *err, const uint8_t *frame, size_t len, const
 {
     char hex[160];
     hex_bytes(frame, len, hex, sizeof hex);
-    return cd_fail(err, CD_ERR_PROTOCOL, "modbus: %s: %s", why, hex);
+    return cd_fail(err, CD_ERR_PROTOCOL, _("modbus: %s: %s"), why, hex);
 }
 
 int modbus_map_decode_frame(const struct modbus_map *m, const uint8_t *frame, size_t len,
@@ -618,7 +619,7 @@ int modbus_map_decode_frame(const struct modbus_map *m, const uint8_t *frame, si
     if (m != NULL) {
         if ((int)fc != m->function)
             return cd_fail(err, CD_ERR_PROTOCOL,
-                           "modbus: a reply to function %02X; the map reads with function %02d",
+                           _("modbus: a reply to function %02X; the map reads with function %02d"),
                            fc, m->function);
         return modbus_map_decode(m, regs, n, out, err);
     }
@@ -630,8 +631,8 @@ int modbus_map_decode_frame(const struct modbus_map *m, const uint8_t *frame, si
         dflt.type = MODBUS_TYPE_INT16;
     } else if (n != 2) {
         return cd_fail(err, CD_ERR_PROTOCOL,
-                       "modbus: %zu registers: without a register map only 1 (int16) or 2 "
-                       "(float32 ABCD) can be decoded (give preset= or register= and type=)",
+                       _("modbus: %zu registers: without a register map only 1 (int16) or 2 "
+                       "(float32 ABCD) can be decoded (give preset= or register= and type=)"),
                        n);
     }
     return modbus_map_decode(&dflt, regs, n, out, err);

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "drv_priv.h"
+#include "cd_i18n.h"
 
 #define OVERLOAD_MIN 9.9e37
 #define ABSURD_MAX 1e38
@@ -123,7 +124,7 @@ int scpi_text_line(const uint8_t *frame, size_t len, bool cr_ends, const char *d
                    const char **b, const char **e, struct cd_err *err)
 {
     if (len == 0)
-        return cd_fail(err, CD_ERR_PROTOCOL, "%s: an empty frame", driver);
+        return cd_fail(err, CD_ERR_PROTOCOL, _("%s: an empty frame"), driver);
     uint8_t last = frame[len - 1];
     if (last != '\n' && !(cr_ends && last == '\r'))
         return drv_bad_reply(err, driver, "no line end (a truncated reply?)", frame, len);

@@ -29,6 +29,7 @@
  *     control commands and errors get no reply at all.
  */
 #include "sim_priv.h"
+#include "cd_i18n.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -57,13 +58,13 @@ static int option(drv_sim *s, void *vst, const char *key, const char *value,
     unsigned long v;
     if (strcmp(key, "ack") == 0) {
         if (sim_parse_ulong(value, &v) != 0 || v > 1)
-            return cd_fail(err, CD_ERR_INVALID, "ack=%s: expected 0 or 1", value);
+            return cd_fail(err, CD_ERR_INVALID, _("ack=%s: expected 0 or 1"), value);
         st->ack = v == 1;
         return 0;
     }
     if (strcmp(key, "id") == 0) {
         if (strlen(value) >= sizeof st->id)
-            return cd_fail(err, CD_ERR_INVALID, "id=%s: longer than %zu characters", value,
+            return cd_fail(err, CD_ERR_INVALID, _("id=%s: longer than %zu characters"), value,
                            sizeof st->id - 1);
         snprintf(st->id, sizeof st->id, "%s", value);
         return 0;

@@ -23,6 +23,7 @@
  * resistance (sim_thermo_in).
  */
 #include "sim_priv.h"
+#include "cd_i18n.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -48,7 +49,7 @@ static int option(drv_sim *s, void *vst, const char *key, const char *value, str
     struct ttr_sim *st = vst;
     if (strcmp(key, "duplex") == 0) {
         if (strcmp(value, "full") != 0 && strcmp(value, "half") != 0)
-            return cd_fail(err, CD_ERR_INVALID, "fluke-ttr: duplex=%s: expected full or half",
+            return cd_fail(err, CD_ERR_INVALID, _("fluke-ttr: duplex=%s: expected full or half"),
                            value);
         st->start_full = strcmp(value, "full") == 0;
         return 0;

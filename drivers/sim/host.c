@@ -4,6 +4,7 @@
  * another). What `caldaq sim` runs once it has parsed its options and set
  * up its signals. */
 #include "drv.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,7 +82,7 @@ static int host_listen(const struct drv_sim_host *h, struct cd_err *err)
     int port = 0;
     int lfd = tcp_listen(h->tcp_port, &port);
     if (lfd < 0)
-        return cd_fail(err, CD_ERR_IO, "listen on 127.0.0.1:%d: %s", h->tcp_port,
+        return cd_fail(err, CD_ERR_IO, _("listen on 127.0.0.1:%d: %s"), h->tcp_port,
                        strerror(errno));
     if (h->tcp_port == 0 && h->announce != NULL) {
         char text[16];
@@ -101,21 +102,21 @@ int drv_sim_control_listen(const char *path, struct cd_err *err)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     if (strlen(path) >= sizeof a.sun_path)
-        return cd_fail(err, CD_ERR_INVALID, "control socket %s: %s", path, strerror(ENAMETOOLONG));
+        return cd_fail(err, CD_ERR_INVALID, _("control socket %s: %s"), path, strerror(ENAMETOOLONG));
     memcpy(a.sun_path, path, strlen(path) + 1);
     struct stat st;
     if (lstat(path, &st) == 0) {
         if (!S_ISSOCK(st.st_mode))
-            return cd_fail(err, CD_ERR_INVALID, "control socket %s: %s", path, strerror(EEXIST));
+            return cd_fail(err, CD_ERR_INVALID, _("control socket %s: %s"), path, strerror(EEXIST));
         unlink(path);   /* a stale socket from an earlier run */
     }
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     if (fd < 0)
-        return cd_fail(err, CD_ERR_IO, "control socket %s: %s", path, strerror(errno));
+        return cd_fail(err, CD_ERR_IO, _("control socket %s: %s"), path, strerror(errno));
     if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 4) != 0) {
         int e = errno;
         close(fd);
-        return cd_fail(err, CD_ERR_IO, "control socket %s: %s", path, strerror(e));
+        return cd_fail(err, CD_ERR_IO, _("control socket %s: %s"), path, strerror(e));
     }
     fcntl(fd, F_SETFD, FD_CLOEXEC);
     return fd;
@@ -133,7 +134,7 @@ int drv_sim_host_run(drv_sim *sim, const struct drv_sim_host *h, struct cd_err *
             int fd = tcp_accept(lfd, h);
             if (fd < 0) {
                 if (!stop_asked(h))
-                    status = cd_fail(err, CD_ERR_IO, "accept: %s", strerror(errno));
+                    status = cd_fail(err, CD_ERR_IO, _("accept: %s"), strerror(errno));
                 break;
             }
             int rc = drv_sim_serve(sim, fd, h->control_fd, err);
@@ -179,7 +180,7 @@ int drv_replay_host_run(const struct drv_trace *t, const struct drv_sim_host *h,
         int fd = tcp_accept(lfd, h);
         close(lfd);
         if (fd < 0)
-            return stop_asked(h) ? 0 : cd_fail(err, CD_ERR_IO, "accept: %s", strerror(errno));
+            return stop_asked(h) ? 0 : cd_fail(err, CD_ERR_IO, _("accept: %s"), strerror(errno));
         return drv_replay(t, fd, -1, o, stats, err);
     }
     struct drv_pty p;

@@ -43,6 +43,7 @@
 #include <strings.h>
 
 #include "modbus_words.h"
+#include "cd_i18n.h"
 
 enum framing { FRAMING_AUTO, FRAMING_RTU, FRAMING_TCP };
 enum map { MAP_KELLER, MAP_GENERIC };
@@ -93,7 +94,7 @@ static int option(drv_sim *s, void *vst, const char *key, const char *value,
         else if (strcasecmp(value, "tcp") == 0)
             st->framing = FRAMING_TCP;
         else
-            return cd_fail(err, CD_ERR_INVALID, "framing=%s: expected rtu, tcp or auto", value);
+            return cd_fail(err, CD_ERR_INVALID, _("framing=%s: expected rtu, tcp or auto"), value);
         return 0;
     }
     if (strcmp(key, "map") == 0) {
@@ -102,38 +103,38 @@ static int option(drv_sim *s, void *vst, const char *key, const char *value,
         else if (strcasecmp(value, "generic") == 0)
             st->map = MAP_GENERIC;
         else
-            return cd_fail(err, CD_ERR_INVALID, "map=%s: expected keller or generic", value);
+            return cd_fail(err, CD_ERR_INVALID, _("map=%s: expected keller or generic"), value);
         return 0;
     }
     if (strcmp(key, "order") == 0) {
         if (drv_modbus_order_parse(value, &st->order) != 0)
-            return cd_fail(err, CD_ERR_INVALID, "order=%s: expected ABCD, CDAB, BADC or DCBA",
+            return cd_fail(err, CD_ERR_INVALID, _("order=%s: expected ABCD, CDAB, BADC or DCBA"),
                            value);
         return 0;
     }
     if (strcmp(key, "unit_id") == 0) {
         if (sim_parse_ulong(value, &n) != 0 || n < 1 || n > 247)
-            return cd_fail(err, CD_ERR_INVALID, "unit_id=%s: expected 1-247", value);
+            return cd_fail(err, CD_ERR_INVALID, _("unit_id=%s: expected 1-247"), value);
         st->unit_id = (int)n;
         return 0;
     }
     if (strcmp(key, "temp_c") == 0) {
         double t;
         if (sim_parse_double(value, &t) != 0)
-            return cd_fail(err, CD_ERR_INVALID, "temp_c=%s: not a number", value);
+            return cd_fail(err, CD_ERR_INVALID, _("temp_c=%s: not a number"), value);
         st->temp_c = t;
         return 0;
     }
     if (strcmp(key, "exception") == 0) {
         if (sim_parse_ulong(value, &n) != 0 || n > 255)
             return cd_fail(err, CD_ERR_INVALID,
-                           "exception=%s: expected an exception code 1-255 (0: off)", value);
+                           _("exception=%s: expected an exception code 1-255 (0: off)"), value);
         st->exception = (int)n;
         return 0;
     }
     if (strcmp(key, "exception_every") == 0 || strcmp(key, "bad_crc_every") == 0) {
         if (sim_parse_ulong(value, &n) != 0)
-            return cd_fail(err, CD_ERR_INVALID, "%s=%s: expected a count (0: off)", key, value);
+            return cd_fail(err, CD_ERR_INVALID, _("%s=%s: expected a count (0: off)"), key, value);
         if (key[0] == 'e')
             st->exception_every = n;
         else

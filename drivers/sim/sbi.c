@@ -39,6 +39,7 @@
  *     "ESC P pauses autoprint"].
  */
 #include "sim_priv.h"
+#include "cd_i18n.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -75,13 +76,13 @@ static int option(drv_sim *s, void *vst, const char *key, const char *value,
     unsigned long v;
     if (strcmp(key, "sbi_format") == 0) {
         if (sim_parse_ulong(value, &v) != 0 || (v != 16 && v != 22))
-            return cd_fail(err, CD_ERR_INVALID, "sbi_format=%s: expected 16 or 22", value);
+            return cd_fail(err, CD_ERR_INVALID, _("sbi_format=%s: expected 16 or 22"), value);
         st->format = (int)v;
         return 0;
     }
     if (strcmp(key, "autoprint") == 0) {
         if (sim_parse_ulong(value, &v) != 0 || v > 1)
-            return cd_fail(err, CD_ERR_INVALID, "autoprint=%s: expected 0 or 1", value);
+            return cd_fail(err, CD_ERR_INVALID, _("autoprint=%s: expected 0 or 1"), value);
         st->autoprint = v == 1;
         st->paused = false;
         arm(s, st);

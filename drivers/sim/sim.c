@@ -35,6 +35,7 @@
  * (poll() would report POLLHUP continuously), until a quit or a fault.
  */
 #include "sim_priv.h"
+#include "cd_i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -582,15 +583,15 @@ static int parse_loads(const char *value, struct sim_params *p, struct cd_err *e
         size_t len = comma != NULL ? (size_t)(comma - q) : strlen(q);
         char item[64];
         if (len == 0 || len >= sizeof item)
-            return cd_fail(err, CD_ERR_INVALID, "loads=%s: expected numbers separated by commas",
+            return cd_fail(err, CD_ERR_INVALID, _("loads=%s: expected numbers separated by commas"),
                            value);
         memcpy(item, q, len);
         item[len] = '\0';
         if (n == SIM_MAX_LOADS)
-            return cd_fail(err, CD_ERR_INVALID, "loads=%s: at most %d loads", value,
+            return cd_fail(err, CD_ERR_INVALID, _("loads=%s: at most %d loads"), value,
                            SIM_MAX_LOADS);
         if (sim_parse_double(item, &loads[n]) != 0)
-            return cd_fail(err, CD_ERR_INVALID, "loads=%s: '%s' is not a number", value, item);
+            return cd_fail(err, CD_ERR_INVALID, _("loads=%s: '%s' is not a number"), value, item);
         n++;
         if (comma == NULL)
             break;
@@ -615,9 +616,9 @@ static int core_option(struct sim_params *p, const char *key, const char *value,
     case OPT_DOUBLE: {
         double v;
         if (sim_parse_double(value, &v) != 0)
-            return cd_fail(err, CD_ERR_INVALID, "%s=%s: not a number", key, value);
+            return cd_fail(err, CD_ERR_INVALID, _("%s=%s: not a number"), key, value);
         if (d->positive ? !(v > d->min) : !(v >= d->min))
-            return cd_fail(err, CD_ERR_INVALID, "%s=%s: must be %s %g", key, value,
+            return cd_fail(err, CD_ERR_INVALID, _("%s=%s: must be %s %g"), key, value,
                            d->positive ? ">" : ">=", d->min);
         memcpy(base + d->off, &v, sizeof v);
         return 0;
@@ -625,14 +626,14 @@ static int core_option(struct sim_params *p, const char *key, const char *value,
     case OPT_ULONG: {
         unsigned long v;
         if (sim_parse_ulong(value, &v) != 0)
-            return cd_fail(err, CD_ERR_INVALID, "%s=%s: expected a non-negative integer", key,
+            return cd_fail(err, CD_ERR_INVALID, _("%s=%s: expected a non-negative integer"), key,
                            value);
         memcpy(base + d->off, &v, sizeof v);
         return 0;
     }
     case OPT_STRING:
         if (strlen(value) >= d->size)
-            return cd_fail(err, CD_ERR_INVALID, "%s=%s: longer than %zu characters", key, value,
+            return cd_fail(err, CD_ERR_INVALID, _("%s=%s: longer than %zu characters"), key, value,
                            d->size - 1);
         memcpy(base + d->off, value, strlen(value) + 1);
         return 0;
@@ -646,7 +647,7 @@ static int apply_option(drv_sim *s, const char *kv, struct cd_err *err)
     const char *eq = strchr(kv, '=');
     char key[64];
     if (eq == NULL || eq == kv || (size_t)(eq - kv) >= sizeof key)
-        return cd_fail(err, CD_ERR_INVALID, "option '%s': expected KEY=VALUE", kv);
+        return cd_fail(err, CD_ERR_INVALID, _("option '%s': expected KEY=VALUE"), kv);
     memcpy(key, kv, (size_t)(eq - kv));
     key[eq - kv] = '\0';
     const char *value = eq + 1;
@@ -655,7 +656,7 @@ static int apply_option(drv_sim *s, const char *kv, struct cd_err *err)
     if (rc == CD_ERR_NOT_FOUND && s->proto->option != NULL)
         rc = s->proto->option(s, s->pstate, key, value, &local);
     if (rc == CD_ERR_NOT_FOUND)
-        return cd_fail(err, CD_ERR_INVALID, "unknown option '%s' for the %s simulator", key,
+        return cd_fail(err, CD_ERR_INVALID, _("unknown option '%s' for the %s simulator"), key,
                        s->proto->name);
     if (rc < 0)
         return cd_fail(err, rc, "%s", cd_err_text(&local));
@@ -680,18 +681,18 @@ int drv_sim_new(const char *driver, const char *const *options, drv_sim **out,
         if (driver != NULL && strcmp(protocols[i]->name, driver) == 0)
             proto = protocols[i];
     if (proto == NULL)
-        return cd_fail(err, CD_ERR_NOT_FOUND, "no simulator for driver '%s'",
+        return cd_fail(err, CD_ERR_NOT_FOUND, _("no simulator for driver '%s'"),
                        driver != NULL ? driver : "(null)");
     drv_sim *s = calloc(1, sizeof *s);
     if (s == NULL)
-        return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+        return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
     s->wake[0] = s->wake[1] = -1;
     s->proto = proto;
     if (proto->state_size > 0) {
         s->pstate = calloc(1, proto->state_size);
         if (s->pstate == NULL) {
             drv_sim_free(s);
-            return cd_fail(err, CD_ERR_NOMEM, "out of memory");
+            return cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &s->t0);
@@ -712,7 +713,7 @@ int drv_sim_new(const char *driver, const char *const *options, drv_sim **out,
     for (size_t i = 0; rc == 0 && options != NULL && options[i] != NULL; i++)
         rc = apply_option(s, options[i], err);
     if (rc == 0 && pipe(s->wake) != 0)
-        rc = cd_fail(err, CD_ERR_IO, "pipe: %s", strerror(errno));
+        rc = cd_fail(err, CD_ERR_IO, _("pipe: %s"), strerror(errno));
     if (rc != 0) {
         drv_sim_free(s);
         return rc;
@@ -959,7 +960,7 @@ static int outq_flush(drv_sim *s, int fd, struct cd_err *err)
                 outq_clear(s);   /* no host on the pty: the bytes are lost */
                 return 0;
             }
-            return cd_fail(err, CD_ERR_IO, "write to host: %s", strerror(errno));
+            return cd_fail(err, CD_ERR_IO, _("write to host: %s"), strerror(errno));
         }
         e->off += (size_t)w;
         e->blocked_since = -1;
@@ -1112,7 +1113,7 @@ static void serve_end(drv_sim *s, struct serve_ctx *c, int fd, int saved_flags)
 int drv_sim_serve(drv_sim *s, int fd, int control_fd, struct cd_err *err)
 {
     if (fd < 0)
-        return cd_fail(err, CD_ERR_INVALID, "simulator: no host file descriptor");
+        return cd_fail(err, CD_ERR_INVALID, _("simulator: no host file descriptor"));
     if (atomic_load(&s->quit))
         return 1;
     struct serve_ctx c = {.control_listen = -1};
@@ -1219,7 +1220,7 @@ int drv_sim_serve(drv_sim *s, int fd, int control_fd, struct cd_err *err)
         if (pr < 0) {
             if (errno == EINTR)
                 continue;
-            rc = cd_fail(err, CD_ERR_IO, "poll: %s", strerror(errno));
+            rc = cd_fail(err, CD_ERR_IO, _("poll: %s"), strerror(errno));
             break;
         }
         now = sim_now(s);
@@ -1231,7 +1232,7 @@ int drv_sim_serve(drv_sim *s, int fd, int control_fd, struct cd_err *err)
         /* Host bytes. */
         short hre = pfd[0].revents;
         if (hre & POLLNVAL) {
-            rc = cd_fail(err, CD_ERR_INVALID, "simulator: host file descriptor %d is not open",
+            rc = cd_fail(err, CD_ERR_INVALID, _("simulator: host file descriptor %d is not open"),
                          fd);
             break;
         }
@@ -1261,7 +1262,7 @@ int drv_sim_serve(drv_sim *s, int fd, int control_fd, struct cd_err *err)
                 rc = 0;   /* the host closed the connection (or reset it) */
                 break;
             } else if (r < 0 && (s->on_socket || errno != EIO)) {
-                rc = cd_fail(err, CD_ERR_IO, "read from host: %s", strerror(errno));
+                rc = cd_fail(err, CD_ERR_IO, _("read from host: %s"), strerror(errno));
                 break;
             } else {
                 /* pty with no slave open: keep waiting for the host. */

@@ -30,6 +30,7 @@
  * Commands in short form, any case, a leading ':' optional.
  */
 #include "sim_priv.h"
+#include "cd_i18n.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -71,7 +72,7 @@ static int src_option(drv_sim *s, void *vst, const char *key, const char *value,
     if (to == NULL)
         return CD_ERR_NOT_FOUND;
     if (sim_parse_double(value, &v) != 0 || !isfinite(v) || (to != &st->stall && v < 0))
-        return cd_fail(err, CD_ERR_INVALID, "%s=%s: expected a number%s", key, value,
+        return cd_fail(err, CD_ERR_INVALID, _("%s=%s: expected a number%s"), key, value,
                        to != &st->stall ? " (0 or more)" : "");
     *to = v;
     return 0;

@@ -17,6 +17,7 @@
  */
 #include "sim_priv.h"
 #include "parsers/indicators.h"
+#include "cd_i18n.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -39,7 +40,7 @@ static int option(drv_sim *s, void *vst, const char *key, const char *value,
     unsigned long v;
     if (strcmp(key, "checksum") == 0) {
         if (sim_parse_ulong(value, &v) != 0 || v > 1)
-            return cd_fail(err, CD_ERR_INVALID, "checksum=%s: expected 0 or 1", value);
+            return cd_fail(err, CD_ERR_INVALID, _("checksum=%s: expected 0 or 1"), value);
         st->checksum = v == 1;
         return 0;
     }

@@ -11,6 +11,7 @@
  */
 #include "sim_priv.h"
 #include "parsers/indicators.h"
+#include "cd_i18n.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -40,7 +41,7 @@ static int option(drv_sim *s, void *vst, const char *key, const char *value,
         else if (strcmp(value, "ww") == 0)
             st->form = XK_WW;
         else
-            return cd_fail(err, CD_ERR_INVALID, "xk_format=%s: tf0, wg or ww", value);
+            return cd_fail(err, CD_ERR_INVALID, _("xk_format=%s: tf0, wg or ww"), value);
         return 0;
     }
     return CD_ERR_NOT_FOUND;

@@ -65,7 +65,7 @@ need = ["GIẤY CHỨNG NHẬN HIỆU CHUẨN", "CALIBRATION CERTIFICATE", "Côn
         "45 Lê Lợi, Huế", os.environ["RECEIVED"], os.environ["ISSUED"], doc["calibrated"], doc["item"]["manufacturer"],
         doc["item"]["serial"], "W-E2-01" if fam == "balance" else ("DPC-01" if fam == "dmm" else "P-REF-01"),
         "Nguyễn Văn An", "Trưởng phòng kỹ thuật", "Technical manager",
-        "Kết quả chỉ có giá trị đối với phương tiện được hiệu chuẩn",
+        "Kết quả chỉ có giá trị đối với phương tiện đo được hiệu chuẩn",
         "The results relate only to the item calibrated", "VILAS",
         "không đo", "not measured"]
 flat = " ".join(text.split())

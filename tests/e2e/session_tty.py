@@ -148,10 +148,10 @@ TEXT = {
     },
     "vi": {
         "standard": "Chuẩn đo lường W-E2-01 (giấy chứng nhận VD-KL-2025-0412), hạn 2099-03-10: còn hiệu lực\n",
-        "instrument": "Thiết bị báo: Mettler Toledo XS204 Excellence, Max 220.000 g, số sê-ri TTY-0042\n",
+        "instrument": "Thiết bị báo: Mettler Toledo XS204 Excellence, Max 220.000 g, số sản xuất TTY-0042\n",
         "ask_start": "Nhiệt độ (°C) và độ ẩm (%RH) lúc bắt đầu, ví dụ 21.5,50 — nhấn Enter nếu không đo: ",
         "ask_end": "Nhiệt độ (°C) và độ ẩm (%RH) lúc kết thúc, ví dụ 21.5,50 — nhấn Enter nếu không đo: ",
-        "env": "Điều kiện môi trường: 21.5 °C, 50 %RH\n",
+        "env": "Điều kiện môi trường: 21,5 °C, 50 %RH\n",
         "points": [
             "Đặt quả cân 100 g vào giữa đĩa cân, lần đọc 1/2 (nhấc ra giữa các lần đọc)",
             "Đặt quả cân 100 g vào giữa đĩa cân, lần đọc 2/2 (nhấc ra giữa các lần đọc)",
@@ -171,12 +171,12 @@ TEXT = {
         "note_saved": "  đã lưu ghi chú vào nhật ký của lần đo\n",
         "skipped": "  đã bỏ qua điểm này (ghi vào nhật ký)\n",
         "repeating": "  đo lại điểm này; các số đọc trước vẫn được giữ trong tệp\n",
-        "complete": "\nHiệu chuẩn xong. Tệp kết quả đo: {run}\n",
+        "complete": "\nHiệu chuẩn xong. Tệp dữ liệu đo: {run}\n",
         "columns": ("danh định", "số chỉ", "sai số", "kết luận"),
-        "not_measured": "chưa đo",
+        "not_measured": "không đo",
         "verdict": "Kết luận chung: CHƯA ĐỦ ĐIỂM ĐO\n",
         "stored": "Kết quả đã lưu vào tệp, phiên bản 1\n",
-        "aborted": "\nĐã dừng phiên làm việc. Mọi điểm đã đo xong được lưu trong {run}.\n"
+        "aborted": "\nĐã dừng phiên đo. Mọi điểm đã đo xong được lưu trong {run}.\n"
                    "Để tiếp tục sau:\n  caldaq session --resume {run} --port ",
     },
 }
@@ -236,7 +236,9 @@ def session(lang, tmp, profile, port, ctl):
         term.expect(tty(f"\n[{number}/{N_POINTS}] {t['points'][text]}{t['ready']}"))
 
     def reading(display):
-        term.expect(tty(f"\r  {display} g{t['stable']}"))
+        # the Vietnamese screen writes the decimal comma (docs/i18n.md)
+        shown = display.replace(".", ",") if lang == "vi" else display
+        term.expect(tty(f"\r  {shown} g{t['stable']}"))
 
     def after(n, run):
         term.expect(tty(t["saved"].format(n=n, run=run) + t["after"]))
@@ -290,7 +292,7 @@ def session(lang, tmp, profile, port, ctl):
     control(ctl, "load 200.004")
     term.type(ENTER)
     # the live reading while it settles, rewritten in place
-    term.expect(re.compile(rb"\r  (?!200\.004 )[0-9]+\.[0-9]{3} g" + re.escape(tty(t["settling"]))))
+    term.expect(re.compile(rb"\r  (?!200[.,]004 )[0-9]+[.,][0-9]{3} g" + re.escape(tty(t["settling"]))))
     reading("200.004")
     after(1, run)
     term.type("r" + ENTER)
@@ -305,7 +307,7 @@ def session(lang, tmp, profile, port, ctl):
     term.type("22.5,48" + ENTER)
     # The verdict table.
     term.expect(tty(t["complete"].format(run=run) + "\n" + header(t)))
-    term.expect(re.compile(rb"(?<=\n) +100 g +- +- +- +- +[0-9.e-]+  " + re.escape(t["not_measured"].encode()) + rb"\r\n"))
+    term.expect(re.compile(rb"(?<=\n) +100 g +- +- +- +- +[0-9.,e-]+  " + re.escape(t["not_measured"].encode()) + rb"\r\n"))
     term.expect(re.compile(rb"(?<=\n) +200 g +200 +-6e-05 "))
     term.expect(tty(t["verdict"] + t["stored"]))
     rc = term.finish()

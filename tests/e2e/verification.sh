@@ -73,7 +73,7 @@ for want in "Kiểm định: Kiểm định áp kế kiểu lò xo" "Chu kỳ ki
     "pass.typed:10: 'abc' không phải là số" \
     "pass.typed:11: '4,15' có nhiều chữ số hơn độ phân giải 0.1 bar cho phép" \
     "pass.typed:12: 17 nằm ngoài phạm vi đo 0 đến 16 bar" \
-    "pass.typed:14: 9.5 bar khác xa giá trị danh định 8 bar (quá 5 lần sai số lớn nhất cho phép); end the line with ,confirm" \
+    "pass.typed:14: 9.5 bar khác xa giá trị danh định 8 bar (quá 5 lần sai số lớn nhất cho phép); kết thúc dòng bằng ,confirm để giữ giá trị" \
     "Kiểm định xong" "Kết luận chung: ĐẠT"; do
     grep -qF -- "$want" "$out" || { show "$out"; fail "the session did not say: $want"; }
 done

@@ -116,7 +116,7 @@ def full_session(tmp, gauge, ctl, name, typed, wrong):
     term.expect(tty("Kiểm định: Kiểm định áp kế kiểu lò xo 0 – 16 bar, cấp chính xác 1,6 (ĐLVN 08:2011)\n"
                     "Phương tiện đo được kiểm định: AK-2026-001\n"))
     term.expect(tty("Chu kỳ kiểm định (Áp kế kiểu lò xo): 12 tháng\n"))
-    term.expect(tty("Chuẩn đo lường báo: KELLER"))
+    term.expect(tty("Thiết bị chuẩn báo: KELLER"))
     answer_checks(term, wrong)
     for i, nominal in enumerate(POINTS):
         entries = [(typed[i], None)]
@@ -128,7 +128,7 @@ def full_session(tmp, gauge, ctl, name, typed, wrong):
                        ] + entries
         point(term, ctl, i + 1, nominal, entries)
         after(term)
-    term.expect(tty("\nKiểm định xong. Tệp kết quả đo: "))
+    term.expect(tty("\nKiểm định xong. Tệp dữ liệu đo: "))
     m = term.expect(re.compile(rb"(\S+\.h5)\r\n"))
     run = m.group(1).decode()
     verdict = "ĐẠT" if name == "pass" else "KHÔNG ĐẠT"

@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "cert.h"
 
 static void fmt_is(double v, int dec, const char *want)
@@ -202,6 +204,7 @@ static void test_json_digits(void **state)
 
 int main(void)
 {
+    use_build_locale();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decimals),
         cmocka_unit_test(test_fmt),

@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "cert.h"
 #include "cert_priv.h"
 
@@ -510,6 +512,7 @@ static void test_issue(void **state)
 
 int main(void)
 {
+    use_build_locale();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pass, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fail, setup, teardown),

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include "cert.h"
 
 struct fx {
@@ -429,6 +431,7 @@ static void test_one_signer_per_certificate(void **state)
 
 int main(void)
 {
+    use_build_locale();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sig_as_written_verifies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sig_sha256_line_is_checked, setup, teardown),

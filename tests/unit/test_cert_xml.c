@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include <libxml/catalog.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -573,6 +575,7 @@ static void test_validator_rejects(void **state)
 
 int main(void)
 {
+    use_build_locale();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_balance),
         cmocka_unit_test(test_pressure),

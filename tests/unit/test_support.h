@@ -15,6 +15,29 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <stdio.h>
+#include <unistd.h>
+
+/* The build's compiled catalogues, locale/ beside the folder of the test
+ * binary (build/locale for build/tests/test_x), for a test run straight
+ * from the build tree: documents need the Vietnamese whatever the process's
+ * language (cd_catalog_open). CALDAQ_LOCALEDIR, when set (tests/run-tests,
+ * make test), is kept. */
+static inline void use_build_locale(void)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (getenv("CALDAQ_LOCALEDIR") != NULL || n <= 0)
+        return;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL)
+        return;
+    *slash = '\0';
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/../locale", exe);
+    setenv("CALDAQ_LOCALEDIR", dir, 0);
+}
 
 static inline bool under_ci(void)
 {

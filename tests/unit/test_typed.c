@@ -1,15 +1,19 @@
 /* Readings read by eye and typed (daq/session/typed.c, issue 16): every
  * way a technician can get an entry wrong is refused with its reason in
  * the language of the session, and every right form is read as meant. */
+#include <locale.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "cd_i18n.h"
 #include "session.h"
 
 /* A dial gauge 0 - 16 bar read to 0.1 bar, a value more than 5 MPE from the
@@ -119,6 +123,26 @@ static void checklist_answers(void **state)
         assert_int_equal(ses_check_answer(neither[i]), -1);
 }
 
+/* The process in Vietnamese as main() sets it up for --lang vi: the
+ * reasons of LANG_VI come from the build's catalogue (make test points
+ * CALDAQ_LOCALEDIR at build/locale), those of LANG_EN are the msgids. */
+static int vietnamese(void **state)
+{
+    (void)state;
+    const char *dir = getenv("CALDAQ_LOCALEDIR");
+    if (dir == NULL || dir[0] == '\0') {
+        fprintf(stderr, "CALDAQ_LOCALEDIR is not set: run through make test or make unit\n");
+        return -1;
+    }
+    setenv("LANGUAGE", "vi", 1);
+    if (setlocale(LC_CTYPE, "C.UTF-8") == NULL || setlocale(LC_MESSAGES, "C.UTF-8") == NULL)
+        return -1;
+    if (bindtextdomain(CD_TEXT_DOMAIN, dir) == NULL ||
+        bind_textdomain_codeset(CD_TEXT_DOMAIN, "UTF-8") == NULL)
+        return -1;
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,5 +153,5 @@ int main(void)
         cmocka_unit_test(far_from_nominal_asks),
         cmocka_unit_test(checklist_answers),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, vietnamese, NULL);
 }
