@@ -89,6 +89,13 @@ unsigned cli_read_timeout(void);
  * certificates are still issued). Silent when it cannot tell: loading the
  * lab or signing says what is wrong. */
 void cli_key_warning(const char *sub, const char *lab_path);
+/* Say once on stderr that `path` is the shipped example register (made-up
+ * certificates, dates that follow today) when `reg` is marked example. */
+/* --out DIR: made with its parents (like mkdir -p, mode 0775 less the
+ * umask) when it does not exist, so a session never meets a missing folder
+ * when it writes its run. 0, or 1 after a plain sentence on stderr. */
+int cli_out_dir(const char *sub, const char *dir);
+void cli_example_note(const char *sub, const char *path, const prof_standards *reg);
 
 /* --lab of session, replay and acquire: the lab's LAB.yaml (a value
  * ending in .yaml or .yml; docs/certificates.md), whose name is recorded

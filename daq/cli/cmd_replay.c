@@ -123,6 +123,8 @@ int cmd_replay(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
+    if (cli_out_dir("replay", a.c.out_dir) != 0)
+        return 1;
     struct cd_err err = {0};
     struct drv_trace *t = NULL;
     if (drv_trace_load(a.trace_path, &t, &err) != 0)

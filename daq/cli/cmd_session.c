@@ -234,6 +234,8 @@ int cmd_session(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
+    if (a.c.resume_path == NULL && cli_out_dir("session", a.c.out_dir) != 0)
+        return 1;
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);

@@ -46,7 +46,7 @@ grep -q "bad.yaml:8: instrument: resolution = -0.1 must be positive" "$tmp/bad.e
     || { cat "$tmp/bad.err" >&2; fail "bad profile message"; }
 
 # A register whose standards are in date whenever the test runs.
-sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' profiles/standards/example-lab.yaml > "$tmp/reg.yaml"
+sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' tests/fixtures/standards/example-lab-fixed-dates.yaml > "$tmp/reg.yaml"
 
 # --- balance class II on MT-SICS ------------------------------------------
 "$CALDAQ" sim mtsics --port-link "$tmp/bal" --loads 0 --noise 0.0004 --resolution 0.001 \
@@ -116,7 +116,7 @@ PY
 mkdir "$tmp/late-runs"
 set +e
 "$CALDAQ" acquire --driver mtsics --port "$tmp/bal" --profile profiles/balance-cg18-class-ii.yaml \
-    --standards profiles/standards/example-lab.yaml --out "$tmp/late-runs" 2> "$tmp/acq-late.err" >/dev/null
+    --standards tests/fixtures/standards/example-lab-fixed-dates.yaml --out "$tmp/late-runs" 2> "$tmp/acq-late.err" >/dev/null
 rc=$?
 set -e
 [ "$rc" -eq 1 ] || fail "acquire accepted an expired reference (status $rc)"

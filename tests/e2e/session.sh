@@ -16,7 +16,7 @@ wait_gone() { for _ in $(seq 100); do [ -e "$1" ] || [ -L "$1" ] || return 0; sl
 show() { echo "--- $1" >&2; cat "$1" >&2; }
 
 # A register whose standards are in date whenever the test runs.
-sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' profiles/standards/example-lab.yaml > "$tmp/reg.yaml"
+sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' tests/fixtures/standards/example-lab-fixed-dates.yaml > "$tmp/reg.yaml"
 
 BAL=profiles/balance-cg18-class-ii.yaml
 DMM=profiles/dmm-dcv-6half.yaml
@@ -232,13 +232,17 @@ expect_status 1 bad-profile "$CALDAQ" session --profile "$tmp/bad.yaml" --port "
     --standards "$tmp/reg.yaml" --batch --sim-control "$tmp/mt.ctl"
 grep -q "bad.yaml:8: instrument: resolution = -0.1 must be positive" "$tmp/x-bad-profile.err" \
     || { show "$tmp/x-bad-profile.err"; fail "broken profile: message"; }
-# The example register as shipped: its E2 set was due on 2026-03-10.
+# The example register with the fixed dates it had until issue 20: its E2
+# set was due on 2026-03-10.
+FIXED=tests/fixtures/standards/example-lab-fixed-dates.yaml
 expect_status 1 expired "$CALDAQ" session --profile "$BAL" --port "$tmp/mt" \
-    --standards profiles/standards/example-lab.yaml --batch --sim-control "$tmp/mt.ctl"
+    --standards "$FIXED" --batch --sim-control "$tmp/mt.ctl"
 grep -q "W-E2-01 (certificate VD-KL-2025-0412) was due for calibration on 2026-03-10" "$tmp/x-expired.err" \
     || { show "$tmp/x-expired.err"; fail "expired standard: message"; }
-expect_status 1 expired-default "$CALDAQ" session --profile "$BAL" --port "$tmp/mt" --batch \
-    --sim-control "$tmp/mt.ctl"
+# the profile's own register when no --standards is given
+sed -e "s|^register: .*|register: $PWD/$FIXED|" "$BAL" > "$tmp/bal-fixed.yaml"
+expect_status 1 expired-default "$CALDAQ" session --profile "$tmp/bal-fixed.yaml" --port "$tmp/mt" \
+    --batch --sim-control "$tmp/mt.ctl"
 for args in "--port $tmp/mt --sim-control $tmp/mt.ctl" "--batch" "--port $tmp/mt --batch --lang fr" \
     "--port $tmp/mt --batch --resume $tmp/none.h5" "--port $tmp/mt --batch --frobnicate"; do
     # shellcheck disable=SC2086
