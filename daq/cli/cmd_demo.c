@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cd_i18n.h"
 #include "cli.h"
 #include "session.h"
 
@@ -70,6 +71,16 @@ static int write_text(const char *path, const char *text)
         return -1;
     int bad = fputs(text, f) == EOF;
     return fclose(f) != 0 || bad ? -1 : 0;
+}
+
+/* Ctrl-C or SIGTERM: the session stops at the next reading, saying how to
+ * resume, and the demo removes its temporary folder before it exits. */
+static volatile sig_atomic_t demo_interrupted;
+
+static void on_demo_signal(int sig)
+{
+    (void)sig;
+    demo_interrupted = 1;
 }
 
 /* Run this program with `args` in a child and wait; its exit status. */
@@ -176,22 +187,29 @@ int cmd_demo(int argc, char **argv)
     snprintf(tmp, sizeof tmp, "%s/caldaq-demo.XXXXXX", base);
     if (mkdtemp(tmp) == NULL)
         return cli_error("demo", "cannot make a temporary folder in %s: %s", base, strerror(errno));
+    struct sigaction sa = {.sa_handler = on_demo_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     char model[128], mass[128], port[128], control[128], reg[128];
     snprintf(model, sizeof model, "%s/gauge-block.yaml", tmp);
     snprintf(mass, sizeof mass, "%s/mass-calibration.yaml", tmp);
     snprintf(port, sizeof port, "%s/balance", tmp);
     snprintf(control, sizeof control, "%s/control", tmp);
     snprintf(reg, sizeof reg, "%s/standards.yaml", tmp);
+    int status = 0;
     if (write_text(model, gauge_block) != 0 || write_text(mass, mass_calibration) != 0 ||
         demo_register(example, reg) != 0)
-        return cli_error("demo", "%s: cannot write the examples", tmp);
+        status = cli_error("demo", "%s: cannot write the examples", tmp);
 
-    printf("== 1. Uncertainty budget: end gauge calibration (JCGM 100 H.1)\n\n");
+    if (status == 0)
+        printf("== 1. Uncertainty budget: end gauge calibration (JCGM 100 H.1)\n\n");
     char *gum[] = {"caldaq", "gum", model, NULL};
-    int status = run_self(gum) == 0 ? 0 : 1;
+    if (status == 0 && (run_self(gum) != 0 || demo_interrupted))
+        status = 1;
     printf("\n== 2. Monte Carlo: mass calibration (JCGM 101 9.3)\n\n");
     char *mcm[] = {"caldaq", "gum", mass, "--mcm", "auto", NULL};
-    if (status == 0 && run_self(mcm) != 0)
+    if (status == 0 && (run_self(mcm) != 0 || demo_interrupted))
         status = 1;
 
     printf("\n== 3. Calibration of a simulated balance, class II, 220 g (EURAMET cg-18)\n\n");
@@ -200,6 +218,9 @@ int cmd_demo(int argc, char **argv)
         fflush(stdout);
         sim = fork();
         if (sim == 0) {
+            /* its own process group: Ctrl-C at the terminal stops the
+             * session, which then ends the simulator itself */
+            setpgid(0, 0);
             int null = open("/dev/null", O_RDWR);
             if (null >= 0) {
                 dup2(null, 0);
@@ -228,12 +249,21 @@ int cmd_demo(int argc, char **argv)
         else
             ses_ui_batch(&term, &ui);
         struct ses_outcome o;
-        ses_run(&cfg, &ui, NULL, &o);
+        term.interrupted = &demo_interrupted;
+        ses_run(&cfg, &ui, &demo_interrupted, &o);
         status = ses_report(&term, &cfg, &o, "demo");
         if (status == 0)
             printf("\nrun file: %s\nresults: stored in it as version %d (caldaq analyze %s; "
                    "caldaq show, export, trace, verify)\n",
                    o.run_path, o.analysis.version, o.run_path);
+        else if (o.run_path[0] != '\0')
+            printf(_("\nThe demo's simulated balance stops with the demo. To finish this run, "
+                     "start one and resume against it:\n"
+                     "  caldaq sim mtsics --port-link /tmp/balance --control /tmp/balance.ctl "
+                     "--capacity 220.5 --resolution 0.001 &\n"
+                     "  caldaq session --resume %s --port /tmp/balance --batch --sim-control "
+                     "/tmp/balance.ctl --standards %s\n"),
+                   o.run_path, example);
         ses_outcome_free(&o);
     }
     if (sim > 0) {
@@ -243,6 +273,9 @@ int cmd_demo(int argc, char **argv)
     unlink(model);
     unlink(mass);
     unlink(reg);
-    rmdir(tmp);
-    return status;
+    unlink(port);    /* the simulator's, should it not have removed them */
+    unlink(control);
+    if (rmdir(tmp) != 0)
+        fprintf(stderr, "caldaq demo: %s: %s\n", tmp, strerror(errno));
+    return demo_interrupted && status == 0 ? 3 : status;
 }

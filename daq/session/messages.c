@@ -104,6 +104,10 @@ static const char *const en[M_COUNT] = {
                              "stored: %s\n"
                              "Make room on the disk that holds the run file, then store them "
                              "with:\n  caldaq analyze %s --write\n",
+    [M_BEFORE_KEYS] = " (s: skip this point · a: abort)",
+    [M_UNKNOWN_BEFORE] = "  '%s' is not a key here: Enter when ready, s to skip this point, a to "
+                         "abort\n",
+    [M_UNKNOWN_AFTER] = "  '%s' is not a key here: Enter, r, n or a\n",
 };
 
 static const char *const vi[M_COUNT] = {
@@ -202,6 +206,10 @@ static const char *const vi[M_COUNT] = {
     [M_RESULTS_NOT_STORED] = "\nHiệu chuẩn đã xong trong %s, nhưng không lưu được kết quả: %s\n"
                              "Hãy giải phóng dung lượng trên ổ đĩa chứa tệp kết quả đo, rồi lưu "
                              "kết quả bằng lệnh:\n  caldaq analyze %s --write\n",
+    [M_BEFORE_KEYS] = " (s: bỏ qua điểm này · a: dừng)",
+    [M_UNKNOWN_BEFORE] = "  '%s' không phải là phím dùng ở đây: nhấn Enter khi sẵn sàng, s để bỏ "
+                         "qua điểm này, a để dừng\n",
+    [M_UNKNOWN_AFTER] = "  '%s' không phải là phím dùng ở đây: Enter, r, n hoặc a\n",
 };
 
 const char *msg_text(enum lang l, enum msg m)

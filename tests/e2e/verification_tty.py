@@ -84,7 +84,7 @@ def answer_checks(term, first_wrong):
 def point(term, ctl, number, nominal, entries):
     """Point `number` at `nominal`: Enter, the reference read, then each
     entry typed: (text, refusal or None); the last one is kept."""
-    term.expect(tty(f"\n[{number}/{N}] {instruction(nominal)} — nhấn Enter khi sẵn sàng: "))
+    term.expect(tty(f"\n[{number}/{N}] {instruction(nominal)} (s: bỏ qua điểm này · a: dừng) — nhấn Enter khi sẵn sàng: "))
     control(ctl, f"load {nominal}")
     term.type(ENTER)
     term.expect(tty("  ổn định        \n"))
