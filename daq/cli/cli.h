@@ -95,6 +95,11 @@ void cli_key_warning(const char *sub, const char *lab_path);
  * umask) when it does not exist, so a session never meets a missing folder
  * when it writes its run. 0, or 1 after a plain sentence on stderr. */
 int cli_out_dir(const char *sub, const char *dir);
+/* The configuration files (docs/configuration.md, daq/cli/cli_config.c):
+ * takes --config FILE out of argv and puts the values the command uses as
+ * options right after its name, before what was typed (which wins). 0, or
+ * the exit status after a message naming FILE:LINE. */
+int cli_config_apply(int *argc, char ***argv);
 void cli_example_note(const char *sub, const char *path, const prof_standards *reg);
 
 /* --lab of session, replay and acquire: the lab's LAB.yaml (a value
