@@ -14,18 +14,20 @@
 #include <string.h>
 #include <time.h>
 
+#include "cert.h"
 #include "cli.h"
 #include "run.h"
 
 
 /* ------------------------------------------------------------ arguments */
 
-enum { OPT_CSV = 1, OPT_JSON = 2, OPT_OUT = 4 };
+enum { OPT_CSV = 1, OPT_JSON = 2, OPT_OUT = 4, OPT_SHEET = 8 };
 
 struct run_args {
     const char *path;
-    bool csv, json;
+    bool csv, json, excel, results;
     const char *out;
+    const char *lab;
 };
 
 /* RUN.h5 plus the options in `allowed`. -1 after --help, 2 on a usage error. */
@@ -36,6 +38,9 @@ static int parse_run_args(const char *sub, const char *usage, int allowed, int a
         {"csv", no_argument, NULL, 'c'},
         {"json", no_argument, NULL, 'j'},
         {"out", required_argument, NULL, 'o'},
+        {"excel", no_argument, NULL, 'x'},
+        {"results", no_argument, NULL, 'r'},
+        {"lab", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -54,6 +59,18 @@ static int parse_run_args(const char *sub, const char *usage, int allowed, int a
             if (!(allowed & OPT_JSON))
                 return cli_usage_error(sub, "unknown option '--json'");
             a->json = true;
+            break;
+        case 'x':
+        case 'r':
+        case 'L':
+            if (!(allowed & OPT_SHEET))
+                return cli_usage_error(sub, "unknown option '%s'", argv[optind - 1]);
+            if (c == 'x')
+                a->excel = true;
+            else if (c == 'r')
+                a->results = true;
+            else
+                a->lab = optarg;
             break;
         case 'o':
             if (!(allowed & OPT_OUT))
@@ -377,7 +394,7 @@ int cmd_show(int argc, char **argv)
 /* ------------------------------------------------------------ export */
 
 static const char export_usage[] =
-    "usage: caldaq export RUN.h5 --csv|--json\n"
+    "usage: caldaq export RUN.h5 --csv|--json|--excel [--results] [--lab LAB.yaml]\n"
     "\n"
     "Write a run's readings on stdout, every reading (unstable, zero and error\n"
     "readings included) in the order they were taken.\n"
@@ -390,26 +407,55 @@ static const char export_usage[] =
     "           the whole run but the trace bytes (caldaq trace); numbers that are not\n"
     "           finite are null; each result version is embedded as JSON; \"pending\" holds\n"
     "           readings of an unfinished point found in RUN.h5.journal\n"
+    "  --excel  the --csv rows for a spreadsheet: UTF-8 with a byte order mark, ';'\n"
+    "           between fields, a decimal comma, the time as local date and time in the\n"
+    "           lab's zone (--lab LAB.yaml, default Asia/Ho_Chi_Minh)\n"
+    "  --results  the results table of the latest results version instead of the\n"
+    "           readings (point, group, nominal, unit, indication, reference, error, U,\n"
+    "           k, mpe, verdict), with --csv or --excel\n"
     "\n"
     "Format of the file: docs/run-format.md.\n";
 
 int cmd_export(int argc, char **argv)
 {
     struct run_args a;
-    int rc = parse_run_args("export", export_usage, OPT_CSV | OPT_JSON, argc, argv, &a);
+    int rc = parse_run_args("export", export_usage, OPT_CSV | OPT_JSON | OPT_SHEET, argc, argv,
+                            &a);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
-    if (a.csv == a.json)
-        return cli_usage_error("export", "give one of --csv and --json");
+    if ((int)a.csv + (int)a.json + (int)a.excel != 1)
+        return cli_usage_error("export", "give one of --csv, --json and --excel");
+    if (a.results && a.json)
+        return cli_usage_error("export", "--results goes with --csv or --excel (--json holds "
+                                         "every results version already)");
+    if (a.lab != NULL && !a.excel)
+        return cli_usage_error("export", "--lab goes with --excel (its time zone)");
     struct cd_err err = {0};
-    struct daq_run_view *v = NULL;
-    if (daq_run_open_guarded(a.path, cli_read_timeout(), &v, &err) != 0)
+    struct cd_zone *zone = NULL;
+    struct cert_lab lab;
+    if (a.excel && ((a.lab != NULL && cert_lab_load(a.lab, &lab, &err) != 0) ||
+                    cd_zone_load(a.lab != NULL ? lab.time_zone : NULL, &zone, &err) != 0))
         return cli_error("export", "%s", cd_err_text(&err));
-    if (a.csv)
+    struct daq_run_view *v = NULL;
+    if (daq_run_open_guarded(a.path, cli_read_timeout(), &v, &err) != 0) {
+        cd_zone_free(zone);
+        return cli_error("export", "%s", cd_err_text(&err));
+    }
+    struct daq_sheet_style st = a.excel
+                                    ? (struct daq_sheet_style){';', true, true, zone}
+                                    : (struct daq_sheet_style){',', false, false, NULL};
+    if (a.results) {
+        if (daq_run_view_write_results_sheet(v, &st, stdout, &err) != 0)
+            rc = cli_error("export", "%s: %s", a.path, cd_err_text(&err));
+    } else if (a.excel) {
+        daq_run_view_write_sheet(v, &st, stdout);
+    } else if (a.csv) {
         daq_run_view_write_csv(v, stdout);
-    else
+    } else {
         rc = cli_json_print(daq_run_view_json(v));
+    }
     daq_run_view_free(v);
+    cd_zone_free(zone);
     if (fflush(stdout) != 0 || ferror(stdout))
         return cli_error("export", "writing to stdout failed");
     return rc;
