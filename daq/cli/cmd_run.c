@@ -132,7 +132,7 @@ static void print_value(double v, int decimals)
 /* ------------------------------------------------------------ show */
 
 static const char show_usage[] =
-    "usage: caldaq show RUN.h5\n"
+    "usage: caldaq show RUN.h5 [--json]\n"
     "\n"
     "A readable summary of a run file: identity, status and times, operator, profile,\n"
     "the device under test, the reference standards and their due dates, environmental\n"
@@ -144,7 +144,10 @@ static const char show_usage[] =
     "(caldaq verify gives that verdict as its exit status); 1 when it could not,\n"
     "a damaged file included (read in a separate process, given CALDAQ_READ_TIMEOUT\n"
     "seconds, 30 by default).\n"
-    "Machine-readable: caldaq export RUN.h5 --json. Format: docs/run-format.md.\n";
+    "  --json   the summary as one JSON document: file, run, device, counts, results\n"
+    "           (version, created, engine, verdict), integrity (intact, findings)\n"
+    "The whole run, machine-readable: caldaq export RUN.h5 --json. Format:\n"
+    "docs/run-format.md.\n";
 
 static void show_standards(const struct daq_run_view *v)
 {
@@ -332,16 +335,76 @@ static void show_results_audit(const struct daq_run_view *v)
     }
 }
 
+/* show --json: the summary as one document (the whole run is export --json). */
+static int show_json(const char *path, const struct daq_run_view *v)
+{
+    const struct daq_run_info *i = &v->info;
+    const struct daq_device *d = &v->device;
+    json_t *results = json_array();
+    for (size_t k = 0; k < v->n_results; k++) {
+        json_t *doc = json_loads(v->results[k], 0, NULL);
+        json_t *verdict = json_object_get(doc, "verdict");
+        json_array_append_new(
+            results, json_pack("{s:I, s:s, s:s, s:o}", "version", (json_int_t)(k + 1), "created",
+                               daq_run_view_result_created(v, k), "engine",
+                               daq_run_view_result_engine(v, k),
+                               "verdict", verdict != NULL ? json_incref(verdict) : json_null()));
+        json_decref(doc);
+    }
+    size_t n_pending = 0;
+    daq_run_view_pending(v, &n_pending, NULL);
+    struct daq_run_finding *f = NULL;
+    size_t nf = 0;
+    struct cd_err err = {0};
+    int rc = daq_run_check_guarded(path, cli_read_timeout(), &f, &nf, &err);
+    json_t *findings = json_array();
+    for (size_t k = 0; k < nf; k++)
+        json_array_append_new(findings, json_string(f[k].text));
+    free(f);
+    json_t *root = json_object();
+    json_object_set_new(root, "file", json_string(path));
+    json_object_set_new(
+        root, "run",
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "run_id", i->run_id, "status",
+                  i->status, "started", i->started, "ended", i->ended, "operator",
+                  i->operator_name, "lab", i->lab, "profile", i->profile_name, "profile_sha256",
+                  i->profile_sha256, "caldaq_version", i->caldaq_version));
+    json_object_set_new(root, "device",
+                        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "manufacturer",
+                                  d->id.manufacturer, "model", d->id.model, "serial",
+                                  d->id.serial, "firmware", d->id.firmware, "driver", d->driver,
+                                  "port", d->port, "settings", d->settings));
+    json_object_set_new(root, "counts",
+                        json_pack("{s:I, s:I, s:I, s:I, s:I}", "standards",
+                                  (json_int_t)v->n_standards, "environment",
+                                  (json_int_t)v->n_env, "readings", (json_int_t)v->n_readings,
+                                  "pending", (json_int_t)n_pending, "audit",
+                                  (json_int_t)v->n_audit));
+    json_object_set_new(root, "results", results);
+    json_object_set_new(
+        root, "integrity",
+        json_pack("{s:o, s:s, s:o, s:o}", "intact",
+                  rc == 0 ? json_true() : rc == CD_ERR_INVALID ? json_false() : json_null(),
+                  "content_sha256", v->content_sha256, "findings", findings, "error",
+                  rc == 0 || rc == CD_ERR_INVALID ? json_null() : json_string(cd_err_text(&err))));
+    return cli_json_print(root);
+}
+
 int cmd_show(int argc, char **argv)
 {
     struct run_args a;
-    int rc = parse_run_args("show", show_usage, 0, argc, argv, &a);
+    int rc = parse_run_args("show", show_usage, OPT_JSON, argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     struct cd_err err = {0};
     struct daq_run_view *v = NULL;
     if (daq_run_open_guarded(a.path, cli_read_timeout(), &v, &err) != 0)
         return cli_error("show", "%s", cd_err_text(&err));
+    if (a.json) {
+        rc = show_json(a.path, v);
+        daq_run_view_free(v);
+        return rc;
+    }
     const struct daq_run_info *i = &v->info;
     printf("run        %s\n", i->run_id);
     printf("status     %s\n", i->status);
