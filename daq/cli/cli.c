@@ -339,15 +339,17 @@ int cli_out_dir(const char *sub, const char *dir)
         if (!end && *p != '/')
             continue;
         *p = '\0';
-        if (mkdir(path, 0775) != 0 && errno != EEXIST)
-            return cli_error(sub, _("--out %s: cannot create the folder %s: %s"), dir, path,
-                             strerror(errno));
+        if (mkdir(path, 0775) != 0) {
+            if (errno != EEXIST)
+                return cli_error(sub, _("--out %s: cannot create the folder %s: %s"), dir, path,
+                                 strerror(errno));
+            if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+                return cli_error(sub, _("--out %s: %s is a file, not a folder"), dir, path);
+        }
         if (end)
             break;
         *p = '/';
     }
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return cli_error(sub, _("--out %s: not a folder"), dir);
     if (access(dir, W_OK | X_OK) != 0)
         return cli_error(sub, _("--out %s: the folder cannot be written to (%s)"), dir,
                          strerror(errno));
