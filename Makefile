@@ -3,6 +3,9 @@
 # a full example; `make bench` prints benchmark figures.
 
 PREFIX  ?= /usr/local
+# Where make install puts the compiled translations; the program looks there
+# unless told otherwise (common/cd_i18n.h, cd_locale_dir()).
+LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR ?=
 SANITIZE ?= 0
 
@@ -74,7 +77,7 @@ FUZZ_TARGETS := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/
 REPLAY_BINS  := $(patsubst %,$(BUILD)/fuzz-replay/fuzz_%,$(FUZZ_TARGETS))
 BENCH_BIN  := $(BUILD)/bench_mcm
 
-.PHONY: all deps check test unit e2e demo bench install clean killtest layering
+.PHONY: all deps check test unit e2e demo bench install clean killtest layering pot
 all: $(CALDAQ) $(BUILD)/gen_archive
 
 $(BUILD)/obj/%.o: %.c
@@ -125,7 +128,28 @@ $(LIB_CLI): $(call obj,$(CLI_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(CALDAQ): $(call obj,daq/cli/main.c) $(LIBS)
+# Translations (docs/i18n.md): po/LINGUAS names the languages, po/LANG.po
+# holds each one's texts; msgfmt compiles them beside the program
+# (build/locale/LANG/LC_MESSAGES/caldaq.mo), where build/caldaq finds them.
+LINGUAS  := $(shell cat po/LINGUAS 2>/dev/null)
+MO_FILES := $(foreach l,$(LINGUAS),$(BUILD)/locale/$(l)/LC_MESSAGES/caldaq.mo)
+
+$(BUILD)/locale/%/LC_MESSAGES/caldaq.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+$(BUILD)/obj/common/cd_i18n.o: CPPFLAGS += -DCD_LOCALEDIR='"$(LOCALEDIR)"'
+
+# po/caldaq.pot, the template a translator starts from: every _() and N_()
+# text of the program's sources.
+I18N_SRC := $(sort $(COMMON_SRC) $(UNC_SRC) $(PROF_SRC) $(DRV_SRC) $(STORE_SRC) $(ANA_SRC) \
+              $(REC_SRC) $(SES_SRC) $(CERT_SRC) $(RP_SRC) $(CLI_SRC) daq/cli/main.c \
+              $(wildcard common/*.h uncertainty/*.h profiles/*.h drivers/*.h drivers/*/*.h daq/*/*.h))
+pot:
+	xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=TRANSLATORS: \
+	    --package-name=caldaq --msgid-bugs-address= --sort-by-file -o po/caldaq.pot $(I18N_SRC)
+
+$(CALDAQ): $(call obj,daq/cli/main.c) $(LIBS) $(MO_FILES)
 	$(CC) $(LDFLAGS) -o $@ $(call obj,daq/cli/main.c) $(LIBS) $(LDLIBS)
 
 # Each unit test links the module it tests and what that module may use
@@ -142,6 +166,7 @@ LIBS_SES    := $(LIB_SES) $(LIBS_ANA)
 test_libs = $(or $(LIBS_FOR_$(1)),$(LIBS))
 LIBS_FOR_test_csv        := $(LIB_COMMON)
 LIBS_FOR_test_zone       := $(LIB_COMMON)
+LIBS_FOR_test_i18n       := $(LIB_COMMON)
 LIBS_FOR_test_gum        := $(LIBS_UNC)
 LIBS_FOR_test_fit        := $(LIBS_UNC)
 LIBS_FOR_test_decision   := $(LIBS_UNC)
@@ -218,7 +243,7 @@ check: deps
 # script asks for more) and the run ends with "N passed, N failed, N skipped".
 # Under CI=true a test that cannot find a peer or tool fails, never skips.
 RUN_TESTS = CALDAQ=$(abspath $(CALDAQ)) REFERENCE_DIR=$(REFERENCE_DIR) BUILD=$(BUILD) \
-            bash tests/run-tests
+            CALDAQ_LOCALEDIR=$(abspath $(BUILD)/locale) bash tests/run-tests
 
 # runfile.sh writes its sample run with test_run --write-sample.
 test: $(CALDAQ) $(UNIT_BINS) $(BUILD)/tests/test_run $(BUILD)/gen_archive $(REPLAY_BINS)
@@ -228,7 +253,7 @@ test: $(CALDAQ) $(UNIT_BINS) $(BUILD)/tests/test_run $(BUILD)/gen_archive $(REPL
 layering: $(CALDAQ)
 	@$(RUN_TESTS) tests/layering.sh
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(MO_FILES)
 	@$(RUN_TESTS) $(UNIT_BINS)
 
 e2e: $(CALDAQ) $(BUILD)/tests/test_run $(BUILD)/gen_archive
