@@ -100,6 +100,16 @@ int cli_out_dir(const char *sub, const char *dir);
  * options right after its name, before what was typed (which wins). 0, or
  * the exit status after a message naming FILE:LINE. */
 int cli_config_apply(int *argc, char ***argv);
+/* One configuration file's text: each key it gives replaces c's (lab,
+ * standards, records resolved against `path`'s folder). 0, or the error
+ * naming PATH:LINE. */
+enum { CFG_LAB, CFG_STANDARDS, CFG_RECORDS, CFG_LANG, CFG_OUT, CFG_N };
+struct cli_config {
+    char value[CFG_N][4096];
+    char from[CFG_N][4200]; /* FILE:LINE the value came from */
+};
+int cli_config_parse(const char *text, const char *path, struct cli_config *c,
+                     struct cd_err *err);
 void cli_example_note(const char *sub, const char *path, const prof_standards *reg);
 
 /* --lab of session, replay and acquire: the lab's LAB.yaml (a value

@@ -21,8 +21,6 @@
 #include "cd_i18n.h"
 #include "cd_yaml.h"
 
-enum { CFG_LAB, CFG_STANDARDS, CFG_RECORDS, CFG_LANG, CFG_OUT, CFG_N };
-
 static const char *const cfg_keys[] = {"lab", "standards", "records", "lang", "out", NULL};
 static const char *const cfg_options[] = {"--lab", "--standards", "--records", "--lang", "--out"};
 
@@ -38,11 +36,6 @@ static const struct {
     {"analyze", {false, true, false, false, false}},
 };
 
-struct cfg {
-    char value[CFG_N][4096];
-    char from[CFG_N][4200]; /* FILE:LINE the value came from */
-};
-
 /* A relative path in a config file is relative to the file's folder (a
  * records URL is left as it is). */
 static void resolve(const char *file, const char *value, char *out, size_t cap)
@@ -54,10 +47,11 @@ static void resolve(const char *file, const char *value, char *out, size_t cap)
         snprintf(out, cap, "%.*s/%s", (int)(slash - file), file, value);
 }
 
-static int read_file(const char *path, struct cfg *c, struct cd_err *err)
+int cli_config_parse(const char *text, const char *path, struct cli_config *c,
+                     struct cd_err *err)
 {
     yaml_document_t doc;
-    if (cd_yaml_load_file(path, &doc, err) != 0)
+    if (cd_yaml_load_string(text, path, &doc, err) != 0)
         return err->code;
     struct cd_yaml_doc y = {.doc = &doc, .source = path, .err = err};
     yaml_node_t *root = yaml_document_get_root_node(&doc);
@@ -96,11 +90,16 @@ done:
 }
 
 /* One of the configuration files: none is fine unless --config named it. */
-static int read_if_there(const char *path, bool must, struct cfg *c, struct cd_err *err)
+static int read_if_there(const char *path, bool must, struct cli_config *c, struct cd_err *err)
 {
     if (!must && access(path, F_OK) != 0)
         return 0;
-    return read_file(path, c, err);
+    char *text = NULL;
+    if (cd_yaml_read_file(path, &text, err) != 0)
+        return err->code;
+    int rc = cli_config_parse(text, path, c, err);
+    free(text);
+    return rc;
 }
 
 int cli_config_apply(int *argc, char ***argv)
@@ -151,7 +150,7 @@ int cli_config_apply(int *argc, char ***argv)
         if (strcmp(v[i], "--help") == 0 || strcmp(v[i], "-h") == 0)
             return 0;
 
-    struct cfg *c = calloc(1, sizeof *c);
+    struct cli_config *c = calloc(1, sizeof *c);
     if (c == NULL) {
         fprintf(stderr, "caldaq: out of memory\n");
         return 1;
