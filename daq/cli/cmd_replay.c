@@ -26,7 +26,7 @@ static const char usage_text[] =
     "DIR holds the same readings as the recorded run, and so the same results.\n"
     "\n"
     "  --profile P        the profile of the recorded session\n"
-    "  --out DIR          where the new run file goes\n"
+    "  --out DIR          where the new run file goes (made when missing)\n"
     "  --fast             no recorded delays\n"
     "  --driver D         default: the driver named in the trace's header\n"
     "  --set KEY=VALUE    driver options as in the recorded session (e.g. preset=keller)\n"
