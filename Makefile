@@ -1,12 +1,29 @@
 # caldaq — see README.md. `make` builds build/caldaq; `make check` installs
 # what is missing (tools/install-deps) and runs every test; `make demo` runs
-# a full example; `make bench` prints benchmark figures.
+# a full example; `make bench` prints benchmark figures; `make install` and
+# `make deb` (the Debian packages): docs/packaging.md.
 
 PREFIX  ?= /usr/local
 # Where make install puts the compiled translations; the program looks there
 # unless told otherwise (common/cd_i18n.h, cd_locale_dir()).
 LOCALEDIR ?= $(PREFIX)/share/locale
 DESTDIR ?=
+# Where `make install` puts each piece (docs/packaging.md). The library goes
+# into the multiarch folder (lib/x86_64-linux-gnu) where the compiler has one.
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR    ?= $(PREFIX)/share/caldaq
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/caldaq
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# udev rules and systemd units: under /lib for PREFIX=/usr (where Debian 12
+# packages put them), else under PREFIX/lib, which udev (udev(7), "Rules
+# files") and systemd (systemd.unit(5), "Unit File Load Path") also read for
+# /usr/local.
+UDEVRULESDIR   ?= $(if $(filter /usr,$(PREFIX)),,$(PREFIX))/lib/udev/rules.d
+SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),,$(PREFIX))/lib/systemd/system
 SANITIZE ?= 0
 
 ifeq ($(SANITIZE),1)
@@ -20,7 +37,7 @@ endif
 
 CC      ?= cc
 PKGS    := gsl yaml-0.1 jansson libserialport libmodbus hdf5 libsodium cairo pangocairo fontconfig libqrencode libxml-2.0 \
-           sqlite3 libpq
+           sqlite3 libpq libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -31,7 +48,7 @@ CFLAGS  += -std=c17 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -pthread $(SANFLAG
 # daq/ is one folder per job, bottom up (docs/ARCHITECTURE.md); each folder's
 # public header is reached by its bare name. tests/layering.sh keeps the
 # includes pointing one way.
-DAQ_MODULES := store analysis records session cert reprocess cli
+DAQ_MODULES := store analysis records session cert reprocess portal cli
 CPPFLAGS += -Icommon -Iuncertainty -Iprofiles -Idrivers $(addprefix -Idaq/,$(DAQ_MODULES)) $(PKG_CFLAGS)
 LDFLAGS += -pthread $(SANFLAGS)
 LDLIBS  += $(PKG_LIBS) -lutil -lm
@@ -47,6 +64,7 @@ REC_SRC    := $(wildcard daq/records/*.c)
 SES_SRC    := $(wildcard daq/session/*.c)
 CERT_SRC   := $(wildcard daq/cert/*.c)
 RP_SRC     := $(wildcard daq/reprocess/*.c)
+PORTAL_SRC := $(wildcard daq/portal/*.c)
 CLI_SRC    := $(filter-out daq/cli/main.c,$(wildcard daq/cli/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -61,11 +79,28 @@ LIB_REC    := $(BUILD)/libcaldaq_records.a
 LIB_SES    := $(BUILD)/libcaldaq_session.a
 LIB_CERT   := $(BUILD)/libcaldaq_cert.a
 LIB_RP     := $(BUILD)/libcaldaq_reprocess.a
+LIB_PORTAL := $(BUILD)/libcaldaq_portal.a
 LIB_CLI    := $(BUILD)/libcaldaq_cli.a
 # Link order: a library before the ones it uses.
-LIBS       := $(LIB_CLI) $(LIB_RP) $(LIB_CERT) $(LIB_SES) $(LIB_REC) $(LIB_ANA) $(LIB_STORE) \
+LIBS       := $(LIB_CLI) $(LIB_PORTAL) $(LIB_RP) $(LIB_CERT) $(LIB_SES) $(LIB_REC) $(LIB_ANA) $(LIB_STORE) \
               $(LIB_DRV) $(LIB_PROF) $(LIB_UNC) $(LIB_COMMON)
 CALDAQ     := $(BUILD)/caldaq
+
+# The GUM engine (uncertainty/ + common/) also as a shared library for a
+# lab's own programs, libcaldaq-gum.so.0, exporting only what unc.h and cd.h
+# declare (a version script made from the two headers); caldaq itself links
+# the static libraries. docs/packaging.md.
+VERSION     := $(shell sed -n 's/^\#define CALDAQ_VERSION "\(.*\)"$$/\1/p' daq/cli/main.c)
+GUM_SOMAJOR := 0
+GUM_SONAME  := libcaldaq-gum.so.$(GUM_SOMAJOR)
+LIB_GUM     := $(BUILD)/libcaldaq-gum.so.$(VERSION)
+GUM_HEADERS := uncertainty/unc.h common/cd.h
+GUM_PIC     := $(patsubst %.c,$(BUILD)/pic/%.o,$(UNC_SRC) $(COMMON_SRC))
+GUM_LIBS    := $(shell pkg-config --libs gsl yaml-0.1 2>/dev/null) -lm
+GUM_PC      := $(BUILD)/caldaq-gum.pc
+# Generated at build time from build/caldaq (tools/gen-man, tools/gen-completion).
+MAN_STAMP   := $(BUILD)/man/.stamp
+COMPLETION  := $(BUILD)/completion/caldaq
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -77,8 +112,8 @@ FUZZ_TARGETS := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/
 REPLAY_BINS  := $(patsubst %,$(BUILD)/fuzz-replay/fuzz_%,$(FUZZ_TARGETS))
 BENCH_BIN  := $(BUILD)/bench_mcm
 
-.PHONY: all deps check test unit e2e demo bench install clean killtest layering pot
-all: $(CALDAQ) $(BUILD)/gen_archive
+.PHONY: all deps check test unit e2e demo bench install clean killtest layering pot man deb FORCE
+all: $(CALDAQ) $(BUILD)/gen_archive $(LIB_GUM) $(GUM_PC)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -124,6 +159,10 @@ $(LIB_RP): $(call obj,$(RP_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+$(LIB_PORTAL): $(call obj,$(PORTAL_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 $(LIB_CLI): $(call obj,$(CLI_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -139,11 +178,13 @@ $(BUILD)/locale/%/LC_MESSAGES/caldaq.mo: po/%.po
 	msgfmt --check -o $@ $<
 
 $(BUILD)/obj/common/cd_i18n.o: CPPFLAGS += -DCD_LOCALEDIR='"$(LOCALEDIR)"'
+$(BUILD)/pic/common/cd_i18n.o: CPPFLAGS += -DCD_LOCALEDIR='"$(LOCALEDIR)"'
+$(BUILD)/obj/common/cd_i18n.o $(BUILD)/pic/common/cd_i18n.o: $(BUILD)/paths
 
 # po/caldaq.pot, the template a translator starts from: every _() and N_()
 # text of the program's sources.
 I18N_SRC := $(sort $(COMMON_SRC) $(UNC_SRC) $(PROF_SRC) $(DRV_SRC) $(STORE_SRC) $(ANA_SRC) \
-              $(REC_SRC) $(SES_SRC) $(CERT_SRC) $(RP_SRC) $(CLI_SRC) daq/cli/main.c \
+              $(REC_SRC) $(SES_SRC) $(CERT_SRC) $(RP_SRC) $(PORTAL_SRC) $(CLI_SRC) daq/cli/main.c \
               $(wildcard common/*.h uncertainty/*.h profiles/*.h drivers/*.h drivers/*/*.h daq/*/*.h))
 pot:
 	xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=TRANSLATORS: \
@@ -151,6 +192,56 @@ pot:
 
 $(CALDAQ): $(call obj,daq/cli/main.c) $(LIBS) $(MO_FILES)
 	$(CC) $(LDFLAGS) -o $@ $(call obj,daq/cli/main.c) $(LIBS) $(LDLIBS)
+
+# The folders compiled into the program and the .pc file: rewritten only
+# when one changes, so that `make PREFIX=/usr` rebuilds what holds them.
+PATHS := PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) DATADIR=$(DATADIR) \
+         LOCALEDIR=$(LOCALEDIR) DOCDIR=$(DOCDIR) VERSION=$(VERSION)
+$(BUILD)/paths: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PATHS)' | cmp -s - $@ || echo '$(PATHS)' > $@
+
+# The shipped profiles and examples of an installation (cli_find_data()).
+$(BUILD)/obj/daq/cli/cli.o: $(BUILD)/paths
+$(BUILD)/obj/daq/cli/cli.o: CPPFLAGS += -DCALDAQ_DATADIR='"$(DATADIR)"'
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -MMD -MP -c $< -o $@
+
+# Exported: every global symbol the engine's objects define that unc.h or
+# cd.h names; everything else (the expression evaluator, the YAML helpers,
+# the statistics) stays local to the library.
+$(BUILD)/caldaq-gum.map: $(GUM_PIC) $(GUM_HEADERS)
+	cat $(GUM_HEADERS) | tr -cs 'A-Za-z0-9_' '\n' | sort -u > $@.words
+	{ echo 'CALDAQ_GUM_$(GUM_SOMAJOR) {'; echo 'global:'; \
+	  nm -g --defined-only $(GUM_PIC) | awk 'NF == 3 {print $$3}' | sort -u | \
+	      comm -12 - $@.words | sed 's/.*/    &;/'; \
+	  echo 'local:'; echo '    *;'; echo '};'; } > $@.tmp
+	rm -f $@.words
+	mv $@.tmp $@
+
+$(LIB_GUM): $(GUM_PIC) $(BUILD)/caldaq-gum.map
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(GUM_SONAME) -Wl,--version-script=$(BUILD)/caldaq-gum.map \
+	    -Wl,--no-undefined -Wl,--as-needed -o $@ $(GUM_PIC) $(GUM_LIBS)
+	ln -sf $(notdir $@) $(BUILD)/$(GUM_SONAME)
+	ln -sf $(GUM_SONAME) $(BUILD)/libcaldaq-gum.so
+
+$(GUM_PC): uncertainty/caldaq-gum.pc.in $(BUILD)/paths
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# A manual page for caldaq and one for each subcommand (caldaq-gum.1 ...),
+# by help2man from their --help.
+man: $(MAN_STAMP)
+$(MAN_STAMP): $(CALDAQ) tools/gen-man $(BUILD)/paths
+	tools/gen-man $(CALDAQ) $(dir $@) $(DATADIR) $(DOCDIR)
+	@touch $@
+
+$(COMPLETION): $(CALDAQ) tools/gen-completion
+	@mkdir -p $(dir $@)
+	tools/gen-completion $(CALDAQ) > $@.tmp
+	mv $@.tmp $@
 
 # Each unit test links the module it tests and what that module may use
 # (tests/layering.sh), nothing above it: the GUM engine's tests link only
@@ -221,6 +312,10 @@ $(BUILD)/gen_archive: tools/gen_archive.c $(LIBS)
 $(BUILD)/bench_open: tools/bench/bench_open.c $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
+# the portal's load generator: plain sockets, no caldaq library
+$(BUILD)/bench_http: tools/bench/bench_http.c
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
 $(BUILD)/bench_cert: tools/bench/bench_cert.c $(LIBS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDFLAGS) $(LDLIBS)
 
@@ -242,11 +337,13 @@ check: deps
 # Every test runs under a time limit (tests/run-tests: 300 s unless the
 # script asks for more) and the run ends with "N passed, N failed, N skipped".
 # Under CI=true a test that cannot find a peer or tool fails, never skips.
-RUN_TESTS = CALDAQ=$(abspath $(CALDAQ)) REFERENCE_DIR=$(REFERENCE_DIR) BUILD=$(BUILD) \
+RUN_TESTS = CALDAQ=$(abspath $(CALDAQ)) REFERENCE_DIR=$(REFERENCE_DIR) BUILD=$(BUILD) PREFIX=$(PREFIX) \
             CALDAQ_LOCALEDIR=$(abspath $(BUILD)/locale) bash tests/run-tests
 
-# runfile.sh writes its sample run with test_run --write-sample.
-test: $(CALDAQ) $(UNIT_BINS) $(BUILD)/tests/test_run $(BUILD)/gen_archive $(REPLAY_BINS)
+# runfile.sh writes its sample run with test_run --write-sample; install.sh
+# installs what `make install` would, already built here.
+test: $(CALDAQ) $(UNIT_BINS) $(BUILD)/tests/test_run $(BUILD)/gen_archive $(REPLAY_BINS) \
+      $(LIB_GUM) $(GUM_PC) $(MAN_STAMP) $(COMPLETION)
 	@$(RUN_TESTS) tests/layering.sh $(UNIT_BINS) $(REPLAY_BINS) $(E2E_TESTS)
 
 # Which module may include and call which: tests/layering.sh.
@@ -256,7 +353,7 @@ layering: $(CALDAQ)
 unit: $(UNIT_BINS) $(MO_FILES)
 	@$(RUN_TESTS) $(UNIT_BINS)
 
-e2e: $(CALDAQ) $(BUILD)/tests/test_run $(BUILD)/gen_archive
+e2e: $(CALDAQ) $(BUILD)/tests/test_run $(BUILD)/gen_archive $(LIB_GUM) $(GUM_PC) $(MAN_STAMP) $(COMPLETION)
 	@$(RUN_TESTS) $(E2E_TESTS)
 
 # Until calibration sessions exist, the demo evaluates the shipped example
@@ -269,7 +366,7 @@ bench: deps
 	@tools/install-deps --bench
 	@$(MAKE) --no-print-directory OPT=-O3 BUILD=build/bench build/bench/bench_mcm \
 	    build/bench/bench_expr build/bench/bench_replay build/bench/bench_run \
-	    build/bench/bench_cert build/bench/bench_open build/bench/caldaq
+	    build/bench/bench_cert build/bench/bench_open build/bench/bench_http build/bench/caldaq
 	build/bench/bench_expr
 	tools/bench/run
 	build/bench/bench_replay
@@ -277,19 +374,51 @@ bench: deps
 	tools/bench/cert
 	tools/bench/reprocess
 	tools/bench/records
+	tools/bench/portal
 
 # The crash-safety test with more kills than make check runs.
 killtest: $(CALDAQ)
 	CALDAQ=$(abspath $(CALDAQ)) KILLTEST_N=$${KILLTEST_N:-500} bash tests/e2e/killtest.sh
 
-install: $(CALDAQ)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/caldaq
-	install -m 755 $(CALDAQ) $(DESTDIR)$(PREFIX)/bin/caldaq
-	install -m 644 $(LIB_UNC) $(LIB_COMMON) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 uncertainty/unc.h common/cd.h $(DESTDIR)$(PREFIX)/include/caldaq/
-	install -d $(DESTDIR)$(PREFIX)/share/caldaq/profiles/standards
-	install -m 644 profiles/*.yaml $(DESTDIR)$(PREFIX)/share/caldaq/profiles/
-	install -m 644 profiles/standards/*.yaml $(DESTDIR)$(PREFIX)/share/caldaq/profiles/standards/
+# Everything under DESTDIR + the folders above (docs/packaging.md; what goes
+# where is checked by tests/e2e/install.sh). The wildcards install what other
+# parts add when they are there: translations, the systemd unit of caldaq serve.
+install: $(CALDAQ) $(LIB_GUM) $(GUM_PC) $(MAN_STAMP) $(COMPLETION)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/caldaq \
+	    $(DESTDIR)$(DATADIR)/profiles/standards $(DESTDIR)$(DATADIR)/examples \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(DOCDIR)
+	install -m 755 $(CALDAQ) $(DESTDIR)$(BINDIR)/caldaq
+	install -m 644 $(LIB_GUM) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(LIB_GUM)) $(DESTDIR)$(LIBDIR)/$(GUM_SONAME)
+	ln -sf $(GUM_SONAME) $(DESTDIR)$(LIBDIR)/libcaldaq-gum.so
+	install -m 644 $(GUM_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 $(GUM_HEADERS) $(DESTDIR)$(INCLUDEDIR)/caldaq/
+	install -m 644 profiles/*.yaml $(DESTDIR)$(DATADIR)/profiles/
+	install -m 644 profiles/standards/*.yaml $(DESTDIR)$(DATADIR)/profiles/standards/
+	install -m 644 examples/*.yaml $(DESTDIR)$(DATADIR)/examples/
+	install -m 644 $(BUILD)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/caldaq
+	install -m 644 udev/60-caldaq.rules $(DESTDIR)$(UDEVRULESDIR)/
+	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 udev/README $(DESTDIR)$(DOCDIR)/README.udev
+	$(foreach mo,$(MO_FILES),\
+	    install -D -m 644 $(mo) $(DESTDIR)$(LOCALEDIR)/$(patsubst $(BUILD)/locale/%,%,$(mo)) &&) true
+	$(foreach unit,$(wildcard tools/*.service),\
+	    install -D -m 644 $(unit) $(DESTDIR)$(SYSTEMDUNITDIR)/$(notdir $(unit)) &&) true
+
+# `make deb`: the Debian packages (debian/, docs/packaging.md) into
+# build/deb/, then lintian on them; tools/deb-check installs them into a
+# scratch Debian 12 and runs caldaq demo there.
+deb:
+	@tools/install-deps --deb
+	dpkg-buildpackage -us -uc -b -j2
+	@mkdir -p build/deb
+	changes=../caldaq_$(VERSION)_$$(dpkg-architecture -qDEB_HOST_ARCH).changes; \
+	    for f in $$(awk '/^Files:/ {on = 1; next} /^[^ ]/ {on = 0} on {print $$5}' $$changes); do \
+	        mv -f ../$$f build/deb/; done; \
+	    mv -f $$changes build/deb/
+	lintian --fail-on error --info \
+	    build/deb/caldaq_$(VERSION)_*.changes
 
 clean:
 	rm -rf build

@@ -15,7 +15,7 @@ build=${1:-${BUILD:-}}
 # module      | public headers (what other modules may include) | may use
 # Bottom up: a module may use only modules above it in this table.
 table='
-common        | cd.h cd_pool.h cd_yaml.h csv.h  |
+common        | cd.h cd_pool.h cd_yaml.h csv.h cd_i18n.h |
 uncertainty   | unc.h unc_yaml.h                | common
 drivers       | drv.h                           | common
 profiles      | prof.h                          | uncertainty common
@@ -25,7 +25,8 @@ daq/records   | records.h                       | daq/store profiles uncertainty
 daq/session   | session.h                       | daq/records daq/analysis daq/store drivers profiles uncertainty common
 daq/cert      | cert.h                          | daq/records daq/analysis daq/store profiles uncertainty drivers common
 daq/reprocess | reprocess.h                     | daq/cert daq/records daq/analysis daq/store profiles uncertainty drivers common
-daq/cli       | cli.h                           | daq/reprocess daq/cert daq/session daq/records daq/analysis daq/store drivers profiles uncertainty common
+daq/portal    | portal.h                        | daq/cert daq/records daq/analysis daq/store profiles uncertainty drivers common
+daq/cli       | cli.h                           | daq/portal daq/reprocess daq/cert daq/session daq/records daq/analysis daq/store drivers profiles uncertainty common
 tools         |                                 | daq/reprocess daq/cert daq/session daq/records daq/analysis daq/store drivers profiles uncertainty common
 tests         |                                 | *
 '
@@ -48,16 +49,16 @@ H5                  | daq/store/run_h5.c daq/store/run_h5.h
 libserialport.h     | drivers/transport_serial.c drivers/ports.c
 modbus.h            | drivers/modbus.c drivers/modbus_words.c
 gsl/                | uncertainty/* tools/bench/*
-sodium.h            | daq/store/* daq/cert/* daq/records/records.c
+sodium.h            | daq/store/* daq/cert/* daq/records/records.c daq/portal/portal.c
 cairo               | daq/cert/cert_pdf.c
 pango/              | daq/cert/cert_pdf.c
 fontconfig/         | daq/cert/cert_pdf.c
 qrencode.h          | daq/cert/cert_pdf.c
 libxml/             | daq/cert/cert_xml.c
-yaml.h              | common/* uncertainty/* profiles/* daq/cert/cert_lab.c
+yaml.h              | common/* uncertainty/* profiles/* daq/cert/cert_lab.c daq/cli/cli_config.c
 sqlite3.h           | daq/records/records_db.c
 libpq-fe.h          | daq/records/records_db.c
-microhttpd.h        | daq/portal/*
+microhttpd.h        | daq/portal/portal.c daq/portal/portal_pages.c
 '
 
 errors=0

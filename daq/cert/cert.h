@@ -43,9 +43,25 @@ struct cert_lab {
     /* personal fields the open-data export includes (docs/records.md) */
     size_t n_open_data_include;
     char open_data_include[4][24];
+    /* the public verification page (caldaq serve, docs/portal.md): a
+     * certificate's QR code carries verify_url + its number; "" keeps the
+     * text QR of before */
+    char verify_url[512];
+    /* who may read the portal's pages off loopback (`portal:`): a
+     * libsodium crypto_pwhash_str hash ("" none) and bearer tokens */
+    char portal_password_hash[256];
+    size_t n_portal_tokens;
+    char portal_tokens[8][129];
 };
 
 int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err);
+
+/* The address of certificate `number`'s public verification page:
+ * lab->verify_url followed by the number, percent-encoded (RFC 3986 2.1;
+ * a number holds only unreserved characters, so it is written as it is).
+ * 0, or CD_ERR_INVALID when the lab has no verify_url or it does not fit. */
+int cert_verify_url(const struct cert_lab *lab, const char *number, char *out, size_t cap,
+                    struct cd_err *err);
 
 /* A certificate number is also the name of its files (NUMBER.pdf,
  * NUMBER.manifest.json, ...) in the folder given with --out, so it may hold
@@ -330,6 +346,12 @@ int cert_sign_file(const char *path, const char *key_path, struct cd_err *err);
  * one-line report; CD_ERR_INVALID saying what differs. */
 int cert_verify_file(const char *path, const char *expected_pub_hex, char signer[65],
                      char *report, size_t cap, struct cd_err *err);
+/* The same check for bytes held in memory (a file sent to the portal)
+ * against the signature file `sig_path`; `name` names them in messages. */
+int cert_verify_bytes(const char *name, const void *data, size_t len, const char *sig_path,
+                      const char *expected_pub_hex, char signer[65], struct cd_err *err);
+/* SHA-256 of bytes as 64 hex digits. */
+void cert_sha256_bytes(const void *data, size_t len, char hex[65]);
 /* Make a key pair: KEY (secret, mode 0600) and KEY.pub. */
 int cert_keygen(const char *key_path, struct cd_err *err);
 
@@ -351,5 +373,22 @@ struct cert_check_result {
  * there is nothing that can be checked. */
 int cert_check(const char *path, const char *pub_path, const char *run_path, FILE *report_to,
                struct cert_check_result *out, struct cd_err *err);
+
+/* A file someone holds, said to be one of certificate `number`'s: is it
+ * byte for byte a file issued (its SHA-256 among `files`, {name: sha256}
+ * as the records hold them), and does the signature issued beside that
+ * file in `folder` (NAME.sig) check on these bytes, and with `pub_path`
+ * (the lab's KEY.pub) was it the lab's key. An error only when nothing
+ * could be checked (no key file, out of memory). */
+struct cert_upload_check {
+    char sha256[65];            /* of the bytes sent */
+    char name[128];             /* the issued file they are; "" when none */
+    bool issued;                /* byte for byte an issued file */
+    bool signature_ok;          /* NAME.sig checks on the bytes */
+    bool trusted;               /* ... and was made with the lab's key (pub_path) */
+    char detail[512];           /* why the signature does not check, "" when it does */
+};
+int cert_check_upload(const char *folder, const json_t *files, const void *data, size_t len,
+                      const char *pub_path, struct cert_upload_check *out, struct cd_err *err);
 
 #endif

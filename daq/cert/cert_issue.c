@@ -43,9 +43,15 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
         } else if (i == 1) {
             rc = cert_write_json(d, xml_sha, path[i], err);
         } else {
-            snprintf(qr, sizeof qr, "caldaq certificate %s\nrun sha256 %s\nxml sha256 %s",
-                     d->number, d->run_sha256, xml_sha[0] ? xml_sha : "-");
-            rc = cert_write_pdf(d, langs, qr, path[i], err);
+            /* with verify_url, the address of the public verification page
+             * (a phone opens it); else the text QR */
+            if (lab->verify_url[0] != '\0')
+                rc = cert_verify_url(lab, d->number, qr, sizeof qr, err);
+            else
+                snprintf(qr, sizeof qr, "caldaq certificate %s\nrun sha256 %s\nxml sha256 %s",
+                         d->number, d->run_sha256, xml_sha[0] ? xml_sha : "-");
+            if (rc == 0)
+                rc = cert_write_pdf(d, langs, qr, path[i], err);
         }
         if (rc == 0 && i == 0)
             rc = cert_sha256_file(path[i], xml_sha, err);
@@ -262,5 +268,57 @@ int cert_check(const char *path, const char *pub_path, const char *run_path, FIL
                 "whether it is the lab's)\n",
                 number, signer);
     json_decref(m);
+    return 0;
+}
+
+/* A file name a certificate's record may list: no folder, nothing hidden. */
+static bool plain_name(const char *name)
+{
+    return name[0] != '\0' && name[0] != '.' && strchr(name, '/') == NULL &&
+           strlen(name) < 128;
+}
+
+int cert_check_upload(const char *folder, const json_t *files, const void *data, size_t len,
+                      const char *pub_path, struct cert_upload_check *out, struct cd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    char pub[65] = "";
+    if (pub_path != NULL && read_pub(pub_path, pub, err) != 0)
+        return err->code;
+    cert_sha256_bytes(data, len, out->sha256);
+    const char *name;
+    json_t *sha;
+    /* which issued file these bytes are, by their SHA-256 */
+    json_object_foreach((json_t *)files, name, sha) {
+        const char *h = json_string_value(sha);
+        if (h != NULL && plain_name(name) && strcmp(h, out->sha256) == 0) {
+            snprintf(out->name, sizeof out->name, "%s", name);
+            out->issued = true;
+            break;
+        }
+    }
+    /* the signature issued beside that file; bytes that are no issued
+     * file are tried against each file's signature (a changed file fails
+     * them all, and each failure is the same sentence) */
+    json_object_foreach((json_t *)files, name, sha) {
+        if (!plain_name(name) || (out->issued && strcmp(name, out->name) != 0))
+            continue;
+        size_t n = strlen(name);
+        if (n > 4 && strcmp(name + n - 4, ".sig") == 0)
+            continue;
+        char sig[4400];
+        if ((size_t)snprintf(sig, sizeof sig, "%s/%s.sig", folder, name) >= sizeof sig)
+            continue;
+        struct cd_err why = {0};
+        char signer[65] = "";
+        if (cert_verify_bytes(name, data, len, sig, NULL, signer, &why) == 0) {
+            out->signature_ok = true;
+            out->trusted = pub_path != NULL && strcmp(signer, pub) == 0;
+            out->detail[0] = '\0';
+            break;
+        }
+        if (out->detail[0] == '\0')
+            snprintf(out->detail, sizeof out->detail, "%s", why.msg);
+    }
     return 0;
 }

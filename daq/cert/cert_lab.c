@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cd_i18n.h"
 #include "cd_yaml.h"
 
 struct reader {
@@ -71,6 +72,97 @@ static void resolve(const char *lab_path, char *path, size_t cap)
     }
 }
 
+/* Characters a URL may hold as it is (RFC 3986 2.2 and 2.3): no space,
+ * quote, angle bracket or control character, so the address can be
+ * printed into a QR code and a page without escaping. */
+static bool url_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           strchr("-._~:/?#[]@!$&'()*+,;=%", c) != NULL;
+}
+
+/* A bearer token: 32 to 128 of the characters of RFC 6750 2.1's b64token
+ * that need no escaping. */
+static bool token_ok(const char *t)
+{
+    size_t n = strlen(t);
+    if (n < 32 || n > 128)
+        return false;
+    for (const char *p = t; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr("-._~+/", *p) != NULL))
+            return false;
+    return true;
+}
+
+/* verify_url and portal: {password_hash, tokens} (docs/portal.md). */
+static int portal_keys(struct reader *r, yaml_node_t *root, struct cert_lab *out)
+{
+    static const char *const keys[] = {"password_hash", "tokens", NULL};
+    int rc = text(r, root, "verify_url", false, out->verify_url, sizeof out->verify_url);
+    yaml_node_t *u = cd_yaml_get(&r->y, root, "verify_url");
+    if (rc == 0 && u != NULL) {
+        const char *s = out->verify_url;
+        bool ok = strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
+        for (const char *p = s; ok && *p; p++)
+            ok = url_char(*p);
+        if (!ok)
+            return FAIL(u, CD_ERR_INVALID,
+                        _("verify_url: an http:// or https:// address such as "
+                          "https://lab.example.vn/verify/, without spaces or quotes"));
+    }
+    yaml_node_t *pt = rc == 0 ? cd_yaml_get(&r->y, root, "portal") : NULL;
+    if (pt == NULL)
+        return rc;
+    if ((rc = cd_yaml_check_keys(&r->y, pt, "portal", keys)) != 0)
+        return rc;
+    rc = text(r, pt, "password_hash", false, out->portal_password_hash,
+              sizeof out->portal_password_hash);
+    yaml_node_t *h = cd_yaml_get(&r->y, pt, "password_hash");
+    if (rc == 0 && h != NULL && strncmp(out->portal_password_hash, "$argon2id$", 10) != 0 &&
+        strncmp(out->portal_password_hash, "$argon2i$", 9) != 0)
+        return FAIL(h, CD_ERR_INVALID,
+                    _("portal: password_hash: a libsodium password hash ($argon2id$...), as "
+                      "caldaq serve --hash-password prints it"));
+    yaml_node_t *tk = rc == 0 ? cd_yaml_get(&r->y, pt, "tokens") : NULL;
+    if (tk != NULL && tk->type != YAML_SEQUENCE_NODE)
+        return FAIL(tk, CD_ERR_PARSE, _("portal: tokens: a list of tokens"));
+    for (yaml_node_item_t *it = tk != NULL ? tk->data.sequence.items.start : NULL;
+         rc == 0 && it != NULL && it < tk->data.sequence.items.top; it++) {
+        yaml_node_t *t = cd_yaml_node(&r->y, *it);
+        const char *s = cd_yaml_scalar(t);
+        if (out->n_portal_tokens == sizeof out->portal_tokens / sizeof out->portal_tokens[0])
+            return FAIL(t, CD_ERR_INVALID, _("portal: tokens: at most 8"));
+        if (s == NULL || !token_ok(s))
+            return FAIL(t, CD_ERR_INVALID,
+                        _("portal: tokens: each 32 to 128 letters, digits or -._~+/ "
+                          "(openssl rand -hex 32 makes one)"));
+        snprintf(out->portal_tokens[out->n_portal_tokens++], sizeof out->portal_tokens[0], "%s",
+                 s);
+    }
+    return rc;
+}
+
+int cert_verify_url(const struct cert_lab *lab, const char *number, char *out, size_t cap,
+                    struct cd_err *err)
+{
+    if (lab->verify_url[0] == '\0')
+        return cd_fail(err, CD_ERR_INVALID, _("the lab file has no verify_url"));
+    /* percent-encode whatever is not unreserved (RFC 3986 2.3); numbers
+     * checked by cert_number_check have nothing to encode */
+    size_t n = (size_t)snprintf(out, cap, "%s", lab->verify_url);
+    for (const unsigned char *p = (const unsigned char *)number; *p && n < cap; p++) {
+        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                     (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL;
+        n += (size_t)(plain ? snprintf(out + n, cap - n, "%c", *p)
+                            : snprintf(out + n, cap - n, "%%%02X", *p));
+    }
+    if (n >= cap)
+        return cd_fail(err, CD_ERR_INVALID, _("verify_url: the address of %s is too long"),
+                       number);
+    return 0;
+}
+
 int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
 {
     static const char *const keys[] = {"name",   "address",       "city",  "country",
@@ -78,7 +170,7 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
                                        "certificate_prefix",      "logo",  "signing_key",
                                        "traceability",            "signatories",
                                        "time_zone", "verification_cycles", "records",
-                                       "open_data_include", NULL};
+                                       "open_data_include", "verify_url", "portal", NULL};
     static const char *const sig_keys[] = {"name", "title", NULL};
     memset(out, 0, sizeof *out);
     struct cd_err prefix_err = {0};
@@ -180,6 +272,8 @@ int cert_lab_load(const char *path, struct cert_lab *out, struct cd_err *err)
             snprintf(out->open_data_include[out->n_open_data_include++],
                      sizeof out->open_data_include[0], "%s", s);
     }
+    if (rc == 0)
+        rc = portal_keys(r, root, out);
     yaml_document_delete(&doc);
     if (rc != 0)
         return rc;

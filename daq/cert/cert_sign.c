@@ -237,16 +237,15 @@ static int read_sig(const char *sigpath, char hex[SIG_LINES][129], struct cd_err
     return 0;
 }
 
-int cert_verify_file(const char *path, const char *expected_pub_hex, char signer[65],
-                     char *report, size_t cap, struct cd_err *err)
+/* `buf` (the bytes of `path`, or of a copy of it sent by someone) against
+ * the signature file `sigpath`: the lines, the signer (`expected_pub_hex`
+ * when given), the Ed25519 signature and the sha256 line. `hh` gets the
+ * bytes' SHA-256. */
+static int verify_bytes(const char *path, const unsigned char *buf, size_t len,
+                        const char *sigpath, const char *expected_pub_hex, char signer[65],
+                        char hh[65], struct cd_err *err)
 {
-    if (sodium_init() < 0)
-        return cd_fail(err, CD_ERR_INVALID, "libsodium could not start");
-    char sigpath[4200], hex[SIG_LINES][129];
-    snprintf(sigpath, sizeof sigpath, "%s.sig", path);
-    if (access(sigpath, F_OK) != 0)
-        return cd_fail(err, CD_ERR_NOT_FOUND, "%s: no signature (%s): not issued by caldaq cert",
-                       path, sigpath);
+    char hex[SIG_LINES][129];
     int rc = read_sig(sigpath, hex, err);
     if (rc != 0)
         return rc;
@@ -256,22 +255,14 @@ int cert_verify_file(const char *path, const char *expected_pub_hex, char signer
     unsigned char sig[crypto_sign_BYTES], pk[crypto_sign_PUBLICKEYBYTES];
     sodium_hex2bin(sig, sizeof sig, sig_hex, strlen(sig_hex), NULL, NULL, NULL);
     sodium_hex2bin(pk, sizeof pk, pk_hex, strlen(pk_hex), NULL, NULL, NULL);
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, buf, len);
+    sodium_bin2hex(hh, 65, h, sizeof h);
     if (expected_pub_hex != NULL && strcmp(expected_pub_hex, pk_hex) != 0)
         return cd_fail(err, CD_ERR_INVALID,
                        "%s: signed with key %.16s…, not the lab's key %.16s…", path, pk_hex,
                        expected_pub_hex);
-    unsigned char *buf;
-    size_t len;
-    rc = read_all(path, &buf, &len, err);
-    if (rc != 0)
-        return rc;
-    unsigned char h[crypto_hash_sha256_BYTES];
-    char hh[65];
-    crypto_hash_sha256(h, buf, len);
-    sodium_bin2hex(hh, sizeof hh, h, sizeof h);
-    int ok = crypto_sign_verify_detached(sig, buf, len, pk);
-    free(buf);
-    if (ok != 0)
+    if (crypto_sign_verify_detached(sig, buf, len, pk) != 0)
         return cd_fail(err, CD_ERR_INVALID,
                        "%s: the signature does not match: the file was changed after it was "
                        "signed (sha256 now %s, signed %s)",
@@ -283,9 +274,56 @@ int cert_verify_file(const char *path, const char *expected_pub_hex, char signer
                        "%s: the signature file's sha256 line (%s) is not the file's SHA-256 "
                        "(%s): the signature file was altered",
                        path, sha_line, hh);
+    return 0;
+}
+
+int cert_verify_file(const char *path, const char *expected_pub_hex, char signer[65],
+                     char *report, size_t cap, struct cd_err *err)
+{
+    if (sodium_init() < 0)
+        return cd_fail(err, CD_ERR_INVALID, "libsodium could not start");
+    char sigpath[4200];
+    snprintf(sigpath, sizeof sigpath, "%s.sig", path);
+    if (access(sigpath, F_OK) != 0)
+        return cd_fail(err, CD_ERR_NOT_FOUND, "%s: no signature (%s): not issued by caldaq cert",
+                       path, sigpath);
+    char pk_hex[65] = "", hh[65];
+    /* the signature file first: a file that is no caldaq signature is
+     * named before the (maybe large) file is read */
+    char hex[SIG_LINES][129];
+    int rc = read_sig(sigpath, hex, err);
+    if (rc != 0)
+        return rc;
+    unsigned char *buf;
+    size_t len;
+    rc = read_all(path, &buf, &len, err);
+    if (rc != 0)
+        return rc;
+    rc = verify_bytes(path, buf, len, sigpath, expected_pub_hex, pk_hex, hh, err);
+    free(buf);
+    if (signer != NULL && pk_hex[0] != '\0')
+        memcpy(signer, pk_hex, 65);
+    if (rc != 0)
+        return rc;
     snprintf(report, cap, "%s: signature good (Ed25519 key %.16s…), sha256 %s", path, pk_hex,
              hh);
     return 0;
+}
+
+int cert_verify_bytes(const char *name, const void *data, size_t len, const char *sig_path,
+                      const char *expected_pub_hex, char signer[65], struct cd_err *err)
+{
+    if (sodium_init() < 0)
+        return cd_fail(err, CD_ERR_INVALID, "libsodium could not start");
+    char hh[65];
+    return verify_bytes(name, data, len, sig_path, expected_pub_hex, signer, hh, err);
+}
+
+void cert_sha256_bytes(const void *data, size_t len, char hex[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(hex, 65, h, sizeof h);
 }
 
 /* ------------------------------------------------------------ a certificate's files */

@@ -545,10 +545,14 @@ int cert_verif_issue(const struct ana_file *f, const struct cert_lab *lab,
         snprintf(path, sizeof path, "%s/%s%s.%s", out_dir, d->number, record ? "-record" : "",
                  pdf ? "pdf" : "json");
         if (pdf) {
-            snprintf(qr, sizeof qr, "caldaq verification %s%s\nresult %s\nrun sha256 %s",
-                     d->number, record ? " record" : "", v->passed ? "pass" : "fail",
-                     d->run_sha256);
-            rc = cert_verif_write_pdf(v, record, langs, qr, path, err);
+            if (lab->verify_url[0] != '\0')
+                rc = cert_verify_url(lab, d->number, qr, sizeof qr, err);
+            else
+                snprintf(qr, sizeof qr, "caldaq verification %s%s\nresult %s\nrun sha256 %s",
+                         d->number, record ? " record" : "", v->passed ? "pass" : "fail",
+                         d->run_sha256);
+            if (rc == 0)
+                rc = cert_verif_write_pdf(v, record, langs, qr, path, err);
         } else {
             rc = cert_verif_write_json(v, record, path, err);
         }

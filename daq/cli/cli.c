@@ -178,6 +178,10 @@ int cli_env_option(const char *sub, const char *value, double env[3])
     return 0;
 }
 
+#ifndef CALDAQ_DATADIR
+#define CALDAQ_DATADIR "/usr/local/share/caldaq"
+#endif
+
 int cli_find_data(const char *rel, char *buf, size_t cap)
 {
     char exe[4096];
@@ -186,19 +190,30 @@ int cli_find_data(const char *rel, char *buf, size_t cap)
     char *slash = strrchr(exe, '/');
     if (slash != NULL)
         *slash = '\0'; /* the program's folder */
-    const char *env = getenv("CALDAQ_DATA");
-    /* a build tree puts the program in build/ or build/asan/ */
-    char up1[4200], up2[4200], share[4200];
-    const char *bases[5] = {env, ".", NULL, NULL, NULL};
+    /* The order of docs/packaging.md: $CALDAQ_DATA; the checkout a program
+     * built in it runs from (build/caldaq, build/asan/caldaq: the checkout
+     * is the folder one or two above, and holds profiles/prof.h);
+     * share/caldaq beside the program's bin/ (the same as DATADIR once
+     * installed, and right for a tree installed with DESTDIR or moved); the
+     * data folder the program was built for (DATADIR, /usr/share/caldaq in
+     * the Debian package), for a BINDIR elsewhere. */
+    char up1[4200], up2[4200], share[4200], mark[4300];
+    const char *bases[4] = {getenv("CALDAQ_DATA"), NULL, NULL, CALDAQ_DATADIR};
     if (exe[0] != '\0') {
         snprintf(up1, sizeof up1, "%s/..", exe);
         snprintf(up2, sizeof up2, "%s/../..", exe);
         snprintf(share, sizeof share, "%s/../share/caldaq", exe);
+        const char *ups[2] = {up1, up2};
+        for (size_t i = 0; i < 2; i++) {
+            snprintf(mark, sizeof mark, "%s/profiles/prof.h", ups[i]);
+            if (access(mark, R_OK) == 0) {
+                bases[1] = ups[i];
+                break;
+            }
+        }
         bases[2] = share;
-        bases[3] = up1;
-        bases[4] = up2;
     }
-    for (size_t i = 0; i < 5; i++) {
+    for (size_t i = 0; i < 4; i++) {
         if (bases[i] == NULL || bases[i][0] == '\0')
             continue;
         snprintf(buf, cap, "%s/%s", bases[i], rel);

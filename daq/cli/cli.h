@@ -32,6 +32,7 @@ int cmd_replay(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_reprocess(int argc, char **argv);
 int cmd_records(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 /* `caldaq verify` of a certificate (cmd_cert.c). */
 /* `caldaq verify CERTIFICATE [--pub KEY.pub | --lab LAB.yaml] [--run RUN.h5]`
  * (argv as cmd_verify got it): 0 intact and signed by the trusted key, 1
@@ -67,10 +68,11 @@ int cli_parse_double(const char *s, double *out);
  * `action`; -1 after printing `usage` for --help; 2 after a usage error. */
 int cli_action(const char *sub, const char *action, const char *usage, int argc, char **argv);
 /* A file shipped with caldaq (e.g. "profiles/balance-cg18-class-ii.yaml"):
- * looked up under $CALDAQ_DATA, the current folder, PREFIX/share/caldaq
- * (an installation) and the folders one and two above the program (a
- * build tree: build/caldaq, build/asan/caldaq). 0 with
- * the path in buf, -1 when not found. */
+ * looked up under $CALDAQ_DATA, the checkout when the program runs from its
+ * build tree (build/caldaq, build/asan/caldaq), ../share/caldaq beside the
+ * program's folder, then the DATADIR it was built for (-DCALDAQ_DATADIR:
+ * PREFIX/share/caldaq, /usr/share/caldaq in the Debian package)
+ * (docs/packaging.md). 0 with the path in buf, -1 when not found. */
 int cli_find_data(const char *rel, char *buf, size_t cap);
 /* --env TEMP_C,RH_PCT[,P_HPA]: 0 with env[] filled (P NAN when not
  * given); 2 after a usage error naming `sub`. */

@@ -573,6 +573,7 @@ int cmd_trace(int argc, char **argv)
 static const char verify_usage[] =
     "usage: caldaq verify RUN.h5 [--json]\n"
     "       caldaq verify CERTIFICATE [--pub LAB_KEY.pub | --lab LAB.yaml] [--run RUN.h5]\n"
+    "                     [--json]\n"
     "\n"
     "Check a run file for alteration: every section of its content against the digests\n"
     "recorded when it was written (content_manifest, content_sha256), and the audit\n"
@@ -591,6 +592,8 @@ static const char verify_usage[] =
     "                     (KEY.pub beside it)\n"
     "Without either, caldaq trusts no key: an intact certificate exits 3 and names\n"
     "the key that signed it.\n"
+    "  --json             {\"path\", \"number\", \"intact\", \"failures\", \"signer\",\n"
+    "                      \"trusted\", \"report\": [lines]}, the same exit status\n"
     "\n"
     "A damaged file is reported as such, never a crash: the file is read in a\n"
     "separate process, given CALDAQ_READ_TIMEOUT seconds (30 by default).\n"

@@ -32,6 +32,7 @@ static const struct {
     {"replay", cmd_replay, "run a calibration against a recorded trace"},
     {"reprocess", cmd_reprocess, "re-analyse archived runs in batch: summary, impact of a revised standard"},
     {"cert", cmd_cert, "issue a signed calibration certificate: PDF, DCC XML, JSON"},
+    {"serve", cmd_serve, "the lab's web portal and the public verification of certificates"},
     {"records", cmd_records, "the lab's records: search, show, due, import, open-data export"},
     {"analyze", cmd_analyze, "results of a run against its profile: errors, U, verdicts"},
     {"demo", cmd_demo, "a tour with no hardware: uncertainty examples and a simulated balance"},

@@ -143,6 +143,11 @@ int rec_show(rec_db *db, const char *key, json_t **out, struct cd_err *err);
  * ("standards"), overdue ones first. */
 int rec_due(rec_db *db, const char *today, int within_days, json_t **out, struct cd_err *err);
 
+/* The lab's list of main measurement standards (danh mục chuẩn đo lường
+ * chính), by id: [{id, kind, description, class, certificate, issued_by,
+ * calibrated, due}]. */
+int rec_standards(rec_db *db, json_t **out, struct cd_err *err);
+
 /* The readable tables of the three. */
 void rec_print_search(FILE *f, const json_t *r);
 void rec_print_show(FILE *f, const json_t *r);

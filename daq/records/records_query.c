@@ -269,6 +269,19 @@ int rec_due(rec_db *db, const char *today, int within_days, json_t **out, struct
     return 0;
 }
 
+int rec_standards(rec_db *db, json_t **out, struct cd_err *err)
+{
+    int rc = 0;
+    *out = query_json(db,
+                      "SELECT id, kind, description, class, certificate, issued_by, calibrated, "
+                      "due FROM standards ORDER BY id",
+                      NULL, 0,
+                      (const char *const[]){"id", "kind", "description", "class", "certificate",
+                                            "issued_by", "calibrated", "due"},
+                      &rc, err);
+    return rc;
+}
+
 /* ------------------------------------------------------------ tables */
 
 static const char *str(const json_t *o, const char *k)

@@ -255,4 +255,18 @@ rc=$?
 set -e
 [ "$rc" = 2 ] && grep -q "for a verification" "$tmp/cal.out" \
     || { show "$tmp/cal.out"; fail "--stamp on a calibration run: exit $rc"; }
+
+# ------------------------------------------------------------ the QR code with verify_url (issue 18)
+if command -v zbarimg > /dev/null && command -v pdftoppm > /dev/null; then
+    cp "$tmp/lab.yaml" "$tmp/lab-url.yaml"
+    echo 'verify_url: "https://lab.example.vn/verify/"' >> "$tmp/lab-url.yaml"
+    "$CALDAQ" cert "$run" --out "$tmp/url.cert" --lab "$tmp/lab-url.yaml" --customer "Công ty Áp Lực" \
+        --item-model "Y-100" --item-manufacturer "Wika" --stamp T-123457 --cycles "$CYCLES" \
+        --number KD-URL-1 > "$tmp/url.out" 2>&1 || { show "$tmp/url.out"; fail "a verification with verify_url"; }
+    pdftoppm -r 200 -png -f 1 -l 1 "$tmp/url.cert/KD-URL-1.pdf" "$tmp/urlpage"
+    qr=$(zbarimg -q --raw "$tmp"/urlpage-1.png 2> /dev/null) || fail "no QR code on the verification's certificate"
+    [ "$qr" = "https://lab.example.vn/verify/KD-URL-1" ] || fail "the verification's QR code says '$qr'"
+elif [ "${CI:-}" = true ]; then
+    fail "zbarimg and pdftoppm are needed (zbar-tools, poppler-utils)"
+fi
 echo "verification_cert.sh: ok"

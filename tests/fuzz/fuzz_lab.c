@@ -32,7 +32,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             !TERMINATED(lab->key) || !TERMINATED(lab->traceability_en) ||
             !TERMINATED(lab->traceability_vi) || !TERMINATED(lab->records) ||
             lab->n_open_data_include > 4 || lab->n_signatories == 0 ||
-            lab->n_signatories > sizeof lab->signatories / sizeof lab->signatories[0])
+            lab->n_signatories > sizeof lab->signatories / sizeof lab->signatories[0] ||
+            !TERMINATED(lab->verify_url) || !TERMINATED(lab->portal_password_hash) ||
+            lab->n_portal_tokens > sizeof lab->portal_tokens / sizeof lab->portal_tokens[0])
+            abort();
+        for (size_t i = 0; i < lab->n_portal_tokens; i++)
+            if (strlen(lab->portal_tokens[i]) < 32)
+                abort();
+        /* the address a QR code carries: made or refused, never cut */
+        char url[700];
+        struct cd_err uerr = {0};
+        if (cert_verify_url(lab, "VD-HC-2026-0001", url, sizeof url, &uerr) == 0 &&
+            strstr(url, "VD-HC-2026-0001") == NULL)
             abort();
     }
     free(lab);
