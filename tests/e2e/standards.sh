@@ -114,6 +114,10 @@ for p in profiles/*.yaml; do
     "$CALDAQ" profile check "$p" > /dev/null 2> "$tmp/p.err" || { cat "$tmp/p.err" >&2; false; }
     grep -q "is the shipped example register" "$tmp/p.err"
 done
+# the records never take an example register as a lab's standards
+if "$CALDAQ" records import "$shipped" --records "$tmp/rec.db" 2> "$tmp/rec.err"; then false; fi
+grep -q "is an example register (example: true): its certificates are made up, so it is not recorded" "$tmp/rec.err" \
+    || { cat "$tmp/rec.err" >&2; false; }
 # a real register may not move with the calendar: file:line and why
 sed -e '/^example: true/d' "$shipped" > "$tmp/real.yaml"
 if "$CALDAQ" standards check "$tmp/real.yaml" 2> "$tmp/real.err"; then false; fi
