@@ -27,7 +27,8 @@ static const char usage_text[] =
     "Monte Carlo example, then a complete calibration of a simulated class II\n"
     "balance (220 g) by the EURAMET cg-18 profile, into a run file in DIR (default\n"
     "./caldaq-demo), ending with the verdict table. The reference weights are the\n"
-    "example register's, made valid for a year from today for the demo only.\n"
+    "example register's (profiles/standards/example-lab.yaml: made up, its dates\n"
+    "follow today, so it is always in date).\n"
     "\n"
     "  --interactive   the technician's view: a prompt before each point (Enter\n"
     "                  places the load on the simulated balance), live readings\n"
@@ -112,36 +113,6 @@ static int wait_for(const char *path)
     return -1;
 }
 
-/* The example register with every due date a year from today: the demo's
- * made-up standards must be in date whenever it runs. */
-static int demo_register(const char *example, const char *out)
-{
-    FILE *in = fopen(example, "r"), *f = fopen(out, "w");
-    if (in == NULL || f == NULL) {
-        if (in != NULL)
-            fclose(in);
-        if (f != NULL)
-            fclose(f);
-        return -1;
-    }
-    time_t later = time(NULL) + 365 * 86400;
-    struct tm tm;
-    char due[16];
-    localtime_r(&later, &tm);
-    strftime(due, sizeof due, "%Y-%m-%d", &tm);
-    fprintf(f, "# caldaq demo: %s with every due date moved to %s.\n", example, due);
-    char line[1024];
-    while (fgets(line, sizeof line, in) != NULL) {
-        char *key = line + strspn(line, " ");
-        if (strncmp(key, "due:", 4) == 0)
-            fprintf(f, "%.*sdue: %s\n", (int)(key - line), line, due);
-        else
-            fputs(line, f);
-    }
-    fclose(in);
-    return fclose(f) == 0 ? 0 : -1;
-}
-
 int cmd_demo(int argc, char **argv)
 {
     static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
@@ -191,15 +162,13 @@ int cmd_demo(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-    char model[128], mass[128], port[128], control[128], reg[128];
+    char model[128], mass[128], port[128], control[128];
     snprintf(model, sizeof model, "%s/gauge-block.yaml", tmp);
     snprintf(mass, sizeof mass, "%s/mass-calibration.yaml", tmp);
     snprintf(port, sizeof port, "%s/balance", tmp);
     snprintf(control, sizeof control, "%s/control", tmp);
-    snprintf(reg, sizeof reg, "%s/standards.yaml", tmp);
     int status = 0;
-    if (write_text(model, gauge_block) != 0 || write_text(mass, mass_calibration) != 0 ||
-        demo_register(example, reg) != 0)
+    if (write_text(model, gauge_block) != 0 || write_text(mass, mass_calibration) != 0)
         status = cli_error("demo", "%s: cannot write the examples", tmp);
 
     if (status == 0)
@@ -237,7 +206,7 @@ int cmd_demo(int argc, char **argv)
             status = cli_error("demo", "the simulated balance did not start");
     }
     if (status == 0) {
-        struct ses_config cfg = {.profile_path = profile, .standards_path = reg,
+        struct ses_config cfg = {.profile_path = profile, .standards_path = example,
                                  .driver = "mtsics", .port = port, .out_dir = out,
                                  .operator_name = "demo", .dut_serial = "DEMO-0001",
                                  .env = {20.5, 45, 1013}, .have_env = true,
@@ -272,7 +241,6 @@ int cmd_demo(int argc, char **argv)
     }
     unlink(model);
     unlink(mass);
-    unlink(reg);
     unlink(port);    /* the simulator's, should it not have removed them */
     unlink(control);
     if (rmdir(tmp) != 0)
