@@ -349,6 +349,12 @@ void prof_standards_free(prof_standards *reg);
  * (NULL when out of range), the one called `id` (exact, case-sensitive;
  * NULL when absent). Pointers live as long as the register. */
 const char *prof_standards_lab(const prof_standards *reg);
+/* True for a register marked `example: true` (the shipped
+ * profiles/standards/example-lab.yaml): its figures are made up and its
+ * dates may be written relative to today ("today - 9 months"), resolved at
+ * load time with cd_today(), so the example stays in date whenever it is
+ * tried. Commands that use one say so once (docs/standards.md). */
+bool prof_standards_example(const prof_standards *reg);
 size_t prof_standards_count(const prof_standards *reg);
 const struct prof_standard *prof_standards_get(const prof_standards *reg, size_t i);
 const struct prof_standard *prof_standards_find(const prof_standards *reg, const char *id);
@@ -365,6 +371,12 @@ int prof_standard_item_find(const struct prof_standard *s, double nominal, const
 /* A "YYYY-MM-DD" calendar date as days from 1970-01-01; CD_ERR_INVALID for
  * anything else ("2026-02-30", "2026-3-1", trailing text). */
 int prof_date_parse(const char *iso, long *day, struct cd_err *err);
+/* A date of an example register relative to `today_iso`: "today",
+ * "today + N days|months|years", "today - N ..." (a month later than 31
+ * March is 30 April). Writes "YYYY-MM-DD" to out; CD_ERR_INVALID for
+ * anything else. */
+int prof_date_relative(const char *text, const char *today_iso, char out[11],
+                       struct cd_err *err);
 
 /* Days from `today_iso` to the due date: 0 on the due date, negative once
  * past it. */

@@ -13,6 +13,7 @@
 
 #include <yaml.h>
 
+#include "cd_i18n.h"
 #include "cd_pool.h"
 #include "cd_yaml.h"
 #include "cd_i18n.h"
@@ -23,6 +24,7 @@ struct prof_standards {
     const char *lab;     /* "" or a pool string */
     struct prof_standard *stds;
     size_t n;
+    bool example;        /* `example: true`: dates may be relative to today */
     struct cd_pool pool; /* every string and item array the register owns */
 };
 
@@ -98,6 +100,78 @@ int prof_date_parse(const char *iso, long *day, struct cd_err *err)
     return 0;
 }
 
+/* The inverse of days_from_civil (H. Hinnant's civil_from_days). */
+static void civil_from_days(long z, long *y, long *m, long *d)
+{
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+int prof_date_relative(const char *text, const char *today_iso, char out[11],
+                       struct cd_err *err)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    long today = 0;
+    if (prof_date_parse(today_iso, &today, err) != 0)
+        return -1;
+    const char *p = text;
+    if (strncmp(p, "today", 5) != 0)
+        return cd_fail(err, CD_ERR_INVALID,
+                       "'%s' is not a relative date (today, today + N days/months/years, "
+                       "today - N ...)", text);
+    p += 5;
+    p += strspn(p, " ");
+    long n = 0;
+    char unit = 'd';
+    if (*p != '\0') {
+        int sign = *p == '+' ? 1 : *p == '-' ? -1 : 0;
+        char *end = NULL;
+        if (sign != 0) {
+            p++;
+            p += strspn(p, " ");
+            errno = 0;
+            n = *p >= '0' && *p <= '9' ? strtol(p, &end, 10) : -1;
+        }
+        if (sign == 0 || n < 0 || errno == ERANGE || n > 100000)
+            return cd_fail(err, CD_ERR_INVALID,
+                           "'%s' is not a relative date (today, today + N days/months/years, "
+                           "today - N ...)", text);
+        p = end + strspn(end, " ");
+        if (strcmp(p, "day") == 0 || strcmp(p, "days") == 0)
+            unit = 'd';
+        else if (strcmp(p, "month") == 0 || strcmp(p, "months") == 0)
+            unit = 'm';
+        else if (strcmp(p, "year") == 0 || strcmp(p, "years") == 0)
+            unit = 'y';
+        else
+            return cd_fail(err, CD_ERR_INVALID,
+                           "'%s': the unit of a relative date is days, months or years", text);
+        n *= sign;
+    }
+    long y, m, d;
+    if (unit == 'd') {
+        civil_from_days(today + n, &y, &m, &d);
+    } else {
+        civil_from_days(today, &y, &m, &d);
+        long months = y * 12 + (m - 1) + (unit == 'y' ? 12 * n : n);
+        y = months / 12;
+        m = months % 12 + 1;
+        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        long last = mdays[m - 1] + (m == 2 && leap);
+        if (d > last)
+            d = last; /* 31 March + 1 month: 30 April */
+    }
+    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(y % 10000), (unsigned)m % 100u, (unsigned)d % 100u);
+    return 0;
+}
+
 int prof_standard_days_left(const struct prof_standard *s, const char *today_iso, long *days,
                             struct cd_err *err)
 {
@@ -131,6 +205,11 @@ int prof_standard_check_due(const struct prof_standard *s, const char *today_iso
 const char *prof_standards_lab(const prof_standards *reg)
 {
     return reg != NULL && reg->lab != NULL ? reg->lab : "";
+}
+
+bool prof_standards_example(const prof_standards *reg)
+{
+    return reg != NULL && reg->example;
 }
 
 size_t prof_standards_count(const prof_standards *reg)
@@ -241,6 +320,24 @@ static int get_date(const struct reader *r, yaml_node_t *n, const char *what, ch
         return cd_yaml_fail(&r->y, n, CD_ERR_PARSE, _("%s must be a date YYYY-MM-DD, not %s"), what,
                        cd_yaml_type_name(n));
     struct cd_err why = {0};
+    if (strncmp(s, "today", 5) == 0) {
+        /* docs/standards.md: only an example register may move with the
+         * calendar; a real one keeps the dates of its certificates */
+        if (!r->reg->example)
+            return cd_yaml_fail(&r->y, n, CD_ERR_INVALID,
+                                _("%s: '%s' is a date relative to today, allowed only in a "
+                                  "register marked example: true; write the date of the "
+                                  "certificate, YYYY-MM-DD"),
+                                what, s);
+        char today[11], date[11];
+        if (cd_today(today) != 0)
+            return cd_yaml_fail(&r->y, n, CD_ERR_IO, _("%s: cannot tell today's date"), what);
+        if (prof_date_relative(s, today, date, &why) != 0 ||
+            prof_date_parse(date, day, &why) != 0)
+            return cd_yaml_fail(&r->y, n, CD_ERR_INVALID, "%s: %s", what, why.msg);
+        memcpy(out, date, 11);
+        return 0;
+    }
     if (prof_date_parse(s, day, &why) != 0)
         return cd_yaml_fail(&r->y, n, CD_ERR_INVALID, "%s: %s", what, why.msg);
     memcpy(out, s, 11);
@@ -399,7 +496,7 @@ static int read_standard(const struct reader *r, yaml_node_t *n, struct prof_sta
     return read_items(r, s, n);
 }
 
-static const char *const top_keys[] = {"lab", "standards", "notes", NULL};
+static const char *const top_keys[] = {"lab", "example", "standards", "notes", NULL};
 
 static int read_register(const struct reader *r)
 {
@@ -411,6 +508,13 @@ static int read_register(const struct reader *r)
         return rc;
     if ((rc = get_text(r, root, "lab", "register", false, &r->reg->lab)) != 0)
         return rc;
+    yaml_node_t *ex = cd_yaml_get(&r->y, root, "example");
+    if (ex != NULL) {
+        const char *v = cd_yaml_scalar(ex);
+        if (v == NULL || (strcmp(v, "true") != 0 && strcmp(v, "false") != 0))
+            return cd_yaml_fail(&r->y, ex, CD_ERR_PARSE, _("example must be true or false"));
+        r->reg->example = strcmp(v, "true") == 0;
+    }
     yaml_node_t *list = cd_yaml_get(&r->y, root, "standards");
     if (list == NULL)
         return cd_yaml_fail(&r->y, root, CD_ERR_PARSE, _("no standards: the register needs a standards "

@@ -55,7 +55,7 @@ pango/              | daq/cert/cert_pdf.c
 fontconfig/         | daq/cert/cert_pdf.c
 qrencode.h          | daq/cert/cert_pdf.c
 libxml/             | daq/cert/cert_xml.c
-yaml.h              | common/* uncertainty/* profiles/* daq/cert/cert_lab.c
+yaml.h              | common/* uncertainty/* profiles/* daq/cert/cert_lab.c daq/cli/cli_config.c
 sqlite3.h           | daq/records/records_db.c
 libpq-fe.h          | daq/records/records_db.c
 microhttpd.h        | daq/portal/portal.c daq/portal/portal_pages.c

@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "cd_i18n.h"
 #include "cert.h"
 #include "drv.h"
 #include "prof.h"
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cli_error(const char *sub, const char *fmt, ...)
@@ -326,4 +328,46 @@ void cli_key_warning(const char *sub, const char *lab_path)
     if (cert_lab_load(lab_path, &lab, &err) == 0 &&
         cert_key_check(lab.key, warning, sizeof warning, &err) == 0 && warning[0] != '\0')
         fprintf(stderr, _("caldaq %s: warning: %s\n"), sub, warning);
+}
+
+void cli_example_note(const char *sub, const char *path, const prof_standards *reg)
+{
+    if (!prof_standards_example(reg))
+        return;
+    fprintf(stderr, "caldaq %s: ", sub);
+    fprintf(stderr,
+            _("note: %s is the shipped example register: its certificates are made up and "
+              "its dates follow today's. Copy it, enter your own certificates and give it "
+              "with --standards (docs/standards.md).\n"),
+            path);
+}
+
+int cli_out_dir(const char *sub, const char *dir)
+{
+    char path[4096];
+    if (dir == NULL || dir[0] == '\0')
+        return 0;
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return cli_error(sub, _("--out %s: the folder name is too long"), dir);
+    struct stat st;
+    for (char *p = path + 1;; p++) {
+        bool end = *p == '\0';
+        if (!end && *p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0775) != 0) {
+            if (errno != EEXIST)
+                return cli_error(sub, _("--out %s: cannot create the folder %s: %s"), dir, path,
+                                 strerror(errno));
+            if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+                return cli_error(sub, _("--out %s: %s is a file, not a folder"), dir, path);
+        }
+        if (end)
+            break;
+        *p = '/';
+    }
+    if (access(dir, W_OK | X_OK) != 0)
+        return cli_error(sub, _("--out %s: the folder cannot be written to (%s)"), dir,
+                         strerror(errno));
+    return 0;
 }

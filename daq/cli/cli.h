@@ -91,6 +91,28 @@ unsigned cli_read_timeout(void);
  * certificates are still issued). Silent when it cannot tell: loading the
  * lab or signing says what is wrong. */
 void cli_key_warning(const char *sub, const char *lab_path);
+/* Say once on stderr that `path` is the shipped example register (made-up
+ * certificates, dates that follow today) when `reg` is marked example. */
+/* --out DIR: made with its parents (like mkdir -p, mode 0775 less the
+ * umask) when it does not exist, so a session never meets a missing folder
+ * when it writes its run. 0, or 1 after a plain sentence on stderr. */
+int cli_out_dir(const char *sub, const char *dir);
+/* The configuration files (docs/configuration.md, daq/cli/cli_config.c):
+ * takes --config FILE out of argv and puts the values the command uses as
+ * options right after its name, before what was typed (which wins). 0, or
+ * the exit status after a message naming FILE:LINE. */
+int cli_config_apply(int *argc, char ***argv);
+/* One configuration file's text: each key it gives replaces c's (lab,
+ * standards, records resolved against `path`'s folder). 0, or the error
+ * naming PATH:LINE. */
+enum { CFG_LAB, CFG_STANDARDS, CFG_RECORDS, CFG_LANG, CFG_OUT, CFG_N };
+struct cli_config {
+    char value[CFG_N][4096];
+    char from[CFG_N][4200]; /* FILE:LINE the value came from */
+};
+int cli_config_parse(const char *text, const char *path, struct cli_config *c,
+                     struct cd_err *err);
+void cli_example_note(const char *sub, const char *path, const prof_standards *reg);
 
 /* --lab of session, replay and acquire: the lab's LAB.yaml (a value
  * ending in .yaml or .yml; docs/certificates.md), whose name is recorded

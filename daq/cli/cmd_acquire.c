@@ -172,6 +172,8 @@ int cmd_acquire(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
+    if (cli_out_dir("acquire", a.out_dir) != 0)
+        return 1;
     struct ses_acquire job = {
         .driver = a.driver, .port = a.port, .serial = a.serial, .opts = a.opts,
         .n_opts = (size_t)a.n_opts, .out_dir = a.out_dir, .operator_name = a.operator_name,

@@ -20,7 +20,7 @@ static const char usage_text[] = N_(
     "                   [--stamp NUMBER] [--cycles FILE] [--item-model M]\n"
     "                   [--item-manufacturer M]\n"
     "                   [--records DB] [--valid-until YYYY-MM-DD]\n"
-    "                   [--amend NUMBER --reason TEXT]\n"
+    "                   [--amend NUMBER --reason TEXT] [--json]\n"
     "       caldaq cert --withdraw NUMBER --reason TEXT [--records DB | --lab LAB.yaml]\n"
     "       caldaq cert --keygen KEY\n"
     "\n"
@@ -67,10 +67,18 @@ static const char usage_text[] = N_(
     "                     the records (default number: NUMBER-A1, -A2, ...)\n"
     "  --withdraw NUMBER  mark NUMBER withdrawn in the records, with --reason\n"
     "  --valid-until D    the date the item falls due, as agreed with the customer\n"
-    "                     (recorded for `caldaq records due`)\n");
+    "                     (recorded for `caldaq records due`)\n"
+    "  --json             print what was issued as JSON: number, folder, manifest,\n"
+    "                     and the manifest's content (each file's SHA-256, the run's\n"
+    "                     id and SHA-256)\n"
+    "\n"
+    "caldaq verify DIR|FILE [--pub KEY.pub | --lab LAB.yaml] [--run RUN.h5] [--json]\n"
+    "checks an issued certificate; --json gives number, intact, failures, signer,\n"
+    "trusted and the report's lines.\n");
 
 struct cert_args {
     const char *run, *out, *lab, *format, *langs, *keygen, *withdraw;
+    bool json;
     struct cert_job job;
     char received[11], issued[11], valid_until[11];
 };
@@ -91,6 +99,7 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
         {"records", required_argument, NULL, 'R'},  {"amend", required_argument, NULL, 'a'},
         {"withdraw", required_argument, NULL, 'w'}, {"reason", required_argument, NULL, 'y'},
         {"valid-until", required_argument, NULL, 'v'},
+        {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -132,6 +141,7 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
                 return 2;
             a->job.valid_until = a->valid_until;
             break;
+        case 'j': a->json = true; break;
         case 'I': a->job.item_serial = optarg; break;
         case 'S': a->job.stamp = optarg; break;
         case 'C': a->job.cycles = optarg; break;
@@ -191,6 +201,19 @@ static int parse_args(int argc, char **argv, struct cert_args *a)
     return 0;
 }
 
+/* --json: the certificate just issued, as its signed manifest says. */
+static int issued_json(const char *out, const char *number)
+{
+    char manifest[4200];
+    snprintf(manifest, sizeof manifest, "%s/%s.manifest.json", out, number);
+    json_error_t jerr;
+    json_t *m = json_load_file(manifest, 0, &jerr);
+    if (m == NULL)
+        return cli_error("cert", "%s:%d: %s", manifest, jerr.line, jerr.text);
+    return cli_json_print(json_pack("{s:s, s:s, s:s, s:o}", "number", number, "folder", out,
+                                    "manifest", manifest, "content", m));
+}
+
 int cmd_cert(int argc, char **argv)
 {
     struct cert_args a;
@@ -240,10 +263,13 @@ int cmd_cert(int argc, char **argv)
         ana_file_free(&f);
         return rc;
     }
-    rc = cert_issue(&f, &lab, &a.job, a.out, a.format, a.langs, false, NULL, &err);
+    char number[64] = "";
+    rc = cert_issue(&f, &lab, &a.job, a.out, a.format, a.langs, a.json, number, &err);
     ana_file_free(&f);
     cert_pdf_cleanup();
-    return rc == 0 ? 0 : cli_error("cert", "%s", cd_err_text(&err));
+    if (rc != 0)
+        return cli_error("cert", "%s", cd_err_text(&err));
+    return a.json ? issued_json(a.out, number) : 0;
 }
 
 /* The key `caldaq verify` trusts: --pub KEY.pub, else the public half of
@@ -274,8 +300,10 @@ int cmd_verify_cert(int argc, char **argv)
     static const struct option opts[] = {{"pub", required_argument, NULL, 'p'},
                                          {"lab", required_argument, NULL, 'L'},
                                          {"run", required_argument, NULL, 'r'},
+                                         {"json", no_argument, NULL, 'j'},
                                          {NULL, 0, NULL, 0}};
     const char *pub_arg = NULL, *lab_path = NULL, *run = NULL;
+    bool json = false;
     optind = 0;
     opterr = 0;
     int c;
@@ -286,6 +314,8 @@ int cmd_verify_cert(int argc, char **argv)
             lab_path = optarg;
         else if (c == 'r')
             run = optarg;
+        else if (c == 'j')
+            json = true;
         else
             return cli_option_error("verify", c, argv);
     }
@@ -302,8 +332,33 @@ int cmd_verify_cert(int argc, char **argv)
         return rc;
     struct cd_err err = {0};
     struct cert_check_result r;
-    if (cert_check(argv[optind], pub, run, stdout, &r, &err) != 0)
+    char *report = NULL;
+    size_t report_len = 0;
+    FILE *to = json ? open_memstream(&report, &report_len) : stdout;
+    if (to == NULL)
+        return cli_error("verify", "out of memory");
+    rc = cert_check(argv[optind], pub, run, to, &r, &err);
+    if (json)
+        fclose(to);
+    if (rc != 0) {
+        free(report);
         return cli_error("verify", "%s", cd_err_text(&err));
+    }
+    if (json) {
+        json_t *lines = json_array();
+        for (char *line = report, *next; line != NULL && *line; line = next) {
+            next = strchr(line, '\n');
+            if (next != NULL)
+                *next++ = '\0';
+            json_array_append_new(lines, json_string(line));
+        }
+        free(report);
+        if (cli_json_print(json_pack("{s:s, s:s, s:b, s:i, s:s, s:b, s:o}", "path",
+                                     argv[optind], "number", r.number, "intact",
+                                     r.failures == 0, "failures", r.failures, "signer", r.signer,
+                                     "trusted", r.trusted, "report", lines)) != 0)
+            return 1;
+    }
     if (r.failures)
         return 1;
     if (!r.trusted) {

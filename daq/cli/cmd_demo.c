@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cd_i18n.h"
 #include "cli.h"
 #include "session.h"
 #include "cd_i18n.h"
@@ -27,7 +28,8 @@ static const char usage_text[] = N_(
     "Monte Carlo example, then a complete calibration of a simulated class II\n"
     "balance (220 g) by the EURAMET cg-18 profile, into a run file in DIR (default\n"
     "./caldaq-demo), ending with the verdict table. The reference weights are the\n"
-    "example register's, made valid for a year from today for the demo only.\n"
+    "example register's (profiles/standards/example-lab.yaml: made up, its dates\n"
+    "follow today, so it is always in date).\n"
     "\n"
     "  --interactive   the technician's view: a prompt before each point (Enter\n"
     "                  places the load on the simulated balance), live readings\n"
@@ -73,6 +75,16 @@ static int write_text(const char *path, const char *text)
     return fclose(f) != 0 || bad ? -1 : 0;
 }
 
+/* Ctrl-C or SIGTERM: the session stops at the next reading, saying how to
+ * resume, and the demo removes its temporary folder before it exits. */
+static volatile sig_atomic_t demo_interrupted;
+
+static void on_demo_signal(int sig)
+{
+    (void)sig;
+    demo_interrupted = 1;
+}
+
 /* Run this program with `args` in a child and wait; its exit status. */
 static int run_self(char *const args[])
 {
@@ -100,36 +112,6 @@ static int wait_for(const char *path)
         nanosleep(&ts, NULL);
     }
     return -1;
-}
-
-/* The example register with every due date a year from today: the demo's
- * made-up standards must be in date whenever it runs. */
-static int demo_register(const char *example, const char *out)
-{
-    FILE *in = fopen(example, "r"), *f = fopen(out, "w");
-    if (in == NULL || f == NULL) {
-        if (in != NULL)
-            fclose(in);
-        if (f != NULL)
-            fclose(f);
-        return -1;
-    }
-    time_t later = time(NULL) + 365 * 86400;
-    struct tm tm;
-    char due[16];
-    localtime_r(&later, &tm);
-    strftime(due, sizeof due, "%Y-%m-%d", &tm);
-    fprintf(f, "# caldaq demo: %s with every due date moved to %s.\n", example, due);
-    char line[1024];
-    while (fgets(line, sizeof line, in) != NULL) {
-        char *key = line + strspn(line, " ");
-        if (strncmp(key, "due:", 4) == 0)
-            fprintf(f, "%.*sdue: %s\n", (int)(key - line), line, due);
-        else
-            fputs(line, f);
-    }
-    fclose(in);
-    return fclose(f) == 0 ? 0 : -1;
 }
 
 int cmd_demo(int argc, char **argv)
@@ -177,22 +159,27 @@ int cmd_demo(int argc, char **argv)
     snprintf(tmp, sizeof tmp, "%s/caldaq-demo.XXXXXX", base);
     if (mkdtemp(tmp) == NULL)
         return cli_error("demo", _("cannot make a temporary folder in %s: %s"), base, strerror(errno));
-    char model[128], mass[128], port[128], control[128], reg[128];
+    struct sigaction sa = {.sa_handler = on_demo_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    char model[128], mass[128], port[128], control[128];
     snprintf(model, sizeof model, "%s/gauge-block.yaml", tmp);
     snprintf(mass, sizeof mass, "%s/mass-calibration.yaml", tmp);
     snprintf(port, sizeof port, "%s/balance", tmp);
     snprintf(control, sizeof control, "%s/control", tmp);
-    snprintf(reg, sizeof reg, "%s/standards.yaml", tmp);
-    if (write_text(model, gauge_block) != 0 || write_text(mass, mass_calibration) != 0 ||
-        demo_register(example, reg) != 0)
-        return cli_error("demo", _("%s: cannot write the examples"), tmp);
+    int status = 0;
+    if (write_text(model, gauge_block) != 0 || write_text(mass, mass_calibration) != 0)
+        status = cli_error("demo", _("%s: cannot write the examples"), tmp);
 
-    printf(_("== 1. Uncertainty budget: end gauge calibration (JCGM 100 H.1)\n\n"));
+    if (status == 0)
+        printf(_("== 1. Uncertainty budget: end gauge calibration (JCGM 100 H.1)\n\n"));
     char *gum[] = {"caldaq", "gum", model, NULL};
-    int status = run_self(gum) == 0 ? 0 : 1;
+    if (status == 0 && (run_self(gum) != 0 || demo_interrupted))
+        status = 1;
     printf(_("\n== 2. Monte Carlo: mass calibration (JCGM 101 9.3)\n\n"));
     char *mcm[] = {"caldaq", "gum", mass, "--mcm", "auto", NULL};
-    if (status == 0 && run_self(mcm) != 0)
+    if (status == 0 && (run_self(mcm) != 0 || demo_interrupted))
         status = 1;
 
     printf(_("\n== 3. Calibration of a simulated balance, class II, 220 g (EURAMET cg-18)\n\n"));
@@ -201,6 +188,9 @@ int cmd_demo(int argc, char **argv)
         fflush(stdout);
         sim = fork();
         if (sim == 0) {
+            /* its own process group: Ctrl-C at the terminal stops the
+             * session, which then ends the simulator itself */
+            setpgid(0, 0);
             int null = open("/dev/null", O_RDWR);
             if (null >= 0) {
                 dup2(null, 0);
@@ -217,7 +207,7 @@ int cmd_demo(int argc, char **argv)
             status = cli_error("demo", _("the simulated balance did not start"));
     }
     if (status == 0) {
-        struct ses_config cfg = {.profile_path = profile, .standards_path = reg,
+        struct ses_config cfg = {.profile_path = profile, .standards_path = example,
                                  .driver = "mtsics", .port = port, .out_dir = out,
                                  .operator_name = "demo", .dut_serial = "DEMO-0001",
                                  .env = {20.5, 45, 1013}, .have_env = true,
@@ -229,12 +219,21 @@ int cmd_demo(int argc, char **argv)
         else
             ses_ui_batch(&term, &ui);
         struct ses_outcome o;
-        ses_run(&cfg, &ui, NULL, &o);
+        term.interrupted = &demo_interrupted;
+        ses_run(&cfg, &ui, &demo_interrupted, &o);
         status = ses_report(&term, &cfg, &o, "demo");
         if (status == 0)
             printf(_("\nrun file: %s\nresults: stored in it as version %d (caldaq analyze %s; "
                    "caldaq show, export, trace, verify)\n"),
                    o.run_path, o.analysis.version, o.run_path);
+        else if (o.run_path[0] != '\0')
+            printf(_("\nThe demo's simulated balance stops with the demo. To finish this run, "
+                     "start one and resume against it:\n"
+                     "  caldaq sim mtsics --port-link /tmp/balance --control /tmp/balance.ctl "
+                     "--capacity 220.5 --resolution 0.001 &\n"
+                     "  caldaq session --resume %s --port /tmp/balance --batch --sim-control "
+                     "/tmp/balance.ctl --standards %s\n"),
+                   o.run_path, example);
         ses_outcome_free(&o);
     }
     if (sim > 0) {
@@ -243,7 +242,9 @@ int cmd_demo(int argc, char **argv)
     }
     unlink(model);
     unlink(mass);
-    unlink(reg);
-    rmdir(tmp);
-    return status;
+    unlink(port);    /* the simulator's, should it not have removed them */
+    unlink(control);
+    if (rmdir(tmp) != 0)
+        fprintf(stderr, "caldaq demo: %s: %s\n", tmp, strerror(errno));
+    return demo_interrupted && status == 0 ? 3 : status;
 }

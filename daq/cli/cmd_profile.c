@@ -286,6 +286,7 @@ int cmd_profile(int argc, char **argv)
             prof_profile_free(p);
             return cli_error("profile", "%s", cd_err_text(&err));
         }
+        cli_example_note("profile", reg_path, reg);
         if (prof_profile_check_standards(p, reg, a.on, &err) != 0) {
             prof_standards_free(reg);
             prof_profile_free(p);

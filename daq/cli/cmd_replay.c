@@ -29,7 +29,7 @@ static const char usage_text[] = N_(
     "DIR holds the same readings as the recorded run, and so the same results.\n"
     "\n"
     "  --profile P        the profile of the recorded session\n"
-    "  --out DIR          where the new run file goes\n"
+    "  --out DIR          where the new run file goes (made when missing)\n"
     "  --fast             no recorded delays\n"
     "  --driver D         default: the driver named in the trace's header\n"
     "  --set KEY=VALUE    driver options as in the recorded session (e.g. preset=keller)\n"
@@ -177,6 +177,8 @@ int cmd_replay(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
+    if (cli_out_dir("replay", a.c.out_dir) != 0)
+        return 1;
     struct cd_err err = {0};
     struct drv_trace *t = NULL;
     if (drv_trace_load(a.trace_path, &t, &err) != 0)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cert.h"
 #include "cli.h"
 #include "run.h"
 #include "cd_i18n.h"
@@ -21,12 +22,13 @@
 
 /* ------------------------------------------------------------ arguments */
 
-enum { OPT_CSV = 1, OPT_JSON = 2, OPT_OUT = 4 };
+enum { OPT_CSV = 1, OPT_JSON = 2, OPT_OUT = 4, OPT_SHEET = 8 };
 
 struct run_args {
     const char *path;
-    bool csv, json;
+    bool csv, json, excel, results;
     const char *out;
+    const char *lab;
 };
 
 /* RUN.h5 plus the options in `allowed`. -1 after --help, 2 on a usage error. */
@@ -37,6 +39,9 @@ static int parse_run_args(const char *sub, const char *usage, int allowed, int a
         {"csv", no_argument, NULL, 'c'},
         {"json", no_argument, NULL, 'j'},
         {"out", required_argument, NULL, 'o'},
+        {"excel", no_argument, NULL, 'x'},
+        {"results", no_argument, NULL, 'r'},
+        {"lab", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -55,6 +60,18 @@ static int parse_run_args(const char *sub, const char *usage, int allowed, int a
             if (!(allowed & OPT_JSON))
                 return cli_usage_error(sub, _("unknown option '--json'"));
             a->json = true;
+            break;
+        case 'x':
+        case 'r':
+        case 'L':
+            if (!(allowed & OPT_SHEET))
+                return cli_usage_error(sub, "unknown option '%s'", argv[optind - 1]);
+            if (c == 'x')
+                a->excel = true;
+            else if (c == 'r')
+                a->results = true;
+            else
+                a->lab = optarg;
             break;
         case 'o':
             if (!(allowed & OPT_OUT))
@@ -116,7 +133,7 @@ static void print_value(double v, int decimals)
 /* ------------------------------------------------------------ show */
 
 static const char show_usage[] = N_(
-    "usage: caldaq show RUN.h5\n"
+    "usage: caldaq show RUN.h5 [--json]\n"
     "\n"
     "A readable summary of a run file: identity, status and times, operator, profile,\n"
     "the device under test, the reference standards and their due dates, environmental\n"
@@ -128,7 +145,10 @@ static const char show_usage[] = N_(
     "(caldaq verify gives that verdict as its exit status); 1 when it could not,\n"
     "a damaged file included (read in a separate process, given CALDAQ_READ_TIMEOUT\n"
     "seconds, 30 by default).\n"
-    "Machine-readable: caldaq export RUN.h5 --json. Format: docs/run-format.md.\n");
+    "  --json   the summary as one JSON document: file, run, device, counts, results\n"
+    "           (version, created, engine, verdict), integrity (intact, findings)\n"
+    "The whole run, machine-readable: caldaq export RUN.h5 --json. Format:\n"
+    "docs/run-format.md.\n");
 
 /* A table heading in the language of the messages, each cell padded to its
  * width on screen (msg_pad counts characters, not bytes: "danh định");
@@ -341,16 +361,76 @@ static void show_results_audit(const struct daq_run_view *v)
     }
 }
 
+/* show --json: the summary as one document (the whole run is export --json). */
+static int show_json(const char *path, const struct daq_run_view *v)
+{
+    const struct daq_run_info *i = &v->info;
+    const struct daq_device *d = &v->device;
+    json_t *results = json_array();
+    for (size_t k = 0; k < v->n_results; k++) {
+        json_t *doc = json_loads(v->results[k], 0, NULL);
+        json_t *verdict = json_object_get(doc, "verdict");
+        json_array_append_new(
+            results, json_pack("{s:I, s:s, s:s, s:o}", "version", (json_int_t)(k + 1), "created",
+                               daq_run_view_result_created(v, k), "engine",
+                               daq_run_view_result_engine(v, k),
+                               "verdict", verdict != NULL ? json_incref(verdict) : json_null()));
+        json_decref(doc);
+    }
+    size_t n_pending = 0;
+    daq_run_view_pending(v, &n_pending, NULL);
+    struct daq_run_finding *f = NULL;
+    size_t nf = 0;
+    struct cd_err err = {0};
+    int rc = daq_run_check_guarded(path, cli_read_timeout(), &f, &nf, &err);
+    json_t *findings = json_array();
+    for (size_t k = 0; k < nf; k++)
+        json_array_append_new(findings, json_string(f[k].text));
+    free(f);
+    json_t *root = json_object();
+    json_object_set_new(root, "file", json_string(path));
+    json_object_set_new(
+        root, "run",
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "run_id", i->run_id, "status",
+                  i->status, "started", i->started, "ended", i->ended, "operator",
+                  i->operator_name, "lab", i->lab, "profile", i->profile_name, "profile_sha256",
+                  i->profile_sha256, "caldaq_version", i->caldaq_version));
+    json_object_set_new(root, "device",
+                        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "manufacturer",
+                                  d->id.manufacturer, "model", d->id.model, "serial",
+                                  d->id.serial, "firmware", d->id.firmware, "driver", d->driver,
+                                  "port", d->port, "settings", d->settings));
+    json_object_set_new(root, "counts",
+                        json_pack("{s:I, s:I, s:I, s:I, s:I}", "standards",
+                                  (json_int_t)v->n_standards, "environment",
+                                  (json_int_t)v->n_env, "readings", (json_int_t)v->n_readings,
+                                  "pending", (json_int_t)n_pending, "audit",
+                                  (json_int_t)v->n_audit));
+    json_object_set_new(root, "results", results);
+    json_object_set_new(
+        root, "integrity",
+        json_pack("{s:o, s:s, s:o, s:o}", "intact",
+                  rc == 0 ? json_true() : rc == CD_ERR_INVALID ? json_false() : json_null(),
+                  "content_sha256", v->content_sha256, "findings", findings, "error",
+                  rc == 0 || rc == CD_ERR_INVALID ? json_null() : json_string(cd_err_text(&err))));
+    return cli_json_print(root);
+}
+
 int cmd_show(int argc, char **argv)
 {
     struct run_args a;
-    int rc = parse_run_args("show", _(show_usage), 0, argc, argv, &a);
+    int rc = parse_run_args("show", _(show_usage), OPT_JSON, argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     struct cd_err err = {0};
     struct daq_run_view *v = NULL;
     if (daq_run_open_guarded(a.path, cli_read_timeout(), &v, &err) != 0)
         return cli_error("show", "%s", cd_err_text(&err));
+    if (a.json) {
+        rc = show_json(a.path, v);
+        daq_run_view_free(v);
+        return rc;
+    }
     const struct daq_run_info *i = &v->info;
     printf(_("run        %s\n"), i->run_id);
     printf(_("status     %s\n"), i->status);
@@ -403,7 +483,7 @@ int cmd_show(int argc, char **argv)
 /* ------------------------------------------------------------ export */
 
 static const char export_usage[] = N_(
-    "usage: caldaq export RUN.h5 --csv|--json\n"
+    "usage: caldaq export RUN.h5 --csv|--json|--excel [--results] [--lab LAB.yaml]\n"
     "\n"
     "Write a run's readings on stdout, every reading (unstable, zero and error\n"
     "readings included) in the order they were taken.\n"
@@ -416,26 +496,55 @@ static const char export_usage[] = N_(
     "           the whole run but the trace bytes (caldaq trace); numbers that are not\n"
     "           finite are null; each result version is embedded as JSON; \"pending\" holds\n"
     "           readings of an unfinished point found in RUN.h5.journal\n"
+    "  --excel  the --csv rows for a spreadsheet: UTF-8 with a byte order mark, ';'\n"
+    "           between fields, a decimal comma, the time as local date and time in the\n"
+    "           lab's zone (--lab LAB.yaml, default Asia/Ho_Chi_Minh)\n"
+    "  --results  the results table of the latest results version instead of the\n"
+    "           readings (point, group, nominal, unit, indication, reference, error, U,\n"
+    "           k, mpe, verdict), with --csv or --excel\n"
     "\n"
     "Format of the file: docs/run-format.md.\n");
 
 int cmd_export(int argc, char **argv)
 {
     struct run_args a;
-    int rc = parse_run_args("export", _(export_usage), OPT_CSV | OPT_JSON, argc, argv, &a);
+    int rc = parse_run_args("export", _(export_usage), OPT_CSV | OPT_JSON | OPT_SHEET, argc, argv,
+                            &a);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
-    if (a.csv == a.json)
-        return cli_usage_error("export", _("give one of --csv and --json"));
+    if ((int)a.csv + (int)a.json + (int)a.excel != 1)
+        return cli_usage_error("export", _("give one of --csv, --json and --excel"));
+    if (a.results && a.json)
+        return cli_usage_error("export", _("--results goes with --csv or --excel (--json holds "
+                                         "every results version already)"));
+    if (a.lab != NULL && !a.excel)
+        return cli_usage_error("export", _("--lab goes with --excel (its time zone)"));
     struct cd_err err = {0};
-    struct daq_run_view *v = NULL;
-    if (daq_run_open_guarded(a.path, cli_read_timeout(), &v, &err) != 0)
+    struct cd_zone *zone = NULL;
+    struct cert_lab lab;
+    if (a.excel && ((a.lab != NULL && cert_lab_load(a.lab, &lab, &err) != 0) ||
+                    cd_zone_load(a.lab != NULL ? lab.time_zone : NULL, &zone, &err) != 0))
         return cli_error("export", "%s", cd_err_text(&err));
-    if (a.csv)
+    struct daq_run_view *v = NULL;
+    if (daq_run_open_guarded(a.path, cli_read_timeout(), &v, &err) != 0) {
+        cd_zone_free(zone);
+        return cli_error("export", "%s", cd_err_text(&err));
+    }
+    struct daq_sheet_style st = a.excel
+                                    ? (struct daq_sheet_style){';', true, true, zone}
+                                    : (struct daq_sheet_style){',', false, false, NULL};
+    if (a.results) {
+        if (daq_run_view_write_results_sheet(v, &st, stdout, &err) != 0)
+            rc = cli_error("export", "%s: %s", a.path, cd_err_text(&err));
+    } else if (a.excel) {
+        daq_run_view_write_sheet(v, &st, stdout);
+    } else if (a.csv) {
         daq_run_view_write_csv(v, stdout);
-    else
+    } else {
         rc = cli_json_print(daq_run_view_json(v));
+    }
     daq_run_view_free(v);
+    cd_zone_free(zone);
     if (fflush(stdout) != 0 || ferror(stdout))
         return cli_error("export", _("writing to stdout failed"));
     return rc;
@@ -490,6 +599,7 @@ int cmd_trace(int argc, char **argv)
 static const char verify_usage[] = N_(
     "usage: caldaq verify RUN.h5 [--json]\n"
     "       caldaq verify CERTIFICATE [--pub LAB_KEY.pub | --lab LAB.yaml] [--run RUN.h5]\n"
+    "                     [--json]\n"
     "\n"
     "Check a run file for alteration: every section of its content against the digests\n"
     "recorded when it was written (content_manifest, content_sha256), and the audit\n"
@@ -508,6 +618,8 @@ static const char verify_usage[] = N_(
     "                     (KEY.pub beside it)\n"
     "Without either, caldaq trusts no key: an intact certificate exits 3 and names\n"
     "the key that signed it.\n"
+    "  --json             {\"path\", \"number\", \"intact\", \"failures\", \"signer\",\n"
+    "                      \"trusted\", \"report\": [lines]}, the same exit status\n"
     "\n"
     "A damaged file is reported as such, never a crash: the file is read in a\n"
     "separate process, given CALDAQ_READ_TIMEOUT seconds (30 by default).\n"

@@ -20,7 +20,7 @@ static const char usage_text[] = N_(
     "                       [--ref-set KEY=VALUE]...] [--typed FILE] [--records DB]\n"
     "                      [--source-port PORT [--source-driver D] [--source-serial S]\n"
     "                       [--source-set KEY=VALUE]... [--source-stable-s S]\n"
-    "                       [--source-timeout-s S] [--source-poll-ms MS]]\n"
+    "                       [--source-timeout-s S] [--source-poll-ms MS]] [--json]\n"
     "       caldaq session --resume RUN.h5 --port PORT [--driver D] [--serial S] ...\n"
     "\n"
     "Run a calibration: check the profile's reference standards (a standard past\n"
@@ -32,8 +32,13 @@ static const char usage_text[] = N_(
     "Enter when ready, s to skip the point, a to abort. While the instrument settles\n"
     "its reading is shown live. After each point: Enter for the next, r to measure\n"
     "it again (the result uses the last readings), n to add a note to the run's log,\n"
-    "a to abort. An aborted or interrupted session continues with --resume from the\n"
-    "first unfinished point.\n"
+    "a to abort. Any other key is asked again, never taken for Enter. An aborted or\n"
+    "interrupted session continues with --resume from the first unfinished point.\n"
+    "\n"
+    "Options may also come from the configuration files (lab, standards, records,\n"
+    "lang, out: /etc/caldaq/caldaq.yaml, ~/.config/caldaq/caldaq.yaml, --config\n"
+    "FILE; docs/configuration.md); what is typed wins. Every shipped profile runs\n"
+    "against caldaq sim with the commands docs/sessions.md shows.\n"
     "\n"
     "  --profile P        the procedure (caldaq profile check P shows its plan)\n"
     "  --port PORT        /dev/ttyUSB0, /dev/serial/by-id/..., or tcp:HOST:PORT\n"
@@ -42,7 +47,7 @@ static const char usage_text[] = N_(
     "                     balances, scpi for DMMs, modbus for pressure gauges)\n"
     "  --serial S         9600,8N1 and the like (default: the driver's)\n"
     "  --set KEY=VALUE    a driver option (docs/drivers.md), e.g. preset=keller\n"
-    "  --out DIR          where the run file goes (default .)\n"
+    "  --out DIR          where the run file goes (default .; made when missing)\n"
     "  --dut-serial S     the item's serial number as the customer states it\n"
     "  --operator O       who calibrates (default $USER)\n"
     "  --standards FILE   the standards register (default: the profile's)\n"
@@ -73,6 +78,9 @@ static const char usage_text[] = N_(
     "                     NOMINAL,VALUE AS TYPED (10,10,2 is 10.2 at point 10;\n"
     "                     add ,confirm to keep a value far from the nominal), and\n"
     "                     checklist answers as CHECK-ID,đạt or CHECK-ID,không đạt\n"
+    "  --json             for scripts: the summary at the end as one JSON document on\n"
+    "                     stdout (status, exit, run, verdict, results, error, resume);\n"
+    "                     what the session says as it goes moves to stderr\n"
     "\n"
     "Readings read by eye (a profile whose item or reference is `read: typed`) are\n"
     "asked for at the bench (\"Nhập số chỉ của áp kế tại điểm 10 bar\"): a decimal\n"
@@ -98,6 +106,7 @@ struct session_args {
     struct ses_config c;
     struct cli_lab lab;
     bool batch;
+    bool json;
     const char *opts[MAX_OPTS + 1];
     int n_opts;
     const char *ref_opts[MAX_OPTS + 1];
@@ -145,6 +154,7 @@ static int parse_args(int argc, char **argv, struct session_args *a)
         {"source-stable-s", required_argument, NULL, 1005},
         {"source-timeout-s", required_argument, NULL, 1006},
         {"source-poll-ms", required_argument, NULL, 1007},
+        {"json", no_argument, NULL, 1008},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -172,6 +182,7 @@ static int parse_args(int argc, char **argv, struct session_args *a)
         case 'c': a->c.sim_control = optarg; break;
         case 'r': a->c.resume_path = optarg; break;
         case 'b': a->batch = true; break;
+        case 1008: a->json = true; break;
         case 1001: a->c.source_port = optarg; break;
         case 1002: a->c.source_driver = optarg; break;
         case 1003: a->c.source_serial = optarg; break;
@@ -229,16 +240,46 @@ static int parse_args(int argc, char **argv, struct session_args *a)
     return 0;
 }
 
+/* --json: what a script wants to know at the end. */
+static json_t *summary_json(const struct ses_config *c, const struct ses_outcome *o, int rc)
+{
+    static const char *const names[] = {"complete", "bad-input", "usage", "aborted",
+                                        "instrument"};
+    json_t *root = json_object();
+    json_object_set_new(root, "status", json_string((unsigned)o->status < 5
+                                                        ? names[o->status]
+                                                        : "error"));
+    json_object_set_new(root, "exit", json_integer(rc));
+    json_object_set_new(root, "run", o->run_path[0] ? json_string(o->run_path) : json_null());
+    bool done = o->status == SES_COMPLETE && o->analysis.doc != NULL;
+    json_object_set_new(root, "results_version",
+                        done ? json_integer(o->analysis.version) : json_null());
+    json_t *verdict = done ? json_object_get(o->analysis.doc, "verdict") : NULL;
+    json_object_set_new(root, "verdict", verdict != NULL ? json_incref(verdict) : json_null());
+    json_object_set_new(root, "results", done ? json_incref(o->analysis.doc) : json_null());
+    json_object_set_new(root, "error", o->status != SES_COMPLETE && o->err.msg[0]
+                                           ? json_string(o->err.msg)
+                                           : json_null());
+    char resume[8192] = "";
+    if (o->status != SES_COMPLETE && o->run_path[0] != '\0' && !o->results_not_stored)
+        ses_resume_command(c, o->run_path, resume, sizeof resume);
+    json_object_set_new(root, "resume", resume[0] ? json_string(resume) : json_null());
+    return root;
+}
+
 int cmd_session(int argc, char **argv)
 {
     struct session_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
+    if (a.c.resume_path == NULL && cli_out_dir("session", a.c.out_dir) != 0)
+        return 1;
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    struct ses_term t = {.lang = a.c.lang, .in = stdin, .out = stdout, .interrupted = &interrupted};
+    struct ses_term t = {.lang = a.c.lang, .in = stdin, .out = a.json ? stderr : stdout,
+                         .interrupted = &interrupted};
     if (cli_open_typed("session", &a.c, &t) != 0)
         return 1;
     struct ses_ui ui;
@@ -249,6 +290,8 @@ int cmd_session(int argc, char **argv)
     struct ses_outcome o;
     ses_run(&a.c, &ui, &interrupted, &o);
     rc = ses_report(&t, &a.c, &o, "session");
+    if (a.json && cli_json_print(summary_json(&a.c, &o, rc)) != 0)
+        rc = 1;
     ses_outcome_free(&o);
     if (t.typed != NULL)
         fclose(t.typed);

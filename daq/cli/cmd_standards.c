@@ -161,9 +161,9 @@ static json_t *json_register(const struct std_args *a, const prof_standards *reg
         if (left[i] < 0)
             json_array_append_new(late, json_string(s->id));
     }
-    return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o}", "file", a->path, "lab",
-                     prof_standards_lab(reg), "on", a->on, "ok", overdue == 0, "standards", list,
-                     "overdue", late);
+    return json_pack("{s:s, s:s, s:b, s:s, s:b, s:o, s:o}", "file", a->path, "lab",
+                     prof_standards_lab(reg), "example", prof_standards_example(reg), "on",
+                     a->on, "ok", overdue == 0, "standards", list, "overdue", late);
 }
 
 int cmd_standards(int argc, char **argv)
@@ -177,6 +177,7 @@ int cmd_standards(int argc, char **argv)
     prof_standards *reg = prof_standards_load(a.path, &err);
     if (reg == NULL)
         return cli_error("standards", "%s", cd_err_text(&err));
+    cli_example_note("standards", a.path, reg);
     size_t n = prof_standards_count(reg);
     long *left = calloc(n > 0 ? n : 1, sizeof *left);
     if (left == NULL) {

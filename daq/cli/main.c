@@ -187,6 +187,13 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    int config_rc = cli_config_apply(&argc, &argv);
+    if (config_rc != 0)
+        return config_rc;
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
     const char *name = argv[1];
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         usage(stdout);

@@ -10,6 +10,7 @@
  * costs that file), and written in transactions of IMPORT_BATCH runs, so
  * an import beside a session holds the database for short moments only. */
 #define _DEFAULT_SOURCE
+#include "cd_i18n.h"
 #include "records_int.h"
 #include "cd_i18n.h"
 
@@ -546,7 +547,13 @@ int rec_import(rec_db *db, const char *const *paths, size_t n, unsigned jobs, co
             prof_standards *reg = prof_standards_load(paths[i], err);
             size_t k = 0;
             rc = reg == NULL ? (err != NULL ? err->code : CD_ERR_PARSE)
-                             : rec_standards_note(db, reg, who, &k, err);
+                 : prof_standards_example(reg)
+                     ? cd_fail(err, CD_ERR_INVALID,
+                               _("%s is an example register (example: true): its certificates "
+                                 "are made up, so it is not recorded; import your lab's own "
+                                 "register"),
+                               paths[i])
+                     : rec_standards_note(db, reg, who, &k, err);
             prof_standards_free(reg);
             out->standards += k;
             continue;

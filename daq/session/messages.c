@@ -105,6 +105,10 @@ static const char *const en[M_COUNT] = {
                              "stored: %s\n"
                              "Make room on the disk that holds the run file, then store them "
                              "with:\n  caldaq analyze %s --write\n"),
+    [M_BEFORE_KEYS] = N_(" (s: skip this point · a: abort)"),
+    [M_UNKNOWN_BEFORE] = N_("  '%s' is not a key here: Enter when ready, s to skip this point, a "
+                            "to abort\n"),
+    [M_UNKNOWN_AFTER] = N_("  '%s' is not a key here: Enter, r, n or a\n"),
 };
 
 const char *msg_text(enum lang l, enum msg m)

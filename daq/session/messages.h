@@ -90,6 +90,10 @@ enum msg {
     M_SOURCE_VENTED,
     M_SOURCE_LEFT,        /* set point, unit */
     M_SOURCE_NOT_SETTLED, /* point, message, file, command */
+    /* issue 20: the keys of the before-point prompt; an unknown key */
+    M_BEFORE_KEYS,
+    M_UNKNOWN_BEFORE,     /* what was typed */
+    M_UNKNOWN_AFTER,      /* what was typed */
     M_COUNT
 };
 

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cd_i18n.h"
 #include "records.h"
 #include "cd_i18n.h"
 
@@ -1350,6 +1351,11 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
                                                                    : M_SESSION_START),
         c->lang == LANG_VI ? s.p->title_vi : s.p->title_en,
         c->dut_serial != NULL ? c->dut_serial : "-");
+    if (prof_standards_example(reg))
+        say(&s, _("Note: %s is the shipped example register: its certificates are made up "
+                  "and its dates follow today's. Copy it, enter your own certificates and "
+                  "give it with --standards (docs/standards.md).\n"),
+            c->standards_path != NULL ? c->standards_path : s.p->register_path);
     if (reg != NULL) {
         for (size_t i = 0; i < s.p->n_needs; i++) {
             const struct prof_standard *st =

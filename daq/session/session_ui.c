@@ -6,6 +6,7 @@
 
 #include "cd_i18n.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -50,6 +51,19 @@ static enum ses_action read_choice(struct ses_term *t, char *line, size_t cap)
     return SES_GO;
 }
 
+/* A one-letter key typed with Caps Lock or Shift is the same key; blanks
+ * around it are the keyboard's. */
+static void key_fold(char *line)
+{
+    size_t n = strlen(line);
+    while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+        line[--n] = '\0';
+    size_t lead = strspn(line, " \t");
+    memmove(line, line + lead, n - lead + 1);
+    if (line[0] != '\0' && line[1] == '\0')
+        line[0] = (char)tolower((unsigned char)line[0]);
+}
+
 static enum ses_action term_before(void *ctx, const struct prof_profile *p,
                                    const struct prof_plan_point *pt, unsigned remaining)
 {
@@ -57,14 +71,21 @@ static enum ses_action term_before(void *ctx, const struct prof_profile *p,
     char text[512], line[256];
     ses_instruction(t->lang, p, pt, pt->repeat - remaining + 1, text, sizeof text);
     fprintf(t->out, msg_text(t->lang, M_POINT), pt->index + 1, p->n_points);
-    fprintf(t->out, "%s%s", text, msg_text(t->lang, M_ENTER_WHEN_READY));
-    if (read_choice(t, line, sizeof line) == SES_ABORT)
-        return SES_ABORT;
-    if (strcmp(line, "a") == 0 || strcmp(line, "q") == 0)
-        return SES_ABORT;
-    if (strcmp(line, "s") == 0)
-        return SES_SKIP; /* said once it is in the journal (term_recorded) */
-    return SES_GO;
+    for (;;) {
+        fprintf(t->out, "%s%s%s", text, msg_text(t->lang, M_BEFORE_KEYS),
+                msg_text(t->lang, M_ENTER_WHEN_READY));
+        if (read_choice(t, line, sizeof line) == SES_ABORT)
+            return SES_ABORT;
+        key_fold(line);
+        if (strcmp(line, "a") == 0 || strcmp(line, "q") == 0)
+            return SES_ABORT;
+        if (strcmp(line, "s") == 0)
+            return SES_SKIP; /* said once it is in the journal (term_recorded) */
+        if (line[0] == '\0')
+            return SES_GO;
+        /* anything else is a slip of the finger: never taken for Enter */
+        fprintf(t->out, msg_text(t->lang, M_UNKNOWN_BEFORE), line);
+    }
 }
 
 static void term_reading(void *ctx, const struct prof_profile *p, const struct drv_reading *r,
@@ -95,14 +116,19 @@ static enum ses_action term_after(void *ctx, const struct prof_profile *p,
         fputs(msg_text(t->lang, M_AFTER_POINT), t->out);
         if (read_choice(t, line, sizeof line) == SES_ABORT)
             return SES_GO; /* input ended: the next prompt stops the session */
+        key_fold(line);
         if (strcmp(line, "a") == 0 || strcmp(line, "q") == 0)
             return SES_ABORT;
         if (strcmp(line, "r") == 0) {
             fputs(msg_text(t->lang, M_REPEATING), t->out);
             return SES_REPEAT;
         }
-        if (strcmp(line, "n") != 0)
+        if (line[0] == '\0')
             return SES_GO;
+        if (strcmp(line, "n") != 0) {
+            fprintf(t->out, msg_text(t->lang, M_UNKNOWN_AFTER), line);
+            continue; /* an unknown key is asked again, never taken for Enter */
+        }
         fputs(msg_text(t->lang, M_NOTE_PROMPT), t->out);
         if (read_choice(t, line, sizeof line) == SES_ABORT)
             return SES_GO;

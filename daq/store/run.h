@@ -326,4 +326,25 @@ void daq_run_view_write_csv(const struct daq_run_view *v, FILE *f);
  * caller (json_decref). */
 json_t *daq_run_view_json(const struct daq_run_view *v);
 
+/* CSV for spreadsheets (run_sheet.c): `sep` between fields, a decimal
+ * comma or point, a UTF-8 byte order mark or not, times as local
+ * "YYYY-MM-DD HH:MM:SS" in `zone` (NULL: seconds since 1970). Lines end in
+ * CRLF (RFC 4180). */
+struct daq_sheet_style {
+    char sep;
+    bool decimal_comma;
+    bool bom;
+    const struct cd_zone *zone;
+};
+/* The readings, one a row, every one (the columns of daq_run_view_write_csv
+ * with a local time for t). */
+void daq_run_view_write_sheet(const struct daq_run_view *v, const struct daq_sheet_style *st,
+                              FILE *f);
+/* The results table of the latest results version: point, group, nominal,
+ * unit, indication (mean), reference, error, U, k, mpe, verdict.
+ * CD_ERR_NOT_FOUND when the run holds no results. */
+int daq_run_view_write_results_sheet(const struct daq_run_view *v,
+                                     const struct daq_sheet_style *st, FILE *f,
+                                     struct cd_err *err);
+
 #endif

@@ -3,6 +3,7 @@
 #include "cd_i18n.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void rs_h5_close(hid_t id)
@@ -62,8 +63,13 @@ int rs_h5_fail(struct cd_err *err, int code, const char *file, const char *objec
     struct why w = {""};
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &w);
     H5Eclear2(H5E_DEFAULT);
-    if (w.text[0] != '\0')
-        return cd_fail(err, code, _("%s: %s: cannot %s (HDF5: %s)"), file, object, what, w.text);
+    /* The library's own text ("unable to open file: name = ..., errno = 2,
+     * ..., o_flags = 242") is for its developers: a user is told the
+     * system's reason when the library names one, else nothing more. */
+    const char *e = strstr(w.text, "errno = ");
+    int n = e != NULL ? atoi(e + 8) : 0;
+    if (n > 0)
+        return cd_fail(err, code, _("%s: %s: cannot %s: %s"), file, object, what, strerror(n));
     return cd_fail(err, code, _("%s: %s: cannot %s"), file, object, what);
 }
 

@@ -38,7 +38,7 @@ struct c1529_sim {
 };
 
 static const char *const defaults[] = {
-    "unit=C", "capacity=0", "loads=25.1234", "resolution=0.0001", "noise=0.0002", "settle_s=0",
+    "unit=C", "capacity=0", "loads=25.1234", "resolution=0.0001", "noise=0.00003", "settle_s=0",
     "model=1529", "serial=A12345", "firmware=1.00", NULL,
 };
 

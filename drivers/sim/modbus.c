@@ -26,8 +26,8 @@
  *   bad_crc_every=N        RTU: every Nth reply goes out with a wrong CRC
  * Unknown function codes get exception 01, addresses outside the map 02,
  * bad counts or values 03; the core's error_every fault gives 04. RTU
- * broadcasts (unit 0) are executed and never answered. Defaults: a 10 bar
- * gauge, resolution 0.0001 bar, noise 0.0002 bar, loads 0,2,4,6,8,10.
+ * broadcasts (unit 0) are executed and never answered. Defaults: a 25 bar
+ * gauge, resolution 0.0001 bar, noise 0.00003 bar, loads 0,5,10,15,20.
  *
  * RTU framing: by the request length the function code implies (FC 1-6, 8:
  * 8 bytes; FC 15/16 and 23 from their byte count; 7, 11, 12, 17: 4; ...);
@@ -73,8 +73,8 @@ struct mb_state {
 #define GENERIC_REGS 13     /* 0x0000-0x000C */
 
 static const char *const defaults[] = {
-    /* a 10 bar gauge */
-    "unit=bar", "capacity=10", "resolution=0.0001", "noise=0.0002", "loads=0,2,4,6,8,10",
+    /* a 25 bar gauge: the shipped 0 - 20 bar profile runs against the defaults */
+    "unit=bar", "capacity=25", "resolution=0.0001", "noise=0.00003", "loads=0,5,10,15,20",
     "framing=auto", "map=keller", "order=ABCD", "unit_id=1", "temp_c=20", NULL,
 };
 

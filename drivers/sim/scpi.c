@@ -79,7 +79,7 @@ struct scpi_state {
 };
 
 static const char *const defaults[] = {
-    "unit=V", "capacity=0", "loads=0,1,5,10", "resolution=0.000001", "noise=0.000002",
+    "unit=V", "capacity=0", "loads=0,1,5,10", "resolution=0.000001", "noise=0.00000003",
     "settle_s=0", "model=34401A", "serial=0", "firmware=10-5-2", NULL,
 };
 

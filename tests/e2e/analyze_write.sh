@@ -10,7 +10,7 @@ source "$(dirname "$0")/common.bash"
 show() { echo "--- $1" >&2; cat "$1" >&2; }
 N=8
 
-sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' profiles/standards/example-lab.yaml > "$tmp/reg.yaml"
+sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' tests/fixtures/standards/example-lab-fixed-dates.yaml > "$tmp/reg.yaml"
 "$CALDAQ" sim mtsics --port-link "$tmp/bal" --control "$tmp/ctl" --advance 0 --settle 0 \
     --loads 0 --noise 0.0004 --resolution 0.001 --seed 3 </dev/null >"$tmp/sim.out" 2>&1 &
 pids+=($!)

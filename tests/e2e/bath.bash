@@ -6,7 +6,7 @@
 # checked against PTB's schema and its signatures verified.
 show() { echo "--- $1" >&2; cat "$1" >&2; }
 : "${REFERENCE_DIR:=../shared/reference}"
-sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' profiles/standards/example-lab.yaml > "$tmp/reg.yaml"
+sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' tests/fixtures/standards/example-lab-fixed-dates.yaml > "$tmp/reg.yaml"
 
 bath_sim() { # bath_sim NAME DRIVER SEED NOISE
     "$CALDAQ" sim "$2" --port-link "$tmp/$1" --control "$tmp/$1.ctl" --advance 0 --settle 0 \

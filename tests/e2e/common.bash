@@ -6,6 +6,9 @@ set -euo pipefail
 : "${CALDAQ:?path of the caldaq binary}"
 PY=/usr/bin/python3
 tmp=$(mktemp -d)
+# never the machine's configuration files (docs/configuration.md): a test
+# that wants one writes it here
+export XDG_CONFIG_HOME=$tmp/.config CALDAQ_SYSCONFDIR=$tmp/.etc
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done

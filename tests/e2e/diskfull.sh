@@ -25,7 +25,7 @@ if ! mount -t tmpfs -o size=2m tmpfs "$disk" 2> "$tmp/mount.err"; then
     exit 0
 fi
 
-sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' profiles/standards/example-lab.yaml > "$tmp/reg.yaml"
+sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' tests/fixtures/standards/example-lab-fixed-dates.yaml > "$tmp/reg.yaml"
 BAL=profiles/balance-cg18-class-ii.yaml
 # 0.2 s to settle at every load: the session takes a few seconds, time to
 # fill the disk while it runs.

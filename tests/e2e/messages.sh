@@ -58,7 +58,7 @@ expect_error "a 1 MB number in a model file" \
 # A balance in overload sends no value (MT-SICS "S +"): the session said
 # "the instrument shows overload () at 100 g". Exit 4: the instrument
 # stopped the session (docs/sessions.md).
-sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' "$root/profiles/standards/example-lab.yaml" >"$tmp/reg.yaml"
+sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' "$root/tests/fixtures/standards/example-lab-fixed-dates.yaml" >"$tmp/reg.yaml"
 "$CALDAQ" sim mtsics --port-link "$tmp/bal" --control "$tmp/bal.ctl" --loads 0 --noise 0 \
     --settle 0 --advance 0 --capacity 50 </dev/null >/dev/null 2>"$tmp/sim.err" &
 pids+=($!)

@@ -14,7 +14,7 @@ show() { echo "--- $1" >&2; cat "$1" >&2; }
 PROFILE=profiles/verification-platform-scale-r76.yaml
 "$CALDAQ" profile check "$PROFILE" > "$tmp/check.out" 2>&1 || { show "$tmp/check.out"; fail "profile check"; }
 # a register whose standards are in date whenever the test runs
-sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' profiles/standards/example-lab.yaml > "$tmp/reg.yaml"
+sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' tests/fixtures/standards/example-lab-fixed-dates.yaml > "$tmp/reg.yaml"
 
 printf '%s\n' "ext-marking,đạt" "ext-condition,đạt" "tech-level,đạt" "tech-display,đạt" \
     "tech-output,đạt" > "$tmp/checks.typed"

@@ -82,7 +82,7 @@ rc=0
     fail "a Modbus reader on the same port was not refused with the holder named"
 
 # So is a calibration session, before it makes a run file.
-sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' "$root/profiles/standards/example-lab.yaml" >"$tmp/reg.yaml"
+sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' "$root/tests/fixtures/standards/example-lab-fixed-dates.yaml" >"$tmp/reg.yaml"
 mkdir "$tmp/runs"
 rc=0
 timeout 30 "$CALDAQ" session --profile "$root/profiles/balance-cg18-class-ii.yaml" --port "$tmp/bal" \

@@ -20,7 +20,7 @@
 source "$(dirname "$0")/common.bash"
 show() { echo "--- $1" >&2; cat "$1" >&2; }
 
-sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' profiles/standards/example-lab.yaml > "$tmp/reg.yaml"
+sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' tests/fixtures/standards/example-lab-fixed-dates.yaml > "$tmp/reg.yaml"
 BAL=profiles/balance-cg18-class-ii.yaml
 "$CALDAQ" cert --keygen "$tmp/lab.key" > /dev/null
 sed -e "s|^signing_key: .*|signing_key: $tmp/lab.key|" examples/lab-example.yaml > "$tmp/lab.yaml"
@@ -164,7 +164,7 @@ refused acquire-run 1 ".h5:/profile/text:2: profile: unknown key" "$(ls "$tmp"/a
 
 killed_in_point_1 "$tmp/k2"
 refused expired 1 "W-E2-01 (certificate VD-KL-2025-0412) was due for calibration on 2026-03-10" \
-    "$run" --standards profiles/standards/example-lab.yaml
+    "$run" --standards tests/fixtures/standards/example-lab-fixed-dates.yaml
 refused no-instrument 4 "$tmp/no-such-port" "$run" --standards "$tmp/reg.yaml" --port "$tmp/no-such-port"
 mkdir "$tmp/done"
 timeout 120 "$CALDAQ" session --profile "$BAL" --port "$tmp/bal" --out "$tmp/done" --standards "$tmp/reg.yaml" \

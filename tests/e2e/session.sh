@@ -16,7 +16,7 @@ wait_gone() { for _ in $(seq 100); do [ -e "$1" ] || [ -L "$1" ] || return 0; sl
 show() { echo "--- $1" >&2; cat "$1" >&2; }
 
 # A register whose standards are in date whenever the test runs.
-sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' profiles/standards/example-lab.yaml > "$tmp/reg.yaml"
+sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' tests/fixtures/standards/example-lab-fixed-dates.yaml > "$tmp/reg.yaml"
 
 BAL=profiles/balance-cg18-class-ii.yaml
 DMM=profiles/dmm-dcv-6half.yaml
@@ -232,13 +232,17 @@ expect_status 1 bad-profile "$CALDAQ" session --profile "$tmp/bad.yaml" --port "
     --standards "$tmp/reg.yaml" --batch --sim-control "$tmp/mt.ctl"
 grep -q "bad.yaml:8: instrument: resolution = -0.1 must be positive" "$tmp/x-bad-profile.err" \
     || { show "$tmp/x-bad-profile.err"; fail "broken profile: message"; }
-# The example register as shipped: its E2 set was due on 2026-03-10.
+# The example register with the fixed dates it had until issue 20: its E2
+# set was due on 2026-03-10.
+FIXED=tests/fixtures/standards/example-lab-fixed-dates.yaml
 expect_status 1 expired "$CALDAQ" session --profile "$BAL" --port "$tmp/mt" \
-    --standards profiles/standards/example-lab.yaml --batch --sim-control "$tmp/mt.ctl"
+    --standards "$FIXED" --batch --sim-control "$tmp/mt.ctl"
 grep -q "W-E2-01 (certificate VD-KL-2025-0412) was due for calibration on 2026-03-10" "$tmp/x-expired.err" \
     || { show "$tmp/x-expired.err"; fail "expired standard: message"; }
-expect_status 1 expired-default "$CALDAQ" session --profile "$BAL" --port "$tmp/mt" --batch \
-    --sim-control "$tmp/mt.ctl"
+# the profile's own register when no --standards is given
+sed -e "s|^register: .*|register: $PWD/$FIXED|" "$BAL" > "$tmp/bal-fixed.yaml"
+expect_status 1 expired-default "$CALDAQ" session --profile "$tmp/bal-fixed.yaml" --port "$tmp/mt" \
+    --batch --sim-control "$tmp/mt.ctl"
 for args in "--port $tmp/mt --sim-control $tmp/mt.ctl" "--batch" "--port $tmp/mt --batch --lang fr" \
     "--port $tmp/mt --batch --resume $tmp/none.h5" "--port $tmp/mt --batch --frobnicate"; do
     # shellcheck disable=SC2086
@@ -321,7 +325,7 @@ rc=$?
 set -e
 [ "$rc" -eq 3 ] || { show "$tmp/ia.out"; show "$tmp/ia.err"; fail "abort: status $rc, not 3"; }
 run=$(the_run "$tmp/runs-ia")
-grep -c "reading [0-9] of 6 (lift it off between readings) — Enter when ready: " "$tmp/ia.out" \
+grep -c "reading [0-9] of 6 (lift it off between readings) (s: skip this point · a: abort) — Enter when ready: " "$tmp/ia.out" \
     | grep -qx 3 || { show "$tmp/ia.out"; fail "abort: not three prompts"; }
 grep -qxF "Session aborted. Every finished point is saved in $run." "$tmp/ia.out" \
     || { show "$tmp/ia.out"; fail "abort: message"; }
@@ -341,6 +345,31 @@ grep -qx "Resuming at point 1 of 13" "$tmp/ia.resume.out" || { show "$tmp/ia.res
 grep -q "run resumed" "$tmp/ia.show" || { show "$tmp/ia.show"; fail "abort: no 'run resumed' in the audit log"; }
 "$CALDAQ" verify "$run" > /dev/null || fail "abort: the resumed run does not verify"
 runcheck resumed "$run" "$(plan "$BAL")" "$tmp/ia.snap"
+
+# --- keys the prompts do not know (issue 20) -------------------------------
+# Point 1 is six readings at 100 g, each announced. Before reading 1 "x" is
+# asked again (never taken for Enter), then Enter, and Enter for the other
+# five; after the point "z" is asked again and "R" (Caps Lock) repeats it;
+# six Enters again, then " A " aborts at the after-point prompt.
+"$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"load 100\n"); s.recv(100)' "$tmp/ia.ctl"
+mkdir "$tmp/runs-keys"
+{ printf 'x\n'; printf '\n%.0s' 1 2 3 4 5 6; printf 'z\nR\n'; printf '\n%.0s' 1 2 3 4 5 6; printf ' A \n'; } > "$tmp/keys"
+set +e
+timeout 120 "$CALDAQ" session --profile "$BAL" --port "$tmp/ia" --out "$tmp/runs-keys" --standards "$tmp/reg.yaml" \
+    --env 21.5,50 --lang en < "$tmp/keys" > "$tmp/keys.out" 2> "$tmp/keys.err"
+rc=$?
+set -e
+[ "$rc" -eq 3 ] || { show "$tmp/keys.out"; show "$tmp/keys.err"; fail "keys: status $rc, not 3"; }
+grep -qF "  'x' is not a key here: Enter when ready, s to skip this point, a to abort" "$tmp/keys.out" \
+    || { show "$tmp/keys.out"; fail "keys: 'x' before the point not asked again"; }
+grep -qF "  'z' is not a key here: Enter, r, n or a" "$tmp/keys.out" \
+    || { show "$tmp/keys.out"; fail "keys: 'z' after the point not asked again"; }
+grep -qF "  repeating this point; the earlier readings stay in the run" "$tmp/keys.out" \
+    || { show "$tmp/keys.out"; fail "keys: R did not repeat the point"; }
+grep -q "^\[2/13\] " "$tmp/keys.out" && { show "$tmp/keys.out"; fail "keys: went on to point 2"; }
+grep -qxF "Session aborted. Every finished point is saved in $(the_run "$tmp/runs-keys")." "$tmp/keys.out" \
+    || { show "$tmp/keys.out"; fail "keys: A did not abort"; }
+echo "  prompts: unknown keys asked again before and after a point, R repeats, A aborts"
 
 # --- the printed resume command, as printed -------------------------------
 # A technician copies the command the failed session printed. It has to

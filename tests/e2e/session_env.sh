@@ -8,7 +8,7 @@
 # simulator), humidity from P1 (0x0002) set to 45.
 source "$(dirname "$0")/common.bash"
 
-sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' profiles/standards/example-lab.yaml > "$tmp/reg.yaml"
+sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' tests/fixtures/standards/example-lab-fixed-dates.yaml > "$tmp/reg.yaml"
 profile() { # $1: the sensor's port
     sed -e "s|^register: .*|register: $tmp/reg.yaml|" profiles/balance-cg18-class-ii.yaml
     printf 'environment:\n  per_point: true\n  sensor:\n    port: %s\n' "$1"

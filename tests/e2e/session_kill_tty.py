@@ -95,7 +95,7 @@ def main():
     tmp = tempfile.mkdtemp()
     sim = None
     try:
-        reg = open(os.path.join(ROOT, "profiles/standards/example-lab.yaml"), encoding="utf-8").read()
+        reg = open(os.path.join(ROOT, "tests/fixtures/standards/example-lab-fixed-dates.yaml"), encoding="utf-8").read()
         open(os.path.join(tmp, "reg.yaml"), "w", encoding="utf-8").write(
             re.sub(r"due: 20[0-9][0-9]-", "due: 2099-", reg))
         profile = os.path.join(tmp, "short.yaml")

@@ -128,7 +128,7 @@ TEXT = {
             "Place 100 g on the pan",
             "Place 200 g on the pan",
         ],
-        "ready": " — Enter when ready: ",
+        "ready": " (s: skip this point · a: abort) — Enter when ready: ",
         "stable": "  stable        \n",
         "settling": "  ~ settling ",
         "saved": "  saved: {n} reading(s) in {run}\n",
@@ -161,7 +161,7 @@ TEXT = {
             "Đặt quả cân 100 g lên đĩa cân",
             "Đặt quả cân 200 g lên đĩa cân",
         ],
-        "ready": " — nhấn Enter khi sẵn sàng: ",
+        "ready": " (s: bỏ qua điểm này · a: dừng) — nhấn Enter khi sẵn sàng: ",
         "stable": "  ổn định        \n",
         "settling": "  ~ đang ổn định ",
         "saved": "  đã lưu: {n} số đọc vào {run}\n",
@@ -387,7 +387,7 @@ def main():
     tmp = tempfile.mkdtemp()
     sim = None
     try:
-        reg = open(os.path.join(ROOT, "profiles/standards/example-lab.yaml"), encoding="utf-8").read()
+        reg = open(os.path.join(ROOT, "tests/fixtures/standards/example-lab-fixed-dates.yaml"), encoding="utf-8").read()
         open(os.path.join(tmp, "reg.yaml"), "w", encoding="utf-8").write(
             re.sub(r"due: 20[0-9][0-9]-", "due: 2099-", reg))
         profile = os.path.join(tmp, "short.yaml")

@@ -21,7 +21,7 @@
 # Every wait is short: --source-stable-s, --source-timeout-s, tau_s=.
 source "$(dirname "$0")/common.bash"
 show() { echo "--- $1" >&2; cat "$1" >&2; }
-sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' profiles/standards/example-lab.yaml > "$tmp/reg.yaml"
+sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' tests/fixtures/standards/example-lab-fixed-dates.yaml > "$tmp/reg.yaml"
 PACE=profiles/pressure-dkd-r6-1-pace.yaml
 WAIT=(--source-stable-s 0.3 --source-poll-ms 50)
 

@@ -10,7 +10,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-example=profiles/standards/example-lab.yaml
+example=tests/fixtures/standards/example-lab-fixed-dates.yaml
 
 # Every standard in date: exit 0, each listed with its certificate.
 "$CALDAQ" standards check "$example" --on 2026-01-01 > "$tmp/ok.out"
@@ -35,7 +35,7 @@ set +e
 status=$?
 set -e
 [ "$status" -eq 1 ] || { echo "expected exit 1, got $status" >&2; exit 1; }
-grep -q "example-lab.yaml:15: reference W-E2-01 (certificate VD-KL-2025-0412) was due" "$tmp/late.err"
+grep -q "example-lab-fixed-dates.yaml:17: reference W-E2-01 (certificate VD-KL-2025-0412) was due" "$tmp/late.err"
 grep -q "reference DPC-01 (certificate VD-ĐT-2025-0031) was due for calibration on 2027-01-31" "$tmp/late.err"
 grep -q "9 of 9 standards past their due date on 2030-01-01" "$tmp/late.err"
 grep -q "OVERDUE by" "$tmp/late.out"
@@ -90,4 +90,37 @@ set +e
 set -e
 [ "$s1" -eq 2 ] && [ "$s2" -eq 2 ] && [ "$s3" -eq 2 ]
 grep -q "not '2026-02-30'" "$tmp/usage.err"
+
+# The shipped example (issue 20): its dates follow today, so it checks on
+# the day a newcomer tries it, and the command says once that it is an
+# example; a year from now it still does. Its JSON says example: true.
+shipped=profiles/standards/example-lab.yaml
+"$CALDAQ" standards check "$shipped" > "$tmp/shipped.out" 2> "$tmp/shipped.err"
+[ "$(grep -c "is the shipped example register" "$tmp/shipped.err")" -eq 1 ] || { cat "$tmp/shipped.err" >&2; false; }
+"$CALDAQ" standards check "$shipped" --json 2>/dev/null | "$PY" -c '
+import json, sys, datetime
+d = json.load(sys.stdin)
+assert d["example"] is True and d["ok"] is True, d
+today = datetime.date.fromisoformat(d["on"])
+for s in d["standards"]:
+    due = datetime.date.fromisoformat(s["due"])
+    cal = datetime.date.fromisoformat(s["calibrated"])
+    assert 180 <= (due - today).days <= 370 and cal < today < due, s
+'
+"$CALDAQ" standards check "$example" --on 2026-01-01 --json | "$PY" -c '
+import json, sys; assert json.load(sys.stdin)["example"] is False'
+for p in profiles/*.yaml; do
+    [ "$p" = profiles/verification-cycles.yaml ] && continue
+    "$CALDAQ" profile check "$p" > /dev/null 2> "$tmp/p.err" || { cat "$tmp/p.err" >&2; false; }
+    grep -q "is the shipped example register" "$tmp/p.err"
+done
+# the records never take an example register as a lab's standards
+if "$CALDAQ" records import "$shipped" --records "$tmp/rec.db" 2> "$tmp/rec.err"; then false; fi
+grep -q "is an example register (example: true): its certificates are made up, so it is not recorded" "$tmp/rec.err" \
+    || { cat "$tmp/rec.err" >&2; false; }
+# a real register may not move with the calendar: file:line and why
+sed -e '/^example: true/d' "$shipped" > "$tmp/real.yaml"
+if "$CALDAQ" standards check "$tmp/real.yaml" 2> "$tmp/real.err"; then false; fi
+grep -q "real.yaml:27: calibrated: 'today - 6 months' is a date relative to today, allowed only in a register marked example: true" "$tmp/real.err" \
+    || { cat "$tmp/real.err" >&2; false; }
 echo "standards: ok"

@@ -23,7 +23,7 @@ today_west=$(TZ=Etc/GMT+12 date +%F)
 # --- an invalid TZ is refused, whatever the command --------------------------
 for tz in Foo/Bar Asia/Hanoi_Typo ICT ../../etc/passwd; do
     set +e
-    TZ=$tz "$CALDAQ" standards check profiles/standards/example-lab.yaml --on 2026-01-01 \
+    TZ=$tz "$CALDAQ" standards check tests/fixtures/standards/example-lab-fixed-dates.yaml --on 2026-01-01 \
         > /dev/null 2> "$tmp/tz.err"
     rc=$?
     set -e
@@ -32,7 +32,7 @@ for tz in Foo/Bar Asia/Hanoi_Typo ICT ../../etc/passwd; do
 done
 echo "  TZ=Foo/Bar (and 3 more): refused, status 2: $(head -n 1 "$tmp/tz.err" | cut -c1-100)"
 for tz in Asia/Ho_Chi_Minh :Asia/Ho_Chi_Minh UTC0 "<+07>-7" ""; do
-    TZ=$tz "$CALDAQ" standards check profiles/standards/example-lab.yaml --on 2026-01-01 \
+    TZ=$tz "$CALDAQ" standards check tests/fixtures/standards/example-lab-fixed-dates.yaml --on 2026-01-01 \
         > /dev/null || fail "TZ='$tz' refused"
 done
 

@@ -24,7 +24,7 @@ show() { echo "--- $1" >&2; cat "$1" >&2; }
 
 PROFILE=profiles/verification-dial-gauge-dlvn08.yaml
 # a register whose standards are in date whenever the test runs
-sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' profiles/standards/example-lab.yaml > "$tmp/reg.yaml"
+sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' tests/fixtures/standards/example-lab-fixed-dates.yaml > "$tmp/reg.yaml"
 REF=(--ref-set preset=keller --ref-set stable_n=2 --ref-set stable_s=0.01)
 
 "$CALDAQ" sim modbus --port-link "$tmp/gauge" --control "$tmp/gauge.ctl" --advance 0 --settle 0 \

@@ -28,7 +28,7 @@ command -v pdftotext >/dev/null || {
 
 PROFILE=profiles/verification-dial-gauge-dlvn08.yaml
 CYCLES=profiles/verification-cycles.yaml
-sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' profiles/standards/example-lab.yaml > "$tmp/reg.yaml"
+sed -e 's/due: 20[0-9][0-9]-/due: 2099-/' tests/fixtures/standards/example-lab-fixed-dates.yaml > "$tmp/reg.yaml"
 "$CALDAQ" cert --keygen "$tmp/lab.key" > /dev/null
 sed -e "s|^signing_key: .*|signing_key: $tmp/lab.key|" examples/lab-example.yaml > "$tmp/lab.yaml"
 

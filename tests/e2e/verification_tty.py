@@ -84,7 +84,7 @@ def answer_checks(term, first_wrong):
 def point(term, ctl, number, nominal, entries):
     """Point `number` at `nominal`: Enter, the reference read, then each
     entry typed: (text, refusal or None); the last one is kept."""
-    term.expect(tty(f"\n[{number}/{N}] {instruction(nominal)} — nhấn Enter khi sẵn sàng: "))
+    term.expect(tty(f"\n[{number}/{N}] {instruction(nominal)} (s: bỏ qua điểm này · a: dừng) — nhấn Enter khi sẵn sàng: "))
     control(ctl, f"load {nominal}")
     term.type(ENTER)
     term.expect(tty("  ổn định        \n"))
@@ -236,7 +236,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="verification_tty.")
     sim = None
     try:
-        text = open(os.path.join(ROOT, "profiles/standards/example-lab.yaml"), encoding="utf-8").read()
+        text = open(os.path.join(ROOT, "tests/fixtures/standards/example-lab-fixed-dates.yaml"), encoding="utf-8").read()
         open(os.path.join(tmp, "reg.yaml"), "w", encoding="utf-8").write(
             re.sub(r"due: 20\d\d-", "due: 2099-", text))
         gauge, ctl = os.path.join(tmp, "gauge"), os.path.join(tmp, "gauge.ctl")

@@ -1307,7 +1307,7 @@ static void test_gauge_sim(void **state)
 
     /* over RTU on a pty: both maps, and over- and underload */
     struct sim_pty p;
-    sim_start(&p, "modbus", OPTS("loads=1.2345,12,-1", "noise=0", "settle_s=0", "order=CDAB"));
+    sim_start(&p, "modbus", OPTS("loads=1.2345,30,-1", "noise=0", "settle_s=0", "order=CDAB"));
     drv_dev *d = open_ok("modbus", p.pty.path, "9600,8N1", OPTS("preset=keller", "order=CDAB"),
                          NULL);
     read_ok(d, &r);

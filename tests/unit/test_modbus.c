@@ -432,7 +432,7 @@ static void test_sim_generic_map(void **state)
 {
     (void)state;
     static const char *const opts[] = {"map=generic", "loads=1.234", "noise=0", "settle_s=0",
-                                       "resolution=0.001", NULL};
+                                       "resolution=0.001", "capacity=10", NULL};
     struct pty_sim p;
     pty_sim_start(&p, opts);
     struct mem_trace mt;

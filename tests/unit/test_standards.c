@@ -14,7 +14,9 @@
 
 #include "prof.h"
 
-#define EXAMPLE "profiles/standards/example-lab.yaml"
+/* the example register with the fixed dates it shipped with until issue 20 */
+#define EXAMPLE "tests/fixtures/standards/example-lab-fixed-dates.yaml"
+#define SHIPPED "profiles/standards/example-lab.yaml"
 #define BAD "tests/fixtures/standards/bad/"
 
 static prof_standards *load_example(void)
@@ -46,7 +48,7 @@ static void test_example_loads(void **state)
     assert_string_equal(w->due, "2026-03-10");
     assert_true(w->k == 2.0);
     assert_int_equal(w->n_items, 10);
-    assert_int_equal(w->line, 15);
+    assert_int_equal(w->line, 17);
     assert_non_null(strstr(w->description, "Bộ quả cân chuẩn E2"));
 
     const struct prof_standard *p = prof_standards_find(reg, "P-REF-01");
@@ -298,13 +300,81 @@ static void test_more_errors(void **state)
     prof_standards_free(reg);
 }
 
+/* Dates relative to today (issue 20), in an example register only. */
+static void test_relative_dates(void **state)
+{
+    (void)state;
+    struct cd_err err = {0};
+    char out[11];
+    static const struct {
+        const char *text, *today, *want;
+    } ok[] = {
+        {"today", "2026-12-07", "2026-12-07"},
+        {"today + 6 months", "2026-12-07", "2027-06-07"},
+        {"today - 6 months", "2026-12-07", "2026-06-07"},
+        {"today-12 months", "2026-01-15", "2025-01-15"},
+        {"today + 1 month", "2026-03-31", "2026-04-30"},   /* clamped to the month */
+        {"today + 1 year", "2028-02-29", "2029-02-28"},
+        {"today + 30 days", "2026-12-07", "2027-01-06"},
+        {"today - 1 day", "2028-03-01", "2028-02-29"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        assert_int_equal(prof_date_relative(ok[i].text, ok[i].today, out, &err), 0);
+        assert_string_equal(out, ok[i].want);
+    }
+    static const char *const bad[] = {"tomorrow", "today +", "today + 6", "today * 6 months",
+                                      "today + 6 weeks", "today + -6 months", "2026-01-01",
+                                      "today + 6 months later"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cd_err_clear(&err);
+        assert_int_not_equal(prof_date_relative(bad[i], "2026-12-07", out, &err), 0);
+        assert_int_equal(err.code, CD_ERR_INVALID);
+    }
+
+    /* the shipped example: marked, every standard in date today */
+    prof_standards *reg = prof_standards_load(SHIPPED, &err);
+    if (reg == NULL)
+        fail_msg("%s", err.msg);
+    assert_true(prof_standards_example(reg));
+    char today[11];
+    assert_int_equal(cd_today(today), 0);
+    for (size_t i = 0; i < prof_standards_count(reg); i++) {
+        long left = 0;
+        assert_int_equal(prof_standard_days_left(prof_standards_get(reg, i), today, &left, &err), 0);
+        assert_true(left >= 180);
+    }
+    prof_standards_free(reg);
+    reg = prof_standards_load(EXAMPLE, &err);
+    assert_false(prof_standards_example(reg));
+    prof_standards_free(reg);
+
+    /* a real register may not move with the calendar */
+    static const char real[] =
+        "standards:\n"
+        "  - {id: W-1, kind: weight-set, class: E2, certificate: C, due: today + 1 year, k: 2,\n"
+        "     items: [{nominal: 1, unit: g, value: 1, U: 0.00001}]}\n";
+    cd_err_clear(&err);
+    assert_null(prof_standards_load_string(real, "real.yaml", &err));
+    assert_int_equal(err.code, CD_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "real.yaml:2: "));
+    assert_non_null(strstr(err.msg, "allowed only in a register marked example: true"));
+    static const char marked[] =
+        "example: yes\n"
+        "standards:\n"
+        "  - {id: W-1, kind: weight-set, class: E2, certificate: C, due: 2030-01-01, k: 2,\n"
+        "     items: [{nominal: 1, unit: g, value: 1, U: 0.00001}]}\n";
+    cd_err_clear(&err);
+    assert_null(prof_standards_load_string(marked, "marked.yaml", &err));
+    assert_non_null(strstr(err.msg, "marked.yaml:1: example must be true or false"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_example_loads), cmocka_unit_test(test_item_lookup),
         cmocka_unit_test(test_due_date),      cmocka_unit_test(test_dates),
         cmocka_unit_test(test_kind_names),    cmocka_unit_test(test_bad_registers),
-        cmocka_unit_test(test_more_errors),
+        cmocka_unit_test(test_more_errors),   cmocka_unit_test(test_relative_dates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
