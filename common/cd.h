@@ -25,6 +25,8 @@ enum cd_code {
     CD_ERR_DISCONNECTED = -9,/* the other side went away */
     CD_ERR_PROTOCOL = -10,   /* bytes that break the protocol (garbage, divergence) */
     CD_ERR_DEVICE = -11,     /* the instrument reported an error */
+    CD_ERR_UNSTABLE = -12,   /* the instrument answered but its reading never settled */
+    CD_ERR_CANCELLED = -13,  /* the operator stopped it (a key, not a signal) */
 };
 
 #define CD_ERR_MSG_MAX 512

@@ -36,9 +36,11 @@ const char *cd_strerror(int code)
     case CD_ERR_UNSUPPORTED: return _("not supported");
     case CD_ERR_NOT_FOUND: return _("not found");
     case CD_ERR_TIMEOUT: return _("timed out");
-    case CD_ERR_DISCONNECTED: return "disconnected";
+    case CD_ERR_DISCONNECTED: return _("disconnected");
     case CD_ERR_PROTOCOL: return _("protocol error");
     case CD_ERR_DEVICE: return _("instrument error");
+    case CD_ERR_UNSTABLE: return _("no stable reading");
+    case CD_ERR_CANCELLED: return _("stopped by the operator");
     default: return _("unknown error");
     }
 }

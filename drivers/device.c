@@ -549,7 +549,7 @@ int drv_read_stable_each(drv_dev *d, const struct drv_stability *crit, int timeo
             if (out->status == DRV_STATUS_STABLE)
                 return 0;
             if (seen != NULL && !seen(out, ctx))
-                return cd_fail(err, CD_ERR_INVALID,
+                return cd_fail(err, CD_ERR_CANCELLED,
                                _("stopped while waiting for a stable reading"));
         } else {
             /* A window of the last n readings within the band, spanning at
@@ -576,13 +576,13 @@ int drv_read_stable_each(drv_dev *d, const struct drv_stability *crit, int timeo
             }
             out->status = DRV_STATUS_UNSTABLE;
             if (seen != NULL && !seen(out, ctx))
-                return cd_fail(err, CD_ERR_INVALID,
+                return cd_fail(err, CD_ERR_CANCELLED,
                                _("stopped while waiting for a stable reading"));
         }
         if (monotonic_s() > deadline)
-            return cd_fail(err, CD_ERR_TIMEOUT,
+            return cd_fail(err, CD_ERR_UNSTABLE,
                            _("%s: no stable reading within %d ms (last: %s%s%s, %s)"), d->ops->name,
-                           timeout_ms, out->display[0] ? out->display : "no value",
+                           timeout_ms, out->display[0] ? out->display : _("no value"),
                            out->display[0] && out->unit[0] ? " " : "",
                            out->display[0] ? out->unit : "", drv_status_name(out->status));
         if (d->ops->stability_flag)

@@ -342,7 +342,9 @@ struct drv_stability {
     double seconds;         /* default 2 */
 };
 /* Read until a stable reading (by the instrument's flag or `crit`), or
- * until timeout_ms: CD_ERR_TIMEOUT then, with the last reading in *out.
+ * until timeout_ms: CD_ERR_UNSTABLE then (the instrument answered, its
+ * reading never settled), with the last reading in *out; CD_ERR_CANCELLED
+ * when the caller's callback (drv_read_stable_each) said stop.
  * Overload and underload are returned at once (they do not settle). */
 int drv_read_stable(drv_dev *d, const struct drv_stability *crit, int timeout_ms,
                     struct drv_reading *out, struct cd_err *err);
@@ -350,7 +352,7 @@ int drv_read_stable(drv_dev *d, const struct drv_stability *crit, int timeout_ms
  * was not the answer (the unstable ones), so a session can store them. An
  * instrument with a flag is asked again every 100 ms while unstable. When
  * `seen` returns false the wait stops (the technician pressed Ctrl-C):
- * CD_ERR_INVALID "stopped while waiting for a stable reading". */
+ * CD_ERR_CANCELLED "stopped while waiting for a stable reading". */
 typedef bool (*drv_reading_fn)(const struct drv_reading *r, void *ctx);
 int drv_read_stable_each(drv_dev *d, const struct drv_stability *crit, int timeout_ms,
                          drv_reading_fn seen, void *ctx, struct drv_reading *out,

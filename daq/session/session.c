@@ -377,7 +377,7 @@ static int record_env(struct session *s, const char *where, struct cd_err *err)
         double env[3];
         int asked = s->ui->ask_env(s->ui->ctx, where, env);
         if (asked == -2 || *s->interrupted)
-            return cd_fail(err, CD_ERR_INVALID, _("stopped by the operator"));
+            return cd_fail(err, CD_ERR_CANCELLED, _("stopped by the operator"));
         if (asked == 0) {
             e.temp_c = env[0];
             e.rh_pct = env[1];
@@ -737,8 +737,8 @@ static void utf8_copy(char *dst, size_t cap, const char *src)
 
 static bool instrument_fault(int code)
 {
-    return code == CD_ERR_TIMEOUT || code == CD_ERR_DISCONNECTED || code == CD_ERR_PROTOCOL ||
-           code == CD_ERR_DEVICE || code == CD_ERR_IO;
+    return code == CD_ERR_TIMEOUT || code == CD_ERR_UNSTABLE || code == CD_ERR_DISCONNECTED ||
+           code == CD_ERR_PROTOCOL || code == CD_ERR_DEVICE || code == CD_ERR_IO;
 }
 
 /* What a reading without a value means: an overloaded balance sends its
@@ -830,7 +830,7 @@ static int read_typed(struct session *s, bool reference, const struct prof_plan_
         text[0] = '\0';
         enum ses_action a = s->ui->ask_typed(s->ui->ctx, p, pt, what, why, text, sizeof text);
         if (a == SES_ABORT || *s->interrupted)
-            return cd_fail(err, CD_ERR_INVALID, _("stopped by the operator at test point %zu"),
+            return cd_fail(err, CD_ERR_CANCELLED, _("stopped by the operator at test point %zu"),
                            pt->index + 1);
         text[strcspn(text, "\r\n")] = '\0';
         double v;
@@ -894,7 +894,7 @@ static int measure(struct session *s, const struct prof_plan_point *pt, unsigned
             s->src_dev == NULL) {
             enum ses_action a = s->ui->before_point(s->ui->ctx, s->p, pt, remaining - k);
             if (a == SES_ABORT)
-                return cd_fail(err, CD_ERR_INVALID, _("stopped by the operator"));
+                return cd_fail(err, CD_ERR_CANCELLED, _("stopped by the operator"));
         }
         unsigned rep = s->have[pt->index];
         int rc = 0;
@@ -946,7 +946,7 @@ static int run_checks(struct session *s, bool *failed, struct cd_err *err)
             if (*s->interrupted ||
                 s->ui->ask_check(s->ui->ctx, c, why, text, sizeof text) == SES_ABORT ||
                 *s->interrupted)
-                return cd_fail(err, CD_ERR_INVALID, _("stopped by the operator at check %s"),
+                return cd_fail(err, CD_ERR_CANCELLED, _("stopped by the operator at check %s"),
                                c->id);
             text[strcspn(text, "\r\n")] = '\0';
             if ((answer = ses_check_answer(text)) >= 0)
@@ -1005,7 +1005,7 @@ static int walk(struct session *s, struct cd_err *err)
                                     ? s->ui->before_point(s->ui->ctx, p, pt, remaining)
                                     : SES_GO;
             if (a == SES_ABORT || *s->interrupted)
-                return cd_fail(err, CD_ERR_INVALID, _("stopped by the operator at test point %zu"),
+                return cd_fail(err, CD_ERR_CANCELLED, _("stopped by the operator at test point %zu"),
                                i + 1);
             char what[160];
             if (a == SES_SKIP) {
@@ -1057,7 +1057,7 @@ static int walk(struct session *s, struct cd_err *err)
                                                                             : SES_REC_NOTE);
             } while (a == SES_NOTE);
             if (a == SES_ABORT)
-                return cd_fail(err, CD_ERR_INVALID, _("stopped by the operator after test point %zu"),
+                return cd_fail(err, CD_ERR_CANCELLED, _("stopped by the operator after test point %zu"),
                                i + 1);
             if (a != SES_REPEAT)
                 break;
@@ -1406,10 +1406,8 @@ enum ses_status ses_run(const struct ses_config *c, const struct ses_ui *ui,
         status = s.store_failed      ? SES_INSTRUMENT
                  : *s.interrupted    ? SES_ABORTED
                  : instrument_fault(err->code) ? SES_INSTRUMENT
-                 : err->code == CD_ERR_INVALID && (strstr(err->msg, "operator") != NULL ||
-                                                     strstr(err->msg, _("stopped by the operator")) != NULL)
-                     ? SES_ABORTED
-                     : SES_INSTRUMENT;
+                 : err->code == CD_ERR_CANCELLED ? SES_ABORTED
+                                                 : SES_INSTRUMENT;
         goto done;
     }
     if (record_env(&s, "end", err) != 0)

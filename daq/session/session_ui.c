@@ -532,8 +532,7 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
         } else if (o->run_path[0] != '\0') {
             char resume[8192];
             ses_resume_command(c, o->run_path, resume, sizeof resume);
-            bool settle = o->err.code == CD_ERR_TIMEOUT && (strstr(o->err.msg, "no stable") != NULL ||
-                                                          strstr(o->err.msg, _("no stable reading")) != NULL);
+            bool settle = o->err.code == CD_ERR_UNSTABLE;
             fprintf(t->out,
                     msg_text(l, o->source_not_settled ? M_SOURCE_NOT_SETTLED
                                 : settle              ? M_NOT_SETTLED

@@ -110,7 +110,7 @@ int ses_source_settle(drv_dev *dev, drv_dev *ref, const struct ses_clock *clock,
     struct ref_window rw = {.since = NAN};
     for (;;) {
         if (*interrupted)
-            return cd_fail(err, CD_ERR_INVALID,
+            return cd_fail(err, CD_ERR_CANCELLED,
                            _("stopped by the operator while the source went to %.10g %s at test "
                            "point %zu"),
                            pt->nominal, p->unit, pt->index + 1);

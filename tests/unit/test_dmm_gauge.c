@@ -702,6 +702,14 @@ static void test_scpi_driver(void **state)
     assert_int_equal(drv_read_stable(d, &crit, 2000, &r, &err), 0);
     assert_int_equal(r.status, DRV_STATUS_STABLE);
     assert_true(r.value == 1.5);
+    /* a window that cannot fill in the time: the instrument answered but
+     * never settled, a code of its own (the session words it apart from
+     * silence, whatever the language of the message) */
+    struct drv_stability never = {.n = 1000, .band = 0, .seconds = 0};
+    cd_err_clear(&err);
+    assert_int_equal(drv_read_stable(d, &never, 20, &r, &err), CD_ERR_UNSTABLE);
+    assert_non_null(strstr(err.msg, "no stable reading within 20 ms"));
+    cd_err_clear(&err);
     assert_int_equal(drv_zero(d, &err), CD_ERR_UNSUPPORTED);
     cd_err_clear(&err);
     assert_int_equal(drv_tare(d, &err), CD_ERR_UNSUPPORTED);
