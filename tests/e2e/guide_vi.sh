@@ -16,7 +16,9 @@
 #  (b) checks every relative link of the guide's files ([text](target)):
 #      the file exists (inside docs/vi, into docs/, or elsewhere in the
 #      checkout), and an anchor (#...) is the GitHub id of a heading of the
-#      target; every chapter is linked from docs/vi/README.md.
+#      target; every chapter is linked from docs/vi/README.md;
+#  (c) the guide's own sentences (not the screens) use none of the terms
+#      docs/glossary.md decided against ("Not used": số sê-ri, chưa đo, ...).
 #
 # Nothing here is optional: it needs only the built caldaq and python3, and
 # never skips (so nothing skips under CI=true either).
@@ -181,6 +183,28 @@ for name in files:
                     errors.append(f"{where}: link {target}: {dest} has no heading with the id '{anchor}'")
     if fence is not None:
         errors.append(f"{path}: a fenced block is not closed")
+
+# (c) The terms: the guide's own words (outside the screens, which are the
+# program's) use none of the words docs/glossary.md decided against.
+rejected = []
+for line in open("docs/glossary.md", encoding="utf-8"):
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if len(cells) == 4 and cells[2] and cells[1].startswith("**") and cells[0] != "Case":
+        rejected += [t.strip() for t in cells[2].split(",") if t.strip()]
+if len(rejected) < 5:
+    errors.append(f"docs/glossary.md: the decisions table gave only {rejected}")
+for name in files:
+    fence = None
+    for no, line in enumerate(open(os.path.join(guide, name), encoding="utf-8"), 1):
+        if line.startswith("```"):
+            fence = None if fence is not None else line[3:].strip()
+            continue
+        if fence == "text":
+            continue
+        low = line.lower()
+        for t in rejected:
+            if re.search(r"(?<!\w)%s(?!\w)" % re.escape(t.lower()), low):
+                errors.append(f"{guide}/{name}:{no}: '{t}': docs/glossary.md does not use this term")
 
 for name in files:
     if name != "README.md" and name not in linked_from_readme:
