@@ -401,6 +401,9 @@ install: $(CALDAQ) $(LIB_GUM) $(GUM_PC) $(MAN_STAMP) $(COMPLETION)
 	install -m 644 udev/60-caldaq.rules $(DESTDIR)$(UDEVRULESDIR)/
 	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	install -m 644 udev/README $(DESTDIR)$(DOCDIR)/README.udev
+	install -d $(DESTDIR)$(DOCDIR)/vi/hinh
+	install -m 644 docs/vi/*.md $(DESTDIR)$(DOCDIR)/vi/
+	install -m 644 docs/vi/hinh/*.png $(DESTDIR)$(DOCDIR)/vi/hinh/
 	$(foreach mo,$(MO_FILES),\
 	    install -D -m 644 $(mo) $(DESTDIR)$(LOCALEDIR)/$(patsubst $(BUILD)/locale/%,%,$(mo)) &&) true
 	$(foreach unit,$(wildcard tools/*.service),\

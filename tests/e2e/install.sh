@@ -74,6 +74,8 @@ want "$UDEVRULESDIR/60-caldaq.rules"
 cmp -s "$repo/udev/60-caldaq.rules" "$dest$UDEVRULESDIR/60-caldaq.rules" || fail "installed udev rules differ"
 want "$DOCDIR/README.md"
 want "$DOCDIR/packaging.md"
+want "$DOCDIR/vi/README.md"                  # the Vietnamese user guide (docs/vi/)
+want "$DOCDIR/vi/hinh/trang-xac-minh.png"
 for mo in "$repo/$BUILD"/locale/*/LC_MESSAGES/caldaq.mo; do
     [ -e "$mo" ] || continue
     want "$LOCALEDIR/${mo#"$repo/$BUILD"/locale/}"
