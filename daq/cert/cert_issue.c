@@ -67,7 +67,8 @@ int cert_issue(const struct ana_file *f, const struct cert_lab *lab, const struc
     if (rc == 0)
         rc = cert_manifest_write(out_dir, d, files, NULL, lab, quiet, err);
     if (rc == 0 && !quiet)
-        printf(_("certificate %s: verdict %s\n"), d->number, d->verdict);
+        printf(_("certificate %s: verdict %s\n"), d->number,
+               d->verdict[0] != '\0' ? _(d->verdict) : d->verdict);
     if (rc == 0 && number != NULL)
         snprintf(number, 64, "%s", d->number);
     if (begun)

@@ -311,6 +311,7 @@ int cli_lab_option(const char *sub, const char *value, struct cli_lab *out)
         return cli_error(sub, _("cannot tell today's date in %s"), lab.time_zone);
     snprintf(out->name, sizeof out->name, "%s", lab.name_vi);
     snprintf(out->records, sizeof out->records, "%s", lab.records);
+    out->vi_decimal_point = lab.decimal_sep_vi == CD_DECSEP_POINT;
     return 0;
 }
 

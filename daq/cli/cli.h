@@ -124,6 +124,7 @@ struct cli_lab {
     char name[256];
     char today[11];
     char records[4096];     /* the LAB.yaml's records: ("" when none) */
+    bool vi_decimal_point;  /* the LAB.yaml's decimal_separator: point */
 };
 int cli_lab_option(const char *sub, const char *value, struct cli_lab *out);
 

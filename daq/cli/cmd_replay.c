@@ -118,6 +118,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
                 return 1;
             a->c.lab = a->lab.name;
             a->c.today = a->lab.today[0] != '\0' ? a->lab.today : NULL;
+            a->c.vi_decimal_point = a->lab.vi_decimal_point;
             if (a->c.records == NULL && a->lab.records[0] != '\0')
                 a->c.records = a->lab.records;
             break;
@@ -190,7 +191,7 @@ int cmd_replay(int argc, char **argv)
         drv_trace_free(ref_t);
         return cli_error("replay", "%s", cd_err_text(&err));
     }
-    struct ses_term term = {.lang = a.c.lang, .in = stdin, .out = stdout};
+    struct ses_term term = {.lang = a.c.lang, .vi_decimal_point = a.c.vi_decimal_point, .in = stdin, .out = stdout};
     if (cli_open_typed("replay", &a.c, &term) != 0) {
         drv_trace_free(t);
         drv_trace_free(ref_t);

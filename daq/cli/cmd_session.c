@@ -176,6 +176,7 @@ static int parse_args(int argc, char **argv, struct session_args *a)
                 return 1;
             a->c.lab = a->lab.name;
             a->c.today = a->lab.today[0] != '\0' ? a->lab.today : NULL;
+            a->c.vi_decimal_point = a->lab.vi_decimal_point;
             if (a->c.records == NULL && a->lab.records[0] != '\0')
                 a->c.records = a->lab.records;
             break;
@@ -278,7 +279,7 @@ int cmd_session(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    struct ses_term t = {.lang = a.c.lang, .in = stdin, .out = a.json ? stderr : stdout,
+    struct ses_term t = {.lang = a.c.lang, .vi_decimal_point = a.c.vi_decimal_point, .in = stdin, .out = a.json ? stderr : stdout,
                          .interrupted = &interrupted};
     if (cli_open_typed("session", &a.c, &t) != 0)
         return 1;

@@ -87,7 +87,7 @@ static bool keeps_lang(const char *command)
  * language then comes from the environment, to say so in it). 0, or 2
  * after a usage error. */
 static int choose_lang(int *argc, char **argv, const char **out, const char **bad,
-                       const char **bad_command)
+                       const char **bad_command, bool *typed)
 {
     const char *given = NULL, *command = NULL;
     int w = 1;
@@ -110,6 +110,12 @@ static int choose_lang(int *argc, char **argv, const char **out, const char **ba
             used = 1;
         }
         if (used == 0) {
+            /* --config FILE before the command: FILE is not the command */
+            if (!rest && command == NULL && strcmp(a, "--config") == 0 && r + 1 < *argc) {
+                argv[w++] = a;
+                argv[w++] = argv[++r];
+                continue;
+            }
             if (command == NULL && a[0] != '-')
                 command = a;
             argv[w++] = a;
@@ -133,6 +139,7 @@ static int choose_lang(int *argc, char **argv, const char **out, const char **ba
     }
     *argc = w;
     argv[w] = NULL;
+    *typed = given != NULL;
     if (given == NULL) {
         static const char *const vars[] = {"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"};
         for (size_t i = 0; i < sizeof vars / sizeof vars[0] && given == NULL; i++) {
@@ -170,7 +177,8 @@ static void set_lang(const char *lang)
 int main(int argc, char **argv)
 {
     const char *lang = "en", *bad = NULL, *bad_command = NULL;
-    if (choose_lang(&argc, argv, &lang, &bad, &bad_command) != 0)
+    bool lang_typed = false;
+    if (choose_lang(&argc, argv, &lang, &bad, &bad_command, &lang_typed) != 0)
         return 2;
     set_lang(lang);
     if (bad != NULL && bad[0] == '\0') {
@@ -190,6 +198,15 @@ int main(int argc, char **argv)
     int config_rc = cli_config_apply(&argc, &argv);
     if (config_rc != 0)
         return config_rc;
+    /* A configuration file's lang: (docs/configuration.md) comes after a
+     * typed --lang and before the environment: the messages follow it too,
+     * not only the commands that read --lang themselves. */
+    const char *config_lang = NULL, *config_bad = NULL, *config_bad_command = NULL;
+    bool config_typed = false;
+    if (choose_lang(&argc, argv, &config_lang, &config_bad, &config_bad_command, &config_typed) != 0)
+        return 2;
+    if (!lang_typed && config_typed && strcmp(config_lang, lang) != 0)
+        set_lang(config_lang);
     if (argc < 2) {
         usage(stderr);
         return 2;

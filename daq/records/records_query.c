@@ -294,17 +294,35 @@ static const char *str(const json_t *o, const char *k)
 /* Text cut to `w` bytes for a column, at a UTF-8 character boundary. */
 static void cell(FILE *f, const char *s, int w)
 {
-    size_t n = strlen(s);
-    if (n > (size_t)w) {
-        n = (size_t)w;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
+    /* at most w characters, cut and padded by characters, not bytes:
+     * Vietnamese headings and names ("trạng thái") line up whole */
+    size_t n = 0, chars = 0;
+    while (s[n] != '\0') {
+        size_t len = 1;
+        while (((unsigned char)s[n + len] & 0xC0) == 0x80)
+            len++;
+        if (chars == (size_t)w)
+            break;
+        n += len;
+        chars++;
     }
-    /* pad by characters, not bytes: Vietnamese names line up */
-    size_t chars = 0;
-    for (size_t i = 0; i < n; i++)
-        chars += ((unsigned char)s[i] & 0xC0) != 0x80;
     fprintf(f, "%.*s%*s ", (int)n, s, (int)((size_t)w > chars ? (size_t)w - chars : 0), "");
+}
+
+/* A status or verdict as the records store it (English words: they are
+ * data, docs/records.md) shown in the language of the messages; a word
+ * not known here is shown as stored. */
+static const char *shown_word(const char *stored)
+{
+    static const char *const known[] = {
+        N_("valid"),    N_("amended"), N_("withdrawn"),        N_("complete"),
+        N_("in-progress"), N_("aborted"), N_("pass"),          N_("fail"),
+        N_("conditional pass"), N_("conditional fail"), N_("incomplete"),
+    };
+    for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+        if (strcmp(stored, known[k]) == 0)
+            return _(known[k]);
+    return stored;
 }
 
 void rec_print_search(FILE *f, const json_t *r)
@@ -318,7 +336,7 @@ void rec_print_search(FILE *f, const json_t *r)
         fputs("  ", f);
         cell(f, _("number"), 24);
         cell(f, _("status"), 10);
-        cell(f, _("issued"), 10);
+        cell(f, _("issued on"), 10);
         cell(f, _("customer"), 24);
         cell(f, _("serial"), 16);
         cell(f, _("verdict"), 14);
@@ -328,11 +346,11 @@ void rec_print_search(FILE *f, const json_t *r)
     {
         fputs("  ", f);
         cell(f, str(o, "number"), 24);
-        cell(f, str(o, "status"), 10);
+        cell(f, shown_word(str(o, "status")), 10);
         cell(f, str(o, "issued"), 10);
         cell(f, str(o, "customer"), 24);
         cell(f, str(o, "serial"), 16);
-        cell(f, str(o, "verdict"), 14);
+        cell(f, shown_word(str(o, "verdict")), 14);
         fprintf(f, "%s\n", str(o, "valid_until"));
     }
     fprintf(f, _("runs: %zu\n"), json_array_size(runs));
@@ -352,8 +370,8 @@ void rec_print_search(FILE *f, const json_t *r)
         cell(f, str(o, "started"), 10);
         cell(f, str(o, "procedure"), 24);
         cell(f, str(o, "serial"), 16);
-        cell(f, str(o, "status"), 10);
-        fprintf(f, "%s\n", str(o, "verdict"));
+        cell(f, shown_word(str(o, "status")), 10);
+        fprintf(f, "%s\n", shown_word(str(o, "verdict")));
     }
     if (json_is_true(json_object_get(r, "truncated")))
         fputs(_("(more match: narrow the search)\n"), f);

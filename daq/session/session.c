@@ -53,7 +53,7 @@ const char *ses_side_label(enum lang lang, const struct prof_profile *p, bool re
     return msg_text(lang, reference ? M_REF_DEFAULT : M_ITEM_DEFAULT);
 }
 
-void ses_instruction(enum lang lang, const struct prof_profile *p,
+void ses_instruction(enum lang lang, enum cd_decsep vi_sep, const struct prof_profile *p,
                      const struct prof_plan_point *pt, unsigned reading, char *buf, size_t cap)
 {
     char v[48], range[48];
@@ -106,7 +106,7 @@ void ses_instruction(enum lang lang, const struct prof_profile *p,
     }
     /* Vietnamese writes 0,5 bar (docs/i18n.md) */
     if (lang == LANG_VI)
-        cd_decimal_sep(buf, CD_DECSEP_COMMA);
+        cd_decimal_sep(buf, vi_sep);
 }
 
 static enum msg verdict_word(enum unc_verdict v)
@@ -133,7 +133,7 @@ static enum msg point_msg(const struct ana_point *pt)
     return pt->measured ? verdict_word(pt->decision.verdict) : M_NOT_MEASURED;
 }
 
-void ses_print_results(FILE *f, enum lang lang, const struct ana_file *a)
+void ses_print_results(FILE *f, enum lang lang, enum cd_decsep vi_sep, const struct ana_file *a)
 {
     const struct ana_result *r = a->result;
     const struct prof_profile *p = a->profile;
@@ -157,7 +157,7 @@ void ses_print_results(FILE *f, enum lang lang, const struct ana_file *a)
         else
             snprintf(line, sizeof line, "%14s %16s %12s %11s %6s %11.4g  %s\n", nominal, "-", "-",
                      "-", "-", mpe, msg_text(lang, M_NOT_MEASURED));
-        fputs(lang == LANG_VI ? cd_decimal_sep(line, CD_DECSEP_COMMA) : line, f);
+        fputs(lang == LANG_VI ? cd_decimal_sep(line, vi_sep) : line, f);
     }
     fprintf(f, msg_text(lang, M_VERDICT), msg_text(lang, verdict_msg(r)));
 }
@@ -394,7 +394,7 @@ static int record_env(struct session *s, const char *where, struct cd_err *err)
     if (strcmp(where, "start") == 0) {
         char env[128];
         snprintf(env, sizeof env, msg_text(s->c->lang, M_ENV), e.temp_c, e.rh_pct);
-        say(s, "%s", s->c->lang == LANG_VI ? cd_decimal_sep(env, CD_DECSEP_COMMA) : env);
+        say(s, "%s", s->c->lang == LANG_VI ? cd_decimal_sep(env, ses_vi_sep(s->c->vi_decimal_point)) : env);
     }
     return stored(s, daq_run_add_env(s->run, &e, err));
 }

@@ -52,6 +52,9 @@ struct ses_config {
     const char *today;            /* YYYY-MM-DD for the due-date check; NULL: today in
                                      CD_ZONE_DEFAULT (cd_today); the CLI passes the lab's */
     enum lang lang;               /* of what the engine says through ui->say */
+    /* the lab writes Vietnamese numbers with a decimal point (LAB.yaml
+     * decimal_separator: point); the comma otherwise (docs/i18n.md) */
+    bool vi_decimal_point;
     /* the reference instrument, for a profile whose reference is read by
      * one (issue 16): its port, driver (NULL: the profile's), serial
      * settings (NULL: the driver's) and driver options KEY=VALUE */
@@ -240,8 +243,9 @@ int ses_replay(const struct drv_trace *t, const struct drv_trace *ref_t,
                bool fast, struct ses_outcome *o, struct cd_err *err);
 
 /* The technician's instruction for a point, in `lang`: "Đặt quả cân 200 g
- * lên đĩa cân", "Raise the pressure to 10 bar (increasing)", ... */
-void ses_instruction(enum lang lang, const struct prof_profile *p,
+ * lên đĩa cân", "Raise the pressure to 10 bar (increasing)", ...; in
+ * Vietnamese with the decimal sign `vi_sep` (docs/i18n.md). */
+void ses_instruction(enum lang lang, enum cd_decsep vi_sep, const struct prof_profile *p,
                      const struct prof_plan_point *pt, unsigned reading, char *buf, size_t cap);
 
 /* What the technician reads on the item's side (reference false) or the
@@ -249,9 +253,16 @@ void ses_instruction(enum lang lang, const struct prof_profile *p,
  * word. */
 const char *ses_side_label(enum lang lang, const struct prof_profile *p, bool reference);
 
+/* The decimal sign of a Vietnamese screen: the comma, or the point when
+ * the lab says so. */
+static inline enum cd_decsep ses_vi_sep(bool vi_decimal_point)
+{
+    return vi_decimal_point ? CD_DECSEP_POINT : CD_DECSEP_COMMA;
+}
+
 /* The verdict table in `lang` (nominal, indication, error, U, MPE, verdict)
- * and the overall verdict. */
-void ses_print_results(FILE *f, enum lang lang, const struct ana_file *a);
+ * and the overall verdict; in Vietnamese with the decimal sign `vi_sep`. */
+void ses_print_results(FILE *f, enum lang lang, enum cd_decsep vi_sep, const struct ana_file *a);
 
 /* Ask the simulator listening on the control socket `path` to present
  * `load` (caldaq sim --control). */
@@ -302,6 +313,7 @@ const char *ses_default_driver(enum prof_family family);
 
 struct ses_term {
     enum lang lang;
+    bool vi_decimal_point;      /* as ses_config's: the point on a Vietnamese screen */
     FILE *in;                   /* the technician's answers */
     FILE *out;                  /* prompts, readings, the verdict table */
     size_t last_point;          /* batch: the point last announced, + 1 */

@@ -69,7 +69,7 @@ static enum ses_action term_before(void *ctx, const struct prof_profile *p,
 {
     struct ses_term *t = ctx;
     char text[512], line[256];
-    ses_instruction(t->lang, p, pt, pt->repeat - remaining + 1, text, sizeof text);
+    ses_instruction(t->lang, ses_vi_sep(t->vi_decimal_point), p, pt, pt->repeat - remaining + 1, text, sizeof text);
     fprintf(t->out, msg_text(t->lang, M_POINT), pt->index + 1, p->n_points);
     for (;;) {
         fprintf(t->out, "%s%s%s", text, msg_text(t->lang, M_BEFORE_KEYS),
@@ -95,7 +95,7 @@ static void term_reading(void *ctx, const struct prof_profile *p, const struct d
     char shown[sizeof r->display + 2];
     snprintf(shown, sizeof shown, "%s", r->display[0] ? r->display : "?");
     if (t->lang == LANG_VI)
-        cd_decimal_sep(shown, CD_DECSEP_COMMA); /* 100,001 g (docs/i18n.md) */
+        cd_decimal_sep(shown, ses_vi_sep(t->vi_decimal_point)); /* 100,001 g (docs/i18n.md) */
     fprintf(t->out, msg_text(t->lang, counted ? M_READING_STABLE : M_READING_UNSTABLE), shown,
             r->unit[0] ? r->unit : p->unit);
     fflush(t->out);
@@ -322,7 +322,7 @@ static enum ses_action batch_before(void *ctx, const struct prof_profile *p,
         return SES_GO; /* one line per point, not per repetition */
     t->last_point = pt->index + 1;
     char text[512];
-    ses_instruction(t->lang, p, pt, pt->repeat - remaining + 1, text, sizeof text);
+    ses_instruction(t->lang, ses_vi_sep(t->vi_decimal_point), p, pt, pt->repeat - remaining + 1, text, sizeof text);
     fprintf(t->out, "[%zu/%zu] %s\n", pt->index + 1, p->n_points, text);
     fflush(t->out); /* a script or a CI log follows the session as it goes */
     return SES_GO;
@@ -336,7 +336,7 @@ static void batch_reading(void *ctx, const struct prof_profile *p, const struct 
         char shown[sizeof r->display + 2];
         snprintf(shown, sizeof shown, "%s", r->display[0] ? r->display : "?");
         if (t->lang == LANG_VI)
-            cd_decimal_sep(shown, CD_DECSEP_COMMA);
+            cd_decimal_sep(shown, ses_vi_sep(t->vi_decimal_point));
         fprintf(t->out, "  %s %s\n", shown, r->unit[0] ? r->unit : p->unit);
         fflush(t->out);
     }
@@ -511,7 +511,7 @@ int ses_report(struct ses_term *t, const struct ses_config *c, const struct ses_
                                 ? M_VERIFIED_COMPLETE
                                 : M_COMPLETE),
                 o->run_path);
-        ses_print_results(t->out, l, &o->analysis);
+        ses_print_results(t->out, l, ses_vi_sep(t->vi_decimal_point), &o->analysis);
         fprintf(t->out, msg_text(l, M_RESULTS_STORED), o->analysis.version);
         break;
     case SES_ABORTED: {

@@ -41,7 +41,7 @@ wait_for "$tmp/bal.ctl"
     || { show "$tmp/s1.out"; show "$tmp/s1.err"; fail "session from the configuration: status $?"; }
 run=$(ls "$tmp"/work/runs-user/*.h5) || fail "no run in the user's out folder"
 [ ! -e "$tmp/work/runs-sys" ] || fail "the system's out was used, not the user's"
-grep -q "^Hiệu chuẩn xong. Tệp kết quả đo: runs-user/" "$tmp/s1.out" || { show "$tmp/s1.out"; fail "not in Vietnamese"; }
+grep -q "^Hiệu chuẩn xong. Tệp dữ liệu đo: runs-user/" "$tmp/s1.out" || { show "$tmp/s1.out"; fail "not in Vietnamese"; }
 grep -q "hạn 2099-03-10: còn hiệu lực" "$tmp/s1.out" || { show "$tmp/s1.out"; fail "not the register of the system file"; }
 grep -q "example register" "$tmp/s1.out" && fail "the configured register was taken for the example"
 "$CALDAQ" verify "$run" > /dev/null || fail "the run does not verify"

@@ -195,6 +195,23 @@ grep -qE '^ +220 g +220 +-?[0-9]+(,[0-9]+)?(e-0[0-9])? +0,00[0-9]+ +2,[0-9]+ +0,
     fail "the verdict table has no decimal comma: $(grep ' 220 g ' "$tmp/demo")"
 grep -q "kết quả = (50000839 ± 92) nm" "$tmp/demo" || fail "the GUM part is not in Vietnamese"
 
+# The lab's decimal sign reaches the screen: a session (here a replay of a
+# recorded balance session) under --lang vi with a LAB.yaml saying
+# decimal_separator: point shows 100.000 g; the lab's default, the comma.
+sed 's/^# decimal_separator: comma/decimal_separator: point/' "$root/examples/lab-example.yaml" > "$tmp/lab-point.yaml"
+grep -q '^decimal_separator: point' "$tmp/lab-point.yaml" || fail "examples/lab-example.yaml lost its decimal_separator line"
+for sep in point comma; do
+    lab=$root/examples/lab-example.yaml
+    [ "$sep" = point ] && lab=$tmp/lab-point.yaml
+    mkdir -p "$tmp/sep-$sep"
+    "$CALDAQ" --lang vi replay "$root/tests/traces/balance-mtsics.trace" --profile "$root/profiles/balance-cg18-class-ii.yaml" \
+        --driver mtsics --standards "$root/tests/traces/standards.yaml" --fast --lab "$lab" --out "$tmp/sep-$sep" \
+        > "$tmp/sep-$sep.out" 2>&1 || fail "replay with the $sep lab: $(tail -3 "$tmp/sep-$sep.out")"
+done
+grep -qE '^  100\.000 g$' "$tmp/sep-point.out" || fail "decimal_separator: point did not reach the screen: $(grep -m2 ' g$' "$tmp/sep-point.out")"
+grep -qE '^  100,000 g$' "$tmp/sep-comma.out" || fail "the Vietnamese screen's default comma is gone: $(grep -m2 ' g$' "$tmp/sep-comma.out")"
+echo "  the lab's decimal_separator decides the Vietnamese screen's sign"
+
 # ---- 3. where --lang goes, and the environment
 "$CALDAQ" gum --help --lang vi | grep -q "^cách dùng: caldaq gum" || fail "gum --help --lang vi"
 "$CALDAQ" --lang=vi gum --help | grep -q "^cách dùng: caldaq gum" || fail "--lang=vi gum --help"

@@ -146,7 +146,9 @@ complete_words() { # complete_words WORD... : what <TAB> offers after them
 [ "$(complete_words gum --mc)" = --mcm ] || fail "caldaq gum --mc<TAB> gives '$(complete_words gum --mc)'"
 [ "$(complete_words records s)" = "search show" ] ||
     fail "caldaq records s<TAB> gives '$(complete_words records s)'"
-[ -z "$(complete_words show --js)" ] || fail "caldaq show --js<TAB> offers '$(complete_words show --js)'"
+# options come from each command's own --help: show has --json, trace none
+[ "$(complete_words show --js)" = --json ] || fail "caldaq show --js<TAB> gives '$(complete_words show --js)'"
+[ -z "$(complete_words trace --js)" ] || fail "caldaq trace --js<TAB> offers '$(complete_words trace --js)'"
 
 # The installed program, from the installed data folder.
 inst=$dest$BINDIR/caldaq

@@ -55,7 +55,7 @@ show due /due "Due list" "C-1-A1" "The lab's standards"
 show standards /standards "The lab's main measurement standards" "W-M1-01"
 show verify "/verify/C-1" "Verification of certificate C-1" "amended" 'class="replacement"' \
     "$(sha256sum "$tmp/C-1-original.pdf" | cut -c1-64)" "Check a file you hold"
-show verify-vi "/verify/C-1" '<html lang="vi">' "Kiểm tra giấy chứng nhận C-1" "đã sửa đổi" \
+show verify-vi "/verify/C-1" '<html lang="vi">' "Xác minh giấy chứng nhận C-1" "đã sửa đổi" \
     "được thay thế bằng" "Kiểm tra tệp bạn đang có" -- vi
 show run-vi "/run/$RUN_ID" '<html lang="vi">' "Nhật ký kiểm tra" "Tình trạng kiểm tra" -- vi
 show verify-form /verify "Certificate number:"
