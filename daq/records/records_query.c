@@ -335,7 +335,7 @@ void rec_print_search(FILE *f, const json_t *r)
         /* the headings padded by characters, as the cells (Vietnamese ones too) */
         fputs("  ", f);
         cell(f, _("number"), 24);
-        cell(f, _("status"), 10);
+        cell(f, _("status"), 12);
         cell(f, _("issued on"), 10);
         cell(f, _("customer"), 24);
         cell(f, _("serial"), 16);
@@ -346,7 +346,7 @@ void rec_print_search(FILE *f, const json_t *r)
     {
         fputs("  ", f);
         cell(f, str(o, "number"), 24);
-        cell(f, shown_word(str(o, "status")), 10);
+        cell(f, shown_word(str(o, "status")), 12);
         cell(f, str(o, "issued"), 10);
         cell(f, str(o, "customer"), 24);
         cell(f, str(o, "serial"), 16);
@@ -360,7 +360,7 @@ void rec_print_search(FILE *f, const json_t *r)
         cell(f, _("started"), 10);
         cell(f, _("procedure"), 24);
         cell(f, _("serial"), 16);
-        cell(f, _("status"), 10);
+        cell(f, _("status"), 12);
         fprintf(f, "%s\n", _("verdict"));
     }
     json_array_foreach(runs, i, o)
@@ -370,7 +370,7 @@ void rec_print_search(FILE *f, const json_t *r)
         cell(f, str(o, "started"), 10);
         cell(f, str(o, "procedure"), 24);
         cell(f, str(o, "serial"), 16);
-        cell(f, shown_word(str(o, "status")), 10);
+        cell(f, shown_word(str(o, "status")), 12);
         fprintf(f, "%s\n", shown_word(str(o, "verdict")));
     }
     if (json_is_true(json_object_get(r, "truncated")))
