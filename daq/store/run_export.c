@@ -29,9 +29,13 @@ static json_t *json_number_or_null(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-static void csv_field(const char *s, FILE *f)
+/* A CSV field (RFC 4180 2.6-2.7), quoted when it holds the separator, a
+ * quote or a line break, a quote doubled inside; for --csv (',') and the
+ * spreadsheet form (';', run_sheet.c). */
+void daq_csv_field(const char *s, char sep, FILE *f)
 {
-    if (strpbrk(s, ",\"\r\n") == NULL) {
+    char special[5] = {sep, '"', '\r', '\n', '\0'};
+    if (strpbrk(s, special) == NULL) {
         fputs(s, f);
         return;
     }
@@ -42,6 +46,11 @@ static void csv_field(const char *s, FILE *f)
         fputc(*p, f);
     }
     fputc('"', f);
+}
+
+static void csv_field(const char *s, FILE *f)
+{
+    daq_csv_field(s, ',', f);
 }
 
 void daq_run_view_write_csv(const struct daq_run_view *v, FILE *f)

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "run.h"
 
@@ -264,5 +265,9 @@ int rs_journal_audit_line(const struct daq_audit_entry *a, char *buf, size_t cap
 #define RS_JOURNAL_MAGIC "# caldaq-journal 1"
 /* The first word of an audit entry's line (a reading's is its index). */
 #define RS_JOURNAL_AUDIT "audit"
+
+/* One CSV field on f, quoted when it holds `sep`, a quote or a line break
+ * (run_export.c; the --csv and the spreadsheet exports). */
+void daq_csv_field(const char *s, char sep, FILE *f);
 
 #endif

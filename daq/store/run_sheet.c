@@ -18,18 +18,7 @@
 /* A field, quoted when it holds the separator, a quote or a line break. */
 static void field(const struct daq_sheet_style *st, const char *s, FILE *f)
 {
-    char special[5] = {st->sep, '"', '\r', '\n', '\0'};
-    if (strpbrk(s, special) == NULL) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            fputc('"', f);
-        fputc(*p, f);
-    }
-    fputc('"', f);
+    daq_csv_field(s, st->sep, f);
 }
 
 /* A number in its shortest exact form, with the style's decimal mark. */
