@@ -67,6 +67,13 @@ static void td(struct buf *b, const char *s)
     buf_s(b, "</td>");
 }
 
+/* Cells of the values of `keys` in `o`, in that order. */
+static void td_keys(struct buf *b, const json_t *o, const char *const *keys, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        td(b, js(o, keys[k]));
+}
+
 static void td_link(struct buf *b, const char *prefix, const char *key, const char *lang)
 {
     buf_s(b, "<td><a href=\"");
@@ -613,10 +620,7 @@ void page_cert(const struct req *r, const char *number, struct reply *rep)
     th(b, ecols, 4);
     json_array_foreach(json_object_get(c, "events"), i, o) {
         buf_s(b, "<tr>");
-        td(b, js(o, "at"));
-        td(b, js(o, "who"));
-        td(b, js(o, "kind"));
-        td(b, js(o, "detail"));
+        td_keys(b, o, (const char *const[]){"at", "who", "kind", "detail"}, 4);
         buf_s(b, "</tr>\n");
     }
     buf_s(b, "</table>\n");
@@ -743,9 +747,7 @@ void page_due(const struct req *r, const char *within, struct reply *rep)
         buf_s(b, "<td>");
         status_span(r, b, js(o, "state"));
         buf_s(b, "</td>");
-        td(b, js(o, "id"));
-        td(b, js(o, "description"));
-        td(b, js(o, "certificate"));
+        td_keys(b, o, (const char *const[]){"id", "description", "certificate"}, 3);
         buf_s(b, "</tr>\n");
     }
     buf_s(b, "</table>\n");
