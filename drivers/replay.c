@@ -255,6 +255,34 @@ int drv_replay(const struct drv_trace *t, int fd, int peer_fd, const struct drv_
             sleep_s(delay - since(&p->last));
             if (p->replying != NULL)
                 p->replying(p->replying_ctx, r->t);
+            /* Records of one time stamp arrived in one read when recorded
+             * (a reply the recorder split at a frame start, two ACKs of
+             * an A&D re-zero): they go in one write, so the replaying host
+             * reads them together too, not the first alone. */
+            if (!paced && i + 1 < t->n && t->records[i + 1].dir == DRV_DIR_INSTR &&
+                t->records[i + 1].t == r->t) {
+                size_t j = i, total = 0;
+                while (j < t->n && t->records[j].dir == DRV_DIR_INSTR && t->records[j].t == r->t)
+                    total += t->records[j++].len;
+                uint8_t *joined = malloc(total);
+                if (joined == NULL) {
+                    rc = cd_fail(err, CD_ERR_NOMEM, _("out of memory"));
+                    break;
+                }
+                size_t at = 0;
+                for (size_t k = i; k < j; k++) {
+                    memcpy(joined + at, t->records[k].data, t->records[k].len);
+                    at += t->records[k].len;
+                }
+                struct drv_trace_record whole = *r;
+                whole.data = joined;
+                whole.len = total;
+                rc = send_instr(p, &whole, err);
+                free(joined);
+                p->stats.records += j - 1 - i;
+                i = j - 1;
+                break;
+            }
             rc = send_instr(p, r, err);
             break;
         case DRV_DIR_EVENT:

@@ -56,8 +56,8 @@ show standards /standards "The lab's main measurement standards" "W-M1-01"
 show verify "/verify/C-1" "Verification of certificate C-1" "amended" 'class="replacement"' \
     "$(sha256sum "$tmp/C-1-original.pdf" | cut -c1-64)" "Check a file you hold"
 show verify-vi "/verify/C-1" '<html lang="vi">' "Xác minh giấy chứng nhận C-1" "đã sửa đổi" \
-    "được thay thế bằng" "Kiểm tra tệp bạn đang có" -- vi
-show run-vi "/run/$RUN_ID" '<html lang="vi">' "Nhật ký kiểm tra" "Tình trạng kiểm tra" -- vi
+    "được thay thế bởi" "Kiểm tra một tệp bạn đang giữ" -- vi
+show run-vi "/run/$RUN_ID" '<html lang="vi">' "Nhật ký" "Trạng thái kiểm tra" -- vi
 show verify-form /verify "Certificate number:"
 show not-found /verify/C-99 "No certificate C-99 was issued by this lab"
 # the screenshots differ: the pages are drawn, not one blank image
