@@ -187,7 +187,8 @@ I18N_SRC := $(sort $(COMMON_SRC) $(UNC_SRC) $(PROF_SRC) $(DRV_SRC) $(STORE_SRC) 
               $(REC_SRC) $(SES_SRC) $(CERT_SRC) $(RP_SRC) $(PORTAL_SRC) $(CLI_SRC) daq/cli/main.c \
               $(wildcard common/*.h uncertainty/*.h profiles/*.h drivers/*.h drivers/*/*.h daq/*/*.h))
 pot:
-	xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=TRANSLATORS: \
+	xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=C_:1c,2 --keyword=NC_:1c,2 \
+	    --add-comments=TRANSLATORS: \
 	    --package-name=caldaq --msgid-bugs-address= --sort-by-file -o po/caldaq.pot $(I18N_SRC)
 
 $(CALDAQ): $(call obj,daq/cli/main.c) $(LIBS) $(MO_FILES)

@@ -247,6 +247,22 @@ int cd_catalog_open(const char *lang, struct cd_catalog **out, struct cd_err *er
     return cd_catalog_open_file(path, lang, out, err);
 }
 
+const char *cd_pgettext(const char *key, const char *text)
+{
+    /* dgettext gives its argument back when there is no translation */
+    const char *t = dgettext(CD_TEXT_DOMAIN, key);
+    return t == key ? text : t;
+}
+
+const char *cd_pgettext2(const char *context, const char *text)
+{
+    char key[256];
+    if ((size_t)snprintf(key, sizeof key, "%s\004%s", context, text) >= sizeof key)
+        return text;
+    const char *t = dgettext(CD_TEXT_DOMAIN, key);
+    return t == key ? text : t;
+}
+
 const char *cd_catalog_text(const struct cd_catalog *cat, const char *msgid)
 {
     if (cat == NULL || cat->entries == NULL || msgid == NULL || msgid[0] == '\0')

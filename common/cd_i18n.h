@@ -17,6 +17,18 @@
 
 #define _(text) dgettext(CD_TEXT_DOMAIN, text)
 #define N_(text) (text)
+/* A text whose English says two things (a column "due", the date, and a
+ * state "due", falling due) told apart for the translator by a context,
+ * as gettext's pgettext does: C_("due state", "due"). NC_ marks one in a
+ * static table; cd_pgettext() looks it up where it is shown. xgettext
+ * keywords: C_:1c,2 and NC_:1c,2. */
+#define C_(context, text) cd_pgettext(context "\004" text, text)
+#define NC_(context, text) (text)
+/* The translation of `text` in `context` (key: context, "\004", text), or
+ * `text`. */
+const char *cd_pgettext(const char *key, const char *text);
+/* The same with the context and the text given apart (a table's words). */
+const char *cd_pgettext2(const char *context, const char *text);
 
 /* ---- one language's catalogue, read on its own (cd_i18n.c) ----
  * A bilingual certificate shows Vietnamese and English side by side, and

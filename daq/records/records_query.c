@@ -318,6 +318,7 @@ static const char *shown_word(const char *stored)
         N_("valid"),    N_("amended"), N_("withdrawn"),        N_("complete"),
         N_("in-progress"), N_("aborted"), N_("pass"),          N_("fail"),
         N_("conditional pass"), N_("conditional fail"), N_("incomplete"),
+        N_("calibration"), N_("verification"),
     };
     for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
         if (strcmp(stored, known[k]) == 0)
@@ -325,54 +326,103 @@ static const char *shown_word(const char *stored)
     return stored;
 }
 
+/* The state of a record due, as `records due` stores it in its rows,
+ * shown translated: told apart from the column "due" (a date) by the
+ * context "due state". */
+static const char *shown_state(const char *stored)
+{
+    /* TRANSLATORS: "due" falls due within the window asked for, "overdue"
+     * is past its date */
+    static const char *const known[] = {NC_("due state", "due"), NC_("due state", "overdue")};
+    for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+        if (strcmp(stored, known[k]) == 0)
+            return cd_pgettext2("due state", known[k]);
+    return stored;
+}
+
+/* A column of a printed table: its heading (a msgid), the key of its value
+ * in each row (and a second key shown after it: "Mettler XS204", "C-1
+ * (calibration)"), its width in characters (0: the last, unpadded). */
+enum col_kind {
+    COL_TEXT,   /* the value as stored */
+    COL_WORD,   /* a stored status or verdict word, shown translated */
+    COL_STATE,  /* due / overdue, shown translated in the context "due state" */
+    COL_JOINED, /* key, a space, key2 */
+    COL_NOTED,  /* key, then key2 (a stored word, translated) in parentheses */
+};
+struct column {
+    const char *heading;
+    const char *key;
+    int width;
+    enum col_kind kind;
+    const char *key2;
+};
+
+static void print_table(FILE *f, const json_t *rows, const struct column *cols, size_t n)
+{
+    if (json_array_size(rows) == 0)
+        return;
+    /* the headings padded by characters, as the cells (Vietnamese ones too) */
+    fputs("  ", f);
+    for (size_t k = 0; k < n; k++) {
+        if (cols[k].width > 0)
+            cell(f, _(cols[k].heading), cols[k].width);
+        else
+            fprintf(f, "%s\n", _(cols[k].heading));
+    }
+    size_t i;
+    const json_t *o;
+    json_array_foreach(rows, i, o)
+    {
+        fputs("  ", f);
+        for (size_t k = 0; k < n; k++) {
+            const char *v = str(o, cols[k].key);
+            char both[320];
+            switch (cols[k].kind) {
+            case COL_TEXT: break;
+            case COL_WORD: v = shown_word(v); break;
+            case COL_STATE: v = shown_state(v); break;
+            case COL_JOINED:
+                snprintf(both, sizeof both, "%s %s", v, str(o, cols[k].key2));
+                v = both;
+                break;
+            case COL_NOTED:
+                snprintf(both, sizeof both, "%s (%s)", v, shown_word(str(o, cols[k].key2)));
+                v = both;
+                break;
+            }
+            if (cols[k].width > 0)
+                cell(f, v, cols[k].width);
+            else
+                fprintf(f, "%s\n", v);
+        }
+    }
+}
+
 void rec_print_search(FILE *f, const json_t *r)
 {
     const json_t *certs = json_object_get(r, "certificates"), *runs = json_object_get(r, "runs");
-    size_t i;
-    const json_t *o;
+    static const struct column cert_columns[] = {
+        {N_("number"), "number", 24, COL_TEXT, NULL},
+        {N_("status"), "status", 12, COL_WORD, NULL},
+        {N_("issued on"), "issued", 10, COL_TEXT, NULL},
+        {N_("customer"), "customer", 24, COL_TEXT, NULL},
+        {N_("serial"), "serial", 16, COL_TEXT, NULL},
+        {N_("verdict"), "verdict", 14, COL_WORD, NULL},
+        {N_("valid until"), "valid_until", 0, COL_TEXT, NULL},
+    };
+    static const struct column run_columns[] = {
+        {N_("run"), "run_id", 36, COL_TEXT, NULL},
+        {N_("started"), "started", 10, COL_TEXT, NULL},
+        {N_("procedure"), "procedure", 24, COL_TEXT, NULL},
+        {N_("serial"), "serial", 16, COL_TEXT, NULL},
+        {N_("status"), "status", 12, COL_WORD, NULL},
+        {N_("verdict"), "verdict", 0, COL_WORD, NULL},
+    };
     fprintf(f, _("certificates: %zu\n"), json_array_size(certs));
-    if (json_array_size(certs) > 0) {
-        /* the headings padded by characters, as the cells (Vietnamese ones too) */
-        fputs("  ", f);
-        cell(f, _("number"), 24);
-        cell(f, _("status"), 12);
-        cell(f, _("issued on"), 10);
-        cell(f, _("customer"), 24);
-        cell(f, _("serial"), 16);
-        cell(f, _("verdict"), 14);
-        fprintf(f, "%s\n", _("valid until"));
-    }
-    json_array_foreach(certs, i, o)
-    {
-        fputs("  ", f);
-        cell(f, str(o, "number"), 24);
-        cell(f, shown_word(str(o, "status")), 12);
-        cell(f, str(o, "issued"), 10);
-        cell(f, str(o, "customer"), 24);
-        cell(f, str(o, "serial"), 16);
-        cell(f, shown_word(str(o, "verdict")), 14);
-        fprintf(f, "%s\n", str(o, "valid_until"));
-    }
+    print_table(f, certs, cert_columns, sizeof cert_columns / sizeof cert_columns[0]);
     fprintf(f, _("runs: %zu\n"), json_array_size(runs));
-    if (json_array_size(runs) > 0) {
-        fputs("  ", f);
-        cell(f, _("run"), 36);
-        cell(f, _("started"), 10);
-        cell(f, _("procedure"), 24);
-        cell(f, _("serial"), 16);
-        cell(f, _("status"), 12);
-        fprintf(f, "%s\n", _("verdict"));
-    }
-    json_array_foreach(runs, i, o)
-    {
-        fputs("  ", f);
-        cell(f, str(o, "run_id"), 36);
-        cell(f, str(o, "started"), 10);
-        cell(f, str(o, "procedure"), 24);
-        cell(f, str(o, "serial"), 16);
-        cell(f, shown_word(str(o, "status")), 12);
-        fprintf(f, "%s\n", shown_word(str(o, "verdict")));
-    }
+    print_table(f, runs, run_columns, sizeof run_columns / sizeof run_columns[0]);
     if (json_is_true(json_object_get(r, "truncated")))
         fputs(_("(more match: narrow the search)\n"), f);
 }
@@ -434,48 +484,25 @@ void rec_print_show(FILE *f, const json_t *r)
 
 void rec_print_due(FILE *f, const json_t *r)
 {
-    size_t i;
-    const json_t *o;
     const json_t *items = json_object_get(r, "items"), *stds = json_object_get(r, "standards");
+    static const struct column item_columns[] = {
+        {N_("state"), "state", 12, COL_STATE, NULL},
+        {N_("until"), "valid_until", 10, COL_TEXT, NULL},
+        {N_("customer"), "customer", 24, COL_TEXT, NULL},
+        {N_("item"), "manufacturer", 24, COL_JOINED, "model"},
+        {N_("serial"), "serial", 16, COL_TEXT, NULL},
+        {N_("certificate"), "certificate", 0, COL_NOTED, "kind"},
+    };
+    static const struct column standard_columns[] = {
+        {N_("state"), "state", 12, COL_STATE, NULL},
+        {N_("due"), "due", 10, COL_TEXT, NULL},
+        {N_("standard"), "id", 20, COL_TEXT, NULL},
+        {N_("certificate"), "certificate", 24, COL_TEXT, NULL},
+        {N_("description"), "description", 0, COL_TEXT, NULL},
+    };
     fprintf(f, _("due by %s (today %s)\n"), str(r, "until"), str(r, "today"));
     fprintf(f, _("customer items: %zu\n"), json_array_size(items));
-    if (json_array_size(items) > 0) {
-        fputs("  ", f);
-        cell(f, _("state"), 8);
-        cell(f, _("until"), 10);
-        cell(f, _("customer"), 24);
-        cell(f, _("item"), 24);
-        cell(f, _("serial"), 16);
-        fprintf(f, "%s\n", _("certificate"));
-    }
-    json_array_foreach(items, i, o)
-    {
-        char item[160];
-        snprintf(item, sizeof item, "%s %s", str(o, "manufacturer"), str(o, "model"));
-        fputs("  ", f);
-        cell(f, str(o, "state"), 8);
-        cell(f, str(o, "valid_until"), 10);
-        cell(f, str(o, "customer"), 24);
-        cell(f, item, 24);
-        cell(f, str(o, "serial"), 16);
-        fprintf(f, "%s (%s)\n", str(o, "certificate"), str(o, "kind"));
-    }
+    print_table(f, items, item_columns, sizeof item_columns / sizeof item_columns[0]);
     fprintf(f, _("the lab's standards: %zu\n"), json_array_size(stds));
-    if (json_array_size(stds) > 0) {
-        fputs("  ", f);
-        cell(f, _("state"), 8);
-        cell(f, _("due"), 10);
-        cell(f, _("standard"), 20);
-        cell(f, _("certificate"), 24);
-        fprintf(f, "%s\n", _("description"));
-    }
-    json_array_foreach(stds, i, o)
-    {
-        fputs("  ", f);
-        cell(f, str(o, "state"), 8);
-        cell(f, str(o, "due"), 10);
-        cell(f, str(o, "id"), 20);
-        cell(f, str(o, "certificate"), 24);
-        fprintf(f, "%s\n", str(o, "description"));
-    }
+    print_table(f, stds, standard_columns, sizeof standard_columns / sizeof standard_columns[0]);
 }

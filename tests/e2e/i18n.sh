@@ -31,7 +31,8 @@ case "$stats" in
 esac
 # the template as `make pot` makes it, from the sources as they are now
 (cd "$root" && find common uncertainty profiles drivers daq -name '*.[ch]' | LC_ALL=C sort |
-    xargs xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=TRANSLATORS: \
+    xargs xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=C_:1c,2 --keyword=NC_:1c,2 \
+        --add-comments=TRANSLATORS: \
         --package-name=caldaq --msgid-bugs-address= --sort-by-file -o "$tmp/caldaq.pot" \
         2> "$tmp/xgettext.err") || fail "xgettext: $(cat "$tmp/xgettext.err")"
 # every message of the sources has its translation (untranslated and fuzzy

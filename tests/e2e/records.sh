@@ -85,6 +85,15 @@ b = bytearray(open(p, 'rb').read()); b[-100] ^= 1; open(p, 'wb').write(b)" "$vic
 
     status 0 "$CALDAQ" records due --within 30d --records "$db" --json
     jq_py "assert [i['certificate'] for i in d['items']] == ['C-$name-1'], d['items']"
+    # the same in Vietnamese: headings whole (cut by characters, not bytes),
+    # the state, the status and the certificate's kind translated
+    status 0 "$CALDAQ" --lang vi records due --within 30d --records "$db"
+    grep -qE "^  tình trạng +đến +khách hàng +phương tiện +số sản xuất +giấy chứng nhận$" "$tmp/out" &&
+        grep -qE "^  đến hạn +[0-9-]+ .* C-$name-1 \(hiệu chuẩn\)$" "$tmp/out" ||
+        { cat "$tmp/out" >&2; fail "$name: records due in Vietnamese"; }
+    status 0 "$CALDAQ" --lang vi records search "C-$name-1" --records "$db"
+    grep -qE "^  C-$name-1 +còn hiệu lực [0-9-]+ .* đạt" "$tmp/out" ||
+        { cat "$tmp/out" >&2; fail "$name: records search in Vietnamese"; }
 
     status 0 "$CALDAQ" cert "$run" --out "$out" --lab "$tmp/lab.yaml" --amend "C-$name-1" \
         --reason "customer's name misspelt" --customer "Công ty O'Brian" --records "$db"
