@@ -318,6 +318,7 @@ struct ses_term {
     FILE *out;                  /* prompts, readings, the verdict table */
     size_t last_point;          /* batch: the point last announced, + 1 */
     bool noted;                 /* terminal: a note was just saved; the menu comes again */
+    int live_width;             /* terminal: characters on the live reading line now */
     /* set by the caller's Ctrl-C handler: a question being asked ends as
      * an abort (NULL: never) */
     const volatile int *interrupted;

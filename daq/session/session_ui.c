@@ -96,8 +96,25 @@ static void term_reading(void *ctx, const struct prof_profile *p, const struct d
     snprintf(shown, sizeof shown, "%s", r->display[0] ? r->display : "?");
     if (t->lang == LANG_VI)
         cd_decimal_sep(shown, ses_vi_sep(t->vi_decimal_point)); /* 100,001 g (docs/i18n.md) */
-    fprintf(t->out, msg_text(t->lang, counted ? M_READING_STABLE : M_READING_UNSTABLE), shown,
-            r->unit[0] ? r->unit : p->unit);
+    char line[sizeof shown + 256];
+    snprintf(line, sizeof line, msg_text(t->lang, counted ? M_READING_STABLE : M_READING_UNSTABLE),
+             shown, r->unit[0] ? r->unit : p->unit);
+    /* The live line is written over itself (\r): a text shorter than the
+     * one before ("ổn định" after "~ đang ổn định" with a shorter number)
+     * would leave that one's end on the screen, so it is padded to it. */
+    size_t len = strlen(line);
+    bool ends = len > 0 && line[len - 1] == '\n';
+    if (ends)
+        line[--len] = '\0';
+    int width = 0;
+    for (const unsigned char *c = (const unsigned char *)line; *c; c++)
+        width += (*c & 0xC0) != 0x80 && *c != '\r';
+    fputs(line, t->out);
+    if (t->live_width > width)
+        fprintf(t->out, "%*s", t->live_width - width, "");
+    if (ends)
+        fputc('\n', t->out);
+    t->live_width = ends ? 0 : width;
     fflush(t->out);
 }
 
