@@ -100,7 +100,8 @@ int cli_out_dir(const char *sub, const char *dir);
 /* The configuration files (docs/configuration.md, daq/cli/cli_config.c):
  * takes --config FILE out of argv and puts the values the command uses as
  * options right after its name, before what was typed (which wins). 0, or
- * the exit status after a message naming FILE:LINE. */
+ * the exit status after a message naming FILE:LINE. When it puts options
+ * in, *argv is a new vector in one allocation: free(*argv) when done. */
 int cli_config_apply(int *argc, char ***argv);
 /* One configuration file's text: each key it gives replaces c's (lab,
  * standards, records resolved against `path`'s folder). 0, or the error

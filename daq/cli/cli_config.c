@@ -186,30 +186,37 @@ int cli_config_apply(int *argc, char ***argv)
         free(c);
         return 0;
     }
-    char **out = calloc((size_t)(n + add + 1), sizeof *out);
+    /* one block: the new vector, then the values it points at, so that
+     * the caller frees it with one free() */
+    size_t text = 0;
+    for (int k = 0; k < CFG_N; k++)
+        if (uses[which].takes[k] && c->value[k][0] != '\0')
+            text += strlen(c->value[k]) + 1;
+    size_t slots = (size_t)(n + add + 1);
+    char **out = calloc(1, slots * sizeof *out + text);
     if (out == NULL) {
         free(c);
         fprintf(stderr, "caldaq: out of memory\n");
         return 1;
     }
     int m = 0;
+    char *values = (char *)(out + slots);
     out[m++] = v[0];
     out[m++] = v[1];
     for (int k = 0; k < CFG_N; k++) {
         if (!uses[which].takes[k] || c->value[k][0] == '\0')
             continue;
+        size_t len = strlen(c->value[k]) + 1;
+        memcpy(values, c->value[k], len);
         out[m++] = (char *)cfg_options[k];
-        out[m++] = strdup(c->value[k]);
-        if (out[m - 1] == NULL) {
-            fprintf(stderr, "caldaq: out of memory\n");
-            return 1; /* the process ends: main's caller frees nothing */
-        }
+        out[m++] = values;
+        values += len;
     }
     for (int i = 2; i < n; i++)
         out[m++] = v[i];
     out[m] = NULL;
     free(c);
     *argc = m;
-    *argv = out; /* lives until the process ends */
+    *argv = out; /* the caller frees it (one block) when it is not the one it gave */
     return 0;
 }

@@ -174,30 +174,11 @@ static void set_lang(const char *lang)
     textdomain(CD_TEXT_DOMAIN);
 }
 
-int main(int argc, char **argv)
+/* The command named in argv[1], once the configuration files' options are
+ * in argv: the language they name, help, version, the TZ check, then the
+ * command itself. */
+static int dispatch(int argc, char **argv, const char *lang, bool lang_typed)
 {
-    const char *lang = "en", *bad = NULL, *bad_command = NULL;
-    bool lang_typed = false;
-    if (choose_lang(&argc, argv, &lang, &bad, &bad_command, &lang_typed) != 0)
-        return 2;
-    set_lang(lang);
-    if (bad != NULL && bad[0] == '\0') {
-        fprintf(stderr, _("caldaq: --lang needs a value (vi or en)\n"));
-        return 2;
-    }
-    if (bad != NULL) {
-        fprintf(stderr, _("caldaq: --lang takes vi or en, not '%s'\n"), bad);
-        if (bad_command != NULL)
-            fprintf(stderr, _("Try 'caldaq %s --help'.\n"), bad_command);
-        return 2;
-    }
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
-    int config_rc = cli_config_apply(&argc, &argv);
-    if (config_rc != 0)
-        return config_rc;
     /* A configuration file's lang: (docs/configuration.md) comes after a
      * typed --lang and before the environment: the messages follow it too,
      * not only the commands that read --lang themselves. */
@@ -237,4 +218,35 @@ int main(int argc, char **argv)
     fprintf(stderr, _("caldaq: '%s' is not a caldaq command\n"), name);
     usage(stderr);
     return 2;
+}
+
+int main(int argc, char **argv)
+{
+    const char *lang = "en", *bad = NULL, *bad_command = NULL;
+    bool lang_typed = false;
+    if (choose_lang(&argc, argv, &lang, &bad, &bad_command, &lang_typed) != 0)
+        return 2;
+    set_lang(lang);
+    if (bad != NULL && bad[0] == '\0') {
+        fprintf(stderr, _("caldaq: --lang needs a value (vi or en)\n"));
+        return 2;
+    }
+    if (bad != NULL) {
+        fprintf(stderr, _("caldaq: --lang takes vi or en, not '%s'\n"), bad);
+        if (bad_command != NULL)
+            fprintf(stderr, _("Try 'caldaq %s --help'.\n"), bad_command);
+        return 2;
+    }
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    char **typed_argv = argv;
+    int config_rc = cli_config_apply(&argc, &argv);
+    if (config_rc != 0)
+        return config_rc;
+    int rc = dispatch(argc, argv, lang, lang_typed);
+    if (argv != typed_argv)
+        free(argv); /* the vector the configuration's options were put in */
+    return rc;
 }
